@@ -1,0 +1,1 @@
+//! Bolt: chunked framing, the handshake, versioned messages and the connection.

@@ -1,0 +1,37 @@
+//! # boltc
+//!
+//! A synchronous, thread-based [Bolt](https://neo4j.com/docs/bolt/current/) driver for Neo4j and
+//! every server that speaks Bolt, with a C ABI (`include/boltc.h`).
+//!
+//! ```no_run
+//! use boltc::{AuthToken, Config, Driver};
+//!
+//! # fn main() -> boltc::Result<()> {
+//! let driver = Driver::new(
+//!     Config::builder("bolt://localhost:7687")
+//!         .auth(AuthToken::basic("neo4j", "password"))
+//!         .build()?,
+//! )?;
+//! let mut session = driver.session(Default::default())?;
+//! for record in session.run("UNWIND range(1, 3) AS n RETURN n", None)? {
+//!     let n: i64 = record?.get("n")?;
+//!     println!("{n}");
+//! }
+//! # Ok(())
+//! # }
+//! ```
+#![deny(missing_docs)]
+#![deny(unsafe_code)]
+
+pub mod bolt;
+mod error;
+pub mod net;
+pub mod packstream;
+mod value;
+
+pub use error::{Error, ErrorKind, GqlError, Result};
+pub use value::{
+    Date, DateTime, DateTimeZoneId, Duration, FromValue, IntoValue, LocalDateTime, LocalTime, Map,
+    Node, Path, Point2D, Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported,
+    Value, Vector,
+};

@@ -1,0 +1,1 @@
+//! Transport: addresses and URIs, TCP with timeouts, TLS with rustls.
