@@ -207,6 +207,26 @@ fn classify_server_code(code: &str) -> ErrorKind {
     }
 }
 
+impl Clone for Error {
+    /// Clones everything but the source error, which is kept as text in the message.
+    fn clone(&self) -> Self {
+        let mut message = self.inner.message.clone();
+        if let Some(src) = &self.inner.source {
+            message = format!("{message}: {src}");
+        }
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind,
+                message,
+                server_code: self.inner.server_code.clone(),
+                retryable: self.inner.retryable,
+                gql: self.inner.gql.clone(),
+                source: None,
+            }),
+        }
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");

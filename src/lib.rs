@@ -29,6 +29,7 @@ pub mod net;
 pub mod packstream;
 mod value;
 
+pub use bolt::AuthToken;
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use value::{
     Date, DateTime, DateTimeZoneId, Duration, FromValue, IntoValue, LocalDateTime, LocalTime, Map,

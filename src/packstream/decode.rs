@@ -87,3 +87,16 @@ impl<'a> Decoder<'a> {
         self.pos
     }
 }
+
+impl Decoder<'_> {
+    /// Reads a list of values (record fields).
+    pub fn read_list_of_values(&mut self) -> Result<Vec<Value>, DecodeError> {
+        todo!()
+    }
+}
+
+impl From<DecodeError> for crate::Error {
+    fn from(e: DecodeError) -> Self {
+        crate::Error::new(crate::ErrorKind::Protocol, format!("{e:?}"))
+    }
+}

@@ -71,3 +71,9 @@ impl<'a> Encoder<'a> {
         todo!()
     }
 }
+
+impl From<EncodeError> for crate::Error {
+    fn from(e: EncodeError) -> Self {
+        crate::Error::new(crate::ErrorKind::InvalidArgument, format!("{e:?}"))
+    }
+}
