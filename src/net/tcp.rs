@@ -70,7 +70,8 @@ impl fmt::Debug for ConnectOptions {
 ///   unreachable, or the connection dropped during the handshake.
 /// - [`ErrorKind::Tls`]: the TLS handshake failed (untrusted certificate, wrong host name,
 ///   protocol mismatch, ...).
-/// - [`ErrorKind::Config`]: the TLS server name is not a valid DNS name or IP address.
+/// - [`ErrorKind::Config`]: the TLS server name is not a valid DNS name or IP address, or a
+///   read/write timeout is `Some(Duration::ZERO)`.
 ///
 /// ```no_run
 /// use std::io::Write;
@@ -91,11 +92,12 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
     let addrs = resolve(addr, deadline)?;
     let tcp = connect_any(addr, &addrs, deadline)?;
     let io_err = |what: &str, e: io::Error| {
-        Error::new(
-            ErrorKind::ServiceUnavailable,
-            format!("{addr}: cannot {what}: {e}"),
-        )
-        .with_source(e)
+        // InvalidInput comes from bad options, e.g. a zero read timeout.
+        let kind = match e.kind() {
+            io::ErrorKind::InvalidInput => ErrorKind::Config,
+            _ => ErrorKind::ServiceUnavailable,
+        };
+        Error::new(kind, format!("{addr}: cannot {what}: {e}")).with_source(e)
     };
     tcp.set_nodelay(true)
         .map_err(|e| io_err("set TCP_NODELAY", e))?;
@@ -330,6 +332,18 @@ mod tests {
             ..ConnectOptions::default()
         };
         let e = connect(&Address::new("127.0.0.1", closed_port()), &opts).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+    }
+
+    #[test]
+    fn zero_read_timeout_is_config() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let opts = ConnectOptions {
+            read_timeout: Some(Duration::ZERO),
+            ..ConnectOptions::default()
+        };
+        let addr = Address::new("127.0.0.1", l.local_addr().unwrap().port());
+        let e = connect(&addr, &opts).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config, "{e}");
     }
 
