@@ -45,7 +45,10 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { dialect: Dialect::LATEST, max_depth: 128 }
+        DecodeOptions {
+            dialect: Dialect::LATEST,
+            max_depth: 128,
+        }
     }
 }
 

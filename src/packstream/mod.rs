@@ -25,7 +25,15 @@ pub struct Dialect {
 
 impl Dialect {
     /// The newest dialect (Bolt 6.x).
-    pub const LATEST: Dialect = Dialect { bytes: true, utc_datetime: true, vector: true };
+    pub const LATEST: Dialect = Dialect {
+        bytes: true,
+        utc_datetime: true,
+        vector: true,
+    };
     /// Bolt 1.
-    pub const V1: Dialect = Dialect { bytes: false, utc_datetime: false, vector: false };
+    pub const V1: Dialect = Dialect {
+        bytes: false,
+        utc_datetime: false,
+        vector: false,
+    };
 }
