@@ -1,12 +1,17 @@
 //! PackStream v1: the binary encoding of Bolt values. Bytes in, values out; no sockets.
 //!
-//! API contract (implementation in progress):
+//! Overview:
 //! - [`Dialect`] says which structure forms the negotiated Bolt version uses.
 //! - [`Encoder`] appends values to a `Vec<u8>`.
 //! - [`Decoder`] reads values from a byte slice, bounded by [`DecodeOptions`].
 
 mod decode;
 mod encode;
+mod hydrate;
+mod marker;
+#[cfg(test)]
+mod tests;
+mod zone;
 
 pub use decode::{DecodeError, DecodeOptions, Decoder};
 pub use encode::{EncodeError, Encoder};
