@@ -235,7 +235,7 @@ impl<S: Transport> Connection<S> {
     }
 
     /// Re-authenticates with LOGOFF + LOGON (5.1+), pipelined; replies are read by the caller
-    /// or by [`Connection::reauth_wait`].
+    /// as two summaries.
     ///
     /// # Errors
     /// When the version has no LOGON.
