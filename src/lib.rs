@@ -29,14 +29,15 @@ mod error;
 pub mod net;
 pub mod packstream;
 pub mod pool;
+pub mod routing;
 mod value;
 
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
-    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Session, SessionConfig, Summary, Transaction,
-    TransactionConfig, DEFAULT_USER_AGENT,
+    AccessMode, BookmarkManager, Config, ConfigBuilder, Counters, DefaultBookmarkManager, Driver,
+    Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
+    Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;

@@ -8,6 +8,7 @@ use crate::bolt::{Connection, Limits, ServerInfo};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{self, Address, ConnectOptions, Stream};
 use crate::pool::{BoltConnection, Pool, PoolConfig, PoolMetrics, PooledConnection};
+use crate::routing::{Router, RouterConfig};
 use crate::value::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,6 +17,7 @@ use std::time::{Duration, Instant};
 pub(crate) struct DriverInner {
     pub(crate) config: Config,
     pub(crate) pool: Pool,
+    pub(crate) router: Option<Router>,
     closed: AtomicBool,
 }
 
@@ -50,10 +52,22 @@ impl Driver {
             },
             Box::new(move |addr, deadline| connector.connect(addr, deadline)),
         );
+        let router = if config.uri.scheme().is_routing() {
+            let rc = RouterConfig {
+                seed: config.uri.address().clone(),
+                context: routing_context(&config),
+                resolver: config.ext.resolver.clone(),
+                purge_delay: config.ext.purge_delay,
+            };
+            Some(Router::new(rc, pool.clone())?)
+        } else {
+            None
+        };
         Ok(Driver {
             inner: Arc::new(DriverInner {
                 config,
                 pool,
+                router,
                 closed: AtomicBool::new(false),
             }),
         })
@@ -90,6 +104,12 @@ impl Driver {
         Ok(conn.info().clone())
     }
 
+    /// The routing table the driver holds for `database` (`None`: the home database), for
+    /// diagnostics; always `None` for `bolt://` URIs.
+    pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
+        self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
     /// Pool figures per server address.
     pub fn pool_metrics(&self) -> Vec<(Address, PoolMetrics)> {
         self.inner.pool.metrics()
@@ -100,6 +120,9 @@ impl Driver {
     pub fn close(&self) {
         if !self.inner.closed.swap(true, Ordering::SeqCst) {
             self.inner.pool.close();
+            if let Some(r) = &self.inner.router {
+                r.close();
+            }
         }
     }
 }
@@ -119,13 +142,125 @@ impl DriverInner {
     /// A connection for work in `mode` on `database`.
     pub(crate) fn acquire(
         &self,
-        _mode: AccessMode,
-        _database: Option<&str>,
+        mode: AccessMode,
+        database: Option<&str>,
     ) -> Result<PooledConnection> {
+        let req = AcquireRequest {
+            mode,
+            database,
+            imp_user: None,
+            bookmarks: &[],
+            auth: None,
+        };
+        self.acquire_routed(&req).map(|(c, _)| c)
+    }
+
+    /// A connection for `req`, and (routing only) the database the request resolved to.
+    ///
+    /// With routing: reads go to readers and writes to writers, the least busy first; a server
+    /// that cannot be reached is removed from the routing tables and the next one is tried.
+    pub(crate) fn acquire_routed(
+        &self,
+        req: &AcquireRequest<'_>,
+    ) -> Result<(PooledConnection, Option<String>)> {
         self.check_open()?;
         let deadline = Instant::now() + self.config.acquisition_timeout;
-        self.pool.acquire(self.config.uri.address(), deadline)
+        let Some(router) = &self.router else {
+            return Ok((
+                self.pool.acquire(self.config.uri.address(), deadline)?,
+                None,
+            ));
+        };
+        let write = req.mode == AccessMode::Write;
+        let mut last = None;
+        for _ in 0..MAX_ROUTED_ATTEMPTS {
+            let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
+            let Some(addr) = router.select(&route.servers) else {
+                let role = if write { "writers" } else { "readers" };
+                return Err(Error::new(
+                    ErrorKind::SessionExpired,
+                    format!("no {role} available for database {:?}", route.database),
+                ));
+            };
+            match self.pool.acquire(&addr, deadline) {
+                Ok(conn) => return Ok((conn, route.database)),
+                Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
+                    log::info!("[#@{addr}] cannot connect, trying another server: {e}");
+                    router.forget(&addr);
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        Err(Error::new(
+            ErrorKind::SessionExpired,
+            format!(
+                "no server could be reached: {}",
+                last.map_or_else(|| "out of time".to_owned(), |e| e.to_string())
+            ),
+        ))
     }
+
+    /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
+    /// dead server.
+    pub(crate) fn on_server_failure(
+        &self,
+        addr: &Address,
+        error: &Error,
+        database: Option<&str>,
+        imp_user: Option<&str>,
+    ) {
+        let Some(router) = &self.router else { return };
+        match error.server_code() {
+            Some(
+                "Neo.ClientError.Cluster.NotALeader"
+                | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+            ) => router.forget_writer(addr, database, imp_user),
+            _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
+                router.forget(addr);
+            }
+            _ => {}
+        }
+    }
+
+    /// A Bolt 5.8+ server named the home database in a reply.
+    pub(crate) fn note_home_database(&self, imp_user: Option<&str>, db: &str) {
+        if let Some(router) = &self.router {
+            router.note_home_database(imp_user, db);
+        }
+    }
+}
+
+/// How often one acquisition tries another server after a connect failure.
+const MAX_ROUTED_ATTEMPTS: usize = 8;
+
+/// What a session asks the driver for.
+pub(crate) struct AcquireRequest<'a> {
+    pub(crate) mode: AccessMode,
+    pub(crate) database: Option<&'a str>,
+    pub(crate) imp_user: Option<&'a str>,
+    pub(crate) bookmarks: &'a [String],
+    /// Session credentials (5.1+), instead of the driver's.
+    #[allow(dead_code)] // read by the auth rotation, which follows
+    pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
+}
+
+/// The `routing` map of HELLO and ROUTE: the URI query plus `address`.
+fn routing_context(config: &Config) -> Map {
+    let mut ctx: Map = config
+        .uri
+        .routing_context()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    ctx.insert(
+        "address".into(),
+        Value::String(config.uri.address().to_string()),
+    );
+    ctx
 }
 
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
@@ -147,19 +282,11 @@ const HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
 impl Connector {
     fn new(config: &Config) -> Result<Connector> {
         let tls = config.tls.as_ref().map(net::client_config).transpose()?;
-        let routing = config.uri.scheme().is_routing().then(|| {
-            let mut ctx: Map = config
-                .uri
-                .routing_context()
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            ctx.insert(
-                "address".into(),
-                Value::String(config.uri.address().to_string()),
-            );
-            ctx
-        });
+        let routing = config
+            .uri
+            .scheme()
+            .is_routing()
+            .then(|| routing_context(config));
         Ok(Connector {
             tls,
             host: config.uri.address().host().to_owned(),

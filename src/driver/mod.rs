@@ -1,15 +1,18 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
+mod bookmarks;
 mod config;
 #[allow(clippy::module_inception)]
 // driver::driver holds the Driver type, as the style guide lays out
 mod driver;
+mod extras;
 mod record;
 mod result;
 mod session;
 mod summary;
 mod transaction;
 
+pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,
 };

@@ -17,8 +17,9 @@
 //! | Consumed     | the user consumed it; iteration is over              |
 //! | OutOfScope   | its transaction ended before it was read             |
 
+use super::bookmarks;
 use super::config::{AccessMode, SessionConfig, TransactionConfig};
-use super::driver::DriverInner;
+use super::driver::{AcquireRequest, DriverInner};
 use super::record::Record;
 use super::result::RecordStream;
 use super::summary::Summary;
@@ -90,6 +91,12 @@ pub struct Session {
     config: SessionConfig,
     fetch_size: i64,
     bookmarks: Vec<String>,
+    /// The access mode of the next transaction (the default, or the transaction function's).
+    mode: AccessMode,
+    /// The home database the routing driver resolved (when the config names none).
+    resolved_db: Option<String>,
+    /// The bookmarks the current transaction started from (for the bookmark manager).
+    sent_bookmarks: Vec<String>,
     conn: Option<PooledConnection>,
     pending: VecDeque<Pending>,
     streams: Vec<Option<Stream>>,
@@ -115,6 +122,9 @@ impl Session {
         let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
         Session {
             bookmarks: config.bookmarks.clone(),
+            mode: config.default_access_mode,
+            resolved_db: None,
+            sent_bookmarks: Vec::new(),
             driver,
             config,
             fetch_size,
@@ -194,8 +204,8 @@ impl Session {
             ));
         }
         self.settle_open_streams(false)?;
-        let meta = self.tx_meta(config, self.config.default_access_mode);
         self.ensure_connection()?;
+        let meta = self.tx_meta(config, self.mode);
         let id = self.new_stream(query, params, false);
         let sent = self.send_run_pull(id, query, Some(&meta));
         self.after_send(id, sent)
@@ -465,13 +475,14 @@ impl Session {
         }
     }
 
-    fn tx_meta(&self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
+    fn tx_meta(&mut self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
+        self.sent_bookmarks = self.current_bookmarks();
         TxMeta {
-            bookmarks: self.bookmarks.clone(),
+            bookmarks: self.sent_bookmarks.clone(),
             timeout_ms: config.timeout_ms(),
             metadata: config.metadata.clone(),
             read: mode == AccessMode::Read,
-            db: self.config.database.clone(),
+            db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
             notifications: self.driver.config.notifications.clone(),
         }
@@ -482,12 +493,67 @@ impl Session {
             self.conn = None;
         }
         if self.conn.is_none() {
-            let mode = self.config.default_access_mode;
-            let conn = self.driver.acquire(mode, self.config.database.as_deref())?;
+            let bookmarks = self.current_bookmarks();
+            let req = AcquireRequest {
+                mode: self.mode,
+                database: self.database(),
+                imp_user: self.config.impersonated_user.as_deref(),
+                bookmarks: &bookmarks,
+                auth: self.config.auth.as_ref(),
+            };
+            let (conn, db) = self.driver.acquire_routed(&req)?;
             self.check_version_supports_config(&conn)?;
+            if self.config.database.is_none() && db.is_some() {
+                self.resolved_db = db;
+            }
             self.conn = Some(conn);
         }
         Ok(())
+    }
+
+    /// The database: the configured one, or the home database once resolved.
+    fn database(&self) -> Option<&str> {
+        self.config
+            .database
+            .as_deref()
+            .or(self.resolved_db.as_deref())
+    }
+
+    /// The session's bookmarks plus the bookmark manager's.
+    fn current_bookmarks(&self) -> Vec<String> {
+        match &self.config.bookmark_manager {
+            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()),
+            None => self.bookmarks.clone(),
+        }
+    }
+
+    /// A transaction committed with bookmark `b`.
+    fn set_bookmark(&mut self, b: String) {
+        if let Some(m) = &self.config.bookmark_manager {
+            m.update_bookmarks(&self.sent_bookmarks, std::slice::from_ref(&b));
+        }
+        self.bookmarks = vec![b];
+    }
+
+    /// Tells the driver about a failure on the current connection (routing reacts to it).
+    fn report_failure(&self, e: &Error) {
+        if let Some(c) = &self.conn {
+            let imp = self.config.impersonated_user.as_deref();
+            self.driver
+                .on_server_failure(c.address(), e, self.database(), imp);
+        }
+    }
+
+    /// A Bolt 5.8+ reply named the database: pin it as the resolved home database.
+    fn note_database(&mut self, meta: &Map) {
+        if self.config.database.is_some() || self.resolved_db.is_some() {
+            return;
+        }
+        if let Some(Value::String(db)) = meta.get("db") {
+            let imp = self.config.impersonated_user.as_deref();
+            self.driver.note_home_database(imp, db);
+            self.resolved_db = Some(db.clone());
+        }
     }
 
     fn check_version_supports_config(&self, conn: &PooledConnection) -> Result<()> {
@@ -522,8 +588,8 @@ impl Session {
             ));
         }
         self.settle_open_streams(false)?;
-        let meta = self.tx_meta(config, self.config.default_access_mode);
         self.ensure_connection()?;
+        let meta = self.tx_meta(config, self.mode);
         let conn = self.conn.as_mut().expect("invariant: connected above");
         let n = conn.send_begin(&meta)?;
         self.pending.push_back(Pending::Begin);
@@ -834,6 +900,7 @@ impl Session {
             Response::Success(meta) => self.on_success(front, meta),
             Response::Failure(meta) => {
                 let e = failure_error(&meta);
+                self.report_failure(&e);
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
                 let in_tx = self.tx.is_some();
@@ -858,6 +925,7 @@ impl Session {
     fn on_success(&mut self, front: Pending, meta: Map) {
         match front {
             Pending::Run(id) => {
+                self.note_database(&meta);
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(Value::List(fields)) = meta.get("fields") {
                         let keys: Vec<String> = fields
@@ -885,7 +953,7 @@ impl Session {
                     if let (false, Some(Value::String(b))) =
                         (self.stream_in_tx(id), meta.get("bookmark"))
                     {
-                        self.bookmarks = vec![b.clone()];
+                        self.set_bookmark(b.clone());
                     }
                 }
                 let server = self
@@ -922,11 +990,12 @@ impl Session {
             }
             Pending::Commit => {
                 if let Some(Value::String(b)) = meta.get("bookmark") {
-                    self.bookmarks = vec![b.clone()];
+                    self.set_bookmark(b.clone());
                 }
             }
             Pending::Reset => self.failure = None,
-            Pending::Begin | Pending::Rollback | Pending::Aux => {}
+            Pending::Begin => self.note_database(&meta),
+            Pending::Rollback | Pending::Aux => {}
         }
     }
 
@@ -960,6 +1029,7 @@ impl Session {
     /// The connection died: everything pending fails with `e`, and the connection goes back
     /// to the pool (which drops it).
     fn connection_failed(&mut self, e: &Error) {
+        self.report_failure(e);
         for p in std::mem::take(&mut self.pending) {
             self.on_failure(p, e.clone());
         }

@@ -1,0 +1,60 @@
+//! Driver settings for routing, retries and authentication, kept apart from the basic ones.
+
+use super::config::ConfigBuilder;
+use crate::routing::AddressResolver;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings for routing, retries and authentication.
+#[derive(Clone)]
+pub(crate) struct Extras {
+    pub(crate) resolver: Option<Arc<AddressResolver>>,
+    pub(crate) purge_delay: Duration,
+}
+
+impl Default for Extras {
+    fn default() -> Self {
+        Extras {
+            resolver: None,
+            purge_delay: Duration::from_secs(30),
+        }
+    }
+}
+
+impl std::fmt::Debug for Extras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extras")
+            .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
+            .field("purge_delay", &self.purge_delay)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigBuilder {
+    /// A hook that turns the URI's address into the addresses to try as initial routers
+    /// (`neo4j://` only). Each address it returns is also resolved through DNS, and every IP is
+    /// tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
+    ///
+    /// ```
+    /// use boltc::{net::Address, Config};
+    /// use std::sync::Arc;
+    ///
+    /// let config = Config::builder("neo4j://cluster.example:7687")
+    ///     .resolver(Arc::new(|_a: &Address| {
+    ///         vec![Address::new("10.0.0.1", 7687), Address::new("10.0.0.2", 7687)]
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = config;
+    /// ```
+    pub fn resolver(mut self, resolver: Arc<AddressResolver>) -> Self {
+        self.ext.resolver = Some(resolver);
+        self
+    }
+
+    /// How long an expired routing table is kept before it is dropped (default 30 s).
+    pub fn routing_table_purge_delay(mut self, delay: Duration) -> Self {
+        self.ext.purge_delay = delay;
+        self
+    }
+}
