@@ -213,7 +213,7 @@ impl RouterInner {
             imp_user,
         };
         let fetched = self.discover(&routers, &req, deadline);
-        let stored = self.store(&key, imp_user, fetched)?;
+        let stored = self.store(&key, imp_user, fetched, true)?;
         let servers = if write {
             &stored.writers
         } else {
@@ -275,18 +275,24 @@ impl RouterInner {
     }
 
     /// Under the lock: file the fetched table (or drop the entry on failure) and wake waiters.
+    /// `used`: a request is waiting for it (so it counts as used since the fetch).
     fn store(
         &self,
         key: &Key,
         imp_user: Option<&str>,
         fetched: Result<RoutingTable>,
+        used: bool,
     ) -> Result<RoutingTable> {
         let mut st = self.state.lock();
         let res = match fetched {
             Ok(mut table) => {
                 let now = Instant::now();
                 let old = st.tables.remove(key);
-                let last_used = old.map_or(now, |e| e.last_used);
+                let last_used = if used {
+                    now
+                } else {
+                    old.map_or(now, |e| e.last_used)
+                };
                 let final_key = match (key, &table.database) {
                     (None, Some(name)) => {
                         st.home.insert(imp_user.map(str::to_owned), name.clone());
@@ -456,7 +462,7 @@ impl RouterInner {
         for (k, e) in &mut st.tables {
             let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
             let at = e.table.fetched + e.table.ttl.mul_f64(refresher::REFRESH_AT);
-            let used = e.last_used > e.table.fetched;
+            let used = e.last_used >= e.table.fetched;
             if fetched_ok && used && now >= at && now < e.table.expires() {
                 e.refreshing = true;
                 due.push((k.clone(), e.table.routers.clone(), e.imp_user.clone()));
@@ -477,7 +483,7 @@ impl RouterInner {
             };
             let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
             let fetched = self.discover(&routers, &req, deadline);
-            if let Err(e) = self.store(&key, imp_user.as_deref(), fetched) {
+            if let Err(e) = self.store(&key, imp_user.as_deref(), fetched, false) {
                 log::info!("background refresh of the routing table for {key:?} failed: {e}");
             }
             next = Instant::now();
