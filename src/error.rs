@@ -177,7 +177,10 @@ impl Error {
     /// The classification part of the server code (`ClientError`, `TransientError`,
     /// `DatabaseError`), if this is a server error.
     pub fn classification(&self) -> Option<&str> {
-        self.inner.server_code.as_deref().and_then(|c| c.split('.').nth(1))
+        self.inner
+            .server_code
+            .as_deref()
+            .and_then(|c| c.split('.').nth(1))
     }
 
     /// Whether retrying the unit of work may succeed.
@@ -207,10 +210,31 @@ fn classify_server_code(code: &str) -> ErrorKind {
     }
 }
 
+impl Clone for Error {
+    /// Clones everything but the source error, which is kept as text in the message.
+    fn clone(&self) -> Self {
+        let mut message = self.inner.message.clone();
+        if let Some(src) = &self.inner.source {
+            message = format!("{message}: {src}");
+        }
+        Error {
+            inner: Box::new(Inner {
+                kind: self.inner.kind,
+                message,
+                server_code: self.inner.server_code.clone(),
+                retryable: self.inner.retryable,
+                gql: self.inner.gql.clone(),
+                source: None,
+            }),
+        }
+    }
+}
+
 impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let mut d = f.debug_struct("Error");
-        d.field("kind", &self.inner.kind).field("message", &self.inner.message);
+        d.field("kind", &self.inner.kind)
+            .field("message", &self.inner.message);
         if let Some(c) = &self.inner.server_code {
             d.field("server_code", c);
         }
@@ -246,12 +270,36 @@ mod tests {
     #[test]
     fn classifies_server_codes() {
         let cases = [
-            ("Neo.ClientError.Statement.SyntaxError", ErrorKind::ClientError, false),
-            ("Neo.TransientError.General.DatabaseUnavailable", ErrorKind::TransientError, true),
-            ("Neo.TransientError.Transaction.Terminated", ErrorKind::ClientError, false),
-            ("Neo.DatabaseError.General.UnknownError", ErrorKind::DatabaseError, false),
-            ("Neo.ClientError.Security.Unauthorized", ErrorKind::Authentication, false),
-            ("Neo.ClientError.Cluster.NotALeader", ErrorKind::SessionExpired, true),
+            (
+                "Neo.ClientError.Statement.SyntaxError",
+                ErrorKind::ClientError,
+                false,
+            ),
+            (
+                "Neo.TransientError.General.DatabaseUnavailable",
+                ErrorKind::TransientError,
+                true,
+            ),
+            (
+                "Neo.TransientError.Transaction.Terminated",
+                ErrorKind::ClientError,
+                false,
+            ),
+            (
+                "Neo.DatabaseError.General.UnknownError",
+                ErrorKind::DatabaseError,
+                false,
+            ),
+            (
+                "Neo.ClientError.Security.Unauthorized",
+                ErrorKind::Authentication,
+                false,
+            ),
+            (
+                "Neo.ClientError.Cluster.NotALeader",
+                ErrorKind::SessionExpired,
+                true,
+            ),
         ];
         for (code, kind, retry) in cases {
             let e = Error::server(code, "m");

@@ -24,11 +24,21 @@
 #![deny(unsafe_code)]
 
 pub mod bolt;
+mod driver;
 mod error;
 pub mod net;
 pub mod packstream;
+pub mod pool;
 mod value;
 
+pub use bolt::message::NotificationFilter;
+pub use bolt::{AuthToken, ServerInfo};
+pub use driver::{
+    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record, RecordIndex,
+    RecordStream, ResultId, Session, SessionConfig, Summary, Transaction, TransactionConfig,
+    DEFAULT_USER_AGENT,
+};
+pub use net::TrustStrategy;
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use value::{
     Date, DateTime, DateTimeZoneId, Duration, FromValue, IntoValue, LocalDateTime, LocalTime, Map,

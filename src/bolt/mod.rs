@@ -1,7 +1,12 @@
 //! Bolt: chunked framing, the handshake, versioned messages and the connection.
 
+mod auth;
 pub mod chunk;
+pub mod connection;
 pub mod handshake;
+pub mod message;
 pub mod version;
 
+pub use auth::AuthToken;
+pub use connection::{Connection, Limits, ServerInfo, Transport};
 pub use version::{Features, Version};

@@ -1,1 +1,18 @@
 //! Transport: addresses and URIs, TCP with timeouts, TLS with rustls.
+//!
+//! This layer knows nothing about Bolt: it turns a URI into an [`Address`] and TLS settings,
+//! and an address into a connected [`Stream`].
+
+mod address;
+mod resolve;
+mod stream;
+mod tcp;
+mod tls;
+mod uri;
+
+pub use address::{Address, DEFAULT_PORT};
+pub use resolve::resolve;
+pub use stream::{is_timeout, ShutdownHandle, Stream};
+pub use tcp::{connect, ConnectOptions};
+pub use tls::{client_config, ClientCert, TlsOptions, TrustStrategy};
+pub use uri::{parse as parse_uri, Scheme, Uri};

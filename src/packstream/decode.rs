@@ -1,7 +1,9 @@
 //! Decoding PackStream bytes to values, with bounds on size and depth.
 
+use super::marker;
 use super::Dialect;
 use crate::value::{Map, Value};
+use std::fmt;
 
 /// Why bytes could not be decoded.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,43 @@ pub enum DecodeError {
     },
 }
 
+impl fmt::Display for DecodeError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            DecodeError::UnexpectedEnd => f.write_str("input ended in the middle of a value"),
+            DecodeError::ReservedMarker(m) => write!(f, "reserved marker byte 0x{m:02X}"),
+            DecodeError::InvalidUtf8 => f.write_str("string is not valid UTF-8"),
+            DecodeError::TooDeep => f.write_str("values nested too deeply"),
+            DecodeError::SizeTooLarge(n) => {
+                write!(f, "size {n} is larger than the remaining input could hold")
+            }
+            DecodeError::NonStringKey => f.write_str("map key is not a string"),
+            DecodeError::InvalidStruct { tag, reason } => {
+                write!(
+                    f,
+                    "invalid structure 0x{tag:02X} ({:?}): {reason}",
+                    char::from(*tag)
+                )
+            }
+            DecodeError::Unexpected { expected, marker } => {
+                write!(f, "expected {expected}, found marker 0x{marker:02X}")
+            }
+        }
+    }
+}
+
+impl std::error::Error for DecodeError {}
+
+impl From<DecodeError> for crate::Error {
+    fn from(e: DecodeError) -> crate::Error {
+        crate::Error::new(
+            crate::ErrorKind::Protocol,
+            format!("invalid PackStream data: {e}"),
+        )
+        .with_source(e)
+    }
+}
+
 /// Bounds and dialect for decoding.
 #[derive(Debug, Clone, Copy)]
 pub struct DecodeOptions {
@@ -45,11 +84,16 @@ pub struct DecodeOptions {
 
 impl Default for DecodeOptions {
     fn default() -> Self {
-        DecodeOptions { dialect: Dialect::LATEST, max_depth: 128 }
+        DecodeOptions {
+            dialect: Dialect::LATEST,
+            max_depth: 128,
+        }
     }
 }
 
 /// Reads values from a byte slice.
+///
+/// Every read checks bounds: malformed input yields a [`DecodeError`], never a panic.
 pub struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
@@ -61,29 +105,298 @@ impl<'a> Decoder<'a> {
     pub fn new(buf: &'a [u8], opts: DecodeOptions) -> Self {
         Decoder { buf, pos: 0, opts }
     }
+
     /// Reads one value, hydrating known structures (graph, temporal, spatial, vector).
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] when the bytes are not a well-formed value.
     pub fn read_value(&mut self) -> Result<Value, DecodeError> {
-        let _ = (self.buf, self.pos, self.opts);
-        todo!()
+        self.value(0)
     }
+
+    /// Reads a list header and then its items: the body of a RECORD message.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`]; `Unexpected` when the next value is not a list.
+    pub fn read_list_of_values(&mut self) -> Result<Vec<Value>, DecodeError> {
+        let len = self.read_list_header()?;
+        self.items(len, 1)
+    }
+
     /// Reads a structure header: (number of fields, tag).
+    ///
+    /// # Errors
+    /// `Unexpected` when the next value is not a structure; `UnexpectedEnd` on short input.
     pub fn read_struct_header(&mut self) -> Result<(usize, u8), DecodeError> {
-        todo!()
+        let m = self.u8()?;
+        if m & 0xF0 != marker::TINY_STRUCT {
+            return Err(DecodeError::Unexpected {
+                expected: "a structure",
+                marker: m,
+            });
+        }
+        let fields = usize::from(m & 0x0F);
+        let tag = self.u8()?;
+        self.check_items(fields, 1)?;
+        Ok((fields, tag))
     }
+
     /// Reads a list header: the number of items.
+    ///
+    /// # Errors
+    /// `Unexpected` when the next value is not a list; `SizeTooLarge` when the input cannot
+    /// hold that many items.
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
-        todo!()
+        let m = self.u8()?;
+        let len = match m {
+            0x90..=0x9F => usize::from(m & 0x0F),
+            marker::LIST_8 => usize::from(self.u8()?),
+            marker::LIST_16 => usize::from(self.u16()?),
+            marker::LIST_32 => self.u32_size()?,
+            _ => {
+                return Err(DecodeError::Unexpected {
+                    expected: "a list",
+                    marker: m,
+                })
+            }
+        };
+        self.check_items(len, 1)?;
+        Ok(len)
     }
+
     /// Reads a map.
+    ///
+    /// # Errors
+    /// `Unexpected` when the next value is not a map, and any error of its entries.
     pub fn read_map(&mut self) -> Result<Map, DecodeError> {
-        todo!()
+        let m = self.u8()?;
+        match self.map_len(m)? {
+            Some(len) => self.map_entries(len, 1),
+            None => Err(DecodeError::Unexpected {
+                expected: "a map",
+                marker: m,
+            }),
+        }
     }
+
     /// Whether all input was read.
     pub fn is_at_end(&self) -> bool {
         self.pos >= self.buf.len()
     }
+
     /// Bytes read so far.
     pub fn position(&self) -> usize {
         self.pos
+    }
+
+    /// Reads one value nested `depth` containers deep.
+    pub(crate) fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
+        let m = self.u8()?;
+        Ok(match m {
+            0x00..=0x7F => Value::Int(i64::from(m)),
+            0xF0..=0xFF => Value::Int(i64::from(i8::from_be_bytes([m]))),
+            0x80..=0x8F => Value::String(self.string(usize::from(m & 0x0F))?),
+            0x90..=0x9F => self.list(usize::from(m & 0x0F), depth)?,
+            0xA0..=0xAF => Value::Map(self.map(usize::from(m & 0x0F), depth)?),
+            0xB0..=0xBF => self.structure(usize::from(m & 0x0F), depth)?,
+            marker::NULL => Value::Null,
+            marker::FLOAT_64 => Value::Float(f64::from_bits(u64::from_be_bytes(self.array()?))),
+            marker::FALSE => Value::Bool(false),
+            marker::TRUE => Value::Bool(true),
+            marker::INT_8 => Value::Int(i64::from(i8::from_be_bytes(self.array()?))),
+            marker::INT_16 => Value::Int(i64::from(i16::from_be_bytes(self.array()?))),
+            marker::INT_32 => Value::Int(i64::from(i32::from_be_bytes(self.array()?))),
+            marker::INT_64 => Value::Int(i64::from_be_bytes(self.array()?)),
+            marker::BYTES_8 => {
+                let n = usize::from(self.u8()?);
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            marker::BYTES_16 => {
+                let n = usize::from(self.u16()?);
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            marker::BYTES_32 => {
+                let n = self.u32_size()?;
+                Value::Bytes(self.take(n)?.to_vec())
+            }
+            marker::STRING_8 => {
+                let n = usize::from(self.u8()?);
+                Value::String(self.string(n)?)
+            }
+            marker::STRING_16 => {
+                let n = usize::from(self.u16()?);
+                Value::String(self.string(n)?)
+            }
+            marker::STRING_32 => {
+                let n = self.u32_size()?;
+                Value::String(self.string(n)?)
+            }
+            marker::LIST_8 => {
+                let n = usize::from(self.u8()?);
+                self.list(n, depth)?
+            }
+            marker::LIST_16 => {
+                let n = usize::from(self.u16()?);
+                self.list(n, depth)?
+            }
+            marker::LIST_32 => {
+                let n = self.u32_size()?;
+                self.list(n, depth)?
+            }
+            marker::MAP_8 => {
+                let n = usize::from(self.u8()?);
+                Value::Map(self.map(n, depth)?)
+            }
+            marker::MAP_16 => {
+                let n = usize::from(self.u16()?);
+                Value::Map(self.map(n, depth)?)
+            }
+            marker::MAP_32 => {
+                let n = self.u32_size()?;
+                Value::Map(self.map(n, depth)?)
+            }
+            _ => return Err(DecodeError::ReservedMarker(m)),
+        })
+    }
+
+    /// Reads `len` items of a list, each nested at `depth`.
+    pub(crate) fn items(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
+        self.check_items(len, 1)?;
+        let mut items = Vec::with_capacity(len);
+        for _ in 0..len {
+            items.push(self.value(depth)?);
+        }
+        Ok(items)
+    }
+
+    fn list(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
+        self.enter(depth)?;
+        Ok(Value::List(self.items(len, depth + 1)?))
+    }
+
+    fn map(&mut self, len: usize, depth: usize) -> Result<Map, DecodeError> {
+        self.enter(depth)?;
+        self.map_entries(len, depth + 1)
+    }
+
+    fn structure(&mut self, fields: usize, depth: usize) -> Result<Value, DecodeError> {
+        self.enter(depth)?;
+        let tag = self.u8()?;
+        let fields = self.items(fields, depth + 1)?;
+        super::hydrate::hydrate(tag, fields)
+    }
+
+    /// The size of a map after marker `m`, or `None` if `m` is not a map marker.
+    fn map_len(&mut self, m: u8) -> Result<Option<usize>, DecodeError> {
+        let len = match m {
+            0xA0..=0xAF => usize::from(m & 0x0F),
+            marker::MAP_8 => usize::from(self.u8()?),
+            marker::MAP_16 => usize::from(self.u16()?),
+            marker::MAP_32 => self.u32_size()?,
+            _ => return Ok(None),
+        };
+        Ok(Some(len))
+    }
+
+    /// Reads `len` key/value pairs, the values nested at `depth`.
+    fn map_entries(&mut self, len: usize, depth: usize) -> Result<Map, DecodeError> {
+        // Each entry needs at least a one-byte key and a one-byte value.
+        self.check_items(len, 2)?;
+        let mut map = Map::new();
+        for _ in 0..len {
+            let key = self.key()?;
+            let value = self.value(depth)?;
+            map.insert(key, value);
+        }
+        Ok(map)
+    }
+
+    fn key(&mut self) -> Result<String, DecodeError> {
+        let m = self.u8()?;
+        let n = match m {
+            0x80..=0x8F => usize::from(m & 0x0F),
+            marker::STRING_8 => usize::from(self.u8()?),
+            marker::STRING_16 => usize::from(self.u16()?),
+            marker::STRING_32 => self.u32_size()?,
+            _ => return Err(DecodeError::NonStringKey),
+        };
+        self.string(n)
+    }
+
+    /// Fails with `TooDeep` when a container at `depth` would exceed the limit.
+    #[inline]
+    fn enter(&self, depth: usize) -> Result<(), DecodeError> {
+        if depth >= self.opts.max_depth {
+            Err(DecodeError::TooDeep)
+        } else {
+            Ok(())
+        }
+    }
+
+    #[inline]
+    fn remaining(&self) -> usize {
+        self.buf.len().saturating_sub(self.pos)
+    }
+
+    /// Fails with `SizeTooLarge` unless `len` items of at least `min_size` bytes can fit.
+    #[inline]
+    fn check_items(&self, len: usize, min_size: usize) -> Result<(), DecodeError> {
+        match len.checked_mul(min_size) {
+            Some(need) if need <= self.remaining() => Ok(()),
+            _ => Err(DecodeError::SizeTooLarge(len as u64)),
+        }
+    }
+
+    /// The next `n` bytes.
+    #[inline]
+    fn take(&mut self, n: usize) -> Result<&'a [u8], DecodeError> {
+        if n > self.remaining() {
+            return Err(DecodeError::SizeTooLarge(n as u64));
+        }
+        let start = self.pos;
+        self.pos = start + n;
+        self.buf
+            .get(start..self.pos)
+            .ok_or(DecodeError::UnexpectedEnd)
+    }
+
+    #[inline]
+    fn array<const N: usize>(&mut self) -> Result<[u8; N], DecodeError> {
+        let end = self.pos.checked_add(N).ok_or(DecodeError::UnexpectedEnd)?;
+        let bytes = self
+            .buf
+            .get(self.pos..end)
+            .ok_or(DecodeError::UnexpectedEnd)?;
+        let mut out = [0u8; N];
+        out.copy_from_slice(bytes);
+        self.pos = end;
+        Ok(out)
+    }
+
+    #[inline]
+    fn u8(&mut self) -> Result<u8, DecodeError> {
+        let b = *self.buf.get(self.pos).ok_or(DecodeError::UnexpectedEnd)?;
+        self.pos += 1;
+        Ok(b)
+    }
+
+    #[inline]
+    fn u16(&mut self) -> Result<u16, DecodeError> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
+
+    /// A 32-bit size, as `usize` (saturating on 16-bit targets, where it cannot fit anyway).
+    #[inline]
+    fn u32_size(&mut self) -> Result<usize, DecodeError> {
+        let n = u32::from_be_bytes(self.array()?);
+        Ok(usize::try_from(n).unwrap_or(usize::MAX))
+    }
+
+    #[inline]
+    fn string(&mut self, n: usize) -> Result<String, DecodeError> {
+        let bytes = self.take(n)?;
+        std::str::from_utf8(bytes)
+            .map(str::to_owned)
+            .map_err(|_| DecodeError::InvalidUtf8)
     }
 }

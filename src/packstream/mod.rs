@@ -1,12 +1,17 @@
 //! PackStream v1: the binary encoding of Bolt values. Bytes in, values out; no sockets.
 //!
-//! API contract (implementation in progress):
+//! Overview:
 //! - [`Dialect`] says which structure forms the negotiated Bolt version uses.
 //! - [`Encoder`] appends values to a `Vec<u8>`.
 //! - [`Decoder`] reads values from a byte slice, bounded by [`DecodeOptions`].
 
 mod decode;
 mod encode;
+mod hydrate;
+mod marker;
+#[cfg(test)]
+mod tests;
+mod zone;
 
 pub use decode::{DecodeError, DecodeOptions, Decoder};
 pub use encode::{EncodeError, Encoder};
@@ -25,7 +30,15 @@ pub struct Dialect {
 
 impl Dialect {
     /// The newest dialect (Bolt 6.x).
-    pub const LATEST: Dialect = Dialect { bytes: true, utc_datetime: true, vector: true };
+    pub const LATEST: Dialect = Dialect {
+        bytes: true,
+        utc_datetime: true,
+        vector: true,
+    };
     /// Bolt 1.
-    pub const V1: Dialect = Dialect { bytes: false, utc_datetime: false, vector: false };
+    pub const V1: Dialect = Dialect {
+        bytes: false,
+        utc_datetime: false,
+        vector: false,
+    };
 }

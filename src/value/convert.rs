@@ -99,7 +99,10 @@ impl FromValue for u64 {
     fn from_value(value: Value) -> Result<Self> {
         match value {
             Value::Int(i) => u64::try_from(i).map_err(|_| {
-                Error::new(ErrorKind::Conversion, format!("integer {i} out of range for u64"))
+                Error::new(
+                    ErrorKind::Conversion,
+                    format!("integer {i} out of range for u64"),
+                )
             }),
             other => Err(mismatch(&other, "u64")),
         }

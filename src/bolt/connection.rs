@@ -1,0 +1,480 @@
+//! One Bolt connection over any byte stream: handshake, HELLO/LOGON, pipelined requests and
+//! responses. It knows nothing about pools, sessions or results.
+//!
+//! | state     | entered by                                   | leaves to                      |
+//! |-----------|----------------------------------------------|--------------------------------|
+//! | handshook | [`Connection::open`]                         | ready (hello ok), broken       |
+//! | ready     | a successful HELLO (+LOGON)                  | broken on any transport error  |
+//! | broken    | I/O error, timeout, bad bytes, auth failure  | (terminal: the pool drops it)  |
+//!
+//! Which responses belong to which request is the caller's business: requests are queued with
+//! [`Connection::send`], leave in one write on [`Connection::flush`] (or the next `recv`), and
+//! responses come back in order from [`Connection::recv`].
+
+use super::auth::AuthToken;
+use super::chunk::{self, ChunkReader, ReadError};
+use super::handshake::{self, HandshakeError, Proposal};
+use super::message::{self, HelloParams, Request, Response, TxMeta};
+use super::version::{Features, Version};
+use crate::error::{Error, ErrorKind, GqlError, Result};
+use crate::packstream::DecodeOptions;
+use crate::value::{Map, Value};
+use std::io::{self, Read, Write};
+use std::time::{Duration, Instant};
+
+/// A byte stream a connection can run over.
+pub trait Transport: Read + Write {
+    /// Sets the read timeout (`None`: block). The default does nothing.
+    ///
+    /// # Errors
+    /// When the transport rejects the timeout.
+    fn set_read_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Transport for std::net::TcpStream {
+    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_read_timeout(self, timeout)
+    }
+}
+
+/// Limits for one connection.
+#[derive(Debug, Clone, Copy)]
+pub struct Limits {
+    /// Largest chunk the client writes (≤ 65,535).
+    pub max_chunk: usize,
+    /// Largest message the client accepts.
+    pub max_message: usize,
+    /// Deepest nesting the client decodes.
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_chunk: chunk::MAX_CHUNK_SIZE, max_message: 64 << 20, max_depth: 128 }
+    }
+}
+
+/// What the server told us about itself and this connection.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ServerInfo {
+    /// The address the connection was made to (`host:port`).
+    pub address: String,
+    /// The server agent, e.g. `Neo4j/5.13.0`.
+    pub agent: String,
+    /// The server-assigned connection id, e.g. `bolt-123`.
+    pub connection_id: String,
+    /// The negotiated protocol version.
+    pub protocol_version: (u8, u8),
+}
+
+/// A Bolt connection.
+pub struct Connection<S> {
+    stream: S,
+    reader: ChunkReader,
+    out: Vec<u8>,
+    scratch: Vec<u8>,
+    version: Version,
+    features: Features,
+    decode: DecodeOptions,
+    limits: Limits,
+    info: ServerInfo,
+    recv_timeout: Option<Duration>,
+    hints: Map,
+    broken: Option<String>,
+    created: Instant,
+    log_id: String,
+}
+
+impl<S: Transport> Connection<S> {
+    /// Runs the handshake over `stream`.
+    ///
+    /// # Errors
+    /// See [`HandshakeError`]; on `NoCommonVersion` the caller may retry with other proposals.
+    pub fn open(
+        mut stream: S,
+        address: &str,
+        proposals: &[Option<Proposal>; 4],
+        limits: Limits,
+    ) -> std::result::Result<Connection<S>, HandshakeError> {
+        let mut reader = ChunkReader::new(64 * 1024, limits.max_message);
+        let version = handshake::perform(&mut stream, &mut reader, proposals)?;
+        let features = version.features();
+        log::debug!("[#@{address}] negotiated Bolt {version}");
+        Ok(Connection {
+            stream,
+            reader,
+            out: Vec::with_capacity(4096),
+            scratch: Vec::with_capacity(1024),
+            version,
+            features,
+            decode: DecodeOptions { dialect: features.dialect, max_depth: limits.max_depth },
+            limits,
+            info: ServerInfo {
+                address: address.to_owned(),
+                protocol_version: (version.major, version.minor),
+                ..ServerInfo::default()
+            },
+            recv_timeout: None,
+            hints: Map::new(),
+            broken: None,
+            created: Instant::now(),
+            log_id: format!("#@{address}"),
+        })
+    }
+
+    /// The negotiated version.
+    pub fn version(&self) -> Version {
+        self.version
+    }
+
+    /// What the negotiated version can do.
+    pub fn features(&self) -> &Features {
+        &self.features
+    }
+
+    /// Server agent, connection id, address and version.
+    pub fn info(&self) -> &ServerInfo {
+        &self.info
+    }
+
+    /// The connection hints from the HELLO reply (4.3+).
+    pub fn hints(&self) -> &Map {
+        &self.hints
+    }
+
+    /// When the connection was opened.
+    pub fn created(&self) -> Instant {
+        self.created
+    }
+
+    /// Why the connection is unusable, if it is.
+    pub fn broken(&self) -> Option<&str> {
+        self.broken.as_deref()
+    }
+
+    /// Whether requests are queued but not yet written.
+    pub fn has_unsent(&self) -> bool {
+        !self.out.is_empty()
+    }
+
+    /// Marks the connection unusable.
+    pub fn mark_broken(&mut self, why: &str) {
+        if self.broken.is_none() {
+            log::debug!("[{}] marked broken: {why}", self.log_id);
+            self.broken = Some(why.to_owned());
+        }
+    }
+
+    /// The underlying stream.
+    pub fn stream_mut(&mut self) -> &mut S {
+        &mut self.stream
+    }
+
+    /// Sends HELLO (or INIT), and LOGON on 5.1+, and waits for the replies.
+    ///
+    /// # Errors
+    /// Auth failures and other server errors; transport errors.
+    pub fn hello(&mut self, params: &HelloParams, auth: &AuthToken) -> Result<()> {
+        self.send(&Request::Hello(params, auth))?;
+        if self.features.logon {
+            self.send(&Request::Logon(auth))?;
+        }
+        let hello = self.recv_summary();
+        let logon = if self.features.logon { Some(self.recv_summary()) } else { None };
+        let meta = match hello? {
+            Ok(meta) => meta,
+            Err(failure) => {
+                self.mark_broken("HELLO failed");
+                return Err(failure);
+            }
+        };
+        self.apply_hello(&meta)?;
+        if let Some(logon) = logon {
+            if let Err(failure) = logon? {
+                self.mark_broken("LOGON failed");
+                return Err(failure);
+            }
+        }
+        Ok(())
+    }
+
+    fn apply_hello(&mut self, meta: &Map) -> Result<()> {
+        if let Some(Value::String(s)) = meta.get("server") {
+            self.info.agent.clone_from(s);
+        }
+        if let Some(Value::String(s)) = meta.get("connection_id") {
+            self.info.connection_id.clone_from(s);
+            self.log_id = format!("{s}@{}", self.info.address);
+        }
+        if let Some(Value::Map(h)) = meta.get("hints") {
+            self.hints.clone_from(h);
+            if let Some(Value::Int(secs)) = h.get("connection.recv_timeout_seconds") {
+                if *secs > 0 {
+                    let t = Duration::from_secs(secs.unsigned_abs());
+                    self.recv_timeout = Some(t);
+                    self.stream.set_read_timeout(Some(t)).map_err(|e| self.io_error(&e))?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Re-authenticates with LOGOFF + LOGON (5.1+), pipelined; replies are read by the caller
+    /// or by [`Connection::reauth_wait`].
+    ///
+    /// # Errors
+    /// When the version has no LOGON.
+    pub fn reauth(&mut self, auth: &AuthToken) -> Result<()> {
+        if !self.features.logon {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("re-authentication needs Bolt 5.1+, the server speaks {}", self.version),
+            ));
+        }
+        self.send(&Request::Logoff)?;
+        self.send(&Request::Logon(auth))
+    }
+
+    /// Queues a request; it leaves with the next flush.
+    ///
+    /// # Errors
+    /// `InvalidArgument` when a parameter cannot be encoded (nothing is queued then);
+    /// `Unsupported` when the message does not exist in the negotiated version.
+    pub fn send(&mut self, req: &Request<'_>) -> Result<()> {
+        if log::log_enabled!(log::Level::Debug) {
+            log::debug!("[{}] C: {}", self.log_id, message::describe(req));
+        }
+        self.scratch.clear();
+        let written = message::encode(&mut self.scratch, &self.features, req)?;
+        if !written {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("{} is not part of Bolt {}", message::describe(req), self.version),
+            ));
+        }
+        chunk::write_message(&mut self.out, &self.scratch, self.limits.max_chunk);
+        Ok(())
+    }
+
+    /// Queues BEGIN (RUN "BEGIN" + PULL_ALL on Bolt 1-2). Returns how many summaries to expect.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_begin(&mut self, meta: &TxMeta) -> Result<usize> {
+        if self.features.hello {
+            self.send(&Request::Begin(meta))?;
+            return Ok(1);
+        }
+        let mut params = Map::new();
+        if let Some(last) = meta.bookmarks.last() {
+            params.insert("bookmark".into(), Value::String(last.clone()));
+            params.insert(
+                "bookmarks".into(),
+                Value::List(meta.bookmarks.iter().cloned().map(Value::String).collect()),
+            );
+        }
+        self.send_legacy_tx_statement("BEGIN", Some(&params))
+    }
+
+    /// Queues COMMIT (RUN "COMMIT" + PULL_ALL on Bolt 1-2). Returns how many summaries to expect.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_commit(&mut self) -> Result<usize> {
+        if self.features.hello {
+            self.send(&Request::Commit)?;
+            return Ok(1);
+        }
+        self.send_legacy_tx_statement("COMMIT", None)
+    }
+
+    /// Queues ROLLBACK (RUN "ROLLBACK" + PULL_ALL on Bolt 1-2). Returns how many summaries to
+    /// expect.
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_rollback(&mut self) -> Result<usize> {
+        if self.features.hello {
+            self.send(&Request::Rollback)?;
+            return Ok(1);
+        }
+        self.send_legacy_tx_statement("ROLLBACK", None)
+    }
+
+    fn send_legacy_tx_statement(&mut self, query: &str, params: Option<&Map>) -> Result<usize> {
+        self.send(&Request::Run { query, params, meta: None })?;
+        self.send(&Request::Pull { n: -1, qid: -1 })?;
+        Ok(2)
+    }
+
+    /// Queues the message that clears a FAILURE: RESET (ACK_FAILURE on Bolt 1-2).
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_clear_failure(&mut self) -> Result<()> {
+        if self.features.hello {
+            self.send(&Request::Reset)
+        } else {
+            self.send(&Request::AckFailure)
+        }
+    }
+
+    /// Writes all queued requests in one write.
+    ///
+    /// # Errors
+    /// `ServiceUnavailable` (or `Timeout`) when the write fails; the connection is then broken.
+    pub fn flush(&mut self) -> Result<()> {
+        if self.out.is_empty() {
+            return Ok(());
+        }
+        if let Some(why) = &self.broken {
+            return Err(self.broken_error(why));
+        }
+        let res = self.stream.write_all(&self.out).and_then(|()| self.stream.flush());
+        self.out.clear();
+        res.map_err(|e| self.io_error(&e))
+    }
+
+    /// Reads the next response, flushing queued requests first.
+    ///
+    /// # Errors
+    /// Transport errors, timeouts, malformed bytes; the connection is then broken.
+    pub fn recv(&mut self) -> Result<Response> {
+        self.flush()?;
+        if let Some(why) = &self.broken {
+            return Err(self.broken_error(why));
+        }
+        let bytes = match self.reader.read_message(&mut self.stream) {
+            Ok(b) => b,
+            Err(ReadError::Io(e)) => return Err(self.io_error(&e)),
+            Err(ReadError::TooLarge { limit }) => {
+                let e = Error::new(
+                    ErrorKind::Protocol,
+                    format!("server message larger than the {limit}-byte limit"),
+                );
+                return Err(self.fail(e));
+            }
+        };
+        match message::decode_response(bytes, self.decode) {
+            Ok(resp) => {
+                self.log_response(&resp);
+                Ok(resp)
+            }
+            Err(e) => {
+                let e = Error::from(e);
+                Err(self.fail(e))
+            }
+        }
+    }
+
+    /// Reads a summary (skipping nothing): `Ok(Ok(meta))` for SUCCESS, `Ok(Err(e))` for
+    /// FAILURE (and IGNORED, as an error).
+    ///
+    /// # Errors
+    /// Transport errors, or a RECORD where a summary was expected.
+    pub fn recv_summary(&mut self) -> Result<Result<Map>> {
+        match self.recv()? {
+            Response::Success(m) => Ok(Ok(m)),
+            Response::Failure(m) => Ok(Err(failure_error(&m))),
+            Response::Ignored => Ok(Err(Error::new(
+                ErrorKind::IllegalState,
+                "the server ignored the request after an earlier failure",
+            ))),
+            Response::Record(_) => {
+                Err(self.fail(Error::new(ErrorKind::Protocol, "unexpected RECORD")))
+            }
+        }
+    }
+
+    /// Sends GOODBYE (3+) as a courtesy; errors are ignored.
+    pub fn goodbye(&mut self) {
+        if self.broken.is_none() && self.features.hello && self.send(&Request::Goodbye).is_ok() {
+            let _ = self.flush();
+        }
+    }
+
+    fn log_response(&self, resp: &Response) {
+        match resp {
+            Response::Record(v) => log::trace!("[{}] S: RECORD {v:?}", self.log_id),
+            Response::Success(m) => log::debug!("[{}] S: SUCCESS {m:?}", self.log_id),
+            Response::Failure(m) => log::debug!("[{}] S: FAILURE {m:?}", self.log_id),
+            Response::Ignored => log::debug!("[{}] S: IGNORED", self.log_id),
+        }
+    }
+
+    fn fail(&mut self, e: Error) -> Error {
+        self.mark_broken(e.message());
+        e.context(format_args!("server {} ({})", self.info.address, self.conn_label()))
+    }
+
+    fn conn_label(&self) -> &str {
+        if self.info.connection_id.is_empty() {
+            "no connection id"
+        } else {
+            &self.info.connection_id
+        }
+    }
+
+    fn io_error(&mut self, e: &io::Error) -> Error {
+        let kind = match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => ErrorKind::Timeout,
+            _ => ErrorKind::ServiceUnavailable,
+        };
+        let what = if kind == ErrorKind::Timeout {
+            "timed out reading from the server".to_owned()
+        } else {
+            format!("connection lost: {e}")
+        };
+        self.fail(Error::new(kind, what))
+    }
+
+    fn broken_error(&self, why: &str) -> Error {
+        Error::new(
+            ErrorKind::ServiceUnavailable,
+            format!(
+                "server {} ({}): connection is no longer usable: {why}",
+                self.info.address,
+                self.conn_label()
+            ),
+        )
+    }
+}
+
+/// Builds the error for a FAILURE's metadata: code and message, and on 5.7+ the GQL status
+/// object with its cause chain.
+pub fn failure_error(meta: &Map) -> Error {
+    let get = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
+    let code = get("code")
+        .or_else(|| get("neo4j_code"))
+        .unwrap_or_else(|| "Neo.DatabaseError.General.UnknownError".into());
+    let msg = get("message").unwrap_or_default();
+    let mut e = Error::server(code, msg);
+    if meta.contains_key("gql_status") {
+        e = e.with_gql(gql_error(meta, 0));
+    }
+    e
+}
+
+fn gql_error(meta: &Map, depth: usize) -> GqlError {
+    let get = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
+    let diagnostic_record = meta.get("diagnostic_record").and_then(Value::as_map).cloned();
+    let classification = diagnostic_record
+        .as_ref()
+        .and_then(|d| d.get("_classification"))
+        .and_then(Value::as_str)
+        .map(str::to_owned);
+    GqlError {
+        gql_status: get("gql_status").unwrap_or_default(),
+        description: get("description").unwrap_or_default(),
+        classification,
+        diagnostic_record,
+        neo4j_code: get("neo4j_code").or_else(|| get("code")),
+        message: get("message").unwrap_or_default(),
+        cause: match meta.get("cause") {
+            Some(Value::Map(c)) if depth < 32 => Some(Box::new(gql_error(c, depth + 1))),
+            _ => None,
+        },
+    }
+}

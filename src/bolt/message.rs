@@ -1,0 +1,392 @@
+//! Bolt messages: request encoding for every version and response decoding.
+
+use super::auth::AuthToken;
+use super::version::Features;
+use crate::packstream::{DecodeError, DecodeOptions, Decoder, EncodeError, Encoder};
+use crate::value::{Map, Value};
+use std::fmt::Write as _;
+
+/// Message tags.
+pub mod tag {
+    /// INIT (1-2) / HELLO (3+).
+    pub const HELLO: u8 = 0x01;
+    /// GOODBYE (3+).
+    pub const GOODBYE: u8 = 0x02;
+    /// ACK_FAILURE (1-2).
+    pub const ACK_FAILURE: u8 = 0x0E;
+    /// RESET.
+    pub const RESET: u8 = 0x0F;
+    /// RUN.
+    pub const RUN: u8 = 0x10;
+    /// BEGIN (3+).
+    pub const BEGIN: u8 = 0x11;
+    /// COMMIT (3+).
+    pub const COMMIT: u8 = 0x12;
+    /// ROLLBACK (3+).
+    pub const ROLLBACK: u8 = 0x13;
+    /// DISCARD_ALL (1-3) / DISCARD (4+).
+    pub const DISCARD: u8 = 0x2F;
+    /// PULL_ALL (1-3) / PULL (4+).
+    pub const PULL: u8 = 0x3F;
+    /// TELEMETRY (5.4+).
+    pub const TELEMETRY: u8 = 0x54;
+    /// ROUTE (4.3+).
+    pub const ROUTE: u8 = 0x66;
+    /// LOGON (5.1+).
+    pub const LOGON: u8 = 0x6A;
+    /// LOGOFF (5.1+).
+    pub const LOGOFF: u8 = 0x6B;
+    /// SUCCESS.
+    pub const SUCCESS: u8 = 0x70;
+    /// RECORD.
+    pub const RECORD: u8 = 0x71;
+    /// IGNORED.
+    pub const IGNORED: u8 = 0x7E;
+    /// FAILURE.
+    pub const FAILURE: u8 = 0x7F;
+}
+
+/// What HELLO/INIT carries besides the auth token.
+#[derive(Debug, Clone, Default)]
+pub struct HelloParams {
+    /// The user agent, e.g. `boltc/0.1.0`.
+    pub user_agent: String,
+    /// The routing context (4.1+), `None` for direct (`bolt://`) drivers.
+    pub routing: Option<Map>,
+    /// The `bolt_agent` map (5.3+).
+    pub bolt_agent: Option<Map>,
+    /// Notification filters (5.2+).
+    pub notifications: NotificationFilter,
+}
+
+/// Server notification filters (Bolt 5.2+).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct NotificationFilter {
+    /// Minimum severity: `OFF`, `WARNING` or `INFORMATION`; `None` for the server default.
+    pub minimum_severity: Option<String>,
+    /// Disabled categories/classifications; `None` for the server default.
+    pub disabled_categories: Option<Vec<String>>,
+}
+
+/// Transaction metadata for BEGIN and auto-commit RUN.
+#[derive(Debug, Clone, Default)]
+pub struct TxMeta {
+    /// Bookmarks to wait for.
+    pub bookmarks: Vec<String>,
+    /// Transaction timeout in milliseconds (`None`: server default).
+    pub timeout_ms: Option<i64>,
+    /// Transaction metadata.
+    pub metadata: Option<Map>,
+    /// Read mode (`mode: "r"`).
+    pub read: bool,
+    /// Target database (4.0+).
+    pub db: Option<String>,
+    /// Impersonated user (4.4+).
+    pub imp_user: Option<String>,
+    /// Notification filters (5.2+).
+    pub notifications: NotificationFilter,
+}
+
+/// A client request.
+#[derive(Debug)]
+pub enum Request<'a> {
+    /// HELLO (3+) or INIT (1-2); with the auth token unless the version uses LOGON.
+    Hello(&'a HelloParams, &'a AuthToken),
+    /// LOGON (5.1+).
+    Logon(&'a AuthToken),
+    /// LOGOFF (5.1+).
+    Logoff,
+    /// GOODBYE (3+).
+    Goodbye,
+    /// RESET.
+    Reset,
+    /// ACK_FAILURE (1-2).
+    AckFailure,
+    /// RUN; `meta` is sent as the extra map on 3+ (auto-commit only; `None` inside a transaction).
+    Run {
+        /// The query text.
+        query: &'a str,
+        /// Parameters.
+        params: Option<&'a Map>,
+        /// Auto-commit transaction metadata.
+        meta: Option<&'a TxMeta>,
+    },
+    /// BEGIN (3+).
+    Begin(&'a TxMeta),
+    /// COMMIT (3+).
+    Commit,
+    /// ROLLBACK (3+).
+    Rollback,
+    /// PULL (4+: with `n`/`qid`; PULL_ALL before).
+    Pull {
+        /// Records to fetch (-1 all).
+        n: i64,
+        /// Query id (-1 the last one).
+        qid: i64,
+    },
+    /// DISCARD (4+: with `n`/`qid`; DISCARD_ALL before).
+    Discard {
+        /// Records to discard (-1 all).
+        n: i64,
+        /// Query id (-1 the last one).
+        qid: i64,
+    },
+    /// ROUTE (4.3+).
+    Route {
+        /// Routing context.
+        context: &'a Map,
+        /// Bookmarks.
+        bookmarks: &'a [String],
+        /// Database (`None`: the home database).
+        db: Option<&'a str>,
+        /// Impersonated user (4.4+).
+        imp_user: Option<&'a str>,
+    },
+    /// TELEMETRY (5.4+).
+    Telemetry(i64),
+}
+
+/// A server response.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Response {
+    /// SUCCESS with metadata.
+    Success(Map),
+    /// RECORD with field values.
+    Record(Vec<Value>),
+    /// IGNORED.
+    Ignored,
+    /// FAILURE with metadata (`code`, `message`, ...).
+    Failure(Map),
+}
+
+/// Writes map entries, skipping `None`s, so the header count matches.
+struct Entries<'e, 'o> {
+    enc: Encoder<'o>,
+    items: Vec<(&'e str, Value)>,
+}
+
+fn list_of_strings(items: &[String]) -> Value {
+    Value::List(items.iter().map(|s| Value::String(s.clone())).collect())
+}
+
+impl<'e, 'o> Entries<'e, 'o> {
+    fn new(enc: Encoder<'o>) -> Self {
+        Entries { enc, items: Vec::new() }
+    }
+    fn put(&mut self, k: &'e str, v: Value) -> &mut Self {
+        self.items.push((k, v));
+        self
+    }
+    fn put_opt(&mut self, k: &'e str, v: Option<Value>) -> &mut Self {
+        if let Some(v) = v {
+            self.items.push((k, v));
+        }
+        self
+    }
+    fn finish(&mut self) -> Result<(), EncodeError> {
+        self.enc.write_map_header(self.items.len())?;
+        for (k, v) in &self.items {
+            self.enc.write_str(k)?;
+            self.enc.write_value(v)?;
+        }
+        Ok(())
+    }
+}
+
+fn notification_entries(e: &mut Entries<'_, '_>, f: &Features, n: &NotificationFilter) {
+    if !f.notification_filters {
+        return;
+    }
+    e.put_opt("notifications_minimum_severity", n.minimum_severity.clone().map(Value::String));
+    let key = if f.disabled_classifications {
+        "notifications_disabled_classifications"
+    } else {
+        "notifications_disabled_categories"
+    };
+    e.put_opt(key, n.disabled_categories.as_deref().map(list_of_strings));
+}
+
+fn tx_meta_entries(enc: Encoder<'_>, f: &Features, m: &TxMeta) -> Result<(), EncodeError> {
+    let mut e = Entries::new(enc);
+    if !m.bookmarks.is_empty() {
+        e.put("bookmarks", list_of_strings(&m.bookmarks));
+    }
+    e.put_opt("tx_timeout", m.timeout_ms.map(Value::Int));
+    e.put_opt("tx_metadata", m.metadata.clone().filter(|m| !m.is_empty()).map(Value::Map));
+    if m.read {
+        e.put("mode", Value::String("r".into()));
+    }
+    if f.pull_n {
+        e.put_opt("db", m.db.clone().map(Value::String));
+    }
+    if f.imp_user {
+        e.put_opt("imp_user", m.imp_user.clone().map(Value::String));
+    }
+    notification_entries(&mut e, f, &m.notifications);
+    e.finish()
+}
+
+/// Encodes the body (unchunked) of `req` for a connection with `f` into `out`.
+///
+/// Returns `Ok(false)` when `req` does not exist in this version and nothing was written.
+///
+/// # Errors
+/// When a parameter cannot be encoded (unsendable type, type not in this version).
+pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool, EncodeError> {
+    let mut enc = Encoder::new(out, f.dialect);
+    match req {
+        Request::Hello(p, auth) if !f.hello => {
+            enc.write_struct_header(2, tag::HELLO);
+            enc.write_str(&p.user_agent)?;
+            auth_entries(Entries::new(enc), auth).finish()?;
+        }
+        Request::Hello(p, auth) => {
+            enc.write_struct_header(1, tag::HELLO);
+            let mut e = Entries::new(enc);
+            e.put("user_agent", Value::String(p.user_agent.clone()));
+            if !f.logon {
+                e.items.extend(auth.entries());
+            }
+            if f.hello_routing {
+                e.put_opt("routing", p.routing.clone().map(Value::Map));
+            }
+            notification_entries(&mut e, f, &p.notifications);
+            if f.bolt_agent {
+                e.put_opt("bolt_agent", p.bolt_agent.clone().map(Value::Map));
+            }
+            e.finish()?;
+        }
+        Request::Logon(auth) if f.logon => {
+            enc.write_struct_header(1, tag::LOGON);
+            auth_entries(Entries::new(enc), auth).finish()?;
+        }
+        Request::Logoff if f.logon => enc.write_struct_header(0, tag::LOGOFF),
+        Request::Goodbye if f.hello => enc.write_struct_header(0, tag::GOODBYE),
+        Request::Reset => enc.write_struct_header(0, tag::RESET),
+        Request::AckFailure if !f.hello => enc.write_struct_header(0, tag::ACK_FAILURE),
+        Request::Run { query, params, meta } => {
+            enc.write_struct_header(if f.hello { 3 } else { 2 }, tag::RUN);
+            enc.write_str(query)?;
+            match params {
+                Some(p) => enc.write_map(p)?,
+                None => enc.write_map_header(0)?,
+            }
+            if f.hello {
+                match meta {
+                    Some(m) => tx_meta_entries(enc, f, m)?,
+                    None => enc.write_map_header(0)?,
+                }
+            }
+        }
+        Request::Begin(m) if f.hello => {
+            enc.write_struct_header(1, tag::BEGIN);
+            tx_meta_entries(enc, f, m)?;
+        }
+        Request::Commit if f.hello => enc.write_struct_header(0, tag::COMMIT),
+        Request::Rollback if f.hello => enc.write_struct_header(0, tag::ROLLBACK),
+        Request::Pull { n, qid } | Request::Discard { n, qid } => {
+            let t = if matches!(req, Request::Pull { .. }) { tag::PULL } else { tag::DISCARD };
+            if f.pull_n {
+                enc.write_struct_header(1, t);
+                let mut e = Entries::new(enc);
+                e.put("n", Value::Int(*n));
+                if *qid != -1 {
+                    e.put("qid", Value::Int(*qid));
+                }
+                e.finish()?;
+            } else {
+                enc.write_struct_header(0, t);
+            }
+        }
+        Request::Route { context, bookmarks, db, imp_user } if f.route => {
+            enc.write_struct_header(3, tag::ROUTE);
+            enc.write_map(context)?;
+            enc.write_list_header(bookmarks.len())?;
+            for b in *bookmarks {
+                enc.write_str(b)?;
+            }
+            if f.imp_user {
+                let mut e = Entries::new(enc);
+                e.put_opt("db", db.map(|d| Value::String(d.to_owned())));
+                e.put_opt("imp_user", imp_user.map(|u| Value::String(u.to_owned())));
+                e.finish()?;
+            } else {
+                match db {
+                    Some(d) => enc.write_str(d)?,
+                    None => enc.write_null(),
+                }
+            }
+        }
+        Request::Telemetry(api) if f.telemetry => {
+            enc.write_struct_header(1, tag::TELEMETRY);
+            enc.write_int(*api);
+        }
+        _ => return Ok(false),
+    }
+    Ok(true)
+}
+
+fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &AuthToken) -> Entries<'e, 'o> {
+    e.items.extend(auth.entries());
+    e
+}
+
+/// Decodes one response message.
+///
+/// # Errors
+/// On malformed bytes or an unknown message tag.
+pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, DecodeError> {
+    let mut d = Decoder::new(bytes, opts);
+    let (fields, t) = d.read_struct_header()?;
+    let resp = match (t, fields) {
+        (tag::RECORD, 1) => Response::Record(d.read_list_of_values()?),
+        (tag::SUCCESS, 1) => Response::Success(d.read_map()?),
+        (tag::FAILURE, 1) => Response::Failure(d.read_map()?),
+        (tag::IGNORED, 0) => Response::Ignored,
+        _ => return Err(DecodeError::InvalidStruct { tag: t, reason: "unknown response message" }),
+    };
+    if !d.is_at_end() {
+        return Err(DecodeError::InvalidStruct { tag: t, reason: "trailing bytes after message" });
+    }
+    Ok(resp)
+}
+
+/// A one-line description of a request for logs, with credentials redacted.
+pub fn describe(req: &Request<'_>) -> String {
+    match req {
+        Request::Hello(p, auth) => format!(
+            "HELLO {{user_agent: {:?}, scheme: {:?}, principal: {:?}, credentials: \"******\", routing: {:?}}}",
+            p.user_agent,
+            auth.scheme(),
+            auth.principal(),
+            p.routing
+        ),
+        Request::Logon(auth) => format!(
+            "LOGON {{scheme: {:?}, principal: {:?}, credentials: \"******\"}}",
+            auth.scheme(),
+            auth.principal()
+        ),
+        Request::Run { query, params, meta } => {
+            let mut s = format!("RUN {query:?}");
+            let _ = write!(s, " {}", params.map_or(0, |p| p.len()));
+            s.push_str(" params");
+            if let Some(m) = meta {
+                let _ = write!(s, " {{db: {:?}, read: {}, bookmarks: {}}}", m.db, m.read, m.bookmarks.len());
+            }
+            s
+        }
+        Request::Begin(m) => format!("BEGIN {{db: {:?}, read: {}, bookmarks: {:?}}}", m.db, m.read, m.bookmarks),
+        Request::Pull { n, qid } => format!("PULL {{n: {n}, qid: {qid}}}"),
+        Request::Discard { n, qid } => format!("DISCARD {{n: {n}, qid: {qid}}}"),
+        Request::Route { context, bookmarks, db, imp_user } => {
+            format!("ROUTE {context:?} {bookmarks:?} {{db: {db:?}, imp_user: {imp_user:?}}}")
+        }
+        Request::Telemetry(api) => format!("TELEMETRY {api}"),
+        Request::Logoff => "LOGOFF".into(),
+        Request::Goodbye => "GOODBYE".into(),
+        Request::Reset => "RESET".into(),
+        Request::AckFailure => "ACK_FAILURE".into(),
+        Request::Commit => "COMMIT".into(),
+        Request::Rollback => "ROLLBACK".into(),
+    }
+}

@@ -1,0 +1,325 @@
+//! Driver, session and transaction configuration.
+
+use crate::bolt::message::NotificationFilter;
+use crate::bolt::AuthToken;
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::{self, ClientCert, TrustStrategy, Uri};
+use crate::value::Map;
+use std::path::PathBuf;
+use std::time::Duration;
+
+/// The default user agent, `boltc/<version>`.
+pub const DEFAULT_USER_AGENT: &str = concat!("boltc/", env!("CARGO_PKG_VERSION"));
+
+/// Immutable driver configuration, built with [`Config::builder`].
+#[derive(Debug, Clone)]
+pub struct Config {
+    pub(crate) uri: Uri,
+    pub(crate) auth: AuthToken,
+    pub(crate) user_agent: String,
+    pub(crate) tls: Option<net::TlsOptions>,
+    pub(crate) connection_timeout: Duration,
+    pub(crate) read_timeout: Option<Duration>,
+    pub(crate) max_pool_size: usize,
+    pub(crate) acquisition_timeout: Duration,
+    pub(crate) liveness_check_timeout: Option<Duration>,
+    pub(crate) max_connection_lifetime: Option<Duration>,
+    pub(crate) fetch_size: i64,
+    pub(crate) max_retry_time: Duration,
+    pub(crate) keepalive: bool,
+    pub(crate) notifications: NotificationFilter,
+    pub(crate) max_message_size: usize,
+}
+
+impl Config {
+    /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
+    pub fn builder(uri: &str) -> ConfigBuilder {
+        ConfigBuilder {
+            uri: uri.to_owned(),
+            auth: AuthToken::none(),
+            user_agent: DEFAULT_USER_AGENT.to_owned(),
+            encrypted: None,
+            trust: None,
+            client_cert: None,
+            connection_timeout: Duration::from_secs(30),
+            read_timeout: None,
+            max_pool_size: 100,
+            acquisition_timeout: Duration::from_secs(60),
+            liveness_check_timeout: None,
+            max_connection_lifetime: Some(Duration::from_secs(3600)),
+            fetch_size: 1000,
+            max_retry_time: Duration::from_secs(30),
+            keepalive: true,
+            notifications: NotificationFilter::default(),
+            max_message_size: 64 << 20,
+        }
+    }
+
+    /// The parsed URI.
+    pub fn uri(&self) -> &Uri {
+        &self.uri
+    }
+    /// The user agent sent in HELLO.
+    pub fn user_agent(&self) -> &str {
+        &self.user_agent
+    }
+    /// Whether connections use TLS.
+    pub fn encrypted(&self) -> bool {
+        self.tls.is_some()
+    }
+    /// The connect timeout (TCP connect, TLS and Bolt handshakes).
+    pub fn connection_timeout(&self) -> Duration {
+        self.connection_timeout
+    }
+    /// The maximum number of connections per server.
+    pub fn max_connection_pool_size(&self) -> usize {
+        self.max_pool_size
+    }
+    /// How long acquiring a pooled connection may take.
+    pub fn connection_acquisition_timeout(&self) -> Duration {
+        self.acquisition_timeout
+    }
+    /// The default number of records per PULL.
+    pub fn fetch_size(&self) -> i64 {
+        self.fetch_size
+    }
+    /// The maximum time transaction functions keep retrying.
+    pub fn max_transaction_retry_time(&self) -> Duration {
+        self.max_retry_time
+    }
+}
+
+/// Builds a [`Config`]; [`ConfigBuilder::build`] validates.
+#[derive(Debug, Clone)]
+pub struct ConfigBuilder {
+    uri: String,
+    auth: AuthToken,
+    user_agent: String,
+    encrypted: Option<bool>,
+    trust: Option<TrustStrategy>,
+    client_cert: Option<ClientCert>,
+    connection_timeout: Duration,
+    read_timeout: Option<Duration>,
+    max_pool_size: usize,
+    acquisition_timeout: Duration,
+    liveness_check_timeout: Option<Duration>,
+    max_connection_lifetime: Option<Duration>,
+    fetch_size: i64,
+    max_retry_time: Duration,
+    keepalive: bool,
+    notifications: NotificationFilter,
+    max_message_size: usize,
+}
+
+impl ConfigBuilder {
+    /// The auth token (default: none).
+    pub fn auth(mut self, auth: AuthToken) -> Self {
+        self.auth = auth;
+        self
+    }
+    /// The user agent (default `boltc/<version>`).
+    pub fn user_agent(mut self, ua: impl Into<String>) -> Self {
+        self.user_agent = ua.into();
+        self
+    }
+    /// Use TLS (only with `bolt://`/`neo4j://`; the `+s`/`+ssc` schemes decide for themselves).
+    pub fn encrypted(mut self, on: bool) -> Self {
+        self.encrypted = Some(on);
+        self
+    }
+    /// Which certificates to trust when encrypted (only with `bolt://`/`neo4j://`).
+    pub fn trust(mut self, trust: TrustStrategy) -> Self {
+        self.trust = Some(trust);
+        self
+    }
+    /// A client certificate for mutual TLS.
+    pub fn client_certificate(mut self, cert_chain_pem: PathBuf, key_pem: PathBuf) -> Self {
+        self.client_cert = Some(ClientCert { cert_chain_pem, key_pem });
+        self
+    }
+    /// Connect timeout (default 30 s), covering TCP, TLS and the Bolt handshake.
+    pub fn connection_timeout(mut self, t: Duration) -> Self {
+        self.connection_timeout = t;
+        self
+    }
+    /// Read timeout for server replies (default none; a server hint may set one).
+    pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
+        self.read_timeout = t;
+        self
+    }
+    /// Maximum connections per server (default 100).
+    pub fn max_connection_pool_size(mut self, n: usize) -> Self {
+        self.max_pool_size = n;
+        self
+    }
+    /// Pool acquisition timeout (default 60 s).
+    pub fn connection_acquisition_timeout(mut self, t: Duration) -> Self {
+        self.acquisition_timeout = t;
+        self
+    }
+    /// Check connections idle longer than this with a RESET before use (default: never).
+    pub fn liveness_check_timeout(mut self, t: Option<Duration>) -> Self {
+        self.liveness_check_timeout = t;
+        self
+    }
+    /// Close connections older than this (default 1 h; `None`: never).
+    pub fn max_connection_lifetime(mut self, t: Option<Duration>) -> Self {
+        self.max_connection_lifetime = t;
+        self
+    }
+    /// Records per PULL (default 1000; -1 for all at once).
+    pub fn fetch_size(mut self, n: i64) -> Self {
+        self.fetch_size = n;
+        self
+    }
+    /// Maximum retry time of transaction functions (default 30 s).
+    pub fn max_transaction_retry_time(mut self, t: Duration) -> Self {
+        self.max_retry_time = t;
+        self
+    }
+    /// TCP keepalive (default on).
+    pub fn keepalive(mut self, on: bool) -> Self {
+        self.keepalive = on;
+        self
+    }
+    /// Server notification filters (Bolt 5.2+).
+    pub fn notification_filter(mut self, f: NotificationFilter) -> Self {
+        self.notifications = f;
+        self
+    }
+    /// Largest server message accepted (default 64 MiB).
+    pub fn max_message_size(mut self, bytes: usize) -> Self {
+        self.max_message_size = bytes;
+        self
+    }
+
+    /// Validates and builds the configuration.
+    ///
+    /// # Errors
+    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size
+    /// or a fetch size of 0 or below -1.
+    pub fn build(self) -> Result<Config> {
+        let uri = net::parse_uri(&self.uri)?;
+        let scheme_trust = uri.scheme().tls_trust();
+        if scheme_trust.is_some() && (self.encrypted.is_some() || self.trust.is_some()) {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "the {} scheme sets encryption and trust; do not also configure them",
+                    uri.scheme().as_str()
+                ),
+            ));
+        }
+        let trust = match scheme_trust {
+            Some(t) => Some(t),
+            None if self.encrypted == Some(true) => {
+                Some(self.trust.unwrap_or(TrustStrategy::SystemRoots))
+            }
+            None => None,
+        };
+        let tls = trust.map(|t| {
+            let mut o = net::TlsOptions::new(t);
+            o.client_cert = self.client_cert.clone();
+            o
+        });
+        if self.max_pool_size == 0 {
+            return Err(Error::new(ErrorKind::Config, "max_connection_pool_size must be at least 1"));
+        }
+        if self.fetch_size == 0 || self.fetch_size < -1 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!("fetch_size must be positive or -1 (all), not {}", self.fetch_size),
+            ));
+        }
+        Ok(Config {
+            uri,
+            auth: self.auth,
+            user_agent: self.user_agent,
+            tls,
+            connection_timeout: self.connection_timeout,
+            read_timeout: self.read_timeout,
+            max_pool_size: self.max_pool_size,
+            acquisition_timeout: self.acquisition_timeout,
+            liveness_check_timeout: self.liveness_check_timeout,
+            max_connection_lifetime: self.max_connection_lifetime,
+            fetch_size: self.fetch_size,
+            max_retry_time: self.max_retry_time,
+            keepalive: self.keepalive,
+            notifications: self.notifications,
+            max_message_size: self.max_message_size,
+        })
+    }
+}
+
+/// Read or write: where a routing driver sends the work, and `mode` in BEGIN/RUN.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum AccessMode {
+    /// Reads and writes (routed to a writer).
+    #[default]
+    Write,
+    /// Reads only (routed to a reader).
+    Read,
+}
+
+/// Per-session configuration.
+#[derive(Debug, Clone, Default)]
+pub struct SessionConfig {
+    /// The database (`None`: the user's home database).
+    pub database: Option<String>,
+    /// The default access mode for `run` and `begin_transaction`.
+    pub default_access_mode: AccessMode,
+    /// Records per PULL (`None`: the driver's default).
+    pub fetch_size: Option<i64>,
+    /// Bookmarks to start from.
+    pub bookmarks: Vec<String>,
+    /// The user to impersonate (Bolt 4.4+).
+    pub impersonated_user: Option<String>,
+}
+
+impl SessionConfig {
+    /// A config for `database`.
+    pub fn database(db: impl Into<String>) -> Self {
+        SessionConfig { database: Some(db.into()), ..SessionConfig::default() }
+    }
+    /// Sets the access mode.
+    #[must_use]
+    pub fn with_access_mode(mut self, mode: AccessMode) -> Self {
+        self.default_access_mode = mode;
+        self
+    }
+    /// Sets the fetch size.
+    #[must_use]
+    pub fn with_fetch_size(mut self, n: i64) -> Self {
+        self.fetch_size = Some(n);
+        self
+    }
+    /// Sets the starting bookmarks.
+    #[must_use]
+    pub fn with_bookmarks(mut self, b: Vec<String>) -> Self {
+        self.bookmarks = b;
+        self
+    }
+    /// Sets the impersonated user.
+    #[must_use]
+    pub fn with_impersonated_user(mut self, user: impl Into<String>) -> Self {
+        self.impersonated_user = Some(user.into());
+        self
+    }
+}
+
+/// Per-transaction configuration.
+#[derive(Debug, Clone, Default)]
+pub struct TransactionConfig {
+    /// Metadata attached to the transaction (visible in `dbms.listTransactions`).
+    pub metadata: Option<Map>,
+    /// Server-side timeout (`None`: the server default).
+    pub timeout: Option<Duration>,
+}
+
+impl TransactionConfig {
+    /// The timeout in milliseconds, rounded up so a sub-millisecond timeout is not 0.
+    pub(crate) fn timeout_ms(&self) -> Option<i64> {
+        self.timeout
+            .map(|t| i64::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX))
+    }
+}

@@ -1,0 +1,92 @@
+//! [`RecordStream`]: a lazy iterator over a result's records.
+
+use super::record::Record;
+use super::session::{ResultId, Session};
+use super::summary::Summary;
+use crate::error::Result;
+use std::sync::Arc;
+
+/// The records of a query, pulled from the server in batches of the fetch size as the
+/// iteration advances (never buffered in full unless the session needs the connection for
+/// other work).
+///
+/// Dropping it before the end discards the remaining records.
+pub struct RecordStream<'s> {
+    session: &'s mut Session,
+    id: ResultId,
+}
+
+impl<'s> RecordStream<'s> {
+    pub(crate) fn new(session: &'s mut Session, id: ResultId) -> Self {
+        RecordStream { session, id }
+    }
+
+    /// The column names.
+    ///
+    /// # Errors
+    /// The RUN failure, if any.
+    pub fn keys(&mut self) -> Result<Arc<[String]>> {
+        self.session.result_keys(self.id)
+    }
+
+    /// The next record without consuming it.
+    ///
+    /// # Errors
+    /// Server and connection errors.
+    pub fn peek(&mut self) -> Result<Option<&Record>> {
+        self.session.result_peek(self.id)
+    }
+
+    /// The one and only record.
+    ///
+    /// # Errors
+    /// `ResultNotSingle` for zero or several records; server and connection errors.
+    pub fn single(self) -> Result<Record> {
+        self.session.result_single(self.id)
+    }
+
+    /// Discards the remaining records and returns the summary.
+    ///
+    /// # Errors
+    /// Server and connection errors.
+    pub fn consume(self) -> Result<Summary> {
+        self.session.result_consume(self.id)
+    }
+
+    /// Collects the remaining records.
+    ///
+    /// # Errors
+    /// The first error met.
+    pub fn collect_records(self) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        while self.session.result_next_batch(self.id, usize::MAX, &mut out)? {}
+        Ok(out)
+    }
+
+    /// Up to `max` records appended to `out`; `false` once the result is exhausted.
+    ///
+    /// # Errors
+    /// Server and connection errors.
+    pub fn next_batch(&mut self, max: usize, out: &mut Vec<Record>) -> Result<bool> {
+        self.session.result_next_batch(self.id, max, out)
+    }
+
+    /// The handle inside the session (for the owned API).
+    pub fn id(&self) -> ResultId {
+        self.id
+    }
+}
+
+impl Iterator for RecordStream<'_> {
+    type Item = Result<Record>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.session.result_next(self.id).transpose()
+    }
+}
+
+impl Drop for RecordStream<'_> {
+    fn drop(&mut self) {
+        self.session.result_free(self.id);
+    }
+}

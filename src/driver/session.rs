@@ -1,0 +1,989 @@
+//! Sessions: a causal chain of transactions on one connection at a time.
+//!
+//! A session owns its connection while work is in flight and gives it back to the pool as soon
+//! as nothing is pending (no open transaction, no result with records left on the server).
+//! Results live in the session as [`ResultId`] handles, so several results can be open at once
+//! (in a transaction on Bolt 4+) and the bindings can hold them without Rust lifetimes;
+//! [`RecordStream`] and [`Transaction`] are the borrowing wrappers for Rust users.
+//!
+//! Responses arrive in request order; `pending` says which request each belongs to.
+//!
+//! | stream phase | meaning                                              |
+//! |--------------|------------------------------------------------------|
+//! | Running      | RUN sent, its reply not read yet                     |
+//! | Streaming    | records may still come (a PULL is pending or has_more)|
+//! | Done         | the final reply arrived; buffered records may remain |
+//! | Failed       | the server or the connection failed it               |
+//! | Consumed     | the user consumed it; iteration is over              |
+//! | OutOfScope   | its transaction ended before it was read             |
+
+use super::config::{AccessMode, SessionConfig, TransactionConfig};
+use super::driver::DriverInner;
+use super::record::Record;
+use super::result::RecordStream;
+use super::summary::Summary;
+use super::transaction::Transaction;
+use crate::bolt::connection::failure_error;
+use crate::bolt::message::{Request, Response, TxMeta};
+use crate::bolt::ServerInfo;
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool::PooledConnection;
+use crate::value::{Map, Value};
+use std::collections::VecDeque;
+use std::sync::Arc;
+
+/// A handle to a result owned by a [`Session`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ResultId {
+    index: u32,
+    generation: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Pending {
+    Run(ResultId),
+    Pull(ResultId),
+    Discard(ResultId),
+    Begin,
+    Commit,
+    Rollback,
+    /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
+    Aux,
+    Reset,
+}
+
+#[derive(Debug)]
+enum Phase {
+    Running,
+    Streaming { has_more: bool, pulling: bool },
+    Done(Box<Summary>),
+    Failed(Error),
+    Consumed(Box<Summary>),
+    OutOfScope,
+}
+
+struct Stream {
+    generation: u32,
+    keys: Arc<[String]>,
+    qid: i64,
+    buffer: VecDeque<Record>,
+    phase: Phase,
+    run_meta: Map,
+    query: String,
+    params: Option<Map>,
+    in_tx: bool,
+    /// Records arriving are dropped (the user consumed or dropped the result).
+    discarding: bool,
+}
+
+#[derive(Debug)]
+struct TxState {
+    failed: Option<Error>,
+    begun: bool,
+}
+
+/// A session: a sequence of transactions against one database, chained by bookmarks.
+///
+/// Not for use by two threads at once (it is `Send`, not `Sync`).
+pub struct Session {
+    driver: Arc<DriverInner>,
+    config: SessionConfig,
+    fetch_size: i64,
+    bookmarks: Vec<String>,
+    conn: Option<PooledConnection>,
+    pending: VecDeque<Pending>,
+    streams: Vec<Option<Stream>>,
+    generation: u32,
+    tx: Option<TxState>,
+    /// The failure that makes the server ignore requests until the next RESET.
+    failure: Option<Error>,
+    closed: bool,
+}
+
+impl std::fmt::Debug for Session {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Session")
+            .field("database", &self.config.database)
+            .field("connected", &self.conn.is_some())
+            .field("in_transaction", &self.tx.is_some())
+            .finish()
+    }
+}
+
+impl Session {
+    pub(crate) fn new(driver: Arc<DriverInner>, config: SessionConfig) -> Session {
+        let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
+        Session {
+            bookmarks: config.bookmarks.clone(),
+            driver,
+            config,
+            fetch_size,
+            conn: None,
+            pending: VecDeque::new(),
+            streams: Vec::new(),
+            generation: 0,
+            tx: None,
+            failure: None,
+            closed: false,
+        }
+    }
+
+    /// Runs `query` in an auto-commit transaction and returns its records as a stream.
+    ///
+    /// # Errors
+    /// Server errors for the RUN, connection errors, `IllegalState` if a transaction is open.
+    pub fn run(&mut self, query: &str, params: Option<Map>) -> Result<RecordStream<'_>> {
+        self.run_with_config(query, params, &TransactionConfig::default())
+    }
+
+    /// As [`Session::run`], with transaction metadata and timeout.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn run_with_config(
+        &mut self,
+        query: &str,
+        params: Option<Map>,
+        config: &TransactionConfig,
+    ) -> Result<RecordStream<'_>> {
+        let id = self.run_detached(query, params, config)?;
+        Ok(RecordStream::new(self, id))
+    }
+
+    /// Begins an explicit transaction. BEGIN leaves with the transaction's first query.
+    ///
+    /// # Errors
+    /// `IllegalState` if a transaction is already open; connection errors.
+    pub fn begin_transaction(&mut self, config: &TransactionConfig) -> Result<Transaction<'_>> {
+        self.begin_inner(config, false)?;
+        Ok(Transaction::new(self))
+    }
+
+    /// The bookmarks of the last committed transaction (or those the session started with).
+    pub fn last_bookmarks(&self) -> Vec<String> {
+        self.bookmarks.clone()
+    }
+
+    /// The session's configuration.
+    pub fn config(&self) -> &SessionConfig {
+        &self.config
+    }
+
+    /// The server and connection this session holds right now, if any.
+    pub fn connection_info(&self) -> Option<ServerInfo> {
+        self.conn.as_ref().map(|c| c.info().clone())
+    }
+
+    // ----- the owned ("detached") API, used by the bindings -----
+
+    /// Runs an auto-commit query; returns a handle to its result.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn run_detached(
+        &mut self,
+        query: &str,
+        params: Option<Map>,
+        config: &TransactionConfig,
+    ) -> Result<ResultId> {
+        self.check_open()?;
+        if self.tx.is_some() {
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "a transaction is open in this session; run queries in it or close it first",
+            ));
+        }
+        self.settle_open_streams(false)?;
+        let meta = self.tx_meta(config, self.config.default_access_mode);
+        self.ensure_connection()?;
+        let id = self.new_stream(query, params, false);
+        let sent = self.send_run_pull(id, query, Some(&meta));
+        self.after_send(id, sent)
+    }
+
+    /// Begins an explicit transaction and waits for the server's reply.
+    ///
+    /// # Errors
+    /// As [`Session::begin_transaction`], plus server errors for BEGIN.
+    pub fn begin_detached(&mut self, config: &TransactionConfig) -> Result<()> {
+        self.begin_inner(config, true)
+    }
+
+    /// Runs a query in the open transaction; returns a handle to its result.
+    ///
+    /// # Errors
+    /// `IllegalState` without an open transaction or after it failed; server errors.
+    pub fn tx_run_detached(&mut self, query: &str, params: Option<Map>) -> Result<ResultId> {
+        self.check_open()?;
+        self.check_tx_usable()?;
+        let multi = self.conn.as_ref().is_some_and(|c| c.features().pull_n);
+        if !multi {
+            self.settle_open_streams(true)?;
+        }
+        self.ensure_connection()?;
+        let id = self.new_stream(query, params, true);
+        let sent = self.send_run_pull(id, query, None);
+        if let Some(tx) = &mut self.tx {
+            tx.begun = true;
+        }
+        self.after_send(id, sent)
+    }
+
+    /// Commits the open transaction. Results not yet read are discarded.
+    ///
+    /// # Errors
+    /// Server errors; `IncompleteCommit` when the connection dropped before the reply.
+    pub fn commit_detached(&mut self) -> Result<()> {
+        self.end_tx(true)
+    }
+
+    /// Rolls the open transaction back. Results not yet read are discarded.
+    ///
+    /// # Errors
+    /// Server and connection errors.
+    pub fn rollback_detached(&mut self) -> Result<()> {
+        self.end_tx(false)
+    }
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// The column names of a result (waits for the RUN reply).
+    ///
+    /// # Errors
+    /// The RUN failure; `InvalidArgument` for a stale handle.
+    pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
+        while matches!(self.stream_checked(id)?.phase, Phase::Running) {
+            self.process_one()?;
+        }
+        let s = self.stream_checked(id)?;
+        match &s.phase {
+            Phase::Failed(e) if s.keys.is_empty() => Err(e.clone()),
+            _ => Ok(s.keys.clone()),
+        }
+    }
+
+    /// The next record of a result, or `None` at its end.
+    ///
+    /// # Errors
+    /// Server and connection errors (returned again on later calls); `ResultConsumed` after
+    /// consume or after its transaction ended.
+    pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
+        loop {
+            let s = self.stream_checked_mut(id)?;
+            if let Some(r) = s.buffer.pop_front() {
+                return Ok(Some(r));
+            }
+            match &s.phase {
+                Phase::Done(_) => return Ok(None),
+                Phase::Failed(e) => return Err(e.clone()),
+                Phase::Consumed(_) => return Err(consumed_error()),
+                Phase::OutOfScope => return Err(out_of_scope_error()),
+                Phase::Streaming { has_more: true, pulling: false } => {
+                    let (qid, n) = (s.qid, self.fetch_size);
+                    self.send_more(id, Request::Pull { n, qid })?;
+                }
+                Phase::Running | Phase::Streaming { .. } => {
+                    if let Some(r) = self.receive_for(id)? {
+                        return Ok(Some(r));
+                    }
+                }
+            }
+        }
+    }
+
+    /// Up to `max` records into `out` (appended); returns `false` once the result is exhausted.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_next_batch(
+        &mut self,
+        id: ResultId,
+        max: usize,
+        out: &mut Vec<Record>,
+    ) -> Result<bool> {
+        for _ in 0..max {
+            match self.result_next(id)? {
+                Some(r) => out.push(r),
+                None => return Ok(false),
+            }
+        }
+        Ok(true)
+    }
+
+    /// The next record without consuming it.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_peek(&mut self, id: ResultId) -> Result<Option<&Record>> {
+        if let Some(r) = self.result_next(id)? {
+            let s = self.stream_checked_mut(id)?;
+            s.buffer.push_front(r);
+            return Ok(s.buffer.front());
+        }
+        Ok(None)
+    }
+
+    /// The one record of a result; fails if there are zero or several (the rest is discarded).
+    ///
+    /// # Errors
+    /// `ResultNotSingle`, and as [`Session::result_next`].
+    pub fn result_single(&mut self, id: ResultId) -> Result<Record> {
+        let first = self.result_next(id)?;
+        let more = self.result_peek(id)?.is_some();
+        match (first, more) {
+            (Some(r), false) => Ok(r),
+            (None, _) => Err(Error::new(
+                ErrorKind::ResultNotSingle,
+                "expected exactly one record, but the result is empty",
+            )),
+            (Some(_), true) => {
+                self.result_consume(id)?;
+                Err(Error::new(
+                    ErrorKind::ResultNotSingle,
+                    "expected exactly one record, but the result has more",
+                ))
+            }
+        }
+    }
+
+    /// Discards the rest of a result and returns its summary.
+    ///
+    /// # Errors
+    /// Server and connection errors; `ResultConsumed` after its transaction ended.
+    pub fn result_consume(&mut self, id: ResultId) -> Result<Summary> {
+        loop {
+            let s = self.stream_checked_mut(id)?;
+            s.discarding = true;
+            s.buffer.clear();
+            match &s.phase {
+                Phase::Done(sum) | Phase::Consumed(sum) => {
+                    let sum = sum.clone();
+                    s.phase = Phase::Consumed(sum.clone());
+                    return Ok(*sum);
+                }
+                Phase::Failed(e) => return Err(e.clone()),
+                Phase::OutOfScope => return Err(out_of_scope_error()),
+                Phase::Streaming { has_more: true, pulling: false } => {
+                    let qid = s.qid;
+                    self.send_more(id, Request::Discard { n: -1, qid })?;
+                }
+                Phase::Running | Phase::Streaming { .. } => {
+                    self.receive_for(id)?;
+                }
+            }
+        }
+    }
+
+    /// Whether the result has been fully received or consumed (no records left on the server).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a stale handle.
+    pub fn result_is_finished(&self, id: ResultId) -> Result<bool> {
+        Ok(!matches!(self.stream_checked(id)?.phase, Phase::Running | Phase::Streaming { .. }))
+    }
+
+    /// Forgets a result. Records still on the server are discarded lazily.
+    pub fn result_free(&mut self, id: ResultId) {
+        let Some(idx) = self.valid_index(id) else { return };
+        let s = self.streams[idx].as_mut().expect("invariant: valid index");
+        s.discarding = true;
+        s.buffer.clear();
+        let finished = !matches!(s.phase, Phase::Running | Phase::Streaming { .. });
+        if finished {
+            self.streams[idx] = None;
+        }
+    }
+
+    /// Ends the session: discards open results, rolls back an open transaction and returns
+    /// the connection to the pool.
+    ///
+    /// # Errors
+    /// Connection errors while cleaning up (the session is closed regardless).
+    pub fn close(&mut self) -> Result<()> {
+        if self.closed {
+            return Ok(());
+        }
+        let res = self.cleanup();
+        self.closed = true;
+        self.streams.clear();
+        self.conn = None;
+        res
+    }
+
+    fn cleanup(&mut self) -> Result<()> {
+        if self.tx.is_some() {
+            self.end_tx(false)?;
+        }
+        self.settle_open_streams(false)
+    }
+
+    // ----- internals -----
+
+    fn check_open(&self) -> Result<()> {
+        if self.closed {
+            return Err(Error::new(ErrorKind::IllegalState, "the session has been closed"));
+        }
+        self.driver.check_open()
+    }
+
+    fn check_tx_usable(&self) -> Result<()> {
+        match &self.tx {
+            None => Err(Error::new(ErrorKind::IllegalState, "no transaction is open")),
+            Some(TxState { failed: Some(e), .. }) => Err(Error::new(
+                ErrorKind::IllegalState,
+                format!("the transaction failed earlier and can only be rolled back: {e}"),
+            )),
+            Some(_) => Ok(()),
+        }
+    }
+
+    fn tx_meta(&self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
+        TxMeta {
+            bookmarks: self.bookmarks.clone(),
+            timeout_ms: config.timeout_ms(),
+            metadata: config.metadata.clone(),
+            read: mode == AccessMode::Read,
+            db: self.config.database.clone(),
+            imp_user: self.config.impersonated_user.clone(),
+            notifications: self.driver.config.notifications.clone(),
+        }
+    }
+
+    fn ensure_connection(&mut self) -> Result<()> {
+        if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
+            self.conn = None;
+        }
+        if self.conn.is_none() {
+            let mode = self.config.default_access_mode;
+            let conn = self.driver.acquire(mode, self.config.database.as_deref())?;
+            self.check_version_supports_config(&conn)?;
+            self.conn = Some(conn);
+        }
+        Ok(())
+    }
+
+    fn check_version_supports_config(&self, conn: &PooledConnection) -> Result<()> {
+        let f = conn.features();
+        if self.config.impersonated_user.is_some() && !f.imp_user {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("impersonation needs Bolt 4.4+, the server speaks {}", conn.version()),
+            ));
+        }
+        if self.config.database.is_some() && !f.pull_n {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!("selecting a database needs Bolt 4.0+, the server speaks {}", conn.version()),
+            ));
+        }
+        Ok(())
+    }
+
+    fn begin_inner(&mut self, config: &TransactionConfig, eager: bool) -> Result<()> {
+        self.check_open()?;
+        if self.tx.is_some() {
+            return Err(Error::new(ErrorKind::IllegalState, "a transaction is already open"));
+        }
+        self.settle_open_streams(false)?;
+        let meta = self.tx_meta(config, self.config.default_access_mode);
+        self.ensure_connection()?;
+        let conn = self.conn.as_mut().expect("invariant: connected above");
+        let n = conn.send_begin(&meta)?;
+        self.pending.push_back(Pending::Begin);
+        for _ in 1..n {
+            self.pending.push_back(Pending::Aux);
+        }
+        self.tx = Some(TxState { failed: None, begun: false });
+        if eager {
+            self.drain()?;
+            if let Some(TxState { failed: Some(e), .. }) = &self.tx {
+                let e = e.clone();
+                self.tx = None;
+                self.release_if_idle();
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    fn end_tx(&mut self, commit: bool) -> Result<()> {
+        self.check_open()?;
+        let Some(tx) = &self.tx else {
+            return Err(Error::new(ErrorKind::IllegalState, "no transaction is open"));
+        };
+        if let Some(e) = &tx.failed {
+            let e = e.clone();
+            self.finish_tx_streams();
+            self.drain_quietly();
+            self.tx = None;
+            self.release_if_idle();
+            return if commit {
+                Err(Error::new(
+                    ErrorKind::IllegalState,
+                    format!("cannot commit a transaction that failed: {e}"),
+                ))
+            } else {
+                Ok(())
+            };
+        }
+        self.discard_tx_streams()?;
+        let conn = self.conn.as_mut().expect("invariant: a transaction holds its connection");
+        let n = if commit { conn.send_commit()? } else { conn.send_rollback()? };
+        self.pending.push_back(if commit { Pending::Commit } else { Pending::Rollback });
+        for _ in 1..n {
+            self.pending.push_back(Pending::Aux);
+        }
+        let res = self.drain();
+        self.finish_tx_streams();
+        let failed = self.tx.take().and_then(|t| t.failed);
+        self.release_if_idle();
+        match (res, failed) {
+            (Err(e), _) if commit && e.kind() == ErrorKind::ServiceUnavailable => Err(Error::new(
+                ErrorKind::IncompleteCommit,
+                format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
+            )),
+            (Err(e), _) | (Ok(()), Some(e)) => Err(e),
+            (Ok(()), None) => Ok(()),
+        }
+    }
+
+    /// Before COMMIT/ROLLBACK: discard what the transaction's results still have on the server.
+    fn discard_tx_streams(&mut self) -> Result<()> {
+        let ids: Vec<ResultId> = self.stream_ids(|s| s.in_tx);
+        for id in ids {
+            let s = self.stream_mut(id);
+            s.discarding = true;
+            s.buffer.clear();
+            if let Phase::Streaming { has_more: true, pulling: false } = s.phase {
+                let qid = s.qid;
+                self.send_more(id, Request::Discard { n: -1, qid })?;
+            }
+        }
+        Ok(())
+    }
+
+    fn finish_tx_streams(&mut self) {
+        for s in self.streams.iter_mut().flatten().filter(|s| s.in_tx) {
+            s.buffer.clear();
+            if !matches!(s.phase, Phase::Failed(_) | Phase::Consumed(_)) {
+                s.phase = Phase::OutOfScope;
+            }
+        }
+    }
+
+    /// Makes room for new work: results of auto-commit queries (or, with `tx_only`, of the
+    /// transaction) that still have records on the server are pulled in full (or discarded if
+    /// the user let go of them).
+    fn settle_open_streams(&mut self, tx_only: bool) -> Result<()> {
+        let ids = self.stream_ids(|s| {
+            (!tx_only || s.in_tx) && matches!(s.phase, Phase::Running | Phase::Streaming { .. })
+        });
+        for id in ids {
+            loop {
+                let s = self.stream_mut(id);
+                match s.phase {
+                    Phase::Streaming { has_more: true, pulling: false } => {
+                        let qid = s.qid;
+                        let req = if s.discarding {
+                            Request::Discard { n: -1, qid }
+                        } else {
+                            Request::Pull { n: -1, qid }
+                        };
+                        self.send_more(id, req)?;
+                    }
+                    Phase::Running | Phase::Streaming { .. } => {
+                        if let Some(r) = self.receive_for(id)? {
+                            self.stream_mut(id).buffer.push_front(r);
+                            self.buffer_rest(id)?;
+                        }
+                    }
+                    _ => break,
+                }
+            }
+        }
+        self.drain()?;
+        self.release_if_idle();
+        Ok(())
+    }
+
+    /// Reads everything pending for `id` into its buffer.
+    fn buffer_rest(&mut self, id: ResultId) -> Result<()> {
+        while matches!(self.stream_mut(id).phase, Phase::Running | Phase::Streaming { pulling: true, .. }) {
+            self.process_one()?;
+        }
+        Ok(())
+    }
+
+    fn new_stream(&mut self, query: &str, params: Option<Map>, in_tx: bool) -> ResultId {
+        self.generation = self.generation.wrapping_add(1);
+        let stream = Stream {
+            generation: self.generation,
+            keys: Arc::from(Vec::new()),
+            qid: -1,
+            buffer: VecDeque::new(),
+            phase: Phase::Running,
+            run_meta: Map::new(),
+            query: query.to_owned(),
+            params,
+            in_tx,
+            discarding: false,
+        };
+        let index = match self.streams.iter().position(Option::is_none) {
+            Some(i) => {
+                self.streams[i] = Some(stream);
+                i
+            }
+            None => {
+                self.streams.push(Some(stream));
+                self.streams.len() - 1
+            }
+        };
+        // The slab never holds more than u32::MAX results at once.
+        #[allow(clippy::cast_possible_truncation)]
+        ResultId { index: index as u32, generation: self.generation }
+    }
+
+    /// After queueing RUN + PULL: register them, or undo the stream if encoding failed.
+    fn after_send(&mut self, id: ResultId, sent: Result<()>) -> Result<ResultId> {
+        if let Err(e) = sent {
+            self.streams[id.index as usize] = None;
+            self.release_if_idle();
+            return Err(e);
+        }
+        self.pending.push_back(Pending::Run(id));
+        self.pending.push_back(Pending::Pull(id));
+        // The RUN reply is read now, so errors surface here and the keys are known.
+        self.stream_mut(id).phase = Phase::Running;
+        while matches!(self.stream_mut(id).phase, Phase::Running) {
+            self.process_one()?;
+        }
+        if let Phase::Failed(e) = &self.stream_mut(id).phase {
+            let e = e.clone();
+            self.drain()?;
+            self.streams[id.index as usize] = None;
+            self.release_if_idle();
+            return Err(e);
+        }
+        Ok(id)
+    }
+
+    fn send_more(&mut self, id: ResultId, req: Request<'_>) -> Result<()> {
+        let conn = self.conn.as_mut().ok_or_else(|| {
+            Error::new(ErrorKind::ServiceUnavailable, "the connection of this result was lost")
+        })?;
+        let discard = matches!(req, Request::Discard { .. });
+        conn.send(&req)?;
+        self.pending.push_back(if discard { Pending::Discard(id) } else { Pending::Pull(id) });
+        if let Phase::Streaming { pulling, .. } = &mut self.stream_mut(id).phase {
+            *pulling = true;
+        }
+        Ok(())
+    }
+
+    /// Reads one response; if it is a record of `id`'s (and `id` keeps its records) returns it
+    /// directly instead of buffering.
+    fn receive_for(&mut self, id: ResultId) -> Result<Option<Record>> {
+        if let Some(Pending::Pull(front)) = self.pending.front() {
+            if *front == id {
+                let resp = self.recv()?;
+                if let Response::Record(values) = resp {
+                    let s = self.stream_mut(id);
+                    if s.discarding {
+                        return Ok(None);
+                    }
+                    return Ok(Some(Record::new(s.keys.clone(), values)));
+                }
+                self.handle(resp)?;
+                return Ok(None);
+            }
+        }
+        self.process_one()?;
+        Ok(None)
+    }
+
+    fn recv(&mut self) -> Result<Response> {
+        let Some(conn) = self.conn.as_mut() else {
+            return Err(Error::new(ErrorKind::ServiceUnavailable, "no connection"));
+        };
+        match conn.recv() {
+            Ok(r) => Ok(r),
+            Err(e) => {
+                self.connection_failed(&e);
+                Err(e)
+            }
+        }
+    }
+
+    /// Reads and dispatches one response.
+    fn process_one(&mut self) -> Result<()> {
+        if self.pending.is_empty() {
+            return Err(Error::new(ErrorKind::IllegalState, "no reply is pending"));
+        }
+        let resp = self.recv()?;
+        self.handle(resp)
+    }
+
+    fn drain(&mut self) -> Result<()> {
+        while !self.pending.is_empty() {
+            self.process_one()?;
+        }
+        Ok(())
+    }
+
+    fn drain_quietly(&mut self) {
+        if self.drain().is_err() {
+            self.pending.clear();
+        }
+    }
+
+    fn handle(&mut self, resp: Response) -> Result<()> {
+        let front = *self.pending.front().expect("invariant: checked non-empty");
+        if let Response::Record(values) = resp {
+            let Pending::Pull(id) = front else {
+                let e = Error::new(ErrorKind::Protocol, "the server sent a RECORD out of turn");
+                if let Some(c) = self.conn.as_mut() {
+                    c.mark_broken("RECORD out of turn");
+                }
+                self.connection_failed(&e);
+                return Err(e);
+            };
+            if let Some(s) = self.stream_opt_mut(id) {
+                if !s.discarding {
+                    let r = Record::new(s.keys.clone(), values);
+                    s.buffer.push_back(r);
+                }
+            }
+            return Ok(());
+        }
+        self.pending.pop_front();
+        match resp {
+            Response::Success(meta) => self.on_success(front, meta),
+            Response::Failure(meta) => {
+                let e = failure_error(&meta);
+                self.on_failure(front, e.clone());
+                self.failure = Some(e);
+                let conn = self.conn.as_mut().expect("invariant: replies need a connection");
+                conn.send_clear_failure()?;
+                self.pending.push_back(Pending::Reset);
+            }
+            Response::Ignored => {
+                let e = self.failure.clone().unwrap_or_else(|| {
+                    Error::new(ErrorKind::IllegalState, "the server ignored the request")
+                });
+                self.on_failure(front, e);
+            }
+            Response::Record(_) => unreachable!("records handled above"),
+        }
+        Ok(())
+    }
+
+    fn on_success(&mut self, front: Pending, meta: Map) {
+        match front {
+            Pending::Run(id) => {
+                if let Some(s) = self.stream_opt_mut(id) {
+                    if let Some(Value::List(fields)) = meta.get("fields") {
+                        let keys: Vec<String> =
+                            fields.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect();
+                        s.keys = Arc::from(keys);
+                    }
+                    if let Some(Value::Int(q)) = meta.get("qid") {
+                        s.qid = *q;
+                    }
+                    s.run_meta = meta;
+                    s.phase = Phase::Streaming { has_more: false, pulling: true };
+                }
+            }
+            Pending::Pull(id) | Pending::Discard(id) => {
+                let has_more = meta.get("has_more").and_then(Value::as_bool).unwrap_or(false);
+                if !has_more {
+                    if let (false, Some(Value::String(b))) =
+                        (self.stream_in_tx(id), meta.get("bookmark"))
+                    {
+                        self.bookmarks = vec![b.clone()];
+                    }
+                }
+                let server = self.conn.as_ref().map(|c| c.info().clone()).unwrap_or_default();
+                let mut done = false;
+                if let Some(s) = self.stream_opt_mut(id) {
+                    if has_more {
+                        s.phase = Phase::Streaming { has_more: true, pulling: false };
+                    } else {
+                        let summary = Summary::build(
+                            std::mem::take(&mut s.query),
+                            s.params.take(),
+                            std::mem::take(&mut s.run_meta),
+                            meta,
+                            server,
+                        );
+                        s.phase = if s.discarding {
+                            Phase::Consumed(Box::new(summary))
+                        } else {
+                            Phase::Done(Box::new(summary))
+                        };
+                        done = true;
+                    }
+                }
+                if done {
+                    self.release_if_idle();
+                }
+            }
+            Pending::Commit => {
+                if let Some(Value::String(b)) = meta.get("bookmark") {
+                    self.bookmarks = vec![b.clone()];
+                }
+            }
+            Pending::Reset => self.failure = None,
+            Pending::Begin | Pending::Rollback | Pending::Aux => {}
+        }
+    }
+
+    fn on_failure(&mut self, front: Pending, e: Error) {
+        match front {
+            Pending::Run(id) | Pending::Pull(id) | Pending::Discard(id) => {
+                let in_tx = self.stream_in_tx(id);
+                if let Some(s) = self.stream_opt_mut(id) {
+                    s.buffer.clear();
+                    s.phase = Phase::Failed(e.clone());
+                }
+                if in_tx {
+                    if let Some(tx) = &mut self.tx {
+                        tx.failed.get_or_insert(e);
+                    }
+                }
+            }
+            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => {
+                if let Some(tx) = &mut self.tx {
+                    tx.failed.get_or_insert(e);
+                }
+            }
+            Pending::Reset => {
+                if let Some(c) = self.conn.as_mut() {
+                    c.mark_broken("RESET failed");
+                }
+            }
+        }
+    }
+
+    /// The connection died: everything pending fails with `e`, and the connection goes back
+    /// to the pool (which drops it).
+    fn connection_failed(&mut self, e: &Error) {
+        for p in std::mem::take(&mut self.pending) {
+            self.on_failure(p, e.clone());
+        }
+        for s in self.streams.iter_mut().flatten() {
+            if matches!(s.phase, Phase::Running | Phase::Streaming { .. }) {
+                s.phase = Phase::Failed(e.clone());
+            }
+        }
+        if let Some(tx) = &mut self.tx {
+            tx.failed.get_or_insert_with(|| e.clone());
+        }
+        self.failure = None;
+        self.conn = None;
+    }
+
+    /// Gives the connection back when nothing needs it.
+    fn release_if_idle(&mut self) {
+        if self.conn.is_none() || self.tx.is_some() || !self.pending.is_empty() {
+            return;
+        }
+        let busy = self
+            .streams
+            .iter()
+            .flatten()
+            .any(|s| matches!(s.phase, Phase::Running | Phase::Streaming { .. }));
+        if !busy {
+            self.conn = None;
+        }
+    }
+
+    fn stream_ids(&self, pred: impl Fn(&Stream) -> bool) -> Vec<ResultId> {
+        self.streams
+            .iter()
+            .enumerate()
+            .filter_map(|(i, s)| s.as_ref().filter(|s| pred(s)).map(|s| (i, s.generation)))
+            .map(|(i, generation)| {
+                // The slab never holds more than u32::MAX results at once.
+                #[allow(clippy::cast_possible_truncation)]
+                ResultId { index: i as u32, generation }
+            })
+            .collect()
+    }
+
+    fn valid_index(&self, id: ResultId) -> Option<usize> {
+        let i = id.index as usize;
+        match self.streams.get(i) {
+            Some(Some(s)) if s.generation == id.generation => Some(i),
+            _ => None,
+        }
+    }
+
+    fn stream_opt_mut(&mut self, id: ResultId) -> Option<&mut Stream> {
+        let i = self.valid_index(id)?;
+        self.streams[i].as_mut()
+    }
+
+    fn stream_in_tx(&self, id: ResultId) -> bool {
+        self.valid_index(id)
+            .and_then(|i| self.streams[i].as_ref())
+            .is_some_and(|s| s.in_tx)
+    }
+
+    /// Queues RUN and the first PULL for a new stream (they leave in one write).
+    fn send_run_pull(&mut self, id: ResultId, query: &str, meta: Option<&TxMeta>) -> Result<()> {
+        let params = self.streams[id.index as usize]
+            .as_ref()
+            .expect("invariant: live stream")
+            .params
+            .as_ref();
+        let conn = self.conn.as_mut().expect("invariant: connected before running");
+        conn.send(&Request::Run { query, params, meta })?;
+        conn.send(&Request::Pull { n: self.fetch_size, qid: -1 })
+    }
+
+    fn stream_mut(&mut self, id: ResultId) -> &mut Stream {
+        self.streams[id.index as usize].as_mut().expect("invariant: live stream")
+    }
+
+    fn stream_checked(&self, id: ResultId) -> Result<&Stream> {
+        match self.valid_index(id) {
+            Some(i) => Ok(self.streams[i].as_ref().expect("invariant: valid index")),
+            None => Err(stale_error()),
+        }
+    }
+
+    fn stream_checked_mut(&mut self, id: ResultId) -> Result<&mut Stream> {
+        match self.valid_index(id) {
+            Some(i) => Ok(self.streams[i].as_mut().expect("invariant: valid index")),
+            None => Err(stale_error()),
+        }
+    }
+}
+
+fn stale_error() -> Error {
+    Error::new(ErrorKind::InvalidArgument, "the result handle is stale or belongs to another session")
+}
+
+fn consumed_error() -> Error {
+    Error::new(ErrorKind::ResultConsumed, "the result has been consumed")
+}
+
+fn out_of_scope_error() -> Error {
+    Error::new(
+        ErrorKind::ResultConsumed,
+        "the result is out of scope: its transaction has been closed",
+    )
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        if !self.closed {
+            if let Err(e) = self.close() {
+                log::debug!("closing a dropped session failed: {e}");
+            }
+        }
+    }
+}

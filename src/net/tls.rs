@@ -1,0 +1,248 @@
+//! TLS client configuration with rustls (ring provider, no global state).
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
+
+use crate::{Error, ErrorKind};
+
+/// Which server certificates a TLS connection accepts.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub enum TrustStrategy {
+    /// The Mozilla root set (`webpki-roots`), with hostname verification (`+s` schemes).
+    SystemRoots,
+    /// Only chains to the CA certificates in these PEM files, with hostname verification.
+    CustomCa(Vec<PathBuf>),
+    /// Any certificate, e.g. self-signed, without chain or hostname checks (`+ssc` schemes).
+    ///
+    /// The handshake signature is still verified, so the peer must own the certificate's key,
+    /// but nothing ties that key to the server: this does not protect against an active attacker.
+    TrustAll,
+}
+
+/// A client certificate for mutual TLS: PEM files with the chain and its private key.
+///
+/// Only the paths are kept (and printed by `Debug`); the key is read by [`client_config`].
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ClientCert {
+    /// PEM file with the client certificate, followed by any intermediates.
+    pub cert_chain_pem: PathBuf,
+    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    pub key_pem: PathBuf,
+}
+
+/// TLS settings for a connection.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct TlsOptions {
+    /// Which server certificates to accept.
+    pub trust: TrustStrategy,
+    /// A client certificate for mutual TLS, if the server asks for one.
+    pub client_cert: Option<ClientCert>,
+}
+
+impl TlsOptions {
+    /// Options with the given trust strategy and no client certificate.
+    pub fn new(trust: TrustStrategy) -> TlsOptions {
+        TlsOptions {
+            trust,
+            client_cert: None,
+        }
+    }
+}
+
+fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+    Error::new(ErrorKind::Config, format!("{what} {}: {e}", path.display()))
+}
+
+/// Builds a rustls client configuration for `opts`, using the ring provider explicitly (no
+/// process-wide default provider is needed or installed).
+///
+/// # Errors
+///
+/// [`ErrorKind::Config`] when a CA or client certificate/key file cannot be read, is not valid
+/// PEM, or holds no certificate/key (the message names the file); [`ErrorKind::Tls`] when rustls
+/// rejects the resulting configuration (e.g. an unsupported key type).
+///
+/// ```
+/// use boltc::net::{client_config, TlsOptions, TrustStrategy};
+///
+/// let config = client_config(&TlsOptions::new(TrustStrategy::SystemRoots)).unwrap();
+/// # let _ = config;
+/// ```
+pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(tls_err)?;
+    let builder = match &opts.trust {
+        TrustStrategy::SystemRoots => builder.with_root_certificates(RootCertStore {
+            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+        }),
+        TrustStrategy::CustomCa(paths) => builder.with_root_certificates(load_roots(paths)?),
+        TrustStrategy::TrustAll => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCert { provider })),
+    };
+    let config = match &opts.client_cert {
+        None => builder.with_no_client_auth(),
+        Some(cc) => {
+            let chain = load_certs(&cc.cert_chain_pem, "client certificate file")?;
+            let key = PrivateKeyDer::from_pem_file(&cc.key_pem)
+                .map_err(|e| config_err(&cc.key_pem, "cannot load private key from", e))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(|e| tls_err(e).context(cc.cert_chain_pem.display()))?
+        }
+    };
+    Ok(Arc::new(config))
+}
+
+fn tls_err(e: rustls::Error) -> Error {
+    Error::new(ErrorKind::Tls, format!("TLS configuration rejected: {e}")).with_source(e)
+}
+
+fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, Error> {
+    let certs = CertificateDer::pem_file_iter(path)
+        .map_err(|e| config_err(path, &format!("cannot read {what}"), e))?
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| config_err(path, &format!("invalid PEM in {what}"), e))?;
+    if certs.is_empty() {
+        return Err(config_err(path, what, "contains no certificate"));
+    }
+    Ok(certs)
+}
+
+fn load_roots(paths: &[PathBuf]) -> Result<RootCertStore, Error> {
+    if paths.is_empty() {
+        return Err(Error::new(
+            ErrorKind::Config,
+            "custom CA trust needs at least one CA certificate file",
+        ));
+    }
+    let mut roots = RootCertStore::empty();
+    for path in paths {
+        for cert in load_certs(path, "CA file")? {
+            roots
+                .add(cert)
+                .map_err(|e| config_err(path, "invalid CA certificate in", e))?;
+        }
+    }
+    Ok(roots)
+}
+
+/// Accepts any server certificate but still checks handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCert {
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for AcceptAnyCert {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tmp(name: &str, contents: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("boltc-tls-unit-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let p = dir.join(name);
+        std::fs::write(&p, contents).unwrap();
+        p
+    }
+
+    #[test]
+    fn builds_system_and_trust_all() {
+        client_config(&TlsOptions::new(TrustStrategy::SystemRoots)).unwrap();
+        client_config(&TlsOptions::new(TrustStrategy::TrustAll)).unwrap();
+    }
+
+    #[test]
+    fn missing_ca_file_names_path() {
+        let p = PathBuf::from("/nonexistent/boltc/ca.pem");
+        let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![p]))).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("/nonexistent/boltc/ca.pem"), "{e}");
+    }
+
+    #[test]
+    fn empty_or_garbage_ca_file() {
+        let empty = tmp("empty.pem", "");
+        let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![
+            empty.clone()
+        ])))
+        .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains(&*empty.to_string_lossy()), "{e}");
+        let bad = tmp(
+            "bad.pem",
+            "-----BEGIN CERTIFICATE-----\n!!!notbase64!!!\n-----END CERTIFICATE-----\n",
+        );
+        let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![bad]))).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+        let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![]))).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn debug_shows_paths_only() {
+        let opts = TlsOptions {
+            trust: TrustStrategy::TrustAll,
+            client_cert: Some(ClientCert {
+                cert_chain_pem: "c.pem".into(),
+                key_pem: "k.pem".into(),
+            }),
+        };
+        let s = format!("{opts:?}");
+        assert!(s.contains("k.pem") && !s.contains("PRIVATE"), "{s}");
+    }
+}

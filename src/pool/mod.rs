@@ -1,0 +1,315 @@
+//! Connection pools: one set of connections per server address, behind a mutex and condvar.
+//!
+//! | slot state | entered by                        | leaves to                               |
+//! |------------|-----------------------------------|-----------------------------------------|
+//! | connecting | acquire found no idle, room left  | in use (ok), gone (connect failed)      |
+//! | in use     | acquire                           | idle (clean release), closed (broken)   |
+//! | idle       | release of a healthy connection   | in use, closed (too old, dead, pool closed, fork) |
+//!
+//! Decisions are made under the lock; connecting, liveness checks and closing happen after
+//! releasing it. Waiters block on the condvar until their `Instant` deadline.
+
+use crate::bolt::message::{Request, Response};
+use crate::bolt::Connection;
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::{Address, Stream};
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::ops::{Deref, DerefMut};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A connection over the network transport.
+pub type BoltConnection = Connection<Stream>;
+
+/// Opens a new, authenticated connection to an address before a deadline.
+pub type Connector = dyn Fn(&Address, Instant) -> Result<BoltConnection> + Send + Sync;
+
+/// Pool limits.
+#[derive(Debug, Clone, Copy)]
+pub struct PoolConfig {
+    /// Most connections per address (in use + idle + connecting).
+    pub max_size: usize,
+    /// Check connections idle longer than this with a RESET round trip before handing them out.
+    pub liveness_check: Option<Duration>,
+    /// Close connections older than this instead of reusing them.
+    pub max_lifetime: Option<Duration>,
+}
+
+/// Per-address pool figures.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PoolMetrics {
+    /// Connections handed out (or being opened).
+    pub in_use: usize,
+    /// Connections waiting in the pool.
+    pub idle: usize,
+    /// Threads waiting for a connection.
+    pub waiting: usize,
+    /// Connections opened so far.
+    pub created: u64,
+    /// Connections closed so far.
+    pub closed: u64,
+}
+
+struct Idle {
+    conn: BoltConnection,
+    since: Instant,
+}
+
+#[derive(Default)]
+struct Server {
+    idle: Vec<Idle>,
+    metrics: PoolMetrics,
+}
+
+struct State {
+    servers: HashMap<Address, Server>,
+    closed: bool,
+    pid: u32,
+}
+
+struct Inner {
+    config: PoolConfig,
+    connector: Box<Connector>,
+    state: Mutex<State>,
+    available: Condvar,
+}
+
+/// A thread-safe pool of connections to any number of servers.
+#[derive(Clone)]
+pub struct Pool {
+    inner: Arc<Inner>,
+}
+
+enum Next {
+    Reuse(Idle),
+    Open,
+    Discard(Vec<Idle>),
+}
+
+impl Pool {
+    /// A pool that opens connections with `connector`.
+    pub fn new(config: PoolConfig, connector: Box<Connector>) -> Pool {
+        Pool {
+            inner: Arc::new(Inner {
+                config,
+                connector,
+                state: Mutex::new(State {
+                    servers: HashMap::new(),
+                    closed: false,
+                    pid: std::process::id(),
+                }),
+                available: Condvar::new(),
+            }),
+        }
+    }
+
+    /// Takes a connection to `address`, reusing an idle one or opening one, waiting for a free
+    /// slot until `deadline`.
+    ///
+    /// # Errors
+    /// `Timeout` when no slot frees up in time; connect errors; `IllegalState` after `close`.
+    pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
+        loop {
+            match self.next_step(address, deadline)? {
+                Next::Discard(old) => drop(old),
+                Next::Open => return self.open(address, deadline),
+                Next::Reuse(idle) => {
+                    if let Some(conn) = self.check_idle(idle) {
+                        return Ok(self.wrap(conn, address));
+                    }
+                    self.finish_close(address);
+                }
+            }
+        }
+    }
+
+    /// Under the lock: what to do next (wait as needed).
+    fn next_step(&self, address: &Address, deadline: Instant) -> Result<Next> {
+        let mut st = self.inner.state.lock();
+        let pid = std::process::id();
+        if st.pid != pid {
+            // Forked: the parent owns these sockets; forget them without talking to the server.
+            st.pid = pid;
+            let stale: Vec<Idle> =
+                st.servers.values_mut().flat_map(|s| std::mem::take(&mut s.idle)).collect();
+            st.servers.clear();
+            return Ok(Next::Discard(stale));
+        }
+        loop {
+            if st.closed {
+                return Err(Error::new(ErrorKind::IllegalState, "the driver has been closed"));
+            }
+            let max = self.inner.config.max_size;
+            let server = st.servers.entry(address.clone()).or_default();
+            if let Some(idle) = server.idle.pop() {
+                server.metrics.idle -= 1;
+                server.metrics.in_use += 1;
+                return Ok(Next::Reuse(idle));
+            }
+            if server.metrics.in_use < max {
+                server.metrics.in_use += 1;
+                return Ok(Next::Open);
+            }
+            server.metrics.waiting += 1;
+            let timed_out = self.inner.available.wait_until(&mut st, deadline).timed_out();
+            let server = st.servers.entry(address.clone()).or_default();
+            server.metrics.waiting -= 1;
+            if timed_out && Instant::now() >= deadline {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    format!(
+                        "could not acquire a connection to {address} in time: all {max} connections are in use"
+                    ),
+                ));
+            }
+        }
+    }
+
+    fn open(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
+        match (self.inner.connector)(address, deadline) {
+            Ok(conn) => {
+                let mut st = self.inner.state.lock();
+                st.servers.entry(address.clone()).or_default().metrics.created += 1;
+                drop(st);
+                Ok(self.wrap(conn, address))
+            }
+            Err(e) => {
+                let mut st = self.inner.state.lock();
+                st.servers.entry(address.clone()).or_default().metrics.in_use -= 1;
+                drop(st);
+                self.inner.available.notify_one();
+                Err(e)
+            }
+        }
+    }
+
+    /// Checks an idle connection outside the lock; `None` if it must be closed.
+    fn check_idle(&self, idle: Idle) -> Option<BoltConnection> {
+        let Idle { mut conn, since } = idle;
+        if let Some(max) = self.inner.config.max_lifetime {
+            if conn.created().elapsed() > max {
+                conn.goodbye();
+                return None;
+            }
+        }
+        let needs_check = self.inner.config.liveness_check.is_some_and(|t| since.elapsed() > t);
+        if needs_check {
+            let alive = conn.send(&Request::Reset).is_ok()
+                && matches!(conn.recv(), Ok(Response::Success(_)));
+            if !alive {
+                return None;
+            }
+        }
+        Some(conn)
+    }
+
+    fn finish_close(&self, address: &Address) {
+        let mut st = self.inner.state.lock();
+        if let Some(s) = st.servers.get_mut(address) {
+            s.metrics.in_use -= 1;
+            s.metrics.closed += 1;
+        }
+        drop(st);
+        self.inner.available.notify_one();
+    }
+
+    fn wrap(&self, conn: BoltConnection, address: &Address) -> PooledConnection {
+        PooledConnection { conn: Some(conn), address: address.clone(), pool: self.clone() }
+    }
+
+    fn release(&self, conn: BoltConnection, address: &Address) {
+        let mut st = self.inner.state.lock();
+        let keep = conn.broken().is_none() && !conn.has_unsent() && !st.closed
+            && st.pid == std::process::id();
+        let server = st.servers.entry(address.clone()).or_default();
+        server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
+        let to_close = if keep {
+            server.idle.push(Idle { conn, since: Instant::now() });
+            server.metrics.idle += 1;
+            None
+        } else {
+            server.metrics.closed += 1;
+            Some(conn)
+        };
+        drop(st);
+        self.inner.available.notify_one();
+        drop(to_close);
+    }
+
+    /// Figures per address.
+    pub fn metrics(&self) -> Vec<(Address, PoolMetrics)> {
+        let st = self.inner.state.lock();
+        st.servers.iter().map(|(a, s)| (a.clone(), s.metrics)).collect()
+    }
+
+    /// Closes idle connections to `address` (e.g. after it failed).
+    pub fn purge(&self, address: &Address) {
+        let mut st = self.inner.state.lock();
+        let idle = st.servers.get_mut(address).map(|s| {
+            s.metrics.closed += s.idle.len() as u64;
+            s.metrics.idle = 0;
+            std::mem::take(&mut s.idle)
+        });
+        drop(st);
+        for mut i in idle.into_iter().flatten() {
+            i.conn.goodbye();
+        }
+    }
+
+    /// Closes every idle connection and refuses new acquisitions; connections in use are
+    /// closed when they come back.
+    pub fn close(&self) {
+        let mut st = self.inner.state.lock();
+        st.closed = true;
+        let idle: Vec<Idle> = st
+            .servers
+            .values_mut()
+            .flat_map(|s| {
+                s.metrics.closed += s.idle.len() as u64;
+                s.metrics.idle = 0;
+                std::mem::take(&mut s.idle)
+            })
+            .collect();
+        drop(st);
+        self.inner.available.notify_all();
+        for mut i in idle {
+            i.conn.goodbye();
+        }
+    }
+}
+
+/// A connection checked out of the pool; it returns itself on drop.
+pub struct PooledConnection {
+    conn: Option<BoltConnection>,
+    address: Address,
+    pool: Pool,
+}
+
+impl PooledConnection {
+    /// The server address.
+    pub fn address(&self) -> &Address {
+        &self.address
+    }
+}
+
+impl Deref for PooledConnection {
+    type Target = BoltConnection;
+    fn deref(&self) -> &BoltConnection {
+        self.conn.as_ref().expect("invariant: connection present until drop")
+    }
+}
+
+impl DerefMut for PooledConnection {
+    fn deref_mut(&mut self) -> &mut BoltConnection {
+        self.conn.as_mut().expect("invariant: connection present until drop")
+    }
+}
+
+impl Drop for PooledConnection {
+    fn drop(&mut self) {
+        if let Some(conn) = self.conn.take() {
+            self.pool.release(conn, &self.address);
+        }
+    }
+}
