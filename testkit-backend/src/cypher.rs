@@ -442,31 +442,6 @@ pub fn params_from_json(v: &Json) -> Result<Map, String> {
     }
 }
 
-/// Decodes a plain-JSON value (used where TestKit sends raw JSON, e.g. auth parameters).
-pub fn from_plain_json(v: &Json) -> Value {
-    match v {
-        Json::Null => Value::Null,
-        Json::Bool(b) => Value::Bool(*b),
-        Json::Number(n) => match n.as_i64() {
-            Some(i) => Value::Int(i),
-            None => Value::Float(n.as_f64().unwrap_or(f64::NAN)),
-        },
-        Json::String(s) => Value::String(s.clone()),
-        Json::Array(a) => Value::List(a.iter().map(from_plain_json).collect()),
-        Json::Object(o) => {
-            // Already Cypher-tagged values are decoded as such.
-            if o.contains_key("name") && from_cypher(v).is_ok() {
-                return from_cypher(v).unwrap_or(Value::Null);
-            }
-            Value::Map(
-                o.iter()
-                    .map(|(k, v)| (k.clone(), from_plain_json(v)))
-                    .collect(),
-            )
-        }
-    }
-}
-
 /// Encodes a map as a plain JSON object of Cypher values (e.g. a diagnostic record).
 pub fn map_to_cypher_object(m: &Map) -> Json {
     Json::Object(m.iter().map(|(k, v)| (k.clone(), to_cypher(v))).collect())

@@ -8,9 +8,6 @@
 //! Usage: `testkit-backend [ADDRESS]` (default `127.0.0.1:9876`; the `TESTKIT_BACKEND_ADDR`
 //! environment variable is used when no argument is given).
 
-// Parts of the protocol layer are wired to driver calls as boltc's driver API lands.
-#![allow(dead_code)]
-
 mod connection;
 mod cypher;
 mod features;
