@@ -185,6 +185,22 @@ pub fn skip_reason(test_name: &str) -> Option<&'static str> {
     })
 }
 
+/// The skip reason for one subtest, judged by its arguments (TestKit sends them as plain JSON,
+/// e.g. `{"routing": true}` or `{"version": "v3"}`).
+pub fn skip_subtest_reason(test_name: &str, arguments: &serde_json::Value) -> Option<&'static str> {
+    if let Some(reason) = skip_reason(test_name) {
+        return Some(reason);
+    }
+    if arguments
+        .get("routing")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        return Some("routing (neo4j:// schemes) is not implemented by boltc yet");
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -213,5 +229,10 @@ mod tests {
         }
         assert!(skip_reason("stub.routing.test_routing_v5x0.RoutingV5x0.test_x").is_some());
         assert!(skip_reason("stub.versions.test_versions.TestProtocolVersions.x").is_none());
+        let routing = serde_json::json!({"routing": true});
+        assert!(skip_subtest_reason("stub.x.Y.z", &routing).is_some());
+        assert!(
+            skip_subtest_reason("stub.x.Y.z", &serde_json::json!({"routing": false})).is_none()
+        );
     }
 }

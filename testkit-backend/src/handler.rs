@@ -71,6 +71,8 @@ struct TxEntry {
 struct ResultEntry {
     session_id: String,
     handle: ResultId,
+    /// The summary once consumed, so a second consume works after the session closed.
+    summary: Option<Box<Summary>>,
 }
 
 /// The state of one TestKit connection: every object it created, by id.
@@ -260,12 +262,21 @@ impl Handler {
         use Request as R;
         match request {
             R::GetFeatures => Ok(responses::feature_list(&features::declared())),
-            R::StartTest { test_name } | R::StartSubTest { test_name, .. } => {
-                Ok(match features::skip_reason(&test_name) {
+            // Answering RunSubTests makes TestKit ask again per subtest (StartSubTest), so
+            // subtests can be skipped by their arguments; tests without subtests just run.
+            R::StartTest { test_name } => Ok(match features::skip_reason(&test_name) {
+                Some(reason) => responses::skip_test(reason),
+                None => responses::run_sub_tests(),
+            }),
+            R::StartSubTest {
+                test_name,
+                arguments,
+            } => Ok(
+                match features::skip_subtest_reason(&test_name, &arguments) {
                     Some(reason) => responses::skip_test(reason),
                     None => responses::run_test(),
-                })
-            }
+                },
+            ),
             R::NewDriver(d) => self.new_driver(&d),
             R::VerifyConnectivity { driver_id } => {
                 self.driver(&driver_id)?.verify_connectivity()?;
@@ -437,9 +448,17 @@ impl Handler {
                 Ok(responses::record_list(&records))
             }
             R::ResultConsume { result_id } => {
+                let entry = self.results.get(&result_id)?;
+                if !self.sessions.contains(&entry.session_id) {
+                    if let Some(summary) = &entry.summary {
+                        return Ok(responses::summary(&summary_data(summary)));
+                    }
+                }
                 let (session, handle) = self.result(&result_id)?;
                 let summary = session.result_consume(handle)?;
-                Ok(responses::summary(&summary_data(&summary)))
+                let json = responses::summary(&summary_data(&summary));
+                self.results.get_mut(&result_id)?.summary = Some(Box::new(summary));
+                Ok(json)
             }
             R::FakeTimeInstall | R::FakeTimeTick { .. } | R::FakeTimeUninstall => {
                 Err(unsupported("mocked time (Backend:MockTime)"))
@@ -576,8 +595,14 @@ impl Handler {
             .session
             .result_keys(handle)?;
         let id = self.ids.next();
-        self.results
-            .insert(id.clone(), ResultEntry { session_id, handle });
+        self.results.insert(
+            id.clone(),
+            ResultEntry {
+                session_id,
+                handle,
+                summary: None,
+            },
+        );
         Ok(responses::result(&id, &keys))
     }
 
