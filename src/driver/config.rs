@@ -134,7 +134,10 @@ impl ConfigBuilder {
     }
     /// A client certificate for mutual TLS.
     pub fn client_certificate(mut self, cert_chain_pem: PathBuf, key_pem: PathBuf) -> Self {
-        self.client_cert = Some(ClientCert { cert_chain_pem, key_pem });
+        self.client_cert = Some(ClientCert {
+            cert_chain_pem,
+            key_pem,
+        });
         self
     }
     /// Connect timeout (default 30 s), covering TCP, TLS and the Bolt handshake.
@@ -223,12 +226,18 @@ impl ConfigBuilder {
             o
         });
         if self.max_pool_size == 0 {
-            return Err(Error::new(ErrorKind::Config, "max_connection_pool_size must be at least 1"));
+            return Err(Error::new(
+                ErrorKind::Config,
+                "max_connection_pool_size must be at least 1",
+            ));
         }
         if self.fetch_size == 0 || self.fetch_size < -1 {
             return Err(Error::new(
                 ErrorKind::Config,
-                format!("fetch_size must be positive or -1 (all), not {}", self.fetch_size),
+                format!(
+                    "fetch_size must be positive or -1 (all), not {}",
+                    self.fetch_size
+                ),
             ));
         }
         Ok(Config {
@@ -279,7 +288,10 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// A config for `database`.
     pub fn database(db: impl Into<String>) -> Self {
-        SessionConfig { database: Some(db.into()), ..SessionConfig::default() }
+        SessionConfig {
+            database: Some(db.into()),
+            ..SessionConfig::default()
+        }
     }
     /// Sets the access mode.
     #[must_use]

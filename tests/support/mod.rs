@@ -1,0 +1,20 @@
+//! Test support shared by the integration tests (`mod support;` in each test file).
+//!
+//! - [`stub`]: a scripted stub Bolt server on a loopback port (script language documented there).
+//! - [`falkordb`]: starts a real FalkorDB (a Redis module with a Bolt listener) for end-to-end tests.
+//! - [`pattern`], [`script`]: the value syntax and the script parser behind the stub; `conn`
+//!   plays a script on one connection.
+
+// Each integration test binary compiles this module and uses only a part of it, so the rest (and
+// the convenience re-exports below) would
+// trigger dead-code / unused-import warnings (and fail clippy with -D warnings) in that binary.
+#![allow(dead_code, unused_imports)]
+
+mod conn;
+pub mod falkordb;
+pub mod pattern;
+pub mod script;
+pub mod stub;
+
+pub use falkordb::FalkorDb;
+pub use stub::StubServer;
