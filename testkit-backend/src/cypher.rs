@@ -378,11 +378,11 @@ pub fn from_cypher(v: &Json) -> Result<Value, String> {
                     nanoseconds: nanos,
                     tz_offset_seconds: to_i32(off, "utc_offset_s")?,
                 }),
-                (Some(off), Some(zone)) => Value::DateTimeZoneId(DateTimeZoneId {
+                (Some(off), Some(zone)) => Value::DateTimeZoneId(Box::new(DateTimeZoneId {
                     seconds: wall - off,
                     nanoseconds: nanos,
                     tz_id: zone.to_owned(),
-                }),
+                })),
                 (None, Some(zone)) => {
                     // No offset given: resolve it from the zone database (earliest if ambiguous).
                     let tz: chrono_tz::Tz =
@@ -391,11 +391,11 @@ pub fn from_cypher(v: &Json) -> Result<Value, String> {
                         .from_local_datetime(&local)
                         .earliest()
                         .ok_or_else(|| format!("{local} does not exist in {zone}"))?;
-                    Value::DateTimeZoneId(DateTimeZoneId {
+                    Value::DateTimeZoneId(Box::new(DateTimeZoneId {
                         seconds: zoned.timestamp(),
                         nanoseconds: nanos,
                         tz_id: zone.to_owned(),
-                    })
+                    }))
                 }
             }
         }
@@ -532,11 +532,11 @@ mod tests {
             seconds: 1_700_000_000,
             nanoseconds: 1,
         }));
-        roundtrip(Value::DateTimeZoneId(DateTimeZoneId {
+        roundtrip(Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: 1_700_000_000,
             nanoseconds: 9,
             tz_id: "Europe/Stockholm".into(),
-        }));
+        })));
         roundtrip(Value::Duration(Duration {
             months: 1,
             days: -2,
@@ -563,11 +563,11 @@ mod tests {
             .unwrap()
             .and_hms_opt(10, 0, 0)
             .unwrap();
-        let v = Value::DateTimeZoneId(DateTimeZoneId {
+        let v = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: utc.and_utc().timestamp(),
             nanoseconds: 0,
             tz_id: "Europe/Stockholm".into(),
-        });
+        }));
         let j = to_cypher(&v);
         assert_eq!(j["name"], "CypherDateTime");
         assert_eq!(j["data"]["hour"], 12);
@@ -589,7 +589,7 @@ mod tests {
             labels: vec!["L".into()],
             properties: Map::new(),
         };
-        let j = to_cypher(&Value::Node(n.clone()));
+        let j = to_cypher(&Value::Node(Box::new(n.clone())));
         assert_eq!(j["name"], "Node");
         assert_eq!(
             j["data"]["id"],
@@ -597,10 +597,10 @@ mod tests {
         );
         assert_eq!(j["data"]["elementId"]["data"]["value"], "n1");
         assert_eq!(j["data"]["labels"]["name"], "CypherList");
-        let p = Value::Path(Path {
+        let p = Value::Path(Box::new(Path {
             nodes: vec![n],
             relationships: vec![],
-        });
+        }));
         let pj = to_cypher(&p);
         assert_eq!(pj["name"], "Path");
         assert_eq!(pj["data"]["nodes"]["name"], "CypherList");
