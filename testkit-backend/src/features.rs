@@ -102,6 +102,8 @@ pub const DECLARED: &[&str] = &[
     // The driver reports connectivity and server info.
     "Feature:API:Driver.VerifyConnectivity",
     "Feature:API:Driver:GetServerInfo",
+    // SessionConfig::impersonated_user (Bolt 4.4+).
+    "Feature:Impersonation",
     // DateTimes are sent in UTC form on 4.3/4.4 when the server offers the patch.
     "Feature:Bolt:Patch:UTC",
 ];
