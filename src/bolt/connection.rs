@@ -235,7 +235,7 @@ impl<S: Transport> Connection<S> {
     }
 
     /// Re-authenticates with LOGOFF + LOGON (5.1+), pipelined; replies are read by the caller
-    /// or by [`Connection::reauth_wait`].
+    /// as two summaries.
     ///
     /// # Errors
     /// When the version has no LOGON.
@@ -333,12 +333,13 @@ impl<S: Transport> Connection<S> {
         Ok(2)
     }
 
-    /// Queues the message that clears a FAILURE: RESET (ACK_FAILURE on Bolt 1-2).
+    /// Queues the message that clears a FAILURE: RESET, or on Bolt 1-2 ACK_FAILURE outside a
+    /// transaction (inside one, RESET, so the failed transaction is rolled back as on 3+).
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_clear_failure(&mut self) -> Result<()> {
-        if self.features.hello {
+    pub fn send_clear_failure(&mut self, in_tx: bool) -> Result<()> {
+        if self.features.hello || in_tx {
             self.send(&Request::Reset)
         } else {
             self.send(&Request::AckFailure)

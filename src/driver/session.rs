@@ -420,7 +420,13 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.conn = None;
+        if let Some(mut conn) = self.conn.take() {
+            if res.is_err() || !self.pending.is_empty() {
+                // Its state on the server is unknown: never hand it out again.
+                conn.mark_broken("session closed in the middle of an exchange");
+            }
+        }
+        self.pending.clear();
         res
     }
 
@@ -558,10 +564,7 @@ impl Session {
             self.tx = None;
             self.release_if_idle();
             return if commit {
-                Err(Error::new(
-                    ErrorKind::IllegalState,
-                    format!("cannot commit a transaction that failed: {e}"),
-                ))
+                Err(e.context("cannot commit a transaction that failed"))
             } else {
                 Ok(())
             };
@@ -833,11 +836,12 @@ impl Session {
                 let e = failure_error(&meta);
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
+                let in_tx = self.tx.is_some();
                 let conn = self
                     .conn
                     .as_mut()
                     .expect("invariant: replies need a connection");
-                conn.send_clear_failure()?;
+                conn.send_clear_failure(in_tx)?;
                 self.pending.push_back(Pending::Reset);
             }
             Response::Ignored => {
