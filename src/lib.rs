@@ -39,6 +39,10 @@ pub use driver::{
     Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
     Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
+pub use driver::{
+    EagerResult, ManagedTransaction, QueryBookmarkManager, QueryConfig, RetryPolicy,
+    RoutingControl, Sleeper,
+};
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;
 pub use value::{

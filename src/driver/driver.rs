@@ -1,5 +1,6 @@
 //! The driver: configuration, the pool, and how connections are opened.
 
+use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
 use super::session::Session;
 use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
@@ -18,6 +19,8 @@ pub(crate) struct DriverInner {
     pub(crate) config: Config,
     pub(crate) pool: Pool,
     pub(crate) router: Option<Router>,
+    /// The bookmark manager `execute_query` uses by default.
+    query_bookmarks: Arc<dyn BookmarkManager>,
     closed: AtomicBool,
 }
 
@@ -68,6 +71,7 @@ impl Driver {
                 config,
                 pool,
                 router,
+                query_bookmarks: Arc::new(DefaultBookmarkManager::default()),
                 closed: AtomicBool::new(false),
             }),
         })
@@ -108,6 +112,12 @@ impl Driver {
     /// diagnostics; always `None` for `bolt://` URIs.
     pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
         self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
+    /// The bookmark manager [`Driver::execute_query`] uses by default; pass it to sessions
+    /// (`SessionConfig::with_bookmark_manager`) to chain them with `execute_query` calls.
+    pub fn execute_query_bookmark_manager(&self) -> Arc<dyn BookmarkManager> {
+        self.inner.query_bookmarks.clone()
     }
 
     /// Pool figures per server address.

@@ -1,6 +1,7 @@
 //! Driver settings for routing, retries and authentication, kept apart from the basic ones.
 
 use super::config::ConfigBuilder;
+use super::retry::RetryPolicy;
 use crate::routing::AddressResolver;
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,6 +11,7 @@ use std::time::Duration;
 pub(crate) struct Extras {
     pub(crate) resolver: Option<Arc<AddressResolver>>,
     pub(crate) purge_delay: Duration,
+    pub(crate) retry: RetryPolicy,
 }
 
 impl Default for Extras {
@@ -17,6 +19,7 @@ impl Default for Extras {
         Extras {
             resolver: None,
             purge_delay: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
         }
     }
 }
@@ -26,6 +29,7 @@ impl std::fmt::Debug for Extras {
         f.debug_struct("Extras")
             .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
             .field("purge_delay", &self.purge_delay)
+            .field("retry", &self.retry)
             .finish_non_exhaustive()
     }
 }
@@ -55,6 +59,12 @@ impl ConfigBuilder {
     /// How long an expired routing table is kept before it is dropped (default 30 s).
     pub fn routing_table_purge_delay(mut self, delay: Duration) -> Self {
         self.ext.purge_delay = delay;
+        self
+    }
+
+    /// The backoff between attempts of transaction functions (default 1 s, ×2, ±20%).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.ext.retry = policy;
         self
     }
 }

@@ -6,8 +6,11 @@ mod config;
 // driver::driver holds the Driver type, as the style guide lays out
 mod driver;
 mod extras;
+mod managed;
+mod query;
 mod record;
 mod result;
+mod retry;
 mod session;
 mod summary;
 mod transaction;
@@ -17,8 +20,11 @@ pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::Driver;
+pub use managed::ManagedTransaction;
+pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
+pub use retry::{RetryPolicy, Sleeper};
 pub use session::{ResultId, Session};
 pub use summary::{Counters, Notification, QueryType, Summary};
 pub use transaction::Transaction;

@@ -169,6 +169,24 @@ impl Session {
         Ok(Transaction::new(self))
     }
 
+    /// Begins a transaction in `mode` (instead of the session's default); BEGIN leaves with
+    /// the first query. Used by transaction functions.
+    pub(crate) fn begin_in_mode(
+        &mut self,
+        config: &TransactionConfig,
+        mode: AccessMode,
+    ) -> Result<()> {
+        let saved = std::mem::replace(&mut self.mode, mode);
+        let res = self.begin_inner(config, false);
+        self.mode = saved;
+        res
+    }
+
+    /// The driver's configuration.
+    pub(crate) fn driver_config(&self) -> &super::config::Config {
+        &self.driver.config
+    }
+
     /// The bookmarks of the last committed transaction (or those the session started with).
     pub fn last_bookmarks(&self) -> Vec<String> {
         self.bookmarks.clone()
