@@ -40,8 +40,8 @@ pub use driver::{
     Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::{
-    EagerResult, ManagedTransaction, QueryBookmarkManager, QueryConfig, RetryPolicy,
-    RoutingControl, Sleeper,
+    AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,
+    QueryBookmarkManager, QueryConfig, RetryPolicy, RoutingControl, Sleeper,
 };
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;

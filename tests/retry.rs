@@ -108,7 +108,10 @@ fn client_errors_are_not_retried() {
 fn retrying_stops_after_the_max_retry_time() {
     let stub = StubServer::start(&format!(
         "{HEADER}*{{\n{}}}\n{BYE}",
-        failing_tx(r#"{"mode": "r"}"#, "Neo.TransientError.General.TemporarilyUnavailable")
+        failing_tx(
+            r#"{"mode": "r"}"#,
+            "Neo.TransientError.General.TemporarilyUnavailable"
+        )
     ));
     let (d, delays) = driver(&stub.uri());
     let mut session = d.session(SessionConfig::default()).unwrap();

@@ -1,10 +1,12 @@
 //! The driver: configuration, the pool, and how connections are opened.
 
+use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
 use super::session::Session;
 use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
 use crate::bolt::message::HelloParams;
+use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{self, Address, ConnectOptions, Stream};
@@ -21,6 +23,8 @@ pub(crate) struct DriverInner {
     pub(crate) router: Option<Router>,
     /// The bookmark manager `execute_query` uses by default.
     query_bookmarks: Arc<dyn BookmarkManager>,
+    /// Where credentials come from (the configured token unless an auth manager is set).
+    auth: Arc<dyn AuthManager>,
     closed: AtomicBool,
 }
 
@@ -46,7 +50,11 @@ impl Driver {
     /// # Errors
     /// `Config` or `Tls` when the TLS configuration cannot be built (bad CA file, ...).
     pub fn new(config: Config) -> Result<Driver> {
-        let connector = Connector::new(&config)?;
+        let auth = match &config.ext.auth_manager {
+            Some(m) => m.clone(),
+            None => AuthManagers::static_auth(config.auth.clone()),
+        };
+        let connector = Connector::new(&config, auth.clone())?;
         let pool = Pool::new(
             PoolConfig {
                 max_size: config.max_pool_size,
@@ -72,6 +80,7 @@ impl Driver {
                 pool,
                 router,
                 query_bookmarks: Arc::new(DefaultBookmarkManager::default()),
+                auth,
                 closed: AtomicBool::new(false),
             }),
         })
@@ -176,10 +185,8 @@ impl DriverInner {
         self.check_open()?;
         let deadline = Instant::now() + self.config.acquisition_timeout;
         let Some(router) = &self.router else {
-            return Ok((
-                self.pool.acquire(self.config.uri.address(), deadline)?,
-                None,
-            ));
+            let conn = self.pool.acquire(self.config.uri.address(), deadline)?;
+            return Ok((self.with_auth(conn, req.auth, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
@@ -193,7 +200,7 @@ impl DriverInner {
                 ));
             };
             match self.pool.acquire(&addr, deadline) {
-                Ok(conn) => return Ok((conn, route.database)),
+                Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
                     log::info!("[#@{addr}] cannot connect, trying another server: {e}");
                     router.forget(&addr);
@@ -212,6 +219,66 @@ impl DriverInner {
                 last.map_or_else(|| "out of time".to_owned(), |e| e.to_string())
             ),
         ))
+    }
+
+    /// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
+    /// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+    fn with_auth(
+        &self,
+        mut conn: PooledConnection,
+        session_auth: Option<&AuthToken>,
+        deadline: Instant,
+    ) -> Result<PooledConnection> {
+        for _ in 0..MAX_ROUTED_ATTEMPTS {
+            let wanted = match session_auth {
+                Some(a) => a.clone(),
+                None => self.auth.get_auth()?,
+            };
+            if conn.auth() == Some(&wanted) {
+                return Ok(conn);
+            }
+            if conn.features().logon {
+                conn.reauth(&wanted)?;
+                let logoff = conn.recv_summary()?;
+                let logon = conn.recv_summary()?;
+                if let Err(e) = logoff.and(logon) {
+                    conn.mark_broken("re-authentication failed");
+                    return Err(if session_auth.is_some() {
+                        e
+                    } else {
+                        on_security_error(&*self.auth, &wanted, e)
+                    });
+                }
+                return Ok(conn);
+            }
+            if session_auth.is_some() {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "session credentials need Bolt 5.1+, the server speaks {}",
+                        conn.version()
+                    ),
+                ));
+            }
+            // Pre-5.1: the credentials changed, so this connection is closed and replaced.
+            let addr = conn.address().clone();
+            conn.mark_broken("the credentials changed");
+            drop(conn);
+            conn = self.pool.acquire(&addr, deadline)?;
+        }
+        Err(Error::new(
+            ErrorKind::Authentication,
+            "the auth manager keeps changing the credentials",
+        ))
+    }
+
+    /// A security error on a connection authenticated with `auth` (from the auth manager):
+    /// the manager decides whether it is retryable.
+    pub(crate) fn on_security_error(&self, auth: Option<&AuthToken>, error: Error) -> Error {
+        match auth {
+            Some(a) => on_security_error(&*self.auth, a, error),
+            None => error,
+        }
     }
 
     /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
@@ -244,6 +311,21 @@ impl DriverInner {
     }
 }
 
+/// Lets the auth manager see a security error; if it handles it, the error is retryable.
+fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
+    let security = matches!(
+        e.kind(),
+        ErrorKind::Authentication | ErrorKind::TokenExpired
+    ) || e
+        .server_code()
+        .is_some_and(|c| c.starts_with("Neo.ClientError.Security."));
+    if security && manager.handle_security_error(token, &e) {
+        e.with_retryable(true)
+    } else {
+        e
+    }
+}
+
 /// How often one acquisition tries another server after a connect failure.
 const MAX_ROUTED_ATTEMPTS: usize = 8;
 
@@ -254,7 +336,6 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) imp_user: Option<&'a str>,
     pub(crate) bookmarks: &'a [String],
     /// Session credentials (5.1+), instead of the driver's.
-    #[allow(dead_code)] // read by the auth rotation, which follows
     pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
 }
 
@@ -280,7 +361,7 @@ struct Connector {
     host: String,
     options: ConnectOptions,
     hello: HelloParams,
-    auth: crate::bolt::AuthToken,
+    auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
     limits: Limits,
 }
@@ -290,7 +371,7 @@ struct Connector {
 const HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
 
 impl Connector {
-    fn new(config: &Config) -> Result<Connector> {
+    fn new(config: &Config, auth: Arc<dyn AuthManager>) -> Result<Connector> {
         let tls = config.tls.as_ref().map(net::client_config).transpose()?;
         let routing = config
             .uri
@@ -313,7 +394,7 @@ impl Connector {
                 bolt_agent: Some(bolt_agent()),
                 notifications: config.notifications.clone(),
             },
-            auth: config.auth.clone(),
+            auth,
             read_timeout: config.read_timeout,
             limits: Limits {
                 max_message: config.max_message_size,
@@ -366,7 +447,10 @@ impl Connector {
                 Ok(mut conn) => {
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
-                    conn.hello(&self.hello, &self.auth)?;
+                    let token = self.auth.get_auth()?;
+                    if let Err(e) = conn.hello(&self.hello, &token) {
+                        return Err(on_security_error(&*self.auth, &token, e));
+                    }
                     set_timeout(&mut conn, self.read_timeout)?;
                     return Ok(conn);
                 }

@@ -1,5 +1,6 @@
 //! Driver settings for routing, retries and authentication, kept apart from the basic ones.
 
+use super::auth::AuthManager;
 use super::config::ConfigBuilder;
 use super::retry::RetryPolicy;
 use crate::routing::AddressResolver;
@@ -12,6 +13,7 @@ pub(crate) struct Extras {
     pub(crate) resolver: Option<Arc<AddressResolver>>,
     pub(crate) purge_delay: Duration,
     pub(crate) retry: RetryPolicy,
+    pub(crate) auth_manager: Option<Arc<dyn AuthManager>>,
 }
 
 impl Default for Extras {
@@ -20,6 +22,7 @@ impl Default for Extras {
             resolver: None,
             purge_delay: Duration::from_secs(30),
             retry: RetryPolicy::default(),
+            auth_manager: None,
         }
     }
 }
@@ -30,6 +33,7 @@ impl std::fmt::Debug for Extras {
             .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
             .field("purge_delay", &self.purge_delay)
             .field("retry", &self.retry)
+            .field("auth_manager", &self.auth_manager)
             .finish_non_exhaustive()
     }
 }
@@ -65,6 +69,13 @@ impl ConfigBuilder {
     /// The backoff between attempts of transaction functions (default 1 s, ×2, ±20%).
     pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
         self.ext.retry = policy;
+        self
+    }
+
+    /// Credentials that may change (rotation): asked for a token whenever a connection is
+    /// opened or acquired, and told when the server rejects one. Replaces [`ConfigBuilder::auth`].
+    pub fn auth_manager(mut self, manager: Arc<dyn AuthManager>) -> Self {
+        self.ext.auth_manager = Some(manager);
         self
     }
 }

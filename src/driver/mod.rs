@@ -1,5 +1,6 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
+mod auth;
 mod bookmarks;
 mod config;
 #[allow(clippy::module_inception)]
@@ -15,6 +16,7 @@ mod session;
 mod summary;
 mod transaction;
 
+pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,

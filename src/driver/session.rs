@@ -930,8 +930,12 @@ impl Session {
         match resp {
             Response::Success(meta) => self.on_success(front, meta),
             Response::Failure(meta) => {
-                let e = failure_error(&meta);
+                let mut e = failure_error(&meta);
                 self.report_failure(&e);
+                if self.config.auth.is_none() {
+                    let token = self.conn.as_ref().and_then(|c| c.auth().cloned());
+                    e = self.driver.on_security_error(token.as_ref(), e);
+                }
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
                 let in_tx = self.tx.is_some();
