@@ -830,13 +830,14 @@ impl Session {
                     self.release_if_idle();
                 }
             }
-            Pending::Commit => {
+            // On Bolt 1-2 the COMMIT bookmark arrives with the PULL_ALL reply (`Aux`).
+            Pending::Commit | Pending::Aux => {
                 if let Some(Value::String(b)) = meta.get("bookmark") {
                     self.bookmarks = vec![b.clone()];
                 }
             }
             Pending::Reset => self.failure = None,
-            Pending::Begin | Pending::Rollback | Pending::Aux => {}
+            Pending::Begin | Pending::Rollback => {}
         }
     }
 
