@@ -34,12 +34,12 @@ mod value;
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
-    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record, RecordIndex,
-    RecordStream, ResultId, Session, SessionConfig, Summary, Transaction, TransactionConfig,
-    DEFAULT_USER_AGENT,
+    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record,
+    RecordIndex, RecordStream, ResultId, Session, SessionConfig, Summary, Transaction,
+    TransactionConfig, DEFAULT_USER_AGENT,
 };
-pub use net::TrustStrategy;
 pub use error::{Error, ErrorKind, GqlError, Result};
+pub use net::TrustStrategy;
 pub use value::{
     Date, DateTime, DateTimeZoneId, Duration, FromValue, IntoValue, LocalDateTime, LocalTime, Map,
     Node, Path, Point2D, Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported,

@@ -57,9 +57,17 @@ fn show(v: &Value) -> String {
         Value::List(l) => format!("[{}]", l.iter().map(show).collect::<Vec<_>>().join(", ")),
         Value::Map(m) => format!(
             "{{{}}}",
-            m.iter().map(|(k, v)| format!("{k}: {}", show(v))).collect::<Vec<_>>().join(", ")
+            m.iter()
+                .map(|(k, v)| format!("{k}: {}", show(v)))
+                .collect::<Vec<_>>()
+                .join(", ")
         ),
-        Value::Node(n) => format!("({}:{} {})", n.element_id, n.labels.join(":"), show(&Value::Map(n.properties.clone()))),
+        Value::Node(n) => format!(
+            "({}:{} {})",
+            n.element_id,
+            n.labels.join(":"),
+            show(&Value::Map(n.properties.clone()))
+        ),
         other => format!("{other:?}"),
     }
 }

@@ -7,16 +7,25 @@ use boltc::{AuthToken, Config, Driver, Map, Value};
 
 fn main() -> boltc::Result<()> {
     let mut args = std::env::args().skip(1);
-    let uri = args.next().unwrap_or_else(|| "bolt://127.0.0.1:7687".into());
+    let uri = args
+        .next()
+        .unwrap_or_else(|| "bolt://127.0.0.1:7687".into());
     let user = args.next().unwrap_or_else(|| "falkordb".into());
     let password = args.next().unwrap_or_default();
 
-    let driver = Driver::new(Config::builder(&uri).auth(AuthToken::basic(user, password)).build()?)?;
+    let driver = Driver::new(
+        Config::builder(&uri)
+            .auth(AuthToken::basic(user, password))
+            .build()?,
+    )?;
     let mut session = driver.session(Default::default())?;
 
     let mut params = Map::new();
     params.insert("limit".into(), Value::Int(5));
-    let mut result = session.run("UNWIND range(1, $limit) AS n RETURN n, n * n AS square", Some(params))?;
+    let mut result = session.run(
+        "UNWIND range(1, $limit) AS n RETURN n, n * n AS square",
+        Some(params),
+    )?;
     println!("{:?}", result.keys()?);
     for record in result.by_ref() {
         let record = record?;

@@ -33,7 +33,10 @@ impl AuthToken {
         password: impl Into<String>,
         realm: impl Into<String>,
     ) -> AuthToken {
-        AuthToken { realm: Some(realm.into()), ..AuthToken::basic(user, password) }
+        AuthToken {
+            realm: Some(realm.into()),
+            ..AuthToken::basic(user, password)
+        }
     }
 
     /// A bearer token, e.g. from single sign-on.
@@ -77,7 +80,13 @@ impl AuthToken {
         scheme: impl Into<String>,
         parameters: Option<Map>,
     ) -> AuthToken {
-        AuthToken { scheme: scheme.into(), principal, credentials, realm, parameters }
+        AuthToken {
+            scheme: scheme.into(),
+            principal,
+            credentials,
+            realm,
+            parameters,
+        }
     }
 
     /// The scheme (`basic`, `bearer`, `kerberos`, `none`, or custom).

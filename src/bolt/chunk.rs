@@ -152,7 +152,9 @@ impl ChunkReader {
 
     fn check_size(&self, size: usize) -> Result<(), ReadError> {
         if size > self.max_message {
-            Err(ReadError::TooLarge { limit: self.max_message })
+            Err(ReadError::TooLarge {
+                limit: self.max_message,
+            })
         } else {
             Ok(())
         }
@@ -203,7 +205,10 @@ mod tests {
         let body = hex("00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F");
         let mut out = Vec::new();
         write_message(&mut out, &body, 16);
-        assert_eq!(out, hex("00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 00 00"));
+        assert_eq!(
+            out,
+            hex("00 10 00 01 02 03 04 05 06 07 08 09 0A 0B 0C 0D 0E 0F 00 00")
+        );
     }
 
     #[test]
@@ -279,7 +284,10 @@ mod tests {
         ));
         for cut in 0..wire.len() {
             let mut r = ChunkReader::new(64, 1024);
-            assert!(matches!(r.read_message(&mut &wire[..cut]), Err(ReadError::Io(_))));
+            assert!(matches!(
+                r.read_message(&mut &wire[..cut]),
+                Err(ReadError::Io(_))
+            ));
         }
     }
 }

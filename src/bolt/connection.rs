@@ -52,7 +52,11 @@ pub struct Limits {
 
 impl Default for Limits {
     fn default() -> Self {
-        Limits { max_chunk: chunk::MAX_CHUNK_SIZE, max_message: 64 << 20, max_depth: 128 }
+        Limits {
+            max_chunk: chunk::MAX_CHUNK_SIZE,
+            max_message: 64 << 20,
+            max_depth: 128,
+        }
     }
 }
 
@@ -109,7 +113,10 @@ impl<S: Transport> Connection<S> {
             scratch: Vec::with_capacity(1024),
             version,
             features,
-            decode: DecodeOptions { dialect: features.dialect, max_depth: limits.max_depth },
+            decode: DecodeOptions {
+                dialect: features.dialect,
+                max_depth: limits.max_depth,
+            },
             limits,
             info: ServerInfo {
                 address: address.to_owned(),
@@ -182,7 +189,11 @@ impl<S: Transport> Connection<S> {
             self.send(&Request::Logon(auth))?;
         }
         let hello = self.recv_summary();
-        let logon = if self.features.logon { Some(self.recv_summary()) } else { None };
+        let logon = if self.features.logon {
+            Some(self.recv_summary())
+        } else {
+            None
+        };
         let meta = match hello? {
             Ok(meta) => meta,
             Err(failure) => {
@@ -214,7 +225,9 @@ impl<S: Transport> Connection<S> {
                 if *secs > 0 {
                     let t = Duration::from_secs(secs.unsigned_abs());
                     self.recv_timeout = Some(t);
-                    self.stream.set_read_timeout(Some(t)).map_err(|e| self.io_error(&e))?;
+                    self.stream
+                        .set_read_timeout(Some(t))
+                        .map_err(|e| self.io_error(&e))?;
                 }
             }
         }
@@ -222,7 +235,7 @@ impl<S: Transport> Connection<S> {
     }
 
     /// Re-authenticates with LOGOFF + LOGON (5.1+), pipelined; replies are read by the caller
-    /// or by [`Connection::reauth_wait`].
+    /// as two summaries.
     ///
     /// # Errors
     /// When the version has no LOGON.
@@ -230,7 +243,10 @@ impl<S: Transport> Connection<S> {
         if !self.features.logon {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("re-authentication needs Bolt 5.1+, the server speaks {}", self.version),
+                format!(
+                    "re-authentication needs Bolt 5.1+, the server speaks {}",
+                    self.version
+                ),
             ));
         }
         self.send(&Request::Logoff)?;
@@ -251,7 +267,11 @@ impl<S: Transport> Connection<S> {
         if !written {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("{} is not part of Bolt {}", message::describe(req), self.version),
+                format!(
+                    "{} is not part of Bolt {}",
+                    message::describe(req),
+                    self.version
+                ),
             ));
         }
         chunk::write_message(&mut self.out, &self.scratch, self.limits.max_chunk);
@@ -304,17 +324,22 @@ impl<S: Transport> Connection<S> {
     }
 
     fn send_legacy_tx_statement(&mut self, query: &str, params: Option<&Map>) -> Result<usize> {
-        self.send(&Request::Run { query, params, meta: None })?;
+        self.send(&Request::Run {
+            query,
+            params,
+            meta: None,
+        })?;
         self.send(&Request::Pull { n: -1, qid: -1 })?;
         Ok(2)
     }
 
-    /// Queues the message that clears a FAILURE: RESET (ACK_FAILURE on Bolt 1-2).
+    /// Queues the message that clears a FAILURE: RESET, or on Bolt 1-2 ACK_FAILURE outside a
+    /// transaction (inside one, RESET, so the failed transaction is rolled back as on 3+).
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_clear_failure(&mut self) -> Result<()> {
-        if self.features.hello {
+    pub fn send_clear_failure(&mut self, in_tx: bool) -> Result<()> {
+        if self.features.hello || in_tx {
             self.send(&Request::Reset)
         } else {
             self.send(&Request::AckFailure)
@@ -332,7 +357,10 @@ impl<S: Transport> Connection<S> {
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
         }
-        let res = self.stream.write_all(&self.out).and_then(|()| self.stream.flush());
+        let res = self
+            .stream
+            .write_all(&self.out)
+            .and_then(|()| self.stream.flush());
         self.out.clear();
         res.map_err(|e| self.io_error(&e))
     }
@@ -406,7 +434,11 @@ impl<S: Transport> Connection<S> {
 
     fn fail(&mut self, e: Error) -> Error {
         self.mark_broken(e.message());
-        e.context(format_args!("server {} ({})", self.info.address, self.conn_label()))
+        e.context(format_args!(
+            "server {} ({})",
+            self.info.address,
+            self.conn_label()
+        ))
     }
 
     fn conn_label(&self) -> &str {
@@ -459,7 +491,10 @@ pub fn failure_error(meta: &Map) -> Error {
 
 fn gql_error(meta: &Map, depth: usize) -> GqlError {
     let get = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
-    let diagnostic_record = meta.get("diagnostic_record").and_then(Value::as_map).cloned();
+    let diagnostic_record = meta
+        .get("diagnostic_record")
+        .and_then(Value::as_map)
+        .cloned();
     let classification = diagnostic_record
         .as_ref()
         .and_then(|d| d.get("_classification"))

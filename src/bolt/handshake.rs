@@ -47,8 +47,14 @@ impl Proposal {
 pub const DEFAULT_PROPOSALS: &[[Option<Proposal>; 4]] = &[
     [
         Some(Proposal::ManifestV1),
-        Some(Proposal::Range { top: Version::new(5, 8), back: 8 }),
-        Some(Proposal::Range { top: Version::new(4, 4), back: 2 }),
+        Some(Proposal::Range {
+            top: Version::new(5, 8),
+            back: 8,
+        }),
+        Some(Proposal::Range {
+            top: Version::new(4, 4),
+            back: 2,
+        }),
         Some(Proposal::Exact(Version::new(4, 1))),
     ],
     [
@@ -109,7 +115,10 @@ impl fmt::Display for HandshakeError {
                 write!(f, "the server chose Bolt {v}, which was not proposed")
             }
             HandshakeError::ManifestNoMatch(vs) => {
-                write!(f, "the server offers only Bolt versions this driver does not speak: {vs:?}")
+                write!(
+                    f,
+                    "the server offers only Bolt versions this driver does not speak: {vs:?}"
+                )
             }
             HandshakeError::BadManifest(why) => write!(f, "malformed handshake manifest: {why}"),
             HandshakeError::Io(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -208,7 +217,10 @@ fn manifest_v1<S: Read + Write>(
         }
     }
     let _capabilities = read_varint(stream, reader)?;
-    let chosen = Version::SUPPORTED.iter().find(|v| offered.contains(v)).copied();
+    let chosen = Version::SUPPORTED
+        .iter()
+        .find(|v| offered.contains(v))
+        .copied();
     let mut reply = Vec::with_capacity(5);
     match chosen {
         Some(v) => reply.extend_from_slice(&[0, 0, v.minor, v.major]),
@@ -247,7 +259,10 @@ mod tests {
     }
 
     fn run(reply: &[u8], p: &[Option<Proposal>; 4]) -> (Result<Version, HandshakeError>, Vec<u8>) {
-        let mut d = Duplex { input: io::Cursor::new(reply.to_vec()), written: Vec::new() };
+        let mut d = Duplex {
+            input: io::Cursor::new(reply.to_vec()),
+            written: Vec::new(),
+        };
         let mut r = ChunkReader::new(64, 1024);
         let res = perform(&mut d, &mut r, p);
         (res, d.written)
@@ -275,7 +290,10 @@ mod tests {
     #[test]
     fn default_proposals_bytes() {
         let req = request(&DEFAULT_PROPOSALS[0]);
-        assert_eq!(&req[4..], &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 1, 4]);
+        assert_eq!(
+            &req[4..],
+            &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 1, 4]
+        );
     }
 
     #[test]
@@ -317,7 +335,10 @@ mod tests {
         for v in [0u64, 1, 127, 128, 300, u64::from(u32::MAX)] {
             let mut out = Vec::new();
             write_varint(&mut out, v);
-            let mut d = Duplex { input: io::Cursor::new(out), written: Vec::new() };
+            let mut d = Duplex {
+                input: io::Cursor::new(out),
+                written: Vec::new(),
+            };
             let mut r = ChunkReader::new(64, 64);
             assert_eq!(read_varint(&mut d, &mut r).unwrap(), v);
         }

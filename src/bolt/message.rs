@@ -171,7 +171,10 @@ fn list_of_strings(items: &[String]) -> Value {
 
 impl<'e, 'o> Entries<'e, 'o> {
     fn new(enc: Encoder<'o>) -> Self {
-        Entries { enc, items: Vec::new() }
+        Entries {
+            enc,
+            items: Vec::new(),
+        }
     }
     fn put(&mut self, k: &'e str, v: Value) -> &mut Self {
         self.items.push((k, v));
@@ -197,7 +200,10 @@ fn notification_entries(e: &mut Entries<'_, '_>, f: &Features, n: &NotificationF
     if !f.notification_filters {
         return;
     }
-    e.put_opt("notifications_minimum_severity", n.minimum_severity.clone().map(Value::String));
+    e.put_opt(
+        "notifications_minimum_severity",
+        n.minimum_severity.clone().map(Value::String),
+    );
     let key = if f.disabled_classifications {
         "notifications_disabled_classifications"
     } else {
@@ -212,7 +218,10 @@ fn tx_meta_entries(enc: Encoder<'_>, f: &Features, m: &TxMeta) -> Result<(), Enc
         e.put("bookmarks", list_of_strings(&m.bookmarks));
     }
     e.put_opt("tx_timeout", m.timeout_ms.map(Value::Int));
-    e.put_opt("tx_metadata", m.metadata.clone().filter(|m| !m.is_empty()).map(Value::Map));
+    e.put_opt(
+        "tx_metadata",
+        m.metadata.clone().filter(|m| !m.is_empty()).map(Value::Map),
+    );
     if m.read {
         e.put("mode", Value::String("r".into()));
     }
@@ -264,7 +273,11 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
         Request::Goodbye if f.hello => enc.write_struct_header(0, tag::GOODBYE),
         Request::Reset => enc.write_struct_header(0, tag::RESET),
         Request::AckFailure if !f.hello => enc.write_struct_header(0, tag::ACK_FAILURE),
-        Request::Run { query, params, meta } => {
+        Request::Run {
+            query,
+            params,
+            meta,
+        } => {
             enc.write_struct_header(if f.hello { 3 } else { 2 }, tag::RUN);
             enc.write_str(query)?;
             match params {
@@ -285,7 +298,11 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
         Request::Commit if f.hello => enc.write_struct_header(0, tag::COMMIT),
         Request::Rollback if f.hello => enc.write_struct_header(0, tag::ROLLBACK),
         Request::Pull { n, qid } | Request::Discard { n, qid } => {
-            let t = if matches!(req, Request::Pull { .. }) { tag::PULL } else { tag::DISCARD };
+            let t = if matches!(req, Request::Pull { .. }) {
+                tag::PULL
+            } else {
+                tag::DISCARD
+            };
             if f.pull_n {
                 enc.write_struct_header(1, t);
                 let mut e = Entries::new(enc);
@@ -298,7 +315,12 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
                 enc.write_struct_header(0, t);
             }
         }
-        Request::Route { context, bookmarks, db, imp_user } if f.route => {
+        Request::Route {
+            context,
+            bookmarks,
+            db,
+            imp_user,
+        } if f.route => {
             enc.write_struct_header(3, tag::ROUTE);
             enc.write_map(context)?;
             enc.write_list_header(bookmarks.len())?;
@@ -343,10 +365,18 @@ pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, De
         (tag::SUCCESS, 1) => Response::Success(d.read_map()?),
         (tag::FAILURE, 1) => Response::Failure(d.read_map()?),
         (tag::IGNORED, 0) => Response::Ignored,
-        _ => return Err(DecodeError::InvalidStruct { tag: t, reason: "unknown response message" }),
+        _ => {
+            return Err(DecodeError::InvalidStruct {
+                tag: t,
+                reason: "unknown response message",
+            })
+        }
     };
     if !d.is_at_end() {
-        return Err(DecodeError::InvalidStruct { tag: t, reason: "trailing bytes after message" });
+        return Err(DecodeError::InvalidStruct {
+            tag: t,
+            reason: "trailing bytes after message",
+        });
     }
     Ok(resp)
 }

@@ -29,6 +29,7 @@ pub struct Config {
     pub(crate) keepalive: bool,
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
+    pub(crate) max_chunk_size: usize,
 }
 
 impl Config {
@@ -52,6 +53,7 @@ impl Config {
             keepalive: true,
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
+            max_chunk_size: 0xFFFF,
         }
     }
 
@@ -109,6 +111,7 @@ pub struct ConfigBuilder {
     keepalive: bool,
     notifications: NotificationFilter,
     max_message_size: usize,
+    max_chunk_size: usize,
 }
 
 impl ConfigBuilder {
@@ -134,7 +137,10 @@ impl ConfigBuilder {
     }
     /// A client certificate for mutual TLS.
     pub fn client_certificate(mut self, cert_chain_pem: PathBuf, key_pem: PathBuf) -> Self {
-        self.client_cert = Some(ClientCert { cert_chain_pem, key_pem });
+        self.client_cert = Some(ClientCert {
+            cert_chain_pem,
+            key_pem,
+        });
         self
     }
     /// Connect timeout (default 30 s), covering TCP, TLS and the Bolt handshake.
@@ -193,6 +199,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Largest chunk written to the server (default and maximum 65,535 bytes).
+    pub fn max_chunk_size(mut self, bytes: usize) -> Self {
+        self.max_chunk_size = bytes;
+        self
+    }
+
     /// Validates and builds the configuration.
     ///
     /// # Errors
@@ -223,12 +235,27 @@ impl ConfigBuilder {
             o
         });
         if self.max_pool_size == 0 {
-            return Err(Error::new(ErrorKind::Config, "max_connection_pool_size must be at least 1"));
+            return Err(Error::new(
+                ErrorKind::Config,
+                "max_connection_pool_size must be at least 1",
+            ));
         }
         if self.fetch_size == 0 || self.fetch_size < -1 {
             return Err(Error::new(
                 ErrorKind::Config,
-                format!("fetch_size must be positive or -1 (all), not {}", self.fetch_size),
+                format!(
+                    "fetch_size must be positive or -1 (all), not {}",
+                    self.fetch_size
+                ),
+            ));
+        }
+        if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "max_chunk_size must be 1..=65535, not {}",
+                    self.max_chunk_size
+                ),
             ));
         }
         Ok(Config {
@@ -247,6 +274,7 @@ impl ConfigBuilder {
             keepalive: self.keepalive,
             notifications: self.notifications,
             max_message_size: self.max_message_size,
+            max_chunk_size: self.max_chunk_size,
         })
     }
 }
@@ -279,7 +307,10 @@ pub struct SessionConfig {
 impl SessionConfig {
     /// A config for `database`.
     pub fn database(db: impl Into<String>) -> Self {
-        SessionConfig { database: Some(db.into()), ..SessionConfig::default() }
+        SessionConfig {
+            database: Some(db.into()),
+            ..SessionConfig::default()
+        }
     }
     /// Sets the access mode.
     #[must_use]

@@ -29,7 +29,9 @@ pub struct Driver {
 
 impl std::fmt::Debug for Driver {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Driver").field("uri", &self.inner.config.uri.address()).finish()
+        f.debug_struct("Driver")
+            .field("uri", &self.inner.config.uri.address())
+            .finish()
     }
 }
 
@@ -49,7 +51,11 @@ impl Driver {
             Box::new(move |addr, deadline| connector.connect(addr, deadline)),
         );
         Ok(Driver {
-            inner: Arc::new(DriverInner { config, pool, closed: AtomicBool::new(false) }),
+            inner: Arc::new(DriverInner {
+                config,
+                pool,
+                closed: AtomicBool::new(false),
+            }),
         })
     }
 
@@ -101,7 +107,10 @@ impl Driver {
 impl DriverInner {
     pub(crate) fn check_open(&self) -> Result<()> {
         if self.closed.load(Ordering::SeqCst) {
-            Err(Error::new(ErrorKind::IllegalState, "the driver has been closed"))
+            Err(Error::new(
+                ErrorKind::IllegalState,
+                "the driver has been closed",
+            ))
         } else {
             Ok(())
         }
@@ -145,7 +154,10 @@ impl Connector {
                 .iter()
                 .map(|(k, v)| (k.clone(), Value::String(v.clone())))
                 .collect();
-            ctx.insert("address".into(), Value::String(config.uri.address().to_string()));
+            ctx.insert(
+                "address".into(),
+                Value::String(config.uri.address().to_string()),
+            );
             ctx
         });
         Ok(Connector {
@@ -166,7 +178,11 @@ impl Connector {
             },
             auth: config.auth.clone(),
             read_timeout: config.read_timeout,
-            limits: Limits { max_message: config.max_message_size, ..Limits::default() },
+            limits: Limits {
+                max_message: config.max_message_size,
+                max_chunk: config.max_chunk_size,
+                ..Limits::default()
+            },
         })
     }
 
@@ -175,7 +191,11 @@ impl Connector {
         loop {
             attempt += 1;
             match self.connect_once(addr, deadline) {
-                Err(e) if e.kind() == ErrorKind::Timeout && attempt < 3 && Instant::now() < deadline => {
+                Err(e)
+                    if e.kind() == ErrorKind::Timeout
+                        && attempt < 3
+                        && Instant::now() < deadline =>
+                {
                     log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
                 }
                 other => return other,
@@ -187,7 +207,10 @@ impl Connector {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let connect_timeout = remaining.min(self.options.connect_timeout);
         if connect_timeout.is_zero() {
-            return Err(Error::new(ErrorKind::Timeout, format!("no time left to connect to {addr}")));
+            return Err(Error::new(
+                ErrorKind::Timeout,
+                format!("no time left to connect to {addr}"),
+            ));
         }
         let mut last = None;
         for proposals in DEFAULT_PROPOSALS {
@@ -195,7 +218,9 @@ impl Connector {
             opts.connect_timeout = connect_timeout;
             opts.tls = self.tls.clone().map(|c| (c, self.host.clone()));
             let stream = net::connect(addr, &opts)?;
-            let wait = deadline.saturating_duration_since(Instant::now()).min(HANDSHAKE_ATTEMPT);
+            let wait = deadline
+                .saturating_duration_since(Instant::now())
+                .min(HANDSHAKE_ATTEMPT);
             stream
                 .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
                 .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, format!("{addr}: {e}")))?;
@@ -208,11 +233,16 @@ impl Connector {
                     set_timeout(&mut conn, self.read_timeout)?;
                     return Ok(conn);
                 }
-                Err(HandshakeError::NoCommonVersion) => last = Some(HandshakeError::NoCommonVersion),
+                Err(HandshakeError::NoCommonVersion) => {
+                    last = Some(HandshakeError::NoCommonVersion)
+                }
                 Err(e) => return Err(handshake_error(addr, e)),
             }
         }
-        Err(handshake_error(addr, last.unwrap_or(HandshakeError::NoCommonVersion)))
+        Err(handshake_error(
+            addr,
+            last.unwrap_or(HandshakeError::NoCommonVersion),
+        ))
     }
 }
 
@@ -241,10 +271,17 @@ fn handshake_error(addr: &Address, e: HandshakeError) -> Error {
 /// The `bolt_agent` map sent on Bolt 5.3+.
 fn bolt_agent() -> Map {
     let mut m = Map::new();
-    m.insert("product".into(), Value::String(super::config::DEFAULT_USER_AGENT.into()));
+    m.insert(
+        "product".into(),
+        Value::String(super::config::DEFAULT_USER_AGENT.into()),
+    );
     m.insert(
         "platform".into(),
-        Value::String(format!("{}; {}", std::env::consts::OS, std::env::consts::ARCH)),
+        Value::String(format!(
+            "{}; {}",
+            std::env::consts::OS,
+            std::env::consts::ARCH
+        )),
     );
     m.insert("language".into(), Value::String("Rust".into()));
     m.insert(

@@ -1,7 +1,8 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
 mod config;
-#[allow(clippy::module_inception)] // driver::driver holds the Driver type, as the style guide lays out
+#[allow(clippy::module_inception)]
+// driver::driver holds the Driver type, as the style guide lays out
 mod driver;
 mod record;
 mod result;

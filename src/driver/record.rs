@@ -141,6 +141,9 @@ mod tests {
         let e = r.get::<i64, _>("s").unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Conversion);
         assert!(e.message().contains("\"s\""), "{}", e.message());
-        assert_eq!(r.get::<i64, _>("zz").unwrap_err().kind(), ErrorKind::InvalidArgument);
+        assert_eq!(
+            r.get::<i64, _>("zz").unwrap_err().kind(),
+            ErrorKind::InvalidArgument
+        );
     }
 }

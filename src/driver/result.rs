@@ -59,7 +59,10 @@ impl<'s> RecordStream<'s> {
     /// The first error met.
     pub fn collect_records(self) -> Result<Vec<Record>> {
         let mut out = Vec::new();
-        while self.session.result_next_batch(self.id, usize::MAX, &mut out)? {}
+        while self
+            .session
+            .result_next_batch(self.id, usize::MAX, &mut out)?
+        {}
         Ok(out)
     }
 

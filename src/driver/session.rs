@@ -281,7 +281,10 @@ impl Session {
                 Phase::Failed(e) => return Err(e.clone()),
                 Phase::Consumed(_) => return Err(consumed_error()),
                 Phase::OutOfScope => return Err(out_of_scope_error()),
-                Phase::Streaming { has_more: true, pulling: false } => {
+                Phase::Streaming {
+                    has_more: true,
+                    pulling: false,
+                } => {
                     let (qid, n) = (s.qid, self.fetch_size);
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
@@ -366,7 +369,10 @@ impl Session {
                 }
                 Phase::Failed(e) => return Err(e.clone()),
                 Phase::OutOfScope => return Err(out_of_scope_error()),
-                Phase::Streaming { has_more: true, pulling: false } => {
+                Phase::Streaming {
+                    has_more: true,
+                    pulling: false,
+                } => {
                     let qid = s.qid;
                     self.send_more(id, Request::Discard { n: -1, qid })?;
                 }
@@ -382,12 +388,17 @@ impl Session {
     /// # Errors
     /// `InvalidArgument` for a stale handle.
     pub fn result_is_finished(&self, id: ResultId) -> Result<bool> {
-        Ok(!matches!(self.stream_checked(id)?.phase, Phase::Running | Phase::Streaming { .. }))
+        Ok(!matches!(
+            self.stream_checked(id)?.phase,
+            Phase::Running | Phase::Streaming { .. }
+        ))
     }
 
     /// Forgets a result. Records still on the server are discarded lazily.
     pub fn result_free(&mut self, id: ResultId) {
-        let Some(idx) = self.valid_index(id) else { return };
+        let Some(idx) = self.valid_index(id) else {
+            return;
+        };
         let s = self.streams[idx].as_mut().expect("invariant: valid index");
         s.discarding = true;
         s.buffer.clear();
@@ -409,7 +420,13 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.conn = None;
+        if let Some(mut conn) = self.conn.take() {
+            if res.is_err() || !self.pending.is_empty() {
+                // Its state on the server is unknown: never hand it out again.
+                conn.mark_broken("session closed in the middle of an exchange");
+            }
+        }
+        self.pending.clear();
         res
     }
 
@@ -424,15 +441,23 @@ impl Session {
 
     fn check_open(&self) -> Result<()> {
         if self.closed {
-            return Err(Error::new(ErrorKind::IllegalState, "the session has been closed"));
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "the session has been closed",
+            ));
         }
         self.driver.check_open()
     }
 
     fn check_tx_usable(&self) -> Result<()> {
         match &self.tx {
-            None => Err(Error::new(ErrorKind::IllegalState, "no transaction is open")),
-            Some(TxState { failed: Some(e), .. }) => Err(Error::new(
+            None => Err(Error::new(
+                ErrorKind::IllegalState,
+                "no transaction is open",
+            )),
+            Some(TxState {
+                failed: Some(e), ..
+            }) => Err(Error::new(
                 ErrorKind::IllegalState,
                 format!("the transaction failed earlier and can only be rolled back: {e}"),
             )),
@@ -470,13 +495,19 @@ impl Session {
         if self.config.impersonated_user.is_some() && !f.imp_user {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("impersonation needs Bolt 4.4+, the server speaks {}", conn.version()),
+                format!(
+                    "impersonation needs Bolt 4.4+, the server speaks {}",
+                    conn.version()
+                ),
             ));
         }
         if self.config.database.is_some() && !f.pull_n {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!("selecting a database needs Bolt 4.0+, the server speaks {}", conn.version()),
+                format!(
+                    "selecting a database needs Bolt 4.0+, the server speaks {}",
+                    conn.version()
+                ),
             ));
         }
         Ok(())
@@ -485,7 +516,10 @@ impl Session {
     fn begin_inner(&mut self, config: &TransactionConfig, eager: bool) -> Result<()> {
         self.check_open()?;
         if self.tx.is_some() {
-            return Err(Error::new(ErrorKind::IllegalState, "a transaction is already open"));
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "a transaction is already open",
+            ));
         }
         self.settle_open_streams(false)?;
         let meta = self.tx_meta(config, self.config.default_access_mode);
@@ -496,10 +530,16 @@ impl Session {
         for _ in 1..n {
             self.pending.push_back(Pending::Aux);
         }
-        self.tx = Some(TxState { failed: None, begun: false });
+        self.tx = Some(TxState {
+            failed: None,
+            begun: false,
+        });
         if eager {
             self.drain()?;
-            if let Some(TxState { failed: Some(e), .. }) = &self.tx {
+            if let Some(TxState {
+                failed: Some(e), ..
+            }) = &self.tx
+            {
                 let e = e.clone();
                 self.tx = None;
                 self.release_if_idle();
@@ -512,7 +552,10 @@ impl Session {
     fn end_tx(&mut self, commit: bool) -> Result<()> {
         self.check_open()?;
         let Some(tx) = &self.tx else {
-            return Err(Error::new(ErrorKind::IllegalState, "no transaction is open"));
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "no transaction is open",
+            ));
         };
         if let Some(e) = &tx.failed {
             let e = e.clone();
@@ -522,18 +565,26 @@ impl Session {
             self.tx = None;
             self.release_if_idle();
             return if commit {
-                Err(Error::new(
-                    ErrorKind::IllegalState,
-                    format!("cannot commit a transaction that failed: {e}"),
-                ))
+                Err(e.context("cannot commit a transaction that failed"))
             } else {
                 Ok(())
             };
         }
         self.discard_tx_streams()?;
-        let conn = self.conn.as_mut().expect("invariant: a transaction holds its connection");
-        let n = if commit { conn.send_commit()? } else { conn.send_rollback()? };
-        self.pending.push_back(if commit { Pending::Commit } else { Pending::Rollback });
+        let conn = self
+            .conn
+            .as_mut()
+            .expect("invariant: a transaction holds its connection");
+        let n = if commit {
+            conn.send_commit()?
+        } else {
+            conn.send_rollback()?
+        };
+        self.pending.push_back(if commit {
+            Pending::Commit
+        } else {
+            Pending::Rollback
+        });
         for _ in 1..n {
             self.pending.push_back(Pending::Aux);
         }
@@ -583,7 +634,11 @@ impl Session {
             let s = self.stream_mut(id);
             s.discarding = true;
             s.buffer.clear();
-            if let Phase::Streaming { has_more: true, pulling: false } = s.phase {
+            if let Phase::Streaming {
+                has_more: true,
+                pulling: false,
+            } = s.phase
+            {
                 let qid = s.qid;
                 self.send_more(id, Request::Discard { n: -1, qid })?;
             }
@@ -611,7 +666,10 @@ impl Session {
             loop {
                 let s = self.stream_mut(id);
                 match s.phase {
-                    Phase::Streaming { has_more: true, pulling: false } => {
+                    Phase::Streaming {
+                        has_more: true,
+                        pulling: false,
+                    } => {
                         let qid = s.qid;
                         let req = if s.discarding {
                             Request::Discard { n: -1, qid }
@@ -637,7 +695,10 @@ impl Session {
 
     /// Reads everything pending for `id` into its buffer.
     fn buffer_rest(&mut self, id: ResultId) -> Result<()> {
-        while matches!(self.stream_mut(id).phase, Phase::Running | Phase::Streaming { pulling: true, .. }) {
+        while matches!(
+            self.stream_mut(id).phase,
+            Phase::Running | Phase::Streaming { pulling: true, .. }
+        ) {
             self.process_one()?;
         }
         Ok(())
@@ -669,7 +730,10 @@ impl Session {
         };
         // The slab never holds more than u32::MAX results at once.
         #[allow(clippy::cast_possible_truncation)]
-        ResultId { index: index as u32, generation: self.generation }
+        ResultId {
+            index: index as u32,
+            generation: self.generation,
+        }
     }
 
     /// After queueing RUN + PULL: register them, or undo the stream if encoding failed.
@@ -698,11 +762,18 @@ impl Session {
 
     fn send_more(&mut self, id: ResultId, req: Request<'_>) -> Result<()> {
         let conn = self.conn.as_mut().ok_or_else(|| {
-            Error::new(ErrorKind::ServiceUnavailable, "the connection of this result was lost")
+            Error::new(
+                ErrorKind::ServiceUnavailable,
+                "the connection of this result was lost",
+            )
         })?;
         let discard = matches!(req, Request::Discard { .. });
         conn.send(&req)?;
-        self.pending.push_back(if discard { Pending::Discard(id) } else { Pending::Pull(id) });
+        self.pending.push_back(if discard {
+            Pending::Discard(id)
+        } else {
+            Pending::Pull(id)
+        });
         if let Phase::Streaming { pulling, .. } = &mut self.stream_mut(id).phase {
             *pulling = true;
         }
@@ -791,8 +862,12 @@ impl Session {
                 let e = failure_error(&meta);
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
-                let conn = self.conn.as_mut().expect("invariant: replies need a connection");
-                conn.send_clear_failure()?;
+                let in_tx = self.tx.is_some();
+                let conn = self
+                    .conn
+                    .as_mut()
+                    .expect("invariant: replies need a connection");
+                conn.send_clear_failure(in_tx)?;
                 self.pending.push_back(Pending::Reset);
             }
             Response::Ignored => {
@@ -811,19 +886,27 @@ impl Session {
             Pending::Run(id) => {
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(Value::List(fields)) = meta.get("fields") {
-                        let keys: Vec<String> =
-                            fields.iter().filter_map(|f| f.as_str().map(str::to_owned)).collect();
+                        let keys: Vec<String> = fields
+                            .iter()
+                            .filter_map(|f| f.as_str().map(str::to_owned))
+                            .collect();
                         s.keys = Arc::from(keys);
                     }
                     if let Some(Value::Int(q)) = meta.get("qid") {
                         s.qid = *q;
                     }
                     s.run_meta = meta;
-                    s.phase = Phase::Streaming { has_more: false, pulling: true };
+                    s.phase = Phase::Streaming {
+                        has_more: false,
+                        pulling: true,
+                    };
                 }
             }
             Pending::Pull(id) | Pending::Discard(id) => {
-                let has_more = meta.get("has_more").and_then(Value::as_bool).unwrap_or(false);
+                let has_more = meta
+                    .get("has_more")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false);
                 if !has_more {
                     if let (false, Some(Value::String(b))) =
                         (self.stream_in_tx(id), meta.get("bookmark"))
@@ -831,11 +914,18 @@ impl Session {
                         self.bookmarks = vec![b.clone()];
                     }
                 }
-                let server = self.conn.as_ref().map(|c| c.info().clone()).unwrap_or_default();
+                let server = self
+                    .conn
+                    .as_ref()
+                    .map(|c| c.info().clone())
+                    .unwrap_or_default();
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
-                        s.phase = Phase::Streaming { has_more: true, pulling: false };
+                        s.phase = Phase::Streaming {
+                            has_more: true,
+                            pulling: false,
+                        };
                     } else {
                         let summary = Summary::build(
                             std::mem::take(&mut s.query),
@@ -935,7 +1025,10 @@ impl Session {
             .map(|(i, generation)| {
                 // The slab never holds more than u32::MAX results at once.
                 #[allow(clippy::cast_possible_truncation)]
-                ResultId { index: i as u32, generation }
+                ResultId {
+                    index: i as u32,
+                    generation,
+                }
             })
             .collect()
     }
@@ -966,13 +1059,25 @@ impl Session {
             .expect("invariant: live stream")
             .params
             .as_ref();
-        let conn = self.conn.as_mut().expect("invariant: connected before running");
-        conn.send(&Request::Run { query, params, meta })?;
-        conn.send(&Request::Pull { n: self.fetch_size, qid: -1 })
+        let conn = self
+            .conn
+            .as_mut()
+            .expect("invariant: connected before running");
+        conn.send(&Request::Run {
+            query,
+            params,
+            meta,
+        })?;
+        conn.send(&Request::Pull {
+            n: self.fetch_size,
+            qid: -1,
+        })
     }
 
     fn stream_mut(&mut self, id: ResultId) -> &mut Stream {
-        self.streams[id.index as usize].as_mut().expect("invariant: live stream")
+        self.streams[id.index as usize]
+            .as_mut()
+            .expect("invariant: live stream")
     }
 
     fn stream_checked(&self, id: ResultId) -> Result<&Stream> {
@@ -991,7 +1096,10 @@ impl Session {
 }
 
 fn stale_error() -> Error {
-    Error::new(ErrorKind::InvalidArgument, "the result handle is stale or belongs to another session")
+    Error::new(
+        ErrorKind::InvalidArgument,
+        "the result handle is stale or belongs to another session",
+    )
 }
 
 fn consumed_error() -> Error {

@@ -56,7 +56,10 @@ impl Counters {
             + c.constraints_added
             + c.constraints_removed
             > 0;
-        c.contains_updates = stats.get("contains-updates").and_then(Value::as_bool).unwrap_or(any);
+        c.contains_updates = stats
+            .get("contains-updates")
+            .and_then(Value::as_bool)
+            .unwrap_or(any);
         c.contains_system_updates = stats
             .get("contains-system-updates")
             .and_then(Value::as_bool)
@@ -153,7 +156,12 @@ impl Summary {
         let notifications = meta
             .get("notifications")
             .and_then(Value::as_list)
-            .map(|l| l.iter().filter_map(Value::as_map).map(notification).collect())
+            .map(|l| {
+                l.iter()
+                    .filter_map(Value::as_map)
+                    .map(notification)
+                    .collect()
+            })
             .unwrap_or_default();
         let gql_status_objects = meta
             .get("statuses")
@@ -163,7 +171,9 @@ impl Summary {
         Summary {
             query,
             parameters,
-            counters: map("stats").map(|m| Counters::from_stats(&m)).unwrap_or_default(),
+            counters: map("stats")
+                .map(|m| Counters::from_stats(&m))
+                .unwrap_or_default(),
             query_type,
             plan: map("plan"),
             profile: map("profile"),
@@ -186,7 +196,12 @@ impl Summary {
 }
 
 fn notification(m: &Map) -> Notification {
-    let s = |k: &str| m.get(k).and_then(Value::as_str).unwrap_or_default().to_owned();
+    let s = |k: &str| {
+        m.get(k)
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned()
+    };
     Notification {
         code: s("code"),
         title: s("title"),
@@ -217,7 +232,10 @@ mod tests {
         assert_eq!(s.counters.nodes_created, 2);
         assert!(s.counters.contains_updates);
         assert_eq!(s.query_type, Some(QueryType::Write));
-        assert_eq!((s.result_available_after, s.result_consumed_after), (Some(3), Some(7)));
+        assert_eq!(
+            (s.result_available_after, s.result_consumed_after),
+            (Some(3), Some(7))
+        );
         assert_eq!(s.database.as_deref(), Some("neo4j"));
     }
 }

@@ -15,7 +15,10 @@ pub struct Transaction<'s> {
 
 impl<'s> Transaction<'s> {
     pub(crate) fn new(session: &'s mut Session) -> Self {
-        Transaction { session, open: true }
+        Transaction {
+            session,
+            open: true,
+        }
     }
 
     /// Runs a query in the transaction.

@@ -190,8 +190,25 @@ impl<'a> Decoder<'a> {
     }
 
     /// Reads one value nested `depth` containers deep.
+    ///
+    /// The most common markers (tiny ints, tiny strings, booleans, null) are handled here, inline
+    /// in the callers' loops; everything else goes through [`Decoder::value_slow`].
+    #[inline]
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
         let m = self.u8()?;
+        match m {
+            0x00..=0x7F => Ok(Value::Int(i64::from(m))),
+            0x80..=0x8F => Ok(Value::String(self.string(usize::from(m & 0x0F))?)),
+            marker::NULL => Ok(Value::Null),
+            marker::FALSE => Ok(Value::Bool(false)),
+            marker::TRUE => Ok(Value::Bool(true)),
+            _ => self.value_slow(m, depth),
+        }
+    }
+
+    /// Reads the rest of a value whose marker `m` was already read.
+    #[inline(never)]
+    fn value_slow(&mut self, m: u8, depth: usize) -> Result<Value, DecodeError> {
         Ok(match m {
             0x00..=0x7F => Value::Int(i64::from(m)),
             0xF0..=0xFF => Value::Int(i64::from(i8::from_be_bytes([m]))),
@@ -263,10 +280,43 @@ impl<'a> Decoder<'a> {
     pub(crate) fn items(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
         self.check_items(len, 1)?;
         let mut items = Vec::with_capacity(len);
-        for _ in 0..len {
-            items.push(self.value(depth)?);
+        items.resize_with(len, || Value::Null);
+        for slot in &mut items {
+            self.fill_value(slot, depth)?;
         }
         Ok(items)
+    }
+
+    /// Reads one value into `slot`. Common scalars are written in place, which avoids copying a
+    /// whole `Value` through a `Result` (the hot path of record decoding).
+    #[inline]
+    fn fill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
+        let m = *self.buf.get(self.pos).ok_or(DecodeError::UnexpectedEnd)?;
+        match m {
+            0x00..=0x7F => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from(m));
+            }
+            0xF0..=0xFF => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from(i8::from_be_bytes([m])));
+            }
+            0x80..=0x8F => {
+                self.pos += 1;
+                let s = self.string(usize::from(m & 0x0F))?;
+                *slot = Value::String(s);
+            }
+            marker::NULL => {
+                self.pos += 1;
+                *slot = Value::Null;
+            }
+            marker::FALSE | marker::TRUE => {
+                self.pos += 1;
+                *slot = Value::Bool(m == marker::TRUE);
+            }
+            _ => *slot = self.value(depth)?,
+        }
+        Ok(())
     }
 
     fn list(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {

@@ -19,10 +19,12 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
         it: fields.into_iter(),
     };
     let value = match (tag, n) {
-        (tag::NODE, 3 | 4) => Value::Node(node(&mut f, n == 4)?),
-        (tag::RELATIONSHIP, 5 | 8) => Value::Relationship(relationship(&mut f, n == 8)?),
-        (tag::UNBOUND_RELATIONSHIP, 3 | 4) => Value::UnboundRelationship(unbound(&mut f, n == 4)?),
-        (tag::PATH, 3) => Value::Path(path(&mut f)?),
+        (tag::NODE, 3 | 4) => Value::Node(Box::new(node(&mut f, n == 4)?)),
+        (tag::RELATIONSHIP, 5 | 8) => Value::Relationship(Box::new(relationship(&mut f, n == 8)?)),
+        (tag::UNBOUND_RELATIONSHIP, 3 | 4) => {
+            Value::UnboundRelationship(Box::new(unbound(&mut f, n == 4)?))
+        }
+        (tag::PATH, 3) => Value::Path(Box::new(path(&mut f)?)),
         (tag::DATE, 1) => Value::Date(Date { days: f.int()? }),
         (tag::TIME, 2) => Value::Time(Time {
             nanoseconds: f.int()?,
@@ -49,11 +51,11 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
                 tz_offset_seconds,
             })
         }
-        (tag::DATE_TIME_ZONE_ID, 3) => Value::DateTimeZoneId(DateTimeZoneId {
+        (tag::DATE_TIME_ZONE_ID, 3) => Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: f.int()?,
             nanoseconds: f.i32()?,
             tz_id: f.string()?,
-        }),
+        })),
         (tag::DATE_TIME_ZONE_ID_LEGACY, 3) => {
             let local = f.int()?;
             let nanoseconds = f.i32()?;
@@ -61,11 +63,11 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
             let tz = zone::parse(&tz_id).ok_or_else(|| f.invalid("unknown time zone id"))?;
             let seconds =
                 zone::local_to_utc(tz, local).ok_or_else(|| f.invalid("seconds out of range"))?;
-            Value::DateTimeZoneId(DateTimeZoneId {
+            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
                 seconds,
                 nanoseconds,
                 tz_id,
-            })
+            }))
         }
         (tag::LOCAL_DATE_TIME, 2) => Value::LocalDateTime(LocalDateTime {
             seconds: f.int()?,
@@ -89,7 +91,7 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
             z: f.float()?,
         }),
         (tag::VECTOR, 2) => Value::Vector(vector(&mut f)?),
-        (tag::UNSUPPORTED, 4) => Value::Unsupported(unsupported(&mut f)?),
+        (tag::UNSUPPORTED, 4) => Value::Unsupported(Box::new(unsupported(&mut f)?)),
         (
             tag::NODE
             | tag::RELATIONSHIP
@@ -257,14 +259,14 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
     let mut nodes = Vec::new();
     for v in f.list()? {
         match v {
-            Value::Node(n) => nodes.push(n),
+            Value::Node(n) => nodes.push(*n),
             _ => return Err(f.invalid("expected a list of nodes")),
         }
     }
     let mut rels = Vec::new();
     for v in f.list()? {
         match v {
-            Value::UnboundRelationship(r) => rels.push(r),
+            Value::UnboundRelationship(r) => rels.push(*r),
             _ => return Err(f.invalid("expected a list of unbound relationships")),
         }
     }

@@ -474,17 +474,17 @@ fn node_both_forms() {
         bytes,
         h("B3 4E 01 91 86 50 65 72 73 6F 6E A1 84 6E 61 6D 65 86 50 65 72 73 6F 6E")
     );
-    assert_eq!(dec(&bytes).unwrap(), Value::Node(n.clone()));
+    assert_eq!(dec(&bytes).unwrap(), Value::Node(Box::new(n.clone())));
     assert_eq!(n.element_id, "1");
     let (bytes, n) = node(1, Some("4:abc:1"), "Person");
-    assert_eq!(dec(&bytes).unwrap(), Value::Node(n.clone()));
+    assert_eq!(dec(&bytes).unwrap(), Value::Node(Box::new(n.clone())));
     assert_eq!(n.element_id, "4:abc:1");
     // Either form decodes under any dialect.
     let v1 = DecodeOptions {
         dialect: Dialect::V1,
         ..DecodeOptions::default()
     };
-    assert_eq!(dec_with(&bytes, v1).unwrap(), Value::Node(n));
+    assert_eq!(dec_with(&bytes, v1).unwrap(), Value::Node(Box::new(n)));
 }
 
 #[test]
@@ -511,7 +511,10 @@ fn relationship_both_forms() {
         rel_type: "KNOWS".into(),
         properties: map_of(&[("since", Value::Int(1999))]),
     };
-    assert_eq!(dec(&legacy).unwrap(), Value::Relationship(expected.clone()));
+    assert_eq!(
+        dec(&legacy).unwrap(),
+        Value::Relationship(Box::new(expected.clone()))
+    );
     let modern = raw_struct(b'R', 8, |e| {
         e.write_int(9);
         e.write_int(1);
@@ -529,7 +532,10 @@ fn relationship_both_forms() {
         end_node_element_id: "n2".into(),
         ..expected
     };
-    assert_eq!(dec(&modern).unwrap(), Value::Relationship(expected));
+    assert_eq!(
+        dec(&modern).unwrap(),
+        Value::Relationship(Box::new(expected))
+    );
 }
 
 fn map_of(entries: &[(&str, Value)]) -> Map {
@@ -543,9 +549,15 @@ fn map_of(entries: &[(&str, Value)]) -> Map {
 fn unbound_relationship_both_forms() {
     let (bytes, r) = unbound(5, None, "X");
     assert_eq!(bytes, h("B3 72 05 81 58 A0"));
-    assert_eq!(dec(&bytes).unwrap(), Value::UnboundRelationship(r));
+    assert_eq!(
+        dec(&bytes).unwrap(),
+        Value::UnboundRelationship(Box::new(r))
+    );
     let (bytes, r) = unbound(5, Some("r5"), "X");
-    assert_eq!(dec(&bytes).unwrap(), Value::UnboundRelationship(r));
+    assert_eq!(
+        dec(&bytes).unwrap(),
+        Value::UnboundRelationship(Box::new(r))
+    );
 }
 
 /// Encodes a path structure from encoded nodes, rels and an index sequence.
@@ -607,10 +619,10 @@ fn zero_length_path() {
     let bytes = path_bytes(&[na], &[], &[]);
     assert_eq!(
         dec(&bytes).unwrap(),
-        Value::Path(Path {
+        Value::Path(Box::new(Path {
             nodes: vec![a],
             relationships: vec![]
-        })
+        }))
     );
 }
 
@@ -659,22 +671,25 @@ fn graph_values_cannot_be_sent() {
     let (_, r) = unbound(2, None, "X");
     let rel = r.clone().bind(&n, &n);
     let cases = [
-        (Value::Node(n.clone()), "Node"),
-        (Value::Relationship(rel), "Relationship"),
-        (Value::UnboundRelationship(r), "UnboundRelationship"),
+        (Value::Node(Box::new(n.clone())), "Node"),
+        (Value::Relationship(Box::new(rel)), "Relationship"),
         (
-            Value::Path(Path {
+            Value::UnboundRelationship(Box::new(r)),
+            "UnboundRelationship",
+        ),
+        (
+            Value::Path(Box::new(Path {
                 nodes: vec![n],
                 relationships: vec![],
-            }),
+            })),
             "Path",
         ),
         (
-            Value::Unsupported(Unsupported {
+            Value::Unsupported(Box::new(Unsupported {
                 name: "X".into(),
                 min_protocol: (6, 1),
                 message: None,
-            }),
+            })),
             "Unsupported",
         ),
         (
@@ -747,11 +762,11 @@ fn temporal_and_spatial_bytes() {
         "B3 49 00 05 C9 0E 10",
     );
     both(
-        Value::DateTimeZoneId(DateTimeZoneId {
+        Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: 0,
             nanoseconds: 0,
             tz_id: "UTC".into(),
-        }),
+        })),
         "B3 69 00 00 83 55 54 43",
     );
     both(
@@ -805,22 +820,22 @@ fn legacy_date_time_uses_local_seconds() {
 #[test]
 fn legacy_zoned_date_time_converts_through_the_zone_database() {
     // 1970-01-01T00:00Z is 01:00 wall clock in Stockholm (CET, +1).
-    let v = Value::DateTimeZoneId(DateTimeZoneId {
+    let v = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
         seconds: 0,
         nanoseconds: 7,
         tz_id: "Europe/Stockholm".into(),
-    });
+    }));
     let bytes = enc_with(&v, LEGACY).unwrap();
     let mut expected = h("B3 66 C9 0E 10 07 D0 10");
     expected.extend_from_slice(b"Europe/Stockholm");
     assert_eq!(bytes, expected);
     assert_eq!(dec(&bytes).unwrap(), v);
     // Summer time (+2): 2021-07-01T12:00:00Z.
-    let summer = Value::DateTimeZoneId(DateTimeZoneId {
+    let summer = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
         seconds: 1_625_140_800,
         nanoseconds: 0,
         tz_id: "Europe/Stockholm".into(),
-    });
+    }));
     let bytes = enc_with(&summer, LEGACY).unwrap();
     let mut d = Decoder::new(&bytes[2..], DecodeOptions::default());
     assert_eq!(d.read_value().unwrap(), Value::Int(1_625_140_800 + 7200));
@@ -854,11 +869,11 @@ fn unknown_zone_ids() {
         Err(DecodeError::InvalidStruct { tag: b'f', .. })
     ));
     // The UTC form needs no zone database.
-    let v = Value::DateTimeZoneId(DateTimeZoneId {
+    let v = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
         seconds: 0,
         nanoseconds: 0,
         tz_id: "Mars/Olympus_Mons".into(),
-    });
+    }));
     assert_eq!(dec(&enc(&v)).unwrap(), v);
     assert_eq!(
         enc_with(&v, LEGACY),
@@ -943,19 +958,19 @@ fn unsupported_placeholder() {
     bytes.extend_from_slice(&h("82 68 69"));
     assert_eq!(
         dec(&bytes).unwrap(),
-        Value::Unsupported(Unsupported {
+        Value::Unsupported(Box::new(Unsupported {
             name: "UUID".into(),
             min_protocol: (6, 1),
             message: Some("hi".into()),
-        })
+        }))
     );
     assert_eq!(
         dec(&h("B4 3F 81 58 06 00 A0")).unwrap(),
-        Value::Unsupported(Unsupported {
+        Value::Unsupported(Box::new(Unsupported {
             name: "X".into(),
             min_protocol: (6, 0),
             message: None
-        })
+        }))
     );
 }
 
@@ -982,11 +997,11 @@ fn round_trips_for_every_sendable_type() {
             nanoseconds: 999_999_999,
             tz_offset_seconds: -18000,
         }),
-        Value::DateTimeZoneId(DateTimeZoneId {
+        Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: 1_700_000_000,
             nanoseconds: 1,
             tz_id: "America/New_York".into(),
-        }),
+        })),
         Value::LocalDateTime(LocalDateTime {
             seconds: -1,
             nanoseconds: 0,
@@ -1165,11 +1180,11 @@ fn every_truncation_is_an_error() {
         Value::Vector(Vector::F64(vec![1.0, 2.0])),
     ]);
     full.extend_from_slice(&enc(&all));
-    full.extend_from_slice(&enc(&Value::DateTimeZoneId(DateTimeZoneId {
+    full.extend_from_slice(&enc(&Value::DateTimeZoneId(Box::new(DateTimeZoneId {
         seconds: 1,
         nanoseconds: 2,
         tz_id: "Europe/Paris".into(),
-    })));
+    }))));
     assert!(dec(&full).is_ok());
     for len in 0..full.len() {
         assert!(dec(&full[..len]).is_err(), "prefix of {len} bytes decoded");

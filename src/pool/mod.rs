@@ -82,7 +82,7 @@ pub struct Pool {
 }
 
 enum Next {
-    Reuse(Idle),
+    Reuse(Box<Idle>),
     Open,
     Discard(Vec<Idle>),
 }
@@ -115,7 +115,7 @@ impl Pool {
                 Next::Discard(old) => drop(old),
                 Next::Open => return self.open(address, deadline),
                 Next::Reuse(idle) => {
-                    if let Some(conn) = self.check_idle(idle) {
+                    if let Some(conn) = self.check_idle(*idle) {
                         return Ok(self.wrap(conn, address));
                     }
                     self.finish_close(address);
@@ -131,28 +131,38 @@ impl Pool {
         if st.pid != pid {
             // Forked: the parent owns these sockets; forget them without talking to the server.
             st.pid = pid;
-            let stale: Vec<Idle> =
-                st.servers.values_mut().flat_map(|s| std::mem::take(&mut s.idle)).collect();
+            let stale: Vec<Idle> = st
+                .servers
+                .values_mut()
+                .flat_map(|s| std::mem::take(&mut s.idle))
+                .collect();
             st.servers.clear();
             return Ok(Next::Discard(stale));
         }
         loop {
             if st.closed {
-                return Err(Error::new(ErrorKind::IllegalState, "the driver has been closed"));
+                return Err(Error::new(
+                    ErrorKind::IllegalState,
+                    "the driver has been closed",
+                ));
             }
             let max = self.inner.config.max_size;
             let server = st.servers.entry(address.clone()).or_default();
             if let Some(idle) = server.idle.pop() {
                 server.metrics.idle -= 1;
                 server.metrics.in_use += 1;
-                return Ok(Next::Reuse(idle));
+                return Ok(Next::Reuse(Box::new(idle)));
             }
             if server.metrics.in_use < max {
                 server.metrics.in_use += 1;
                 return Ok(Next::Open);
             }
             server.metrics.waiting += 1;
-            let timed_out = self.inner.available.wait_until(&mut st, deadline).timed_out();
+            let timed_out = self
+                .inner
+                .available
+                .wait_until(&mut st, deadline)
+                .timed_out();
             let server = st.servers.entry(address.clone()).or_default();
             server.metrics.waiting -= 1;
             if timed_out && Instant::now() >= deadline {
@@ -170,13 +180,21 @@ impl Pool {
         match (self.inner.connector)(address, deadline) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
-                st.servers.entry(address.clone()).or_default().metrics.created += 1;
+                st.servers
+                    .entry(address.clone())
+                    .or_default()
+                    .metrics
+                    .created += 1;
                 drop(st);
                 Ok(self.wrap(conn, address))
             }
             Err(e) => {
                 let mut st = self.inner.state.lock();
-                st.servers.entry(address.clone()).or_default().metrics.in_use -= 1;
+                st.servers
+                    .entry(address.clone())
+                    .or_default()
+                    .metrics
+                    .in_use -= 1;
                 drop(st);
                 self.inner.available.notify_one();
                 Err(e)
@@ -193,7 +211,11 @@ impl Pool {
                 return None;
             }
         }
-        let needs_check = self.inner.config.liveness_check.is_some_and(|t| since.elapsed() > t);
+        let needs_check = self
+            .inner
+            .config
+            .liveness_check
+            .is_some_and(|t| since.elapsed() > t);
         if needs_check {
             let alive = conn.send(&Request::Reset).is_ok()
                 && matches!(conn.recv(), Ok(Response::Success(_)));
@@ -215,17 +237,26 @@ impl Pool {
     }
 
     fn wrap(&self, conn: BoltConnection, address: &Address) -> PooledConnection {
-        PooledConnection { conn: Some(conn), address: address.clone(), pool: self.clone() }
+        PooledConnection {
+            conn: Some(conn),
+            address: address.clone(),
+            pool: self.clone(),
+        }
     }
 
     fn release(&self, conn: BoltConnection, address: &Address) {
         let mut st = self.inner.state.lock();
-        let keep = conn.broken().is_none() && !conn.has_unsent() && !st.closed
+        let keep = conn.broken().is_none()
+            && !conn.has_unsent()
+            && !st.closed
             && st.pid == std::process::id();
         let server = st.servers.entry(address.clone()).or_default();
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
         let to_close = if keep {
-            server.idle.push(Idle { conn, since: Instant::now() });
+            server.idle.push(Idle {
+                conn,
+                since: Instant::now(),
+            });
             server.metrics.idle += 1;
             None
         } else {
@@ -240,7 +271,10 @@ impl Pool {
     /// Figures per address.
     pub fn metrics(&self) -> Vec<(Address, PoolMetrics)> {
         let st = self.inner.state.lock();
-        st.servers.iter().map(|(a, s)| (a.clone(), s.metrics)).collect()
+        st.servers
+            .iter()
+            .map(|(a, s)| (a.clone(), s.metrics))
+            .collect()
     }
 
     /// Closes idle connections to `address` (e.g. after it failed).
@@ -296,13 +330,17 @@ impl PooledConnection {
 impl Deref for PooledConnection {
     type Target = BoltConnection;
     fn deref(&self) -> &BoltConnection {
-        self.conn.as_ref().expect("invariant: connection present until drop")
+        self.conn
+            .as_ref()
+            .expect("invariant: connection present until drop")
     }
 }
 
 impl DerefMut for PooledConnection {
     fn deref_mut(&mut self) -> &mut BoltConnection {
-        self.conn.as_mut().expect("invariant: connection present until drop")
+        self.conn
+            .as_mut()
+            .expect("invariant: connection present until drop")
     }
 }
 

@@ -59,19 +59,35 @@ from_value_variant!(
     f64 => Float,
     String => String,
     Map => Map,
-    Node => Node,
-    Relationship => Relationship,
-    Path => Path,
     Date => Date,
     Time => Time,
     LocalTime => LocalTime,
     DateTime => DateTime,
-    DateTimeZoneId => DateTimeZoneId,
     LocalDateTime => LocalDateTime,
     Duration => Duration,
     Point2D => Point2D,
     Point3D => Point3D,
 );
+
+macro_rules! from_value_boxed {
+    ($($t:ident),* $(,)?) => {$(
+        impl FromValue for $t {
+            fn from_value(value: Value) -> Result<Self> {
+                match value {
+                    Value::$t(v) => Ok(*v),
+                    other => Err(mismatch(&other, stringify!($t))),
+                }
+            }
+        }
+        impl IntoValue for $t {
+            fn into_value(self) -> Value {
+                Value::$t(Box::new(self))
+            }
+        }
+    )*};
+}
+
+from_value_boxed!(Node, Relationship, Path, DateTimeZoneId);
 
 macro_rules! small_ints {
     ($($t:ty),*) => {$(

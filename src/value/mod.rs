@@ -18,6 +18,7 @@ pub type Map = BTreeMap<String, Value>;
 /// A Bolt value.
 ///
 /// Graph types (`Node`, `Relationship`, `Path`, ...) can be received but not sent as parameters.
+/// Large variants are boxed so a `Value` stays 40 bytes.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Value {
     /// The absence of a value.
@@ -37,13 +38,13 @@ pub enum Value {
     /// A string-keyed map.
     Map(Map),
     /// A node.
-    Node(Node),
+    Node(Box<Node>),
     /// A relationship with its end points.
-    Relationship(Relationship),
+    Relationship(Box<Relationship>),
     /// A relationship without end points (only inside paths on the wire).
-    UnboundRelationship(UnboundRelationship),
+    UnboundRelationship(Box<UnboundRelationship>),
     /// A walk through the graph.
-    Path(Path),
+    Path(Box<Path>),
     /// A calendar date.
     Date(Date),
     /// A time of day with a UTC offset.
@@ -53,7 +54,7 @@ pub enum Value {
     /// An instant with a UTC offset.
     DateTime(DateTime),
     /// An instant with a named time zone.
-    DateTimeZoneId(DateTimeZoneId),
+    DateTimeZoneId(Box<DateTimeZoneId>),
     /// A date and time without a zone.
     LocalDateTime(LocalDateTime),
     /// A temporal amount.
@@ -65,7 +66,7 @@ pub enum Value {
     /// A typed numeric vector (Bolt 6.0+).
     Vector(Vector),
     /// A placeholder for a server value the negotiated protocol cannot carry (Bolt 6.0+).
-    Unsupported(Unsupported),
+    Unsupported(Box<Unsupported>),
     /// A structure this driver does not know.
     Struct(Structure),
 }
@@ -208,5 +209,17 @@ impl Value {
             Value::Map(m) => Some(m),
             _ => None,
         }
+    }
+}
+
+#[cfg(test)]
+mod size_tests {
+    #[test]
+    fn value_stays_small() {
+        assert!(
+            std::mem::size_of::<super::Value>() <= 40,
+            "{}",
+            std::mem::size_of::<super::Value>()
+        );
     }
 }
