@@ -561,7 +561,6 @@ impl Session {
             let e = e.clone();
             self.finish_tx_streams();
             self.drain_quietly();
-            self.rollback_legacy_failed_tx();
             self.tx = None;
             self.release_if_idle();
             return if commit {
@@ -599,31 +598,6 @@ impl Session {
             )),
             (Err(e), _) | (Ok(()), Some(e)) => Err(e),
             (Ok(()), None) => Ok(()),
-        }
-    }
-
-    /// ACK_FAILURE (Bolt 1-2) leaves a failed transaction open on the server, unlike RESET:
-    /// roll it back so the connection goes back to the pool outside any transaction. If that
-    /// fails the connection is dropped.
-    fn rollback_legacy_failed_tx(&mut self) {
-        let Some(conn) = self.conn.as_mut() else { return };
-        if conn.features().hello || conn.broken().is_some() {
-            return;
-        }
-        match conn.send_rollback() {
-            Ok(n) => {
-                self.pending.push_back(Pending::Rollback);
-                for _ in 1..n {
-                    self.pending.push_back(Pending::Aux);
-                }
-                self.drain_quietly();
-            }
-            Err(_) => self.conn = None,
-        }
-        if self.failure.is_some() {
-            if let Some(c) = self.conn.as_mut() {
-                c.mark_broken("ROLLBACK of a failed transaction failed");
-            }
         }
     }
 
