@@ -50,9 +50,7 @@ const CREATE_OK: &str = "00 38 B1 70 A3 84 74 79 70 65 81 77 85 73 74 61 74 73 A
 /// The Bolt 1 preamble: the driver's first proposal set is refused (first connection), the
 /// fallback set [4.0, 3, 2, 1] gets version 1 (second connection), then INIT byte for byte.
 fn bolt1(rest: &str) -> String {
-    format!(
-        "!: BOLT 1\n!: CONNECTIONS 2\nC: <RAW> {INIT}\nS: <RAW> {INIT_OK}\n{rest}"
-    )
+    format!("!: BOLT 1\n!: CONNECTIONS 2\nC: <RAW> {INIT}\nS: <RAW> {INIT_OK}\n{rest}")
 }
 
 #[test]
@@ -103,33 +101,50 @@ fn bolt1_seed_failure_is_acknowledged_with_ack_failure_and_the_session_recovers(
     let mut s = d.session(SessionConfig::default()).unwrap();
     let e = s.run("This will cause a syntax error", None).err().unwrap();
     assert_kind(&e, ErrorKind::ClientError);
-    assert_eq!(e.server_code(), Some("Neo.ClientError.Statement.SyntaxError"));
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Statement.SyntaxError")
+    );
     assert_eq!(e.classification(), Some("ClientError"));
     assert!(e.message().contains("Invalid input 'T'"), "{e}");
-    let n: i64 = s.run("RETURN 1 AS num", None).unwrap().single().unwrap().get(0).unwrap();
+    let n: i64 = s
+        .run("RETURN 1 AS num", None)
+        .unwrap()
+        .single()
+        .unwrap()
+        .get(0)
+        .unwrap();
     assert_eq!(n, 1);
     drop(s);
     stub.finish();
 }
 
 #[test]
-fn bolt1_seed_failed_transaction_is_rolled_back_with_run_rollback() {
-    // ACK_FAILURE leaves the transaction open on a Bolt 1 server (seed 002): the driver must
-    // still run "ROLLBACK", or the pooled connection stays inside the failed transaction.
+fn bolt1_failure_in_a_transaction_is_cleared_with_reset_which_ends_it() {
+    // Seed 002: ACK_FAILURE would leave the failed transaction open on the server; RESET
+    // clears the failure and ends the transaction, so no RUN "ROLLBACK" follows and the
+    // connection is clean for the next query.
     let stub = StubServer::start(&bolt1(&format!(
         "C: <RAW> {RUN_BEGIN}\nC: <RAW> {PULL_ALL}\nS: <RAW> {EMPTY_FIELDS_OK}\nS: <RAW> {SUCCESS_EMPTY}\n\
          C: <RAW> {RUN_BAD}\nC: <RAW> {PULL_ALL}\nS: <RAW> {FAILURE_SYNTAX}\nS: <RAW> {IGNORED}\n\
-         C: <RAW> {ACK_FAILURE}\nS: <RAW> {SUCCESS_EMPTY}\n\
-         C: <RAW> {RUN_ROLLBACK}\nC: <RAW> {PULL_ALL}\nS: <RAW> {EMPTY_FIELDS_OK}\nS: <RAW> {SUCCESS_EMPTY}\n"
+         C: <RAW> {RESET}\nS: <RAW> {SUCCESS_EMPTY}\n\
+         C: <RAW> {RUN_1}\nC: <RAW> {PULL_ALL}\nS: <RAW> {RUN_1_OK}\nS: <RAW> {RECORD_1}\nS: <RAW> {PULL_1_OK}\n"
     )));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
-    let e = tx.run("This will cause a syntax error", None).err().unwrap();
-    assert_eq!(e.server_code(), Some("Neo.ClientError.Statement.SyntaxError"));
+    let e = tx
+        .run("This will cause a syntax error", None)
+        .err()
+        .unwrap();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Statement.SyntaxError")
+    );
     let again = tx.run("RETURN 1 AS num", None).err().unwrap();
     assert_kind(&again, ErrorKind::IllegalState);
     tx.rollback().unwrap();
+    s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
     drop(s);
     stub.finish();
 }
@@ -144,7 +159,13 @@ fn bolt1_explicit_transaction_commits_with_run_commit() {
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
-    let n: i64 = tx.run("RETURN 1 AS num", None).unwrap().single().unwrap().get("num").unwrap();
+    let n: i64 = tx
+        .run("RETURN 1 AS num", None)
+        .unwrap()
+        .single()
+        .unwrap()
+        .get("num")
+        .unwrap();
     assert_eq!(n, 1);
     tx.commit().unwrap();
     assert_eq!(s.last_bookmarks(), ["bm:1".to_owned()]);
@@ -160,7 +181,9 @@ fn bolt1_seed_reset_on_the_liveness_check() {
          C: <RAW> {RESET}\nS: <RAW> {SUCCESS_EMPTY}\n\
          C: <RAW> {RUN_1}\nC: <RAW> {PULL_ALL}\nS: <RAW> {RUN_1_OK}\nS: <RAW> {RECORD_1}\nS: <RAW> {PULL_1_OK}\n"
     )));
-    let d = driver_with(&stub.uri(), |c| c.liveness_check_timeout(Some(Duration::ZERO)));
+    let d = driver_with(&stub.uri(), |c| {
+        c.liveness_check_timeout(Some(Duration::ZERO))
+    });
     let mut s = d.session(SessionConfig::default()).unwrap();
     s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
     std::thread::sleep(Duration::from_millis(5));
@@ -176,7 +199,10 @@ fn bolt1_bytes_parameter_is_refused_without_breaking_the_connection() {
     )));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
-    let e = s.run("RETURN $b", params([("b", Value::Bytes(vec![1]))])).err().unwrap();
+    let e = s
+        .run("RETURN $b", params([("b", Value::Bytes(vec![1]))]))
+        .err()
+        .unwrap();
     assert_kind(&e, ErrorKind::InvalidArgument);
     s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
     drop(s);
@@ -199,10 +225,19 @@ fn bolt2_bytes_are_sent_and_received() {
     );
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
-    let r = s.run("RETURN $b AS b", params([("b", Value::Bytes(vec![0, 1, 255]))])).unwrap();
+    let r = s
+        .run(
+            "RETURN $b AS b",
+            params([("b", Value::Bytes(vec![0, 1, 255]))]),
+        )
+        .unwrap();
     let rec = r.single().unwrap();
     assert_eq!(rec.value("b"), Some(&Value::Bytes(vec![0xCA, 0xFE])));
-    assert_eq!(s.connection_info(), None, "the connection went back to the pool");
+    assert_eq!(
+        s.connection_info(),
+        None,
+        "the connection went back to the pool"
+    );
     drop(s);
     stub.finish();
 }
@@ -242,16 +277,33 @@ fn bolt3_hello_transactions_with_bookmarks_timeout_metadata_read_mode_and_goodby
     let mut s = d.session(cfg).unwrap();
     let mut meta = boltc::Map::new();
     meta.insert("app".into(), Value::String("t".into()));
-    let txc = TransactionConfig { metadata: Some(meta), timeout: Some(Duration::from_millis(1500)) };
+    let txc = TransactionConfig {
+        metadata: Some(meta),
+        timeout: Some(Duration::from_millis(1500)),
+    };
     let mut tx = s.begin_transaction(&txc).unwrap();
-    assert_eq!(tx.run("RETURN 1 AS n", None).unwrap().single().unwrap().get::<i64, _>(0).unwrap(), 1);
+    assert_eq!(
+        tx.run("RETURN 1 AS n", None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get::<i64, _>(0)
+            .unwrap(),
+        1
+    );
     tx.commit().unwrap();
     assert_eq!(s.last_bookmarks(), ["bm:1".to_owned()]);
     s.begin_detached(&TransactionConfig::default()).unwrap();
     s.rollback_detached().unwrap();
     // A sub-millisecond timeout is rounded up, not sent as 0 (which means "no timeout").
-    let auto = TransactionConfig { metadata: None, timeout: Some(Duration::from_micros(10)) };
-    s.run_with_config("RETURN 2", None, &auto).unwrap().consume().unwrap();
+    let auto = TransactionConfig {
+        metadata: None,
+        timeout: Some(Duration::from_micros(10)),
+    };
+    s.run_with_config("RETURN 2", None, &auto)
+        .unwrap()
+        .consume()
+        .unwrap();
     assert_eq!(s.last_bookmarks(), ["bm:2".to_owned()]);
     drop(s);
     d.close();
@@ -301,7 +353,9 @@ fn seed004_example2_or_3(version: &str, uri_extra: &str, routing: &str, routed: 
     let d = driver_with(&uri, |c| c.fetch_size(-1));
     let cfg = SessionConfig::database("example_database").with_access_mode(AccessMode::Read);
     let mut s = d.session(cfg).unwrap();
-    let r = s.run("RETURN $x AS example", params([("x", Value::Int(123))])).unwrap();
+    let r = s
+        .run("RETURN $x AS example", params([("x", Value::Int(123))]))
+        .unwrap();
     let rec = r.single().unwrap();
     assert_eq!(rec.get::<i64, _>("example").unwrap(), 123);
     assert_eq!(s.last_bookmarks(), ["example-bookmark:1".to_owned()]);
@@ -365,10 +419,17 @@ fn seed004_example4_explicit_transaction_with_qid_paging_and_discard() {
     let mut s = d.session(cfg).unwrap();
     let mut meta = boltc::Map::new();
     meta.insert("foo".into(), Value::String("bar".into()));
-    let txc = TransactionConfig { metadata: Some(meta), timeout: Some(Duration::from_millis(300)) };
+    let txc = TransactionConfig {
+        metadata: Some(meta),
+        timeout: Some(Duration::from_millis(300)),
+    };
     let mut tx = s.begin_transaction(&txc).unwrap();
     let mut r = tx.run("UNWIND [1,2,3,4] AS x RETURN x", None).unwrap();
-    let first: Vec<i64> = r.by_ref().take(2).map(|rec| rec.unwrap().get(0).unwrap()).collect();
+    let first: Vec<i64> = r
+        .by_ref()
+        .take(2)
+        .map(|rec| rec.unwrap().get(0).unwrap())
+        .collect();
     assert_eq!(first, [1, 2]);
     let summary = r.consume().unwrap();
     assert_eq!(summary.database.as_deref(), Some("test"));
@@ -433,7 +494,10 @@ fn bolt4_4_impersonation_and_4_0_refuses_it() {
     drop(s);
     stub.finish();
 
-    let old = StubServer::start(&format!("!: BOLT 4.0\n!: CONNECTIONS 2\n{}", hello4("4.0.0", "")));
+    let old = StubServer::start(&format!(
+        "!: BOLT 4.0\n!: CONNECTIONS 2\n{}",
+        hello4("4.0.0", "")
+    ));
     let d = driver(&old.uri());
     let mut s = d.session(cfg).unwrap();
     let e = s.run("RETURN 1", None).err().unwrap();
@@ -446,8 +510,16 @@ fn bolt4_4_impersonation_and_4_0_refuses_it() {
 fn bolt4_4_legacy_datetime_received_and_sent() {
     // 2024-01-02T03:04:05+01:00 is 1704161045 UTC seconds; the legacy form carries the local
     // wall-clock seconds 1704164645.
-    let dt = DateTime { seconds: 1_704_161_045, nanoseconds: 7, tz_offset_seconds: 3600 };
-    let legacy = Dialect { bytes: true, utc_datetime: false, vector: false };
+    let dt = DateTime {
+        seconds: 1_704_161_045,
+        nanoseconds: 7,
+        tz_offset_seconds: 3600,
+    };
+    let legacy = Dialect {
+        bytes: true,
+        utc_datetime: false,
+        vector: false,
+    };
     let run = body(legacy, |e| {
         e.write_struct_header(3, 0x10);
         e.write_str("RETURN $t AS t").unwrap();
@@ -471,7 +543,11 @@ fn bolt4_4_legacy_datetime_received_and_sent() {
     ));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
-    let rec = s.run("RETURN $t AS t", params([("t", Value::DateTime(dt.clone()))])).unwrap().single().unwrap();
+    let rec = s
+        .run("RETURN $t AS t", params([("t", Value::DateTime(dt))]))
+        .unwrap()
+        .single()
+        .unwrap();
     assert_eq!(rec.value("t"), Some(&Value::DateTime(dt)));
     drop(s);
     stub.finish();
@@ -481,8 +557,16 @@ fn bolt4_4_legacy_datetime_received_and_sent() {
 
 #[test]
 fn bolt5_0_element_ids_and_utc_datetimes() {
-    let dt = DateTime { seconds: 1_704_161_045, nanoseconds: 7, tz_offset_seconds: 3600 };
-    let utc = Dialect { bytes: true, utc_datetime: true, vector: false };
+    let dt = DateTime {
+        seconds: 1_704_161_045,
+        nanoseconds: 7,
+        tz_offset_seconds: 3600,
+    };
+    let utc = Dialect {
+        bytes: true,
+        utc_datetime: true,
+        vector: false,
+    };
     let run = body(utc, |e| {
         e.write_struct_header(3, 0x10);
         e.write_str("RETURN $t AS t").unwrap();
@@ -506,11 +590,22 @@ fn bolt5_0_element_ids_and_utc_datetimes() {
     ));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
-    let rec = s.run("RETURN $t AS t", params([("t", Value::DateTime(dt.clone()))])).unwrap().single().unwrap();
+    let rec = s
+        .run("RETURN $t AS t", params([("t", Value::DateTime(dt))]))
+        .unwrap()
+        .single()
+        .unwrap();
     assert_eq!(rec.value("t"), Some(&Value::DateTime(dt)));
-    let Some(Value::Node(n)) = rec.value("n") else { panic!("{rec:?}") };
-    assert_eq!((n.id, n.element_id.as_str(), n.labels.as_slice()), (1, "4:db:1", &["L".to_owned()][..]));
-    let Some(Value::Relationship(r)) = rec.value("r") else { panic!("{rec:?}") };
+    let Some(Value::Node(n)) = rec.value("n") else {
+        panic!("{rec:?}")
+    };
+    assert_eq!(
+        (n.id, n.element_id.as_str(), n.labels.as_slice()),
+        (1, "4:db:1", &["L".to_owned()][..])
+    );
+    let Some(Value::Relationship(r)) = rec.value("r") else {
+        panic!("{rec:?}")
+    };
     assert_eq!(r.element_id, "5:db:9");
     assert_eq!(r.start_node_element_id, "4:db:1");
     assert_eq!(r.end_node_element_id, "4:db:2");
@@ -532,7 +627,9 @@ fn bolt4_4_graph_values_get_legacy_ids_as_element_ids() {
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let rec = s.run("MATCH (n) RETURN n", None).unwrap().single().unwrap();
-    let Some(Value::Node(n)) = rec.value("n") else { panic!("{rec:?}") };
+    let Some(Value::Node(n)) = rec.value("n") else {
+        panic!("{rec:?}")
+    };
     assert_eq!((n.id, n.element_id.as_str()), (42, "42"));
     drop(s);
     stub.finish();
@@ -603,12 +700,19 @@ fn bolt5_7_through_the_handshake_manifest() {
     drop(s);
     stub.try_finish().unwrap();
     let transcript = stub.transcripts().concat().join("\n");
-    assert!(transcript.contains("C: <MANIFEST> 00 00 07 05"), "{transcript}");
+    assert!(
+        transcript.contains("C: <MANIFEST> 00 00 07 05"),
+        "{transcript}"
+    );
 }
 
 #[test]
 fn bolt6_0_through_the_manifest_with_a_vector_value() {
-    let v6 = Dialect { bytes: true, utc_datetime: true, vector: true };
+    let v6 = Dialect {
+        bytes: true,
+        utc_datetime: true,
+        vector: true,
+    };
     let run = body(v6, |e| {
         e.write_struct_header(3, 0x10);
         e.write_str("RETURN $v AS v").unwrap();
@@ -633,16 +737,25 @@ fn bolt6_0_through_the_manifest_with_a_vector_value() {
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let rec = s
-        .run("RETURN $v AS v", params([("v", Value::Vector(Vector::I16(vec![1, -2])))]))
+        .run(
+            "RETURN $v AS v",
+            params([("v", Value::Vector(Vector::I16(vec![1, -2])))]),
+        )
         .unwrap()
         .single()
         .unwrap();
-    assert_eq!(rec.value("v"), Some(&Value::Vector(Vector::F32(vec![1.0, 2.0]))));
+    assert_eq!(
+        rec.value("v"),
+        Some(&Value::Vector(Vector::F32(vec![1.0, 2.0])))
+    );
     assert_eq!(s.connection_info(), None);
     drop(s);
     stub.try_finish().unwrap();
     let transcript = stub.transcripts().concat().join("\n");
-    assert!(transcript.contains("C: <MANIFEST> 00 00 00 06"), "{transcript}");
+    assert!(
+        transcript.contains("C: <MANIFEST> 00 00 00 06"),
+        "{transcript}"
+    );
 }
 
 #[test]
@@ -655,7 +768,10 @@ fn vector_parameter_is_refused_before_bolt_6() {
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let e = s
-        .run("RETURN $v", params([("v", Value::Vector(Vector::I8(vec![1])))]))
+        .run(
+            "RETURN $v",
+            params([("v", Value::Vector(Vector::I8(vec![1])))]),
+        )
         .err()
         .unwrap();
     assert_kind(&e, ErrorKind::InvalidArgument);

@@ -38,7 +38,11 @@ pub fn params<const N: usize>(items: [(&str, Value); N]) -> Option<Map> {
 
 /// Hex text (`"B1 70 A0"`) for stub `<RAW>` lines.
 pub fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02X}")).collect::<Vec<_>>().join(" ")
+    bytes
+        .iter()
+        .map(|b| format!("{b:02X}"))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// One message body framed as one chunk plus the end marker, as hex text.
