@@ -174,6 +174,24 @@ fn bolt1_explicit_transaction_commits_with_run_commit() {
 }
 
 #[test]
+fn bolt1_explicit_transaction_rolls_back_with_run_rollback() {
+    let stub = StubServer::start(&bolt1(&format!(
+        "C: <RAW> {RUN_BEGIN}\nC: <RAW> {PULL_ALL}\nS: <RAW> {EMPTY_FIELDS_OK}\nS: <RAW> {SUCCESS_EMPTY}\n\
+         C: <RAW> {RUN_CREATE}\nC: <RAW> {PULL_ALL}\nS: <RAW> {EMPTY_FIELDS_OK}\nS: <RAW> {CREATE_OK}\n\
+         C: <RAW> {RUN_ROLLBACK}\nC: <RAW> {PULL_ALL}\nS: <RAW> {EMPTY_FIELDS_OK}\nS: <RAW> {SUCCESS_EMPTY}\n"
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+    let summary = tx.run("CREATE ()", None).unwrap().consume().unwrap();
+    assert_eq!(summary.counters.nodes_created, 1);
+    tx.rollback().unwrap();
+    assert!(s.last_bookmarks().is_empty());
+    drop(s);
+    stub.finish();
+}
+
+#[test]
 fn bolt1_seed_reset_on_the_liveness_check() {
     // The pool checks a connection idle longer than the liveness timeout with RESET.
     let stub = StubServer::start(&bolt1(&format!(
