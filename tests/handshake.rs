@@ -184,12 +184,18 @@ fn serve(mut s: TcpStream, batches: &Mutex<Vec<Vec<u8>>>) {
             if buf.len() < len + 4 {
                 break;
             }
-            let tag = buf[3];
+            tags.push(buf[3]);
             buf.drain(..len + 4);
-            tags.push(tag);
+        }
+        if tags.is_empty() {
+            continue;
+        }
+        // Recorded before replying, so the client never sees a reply before its record.
+        batches.lock().unwrap().push(tags.clone());
+        for tag in tags {
             match tag {
-                // SUCCESS {} (HELLO, BEGIN, COMMIT, ROLLBACK, RESET)
-                0x01 | 0x11 | 0x12 | 0x13 | 0x0F => reply(&mut s, &[0xB1, 0x70, 0xA0]),
+                // SUCCESS {} (HELLO, BEGIN, COMMIT, ROLLBACK, RESET, DISCARD)
+                0x01 | 0x11 | 0x12 | 0x13 | 0x0F | 0x2F => reply(&mut s, &[0xB1, 0x70, 0xA0]),
                 // SUCCESS {"fields": ["x"]}
                 0x10 => reply(
                     &mut s,
@@ -203,12 +209,8 @@ fn serve(mut s: TcpStream, batches: &Mutex<Vec<Vec<u8>>>) {
                     reply(&mut s, &[0xB1, 0x71, 0x91, 0x01]);
                     reply(&mut s, &[0xB1, 0x70, 0xA0]);
                 }
-                0x2F => reply(&mut s, &[0xB1, 0x70, 0xA0]),
                 _ => return,
             }
-        }
-        if !tags.is_empty() {
-            batches.lock().unwrap().push(tags);
         }
     }
 }
