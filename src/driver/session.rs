@@ -169,6 +169,15 @@ impl Session {
         &self.config
     }
 
+    /// A handle that interrupts a call this session is blocked in (from another thread) by
+    /// shutting its socket down; `None` while the session holds no connection. The interrupted
+    /// call fails with `ServiceUnavailable` and the connection is discarded.
+    pub fn interrupt_handle(&self) -> Option<crate::net::ShutdownHandle> {
+        self.conn
+            .as_ref()
+            .and_then(PooledConnection::shutdown_handle)
+    }
+
     /// The server and connection this session holds right now, if any.
     pub fn connection_info(&self) -> Option<ServerInfo> {
         self.conn.as_ref().map(|c| c.info().clone())
@@ -431,6 +440,10 @@ impl Session {
     }
 
     fn cleanup(&mut self) -> Result<()> {
+        for s in self.streams.iter_mut().flatten() {
+            s.discarding = true;
+            s.buffer.clear();
+        }
         if self.tx.is_some() {
             self.end_tx(false)?;
         }
