@@ -14,26 +14,26 @@ use std::time::{Duration, Instant};
 use support::StubServer;
 
 const FIRST_SET: &str =
-    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 FF 00 08 08 05 00 02 04 04 00 00 01 04";
+    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 FF 00 08 08 05 00 04 04 04 00 00 00 03";
 const FALLBACK_SET: &str =
-    "C: <HANDSHAKE> 60 60 B0 17 00 00 00 04 00 00 00 03 00 00 00 02 00 00 00 01";
+    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 04 00 00 00 04 00 00 00 02 00 00 00 01";
 
 #[test]
-fn first_proposals_are_manifest_5x_range_4x_range_and_4_1_then_fallback_to_4_0_3_2_1() {
+fn first_proposals_are_manifest_5x_range_4x_range_and_3_then_fallback_to_4_1_4_0_2_1() {
     let mut stub = StubServer::start(
-        "!: BOLT 3\n!: CONNECTIONS 2\n\
-         C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
-         S: SUCCESS {\"server\": \"Neo4j/3.5.0\"}\n",
+        "!: BOLT 2\n!: CONNECTIONS 2\n\
+         C: INIT \"MyClient/1.0\" {\"scheme\": \"basic\", ..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/3.4.0\"}\n",
     );
     let d = driver(&stub.uri());
     let info = d.server_info().unwrap();
-    assert_eq!(info.protocol_version, (3, 0));
+    assert_eq!(info.protocol_version, (2, 0));
     stub.try_finish().unwrap();
     let t = stub.transcripts();
     assert_eq!(t.len(), 2, "{t:?}");
     assert_eq!(t[0], [FIRST_SET, "S: <HANDSHAKE> 00 00 00 00"], "{t:?}");
     assert_eq!(t[1][0], FALLBACK_SET);
-    assert_eq!(t[1][1], "S: <HANDSHAKE> 00 00 00 03");
+    assert_eq!(t[1][1], "S: <HANDSHAKE> 00 00 00 02");
 }
 
 #[test]
@@ -194,8 +194,16 @@ fn serve(mut s: TcpStream, batches: &Mutex<Vec<Vec<u8>>>) {
         batches.lock().unwrap().push(tags.clone());
         for tag in tags {
             match tag {
-                // SUCCESS {} (HELLO, BEGIN, COMMIT, ROLLBACK, RESET, DISCARD)
-                0x01 | 0x11 | 0x12 | 0x13 | 0x0F | 0x2F => reply(&mut s, &[0xB1, 0x70, 0xA0]),
+                // SUCCESS {"server": "Neo4j/4"}
+                0x01 => reply(
+                    &mut s,
+                    &[
+                        0xB1, 0x70, 0xA1, 0x86, b's', b'e', b'r', b'v', b'e', b'r', 0x87, b'N',
+                        b'e', b'o', b'4', b'j', b'/', b'4',
+                    ],
+                ),
+                // SUCCESS {} (BEGIN, COMMIT, ROLLBACK, RESET, DISCARD)
+                0x11 | 0x12 | 0x13 | 0x0F | 0x2F => reply(&mut s, &[0xB1, 0x70, 0xA0]),
                 // SUCCESS {"fields": ["x"]}
                 0x10 => reply(
                     &mut s,

@@ -267,7 +267,7 @@ const HELLO3: &str = "C: HELLO {\"user_agent\": \"MyClient/1.0\", \"scheme\": \"
 #[test]
 fn bolt3_hello_transactions_with_bookmarks_timeout_metadata_read_mode_and_goodbye() {
     let stub = StubServer::start(&format!(
-        "!: BOLT 3\n!: CONNECTIONS 2\n{HELLO3}\
+        "!: BOLT 3\n{HELLO3}\
          C: BEGIN {{\"bookmarks\": [\"bm:0\"], \"tx_timeout\": 1500, \"tx_metadata\": {{\"app\": \"t\"}}, \"mode\": \"r\"}}\n\
          S: SUCCESS {{}}\n\
          C: RUN \"RETURN 1 AS n\" {{}} {{}}\n\
@@ -340,7 +340,7 @@ fn hello4(version: &str, extra: &str) -> String {
 #[test]
 fn seed004_example1_hello_and_goodbye() {
     let stub = StubServer::start(&format!(
-        "!: BOLT 4.0\n!: CONNECTIONS 2\n{}C: GOODBYE\nC: <EOF>\n",
+        "!: BOLT 4.0\n{}C: GOODBYE\nC: <EOF>\n",
         hello4("4.0.0", "")
     ));
     let d = driver(&stub.uri());
@@ -363,7 +363,7 @@ fn seed004_example2_or_3(version: &str, uri_extra: &str, routing: &str, routed: 
          S: RECORD [123]\n\
          S: SUCCESS {{\"bookmark\": \"example-bookmark:1\", \"t_last\": 300, \"type\": \"r\", \"db\": \"example_database\"}}\n\
          C: GOODBYE\n",
-        if version == "4.0" { 2 } else { 1 },
+        1,
         hello4(&format!("{version}.0"), routing)
     ));
     let scheme = if routed { "neo4j" } else { "bolt" };
@@ -415,7 +415,7 @@ fn bolt4_1_direct_uri_sends_no_routing_context() {
 #[test]
 fn seed004_example4_explicit_transaction_with_qid_paging_and_discard() {
     let stub = StubServer::start(&format!(
-        "!: BOLT 4.0\n!: CONNECTIONS 2\n{}\
+        "!: BOLT 4.0\n{}\
          C: BEGIN {{\"mode\": \"r\", \"db\": \"example_database\", \"tx_metadata\": {{\"foo\": \"bar\"}}, \"tx_timeout\": 300}}\n\
          S: SUCCESS {{}}\n\
          C: RUN \"UNWIND [1,2,3,4] AS x RETURN x\" {{}} {{}}\n\
@@ -512,10 +512,7 @@ fn bolt4_4_impersonation_and_4_0_refuses_it() {
     drop(s);
     stub.finish();
 
-    let old = StubServer::start(&format!(
-        "!: BOLT 4.0\n!: CONNECTIONS 2\n{}",
-        hello4("4.0.0", "")
-    ));
+    let old = StubServer::start(&format!("!: BOLT 4.0\n{}", hello4("4.0.0", "")));
     let d = driver(&old.uri());
     let mut s = d.session(cfg).unwrap();
     let e = s.run("RETURN 1", None).err().unwrap();
