@@ -689,7 +689,10 @@ impl Session {
                 }
             }
         }
-        self.drain()?;
+        if !tx_only {
+            // Nothing else may be in flight before a new auto-commit query or transaction.
+            self.drain()?;
+        }
         self.release_if_idle();
         Ok(())
     }
