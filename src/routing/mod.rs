@@ -1,5 +1,5 @@
 //! Client-side routing for `neo4j://` URIs: one [`RoutingTable`] per database, fetched from the
-//! cluster's routers, kept fresh by a background thread (`boltc-routing`, see [`refresher`]).
+//! cluster's routers, kept fresh by a background thread (`boltc-routing`, see `refresher.rs`).
 //!
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
