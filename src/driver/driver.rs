@@ -434,7 +434,14 @@ impl Connector {
         for proposals in DEFAULT_PROPOSALS {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
-            opts.tls = self.tls.clone().map(|c| (c, self.host.clone()));
+            // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
+            // by the URI's host name.
+            let name = if addr.host().parse::<std::net::IpAddr>().is_ok() {
+                self.host.clone()
+            } else {
+                addr.host().to_owned()
+            };
+            opts.tls = self.tls.clone().map(|c| (c, name));
             let stream = net::connect(addr, &opts)?;
             let wait = deadline
                 .saturating_duration_since(Instant::now())
