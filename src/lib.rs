@@ -35,8 +35,8 @@ pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
     AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Session, SessionConfig, Summary, Transaction,
-    TransactionConfig, DEFAULT_USER_AGENT,
+    RecordIndex, RecordStream, ResultId, Session, SessionConfig, SessionInterrupt, Summary,
+    Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;

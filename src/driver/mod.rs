@@ -16,6 +16,6 @@ pub use config::{
 pub use driver::Driver;
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
-pub use session::{ResultId, Session};
+pub use session::{ResultId, Session, SessionInterrupt};
 pub use summary::{Counters, Notification, QueryType, Summary};
 pub use transaction::Transaction;

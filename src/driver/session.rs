@@ -32,6 +32,38 @@ use crate::value::{Map, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// Interrupts a [`Session`]'s blocking call from another thread, made by
+/// [`Session::interrupt_handle`].
+///
+/// It shuts down the socket of the connection the session holds at that moment, so a blocked
+/// read or write returns at once with a `ServiceUnavailable` error and the connection is
+/// discarded (never returned to the pool). It does nothing while the session holds no
+/// connection (for example while it waits for the pool or connects).
+#[derive(Debug, Clone, Default)]
+pub struct SessionInterrupt {
+    slot: Arc<parking_lot::Mutex<Option<crate::net::ShutdownHandle>>>,
+}
+
+impl SessionInterrupt {
+    /// Shuts down the session's current connection, if any; returns whether there was one.
+    pub fn interrupt(&self) -> bool {
+        let slot = self.slot.lock();
+        match slot.as_ref() {
+            Some(h) => {
+                if let Err(e) = h.shutdown() {
+                    log::debug!("interrupting a session: shutdown failed: {e}");
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn set(&self, h: Option<crate::net::ShutdownHandle>) {
+        *self.slot.lock() = h;
+    }
+}
+
 /// A handle to a result owned by a [`Session`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResultId {
@@ -98,6 +130,8 @@ pub struct Session {
     /// The failure that makes the server ignore requests until the next RESET.
     failure: Option<Error>,
     closed: bool,
+    /// Holds the shutdown handle of `conn` while the session has one.
+    interrupt: SessionInterrupt,
 }
 
 impl std::fmt::Debug for Session {
@@ -125,6 +159,7 @@ impl Session {
             tx: None,
             failure: None,
             closed: false,
+            interrupt: SessionInterrupt::default(),
         }
     }
 
@@ -167,6 +202,11 @@ impl Session {
     /// The session's configuration.
     pub fn config(&self) -> &SessionConfig {
         &self.config
+    }
+
+    /// A handle that interrupts this session's blocking calls from another thread.
+    pub fn interrupt_handle(&self) -> SessionInterrupt {
+        self.interrupt.clone()
     }
 
     /// The server and connection this session holds right now, if any.
@@ -420,7 +460,7 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.conn = None;
+        self.drop_connection();
         res
     }
 
@@ -441,6 +481,12 @@ impl Session {
             ));
         }
         self.driver.check_open()
+    }
+
+    /// Lets go of the connection (back to the pool); the interrupt handle forgets it first.
+    fn drop_connection(&mut self) {
+        self.interrupt.set(None);
+        self.conn = None;
     }
 
     fn check_tx_usable(&self) -> Result<()> {
@@ -473,12 +519,15 @@ impl Session {
 
     fn ensure_connection(&mut self) -> Result<()> {
         if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
-            self.conn = None;
+            self.drop_connection();
         }
         if self.conn.is_none() {
             let mode = self.config.default_access_mode;
             let conn = self.driver.acquire(mode, self.config.database.as_deref())?;
             self.check_version_supports_config(&conn)?;
+            let mut conn = conn;
+            let handle = conn.stream_mut().shutdown_handle().ok();
+            self.interrupt.set(handle);
             self.conn = Some(conn);
         }
         Ok(())
@@ -968,7 +1017,7 @@ impl Session {
             tx.failed.get_or_insert_with(|| e.clone());
         }
         self.failure = None;
-        self.conn = None;
+        self.drop_connection();
     }
 
     /// Gives the connection back when nothing needs it.
@@ -982,7 +1031,7 @@ impl Session {
             .flatten()
             .any(|s| matches!(s.phase, Phase::Running | Phase::Streaming { .. }));
         if !busy {
-            self.conn = None;
+            self.drop_connection();
         }
     }
 
