@@ -26,6 +26,9 @@
 pub mod bolt;
 mod driver;
 mod error;
+// The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod net;
 pub mod packstream;
 pub mod pool;
