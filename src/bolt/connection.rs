@@ -175,6 +175,11 @@ impl<S: Transport> Connection<S> {
     }
 
     /// The underlying stream.
+    pub fn stream(&self) -> &S {
+        &self.stream
+    }
+
+    /// The underlying stream, mutably.
     pub fn stream_mut(&mut self) -> &mut S {
         &mut self.stream
     }
@@ -212,8 +217,18 @@ impl<S: Transport> Connection<S> {
     }
 
     fn apply_hello(&mut self, meta: &Map) -> Result<()> {
-        if let Some(Value::String(s)) = meta.get("server") {
-            self.info.agent.clone_from(s);
+        match meta.get("server") {
+            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
+            other => {
+                self.mark_broken("unexpected server agent");
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "server {} is not a Neo4j-compatible Bolt server (agent {other:?})",
+                        self.info.address
+                    ),
+                ));
+            }
         }
         if let Some(Value::String(s)) = meta.get("connection_id") {
             self.info.connection_id.clone_from(s);
@@ -235,7 +250,7 @@ impl<S: Transport> Connection<S> {
     }
 
     /// Re-authenticates with LOGOFF + LOGON (5.1+), pipelined; replies are read by the caller
-    /// or by [`Connection::reauth_wait`].
+    /// as two summaries.
     ///
     /// # Errors
     /// When the version has no LOGON.
@@ -333,12 +348,13 @@ impl<S: Transport> Connection<S> {
         Ok(2)
     }
 
-    /// Queues the message that clears a FAILURE: RESET (ACK_FAILURE on Bolt 1-2).
+    /// Queues the message that clears a FAILURE: RESET, or on Bolt 1-2 ACK_FAILURE outside a
+    /// transaction (inside one, RESET, so the failed transaction is rolled back as on 3+).
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_clear_failure(&mut self) -> Result<()> {
-        if self.features.hello {
+    pub fn send_clear_failure(&mut self, in_tx: bool) -> Result<()> {
+        if self.features.hello || in_tx {
             self.send(&Request::Reset)
         } else {
             self.send(&Request::AckFailure)

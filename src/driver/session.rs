@@ -33,12 +33,14 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Interrupts a [`Session`]'s blocking call from another thread, made by
-/// [`Session::interrupt_handle`].
+/// [`Session::interrupter`]. Unlike [`Session::interrupt_handle`] it can be taken once, before
+/// any call, and follows the session's connections: the session publishes the shutdown handle
+/// of each connection it takes (and withdraws it before the connection goes back to the pool).
 ///
-/// It shuts down the socket of the connection the session holds at that moment, so a blocked
-/// read or write returns at once with a `ServiceUnavailable` error and the connection is
-/// discarded (never returned to the pool). It does nothing while the session holds no
-/// connection (for example while it waits for the pool or connects).
+/// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
+/// that moment, so a blocked read or write returns at once with `ServiceUnavailable` and the
+/// connection is discarded. It does nothing while the session holds no connection (for example
+/// while it waits for the pool or connects).
 #[derive(Debug, Clone, Default)]
 pub struct SessionInterrupt {
     slot: Arc<parking_lot::Mutex<Option<crate::net::ShutdownHandle>>>,
@@ -204,8 +206,18 @@ impl Session {
         &self.config
     }
 
-    /// A handle that interrupts this session's blocking calls from another thread.
-    pub fn interrupt_handle(&self) -> SessionInterrupt {
+    /// A handle that interrupts a call this session is blocked in (from another thread) by
+    /// shutting its socket down; `None` while the session holds no connection. The interrupted
+    /// call fails with `ServiceUnavailable` and the connection is discarded.
+    pub fn interrupt_handle(&self) -> Option<crate::net::ShutdownHandle> {
+        self.conn
+            .as_ref()
+            .and_then(PooledConnection::shutdown_handle)
+    }
+
+    /// A handle that interrupts this session's blocking calls from another thread, whichever
+    /// connection the session holds at the time; see [`SessionInterrupt`].
+    pub fn interrupter(&self) -> SessionInterrupt {
         self.interrupt.clone()
     }
 
@@ -460,11 +472,22 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.drop_connection();
+        self.interrupt.set(None);
+        if let Some(mut conn) = self.conn.take() {
+            if res.is_err() || !self.pending.is_empty() {
+                // Its state on the server is unknown: never hand it out again.
+                conn.mark_broken("session closed in the middle of an exchange");
+            }
+        }
+        self.pending.clear();
         res
     }
 
     fn cleanup(&mut self) -> Result<()> {
+        for s in self.streams.iter_mut().flatten() {
+            s.discarding = true;
+            s.buffer.clear();
+        }
         if self.tx.is_some() {
             self.end_tx(false)?;
         }
@@ -481,12 +504,6 @@ impl Session {
             ));
         }
         self.driver.check_open()
-    }
-
-    /// Lets go of the connection (back to the pool); the interrupt handle forgets it first.
-    fn drop_connection(&mut self) {
-        self.interrupt.set(None);
-        self.conn = None;
     }
 
     fn check_tx_usable(&self) -> Result<()> {
@@ -517,6 +534,12 @@ impl Session {
         }
     }
 
+    /// Lets go of the connection (back to the pool); the interrupter forgets it first.
+    fn drop_connection(&mut self) {
+        self.interrupt.set(None);
+        self.conn = None;
+    }
+
     fn ensure_connection(&mut self) -> Result<()> {
         if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
             self.drop_connection();
@@ -525,9 +548,7 @@ impl Session {
             let mode = self.config.default_access_mode;
             let conn = self.driver.acquire(mode, self.config.database.as_deref())?;
             self.check_version_supports_config(&conn)?;
-            let mut conn = conn;
-            let handle = conn.stream_mut().shutdown_handle().ok();
-            self.interrupt.set(handle);
+            self.interrupt.set(conn.shutdown_handle());
             self.conn = Some(conn);
         }
         Ok(())
@@ -607,10 +628,7 @@ impl Session {
             self.tx = None;
             self.release_if_idle();
             return if commit {
-                Err(Error::new(
-                    ErrorKind::IllegalState,
-                    format!("cannot commit a transaction that failed: {e}"),
-                ))
+                Err(e.context("cannot commit a transaction that failed"))
             } else {
                 Ok(())
             };
@@ -882,11 +900,12 @@ impl Session {
                 let e = failure_error(&meta);
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
+                let in_tx = self.tx.is_some();
                 let conn = self
                     .conn
                     .as_mut()
                     .expect("invariant: replies need a connection");
-                conn.send_clear_failure()?;
+                conn.send_clear_failure(in_tx)?;
                 self.pending.push_back(Pending::Reset);
             }
             Response::Ignored => {

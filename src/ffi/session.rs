@@ -49,7 +49,7 @@ pub(crate) struct SessionShared {
 impl SessionShared {
     pub(crate) fn new(session: Session) -> Arc<SessionShared> {
         Arc::new(SessionShared {
-            interrupt: session.interrupt_handle(),
+            interrupt: session.interrupter(),
             state: Mutex::new(SessState {
                 session: Some(session),
                 tx_serial: 0,
