@@ -400,6 +400,17 @@ typedef struct {
   double z;
 } boltc_point;
 
+// A typed numeric vector: `len` elements of `element_type` (`BOLTC_VECTOR_*`) at `data`,
+// in native byte order, borrowed from the value.
+typedef struct {
+  // One of `BOLTC_VECTOR_*`.
+  int32_t element_type;
+  // The elements.
+  const void *data;
+  // The number of elements.
+  size_t len;
+} boltc_vector;
+
 #ifdef __cplusplus
 extern "C" {
 #endif // __cplusplus
@@ -800,6 +811,80 @@ void boltc_transaction_free(boltc_transaction *transaction);
 
 // The type of a value; `BOLTC_VALUE_TYPE_NULL` for a NULL pointer.
 boltc_value_type boltc_value_get_type(const boltc_value *value);
+
+// The boolean; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_bool(const boltc_value *value, bool *out, boltc_error **error_out);
+
+// The integer; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_int(const boltc_value *value, int64_t *out, boltc_error **error_out);
+
+// The float (integers are not converted); `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_float(const boltc_value *value, double *out, boltc_error **error_out);
+
+// The date; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_date(const boltc_value *value,
+                                 boltc_date *out,
+                                 boltc_error **error_out);
+
+// A `TIME` or `LOCAL_TIME` (offset 0); `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_time(const boltc_value *value,
+                                 boltc_time *out,
+                                 boltc_error **error_out);
+
+// A `LOCAL_TIME`; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_local_time(const boltc_value *value,
+                                       boltc_time *out,
+                                       boltc_error **error_out);
+
+// A `DATETIME` or `DATETIME_ZONE_ID` (the zone name is borrowed from the value);
+// `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_datetime(const boltc_value *value,
+                                     boltc_datetime *out,
+                                     boltc_error **error_out);
+
+// A `LOCAL_DATETIME` (wall-clock seconds since 1970-01-01T00:00);
+// `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_local_datetime(const boltc_value *value,
+                                           boltc_datetime *out,
+                                           boltc_error **error_out);
+
+// The duration; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_duration(const boltc_value *value,
+                                     boltc_duration *out,
+                                     boltc_error **error_out);
+
+// A 2D or 3D point; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_point(const boltc_value *value,
+                                  boltc_point *out,
+                                  boltc_error **error_out);
+
+// The vector, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_vector(const boltc_value *value,
+                                   boltc_vector *out,
+                                   boltc_error **error_out);
+
+// The map, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_map(const boltc_value *value,
+                                const boltc_map **out,
+                                boltc_error **error_out);
+
+// The node, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_node(const boltc_value *value,
+                                 const boltc_node **out,
+                                 boltc_error **error_out);
+
+// The relationship, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_relationship(const boltc_value *value,
+                                         const boltc_relationship **out,
+                                         boltc_error **error_out);
+
+// The path, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_as_path(const boltc_value *value,
+                                 const boltc_path **out,
+                                 boltc_error **error_out);
+
+// The number of elements of a list; `BOLTC_STATUS_CONVERSION` for another type.
+boltc_status boltc_value_list_len(const boltc_value *value, size_t *out, boltc_error **error_out);
 
 // The string as UTF-8 bytes (not NUL-terminated; print with `"%.*s"`) and its length,
 // borrowed from the value. `BOLTC_STATUS_CONVERSION` for another type.

@@ -257,88 +257,248 @@ pub extern "C" fn boltc_value_get_type(value: *const boltc_value) -> boltc_value
     })
 }
 
-macro_rules! getter {
-    ($(#[$doc:meta])* $name:ident, $t:ty, $want:literal, $pat:pat => $e:expr) => {
-        $(#[$doc])*
-        #[no_mangle]
-        pub extern "C" fn $name(
-            value: *const boltc_value,
-            out: *mut $t,
-            error_out: *mut *mut boltc_error,
-        ) -> boltc_status {
-            ffi_status!(error_out, {
-                let o = Out::new(out, "out")?;
-                let v = val(value)?;
-                #[allow(unreachable_patterns)] // one-variant getters
-                match v {
-                    $pat => o.write($e),
-                    other => return Err(mismatch($want, other)),
-                }
-                Ok(())
-            })
-        }
-    };
+/// Reads a value through `f`, or fails with `BOLTC_STATUS_CONVERSION` naming `want`.
+fn get<T>(
+    value: *const boltc_value,
+    out: *mut T,
+    error_out: *mut *mut boltc_error,
+    want: &str,
+    f: impl FnOnce(&Value) -> Option<T>,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let o = Out::new(out, "out")?;
+        let v = val(value)?;
+        o.write(f(v).ok_or_else(|| mismatch(want, v))?);
+        Ok(())
+    })
 }
 
-getter!(
-    /// The boolean; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_bool, bool, "Boolean", Value::Bool(b) => *b);
-getter!(
-    /// The integer; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_int, i64, "Integer", Value::Int(i) => *i);
-getter!(
-    /// The float (integers are not converted); `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_float, f64, "Float", Value::Float(f) => *f);
-getter!(
-    /// The date; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_date, boltc_date, "Date", Value::Date(d) => boltc_date { days: d.days });
-getter!(
-    /// A `TIME` or `LOCAL_TIME` (offset 0); `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_time, boltc_time, "Time",
-    Value::Time(t) => boltc_time { nanoseconds: t.nanoseconds, tz_offset_seconds: t.tz_offset_seconds });
-getter!(
-    /// A `LOCAL_TIME`; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_local_time, boltc_time, "LocalTime",
-    Value::LocalTime(t) => boltc_time { nanoseconds: t.nanoseconds, tz_offset_seconds: 0 });
-getter!(
-    /// A `DATETIME` or `DATETIME_ZONE_ID` (the zone name is borrowed from the value);
-    /// `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_datetime, boltc_datetime, "DateTime",
-    v @ (Value::DateTime(_) | Value::DateTimeZoneId(_)) => datetime_of(v));
-getter!(
-    /// A `LOCAL_DATETIME` (wall-clock seconds since 1970-01-01T00:00);
-    /// `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_local_datetime, boltc_datetime, "LocalDateTime",
-    Value::LocalDateTime(d) => boltc_datetime { seconds: d.seconds, nanoseconds: d.nanoseconds,
-        tz_offset_seconds: 0, tz_id: ptr::null(), tz_id_len: 0 });
-getter!(
-    /// The duration; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_duration, boltc_duration, "Duration",
-    Value::Duration(d) => boltc_duration { months: d.months, days: d.days, seconds: d.seconds,
-        nanoseconds: d.nanoseconds });
-getter!(
-    /// A 2D or 3D point; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_point, boltc_point, "Point",
-    v @ (Value::Point2D(_) | Value::Point3D(_)) => point_of(v));
-getter!(
-    /// The vector, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_vector, boltc_vector, "Vector", Value::Vector(vec) => vector_of(vec));
-getter!(
-    /// The map, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_map, *const boltc_map, "Map", Value::Map(m) => view(m));
-getter!(
-    /// The node, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_node, *const boltc_node, "Node", Value::Node(n) => view(&**n));
-getter!(
-    /// The relationship, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_relationship, *const boltc_relationship, "Relationship",
-    Value::Relationship(r) => view(&**r));
-getter!(
-    /// The path, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_as_path, *const boltc_path, "Path", Value::Path(p) => view(&**p));
-getter!(
-    /// The number of elements of a list; `BOLTC_STATUS_CONVERSION` for another type.
-    boltc_value_list_len, usize, "List", Value::List(l) => l.len());
+/// The boolean; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_bool(
+    value: *const boltc_value,
+    out: *mut bool,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Boolean", |v| match v {
+        Value::Bool(b) => Some(*b),
+        _ => None,
+    })
+}
+
+/// The integer; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_int(
+    value: *const boltc_value,
+    out: *mut i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Integer", |v| match v {
+        Value::Int(i) => Some(*i),
+        _ => None,
+    })
+}
+
+/// The float (integers are not converted); `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_float(
+    value: *const boltc_value,
+    out: *mut f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Float", |v| match v {
+        Value::Float(f) => Some(*f),
+        _ => None,
+    })
+}
+
+/// The date; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_date(
+    value: *const boltc_value,
+    out: *mut boltc_date,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Date", |v| match v {
+        Value::Date(d) => Some(boltc_date { days: d.days }),
+        _ => None,
+    })
+}
+
+/// A `TIME` or `LOCAL_TIME` (offset 0); `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_time(
+    value: *const boltc_value,
+    out: *mut boltc_time,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Time", |v| match v {
+        Value::Time(t) => Some(boltc_time {
+            nanoseconds: t.nanoseconds,
+            tz_offset_seconds: t.tz_offset_seconds,
+        }),
+        _ => None,
+    })
+}
+
+/// A `LOCAL_TIME`; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_local_time(
+    value: *const boltc_value,
+    out: *mut boltc_time,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "LocalTime", |v| match v {
+        Value::LocalTime(t) => Some(boltc_time {
+            nanoseconds: t.nanoseconds,
+            tz_offset_seconds: 0,
+        }),
+        _ => None,
+    })
+}
+
+/// A `DATETIME` or `DATETIME_ZONE_ID` (the zone name is borrowed from the value);
+/// `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_datetime(
+    value: *const boltc_value,
+    out: *mut boltc_datetime,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "DateTime", |v| match v {
+        v @ (Value::DateTime(_) | Value::DateTimeZoneId(_)) => Some(datetime_of(v)),
+        _ => None,
+    })
+}
+
+/// A `LOCAL_DATETIME` (wall-clock seconds since 1970-01-01T00:00);
+/// `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_local_datetime(
+    value: *const boltc_value,
+    out: *mut boltc_datetime,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "LocalDateTime", |v| match v {
+        Value::LocalDateTime(d) => Some(boltc_datetime {
+            seconds: d.seconds,
+            nanoseconds: d.nanoseconds,
+            tz_offset_seconds: 0,
+            tz_id: ptr::null(),
+            tz_id_len: 0,
+        }),
+        _ => None,
+    })
+}
+
+/// The duration; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_duration(
+    value: *const boltc_value,
+    out: *mut boltc_duration,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Duration", |v| match v {
+        Value::Duration(d) => Some(boltc_duration {
+            months: d.months,
+            days: d.days,
+            seconds: d.seconds,
+            nanoseconds: d.nanoseconds,
+        }),
+        _ => None,
+    })
+}
+
+/// A 2D or 3D point; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_point(
+    value: *const boltc_value,
+    out: *mut boltc_point,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Point", |v| match v {
+        v @ (Value::Point2D(_) | Value::Point3D(_)) => Some(point_of(v)),
+        _ => None,
+    })
+}
+
+/// The vector, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_vector(
+    value: *const boltc_value,
+    out: *mut boltc_vector,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Vector", |v| match v {
+        Value::Vector(vec) => Some(vector_of(vec)),
+        _ => None,
+    })
+}
+
+/// The map, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_map(
+    value: *const boltc_value,
+    out: *mut *const boltc_map,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Map", |v| match v {
+        Value::Map(m) => Some(view(m)),
+        _ => None,
+    })
+}
+
+/// The node, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_node(
+    value: *const boltc_value,
+    out: *mut *const boltc_node,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Node", |v| match v {
+        Value::Node(n) => Some(view(&**n)),
+        _ => None,
+    })
+}
+
+/// The relationship, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_relationship(
+    value: *const boltc_value,
+    out: *mut *const boltc_relationship,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Relationship", |v| match v {
+        Value::Relationship(r) => Some(view(&**r)),
+        _ => None,
+    })
+}
+
+/// The path, borrowed from the value; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_as_path(
+    value: *const boltc_value,
+    out: *mut *const boltc_path,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "Path", |v| match v {
+        Value::Path(p) => Some(view(&**p)),
+        _ => None,
+    })
+}
+
+/// The number of elements of a list; `BOLTC_STATUS_CONVERSION` for another type.
+#[no_mangle]
+pub extern "C" fn boltc_value_list_len(
+    value: *const boltc_value,
+    out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    get(value, out, error_out, "List", |v| match v {
+        Value::List(l) => Some(l.len()),
+        _ => None,
+    })
+}
 
 fn datetime_of(v: &Value) -> boltc_datetime {
     match v {
