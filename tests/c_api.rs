@@ -129,3 +129,16 @@ fn c_basic_against_stub_server() {
     assert!(out.contains("stub_basic: all ok"), "{out}");
     stub.finish();
 }
+
+#[test]
+fn c_programs_against_falkordb() {
+    let test = compile(false, &["tests/c/falkordb.c"], "falkordb", Link::Shared);
+    let example = compile(false, &["examples/c/query.c"], "query_c", Link::Static);
+    let Some(db) = FalkorDb::start() else {
+        return;
+    };
+    let out = run(&test, &[&db.bolt_uri()]);
+    assert!(out.contains("falkordb: all ok"), "{out}");
+    let out = run(&example, &[&db.bolt_uri()]);
+    assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
