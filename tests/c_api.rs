@@ -142,3 +142,16 @@ fn c_programs_against_falkordb() {
     let out = run(&example, &[&db.bolt_uri()]);
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
 }
+
+#[test]
+fn cpp_wrapper_against_falkordb() {
+    let test = compile(true, &["tests/cpp/wrapper_test.cpp"], "wrapper_test", Link::Shared);
+    let example = compile(true, &["examples/cpp/query.cpp"], "query_cpp", Link::Static);
+    let Some(db) = FalkorDb::start() else {
+        return;
+    };
+    let out = run(&test, &[&db.bolt_uri()]);
+    assert!(out.contains("cpp wrapper: all ok"), "{out}");
+    let out = run(&example, &[&db.bolt_uri()]);
+    assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
