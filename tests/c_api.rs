@@ -145,7 +145,12 @@ fn c_programs_against_falkordb() {
 
 #[test]
 fn cpp_wrapper_against_falkordb() {
-    let test = compile(true, &["tests/cpp/wrapper_test.cpp"], "wrapper_test", Link::Shared);
+    let test = compile(
+        true,
+        &["tests/cpp/wrapper_test.cpp"],
+        "wrapper_test",
+        Link::Shared,
+    );
     let example = compile(true, &["examples/cpp/query.cpp"], "query_cpp", Link::Static);
     let Some(db) = FalkorDb::start() else {
         return;
@@ -154,4 +159,14 @@ fn cpp_wrapper_against_falkordb() {
     assert!(out.contains("cpp wrapper: all ok"), "{out}");
     let out = run(&example, &[&db.bolt_uri()]);
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
+
+#[test]
+fn c_busy_interrupt_and_logging_against_stub_server() {
+    let exe = compile(false, &["tests/c/threads.c"], "threads", Link::Shared);
+    let stub = StubServer::start(&script("slow.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("threads: ok"), "{out}");
+    // The script is cut short by the interrupt on purpose; only the program's result counts.
+    drop(stub);
 }
