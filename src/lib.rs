@@ -26,6 +26,9 @@
 pub mod bolt;
 mod driver;
 mod error;
+// The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod net;
 pub mod packstream;
 pub mod pool;
@@ -37,7 +40,7 @@ pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
     AccessMode, BookmarkManager, Config, ConfigBuilder, Counters, DefaultBookmarkManager, Driver,
     Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
-    Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
+    SessionInterrupt, Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::{
     AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,

@@ -27,6 +27,6 @@ pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use retry::{RetryPolicy, Sleeper};
-pub use session::{ResultId, Session};
+pub use session::{ResultId, Session, SessionInterrupt};
 pub use summary::{Counters, Notification, QueryType, Summary};
 pub use transaction::Transaction;

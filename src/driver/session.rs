@@ -33,6 +33,40 @@ use crate::value::{Map, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
 
+/// Interrupts a [`Session`]'s blocking call from another thread, made by
+/// [`Session::interrupter`]. Unlike [`Session::interrupt_handle`] it can be taken once, before
+/// any call, and follows the session's connections: the session publishes the shutdown handle
+/// of each connection it takes (and withdraws it before the connection goes back to the pool).
+///
+/// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
+/// that moment, so a blocked read or write returns at once with `ServiceUnavailable` and the
+/// connection is discarded. It does nothing while the session holds no connection (for example
+/// while it waits for the pool or connects).
+#[derive(Debug, Clone, Default)]
+pub struct SessionInterrupt {
+    slot: Arc<parking_lot::Mutex<Option<crate::net::ShutdownHandle>>>,
+}
+
+impl SessionInterrupt {
+    /// Shuts down the session's current connection, if any; returns whether there was one.
+    pub fn interrupt(&self) -> bool {
+        let slot = self.slot.lock();
+        match slot.as_ref() {
+            Some(h) => {
+                if let Err(e) = h.shutdown() {
+                    log::debug!("interrupting a session: shutdown failed: {e}");
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn set(&self, h: Option<crate::net::ShutdownHandle>) {
+        *self.slot.lock() = h;
+    }
+}
+
 /// A handle to a result owned by a [`Session`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct ResultId {
@@ -105,6 +139,8 @@ pub struct Session {
     /// The failure that makes the server ignore requests until the next RESET.
     failure: Option<Error>,
     closed: bool,
+    /// Holds the shutdown handle of `conn` while the session has one.
+    interrupt: SessionInterrupt,
 }
 
 impl std::fmt::Debug for Session {
@@ -135,6 +171,7 @@ impl Session {
             tx: None,
             failure: None,
             closed: false,
+            interrupt: SessionInterrupt::default(),
         }
     }
 
@@ -195,15 +232,6 @@ impl Session {
     /// The session's configuration.
     pub fn config(&self) -> &SessionConfig {
         &self.config
-    }
-
-    /// A handle that interrupts a call this session is blocked in (from another thread) by
-    /// shutting its socket down; `None` while the session holds no connection. The interrupted
-    /// call fails with `ServiceUnavailable` and the connection is discarded.
-    pub fn interrupt_handle(&self) -> Option<crate::net::ShutdownHandle> {
-        self.conn
-            .as_ref()
-            .and_then(PooledConnection::shutdown_handle)
     }
 
     /// The server and connection this session holds right now, if any.
@@ -457,6 +485,7 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
+        self.interrupt.set(None);
         if let Some(mut conn) = self.conn.take() {
             if res.is_err() || !self.pending.is_empty() {
                 // Its state on the server is unknown: never hand it out again.
@@ -519,9 +548,15 @@ impl Session {
         }
     }
 
+    /// Lets go of the connection (back to the pool); the interrupter forgets it first.
+    fn drop_connection(&mut self) {
+        self.interrupt.set(None);
+        self.conn = None;
+    }
+
     fn ensure_connection(&mut self) -> Result<()> {
         if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
-            self.conn = None;
+            self.drop_connection();
         }
         if self.conn.is_none() {
             let bookmarks = self.current_bookmarks();
@@ -537,6 +572,7 @@ impl Session {
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
             }
+            self.interrupt.set(conn.shutdown_handle());
             self.conn = Some(conn);
         }
         Ok(())
@@ -1095,7 +1131,7 @@ impl Session {
             tx.failed.get_or_insert_with(|| e.clone());
         }
         self.failure = None;
-        self.conn = None;
+        self.drop_connection();
     }
 
     /// Gives the connection back when nothing needs it.
@@ -1109,7 +1145,7 @@ impl Session {
             .flatten()
             .any(|s| matches!(s.phase, Phase::Running | Phase::Streaming { .. }));
         if !busy {
-            self.conn = None;
+            self.drop_connection();
         }
     }
 
