@@ -234,6 +234,12 @@ impl Session {
         &self.config
     }
 
+    /// A handle that interrupts this session's blocking calls from another thread, whichever
+    /// connection the session holds at the time; see [`SessionInterrupt`].
+    pub fn interrupter(&self) -> SessionInterrupt {
+        self.interrupt.clone()
+    }
+
     /// The server and connection this session holds right now, if any.
     pub fn connection_info(&self) -> Option<ServerInfo> {
         self.conn.as_ref().map(|c| c.info().clone())
