@@ -63,7 +63,11 @@ impl ErrorKind {
     }
 }
 
-/// A GQL status object attached to a server error (Bolt 5.7+), with its cause chain.
+/// The GQL status object of a server error, with its cause chain.
+///
+/// Bolt 5.7+ servers send it; for older servers (and fields a server leaves out) it holds the
+/// GQL defaults: status `50N42`, and `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` in the
+/// diagnostic record.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GqlError {
     /// The GQLSTATUS code, e.g. `42001`.
@@ -72,7 +76,7 @@ pub struct GqlError {
     pub description: String,
     /// The classification (`CLIENT_ERROR`, `TRANSIENT_ERROR`, `DATABASE_ERROR`, ...), if sent.
     pub classification: Option<String>,
-    /// The raw diagnostic record, if sent.
+    /// The diagnostic record as sent, with the default entries added where missing.
     pub diagnostic_record: Option<crate::value::Map>,
     /// The legacy Neo4j code carried with it, if any.
     pub neo4j_code: Option<String>,
