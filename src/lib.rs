@@ -34,9 +34,9 @@ mod value;
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
-    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Session, SessionConfig, Summary, Transaction,
-    TransactionConfig, DEFAULT_USER_AGENT,
+    AccessMode, Classification, Config, ConfigBuilder, Counters, Driver, GqlStatusObject,
+    Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
+    Severity, Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;

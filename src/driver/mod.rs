@@ -17,5 +17,7 @@ pub use driver::Driver;
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use session::{ResultId, Session};
-pub use summary::{Counters, Notification, QueryType, Summary};
+pub use summary::{
+    Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,
+};
 pub use transaction::Transaction;

@@ -24,7 +24,7 @@ use super::result::RecordStream;
 use super::summary::Summary;
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{Request, Response, TxMeta};
+use crate::bolt::message::{NotificationFilter, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::PooledConnection;
@@ -486,7 +486,9 @@ impl Session {
             read: mode == AccessMode::Read,
             db: self.config.database.clone(),
             imp_user: self.config.impersonated_user.clone(),
-            notifications: self.driver.config.notifications.clone(),
+            // The driver's filter went with HELLO; BEGIN/RUN carry only a session's override,
+            // and sessions have none.
+            notifications: NotificationFilter::default(),
         }
     }
 
@@ -938,10 +940,13 @@ impl Session {
                             meta,
                             server,
                         );
-                        s.phase = if s.discarding {
-                            Phase::Consumed(Box::new(summary))
-                        } else {
-                            Phase::Done(Box::new(summary))
+                        s.phase = match summary {
+                            Err(e) => {
+                                s.buffer.clear();
+                                Phase::Failed(e)
+                            }
+                            Ok(summary) if s.discarding => Phase::Consumed(Box::new(summary)),
+                            Ok(summary) => Phase::Done(Box::new(summary)),
                         };
                         done = true;
                     }

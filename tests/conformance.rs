@@ -1,0 +1,166 @@
+//! Regression tests for behaviour the TestKit conformance suite pins down: summaries
+//! (notifications, GQL status objects, query types), notification filters, and results used
+//! after their scope ended.
+
+mod common;
+mod support;
+
+use boltc::{Classification, ErrorKind, NotificationFilter, SessionConfig, Severity};
+use common::{assert_kind, driver, driver_with};
+use support::StubServer;
+
+fn hello(version: &str, server: &str) -> String {
+    let logon = if version.starts_with('5') {
+        "C: LOGON {..}\nS: SUCCESS {}\n"
+    } else {
+        ""
+    };
+    format!(
+        "!: BOLT {version}\n!: AUTO RESET\n\
+         C: HELLO {{..}}\n\
+         S: SUCCESS {{\"server\": \"{server}\", \"connection_id\": \"bolt-1\"}}\n{logon}"
+    )
+}
+
+#[test]
+fn driver_notification_filter_goes_with_hello_only() {
+    let stub = StubServer::start(
+        "!: BOLT 5.2\n!: AUTO RESET\n\
+         C: HELLO {\"user_agent\": *, \
+                   \"notifications_minimum_severity\": \"WARNING\", \
+                   \"notifications_disabled_categories\": [\"HINT\"]}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.2.0\", \"connection_id\": \"bolt-1\"}\n\
+         C: LOGON {..}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\n\
+         S: SUCCESS {\"type\": \"r\"}\n\
+         C: BEGIN {}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\n\
+         S: SUCCESS {\"type\": \"r\"}\n\
+         C: COMMIT\nS: SUCCESS {}\n",
+    );
+    let d = driver_with(&stub.uri(), |b| {
+        b.notification_filter(NotificationFilter {
+            minimum_severity: Some("WARNING".into()),
+            disabled_categories: Some(vec!["HINT".into()]),
+        })
+    });
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.run("RETURN 1", None).unwrap().consume().unwrap();
+    let mut tx = s.begin_transaction(&Default::default()).unwrap();
+    tx.run("RETURN 1", None).unwrap().consume().unwrap();
+    tx.commit().unwrap();
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn notifications_before_5_6_are_taken_as_sent() {
+    let stub = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         S: SUCCESS {{\"type\": \"r\", \"notifications\": [{{\"severity\": \"ANYTHING\", \
+            \"code\": \"Neo.ClientNotification.X\", \"title\": \"t\", \"description\": \"d\", \
+            \"category\": \"GENERIC\"}}]}}\n",
+        hello("4.4", "Neo4j/4.4.0")
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let sum = s.run("RETURN 1", None).unwrap().consume().unwrap();
+    assert_eq!(sum.notifications.len(), 1);
+    let n = &sum.notifications[0];
+    assert_eq!(
+        (n.code.as_str(), n.severity.as_str()),
+        ("Neo.ClientNotification.X", "ANYTHING")
+    );
+    assert_eq!(n.severity_level(), Severity::Unknown);
+    assert_eq!(n.category_level(), Classification::Generic);
+    assert!(n.position.is_none());
+    assert!(sum.gql_status_objects.is_empty());
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn status_objects_from_5_6_with_diagnostic_defaults_and_derived_notifications() {
+    let stub = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         S: SUCCESS {{\"type\": \"r\", \"statuses\": [\
+            {{\"gql_status\": \"02000\", \"status_description\": \"note: no data\"}}, \
+            {{\"gql_status\": \"01N01\", \"status_description\": \"warn: x\", \
+              \"neo4j_code\": \"Neo.ClientNotification.Foo\", \"title\": \"t\", \
+              \"description\": \"d\", \"diagnostic_record\": {{\"OPERATION\": \"OP\", \
+              \"_severity\": \"WARNING\", \"_classification\": \"HINT\", \
+              \"_position\": {{\"offset\": 1, \"line\": 2, \"column\": 3}}}}}}]}}\n",
+        hello("5.6", "Neo4j/5.6.0")
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let sum = s.run("RETURN 1", None).unwrap().consume().unwrap();
+    assert_eq!(sum.gql_status_objects.len(), 2);
+    let no_data = &sum.gql_status_objects[0];
+    assert_eq!(no_data.gql_status, "02000");
+    assert!(!no_data.is_notification);
+    assert_eq!(no_data.severity(), Severity::Unknown);
+    assert_eq!(no_data.raw_severity, None);
+    let rec = &no_data.diagnostic_record;
+    assert_eq!(rec.get("OPERATION").and_then(|v| v.as_str()), Some(""));
+    assert_eq!(
+        rec.get("OPERATION_CODE").and_then(|v| v.as_str()),
+        Some("0")
+    );
+    assert_eq!(
+        rec.get("CURRENT_SCHEMA").and_then(|v| v.as_str()),
+        Some("/")
+    );
+    let warn = &sum.gql_status_objects[1];
+    assert!(warn.is_notification);
+    assert_eq!(warn.classification(), Classification::Hint);
+    assert_eq!(
+        warn.diagnostic_record
+            .get("OPERATION")
+            .and_then(|v| v.as_str()),
+        Some("OP")
+    );
+    assert!(warn.position.is_some());
+    assert_eq!(
+        sum.notifications.len(),
+        1,
+        "only status objects with a neo4j_code"
+    );
+    let n = &sum.notifications[0];
+    assert_eq!(
+        (n.code.as_str(), n.title.as_str(), n.description.as_str()),
+        ("Neo.ClientNotification.Foo", "t", "d")
+    );
+    assert_eq!(n.severity_level(), Severity::Warning);
+    assert_eq!(n.category.as_deref(), Some("HINT"));
+    assert_eq!(n.position, warn.position);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn an_unknown_query_type_is_a_protocol_error() {
+    let stub = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {{\"type\": \"wr\"}}\n",
+        hello("4.4", "Neo4j/4.4.0")
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let e = s.run("RETURN 1", None).unwrap().consume().unwrap_err();
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.message().contains("wr"), "{e}");
+    drop(s);
+    stub.finish();
+}
