@@ -5,7 +5,7 @@
 mod common;
 mod support;
 
-use boltc::{Classification, ErrorKind, NotificationFilter, SessionConfig, Severity};
+use boltc::{AccessMode, Classification, ErrorKind, NotificationFilter, SessionConfig, Severity};
 use common::{assert_kind, driver, driver_with};
 use support::StubServer;
 
@@ -161,6 +161,32 @@ fn an_unknown_query_type_is_a_protocol_error() {
     let e = s.run("RETURN 1", None).unwrap().consume().unwrap_err();
     assert_kind(&e, ErrorKind::Protocol);
     assert!(e.message().contains("wr"), "{e}");
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_detached_begin_can_override_the_access_mode() {
+    let stub = StubServer::start(&format!(
+        "{}C: BEGIN {{\"mode\": \"r\"}}\nS: SUCCESS {{}}\nC: COMMIT\nS: SUCCESS {{}}\n\
+         C: BEGIN {{}}\nS: SUCCESS {{}}\nC: COMMIT\nS: SUCCESS {{}}\n",
+        hello("4.4", "Neo4j/4.4.0")
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached_in_mode(&Default::default(), AccessMode::Read)
+        .unwrap();
+    s.commit_detached().unwrap();
+    let mut s = d
+        .session(SessionConfig {
+            default_access_mode: AccessMode::Read,
+            ..SessionConfig::default()
+        })
+        .unwrap();
+    s.begin_detached_in_mode(&Default::default(), AccessMode::Write)
+        .unwrap();
+    s.commit_detached().unwrap();
+    assert_eq!(s.config().default_access_mode, AccessMode::Read);
     drop(s);
     stub.finish();
 }

@@ -280,6 +280,22 @@ impl Session {
         self.begin_inner(config, true)
     }
 
+    /// As [`Session::begin_detached`], in access mode `mode` instead of the session's default:
+    /// for bindings that drive their own transaction functions (read or write) on top of it.
+    ///
+    /// # Errors
+    /// As [`Session::begin_detached`].
+    pub fn begin_detached_in_mode(
+        &mut self,
+        config: &TransactionConfig,
+        mode: AccessMode,
+    ) -> Result<()> {
+        let saved = std::mem::replace(&mut self.mode, mode);
+        let res = self.begin_inner(config, true);
+        self.mode = saved;
+        res
+    }
+
     /// Runs a query in the open transaction; returns a handle to its result.
     ///
     /// # Errors

@@ -53,6 +53,7 @@ struct DriverEntry {
 /// A retryable transaction function in progress.
 struct Retry {
     config: TransactionConfig,
+    mode: AccessMode,
     started: Instant,
     max_time: Duration,
     attempt: u32,
@@ -649,9 +650,8 @@ impl Handler {
         Ok(entry.session_id.clone())
     }
 
-    /// Starts a retryable transaction function. `_read` is not used yet: boltc has no
-    /// per-transaction access mode, so the session's default mode applies.
-    fn start_retryable(&mut self, session_id: String, tx: &TxConfig, _read: bool) -> Reply {
+    /// Starts a retryable transaction function in read (`read`) or write mode.
+    fn start_retryable(&mut self, session_id: String, tx: &TxConfig, read: bool) -> Reply {
         let config = tx_config(tx)?;
         let entry = self.sessions.get(&session_id)?;
         let max_time = self
@@ -662,6 +662,11 @@ impl Handler {
             .max_transaction_retry_time();
         self.sessions.get_mut(&session_id)?.retry = Some(Retry {
             config,
+            mode: if read {
+                AccessMode::Read
+            } else {
+                AccessMode::Write
+            },
             started: Instant::now(),
             max_time,
             attempt: 0,
@@ -679,8 +684,8 @@ impl Handler {
                 ));
             };
             retry.attempt += 1;
-            let config = retry.config.clone();
-            match entry.session.begin_detached(&config) {
+            let (config, mode) = (retry.config.clone(), retry.mode);
+            match entry.session.begin_detached_in_mode(&config, mode) {
                 Ok(()) => {
                     let id = self.ids.next();
                     self.txs.insert(
