@@ -5,8 +5,12 @@
 mod common;
 mod support;
 
-use boltc::{AccessMode, Classification, ErrorKind, NotificationFilter, SessionConfig, Severity};
-use common::{assert_kind, driver, driver_with};
+use boltc::packstream::Dialect;
+use boltc::{
+    AccessMode, Classification, DateTime, ErrorKind, NotificationFilter, SessionConfig, Severity,
+    Value,
+};
+use common::{assert_kind, body, driver, driver_with, framed, params};
 use support::StubServer;
 
 fn hello(version: &str, server: &str) -> String {
@@ -187,6 +191,61 @@ fn a_detached_begin_can_override_the_access_mode() {
         .unwrap();
     s.commit_detached().unwrap();
     assert_eq!(s.config().default_access_mode, AccessMode::Read);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn bolt4_4_utc_patch_switches_datetimes_to_the_utc_forms() {
+    let dt = DateTime {
+        seconds: 1_704_161_045,
+        nanoseconds: 7,
+        tz_offset_seconds: 3600,
+    };
+    let utc = Dialect {
+        bytes: true,
+        utc_datetime: true,
+        vector: false,
+    };
+    let run = body(utc, |e| {
+        e.write_struct_header(3, 0x10);
+        e.write_str("RETURN $t AS t").unwrap();
+        e.write_map_header(1).unwrap();
+        e.write_str("t").unwrap();
+        e.write_struct_header(3, b'I');
+        e.write_int(1_704_161_045);
+        e.write_int(7);
+        e.write_int(3600);
+        e.write_map_header(0).unwrap();
+    });
+    let stub = StubServer::start(&format!(
+        "!: BOLT 4.4\n\
+         C: HELLO {{\"user_agent\": *, \"scheme\": *, \"principal\": *, \"credentials\": *, \
+                   \"patch_bolt\": [\"utc\"]}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/4.4.0\", \"connection_id\": \"bolt-1\", \
+                   \"patch_bolt\": [\"utc\"]}}\n\
+         C: <RAW> {}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"t\", \"z\"]}}\n\
+         S: RECORD [@DateTime[1704161045, 7, 3600], @DateTimeZoneId[1704161045, 0, \"Europe/Stockholm\"]]\n\
+         S: SUCCESS {{}}\n",
+        framed(&run)
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let rec = s
+        .run("RETURN $t AS t", params([("t", Value::DateTime(dt))]))
+        .unwrap()
+        .single()
+        .unwrap();
+    assert_eq!(rec.value("t"), Some(&Value::DateTime(dt)));
+    let Some(Value::DateTimeZoneId(z)) = rec.value("z") else {
+        panic!("{rec:?}")
+    };
+    assert_eq!(
+        (z.seconds, z.tz_id.as_str()),
+        (1_704_161_045, "Europe/Stockholm")
+    );
     drop(s);
     stub.finish();
 }

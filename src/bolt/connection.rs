@@ -239,6 +239,17 @@ impl<S: Transport> Connection<S> {
                 ));
             }
         }
+        if self.features.utc_patch {
+            let accepted = meta
+                .get("patch_bolt")
+                .and_then(Value::as_list)
+                .is_some_and(|l| l.iter().any(|p| p.as_str() == Some("utc")));
+            if accepted {
+                log::debug!("[{}] server accepted the utc patch", self.log_id);
+                self.features.dialect.utc_datetime = true;
+                self.decode.dialect = self.features.dialect;
+            }
+        }
         if let Some(Value::String(s)) = meta.get("connection_id") {
             self.info.connection_id.clone_from(s);
             self.log_id = format!("{s}@{}", self.info.address);

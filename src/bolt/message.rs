@@ -259,6 +259,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
             if f.hello_routing {
                 e.put_opt("routing", p.routing.clone().map(Value::Map));
             }
+            if f.utc_patch {
+                e.put("patch_bolt", list_of_strings(&["utc".to_owned()]));
+            }
             notification_entries(&mut e, f, &p.notifications);
             if f.bolt_agent {
                 e.put_opt("bolt_agent", p.bolt_agent.clone().map(Value::Map));
