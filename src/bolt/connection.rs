@@ -446,7 +446,7 @@ impl<S: Transport> Connection<S> {
                 ErrorKind::IllegalState,
                 "the server ignored the request after an earlier failure",
             ))),
-            Response::Record(_) => {
+            Response::Record(_) | Response::InvalidRecord(_) => {
                 Err(self.fail(Error::new(ErrorKind::Protocol, "unexpected RECORD")))
             }
         }
@@ -462,6 +462,7 @@ impl<S: Transport> Connection<S> {
     fn log_response(&self, resp: &Response) {
         match resp {
             Response::Record(v) => log::trace!("[{}] S: RECORD {v:?}", self.log_id),
+            Response::InvalidRecord(e) => log::debug!("[{}] S: RECORD (invalid: {e})", self.log_id),
             Response::Success(m) => log::debug!("[{}] S: SUCCESS {m:?}", self.log_id),
             Response::Failure(m) => log::debug!("[{}] S: FAILURE {m:?}", self.log_id),
             Response::Ignored => log::debug!("[{}] S: IGNORED", self.log_id),

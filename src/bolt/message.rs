@@ -153,6 +153,10 @@ pub enum Response {
     Success(Map),
     /// RECORD with field values.
     Record(Vec<Value>),
+    /// A RECORD with a value this driver cannot represent (a legacy-form zoned datetime whose
+    /// zone id it does not know, so the instant is unknown). The
+    /// message was read whole, so the connection stays usable; only this record is lost.
+    InvalidRecord(DecodeError),
     /// IGNORED.
     Ignored,
     /// FAILURE with metadata (`code`, `message`, ...).
@@ -364,7 +368,11 @@ pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, De
     let mut d = Decoder::new(bytes, opts);
     let (fields, t) = d.read_struct_header()?;
     let resp = match (t, fields) {
-        (tag::RECORD, 1) => Response::Record(d.read_list_of_values()?),
+        (tag::RECORD, 1) => match d.read_list_of_values() {
+            Ok(values) => Response::Record(values),
+            Err(e @ DecodeError::UnknownTimeZone(_)) => return Ok(Response::InvalidRecord(e)),
+            Err(e) => return Err(e),
+        },
         (tag::SUCCESS, 1) => Response::Success(d.read_map()?),
         (tag::FAILURE, 1) => Response::Failure(d.read_map()?),
         (tag::IGNORED, 0) => Response::Ignored,
