@@ -34,8 +34,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Interrupts a [`Session`]'s blocking call from another thread, made by
-/// [`Session::interrupter`]. Unlike [`Session::interrupt_handle`] it can be taken once, before
-/// any call, and follows the session's connections: the session publishes the shutdown handle
+/// [`Session::interrupter`]. It can be taken once, before any call (from the thread that owns
+/// the session), and follows the session's connections: the session publishes the shutdown handle
 /// of each connection it takes (and withdraws it before the connection goes back to the pool).
 ///
 /// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
