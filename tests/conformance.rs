@@ -271,7 +271,10 @@ fn a_legacy_datetime_in_an_unknown_zone_fails_its_record_only() {
     assert_kind(&e, ErrorKind::Conversion);
     assert!(e.message().contains("Europe/Neo4j"), "{e}");
     let e = r.next().unwrap().unwrap_err();
-    assert!(e.message().contains("Europe/Neo4j"), "peek kept the error: {e}");
+    assert!(
+        e.message().contains("Europe/Neo4j"),
+        "peek kept the error: {e}"
+    );
     let rec = r.next().unwrap().unwrap();
     assert_eq!(
         rec.value("dt"),
@@ -286,4 +289,71 @@ fn a_legacy_datetime_in_an_unknown_zone_fails_its_record_only() {
     tx.commit().unwrap();
     drop(s);
     stub.finish();
+}
+
+#[test]
+fn results_are_out_of_scope_once_their_transaction_ended() {
+    for end in ["COMMIT", "ROLLBACK"] {
+        let stub = StubServer::start(&format!(
+            "{}C: BEGIN {{}}\nS: SUCCESS {{}}\n\
+             C: RUN \"RETURN 1 AS n\" {{}} {{}}\n\
+             C: PULL {{\"n\": 2}}\n\
+             S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+             S: RECORD [1]\nS: RECORD [2]\nS: SUCCESS {{\"has_more\": true}}\n\
+             C: DISCARD {{\"n\": -1}}\nS: SUCCESS {{\"type\": \"r\"}}\n\
+             C: {end}\nS: SUCCESS {{}}\n",
+            hello("4.4", "Neo4j/4.4.0")
+        ));
+        let d = driver_with(&stub.uri(), |b| b.fetch_size(2));
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        s.begin_detached(&Default::default()).unwrap();
+        let id = s.tx_run_detached("RETURN 1 AS n", None).unwrap();
+        if end == "COMMIT" {
+            s.commit_detached().unwrap();
+        } else {
+            s.rollback_detached().unwrap();
+        }
+        let e = s.result_next(id).unwrap_err();
+        assert_kind(&e, ErrorKind::ResultConsumed);
+        let e = s.result_peek(id).unwrap_err();
+        assert_kind(&e, ErrorKind::ResultConsumed);
+        drop(s);
+        stub.finish();
+    }
+}
+
+#[test]
+fn closing_a_session_discards_unfinished_results_and_rolls_back() {
+    for touch in [true, false] {
+        let stub = StubServer::start(&format!(
+            "{}C: BEGIN {{\"mode\": \"r\"}}\nS: SUCCESS {{}}\n\
+             C: RUN \"RETURN 1 AS n\" {{}} {{}}\n\
+             C: PULL {{\"n\": 2}}\n\
+             S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+             S: RECORD [1]\nS: RECORD [2]\nS: SUCCESS {{\"type\": \"r\", \"has_more\": true}}\n\
+             C: DISCARD {{\"n\": -1}}\nS: SUCCESS {{}}\n\
+             C: ROLLBACK\nS: SUCCESS {{}}\n",
+            hello("4.4", "Neo4j/4.4.0")
+        ));
+        let d = driver(&stub.uri());
+        let mut s = d
+            .session(SessionConfig {
+                default_access_mode: AccessMode::Read,
+                fetch_size: Some(2),
+                ..SessionConfig::default()
+            })
+            .unwrap();
+        s.begin_detached(&Default::default()).unwrap();
+        let id = s.tx_run_detached("RETURN 1 AS n", None).unwrap();
+        if touch {
+            assert!(s.result_next(id).unwrap().is_some());
+        }
+        s.close().unwrap();
+        assert_eq!(
+            d.pool_metrics()[0].1.idle,
+            1,
+            "the connection went back clean"
+        );
+        stub.finish();
+    }
 }
