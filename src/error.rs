@@ -120,8 +120,19 @@ impl Error {
     }
 
     /// Creates an error from a server FAILURE code and message, classifying the code.
+    ///
+    /// Older servers report two client errors with transient codes
+    /// (`Neo.TransientError.Transaction.Terminated` and `...LockClientStopped`); as in the
+    /// official drivers, their code is reported as `Neo.ClientError.Transaction.*`.
     pub fn server(code: impl Into<String>, message: impl Into<String>) -> Error {
-        let code = code.into();
+        let mut code = code.into();
+        if matches!(
+            code.as_str(),
+            "Neo.TransientError.Transaction.Terminated"
+                | "Neo.TransientError.Transaction.LockClientStopped"
+        ) {
+            code = code.replacen("TransientError", "ClientError", 1);
+        }
         let kind = classify_server_code(&code);
         let mut e = Error::new(kind, message);
         e.inner.server_code = Some(code);
@@ -203,9 +214,6 @@ fn classify_server_code(code: &str) -> ErrorKind {
         "Neo.ClientError.Security.TokenExpired" => ErrorKind::TokenExpired,
         "Neo.ClientError.Cluster.NotALeader"
         | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase" => ErrorKind::SessionExpired,
-        // These transient codes are really client errors and must not be retried.
-        "Neo.TransientError.Transaction.Terminated"
-        | "Neo.TransientError.Transaction.LockClientStopped" => ErrorKind::ClientError,
         _ => match code.split('.').nth(1) {
             Some("ClientError") => ErrorKind::ClientError,
             Some("TransientError") => ErrorKind::TransientError,
@@ -309,7 +317,8 @@ mod tests {
             let e = Error::server(code, "m");
             assert_eq!(e.kind(), kind, "{code}");
             assert_eq!(e.is_retryable(), retry, "{code}");
-            assert_eq!(e.server_code(), Some(code));
+            let reported = code.replace("TransientError.Transaction", "ClientError.Transaction");
+            assert_eq!(e.server_code(), Some(reported.as_str()));
         }
     }
 
