@@ -175,6 +175,11 @@ impl<S: Transport> Connection<S> {
     }
 
     /// The underlying stream.
+    pub fn stream(&self) -> &S {
+        &self.stream
+    }
+
+    /// The underlying stream, mutably.
     pub fn stream_mut(&mut self) -> &mut S {
         &mut self.stream
     }
@@ -212,8 +217,18 @@ impl<S: Transport> Connection<S> {
     }
 
     fn apply_hello(&mut self, meta: &Map) -> Result<()> {
-        if let Some(Value::String(s)) = meta.get("server") {
-            self.info.agent.clone_from(s);
+        match meta.get("server") {
+            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
+            other => {
+                self.mark_broken("unexpected server agent");
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "server {} is not a Neo4j-compatible Bolt server (agent {other:?})",
+                        self.info.address
+                    ),
+                ));
+            }
         }
         if let Some(Value::String(s)) = meta.get("connection_id") {
             self.info.connection_id.clone_from(s);

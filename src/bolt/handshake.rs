@@ -42,8 +42,8 @@ impl Proposal {
 
 /// The default proposal sets, tried in order while the server answers "none".
 ///
-/// The first covers every server since 4.2 (and, through the manifest, 6.x); the second the
-/// servers that predate version ranges.
+/// The first covers Bolt 3 and every server that understands version ranges (4.2+, and through
+/// the manifest 6.x); the second the 4.0/4.1 servers that predate ranges, and Bolt 1-2.
 pub const DEFAULT_PROPOSALS: &[[Option<Proposal>; 4]] = &[
     [
         Some(Proposal::ManifestV1),
@@ -53,13 +53,13 @@ pub const DEFAULT_PROPOSALS: &[[Option<Proposal>; 4]] = &[
         }),
         Some(Proposal::Range {
             top: Version::new(4, 4),
-            back: 2,
+            back: 4,
         }),
-        Some(Proposal::Exact(Version::new(4, 1))),
+        Some(Proposal::Exact(Version::new(3, 0))),
     ],
     [
+        Some(Proposal::Exact(Version::new(4, 1))),
         Some(Proposal::Exact(Version::new(4, 0))),
-        Some(Proposal::Exact(Version::new(3, 0))),
         Some(Proposal::Exact(Version::new(2, 0))),
         Some(Proposal::Exact(Version::new(1, 0))),
     ],
@@ -292,7 +292,7 @@ mod tests {
         let req = request(&DEFAULT_PROPOSALS[0]);
         assert_eq!(
             &req[4..],
-            &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 1, 4]
+            &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 4, 4, 4, 0, 0, 0, 3]
         );
     }
 

@@ -29,6 +29,7 @@ pub struct Config {
     pub(crate) keepalive: bool,
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
+    pub(crate) max_chunk_size: usize,
 }
 
 impl Config {
@@ -52,6 +53,7 @@ impl Config {
             keepalive: true,
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
+            max_chunk_size: 0xFFFF,
         }
     }
 
@@ -109,6 +111,7 @@ pub struct ConfigBuilder {
     keepalive: bool,
     notifications: NotificationFilter,
     max_message_size: usize,
+    max_chunk_size: usize,
 }
 
 impl ConfigBuilder {
@@ -196,6 +199,12 @@ impl ConfigBuilder {
         self
     }
 
+    /// Largest chunk written to the server (default and maximum 65,535 bytes).
+    pub fn max_chunk_size(mut self, bytes: usize) -> Self {
+        self.max_chunk_size = bytes;
+        self
+    }
+
     /// Validates and builds the configuration.
     ///
     /// # Errors
@@ -240,6 +249,15 @@ impl ConfigBuilder {
                 ),
             ));
         }
+        if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "max_chunk_size must be 1..=65535, not {}",
+                    self.max_chunk_size
+                ),
+            ));
+        }
         Ok(Config {
             uri,
             auth: self.auth,
@@ -256,6 +274,7 @@ impl ConfigBuilder {
             keepalive: self.keepalive,
             notifications: self.notifications,
             max_message_size: self.max_message_size,
+            max_chunk_size: self.max_chunk_size,
         })
     }
 }

@@ -169,6 +169,15 @@ impl Session {
         &self.config
     }
 
+    /// A handle that interrupts a call this session is blocked in (from another thread) by
+    /// shutting its socket down; `None` while the session holds no connection. The interrupted
+    /// call fails with `ServiceUnavailable` and the connection is discarded.
+    pub fn interrupt_handle(&self) -> Option<crate::net::ShutdownHandle> {
+        self.conn
+            .as_ref()
+            .and_then(PooledConnection::shutdown_handle)
+    }
+
     /// The server and connection this session holds right now, if any.
     pub fn connection_info(&self) -> Option<ServerInfo> {
         self.conn.as_ref().map(|c| c.info().clone())
@@ -431,6 +440,10 @@ impl Session {
     }
 
     fn cleanup(&mut self) -> Result<()> {
+        for s in self.streams.iter_mut().flatten() {
+            s.discarding = true;
+            s.buffer.clear();
+        }
         if self.tx.is_some() {
             self.end_tx(false)?;
         }
@@ -551,12 +564,19 @@ impl Session {
 
     fn end_tx(&mut self, commit: bool) -> Result<()> {
         self.check_open()?;
-        let Some(tx) = &self.tx else {
+        if self.tx.is_none() {
             return Err(Error::new(
                 ErrorKind::IllegalState,
                 "no transaction is open",
             ));
-        };
+        }
+        if let Err(e) = self.discard_tx_streams() {
+            self.finish_tx_streams();
+            self.tx = None;
+            self.release_if_idle();
+            return Err(e);
+        }
+        let tx = self.tx.as_ref().expect("invariant: checked above");
         if let Some(e) = &tx.failed {
             let e = e.clone();
             self.finish_tx_streams();
@@ -569,7 +589,6 @@ impl Session {
                 Ok(())
             };
         }
-        self.discard_tx_streams()?;
         let conn = self
             .conn
             .as_mut()
@@ -601,20 +620,28 @@ impl Session {
         }
     }
 
-    /// Before COMMIT/ROLLBACK: discard what the transaction's results still have on the server.
+    /// Before COMMIT/ROLLBACK: discard what the transaction's results still have on the
+    /// server. A PULL in flight may end with `has_more`, so its reply is awaited and the rest
+    /// discarded: the server accepts COMMIT only once every stream is closed.
     fn discard_tx_streams(&mut self) -> Result<()> {
         let ids: Vec<ResultId> = self.stream_ids(|s| s.in_tx);
         for id in ids {
             let s = self.stream_mut(id);
             s.discarding = true;
             s.buffer.clear();
-            if let Phase::Streaming {
-                has_more: true,
-                pulling: false,
-            } = s.phase
-            {
-                let qid = s.qid;
-                self.send_more(id, Request::Discard { n: -1, qid })?;
+            loop {
+                let s = self.stream_mut(id);
+                match s.phase {
+                    Phase::Streaming {
+                        has_more: true,
+                        pulling: false,
+                    } => {
+                        let qid = s.qid;
+                        self.send_more(id, Request::Discard { n: -1, qid })?;
+                    }
+                    Phase::Running | Phase::Streaming { .. } => self.process_one()?,
+                    _ => break,
+                }
             }
         }
         Ok(())
@@ -662,7 +689,10 @@ impl Session {
                 }
             }
         }
-        self.drain()?;
+        if !tx_only {
+            // Nothing else may be in flight before a new auto-commit query or transaction.
+            self.drain()?;
+        }
         self.release_if_idle();
         Ok(())
     }
@@ -920,13 +950,14 @@ impl Session {
                     self.release_if_idle();
                 }
             }
-            Pending::Commit => {
+            // On Bolt 1-2 the COMMIT bookmark arrives with the PULL_ALL reply (`Aux`).
+            Pending::Commit | Pending::Aux => {
                 if let Some(Value::String(b)) = meta.get("bookmark") {
                     self.bookmarks = vec![b.clone()];
                 }
             }
             Pending::Reset => self.failure = None,
-            Pending::Begin | Pending::Rollback | Pending::Aux => {}
+            Pending::Begin | Pending::Rollback => {}
         }
     }
 

@@ -12,7 +12,7 @@
 use crate::bolt::message::{Request, Response};
 use crate::bolt::Connection;
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::{Address, Stream};
+use crate::net::{Address, ShutdownHandle, Stream};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
@@ -66,6 +66,9 @@ struct State {
     servers: HashMap<Address, Server>,
     closed: bool,
     pid: u32,
+    /// Sockets of connections in use, so `close` can interrupt calls blocked on them.
+    in_use: HashMap<u64, ShutdownHandle>,
+    next_ticket: u64,
 }
 
 struct Inner {
@@ -98,6 +101,8 @@ impl Pool {
                     servers: HashMap::new(),
                     closed: false,
                     pid: std::process::id(),
+                    in_use: HashMap::new(),
+                    next_ticket: 0,
                 }),
                 available: Condvar::new(),
             }),
@@ -237,15 +242,25 @@ impl Pool {
     }
 
     fn wrap(&self, conn: BoltConnection, address: &Address) -> PooledConnection {
+        let handle = conn.stream().shutdown_handle().ok();
+        let mut st = self.inner.state.lock();
+        st.next_ticket += 1;
+        let ticket = st.next_ticket;
+        if let Some(h) = handle {
+            st.in_use.insert(ticket, h);
+        }
+        drop(st);
         PooledConnection {
             conn: Some(conn),
             address: address.clone(),
             pool: self.clone(),
+            ticket,
         }
     }
 
-    fn release(&self, conn: BoltConnection, address: &Address) {
+    fn release(&self, conn: BoltConnection, address: &Address, ticket: u64) {
         let mut st = self.inner.state.lock();
+        st.in_use.remove(&ticket);
         let keep = conn.broken().is_none()
             && !conn.has_unsent()
             && !st.closed
@@ -291,11 +306,13 @@ impl Pool {
         }
     }
 
-    /// Closes every idle connection and refuses new acquisitions; connections in use are
-    /// closed when they come back.
+    /// Closes every idle connection and refuses new acquisitions. Connections in use have their
+    /// sockets shut down, so calls blocked on them return an error at once; they are closed when
+    /// they come back.
     pub fn close(&self) {
         let mut st = self.inner.state.lock();
         st.closed = true;
+        let in_use: Vec<ShutdownHandle> = st.in_use.drain().map(|(_, h)| h).collect();
         let idle: Vec<Idle> = st
             .servers
             .values_mut()
@@ -307,6 +324,9 @@ impl Pool {
             .collect();
         drop(st);
         self.inner.available.notify_all();
+        for h in in_use {
+            let _ = h.shutdown();
+        }
         for mut i in idle {
             i.conn.goodbye();
         }
@@ -318,12 +338,20 @@ pub struct PooledConnection {
     conn: Option<BoltConnection>,
     address: Address,
     pool: Pool,
+    ticket: u64,
 }
 
 impl PooledConnection {
     /// The server address.
     pub fn address(&self) -> &Address {
         &self.address
+    }
+
+    /// A handle that shuts the socket down from another thread (interrupting a blocked call).
+    pub fn shutdown_handle(&self) -> Option<ShutdownHandle> {
+        self.conn
+            .as_ref()
+            .and_then(|c| c.stream().shutdown_handle().ok())
     }
 }
 
@@ -347,7 +375,7 @@ impl DerefMut for PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.release(conn, &self.address);
+            self.pool.release(conn, &self.address, self.ticket);
         }
     }
 }

@@ -56,7 +56,9 @@
 //! Handshake: the server reads `60 60 B0 17` and four proposals `[0, range, minor, major]` (each
 //! covers `major.minor` down to `major.(minor - range)`), answers the first proposal (in client
 //! order) that covers a `!: BOLT` version, or `00 00 00 00` and closes. A rejected handshake is a
-//! failure only if the script has steps. At the end of the script the server closes the socket.
+//! failure only if the script has steps and no later connection may run them: a client that falls
+//! back to older proposals on a second connection is scripted with `!: CONNECTIONS 2`.
+//! At the end of the script the server closes the socket.
 
 use super::conn::Conn;
 use super::script::Script;
@@ -339,8 +341,9 @@ fn accept_loop(listener: &TcpListener, shared: &Arc<Shared>) {
 }
 
 fn serve_connection(id: usize, stream: TcpStream, shared: &Arc<Shared>) {
+    let last = id >= shared.script.connections.1;
     let mut conn = Conn::new(stream, shared);
-    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn.run()));
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| conn.run(last)));
     conn.close();
     let mut st = shared.lock();
     let error = match outcome {

@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# Runs TestKit's stub test suites against boltc's TestKit backend.
+#
+#   TESTKIT_DIR=/path/to/testkit-checkout scripts/testkit.sh
+#
+# Environment:
+#   TESTKIT_DIR        (required) a checkout of the TestKit repository
+#   TESTKIT_FILTER     (optional) extended regex; only test modules whose name matches run,
+#                      e.g. 'versions|basic_query|session_run'
+#   TESTKIT_VENV       (optional) where to create the Python venv (default $TESTKIT_DIR/.venv)
+#   TESTKIT_PORT       (optional) backend port (default 9876)
+#   TESTKIT_MODULE_TIMEOUT (optional) seconds one test module may take (default 900)
+#   TESTKIT_ALLOW_FAILURES=1  exit 0 even when tests fail
+#
+# It creates a venv with TestKit's few Python dependencies, builds the backend in release mode,
+# starts it on 127.0.0.1, runs every stub test module with `python -m unittest -v MODULE`,
+# prints a per-suite table and ends with the line `N passed, N failed` (skipped tests are not
+# passes; errors count as failures). The backend is killed by its pid at the end.
+#
+# Stub server address: TestKit's StubServer (tests/stub/shared.py) always starts boltstub with
+# `-l 0.0.0.0:PORT`, i.e. on every interface; TEST_STUB_HOST only chooses the address the
+# driver connects to, and there is no environment variable for the listen address. So that the
+# stub servers listen on loopback only, this script puts a small `sitecustomize.py` of its own
+# on PYTHONPATH for the test processes: it rewrites a `0.0.0.0:PORT` argument following `-l` in
+# a `boltstub` command line to `$TEST_STUB_HOST:PORT`. The TestKit checkout is not modified.
+set -euo pipefail
+
+: "${TESTKIT_DIR:?set TESTKIT_DIR to a TestKit checkout}"
+REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+TESTKIT_DIR=$(cd "$TESTKIT_DIR" && pwd)
+VENV=${TESTKIT_VENV:-$TESTKIT_DIR/.venv}
+PORT=${TESTKIT_PORT:-9876}
+HOST=127.0.0.1
+FILTER=${TESTKIT_FILTER:-}
+MODULE_TIMEOUT=${TESTKIT_MODULE_TIMEOUT:-900}
+SCRATCH=$VENV/boltc-testkit
+LOGS=$SCRATCH/logs
+
+# --- Python environment ------------------------------------------------------------------
+if [ ! -x "$VENV/bin/python" ]; then
+    echo "testkit.sh: creating venv in $VENV"
+    python3 -m venv "$VENV"
+fi
+if ! "$VENV/bin/python" -c 'import ifaddr, lark, pytz' 2>/dev/null; then
+    "$VENV/bin/python" -m pip install --quiet ifaddr lark pytz
+fi
+PY=$VENV/bin/python
+mkdir -p "$SCRATCH/site" "$LOGS"
+rm -f "$LOGS"/*.log
+
+cat >"$SCRATCH/site/sitecustomize.py" <<'PYEOF'
+# Written by boltc's scripts/testkit.sh: make TestKit's boltstub servers listen on
+# $TEST_STUB_HOST instead of 0.0.0.0 (TestKit hard-codes the wildcard address).
+import os
+import subprocess
+
+_HOST = os.environ.get("TEST_STUB_HOST")
+_Popen = subprocess.Popen
+
+
+def _loopback_args(args):
+    if not _HOST or not isinstance(args, (list, tuple)) or "boltstub" not in args:
+        return args
+    args = list(args)
+    for i, arg in enumerate(args[:-1]):
+        if arg in ("-l", "--listen-addr") and args[i + 1].startswith("0.0.0.0:"):
+            args[i + 1] = _HOST + args[i + 1][len("0.0.0.0"):]
+    return args
+
+
+class _LoopbackPopen(_Popen):
+    def __init__(self, args, *rest, **kwargs):
+        super().__init__(_loopback_args(args), *rest, **kwargs)
+
+
+subprocess.Popen = _LoopbackPopen
+PYEOF
+
+# --- Backend -------------------------------------------------------------------------------
+echo "testkit.sh: building testkit-backend (release)"
+cargo build --release --quiet --manifest-path "$REPO/Cargo.toml" -p testkit-backend
+TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --manifest-path "$REPO/Cargo.toml" \
+    | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+BACKEND_BIN=$TARGET_DIR/release/testkit-backend
+
+"$BACKEND_BIN" "$HOST:$PORT" >"$LOGS/backend.out" 2>&1 &
+BACKEND_PID=$!
+cleanup() {
+    if kill -0 "$BACKEND_PID" 2>/dev/null; then
+        kill "$BACKEND_PID" 2>/dev/null || true
+        wait "$BACKEND_PID" 2>/dev/null || true
+    fi
+}
+trap cleanup EXIT
+
+for _ in $(seq 1 100); do
+    if "$PY" -c "import socket; socket.create_connection(('$HOST', $PORT), 0.2).close()" 2>/dev/null; then
+        break
+    fi
+    if ! kill -0 "$BACKEND_PID" 2>/dev/null; then
+        echo "testkit.sh: backend exited early:" >&2
+        cat "$LOGS/backend.out" >&2
+        exit 1
+    fi
+    sleep 0.1
+done
+
+# --- Tests ---------------------------------------------------------------------------------
+# Module names: tests/stub/<suite>/.../test_*.py -> tests.stub.<suite>....test_x
+mapfile -t MODULES < <(cd "$TESTKIT_DIR" && find tests/stub -name 'test_*.py' | sort \
+    | sed -e 's/\.py$//' -e 's#/#.#g')
+if [ -n "$FILTER" ]; then
+    mapfile -t MODULES < <(printf '%s\n' "${MODULES[@]}" | grep -E -- "$FILTER" || true)
+fi
+if [ "${#MODULES[@]}" -eq 0 ]; then
+    echo "testkit.sh: no test module matches TESTKIT_FILTER='$FILTER'" >&2
+    exit 1
+fi
+
+export TEST_DRIVER_NAME=boltc
+export TEST_BACKEND_HOST=$HOST
+export TEST_BACKEND_PORT=$PORT
+export TEST_STUB_HOST=$HOST
+export PYTHONPATH=$SCRATCH/site${PYTHONPATH:+:$PYTHONPATH}
+
+declare -A S_RUN S_PASS S_FAIL S_ERR S_SKIP
+SUITES=()
+for module in "${MODULES[@]}"; do
+    suite=$(echo "$module" | cut -d. -f3)
+    log=$LOGS/$module.log
+    echo "testkit.sh: running $module"
+    (cd "$TESTKIT_DIR" && timeout "$MODULE_TIMEOUT" "$PY" -m unittest -v "$module") >"$log" 2>&1 || true
+    # Count per test method: a test with failing subtests is one failure (or error), however
+    # many of its subtests failed; unittest's own totals count subtests.
+    read -r run pass fail err skip < <("$PY" - "$log" <<'PYEOF'
+import re, sys
+text = open(sys.argv[1], encoding="utf-8", errors="replace").read()
+m = re.findall(r"^Ran (\d+) tests?", text, re.M)
+if not m:
+    print(1, 0, 0, 1, 0)  # crashed or timed out before unittest reported
+    sys.exit()
+run = int(m[-1])
+def ids(kind):
+    return {re.sub(r"\)\s*\(.*$", ")", line.strip())
+            for line in re.findall(r"^%s: (.*)$" % kind, text, re.M)}
+errors = ids("ERROR")
+failures = ids("FAIL") - errors
+# A test counts as skipped when the test itself was skipped (an unindented verbose line);
+# skipped subtests of a test that otherwise ran do not make the test a skip.
+skipped = len(set(re.findall(r"^(test\w* \([^)]*\)) \.\.\. skipped", text, re.M)) - errors - failures)
+skipped = min(skipped, run - len(errors) - len(failures))
+print(run, run - len(errors) - len(failures) - skipped, len(failures), len(errors), skipped)
+PYEOF
+    )
+    if ! grep -Eq '^Ran [0-9]+ tests?' "$log"; then
+        echo "testkit.sh: $module did not finish (see $log)"
+    fi
+    if [ -z "${S_RUN[$suite]+x}" ]; then
+        SUITES+=("$suite")
+        S_RUN[$suite]=0 S_PASS[$suite]=0 S_FAIL[$suite]=0 S_ERR[$suite]=0 S_SKIP[$suite]=0
+    fi
+    S_RUN[$suite]=$((S_RUN[$suite] + run))
+    S_PASS[$suite]=$((S_PASS[$suite] + pass))
+    S_FAIL[$suite]=$((S_FAIL[$suite] + fail))
+    S_ERR[$suite]=$((S_ERR[$suite] + err))
+    S_SKIP[$suite]=$((S_SKIP[$suite] + skip))
+done
+
+T_RUN=0 T_PASS=0 T_FAIL=0 T_ERR=0 T_SKIP=0
+echo
+printf '%-28s %7s %7s %7s %7s %7s\n' suite tests passed failed skipped errors
+for suite in "${SUITES[@]}"; do
+    printf '%-28s %7d %7d %7d %7d %7d\n' "$suite" "${S_RUN[$suite]}" "${S_PASS[$suite]}" \
+        "${S_FAIL[$suite]}" "${S_SKIP[$suite]}" "${S_ERR[$suite]}"
+    T_RUN=$((T_RUN + S_RUN[$suite]))
+    T_PASS=$((T_PASS + S_PASS[$suite]))
+    T_FAIL=$((T_FAIL + S_FAIL[$suite]))
+    T_ERR=$((T_ERR + S_ERR[$suite]))
+    T_SKIP=$((T_SKIP + S_SKIP[$suite]))
+done
+printf '%-28s %7d %7d %7d %7d %7d\n' total "$T_RUN" "$T_PASS" "$T_FAIL" "$T_SKIP" "$T_ERR"
+echo "logs: $LOGS"
+echo
+FAILED=$((T_FAIL + T_ERR))
+echo "$T_PASS passed, $FAILED failed"
+if [ "$FAILED" -gt 0 ] && [ "${TESTKIT_ALLOW_FAILURES:-0}" != 1 ]; then
+    exit 1
+fi

@@ -1,0 +1,240 @@
+//! What the backend tells TestKit about boltc: the feature list (`GetFeatures`) and the skip list
+//! (`StartTest` / `StartSubTest`).
+//!
+//! This is the one place to edit as the driver grows:
+//!
+//! * add a string to [`DECLARED`] when boltc (and this backend's wiring of it) really implements
+//!   the feature — TestKit then runs the tests guarded by it;
+//! * add an entry to [`SKIPPED`] when a test cannot pass yet, with a reason that names what is
+//!   missing.
+//!
+//! Every declared string must be one TestKit knows ([`KNOWN`], taken from the pinned TestKit
+//! commit's `nutkit/protocol/feature.py`): TestKit turns each feature string into an enum
+//! value, so a single unknown string makes *every* test error. The unit tests below check it.
+
+/// Every feature string the pinned TestKit commit (0c5fb949) knows.
+pub const KNOWN: &[&str] = &[
+    "Feature:API:BookmarkManager",
+    "Feature:API:ConnectionAcquisitionTimeout",
+    "Feature:API:Driver.ExecuteQuery",
+    "Feature:API:Driver.ExecuteQuery:WithAuth",
+    "Feature:API:Driver:GetServerInfo",
+    "Feature:API:Driver.IsEncrypted",
+    "Feature:API:Driver:NotificationsConfig",
+    "Feature:API:Driver.VerifyAuthentication",
+    "Feature:API:Driver.VerifyConnectivity",
+    "Feature:API:Driver.SupportsSessionAuth",
+    "Feature:API:Liveness.Check",
+    "Feature:API:Result.List",
+    "Feature:API:Result.Peek",
+    "Feature:API:Result.Single",
+    "Feature:API:Result.SingleOptional",
+    "Feature:API:RetryableExceptions",
+    "Feature:API:Session:AuthConfig",
+    "Feature:API:Session:NotificationsConfig",
+    "Feature:API:SSLClientCertificate",
+    "Feature:API:SSLConfig",
+    "Feature:API:SSLSchemes",
+    "Feature:API:Summary:GqlStatusObjects",
+    "Feature:API:Type.Spatial",
+    "Feature:API:Type.Temporal",
+    "Feature:Auth:Bearer",
+    "Feature:Auth:Custom",
+    "Feature:Auth:Kerberos",
+    "Feature:Auth:Managed",
+    "Feature:Bolt:3.0",
+    "Feature:Bolt:4.1",
+    "Feature:Bolt:4.2",
+    "Feature:Bolt:4.3",
+    "Feature:Bolt:4.4",
+    "Feature:Bolt:5.0",
+    "Feature:Bolt:5.1",
+    "Feature:Bolt:5.2",
+    "Feature:Bolt:5.3",
+    "Feature:Bolt:5.4",
+    "Feature:Bolt:5.5",
+    "Feature:Bolt:5.6",
+    "Feature:Bolt:5.7",
+    "Feature:Bolt:Patch:UTC",
+    "Feature:Impersonation",
+    "Feature:TLS:1.1",
+    "Feature:TLS:1.2",
+    "Feature:TLS:1.3",
+    "AuthorizationExpiredTreatment",
+    "Optimization:AuthPipelining",
+    "Optimization:ConnectionReuse",
+    "Optimization:EagerTransactionBegin",
+    "Optimization:ExecuteQueryPipelining",
+    "Optimization:ImplicitDefaultArguments",
+    "Optimization:MinimalBookmarksSet",
+    "Optimization:MinimalResets",
+    "Optimization:MinimalVerifyAuthentication",
+    "Optimization:PullPipelining",
+    "Optimization:ResultListFetchAll",
+    "Detail:ClosedDriverIsEncrypted",
+    "Detail:DefaultSecurityConfigValueEquality",
+    "Detail:NumberIsNumber",
+    "ConfHint:connection.recv_timeout_seconds",
+    "Backend:MockTime",
+    "Backend:RTFetch",
+    "Backend:RTForceUpdate",
+];
+
+/// Features boltc implements and this backend wires up (besides the Bolt versions, which come
+/// from [`bolt_features`]).
+///
+/// Keep in step with `handler.rs`: a feature listed here must have its requests handled there.
+pub const DECLARED: &[&str] = &[
+    // The backend answers Result.List/Peek/Single/SingleOptional through the driver's result API.
+    "Feature:API:Result.List",
+    "Feature:API:Result.Peek",
+    "Feature:API:Result.Single",
+    "Feature:API:Result.SingleOptional",
+    // Errors carry `is_retryable()`.
+    "Feature:API:RetryableExceptions",
+    // Temporal and spatial values are converted both ways (see cypher.rs).
+    "Feature:API:Type.Temporal",
+    "Feature:API:Type.Spatial",
+    // Auth token constructors exist for these schemes.
+    "Feature:Auth:Bearer",
+    "Feature:Auth:Custom",
+    "Feature:Auth:Kerberos",
+    // The driver reports connectivity and server info.
+    "Feature:API:Driver.VerifyConnectivity",
+    "Feature:API:Driver:GetServerInfo",
+    // SessionConfig::impersonated_user (Bolt 4.4+).
+    "Feature:Impersonation",
+    // DateTimes are sent in UTC form on 4.3/4.4 when the server offers the patch.
+    "Feature:Bolt:Patch:UTC",
+];
+
+/// The TestKit feature string for a Bolt version, if TestKit has one.
+///
+/// Versions 1.0, 2.0 and 4.0 have no feature flag in TestKit; 5.8+ and 6.x are unknown to the
+/// pinned commit. 5.5 is known but TestKit treats it as withdrawn (a spec bug), so we never
+/// declare it.
+fn bolt_feature(major: u8, minor: u8) -> Option<&'static str> {
+    Some(match (major, minor) {
+        (3, 0) => "Feature:Bolt:3.0",
+        (4, 1) => "Feature:Bolt:4.1",
+        (4, 2) => "Feature:Bolt:4.2",
+        (4, 3) => "Feature:Bolt:4.3",
+        (4, 4) => "Feature:Bolt:4.4",
+        (5, 0) => "Feature:Bolt:5.0",
+        (5, 1) => "Feature:Bolt:5.1",
+        (5, 2) => "Feature:Bolt:5.2",
+        (5, 3) => "Feature:Bolt:5.3",
+        (5, 4) => "Feature:Bolt:5.4",
+        (5, 6) => "Feature:Bolt:5.6",
+        (5, 7) => "Feature:Bolt:5.7",
+        _ => return None,
+    })
+}
+
+/// The Bolt version features, derived from the versions boltc says it speaks.
+pub fn bolt_features() -> Vec<&'static str> {
+    boltc::bolt::Version::SUPPORTED
+        .iter()
+        .filter_map(|v| bolt_feature(v.major, v.minor))
+        .collect()
+}
+
+/// The full answer to `GetFeatures`.
+pub fn declared() -> Vec<&'static str> {
+    let mut all: Vec<&'static str> = DECLARED.to_vec();
+    for f in bolt_features() {
+        if !all.contains(&f) {
+            all.push(f);
+        }
+    }
+    all.retain(|f| KNOWN.contains(f));
+    all
+}
+
+/// Tests to skip: (test name or prefix, reason naming the missing feature).
+///
+/// Test names are TestKit's ids without the leading `tests.` (e.g.
+/// `stub.versions.test_versions.TestProtocolVersions.test_supports_bolt_4x0`). An entry ending
+/// in `.` matches every test under that prefix.
+pub const SKIPPED: &[(&str, &str)] = &[
+    (
+        "stub.routing.",
+        "routing (neo4j:// schemes, routing tables, Backend:RTFetch) is not wired in the backend yet",
+    ),
+    (
+        "stub.server_side_routing.",
+        "routing (neo4j:// schemes) is not wired in the backend yet",
+    ),
+    (
+        "stub.configuration_hints.",
+        "ConfHint:connection.recv_timeout_seconds is not implemented by boltc",
+    ),
+    (
+        "stub.homedb.",
+        "home database cache (Bolt 5.8 homedb) is not exposed by boltc",
+    ),
+];
+
+/// The skip reason for `test_name`, if it is on the skip list.
+pub fn skip_reason(test_name: &str) -> Option<&'static str> {
+    SKIPPED.iter().find_map(|(pattern, reason)| {
+        let hit = if pattern.ends_with('.') {
+            test_name.starts_with(pattern)
+        } else {
+            test_name == *pattern
+        };
+        hit.then_some(*reason)
+    })
+}
+
+/// The skip reason for one subtest, judged by its arguments (TestKit sends them as plain JSON,
+/// e.g. `{"routing": true}` or `{"version": "v3"}`).
+pub fn skip_subtest_reason(test_name: &str, arguments: &serde_json::Value) -> Option<&'static str> {
+    if let Some(reason) = skip_reason(test_name) {
+        return Some(reason);
+    }
+    if arguments
+        .get("routing")
+        .and_then(serde_json::Value::as_bool)
+        == Some(true)
+    {
+        return Some("routing (neo4j:// schemes) is not implemented by boltc yet");
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_declared_feature_is_known() {
+        for f in DECLARED.iter().copied().chain(bolt_features()) {
+            assert!(KNOWN.contains(&f), "unknown feature string {f:?}");
+        }
+        assert!(declared().iter().all(|f| KNOWN.contains(f)));
+    }
+
+    #[test]
+    fn declared_has_no_duplicates() {
+        let d = declared();
+        let mut sorted = d.clone();
+        sorted.sort_unstable();
+        sorted.dedup();
+        assert_eq!(sorted.len(), d.len());
+    }
+
+    #[test]
+    fn skip_reasons_are_given() {
+        for (pattern, reason) in SKIPPED {
+            assert!(!pattern.is_empty() && reason.len() > 10, "{pattern}");
+        }
+        assert!(skip_reason("stub.routing.test_routing_v5x0.RoutingV5x0.test_x").is_some());
+        assert!(skip_reason("stub.versions.test_versions.TestProtocolVersions.x").is_none());
+        let routing = serde_json::json!({"routing": true});
+        assert!(skip_subtest_reason("stub.x.Y.z", &routing).is_some());
+        assert!(
+            skip_subtest_reason("stub.x.Y.z", &serde_json::json!({"routing": false})).is_none()
+        );
+    }
+}

@@ -1,0 +1,805 @@
+//! Performs TestKit requests with boltc.
+//!
+//! One [`Handler`] per TestKit connection owns every driver object that connection created,
+//! keyed by string ids; dropping it closes them all.
+//!
+//! Retryable transaction functions (`SessionReadTransaction` / `SessionWriteTransaction`) are a
+//! conversation: TestKit runs the function body itself and reports `RetryablePositive` (commit)
+//! or `RetryableNegative` (give up / failed). boltc has no callback-style retry API yet, so the
+//! backend keeps the retry loop as a small state machine per session (see [`Retry`]), using
+//! the driver's `max_transaction_retry_time` and `Error::is_retryable`.
+
+use crate::connection::Responder;
+use crate::cypher;
+use crate::features;
+use crate::registry::{Ids, Table};
+use crate::requests::{AuthSpec, NewDriver, NewSession, Request, TxConfig};
+use crate::responses::{self, Counters, SummaryData};
+use boltc::{
+    AccessMode, AuthToken, Config, Driver, Error, ErrorKind, NotificationFilter, QueryType,
+    ResultId, Session, SessionConfig, Summary, TransactionConfig, TrustStrategy, Value,
+};
+use serde_json::{json, Value as Json};
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// What a failed request answers: a driver error (registered so TestKit can refer to it) or a
+/// backend problem.
+enum Failure {
+    Driver(Error),
+    Backend(String),
+    Frontend(String),
+}
+
+impl From<Error> for Failure {
+    fn from(e: Error) -> Failure {
+        Failure::Driver(e)
+    }
+}
+
+impl From<String> for Failure {
+    fn from(msg: String) -> Failure {
+        Failure::Backend(msg)
+    }
+}
+
+type Reply = Result<Json, Failure>;
+
+struct DriverEntry {
+    driver: Driver,
+}
+
+/// A retryable transaction function in progress.
+struct Retry {
+    config: TransactionConfig,
+    started: Instant,
+    max_time: Duration,
+    attempt: u32,
+}
+
+struct SessionEntry {
+    session: Session,
+    driver_id: String,
+    retry: Option<Retry>,
+}
+
+struct TxEntry {
+    session_id: String,
+    open: bool,
+}
+
+struct ResultEntry {
+    session_id: String,
+    handle: ResultId,
+    /// The summary once consumed, so a second consume works after the session closed.
+    summary: Option<Box<Summary>>,
+}
+
+/// The state of one TestKit connection: every object it created, by id.
+pub struct Handler {
+    #[allow(dead_code)] // for callbacks (resolvers, bookmark/auth managers) once boltc has them
+    responder: Responder,
+    ids: Ids,
+    drivers: Table<DriverEntry>,
+    sessions: Table<SessionEntry>,
+    txs: Table<TxEntry>,
+    results: Table<ResultEntry>,
+    errors: Table<Error>,
+}
+
+impl Drop for Handler {
+    fn drop(&mut self) {
+        self.sessions.retain(|_, s| {
+            let _ = s.session.close();
+            false
+        });
+        self.drivers.retain(|_, d| {
+            d.driver.close();
+            false
+        });
+    }
+}
+
+fn unsupported(what: &str) -> Failure {
+    Failure::Backend(format!("{what} is not supported by boltc yet"))
+}
+
+fn auth_token(a: &AuthSpec) -> AuthToken {
+    let principal = a.principal.clone().unwrap_or_default();
+    let credentials = a.credentials.clone().unwrap_or_default();
+    match a.scheme.as_str() {
+        "basic" => match &a.realm {
+            Some(realm) if !realm.is_empty() => {
+                AuthToken::basic_with_realm(principal, credentials, realm.clone())
+            }
+            _ => AuthToken::basic(principal, credentials),
+        },
+        "bearer" => AuthToken::bearer(credentials),
+        "kerberos" => AuthToken::kerberos(credentials),
+        "none" => AuthToken::none(),
+        scheme => AuthToken::custom(
+            a.principal.clone(),
+            a.credentials.clone(),
+            a.realm.clone(),
+            scheme,
+            a.parameters.clone(),
+        ),
+    }
+}
+
+fn tx_config(tx: &TxConfig) -> Result<TransactionConfig, Failure> {
+    let timeout = match tx.timeout_ms {
+        None | Some(None) => None,
+        Some(Some(ms)) if ms < 0 => {
+            return Err(Failure::Driver(Error::new(
+                ErrorKind::InvalidArgument,
+                format!("transaction timeout must not be negative, got {ms} ms"),
+            )))
+        }
+        Some(Some(ms)) => Some(Duration::from_millis(ms.unsigned_abs())),
+    };
+    Ok(TransactionConfig {
+        metadata: tx.metadata.clone(),
+        timeout,
+    })
+}
+
+fn query_type(q: QueryType) -> &'static str {
+    match q {
+        QueryType::Read => "r",
+        QueryType::ReadWrite => "rw",
+        QueryType::Write => "w",
+        QueryType::Schema => "s",
+    }
+}
+
+fn summary_data(s: &Summary) -> SummaryData {
+    let c = &s.counters;
+    let notifications = if s.notifications.is_empty() {
+        None
+    } else {
+        Some(Json::Array(
+            s.notifications
+                .iter()
+                .map(|n| {
+                    let mut j = json!({
+                        "code": n.code,
+                        "title": n.title,
+                        "description": n.description,
+                        "severity": n.severity,
+                        "severityLevel": n.severity,
+                        "rawSeverityLevel": n.severity,
+                        "category": n.category.clone().unwrap_or_default(),
+                        "rawCategory": n.category.clone().unwrap_or_default(),
+                    });
+                    if let Some(p) = &n.position {
+                        j["position"] = cypher::to_plain_json(&Value::Map(p.clone()));
+                    }
+                    j
+                })
+                .collect(),
+        ))
+    };
+    let (major, minor) = s.server.protocol_version;
+    SummaryData {
+        address: s.server.address.clone(),
+        agent: s.server.agent.clone(),
+        protocol_version: format!("{major}.{minor}"),
+        counters: Counters {
+            constraints_added: c.constraints_added,
+            constraints_removed: c.constraints_removed,
+            contains_system_updates: c.contains_system_updates,
+            contains_updates: c.contains_updates,
+            indexes_added: c.indexes_added,
+            indexes_removed: c.indexes_removed,
+            labels_added: c.labels_added,
+            labels_removed: c.labels_removed,
+            nodes_created: c.nodes_created,
+            nodes_deleted: c.nodes_deleted,
+            properties_set: c.properties_set,
+            relationships_created: c.relationships_created,
+            relationships_deleted: c.relationships_deleted,
+            system_updates: c.system_updates,
+        },
+        database: s.database.clone(),
+        notifications,
+        gql_status_objects: None,
+        plan: s
+            .plan
+            .as_ref()
+            .map(|p| cypher::to_plain_json(&Value::Map(p.clone()))),
+        profile: s
+            .profile
+            .as_ref()
+            .map(|p| cypher::to_plain_json(&Value::Map(p.clone()))),
+        query_text: s.query.clone(),
+        query_parameters: s
+            .parameters
+            .as_ref()
+            .map(cypher::map_to_cypher_object)
+            .unwrap_or_else(|| json!({})),
+        query_type: s.query_type.map(|q| query_type(q).to_owned()),
+        result_available_after: s.result_available_after,
+        result_consumed_after: s.result_consumed_after,
+    }
+}
+
+/// The pause before retry number `attempt` (1-based): exponential from 200 ms, capped at 5 s.
+fn backoff(attempt: u32) -> Duration {
+    let ms = 200u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(5));
+    Duration::from_millis(ms.min(5_000))
+}
+
+impl Handler {
+    pub fn new(responder: Responder) -> Handler {
+        Handler {
+            responder,
+            ids: Ids::default(),
+            drivers: Table::new("driver"),
+            sessions: Table::new("session"),
+            txs: Table::new("transaction"),
+            results: Table::new("result"),
+            errors: Table::new("error"),
+        }
+    }
+
+    /// Handles one request; `None` when the request expects no response.
+    pub fn handle(&mut self, request: Request) -> Option<Json> {
+        Some(match self.dispatch(request) {
+            Ok(json) => json,
+            Err(Failure::Driver(e)) => {
+                let id = self.ids.next();
+                let json = responses::driver_error(&id, &e);
+                self.errors.insert(id, e);
+                json
+            }
+            Err(Failure::Backend(msg)) => responses::backend_error(msg),
+            Err(Failure::Frontend(msg)) => responses::frontend_error(msg),
+        })
+    }
+
+    fn dispatch(&mut self, request: Request) -> Reply {
+        use Request as R;
+        match request {
+            R::GetFeatures => Ok(responses::feature_list(&features::declared())),
+            // Answering RunSubTests makes TestKit ask again per subtest (StartSubTest), so
+            // subtests can be skipped by their arguments; tests without subtests just run.
+            R::StartTest { test_name } => Ok(match features::skip_reason(&test_name) {
+                Some(reason) => responses::skip_test(reason),
+                None => responses::run_sub_tests(),
+            }),
+            R::StartSubTest {
+                test_name,
+                arguments,
+            } => Ok(
+                match features::skip_subtest_reason(&test_name, &arguments) {
+                    Some(reason) => responses::skip_test(reason),
+                    None => responses::run_test(),
+                },
+            ),
+            R::NewDriver(d) => self.new_driver(&d),
+            R::VerifyConnectivity { driver_id } => {
+                self.driver(&driver_id)?.verify_connectivity()?;
+                Ok(responses::with_id("Driver", &driver_id))
+            }
+            R::GetServerInfo { driver_id } => {
+                let info = self.driver(&driver_id)?.server_info()?;
+                let (major, minor) = info.protocol_version;
+                Ok(responses::server_info(
+                    &info.address,
+                    &info.agent,
+                    &format!("{major}.{minor}"),
+                ))
+            }
+            R::CheckMultiDBSupport { driver_id } => {
+                let info = self.driver(&driver_id)?.server_info()?;
+                Ok(responses::multi_db_support(
+                    &driver_id,
+                    info.protocol_version.0 >= 4,
+                ))
+            }
+            R::CheckDriverIsEncrypted { driver_id } => Ok(responses::driver_is_encrypted(
+                self.driver(&driver_id)?.config().encrypted(),
+            )),
+            R::DriverClose { driver_id } => {
+                self.drivers.get(&driver_id)?.driver.close();
+                Ok(responses::with_id("Driver", &driver_id))
+            }
+            R::GetConnectionPoolMetrics { driver_id, address } => {
+                let metrics = self.driver(&driver_id)?.pool_metrics();
+                let (in_use, idle) = metrics
+                    .iter()
+                    .find(|(a, _)| a.to_string() == address)
+                    .map(|(_, m)| (m.in_use, m.idle))
+                    .unwrap_or((0, 0));
+                Ok(responses::response(
+                    "ConnectionPoolMetrics",
+                    json!({ "inUse": in_use, "idle": idle }),
+                ))
+            }
+            R::NewSession(s) => self.new_session(&s),
+            R::SessionClose { session_id } => {
+                let mut entry = self.sessions.remove(&session_id)?;
+                self.txs.retain(|_, t| t.session_id != session_id);
+                entry.session.close()?;
+                Ok(responses::with_id("Session", &session_id))
+            }
+            R::SessionRun {
+                session_id,
+                cypher,
+                params,
+                tx,
+            } => {
+                let cfg = tx_config(&tx)?;
+                let session = &mut self.sessions.get_mut(&session_id)?.session;
+                let handle = session.run_detached(&cypher, Some(params), &cfg)?;
+                self.new_result(session_id, handle)
+            }
+            R::SessionBeginTransaction { session_id, tx } => {
+                let cfg = tx_config(&tx)?;
+                self.sessions
+                    .get_mut(&session_id)?
+                    .session
+                    .begin_detached(&cfg)?;
+                let id = self.ids.next();
+                self.txs.insert(
+                    id.clone(),
+                    TxEntry {
+                        session_id,
+                        open: true,
+                    },
+                );
+                Ok(responses::with_id("Transaction", &id))
+            }
+            R::SessionReadTransaction { session_id, tx } => {
+                self.start_retryable(session_id, &tx, true)
+            }
+            R::SessionWriteTransaction { session_id, tx } => {
+                self.start_retryable(session_id, &tx, false)
+            }
+            R::RetryablePositive { session_id } => self.retryable_positive(&session_id),
+            R::RetryableNegative {
+                session_id,
+                error_id,
+            } => self.retryable_negative(&session_id, &error_id),
+            R::SessionLastBookmarks { session_id } => {
+                let b = self.sessions.get(&session_id)?.session.last_bookmarks();
+                Ok(responses::bookmarks(&b))
+            }
+            R::TransactionRun {
+                tx_id,
+                cypher,
+                params,
+            } => {
+                let session_id = self.open_tx(&tx_id)?;
+                let session = &mut self.sessions.get_mut(&session_id)?.session;
+                let handle = session.tx_run_detached(&cypher, Some(params))?;
+                self.new_result(session_id, handle)
+            }
+            R::TransactionCommit { tx_id } => {
+                let session_id = self.open_tx(&tx_id)?;
+                self.txs.get_mut(&tx_id)?.open = false;
+                self.sessions
+                    .get_mut(&session_id)?
+                    .session
+                    .commit_detached()?;
+                Ok(responses::with_id("Transaction", &tx_id))
+            }
+            R::TransactionRollback { tx_id } => {
+                let session_id = self.open_tx(&tx_id)?;
+                self.txs.get_mut(&tx_id)?.open = false;
+                self.sessions
+                    .get_mut(&session_id)?
+                    .session
+                    .rollback_detached()?;
+                Ok(responses::with_id("Transaction", &tx_id))
+            }
+            R::TransactionClose { tx_id } => {
+                let entry = self.txs.get_mut(&tx_id)?;
+                if entry.open {
+                    entry.open = false;
+                    let session_id = entry.session_id.clone();
+                    let session = &mut self.sessions.get_mut(&session_id)?.session;
+                    if session.in_transaction() {
+                        session.rollback_detached()?;
+                    }
+                }
+                Ok(responses::with_id("Transaction", &tx_id))
+            }
+            R::ResultNext { result_id } => {
+                let (session, handle) = self.result(&result_id)?;
+                Ok(match session.result_next(handle)? {
+                    Some(r) => responses::record(r.values()),
+                    None => responses::null_record(),
+                })
+            }
+            R::ResultPeek { result_id } => {
+                let (session, handle) = self.result(&result_id)?;
+                Ok(match session.result_peek(handle)? {
+                    Some(r) => responses::record(r.values()),
+                    None => responses::null_record(),
+                })
+            }
+            R::ResultSingle { result_id } => {
+                let (session, handle) = self.result(&result_id)?;
+                let r = session.result_single(handle)?;
+                Ok(responses::record(r.values()))
+            }
+            R::ResultSingleOptional { result_id } => {
+                let (session, handle) = self.result(&result_id)?;
+                let first = session.result_next(handle)?;
+                let mut warnings = Vec::new();
+                if first.is_some() && session.result_peek(handle)?.is_some() {
+                    warnings
+                        .push("expected a result with a single record, but found more".to_owned());
+                }
+                session.result_consume(handle)?;
+                Ok(responses::record_optional(
+                    first.as_ref().map(|r| r.values()),
+                    &warnings,
+                ))
+            }
+            R::ResultList { result_id } => {
+                let (session, handle) = self.result(&result_id)?;
+                let mut records = Vec::new();
+                while let Some(r) = session.result_next(handle)? {
+                    records.push(r.into_values());
+                }
+                Ok(responses::record_list(&records))
+            }
+            R::ResultConsume { result_id } => {
+                let entry = self.results.get(&result_id)?;
+                if !self.sessions.contains(&entry.session_id) {
+                    if let Some(summary) = &entry.summary {
+                        return Ok(responses::summary(&summary_data(summary)));
+                    }
+                }
+                let (session, handle) = self.result(&result_id)?;
+                let summary = session.result_consume(handle)?;
+                let json = responses::summary(&summary_data(&summary));
+                self.results.get_mut(&result_id)?.summary = Some(Box::new(summary));
+                Ok(json)
+            }
+            R::FakeTimeInstall | R::FakeTimeTick { .. } | R::FakeTimeUninstall => {
+                Err(unsupported("mocked time (Backend:MockTime)"))
+            }
+            R::CheckSessionAuthSupport { .. } | R::VerifyAuthentication { .. } => {
+                Err(unsupported("session-scoped auth / VerifyAuthentication"))
+            }
+            R::ExecuteQuery { .. } => Err(unsupported("Driver.ExecuteQuery")),
+            R::NewBookmarkManager { .. } | R::BookmarkManagerClose { .. } => {
+                Err(unsupported("the bookmark manager API"))
+            }
+            R::NewAuthTokenManager
+            | R::NewBasicAuthTokenManager
+            | R::NewBearerAuthTokenManager
+            | R::AuthTokenManagerClose { .. } => Err(unsupported("auth token managers")),
+            R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
+                Err(unsupported("client certificate providers"))
+            }
+            R::ForcedRoutingTableUpdate { .. } | R::GetRoutingTable { .. } => {
+                Err(unsupported("routing table access"))
+            }
+            R::CypherTypeField { .. } => Err(unsupported("CypherTypeField")),
+            R::CallbackCompleted { name, .. } => Err(Failure::Backend(format!(
+                "unexpected callback completion {name}"
+            ))),
+        }
+    }
+
+    fn driver(&self, id: &str) -> Result<&Driver, Failure> {
+        Ok(&self.drivers.get(id)?.driver)
+    }
+
+    fn new_driver(&mut self, d: &NewDriver) -> Reply {
+        if d.auth_token_manager_id.is_some() {
+            return Err(unsupported("auth token managers"));
+        }
+        if d.resolver_registered || d.domain_name_resolver_registered {
+            return Err(unsupported("custom address resolvers"));
+        }
+        if d.has_client_certificate {
+            return Err(unsupported("client certificates through TestKit"));
+        }
+        let mut b = Config::builder(&d.uri);
+        b = b.auth(
+            d.auth
+                .as_ref()
+                .map(auth_token)
+                .unwrap_or_else(AuthToken::none),
+        );
+        if let Some(ua) = &d.user_agent {
+            b = b.user_agent(ua.clone());
+        }
+        if let Some(t) = d.connection_timeout {
+            b = b.connection_timeout(t);
+        }
+        if let Some(n) = d.fetch_size {
+            b = b.fetch_size(n);
+        }
+        if let Some(t) = d.max_tx_retry_time {
+            b = b.max_transaction_retry_time(t);
+        }
+        if let Some(t) = d.liveness_check_timeout {
+            b = b.liveness_check_timeout(Some(t));
+        }
+        if let Some(n) = d.max_connection_pool_size {
+            b = b.max_connection_pool_size(usize::try_from(n).unwrap_or(0));
+        }
+        if let Some(t) = d.connection_acquisition_timeout {
+            b = b.connection_acquisition_timeout(t);
+        }
+        if let Some(e) = d.encrypted {
+            b = b.encrypted(e);
+        }
+        match &d.trusted_certificates {
+            None => {}
+            Some(None) => b = b.trust(TrustStrategy::SystemRoots),
+            Some(Some(paths)) if paths.is_empty() => b = b.trust(TrustStrategy::TrustAll),
+            Some(Some(paths)) => {
+                b = b.trust(TrustStrategy::CustomCa(
+                    paths.iter().map(PathBuf::from).collect(),
+                ))
+            }
+        }
+        if d.notifications.is_set() {
+            b = b.notification_filter(NotificationFilter {
+                minimum_severity: d.notifications.min_severity.clone(),
+                disabled_categories: d.notifications.disabled_categories.clone(),
+            });
+        }
+        let driver = Driver::new(b.build()?)?;
+        let id = self.ids.next();
+        self.drivers.insert(id.clone(), DriverEntry { driver });
+        Ok(responses::with_id("Driver", &id))
+    }
+
+    fn new_session(&mut self, s: &NewSession) -> Reply {
+        if s.bookmark_manager_id.is_some() {
+            return Err(unsupported("the bookmark manager API"));
+        }
+        if s.auth.is_some() {
+            return Err(unsupported("session-scoped auth"));
+        }
+        if s.notifications.is_set() {
+            return Err(unsupported("session-scoped notification filters"));
+        }
+        let config = SessionConfig {
+            database: s.database.clone(),
+            default_access_mode: if s.read {
+                AccessMode::Read
+            } else {
+                AccessMode::Write
+            },
+            fetch_size: s.fetch_size,
+            bookmarks: s.bookmarks.clone().unwrap_or_default(),
+            impersonated_user: s.impersonated_user.clone(),
+        };
+        let session = self.driver(&s.driver_id)?.session(config)?;
+        let id = self.ids.next();
+        self.sessions.insert(
+            id.clone(),
+            SessionEntry {
+                session,
+                driver_id: s.driver_id.clone(),
+                retry: None,
+            },
+        );
+        Ok(responses::with_id("Session", &id))
+    }
+
+    fn new_result(&mut self, session_id: String, handle: ResultId) -> Reply {
+        let keys = self
+            .sessions
+            .get_mut(&session_id)?
+            .session
+            .result_keys(handle)?;
+        let id = self.ids.next();
+        self.results.insert(
+            id.clone(),
+            ResultEntry {
+                session_id,
+                handle,
+                summary: None,
+            },
+        );
+        Ok(responses::result(&id, &keys))
+    }
+
+    /// The session and handle of a result; a closed session makes it a "consumed" error.
+    fn result(&mut self, result_id: &str) -> Result<(&mut Session, ResultId), Failure> {
+        let entry = self.results.get(result_id)?;
+        let handle = entry.handle;
+        let session_id = entry.session_id.clone();
+        if !self.sessions.contains(&session_id) {
+            return Err(Failure::Driver(Error::new(
+                ErrorKind::ResultConsumed,
+                "the result's session is closed",
+            )));
+        }
+        Ok((&mut self.sessions.get_mut(&session_id)?.session, handle))
+    }
+
+    /// The session of an open transaction.
+    fn open_tx(&self, tx_id: &str) -> Result<String, Failure> {
+        let entry = self.txs.get(tx_id)?;
+        if !entry.open {
+            return Err(Failure::Driver(Error::new(
+                ErrorKind::IllegalState,
+                "the transaction is closed",
+            )));
+        }
+        Ok(entry.session_id.clone())
+    }
+
+    /// Starts a retryable transaction function. `_read` is not used yet: boltc has no
+    /// per-transaction access mode, so the session's default mode applies.
+    fn start_retryable(&mut self, session_id: String, tx: &TxConfig, _read: bool) -> Reply {
+        let config = tx_config(tx)?;
+        let entry = self.sessions.get(&session_id)?;
+        let max_time = self
+            .drivers
+            .get(&entry.driver_id)?
+            .driver
+            .config()
+            .max_transaction_retry_time();
+        self.sessions.get_mut(&session_id)?.retry = Some(Retry {
+            config,
+            started: Instant::now(),
+            max_time,
+            attempt: 0,
+        });
+        self.begin_attempt(&session_id)
+    }
+
+    /// Begins the next attempt of a retryable function and answers `RetryableTry`.
+    fn begin_attempt(&mut self, session_id: &str) -> Reply {
+        loop {
+            let entry = self.sessions.get_mut(session_id)?;
+            let Some(retry) = entry.retry.as_mut() else {
+                return Err(Failure::Backend(
+                    "no retryable transaction in progress".into(),
+                ));
+            };
+            retry.attempt += 1;
+            let config = retry.config.clone();
+            match entry.session.begin_detached(&config) {
+                Ok(()) => {
+                    let id = self.ids.next();
+                    self.txs.insert(
+                        id.clone(),
+                        TxEntry {
+                            session_id: session_id.to_owned(),
+                            open: true,
+                        },
+                    );
+                    return Ok(responses::retryable_try(&id));
+                }
+                Err(e) => {
+                    if !self.may_retry(session_id, &e)? {
+                        self.sessions.get_mut(session_id)?.retry = None;
+                        return Err(e.into());
+                    }
+                }
+            }
+        }
+    }
+
+    /// Whether to retry after `e`; sleeps the backoff when so.
+    fn may_retry(&mut self, session_id: &str, e: &Error) -> Result<bool, Failure> {
+        let entry = self.sessions.get_mut(session_id)?;
+        let Some(retry) = entry.retry.as_ref() else {
+            return Ok(false);
+        };
+        if !e.is_retryable() {
+            return Ok(false);
+        }
+        let pause = backoff(retry.attempt);
+        if retry.started.elapsed() + pause > retry.max_time {
+            return Ok(false);
+        }
+        std::thread::sleep(pause);
+        Ok(true)
+    }
+
+    /// Closes the transaction ids still open for `session_id`.
+    fn close_txs_of(&mut self, session_id: &str) {
+        self.txs.retain(|_, t| {
+            if t.session_id == session_id {
+                t.open = false;
+            }
+            true
+        });
+    }
+
+    fn retryable_positive(&mut self, session_id: &str) -> Reply {
+        self.close_txs_of(session_id);
+        let entry = self.sessions.get_mut(session_id)?;
+        if entry.retry.is_none() {
+            return Err(Failure::Backend(
+                "RetryablePositive without a retryable transaction".into(),
+            ));
+        }
+        match entry.session.commit_detached() {
+            Ok(()) => {
+                entry.retry = None;
+                Ok(responses::retryable_done())
+            }
+            Err(e) => {
+                if self.may_retry(session_id, &e)? {
+                    self.begin_attempt(session_id)
+                } else {
+                    self.sessions.get_mut(session_id)?.retry = None;
+                    Err(e.into())
+                }
+            }
+        }
+    }
+
+    fn retryable_negative(&mut self, session_id: &str, error_id: &str) -> Reply {
+        self.close_txs_of(session_id);
+        let entry = self.sessions.get_mut(session_id)?;
+        if entry.session.in_transaction() {
+            let _ = entry.session.rollback_detached();
+        }
+        if error_id.is_empty() {
+            entry.retry = None;
+            return Err(Failure::Frontend(
+                "the transaction function failed in client code".into(),
+            ));
+        }
+        let error = self.errors.get(error_id)?.clone();
+        if self.may_retry(session_id, &error)? {
+            return self.begin_attempt(session_id);
+        }
+        self.sessions.get_mut(session_id)?.retry = None;
+        // Re-send the very error TestKit handed back, under its original id.
+        Ok(responses::driver_error(error_id, &error))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use boltc::Map;
+
+    #[test]
+    fn auth_tokens_map_to_driver_tokens() {
+        let spec = |scheme: &str| AuthSpec {
+            scheme: scheme.into(),
+            principal: Some("p".into()),
+            credentials: Some("c".into()),
+            realm: None,
+            parameters: None,
+        };
+        assert_eq!(auth_token(&spec("basic")).scheme(), "basic");
+        assert_eq!(auth_token(&spec("basic")).principal(), Some("p"));
+        assert_eq!(auth_token(&spec("bearer")).scheme(), "bearer");
+        assert_eq!(auth_token(&spec("kerberos")).scheme(), "kerberos");
+        assert_eq!(auth_token(&spec("wild")).scheme(), "wild");
+    }
+
+    #[test]
+    fn negative_timeouts_are_driver_errors() {
+        let tx = TxConfig {
+            metadata: None,
+            timeout_ms: Some(Some(-1)),
+        };
+        assert!(matches!(tx_config(&tx), Err(Failure::Driver(_))));
+        let tx = TxConfig {
+            metadata: Some(Map::new()),
+            timeout_ms: Some(Some(5)),
+        };
+        assert_eq!(
+            tx_config(&tx).ok().unwrap().timeout,
+            Some(Duration::from_millis(5))
+        );
+    }
+
+    #[test]
+    fn backoff_grows_and_is_capped() {
+        assert_eq!(backoff(1), Duration::from_millis(200));
+        assert_eq!(backoff(2), Duration::from_millis(400));
+        assert_eq!(backoff(30), Duration::from_millis(5_000));
+    }
+}

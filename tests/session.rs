@@ -1,0 +1,491 @@
+//! Session and result semantics, transactions, bookmarks, temporal/spatial values and the
+//! pool, against the stub (Bolt 5.4 unless said otherwise).
+
+mod common;
+mod support;
+
+use boltc::{
+    Date, DateTime, DateTimeZoneId, Duration as BoltDuration, ErrorKind, LocalDateTime, LocalTime,
+    Point2D, Point3D, SessionConfig, Time, TransactionConfig, Value,
+};
+use common::{assert_kind, driver, driver_with, params};
+use std::time::{Duration, Instant};
+use support::StubServer;
+
+const HELLO: &str = "!: BOLT 5.4\n\
+    C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+    S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"bolt-7\"}\n\
+    C: LOGON {\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}\n\
+    S: SUCCESS {}\n";
+
+fn script(rest: &str) -> String {
+    format!("{HELLO}{rest}")
+}
+
+fn unwind(n: usize, fetch: i64) -> String {
+    let records: String = (1..=n).map(|i| format!("S: RECORD [{i}]\n")).collect();
+    format!(
+        "C: RUN \"UNWIND $xs AS x RETURN x\" {{\"xs\": *}} {{}}\n\
+         C: PULL {{\"n\": {fetch}}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\n{records}\
+         S: SUCCESS {{\"type\": \"r\"}}\n"
+    )
+}
+
+fn xs(n: i64) -> Option<boltc::Map> {
+    params([("xs", Value::List((1..=n).map(Value::Int).collect()))])
+}
+
+#[test]
+fn keys_peek_next_consume_and_single() {
+    let stub = StubServer::start(&script(&format!(
+        "{}{}{}{}",
+        unwind(3, 1000),
+        unwind(1, 1000),
+        unwind(0, 1000),
+        unwind(2, 1000)
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    {
+        let mut r = s.run("UNWIND $xs AS x RETURN x", xs(3)).unwrap();
+        assert_eq!(&*r.keys().unwrap(), ["x".to_owned()]);
+        assert_eq!(r.peek().unwrap().unwrap().get::<i64, _>("x").unwrap(), 1);
+        assert_eq!(r.peek().unwrap().unwrap().get::<i64, _>("x").unwrap(), 1);
+        assert_eq!(r.next().unwrap().unwrap().get::<i64, _>("x").unwrap(), 1);
+        let e = r
+            .next()
+            .unwrap()
+            .unwrap()
+            .get::<String, _>("x")
+            .unwrap_err();
+        assert_kind(&e, ErrorKind::Conversion);
+        let e = r
+            .next()
+            .unwrap()
+            .unwrap()
+            .get::<i64, _>("nope")
+            .unwrap_err();
+        assert!(e.message().contains("nope"), "{e}");
+        assert!(r.next().is_none());
+        assert!(r.next().is_none(), "the end is sticky");
+        let summary = r.consume().unwrap();
+        assert_eq!(summary.query, "UNWIND $xs AS x RETURN x");
+    }
+    let one = s
+        .run("UNWIND $xs AS x RETURN x", xs(1))
+        .unwrap()
+        .single()
+        .unwrap();
+    assert_eq!(one.get::<i64, _>(0).unwrap(), 1);
+    let e = s
+        .run("UNWIND $xs AS x RETURN x", xs(0))
+        .unwrap()
+        .single()
+        .unwrap_err();
+    assert_kind(&e, ErrorKind::ResultNotSingle);
+    let e = s
+        .run("UNWIND $xs AS x RETURN x", xs(2))
+        .unwrap()
+        .single()
+        .unwrap_err();
+    assert_kind(&e, ErrorKind::ResultNotSingle);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn next_after_consume_is_result_consumed() {
+    let stub = StubServer::start(&script(&unwind(2, 1000)));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let id = s
+        .run_detached(
+            "UNWIND $xs AS x RETURN x",
+            xs(2),
+            &TransactionConfig::default(),
+        )
+        .unwrap();
+    assert!(s.result_next(id).unwrap().is_some());
+    s.result_consume(id).unwrap();
+    assert_kind(&s.result_next(id).unwrap_err(), ErrorKind::ResultConsumed);
+    // Consuming again returns the same summary.
+    assert_eq!(
+        s.result_consume(id).unwrap().query,
+        "UNWIND $xs AS x RETURN x"
+    );
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn an_unread_auto_commit_result_is_buffered_when_the_session_runs_again() {
+    let stub = StubServer::start(&script(&format!("{}{}", unwind(2, 1000), unwind(1, 1000))));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let a = s
+        .run_detached(
+            "UNWIND $xs AS x RETURN x",
+            xs(2),
+            &TransactionConfig::default(),
+        )
+        .unwrap();
+    let b = s
+        .run_detached(
+            "UNWIND $xs AS x RETURN x",
+            xs(1),
+            &TransactionConfig::default(),
+        )
+        .unwrap();
+    assert_eq!(
+        s.result_next(a).unwrap().unwrap().get::<i64, _>(0).unwrap(),
+        1
+    );
+    assert_eq!(
+        s.result_next(a).unwrap().unwrap().get::<i64, _>(0).unwrap(),
+        2
+    );
+    assert!(s.result_next(a).unwrap().is_none());
+    assert_eq!(
+        s.result_next(b).unwrap().unwrap().get::<i64, _>(0).unwrap(),
+        1
+    );
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn results_are_out_of_scope_after_commit_and_unread_records_are_discarded_first() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\n\
+         S: SUCCESS {}\n\
+         C: RUN \"UNWIND range(1, 3) AS x RETURN x\" {} {}\n\
+         C: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"x\"], \"qid\": 0}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: DISCARD {\"n\": -1, \"qid\": 0}\n\
+         S: SUCCESS {}\n\
+         C: COMMIT\n\
+         S: SUCCESS {\"bookmark\": \"bm:1\"}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(1));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let id = s
+        .tx_run_detached("UNWIND range(1, 3) AS x RETURN x", None)
+        .unwrap();
+    s.commit_detached().unwrap();
+    assert_kind(&s.result_next(id).unwrap_err(), ErrorKind::ResultConsumed);
+    assert_eq!(s.last_bookmarks(), ["bm:1".to_owned()]);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn bookmarks_from_commit_chain_into_the_next_begin_and_auto_commit_run() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {\"bookmarks\": [\"bm:0\"]}\n\
+         S: SUCCESS {}\n\
+         C: COMMIT\n\
+         S: SUCCESS {\"bookmark\": \"bm:1\"}\n\
+         C: BEGIN {\"bookmarks\": [\"bm:1\"]}\n\
+         S: SUCCESS {}\n\
+         C: COMMIT\n\
+         S: SUCCESS {\"bookmark\": \"bm:2\"}\n\
+         C: RUN \"RETURN 1\" {} {\"bookmarks\": [\"bm:2\"]}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"1\"]}\n\
+         S: SUCCESS {\"bookmark\": \"bm:3\"}\n\
+         C: BEGIN {\"bookmarks\": [\"bm:3\"]}\n\
+         S: SUCCESS {}\n\
+         C: ROLLBACK\n\
+         S: SUCCESS {}\n\
+         C: BEGIN {\"bookmarks\": [\"bm:3\"]}\n\
+         S: SUCCESS {}\n\
+         C: COMMIT\n\
+         S: SUCCESS {}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d
+        .session(SessionConfig::default().with_bookmarks(vec!["bm:0".into()]))
+        .unwrap();
+    for _ in 0..2 {
+        s.begin_transaction(&TransactionConfig::default())
+            .unwrap()
+            .commit()
+            .unwrap();
+    }
+    s.run("RETURN 1", None).unwrap().consume().unwrap();
+    assert_eq!(s.last_bookmarks(), ["bm:3".to_owned()]);
+    s.begin_transaction(&TransactionConfig::default())
+        .unwrap()
+        .rollback()
+        .unwrap();
+    assert_eq!(
+        s.last_bookmarks(),
+        ["bm:3".to_owned()],
+        "a rollback keeps the bookmark"
+    );
+    s.begin_transaction(&TransactionConfig::default())
+        .unwrap()
+        .commit()
+        .unwrap();
+    assert_eq!(
+        s.last_bookmarks(),
+        ["bm:3".to_owned()],
+        "a commit without one keeps it too"
+    );
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_second_transaction_or_an_auto_commit_run_inside_one_is_illegal() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\nS: SUCCESS {}\nC: ROLLBACK\nS: SUCCESS {}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    assert_kind(
+        &s.begin_detached(&TransactionConfig::default()).unwrap_err(),
+        ErrorKind::IllegalState,
+    );
+    assert_kind(
+        &s.run("RETURN 1", None).err().unwrap(),
+        ErrorKind::IllegalState,
+    );
+    s.rollback_detached().unwrap();
+    assert_kind(&s.commit_detached().unwrap_err(), ErrorKind::IllegalState);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn dropping_an_open_transaction_rolls_it_back() {
+    let stub = StubServer::start(&script(&format!(
+        "C: BEGIN {{}}\nS: SUCCESS {{}}\n{}C: ROLLBACK\nS: SUCCESS {{}}\n",
+        unwind(1, 1000)
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    {
+        let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+        tx.run("UNWIND $xs AS x RETURN x", xs(1))
+            .unwrap()
+            .consume()
+            .unwrap();
+    }
+    assert!(!s.in_transaction());
+    drop(s);
+    stub.finish();
+}
+
+// ----- temporal and spatial values -----
+
+#[test]
+fn temporal_and_spatial_values_round_trip_on_bolt_5() {
+    let values = [
+        Value::Date(Date { days: 19_724 }),
+        Value::Time(Time {
+            nanoseconds: 3_723_000_000_004,
+            tz_offset_seconds: -3600,
+        }),
+        Value::LocalTime(LocalTime { nanoseconds: 1 }),
+        Value::DateTime(DateTime {
+            seconds: 1_704_161_045,
+            nanoseconds: 5,
+            tz_offset_seconds: 7200,
+        }),
+        Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+            seconds: 1_704_161_045,
+            nanoseconds: 0,
+            tz_id: "Europe/Paris".into(),
+        })),
+        Value::LocalDateTime(LocalDateTime {
+            seconds: -1,
+            nanoseconds: 999_999_999,
+        }),
+        Value::Duration(BoltDuration {
+            months: 14,
+            days: -3,
+            seconds: 59,
+            nanoseconds: 1,
+        }),
+        Value::Point2D(Point2D {
+            srid: 7203,
+            x: 1.5,
+            y: -2.0,
+        }),
+        Value::Point3D(Point3D {
+            srid: 4979,
+            x: 12.5,
+            y: 55.0,
+            z: 100.25,
+        }),
+    ];
+    let wire = "[@Date[19724], @Time[3723000000004, -3600], @LocalTime[1], \
+                @DateTime[1704161045, 5, 7200], @DateTimeZoneId[1704161045, 0, \"Europe/Paris\"], \
+                @LocalDateTime[-1, 999999999], @Duration[14, -3, 59, 1], \
+                @Point2D[7203, 1.5, -2.0], @Point3D[4979, 12.5, 55.0, 100.25]]";
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"RETURN $v AS v\" {{\"v\": {wire}}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"v\"]}}\n\
+         S: RECORD [{wire}]\n\
+         S: SUCCESS {{}}\n"
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let list = Value::List(values.to_vec());
+    let rec = s
+        .run("RETURN $v AS v", params([("v", list.clone())]))
+        .unwrap()
+        .single()
+        .unwrap();
+    assert_eq!(rec.value("v"), Some(&list));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn zoned_datetimes_use_the_legacy_local_seconds_form_on_bolt_4() {
+    // 2024-01-02T02:04:05Z is 03:04:05 in Paris (UTC+1): local seconds 1704164645.
+    let legacy = boltc::packstream::Dialect {
+        bytes: true,
+        utc_datetime: false,
+        vector: false,
+    };
+    let run = common::body(legacy, |e| {
+        e.write_struct_header(3, 0x10);
+        e.write_str("RETURN $t AS t").unwrap();
+        e.write_map_header(1).unwrap();
+        e.write_str("t").unwrap();
+        e.write_struct_header(3, b'f');
+        e.write_int(1_704_164_645);
+        e.write_int(0);
+        e.write_str("Europe/Paris").unwrap();
+        e.write_map_header(0).unwrap();
+    });
+    let stub = StubServer::start(&format!(
+        "!: BOLT 4.4\n\
+         C: HELLO {{\"user_agent\": \"MyClient/1.0\", ..}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/4.4.0\"}}\n\
+         C: <RAW> {}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"t\"]}}\n\
+         S: RECORD [@LegacyDateTimeZoneId[1704164645, 0, \"Europe/Paris\"]]\n\
+         S: SUCCESS {{}}\n",
+        common::framed(&run)
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let t = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+        seconds: 1_704_161_045,
+        nanoseconds: 0,
+        tz_id: "Europe/Paris".into(),
+    }));
+    let rec = s
+        .run("RETURN $t AS t", params([("t", t.clone())]))
+        .unwrap()
+        .single()
+        .unwrap();
+    assert_eq!(rec.value("t"), Some(&t));
+    drop(s);
+    stub.finish();
+}
+
+// ----- the pool -----
+
+fn metrics(d: &boltc::Driver) -> (usize, usize) {
+    let m = d.pool_metrics();
+    assert_eq!(m.len(), 1, "{m:?}");
+    (m[0].1.in_use, m[0].1.idle)
+}
+
+#[test]
+fn a_result_dropped_early_is_discarded_and_the_connection_returns_idle() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND range(1, 3) AS x RETURN x\" {} {}\n\
+         C: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"x\"]}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: DISCARD {\"n\": -1}\n\
+         S: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\n\
+         C: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"1\"]}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(1));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    {
+        let mut r = s.run("UNWIND range(1, 3) AS x RETURN x", None).unwrap();
+        r.next().unwrap().unwrap();
+    }
+    s.run("RETURN 1", None).unwrap().consume().unwrap();
+    assert_eq!(metrics(&d), (0, 1));
+    drop(s);
+    assert_eq!(metrics(&d), (0, 1));
+    stub.finish();
+}
+
+#[test]
+fn consuming_returns_the_connection_at_once() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND range(1, 3) AS x RETURN x\" {} {}\n\
+         C: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"x\"]}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: DISCARD {\"n\": -1}\n\
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(1));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("UNWIND range(1, 3) AS x RETURN x", None).unwrap();
+    r.next().unwrap().unwrap();
+    assert_eq!(metrics(&d), (1, 0));
+    r.consume().unwrap();
+    assert_eq!(metrics(&d), (0, 1));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn max_pool_size_is_respected_and_acquisition_times_out() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\nS: SUCCESS {}\nC: COMMIT\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\nC: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"1\"]}\nS: SUCCESS {}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| {
+        c.max_connection_pool_size(1)
+            .connection_acquisition_timeout(Duration::from_millis(200))
+    });
+    let mut a = d.session(SessionConfig::default()).unwrap();
+    let mut b = d.session(SessionConfig::default()).unwrap();
+    a.begin_detached(&TransactionConfig::default()).unwrap();
+    let start = Instant::now();
+    let e = b.run("RETURN 1", None).err().unwrap();
+    assert_kind(&e, ErrorKind::Timeout);
+    assert!(
+        start.elapsed() >= Duration::from_millis(150),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        start.elapsed()
+    );
+    a.commit_detached().unwrap();
+    b.run("RETURN 1", None).unwrap().consume().unwrap();
+    let m = d.pool_metrics();
+    assert_eq!(m[0].1.created, 1, "{m:?}");
+    drop((a, b));
+    stub.finish();
+}
