@@ -25,14 +25,17 @@ WORKLOADS = {
     "w3": ("W3 4 threads × 2,000 RETURN 1", "per_op_us", "µs/query (wall)"),
     "w4": ("W4 200 × new driver, verify, close", "per_op_us", "µs each"),
 }
+# Clients that cannot talk to FalkorDB (it speaks only Bolt 5.7): no memory check for them.
+BOLT4_ONLY = {"rust-neo4rs": "speaks only Bolt 4.0/4.1"}
 # The raw limit for each workload (a client named "raw-*" in the clients file).
 LIMITS = {"w1": "drain-w1", "w1b": "drain-w1b", "w2": "rtt", "w3": None, "w4": None}
 
 
-def run_once(argv, timeout):
+def run_once(argv, timeout, env=None):
     """Runs one client; returns (its JSON line, with the load average added, or None; stderr tail)."""
     load = os.getloadavg()[0]
-    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=None if env is None else {**os.environ, **env})
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -51,7 +54,15 @@ def run_once(argv, timeout):
         result = None
     if result is not None:
         result["load1"] = load
-    return result, err.strip().splitlines()[-5:]
+    lines = err.strip().splitlines()
+    # The lines that say what went wrong (a panic message, an exception), else the tail.
+    telling = []
+    for i, l in enumerate(lines):
+        if any(k in l for k in ("panicked", "Error", "error:", "Exception", "timed out")):
+            telling.append(l.strip())
+            if "panicked" in l and i + 1 < len(lines):
+                telling.append(lines[i + 1].strip()[:300])  # a Rust panic's message
+    return result, (telling[:3] if telling else lines[-3:])
 
 
 def expand(template, **kw):
@@ -72,6 +83,8 @@ def main():
     ap.add_argument("--clients", required=True, help="JSON file: {name: command template}")
     ap.add_argument("--replay", required=True, help="bolt://host:port of the replay server")
     ap.add_argument("--falkordb", help="bolt://host:port of FalkorDB (memory check)")
+    ap.add_argument("--falkordb-user", default="falkordb")
+    ap.add_argument("--falkordb-password", default="", help="FalkorDB refuses a wrong password")
     ap.add_argument("--reps", type=int, default=5)
     ap.add_argument("--workloads", default="w1,w1b,w2,w3,w4")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply workload sizes (smoke: small)")
@@ -80,6 +93,8 @@ def main():
     ap.add_argument("--out-md")
     ap.add_argument("--out-png")
     ap.add_argument("--versions", default="{}", help="JSON: peer versions for the report")
+    ap.add_argument("--reuse", help="results JSON of an earlier run whose timed runs to keep "
+                    "(with --reps 0: only redo the memory check and the report)")
     args = ap.parse_args()
 
     with open(args.clients) as f:
@@ -90,6 +105,12 @@ def main():
 
     runs = []  # every run: {client, workload, rep, ...JSON}
     failures = []
+    earlier = None
+    if args.reuse:
+        with open(args.reuse) as f:
+            earlier = json.load(f)
+        runs = earlier["runs"]
+        failures = [x for x in earlier["failures"] if not x["workload"].startswith("memory")]
     started = time.time()
     loads = [os.getloadavg()]
     drivers = [c for c in clients if not c.startswith("raw")]
@@ -124,9 +145,18 @@ def main():
     memory = {}
     if args.falkordb:
         for name in drivers:
+            if name in BOLT4_ONLY:
+                memory[name] = {"skipped": BOLT4_ONLY[name]}
+                continue
             argv = expand(clients[name], uri=args.falkordb, workload="w1", n=size["w1"],
                           addr=args.falkordb.split("://")[-1], threads=4, q_w1="", q_w1b="")
-            result, err = run_once(argv, args.timeout)
+            # FalkorDB may leave the first handshake after a closed connection unanswered:
+            # a client without a connect retry gets a second chance.
+            for _attempt in range(2):
+                result, err = run_once(argv, args.timeout, {"BENCH_USER": args.falkordb_user,
+                                                            "BENCH_PASSWORD": args.falkordb_password})
+                if result is not None:
+                    break
             if result is None:
                 failures.append({"client": name, "workload": "memory-w1-falkordb", "stderr": err})
                 print(f"memory {name:18} FAILED: {' | '.join(err)}", flush=True)
@@ -141,18 +171,20 @@ def main():
         summary.setdefault(r["workload"], {}).setdefault(r["client"], []).append(r[metric])
     summary = {w: {c: summarize(v) for c, v in cs.items()} for w, cs in summary.items()}
     report = {
-        "date": datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "date": earlier["date"] if earlier else datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
-        "load_before_after": [loads[0], loads[-1]],
+        "load_before_after": earlier["load_before_after"] if earlier else [loads[0], loads[-1]],
         "load_per_run": {"median": statistics.median([r["load1"] for r in runs]) if runs else None,
                          "max": max([r["load1"] for r in runs], default=None)},
-        "duration_s": time.time() - started,
-        "reps": args.reps,
+        "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
+        "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
         "sizes": size,
         "versions": json.loads(args.versions),
         "summary": summary,
-        "memory": {c: {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"]} for c, m in memory.items()},
+        "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],
+                                                "load1": m["load1"]}
+                   for c, m in memory.items()},
         "failures": failures,
         "runs": runs,
     }

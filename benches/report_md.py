@@ -106,14 +106,17 @@ def write(report, md_path, png_path):
     if report.get("memory"):
         add("## Memory: W1 (1M ints) against FalkorDB")
         add("")
-        add("Peak RSS (VmHWM) of the client process, one run each.")
+        add("Peak RSS (VmHWM) of the client process, one run each; FalkorDB computes the rows, so "
+            "the times are the server's as much as the client's.")
         add("")
-        add("| client | peak RSS | time |")
-        add("|---|---|---|")
+        add("| client | peak RSS | time | load (1 min) |")
+        add("|---|---|---|---|")
         for c, label in CLIENTS:
-            if c in report["memory"]:
-                mm = report["memory"][c]
-                add(f"| {label} | {mm['max_rss_kb'] / 1024:.1f} MB | {mm['seconds']:.2f} s |")
+            mm = report["memory"].get(c)
+            if mm and "skipped" in mm:
+                add(f"| {label} | n/a: {mm['skipped']} | | |")
+            elif mm:
+                add(f"| {label} | {mm['max_rss_kb'] / 1024:.1f} MB | {mm['seconds']:.2f} s | {mm['load1']:.2f} |")
         add("")
     if report.get("failures"):
         add("## Failed runs")
@@ -235,7 +238,7 @@ def chart(report, present, ws, png_path):
         ax.set_yticklabels(labels, fontsize=7)
         ax.invert_yaxis()
         ax.set_xscale("log")
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title if len(title) <= 30 else title[:29] + "…", fontsize=9)
         ax.set_xlabel(f"{unit} (log, lower is better)", fontsize=8)
         ax.tick_params(axis="x", labelsize=7)
     fig.tight_layout()

@@ -7,13 +7,14 @@
 #   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload + raw
 #                                       clients against the replay server; exits non-zero on failure
 #   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
+#   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
 #
 # Heavy steps run under `nice -n 10`. The load average is recorded with every run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
-SMOKE=0 REPS=5 CLIENTS="" WORKLOADS="w1,w1b,w2,w3,w4" MEMORY=1 SCALE=1
+SMOKE=0 REPS=5 CLIENTS="" WORKLOADS="w1,w1b,w2,w3,w4" MEMORY=1 SCALE=1 REUSE=()
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -22,7 +23,8 @@ while [ $# -gt 0 ]; do
         --workloads) WORKLOADS="$2"; shift ;;
         --scale) SCALE="$2"; shift ;;
         --no-memory) MEMORY=0 ;;
-        -h|--help) sed -n '2,11p' "$0"; exit 0 ;;
+        --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -159,7 +161,7 @@ mkdir -p "$ROOT/benches/results"
 echo "== running: reps $REPS, workloads $WORKLOADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$ROOT/benches"
 "$BENCH_DIR/venv-ext/bin/python" orchestrate.py --clients "$CLIENTS_FILE" --replay "$REPLAY_URI" \
-    "${FALKOR_ARG[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
+    "${FALKOR_ARG[@]}" "${REUSE[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
     --out-json "$ROOT/benches/results/results.json" --out-md "$ROOT/BENCHMARKS.md" \
     --out-png "$ROOT/benches/results/chart.png"
 echo "== wrote BENCHMARKS.md, benches/results/{results.json,chart.png}"

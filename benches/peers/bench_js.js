@@ -4,12 +4,12 @@
 //     node bench_js.js URI WORKLOAD [N] [THREADS]
 //
 // W3 runs THREADS concurrent sessions on one event loop (JavaScript has no threads to share a
-// driver between).
+// driver between). Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password).
 'use strict'
 const fs = require('fs')
 const neo4j = require('neo4j-driver')
 
-const AUTH = neo4j.auth.basic('neo4j', 'password')
+const AUTH = neo4j.auth.basic(process.env.BENCH_USER || 'neo4j', process.env.BENCH_PASSWORD ?? 'password')
 const RETURN_1 = 'RETURN 1 AS n'
 const CLIENT = 'js-neo4j-driver'
 

@@ -4,15 +4,17 @@ workloads, printing the same JSON line as benches/harness/src/bin/boltc.rs.
     python bench_python.py CLIENT URI WORKLOAD [N] [THREADS]
 
 CLIENT is only the label printed (the venv decides whether the Rust extension is installed).
+Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password).
 """
 import json
+import os
 import sys
 import threading
 import time
 
 import neo4j
 
-AUTH = ("neo4j", "password")
+AUTH = (os.environ.get("BENCH_USER", "neo4j"), os.environ.get("BENCH_PASSWORD", "password"))
 RETURN_1 = "RETURN 1 AS n"
 
 

@@ -8,6 +8,7 @@
 //! - `w4`: N (default 200) × new driver, verify connectivity, close.
 //!
 //! Fetch size 1000 throughout; the timer starts after the driver has connected (except W4).
+//! Credentials come from `BENCH_USER` / `BENCH_PASSWORD` (default `neo4j` / `password`).
 
 use boltc::{AuthToken, Config, Driver, SessionConfig, Value};
 use boltc_bench::{report, w1_query, w1b_query, RETURN_1};
@@ -36,7 +37,10 @@ fn main() -> boltc::Result<()> {
 fn driver(uri: &str) -> boltc::Result<Driver> {
     Driver::new(
         Config::builder(uri)
-            .auth(AuthToken::basic("neo4j", "password"))
+            .auth(AuthToken::basic(
+                std::env::var("BENCH_USER").unwrap_or_else(|_| "neo4j".into()),
+                std::env::var("BENCH_PASSWORD").unwrap_or_else(|_| "password".into()),
+            ))
             .fetch_size(1000)
             .build()?,
     )

@@ -1,12 +1,20 @@
 //! The Rust peers (the `neo4j` crate, synchronous; `neo4rs`, on tokio) running the same
 //! workloads as `benches/harness/src/bin/boltc.rs`, printing the same JSON line.
 //!
-//! `peers-rust neo4j|neo4rs URI WORKLOAD [N] [THREADS]`
+//! `peers-rust neo4j|neo4rs URI WORKLOAD [N] [THREADS]`; credentials from `BENCH_USER` /
+//! `BENCH_PASSWORD` (default `neo4j` / `password`).
 
 use std::sync::Arc;
 use std::time::Instant;
 
 const RETURN_1: &str = "RETURN 1 AS n";
+
+fn credentials() -> (String, String) {
+    (
+        std::env::var("BENCH_USER").unwrap_or_else(|_| "neo4j".into()),
+        std::env::var("BENCH_PASSWORD").unwrap_or_else(|_| "password".into()),
+    )
+}
 
 fn report(client: &str, workload: &str, ops: u64, started: Instant, extra: &str) {
     let secs = started.elapsed().as_secs_f64();
@@ -62,10 +70,11 @@ mod neo4j_crate {
     fn driver(hostport: &str) -> Driver {
         let (host, port) = hostport.rsplit_once(':').expect("host:port");
         let address = Address::from((host, port.parse::<u16>().expect("port")));
+        let (user, password) = credentials();
         Driver::new(
             ConnectionConfig::new(address).with_routing(false),
             DriverConfig::new()
-                .with_auth(Arc::new(AuthToken::new_basic_auth("neo4j", "password")))
+                .with_auth(Arc::new(AuthToken::new_basic_auth(user, password)))
                 .with_fetch_size(1000)
                 .expect("fetch size"),
         )
@@ -165,10 +174,11 @@ mod neo4rs_crate {
     const CLIENT: &str = "rust-neo4rs";
 
     async fn graph(hostport: &str) -> Graph {
+        let (user, password) = credentials();
         let config = ConfigBuilder::default()
             .uri(hostport)
-            .user("neo4j")
-            .password("password")
+            .user(user)
+            .password(password)
             .fetch_size(1000)
             .max_connections(16)
             .build()
