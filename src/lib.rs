@@ -26,17 +26,25 @@
 pub mod bolt;
 mod driver;
 mod error;
+// The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
+#[allow(unsafe_code)]
+pub mod ffi;
 pub mod net;
 pub mod packstream;
 pub mod pool;
+pub mod routing;
 mod value;
 
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
-    AccessMode, Config, ConfigBuilder, Counters, Driver, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Session, SessionConfig, Summary, Transaction,
-    TransactionConfig, DEFAULT_USER_AGENT,
+    AccessMode, BookmarkManager, Config, ConfigBuilder, Counters, DefaultBookmarkManager, Driver,
+    Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
+    SessionInterrupt, Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
+};
+pub use driver::{
+    AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,
+    QueryBookmarkManager, QueryConfig, RetryPolicy, RoutingControl, Sleeper,
 };
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;

@@ -366,8 +366,25 @@ fn seed004_example2_or_3(version: &str, uri_extra: &str, routing: &str, routed: 
         1,
         hello4(&format!("{version}.0"), routing)
     ));
+    // Routed: a router stub answers the routing procedure with a table whose reader is `stub`.
+    let mut router = routed.then(|| {
+        StubServer::start(&format!(
+            "!: BOLT {version}\n{}\
+             C: RUN \"CALL dbms.routing.getRoutingTable($context, $database)\" \
+             {{\"context\": *, \"database\": \"example_database\"}} {{\"mode\": \"r\", \"db\": \"system\"}}\n\
+             C: PULL {{\"n\": -1}}\n\
+             S: SUCCESS {{\"fields\": [\"ttl\", \"servers\"]}}\n\
+             S: RECORD [300, [{{\"addresses\": [\"x:1\"], \"role\": \"ROUTE\"}}, {{\"addresses\": [\"{}\"], \"role\": \"READ\"}}]]\n\
+             S: SUCCESS {{}}\n?{{\nC: GOODBYE\n}}\n",
+            hello4(&format!("{version}.0"), routing),
+            stub.address()
+        ))
+    });
     let scheme = if routed { "neo4j" } else { "bolt" };
-    let uri = format!("{scheme}://{}{uri_extra}", stub.address());
+    let entry = router
+        .as_ref()
+        .map_or_else(|| stub.address(), StubServer::address);
+    let uri = format!("{scheme}://{entry}{uri_extra}");
     let d = driver_with(&uri, |c| c.fetch_size(-1));
     let cfg = SessionConfig::database("example_database").with_access_mode(AccessMode::Read);
     let mut s = d.session(cfg).unwrap();
@@ -380,7 +397,11 @@ fn seed004_example2_or_3(version: &str, uri_extra: &str, routing: &str, routed: 
     drop(s);
     d.close();
     stub.try_finish().unwrap();
-    let transcript = stub.transcripts().concat().join("\n");
+    let mut transcript = stub.transcripts().concat().join("\n");
+    if let Some(r) = router.as_mut() {
+        r.try_finish().unwrap();
+        transcript.push_str(&r.transcripts().concat().join("\n"));
+    }
     if routed {
         let addr = format!("\"address\": \"{}\"", uri_address(&uri));
         assert!(transcript.contains(&addr), "{transcript}");

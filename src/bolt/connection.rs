@@ -87,6 +87,8 @@ pub struct Connection<S> {
     recv_timeout: Option<Duration>,
     hints: Map,
     broken: Option<String>,
+    /// The credentials sent last (HELLO/LOGON), to notice when they change.
+    auth: Option<AuthToken>,
     created: Instant,
     log_id: String,
 }
@@ -126,9 +128,15 @@ impl<S: Transport> Connection<S> {
             recv_timeout: None,
             hints: Map::new(),
             broken: None,
+            auth: None,
             created: Instant::now(),
             log_id: format!("#@{address}"),
         })
+    }
+
+    /// The credentials this connection authenticated with last.
+    pub fn auth(&self) -> Option<&AuthToken> {
+        self.auth.as_ref()
     }
 
     /// The negotiated version.
@@ -189,6 +197,7 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// Auth failures and other server errors; transport errors.
     pub fn hello(&mut self, params: &HelloParams, auth: &AuthToken) -> Result<()> {
+        self.auth = Some(auth.clone());
         self.send(&Request::Hello(params, auth))?;
         if self.features.logon {
             self.send(&Request::Logon(auth))?;
@@ -264,6 +273,7 @@ impl<S: Transport> Connection<S> {
                 ),
             ));
         }
+        self.auth = Some(auth.clone());
         self.send(&Request::Logoff)?;
         self.send(&Request::Logon(auth))
     }

@@ -26,6 +26,7 @@ pub struct Config {
     pub(crate) max_connection_lifetime: Option<Duration>,
     pub(crate) fetch_size: i64,
     pub(crate) max_retry_time: Duration,
+    pub(crate) ext: super::extras::Extras,
     pub(crate) keepalive: bool,
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
@@ -50,6 +51,7 @@ impl Config {
             max_connection_lifetime: Some(Duration::from_secs(3600)),
             fetch_size: 1000,
             max_retry_time: Duration::from_secs(30),
+            ext: super::extras::Extras::default(),
             keepalive: true,
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
@@ -108,6 +110,7 @@ pub struct ConfigBuilder {
     max_connection_lifetime: Option<Duration>,
     fetch_size: i64,
     max_retry_time: Duration,
+    pub(crate) ext: super::extras::Extras,
     keepalive: bool,
     notifications: NotificationFilter,
     max_message_size: usize,
@@ -271,6 +274,7 @@ impl ConfigBuilder {
             max_connection_lifetime: self.max_connection_lifetime,
             fetch_size: self.fetch_size,
             max_retry_time: self.max_retry_time,
+            ext: self.ext,
             keepalive: self.keepalive,
             notifications: self.notifications,
             max_message_size: self.max_message_size,
@@ -302,6 +306,10 @@ pub struct SessionConfig {
     pub bookmarks: Vec<String>,
     /// The user to impersonate (Bolt 4.4+).
     pub impersonated_user: Option<String>,
+    /// Bookmarks shared with other sessions (`None`: only this session's own bookmarks).
+    pub bookmark_manager: Option<std::sync::Arc<dyn super::bookmarks::BookmarkManager>>,
+    /// Credentials for this session only (Bolt 5.1+; `None`: the driver's).
+    pub auth: Option<AuthToken>,
 }
 
 impl SessionConfig {
@@ -334,6 +342,21 @@ impl SessionConfig {
     #[must_use]
     pub fn with_impersonated_user(mut self, user: impl Into<String>) -> Self {
         self.impersonated_user = Some(user.into());
+        self
+    }
+    /// Sets the bookmark manager.
+    #[must_use]
+    pub fn with_bookmark_manager(
+        mut self,
+        manager: std::sync::Arc<dyn super::bookmarks::BookmarkManager>,
+    ) -> Self {
+        self.bookmark_manager = Some(manager);
+        self
+    }
+    /// Sets credentials for this session only (Bolt 5.1+).
+    #[must_use]
+    pub fn with_auth(mut self, auth: AuthToken) -> Self {
+        self.auth = Some(auth);
         self
     }
 }

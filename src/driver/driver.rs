@@ -1,13 +1,17 @@
 //! The driver: configuration, the pool, and how connections are opened.
 
+use super::auth::{AuthManager, AuthManagers};
+use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
 use super::session::Session;
 use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
 use crate::bolt::message::HelloParams;
+use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{self, Address, ConnectOptions, Stream};
 use crate::pool::{BoltConnection, Pool, PoolConfig, PoolMetrics, PooledConnection};
+use crate::routing::{Router, RouterConfig};
 use crate::value::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
@@ -16,6 +20,11 @@ use std::time::{Duration, Instant};
 pub(crate) struct DriverInner {
     pub(crate) config: Config,
     pub(crate) pool: Pool,
+    pub(crate) router: Option<Router>,
+    /// The bookmark manager `execute_query` uses by default.
+    query_bookmarks: Arc<dyn BookmarkManager>,
+    /// Where credentials come from (the configured token unless an auth manager is set).
+    auth: Arc<dyn AuthManager>,
     closed: AtomicBool,
 }
 
@@ -41,7 +50,11 @@ impl Driver {
     /// # Errors
     /// `Config` or `Tls` when the TLS configuration cannot be built (bad CA file, ...).
     pub fn new(config: Config) -> Result<Driver> {
-        let connector = Connector::new(&config)?;
+        let auth = match &config.ext.auth_manager {
+            Some(m) => m.clone(),
+            None => AuthManagers::static_auth(config.auth.clone()),
+        };
+        let connector = Connector::new(&config, auth.clone())?;
         let pool = Pool::new(
             PoolConfig {
                 max_size: config.max_pool_size,
@@ -50,10 +63,24 @@ impl Driver {
             },
             Box::new(move |addr, deadline| connector.connect(addr, deadline)),
         );
+        let router = if config.uri.scheme().is_routing() {
+            let rc = RouterConfig {
+                seed: config.uri.address().clone(),
+                context: routing_context(&config),
+                resolver: config.ext.resolver.clone(),
+                purge_delay: config.ext.purge_delay,
+            };
+            Some(Router::new(rc, pool.clone())?)
+        } else {
+            None
+        };
         Ok(Driver {
             inner: Arc::new(DriverInner {
                 config,
                 pool,
+                router,
+                query_bookmarks: Arc::new(DefaultBookmarkManager::default()),
+                auth,
                 closed: AtomicBool::new(false),
             }),
         })
@@ -90,6 +117,18 @@ impl Driver {
         Ok(conn.info().clone())
     }
 
+    /// The routing table the driver holds for `database` (`None`: the home database), for
+    /// diagnostics; always `None` for `bolt://` URIs.
+    pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
+        self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
+    /// The bookmark manager [`Driver::execute_query`] uses by default; pass it to sessions
+    /// (`SessionConfig::with_bookmark_manager`) to chain them with `execute_query` calls.
+    pub fn execute_query_bookmark_manager(&self) -> Arc<dyn BookmarkManager> {
+        self.inner.query_bookmarks.clone()
+    }
+
     /// Pool figures per server address.
     pub fn pool_metrics(&self) -> Vec<(Address, PoolMetrics)> {
         self.inner.pool.metrics()
@@ -100,6 +139,9 @@ impl Driver {
     pub fn close(&self) {
         if !self.inner.closed.swap(true, Ordering::SeqCst) {
             self.inner.pool.close();
+            if let Some(r) = &self.inner.router {
+                r.close();
+            }
         }
     }
 }
@@ -119,13 +161,197 @@ impl DriverInner {
     /// A connection for work in `mode` on `database`.
     pub(crate) fn acquire(
         &self,
-        _mode: AccessMode,
-        _database: Option<&str>,
+        mode: AccessMode,
+        database: Option<&str>,
     ) -> Result<PooledConnection> {
+        let req = AcquireRequest {
+            mode,
+            database,
+            imp_user: None,
+            bookmarks: &[],
+            auth: None,
+        };
+        self.acquire_routed(&req).map(|(c, _)| c)
+    }
+
+    /// A connection for `req`, and (routing only) the database the request resolved to.
+    ///
+    /// With routing: reads go to readers and writes to writers, the least busy first; a server
+    /// that cannot be reached is removed from the routing tables and the next one is tried.
+    pub(crate) fn acquire_routed(
+        &self,
+        req: &AcquireRequest<'_>,
+    ) -> Result<(PooledConnection, Option<String>)> {
         self.check_open()?;
         let deadline = Instant::now() + self.config.acquisition_timeout;
-        self.pool.acquire(self.config.uri.address(), deadline)
+        let Some(router) = &self.router else {
+            let conn = self.pool.acquire(self.config.uri.address(), deadline)?;
+            return Ok((self.with_auth(conn, req.auth, deadline)?, None));
+        };
+        let write = req.mode == AccessMode::Write;
+        let mut last = None;
+        for _ in 0..MAX_ROUTED_ATTEMPTS {
+            let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
+            let Some(addr) = router.select(&route.servers) else {
+                let role = if write { "writers" } else { "readers" };
+                return Err(Error::new(
+                    ErrorKind::SessionExpired,
+                    format!("no {role} available for database {:?}", route.database),
+                ));
+            };
+            match self.pool.acquire(&addr, deadline) {
+                Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
+                Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
+                    log::info!("[#@{addr}] cannot connect, trying another server: {e}");
+                    router.forget(&addr);
+                    last = Some(e);
+                }
+                Err(e) => return Err(e),
+            }
+            if Instant::now() >= deadline {
+                break;
+            }
+        }
+        Err(Error::new(
+            ErrorKind::SessionExpired,
+            format!(
+                "no server could be reached: {}",
+                last.map_or_else(|| "out of time".to_owned(), |e| e.to_string())
+            ),
+        ))
     }
+
+    /// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
+    /// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+    fn with_auth(
+        &self,
+        mut conn: PooledConnection,
+        session_auth: Option<&AuthToken>,
+        deadline: Instant,
+    ) -> Result<PooledConnection> {
+        for _ in 0..MAX_ROUTED_ATTEMPTS {
+            let wanted = match session_auth {
+                Some(a) => a.clone(),
+                None => self.auth.get_auth()?,
+            };
+            if conn.auth() == Some(&wanted) {
+                return Ok(conn);
+            }
+            if conn.features().logon {
+                conn.reauth(&wanted)?;
+                let logoff = conn.recv_summary()?;
+                let logon = conn.recv_summary()?;
+                if let Err(e) = logoff.and(logon) {
+                    conn.mark_broken("re-authentication failed");
+                    return Err(if session_auth.is_some() {
+                        e
+                    } else {
+                        on_security_error(&*self.auth, &wanted, e)
+                    });
+                }
+                return Ok(conn);
+            }
+            if session_auth.is_some() {
+                return Err(Error::new(
+                    ErrorKind::Unsupported,
+                    format!(
+                        "session credentials need Bolt 5.1+, the server speaks {}",
+                        conn.version()
+                    ),
+                ));
+            }
+            // Pre-5.1: the credentials changed, so this connection is closed and replaced.
+            let addr = conn.address().clone();
+            conn.mark_broken("the credentials changed");
+            drop(conn);
+            conn = self.pool.acquire(&addr, deadline)?;
+        }
+        Err(Error::new(
+            ErrorKind::Authentication,
+            "the auth manager keeps changing the credentials",
+        ))
+    }
+
+    /// A security error on a connection authenticated with `auth` (from the auth manager):
+    /// the manager decides whether it is retryable.
+    pub(crate) fn on_security_error(&self, auth: Option<&AuthToken>, error: Error) -> Error {
+        match auth {
+            Some(a) => on_security_error(&*self.auth, a, error),
+            None => error,
+        }
+    }
+
+    /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
+    /// dead server.
+    pub(crate) fn on_server_failure(
+        &self,
+        addr: &Address,
+        error: &Error,
+        database: Option<&str>,
+        imp_user: Option<&str>,
+    ) {
+        let Some(router) = &self.router else { return };
+        match error.server_code() {
+            Some(
+                "Neo.ClientError.Cluster.NotALeader"
+                | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
+            ) => router.forget_writer(addr, database, imp_user),
+            _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
+                router.forget(addr);
+            }
+            _ => {}
+        }
+    }
+
+    /// A Bolt 5.8+ server named the home database in a reply.
+    pub(crate) fn note_home_database(&self, imp_user: Option<&str>, db: &str) {
+        if let Some(router) = &self.router {
+            router.note_home_database(imp_user, db);
+        }
+    }
+}
+
+/// Lets the auth manager see a security error; if it handles it, the error is retryable.
+fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
+    let security = matches!(
+        e.kind(),
+        ErrorKind::Authentication | ErrorKind::TokenExpired
+    ) || e
+        .server_code()
+        .is_some_and(|c| c.starts_with("Neo.ClientError.Security."));
+    if security && manager.handle_security_error(token, &e) {
+        e.with_retryable(true)
+    } else {
+        e
+    }
+}
+
+/// How often one acquisition tries another server after a connect failure.
+const MAX_ROUTED_ATTEMPTS: usize = 8;
+
+/// What a session asks the driver for.
+pub(crate) struct AcquireRequest<'a> {
+    pub(crate) mode: AccessMode,
+    pub(crate) database: Option<&'a str>,
+    pub(crate) imp_user: Option<&'a str>,
+    pub(crate) bookmarks: &'a [String],
+    /// Session credentials (5.1+), instead of the driver's.
+    pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
+}
+
+/// The `routing` map of HELLO and ROUTE: the URI query plus `address`.
+fn routing_context(config: &Config) -> Map {
+    let mut ctx: Map = config
+        .uri
+        .routing_context()
+        .iter()
+        .map(|(k, v)| (k.clone(), Value::String(v.clone())))
+        .collect();
+    ctx.insert(
+        "address".into(),
+        Value::String(config.uri.address().to_string()),
+    );
+    ctx
 }
 
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
@@ -135,7 +361,7 @@ struct Connector {
     host: String,
     options: ConnectOptions,
     hello: HelloParams,
-    auth: crate::bolt::AuthToken,
+    auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
     limits: Limits,
 }
@@ -145,21 +371,13 @@ struct Connector {
 const HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
 
 impl Connector {
-    fn new(config: &Config) -> Result<Connector> {
+    fn new(config: &Config, auth: Arc<dyn AuthManager>) -> Result<Connector> {
         let tls = config.tls.as_ref().map(net::client_config).transpose()?;
-        let routing = config.uri.scheme().is_routing().then(|| {
-            let mut ctx: Map = config
-                .uri
-                .routing_context()
-                .iter()
-                .map(|(k, v)| (k.clone(), Value::String(v.clone())))
-                .collect();
-            ctx.insert(
-                "address".into(),
-                Value::String(config.uri.address().to_string()),
-            );
-            ctx
-        });
+        let routing = config
+            .uri
+            .scheme()
+            .is_routing()
+            .then(|| routing_context(config));
         Ok(Connector {
             tls,
             host: config.uri.address().host().to_owned(),
@@ -176,7 +394,7 @@ impl Connector {
                 bolt_agent: Some(bolt_agent()),
                 notifications: config.notifications.clone(),
             },
-            auth: config.auth.clone(),
+            auth,
             read_timeout: config.read_timeout,
             limits: Limits {
                 max_message: config.max_message_size,
@@ -216,7 +434,14 @@ impl Connector {
         for proposals in DEFAULT_PROPOSALS {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
-            opts.tls = self.tls.clone().map(|c| (c, self.host.clone()));
+            // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
+            // by the URI's host name.
+            let name = if addr.host().parse::<std::net::IpAddr>().is_ok() {
+                self.host.clone()
+            } else {
+                addr.host().to_owned()
+            };
+            opts.tls = self.tls.clone().map(|c| (c, name));
             let stream = net::connect(addr, &opts)?;
             let wait = deadline
                 .saturating_duration_since(Instant::now())
@@ -229,7 +454,10 @@ impl Connector {
                 Ok(mut conn) => {
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
-                    conn.hello(&self.hello, &self.auth)?;
+                    let token = self.auth.get_auth()?;
+                    if let Err(e) = conn.hello(&self.hello, &token) {
+                        return Err(on_security_error(&*self.auth, &token, e));
+                    }
                     set_timeout(&mut conn, self.read_timeout)?;
                     return Ok(conn);
                 }

@@ -1,21 +1,32 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
+mod auth;
+mod bookmarks;
 mod config;
 #[allow(clippy::module_inception)]
 // driver::driver holds the Driver type, as the style guide lays out
 mod driver;
+mod extras;
+mod managed;
+mod query;
 mod record;
 mod result;
+mod retry;
 mod session;
 mod summary;
 mod transaction;
 
+pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
+pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::Driver;
+pub use managed::ManagedTransaction;
+pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
-pub use session::{ResultId, Session};
+pub use retry::{RetryPolicy, Sleeper};
+pub use session::{ResultId, Session, SessionInterrupt};
 pub use summary::{Counters, Notification, QueryType, Summary};
 pub use transaction::Transaction;

@@ -17,8 +17,9 @@
 //! | Consumed     | the user consumed it; iteration is over              |
 //! | OutOfScope   | its transaction ended before it was read             |
 
+use super::bookmarks;
 use super::config::{AccessMode, SessionConfig, TransactionConfig};
-use super::driver::DriverInner;
+use super::driver::{AcquireRequest, DriverInner};
 use super::record::Record;
 use super::result::RecordStream;
 use super::summary::Summary;
@@ -31,6 +32,40 @@ use crate::pool::PooledConnection;
 use crate::value::{Map, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
+
+/// Interrupts a [`Session`]'s blocking call from another thread, made by
+/// [`Session::interrupter`]. It can be taken once, before any call (from the thread that owns
+/// the session), and follows the session's connections: the session publishes the shutdown handle
+/// of each connection it takes (and withdraws it before the connection goes back to the pool).
+///
+/// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
+/// that moment, so a blocked read or write returns at once with `ServiceUnavailable` and the
+/// connection is discarded. It does nothing while the session holds no connection (for example
+/// while it waits for the pool or connects).
+#[derive(Debug, Clone, Default)]
+pub struct SessionInterrupt {
+    slot: Arc<parking_lot::Mutex<Option<crate::net::ShutdownHandle>>>,
+}
+
+impl SessionInterrupt {
+    /// Shuts down the session's current connection, if any; returns whether there was one.
+    pub fn interrupt(&self) -> bool {
+        let slot = self.slot.lock();
+        match slot.as_ref() {
+            Some(h) => {
+                if let Err(e) = h.shutdown() {
+                    log::debug!("interrupting a session: shutdown failed: {e}");
+                }
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn set(&self, h: Option<crate::net::ShutdownHandle>) {
+        *self.slot.lock() = h;
+    }
+}
 
 /// A handle to a result owned by a [`Session`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -90,6 +125,12 @@ pub struct Session {
     config: SessionConfig,
     fetch_size: i64,
     bookmarks: Vec<String>,
+    /// The access mode of the next transaction (the default, or the transaction function's).
+    mode: AccessMode,
+    /// The home database the routing driver resolved (when the config names none).
+    resolved_db: Option<String>,
+    /// The bookmarks the current transaction started from (for the bookmark manager).
+    sent_bookmarks: Vec<String>,
     conn: Option<PooledConnection>,
     pending: VecDeque<Pending>,
     streams: Vec<Option<Stream>>,
@@ -98,6 +139,8 @@ pub struct Session {
     /// The failure that makes the server ignore requests until the next RESET.
     failure: Option<Error>,
     closed: bool,
+    /// Holds the shutdown handle of `conn` while the session has one.
+    interrupt: SessionInterrupt,
 }
 
 impl std::fmt::Debug for Session {
@@ -115,6 +158,9 @@ impl Session {
         let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
         Session {
             bookmarks: config.bookmarks.clone(),
+            mode: config.default_access_mode,
+            resolved_db: None,
+            sent_bookmarks: Vec::new(),
             driver,
             config,
             fetch_size,
@@ -125,6 +171,7 @@ impl Session {
             tx: None,
             failure: None,
             closed: false,
+            interrupt: SessionInterrupt::default(),
         }
     }
 
@@ -159,6 +206,24 @@ impl Session {
         Ok(Transaction::new(self))
     }
 
+    /// Begins a transaction in `mode` (instead of the session's default); BEGIN leaves with
+    /// the first query. Used by transaction functions.
+    pub(crate) fn begin_in_mode(
+        &mut self,
+        config: &TransactionConfig,
+        mode: AccessMode,
+    ) -> Result<()> {
+        let saved = std::mem::replace(&mut self.mode, mode);
+        let res = self.begin_inner(config, false);
+        self.mode = saved;
+        res
+    }
+
+    /// The driver's configuration.
+    pub(crate) fn driver_config(&self) -> &super::config::Config {
+        &self.driver.config
+    }
+
     /// The bookmarks of the last committed transaction (or those the session started with).
     pub fn last_bookmarks(&self) -> Vec<String> {
         self.bookmarks.clone()
@@ -169,13 +234,10 @@ impl Session {
         &self.config
     }
 
-    /// A handle that interrupts a call this session is blocked in (from another thread) by
-    /// shutting its socket down; `None` while the session holds no connection. The interrupted
-    /// call fails with `ServiceUnavailable` and the connection is discarded.
-    pub fn interrupt_handle(&self) -> Option<crate::net::ShutdownHandle> {
-        self.conn
-            .as_ref()
-            .and_then(PooledConnection::shutdown_handle)
+    /// A handle that interrupts this session's blocking calls from another thread, whichever
+    /// connection the session holds at the time; see [`SessionInterrupt`].
+    pub fn interrupter(&self) -> SessionInterrupt {
+        self.interrupt.clone()
     }
 
     /// The server and connection this session holds right now, if any.
@@ -203,8 +265,8 @@ impl Session {
             ));
         }
         self.settle_open_streams(false)?;
-        let meta = self.tx_meta(config, self.config.default_access_mode);
         self.ensure_connection()?;
+        let meta = self.tx_meta(config, self.mode);
         let id = self.new_stream(query, params, false);
         let sent = self.send_run_pull(id, query, Some(&meta));
         self.after_send(id, sent)
@@ -429,6 +491,7 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
+        self.interrupt.set(None);
         if let Some(mut conn) = self.conn.take() {
             if res.is_err() || !self.pending.is_empty() {
                 // Its state on the server is unknown: never hand it out again.
@@ -478,29 +541,92 @@ impl Session {
         }
     }
 
-    fn tx_meta(&self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
+    fn tx_meta(&mut self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
+        self.sent_bookmarks = self.current_bookmarks();
         TxMeta {
-            bookmarks: self.bookmarks.clone(),
+            bookmarks: self.sent_bookmarks.clone(),
             timeout_ms: config.timeout_ms(),
             metadata: config.metadata.clone(),
             read: mode == AccessMode::Read,
-            db: self.config.database.clone(),
+            db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
             notifications: self.driver.config.notifications.clone(),
         }
     }
 
+    /// Lets go of the connection (back to the pool); the interrupter forgets it first.
+    fn drop_connection(&mut self) {
+        self.interrupt.set(None);
+        self.conn = None;
+    }
+
     fn ensure_connection(&mut self) -> Result<()> {
         if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
-            self.conn = None;
+            self.drop_connection();
         }
         if self.conn.is_none() {
-            let mode = self.config.default_access_mode;
-            let conn = self.driver.acquire(mode, self.config.database.as_deref())?;
+            let bookmarks = self.current_bookmarks();
+            let req = AcquireRequest {
+                mode: self.mode,
+                database: self.database(),
+                imp_user: self.config.impersonated_user.as_deref(),
+                bookmarks: &bookmarks,
+                auth: self.config.auth.as_ref(),
+            };
+            let (conn, db) = self.driver.acquire_routed(&req)?;
             self.check_version_supports_config(&conn)?;
+            if self.config.database.is_none() && db.is_some() {
+                self.resolved_db = db;
+            }
+            self.interrupt.set(conn.shutdown_handle());
             self.conn = Some(conn);
         }
         Ok(())
+    }
+
+    /// The database: the configured one, or the home database once resolved.
+    fn database(&self) -> Option<&str> {
+        self.config
+            .database
+            .as_deref()
+            .or(self.resolved_db.as_deref())
+    }
+
+    /// The session's bookmarks plus the bookmark manager's.
+    fn current_bookmarks(&self) -> Vec<String> {
+        match &self.config.bookmark_manager {
+            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()),
+            None => self.bookmarks.clone(),
+        }
+    }
+
+    /// A transaction committed with bookmark `b`.
+    fn set_bookmark(&mut self, b: String) {
+        if let Some(m) = &self.config.bookmark_manager {
+            m.update_bookmarks(&self.sent_bookmarks, std::slice::from_ref(&b));
+        }
+        self.bookmarks = vec![b];
+    }
+
+    /// Tells the driver about a failure on the current connection (routing reacts to it).
+    fn report_failure(&self, e: &Error) {
+        if let Some(c) = &self.conn {
+            let imp = self.config.impersonated_user.as_deref();
+            self.driver
+                .on_server_failure(c.address(), e, self.database(), imp);
+        }
+    }
+
+    /// A Bolt 5.8+ reply named the database: pin it as the resolved home database.
+    fn note_database(&mut self, meta: &Map) {
+        if self.config.database.is_some() || self.resolved_db.is_some() {
+            return;
+        }
+        if let Some(Value::String(db)) = meta.get("db") {
+            let imp = self.config.impersonated_user.as_deref();
+            self.driver.note_home_database(imp, db);
+            self.resolved_db = Some(db.clone());
+        }
     }
 
     fn check_version_supports_config(&self, conn: &PooledConnection) -> Result<()> {
@@ -535,8 +661,8 @@ impl Session {
             ));
         }
         self.settle_open_streams(false)?;
-        let meta = self.tx_meta(config, self.config.default_access_mode);
         self.ensure_connection()?;
+        let meta = self.tx_meta(config, self.mode);
         let conn = self.conn.as_mut().expect("invariant: connected above");
         let n = conn.send_begin(&meta)?;
         self.pending.push_back(Pending::Begin);
@@ -863,7 +989,12 @@ impl Session {
         match resp {
             Response::Success(meta) => self.on_success(front, meta),
             Response::Failure(meta) => {
-                let e = failure_error(&meta);
+                let mut e = failure_error(&meta);
+                self.report_failure(&e);
+                if self.config.auth.is_none() {
+                    let token = self.conn.as_ref().and_then(|c| c.auth().cloned());
+                    e = self.driver.on_security_error(token.as_ref(), e);
+                }
                 self.on_failure(front, e.clone());
                 self.failure = Some(e);
                 let in_tx = self.tx.is_some();
@@ -888,6 +1019,7 @@ impl Session {
     fn on_success(&mut self, front: Pending, meta: Map) {
         match front {
             Pending::Run(id) => {
+                self.note_database(&meta);
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(Value::List(fields)) = meta.get("fields") {
                         let keys: Vec<String> = fields
@@ -915,7 +1047,7 @@ impl Session {
                     if let (false, Some(Value::String(b))) =
                         (self.stream_in_tx(id), meta.get("bookmark"))
                     {
-                        self.bookmarks = vec![b.clone()];
+                        self.set_bookmark(b.clone());
                     }
                 }
                 let server = self
@@ -953,11 +1085,12 @@ impl Session {
             // On Bolt 1-2 the COMMIT bookmark arrives with the PULL_ALL reply (`Aux`).
             Pending::Commit | Pending::Aux => {
                 if let Some(Value::String(b)) = meta.get("bookmark") {
-                    self.bookmarks = vec![b.clone()];
+                    self.set_bookmark(b.clone());
                 }
             }
             Pending::Reset => self.failure = None,
-            Pending::Begin | Pending::Rollback => {}
+            Pending::Begin => self.note_database(&meta),
+            Pending::Rollback => {}
         }
     }
 
@@ -991,6 +1124,7 @@ impl Session {
     /// The connection died: everything pending fails with `e`, and the connection goes back
     /// to the pool (which drops it).
     fn connection_failed(&mut self, e: &Error) {
+        self.report_failure(e);
         for p in std::mem::take(&mut self.pending) {
             self.on_failure(p, e.clone());
         }
@@ -1003,7 +1137,7 @@ impl Session {
             tx.failed.get_or_insert_with(|| e.clone());
         }
         self.failure = None;
-        self.conn = None;
+        self.drop_connection();
     }
 
     /// Gives the connection back when nothing needs it.
@@ -1017,7 +1151,7 @@ impl Session {
             .flatten()
             .any(|s| matches!(s.phase, Phase::Running | Phase::Streaming { .. }));
         if !busy {
-            self.conn = None;
+            self.drop_connection();
         }
     }
 

@@ -292,6 +292,12 @@ impl Pool {
             .collect()
     }
 
+    /// Connections to `address` in use right now (the routing load measure).
+    pub fn in_use(&self, address: &Address) -> usize {
+        let st = self.inner.state.lock();
+        st.servers.get(address).map_or(0, |s| s.metrics.in_use)
+    }
+
     /// Closes idle connections to `address` (e.g. after it failed).
     pub fn purge(&self, address: &Address) {
         let mut st = self.inner.state.lock();

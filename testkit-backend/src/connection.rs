@@ -83,7 +83,7 @@ mod pending {
             }
         }
 
-        /// A new callback id and the channel its completion arrives on. After [`close`], the
+        /// A new callback id and the channel its completion arrives on. After `close`, the
         /// channel is disconnected at once.
         pub fn register(&self) -> (String, mpsc::Receiver<(String, Json)>) {
             let id = format!("cb{}", self.next.fetch_add(1, Ordering::Relaxed));

@@ -574,6 +574,7 @@ impl Handler {
             fetch_size: s.fetch_size,
             bookmarks: s.bookmarks.clone().unwrap_or_default(),
             impersonated_user: s.impersonated_user.clone(),
+            ..SessionConfig::default()
         };
         let session = self.driver(&s.driver_id)?.session(config)?;
         let id = self.ids.next();

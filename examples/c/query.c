@@ -1,0 +1,69 @@
+/* Connects, runs a parameterised query and prints the rows.
+ *
+ *   cc -std=c11 query.c $(pkg-config --cflags --libs boltc) -o query
+ *   ./query bolt://127.0.0.1:7687 [user] [password]
+ */
+#include <stdio.h>
+#include "boltc.h"
+
+static int fail(const char *what, boltc_error *err) {
+    fprintf(stderr, "%s failed: %s\n", what, err ? boltc_error_message(err) : "?");
+    boltc_error_free(err);
+    return 1;
+}
+
+int main(int argc, char **argv) {
+    const char *uri = argc > 1 ? argv[1] : "bolt://127.0.0.1:7687";
+    const char *user = argc > 2 ? argv[2] : "falkordb";
+    const char *password = argc > 3 ? argv[3] : "";
+    boltc_error *err = NULL;
+    boltc_config *cfg = NULL;
+    boltc_driver *driver = NULL;
+    boltc_session *session = NULL;
+    boltc_result *result = NULL;
+    int rc = 0;
+
+    if (boltc_config_new(uri, &cfg, &err) || boltc_config_set_basic_auth(cfg, user, password, &err) ||
+        boltc_driver_new(cfg, &driver, &err)) {
+        boltc_config_free(cfg);
+        return fail("connect", err);
+    }
+    boltc_config_free(cfg);
+    if (boltc_driver_session(driver, NULL, &session, &err)) {
+        rc = fail("session", err);
+        goto out;
+    }
+
+    boltc_map *params = boltc_map_new();
+    boltc_map_set_int(params, "limit", 5, NULL);
+    boltc_status st = boltc_session_run_cstr(
+        session, "UNWIND range(1, $limit) AS n RETURN n, n * n AS square", params, &result, &err);
+    boltc_map_free(params);
+    if (st) {
+        rc = fail("run", err);
+        goto out;
+    }
+    for (;;) {
+        boltc_batch *batch = NULL;
+        if (boltc_result_next_batch(result, 100, &batch, &err)) {
+            rc = fail("fetch", err);
+            break;
+        }
+        for (size_t row = 0; row < boltc_batch_rows(batch); row++) {
+            int64_t n = 0, square = 0;
+            boltc_value_as_int(boltc_batch_value(batch, row, 0), &n, NULL);
+            boltc_value_as_int(boltc_batch_value(batch, row, 1), &square, NULL);
+            printf("%lld\t%lld\n", (long long)n, (long long)square);
+        }
+        int more = boltc_batch_has_more(batch);
+        boltc_batch_free(batch);
+        if (!more) {
+            break;
+        }
+    }
+out:
+    boltc_result_free(result);
+    boltc_session_free(session);
+    boltc_driver_free(driver);
+    return rc;
+}

@@ -1,0 +1,81 @@
+//! Driver settings for routing, retries and authentication, kept apart from the basic ones.
+
+use super::auth::AuthManager;
+use super::config::ConfigBuilder;
+use super::retry::RetryPolicy;
+use crate::routing::AddressResolver;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// Settings for routing, retries and authentication.
+#[derive(Clone)]
+pub(crate) struct Extras {
+    pub(crate) resolver: Option<Arc<AddressResolver>>,
+    pub(crate) purge_delay: Duration,
+    pub(crate) retry: RetryPolicy,
+    pub(crate) auth_manager: Option<Arc<dyn AuthManager>>,
+}
+
+impl Default for Extras {
+    fn default() -> Self {
+        Extras {
+            resolver: None,
+            purge_delay: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            auth_manager: None,
+        }
+    }
+}
+
+impl std::fmt::Debug for Extras {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Extras")
+            .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
+            .field("purge_delay", &self.purge_delay)
+            .field("retry", &self.retry)
+            .field("auth_manager", &self.auth_manager)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ConfigBuilder {
+    /// A hook that turns the URI's address into the addresses to try as initial routers
+    /// (`neo4j://` only). Each address it returns is also resolved through DNS, and every IP is
+    /// tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
+    ///
+    /// ```
+    /// use boltc::{net::Address, Config};
+    /// use std::sync::Arc;
+    ///
+    /// let config = Config::builder("neo4j://cluster.example:7687")
+    ///     .resolver(Arc::new(|_a: &Address| {
+    ///         vec![Address::new("10.0.0.1", 7687), Address::new("10.0.0.2", 7687)]
+    ///     }))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = config;
+    /// ```
+    pub fn resolver(mut self, resolver: Arc<AddressResolver>) -> Self {
+        self.ext.resolver = Some(resolver);
+        self
+    }
+
+    /// How long an expired routing table is kept before it is dropped (default 30 s).
+    pub fn routing_table_purge_delay(mut self, delay: Duration) -> Self {
+        self.ext.purge_delay = delay;
+        self
+    }
+
+    /// The backoff between attempts of transaction functions (default 1 s, ×2, ±20%).
+    pub fn retry_policy(mut self, policy: RetryPolicy) -> Self {
+        self.ext.retry = policy;
+        self
+    }
+
+    /// Credentials that may change (rotation): asked for a token whenever a connection is
+    /// opened or acquired, and told when the server rejects one. Replaces [`ConfigBuilder::auth`].
+    pub fn auth_manager(mut self, manager: Arc<dyn AuthManager>) -> Self {
+        self.ext.auth_manager = Some(manager);
+        self
+    }
+}

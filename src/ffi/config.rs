@@ -1,0 +1,365 @@
+//! `boltc_config` (driver configuration) and `boltc_session_config`.
+
+use super::error::boltc_error;
+use super::handle::{
+    box_free, box_into_raw, box_mut, cstr_arg, opt_cstr_arg, BoxHandle, Handle, Out,
+};
+use super::status::{boltc_status, ffi_status, ffi_value, Failure};
+use crate::bolt::AuthToken;
+use crate::driver::{AccessMode, Config, ConfigBuilder, SessionConfig};
+use crate::net::TrustStrategy;
+use std::ffi::c_char;
+use std::time::Duration;
+
+/// Access mode WRITE (the default): work goes to a writer.
+pub const BOLTC_ACCESS_MODE_WRITE: i32 = 0;
+/// Access mode READ: work goes to a reader.
+pub const BOLTC_ACCESS_MODE_READ: i32 = 1;
+
+/// Trust the Mozilla root set, with hostname verification.
+pub const BOLTC_TRUST_SYSTEM_ROOTS: i32 = 0;
+/// Trust only the CA certificates in a PEM file, with hostname verification.
+pub const BOLTC_TRUST_CUSTOM_CA: i32 = 1;
+/// Trust any certificate (self-signed; no protection against an active attacker).
+pub const BOLTC_TRUST_ALL: i32 = 2;
+
+/// A mutable driver configuration: a URI plus settings, turned into a driver by
+/// `boltc_driver_new` (which validates it and copies it).
+///
+/// Ownership: made by `boltc_config_new`, freed with `boltc_config_free` (at any time; a driver
+/// keeps its own copy). Threads: one thread at a time.
+pub struct boltc_config {
+    magic: u32,
+    pub(crate) builder: ConfigBuilder,
+}
+
+impl Handle for boltc_config {
+    const NAME: &'static str = "boltc_config";
+    const MAGIC: u32 = 0xB017_0C0F;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_config {}
+
+impl boltc_config {
+    /// Validates and builds the configuration.
+    pub(crate) fn build(&self) -> Result<Config, Failure> {
+        Ok(self.builder.clone().build()?)
+    }
+}
+
+/// Changes a config through `f`.
+fn update(
+    config: *mut boltc_config,
+    error_out: *mut *mut boltc_error,
+    f: impl FnOnce(ConfigBuilder) -> Result<ConfigBuilder, Failure>,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: config is NULL or a live boltc_config used by this thread (header contract).
+        let c = unsafe { box_mut(config) }?;
+        c.builder = f(c.builder.clone())?;
+        Ok(())
+    })
+}
+
+fn ms(v: u64) -> Duration {
+    Duration::from_millis(v)
+}
+
+/// Creates a configuration for `uri` (NUL-terminated UTF-8: `bolt://host:port`, `bolt+s://`,
+/// `bolt+ssc://`, `neo4j://`, ...). The URI is checked by `boltc_driver_new`.
+///
+/// On success `*config_out` receives a new config the caller frees with `boltc_config_free`.
+#[no_mangle]
+pub extern "C" fn boltc_config_new(
+    uri: *const c_char,
+    config_out: *mut *mut boltc_config,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(config_out, "config_out")?;
+        // SAFETY: uri is NULL or a NUL-terminated string (header contract).
+        let uri = unsafe { cstr_arg(uri, "uri") }?;
+        out.write(box_into_raw(boltc_config {
+            magic: boltc_config::MAGIC,
+            builder: Config::builder(uri),
+        }));
+        Ok(())
+    })
+}
+
+/// Sets basic authentication (NUL-terminated `user` and `password`; both copied). An empty
+/// password is sent as given.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_basic_auth(
+    config: *mut boltc_config,
+    user: *const c_char,
+    password: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or NUL-terminated strings (header contract).
+        let (u, p) = unsafe { (cstr_arg(user, "user")?, cstr_arg(password, "password")?) };
+        Ok(b.auth(AuthToken::basic(u, p)))
+    })
+}
+
+/// Sets bearer-token authentication (`token` NUL-terminated, copied).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_bearer_auth(
+    config: *mut boltc_config,
+    token: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let t = unsafe { cstr_arg(token, "token") }?;
+        Ok(b.auth(AuthToken::bearer(t)))
+    })
+}
+
+/// Sets the user agent sent in HELLO (`user_agent` NUL-terminated, copied).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_user_agent(
+    config: *mut boltc_config,
+    user_agent: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let ua = unsafe { cstr_arg(user_agent, "user_agent") }?;
+        Ok(b.user_agent(ua))
+    })
+}
+
+/// Turns TLS on or off (only for `bolt://` and `neo4j://`; the `+s`/`+ssc` schemes decide).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_encrypted(
+    config: *mut boltc_config,
+    encrypted: bool,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.encrypted(encrypted)))
+}
+
+/// Which certificates to trust: `BOLTC_TRUST_SYSTEM_ROOTS`, `BOLTC_TRUST_ALL`, or
+/// `BOLTC_TRUST_CUSTOM_CA` with `ca_pem_path` (NUL-terminated; NULL for the others).
+/// Another `trust` value gives `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_trust(
+    config: *mut boltc_config,
+    trust: i32,
+    ca_pem_path: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let path = unsafe { opt_cstr_arg(ca_pem_path, "ca_pem_path") }?;
+        let t = match (trust, path) {
+            (BOLTC_TRUST_SYSTEM_ROOTS, _) => TrustStrategy::SystemRoots,
+            (BOLTC_TRUST_ALL, _) => TrustStrategy::TrustAll,
+            (BOLTC_TRUST_CUSTOM_CA, Some(p)) => TrustStrategy::CustomCa(vec![p.into()]),
+            (BOLTC_TRUST_CUSTOM_CA, None) => return Err(Failure::null("ca_pem_path is NULL")),
+            _ => return Err(Failure::invalid(format!("unknown trust strategy {trust}"))),
+        };
+        Ok(b.trust(t))
+    })
+}
+
+/// The connect timeout in milliseconds (TCP, TLS and Bolt handshakes; default 30000).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_connection_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.connection_timeout(ms(timeout_ms)))
+    })
+}
+
+/// The read timeout for server replies in milliseconds; 0 means none (the default).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_read_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.read_timeout((timeout_ms > 0).then(|| ms(timeout_ms))))
+    })
+}
+
+/// How long acquiring a pooled connection may take, in milliseconds (default 60000).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_acquisition_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.connection_acquisition_timeout(ms(timeout_ms)))
+    })
+}
+
+/// The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_pool_size(
+    config: *mut boltc_config,
+    size: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.max_connection_pool_size(size)))
+}
+
+/// Records per PULL (default 1000; -1 for all at once).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_fetch_size(
+    config: *mut boltc_config,
+    fetch_size: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.fetch_size(fetch_size)))
+}
+
+/// Frees a configuration. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_config_free(config: *mut boltc_config) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_config freed once (header contract).
+        unsafe { box_free(config) }
+    })
+}
+
+/// Per-session settings: database, access mode, fetch size, bookmarks, impersonation.
+///
+/// Ownership: made by `boltc_session_config_new`, freed with `boltc_session_config_free` (a
+/// session keeps its own copy). Threads: one thread at a time.
+pub struct boltc_session_config {
+    magic: u32,
+    pub(crate) config: SessionConfig,
+}
+
+impl Handle for boltc_session_config {
+    const NAME: &'static str = "boltc_session_config";
+    const MAGIC: u32 = 0xB017_05C0;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_session_config {}
+
+fn update_session(
+    config: *mut boltc_session_config,
+    error_out: *mut *mut boltc_error,
+    f: impl FnOnce(&mut SessionConfig) -> Result<(), Failure>,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_session_config used by this thread (header contract).
+        let c = unsafe { box_mut(config) }?;
+        f(&mut c.config)
+    })
+}
+
+/// Creates session settings with the defaults (home database, WRITE, the driver's fetch size).
+/// `*config_out` receives a config freed with `boltc_session_config_free`.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_new(
+    config_out: *mut *mut boltc_session_config,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        Out::new(config_out, "config_out")?.write(box_into_raw(boltc_session_config {
+            magic: boltc_session_config::MAGIC,
+            config: SessionConfig::default(),
+        }));
+        Ok(())
+    })
+}
+
+/// The database (NUL-terminated, copied); NULL means the user's home database.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_database(
+    config: *mut boltc_session_config,
+    database: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        c.database = unsafe { opt_cstr_arg(database, "database") }?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// The access mode: `BOLTC_ACCESS_MODE_WRITE` or `BOLTC_ACCESS_MODE_READ` (others give
+/// `BOLTC_STATUS_INVALID_ARGUMENT`).
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_access_mode(
+    config: *mut boltc_session_config,
+    mode: i32,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        c.default_access_mode = match mode {
+            BOLTC_ACCESS_MODE_WRITE => AccessMode::Write,
+            BOLTC_ACCESS_MODE_READ => AccessMode::Read,
+            _ => return Err(Failure::invalid(format!("unknown access mode {mode}"))),
+        };
+        Ok(())
+    })
+}
+
+/// Records per PULL for this session (-1: all at once; 0: the driver's default).
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_fetch_size(
+    config: *mut boltc_session_config,
+    fetch_size: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        if fetch_size < -1 {
+            return Err(Failure::invalid("fetch_size must be positive, -1 or 0"));
+        }
+        c.fetch_size = (fetch_size != 0).then_some(fetch_size);
+        Ok(())
+    })
+}
+
+/// Adds a bookmark to start from (NUL-terminated, copied).
+#[no_mangle]
+pub extern "C" fn boltc_session_config_add_bookmark(
+    config: *mut boltc_session_config,
+    bookmark: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        c.bookmarks
+            .push(unsafe { cstr_arg(bookmark, "bookmark") }?.to_owned());
+        Ok(())
+    })
+}
+
+/// The user to impersonate (NUL-terminated, copied; NULL: none). Needs Bolt 4.4+.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_impersonated_user(
+    config: *mut boltc_session_config,
+    user: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        c.impersonated_user = unsafe { opt_cstr_arg(user, "user") }?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// Frees session settings. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_free(config: *mut boltc_session_config) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_session_config freed once (header contract).
+        unsafe { box_free(config) }
+    })
+}

@@ -1,0 +1,202 @@
+//! `boltc_error`: the error object a failed call hands back through `error_out`.
+
+use super::handle::{box_free, box_into_raw, box_ref, BoxHandle, Handle};
+use super::status::{boltc_status, Failure, FfiResult};
+use crate::error::GqlError;
+use std::ffi::{c_char, CString};
+use std::ptr;
+
+/// An error object: status, message, server code, classification, retryability, GQL status
+/// and description, and the server's cause chain.
+///
+/// Ownership: created by boltc in a failed call's `error_out`; the caller owns it and frees it
+/// with `boltc_error_free`. Strings read from it are borrowed until it is freed.
+/// Threads: immutable; may be read from any thread.
+pub struct boltc_error {
+    magic: u32,
+    status: boltc_status,
+    message: CString,
+    server_code: Option<CString>,
+    classification: Option<CString>,
+    retryable: bool,
+    gql_status: Option<CString>,
+    gql_description: Option<CString>,
+    cause: Option<Box<boltc_error>>,
+}
+
+impl Handle for boltc_error {
+    const NAME: &'static str = "boltc_error";
+    const MAGIC: u32 = 0xB017_0E77;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_error {}
+
+fn cstring(s: &str) -> CString {
+    CString::new(s.replace('\0', "\u{FFFD}")).expect("invariant: NULs replaced")
+}
+
+impl boltc_error {
+    fn from_failure(f: &Failure) -> boltc_error {
+        let e = &f.error;
+        let gql = e.gql();
+        boltc_error {
+            magic: Self::MAGIC,
+            status: f.status,
+            message: cstring(e.message()),
+            server_code: e.server_code().map(cstring),
+            classification: gql
+                .and_then(|g| g.classification.as_deref())
+                .or_else(|| e.classification())
+                .map(cstring),
+            retryable: e.is_retryable(),
+            gql_status: gql.map(|g| cstring(&g.gql_status)),
+            gql_description: gql.map(|g| cstring(&g.description)),
+            cause: gql
+                .and_then(|g| g.cause.as_deref())
+                .map(|c| Box::new(boltc_error::from_gql(f.status, c))),
+        }
+    }
+
+    fn from_gql(status: boltc_status, g: &GqlError) -> boltc_error {
+        boltc_error {
+            magic: Self::MAGIC,
+            status,
+            message: cstring(&g.message),
+            server_code: g.neo4j_code.as_deref().map(cstring),
+            classification: g.classification.as_deref().map(cstring),
+            retryable: false,
+            gql_status: Some(cstring(&g.gql_status)),
+            gql_description: Some(cstring(&g.description)),
+            cause: g
+                .cause
+                .as_deref()
+                .map(|c| Box::new(boltc_error::from_gql(status, c))),
+        }
+    }
+}
+
+/// Turns the outcome of an ffi body into a status, writing the error object on failure.
+pub(crate) fn finish(
+    r: std::thread::Result<FfiResult<()>>,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    let failure = match r {
+        Ok(Ok(())) => return boltc_status::Ok,
+        Ok(Err(f)) => f,
+        Err(panic) => {
+            let msg = panic
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            Failure::with_status(boltc_status::Panic, format!("boltc panicked: {msg}"))
+        }
+    };
+    if let Ok(out) = super::handle::Out::new(error_out, "error_out") {
+        out.write(box_into_raw(boltc_error::from_failure(&failure)));
+    }
+    failure.status
+}
+
+fn opt_ptr(s: &Option<CString>) -> *const c_char {
+    s.as_ref().map_or(ptr::null(), |c| c.as_ptr())
+}
+
+/// The status of the failed call. `BOLTC_STATUS_NULL_ARGUMENT` for a NULL `error`.
+#[no_mangle]
+pub extern "C" fn boltc_error_status(error: *const boltc_error) -> boltc_status {
+    super::status::ffi_value!(boltc_status::Panic, {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(boltc_status::NullArgument, |e| e.status)
+    })
+}
+
+/// The message, NUL-terminated (for people; it may change between versions). Borrowed until
+/// `error` is freed. Never NULL unless `error` is NULL.
+#[no_mangle]
+pub extern "C" fn boltc_error_message(error: *const boltc_error) -> *const c_char {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| e.message.as_ptr())
+    })
+}
+
+/// The server's error code (e.g. `Neo.ClientError.Statement.SyntaxError`), or NULL if the error
+/// did not come from the server. Borrowed until `error` is freed.
+#[no_mangle]
+pub extern "C" fn boltc_error_server_code(error: *const boltc_error) -> *const c_char {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.server_code))
+    })
+}
+
+/// The classification (`CLIENT_ERROR`... from GQL, else `ClientError`... from the code), or
+/// NULL. Borrowed until `error` is freed.
+#[no_mangle]
+pub extern "C" fn boltc_error_classification(error: *const boltc_error) -> *const c_char {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.classification))
+    })
+}
+
+/// Whether retrying the unit of work may succeed. False for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_error_is_retryable(error: *const boltc_error) -> bool {
+    super::status::ffi_value!(false, {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.is_ok_and(|e| e.retryable)
+    })
+}
+
+/// The GQLSTATUS code (e.g. `42001`, Bolt 5.7+ servers), or NULL. Borrowed until `error` is
+/// freed.
+#[no_mangle]
+pub extern "C" fn boltc_error_gql_status(error: *const boltc_error) -> *const c_char {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.gql_status))
+    })
+}
+
+/// The GQL status description, or NULL. Borrowed until `error` is freed.
+#[no_mangle]
+pub extern "C" fn boltc_error_gql_description(error: *const boltc_error) -> *const c_char {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.gql_description))
+    })
+}
+
+/// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed:
+/// it belongs to `error` and must not be freed on its own.
+#[no_mangle]
+pub extern "C" fn boltc_error_cause(error: *const boltc_error) -> *const boltc_error {
+    super::status::ffi_value!(ptr::null(), {
+        // SAFETY: error is NULL or a live boltc_error (header contract).
+        unsafe { box_ref(error) }.map_or(ptr::null(), |e| {
+            e.cause.as_deref().map_or(ptr::null(), ptr::from_ref)
+        })
+    })
+}
+
+/// Frees an error object. NULL is ignored. Never pass a pointer from `boltc_error_cause`.
+#[no_mangle]
+pub extern "C" fn boltc_error_free(error: *mut boltc_error) {
+    super::status::ffi_value!((), {
+        // SAFETY: error is NULL or an owned boltc_error freed once (header contract).
+        unsafe { box_free(error) }
+    })
+}
+
+/// The Rust error of an error object (for tests).
+#[cfg(test)]
+pub(crate) fn message_of(e: *const boltc_error) -> String {
+    // SAFETY: tests pass live error objects.
+    unsafe { box_ref(e) }
+        .map(|e| e.message.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}

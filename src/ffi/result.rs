@@ -1,0 +1,644 @@
+//! `boltc_result`, `boltc_record`, `boltc_batch` and `boltc_summary`.
+
+use super::error::boltc_error;
+use super::handle::{
+    box_free, box_into_raw, box_mut, box_ref, str_arg, view, BoxHandle, Handle, Out,
+};
+use super::session::SessionShared;
+use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
+use super::value::{boltc_map, boltc_value};
+use crate::driver::{Record, ResultId, Summary};
+use std::ffi::c_char;
+use std::ptr;
+use std::sync::Arc;
+
+/// The result of a query: column names, a stream of records, then a summary.
+///
+/// Ownership: made by `boltc_session_run` / `boltc_transaction_run`, freed with
+/// `boltc_result_free` (records still on the server are discarded lazily). It keeps its
+/// session's state alive; after the session is closed it fails with
+/// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session.
+pub struct boltc_result {
+    magic: u32,
+    shared: Arc<SessionShared>,
+    id: ResultId,
+    keys: Option<Arc<[String]>>,
+}
+
+impl Handle for boltc_result {
+    const NAME: &'static str = "boltc_result";
+    const MAGIC: u32 = 0xB017_0E50;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_result {}
+
+impl boltc_result {
+    pub(crate) fn new(shared: Arc<SessionShared>, id: ResultId) -> boltc_result {
+        boltc_result {
+            magic: Self::MAGIC,
+            shared,
+            id,
+            keys: None,
+        }
+    }
+
+    fn keys(&mut self) -> FfiResult<&Arc<[String]>> {
+        if self.keys.is_none() {
+            let id = self.id;
+            let k = self.shared.with(|st| Ok(st.session()?.result_keys(id)?))?;
+            self.keys = Some(k);
+        }
+        Ok(self.keys.as_ref().expect("invariant: set above"))
+    }
+}
+
+/// One row. Ownership: the caller's (from `boltc_result_next` / `boltc_result_single`), freed
+/// with `boltc_record_free`; values read from it are borrowed until then. Threads: immutable,
+/// any thread.
+pub struct boltc_record {
+    magic: u32,
+    record: Record,
+}
+
+impl Handle for boltc_record {
+    const NAME: &'static str = "boltc_record";
+    const MAGIC: u32 = 0xB017_0EC0;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_record {}
+
+/// Up to `max` records of a result, as rows × columns of values.
+///
+/// Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
+/// values and the encoded buffer read from it are borrowed until then. Threads: immutable,
+/// any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
+pub struct boltc_batch {
+    magic: u32,
+    keys: Arc<[String]>,
+    rows: Vec<Record>,
+    more: bool,
+    encoded: Option<Vec<u8>>,
+}
+
+impl Handle for boltc_batch {
+    const NAME: &'static str = "boltc_batch";
+    const MAGIC: u32 = 0xB017_0BA7;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_batch {}
+
+/// The summary of a consumed result. Ownership: the caller's (from `boltc_result_consume`),
+/// freed with `boltc_summary_free`; strings and maps read from it are borrowed until then.
+pub struct boltc_summary {
+    magic: u32,
+    summary: Summary,
+}
+
+impl Handle for boltc_summary {
+    const NAME: &'static str = "boltc_summary";
+    const MAGIC: u32 = 0xB017_05A1;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_summary {}
+
+pub(crate) fn write_str(
+    s: &str,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> FfiResult<()> {
+    let p = Out::new(ptr_out, "string out-param")?;
+    let l = Out::new(len_out, "length out-param")?;
+    p.write(s.as_ptr().cast());
+    l.write(s.len());
+    Ok(())
+}
+
+/// The number of columns (waits for the RUN reply if needed).
+#[no_mangle]
+pub extern "C" fn boltc_result_keys_len(
+    result: *mut boltc_result,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(len_out, "len_out")?;
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_mut(result) }?;
+        out.write(r.keys()?.len());
+        Ok(())
+    })
+}
+
+/// The name of column `index` as UTF-8 bytes (not NUL-terminated) and their length, borrowed
+/// until `result` is freed. `BOLTC_STATUS_INVALID_ARGUMENT` for an index out of range.
+#[no_mangle]
+pub extern "C" fn boltc_result_key(
+    result: *mut boltc_result,
+    index: usize,
+    key_out: *mut *const c_char,
+    key_len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_mut(result) }?;
+        let keys = r.keys()?;
+        let k = keys
+            .get(index)
+            .ok_or_else(|| Failure::invalid(format!("column {index} out of range")))?;
+        write_str(k, key_out, key_len_out)
+    })
+}
+
+/// The next record. On success `*record_out` receives a record the caller frees with
+/// `boltc_record_free`, or NULL at the end of the result. Server errors are reported here.
+#[no_mangle]
+pub extern "C" fn boltc_result_next(
+    result: *mut boltc_result,
+    record_out: *mut *mut boltc_record,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(record_out, "record_out")?;
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_ref(result) }?;
+        let id = r.id;
+        let rec = r.shared.with(|st| Ok(st.session()?.result_next(id)?))?;
+        out.write(rec.map_or(ptr::null_mut(), |record| {
+            box_into_raw(boltc_record {
+                magic: boltc_record::MAGIC,
+                record,
+            })
+        }));
+        Ok(())
+    })
+}
+
+/// Up to `max` (>= 1) next records in one call. On success `*batch_out` receives a batch freed
+/// with `boltc_batch_free`; it has fewer than `max` rows (possibly 0) only at the end of the
+/// result (`boltc_batch_has_more` is then false). An error is reported only if no row could be
+/// read; otherwise the rows before it are returned and the error comes with the next call.
+#[no_mangle]
+pub extern "C" fn boltc_result_next_batch(
+    result: *mut boltc_result,
+    max: usize,
+    batch_out: *mut *mut boltc_batch,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(batch_out, "batch_out")?;
+        if max == 0 {
+            return Err(Failure::invalid("max must be at least 1"));
+        }
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_mut(result) }?;
+        let keys = r.keys()?.clone();
+        let id = r.id;
+        let (rows, more) = r.shared.with(|st| {
+            let s = st.session()?;
+            let mut rows = Vec::with_capacity(max.min(4096));
+            let mut more = true;
+            while rows.len() < max {
+                match s.result_next(id) {
+                    Ok(Some(rec)) => rows.push(rec),
+                    Ok(None) => {
+                        more = false;
+                        break;
+                    }
+                    // The error is kept by the session and returned again next time.
+                    Err(_) if !rows.is_empty() => break,
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            Ok((rows, more))
+        })?;
+        out.write(box_into_raw(boltc_batch {
+            magic: boltc_batch::MAGIC,
+            keys,
+            rows,
+            more,
+            encoded: None,
+        }));
+        Ok(())
+    })
+}
+
+/// The one record of the result. `BOLTC_STATUS_RESULT_NOT_SINGLE` if there are zero or several
+/// (the rest is then discarded). On success `*record_out` receives a record freed with
+/// `boltc_record_free`.
+#[no_mangle]
+pub extern "C" fn boltc_result_single(
+    result: *mut boltc_result,
+    record_out: *mut *mut boltc_record,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(record_out, "record_out")?;
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_ref(result) }?;
+        let id = r.id;
+        let record = r.shared.with(|st| Ok(st.session()?.result_single(id)?))?;
+        out.write(box_into_raw(boltc_record {
+            magic: boltc_record::MAGIC,
+            record,
+        }));
+        Ok(())
+    })
+}
+
+/// Discards the rest of the result and returns its summary: `*summary_out` receives a summary
+/// freed with `boltc_summary_free`. Consuming again returns the summary again.
+#[no_mangle]
+pub extern "C" fn boltc_result_consume(
+    result: *mut boltc_result,
+    summary_out: *mut *mut boltc_summary,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(summary_out, "summary_out")?;
+        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
+        let r = unsafe { box_ref(result) }?;
+        let id = r.id;
+        let summary = r.shared.with(|st| Ok(st.session()?.result_consume(id)?))?;
+        out.write(box_into_raw(boltc_summary {
+            magic: boltc_summary::MAGIC,
+            summary,
+        }));
+        Ok(())
+    })
+}
+
+/// Frees a result; records still on the server are discarded when the session next needs
+/// the connection. Waits if another thread uses the session. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_result_free(result: *mut boltc_result) {
+    ffi_value!((), {
+        // SAFETY: NULL or a live boltc_result (header contract).
+        if let Ok(r) = unsafe { box_ref(result) } {
+            let id = r.id;
+            r.shared.with_blocking(|st| {
+                if let Some(s) = st.session.as_mut() {
+                    s.result_free(id);
+                }
+            });
+        }
+        // SAFETY: NULL or an owned boltc_result freed once (header contract).
+        unsafe { box_free(result) }
+    })
+}
+
+// ----- records -----
+
+/// The number of values in the record; 0 for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_record_len(record: *const boltc_record) -> usize {
+    ffi_value!(0, {
+        // SAFETY: NULL or a live boltc_record (header contract).
+        unsafe { box_ref(record) }.map_or(0, |r| r.record.len())
+    })
+}
+
+/// The value at `index`, borrowed until `record` is freed; NULL if `record` is NULL or
+/// `index` is out of range.
+#[no_mangle]
+pub extern "C" fn boltc_record_get(
+    record: *const boltc_record,
+    index: usize,
+) -> *const boltc_value {
+    ffi_value!(ptr::null(), {
+        // SAFETY: NULL or a live boltc_record (header contract).
+        unsafe { box_ref(record) }
+            .ok()
+            .and_then(|r| r.record.values().get(index))
+            .map_or(ptr::null(), view)
+    })
+}
+
+/// The value of column `key` (`key_len` bytes of UTF-8). On success `*value_out` receives the
+/// value, borrowed until `record` is freed, or NULL if there is no such column.
+#[no_mangle]
+pub extern "C" fn boltc_record_get_by_key(
+    record: *const boltc_record,
+    key: *const c_char,
+    key_len: usize,
+    value_out: *mut *const boltc_value,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(value_out, "value_out")?;
+        // SAFETY: NULL or a live boltc_record; key points at key_len bytes (header contract).
+        let (r, k) = unsafe { (box_ref(record)?, str_arg(key, key_len, "key")?) };
+        out.write(r.record.value(k).map_or(ptr::null(), view));
+        Ok(())
+    })
+}
+
+/// Frees a record. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_record_free(record: *mut boltc_record) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_record freed once (header contract).
+        unsafe { box_free(record) }
+    })
+}
+
+// ----- batches -----
+
+/// The number of rows; 0 for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_batch_rows(batch: *const boltc_batch) -> usize {
+    ffi_value!(0, {
+        // SAFETY: NULL or a live boltc_batch (header contract).
+        unsafe { box_ref(batch) }.map_or(0, |b| b.rows.len())
+    })
+}
+
+/// The number of columns (the result's keys); 0 for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_batch_columns(batch: *const boltc_batch) -> usize {
+    ffi_value!(0, {
+        // SAFETY: NULL or a live boltc_batch (header contract).
+        unsafe { box_ref(batch) }.map_or(0, |b| b.keys.len())
+    })
+}
+
+/// Whether the result may have more records after this batch (false: the result is
+/// exhausted). False for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_batch_has_more(batch: *const boltc_batch) -> bool {
+    ffi_value!(false, {
+        // SAFETY: NULL or a live boltc_batch (header contract).
+        unsafe { box_ref(batch) }.is_ok_and(|b| b.more)
+    })
+}
+
+/// The value at (`row`, `column`), borrowed until `batch` is freed; NULL when out of range.
+#[no_mangle]
+pub extern "C" fn boltc_batch_value(
+    batch: *const boltc_batch,
+    row: usize,
+    column: usize,
+) -> *const boltc_value {
+    ffi_value!(ptr::null(), {
+        // SAFETY: NULL or a live boltc_batch (header contract).
+        unsafe { box_ref(batch) }
+            .ok()
+            .and_then(|b| b.rows.get(row))
+            .and_then(|r| r.values().get(column))
+            .map_or(ptr::null(), view)
+    })
+}
+
+/// The whole batch serialized into one buffer (the format is described in `docs/C.md`, "The
+/// batch encoding"), for bindings that decode it in their own language with one call instead
+/// of one call per value. `*data_out`/`*len_out` receive the buffer, borrowed until `batch` is
+/// freed (encoded once, then cached).
+#[no_mangle]
+pub extern "C" fn boltc_batch_encode(
+    batch: *mut boltc_batch,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let d = Out::new(data_out, "data_out")?;
+        let l = Out::new(len_out, "len_out")?;
+        // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
+        let b = unsafe { box_mut(batch) }?;
+        if b.encoded.is_none() {
+            b.encoded = Some(super::wire::encode_batch(&b.keys, &b.rows)?);
+        }
+        let buf = b.encoded.as_ref().expect("invariant: encoded above");
+        d.write(buf.as_ptr());
+        l.write(buf.len());
+        Ok(())
+    })
+}
+
+/// Frees a batch. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_batch_free(batch: *mut boltc_batch) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_batch freed once (header contract).
+        unsafe { box_free(batch) }
+    })
+}
+
+// ----- summaries -----
+
+/// What a query changed (a plain C struct, filled by `boltc_summary_counters`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default)]
+#[allow(missing_docs)] // the field names are the server's statistic names
+pub struct boltc_counters {
+    pub nodes_created: i64,
+    pub nodes_deleted: i64,
+    pub relationships_created: i64,
+    pub relationships_deleted: i64,
+    pub properties_set: i64,
+    pub labels_added: i64,
+    pub labels_removed: i64,
+    pub indexes_added: i64,
+    pub indexes_removed: i64,
+    pub constraints_added: i64,
+    pub constraints_removed: i64,
+    pub system_updates: i64,
+    pub contains_updates: bool,
+    pub contains_system_updates: bool,
+}
+
+/// Query type unknown (the server did not say).
+pub const BOLTC_QUERY_TYPE_UNKNOWN: i32 = -1;
+/// Read only.
+pub const BOLTC_QUERY_TYPE_READ: i32 = 0;
+/// Read and write.
+pub const BOLTC_QUERY_TYPE_READ_WRITE: i32 = 1;
+/// Write only.
+pub const BOLTC_QUERY_TYPE_WRITE: i32 = 2;
+/// Schema changes.
+pub const BOLTC_QUERY_TYPE_SCHEMA: i32 = 3;
+
+fn summary<'a>(s: *const boltc_summary) -> FfiResult<&'a Summary> {
+    // SAFETY: NULL or a live boltc_summary (header contract of every caller).
+    unsafe { box_ref(s) }.map(|s| &s.summary)
+}
+
+/// Fills `*counters_out` with what the query changed.
+#[no_mangle]
+pub extern "C" fn boltc_summary_counters(
+    summary_: *const boltc_summary,
+    counters_out: *mut boltc_counters,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(counters_out, "counters_out")?;
+        let c = &summary(summary_)?.counters;
+        out.write(boltc_counters {
+            nodes_created: c.nodes_created,
+            nodes_deleted: c.nodes_deleted,
+            relationships_created: c.relationships_created,
+            relationships_deleted: c.relationships_deleted,
+            properties_set: c.properties_set,
+            labels_added: c.labels_added,
+            labels_removed: c.labels_removed,
+            indexes_added: c.indexes_added,
+            indexes_removed: c.indexes_removed,
+            constraints_added: c.constraints_added,
+            constraints_removed: c.constraints_removed,
+            system_updates: c.system_updates,
+            contains_updates: c.contains_updates,
+            contains_system_updates: c.contains_system_updates,
+        });
+        Ok(())
+    })
+}
+
+/// The query type: one of `BOLTC_QUERY_TYPE_*` (`UNKNOWN` also for NULL).
+#[no_mangle]
+pub extern "C" fn boltc_summary_query_type(summary_: *const boltc_summary) -> i32 {
+    use crate::driver::QueryType;
+    ffi_value!(BOLTC_QUERY_TYPE_UNKNOWN, {
+        match summary(summary_).ok().and_then(|s| s.query_type) {
+            Some(QueryType::Read) => BOLTC_QUERY_TYPE_READ,
+            Some(QueryType::ReadWrite) => BOLTC_QUERY_TYPE_READ_WRITE,
+            Some(QueryType::Write) => BOLTC_QUERY_TYPE_WRITE,
+            Some(QueryType::Schema) => BOLTC_QUERY_TYPE_SCHEMA,
+            None => BOLTC_QUERY_TYPE_UNKNOWN,
+        }
+    })
+}
+
+/// Milliseconds until the first record was available; -1 if unknown (or NULL).
+#[no_mangle]
+pub extern "C" fn boltc_summary_result_available_after_ms(summary_: *const boltc_summary) -> i64 {
+    ffi_value!(-1, {
+        summary(summary_)
+            .ok()
+            .and_then(|s| s.result_available_after)
+            .unwrap_or(-1)
+    })
+}
+
+/// Milliseconds until the last record was consumed; -1 if unknown (or NULL).
+#[no_mangle]
+pub extern "C" fn boltc_summary_result_consumed_after_ms(summary_: *const boltc_summary) -> i64 {
+    ffi_value!(-1, {
+        summary(summary_)
+            .ok()
+            .and_then(|s| s.result_consumed_after)
+            .unwrap_or(-1)
+    })
+}
+
+/// Which string `boltc_summary_string` returns.
+pub const BOLTC_SUMMARY_DATABASE: i32 = 0;
+/// The server agent, e.g. `Neo4j/5.13.0`.
+pub const BOLTC_SUMMARY_SERVER_AGENT: i32 = 1;
+/// The server address `host:port`.
+pub const BOLTC_SUMMARY_SERVER_ADDRESS: i32 = 2;
+/// The bookmark (auto-commit queries).
+pub const BOLTC_SUMMARY_BOOKMARK: i32 = 3;
+/// The query text.
+pub const BOLTC_SUMMARY_QUERY: i32 = 4;
+
+/// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
+/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`), as UTF-8 bytes (not NUL-terminated),
+/// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
+#[no_mangle]
+pub extern "C" fn boltc_summary_string(
+    summary_: *const boltc_summary,
+    which: i32,
+    str_out: *mut *const c_char,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let s = summary(summary_)?;
+        let v: Option<&str> = match which {
+            BOLTC_SUMMARY_DATABASE => s.database.as_deref(),
+            BOLTC_SUMMARY_SERVER_AGENT => Some(&s.server.agent),
+            BOLTC_SUMMARY_SERVER_ADDRESS => Some(&s.server.address),
+            BOLTC_SUMMARY_BOOKMARK => s.bookmark.as_deref(),
+            BOLTC_SUMMARY_QUERY => Some(&s.query),
+            _ => return Err(Failure::invalid(format!("unknown summary string {which}"))),
+        };
+        match v {
+            Some(v) => write_str(v, str_out, len_out),
+            None => {
+                Out::new(str_out, "str_out")?.write(ptr::null());
+                Out::new(len_out, "len_out")?.write(0);
+                Ok(())
+            }
+        }
+    })
+}
+
+/// The negotiated Bolt version of the connection that ran the query.
+#[no_mangle]
+pub extern "C" fn boltc_summary_protocol_version(
+    summary_: *const boltc_summary,
+    major_out: *mut u8,
+    minor_out: *mut u8,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let (ma, mi) = (
+            Out::new(major_out, "major_out")?,
+            Out::new(minor_out, "minor_out")?,
+        );
+        let v = summary(summary_)?.server.protocol_version;
+        ma.write(v.0);
+        mi.write(v.1);
+        Ok(())
+    })
+}
+
+/// The number of notifications; 0 for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_summary_notifications_len(summary_: *const boltc_summary) -> usize {
+    ffi_value!(0, {
+        summary(summary_).map_or(0, |s| s.notifications.len())
+    })
+}
+
+/// Notification `index` as the map the server sent (`code`, `title`, `description`,
+/// `severity`, `category`, `position`), borrowed until `summary` is freed; NULL when out of
+/// range.
+#[no_mangle]
+pub extern "C" fn boltc_summary_notification(
+    summary_: *const boltc_summary,
+    index: usize,
+) -> *const boltc_map {
+    ffi_value!(ptr::null(), {
+        summary(summary_)
+            .ok()
+            .and_then(|s| s.notifications.get(index))
+            .map_or(ptr::null(), |n| view(&n.raw))
+    })
+}
+
+/// Everything the server sent in the RUN reply and the final reply, merged (plan, profile,
+/// statuses, ...), borrowed until `summary` is freed; NULL for NULL.
+#[no_mangle]
+pub extern "C" fn boltc_summary_metadata(summary_: *const boltc_summary) -> *const boltc_map {
+    ffi_value!(ptr::null(), {
+        summary(summary_).map_or(ptr::null(), |s| view(&s.metadata))
+    })
+}
+
+/// Frees a summary. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_summary_free(summary_: *mut boltc_summary) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_summary freed once (header contract).
+        unsafe { box_free(summary_) }
+    })
+}

@@ -1,0 +1,480 @@
+//! `boltc_session` and `boltc_transaction`.
+//!
+//! The session lives in an `Arc<SessionShared>` shared with its results and transactions, so
+//! they can be freed in any order. `boltc_session_close` leaves a tombstone (`None`), so later
+//! calls on the session or its results fail with `BOLTC_STATUS_ILLEGAL_STATE` instead of
+//! touching freed memory. Each call takes the session's mutex with a try-lock: a second thread
+//! gets `BOLTC_STATUS_BUSY`.
+
+use super::error::boltc_error;
+use super::handle::{
+    box_free, box_into_raw, box_ref, cstr_arg, str_arg, view_ref, BoxHandle, Handle, Out,
+};
+use super::result::boltc_result;
+use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
+use super::value::{boltc_map, boltc_value};
+use crate::driver::{Session, SessionInterrupt, TransactionConfig};
+use crate::error::{Error, ErrorKind};
+use crate::value::{Map, Value};
+use parking_lot::Mutex;
+use std::ffi::c_char;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The session state behind the mutex.
+pub(crate) struct SessState {
+    /// `None` once closed (the tombstone).
+    pub(crate) session: Option<Session>,
+    tx_serial: u64,
+    open_tx: Option<u64>,
+}
+
+impl SessState {
+    /// The session, or `IllegalState` after close.
+    pub(crate) fn session(&mut self) -> FfiResult<&mut Session> {
+        self.session.as_mut().ok_or_else(|| {
+            Error::new(ErrorKind::IllegalState, "the session has been closed").into()
+        })
+    }
+}
+
+/// What a session, its transactions and its results share.
+pub(crate) struct SessionShared {
+    pub(crate) state: Mutex<SessState>,
+    interrupt: SessionInterrupt,
+    interrupted: AtomicBool,
+}
+
+impl SessionShared {
+    pub(crate) fn new(session: Session) -> Arc<SessionShared> {
+        Arc::new(SessionShared {
+            interrupt: session.interrupter(),
+            state: Mutex::new(SessState {
+                session: Some(session),
+                tx_serial: 0,
+                open_tx: None,
+            }),
+            interrupted: AtomicBool::new(false),
+        })
+    }
+
+    /// Runs `f` with the session locked; `BOLTC_STATUS_BUSY` if another thread has it.
+    /// A connection error after `boltc_session_interrupt` becomes `BOLTC_STATUS_INTERRUPTED`.
+    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut SessState) -> FfiResult<R>) -> FfiResult<R> {
+        let mut st = self.state.try_lock().ok_or_else(|| {
+            Failure::with_status(
+                boltc_status::Busy,
+                "the session is in use by another thread",
+            )
+        })?;
+        self.interrupted.store(false, Ordering::SeqCst);
+        f(&mut st).map_err(|mut fail| {
+            if self.interrupted.swap(false, Ordering::SeqCst)
+                && fail.status == boltc_status::ServiceUnavailable
+            {
+                fail.error = fail.error.with_kind(ErrorKind::Interrupted);
+                fail.status = boltc_status::Interrupted;
+            }
+            fail
+        })
+    }
+
+    /// Like [`SessionShared::with`] but waits for the lock (for `_free` functions).
+    pub(crate) fn with_blocking<R>(&self, f: impl FnOnce(&mut SessState) -> R) -> R {
+        f(&mut self.state.lock())
+    }
+}
+
+/// A session: a causal chain of transactions against one database.
+///
+/// Ownership: made by `boltc_driver_session`, freed with `boltc_session_free` (which closes it
+/// if needed). Results and transactions keep the session's state alive, so they can be freed
+/// before or after it; after `boltc_session_close` they fail with `BOLTC_STATUS_ILLEGAL_STATE`.
+/// Threads: a session, its transactions and results may move between threads but must be used
+/// by one thread at a time; a concurrent call gets `BOLTC_STATUS_BUSY`.
+/// `boltc_session_interrupt` is the exception: any thread may call it at any time.
+pub struct boltc_session {
+    magic: u32,
+    pub(crate) shared: Arc<SessionShared>,
+}
+
+impl Handle for boltc_session {
+    const NAME: &'static str = "boltc_session";
+    const MAGIC: u32 = 0xB017_0501;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_session {}
+
+impl boltc_session {
+    pub(crate) fn new(shared: Arc<SessionShared>) -> boltc_session {
+        boltc_session {
+            magic: Self::MAGIC,
+            shared,
+        }
+    }
+}
+
+/// A transaction: the open explicit transaction of a session.
+///
+/// Ownership: made by `boltc_session_begin`, freed with `boltc_transaction_free` (which rolls
+/// it back if it is still open). Threads: as its session.
+pub struct boltc_transaction {
+    magic: u32,
+    shared: Arc<SessionShared>,
+    serial: u64,
+}
+
+impl Handle for boltc_transaction {
+    const NAME: &'static str = "boltc_transaction";
+    const MAGIC: u32 = 0xB017_0701;
+    fn magic(&self) -> u32 {
+        self.magic
+    }
+}
+impl BoxHandle for boltc_transaction {}
+
+/// Copies optional parameters.
+///
+/// # Safety
+/// `params` is NULL or a live `boltc_map`.
+unsafe fn params_arg(params: *const boltc_map) -> FfiResult<Option<Map>> {
+    if params.is_null() {
+        return Ok(None);
+    }
+    // SAFETY: non-NULL and live (the caller's contract).
+    let m = unsafe { view_ref(params, "params") }?;
+    check_sendable_map(m)?;
+    Ok(Some(m.clone()))
+}
+
+fn check_sendable_map(m: &Map) -> FfiResult<()> {
+    m.values().try_for_each(check_sendable)
+}
+
+fn check_sendable(v: &Value) -> FfiResult<()> {
+    match v {
+        Value::Node(_)
+        | Value::Relationship(_)
+        | Value::UnboundRelationship(_)
+        | Value::Path(_)
+        | Value::Unsupported(_) => Err(Failure::invalid(format!(
+            "a {} cannot be sent as a parameter",
+            v.type_name()
+        ))),
+        Value::List(l) => l.iter().try_for_each(check_sendable),
+        Value::Map(m) => check_sendable_map(m),
+        _ => Ok(()),
+    }
+}
+
+/// A transaction config from the C arguments.
+///
+/// # Safety
+/// `metadata` is NULL or a live `boltc_map`.
+unsafe fn tx_config(timeout_ms: i64, metadata: *const boltc_map) -> FfiResult<TransactionConfig> {
+    // SAFETY: forwarded contract.
+    let metadata = unsafe { params_arg(metadata) }?;
+    Ok(TransactionConfig {
+        metadata,
+        timeout: u64::try_from(timeout_ms).ok().map(Duration::from_millis),
+    })
+}
+
+fn run_impl(
+    session: *mut boltc_session,
+    q: &str,
+    params: *const boltc_map,
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+    result_out: *mut *mut boltc_result,
+) -> FfiResult<()> {
+    let out = Out::new(result_out, "result_out")?;
+    // SAFETY: NULL or a live boltc_session (header contract).
+    let s = unsafe { box_ref(session) }?;
+    // SAFETY: maps are NULL or live (header contract).
+    let (p, c) = unsafe { (params_arg(params)?, tx_config(timeout_ms, metadata)?) };
+    let id = s
+        .shared
+        .with(|st| Ok(st.session()?.run_detached(q, p, &c)?))?;
+    out.write(box_into_raw(boltc_result::new(s.shared.clone(), id)));
+    Ok(())
+}
+
+/// Runs `query` (UTF-8, `query_len` bytes, need not be NUL-terminated) in an auto-commit
+/// transaction. `params` (may be NULL) and `metadata` (may be NULL) are borrowed and copied;
+/// `timeout_ms` < 0 means the server's default transaction timeout.
+///
+/// On success `*result_out` receives a result freed with `boltc_result_free`. The RUN reply is
+/// awaited, so query errors are reported here. Fails with `BOLTC_STATUS_ILLEGAL_STATE` while a
+/// transaction is open or after close, `BOLTC_STATUS_BUSY` if another thread uses the session.
+#[no_mangle]
+#[allow(clippy::too_many_arguments)] // the C signature: inputs, then out-params
+pub extern "C" fn boltc_session_run(
+    session: *mut boltc_session,
+    query: *const c_char,
+    query_len: usize,
+    params: *const boltc_map,
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+    result_out: *mut *mut boltc_result,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: query points at query_len bytes (header contract).
+        let q = unsafe { str_arg(query, query_len, "query") }?;
+        run_impl(session, q, params, timeout_ms, metadata, result_out)
+    })
+}
+
+/// As `boltc_session_run` with a NUL-terminated `query` and no timeout or metadata.
+#[no_mangle]
+pub extern "C" fn boltc_session_run_cstr(
+    session: *mut boltc_session,
+    query: *const c_char,
+    params: *const boltc_map,
+    result_out: *mut *mut boltc_result,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let q = unsafe { cstr_arg(query, "query") }?;
+        run_impl(session, q, params, -1, std::ptr::null(), result_out)
+    })
+}
+
+/// Begins an explicit transaction and waits for the server's reply. `timeout_ms` < 0 means
+/// the server default; `metadata` may be NULL (borrowed, copied).
+///
+/// On success `*transaction_out` receives a transaction freed with `boltc_transaction_free`.
+/// Fails with `BOLTC_STATUS_ILLEGAL_STATE` if one is already open.
+#[no_mangle]
+pub extern "C" fn boltc_session_begin(
+    session: *mut boltc_session,
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+    transaction_out: *mut *mut boltc_transaction,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(transaction_out, "transaction_out")?;
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        // SAFETY: metadata is NULL or live (header contract).
+        let c = unsafe { tx_config(timeout_ms, metadata) }?;
+        let serial = s.shared.with(|st| {
+            st.session()?.begin_detached(&c)?;
+            st.tx_serial += 1;
+            st.open_tx = Some(st.tx_serial);
+            Ok(st.tx_serial)
+        })?;
+        out.write(box_into_raw(boltc_transaction {
+            magic: boltc_transaction::MAGIC,
+            shared: s.shared.clone(),
+            serial,
+        }));
+        Ok(())
+    })
+}
+
+/// The bookmarks of the last committed transaction, as a new list value of strings the caller
+/// frees with `boltc_value_free`.
+#[no_mangle]
+pub extern "C" fn boltc_session_last_bookmarks(
+    session: *mut boltc_session,
+    bookmarks_out: *mut *mut boltc_value,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(bookmarks_out, "bookmarks_out")?;
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        let b = s.shared.with(|st| Ok(st.session()?.last_bookmarks()))?;
+        let list = Value::List(b.into_iter().map(Value::String).collect());
+        out.write(super::handle::opaque_box(list));
+        Ok(())
+    })
+}
+
+/// Interrupts a blocking call on this session from another thread: the connection the
+/// session holds is shut down, and the blocked call returns `BOLTC_STATUS_INTERRUPTED`. The
+/// session stays usable (the next call takes a new connection); an open transaction is lost.
+/// Does nothing while the session holds no connection (e.g. while it waits for the pool).
+///
+/// Threads: may be called from any thread at any time while the handle is not freed.
+#[no_mangle]
+pub extern "C" fn boltc_session_interrupt(
+    session: *const boltc_session,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_session (header contract; shared reads only).
+        let s = unsafe { box_ref(session) }?;
+        s.shared.interrupted.store(true, Ordering::SeqCst);
+        s.shared.interrupt.interrupt();
+        Ok(())
+    })
+}
+
+/// Closes the session: discards open results, rolls back an open transaction, returns the
+/// connection to the pool. Later calls on it, its results and transactions fail with
+/// `BOLTC_STATUS_ILLEGAL_STATE`. Closing twice is OK. The handle is still freed with
+/// `boltc_session_free`.
+#[no_mangle]
+pub extern "C" fn boltc_session_close(
+    session: *mut boltc_session,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        s.shared.with(|st| {
+            st.open_tx = None;
+            match st.session.take() {
+                Some(mut sess) => Ok(sess.close()?),
+                None => Ok(()),
+            }
+        })
+    })
+}
+
+/// Frees a session, closing it first if needed (errors are ignored; waits if another thread
+/// is using it). NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_session_free(session: *mut boltc_session) {
+    ffi_value!((), {
+        // SAFETY: NULL or a live boltc_session (header contract).
+        if let Ok(s) = unsafe { box_ref(session) } {
+            s.shared.with_blocking(|st| {
+                st.open_tx = None;
+                if let Some(mut sess) = st.session.take() {
+                    let _ = sess.close();
+                }
+            });
+        }
+        // SAFETY: NULL or an owned boltc_session freed once (header contract).
+        unsafe { box_free(session) }
+    })
+}
+
+fn with_tx<R>(
+    tx: *const boltc_transaction,
+    f: impl FnOnce(&mut Session, &mut SessState) -> FfiResult<R>,
+) -> FfiResult<(R, Arc<SessionShared>)> {
+    // SAFETY: NULL or a live boltc_transaction (header contract).
+    let t = unsafe { box_ref(tx) }?;
+    let r = t.shared.with(|st| {
+        if st.open_tx != Some(t.serial) {
+            return Err(Error::new(ErrorKind::IllegalState, "the transaction is closed").into());
+        }
+        let mut sess = st.session.take().ok_or_else(|| {
+            Failure::from(Error::new(
+                ErrorKind::IllegalState,
+                "the session has been closed",
+            ))
+        })?;
+        let r = f(&mut sess, st);
+        st.session = Some(sess);
+        r
+    })?;
+    Ok((r, t.shared.clone()))
+}
+
+/// Runs a query (`query_len` bytes of UTF-8) in the transaction; `params` may be NULL
+/// (borrowed, copied). On success `*result_out` receives a result freed with
+/// `boltc_result_free`; it goes out of scope when the transaction ends.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_run(
+    transaction: *mut boltc_transaction,
+    query: *const c_char,
+    query_len: usize,
+    params: *const boltc_map,
+    result_out: *mut *mut boltc_result,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(result_out, "result_out")?;
+        // SAFETY: query points at query_len bytes; params is NULL or live (header contract).
+        let (q, p) = unsafe { (str_arg(query, query_len, "query")?, params_arg(params)?) };
+        let (id, shared) = with_tx(transaction, |s, _| Ok(s.tx_run_detached(q, p)?))?;
+        out.write(box_into_raw(boltc_result::new(shared, id)));
+        Ok(())
+    })
+}
+
+/// As `boltc_transaction_run` with a NUL-terminated `query`.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_run_cstr(
+    transaction: *mut boltc_transaction,
+    query: *const c_char,
+    params: *const boltc_map,
+    result_out: *mut *mut boltc_result,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(result_out, "result_out")?;
+        // SAFETY: NULL or a NUL-terminated string; params NULL or live (header contract).
+        let (q, p) = unsafe { (cstr_arg(query, "query")?, params_arg(params)?) };
+        let (id, shared) = with_tx(transaction, |s, _| Ok(s.tx_run_detached(q, p)?))?;
+        out.write(box_into_raw(boltc_result::new(shared, id)));
+        Ok(())
+    })
+}
+
+fn end_tx(transaction: *mut boltc_transaction, commit: bool) -> FfiResult<()> {
+    with_tx(transaction, |s, st| {
+        st.open_tx = None;
+        if commit {
+            s.commit_detached()?;
+        } else {
+            s.rollback_detached()?;
+        }
+        Ok(())
+    })
+    .map(|_| ())
+}
+
+/// Commits the transaction; results not yet read are discarded. Afterwards the transaction is
+/// closed (further calls: `BOLTC_STATUS_ILLEGAL_STATE`) but still freed with
+/// `boltc_transaction_free`. `BOLTC_STATUS_INCOMPLETE_COMMIT`: the connection was lost during
+/// COMMIT and the outcome is unknown.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_commit(
+    transaction: *mut boltc_transaction,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, { end_tx(transaction, true) })
+}
+
+/// Rolls the transaction back. Afterwards it is closed but still freed with
+/// `boltc_transaction_free`.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_rollback(
+    transaction: *mut boltc_transaction,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, { end_tx(transaction, false) })
+}
+
+/// Frees a transaction, rolling it back first if it is still open (errors ignored; waits if
+/// another thread uses the session). NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_free(transaction: *mut boltc_transaction) {
+    ffi_value!((), {
+        // SAFETY: NULL or a live boltc_transaction (header contract).
+        if let Ok(t) = unsafe { box_ref(transaction) } {
+            t.shared.with_blocking(|st| {
+                if st.open_tx == Some(t.serial) {
+                    st.open_tx = None;
+                    if let Some(s) = st.session.as_mut() {
+                        let _ = s.rollback_detached();
+                    }
+                }
+            });
+        }
+        // SAFETY: NULL or an owned boltc_transaction freed once (header contract).
+        unsafe { box_free(transaction) }
+    })
+}

@@ -1,0 +1,237 @@
+//! The batch encoding: one buffer per batch, decoded by bindings in their own language.
+//!
+//! Little-endian throughout. `str` is `u32 length` + UTF-8 bytes; `map` is `u32 count` +
+//! (`str key`, `value`) pairs in key order.
+//!
+//! ```text
+//! batch  := "BCB1" u32 columns, columns × str, u32 rows, rows × columns × value
+//! value  := u8 tag (the boltc_value_type number) + payload:
+//!   0 null  -              1 bool  u8          2 int  i64        3 float f64
+//!   4 bytes u32 n + bytes  5 string str        6 list u32 n + n × value   7 map map
+//!   8 node  node           9 relationship rel  10 unbound  i64 id, str eid, str type, map
+//!   11 path u32 n + n × node, u32 m + m × rel
+//!   12 date i64 days       13 time i64 ns, i32 offset      14 local_time i64 ns
+//!   15 datetime i64 s, i32 ns, i32 offset   16 datetime_zone_id i64 s, i32 ns, str zone
+//!   17 local_datetime i64 s, i32 ns         18 duration i64 months, i64 days, i64 s, i32 ns
+//!   19 point2d i64 srid, f64 x, f64 y       20 point3d i64 srid, f64 x, f64 y, f64 z
+//!   21 vector u8 element type (BOLTC_VECTOR_*), u32 n, n elements
+//!   22 unsupported str name, i64 major, i64 minor, u8 has_message [, str message]
+//!   23 struct u8 tag, u32 n + n × value
+//! node := i64 id, str element_id, u32 n + n × str label, map properties
+//! rel  := i64 id, str eid, i64 start_id, str start_eid, i64 end_id, str end_eid, str type, map
+//! ```
+
+use super::status::{Failure, FfiResult};
+use super::value::{
+    type_of as value_type_of, BOLTC_VECTOR_F32, BOLTC_VECTOR_F64, BOLTC_VECTOR_I16,
+    BOLTC_VECTOR_I32, BOLTC_VECTOR_I64, BOLTC_VECTOR_I8,
+};
+use crate::driver::Record;
+use crate::value::{Map, Node, Relationship, Value, Vector};
+
+struct W(Vec<u8>);
+
+impl W {
+    fn len32(&mut self, n: usize) -> FfiResult<()> {
+        let n = u32::try_from(n).map_err(|_| Failure::invalid("too large to encode"))?;
+        self.0.extend_from_slice(&n.to_le_bytes());
+        Ok(())
+    }
+    fn i64(&mut self, v: i64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn i32(&mut self, v: i32) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn f64(&mut self, v: f64) {
+        self.0.extend_from_slice(&v.to_le_bytes());
+    }
+    fn str(&mut self, s: &str) -> FfiResult<()> {
+        self.len32(s.len())?;
+        self.0.extend_from_slice(s.as_bytes());
+        Ok(())
+    }
+    fn map(&mut self, m: &Map) -> FfiResult<()> {
+        self.len32(m.len())?;
+        for (k, v) in m {
+            self.str(k)?;
+            self.value(v)?;
+        }
+        Ok(())
+    }
+    fn node(&mut self, n: &Node) -> FfiResult<()> {
+        self.i64(n.id);
+        self.str(&n.element_id)?;
+        self.len32(n.labels.len())?;
+        for l in &n.labels {
+            self.str(l)?;
+        }
+        self.map(&n.properties)
+    }
+    fn rel(&mut self, r: &Relationship) -> FfiResult<()> {
+        self.i64(r.id);
+        self.str(&r.element_id)?;
+        self.i64(r.start_node_id);
+        self.str(&r.start_node_element_id)?;
+        self.i64(r.end_node_id);
+        self.str(&r.end_node_element_id)?;
+        self.str(&r.rel_type)?;
+        self.map(&r.properties)
+    }
+    fn vector(&mut self, v: &Vector) -> FfiResult<()> {
+        macro_rules! elems {
+            ($tag:expr, $x:expr) => {{
+                self.0.push($tag as u8);
+                self.len32($x.len())?;
+                for e in $x {
+                    self.0.extend_from_slice(&e.to_le_bytes());
+                }
+            }};
+        }
+        match v {
+            Vector::I8(x) => elems!(BOLTC_VECTOR_I8, x),
+            Vector::I16(x) => elems!(BOLTC_VECTOR_I16, x),
+            Vector::I32(x) => elems!(BOLTC_VECTOR_I32, x),
+            Vector::I64(x) => elems!(BOLTC_VECTOR_I64, x),
+            Vector::F32(x) => elems!(BOLTC_VECTOR_F32, x),
+            Vector::F64(x) => elems!(BOLTC_VECTOR_F64, x),
+        }
+        Ok(())
+    }
+    fn value(&mut self, v: &Value) -> FfiResult<()> {
+        self.0.push(value_type_of(v) as u8);
+        match v {
+            Value::Null => {}
+            Value::Bool(b) => self.0.push(u8::from(*b)),
+            Value::Int(i) => self.i64(*i),
+            Value::Float(f) => self.f64(*f),
+            Value::Bytes(b) => {
+                self.len32(b.len())?;
+                self.0.extend_from_slice(b);
+            }
+            Value::String(s) => self.str(s)?,
+            Value::List(l) => {
+                self.len32(l.len())?;
+                for x in l {
+                    self.value(x)?;
+                }
+            }
+            Value::Map(m) => self.map(m)?,
+            Value::Node(n) => self.node(n)?,
+            Value::Relationship(r) => self.rel(r)?,
+            Value::UnboundRelationship(r) => {
+                self.i64(r.id);
+                self.str(&r.element_id)?;
+                self.str(&r.rel_type)?;
+                self.map(&r.properties)?;
+            }
+            Value::Path(p) => {
+                self.len32(p.nodes.len())?;
+                for n in &p.nodes {
+                    self.node(n)?;
+                }
+                self.len32(p.relationships.len())?;
+                for r in &p.relationships {
+                    self.rel(r)?;
+                }
+            }
+            Value::Date(d) => self.i64(d.days),
+            Value::Time(t) => {
+                self.i64(t.nanoseconds);
+                self.i32(t.tz_offset_seconds);
+            }
+            Value::LocalTime(t) => self.i64(t.nanoseconds),
+            Value::DateTime(d) => {
+                self.i64(d.seconds);
+                self.i32(d.nanoseconds);
+                self.i32(d.tz_offset_seconds);
+            }
+            Value::DateTimeZoneId(d) => {
+                self.i64(d.seconds);
+                self.i32(d.nanoseconds);
+                self.str(&d.tz_id)?;
+            }
+            Value::LocalDateTime(d) => {
+                self.i64(d.seconds);
+                self.i32(d.nanoseconds);
+            }
+            Value::Duration(d) => {
+                self.i64(d.months);
+                self.i64(d.days);
+                self.i64(d.seconds);
+                self.i32(d.nanoseconds);
+            }
+            Value::Point2D(p) => {
+                self.i64(p.srid);
+                self.f64(p.x);
+                self.f64(p.y);
+            }
+            Value::Point3D(p) => {
+                self.i64(p.srid);
+                self.f64(p.x);
+                self.f64(p.y);
+                self.f64(p.z);
+            }
+            Value::Vector(v) => self.vector(v)?,
+            Value::Unsupported(u) => {
+                self.str(&u.name)?;
+                self.i64(u.min_protocol.0);
+                self.i64(u.min_protocol.1);
+                match &u.message {
+                    Some(m) => {
+                        self.0.push(1);
+                        self.str(m)?;
+                    }
+                    None => self.0.push(0),
+                }
+            }
+            Value::Struct(s) => {
+                self.0.push(s.tag);
+                self.len32(s.fields.len())?;
+                for f in &s.fields {
+                    self.value(f)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Encodes a batch (see the module docs).
+pub(crate) fn encode_batch(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8>> {
+    let mut w = W(Vec::with_capacity(64 + rows.len() * keys.len() * 12));
+    w.0.extend_from_slice(b"BCB1");
+    w.len32(keys.len())?;
+    for k in keys {
+        w.str(k)?;
+    }
+    w.len32(rows.len())?;
+    for r in rows {
+        for v in r.values() {
+            w.value(v)?;
+        }
+    }
+    Ok(w.0)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::sync::Arc;
+
+    #[test]
+    fn encodes_header_and_scalars() {
+        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned()]);
+        let rows = vec![
+            Record::new(keys.clone(), vec![Value::Int(1)]),
+            Record::new(keys.clone(), vec![Value::String("xy".into())]),
+        ];
+        let b = encode_batch(&keys, &rows).unwrap();
+        let mut want = b"BCB1".to_vec();
+        want.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, b'a', 2, 0, 0, 0]);
+        want.push(2);
+        want.extend_from_slice(&1i64.to_le_bytes());
+        want.extend_from_slice(&[5, 2, 0, 0, 0, b'x', b'y']);
+        assert_eq!(b, want);
+    }
+}

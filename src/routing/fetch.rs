@@ -1,0 +1,133 @@
+//! Asking one router for a routing table: ROUTE (4.3+) or the routing procedures (3.x-4.2).
+
+use super::table::RoutingTable;
+use crate::bolt::message::{Request, Response, TxMeta};
+use crate::error::{Error, ErrorKind, Result};
+use crate::pool::BoltConnection;
+use crate::value::{Map, Value};
+
+/// What a routing request asks for.
+pub(crate) struct RouteRequest<'a> {
+    pub(crate) context: &'a Map,
+    pub(crate) bookmarks: &'a [String],
+    pub(crate) database: Option<&'a str>,
+    pub(crate) imp_user: Option<&'a str>,
+}
+
+/// Fetches a table over `conn`. A server FAILURE is returned as `Ok(Err(e))` after the
+/// connection has been reset (so it can go back to the pool); transport errors as `Err`.
+pub(crate) fn fetch(
+    conn: &mut BoltConnection,
+    req: &RouteRequest<'_>,
+) -> Result<Result<RoutingTable>> {
+    let f = *conn.features();
+    if req.imp_user.is_some() && !f.imp_user {
+        return Ok(Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "impersonation needs Bolt 4.4+, the server speaks {}",
+                conn.version()
+            ),
+        )));
+    }
+    if req.database.is_some() && !f.pull_n {
+        return Ok(Err(Error::new(
+            ErrorKind::Unsupported,
+            format!(
+                "selecting a database needs Bolt 4.0+, the server speaks {}",
+                conn.version()
+            ),
+        )));
+    }
+    if f.route {
+        conn.send(&Request::Route {
+            context: req.context,
+            bookmarks: req.bookmarks,
+            db: req.database,
+            imp_user: req.imp_user,
+        })?;
+        return match conn.recv_summary()? {
+            Ok(meta) => Ok(match meta.get("rt") {
+                Some(Value::Map(rt)) => RoutingTable::from_route_reply(rt),
+                _ => Err(Error::new(ErrorKind::Protocol, "ROUTE reply without rt")),
+            }),
+            Err(e) => reset(conn).map(|()| Err(e)),
+        };
+    }
+    fetch_with_procedure(conn, req)
+}
+
+fn fetch_with_procedure(
+    conn: &mut BoltConnection,
+    req: &RouteRequest<'_>,
+) -> Result<Result<RoutingTable>> {
+    let multi_db = conn.features().pull_n;
+    let mut params = Map::new();
+    params.insert("context".into(), Value::Map(req.context.clone()));
+    let query = if multi_db {
+        params.insert(
+            "database".into(),
+            req.database
+                .map_or(Value::Null, |d| Value::String(d.to_owned())),
+        );
+        "CALL dbms.routing.getRoutingTable($context, $database)"
+    } else {
+        "CALL dbms.cluster.routing.getRoutingTable($context)"
+    };
+    let meta = TxMeta {
+        bookmarks: if multi_db {
+            req.bookmarks.to_vec()
+        } else {
+            Vec::new()
+        },
+        read: true,
+        db: multi_db.then(|| "system".to_owned()),
+        ..TxMeta::default()
+    };
+    conn.send(&Request::Run {
+        query,
+        params: Some(&params),
+        meta: Some(&meta),
+    })?;
+    conn.send(&Request::Pull { n: -1, qid: -1 })?;
+    let keys: Vec<String> = match conn.recv_summary()? {
+        Ok(m) => match m.get("fields") {
+            Some(Value::List(f)) => f
+                .iter()
+                .filter_map(|v| v.as_str().map(str::to_owned))
+                .collect(),
+            _ => Vec::new(),
+        },
+        Err(e) => {
+            // The PULL is ignored after the failure.
+            conn.recv()?;
+            return reset(conn).map(|()| Err(e));
+        }
+    };
+    let mut table = None;
+    loop {
+        match conn.recv()? {
+            Response::Record(values) => table = Some(RoutingTable::from_record(&keys, &values)),
+            Response::Success(_) => break,
+            Response::Failure(m) => {
+                let e = crate::bolt::connection::failure_error(&m);
+                return reset(conn).map(|()| Err(e));
+            }
+            Response::Ignored => break,
+        }
+    }
+    Ok(table.unwrap_or_else(|| {
+        Err(Error::new(
+            ErrorKind::Protocol,
+            "the routing procedure returned no record",
+        ))
+    }))
+}
+
+fn reset(conn: &mut BoltConnection) -> Result<()> {
+    conn.send_clear_failure(false)?;
+    if conn.recv_summary()?.is_err() {
+        conn.mark_broken("RESET failed after a routing failure");
+    }
+    Ok(())
+}

@@ -1,0 +1,505 @@
+//! Client-side routing for `neo4j://` URIs: one [`RoutingTable`] per database, fetched from the
+//! cluster's routers, kept fresh by a background thread (`boltc-routing`, see `refresher.rs`).
+//!
+//! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
+//! the seed router if there is none; if it is stale, ask its routers (then the seed address,
+//! resolved through the custom resolver and DNS) for a new one; on failure remove the entry
+//! and report `ServiceUnavailable`. One thread fetches at a time per table; others wait on the
+//! condvar until their deadline.
+//!
+//! | entry state | meaning                                  | next                               |
+//! |-------------|------------------------------------------|------------------------------------|
+//! | absent      | never asked for, purged, or fetch failed | seeded on the next request         |
+//! | idle        | a table (maybe stale) and nobody fetching| fetched by a request or the refresher |
+//! | refreshing  | one thread is fetching                   | idle (success) or absent (failure) |
+
+mod fetch;
+pub(crate) mod refresher;
+pub mod table;
+
+pub use table::RoutingTable;
+
+use crate::error::{Error, ErrorKind, Result};
+use crate::net::{self, Address};
+use crate::pool::Pool;
+use crate::value::Map;
+use fetch::RouteRequest;
+use parking_lot::{Condvar, Mutex};
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+/// A user hook that turns the initial address into the addresses to try.
+pub type AddressResolver = dyn Fn(&Address) -> Vec<Address> + Send + Sync;
+
+/// Table key: the database name; `None` for the home database before the server named it (and
+/// for servers that never name it, Bolt < 4).
+type Key = Option<String>;
+
+struct Entry {
+    table: RoutingTable,
+    refreshing: bool,
+    /// Last request that used the table; the refresher keeps only used tables fresh.
+    last_used: Instant,
+    imp_user: Option<String>,
+}
+
+#[derive(Default)]
+struct State {
+    tables: HashMap<Key, Entry>,
+    /// The home database per impersonated user (`None`: the authenticated user).
+    home: HashMap<Option<String>, String>,
+    closed: bool,
+}
+
+/// Settings of the router.
+pub(crate) struct RouterConfig {
+    pub(crate) seed: Address,
+    pub(crate) context: Map,
+    pub(crate) resolver: Option<Arc<AddressResolver>>,
+    /// Tables expired for longer than this are dropped.
+    pub(crate) purge_delay: Duration,
+}
+
+pub(crate) struct RouterInner {
+    config: RouterConfig,
+    pool: Pool,
+    state: Mutex<State>,
+    changed: Condvar,
+    /// Breaks ties between equally loaded servers.
+    rotation: AtomicUsize,
+    wake: crossbeam_channel::Sender<refresher::Command>,
+}
+
+/// The routing state of a driver plus its refresher thread.
+pub(crate) struct Router {
+    inner: Arc<RouterInner>,
+    refresher: Mutex<Option<refresher::Handle>>,
+}
+
+/// What a request needs to know: the servers for its mode and the database it resolved to.
+#[derive(Debug, Clone)]
+pub(crate) struct Route {
+    pub(crate) servers: Vec<Address>,
+    pub(crate) database: Option<String>,
+}
+
+impl Router {
+    /// Creates the router and starts its refresher thread.
+    pub(crate) fn new(config: RouterConfig, pool: Pool) -> Result<Router> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let inner = Arc::new(RouterInner {
+            config,
+            pool,
+            state: Mutex::new(State::default()),
+            changed: Condvar::new(),
+            rotation: AtomicUsize::new(0),
+            wake: tx,
+        });
+        let handle = refresher::spawn(Arc::downgrade(&inner), rx)?;
+        Ok(Router {
+            inner,
+            refresher: Mutex::new(Some(handle)),
+        })
+    }
+
+    /// The servers for work in `write` mode on `db` (`None`: the home database of `imp_user`),
+    /// fetching the table first when it is stale.
+    pub(crate) fn route(
+        &self,
+        write: bool,
+        db: Option<&str>,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+        deadline: Instant,
+    ) -> Result<Route> {
+        self.inner.ensure(write, db, imp_user, bookmarks, deadline)
+    }
+
+    /// Picks the least loaded of `servers` (connections in use), rotating among ties.
+    pub(crate) fn select(&self, servers: &[Address]) -> Option<Address> {
+        let start = self.inner.rotation.fetch_add(1, Ordering::Relaxed);
+        (0..servers.len())
+            .map(|i| &servers[(start + i) % servers.len()])
+            .min_by_key(|a| self.inner.pool.in_use(a))
+            .cloned()
+    }
+
+    /// `addr` could not be reached: remove it from every table and close its idle connections.
+    pub(crate) fn forget(&self, addr: &Address) {
+        log::info!("[#@{addr}] removing the server from the routing tables");
+        let mut st = self.inner.state.lock();
+        for e in st.tables.values_mut() {
+            e.table.forget(addr);
+        }
+        drop(st);
+        self.inner.pool.purge(addr);
+    }
+
+    /// `addr` is no longer the writer of `db` (`None`: the home database of `imp_user`).
+    pub(crate) fn forget_writer(&self, addr: &Address, db: Option<&str>, imp_user: Option<&str>) {
+        log::info!("[#@{addr}] no longer a writer for {db:?}");
+        let mut st = self.inner.state.lock();
+        let key = st.key(db, imp_user);
+        if let Some(e) = st.tables.get_mut(&key) {
+            e.table.forget_writer(addr);
+        }
+    }
+
+    /// Records the home database a server reported (Bolt 5.8 echoes it in replies).
+    pub(crate) fn note_home_database(&self, imp_user: Option<&str>, db: &str) {
+        let mut st = self.inner.state.lock();
+        st.home.insert(imp_user.map(str::to_owned), db.to_owned());
+    }
+
+    /// A copy of the table for `db`, if there is one (for tests and diagnostics).
+    pub(crate) fn table(&self, db: Option<&str>) -> Option<RoutingTable> {
+        let st = self.inner.state.lock();
+        let key = st.key(db, None);
+        st.tables.get(&key).map(|e| e.table.clone())
+    }
+
+    /// Stops the refresher and waits for it (unless called on the refresher thread itself).
+    pub(crate) fn close(&self) {
+        let mut st = self.inner.state.lock();
+        st.closed = true;
+        drop(st);
+        self.inner.changed.notify_all();
+        let handle = self.refresher.lock().take();
+        if let Some(h) = handle {
+            h.stop();
+        }
+    }
+}
+
+impl Drop for Router {
+    fn drop(&mut self) {
+        self.close();
+    }
+}
+
+impl State {
+    fn key(&self, db: Option<&str>, imp_user: Option<&str>) -> Key {
+        match db {
+            Some(d) => Some(d.to_owned()),
+            None => self.home.get(&imp_user.map(str::to_owned)).cloned(),
+        }
+    }
+}
+
+enum Step {
+    Ready(Route),
+    Fetch(Key, Vec<Address>),
+}
+
+impl RouterInner {
+    fn ensure(
+        &self,
+        write: bool,
+        db: Option<&str>,
+        imp_user: Option<&str>,
+        bookmarks: &[String],
+        deadline: Instant,
+    ) -> Result<Route> {
+        let (key, routers) = match self.next_step(write, db, imp_user, deadline)? {
+            Step::Ready(route) => return Ok(route),
+            Step::Fetch(key, routers) => (key, routers),
+        };
+        let req = RouteRequest {
+            context: &self.config.context,
+            bookmarks,
+            database: key.as_deref(),
+            imp_user,
+        };
+        let fetched = self.discover(&routers, &req, deadline);
+        let stored = self.store(&key, imp_user, fetched, true)?;
+        let servers = if write {
+            &stored.writers
+        } else {
+            &stored.readers
+        };
+        Ok(Route {
+            servers: servers.clone(),
+            database: stored.database.clone(),
+        })
+    }
+
+    /// Under the lock: use the table, wait for another thread's fetch, or claim the fetch.
+    fn next_step(
+        &self,
+        write: bool,
+        db: Option<&str>,
+        imp_user: Option<&str>,
+        deadline: Instant,
+    ) -> Result<Step> {
+        let mut st = self.state.lock();
+        loop {
+            if st.closed {
+                return Err(Error::new(
+                    ErrorKind::IllegalState,
+                    "the driver has been closed",
+                ));
+            }
+            let key = st.key(db, imp_user);
+            let now = Instant::now();
+            let seed = self.config.seed.clone();
+            let entry = st.tables.entry(key.clone()).or_insert_with(|| Entry {
+                table: RoutingTable::seed(seed),
+                refreshing: false,
+                last_used: now,
+                imp_user: imp_user.map(str::to_owned),
+            });
+            entry.last_used = now;
+            if entry.table.is_fresh(write, now) {
+                let t = &entry.table;
+                let servers = if write { &t.writers } else { &t.readers };
+                let database = t.database.clone().or(key);
+                return Ok(Step::Ready(Route {
+                    servers: servers.clone(),
+                    database,
+                }));
+            }
+            if !entry.refreshing {
+                entry.refreshing = true;
+                return Ok(Step::Fetch(key, entry.table.routers.clone()));
+            }
+            if self.changed.wait_until(&mut st, deadline).timed_out() && Instant::now() >= deadline
+            {
+                return Err(Error::new(
+                    ErrorKind::Timeout,
+                    "timed out waiting for another thread to fetch the routing table",
+                ));
+            }
+        }
+    }
+
+    /// Under the lock: file the fetched table (or drop the entry on failure) and wake waiters.
+    /// `used`: a request is waiting for it (so it counts as used since the fetch).
+    fn store(
+        &self,
+        key: &Key,
+        imp_user: Option<&str>,
+        fetched: Result<RoutingTable>,
+        used: bool,
+    ) -> Result<RoutingTable> {
+        let mut st = self.state.lock();
+        let res = match fetched {
+            Ok(mut table) => {
+                let now = Instant::now();
+                let old = st.tables.remove(key);
+                let last_used = if used {
+                    now
+                } else {
+                    old.map_or(now, |e| e.last_used)
+                };
+                let final_key = match (key, &table.database) {
+                    (None, Some(name)) => {
+                        st.home.insert(imp_user.map(str::to_owned), name.clone());
+                        Some(name.clone())
+                    }
+                    _ => key.clone(),
+                };
+                if table.database.is_none() {
+                    table.database.clone_from(key);
+                }
+                log::debug!(
+                    "routing table for {final_key:?}: routers {:?}, readers {:?}, writers {:?}, ttl {:?}",
+                    table.routers, table.readers, table.writers, table.ttl
+                );
+                let entry = Entry {
+                    table: table.clone(),
+                    refreshing: false,
+                    last_used,
+                    imp_user: imp_user.map(str::to_owned),
+                };
+                st.tables.insert(final_key, entry);
+                Ok(table)
+            }
+            Err(e) => {
+                st.tables.remove(key);
+                Err(e)
+            }
+        };
+        drop(st);
+        self.changed.notify_all();
+        let _ = self.wake.send(refresher::Command::Wake);
+        res
+    }
+
+    /// Asks the routers in turn, then the seed address; the first valid table wins.
+    fn discover(
+        &self,
+        routers: &[Address],
+        req: &RouteRequest<'_>,
+        deadline: Instant,
+    ) -> Result<RoutingTable> {
+        let seed = &self.config.seed;
+        let mut tried: Vec<Address> = Vec::new();
+        let mut last: Option<Error> = None;
+        let known = routers.iter().filter(|r| *r != seed).cloned();
+        let mut candidates: Vec<Address> = known.collect();
+        let mut seeds_added = false;
+        let mut i = 0;
+        loop {
+            if i == candidates.len() {
+                if seeds_added {
+                    break;
+                }
+                seeds_added = true;
+                let more = self.resolve_seed(deadline);
+                candidates.extend(more.into_iter().filter(|a| !tried.contains(a)));
+                continue;
+            }
+            let router = candidates[i].clone();
+            i += 1;
+            if Instant::now() >= deadline {
+                break;
+            }
+            tried.push(router.clone());
+            match self.fetch_from(&router, req, deadline) {
+                Ok(t) if !t.routers.is_empty() && !t.readers.is_empty() => return Ok(t),
+                Ok(_) => {
+                    last = Some(Error::new(
+                        ErrorKind::ServiceUnavailable,
+                        format!("{router} returned a routing table without routers or readers"),
+                    ));
+                }
+                Err(e) if is_fatal(&e) => return Err(e),
+                Err(e) => {
+                    log::info!("[#@{router}] routing request failed: {e}");
+                    last = Some(e);
+                }
+            }
+        }
+        let why = last.map_or_else(|| "no routers to ask".to_owned(), |e| e.to_string());
+        Err(Error::new(
+            ErrorKind::ServiceUnavailable,
+            format!("unable to retrieve routing information (tried {tried:?}): {why}"),
+        ))
+    }
+
+    fn fetch_from(
+        &self,
+        router: &Address,
+        req: &RouteRequest<'_>,
+        deadline: Instant,
+    ) -> Result<RoutingTable> {
+        let mut conn = match self.pool.acquire(router, deadline) {
+            Ok(c) => c,
+            Err(e) => {
+                if e.kind() == ErrorKind::ServiceUnavailable {
+                    self.forget_router(router);
+                }
+                return Err(e);
+            }
+        };
+        match fetch::fetch(&mut conn, req) {
+            Ok(res) => res,
+            Err(e) => {
+                self.forget_router(router);
+                Err(e)
+            }
+        }
+    }
+
+    fn forget_router(&self, addr: &Address) {
+        let mut st = self.state.lock();
+        for e in st.tables.values_mut() {
+            e.table.forget(addr);
+        }
+        drop(st);
+        self.pool.purge(addr);
+    }
+
+    /// The seed address through the custom resolver, then DNS; every IP is its own candidate.
+    fn resolve_seed(&self, deadline: Instant) -> Vec<Address> {
+        let seed = &self.config.seed;
+        let first: Vec<Address> = match &self.config.resolver {
+            Some(r) => r(seed),
+            None => vec![seed.clone()],
+        };
+        let mut out = Vec::new();
+        for a in first {
+            match net::resolve(&a, deadline) {
+                Ok(ips) => {
+                    for ip in ips {
+                        let addr = Address::new(ip.ip().to_string(), ip.port());
+                        if !out.contains(&addr) {
+                            out.push(addr);
+                        }
+                    }
+                }
+                Err(e) => {
+                    log::info!("[#@{a}] cannot resolve the initial router: {e}");
+                    if !out.contains(&a) {
+                        out.push(a);
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    /// For the refresher: fetches the tables close to expiry that were used since their last
+    /// fetch, and drops tables expired longer than the purge delay. Returns when to look again.
+    pub(crate) fn maintain(&self) -> Instant {
+        let now = Instant::now();
+        let mut due = Vec::new();
+        let mut next = now + refresher::MAX_SLEEP;
+        let mut st = self.state.lock();
+        if st.closed {
+            return next;
+        }
+        let purge = self.config.purge_delay;
+        st.tables.retain(|k, e| {
+            let keep = e.refreshing || now < e.table.expires() + purge;
+            if !keep {
+                log::debug!("purging the routing table of {k:?}");
+            }
+            keep
+        });
+        for (k, e) in &mut st.tables {
+            let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
+            let at = e.table.fetched + e.table.ttl.mul_f64(refresher::REFRESH_AT);
+            let used = e.last_used >= e.table.fetched;
+            if fetched_ok && used && now >= at && now < e.table.expires() {
+                e.refreshing = true;
+                due.push((k.clone(), e.table.routers.clone(), e.imp_user.clone()));
+            } else if fetched_ok && used && now < at {
+                next = next.min(at);
+            }
+            if fetched_ok {
+                next = next.min(e.table.expires() + purge);
+            }
+        }
+        drop(st);
+        for (key, routers, imp_user) in due {
+            let req = RouteRequest {
+                context: &self.config.context,
+                bookmarks: &[],
+                database: key.as_deref(),
+                imp_user: imp_user.as_deref(),
+            };
+            let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
+            let fetched = self.discover(&routers, &req, deadline);
+            if let Err(e) = self.store(&key, imp_user.as_deref(), fetched, false) {
+                log::info!("background refresh of the routing table for {key:?} failed: {e}");
+            }
+            next = Instant::now();
+        }
+        next
+    }
+}
+
+/// Errors that no other router would answer differently (bad database, credentials, ...).
+fn is_fatal(e: &Error) -> bool {
+    matches!(
+        e.kind(),
+        ErrorKind::ClientError
+            | ErrorKind::Authentication
+            | ErrorKind::TokenExpired
+            | ErrorKind::Unsupported
+            | ErrorKind::IllegalState
+    )
+}

@@ -1,0 +1,154 @@
+//! Auth managers: rotation with LOGOFF/LOGON on Bolt 5.1+, token expiry, session credentials.
+
+mod support;
+
+use boltc::{
+    AuthManagers, AuthToken, Config, Driver, ErrorKind, ExpiringAuth, RetryPolicy, SessionConfig,
+};
+use parking_lot::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use support::StubServer;
+
+fn header(version: &str, logon: &str) -> String {
+    format!(
+        "!: BOLT {version}\n!: AUTO RESET\nC: HELLO {{\"user_agent\": \"*\", ..}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/{version}.0\", \"connection_id\": \"bolt-1\"}}\n\
+         C: LOGON {logon}\nS: SUCCESS {{}}\n"
+    )
+}
+
+const BYE: &str = "?{\nC: GOODBYE\n}\n";
+
+fn reauth(logon: &str) -> String {
+    format!("C: LOGOFF\nS: SUCCESS {{}}\nC: LOGON {logon}\nS: SUCCESS {{}}\n")
+}
+
+fn query(meta: &str) -> String {
+    format!(
+        "C: RUN \"RETURN 1 AS n\" {{}} {meta}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n"
+    )
+}
+
+fn token(user: &str) -> String {
+    format!(r#"{{"scheme": "basic", "principal": "{user}", "credentials": "pw"}}"#)
+}
+
+fn run_one(d: &Driver, config: SessionConfig) -> boltc::Result<i64> {
+    let mut s = d.session(config)?;
+    let r = s.run("RETURN 1 AS n", None)?.single()?;
+    r.get::<i64, _>("n")
+}
+
+#[test]
+fn rotated_credentials_reauthenticate_pooled_connections() {
+    let stub = StubServer::start(&format!(
+        "{}{}{}{}{BYE}",
+        header("5.1", &token("a")),
+        query("{}"),
+        reauth(&token("b")),
+        query("{}")
+    ));
+    let user = Arc::new(Mutex::new("a"));
+    let u = user.clone();
+    let manager = AuthManagers::basic_expiring(move || {
+        Ok(ExpiringAuth {
+            token: AuthToken::basic(*u.lock(), "pw"),
+            expires_at: Some(std::time::Instant::now()), // ask every time
+        })
+    });
+    let d = Driver::new(
+        Config::builder(&stub.uri())
+            .auth_manager(manager)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    *user.lock() = "b";
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    d.close();
+    stub.finish();
+}
+
+#[test]
+fn an_expired_bearer_token_is_refreshed_and_the_work_retried() {
+    let stub = StubServer::start(&format!(
+        "{}C: BEGIN {{}}\nS: SUCCESS {{}}\nC: RUN \"RETURN 1 AS n\" {{}} {{}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.TokenExpired\", \"message\": \"expired\"}}\n\
+         C: PULL {{\"n\": 1000}}\nS: IGNORED\nC: RESET\nS: SUCCESS {{}}\n{}\
+         C: BEGIN {{}}\nS: SUCCESS {{}}\nC: RUN \"RETURN 1 AS n\" {{}} {{}}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\nC: COMMIT\nS: SUCCESS {{}}\n{BYE}",
+        header("5.1", r#"{"scheme": "bearer", "credentials": "t1"}"#),
+        reauth(r#"{"scheme": "bearer", "credentials": "t2"}"#)
+    ));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    let manager = AuthManagers::bearer(move || {
+        let n = c.fetch_add(1, Ordering::SeqCst) + 1;
+        Ok(ExpiringAuth {
+            token: AuthToken::bearer(format!("t{n}")),
+            expires_at: None,
+        })
+    });
+    let policy = RetryPolicy::new().with_sleeper(Arc::new(|_| {}));
+    let config = Config::builder(&stub.uri())
+        .auth_manager(manager)
+        .retry_policy(policy)
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut attempts = 0;
+    let n = s
+        .execute_write(|tx| {
+            attempts += 1;
+            tx.run("RETURN 1 AS n", None)?.single()?.get::<i64, _>("n")
+        })
+        .unwrap();
+    assert_eq!((n, attempts), (1, 2));
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    drop(s);
+    d.close();
+    stub.finish();
+}
+
+#[test]
+fn session_credentials_use_logon_and_the_driver_ones_come_back() {
+    let stub = StubServer::start(&format!(
+        "{}{}{}{}{}{BYE}",
+        header("5.1", &token("driver")),
+        reauth(&token("alice")),
+        query("{}"),
+        reauth(&token("driver")),
+        query("{}")
+    ));
+    let config = Config::builder(&stub.uri())
+        .auth(AuthToken::basic("driver", "pw"))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    let alice = SessionConfig::default().with_auth(AuthToken::basic("alice", "pw"));
+    assert_eq!(run_one(&d, alice).unwrap(), 1);
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    d.close();
+    stub.finish();
+}
+
+#[test]
+fn session_credentials_need_bolt_5_1() {
+    let stub = StubServer::start(
+        "!: BOLT 5.0\n!: AUTO RESET\nC: HELLO {\"user_agent\": \"*\", ..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.0.0\", \"connection_id\": \"bolt-1\"}\n?{\nC: GOODBYE\n}\n",
+    );
+    let d = Driver::new(Config::builder(&stub.uri()).build().unwrap()).unwrap();
+    let err = run_one(
+        &d,
+        SessionConfig::default().with_auth(AuthToken::basic("x", "y")),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Unsupported);
+    d.close();
+    stub.finish();
+}

@@ -1,0 +1,239 @@
+/* Against the scripted stub server (see tests/c_api.rs): parameters, keys, batches, every
+ * value family the script sends, summaries, a transaction, a server error, and misuse:
+ * NULL handles, a session used after close, a result read after its session closed. */
+#include "check.h"
+
+static boltc_driver *connect_driver(const char *uri) {
+    boltc_config *cfg = NULL;
+    boltc_driver *drv = NULL;
+    OK(boltc_config_new(uri, &cfg, &err));
+    OK(boltc_config_set_basic_auth(cfg, "neo4j", "pass", &err));
+    OK(boltc_config_set_connection_timeout_ms(cfg, 5000, &err));
+    OK(boltc_driver_new(cfg, &drv, &err));
+    boltc_config_free(cfg);
+    return drv;
+}
+
+static void params_and_batches(boltc_session *s) {
+    boltc_map *params = boltc_map_new();
+    boltc_value *xs = boltc_value_new_list();
+    for (int64_t i = 1; i <= 3; i++) {
+        boltc_value *v = boltc_value_new_int(i);
+        OK(boltc_value_list_push(xs, v, &err));
+        boltc_value_free(v);
+    }
+    OK(boltc_map_set_cstr(params, "xs", xs, &err));
+    OK(boltc_map_set_string(params, "name", "bob", &err));
+    boltc_value_free(xs);
+
+    boltc_result *r = NULL;
+    OK(boltc_session_run_cstr(s, "UNWIND $xs AS x RETURN x, $name AS name", params, &r, &err));
+    boltc_map_free(params);
+
+    size_t nkeys = 0;
+    const char *key;
+    size_t key_len;
+    OK(boltc_result_keys_len(r, &nkeys, &err));
+    CHECK(nkeys == 2);
+    OK(boltc_result_key(r, 1, &key, &key_len, &err));
+    CHECK(str_eq(key, key_len, "name"));
+
+    boltc_batch *b = NULL;
+    OK(boltc_result_next_batch(r, 2, &b, &err));
+    CHECK(boltc_batch_rows(b) == 2 && boltc_batch_columns(b) == 2 && boltc_batch_has_more(b));
+    int64_t sum = 0;
+    for (size_t row = 0; row < boltc_batch_rows(b); row++) {
+        int64_t x;
+        OK(boltc_value_as_int(boltc_batch_value(b, row, 0), &x, &err));
+        sum += x;
+        const char *name;
+        size_t name_len;
+        OK(boltc_value_as_string(boltc_batch_value(b, row, 1), &name, &name_len, &err));
+        CHECK(str_eq(name, name_len, "bob"));
+    }
+    CHECK(boltc_batch_value(b, 5, 0) == NULL);
+    const uint8_t *buf;
+    size_t buf_len;
+    OK(boltc_batch_encode(b, &buf, &buf_len, &err));
+    CHECK(buf_len > 8 && memcmp(buf, "BCB1", 4) == 0);
+    boltc_batch_free(b);
+
+    OK(boltc_result_next_batch(r, 100, &b, &err));
+    CHECK(boltc_batch_rows(b) == 1 && !boltc_batch_has_more(b));
+    int64_t x;
+    OK(boltc_value_as_int(boltc_batch_value(b, 0, 0), &x, &err));
+    sum += x;
+    CHECK(sum == 6);
+    boltc_batch_free(b);
+
+    boltc_summary *sum_h = NULL;
+    OK(boltc_result_consume(r, &sum_h, &err));
+    CHECK(boltc_summary_query_type(sum_h) == BOLTC_QUERY_TYPE_READ);
+    CHECK(boltc_summary_result_available_after_ms(sum_h) == 1);
+    const char *db;
+    size_t db_len;
+    OK(boltc_summary_string(sum_h, BOLTC_SUMMARY_DATABASE, &db, &db_len, &err));
+    CHECK(str_eq(db, db_len, "neo4j"));
+    uint8_t major, minor;
+    OK(boltc_summary_protocol_version(sum_h, &major, &minor, &err));
+    CHECK(major == 5 && minor == 4);
+    boltc_summary_free(sum_h);
+    boltc_result_free(r);
+    printf("params and batches: ok\n");
+}
+
+static void graph_and_temporal(boltc_session *s) {
+    boltc_result *r = NULL;
+    boltc_record *rec = NULL;
+    OK(boltc_session_run_cstr(s, "RETURN graph", NULL, &r, &err));
+    OK(boltc_result_next(r, &rec, &err));
+    CHECK(rec != NULL && boltc_record_len(rec) == 5);
+
+    const boltc_node *node;
+    OK(boltc_value_as_node(boltc_record_get(rec, 0), &node, &err));
+    const char *p;
+    size_t n;
+    OK(boltc_node_element_id(node, &p, &n, &err));
+    CHECK(str_eq(p, n, "n1") && boltc_node_id(node) == 1);
+    CHECK(boltc_node_labels_len(node) == 1);
+    OK(boltc_node_label(node, 0, &p, &n, &err));
+    CHECK(str_eq(p, n, "Person"));
+    const boltc_value *name;
+    OK(boltc_map_get(boltc_node_properties(node), "name", 4, &name, &err));
+    OK(boltc_value_as_string(name, &p, &n, &err));
+    CHECK(str_eq(p, n, "Ann"));
+
+    const boltc_relationship *rel;
+    OK(boltc_value_as_relationship(boltc_record_get(rec, 1), &rel, &err));
+    OK(boltc_relationship_type(rel, &p, &n, &err));
+    CHECK(str_eq(p, n, "KNOWS"));
+    OK(boltc_relationship_element_id(rel, BOLTC_REL_END_ID, &p, &n, &err));
+    CHECK(str_eq(p, n, "n2") && boltc_relationship_id(rel, BOLTC_REL_START_ID) == 1);
+
+    const boltc_path *path;
+    OK(boltc_value_as_path(boltc_record_get(rec, 2), &path, &err));
+    CHECK(boltc_path_len(path) == 1);
+    OK(boltc_node_element_id(boltc_path_node(path, 1), &p, &n, &err));
+    CHECK(str_eq(p, n, "n2"));
+    OK(boltc_relationship_type(boltc_path_relationship(path, 0), &p, &n, &err));
+    CHECK(str_eq(p, n, "KNOWS"));
+    CHECK(boltc_path_node(path, 2) == NULL);
+
+    boltc_date date;
+    OK(boltc_value_as_date(boltc_record_get(rec, 3), &date, &err));
+    CHECK(date.days == 19000);
+    boltc_point pt;
+    OK(boltc_value_as_point(boltc_record_get(rec, 4), &pt, &err));
+    CHECK(pt.srid == 7203 && pt.dimensions == 2 && pt.x == 1.5 && pt.y == -2.0);
+
+    /* A wrong type is a conversion error, with an error object. */
+    boltc_error *err = NULL;
+    int64_t i;
+    EXPECT_STATUS(BOLTC_STATUS_CONVERSION, boltc_value_as_int(boltc_record_get(rec, 3), &i, &err));
+    CHECK(err != NULL && boltc_error_status(err) == BOLTC_STATUS_CONVERSION);
+    boltc_error_free(err);
+
+    /* Keep a value beyond its record. */
+    boltc_value *kept = boltc_value_clone(boltc_record_get(rec, 0));
+    boltc_record_free(rec);
+    CHECK(boltc_value_get_type(kept) == BOLTC_VALUE_TYPE_NODE);
+    boltc_value_free(kept);
+
+    OK(boltc_result_next(r, &rec, &err));
+    CHECK(rec == NULL);
+    boltc_result_free(r);
+    printf("graph and temporal: ok\n");
+}
+
+static void server_error_and_transaction(boltc_session *s) {
+    boltc_result *r = NULL;
+    boltc_error *err = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_CLIENT_ERROR, boltc_session_run_cstr(s, "RETURN oops", NULL, &r, &err));
+    CHECK(r == NULL && err != NULL);
+    CHECK(strcmp(boltc_error_server_code(err), "Neo.ClientError.Statement.SyntaxError") == 0);
+    CHECK(strcmp(boltc_error_classification(err), "ClientError") == 0);
+    CHECK(!boltc_error_is_retryable(err));
+    boltc_error_free(err);
+
+    boltc_transaction *tx = NULL;
+    OK(boltc_session_begin(s, -1, NULL, &tx, &err));
+    /* A second transaction, or an auto-commit query, is refused while one is open. */
+    boltc_transaction *tx2 = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_session_begin(s, -1, NULL, &tx2, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_session_run_cstr(s, "RETURN 1", NULL, &r, NULL));
+    OK(boltc_transaction_run_cstr(tx, "CREATE (n) RETURN 1 AS one", NULL, &r, &err));
+    boltc_record *rec = NULL;
+    OK(boltc_result_single(r, &rec, &err));
+    int64_t one;
+    OK(boltc_value_as_int(boltc_record_get(rec, 0), &one, &err));
+    CHECK(one == 1);
+    boltc_record_free(rec);
+    OK(boltc_transaction_commit(tx, &err));
+    /* The transaction is closed now; its result is out of scope. */
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_transaction_commit(tx, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_RESULT_CONSUMED, boltc_result_next(r, &rec, NULL));
+    boltc_result_free(r);
+    boltc_transaction_free(tx);
+
+    boltc_value *bms = NULL;
+    OK(boltc_session_last_bookmarks(s, &bms, &err));
+    size_t nbm = 0;
+    OK(boltc_value_list_len(bms, &nbm, &err));
+    CHECK(nbm == 1);
+    boltc_value_free(bms);
+    printf("errors and transactions: ok\n");
+}
+
+static void misuse(boltc_driver *drv) {
+    boltc_result *r = NULL;
+    boltc_record *rec = NULL;
+    boltc_error *err = NULL;
+    /* NULL handles and out-params. */
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_session_run_cstr(NULL, "RETURN 1", NULL, &r, &err));
+    CHECK(err != NULL && boltc_error_status(err) == BOLTC_STATUS_NULL_ARGUMENT);
+    boltc_error_free(err);
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_result_next(NULL, &rec, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_driver_session(drv, NULL, NULL, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_driver_verify_connectivity(NULL, NULL));
+    CHECK(boltc_record_get(NULL, 0) == NULL && boltc_batch_rows(NULL) == 0);
+    CHECK(boltc_value_get_type(NULL) == BOLTC_VALUE_TYPE_NULL);
+    /* Invalid UTF-8. */
+    const char bad[] = {'R', (char)0xff, 0};
+    boltc_session *s = NULL;
+    OK(boltc_driver_session(drv, NULL, &s, &err));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_session_run(s, bad, 2, NULL, -1, NULL, &r, NULL));
+
+    /* A result read after its session was closed; then the session itself. */
+    OK(boltc_session_run_cstr(s, "UNWIND [1, 2] AS x RETURN x", NULL, &r, &err));
+    OK(boltc_session_close(s, &err));
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_result_next(r, &rec, NULL));
+    boltc_batch *b = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_result_next_batch(r, 10, &b, NULL));
+    CHECK(b == NULL);
+    boltc_result *r2 = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_session_run_cstr(s, "RETURN 1", NULL, &r2, NULL));
+    CHECK(r2 == NULL);
+    boltc_session_free(s); /* before its result: handles may be freed in any order */
+    boltc_result_free(r);
+    printf("misuse: ok\n");
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        fprintf(stderr, "usage: %s URI\n", argv[0]);
+        return 2;
+    }
+    boltc_driver *drv = connect_driver(argv[1]);
+    boltc_session *s = NULL;
+    OK(boltc_driver_session(drv, NULL, &s, &err));
+    params_and_batches(s);
+    graph_and_temporal(s);
+    server_error_and_transaction(s);
+    OK(boltc_session_close(s, &err));
+    boltc_session_free(s);
+    misuse(drv);
+    OK(boltc_driver_close(drv, &err));
+    boltc_driver_free(drv);
+    printf("stub_basic: all ok\n");
+    return 0;
+}

@@ -1,0 +1,172 @@
+//! Builds the C and C++ programs in `tests/c/`, `examples/c/`, `examples/cpp/` and
+//! `bindings/cpp/` against `include/boltc.h` and the built library, and runs them against the
+//! stub server and FalkorDB, under valgrind when `BOLTC_VALGRIND=1` (or when valgrind is
+//! installed and `BOLTC_VALGRIND` is not `0`).
+
+mod support;
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+use support::{FalkorDb, StubServer};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+/// `target/<profile>`, where cargo put `libboltc.so` and `libboltc.a`.
+fn lib_dir() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    exe.parent().unwrap().parent().unwrap().to_path_buf()
+}
+
+fn out_dir() -> PathBuf {
+    let d = std::env::temp_dir().join(format!("boltc-c-api-{}", std::process::id()));
+    std::fs::create_dir_all(&d).unwrap();
+    d
+}
+
+enum Link {
+    Shared,
+    Static,
+}
+
+/// Compiles `sources` into `name` with warnings as errors.
+fn compile(cpp: bool, sources: &[&str], name: &str, link: Link) -> PathBuf {
+    let out = out_dir().join(name);
+    let lib = lib_dir();
+    assert!(
+        lib.join("libboltc.a").exists() && lib.join("libboltc.so").exists(),
+        "the C libraries are not built in {}",
+        lib.display()
+    );
+    let mut cmd = Command::new(if cpp { "g++" } else { "gcc" });
+    if cpp {
+        cmd.args(["-std=c++17"]);
+    } else {
+        cmd.args(["-std=c11"]);
+    }
+    cmd.args(["-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("bindings/cpp/include"))
+        .arg("-I")
+        .arg(root().join("tests/c"));
+    for s in sources {
+        cmd.arg(root().join(s));
+    }
+    cmd.arg("-o").arg(&out);
+    match link {
+        Link::Shared => {
+            cmd.arg("-L").arg(&lib).arg("-lboltc");
+            cmd.arg(format!("-Wl,-rpath,{}", lib.display()));
+        }
+        Link::Static => {
+            cmd.arg(lib.join("libboltc.a"))
+                .args(["-lpthread", "-ldl", "-lm"]);
+        }
+    }
+    let o = cmd.output().expect("run the compiler");
+    assert!(
+        o.status.success(),
+        "compiling {name} failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+fn use_valgrind() -> bool {
+    match std::env::var("BOLTC_VALGRIND").as_deref() {
+        Ok("1") => true,
+        Ok("0") => false,
+        _ => Command::new("valgrind").arg("--version").output().is_ok(),
+    }
+}
+
+/// Runs a test program with `args`, under valgrind when enabled; asserts exit code 0.
+fn run(exe: &Path, args: &[&str]) -> String {
+    let mut cmd = if use_valgrind() {
+        let mut c = Command::new("valgrind");
+        c.args([
+            "--leak-check=full",
+            "--errors-for-leak-kinds=definite,indirect",
+            "--error-exitcode=1",
+            "--quiet",
+        ])
+        .arg(exe);
+        c
+    } else {
+        Command::new(exe)
+    };
+    let o: Output = cmd.args(args).output().expect("run the test program");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success(),
+        "{} {args:?} failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        exe.display(),
+        o.status
+    );
+    if use_valgrind() {
+        assert!(
+            !stderr.contains("Invalid read") && !stderr.contains("Invalid write"),
+            "valgrind:\n{stderr}"
+        );
+    }
+    stdout
+}
+
+fn script(name: &str) -> String {
+    std::fs::read_to_string(root().join("tests/c/scripts").join(name)).unwrap()
+}
+
+#[test]
+fn c_basic_against_stub_server() {
+    let exe = compile(false, &["tests/c/stub_basic.c"], "stub_basic", Link::Shared);
+    let mut stub = StubServer::start(&script("basic.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("stub_basic: all ok"), "{out}");
+    stub.finish();
+}
+
+#[test]
+fn c_programs_against_falkordb() {
+    let test = compile(false, &["tests/c/falkordb.c"], "falkordb", Link::Shared);
+    let example = compile(false, &["examples/c/query.c"], "query_c", Link::Static);
+    let Some(db) = FalkorDb::start() else {
+        return;
+    };
+    let out = run(&test, &[&db.bolt_uri()]);
+    assert!(out.contains("falkordb: all ok"), "{out}");
+    let out = run(&example, &[&db.bolt_uri()]);
+    assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
+
+#[test]
+fn cpp_wrapper_against_falkordb() {
+    let test = compile(
+        true,
+        &["tests/cpp/wrapper_test.cpp"],
+        "wrapper_test",
+        Link::Shared,
+    );
+    let example = compile(true, &["examples/cpp/query.cpp"], "query_cpp", Link::Static);
+    let Some(db) = FalkorDb::start() else {
+        return;
+    };
+    let out = run(&test, &[&db.bolt_uri()]);
+    assert!(out.contains("cpp wrapper: all ok"), "{out}");
+    let out = run(&example, &[&db.bolt_uri()]);
+    assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
+
+#[test]
+fn c_busy_interrupt_and_logging_against_stub_server() {
+    let exe = compile(false, &["tests/c/threads.c"], "threads", Link::Shared);
+    let stub = StubServer::start(&script("slow.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("threads: ok"), "{out}");
+    // The script is cut short by the interrupt on purpose; only the program's result counts.
+    drop(stub);
+}

@@ -1,0 +1,379 @@
+//! Client-side routing against scripted clusters of stub servers on loopback.
+
+mod support;
+
+use boltc::net::Address;
+use boltc::{AccessMode, Config, Driver, ErrorKind, SessionConfig};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+use support::StubServer;
+
+/// `!: BOLT` plus the HELLO (and LOGON on 5.1+) exchange.
+fn header(version: &str) -> String {
+    let (major, minor) = version.split_once('.').unwrap();
+    let bolt = if major == "3" {
+        "HANDSHAKE 00 00 00 03".to_owned()
+    } else {
+        format!("BOLT {version}")
+    };
+    let mut s = format!(
+        "!: {bolt}\n!: AUTO RESET\nC: HELLO {{\"user_agent\": \"*\", ..}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/{version}.0\", \"connection_id\": \"bolt-1\"}}\n"
+    );
+    if major.parse::<u8>().unwrap() > 5 || (major == "5" && minor != "0") {
+        s.push_str("C: LOGON {\"scheme\": \"none\"}\nS: SUCCESS {}\n");
+    }
+    s
+}
+
+const BYE: &str = "?{\nC: GOODBYE\n}\n";
+
+fn list(addrs: &[&str]) -> String {
+    addrs
+        .iter()
+        .map(|a| format!("\"{a}\""))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// A routing table map: `{"ttl": .., "db": .., "servers": [..]}`.
+fn rt(ttl: i64, db: Option<&str>, routers: &[&str], readers: &[&str], writers: &[&str]) -> String {
+    let db = db.map(|d| format!(", \"db\": \"{d}\"")).unwrap_or_default();
+    format!(
+        "{{\"ttl\": {ttl}{db}, \"servers\": [{{\"addresses\": [{}], \"role\": \"ROUTE\"}}, \
+         {{\"addresses\": [{}], \"role\": \"READ\"}}, {{\"addresses\": [{}], \"role\": \"WRITE\"}}]}}",
+        list(routers),
+        list(readers),
+        list(writers)
+    )
+}
+
+/// A server that answers one `RETURN 1` auto-commit query with `meta` (exact keys).
+fn query_server(version: &str, meta: &str) -> StubServer {
+    StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1 AS n\" {{}} {meta}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header(version)
+    ))
+}
+
+fn driver(uri: &str) -> Driver {
+    let config = Config::builder(uri)
+        .connection_timeout(Duration::from_secs(2))
+        .connection_acquisition_timeout(Duration::from_secs(5))
+        .build()
+        .unwrap();
+    Driver::new(config).unwrap()
+}
+
+fn run_one(driver: &Driver, config: SessionConfig) -> boltc::Result<i64> {
+    let mut session = driver.session(config)?;
+    let record = session.run("RETURN 1 AS n", None)?.single()?;
+    record.get::<i64, _>("n")
+}
+
+fn neo4j_uri(router: &StubServer) -> String {
+    format!("neo4j://{}", router.address())
+}
+
+fn reads(db: &str) -> SessionConfig {
+    SessionConfig::database(db).with_access_mode(AccessMode::Read)
+}
+
+fn route_count(stub: &StubServer) -> usize {
+    stub.transcripts()
+        .iter()
+        .flatten()
+        .filter(|l| l.starts_with("C: ROUTE"))
+        .count()
+}
+
+#[test]
+fn route_4_4_sends_reads_to_readers_and_writes_to_writers() {
+    let reader = query_server("4.4", r#"{"mode": "r", "db": "neo4j"}"#);
+    let writer = query_server("4.4", r#"{"db": "neo4j"}"#);
+    let (r, w) = (reader.address(), writer.address());
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\", \"region\": \"eu\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("4.4"),
+        rt(300, Some("neo4j"), &["ROUTER"], &[&r], &[&w])
+    ));
+    let router_addr = router.address();
+    let d = driver(&format!("neo4j://{router_addr}?region=eu"));
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    assert_eq!(run_one(&d, SessionConfig::database("neo4j")).unwrap(), 1);
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert_eq!(table.readers, [Address::parse(&r, 7687).unwrap()]);
+    assert_eq!(table.database.as_deref(), Some("neo4j"));
+    d.close();
+    reader.finish();
+    writer.finish();
+    router.finish();
+}
+
+#[test]
+fn route_4_3_sends_the_database_as_a_string() {
+    let reader = query_server("4.3", r#"{"mode": "r", "db": "foo"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] \"foo\"\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("4.3"),
+        rt(300, Some("foo"), &["x:1"], &[&r], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    assert_eq!(run_one(&d, reads("foo")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn procedure_4_2_runs_on_the_system_database() {
+    let reader = query_server("4.2", r#"{"mode": "r", "db": "foo"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: RUN \"CALL dbms.routing.getRoutingTable($context, $database)\" \
+         {{\"context\": {{\"address\": \"*\"}}, \"database\": \"foo\"}} {{\"mode\": \"r\", \"db\": \"system\"}}\n\
+         C: PULL {{\"n\": -1}}\nS: SUCCESS {{\"fields\": [\"ttl\", \"servers\"]}}\n\
+         S: RECORD [300, {}]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("4.2"),
+        servers_only(&[&r])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    assert_eq!(run_one(&d, reads("foo")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+/// The `servers` list of a procedure record: one router "x:1" and `readers`.
+fn servers_only(readers: &[&str]) -> String {
+    format!(
+        "[{{\"addresses\": [\"x:1\"], \"role\": \"ROUTE\"}}, {{\"addresses\": [{}], \"role\": \"READ\"}}]",
+        list(readers)
+    )
+}
+
+#[test]
+fn route_5_home_database_is_resolved_and_pinned() {
+    let reader = query_server("5.4", r#"{"mode": "r", "db": "homedb"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.4"),
+        rt(300, Some("homedb"), &["x:1"], &[&r], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let config = SessionConfig::default().with_access_mode(AccessMode::Read);
+    assert_eq!(run_one(&d, config).unwrap(), 1);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    assert!(
+        d.routing_table(None).is_some(),
+        "the home database maps to its table"
+    );
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn route_4_4_sends_the_impersonated_user() {
+    let reader = query_server("4.4", r#"{"mode": "r", "db": "userdb", "imp_user": "bob"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"imp_user\": \"bob\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("4.4"),
+        rt(300, Some("userdb"), &["x:1"], &[&r], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let config = SessionConfig::default()
+        .with_access_mode(AccessMode::Read)
+        .with_impersonated_user("bob");
+    assert_eq!(run_one(&d, config).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn expired_ttl_fetches_again() {
+    let reader = StubServer::start(&format!(
+        "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let route = format!(
+        "C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n",
+        rt(0, Some("neo4j"), &["x:1"], &[&r], &[])
+    );
+    let router = StubServer::start(&format!("{}{route}{route}{BYE}", header("5.0")));
+    let d = driver(&neo4j_uri(&router));
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // "x:1" cannot be reached, so the seed router is asked again.
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert_eq!(route_count(&router), 2);
+}
+
+#[test]
+fn the_refresher_fetches_before_the_ttl_runs_out() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}*{{\nC: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n}}\n{BYE}",
+        header("5.0"),
+        rt(1, Some("neo4j"), &["ROUTER"], &[&r], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let t0 = Instant::now();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    let first = d.routing_table(Some("neo4j")).unwrap().fetched;
+    let mut refreshed = None;
+    while t0.elapsed() < Duration::from_secs(3) {
+        let t = d.routing_table(Some("neo4j")).unwrap().fetched;
+        if t > first {
+            refreshed = Some(t);
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    let refreshed = refreshed.expect("refreshed in the background");
+    let age = refreshed.duration_since(first);
+    assert!(
+        age < Duration::from_secs(1),
+        "before the TTL ran out: {age:?}"
+    );
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn a_dead_router_is_skipped_and_removed() {
+    let dead = dead_address();
+    let reader = StubServer::start(&format!(
+        "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let route = |routers: &[&str]| {
+        format!(
+            "C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n",
+            rt(0, Some("neo4j"), routers, &[&r], &[])
+        )
+    };
+    let router2 = StubServer::start(&format!("{}{}{BYE}", header("5.0"), route(&["x:1"])));
+    let r2 = router2.address();
+    let router = StubServer::start(&format!("{}{}{BYE}", header("5.0"), route(&[&dead, &r2])));
+    let d = driver(&neo4j_uri(&router));
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+    let mut router2 = router2;
+    router2.try_finish().unwrap();
+    assert_eq!(
+        route_count(&router2),
+        1,
+        "the second fetch went to the live router"
+    );
+}
+
+#[test]
+fn no_reachable_router_is_service_unavailable() {
+    let d = driver(&format!("neo4j://{}", dead_address()));
+    let err = run_one(&d, reads("neo4j")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ServiceUnavailable, "{err}");
+    assert!(
+        d.routing_table(Some("neo4j")).is_none(),
+        "the failed entry is removed"
+    );
+}
+
+#[test]
+fn a_dead_reader_is_removed_and_the_table_fetched_again() {
+    let dead = dead_address();
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let route = |readers: &[&str]| {
+        format!(
+            "C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n",
+            rt(300, Some("neo4j"), &["ROUTER"], readers, &[])
+        )
+    };
+    let script = format!("{}{}{}{BYE}", header("5.0"), route(&[&dead]), route(&[&r]));
+    let router = StubServer::start(&script.replace("\"ROUTER\"", "\"x:1\""));
+    let d = driver(&neo4j_uri(&router));
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert!(!table.readers.iter().any(|a| a.to_string() == dead));
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn database_not_found_is_a_client_error() {
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"nope\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Database.DatabaseNotFound\", \"message\": \"no such db\"}}\n\
+         C: RESET\nS: SUCCESS {{}}\n{BYE}",
+        header("5.0")
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let err = run_one(&d, reads("nope")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::ClientError);
+    assert_eq!(
+        err.server_code(),
+        Some("Neo.ClientError.Database.DatabaseNotFound")
+    );
+    assert!(!err.is_retryable());
+    assert!(d.routing_table(Some("nope")).is_none());
+    d.close();
+    router.finish();
+}
+
+#[test]
+fn the_resolver_supplies_the_initial_routers() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"cluster.invalid:7687\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&r], &[])
+    ));
+    let target = Address::parse(&router.address(), 7687).unwrap();
+    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = calls.clone();
+    let config = Config::builder("neo4j://cluster.invalid:7687")
+        .resolver(Arc::new(move |a: &Address| {
+            assert_eq!(a.host(), "cluster.invalid");
+            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            vec![Address::new("127.0.0.1", 1), target.clone()]
+        }))
+        .connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+/// A loopback address where nothing listens.
+fn dead_address() -> String {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let a = l.local_addr().unwrap();
+    drop(l);
+    a.to_string()
+}
