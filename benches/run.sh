@@ -4,7 +4,7 @@
 # and every peer (alternating, 5 repetitions) and writes BENCHMARKS.md, benches/results/.
 #
 #   benches/run.sh                      full run (peers installed into $BENCH_DIR, default target/bench)
-#   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload + raw
+#   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload (Rust, C) + raw
 #                                       clients against the replay server; exits non-zero on failure
 #   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
 #   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
@@ -35,6 +35,14 @@ NICE="nice -n 10"
 echo "== building boltc and the harness (release); load: $(cut -d' ' -f1-3 /proc/loadavg)"
 $NICE cargo build --release --quiet -p boltc-bench --bins
 T="$ROOT/target/release"
+# The C API (once it is on main): libboltc.so and benches/c/bench.c against include/boltc.h.
+HAVE_C=0
+if [ -f "$ROOT/include/boltc.h" ] && [ -d "$ROOT/src/ffi" ]; then
+    $NICE cargo build --release --quiet -p boltc --lib
+    $NICE gcc -O2 -std=c11 -Wall -Wextra -Werror -I"$ROOT/include" "$ROOT/benches/c/bench.c" \
+        -L"$T" -lboltc -lpthread -Wl,-rpath,"$T" -o "$T/bench-c"
+    HAVE_C=1
+fi
 
 PIDS=()
 cleanup() {
@@ -68,6 +76,7 @@ write_clients() {
     {
         echo "{"
         echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
+        [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
         echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","
         echo "  \"raw-drain-w1b\": \"$T/raw drain {addr} '{q_w1b}' 1000\","
         echo "  \"raw-rtt\": \"$T/raw rtt {addr} {n}\","
@@ -132,7 +141,7 @@ if [ "$SMOKE" = 1 ]; then
     python3 - "$BENCH_DIR/smoke.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-expected = {("w1", "boltc-rust"): 1000, ("w1b", "boltc-rust"): 200}
+expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-c")}
 for run in r["runs"]:
     want = expected.get((run["workload"], run["client"]))
     if want is not None and run.get("rows") != want:
