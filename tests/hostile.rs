@@ -48,7 +48,11 @@ fn hostile(raw: &str, max_message: usize) -> boltc::Error {
     let metrics = d.pool_metrics();
     assert_eq!(metrics.len(), 1, "{metrics:?}");
     let m = metrics[0].1;
-    assert_eq!((m.created, m.closed, m.in_use, m.idle), (1, 1, 0, 0), "{m:?}");
+    assert_eq!(
+        (m.created, m.closed, m.in_use, m.idle),
+        (1, 1, 0, 0),
+        "{m:?}"
+    );
     d.close();
     stub.finish();
     err
@@ -71,7 +75,10 @@ fn first_error(d: &Driver) -> boltc::Error {
 #[test]
 fn list_header_claiming_four_billion_items() {
     // RECORD [[<2^32 - 1 items>]]
-    let e = hostile(&framed(&[0xB1, 0x71, 0x91, 0xD6, 0xFF, 0xFF, 0xFF, 0xFF]), 1 << 20);
+    let e = hostile(
+        &framed(&[0xB1, 0x71, 0x91, 0xD6, 0xFF, 0xFF, 0xFF, 0xFF]),
+        1 << 20,
+    );
     assert_kind(&e, ErrorKind::Protocol);
 }
 
@@ -167,7 +174,11 @@ fn truncated_message_then_close() {
     assert!(start.elapsed() < Duration::from_secs(1));
     assert_kind(&e, ErrorKind::ServiceUnavailable);
     let m = d.pool_metrics()[0].1;
-    assert_eq!((m.created, m.closed, m.in_use, m.idle), (1, 1, 0, 0), "{m:?}");
+    assert_eq!(
+        (m.created, m.closed, m.in_use, m.idle),
+        (1, 1, 0, 0),
+        "{m:?}"
+    );
     stub.finish();
 }
 
@@ -190,7 +201,10 @@ fn truncated_message_then_silence_times_out() {
     let e = first_error(&d);
     let took = start.elapsed();
     assert!(took < Duration::from_secs(2), "{took:?}");
-    assert!(e.kind() == ErrorKind::ServiceUnavailable || e.kind() == ErrorKind::Timeout, "{e:?}");
+    assert!(
+        e.kind() == ErrorKind::ServiceUnavailable || e.kind() == ErrorKind::Timeout,
+        "{e:?}"
+    );
     let m = d.pool_metrics()[0].1;
     assert_eq!((m.closed, m.in_use, m.idle), (1, 0, 0), "{m:?}");
     d.close();
