@@ -121,7 +121,7 @@ impl Pool {
                 Next::Open => return self.open(address, deadline),
                 Next::Reuse(idle) => {
                     if let Some(conn) = self.check_idle(*idle) {
-                        return Ok(self.wrap(conn, address));
+                        return Ok(self.wrap(conn, address, true));
                     }
                     self.finish_close(address);
                 }
@@ -191,7 +191,7 @@ impl Pool {
                     .metrics
                     .created += 1;
                 drop(st);
-                Ok(self.wrap(conn, address))
+                Ok(self.wrap(conn, address, false))
             }
             Err(e) => {
                 let mut st = self.inner.state.lock();
@@ -241,7 +241,7 @@ impl Pool {
         self.inner.available.notify_one();
     }
 
-    fn wrap(&self, conn: BoltConnection, address: &Address) -> PooledConnection {
+    fn wrap(&self, conn: BoltConnection, address: &Address, reused: bool) -> PooledConnection {
         let handle = conn.stream().shutdown_handle().ok();
         let mut st = self.inner.state.lock();
         st.next_ticket += 1;
@@ -255,6 +255,7 @@ impl Pool {
             address: address.clone(),
             pool: self.clone(),
             ticket,
+            reused,
         }
     }
 
@@ -345,9 +346,17 @@ pub struct PooledConnection {
     address: Address,
     pool: Pool,
     ticket: u64,
+    reused: bool,
 }
 
 impl PooledConnection {
+    /// Whether the connection came from the idle set (it served earlier work) rather than
+    /// being opened for this acquisition. A reused connection may have died while idle
+    /// without anyone noticing; a new one has just answered HELLO.
+    pub fn is_reused(&self) -> bool {
+        self.reused
+    }
+
     /// The server address.
     pub fn address(&self) -> &Address {
         &self.address

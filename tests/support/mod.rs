@@ -2,6 +2,7 @@
 //!
 //! - [`stub`]: a scripted stub Bolt server on a loopback port (script language documented there).
 //! - [`falkordb`]: starts a real FalkorDB (a Redis module with a Bolt listener) for end-to-end tests.
+//! - [`relay`]: a TCP relay giving each new connection the next backend (per-connection scripts).
 //! - [`pattern`], [`script`]: the value syntax and the script parser behind the stub; `conn`
 //!   plays a script on one connection.
 
@@ -13,8 +14,10 @@
 mod conn;
 pub mod falkordb;
 pub mod pattern;
+pub mod relay;
 pub mod script;
 pub mod stub;
 
 pub use falkordb::FalkorDb;
+pub use relay::Relay;
 pub use stub::StubServer;
