@@ -170,3 +170,13 @@ fn c_busy_interrupt_and_logging_against_stub_server() {
     // The script is cut short by the interrupt on purpose; only the program's result counts.
     drop(stub);
 }
+
+#[test]
+fn c_connection_info_and_admin_against_stub_server() {
+    let exe = compile(false, &["tests/c/admin.c"], "admin", Link::Shared);
+    let mut stub = StubServer::start(&script("admin.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
+}
