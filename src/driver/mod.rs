@@ -30,5 +30,7 @@ pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use retry::{RetryPolicy, Sleeper};
 pub use session::{ResultId, Session, SessionInterrupt};
-pub use summary::{Counters, Notification, QueryType, Summary};
+pub use summary::{
+    Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,
+};
 pub use transaction::Transaction;
