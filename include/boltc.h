@@ -109,7 +109,8 @@
 // Log level DEBUG.
 #define BOLTC_LOG_DEBUG 4
 
-// Log level TRACE (every Bolt message; credentials are redacted).
+// Log level TRACE (adds every RECORD; DEBUG already has the other Bolt messages). Credentials
+// are redacted at every level; the line syntax is described in docs/LOGGING.md.
 #define BOLTC_LOG_TRACE 5
 
 // Query type unknown (the server did not say).

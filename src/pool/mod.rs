@@ -121,6 +121,7 @@ impl Pool {
                 Next::Open => return self.open(address, deadline),
                 Next::Reuse(idle) => {
                     if let Some(conn) = self.check_idle(*idle) {
+                        log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
                         return Ok(self.wrap(conn, address, true));
                     }
                     self.finish_close(address);
@@ -185,15 +186,19 @@ impl Pool {
         match (self.inner.connector)(address, deadline) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
-                st.servers
-                    .entry(address.clone())
-                    .or_default()
-                    .metrics
-                    .created += 1;
+                let m = &mut st.servers.entry(address.clone()).or_default().metrics;
+                m.created += 1;
+                let in_use = m.in_use;
                 drop(st);
+                log::debug!(
+                    "[{}] pool: opened a new connection (Bolt {}, {in_use} in use)",
+                    log_id(&conn),
+                    conn.version()
+                );
                 Ok(self.wrap(conn, address, false))
             }
             Err(e) => {
+                log::debug!("[#@{address}] pool: opening a connection failed: {e}");
                 let mut st = self.inner.state.lock();
                 st.servers
                     .entry(address.clone())
@@ -212,6 +217,7 @@ impl Pool {
         let Idle { mut conn, since } = idle;
         if let Some(max) = self.inner.config.max_lifetime {
             if conn.created().elapsed() > max {
+                log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
                 conn.goodbye();
                 return None;
             }
@@ -225,8 +231,13 @@ impl Pool {
             let alive = conn.send(&Request::Reset).is_ok()
                 && matches!(conn.recv(), Ok(Response::Success(_)));
             if !alive {
+                log::info!(
+                    "[{}] pool: liveness check failed, closing the idle connection",
+                    log_id(&conn)
+                );
                 return None;
             }
+            log::trace!("[{}] pool: liveness check passed", log_id(&conn));
         }
         Some(conn)
     }
@@ -277,6 +288,11 @@ impl Pool {
             None
         } else {
             server.metrics.closed += 1;
+            log::debug!(
+                "[{}] pool: closing the connection ({})",
+                log_id(&conn),
+                conn.broken().unwrap_or("the pool is closed")
+            );
             Some(conn)
         };
         drop(st);
@@ -308,7 +324,14 @@ impl Pool {
             std::mem::take(&mut s.idle)
         });
         drop(st);
-        for mut i in idle.into_iter().flatten() {
+        let idle = idle.unwrap_or_default();
+        if !idle.is_empty() {
+            log::debug!(
+                "[#@{address}] pool: purging {} idle connection(s)",
+                idle.len()
+            );
+        }
+        for mut i in idle {
             i.conn.goodbye();
         }
     }
@@ -330,6 +353,11 @@ impl Pool {
             })
             .collect();
         drop(st);
+        log::debug!(
+            "pool: closing {} idle connection(s), interrupting {} in use",
+            idle.len(),
+            in_use.len()
+        );
         self.inner.available.notify_all();
         for h in in_use {
             let _ = h.shutdown();
@@ -337,6 +365,17 @@ impl Pool {
         for mut i in idle {
             i.conn.goodbye();
         }
+    }
+}
+
+/// `bolt-123@host:port` (or `#@host:port` before the server named the connection), the
+/// prefix of every log line about a connection.
+fn log_id(conn: &BoltConnection) -> String {
+    let info = conn.info();
+    if info.connection_id.is_empty() {
+        format!("#@{}", info.address)
+    } else {
+        format!("{}@{}", info.connection_id, info.address)
     }
 }
 
