@@ -236,8 +236,30 @@ fn c_tests_under_address_sanitizer() {
         Link::Shared,
         &asan,
     );
+    let admin = compile_with(
+        false,
+        &["tests/c/admin.c"],
+        "admin_asan",
+        Link::Shared,
+        &asan,
+    );
+    let mut stub = StubServer::start(&script("admin.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&admin, &[&stub.uri()]);
+    assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
     if let Some(db) = FalkorDb::start() {
         let out = run_asan(&falkordb, &[&db.bolt_uri()]);
         assert!(out.contains("falkordb: all ok"), "{out}");
     }
+}
+
+#[test]
+fn c_connection_info_and_admin_against_stub_server() {
+    let exe = compile(false, &["tests/c/admin.c"], "admin", Link::Shared);
+    let mut stub = StubServer::start(&script("admin.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
 }
