@@ -1,19 +1,9 @@
-//! Response message decoder (SUCCESS, RECORD, FAILURE, IGNORED).
+//! cargo-fuzz target `message`; the body is `harness::message` in fuzz/harness.rs.
 #![no_main]
-use boltc::bolt::message::decode_response;
-use boltc::packstream::{DecodeOptions, Dialect};
-use libfuzzer_sys::fuzz_target;
 
-fuzz_target!(|data: &[u8]| {
-    let Some((&sel, bytes)) = data.split_first() else {
-        return;
-    };
-    let dialect = if sel & 1 == 0 { Dialect::LATEST } else { Dialect::V1 };
-    let _ = decode_response(
-        bytes,
-        DecodeOptions {
-            dialect,
-            max_depth: 128,
-        },
-    );
-});
+#[allow(dead_code)] // each target uses one function of the shared harness
+mod harness {
+    include!("../harness.rs");
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::message(data));
