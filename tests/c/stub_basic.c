@@ -215,6 +215,22 @@ static void misuse(boltc_driver *drv) {
     CHECK(r2 == NULL);
     boltc_session_free(s); /* before its result: handles may be freed in any order */
     boltc_result_free(r);
+
+    /* A transaction used after its session was closed (the close rolled it back). */
+    boltc_transaction *tx = NULL;
+    OK(boltc_driver_session(drv, NULL, &s, &err));
+    OK(boltc_session_begin(s, -1, NULL, &tx, &err));
+    OK(boltc_session_close(s, &err));
+    r = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_transaction_run_cstr(tx, "RETURN 1", NULL, &r, NULL));
+    CHECK(r == NULL);
+    EXPECT_STATUS(BOLTC_STATUS_ILLEGAL_STATE, boltc_transaction_commit(tx, NULL));
+    boltc_session_free(s); /* before its transaction */
+    boltc_transaction_free(tx);
+    boltc_transaction_free(NULL);
+    boltc_session_free(NULL);
+    boltc_result_free(NULL);
+    boltc_error_free(NULL);
     printf("misuse: ok\n");
 }
 
