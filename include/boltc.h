@@ -673,6 +673,16 @@ boltc_status boltc_batch_encode(boltc_batch *batch,
                                 size_t *len_out,
                                 boltc_error **error_out);
 
+// The whole batch serialized column by column into one buffer (docs/C.md, "The columnar
+// batch encoding"): a column whose values all have one scalar type (int, float, string, bool)
+// is packed as a plain array, so a binding decodes it with a few calls instead of one per
+// value. `*data_out`/`*len_out` receive the buffer, borrowed until `batch` is freed (encoded
+// once, then cached).
+boltc_status boltc_batch_encode_columns(boltc_batch *batch,
+                                        const uint8_t **data_out,
+                                        size_t *len_out,
+                                        boltc_error **error_out);
+
 // Frees a batch. NULL is ignored.
 void boltc_batch_free(boltc_batch *batch);
 

@@ -1,5 +1,6 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
+mod admin;
 mod auth;
 mod bookmarks;
 mod config;
@@ -16,6 +17,7 @@ mod session;
 mod summary;
 mod transaction;
 
+pub use admin::{ConnectionInfo, KillResult};
 pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{

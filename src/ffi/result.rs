@@ -82,6 +82,7 @@ pub struct boltc_batch {
     rows: Vec<Record>,
     more: bool,
     encoded: Option<Vec<u8>>,
+    columns: Option<Vec<u8>>,
 }
 
 impl Handle for boltc_batch {
@@ -226,6 +227,7 @@ pub extern "C" fn boltc_result_next_batch(
             rows,
             more,
             encoded: None,
+            columns: None,
         }));
         Ok(())
     })
@@ -417,6 +419,33 @@ pub extern "C" fn boltc_batch_encode(
             b.encoded = Some(super::wire::encode_batch(&b.keys, &b.rows)?);
         }
         let buf = b.encoded.as_ref().expect("invariant: encoded above");
+        d.write(buf.as_ptr());
+        l.write(buf.len());
+        Ok(())
+    })
+}
+
+/// The whole batch serialized column by column into one buffer (docs/C.md, "The columnar
+/// batch encoding"): a column whose values all have one scalar type (int, float, string, bool)
+/// is packed as a plain array, so a binding decodes it with a few calls instead of one per
+/// value. `*data_out`/`*len_out` receive the buffer, borrowed until `batch` is freed (encoded
+/// once, then cached).
+#[no_mangle]
+pub extern "C" fn boltc_batch_encode_columns(
+    batch: *mut boltc_batch,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let d = Out::new(data_out, "data_out")?;
+        let l = Out::new(len_out, "len_out")?;
+        // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
+        let b = unsafe { box_mut(batch) }?;
+        if b.columns.is_none() {
+            b.columns = Some(super::wire::encode_columns(&b.keys, &b.rows)?);
+        }
+        let buf = b.columns.as_ref().expect("invariant: encoded above");
         d.write(buf.as_ptr());
         l.write(buf.len());
         Ok(())
