@@ -321,9 +321,13 @@ class Result:
 
     def _fetch(self) -> bool:
         """Moves the next batch into the buffer; False when there is nothing more."""
+        if self._out_of_scope:
+            raise exceptions.ResultConsumedError(
+                "The result is out of scope: its transaction ended."
+            )
         if self._exhausted:
             return False
-        if self._out_of_scope or not self._handle:
+        if not self._handle:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended or it was consumed."
             )
