@@ -9,12 +9,14 @@ cargo build --release --lib --examples
 start_falkordb
 echo "== Rust (examples/rust/query.rs)"
 target/release/examples/query "$BOLT_URI" falkordb ""
-if [ -f examples/c/query.c ]; then
-    echo "== C (examples/c/query.c)"
-    gcc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/query.c -Ltarget/release -lboltc \
-        -Wl,-rpath,"$ROOT/target/release" -o target/release/query_c
-    target/release/query_c "$BOLT_URI"
-fi
+echo "== C (examples/c/query.c)"
+gcc -std=c11 -Wall -Wextra -Werror -Iinclude examples/c/query.c -Ltarget/release -lboltc \
+    -Wl,-rpath,"$ROOT/target/release" -o target/release/query_c
+target/release/query_c "$BOLT_URI"
+echo "== C++ (examples/cpp/query.cpp)"
+g++ -std=c++17 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include examples/cpp/query.cpp \
+    -Ltarget/release -lboltc -Wl,-rpath,"$ROOT/target/release" -o target/release/query_cpp
+target/release/query_cpp "$BOLT_URI"
 if [ -f examples/python/query.py ]; then
     echo "== Python (examples/python/query.py)"
     BOLTC_LIBRARY="$ROOT/target/release/libboltc.so" PYTHONPATH="$ROOT/bindings/python" \

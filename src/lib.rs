@@ -38,9 +38,10 @@ mod value;
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
-    AccessMode, BookmarkManager, Config, ConfigBuilder, Counters, DefaultBookmarkManager, Driver,
-    Notification, QueryType, Record, RecordIndex, RecordStream, ResultId, Session, SessionConfig,
-    SessionInterrupt, Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
+    AccessMode, BookmarkManager, Classification, Config, ConfigBuilder, ConnectionInfo, Counters,
+    DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, QueryType, Record,
+    RecordIndex, RecordStream, ResultId, Session, SessionConfig, SessionInterrupt, Severity,
+    Summary, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::{
     AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,

@@ -25,7 +25,7 @@ use super::result::RecordStream;
 use super::summary::Summary;
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{Request, Response, TxMeta};
+use crate::bolt::message::{NotificationFilter, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::PooledConnection;
@@ -34,8 +34,8 @@ use std::collections::VecDeque;
 use std::sync::Arc;
 
 /// Interrupts a [`Session`]'s blocking call from another thread, made by
-/// [`Session::interrupter`]. Unlike [`Session::interrupt_handle`] it can be taken once, before
-/// any call, and follows the session's connections: the session publishes the shutdown handle
+/// [`Session::interrupter`]. It can be taken once, before any call (from the thread that owns
+/// the session), and follows the session's connections: the session publishes the shutdown handle
 /// of each connection it takes (and withdraws it before the connection goes back to the pool).
 ///
 /// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
@@ -101,7 +101,9 @@ struct Stream {
     generation: u32,
     keys: Arc<[String]>,
     qid: i64,
-    buffer: VecDeque<Record>,
+    /// Records received and not read yet; an `Err` is a record that could not be decoded
+    /// (it fails on its own, the stream goes on).
+    buffer: VecDeque<Result<Record>>,
     phase: Phase,
     run_meta: Map,
     query: String,
@@ -280,6 +282,22 @@ impl Session {
         self.begin_inner(config, true)
     }
 
+    /// As [`Session::begin_detached`], in access mode `mode` instead of the session's default:
+    /// for bindings that drive their own transaction functions (read or write) on top of it.
+    ///
+    /// # Errors
+    /// As [`Session::begin_detached`].
+    pub fn begin_detached_in_mode(
+        &mut self,
+        config: &TransactionConfig,
+        mode: AccessMode,
+    ) -> Result<()> {
+        let saved = std::mem::replace(&mut self.mode, mode);
+        let res = self.begin_inner(config, true);
+        self.mode = saved;
+        res
+    }
+
     /// Runs a query in the open transaction; returns a handle to its result.
     ///
     /// # Errors
@@ -342,13 +360,26 @@ impl Session {
     /// Server and connection errors (returned again on later calls); `ResultConsumed` after
     /// consume or after its transaction ended.
     pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
+        if !self.fill(id)? {
+            return Ok(None);
+        }
+        let s = self.stream_checked_mut(id)?;
+        s.buffer
+            .pop_front()
+            .expect("invariant: fill buffered a record")
+            .map(Some)
+    }
+
+    /// Makes sure the next record of `id` (or the error in its place) is buffered; `false` at
+    /// the end of the result.
+    fn fill(&mut self, id: ResultId) -> Result<bool> {
         loop {
             let s = self.stream_checked_mut(id)?;
-            if let Some(r) = s.buffer.pop_front() {
-                return Ok(Some(r));
+            if !s.buffer.is_empty() {
+                return Ok(true);
             }
             match &s.phase {
-                Phase::Done(_) => return Ok(None),
+                Phase::Done(_) => return Ok(false),
                 Phase::Failed(e) => return Err(e.clone()),
                 Phase::Consumed(_) => return Err(consumed_error()),
                 Phase::OutOfScope => return Err(out_of_scope_error()),
@@ -361,7 +392,8 @@ impl Session {
                 }
                 Phase::Running | Phase::Streaming { .. } => {
                     if let Some(r) = self.receive_for(id)? {
-                        return Ok(Some(r));
+                        self.stream_mut(id).buffer.push_back(Ok(r));
+                        return Ok(true);
                     }
                 }
             }
@@ -392,12 +424,14 @@ impl Session {
     /// # Errors
     /// As [`Session::result_next`].
     pub fn result_peek(&mut self, id: ResultId) -> Result<Option<&Record>> {
-        if let Some(r) = self.result_next(id)? {
-            let s = self.stream_checked_mut(id)?;
-            s.buffer.push_front(r);
-            return Ok(s.buffer.front());
+        if !self.fill(id)? {
+            return Ok(None);
         }
-        Ok(None)
+        match self.stream_checked(id)?.buffer.front() {
+            Some(Ok(r)) => Ok(Some(r)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Ok(None),
+        }
     }
 
     /// The one record of a result; fails if there are zero or several (the rest is discarded).
@@ -550,7 +584,9 @@ impl Session {
             read: mode == AccessMode::Read,
             db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
-            notifications: self.driver.config.notifications.clone(),
+            // The driver's filter went with HELLO; BEGIN/RUN carry only a session's override,
+            // and sessions have none.
+            notifications: NotificationFilter::default(),
         }
     }
 
@@ -807,7 +843,7 @@ impl Session {
                     }
                     Phase::Running | Phase::Streaming { .. } => {
                         if let Some(r) = self.receive_for(id)? {
-                            self.stream_mut(id).buffer.push_front(r);
+                            self.stream_mut(id).buffer.push_front(Ok(r));
                             self.buffer_rest(id)?;
                         }
                     }
@@ -968,23 +1004,33 @@ impl Session {
 
     fn handle(&mut self, resp: Response) -> Result<()> {
         let front = *self.pending.front().expect("invariant: checked non-empty");
-        if let Response::Record(values) = resp {
-            let Pending::Pull(id) = front else {
-                let e = Error::new(ErrorKind::Protocol, "the server sent a RECORD out of turn");
-                if let Some(c) = self.conn.as_mut() {
-                    c.mark_broken("RECORD out of turn");
-                }
-                self.connection_failed(&e);
-                return Err(e);
-            };
-            if let Some(s) = self.stream_opt_mut(id) {
-                if !s.discarding {
-                    let r = Record::new(s.keys.clone(), values);
-                    s.buffer.push_back(r);
-                }
+        let values = match resp {
+            Response::Record(values) => Ok(values),
+            Response::InvalidRecord(e) => Err(e),
+            summary => return self.handle_summary(front, summary),
+        };
+        let Pending::Pull(id) = front else {
+            let e = Error::new(ErrorKind::Protocol, "the server sent a RECORD out of turn");
+            if let Some(c) = self.conn.as_mut() {
+                c.mark_broken("RECORD out of turn");
             }
-            return Ok(());
+            self.connection_failed(&e);
+            return Err(e);
+        };
+        if let Some(s) = self.stream_opt_mut(id) {
+            if !s.discarding {
+                let r = match values {
+                    Ok(values) => Ok(Record::new(s.keys.clone(), values)),
+                    Err(e) => Err(undecodable_record(e)),
+                };
+                s.buffer.push_back(r);
+            }
         }
+        Ok(())
+    }
+
+    /// Handles a SUCCESS, FAILURE or IGNORED reply to the request at the front of `pending`.
+    fn handle_summary(&mut self, front: Pending, resp: Response) -> Result<()> {
         self.pending.pop_front();
         match resp {
             Response::Success(meta) => self.on_success(front, meta),
@@ -1011,7 +1057,9 @@ impl Session {
                 });
                 self.on_failure(front, e);
             }
-            Response::Record(_) => unreachable!("records handled above"),
+            Response::Record(_) | Response::InvalidRecord(_) => {
+                unreachable!("records are handled by the caller")
+            }
         }
         Ok(())
     }
@@ -1070,10 +1118,13 @@ impl Session {
                             meta,
                             server,
                         );
-                        s.phase = if s.discarding {
-                            Phase::Consumed(Box::new(summary))
-                        } else {
-                            Phase::Done(Box::new(summary))
+                        s.phase = match summary {
+                            Err(e) => {
+                                s.buffer.clear();
+                                Phase::Failed(e)
+                            }
+                            Ok(summary) if s.discarding => Phase::Consumed(Box::new(summary)),
+                            Ok(summary) => Phase::Done(Box::new(summary)),
                         };
                         done = true;
                     }
@@ -1238,6 +1289,15 @@ fn stale_error() -> Error {
         ErrorKind::InvalidArgument,
         "the result handle is stale or belongs to another session",
     )
+}
+
+/// The error in place of a record that could not be decoded.
+fn undecodable_record(e: crate::packstream::DecodeError) -> Error {
+    Error::new(
+        ErrorKind::Conversion,
+        format!("a record could not be decoded and was skipped: {e}"),
+    )
+    .with_source(e)
 }
 
 fn consumed_error() -> Error {

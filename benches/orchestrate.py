@@ -1,0 +1,213 @@
+"""Runs the benchmark matrix and writes BENCHMARKS.md, results JSON and a chart.
+
+Called by benches/run.sh (which builds everything and starts the servers); see `--help`.
+Every client is a separate process that prints one JSON line (see
+benches/harness/src/lib.rs `report`), including its own peak RSS (VmHWM).
+Runs alternate between clients (the order rotates each repetition) so drifting machine load
+hits every client alike, and the 1-minute load average is recorded before each run.
+"""
+import argparse
+import datetime
+import json
+import os
+import platform
+import shlex
+import statistics
+import subprocess
+import sys
+import time
+
+WORKLOADS = {
+    # name: (title, metric key, unit)
+    "w1": ("W1 stream 1M ints", "seconds", "s"),
+    "w1b": ("W1b stream 200k wide rows", "seconds", "s"),
+    "w2": ("W2 5,000 sequential RETURN 1", "per_op_us", "µs/query"),
+    "w3": ("W3 4 threads × 2,000 RETURN 1", "per_op_us", "µs/query (wall)"),
+    "w4": ("W4 200 × new driver, verify, close", "per_op_us", "µs each"),
+}
+# Clients that cannot talk to FalkorDB (it speaks only Bolt 5.7): no memory check for them.
+BOLT4_ONLY = {"rust-neo4rs": "speaks only Bolt 4.0/4.1"}
+# The raw limit for each workload (a client named "raw-*" in the clients file).
+LIMITS = {"w1": "drain-w1", "w1b": "drain-w1b", "w2": "rtt", "w3": None, "w4": None}
+
+
+def run_once(argv, timeout, env=None):
+    """Runs one client; returns (its JSON line, with the load average added, or None; stderr tail)."""
+    load = os.getloadavg()[0]
+    proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env=None if env is None else {**os.environ, **env})
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+        err += f"\n(timed out after {timeout} s)"
+    result = None
+    for line in out.splitlines():
+        line = line.strip()
+        if line.startswith("{"):
+            try:
+                result = json.loads(line)
+            except json.JSONDecodeError:
+                pass
+    if proc.returncode != 0:
+        result = None
+    if result is not None:
+        result["load1"] = load
+    lines = err.strip().splitlines()
+    # The lines that say what went wrong (a panic message, an exception), else the tail.
+    telling = []
+    for i, l in enumerate(lines):
+        if any(k in l for k in ("panicked", "Error", "error:", "Exception", "timed out")):
+            telling.append(l.strip())
+            if "panicked" in l and i + 1 < len(lines):
+                telling.append(lines[i + 1].strip()[:300])  # a Rust panic's message
+    return result, (telling[:3] if telling else lines[-3:])
+
+
+def expand(template, **kw):
+    return [part.format(**kw) for part in shlex.split(template)]
+
+
+def summarize(values):
+    return {
+        "median": statistics.median(values),
+        "min": min(values),
+        "max": max(values),
+        "n": len(values),
+    }
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--clients", required=True, help="JSON file: {name: command template}")
+    ap.add_argument("--replay", required=True, help="bolt://host:port of the replay server")
+    ap.add_argument("--falkordb", help="bolt://host:port of FalkorDB (memory check)")
+    ap.add_argument("--falkordb-user", default="falkordb")
+    ap.add_argument("--falkordb-password", default="", help="FalkorDB refuses a wrong password")
+    ap.add_argument("--reps", type=int, default=5)
+    ap.add_argument("--workloads", default="w1,w1b,w2,w3,w4")
+    ap.add_argument("--scale", type=float, default=1.0, help="multiply workload sizes (smoke: small)")
+    ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--out-json", required=True)
+    ap.add_argument("--out-md")
+    ap.add_argument("--out-png")
+    ap.add_argument("--versions", default="{}", help="JSON: peer versions for the report")
+    ap.add_argument("--reuse", help="results JSON of an earlier run whose timed runs to keep "
+                    "(with --reps 0: only redo the memory check and the report)")
+    args = ap.parse_args()
+
+    with open(args.clients) as f:
+        clients = json.load(f)
+    workloads = args.workloads.split(",")
+    sizes = {"w1": 1_000_000, "w1b": 200_000, "w2": 5000, "w3": 2000, "w4": 200}
+    size = {w: max(1, int(sizes[w] * args.scale)) for w in sizes}
+
+    runs = []  # every run: {client, workload, rep, ...JSON}
+    failures = []
+    earlier = None
+    if args.reuse:
+        with open(args.reuse) as f:
+            earlier = json.load(f)
+        runs = earlier["runs"]
+        failures = [x for x in earlier["failures"] if not x["workload"].startswith("memory")]
+    started = time.time()
+    loads = [os.getloadavg()]
+    drivers = [c for c in clients if not c.startswith("raw")]
+    for rep in range(args.reps):
+        for w in workloads:
+            names = list(drivers)
+            limit = LIMITS.get(w)
+            if limit and f"raw-{limit}" in clients:
+                names.append(f"raw-{limit}")
+            if w == "w2" and "raw-pingpong" in clients:
+                names.append("raw-pingpong")
+            k = rep % len(names)
+            for name in names[k:] + names[:k]:
+                argv = expand(clients[name], uri=args.replay, workload=w, n=size[w],
+                              addr=args.replay.split("://")[-1], threads=4,
+                              q_w1=f"UNWIND range(1, {size['w1']}) AS i RETURN i",
+                              q_w1b=(f"UNWIND range(1, {size['w1b']}) AS i RETURN i, 'name-' + "
+                                     "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
+                result, err = run_once(argv, args.timeout)
+                tag = f"[{rep + 1}/{args.reps}] {w:4} {name:18}"
+                if result is None:
+                    failures.append({"client": name, "workload": w, "stderr": err})
+                    print(f"{tag} FAILED: {' | '.join(err)}", flush=True)
+                    continue
+                result.update(client=name, workload=w, rep=rep)
+                runs.append(result)
+                metric = WORKLOADS[w][1]
+                print(f"{tag} {result[metric]:12.4f} {WORKLOADS[w][2]:16} load {result['load1']:.2f}",
+                      flush=True)
+        loads.append(os.getloadavg())
+
+    memory = {}
+    if args.falkordb:
+        for name in drivers:
+            if name in BOLT4_ONLY:
+                memory[name] = {"skipped": BOLT4_ONLY[name]}
+                continue
+            argv = expand(clients[name], uri=args.falkordb, workload="w1", n=size["w1"],
+                          addr=args.falkordb.split("://")[-1], threads=4, q_w1="", q_w1b="")
+            # FalkorDB may leave the first handshake after a closed connection unanswered:
+            # a client without a connect retry gets a second chance.
+            for _attempt in range(2):
+                result, err = run_once(argv, args.timeout, {"BENCH_USER": args.falkordb_user,
+                                                            "BENCH_PASSWORD": args.falkordb_password})
+                if result is not None:
+                    break
+            if result is None:
+                failures.append({"client": name, "workload": "memory-w1-falkordb", "stderr": err})
+                print(f"memory {name:18} FAILED: {' | '.join(err)}", flush=True)
+                continue
+            memory[name] = result
+            print(f"memory {name:18} {result['max_rss_kb'] / 1024:8.1f} MB in {result['seconds']:.2f} s "
+                  f"(load {result['load1']:.2f})", flush=True)
+
+    summary = {}
+    for r in runs:
+        metric = WORKLOADS[r["workload"]][1]
+        summary.setdefault(r["workload"], {}).setdefault(r["client"], []).append(r[metric])
+    summary = {w: {c: summarize(v) for c, v in cs.items()} for w, cs in summary.items()}
+    report = {
+        "date": earlier["date"] if earlier else datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
+        "machine": machine(),
+        "load_before_after": earlier["load_before_after"] if earlier else [loads[0], loads[-1]],
+        "load_per_run": {"median": statistics.median([r["load1"] for r in runs]) if runs else None,
+                         "max": max([r["load1"] for r in runs], default=None)},
+        "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
+        "reps": earlier["reps"] if earlier else args.reps,
+        "scale": args.scale,
+        "sizes": size,
+        "versions": json.loads(args.versions),
+        "summary": summary,
+        "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],
+                                                "load1": m["load1"]}
+                   for c, m in memory.items()},
+        "failures": failures,
+        "runs": runs,
+    }
+    with open(args.out_json, "w") as f:
+        json.dump(report, f, indent=1)
+    if args.out_md:
+        import report_md
+        report_md.write(report, args.out_md, args.out_png)
+    if failures:
+        print(f"{len(failures)} run(s) failed", file=sys.stderr)
+        sys.exit(1)
+
+
+def machine():
+    cpu = ""
+    try:
+        with open("/proc/cpuinfo") as f:
+            cpu = next((l.split(":", 1)[1].strip() for l in f if l.startswith("model name")), "")
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "kernel": platform.release(),
+            "python": platform.python_version()}
+
+
+if __name__ == "__main__":
+    main()

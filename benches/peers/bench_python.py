@@ -1,0 +1,104 @@
+"""The official Python driver (`neo4j`, with or without `neo4j-rust-ext`) running the harness
+workloads, printing the same JSON line as benches/harness/src/bin/boltc.rs.
+
+    python bench_python.py CLIENT URI WORKLOAD [N] [THREADS]
+
+CLIENT is only the label printed (the venv decides whether the Rust extension is installed).
+Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password).
+"""
+import json
+import os
+import sys
+import threading
+import time
+
+import neo4j
+
+AUTH = (os.environ.get("BENCH_USER", "neo4j"), os.environ.get("BENCH_PASSWORD", "password"))
+RETURN_1 = "RETURN 1 AS n"
+
+
+def query_for(workload, n):
+    if workload == "w1":
+        return f"UNWIND range(1, {n or 1000000}) AS i RETURN i"
+    return (f"UNWIND range(1, {n or 200000}) AS i RETURN i, 'name-' + toString(i) AS s, "
+            "[i, i + 1] AS l, {k: i} AS m")
+
+
+def max_rss_kb():
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
+    return 0
+
+
+def report(client, workload, ops, started, **extra):
+    secs = time.perf_counter() - started
+    out = {"client": client, "workload": workload, "ops": ops, "seconds": secs,
+           "per_op_us": secs * 1e6 / max(ops, 1), "max_rss_kb": max_rss_kb()}
+    out.update(extra)
+    print(json.dumps(out), flush=True)
+
+
+def return_1(session):
+    assert session.run(RETURN_1).single()[0] == 1
+
+
+def main():
+    client, uri, workload = sys.argv[1:4]
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else None
+    threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
+    if workload in ("w1", "w1b"):
+        with neo4j.GraphDatabase.driver(uri, auth=AUTH) as driver:
+            driver.verify_connectivity()
+            with driver.session(fetch_size=1000) as session:
+                started = time.perf_counter()
+                rows = total = 0
+                for record in session.run(query_for(workload, n)):
+                    total += record[0]
+                    rows += 1
+                report(client, workload, rows, started, rows=rows, check=total)
+    elif workload == "w2":
+        n = n or 5000
+        with neo4j.GraphDatabase.driver(uri, auth=AUTH) as driver:
+            with driver.session(fetch_size=1000) as session:
+                for _ in range(min(n, 200)):
+                    return_1(session)
+                started = time.perf_counter()
+                for _ in range(n):
+                    return_1(session)
+                report(client, "w2", n, started)
+    elif workload == "w3":
+        n = n or 2000
+        with neo4j.GraphDatabase.driver(uri, auth=AUTH) as driver:
+            def work(count):
+                with driver.session(fetch_size=1000) as session:
+                    for _ in range(count):
+                        return_1(session)
+
+            def in_threads(count):
+                ts = [threading.Thread(target=work, args=(count,)) for _ in range(threads)]
+                for t in ts:
+                    t.start()
+                for t in ts:
+                    t.join()
+
+            in_threads(1)
+            started = time.perf_counter()
+            in_threads(n)
+            report(client, "w3", n * threads, started, threads=threads)
+    elif workload == "w4":
+        n = n or 200
+        started = time.perf_counter()
+        for _ in range(n):
+            driver = neo4j.GraphDatabase.driver(uri, auth=AUTH)
+            driver.verify_connectivity()
+            driver.close()
+        report(client, "w4", n, started)
+    else:
+        raise SystemExit(f"unknown workload {workload}")
+
+
+if __name__ == "__main__":
+    main()

