@@ -862,10 +862,16 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
-            (Err(e), _) if commit && e.kind() == ErrorKind::ServiceUnavailable => Err(Error::new(
-                ErrorKind::IncompleteCommit,
-                format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
-            )),
+            // A read timeout leaves the outcome just as unknown as a lost connection.
+            (Err(e), _)
+                if commit
+                    && matches!(e.kind(), ErrorKind::ServiceUnavailable | ErrorKind::Timeout) =>
+            {
+                Err(Error::new(
+                    ErrorKind::IncompleteCommit,
+                    format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
+                ))
+            }
             (Err(e), _) | (Ok(()), Some(e)) => Err(e),
             (Ok(()), None) => Ok(()),
         }
