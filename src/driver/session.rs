@@ -1258,20 +1258,29 @@ impl Session {
                     s.phase = Phase::Failed(e.clone());
                 }
                 if in_tx {
-                    if let Some(tx) = &mut self.tx {
-                        tx.failed.get_or_insert(e);
-                    }
+                    self.fail_tx(e);
                 }
             }
-            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => {
-                if let Some(tx) = &mut self.tx {
-                    tx.failed.get_or_insert(e);
-                }
-            }
+            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => self.fail_tx(e),
             Pending::Reset => {
                 if let Some(c) = self.conn.as_mut() {
                     c.mark_broken("RESET failed");
                 }
+            }
+        }
+    }
+
+    /// The open transaction failed: remember the first error, and end the transaction's
+    /// unfinished results with it. The server dropped their streams, so nothing more may be
+    /// pulled or discarded for them (records already received stay readable).
+    fn fail_tx(&mut self, e: Error) {
+        let Some(tx) = &mut self.tx else {
+            return;
+        };
+        let e = tx.failed.get_or_insert(e).clone();
+        for s in self.streams.iter_mut().flatten().filter(|s| s.in_tx) {
+            if matches!(s.phase, Phase::Running | Phase::Streaming { .. }) {
+                s.phase = Phase::Failed(e.clone());
             }
         }
     }
