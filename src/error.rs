@@ -63,7 +63,11 @@ impl ErrorKind {
     }
 }
 
-/// A GQL status object attached to a server error (Bolt 5.7+), with its cause chain.
+/// The GQL status object of a server error, with its cause chain.
+///
+/// Bolt 5.7+ servers send it; for older servers (and fields a server leaves out) it holds the
+/// GQL defaults: status `50N42`, and `OPERATION`, `OPERATION_CODE` and `CURRENT_SCHEMA` in the
+/// diagnostic record.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct GqlError {
     /// The GQLSTATUS code, e.g. `42001`.
@@ -72,7 +76,7 @@ pub struct GqlError {
     pub description: String,
     /// The classification (`CLIENT_ERROR`, `TRANSIENT_ERROR`, `DATABASE_ERROR`, ...), if sent.
     pub classification: Option<String>,
-    /// The raw diagnostic record, if sent.
+    /// The diagnostic record as sent, with the default entries added where missing.
     pub diagnostic_record: Option<crate::value::Map>,
     /// The legacy Neo4j code carried with it, if any.
     pub neo4j_code: Option<String>,
@@ -116,8 +120,19 @@ impl Error {
     }
 
     /// Creates an error from a server FAILURE code and message, classifying the code.
+    ///
+    /// Older servers report two client errors with transient codes
+    /// (`Neo.TransientError.Transaction.Terminated` and `...LockClientStopped`); as in the
+    /// official drivers, their code is reported as `Neo.ClientError.Transaction.*`.
     pub fn server(code: impl Into<String>, message: impl Into<String>) -> Error {
-        let code = code.into();
+        let mut code = code.into();
+        if matches!(
+            code.as_str(),
+            "Neo.TransientError.Transaction.Terminated"
+                | "Neo.TransientError.Transaction.LockClientStopped"
+        ) {
+            code = code.replacen("TransientError", "ClientError", 1);
+        }
         let kind = classify_server_code(&code);
         let mut e = Error::new(kind, message);
         e.inner.server_code = Some(code);
@@ -199,9 +214,6 @@ fn classify_server_code(code: &str) -> ErrorKind {
         "Neo.ClientError.Security.TokenExpired" => ErrorKind::TokenExpired,
         "Neo.ClientError.Cluster.NotALeader"
         | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase" => ErrorKind::SessionExpired,
-        // These transient codes are really client errors and must not be retried.
-        "Neo.TransientError.Transaction.Terminated"
-        | "Neo.TransientError.Transaction.LockClientStopped" => ErrorKind::ClientError,
         _ => match code.split('.').nth(1) {
             Some("ClientError") => ErrorKind::ClientError,
             Some("TransientError") => ErrorKind::TransientError,
@@ -305,7 +317,8 @@ mod tests {
             let e = Error::server(code, "m");
             assert_eq!(e.kind(), kind, "{code}");
             assert_eq!(e.is_retryable(), retry, "{code}");
-            assert_eq!(e.server_code(), Some(code));
+            let reported = code.replace("TransientError.Transaction", "ClientError.Transaction");
+            assert_eq!(e.server_code(), Some(reported.as_str()));
         }
     }
 

@@ -331,6 +331,13 @@ fn bolt3_hello_transactions_with_bookmarks_timeout_metadata_read_mode_and_goodby
 // ----- Bolt 4.0 - 4.4: seed 004 example exchanges -----
 
 fn hello4(version: &str, extra: &str) -> String {
+    // 4.3 and 4.4 offer the utc patch (these servers do not take it).
+    let patch = if version.starts_with("4.3") || version.starts_with("4.4") {
+        ", \"patch_bolt\": [\"utc\"]"
+    } else {
+        ""
+    };
+    let extra = format!("{extra}{patch}");
     format!(
         "C: HELLO {{\"user_agent\": \"MyClient/1.0\", \"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"{extra}}}\n\
          S: SUCCESS {{\"server\": \"Neo4j/{version}\", \"connection_id\": \"example-connection-id:1\"}}\n"

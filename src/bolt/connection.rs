@@ -239,6 +239,17 @@ impl<S: Transport> Connection<S> {
                 ));
             }
         }
+        if self.features.utc_patch {
+            let accepted = meta
+                .get("patch_bolt")
+                .and_then(Value::as_list)
+                .is_some_and(|l| l.iter().any(|p| p.as_str() == Some("utc")));
+            if accepted {
+                log::debug!("[{}] server accepted the utc patch", self.log_id);
+                self.features.dialect.utc_datetime = true;
+                self.decode.dialect = self.features.dialect;
+            }
+        }
         if let Some(Value::String(s)) = meta.get("connection_id") {
             self.info.connection_id.clone_from(s);
             self.log_id = format!("{s}@{}", self.info.address);
@@ -435,7 +446,7 @@ impl<S: Transport> Connection<S> {
                 ErrorKind::IllegalState,
                 "the server ignored the request after an earlier failure",
             ))),
-            Response::Record(_) => {
+            Response::Record(_) | Response::InvalidRecord(_) => {
                 Err(self.fail(Error::new(ErrorKind::Protocol, "unexpected RECORD")))
             }
         }
@@ -451,6 +462,7 @@ impl<S: Transport> Connection<S> {
     fn log_response(&self, resp: &Response) {
         match resp {
             Response::Record(v) => log::trace!("[{}] S: RECORD {v:?}", self.log_id),
+            Response::InvalidRecord(e) => log::debug!("[{}] S: RECORD (invalid: {e})", self.log_id),
             Response::Success(m) => log::debug!("[{}] S: SUCCESS {m:?}", self.log_id),
             Response::Failure(m) => log::debug!("[{}] S: FAILURE {m:?}", self.log_id),
             Response::Ignored => log::debug!("[{}] S: IGNORED", self.log_id),
@@ -499,42 +511,149 @@ impl<S: Transport> Connection<S> {
     }
 }
 
-/// Builds the error for a FAILURE's metadata: code and message, and on 5.7+ the GQL status
-/// object with its cause chain.
+/// Builds the error for a FAILURE's metadata: code and message, and its GQL status object with
+/// the cause chain. Servers before 5.7 send no GQL fields; their errors get the GQL defaults
+/// (`50N42`, "general processing exception") as the official drivers do.
 pub fn failure_error(meta: &Map) -> Error {
     let get = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
     let code = get("code")
         .or_else(|| get("neo4j_code"))
         .unwrap_or_else(|| "Neo.DatabaseError.General.UnknownError".into());
     let msg = get("message").unwrap_or_default();
-    let mut e = Error::server(code, msg);
-    if meta.contains_key("gql_status") {
-        e = e.with_gql(gql_error(meta, 0));
-    }
-    e
+    Error::server(code, msg).with_gql(gql_error(meta, 0))
 }
 
 fn gql_error(meta: &Map, depth: usize) -> GqlError {
     let get = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
-    let diagnostic_record = meta
+    let message = get("message").unwrap_or_default();
+    let (gql_status, description) = match get("gql_status") {
+        Some(status) => (status, get("description").unwrap_or_default()),
+        None => (
+            "50N42".to_owned(),
+            format!("error: general processing exception - unexpected error. {message}"),
+        ),
+    };
+    let mut diagnostic_record = meta
         .get("diagnostic_record")
         .and_then(Value::as_map)
-        .cloned();
+        .cloned()
+        .unwrap_or_default();
+    fill_diagnostic_defaults(&mut diagnostic_record);
     let classification = diagnostic_record
-        .as_ref()
-        .and_then(|d| d.get("_classification"))
+        .get("_classification")
         .and_then(Value::as_str)
         .map(str::to_owned);
     GqlError {
-        gql_status: get("gql_status").unwrap_or_default(),
-        description: get("description").unwrap_or_default(),
+        gql_status,
+        description,
         classification,
-        diagnostic_record,
+        diagnostic_record: Some(diagnostic_record),
         neo4j_code: get("neo4j_code").or_else(|| get("code")),
-        message: get("message").unwrap_or_default(),
+        message,
         cause: match meta.get("cause") {
             Some(Value::Map(c)) if depth < 32 => Some(Box::new(gql_error(c, depth + 1))),
             _ => None,
         },
+    }
+}
+
+/// Adds the GQL diagnostic record entries the server may leave out (`OPERATION: ""`,
+/// `OPERATION_CODE: "0"`, `CURRENT_SCHEMA: "/"`); entries it sent, whatever their type, stay.
+pub fn fill_diagnostic_defaults(record: &mut Map) {
+    for (key, default) in [
+        ("OPERATION", ""),
+        ("OPERATION_CODE", "0"),
+        ("CURRENT_SCHEMA", "/"),
+    ] {
+        record
+            .entry(key.to_owned())
+            .or_insert_with(|| Value::String(default.to_owned()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(entries: &[(&str, Value)]) -> Map {
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.to_owned())
+    }
+
+    #[test]
+    fn pre_gql_failures_get_the_gql_defaults() {
+        let e = failure_error(&map(&[
+            ("code", s("Neo.ClientError.User.Uncool")),
+            ("message", s("not cool")),
+        ]));
+        let g = e.gql().unwrap();
+        assert_eq!(g.gql_status, "50N42");
+        assert_eq!(
+            g.description,
+            "error: general processing exception - unexpected error. not cool"
+        );
+        assert_eq!(g.classification, None);
+        assert!(g.cause.is_none());
+        let d = g.diagnostic_record.as_ref().unwrap();
+        assert_eq!(
+            d,
+            &map(&[
+                ("OPERATION", s("")),
+                ("OPERATION_CODE", s("0")),
+                ("CURRENT_SCHEMA", s("/")),
+            ])
+        );
+    }
+
+    #[test]
+    fn gql_failures_keep_what_was_sent_and_fill_missing_entries() {
+        let cause = map(&[
+            ("gql_status", s("22N00")),
+            ("description", s("inner")),
+            ("message", s("inner msg")),
+            (
+                "diagnostic_record",
+                Value::Map(map(&[
+                    ("OPERATION", Value::Null),
+                    ("_classification", s("X")),
+                ])),
+            ),
+        ]);
+        let e = failure_error(&map(&[
+            ("gql_status", s("01N00")),
+            ("description", s("outer")),
+            ("message", s("outer msg")),
+            ("neo4j_code", s("Neo.ClientError.User.Uncool")),
+            (
+                "diagnostic_record",
+                Value::Map(map(&[
+                    ("CURRENT_SCHEMA", s("/x")),
+                    ("_classification", s("CLIENT_ERROR")),
+                ])),
+            ),
+            ("cause", Value::Map(cause)),
+        ]));
+        assert_eq!(e.server_code(), Some("Neo.ClientError.User.Uncool"));
+        let g = e.gql().unwrap();
+        assert_eq!(
+            (g.gql_status.as_str(), g.description.as_str()),
+            ("01N00", "outer")
+        );
+        assert_eq!(g.classification.as_deref(), Some("CLIENT_ERROR"));
+        let d = g.diagnostic_record.as_ref().unwrap();
+        assert_eq!(d.get("CURRENT_SCHEMA"), Some(&s("/x")));
+        assert_eq!(d.get("OPERATION_CODE"), Some(&s("0")));
+        let c = g.cause.as_deref().unwrap();
+        assert_eq!(c.gql_status, "22N00");
+        let cd = c.diagnostic_record.as_ref().unwrap();
+        // A sent entry is kept even when it has the wrong type.
+        assert_eq!(cd.get("OPERATION"), Some(&Value::Null));
+        assert_eq!(cd.get("CURRENT_SCHEMA"), Some(&s("/")));
     }
 }

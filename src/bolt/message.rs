@@ -153,6 +153,10 @@ pub enum Response {
     Success(Map),
     /// RECORD with field values.
     Record(Vec<Value>),
+    /// A RECORD with a value this driver cannot represent (a legacy-form zoned datetime whose
+    /// zone id it does not know, so the instant is unknown). The
+    /// message was read whole, so the connection stays usable; only this record is lost.
+    InvalidRecord(DecodeError),
     /// IGNORED.
     Ignored,
     /// FAILURE with metadata (`code`, `message`, ...).
@@ -259,6 +263,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
             if f.hello_routing {
                 e.put_opt("routing", p.routing.clone().map(Value::Map));
             }
+            if f.utc_patch {
+                e.put("patch_bolt", list_of_strings(&["utc".to_owned()]));
+            }
             notification_entries(&mut e, f, &p.notifications);
             if f.bolt_agent {
                 e.put_opt("bolt_agent", p.bolt_agent.clone().map(Value::Map));
@@ -361,7 +368,11 @@ pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, De
     let mut d = Decoder::new(bytes, opts);
     let (fields, t) = d.read_struct_header()?;
     let resp = match (t, fields) {
-        (tag::RECORD, 1) => Response::Record(d.read_list_of_values()?),
+        (tag::RECORD, 1) => match d.read_list_of_values() {
+            Ok(values) => Response::Record(values),
+            Err(e @ DecodeError::UnknownTimeZone(_)) => return Ok(Response::InvalidRecord(e)),
+            Err(e) => return Err(e),
+        },
         (tag::SUCCESS, 1) => Response::Success(d.read_map()?),
         (tag::FAILURE, 1) => Response::Failure(d.read_map()?),
         (tag::IGNORED, 0) => Response::Ignored,

@@ -87,6 +87,9 @@ pub struct Features {
     pub hints: bool,
     /// ROUTE takes `{db, imp_user}` and RUN/BEGIN take `imp_user` (4.4+).
     pub imp_user: bool,
+    /// HELLO offers `patch_bolt: ["utc"]`; if the server accepts, datetimes use the UTC forms
+    /// (4.3 and 4.4 only: 5.0 made them the default).
+    pub utc_patch: bool,
     /// Element ids on graph values, UTC datetimes (5.0+).
     pub element_ids: bool,
     /// Auth is sent with LOGON instead of HELLO; LOGOFF exists (5.1+).
@@ -118,6 +121,7 @@ impl Features {
         route: false,
         hints: false,
         imp_user: false,
+        utc_patch: false,
         element_ids: false,
         logon: false,
         notification_filters: false,
@@ -144,11 +148,13 @@ const DELTAS: &[(Version, Delta)] = &[
     (Version::new(4, 3), |f| {
         f.route = true;
         f.hints = true;
+        f.utc_patch = true;
     }),
     (Version::new(4, 4), |f| f.imp_user = true),
     (Version::new(5, 0), |f| {
         f.element_ids = true;
         f.dialect.utc_datetime = true;
+        f.utc_patch = false;
     }),
     (Version::new(5, 1), |f| f.logon = true),
     (Version::new(5, 2), |f| f.notification_filters = true),
@@ -173,8 +179,11 @@ mod tests {
         assert!(v3.hello && v3.dialect.bytes && !v3.pull_n);
         let v44 = Version::new(4, 4).features();
         assert!(v44.route && v44.imp_user && !v44.logon && !v44.dialect.utc_datetime);
+        assert!(v44.utc_patch && Version::new(4, 3).features().utc_patch);
+        assert!(!Version::new(4, 2).features().utc_patch);
         let v57 = Version::new(5, 7).features();
         assert!(v57.logon && v57.gql_errors && !v57.home_db_echo && !v57.dialect.vector);
+        assert!(!v57.utc_patch && v57.dialect.utc_datetime);
         let v61 = Version::new(6, 1).features();
         assert!(v61.dialect.vector && v61.home_db_echo);
     }

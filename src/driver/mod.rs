@@ -1,5 +1,6 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
+mod admin;
 mod auth;
 mod bookmarks;
 mod config;
@@ -16,6 +17,7 @@ mod session;
 mod summary;
 mod transaction;
 
+pub use admin::{ConnectionInfo, KillResult};
 pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
@@ -28,5 +30,7 @@ pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use retry::{RetryPolicy, Sleeper};
 pub use session::{ResultId, Session, SessionInterrupt};
-pub use summary::{Counters, Notification, QueryType, Summary};
+pub use summary::{
+    Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,
+};
 pub use transaction::Transaction;

@@ -1,6 +1,8 @@
 //! Result summaries: counters, query type, plan/profile, notifications, timings, server.
 
+use crate::bolt::connection::fill_diagnostic_defaults;
 use crate::bolt::ServerInfo;
+use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Map, Value};
 
 /// What a query changed.
@@ -82,6 +84,9 @@ pub enum QueryType {
 }
 
 /// A notification about the query (a warning, a hint).
+///
+/// Bolt 5.6+ servers send GQL status objects instead of notifications; a notification is then
+/// derived from each status object that carries a legacy `neo4j_code`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Notification {
     /// The notification code.
@@ -90,14 +95,195 @@ pub struct Notification {
     pub title: String,
     /// A longer description.
     pub description: String,
-    /// `WARNING`, `INFORMATION`, ...
+    /// `WARNING`, `INFORMATION`, ... as sent ("" if not sent).
     pub severity: String,
-    /// The category, if sent.
+    /// The category (classification on 5.6+), if sent.
     pub category: Option<String>,
     /// The position in the query, if sent.
     pub position: Option<Map>,
-    /// Everything the server sent.
+    /// Everything the server sent (the status object on 5.6+).
     pub raw: Map,
+}
+
+impl Notification {
+    /// The severity, parsed.
+    pub fn severity_level(&self) -> Severity {
+        Severity::parse(Some(&self.severity))
+    }
+
+    /// The category, parsed.
+    pub fn category_level(&self) -> Classification {
+        Classification::parse(self.category.as_deref())
+    }
+}
+
+/// The severity of a notification or GQL status object.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Severity {
+    /// `WARNING`.
+    Warning,
+    /// `INFORMATION`.
+    Information,
+    /// Missing, or a value this driver does not know.
+    Unknown,
+}
+
+impl Severity {
+    fn parse(raw: Option<&str>) -> Severity {
+        match raw {
+            Some("WARNING") => Severity::Warning,
+            Some("INFORMATION") => Severity::Information,
+            _ => Severity::Unknown,
+        }
+    }
+
+    /// The server's spelling (`UNKNOWN` for [`Severity::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "WARNING",
+            Severity::Information => "INFORMATION",
+            Severity::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// The category of a notification, or the classification of a GQL status object.
+#[non_exhaustive]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(missing_docs)] // the variants are the server's category names
+pub enum Classification {
+    Hint,
+    Unrecognized,
+    Unsupported,
+    Performance,
+    Deprecation,
+    Security,
+    Topology,
+    Generic,
+    Schema,
+    /// Missing, or a value this driver does not know.
+    Unknown,
+}
+
+impl Classification {
+    const ALL: [Classification; 9] = [
+        Classification::Hint,
+        Classification::Unrecognized,
+        Classification::Unsupported,
+        Classification::Performance,
+        Classification::Deprecation,
+        Classification::Security,
+        Classification::Topology,
+        Classification::Generic,
+        Classification::Schema,
+    ];
+
+    fn parse(raw: Option<&str>) -> Classification {
+        Classification::ALL
+            .into_iter()
+            .find(|c| Some(c.as_str()) == raw)
+            .unwrap_or(Classification::Unknown)
+    }
+
+    /// The server's spelling (`UNKNOWN` for [`Classification::Unknown`]).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Classification::Hint => "HINT",
+            Classification::Unrecognized => "UNRECOGNIZED",
+            Classification::Unsupported => "UNSUPPORTED",
+            Classification::Performance => "PERFORMANCE",
+            Classification::Deprecation => "DEPRECATION",
+            Classification::Security => "SECURITY",
+            Classification::Topology => "TOPOLOGY",
+            Classification::Generic => "GENERIC",
+            Classification::Schema => "SCHEMA",
+            Classification::Unknown => "UNKNOWN",
+        }
+    }
+}
+
+/// A GQL status object of a summary (Bolt 5.6+), in the order the server sent them.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GqlStatusObject {
+    /// The GQLSTATUS code, e.g. `00000` or `01N42`.
+    pub gql_status: String,
+    /// The status description.
+    pub status_description: String,
+    /// The position in the query (`_position` of the diagnostic record), if sent as a map.
+    pub position: Option<Map>,
+    /// The classification as sent (`_classification`), if it is a string.
+    pub raw_classification: Option<String>,
+    /// The severity as sent (`_severity`), if it is a string.
+    pub raw_severity: Option<String>,
+    /// The diagnostic record as sent, with the default entries added where missing.
+    pub diagnostic_record: Map,
+    /// Whether the status is also a notification (it carries a legacy `neo4j_code`).
+    pub is_notification: bool,
+}
+
+impl GqlStatusObject {
+    fn from_map(m: &Map) -> GqlStatusObject {
+        let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
+        let mut diagnostic_record = m
+            .get("diagnostic_record")
+            .and_then(Value::as_map)
+            .cloned()
+            .unwrap_or_default();
+        fill_diagnostic_defaults(&mut diagnostic_record);
+        let d = |k: &str| {
+            diagnostic_record
+                .get(k)
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        GqlStatusObject {
+            gql_status: s("gql_status").unwrap_or_default(),
+            status_description: s("status_description").unwrap_or_default(),
+            position: diagnostic_record
+                .get("_position")
+                .and_then(Value::as_map)
+                .cloned(),
+            raw_classification: d("_classification"),
+            raw_severity: d("_severity"),
+            is_notification: m
+                .get("neo4j_code")
+                .is_some_and(|c| !matches!(c, Value::Null)),
+            diagnostic_record,
+        }
+    }
+
+    /// The severity, parsed.
+    pub fn severity(&self) -> Severity {
+        Severity::parse(self.raw_severity.as_deref())
+    }
+
+    /// The classification, parsed.
+    pub fn classification(&self) -> Classification {
+        Classification::parse(self.raw_classification.as_deref())
+    }
+
+    /// The notification this status object stands for, if it is one.
+    fn to_notification(&self, raw: &Map) -> Option<Notification> {
+        if !self.is_notification {
+            return None;
+        }
+        let s = |k: &str| {
+            raw.get(k)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned()
+        };
+        Some(Notification {
+            code: s("neo4j_code"),
+            title: s("title"),
+            description: s("description"),
+            severity: self.raw_severity.clone().unwrap_or_default(),
+            category: self.raw_classification.clone(),
+            position: self.position.clone(),
+            raw: raw.clone(),
+        })
+    }
 }
 
 /// The summary of a finished result.
@@ -117,8 +303,8 @@ pub struct Summary {
     pub profile: Option<Map>,
     /// Notifications.
     pub notifications: Vec<Notification>,
-    /// GQL status objects (Bolt 5.6+).
-    pub gql_status_objects: Vec<Map>,
+    /// GQL status objects (Bolt 5.6+; empty before).
+    pub gql_status_objects: Vec<GqlStatusObject>,
     /// Milliseconds until the first record was available.
     pub result_available_after: Option<i64>,
     /// Milliseconds until the last record was consumed.
@@ -135,40 +321,58 @@ pub struct Summary {
 
 impl Summary {
     /// Builds a summary from the RUN reply and the final PULL/DISCARD reply.
+    ///
+    /// # Errors
+    /// `Protocol` when the server sent a query type Bolt does not define.
     pub(crate) fn build(
         query: String,
         parameters: Option<Map>,
         run_meta: Map,
         end_meta: Map,
         server: ServerInfo,
-    ) -> Summary {
+    ) -> Result<Summary> {
         let mut meta = run_meta;
         meta.extend(end_meta);
         let s = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
         let map = |k: &str| meta.get(k).and_then(Value::as_map).cloned();
-        let query_type = match meta.get("type").and_then(Value::as_str) {
-            Some("r") => Some(QueryType::Read),
-            Some("rw") => Some(QueryType::ReadWrite),
-            Some("w") => Some(QueryType::Write),
-            Some("s") => Some(QueryType::Schema),
-            _ => None,
+        let query_type = match meta.get("type") {
+            None | Some(Value::Null) => None,
+            Some(Value::String(t)) if t == "r" => Some(QueryType::Read),
+            Some(Value::String(t)) if t == "rw" => Some(QueryType::ReadWrite),
+            Some(Value::String(t)) if t == "w" => Some(QueryType::Write),
+            Some(Value::String(t)) if t == "s" => Some(QueryType::Schema),
+            Some(other) => {
+                return Err(Error::new(
+                    ErrorKind::Protocol,
+                    format!(
+                        "server {} sent an unknown query type {other:?}",
+                        server.address
+                    ),
+                ))
+            }
         };
-        let notifications = meta
-            .get("notifications")
-            .and_then(Value::as_list)
-            .map(|l| {
-                l.iter()
-                    .filter_map(Value::as_map)
-                    .map(notification)
-                    .collect()
-            })
-            .unwrap_or_default();
-        let gql_status_objects = meta
+        let statuses: Vec<&Map> = meta
             .get("statuses")
             .and_then(Value::as_list)
-            .map(|l| l.iter().filter_map(Value::as_map).cloned().collect())
+            .map(|l| l.iter().filter_map(Value::as_map).collect())
             .unwrap_or_default();
-        Summary {
+        let gql_status_objects: Vec<GqlStatusObject> = statuses
+            .iter()
+            .map(|m| GqlStatusObject::from_map(m))
+            .collect();
+        let notifications = match meta.get("notifications").and_then(Value::as_list) {
+            Some(l) => l
+                .iter()
+                .filter_map(Value::as_map)
+                .map(notification)
+                .collect(),
+            None => gql_status_objects
+                .iter()
+                .zip(&statuses)
+                .filter_map(|(g, raw)| g.to_notification(raw))
+                .collect(),
+        };
+        Ok(Summary {
             query,
             parameters,
             counters: map("stats")
@@ -191,7 +395,7 @@ impl Summary {
             database: s("db"),
             bookmark: s("bookmark"),
             metadata: meta,
-        }
+        })
     }
 }
 
@@ -228,7 +432,7 @@ mod tests {
         end.insert("db".into(), Value::String("neo4j".into()));
         let mut run = Map::new();
         run.insert("t_first".into(), Value::Int(3));
-        let s = Summary::build("CREATE ()".into(), None, run, end, ServerInfo::default());
+        let s = Summary::build("CREATE ()".into(), None, run, end, ServerInfo::default()).unwrap();
         assert_eq!(s.counters.nodes_created, 2);
         assert!(s.counters.contains_updates);
         assert_eq!(s.query_type, Some(QueryType::Write));

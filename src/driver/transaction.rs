@@ -2,6 +2,7 @@
 
 use super::result::RecordStream;
 use super::session::Session;
+use crate::bolt::ServerInfo;
 use crate::error::Result;
 use crate::value::Map;
 
@@ -28,6 +29,13 @@ impl<'s> Transaction<'s> {
     pub fn run(&mut self, query: &str, params: Option<Map>) -> Result<RecordStream<'_>> {
         let id = self.session.tx_run_detached(query, params)?;
         Ok(RecordStream::new(self.session, id))
+    }
+
+    /// The server and connection this transaction runs on: address, server agent,
+    /// server-assigned connection id and negotiated protocol version. `None` once the connection
+    /// was lost.
+    pub fn connection_info(&self) -> Option<ServerInfo> {
+        self.session.connection_info()
     }
 
     /// Commits.

@@ -82,6 +82,7 @@ pub struct boltc_batch {
     rows: Vec<Record>,
     more: bool,
     encoded: Option<Vec<u8>>,
+    columns: Option<Vec<u8>>,
 }
 
 impl Handle for boltc_batch {
@@ -226,6 +227,7 @@ pub extern "C" fn boltc_result_next_batch(
             rows,
             more,
             encoded: None,
+            columns: None,
         }));
         Ok(())
     })
@@ -423,6 +425,33 @@ pub extern "C" fn boltc_batch_encode(
     })
 }
 
+/// The whole batch serialized column by column into one buffer (docs/C.md, "The columnar
+/// batch encoding"): a column whose values all have one scalar type (int, float, string, bool)
+/// is packed as a plain array, so a binding decodes it with a few calls instead of one per
+/// value. `*data_out`/`*len_out` receive the buffer, borrowed until `batch` is freed (encoded
+/// once, then cached).
+#[no_mangle]
+pub extern "C" fn boltc_batch_encode_columns(
+    batch: *mut boltc_batch,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let d = Out::new(data_out, "data_out")?;
+        let l = Out::new(len_out, "len_out")?;
+        // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
+        let b = unsafe { box_mut(batch) }?;
+        if b.columns.is_none() {
+            b.columns = Some(super::wire::encode_columns(&b.keys, &b.rows)?);
+        }
+        let buf = b.columns.as_ref().expect("invariant: encoded above");
+        d.write(buf.as_ptr());
+        l.write(buf.len());
+        Ok(())
+    })
+}
+
 /// Frees a batch. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn boltc_batch_free(batch: *mut boltc_batch) {
@@ -548,9 +577,11 @@ pub const BOLTC_SUMMARY_SERVER_ADDRESS: i32 = 2;
 pub const BOLTC_SUMMARY_BOOKMARK: i32 = 3;
 /// The query text.
 pub const BOLTC_SUMMARY_QUERY: i32 = 4;
+/// The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
+pub const BOLTC_SUMMARY_CONNECTION_ID: i32 = 5;
 
 /// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
-/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`), as UTF-8 bytes (not NUL-terminated),
+/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
 /// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
 #[no_mangle]
 pub extern "C" fn boltc_summary_string(
@@ -568,6 +599,7 @@ pub extern "C" fn boltc_summary_string(
             BOLTC_SUMMARY_SERVER_ADDRESS => Some(&s.server.address),
             BOLTC_SUMMARY_BOOKMARK => s.bookmark.as_deref(),
             BOLTC_SUMMARY_QUERY => Some(&s.query),
+            BOLTC_SUMMARY_CONNECTION_ID => Some(&s.server.connection_id),
             _ => return Err(Failure::invalid(format!("unknown summary string {which}"))),
         };
         match v {

@@ -20,6 +20,19 @@
 //! node := i64 id, str element_id, u32 n + n × str label, map properties
 //! rel  := i64 id, str eid, i64 start_id, str start_eid, i64 end_id, str end_eid, str type, map
 //! ```
+//!
+//! The columnar form (`boltc_batch_encode_columns`) stores the same values column by column;
+//! a column whose values all have one scalar type is a plain array:
+//!
+//! ```text
+//! columns := "BCC1" u32 columns, columns × str, u32 rows, columns × column
+//! column  := u8 kind + payload:
+//!   0 values   rows × value (as above)      1 ints    rows × i64
+//!   2 floats   rows × f64                   4 bools   rows × u8
+//!   3 strings  u32 n, n bytes (all strings concatenated, UTF-8),
+//!              rows × u32 end offset of each string in characters (Unicode scalar values)
+//!   5 strings  u32 n, n bytes: the strings joined by NUL (when none contains NUL)
+//! ```
 
 use super::status::{Failure, FfiResult};
 use super::value::{
@@ -214,6 +227,100 @@ pub(crate) fn encode_batch(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8
     Ok(w.0)
 }
 
+const COL_VALUES: u8 = 0;
+const COL_INTS: u8 = 1;
+const COL_FLOATS: u8 = 2;
+const COL_STRINGS: u8 = 3;
+const COL_BOOLS: u8 = 4;
+const COL_JOINED: u8 = 5;
+
+/// The packed kind of column `c`: the one scalar type shared by all its values, else values.
+fn column_kind(rows: &[Record], c: usize) -> u8 {
+    let kind = |v: &Value| match v {
+        Value::Int(_) => COL_INTS,
+        Value::Float(_) => COL_FLOATS,
+        Value::String(_) => COL_STRINGS,
+        Value::Bool(_) => COL_BOOLS,
+        _ => COL_VALUES,
+    };
+    let mut it = rows
+        .iter()
+        .map(|r| r.values().get(c).map_or(COL_VALUES, kind));
+    let first = it.next().unwrap_or(COL_VALUES);
+    if first != COL_VALUES && it.all(|k| k == first) {
+        first
+    } else {
+        COL_VALUES
+    }
+}
+
+fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
+    let kind = column_kind(rows, c);
+    w.0.push(kind);
+    let values = rows.iter().map(|r| &r.values()[c]);
+    match kind {
+        COL_INTS => values.for_each(|v| w.i64(if let Value::Int(i) = v { *i } else { 0 })),
+        COL_FLOATS => values.for_each(|v| w.f64(if let Value::Float(f) = v { *f } else { 0.0 })),
+        COL_BOOLS => values.for_each(|v| w.0.push(u8::from(matches!(v, Value::Bool(true))))),
+        COL_STRINGS => {
+            let strs: Vec<&str> = values
+                .map(|v| {
+                    if let Value::String(s) = v {
+                        s.as_str()
+                    } else {
+                        ""
+                    }
+                })
+                .collect();
+            if !strs.iter().any(|s| s.contains('\0')) {
+                // Joined by NUL: the binding splits them with one call.
+                *w.0.last_mut().expect("invariant: kind pushed above") = COL_JOINED;
+                w.len32(strs.iter().map(|s| s.len() + 1).sum::<usize>() - 1)?;
+                for (i, s) in strs.iter().enumerate() {
+                    if i > 0 {
+                        w.0.push(0);
+                    }
+                    w.0.extend_from_slice(s.as_bytes());
+                }
+                return Ok(());
+            }
+            w.len32(strs.iter().map(|s| s.len()).sum())?;
+            strs.iter()
+                .for_each(|s| w.0.extend_from_slice(s.as_bytes()));
+            let mut end = 0usize;
+            for s in strs {
+                end += if s.is_ascii() {
+                    s.len()
+                } else {
+                    s.chars().count()
+                };
+                w.len32(end)?;
+            }
+        }
+        _ => {
+            for v in values {
+                w.value(v)?;
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Encodes a batch column by column (see the module docs).
+pub(crate) fn encode_columns(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8>> {
+    let mut w = W(Vec::with_capacity(64 + rows.len() * keys.len() * 10));
+    w.0.extend_from_slice(b"BCC1");
+    w.len32(keys.len())?;
+    for k in keys {
+        w.str(k)?;
+    }
+    w.len32(rows.len())?;
+    for c in 0..keys.len() {
+        encode_column(&mut w, rows, c)?;
+    }
+    Ok(w.0)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +340,52 @@ mod tests {
         want.extend_from_slice(&1i64.to_le_bytes());
         want.extend_from_slice(&[5, 2, 0, 0, 0, b'x', b'y']);
         assert_eq!(b, want);
+    }
+
+    #[test]
+    fn encodes_columns() {
+        let keys: Arc<[String]> = Arc::from(vec!["i".to_owned(), "s".to_owned(), "m".to_owned()]);
+        let row = |i: i64, s: &str, m: Value| {
+            Record::new(
+                keys.clone(),
+                vec![Value::Int(i), Value::String(s.into()), m],
+            )
+        };
+        let rows = vec![row(1, "a", Value::Null), row(2, "é", Value::Bool(true))];
+        let b = encode_columns(&keys, &rows).unwrap();
+        let mut want = b"BCC1".to_vec();
+        want.extend_from_slice(&[3, 0, 0, 0, 1, 0, 0, 0, b'i', 1, 0, 0, 0, b's', 1, 0, 0, 0]);
+        want.extend_from_slice(&[b'm', 2, 0, 0, 0]);
+        want.push(COL_INTS);
+        want.extend_from_slice(&1i64.to_le_bytes());
+        want.extend_from_slice(&2i64.to_le_bytes());
+        want.push(COL_JOINED);
+        want.extend_from_slice(&[4, 0, 0, 0, b'a', 0, 0xc3, 0xa9]);
+        want.extend_from_slice(&[COL_VALUES, 0, 1, 1]);
+        assert_eq!(b, want);
+        let nul = vec![row(1, "a\0", Value::Null), row(2, "é", Value::Null)];
+        let b = encode_columns(&keys, &nul).unwrap();
+        let strings = [
+            COL_STRINGS,
+            4,
+            0,
+            0,
+            0,
+            b'a',
+            0,
+            0xc3,
+            0xa9,
+            2,
+            0,
+            0,
+            0,
+            3,
+            0,
+            0,
+            0,
+        ];
+        assert!(b.windows(strings.len()).any(|w| w == strings));
+        let empty = encode_columns(&keys, &[]).unwrap();
+        assert_eq!(&empty[empty.len() - 7..], &[0, 0, 0, 0, 0, 0, 0]);
     }
 }

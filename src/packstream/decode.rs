@@ -27,6 +27,9 @@ pub enum DecodeError {
         /// What was wrong.
         reason: &'static str,
     },
+    /// A zoned datetime whose zone id this driver does not know. The bytes around it are
+    /// intact: only the value is lost.
+    UnknownTimeZone(String),
     /// Something else was expected here (e.g. a structure header).
     Unexpected {
         /// What was expected.
@@ -54,6 +57,7 @@ impl fmt::Display for DecodeError {
                     char::from(*tag)
                 )
             }
+            DecodeError::UnknownTimeZone(id) => write!(f, "unknown time zone id {id:?}"),
             DecodeError::Unexpected { expected, marker } => {
                 write!(f, "expected {expected}, found marker 0x{marker:02X}")
             }

@@ -51,6 +51,7 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
                 tz_offset_seconds,
             })
         }
+        // The UTC form carries the instant, so any zone id decodes (no zone database needed).
         (tag::DATE_TIME_ZONE_ID, 3) => Value::DateTimeZoneId(Box::new(DateTimeZoneId {
             seconds: f.int()?,
             nanoseconds: f.i32()?,
@@ -60,7 +61,9 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
             let local = f.int()?;
             let nanoseconds = f.i32()?;
             let tz_id = f.string()?;
-            let tz = zone::parse(&tz_id).ok_or_else(|| f.invalid("unknown time zone id"))?;
+            let Some(tz) = zone::parse(&tz_id) else {
+                return Err(DecodeError::UnknownTimeZone(tz_id));
+            };
             let seconds =
                 zone::local_to_utc(tz, local).ok_or_else(|| f.invalid("seconds out of range"))?;
             Value::DateTimeZoneId(Box::new(DateTimeZoneId {

@@ -108,6 +108,7 @@ fn fetch_with_procedure(
     loop {
         match conn.recv()? {
             Response::Record(values) => table = Some(RoutingTable::from_record(&keys, &values)),
+            Response::InvalidRecord(e) => table = Some(Err(Error::from(e))),
             Response::Success(_) => break,
             Response::Failure(m) => {
                 let e = crate::bolt::connection::failure_error(&m);

@@ -104,6 +104,9 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Driver:GetServerInfo",
     // SessionConfig::impersonated_user (Bolt 4.4+).
     "Feature:Impersonation",
+    // Driver-level notification filters (Config::notification_filter); summaries report each
+    // notification's raw and parsed severity and category.
+    "Feature:API:Driver:NotificationsConfig",
     // DateTimes are sent in UTC form on 4.3/4.4 when the server offers the patch.
     "Feature:Bolt:Patch:UTC",
 ];

@@ -16,8 +16,9 @@ use crate::registry::{Ids, Table};
 use crate::requests::{AuthSpec, NewDriver, NewSession, Request, TxConfig};
 use crate::responses::{self, Counters, SummaryData};
 use boltc::{
-    AccessMode, AuthToken, Config, Driver, Error, ErrorKind, NotificationFilter, QueryType,
-    ResultId, Session, SessionConfig, Summary, TransactionConfig, TrustStrategy, Value,
+    AccessMode, AuthToken, Config, Driver, Error, ErrorKind, GqlStatusObject, Notification,
+    NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TransactionConfig,
+    TrustStrategy, Value,
 };
 use serde_json::{json, Value as Json};
 use std::path::PathBuf;
@@ -52,6 +53,7 @@ struct DriverEntry {
 /// A retryable transaction function in progress.
 struct Retry {
     config: TransactionConfig,
+    mode: AccessMode,
     started: Instant,
     max_time: Duration,
     attempt: u32,
@@ -153,33 +155,48 @@ fn query_type(q: QueryType) -> &'static str {
     }
 }
 
+fn notification_json(n: &Notification) -> Json {
+    let mut j = json!({
+        "code": n.code,
+        "title": n.title,
+        "description": n.description,
+        "severity": n.severity,
+        "rawSeverityLevel": n.severity,
+        "severityLevel": n.severity_level().as_str(),
+        "rawCategory": n.category.clone().unwrap_or_default(),
+        "category": n.category_level().as_str(),
+    });
+    if let Some(p) = &n.position {
+        j["position"] = cypher::to_plain_json(&Value::Map(p.clone()));
+    }
+    j
+}
+
+fn gql_status_json(g: &GqlStatusObject) -> Json {
+    json!({
+        "gqlStatus": g.gql_status,
+        "statusDescription": g.status_description,
+        "position": g.position.as_ref().map(|p| cypher::to_plain_json(&Value::Map(p.clone()))),
+        "classification": g.classification().as_str(),
+        "rawClassification": g.raw_classification,
+        "severity": g.severity().as_str(),
+        "rawSeverity": g.raw_severity,
+        "diagnosticRecord": cypher::map_to_cypher_object(&g.diagnostic_record),
+        "isNotification": g.is_notification,
+    })
+}
+
 fn summary_data(s: &Summary) -> SummaryData {
     let c = &s.counters;
-    let notifications = if s.notifications.is_empty() {
-        None
-    } else {
-        Some(Json::Array(
-            s.notifications
-                .iter()
-                .map(|n| {
-                    let mut j = json!({
-                        "code": n.code,
-                        "title": n.title,
-                        "description": n.description,
-                        "severity": n.severity,
-                        "severityLevel": n.severity,
-                        "rawSeverityLevel": n.severity,
-                        "category": n.category.clone().unwrap_or_default(),
-                        "rawCategory": n.category.clone().unwrap_or_default(),
-                    });
-                    if let Some(p) = &n.position {
-                        j["position"] = cypher::to_plain_json(&Value::Map(p.clone()));
-                    }
-                    j
-                })
-                .collect(),
-        ))
-    };
+    // TestKit tells "the server sent no notifications" (null) from an empty list before 5.6;
+    // from 5.6 on notifications are derived from the status objects, so there always is a list.
+    let sent = s.metadata.contains_key("notifications") || s.server.protocol_version >= (5, 6);
+    let notifications = (sent || !s.notifications.is_empty())
+        .then(|| Json::Array(s.notifications.iter().map(notification_json).collect()));
+    let gql_status_objects = s
+        .metadata
+        .contains_key("statuses")
+        .then(|| Json::Array(s.gql_status_objects.iter().map(gql_status_json).collect()));
     let (major, minor) = s.server.protocol_version;
     SummaryData {
         address: s.server.address.clone(),
@@ -203,7 +220,7 @@ fn summary_data(s: &Summary) -> SummaryData {
         },
         database: s.database.clone(),
         notifications,
-        gql_status_objects: None,
+        gql_status_objects,
         plan: s
             .plan
             .as_ref()
@@ -633,9 +650,8 @@ impl Handler {
         Ok(entry.session_id.clone())
     }
 
-    /// Starts a retryable transaction function. `_read` is not used yet: boltc has no
-    /// per-transaction access mode, so the session's default mode applies.
-    fn start_retryable(&mut self, session_id: String, tx: &TxConfig, _read: bool) -> Reply {
+    /// Starts a retryable transaction function in read (`read`) or write mode.
+    fn start_retryable(&mut self, session_id: String, tx: &TxConfig, read: bool) -> Reply {
         let config = tx_config(tx)?;
         let entry = self.sessions.get(&session_id)?;
         let max_time = self
@@ -646,6 +662,11 @@ impl Handler {
             .max_transaction_retry_time();
         self.sessions.get_mut(&session_id)?.retry = Some(Retry {
             config,
+            mode: if read {
+                AccessMode::Read
+            } else {
+                AccessMode::Write
+            },
             started: Instant::now(),
             max_time,
             attempt: 0,
@@ -663,8 +684,8 @@ impl Handler {
                 ));
             };
             retry.attempt += 1;
-            let config = retry.config.clone();
-            match entry.session.begin_detached(&config) {
+            let (config, mode) = (retry.config.clone(), retry.mode);
+            match entry.session.begin_detached_in_mode(&config, mode) {
                 Ok(()) => {
                     let id = self.ids.next();
                     self.txs.insert(

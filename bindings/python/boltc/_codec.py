@@ -1,0 +1,470 @@
+"""Decoding of the columnar batch encoding (docs/C.md) and encoding of parameters.
+
+Decoding is written for speed: a column whose values share one scalar type is decoded with a
+single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus one ``str.split`` (or
+C-level slicing when a string contains NUL) or ``map(bool, ...)``; records are built by ``map`` over ``zip`` of the columns, so a
+plain batch costs a handful of Python-level operations however many rows it has.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from collections import namedtuple
+from ctypes import addressof, byref, c_void_p, create_string_buffer
+from struct import Struct
+from typing import Any, Callable, Dict, List, Tuple
+from zoneinfo import ZoneInfo
+
+from . import exceptions
+from ._ffi import CDate, CDateTime, CDuration, CPoint, CTime, lib
+from ._util import check
+from .graph import Node, Path, Relationship
+from .spatial import Point, point
+from .time import Duration
+
+_u32 = Struct("<I").unpack_from
+_i64 = Struct("<q").unpack_from
+_f64 = Struct("<d").unpack_from
+_qi = Struct("<qi").unpack_from
+_qii = Struct("<qii").unpack_from
+_qqqi = Struct("<qqqi").unpack_from
+_qdd = Struct("<qdd").unpack_from
+_qddd = Struct("<qddd").unpack_from
+_qq = Struct("<qq").unpack_from
+
+_UTC = _dt.timezone.utc
+_EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
+_EPOCH_LOCAL = _dt.datetime(1970, 1, 1)
+_EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
+_timedelta = _dt.timedelta
+_time = _dt.time
+_TZ_CACHE: Dict[int, _dt.timezone] = {}
+_VECTOR_FORMATS = "bhiqfd"
+_VECTOR_SIZES = (1, 2, 4, 8, 4, 8)
+
+Unsupported = namedtuple("Unsupported", "name min_protocol message")
+Unsupported.__doc__ = "A value the server could not send over this protocol version."
+Structure = namedtuple("Structure", "tag fields")
+Structure.__doc__ = "A Bolt structure boltc does not know."
+
+
+def _tz(offset: int) -> _dt.timezone:
+    tz = _TZ_CACHE.get(offset)
+    if tz is None:
+        tz = _TZ_CACHE[offset] = _dt.timezone(_timedelta(seconds=offset))
+    return tz
+
+
+def _time_of(ns: int, tz: Any) -> _dt.time:
+    s, ns = divmod(ns, 1_000_000_000)
+    m, s = divmod(s, 60)
+    h, m = divmod(m, 60)
+    return _time(h, m, s, ns // 1000, tz)
+
+
+def _str(b: bytes, o: int) -> Tuple[str, int]:
+    n = _u32(b, o)[0]
+    o += 4
+    return b[o : o + n].decode(), o + n
+
+
+def _map(b: bytes, o: int) -> Tuple[Dict[str, Any], int]:
+    n = _u32(b, o)[0]
+    o += 4
+    d = {}
+    for _ in range(n):
+        kn = _u32(b, o)[0]
+        o += 4
+        k = b[o : o + kn].decode()
+        d[k], o = _value(b, o + kn)
+    return d, o
+
+
+def _node(b: bytes, o: int) -> Tuple[Node, int]:
+    nid = _i64(b, o)[0]
+    eid, o = _str(b, o + 8)
+    n = _u32(b, o)[0]
+    o += 4
+    labels = []
+    for _ in range(n):
+        s, o = _str(b, o)
+        labels.append(s)
+    props, o = _map(b, o)
+    return Node(eid, nid, labels, props), o
+
+
+def _rel(b: bytes, o: int) -> Tuple[Relationship, int]:
+    rid = _i64(b, o)[0]
+    eid, o = _str(b, o + 8)
+    sid = _i64(b, o)[0]
+    seid, o = _str(b, o + 8)
+    tid = _i64(b, o)[0]
+    teid, o = _str(b, o + 8)
+    typ, o = _str(b, o)
+    props, o = _map(b, o)
+    return Relationship(eid, rid, typ, Node(seid, sid), Node(teid, tid), props), o
+
+
+def _path(b: bytes, o: int) -> Tuple[Path, int]:
+    n = _u32(b, o)[0]
+    o += 4
+    nodes = []
+    for _ in range(n):
+        node, o = _node(b, o)
+        nodes.append(node)
+    m = _u32(b, o)[0]
+    o += 4
+    by_eid = {x.element_id: x for x in nodes}
+    rels = []
+    for _ in range(m):
+        r, o = _rel(b, o)
+        r._start_node = by_eid.get(r._start_node.element_id, r._start_node)  # type: ignore[union-attr]
+        r._end_node = by_eid.get(r._end_node.element_id, r._end_node)  # type: ignore[union-attr]
+        rels.append(r)
+    return Path(nodes, rels), o
+
+
+def _value(b: bytes, o: int) -> Tuple[Any, int]:
+    """Decodes one ``value`` at ``o``; returns it and the offset after it."""
+    t = b[o]
+    o += 1
+    if t == 2:
+        return _i64(b, o)[0], o + 8
+    if t == 5:
+        n = _u32(b, o)[0]
+        o += 4
+        return b[o : o + n].decode(), o + n
+    if t == 0:
+        return None, o
+    if t == 3:
+        return _f64(b, o)[0], o + 8
+    if t == 1:
+        return b[o] != 0, o + 1
+    if t == 6:
+        n = _u32(b, o)[0]
+        o += 4
+        lst = []
+        for _ in range(n):
+            v, o = _value(b, o)
+            lst.append(v)
+        return lst, o
+    if t == 7:
+        return _map(b, o)
+    if t == 8:
+        return _node(b, o)
+    if t == 9:
+        return _rel(b, o)
+    if t == 11:
+        return _path(b, o)
+    return _SLOW[t](b, o)
+
+
+def _unbound(b: bytes, o: int) -> Tuple[Any, int]:
+    rid = _i64(b, o)[0]
+    eid, o = _str(b, o + 8)
+    typ, o = _str(b, o)
+    props, o = _map(b, o)
+    return Relationship(eid, rid, typ, None, None, props), o
+
+
+def _bytes(b: bytes, o: int) -> Tuple[Any, int]:
+    n = _u32(b, o)[0]
+    return b[o + 4 : o + 4 + n], o + 4 + n
+
+
+def _date(b: bytes, o: int) -> Tuple[Any, int]:
+    return _dt.date.fromordinal(_EPOCH_ORDINAL + _i64(b, o)[0]), o + 8
+
+
+def _time_v(b: bytes, o: int) -> Tuple[Any, int]:
+    ns, off = _qi(b, o)
+    return _time_of(ns, _tz(off)), o + 12
+
+
+def _local_time(b: bytes, o: int) -> Tuple[Any, int]:
+    return _time_of(_i64(b, o)[0], None), o + 8
+
+
+def _datetime(b: bytes, o: int) -> Tuple[Any, int]:
+    s, ns, off = _qii(b, o)
+    d = _EPOCH_UTC + _timedelta(seconds=s, microseconds=ns // 1000)
+    return d.astimezone(_tz(off)), o + 16
+
+
+def _datetime_zone(b: bytes, o: int) -> Tuple[Any, int]:
+    s, ns = _qi(b, o)
+    zone, o = _str(b, o + 12)
+    d = _EPOCH_UTC + _timedelta(seconds=s, microseconds=ns // 1000)
+    return d.astimezone(ZoneInfo(zone)), o
+
+
+def _local_datetime(b: bytes, o: int) -> Tuple[Any, int]:
+    s, ns = _qi(b, o)
+    return _EPOCH_LOCAL + _timedelta(seconds=s, microseconds=ns // 1000), o + 12
+
+
+def _duration(b: bytes, o: int) -> Tuple[Any, int]:
+    return Duration(*_qqqi(b, o)), o + 28
+
+
+def _point2d(b: bytes, o: int) -> Tuple[Any, int]:
+    srid, x, y = _qdd(b, o)
+    return point(srid, (x, y)), o + 24
+
+
+def _point3d(b: bytes, o: int) -> Tuple[Any, int]:
+    srid, x, y, z = _qddd(b, o)
+    return point(srid, (x, y, z)), o + 32
+
+
+def _vector(b: bytes, o: int) -> Tuple[Any, int]:
+    et = b[o]
+    n = _u32(b, o + 1)[0]
+    o += 5
+    vals = list(Struct("<%d%s" % (n, _VECTOR_FORMATS[et])).unpack_from(b, o))
+    return vals, o + n * _VECTOR_SIZES[et]
+
+
+def _unsupported(b: bytes, o: int) -> Tuple[Any, int]:
+    name, o = _str(b, o)
+    major, minor = _qq(b, o)
+    o += 16
+    msg = None
+    if b[o]:
+        msg, o = _str(b, o + 1)
+    else:
+        o += 1
+    return Unsupported(name, (major, minor), msg), o
+
+
+def _struct(b: bytes, o: int) -> Tuple[Any, int]:
+    tag = b[o]
+    n = _u32(b, o + 1)[0]
+    o += 5
+    fields = []
+    for _ in range(n):
+        v, o = _value(b, o)
+        fields.append(v)
+    return Structure(tag, fields), o
+
+
+def _bad_tag(b: bytes, o: int) -> Tuple[Any, int]:
+    raise exceptions.DriverError("boltc: unknown value tag %d in a batch" % b[o - 1])
+
+
+_SLOW: List[Callable[[bytes, int], Tuple[Any, int]]] = [_bad_tag] * 256
+for _t, _f in {
+    4: _bytes,
+    10: _unbound,
+    12: _date,
+    13: _time_v,
+    14: _local_time,
+    15: _datetime,
+    16: _datetime_zone,
+    17: _local_datetime,
+    18: _duration,
+    19: _point2d,
+    20: _point3d,
+    21: _vector,
+    22: _unsupported,
+    23: _struct,
+}.items():
+    _SLOW[_t] = _f
+
+_STRUCTS: Dict[str, Struct] = {}
+
+
+def _array(fmt: str, n: int) -> Struct:
+    key = "<%d%s" % (n, fmt)
+    s = _STRUCTS.get(key)
+    if s is None:
+        if len(_STRUCTS) > 64:
+            _STRUCTS.clear()
+        s = _STRUCTS[key] = Struct(key)
+    return s
+
+
+def decode_columns(b: bytes) -> Tuple[List[str], int, List[Any]]:
+    """Decodes a "BCC1" buffer into (keys, row count, one sequence of values per column)."""
+    if b[:4] != b"BCC1":
+        raise exceptions.DriverError("boltc: not a columnar batch")
+    ncols = _u32(b, 4)[0]
+    o = 8
+    keys = []
+    for _ in range(ncols):
+        k, o = _str(b, o)
+        keys.append(k)
+    rows = _u32(b, o)[0]
+    o += 4
+    cols: List[Any] = []
+    for _ in range(ncols):
+        kind = b[o]
+        o += 1
+        if kind == 1:
+            cols.append(_array("q", rows).unpack_from(b, o))
+            o += 8 * rows
+        elif kind == 3:
+            n = _u32(b, o)[0]
+            o += 4
+            text = b[o : o + n].decode()
+            o += n
+            ends = _array("I", rows).unpack_from(b, o)
+            o += 4 * rows
+            starts = (0,) + ends[:-1]
+            cols.append(list(map(text.__getitem__, map(slice, starts, ends))))
+        elif kind == 5:
+            n = _u32(b, o)[0]
+            o += 4
+            cols.append(b[o : o + n].decode().split("\0"))
+            o += n
+        elif kind == 2:
+            cols.append(_array("d", rows).unpack_from(b, o))
+            o += 8 * rows
+        elif kind == 4:
+            cols.append(list(map(bool, b[o : o + rows])))
+            o += rows
+        else:
+            col = []
+            append = col.append
+            value = _value
+            for _ in range(rows):
+                v, o = value(b, o)
+                append(v)
+            cols.append(col)
+    return keys, rows, cols
+
+
+def decode_value(b: bytes) -> Any:
+    """Decodes a single encoded ``value`` (used by tests)."""
+    return _value(b, 0)[0]
+
+
+# ---- parameters: Python -> owned boltc_value / boltc_map ------------------------------------
+
+_I64_MIN = -(2**63)
+_I64_MAX = 2**63 - 1
+
+
+def _owned(fn, *args) -> int:
+    out = c_void_p()
+    err = c_void_p()
+    check(fn(*args, byref(out), byref(err)), err)
+    return out.value  # type: ignore[return-value]
+
+
+def _seconds_ns(d: _dt.datetime) -> Tuple[int, int]:
+    delta = d - _EPOCH_UTC if d.tzinfo is not None else d - _EPOCH_LOCAL
+    secs = delta.days * 86400 + delta.seconds
+    return secs, delta.microseconds * 1000
+
+
+def to_value(x: Any) -> int:
+    """A new owned ``boltc_value`` for ``x`` (the caller frees it with ``boltc_value_free``)."""
+    if x is None:
+        return lib.boltc_value_new_null()
+    t = type(x)
+    if t is bool:
+        return lib.boltc_value_new_bool(x)
+    if t is int:
+        if not _I64_MIN <= x <= _I64_MAX:
+            raise exceptions.ConversionError("integer %d does not fit in 64 bits" % x)
+        return lib.boltc_value_new_int(x)
+    if t is float:
+        return lib.boltc_value_new_float(x)
+    if t is str:
+        s = x.encode()
+        return _owned(lib.boltc_value_new_string, s, len(s))
+    if isinstance(x, (list, tuple)) and not isinstance(x, (Point, Duration)):
+        lst = lib.boltc_value_new_list()
+        try:
+            for item in x:
+                v = to_value(item)
+                err = c_void_p()
+                try:
+                    check(lib.boltc_value_list_push(lst, v, byref(err)), err)
+                finally:
+                    lib.boltc_value_free(v)
+        except BaseException:
+            lib.boltc_value_free(lst)
+            raise
+        return lst
+    if isinstance(x, dict):
+        m = to_map(x)
+        try:
+            return lib.boltc_value_new_map(m)
+        finally:
+            lib.boltc_map_free(m)
+    return _to_value_other(x)
+
+
+def _to_value_other(x: Any) -> int:
+    if isinstance(x, bool):
+        return lib.boltc_value_new_bool(bool(x))
+    if isinstance(x, int):
+        return to_value(int(x))
+    if isinstance(x, float):
+        return lib.boltc_value_new_float(float(x))
+    if isinstance(x, str):
+        return to_value(str(x))
+    if isinstance(x, (bytes, bytearray, memoryview)):
+        data = bytes(x)
+        return _owned(lib.boltc_value_new_bytes, data, len(data))
+    if isinstance(x, _dt.datetime):
+        secs, ns = _seconds_ns(x)
+        tz = x.tzinfo
+        if tz is None:
+            return lib.boltc_value_new_local_datetime(CDateTime(secs, ns, 0, None, 0))
+        key = getattr(tz, "key", None) or getattr(tz, "zone", None)
+        if key:
+            zone = create_string_buffer(key.encode())  # alive until the copying call returns
+            c = CDateTime(secs, ns, 0, addressof(zone), len(zone.value))
+            return _owned(lib.boltc_value_new_datetime, c)
+        off = x.utcoffset()
+        off_s = int(off.total_seconds()) if off is not None else 0
+        return _owned(lib.boltc_value_new_datetime, CDateTime(secs, ns, off_s, None, 0))
+    if isinstance(x, _dt.date):
+        return lib.boltc_value_new_date(CDate(x.toordinal() - _EPOCH_ORDINAL))
+    if isinstance(x, _dt.time):
+        ns = ((x.hour * 60 + x.minute) * 60 + x.second) * 1_000_000_000 + x.microsecond * 1000
+        if x.tzinfo is None:
+            return lib.boltc_value_new_local_time(CTime(ns, 0))
+        off = x.utcoffset()
+        return lib.boltc_value_new_time(CTime(ns, int(off.total_seconds()) if off else 0))
+    if isinstance(x, _dt.timedelta):
+        x = Duration.from_timedelta(x)
+    if isinstance(x, Duration):
+        return lib.boltc_value_new_duration(CDuration(*x))
+    if isinstance(x, Point):
+        dims = len(x)
+        if dims not in (2, 3):
+            raise exceptions.ConversionError("a point has 2 or 3 coordinates")
+        return lib.boltc_value_new_point(CPoint(x.srid, dims, x[0], x[1], x[2] if dims == 3 else 0.0))
+    if isinstance(x, (set, frozenset)) or hasattr(x, "__iter__") and not hasattr(x, "keys"):
+        return to_value(list(x))
+    if hasattr(x, "keys"):
+        return to_value(dict(x))
+    raise exceptions.ConversionError("cannot send a value of type %s" % type(x).__name__)
+
+
+def to_map(params: Dict[str, Any]) -> int:
+    """A new owned ``boltc_map`` for a dict of parameters (freed with ``boltc_map_free``)."""
+    m = lib.boltc_map_new()
+    try:
+        for k, x in params.items():
+            if not isinstance(k, str):
+                raise exceptions.ConversionError("parameter and map keys must be strings")
+            kb = k.encode()
+            err = c_void_p()
+            t = type(x)
+            if t is int and _I64_MIN <= x <= _I64_MAX and b"\0" not in kb:
+                check(lib.boltc_map_set_int(m, kb, x, byref(err)), err)
+                continue
+            v = to_value(x)
+            try:
+                check(lib.boltc_map_set(m, kb, len(kb), v, byref(err)), err)
+            finally:
+                lib.boltc_value_free(v)
+    except BaseException:
+        lib.boltc_map_free(m)
+        raise
+    return m

@@ -1,0 +1,312 @@
+"""``GraphDatabase``, ``Driver``, auth tokens and trust settings."""
+
+from __future__ import annotations
+
+import logging
+from ctypes import byref, c_void_p
+from enum import Enum
+from typing import Any, Callable, Dict, Optional, Tuple, Union
+
+from . import _ffi, exceptions
+from ._ffi import lib
+from ._util import check
+from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, EagerResult, Result, Session
+
+log = logging.getLogger("boltc")
+
+
+class Auth:
+    """An authentication token (``scheme``, ``principal``, ``credentials``, ``realm``)."""
+
+    def __init__(self, scheme: Optional[str], principal: Optional[str], credentials: Optional[str], realm: Optional[str] = None, **parameters: Any):
+        self.scheme = scheme
+        self.principal = principal
+        self.credentials = credentials
+        self.realm = realm
+        self.parameters = parameters
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Auth) and vars(self) == vars(other)
+
+
+AuthToken = Auth
+
+
+def basic_auth(user: str, password: str, realm: Optional[str] = None) -> Auth:
+    """Basic (user name and password) authentication."""
+    return Auth("basic", user, password, realm)
+
+
+def bearer_auth(base64_encoded_token: str) -> Auth:
+    """Bearer (SSO token) authentication."""
+    return Auth("bearer", None, base64_encoded_token)
+
+
+def custom_auth(principal: Optional[str], credentials: Optional[str], realm: Optional[str], scheme: str, **parameters: Any) -> Auth:
+    return Auth(scheme, principal, credentials, realm, **parameters)
+
+
+class TrustSystemCAs:
+    """Trust the system's (Mozilla's) root certificates."""
+
+
+class TrustAll:
+    """Trust any certificate (no protection against an active attacker)."""
+
+
+class TrustCustomCAs:
+    """Trust the CA certificates in the given PEM file (boltc takes exactly one path)."""
+
+    def __init__(self, *certificates: str):
+        self.certs = certificates
+
+
+TRUST_SYSTEM_CA_SIGNED_CERTIFICATES = "TRUST_SYSTEM_CA_SIGNED_CERTIFICATES"
+TRUST_ALL_CERTIFICATES = "TRUST_ALL_CERTIFICATES"
+
+
+class RoutingControl(str, Enum):
+    """Where ``execute_query`` sends the query."""
+
+    READ = "r"
+    WRITE = "w"
+
+
+# Options of the official driver that boltc accepts but has no setting for (yet).
+_IGNORED_OPTIONS = {
+    "keep_alive",
+    "max_connection_lifetime",
+    "liveness_check_timeout",
+    "resolver",
+    "notifications_min_severity",
+    "notifications_disabled_categories",
+    "notifications_disabled_classifications",
+    "warn_notification_severity",
+    "telemetry_disabled",
+    "ssl_context",
+    "client_certificate",
+    "bookmark_manager",
+    "connection_write_timeout",
+    "initial_retry_delay",
+    "retry_delay_multiplier",
+    "retry_delay_jitter_factor",
+}
+
+
+def _ms(seconds: float) -> int:
+    return max(0, int(float(seconds) * 1000))
+
+
+class Driver:
+    """A pool of connections to one server or cluster (as ``neo4j.Driver``)."""
+
+    def __init__(self, uri: str, auth: Any = None, **config: Any) -> None:
+        self._handle: Optional[int] = None
+        self._max_retry_time = float(config.pop("max_transaction_retry_time", 30.0))
+        self._fetch_size = int(config.get("fetch_size", 1000))
+        self._default_database: Optional[str] = None
+        err = c_void_p()
+        cfg = c_void_p()
+        check(lib.boltc_config_new(uri.encode(), byref(cfg), byref(err)), err)
+        try:
+            self._configure(cfg, auth, config)
+            out = c_void_p()
+            status = lib.boltc_driver_new(cfg, byref(out), byref(err))
+            if status == 13:  # TLS files could not be loaded
+                raise exceptions.CertificateConfigurationError(
+                    "%s" % _error_message(err), status="BOLTC_STATUS_TLS"
+                )
+            check(status, err)
+            self._handle = out.value
+        finally:
+            lib.boltc_config_free(cfg)
+
+    def _configure(self, cfg: c_void_p, auth: Any, config: Dict[str, Any]) -> None:
+        err = c_void_p()
+
+        def call(fn: Any, *args: Any) -> None:
+            check(fn(cfg, *args, byref(err)), err)
+
+        if isinstance(auth, tuple):
+            auth = basic_auth(*auth)
+        if auth is not None:
+            if not isinstance(auth, Auth):
+                raise exceptions.AuthConfigurationError("auth must be a (user, password) tuple or an Auth")
+            if auth.scheme == "basic":
+                call(lib.boltc_config_set_basic_auth, (auth.principal or "").encode(), (auth.credentials or "").encode())
+            elif auth.scheme == "bearer":
+                call(lib.boltc_config_set_bearer_auth, (auth.credentials or "").encode())
+            elif auth.scheme not in (None, "none"):
+                raise exceptions.AuthConfigurationError("boltc supports the basic and bearer auth schemes only")
+        for key, value in config.items():
+            if key == "connection_timeout":
+                call(lib.boltc_config_set_connection_timeout_ms, _ms(value))
+            elif key == "connection_acquisition_timeout":
+                call(lib.boltc_config_set_acquisition_timeout_ms, _ms(value))
+            elif key in ("read_timeout", "connection_read_timeout"):
+                call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _ms(value))
+            elif key == "max_connection_pool_size":
+                call(lib.boltc_config_set_max_pool_size, int(value))
+            elif key == "user_agent":
+                call(lib.boltc_config_set_user_agent, str(value).encode())
+            elif key == "encrypted":
+                call(lib.boltc_config_set_encrypted, bool(value))
+            elif key == "fetch_size":
+                call(lib.boltc_config_set_fetch_size, int(value))
+            elif key == "trusted_certificates":
+                self._set_trust(call, value)
+            elif key == "trust":
+                t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM_ROOTS
+                call(lib.boltc_config_set_trust, t, None)
+            elif key not in _IGNORED_OPTIONS:
+                raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
+
+    @staticmethod
+    def _set_trust(call: Callable[..., None], value: Any) -> None:
+        if isinstance(value, TrustAll):
+            call(lib.boltc_config_set_trust, _ffi.TRUST_ALL, None)
+        elif isinstance(value, TrustSystemCAs):
+            call(lib.boltc_config_set_trust, _ffi.TRUST_SYSTEM_ROOTS, None)
+        elif isinstance(value, TrustCustomCAs):
+            if len(value.certs) != 1:
+                raise exceptions.CertificateConfigurationError("boltc takes exactly one CA file")
+            call(lib.boltc_config_set_trust, _ffi.TRUST_CUSTOM_CA, str(value.certs[0]).encode())
+        else:
+            raise exceptions.ConfigurationError("trusted_certificates must be TrustAll, TrustSystemCAs or TrustCustomCAs")
+
+    def _live(self) -> int:
+        if not self._handle:
+            raise exceptions.DriverError("The driver is closed.")
+        return self._handle
+
+    def session(
+        self,
+        database: Optional[str] = None,
+        default_access_mode: str = WRITE_ACCESS,
+        fetch_size: Optional[int] = None,
+        bookmarks: Any = None,
+        impersonated_user: Optional[str] = None,
+        **ignored: Any,
+    ) -> Session:
+        """Opens a session (``database`` None: the user's home database)."""
+        h = self._live()
+        err = c_void_p()
+        sc = c_void_p()
+        check(lib.boltc_session_config_new(byref(sc), byref(err)), err)
+        try:
+            if database is not None:
+                check(lib.boltc_session_config_set_database(sc, database.encode(), byref(err)), err)
+            mode = _ffi.ACCESS_MODE_READ if default_access_mode == READ_ACCESS else _ffi.ACCESS_MODE_WRITE
+            check(lib.boltc_session_config_set_access_mode(sc, mode, byref(err)), err)
+            if fetch_size is not None:
+                check(lib.boltc_session_config_set_fetch_size(sc, int(fetch_size), byref(err)), err)
+            if impersonated_user is not None:
+                check(lib.boltc_session_config_set_impersonated_user(sc, impersonated_user.encode(), byref(err)), err)
+            if bookmarks is not None:
+                values = bookmarks.raw_values if isinstance(bookmarks, Bookmarks) else bookmarks
+                if isinstance(values, str):
+                    values = [values]
+                for b in values:
+                    check(lib.boltc_session_config_add_bookmark(sc, str(b).encode(), byref(err)), err)
+            out = c_void_p()
+            check(lib.boltc_driver_session(h, sc, byref(out), byref(err)), err)
+        finally:
+            lib.boltc_session_config_free(sc)
+        return Session(out.value, self, default_access_mode)  # type: ignore[arg-type]
+
+    def execute_query(
+        self,
+        query_: Any,
+        parameters_: Optional[Dict[str, Any]] = None,
+        routing_: Union[RoutingControl, str] = RoutingControl.WRITE,
+        database_: Optional[str] = None,
+        impersonated_user_: Optional[str] = None,
+        bookmark_manager_: Any = None,
+        auth_: Any = None,
+        result_transformer_: Callable[[Result], Any] = Result.to_eager_result,
+        **kwargs: Any,
+    ) -> Any:
+        """Runs one query in a retried transaction and returns ``EagerResult(records, summary,
+        keys)`` (or what ``result_transformer_`` makes of the result). Keyword arguments not
+        ending in ``_`` are parameters."""
+        params = dict(parameters_ or {})
+        params.update(kwargs)
+        mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
+        with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_) as s:
+            def work(tx: Any) -> Any:
+                return result_transformer_(tx.run(query_, params))
+
+            if mode == READ_ACCESS:
+                return s.execute_read(work)
+            return s.execute_write(work)
+
+    def verify_connectivity(self, **config: Any) -> None:
+        """Raises ``ServiceUnavailable`` (or ``AuthError``...) unless the server answers."""
+        err = c_void_p()
+        check(lib.boltc_driver_verify_connectivity(self._live(), byref(err)), err)
+
+    def get_server_info(self, **config: Any) -> Any:
+        with self.session(**config) as s:
+            return s.run("RETURN 1").consume().server
+
+    def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
+        self.verify_connectivity()
+        return True
+
+    def supports_multi_db(self) -> bool:
+        return True
+
+    @property
+    def encrypted(self) -> bool:
+        return False
+
+    def close(self) -> None:
+        """Closes the pool; idempotent."""
+        h, self._handle = self._handle, None
+        if h:
+            err = c_void_p()
+            status = lib.boltc_driver_close(h, byref(err))
+            lib.boltc_driver_free(h)
+            check(status, err)
+
+    def __enter__(self) -> "Driver":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h, self._handle = getattr(self, "_handle", None), None
+        if h:
+            try:
+                lib.boltc_driver_free(h)
+            except Exception:
+                pass
+
+    def _log_retry(self, e: Exception, sleep: float) -> None:
+        log.warning("Transaction failed and will be retried in %.2fs (%s)", sleep, e)
+
+
+def _error_message(err: c_void_p) -> str:
+    if not err.value:
+        return "TLS configuration failed"
+    try:
+        return (lib.boltc_error_message(err) or b"").decode("utf-8", "replace")
+    finally:
+        lib.boltc_error_free(err)
+
+
+class GraphDatabase:
+    """Entry point: ``GraphDatabase.driver(uri, auth=(user, password), **config)``."""
+
+    @staticmethod
+    def driver(uri: str, *, auth: Any = None, **config: Any) -> Driver:
+        return Driver(uri, auth, **config)
+
+    @staticmethod
+    def bookmark_manager(*args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError("bookmark managers are not supported by boltc")
+
+
+BoltDriver = Driver
+Neo4jDriver = Driver

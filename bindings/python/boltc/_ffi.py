@@ -1,0 +1,304 @@
+"""The ctypes declarations of every function in ``include/boltc.h`` and the library loader.
+
+``SIGNATURES`` maps each C function to ``(restype, argtypes)``; ``tests/test_ffi.py`` checks it
+against the header, so a C API change that is not mirrored here fails the tests.
+
+The library is looked up, in order, at ``$BOLTC_LIBRARY``, next to this file (``libboltc.so``,
+``libboltc.dylib`` or ``boltc.dll``), and in a cargo ``target/release`` or ``target/debug``
+directory found by walking up from this file and from the current directory.
+"""
+
+from __future__ import annotations
+
+import ctypes
+import os
+import sys
+from ctypes import (
+    CFUNCTYPE,
+    POINTER,
+    Structure,
+    c_bool,
+    c_char_p,
+    c_double,
+    c_int,
+    c_int32,
+    c_int64,
+    c_size_t,
+    c_uint8,
+    c_uint64,
+    c_void_p,
+)
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple
+
+_P = POINTER
+_PP = POINTER(c_void_p)
+
+if sys.platform == "darwin":
+    LIBRARY_NAME = "libboltc.dylib"
+elif sys.platform == "win32":
+    LIBRARY_NAME = "boltc.dll"
+else:
+    LIBRARY_NAME = "libboltc.so"
+
+
+class CDate(Structure):
+    _fields_ = [("days", c_int64)]
+
+
+class CTime(Structure):
+    _fields_ = [("nanoseconds", c_int64), ("tz_offset_seconds", c_int32)]
+
+
+class CDateTime(Structure):
+    _fields_ = [
+        ("seconds", c_int64),
+        ("nanoseconds", c_int32),
+        ("tz_offset_seconds", c_int32),
+        ("tz_id", c_void_p),
+        ("tz_id_len", c_size_t),
+    ]
+
+
+class CDuration(Structure):
+    _fields_ = [
+        ("months", c_int64),
+        ("days", c_int64),
+        ("seconds", c_int64),
+        ("nanoseconds", c_int32),
+    ]
+
+
+class CPoint(Structure):
+    _fields_ = [
+        ("srid", c_int64),
+        ("dimensions", c_int32),
+        ("x", c_double),
+        ("y", c_double),
+        ("z", c_double),
+    ]
+
+
+class CVector(Structure):
+    _fields_ = [("element_type", c_int32), ("data", c_void_p), ("len", c_size_t)]
+
+
+class CCounters(Structure):
+    _fields_ = [
+        ("nodes_created", c_int64),
+        ("nodes_deleted", c_int64),
+        ("relationships_created", c_int64),
+        ("relationships_deleted", c_int64),
+        ("properties_set", c_int64),
+        ("labels_added", c_int64),
+        ("labels_removed", c_int64),
+        ("indexes_added", c_int64),
+        ("indexes_removed", c_int64),
+        ("constraints_added", c_int64),
+        ("constraints_removed", c_int64),
+        ("system_updates", c_int64),
+        ("contains_updates", c_bool),
+        ("contains_system_updates", c_bool),
+    ]
+
+
+LOG_CALLBACK = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+
+# name: (restype, argtypes). Handles are c_void_p; `T **` out-params are POINTER(c_void_p);
+# boltc_status and boltc_value_type are c_int.
+SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
+    "boltc_version": (c_char_p, []),
+    "boltc_status_name": (c_char_p, [c_int]),
+    "boltc_config_new": (c_int, [c_char_p, _PP, _PP]),
+    "boltc_config_set_basic_auth": (c_int, [c_void_p, c_char_p, c_char_p, _PP]),
+    "boltc_config_set_bearer_auth": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_config_set_user_agent": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_config_set_encrypted": (c_int, [c_void_p, c_bool, _PP]),
+    "boltc_config_set_trust": (c_int, [c_void_p, c_int32, c_char_p, _PP]),
+    "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_max_pool_size": (c_int, [c_void_p, c_size_t, _PP]),
+    "boltc_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_config_free": (None, [c_void_p]),
+    "boltc_session_config_new": (c_int, [_PP, _PP]),
+    "boltc_session_config_set_database": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_session_config_set_access_mode": (c_int, [c_void_p, c_int32, _PP]),
+    "boltc_session_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_session_config_add_bookmark": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_session_config_set_impersonated_user": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_session_config_free": (None, [c_void_p]),
+    "boltc_driver_new": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_driver_verify_connectivity": (c_int, [c_void_p, _PP]),
+    "boltc_driver_session": (c_int, [c_void_p, c_void_p, _PP, _PP]),
+    "boltc_driver_close": (c_int, [c_void_p, _PP]),
+    "boltc_driver_free": (None, [c_void_p]),
+    "boltc_error_status": (c_int, [c_void_p]),
+    "boltc_error_message": (c_char_p, [c_void_p]),
+    "boltc_error_server_code": (c_char_p, [c_void_p]),
+    "boltc_error_classification": (c_char_p, [c_void_p]),
+    "boltc_error_is_retryable": (c_bool, [c_void_p]),
+    "boltc_error_gql_status": (c_char_p, [c_void_p]),
+    "boltc_error_gql_description": (c_char_p, [c_void_p]),
+    "boltc_error_cause": (c_void_p, [c_void_p]),
+    "boltc_error_free": (None, [c_void_p]),
+    "boltc_set_log_callback": (c_int, [LOG_CALLBACK, c_int32, c_void_p, _PP]),
+    "boltc_result_keys_len": (c_int, [c_void_p, _P(c_size_t), _PP]),
+    "boltc_result_key": (c_int, [c_void_p, c_size_t, _PP, _P(c_size_t), _PP]),
+    "boltc_result_next": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_result_next_batch": (c_int, [c_void_p, c_size_t, _PP, _PP]),
+    "boltc_result_single": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_result_consume": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_result_free": (None, [c_void_p]),
+    "boltc_record_len": (c_size_t, [c_void_p]),
+    "boltc_record_get": (c_void_p, [c_void_p, c_size_t]),
+    "boltc_record_get_by_key": (c_int, [c_void_p, c_char_p, c_size_t, _PP, _PP]),
+    "boltc_record_free": (None, [c_void_p]),
+    "boltc_batch_rows": (c_size_t, [c_void_p]),
+    "boltc_batch_columns": (c_size_t, [c_void_p]),
+    "boltc_batch_has_more": (c_bool, [c_void_p]),
+    "boltc_batch_value": (c_void_p, [c_void_p, c_size_t, c_size_t]),
+    "boltc_batch_encode": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_batch_encode_columns": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_batch_free": (None, [c_void_p]),
+    "boltc_summary_counters": (c_int, [c_void_p, _P(CCounters), _PP]),
+    "boltc_summary_query_type": (c_int32, [c_void_p]),
+    "boltc_summary_result_available_after_ms": (c_int64, [c_void_p]),
+    "boltc_summary_result_consumed_after_ms": (c_int64, [c_void_p]),
+    "boltc_summary_string": (c_int, [c_void_p, c_int32, _PP, _P(c_size_t), _PP]),
+    "boltc_summary_protocol_version": (c_int, [c_void_p, _P(c_uint8), _P(c_uint8), _PP]),
+    "boltc_summary_notifications_len": (c_size_t, [c_void_p]),
+    "boltc_summary_notification": (c_void_p, [c_void_p, c_size_t]),
+    "boltc_summary_metadata": (c_void_p, [c_void_p]),
+    "boltc_summary_free": (None, [c_void_p]),
+    "boltc_session_run": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, c_int64, c_void_p, _PP, _PP]),
+    "boltc_session_run_cstr": (c_int, [c_void_p, c_char_p, c_void_p, _PP, _PP]),
+    "boltc_session_begin": (c_int, [c_void_p, c_int64, c_void_p, _PP, _PP]),
+    "boltc_session_last_bookmarks": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_session_interrupt": (c_int, [c_void_p, _PP]),
+    "boltc_session_close": (c_int, [c_void_p, _PP]),
+    "boltc_session_free": (None, [c_void_p]),
+    "boltc_transaction_run": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, _PP, _PP]),
+    "boltc_transaction_run_cstr": (c_int, [c_void_p, c_char_p, c_void_p, _PP, _PP]),
+    "boltc_transaction_commit": (c_int, [c_void_p, _PP]),
+    "boltc_transaction_rollback": (c_int, [c_void_p, _PP]),
+    "boltc_transaction_free": (None, [c_void_p]),
+    "boltc_value_get_type": (c_int, [c_void_p]),
+    "boltc_value_as_bool": (c_int, [c_void_p, _P(c_bool), _PP]),
+    "boltc_value_as_int": (c_int, [c_void_p, _P(c_int64), _PP]),
+    "boltc_value_as_float": (c_int, [c_void_p, _P(c_double), _PP]),
+    "boltc_value_as_date": (c_int, [c_void_p, _P(CDate), _PP]),
+    "boltc_value_as_time": (c_int, [c_void_p, _P(CTime), _PP]),
+    "boltc_value_as_local_time": (c_int, [c_void_p, _P(CTime), _PP]),
+    "boltc_value_as_datetime": (c_int, [c_void_p, _P(CDateTime), _PP]),
+    "boltc_value_as_local_datetime": (c_int, [c_void_p, _P(CDateTime), _PP]),
+    "boltc_value_as_duration": (c_int, [c_void_p, _P(CDuration), _PP]),
+    "boltc_value_as_point": (c_int, [c_void_p, _P(CPoint), _PP]),
+    "boltc_value_as_vector": (c_int, [c_void_p, _P(CVector), _PP]),
+    "boltc_value_as_map": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_value_as_node": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_value_as_relationship": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_value_as_path": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_value_list_len": (c_int, [c_void_p, _P(c_size_t), _PP]),
+    "boltc_value_as_string": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_value_as_bytes": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_value_list_get": (c_int, [c_void_p, c_size_t, _PP, _PP]),
+    "boltc_map_len": (c_size_t, [c_void_p]),
+    "boltc_map_entry": (c_int, [c_void_p, c_size_t, _PP, _P(c_size_t), _PP, _PP]),
+    "boltc_map_get": (c_int, [c_void_p, c_char_p, c_size_t, _PP, _PP]),
+    "boltc_map_new": (c_void_p, []),
+    "boltc_map_set": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, _PP]),
+    "boltc_map_set_cstr": (c_int, [c_void_p, c_char_p, c_void_p, _PP]),
+    "boltc_map_set_int": (c_int, [c_void_p, c_char_p, c_int64, _PP]),
+    "boltc_map_set_float": (c_int, [c_void_p, c_char_p, c_double, _PP]),
+    "boltc_map_set_bool": (c_int, [c_void_p, c_char_p, c_bool, _PP]),
+    "boltc_map_set_string": (c_int, [c_void_p, c_char_p, c_char_p, _PP]),
+    "boltc_map_set_null": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_map_free": (None, [c_void_p]),
+    "boltc_node_id": (c_int64, [c_void_p]),
+    "boltc_node_element_id": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_node_labels_len": (c_size_t, [c_void_p]),
+    "boltc_node_label": (c_int, [c_void_p, c_size_t, _PP, _P(c_size_t), _PP]),
+    "boltc_node_properties": (c_void_p, [c_void_p]),
+    "boltc_relationship_id": (c_int64, [c_void_p, c_int32]),
+    "boltc_relationship_element_id": (c_int, [c_void_p, c_int32, _PP, _P(c_size_t), _PP]),
+    "boltc_relationship_type": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
+    "boltc_relationship_properties": (c_void_p, [c_void_p]),
+    "boltc_path_len": (c_size_t, [c_void_p]),
+    "boltc_path_node": (c_void_p, [c_void_p, c_size_t]),
+    "boltc_path_relationship": (c_void_p, [c_void_p, c_size_t]),
+    "boltc_value_new_null": (c_void_p, []),
+    "boltc_value_new_bool": (c_void_p, [c_bool]),
+    "boltc_value_new_int": (c_void_p, [c_int64]),
+    "boltc_value_new_float": (c_void_p, [c_double]),
+    "boltc_value_new_date": (c_void_p, [CDate]),
+    "boltc_value_new_time": (c_void_p, [CTime]),
+    "boltc_value_new_local_time": (c_void_p, [CTime]),
+    "boltc_value_new_datetime": (c_int, [CDateTime, _PP, _PP]),
+    "boltc_value_new_local_datetime": (c_void_p, [CDateTime]),
+    "boltc_value_new_duration": (c_void_p, [CDuration]),
+    "boltc_value_new_point": (c_void_p, [CPoint]),
+    "boltc_value_new_string": (c_int, [c_char_p, c_size_t, _PP, _PP]),
+    "boltc_value_new_string_cstr": (c_int, [c_char_p, _PP, _PP]),
+    "boltc_value_new_bytes": (c_int, [c_char_p, c_size_t, _PP, _PP]),
+    "boltc_value_new_vector_f64": (c_int, [c_void_p, c_size_t, _PP, _PP]),
+    "boltc_value_new_list": (c_void_p, []),
+    "boltc_value_list_push": (c_int, [c_void_p, c_void_p, _PP]),
+    "boltc_value_new_map": (c_void_p, [c_void_p]),
+    "boltc_value_clone": (c_void_p, [c_void_p]),
+    "boltc_value_free": (None, [c_void_p]),
+}
+
+# Constants from boltc.h.
+ACCESS_MODE_WRITE = 0
+ACCESS_MODE_READ = 1
+TRUST_SYSTEM_ROOTS = 0
+TRUST_CUSTOM_CA = 1
+TRUST_ALL = 2
+SUMMARY_DATABASE = 0
+SUMMARY_SERVER_AGENT = 1
+SUMMARY_SERVER_ADDRESS = 2
+SUMMARY_BOOKMARK = 3
+SUMMARY_QUERY = 4
+REL_ID = 0
+REL_START_ID = 1
+REL_END_ID = 2
+
+
+def _candidates() -> List[Path]:
+    found: List[Path] = []
+    env = os.environ.get("BOLTC_LIBRARY")
+    if env:
+        return [Path(env)]
+    here = Path(__file__).resolve().parent
+    found.append(here / LIBRARY_NAME)
+    for start in (here, Path.cwd().resolve()):
+        for d in (start, *start.parents):
+            for profile in ("release", "debug"):
+                found.append(d / "target" / profile / LIBRARY_NAME)
+    return found
+
+
+def find_library() -> Path:
+    """The path of the boltc shared library (see the module docs for the search order)."""
+    tried = _candidates()
+    for p in tried:
+        if p.is_file():
+            return p
+    raise OSError(
+        "boltc: shared library not found; set BOLTC_LIBRARY or copy %s into %s (tried: %s)"
+        % (LIBRARY_NAME, Path(__file__).resolve().parent, ", ".join(map(str, tried[:4])))
+    )
+
+
+def load(path: Optional[os.PathLike] = None) -> ctypes.CDLL:
+    """Loads the library and declares every function of ``SIGNATURES`` on it."""
+    lib = ctypes.CDLL(str(path or find_library()))
+    for name, (restype, argtypes) in SIGNATURES.items():
+        fn = getattr(lib, name)
+        fn.restype = restype
+        fn.argtypes = argtypes
+    return lib
+
+
+lib = load()

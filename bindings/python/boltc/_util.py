@@ -1,0 +1,64 @@
+"""Error checking and string helpers shared by the wrappers."""
+
+from __future__ import annotations
+
+import ctypes
+from ctypes import byref, c_size_t, c_void_p
+from typing import Optional
+
+from . import exceptions
+from ._ffi import lib
+
+_string_at = ctypes.string_at
+
+
+def _opt(b: Optional[bytes]) -> Optional[str]:
+    return None if b is None else b.decode("utf-8", "replace")
+
+
+def error_from(err: c_void_p, status: int, illegal_state: Optional[type] = None) -> Exception:
+    """Builds the exception for a failed call from its ``boltc_error`` and frees the error."""
+    if not err.value:
+        name, cls = exceptions.STATUS.get(status, ("BOLTC_STATUS_%d" % status, exceptions.DriverError))
+        return exceptions.make_error(status, name, illegal_state=illegal_state)
+    try:
+        e = err.value
+        exc = exceptions.make_error(
+            status,
+            _opt(lib.boltc_error_message(e)) or "",
+            code=_opt(lib.boltc_error_server_code(e)),
+            retryable=bool(lib.boltc_error_is_retryable(e)),
+            gql_status=_opt(lib.boltc_error_gql_status(e)),
+            gql_description=_opt(lib.boltc_error_gql_description(e)),
+            classification=_opt(lib.boltc_error_classification(e)),
+            illegal_state=illegal_state,
+        )
+        cause = lib.boltc_error_cause(e)
+        if cause:
+            exc.__cause__ = exceptions.make_error(
+                status,
+                _opt(lib.boltc_error_message(cause)) or "",
+                code=_opt(lib.boltc_error_server_code(cause)),
+                gql_status=_opt(lib.boltc_error_gql_status(cause)),
+                gql_description=_opt(lib.boltc_error_gql_description(cause)),
+            )
+        return exc
+    finally:
+        lib.boltc_error_free(err)
+
+
+def check(status: int, err: c_void_p, illegal_state: Optional[type] = None) -> None:
+    """Raises the exception for ``status`` unless it is OK (0)."""
+    if status:
+        raise error_from(err, status, illegal_state)
+
+
+def borrowed_str(fn, *args) -> Optional[str]:
+    """Calls an accessor ``fn(*args, &ptr, &len, &err)`` and decodes the borrowed string."""
+    p = c_void_p()
+    n = c_size_t()
+    err = c_void_p()
+    check(fn(*args, byref(p), byref(n), byref(err)), err)
+    if not p.value:
+        return None
+    return _string_at(p.value, n.value).decode("utf-8")

@@ -1,0 +1,798 @@
+"""Sessions, transactions, results and summaries over the C handles."""
+
+from __future__ import annotations
+
+import gc as _gc
+import random
+import time as _time
+import warnings
+from collections import deque, namedtuple
+from itertools import chain as _chain_mod, repeat as _repeat
+from ctypes import byref, c_bool, c_int64, c_size_t, c_uint8, c_void_p, string_at
+from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
+
+from . import _ffi, exceptions
+from ._codec import decode_columns, to_map
+from ._ffi import CCounters, lib
+from ._record import Record, record_class
+from ._util import borrowed_str, check
+
+T = TypeVar("T")
+_tuple_new = tuple.__new__
+_chain = _chain_mod.from_iterable
+
+READ_ACCESS = "READ"
+WRITE_ACCESS = "WRITE"
+
+# Records moved across the C boundary per call (a batch); large batches amortise the calls.
+BATCH_SIZE = 10_000
+
+
+class Query:
+    """A query with transaction metadata and a timeout (seconds), for ``Session.run``."""
+
+    def __init__(self, text: str, metadata: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None):
+        self.text = text
+        self.metadata = metadata
+        self.timeout = timeout
+
+    def __str__(self) -> str:
+        return str(self.text)
+
+
+def unit_of_work(metadata: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None) -> Callable:
+    """Decorator giving a transaction function metadata and a timeout (as ``neo4j.unit_of_work``)."""
+
+    def wrapper(f: Callable) -> Callable:
+        f.metadata = metadata  # type: ignore[attr-defined]
+        f.timeout = timeout  # type: ignore[attr-defined]
+        return f
+
+    return wrapper
+
+
+class Bookmarks:
+    """The bookmarks a session ended with; pass them to another session to chain causally."""
+
+    def __init__(self) -> None:
+        self._raw: frozenset = frozenset()
+
+    @classmethod
+    def from_raw_values(cls, values: Iterable[str]) -> "Bookmarks":
+        b = cls()
+        b._raw = frozenset(values)
+        return b
+
+    @property
+    def raw_values(self) -> frozenset:
+        return self._raw
+
+    def __bool__(self) -> bool:
+        return bool(self._raw)
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bookmarks) and self._raw == other._raw
+
+    def __hash__(self) -> int:
+        return hash(self._raw)
+
+    def __add__(self, other: "Bookmarks") -> "Bookmarks":
+        return Bookmarks.from_raw_values(self._raw | other._raw)
+
+    def __repr__(self) -> str:
+        return "<Bookmarks %r>" % sorted(self._raw)
+
+
+# ---- summary ------------------------------------------------------------------------------
+
+
+class SummaryCounters:
+    """What a query changed (as ``neo4j.SummaryCounters``)."""
+
+    nodes_created = 0
+    nodes_deleted = 0
+    relationships_created = 0
+    relationships_deleted = 0
+    properties_set = 0
+    labels_added = 0
+    labels_removed = 0
+    indexes_added = 0
+    indexes_removed = 0
+    constraints_added = 0
+    constraints_removed = 0
+    system_updates = 0
+    _contains_updates = False
+    _contains_system_updates = False
+
+    def __init__(self, c: Optional[CCounters] = None) -> None:
+        if c is not None:
+            for name, _ in CCounters._fields_:
+                if not name.startswith("contains"):
+                    setattr(self, name, getattr(c, name))
+            self._contains_updates = bool(c.contains_updates)
+            self._contains_system_updates = bool(c.contains_system_updates)
+
+    @property
+    def contains_updates(self) -> bool:
+        return self._contains_updates or any(
+            getattr(self, n) for n, _ in CCounters._fields_[:11]
+        )
+
+    @property
+    def contains_system_updates(self) -> bool:
+        return self._contains_system_updates or self.system_updates > 0
+
+    def __repr__(self) -> str:
+        return "<SummaryCounters %s>" % {
+            n: getattr(self, n) for n, _ in CCounters._fields_[:12] if getattr(self, n)
+        }
+
+
+class ServerInfo:
+    """The server that ran a query: ``address``, ``agent``, ``protocol_version``."""
+
+    def __init__(self, address: Optional[str], agent: Optional[str], protocol_version: Tuple[int, int]):
+        self._address = address
+        self.agent = agent
+        self.protocol_version = protocol_version
+
+    @property
+    def address(self) -> Optional[Any]:
+        """``(host, port)``, or None if unknown."""
+        a = self._address
+        if not a:
+            return None
+        host, _, port = a.rpartition(":")
+        try:
+            return Address((host.strip("[]"), int(port)))
+        except ValueError:
+            return a
+
+    @property
+    def connection_id(self) -> None:
+        return None
+
+
+class Address(tuple):
+    """A ``(host, port)`` tuple."""
+
+    @property
+    def host(self) -> str:
+        return self[0]
+
+    @property
+    def port(self) -> int:
+        return self[1]
+
+    def __str__(self) -> str:
+        return "%s:%d" % self
+
+
+_QUERY_TYPES = {-1: None, 0: "r", 1: "rw", 2: "w", 3: "s"}
+
+
+class ResultSummary:
+    """The summary of a consumed result (as ``neo4j.ResultSummary``)."""
+
+    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]]) -> None:
+        self.parameters = parameters
+        self.query: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_QUERY)
+        self.database: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_DATABASE)
+        self.bookmark: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_BOOKMARK)
+        major, minor = c_uint8(), c_uint8()
+        err = c_void_p()
+        check(lib.boltc_summary_protocol_version(handle, byref(major), byref(minor), byref(err)), err)
+        self.server = ServerInfo(
+            borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_ADDRESS),
+            borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_AGENT),
+            (major.value, minor.value),
+        )
+        c = CCounters()
+        check(lib.boltc_summary_counters(handle, byref(c), byref(err)), err)
+        self.counters = SummaryCounters(c)
+        self.query_type: Optional[str] = _QUERY_TYPES.get(lib.boltc_summary_query_type(handle))
+        a = lib.boltc_summary_result_available_after_ms(handle)
+        b = lib.boltc_summary_result_consumed_after_ms(handle)
+        self.result_available_after: Optional[int] = None if a < 0 else a
+        self.result_consumed_after: Optional[int] = None if b < 0 else b
+        self.metadata: Dict[str, Any] = map_to_dict(lib.boltc_summary_metadata(handle))
+        self.notifications: List[Dict[str, Any]] = [
+            map_to_dict(lib.boltc_summary_notification(handle, i))
+            for i in range(lib.boltc_summary_notifications_len(handle))
+        ]
+        self.plan = self.metadata.get("plan")
+        self.profile = self.metadata.get("profile")
+
+    @property
+    def summary_notifications(self) -> List[Dict[str, Any]]:
+        return self.notifications
+
+    @property
+    def gql_status_objects(self) -> List[Any]:
+        return list(self.metadata.get("statuses") or [])
+
+    def __repr__(self) -> str:
+        return "<ResultSummary query_type=%r counters=%r>" % (self.query_type, self.counters)
+
+
+def map_to_dict(m: Optional[int]) -> Dict[str, Any]:
+    """Copies a borrowed ``boltc_map`` view into a dict (via a value clone and the codec)."""
+    if not m:
+        return {}
+    out: Dict[str, Any] = {}
+    for i in range(lib.boltc_map_len(m)):
+        k, kl, v = c_void_p(), c_size_t(), c_void_p()
+        err = c_void_p()
+        check(lib.boltc_map_entry(m, i, byref(k), byref(kl), byref(v), byref(err)), err)
+        out[string_at(k.value, kl.value).decode()] = value_to_python(v.value)
+    return out
+
+
+def value_to_python(v: Optional[int]) -> Any:
+    """Converts a borrowed ``boltc_value`` (scalars, lists, maps; others become their str)."""
+    t = lib.boltc_value_get_type(v)
+    err = c_void_p()
+    if t == 0:
+        return None
+    if t == 1:
+        b = c_bool()
+        check(lib.boltc_value_as_bool(v, byref(b), byref(err)), err)
+        return b.value
+    if t == 2:
+        i = c_int64()
+        check(lib.boltc_value_as_int(v, byref(i), byref(err)), err)
+        return i.value
+    if t == 3:
+        from ctypes import c_double
+
+        f = c_double()
+        check(lib.boltc_value_as_float(v, byref(f), byref(err)), err)
+        return f.value
+    if t == 5:
+        return borrowed_str(lib.boltc_value_as_string, v)
+    if t == 6:
+        n = c_size_t()
+        check(lib.boltc_value_list_len(v, byref(n), byref(err)), err)
+        out = []
+        for i in range(n.value):
+            item = c_void_p()
+            check(lib.boltc_value_list_get(v, i, byref(item), byref(err)), err)
+            out.append(value_to_python(item.value))
+        return out
+    if t == 7:
+        m = c_void_p()
+        check(lib.boltc_value_as_map(v, byref(m), byref(err)), err)
+        return map_to_dict(m.value)
+    return None
+
+
+# ---- results ------------------------------------------------------------------------------
+
+
+class Result:
+    """A stream of records (as ``neo4j.Result``): iterate it, or use ``single``, ``data``, ...
+
+    Records cross from the library in batches of up to ``BATCH_SIZE``. The result is exhausted
+    (and its summary fetched) when its last record has been read; ``consume()`` discards the rest.
+    """
+
+    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]], owner: Any) -> None:
+        self._handle: Optional[int] = handle
+        self._parameters = parameters
+        self._owner = owner
+        self._buffer: Deque[Record] = deque()
+        self._cur: Optional[Iterator[Record]] = None
+        self._keys: Optional[Tuple[str, ...]] = None
+        self._record_cls: Any = None
+        self._summary: Optional[ResultSummary] = None
+        self._exhausted = False
+        self._consumed = False
+        self._out_of_scope = False
+
+    # -- handle management
+    def _free(self) -> None:
+        h, self._handle = self._handle, None
+        if h:
+            lib.boltc_result_free(h)
+
+    def __del__(self) -> None:
+        try:
+            self._free()
+        except Exception:
+            pass
+
+    def _finish(self) -> None:
+        """Reads the summary after the last record, then frees the handle."""
+        if self._handle and self._summary is None:
+            out = c_void_p()
+            err = c_void_p()
+            status = lib.boltc_result_consume(self._handle, byref(out), byref(err))
+            if status == 0:
+                try:
+                    self._summary = ResultSummary(out.value, self._parameters)  # type: ignore[arg-type]
+                finally:
+                    lib.boltc_summary_free(out)
+            else:
+                self._free()
+                self._exhausted = True
+                check(status, err)
+        self._free()
+        self._exhausted = True
+
+    def _fetch(self) -> bool:
+        """Moves the next batch into the buffer; False when there is nothing more."""
+        if self._out_of_scope:
+            raise exceptions.ResultConsumedError(
+                "The result is out of scope: its transaction ended."
+            )
+        if self._exhausted:
+            return False
+        if not self._handle:
+            raise exceptions.ResultConsumedError(
+                "The result is out of scope: its transaction ended or it was consumed."
+            )
+        batch = c_void_p()
+        err = c_void_p()
+        status = lib.boltc_result_next_batch(self._handle, BATCH_SIZE, byref(batch), byref(err))
+        if status:
+            self._exhausted = True
+            self._free()
+            check(status, err, exceptions.ResultConsumedError)
+        try:
+            data, n = c_void_p(), c_size_t()
+            check(lib.boltc_batch_encode_columns(batch, byref(data), byref(n), byref(err)), err)
+            buf = string_at(data.value, n.value)
+            more = lib.boltc_batch_has_more(batch)
+        finally:
+            lib.boltc_batch_free(batch)
+        # The batch allocates many objects that all stay alive: keep the cyclic GC from
+        # scanning them again and again while they are built (it made this 4x slower).
+        gc_was_enabled = _gc.isenabled()
+        _gc.disable()
+        try:
+            keys, rows, cols = decode_columns(buf)
+            if self._record_cls is None:
+                self._keys = tuple(keys)
+                self._record_cls = record_class(keys)
+            if rows:
+                if cols:
+                    self._buffer.extend(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
+                else:
+                    self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)
+        finally:
+            if gc_was_enabled:
+                _gc.enable()
+        if not more:
+            self._finish()
+        return rows > 0 or not self._exhausted
+
+    def _buffer_all(self) -> None:
+        while self._fetch():
+            pass
+
+    def _tx_end(self) -> None:
+        """The transaction ended: unread records are gone."""
+        if not self._exhausted:
+            self._free()
+            self._exhausted = True
+        self._out_of_scope = True
+
+    # -- public API
+    def keys(self) -> Tuple[str, ...]:
+        """The column names."""
+        if self._keys is None:
+            if not self._handle:
+                return ()
+            n = c_size_t()
+            err = c_void_p()
+            check(lib.boltc_result_keys_len(self._handle, byref(n), byref(err)), err)
+            keys = []
+            for i in range(n.value):
+                p, ln = c_void_p(), c_size_t()
+                check(lib.boltc_result_key(self._handle, i, byref(p), byref(ln), byref(err)), err)
+                keys.append(string_at(p.value, ln.value).decode())
+            self._keys = tuple(keys)
+            self._record_cls = record_class(keys)
+        return self._keys
+
+    def __iter__(self) -> Iterator[Record]:
+        if self._consumed:
+            raise exceptions.ResultConsumedError("The result has been consumed.")
+        # chain.from_iterable walks each batch at C speed; the Result keeps the batch iterator
+        # in _cur so that records left after a `break` stay readable (see _take_cur).
+        return _chain(self._batches())
+
+    def _batches(self) -> Iterator[Iterator[Record]]:
+        while not self._consumed:
+            if self._buffer:
+                it = self._cur = iter(self._buffer)
+                self._buffer = deque()
+                yield it
+                if self._cur is it:
+                    self._cur = None
+            elif not self._fetch():
+                return
+
+    def _take_cur(self) -> None:
+        """Puts the records an iteration left in its current batch back in front of the buffer."""
+        cur, self._cur = self._cur, None
+        if cur is not None:
+            rest = list(cur)
+            if rest:
+                rest.extend(self._buffer)
+                self._buffer = deque(rest)
+
+    def __next__(self) -> Record:
+        if self._consumed:
+            raise exceptions.ResultConsumedError("The result has been consumed.")
+        self._take_cur()
+        while not self._buffer:
+            if not self._fetch():
+                raise StopIteration
+        return self._buffer.popleft()
+
+    def _peek_buffer(self, n: int) -> None:
+        self._take_cur()
+        while len(self._buffer) < n and self._fetch():
+            pass
+
+    def peek(self) -> Optional[Record]:
+        """The next record without consuming it, or None at the end."""
+        self._check_usable()
+        self._peek_buffer(1)
+        return self._buffer[0] if self._buffer else None
+
+    def fetch(self, n: int) -> List[Record]:
+        """Up to ``n`` next records."""
+        self._check_usable()
+        self._peek_buffer(n)
+        buf = self._buffer
+        return [buf.popleft() for _ in range(min(n, len(buf)))]
+
+    def single(self, strict: bool = False) -> Optional[Record]:
+        """The only record. With ``strict``, zero or several records raise
+        ``ResultNotSingleError``; otherwise zero gives None and several warn and give the first."""
+        self._check_usable()
+        self._peek_buffer(2)
+        buf = list(self._buffer)
+        self._buffer.clear()
+        self.consume()
+        if not buf:
+            if strict:
+                raise exceptions.ResultNotSingleError(
+                    "No records found. Make sure your query returns exactly one record."
+                )
+            return None
+        if len(buf) > 1:
+            if strict:
+                raise exceptions.ResultNotSingleError(
+                    "More than one record found. Make sure your query returns exactly one record."
+                )
+            warnings.warn("Expected a result with a single record, but found multiple.", stacklevel=2)
+        return buf[0]
+
+    def consume(self) -> ResultSummary:
+        """Discards the remaining records and returns the summary."""
+        self._cur = None
+        if self._summary is None and not self._out_of_scope:
+            self._buffer.clear()
+            self._finish()
+        self._buffer.clear()
+        self._consumed = True
+        if self._summary is None:
+            raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
+        return self._summary
+
+    def _check_usable(self) -> None:
+        self._take_cur()
+        if self._consumed:
+            raise exceptions.ResultConsumedError("The result has been consumed.")
+        if self._out_of_scope and not self._buffer:
+            raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
+
+    def data(self, *keys: Any) -> List[Dict[str, Any]]:
+        """Every remaining record as a dict."""
+        return [r.data(*keys) for r in self]
+
+    def values(self, *keys: Any) -> List[List[Any]]:
+        """Every remaining record as a list of values."""
+        if not keys:
+            return [list(r) for r in self]
+        return [r.values(*keys) for r in self]
+
+    def value(self, key: Any = 0, default: Any = None) -> List[Any]:
+        """One column of every remaining record."""
+        return [r.value(key, default) for r in self]
+
+    def closed(self) -> bool:
+        return self._consumed or self._out_of_scope
+
+    def to_eager_result(self) -> "EagerResult":
+        records = list(self)
+        return EagerResult(records, self.consume(), list(self.keys()))
+
+    def graph(self) -> Any:
+        raise NotImplementedError("Result.graph() is not supported by boltc")
+
+
+EagerResult = namedtuple("EagerResult", "records summary keys")
+EagerResult.__doc__ = "The records, summary and keys of a result (``Driver.execute_query``)."
+
+
+# ---- transactions -------------------------------------------------------------------------
+
+
+class ManagedTransaction:
+    """The transaction a transaction function receives: ``run`` only."""
+
+    def __init__(self, handle: int, session: "Session") -> None:
+        self._handle: Optional[int] = handle
+        self._session = session
+        self._results: List[Result] = []
+        self._closed = False
+
+    def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
+        """Runs a query in this transaction."""
+        if self._closed or not self._handle:
+            raise exceptions.TransactionError("The transaction is closed.")
+        if self._results:
+            self._results[-1]._buffer_all()
+        params = _merge(parameters, kwparameters)
+        text = str(query.text if isinstance(query, Query) else query).encode()
+        m = to_map(params) if params else None
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = lib.boltc_transaction_run(self._handle, text, len(text), m, byref(out), byref(err))
+        finally:
+            if m:
+                lib.boltc_map_free(m)
+        check(status, err, exceptions.TransactionError)
+        r = Result(out.value, params, self)  # type: ignore[arg-type]
+        self._results.append(r)
+        return r
+
+    def _end(self, fn: Any) -> None:
+        if self._closed:
+            raise exceptions.TransactionError("The transaction is already closed.")
+        self._closed = True
+        for r in self._results:
+            r._tx_end()
+        try:
+            err = c_void_p()
+            check(fn(self._handle, byref(err)), err, exceptions.TransactionError)
+        finally:
+            self._free()
+            self._session._transaction = None
+
+    def _free(self) -> None:
+        h, self._handle = self._handle, None
+        if h:
+            lib.boltc_transaction_free(h)
+
+    def __del__(self) -> None:
+        try:
+            self._free()
+        except Exception:
+            pass
+
+
+class Transaction(ManagedTransaction):
+    """An explicit transaction (``Session.begin_transaction``): ``run``, ``commit``,
+    ``rollback``, ``close``. As a context manager it commits on success and rolls back on error."""
+
+    def commit(self) -> None:
+        """Commits and closes the transaction. ``IncompleteCommit``: outcome unknown."""
+        self._end(lib.boltc_transaction_commit)
+
+    def rollback(self) -> None:
+        """Rolls back and closes the transaction."""
+        self._end(lib.boltc_transaction_rollback)
+
+    def close(self) -> None:
+        """Rolls back the transaction if it is still open."""
+        if not self._closed:
+            self.rollback()
+
+    def closed(self) -> bool:
+        return self._closed
+
+    def __enter__(self) -> "Transaction":
+        return self
+
+    def __exit__(self, exc_type: Any, exc: Any, tb: Any) -> None:
+        if self._closed:
+            return
+        if exc_type is None:
+            self.commit()
+        else:
+            try:
+                self.rollback()
+            except Exception:
+                pass
+
+
+def _merge(parameters: Optional[Dict[str, Any]], kw: Dict[str, Any]) -> Dict[str, Any]:
+    if parameters is None:
+        return kw
+    if kw:
+        d = dict(parameters)
+        d.update(kw)
+        return d
+    return parameters
+
+
+# ---- sessions -----------------------------------------------------------------------------
+
+
+class Session:
+    """A session (as ``neo4j.Session``): ``run``, ``begin_transaction``, ``execute_read``,
+    ``execute_write``, ``last_bookmarks``, ``close``; a context manager."""
+
+    def __init__(self, handle: int, driver: Any, access_mode: str) -> None:
+        self._handle: Optional[int] = handle
+        self._driver = driver
+        self._access_mode = access_mode
+        self._auto_result: Optional[Result] = None
+        self._transaction: Optional[ManagedTransaction] = None
+
+    def _live(self) -> int:
+        if not self._handle:
+            raise exceptions.SessionError("The session is closed.")
+        return self._handle
+
+    def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
+        """Runs a query in an auto-commit transaction. The previous result of this session is
+        buffered first (its records stay readable)."""
+        h = self._live()
+        if self._transaction is not None:
+            raise exceptions.TransactionError("Explicit transaction must be closed before running auto-commit queries.")
+        if self._auto_result is not None:
+            self._auto_result._buffer_all()
+        params = _merge(parameters, kwparameters)
+        timeout_ms, meta = -1, None
+        if isinstance(query, Query):
+            timeout_ms = _timeout_ms(query.timeout)
+            meta = query.metadata
+            text = str(query.text).encode()
+        else:
+            text = str(query).encode()
+        m = to_map(params) if params else None
+        md = to_map(meta) if meta else None
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = lib.boltc_session_run(h, text, len(text), m, timeout_ms, md, byref(out), byref(err))
+        finally:
+            if m:
+                lib.boltc_map_free(m)
+            if md:
+                lib.boltc_map_free(md)
+        check(status, err)
+        self._auto_result = Result(out.value, params, self)  # type: ignore[arg-type]
+        return self._auto_result
+
+    def begin_transaction(self, metadata: Optional[Dict[str, Any]] = None, timeout: Optional[float] = None) -> Transaction:
+        """Begins an explicit transaction (``timeout`` in seconds)."""
+        return self._begin(Transaction, metadata, timeout)
+
+    def _begin(self, cls: Any, metadata: Optional[Dict[str, Any]], timeout: Optional[float]) -> Any:
+        h = self._live()
+        if self._transaction is not None:
+            raise exceptions.TransactionError("Explicit transaction already open.")
+        if self._auto_result is not None:
+            self._auto_result._buffer_all()
+        md = to_map(metadata) if metadata else None
+        out = c_void_p()
+        err = c_void_p()
+        try:
+            status = lib.boltc_session_begin(h, _timeout_ms(timeout), md, byref(out), byref(err))
+        finally:
+            if md:
+                lib.boltc_map_free(md)
+        check(status, err, exceptions.TransactionError)
+        tx = cls(out.value, self)
+        self._transaction = tx
+        return tx
+
+    def _run_transaction(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        metadata = getattr(fn, "metadata", None)
+        timeout = getattr(fn, "timeout", None)
+        max_time = self._driver._max_retry_time
+        deadline = _time.monotonic() + max_time
+        delay = 1.0
+        while True:
+            tx = None
+            try:
+                tx = self._begin(ManagedTransaction, metadata, timeout)
+                value = fn(tx, *args, **kwargs)
+                tx._end(lib.boltc_transaction_commit)
+                return value
+            except Exception as e:
+                if tx is not None and not tx._closed:
+                    try:
+                        tx._end(lib.boltc_transaction_rollback)
+                    except Exception:
+                        pass
+                retryable = getattr(e, "is_retryable", None)
+                if not (callable(retryable) and retryable()):
+                    raise
+                now = _time.monotonic()
+                if now >= deadline:
+                    raise
+                jitter = delay * 0.2
+                sleep = min(delay + random.uniform(-jitter, jitter), max(0.0, deadline - now))
+                self._driver._log_retry(e, sleep)
+                _time.sleep(sleep)
+                delay *= 2.0
+
+    def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
+        exponential backoff on retryable errors for up to ``max_transaction_retry_time``.
+        (The session's own access mode decides where it runs.)"""
+        return self._run_transaction(transaction_function, args, kwargs)
+
+    def execute_write(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
+        """As ``execute_read``, for writes."""
+        return self._run_transaction(transaction_function, args, kwargs)
+
+    def last_bookmarks(self) -> Bookmarks:
+        """The bookmarks after the last transaction of this session."""
+        h = self._live()
+        if self._auto_result is not None:
+            self._auto_result._buffer_all()
+        out = c_void_p()
+        err = c_void_p()
+        check(lib.boltc_session_last_bookmarks(h, byref(out), byref(err)), err)
+        try:
+            return Bookmarks.from_raw_values(value_to_python(out.value) or [])
+        finally:
+            lib.boltc_value_free(out)
+
+    def last_bookmark(self) -> Optional[str]:
+        b = self.last_bookmarks().raw_values
+        return next(iter(b)) if b else None
+
+    def interrupt(self) -> None:
+        """(boltc) Interrupts a blocking call of this session from another thread."""
+        if self._handle:
+            err = c_void_p()
+            check(lib.boltc_session_interrupt(self._handle, byref(err)), err)
+
+    def close(self) -> None:
+        """Closes the session (rolls back an open transaction); idempotent."""
+        h, self._handle = self._handle, None
+        if h:
+            if self._auto_result is not None and not self._auto_result._exhausted:
+                try:
+                    self._auto_result._buffer_all()
+                except Exception:
+                    pass
+            err = c_void_p()
+            status = lib.boltc_session_close(h, byref(err))
+            lib.boltc_session_free(h)
+            self._transaction = None
+            check(status, err)
+
+    def closed(self) -> bool:
+        return not self._handle
+
+    def __enter__(self) -> "Session":
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h, self._handle = getattr(self, "_handle", None), None
+        if h:
+            try:
+                lib.boltc_session_free(h)
+            except Exception:
+                pass
+
+
+def _timeout_ms(timeout: Optional[float]) -> int:
+    if timeout is None:
+        return -1
+    return max(0, int(timeout * 1000))
