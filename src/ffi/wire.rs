@@ -31,6 +31,7 @@
 //!   2 floats   rows × f64                   4 bools   rows × u8
 //!   3 strings  u32 n, n bytes (all strings concatenated, UTF-8),
 //!              rows × u32 end offset of each string in characters (Unicode scalar values)
+//!   5 strings  u32 n, n bytes: the strings joined by NUL (when none contains NUL)
 //! ```
 
 use super::status::{Failure, FfiResult};
@@ -231,6 +232,7 @@ const COL_INTS: u8 = 1;
 const COL_FLOATS: u8 = 2;
 const COL_STRINGS: u8 = 3;
 const COL_BOOLS: u8 = 4;
+const COL_JOINED: u8 = 5;
 
 /// The packed kind of column `c`: the one scalar type shared by all its values, else values.
 fn column_kind(rows: &[Record], c: usize) -> u8 {
@@ -270,6 +272,18 @@ fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
                     }
                 })
                 .collect();
+            if !strs.iter().any(|s| s.contains('\0')) {
+                // Joined by NUL: the binding splits them with one call.
+                *w.0.last_mut().expect("invariant: kind pushed above") = COL_JOINED;
+                w.len32(strs.iter().map(|s| s.len() + 1).sum::<usize>() - 1)?;
+                for (i, s) in strs.iter().enumerate() {
+                    if i > 0 {
+                        w.0.push(0);
+                    }
+                    w.0.extend_from_slice(s.as_bytes());
+                }
+                return Ok(());
+            }
             w.len32(strs.iter().map(|s| s.len()).sum())?;
             strs.iter()
                 .for_each(|s| w.0.extend_from_slice(s.as_bytes()));
@@ -345,10 +359,32 @@ mod tests {
         want.push(COL_INTS);
         want.extend_from_slice(&1i64.to_le_bytes());
         want.extend_from_slice(&2i64.to_le_bytes());
-        want.push(COL_STRINGS);
-        want.extend_from_slice(&[3, 0, 0, 0, b'a', 0xc3, 0xa9, 1, 0, 0, 0, 2, 0, 0, 0]);
+        want.push(COL_JOINED);
+        want.extend_from_slice(&[4, 0, 0, 0, b'a', 0, 0xc3, 0xa9]);
         want.extend_from_slice(&[COL_VALUES, 0, 1, 1]);
         assert_eq!(b, want);
+        let nul = vec![row(1, "a\0", Value::Null), row(2, "é", Value::Null)];
+        let b = encode_columns(&keys, &nul).unwrap();
+        let strings = [
+            COL_STRINGS,
+            4,
+            0,
+            0,
+            0,
+            b'a',
+            0,
+            0xc3,
+            0xa9,
+            2,
+            0,
+            0,
+            0,
+            3,
+            0,
+            0,
+            0,
+        ];
+        assert!(b.windows(strings.len()).any(|w| w == strings));
         let empty = encode_columns(&keys, &[]).unwrap();
         assert_eq!(&empty[empty.len() - 7..], &[0, 0, 0, 0, 0, 0, 0]);
     }

@@ -1,8 +1,8 @@
 """Decoding of the columnar batch encoding (docs/C.md) and encoding of parameters.
 
 Decoding is written for speed: a column whose values share one scalar type is decoded with a
-single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus C-level slicing
-(strings) or ``map(bool, ...)``; records are built by ``map`` over ``zip`` of the columns, so a
+single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus one ``str.split`` (or
+C-level slicing when a string contains NUL) or ``map(bool, ...)``; records are built by ``map`` over ``zip`` of the columns, so a
 plain batch costs a handful of Python-level operations however many rows it has.
 """
 
@@ -312,6 +312,11 @@ def decode_columns(b: bytes) -> Tuple[List[str], int, List[Any]]:
             o += 4 * rows
             starts = (0,) + ends[:-1]
             cols.append(list(map(text.__getitem__, map(slice, starts, ends))))
+        elif kind == 5:
+            n = _u32(b, o)[0]
+            o += 4
+            cols.append(b[o : o + n].decode().split("\0"))
+            o += n
         elif kind == 2:
             cols.append(_array("d", rows).unpack_from(b, o))
             o += 8 * rows

@@ -33,6 +33,8 @@ class Record(tuple):
         return "<Record %s>" % " ".join("%s=%r" % kv for kv in zip(self._keys, self))
 
     def __getitem__(self, key: Any) -> Any:  # type: ignore[override]
+        if type(key) is int:
+            return tuple.__getitem__(self, key)
         if type(key) is str:
             try:
                 return tuple.__getitem__(self, self._index[key])

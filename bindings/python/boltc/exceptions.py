@@ -332,7 +332,7 @@ def make_error(
 ) -> Exception:
     """The exception for a failed C call: by server code when there is one, else by status."""
     name, cls = STATUS.get(status, ("BOLTC_STATUS_%d" % status, DriverError))
-    if code and status in (1, 2, 3, 4, 5):
+    if code and code.startswith("Neo.") and status in (1, 2, 3, 4, 5):
         cls = neo4j_error_class(code)
         if status == 4 and not issubclass(cls, AuthError):
             cls = AuthError

@@ -67,6 +67,7 @@ class FalkorDB:
                     time.sleep(0.05)
             self.stop()
             last = Path(self.log.name).read_text(errors="replace")
+            self.log.close()
         raise RuntimeError("FalkorDB did not start:\n" + last)
 
     def stop(self) -> None:
@@ -74,6 +75,7 @@ class FalkorDB:
             self.proc.kill()  # by pid: the process we started
             self.proc.wait()
             self.proc = None
+            self.log.close()
 
 
 @pytest.fixture(scope="session")

@@ -184,8 +184,10 @@ class StubServer:
     def _serve(self, conn: socket.socket) -> None:
         try:
             hs = _recv(conn, 20)
-            first = hs[4:8]
-            conn.sendall(bytes([0, 0, first[2], first[3]]))
+            # Pick the first plain Bolt 5 proposal (skipping manifest negotiation): its top version.
+            props = [hs[i : i + 4] for i in range(4, 20, 4)]
+            pick = next(p for p in props if p[3] == 5)
+            conn.sendall(bytes([0, 0, pick[2], pick[3]]))
             failed = False
             pending: Optional[Reply] = None
             sent = 0

@@ -1,0 +1,308 @@
+"""Scripted failure cases and value conversions against the stub Bolt server (stub.py)."""
+
+import datetime as dt
+import time
+from zoneinfo import ZoneInfo
+
+import pytest
+
+import boltc
+from boltc import CartesianPoint, Duration, GraphDatabase, Node, Path, Relationship, WGS84Point
+from boltc import exceptions as ex
+
+from stub import Reply, Struct, StubServer
+
+
+def echo(query, params):
+    keys = sorted(params)
+    return Reply(keys, [[params[k] for k in keys]])
+
+
+def driver_for(server, **config):
+    config.setdefault("connection_timeout", 5)
+    return GraphDatabase.driver(server.uri, auth=("neo4j", "pass"), **config)
+
+
+@pytest.fixture
+def echo_session():
+    with StubServer(echo) as server, driver_for(server) as d, d.session() as s:
+        yield s
+
+
+def roundtrip(session, value):
+    return session.run("RETURN $x AS x", x=value).single(strict=True)["x"]
+
+
+# ---- temporal and spatial ------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        dt.date(2024, 1, 2),
+        dt.date(1, 1, 1),
+        dt.date(9999, 12, 31),
+        dt.time(13, 14, 15, 123456),
+        dt.time(23, 59, 59, 999999, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        dt.time(0, 0, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-30))),
+        dt.datetime(2024, 2, 29, 12, 30, 45, 500),
+        dt.datetime(1969, 12, 31, 23, 59, 59, 999999),
+        dt.datetime(2024, 6, 1, 8, 0, tzinfo=dt.timezone.utc),
+        dt.datetime(2024, 6, 1, 8, 0, 1, 250000, tzinfo=dt.timezone(dt.timedelta(hours=5, minutes=45))),
+        dt.datetime(2024, 6, 1, 8, 0, tzinfo=ZoneInfo("Europe/Stockholm")),
+        dt.datetime(2024, 12, 1, 8, 0, tzinfo=ZoneInfo("America/New_York")),
+    ],
+    ids=repr,
+)
+def test_temporal_roundtrip(echo_session, value):
+    got = roundtrip(echo_session, value)
+    assert type(got) is type(value)
+    assert got == value
+    if isinstance(value, (dt.datetime, dt.time)):
+        assert (got.tzinfo is None) == (value.tzinfo is None)
+        if value.tzinfo is not None:
+            assert got.utcoffset() == value.utcoffset()
+    if isinstance(value, dt.datetime) and isinstance(value.tzinfo, ZoneInfo):
+        assert got.tzinfo == value.tzinfo
+
+
+def test_duration_roundtrip(echo_session):
+    d = Duration(months=14, days=3, seconds=7200, nanoseconds=5)
+    got = roundtrip(echo_session, d)
+    assert isinstance(got, Duration) and got == d
+    assert (got.months, got.days, got.seconds, got.nanoseconds) == (14, 3, 7200, 5)
+    td = dt.timedelta(days=2, hours=3, microseconds=7)
+    got = roundtrip(echo_session, td)
+    assert isinstance(got, Duration) and got == td
+    assert got.to_timedelta() == td
+
+
+def test_server_nanoseconds_are_truncated_to_microseconds():
+    # 2024-01-01T00:00:00.123456789Z as sent by a server
+    value = Struct(0x49, [1704067200, 123456789, 0])
+    with StubServer(lambda q, p: Reply(["x"], [[value]])) as server, driver_for(server) as d:
+        got = d.execute_query("RETURN x").records[0]["x"]
+    assert got == dt.datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        CartesianPoint((1.5, -2.0)),
+        CartesianPoint((1.0, 2.0, 3.0)),
+        WGS84Point((12.99, 55.6)),
+        WGS84Point((12.99, 55.6, 100.0)),
+    ],
+    ids=repr,
+)
+def test_point_roundtrip(echo_session, value):
+    got = roundtrip(echo_session, value)
+    assert type(got) is type(value)
+    assert got == value and got.srid == value.srid
+    assert got.x == value[0] and got.y == value[1]
+
+
+def test_wgs84_accessors():
+    p = WGS84Point((12.5, 55.0, 3.0))
+    assert (p.longitude, p.latitude, p.height) == (12.5, 55.0, 3.0)
+    assert p.srid == 4979 and WGS84Point((1, 2)).srid == 4326
+    assert CartesianPoint((1, 2)).srid == 7203 and CartesianPoint((1, 2, 3)).srid == 9157
+
+
+def test_scalar_roundtrips(echo_session):
+    for v in [None, True, False, 0, -1, 2**63 - 1, -(2**63), 0.1, float("inf"), "", "ünïcødé ✓",
+              b"\x00\x01bytes", [1, [2, [3]]], {"a": {"b": None}}, "with\0nul"]:
+        assert roundtrip(echo_session, v) == v
+    assert roundtrip(echo_session, (1, 2)) == [1, 2]
+    assert roundtrip(echo_session, bytearray(b"ab")) == b"ab"
+
+
+def test_unsendable_value(echo_session):
+    with pytest.raises(TypeError):
+        roundtrip(echo_session, object())
+    with pytest.raises(TypeError):
+        echo_session.run("RETURN $x", x={1: "non-string key"})
+
+
+# ---- graph values --------------------------------------------------------------------------
+
+def node(i, labels, props):
+    return Struct(0x4E, [i, labels, props, "n%d" % i])
+
+
+def rel(i, s, e, typ, props):
+    return Struct(0x52, [i, s, e, typ, props, "r%d" % i, "n%d" % s, "n%d" % e])
+
+
+def test_graph_values_from_server():
+    a, b, c = node(1, ["A"], {"x": 1}), node(2, ["B", "C"], {}), node(3, [], {"y": "z"})
+    # Path a-[r10]->b<-[r11]-c : unbound rels and the index sequence [1, 1, -2, 2]
+    r10 = Struct(0x72, [10, "T", {"w": 1}, "r10"])
+    r11 = Struct(0x72, [11, "U", {}, "r11"])
+    path = Struct(0x50, [[a, b, c], [r10, r11], [1, 1, -2, 2]])
+    rows = [[a, rel(10, 1, 2, "T", {"w": 1}), path]]
+    with StubServer(lambda q, p: Reply(["n", "r", "p"], rows)) as server, driver_for(server) as d:
+        rec = d.execute_query("MATCH").records[0]
+    n, r, p = rec["n"], rec["r"], rec["p"]
+    assert isinstance(n, Node) and n.element_id == "n1" and n.labels == {"A"} and n["x"] == 1
+    assert n.id == 1
+    assert isinstance(r, Relationship) and r.type == "T" and r.element_id == "r10"
+    assert r.start_node.element_id == "n1" and r.end_node.element_id == "n2" and r["w"] == 1
+    assert isinstance(p, Path) and len(p) == 2
+    assert [x.element_id for x in p.nodes] == ["n1", "n2", "n3"]
+    assert p.start_node.element_id == "n1" and p.end_node.element_id == "n3"
+    r0, r1 = p.relationships
+    assert (r0.type, r0.start_node.element_id, r0.end_node.element_id) == ("T", "n1", "n2")
+    # the second relationship points backwards: from c to b
+    assert (r1.type, r1.start_node.element_id, r1.end_node.element_id) == ("U", "n3", "n2")
+    assert r1.start_node["y"] == "z"
+    assert list(p) == [r0, r1]
+
+
+# ---- summary -------------------------------------------------------------------------------
+
+def test_summary_from_server_metadata():
+    meta = {
+        "type": "rw",
+        "db": "movies",
+        "t_last": 7,
+        "stats": {"nodes-created": 2, "properties-set": 3, "relationships-deleted": 1, "contains-updates": True},
+        "notifications": [{"code": "Neo.ClientNotification.Statement.CartesianProduct", "title": "t",
+                           "description": "d", "severity": "WARNING", "category": "PERFORMANCE"}],
+    }
+    with StubServer(lambda q, p: Reply(["x"], [[1]], meta)) as server, driver_for(server) as d:
+        with d.session() as s:
+            summary = s.run("CREATE").consume()
+    assert summary.query_type == "rw"
+    assert summary.database == "movies"
+    assert summary.result_available_after == 1 and summary.result_consumed_after == 7
+    assert summary.counters.nodes_created == 2 and summary.counters.properties_set == 3
+    assert summary.counters.relationships_deleted == 1
+    assert summary.counters.contains_updates
+    assert summary.notifications[0]["code"] == "Neo.ClientNotification.Statement.CartesianProduct"
+    assert summary.server.agent == "Neo4j/5.26.0"
+
+
+def test_bookmarks_after_commit():
+    with StubServer(echo) as server, driver_for(server) as d:
+        with d.session() as s:
+            with s.begin_transaction() as tx:
+                tx.run("CREATE").consume()
+            assert s.last_bookmarks().raw_values == {"bm:1"}
+        with d.session(bookmarks=["bm:1"]) as s2:
+            s2.execute_write(lambda tx: tx.run("CREATE").consume())
+            assert s2.last_bookmarks().raw_values == {"bm:2"}
+        bm = boltc.Bookmarks.from_raw_values(["bm:2"])
+        with d.session(bookmarks=bm) as s3:
+            s3.run("RETURN 1").consume()
+    begins = [f for tag, f in server.messages if tag == 0x11]
+    assert any(f and f[0].get("bookmarks") == ["bm:1"] for f in begins)
+
+
+# ---- errors --------------------------------------------------------------------------------
+
+@pytest.mark.parametrize(
+    "code,cls,retryable",
+    [
+        ("Neo.ClientError.Statement.SyntaxError", ex.CypherSyntaxError, False),
+        ("Neo.ClientError.Statement.TypeError", ex.CypherTypeError, False),
+        ("Neo.ClientError.Schema.ConstraintValidationFailed", ex.ConstraintError, False),
+        ("Neo.ClientError.Security.Forbidden", ex.Forbidden, False),
+        ("Neo.ClientError.Statement.ParameterMissing", ex.ClientError, False),
+        ("Neo.TransientError.Transaction.DeadlockDetected", ex.TransientError, True),
+        ("Neo.TransientError.General.DatabaseUnavailable", ex.DatabaseUnavailable, True),
+        ("Neo.DatabaseError.General.UnknownError", ex.DatabaseError, False),
+    ],
+)
+def test_server_error_mapping(code, cls, retryable):
+    with StubServer(lambda q, p: Reply(failure=(code, "boom"))) as server, driver_for(server) as d:
+        with d.session() as s:
+            with pytest.raises(cls) as e:
+                s.run("RETURN 1").consume()
+            assert type(e.value) is cls
+            assert isinstance(e.value, ex.Neo4jError)
+            assert e.value.code == code and e.value.message == "boom"
+            assert e.value.classification == code.split(".")[1]
+            assert e.value.category == code.split(".")[2] and e.value.title == code.split(".")[3]
+            assert e.value.is_retryable() == retryable
+            assert e.value.status.startswith("BOLTC_STATUS_")
+            assert code in str(e.value)
+
+
+def test_auth_error():
+    with StubServer(echo, auth_failure=True) as server, driver_for(server) as d:
+        with pytest.raises(ex.AuthError) as e:
+            d.verify_connectivity()
+        assert e.value.code == "Neo.ClientError.Security.Unauthorized"
+        assert isinstance(e.value, ex.ClientError)
+
+
+def test_connection_lost_during_query():
+    with StubServer(lambda q, p: Reply(close=True)) as server, driver_for(server) as d:
+        with d.session() as s:
+            with pytest.raises((ex.ServiceUnavailable, ex.SessionExpired)) as e:
+                s.run("RETURN 1").consume()
+            assert e.value.is_retryable()
+
+
+def test_execute_write_retries_transient_errors():
+    calls = []
+
+    def handler(q, p):
+        calls.append(q)
+        if len(calls) < 3:
+            return Reply(failure=("Neo.TransientError.Transaction.DeadlockDetected", "try again"))
+        return Reply(["x"], [[len(calls)]])
+
+    with StubServer(handler) as server, driver_for(server, max_transaction_retry_time=10) as d:
+        with d.session() as s:
+            t = time.monotonic()
+            assert s.execute_write(lambda tx: tx.run("RETURN 1").single()["x"]) == 3
+            elapsed = time.monotonic() - t
+    assert len(calls) == 3
+    assert 2.0 < elapsed < 6.0  # backoff: ~1 s, then ~2 s (20% jitter)
+
+
+def test_retry_gives_up_after_max_retry_time():
+    def handler(q, p):
+        return Reply(failure=("Neo.TransientError.Transaction.DeadlockDetected", "again"))
+
+    with StubServer(handler) as server, driver_for(server, max_transaction_retry_time=0) as d:
+        with d.session() as s, pytest.raises(ex.TransientError):
+            s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+
+
+def test_client_errors_are_not_retried():
+    calls = []
+
+    def handler(q, p):
+        calls.append(q)
+        return Reply(failure=("Neo.ClientError.Statement.SyntaxError", "bad"))
+
+    with StubServer(handler) as server, driver_for(server) as d:
+        with pytest.raises(ex.CypherSyntaxError):
+            d.execute_query("RETURN")
+    assert len(calls) == 1
+
+
+def test_execute_query_parameters_and_routing():
+    with StubServer(echo) as server, driver_for(server) as d:
+        records, summary, keys = d.execute_query("RETURN $a, $b", {"a": 1}, routing_="r", database_="db1", b="two")
+        assert keys == ["a", "b"] and records[0].values() == [1, "two"]
+        assert d.execute_query("RETURN $a", a=5, result_transformer_=lambda r: r.single()["a"]) == 5
+    begins = [f[0] for tag, f in server.messages if tag == 0x11]
+    assert any(b.get("mode") == "r" and b.get("db") == "db1" for b in begins)
+
+
+def test_status_mapping_without_server_code():
+    e = ex.make_error(15, "gone")
+    assert isinstance(e, ex.ResultConsumedError) and e.status == "BOLTC_STATUS_RESULT_CONSUMED"
+    assert isinstance(ex.make_error(8, "?"), ex.IncompleteCommit)
+    assert not ex.make_error(8, "?").is_retryable()
+    assert isinstance(ex.make_error(7, "x"), ex.SessionExpired)
+    assert isinstance(ex.make_error(10, "x"), ex.ConfigurationError)
+    assert isinstance(ex.make_error(17, "x", illegal_state=ex.TransactionError), ex.TransactionError)
+    assert isinstance(ex.make_error(5, "x", code="Neo.ClientError.Security.TokenExpired"), ex.TokenExpired)
+    assert isinstance(ex.make_error(4, "x"), ex.AuthError)
+    assert issubclass(ex.ResultNotSingleError, ex.ResultError)
+    assert issubclass(ex.ServiceUnavailable, ex.DriverError)
+    assert not issubclass(ex.DriverError, ex.Neo4jError)
