@@ -244,7 +244,9 @@ fn two_free_ports() -> (u16, u16) {
 /// free because its server has not bound it yet must not be handed out twice.
 fn reserve(port: u16) -> bool {
     static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
-    let mut taken = TAKEN.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if taken.contains(&port) {
         return false;
     }
