@@ -43,6 +43,45 @@
 // The patch version.
 #define BOLTC_VERSION_PATCH 0
 
+// `boltc_server_info_string`: the server address `host:port` the connection was made to.
+#define BOLTC_SERVER_INFO_ADDRESS 0
+
+// The server agent, e.g. `Neo4j/5.13.0`.
+#define BOLTC_SERVER_INFO_AGENT 1
+
+// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
+#define BOLTC_SERVER_INFO_CONNECTION_ID 2
+
+// `boltc_connection_list_string`: the connection id, e.g. `bolt-21`.
+#define BOLTC_CONNECTION_ID 0
+
+// When the connection was opened, as the server formats it.
+#define BOLTC_CONNECTION_CONNECT_TIME 1
+
+// The connector: `bolt`, `http`, `https`.
+#define BOLTC_CONNECTION_CONNECTOR 2
+
+// The user name (NULL when the connection has not authenticated).
+#define BOLTC_CONNECTION_USERNAME 3
+
+// The client's user agent.
+#define BOLTC_CONNECTION_USER_AGENT 4
+
+// The server address of the connection.
+#define BOLTC_CONNECTION_SERVER_ADDRESS 5
+
+// The client address of the connection.
+#define BOLTC_CONNECTION_CLIENT_ADDRESS 6
+
+// `boltc_kill_list_string`: the connection id asked for.
+#define BOLTC_KILL_CONNECTION_ID 0
+
+// Who owned the connection (`n/a` when none was found).
+#define BOLTC_KILL_USERNAME 1
+
+// The server's verdict, e.g. `Connection found`.
+#define BOLTC_KILL_MESSAGE 2
+
 // Access mode WRITE (the default): work goes to a writer.
 #define BOLTC_ACCESS_MODE_WRITE 0
 
@@ -70,7 +109,8 @@
 // Log level DEBUG.
 #define BOLTC_LOG_DEBUG 4
 
-// Log level TRACE (every Bolt message; credentials are redacted).
+// Log level TRACE (adds every RECORD; DEBUG already has the other Bolt messages). Credentials
+// are redacted at every level; the line syntax is described in docs/LOGGING.md.
 #define BOLTC_LOG_TRACE 5
 
 // Query type unknown (the server did not say).
@@ -102,6 +142,9 @@
 
 // The query text.
 #define BOLTC_SUMMARY_QUERY 4
+
+// The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
+#define BOLTC_SUMMARY_CONNECTION_ID 5
 
 // Vector element type: int8.
 #define BOLTC_VECTOR_I8 0
@@ -250,6 +293,11 @@ typedef struct boltc_batch boltc_batch;
 // keeps its own copy). Threads: one thread at a time.
 typedef struct boltc_config boltc_config;
 
+// The rows of `boltc_driver_list_connections`.
+//
+// Ownership: freed with `boltc_connection_list_free`. Threads: immutable.
+typedef struct boltc_connection_list boltc_connection_list;
+
 // A driver: a connection pool for one server (or cluster) and the configuration.
 //
 // Ownership: made by `boltc_driver_new`; each pointer is released with `boltc_driver_free`.
@@ -264,6 +312,11 @@ typedef struct boltc_driver boltc_driver;
 // with `boltc_error_free`. Strings read from it are borrowed until it is freed.
 // Threads: immutable; may be read from any thread.
 typedef struct boltc_error boltc_error;
+
+// The rows of `boltc_driver_kill_connection(s)`: one per id asked for.
+//
+// Ownership: freed with `boltc_kill_list_free`. Threads: immutable.
+typedef struct boltc_kill_list boltc_kill_list;
 
 // A string-keyed map (opaque): a view into a value, node, relationship or summary, or an
 // owned map from `boltc_map_new` (a parameter builder, freed with `boltc_map_free`).
@@ -290,6 +343,13 @@ typedef struct boltc_relationship boltc_relationship;
 // session's state alive; after the session is closed it fails with
 // `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session.
 typedef struct boltc_result boltc_result;
+
+// What the server told about itself and one connection: address, agent, server-assigned
+// connection id and negotiated protocol version (a snapshot).
+//
+// Ownership: returned by `boltc_session_connection_info`, `boltc_transaction_connection_info`
+// and `boltc_driver_server_info`, freed with `boltc_server_info_free`. Threads: immutable.
+typedef struct boltc_server_info boltc_server_info;
 
 // A session: a causal chain of transactions against one database.
 //
@@ -421,6 +481,94 @@ const char *boltc_version(void);
 // A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`).
 const char *boltc_status_name(boltc_status status);
 
+// A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
+// `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
+boltc_status boltc_server_info_string(const boltc_server_info *info,
+                                      int32_t which,
+                                      const char **str_out,
+                                      size_t *len_out,
+                                      boltc_error **error_out);
+
+// The negotiated Bolt version of the connection.
+boltc_status boltc_server_info_protocol_version(const boltc_server_info *info,
+                                                uint8_t *major_out,
+                                                uint8_t *minor_out,
+                                                boltc_error **error_out);
+
+// Frees a server info. NULL is ignored.
+void boltc_server_info_free(boltc_server_info *info);
+
+// Connects (or reuses a pooled connection) and returns what the server told about itself
+// and that connection. On success `*info_out` receives a server info freed with
+// `boltc_server_info_free`. Thread-safe.
+boltc_status boltc_driver_server_info(const boltc_driver *driver,
+                                      boltc_server_info **info_out,
+                                      boltc_error **error_out);
+
+// Lists the server's network connections (`CALL dbms.listConnections()`). On success
+// `*list_out` receives a list freed with `boltc_connection_list_free`.
+// `BOLTC_STATUS_UNSUPPORTED` when the server has no such procedure (e.g. FalkorDB).
+// Thread-safe.
+boltc_status boltc_driver_list_connections(const boltc_driver *driver,
+                                           boltc_connection_list **list_out,
+                                           boltc_error **error_out);
+
+// The number of rows; 0 for NULL.
+size_t boltc_connection_list_len(const boltc_connection_list *list);
+
+// A string of row `index` selected by `which` (`BOLTC_CONNECTION_ID`, `..._CONNECT_TIME`,
+// `..._CONNECTOR`, `..._USERNAME`, `..._USER_AGENT`, `..._SERVER_ADDRESS`,
+// `..._CLIENT_ADDRESS`), as UTF-8 bytes (not NUL-terminated) borrowed until `list` is freed.
+// `*str_out` is NULL (length 0) for a missing user name. `BOLTC_STATUS_INVALID_ARGUMENT` for
+// an index out of range or an unknown `which`.
+boltc_status boltc_connection_list_string(const boltc_connection_list *list,
+                                          size_t index,
+                                          int32_t which,
+                                          const char **str_out,
+                                          size_t *len_out,
+                                          boltc_error **error_out);
+
+// Frees a connection list. NULL is ignored.
+void boltc_connection_list_free(boltc_connection_list *list);
+
+// Terminates the connection with server id `id` (NUL-terminated; `CALL
+// dbms.killConnection($id)`). On success `*list_out` receives a one-row list freed with
+// `boltc_kill_list_free`; an unknown id is not an error (see `boltc_kill_list_found`).
+// `BOLTC_STATUS_UNSUPPORTED` when the server has no such procedure. Thread-safe.
+boltc_status boltc_driver_kill_connection(const boltc_driver *driver,
+                                          const char *id,
+                                          boltc_kill_list **list_out,
+                                          boltc_error **error_out);
+
+// Terminates the connections with the `ids_len` server ids in `ids` (NUL-terminated strings;
+// `CALL dbms.killConnections($ids)`). On success `*list_out` receives a list freed with
+// `boltc_kill_list_free`. Thread-safe.
+boltc_status boltc_driver_kill_connections(const boltc_driver *driver,
+                                           const char *const *ids,
+                                           size_t ids_len,
+                                           boltc_kill_list **list_out,
+                                           boltc_error **error_out);
+
+// The number of rows; 0 for NULL.
+size_t boltc_kill_list_len(const boltc_kill_list *list);
+
+// Whether the server found (and terminated) the connection of row `index`; false for NULL or
+// an index out of range.
+bool boltc_kill_list_found(const boltc_kill_list *list, size_t index);
+
+// A string of row `index` selected by `which` (`BOLTC_KILL_CONNECTION_ID`,
+// `BOLTC_KILL_USERNAME`, `BOLTC_KILL_MESSAGE`), as UTF-8 bytes (not NUL-terminated) borrowed
+// until `list` is freed.
+boltc_status boltc_kill_list_string(const boltc_kill_list *list,
+                                    size_t index,
+                                    int32_t which,
+                                    const char **str_out,
+                                    size_t *len_out,
+                                    boltc_error **error_out);
+
+// Frees a kill list. NULL is ignored.
+void boltc_kill_list_free(boltc_kill_list *list);
+
 // Creates a configuration for `uri` (NUL-terminated UTF-8: `bolt://host:port`, `bolt+s://`,
 // `bolt+ssc://`, `neo4j://`, ...). The URI is checked by `boltc_driver_new`.
 //
@@ -439,7 +587,8 @@ boltc_status boltc_config_set_bearer_auth(boltc_config *config,
                                           const char *token,
                                           boltc_error **error_out);
 
-// Sets the user agent sent in HELLO (`user_agent` NUL-terminated, copied).
+// Sets the user agent sent in HELLO (`user_agent` NUL-terminated, copied); the default is
+// `boltc/<version>`. Servers show it in `dbms.listConnections` (see `boltc_driver_list_connections`).
 boltc_status boltc_config_set_user_agent(boltc_config *config,
                                          const char *user_agent,
                                          boltc_error **error_out);
@@ -701,7 +850,7 @@ int64_t boltc_summary_result_available_after_ms(const boltc_summary *summary_);
 int64_t boltc_summary_result_consumed_after_ms(const boltc_summary *summary_);
 
 // A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
-// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`), as UTF-8 bytes (not NUL-terminated),
+// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
 // borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
 boltc_status boltc_summary_string(const boltc_summary *summary_,
                                   int32_t which,
@@ -778,6 +927,13 @@ boltc_status boltc_session_last_bookmarks(boltc_session *session,
 // Threads: may be called from any thread at any time while the handle is not freed.
 boltc_status boltc_session_interrupt(const boltc_session *session, boltc_error **error_out);
 
+// The server and connection the session holds right now: on success `*info_out` receives a
+// server info freed with `boltc_server_info_free`, or NULL while the session holds no
+// connection (between queries, connections go back to the pool).
+boltc_status boltc_session_connection_info(boltc_session *session,
+                                           boltc_server_info **info_out,
+                                           boltc_error **error_out);
+
 // Closes the session: discards open results, rolls back an open transaction, returns the
 // connection to the pool. Later calls on it, its results and transactions fail with
 // `BOLTC_STATUS_ILLEGAL_STATE`. Closing twice is OK. The handle is still freed with
@@ -804,6 +960,12 @@ boltc_status boltc_transaction_run_cstr(boltc_transaction *transaction,
                                         const boltc_map *params,
                                         boltc_result **result_out,
                                         boltc_error **error_out);
+
+// The server and connection the transaction runs on: on success `*info_out` receives a
+// server info freed with `boltc_server_info_free`, or NULL once the connection was lost.
+boltc_status boltc_transaction_connection_info(boltc_transaction *transaction,
+                                               boltc_server_info **info_out,
+                                               boltc_error **error_out);
 
 // Commits the transaction; results not yet read are discarded. Afterwards the transaction is
 // closed (further calls: `BOLTC_STATUS_ILLEGAL_STATE`) but still freed with

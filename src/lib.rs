@@ -20,6 +20,14 @@
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! ## Logging
+//!
+//! boltc logs through the `log` crate (C: `boltc_set_log_callback`). Lines about a connection
+//! start with `[<connection id>@<host:port>]` (`#` before the server named the connection),
+//! and Bolt traffic is written as `C: RUN ...` / `S: SUCCESS {...}` at debug level, records at
+//! trace; pool and routing events are at debug/info. Credentials are always redacted. The full
+//! syntax and level table are in `docs/LOGGING.md`.
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 

@@ -32,6 +32,11 @@ enum Link {
 
 /// Compiles `sources` into `name` with warnings as errors.
 fn compile(cpp: bool, sources: &[&str], name: &str, link: Link) -> PathBuf {
+    compile_with(cpp, sources, name, link, &[])
+}
+
+/// As [`compile`], with extra compiler flags (e.g. `-fsanitize=address`).
+fn compile_with(cpp: bool, sources: &[&str], name: &str, link: Link, extra: &[&str]) -> PathBuf {
     let out = out_dir().join(name);
     let lib = lib_dir();
     assert!(
@@ -46,6 +51,7 @@ fn compile(cpp: bool, sources: &[&str], name: &str, link: Link) -> PathBuf {
         cmd.args(["-std=c11"]);
     }
     cmd.args(["-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread"])
+        .args(extra)
         .arg("-I")
         .arg(root().join("include"))
         .arg("-I")
@@ -169,4 +175,91 @@ fn c_busy_interrupt_and_logging_against_stub_server() {
     assert!(out.contains("threads: ok"), "{out}");
     // The script is cut short by the interrupt on purpose; only the program's result counts.
     drop(stub);
+}
+
+/// Runs `exe` built with AddressSanitizer (LeakSanitizer on); asserts a clean exit and no report.
+fn run_asan(exe: &Path, args: &[&str]) -> String {
+    let o = Command::new(exe)
+        .args(args)
+        .env(
+            "ASAN_OPTIONS",
+            "detect_leaks=1:abort_on_error=0:exitcode=23:halt_on_error=1",
+        )
+        .output()
+        .expect("run the test program");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success()
+            && !stderr.contains("ERROR: AddressSanitizer")
+            && !stderr.contains("ERROR: LeakSanitizer"),
+        "{} {args:?} under ASan failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        exe.display(),
+        o.status
+    );
+    stdout
+}
+
+/// The C tests built with `gcc -fsanitize=address` (ASan + LSan on the C program; the Rust
+/// library is not instrumented, but its heap goes through the intercepted malloc, so leaks of
+/// handles and invalid frees are still caught).
+#[test]
+fn c_tests_under_address_sanitizer() {
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let basic = compile_with(
+        false,
+        &["tests/c/stub_basic.c"],
+        "stub_basic_asan",
+        Link::Shared,
+        &asan,
+    );
+    let mut stub = StubServer::start(&script("basic.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&basic, &[&stub.uri()]);
+    assert!(out.contains("stub_basic: all ok"), "{out}");
+    stub.finish();
+    let threads = compile_with(
+        false,
+        &["tests/c/threads.c"],
+        "threads_asan",
+        Link::Shared,
+        &asan,
+    );
+    let stub = StubServer::start(&script("slow.script"));
+    let out = run_asan(&threads, &[&stub.uri()]);
+    assert!(out.contains("threads: ok"), "{out}");
+    drop(stub);
+    let falkordb = compile_with(
+        false,
+        &["tests/c/falkordb.c"],
+        "falkordb_asan",
+        Link::Shared,
+        &asan,
+    );
+    let admin = compile_with(
+        false,
+        &["tests/c/admin.c"],
+        "admin_asan",
+        Link::Shared,
+        &asan,
+    );
+    let mut stub = StubServer::start(&script("admin.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&admin, &[&stub.uri()]);
+    assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
+    if let Some(db) = FalkorDb::start() {
+        let out = run_asan(&falkordb, &[&db.bolt_uri()]);
+        assert!(out.contains("falkordb: all ok"), "{out}");
+    }
+}
+
+#[test]
+fn c_connection_info_and_admin_against_stub_server() {
+    let exe = compile(false, &["tests/c/admin.c"], "admin", Link::Shared);
+    let mut stub = StubServer::start(&script("admin.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
 }

@@ -357,3 +357,43 @@ fn closing_a_session_discards_unfinished_results_and_rolls_back() {
         stub.finish();
     }
 }
+
+#[test]
+fn a_failure_in_a_transaction_ends_its_other_results_without_pull_or_discard() {
+    let stub = StubServer::start(
+        "!: BOLT 4.4\n\
+         C: HELLO {..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/4.4.0\", \"connection_id\": \"bolt-1\"}\n\
+         C: BEGIN {}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1 AS n\" {} {}\n\
+         C: PULL {\"n\": 2}\n\
+         S: SUCCESS {\"fields\": [\"n\"], \"qid\": 1}\n\
+         S: RECORD [1]\nS: RECORD [2]\nS: SUCCESS {\"has_more\": true}\n\
+         C: RUN \"invalid\" {} {}\n\
+         C: PULL {\"n\": 2}\n\
+         S: FAILURE {\"code\": \"Neo.ClientError.Statement.SyntaxError\", \"message\": \"Invalid input\"}\n\
+         S: IGNORED\n\
+         C: RESET\nS: SUCCESS {}\n\
+         ?{\nC: GOODBYE\n}\n",
+    );
+    let d = driver_with(&stub.uri(), |b| b.fetch_size(2));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&Default::default()).unwrap();
+    let res = s.tx_run_detached("RETURN 1 AS n", None).unwrap();
+    assert!(s.result_next(res).unwrap().is_some());
+    let e = s.tx_run_detached("invalid", None).unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Statement.SyntaxError")
+    );
+    // The record already received is still there; then the transaction's failure.
+    assert!(s.result_next(res).unwrap().is_some());
+    let again = s.result_next(res).unwrap_err();
+    assert_eq!(again.server_code(), e.server_code());
+    let again = s.result_consume(res).unwrap_err();
+    assert_eq!(again.server_code(), e.server_code());
+    s.rollback_detached().unwrap();
+    s.close().unwrap();
+    d.close();
+    stub.finish();
+}

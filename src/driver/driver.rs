@@ -490,6 +490,7 @@ impl crate::bolt::Transport for Stream {
 fn handshake_error(addr: &Address, e: HandshakeError) -> Error {
     let kind = match &e {
         HandshakeError::Io(io) if net::is_timeout(io) => ErrorKind::Timeout,
+        HandshakeError::Io(io) if net::is_tls_error(io) => ErrorKind::Tls,
         HandshakeError::NotBolt(_) | HandshakeError::BadManifest(_) => ErrorKind::Protocol,
         _ => ErrorKind::ServiceUnavailable,
     };

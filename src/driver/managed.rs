@@ -6,7 +6,7 @@ use super::result::RecordStream;
 use super::retry::Backoff;
 use super::session::Session;
 use super::transaction::Transaction;
-use crate::error::Result;
+use crate::error::{Error, ErrorKind, Result};
 use crate::value::Map;
 
 /// The transaction a transaction function works in: it can run queries, while committing
@@ -28,7 +28,7 @@ impl ManagedTransaction<'_> {
 
 impl Session {
     /// Runs `work` in a read transaction (routed to a reader) and commits it, retrying on
-    /// retryable errors (transient server errors, unavailable servers, expired sessions, lost
+    /// retryable errors (transient server errors, unavailable servers, expired sessions, timeouts, lost
     /// connections) with exponential backoff until the driver's
     /// `max_transaction_retry_time`. Client errors are returned at once.
     ///
@@ -87,7 +87,7 @@ impl Session {
         loop {
             match self.attempt(mode, config, &mut work) {
                 Ok(v) => return Ok(v),
-                Err(e) if e.is_retryable() && backoff.wait() => {
+                Err(e) if retry_worthy(&e) && backoff.wait() => {
                     log::info!("transaction function failed, retrying: {e}");
                 }
                 Err(e) => return Err(e),
@@ -112,4 +112,11 @@ impl Session {
         tx.tx.commit()?;
         Ok(value)
     }
+}
+
+/// Whether a failed attempt of a transaction function is run again: retryable errors, and
+/// timeouts (connect, handshake, pool acquisition, a read before COMMIT). A timeout waiting for
+/// the COMMIT reply is `IncompleteCommit` by then and is never retried.
+fn retry_worthy(e: &Error) -> bool {
+    e.is_retryable() || e.kind() == ErrorKind::Timeout
 }

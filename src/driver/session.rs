@@ -117,6 +117,9 @@ struct Stream {
 struct TxState {
     failed: Option<Error>,
     begun: bool,
+    /// The BEGIN metadata, kept until the first reply, so BEGIN can be sent again on a new
+    /// connection when a reused one turns out to have died while idle.
+    begin: Option<TxMeta>,
 }
 
 /// A session: a sequence of transactions against one database, chained by bookmarks.
@@ -143,6 +146,11 @@ pub struct Session {
     closed: bool,
     /// Holds the shutdown handle of `conn` while the session has one.
     interrupt: SessionInterrupt,
+    /// `conn` came from the pool's idle set and has not answered anything since: if its first
+    /// exchange fails, it died while idle and the work can go to a new connection.
+    unproven: bool,
+    /// Set when an unproven connection failed before any reply: the server it was connected to.
+    idle_death: Option<crate::net::Address>,
 }
 
 impl std::fmt::Debug for Session {
@@ -174,6 +182,8 @@ impl Session {
             failure: None,
             closed: false,
             interrupt: SessionInterrupt::default(),
+            unproven: false,
+            idle_death: None,
         }
     }
 
@@ -271,7 +281,19 @@ impl Session {
         let meta = self.tx_meta(config, self.mode);
         let id = self.new_stream(query, params, false);
         let sent = self.send_run_pull(id, query, Some(&meta));
-        self.after_send(id, sent)
+        match self.after_send(id, sent) {
+            Err(e) if self.take_idle_death(&e) => {
+                let params = self.streams[id.index as usize]
+                    .take()
+                    .and_then(|s| s.params);
+                self.ensure_connection()?;
+                let meta = self.tx_meta(config, self.mode);
+                let id = self.new_stream(query, params, false);
+                let sent = self.send_run_pull(id, query, Some(&meta));
+                self.after_send(id, sent)
+            }
+            other => other,
+        }
     }
 
     /// Begins an explicit transaction and waits for the server's reply.
@@ -310,12 +332,31 @@ impl Session {
             self.settle_open_streams(true)?;
         }
         self.ensure_connection()?;
+        let first = self.tx.as_ref().is_some_and(|t| !t.begun);
         let id = self.new_stream(query, params, true);
         let sent = self.send_run_pull(id, query, None);
         if let Some(tx) = &mut self.tx {
             tx.begun = true;
         }
-        self.after_send(id, sent)
+        match self.after_send(id, sent) {
+            // BEGIN left with this query and nothing was answered: begin again elsewhere.
+            Err(e) if first && self.take_idle_death(&e) => {
+                let params = self.streams[id.index as usize]
+                    .take()
+                    .and_then(|s| s.params);
+                let meta = self.tx.as_mut().and_then(|t| {
+                    t.failed = None;
+                    t.begin.clone()
+                });
+                let Some(meta) = meta else { return Err(e) };
+                self.ensure_connection()?;
+                self.queue_begin(&meta)?;
+                let id = self.new_stream(query, params, true);
+                let sent = self.send_run_pull(id, query, None);
+                self.after_send(id, sent)
+            }
+            other => other,
+        }
     }
 
     /// Commits the open transaction. Results not yet read are discarded.
@@ -615,9 +656,28 @@ impl Session {
                 self.resolved_db = db;
             }
             self.interrupt.set(conn.shutdown_handle());
+            self.unproven = conn.is_reused();
+            self.idle_death = None;
             self.conn = Some(conn);
         }
         Ok(())
+    }
+
+    /// Whether `e` ended the first exchange of a connection reused from the pool before any
+    /// reply arrived: it died while idle (killed by an administrator, a server restart, a
+    /// firewall), so the request can be sent again on a new connection. Idle connections to
+    /// the same server are dropped too, as they are likely dead as well. Only once per
+    /// acquisition, and never after a reply or on a timeout (the server may be working on it).
+    fn take_idle_death(&mut self, e: &Error) -> bool {
+        let Some(addr) = self.idle_death.take() else {
+            return false;
+        };
+        log::info!(
+            "[#@{addr}] a pooled connection was found dead on first use ({e}); \
+             closing idle connections to this server and retrying on a new one"
+        );
+        self.driver.pool.purge(&addr);
+        true
     }
 
     /// The database: the configured one, or the home database once resolved.
@@ -699,27 +759,56 @@ impl Session {
         self.settle_open_streams(false)?;
         self.ensure_connection()?;
         let meta = self.tx_meta(config, self.mode);
-        let conn = self.conn.as_mut().expect("invariant: connected above");
-        let n = conn.send_begin(&meta)?;
+        self.queue_begin(&meta)?;
+        self.tx = Some(TxState {
+            failed: None,
+            begun: false,
+            begin: Some(meta),
+        });
+        if !eager {
+            return Ok(());
+        }
+        match self.await_begin() {
+            Err(e) if self.take_idle_death(&e) => {
+                self.ensure_connection()?;
+                let meta = self.tx_meta(config, self.mode);
+                self.queue_begin(&meta)?;
+                self.tx = Some(TxState {
+                    failed: None,
+                    begun: false,
+                    begin: Some(meta),
+                });
+                self.await_begin()
+            }
+            other => other,
+        }
+    }
+
+    /// Queues BEGIN (and on Bolt 1-2 its second message) on the current connection.
+    fn queue_begin(&mut self, meta: &TxMeta) -> Result<()> {
+        let conn = self
+            .conn
+            .as_mut()
+            .expect("invariant: connected before BEGIN");
+        let n = conn.send_begin(meta)?;
         self.pending.push_back(Pending::Begin);
         for _ in 1..n {
             self.pending.push_back(Pending::Aux);
         }
-        self.tx = Some(TxState {
-            failed: None,
-            begun: false,
-        });
-        if eager {
-            self.drain()?;
-            if let Some(TxState {
-                failed: Some(e), ..
-            }) = &self.tx
-            {
-                let e = e.clone();
-                self.tx = None;
-                self.release_if_idle();
-                return Err(e);
-            }
+        Ok(())
+    }
+
+    /// Reads the BEGIN reply (eager begin); on failure the transaction is gone.
+    fn await_begin(&mut self) -> Result<()> {
+        let res = self.drain();
+        let failed = self.tx.as_ref().and_then(|t| t.failed.clone());
+        if let Some(e) = res.err().or(failed) {
+            self.tx = None;
+            self.release_if_idle();
+            return Err(e);
+        }
+        if let Some(tx) = &mut self.tx {
+            tx.begin = None;
         }
         Ok(())
     }
@@ -773,10 +862,16 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
-            (Err(e), _) if commit && e.kind() == ErrorKind::ServiceUnavailable => Err(Error::new(
-                ErrorKind::IncompleteCommit,
-                format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
-            )),
+            // A read timeout leaves the outcome just as unknown as a lost connection.
+            (Err(e), _)
+                if commit
+                    && matches!(e.kind(), ErrorKind::ServiceUnavailable | ErrorKind::Timeout) =>
+            {
+                Err(Error::new(
+                    ErrorKind::IncompleteCommit,
+                    format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
+                ))
+            }
             (Err(e), _) | (Ok(()), Some(e)) => Err(e),
             (Ok(()), None) => Ok(()),
         }
@@ -972,9 +1067,18 @@ impl Session {
             return Err(Error::new(ErrorKind::ServiceUnavailable, "no connection"));
         };
         match conn.recv() {
-            Ok(r) => Ok(r),
+            Ok(r) => {
+                self.unproven = false;
+                Ok(r)
+            }
             Err(e) => {
-                self.connection_failed(&e);
+                if std::mem::take(&mut self.unproven) && e.kind() == ErrorKind::ServiceUnavailable {
+                    // Not a server failure worth telling routing about: retried by the caller.
+                    self.idle_death = Some(conn.address().clone());
+                    self.connection_lost(&e);
+                } else {
+                    self.connection_failed(&e);
+                }
                 Err(e)
             }
         }
@@ -1154,16 +1258,10 @@ impl Session {
                     s.phase = Phase::Failed(e.clone());
                 }
                 if in_tx {
-                    if let Some(tx) = &mut self.tx {
-                        tx.failed.get_or_insert(e);
-                    }
+                    self.fail_tx(e);
                 }
             }
-            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => {
-                if let Some(tx) = &mut self.tx {
-                    tx.failed.get_or_insert(e);
-                }
-            }
+            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => self.fail_tx(e),
             Pending::Reset => {
                 if let Some(c) = self.conn.as_mut() {
                     c.mark_broken("RESET failed");
@@ -1172,10 +1270,30 @@ impl Session {
         }
     }
 
+    /// The open transaction failed: remember the first error, and end the transaction's
+    /// unfinished results with it. The server dropped their streams, so nothing more may be
+    /// pulled or discarded for them (records already received stay readable).
+    fn fail_tx(&mut self, e: Error) {
+        let Some(tx) = &mut self.tx else {
+            return;
+        };
+        let e = tx.failed.get_or_insert(e).clone();
+        for s in self.streams.iter_mut().flatten().filter(|s| s.in_tx) {
+            if matches!(s.phase, Phase::Running | Phase::Streaming { .. }) {
+                s.phase = Phase::Failed(e.clone());
+            }
+        }
+    }
+
     /// The connection died: everything pending fails with `e`, and the connection goes back
     /// to the pool (which drops it).
     fn connection_failed(&mut self, e: &Error) {
         self.report_failure(e);
+        self.connection_lost(e);
+    }
+
+    /// As [`Session::connection_failed`], without telling routing.
+    fn connection_lost(&mut self, e: &Error) {
         for p in std::mem::take(&mut self.pending) {
             self.on_failure(p, e.clone());
         }

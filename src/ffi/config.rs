@@ -119,7 +119,8 @@ pub extern "C" fn boltc_config_set_bearer_auth(
     })
 }
 
-/// Sets the user agent sent in HELLO (`user_agent` NUL-terminated, copied).
+/// Sets the user agent sent in HELLO (`user_agent` NUL-terminated, copied); the default is
+/// `boltc/<version>`. Servers show it in `dbms.listConnections` (see `boltc_driver_list_connections`).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_user_agent(
     config: *mut boltc_config,

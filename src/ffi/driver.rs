@@ -16,7 +16,7 @@ use crate::driver::{Driver, SessionConfig};
 /// Threads: a driver may be shared between threads and used by several at once.
 pub struct boltc_driver {
     magic: u32,
-    driver: Driver,
+    pub(crate) driver: Driver,
 }
 
 impl Handle for boltc_driver {

@@ -14,7 +14,8 @@ pub const BOLTC_LOG_WARN: i32 = 2;
 pub const BOLTC_LOG_INFO: i32 = 3;
 /// Log level DEBUG.
 pub const BOLTC_LOG_DEBUG: i32 = 4;
-/// Log level TRACE (every Bolt message; credentials are redacted).
+/// Log level TRACE (adds every RECORD; DEBUG already has the other Bolt messages). Credentials
+/// are redacted at every level; the line syntax is described in docs/LOGGING.md.
 pub const BOLTC_LOG_TRACE: i32 = 5;
 
 /// A log callback: `level` is a `BOLTC_LOG_*` value, `message` a NUL-terminated UTF-8 line

@@ -23,6 +23,7 @@
 // handle.rs helpers; their validity is the C caller's contract, stated in the header.
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
+pub mod admin;
 pub mod config;
 pub mod driver;
 pub mod error;

@@ -577,9 +577,11 @@ pub const BOLTC_SUMMARY_SERVER_ADDRESS: i32 = 2;
 pub const BOLTC_SUMMARY_BOOKMARK: i32 = 3;
 /// The query text.
 pub const BOLTC_SUMMARY_QUERY: i32 = 4;
+/// The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
+pub const BOLTC_SUMMARY_CONNECTION_ID: i32 = 5;
 
 /// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
-/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`), as UTF-8 bytes (not NUL-terminated),
+/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
 /// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
 #[no_mangle]
 pub extern "C" fn boltc_summary_string(
@@ -597,6 +599,7 @@ pub extern "C" fn boltc_summary_string(
             BOLTC_SUMMARY_SERVER_ADDRESS => Some(&s.server.address),
             BOLTC_SUMMARY_BOOKMARK => s.bookmark.as_deref(),
             BOLTC_SUMMARY_QUERY => Some(&s.query),
+            BOLTC_SUMMARY_CONNECTION_ID => Some(&s.server.connection_id),
             _ => return Err(Failure::invalid(format!("unknown summary string {which}"))),
         };
         match v {

@@ -318,6 +318,24 @@ pub extern "C" fn boltc_session_interrupt(
     })
 }
 
+/// The server and connection the session holds right now: on success `*info_out` receives a
+/// server info freed with `boltc_server_info_free`, or NULL while the session holds no
+/// connection (between queries, connections go back to the pool).
+#[no_mangle]
+pub extern "C" fn boltc_session_connection_info(
+    session: *mut boltc_session,
+    info_out: *mut *mut super::admin::boltc_server_info,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        Out::new(info_out, "info_out")?;
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        let info = s.shared.with(|st| Ok(st.session()?.connection_info()))?;
+        super::admin::write_server_info(info, info_out)
+    })
+}
+
 /// Closes the session: discards open results, rolls back an open transaction, returns the
 /// connection to the pool. Later calls on it, its results and transactions fail with
 /// `BOLTC_STATUS_ILLEGAL_STATE`. Closing twice is OK. The handle is still freed with
@@ -434,6 +452,21 @@ fn end_tx(transaction: *mut boltc_transaction, commit: bool) -> FfiResult<()> {
         Ok(())
     })
     .map(|_| ())
+}
+
+/// The server and connection the transaction runs on: on success `*info_out` receives a
+/// server info freed with `boltc_server_info_free`, or NULL once the connection was lost.
+#[no_mangle]
+pub extern "C" fn boltc_transaction_connection_info(
+    transaction: *mut boltc_transaction,
+    info_out: *mut *mut super::admin::boltc_server_info,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        Out::new(info_out, "info_out")?;
+        let (info, _) = with_tx(transaction, |s, _| Ok(s.connection_info()))?;
+        super::admin::write_server_info(info, info_out)
+    })
 }
 
 /// Commits the transaction; results not yet read are discarded. Afterwards the transaction is

@@ -12,7 +12,7 @@ mod uri;
 
 pub use address::{Address, DEFAULT_PORT};
 pub use resolve::resolve;
-pub use stream::{is_timeout, ShutdownHandle, Stream};
+pub use stream::{is_timeout, is_tls_error, ShutdownHandle, Stream};
 pub use tcp::{connect, ConnectOptions};
 pub use tls::{client_config, ClientCert, TlsOptions, TrustStrategy};
 pub use uri::{parse as parse_uri, Scheme, Uri};

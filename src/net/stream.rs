@@ -177,6 +177,13 @@ pub fn is_timeout(e: &io::Error) -> bool {
     )
 }
 
+/// Whether an I/O error carries a TLS failure (e.g. a fatal alert from the server rejecting our
+/// client certificate, which TLS 1.3 sends after the client's side of the handshake finished).
+pub fn is_tls_error(e: &io::Error) -> bool {
+    e.get_ref()
+        .is_some_and(|inner| inner.downcast_ref::<rustls::Error>().is_some())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -318,6 +318,28 @@ impl<'a> Decoder<'a> {
                 self.pos += 1;
                 *slot = Value::Bool(m == marker::TRUE);
             }
+            // Sized ints and floats: ids, counters and measurements beyond the tiny range are
+            // most of the values in real rows, so they stay out of `value_slow` too.
+            marker::INT_8 => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from(i8::from_be_bytes(self.array()?)));
+            }
+            marker::INT_16 => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from(i16::from_be_bytes(self.array()?)));
+            }
+            marker::INT_32 => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from(i32::from_be_bytes(self.array()?)));
+            }
+            marker::INT_64 => {
+                self.pos += 1;
+                *slot = Value::Int(i64::from_be_bytes(self.array()?));
+            }
+            marker::FLOAT_64 => {
+                self.pos += 1;
+                *slot = Value::Float(f64::from_bits(u64::from_be_bytes(self.array()?)));
+            }
             _ => *slot = self.value(depth)?,
         }
         Ok(())

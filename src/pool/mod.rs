@@ -121,7 +121,8 @@ impl Pool {
                 Next::Open => return self.open(address, deadline),
                 Next::Reuse(idle) => {
                     if let Some(conn) = self.check_idle(*idle) {
-                        return Ok(self.wrap(conn, address));
+                        log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
+                        return Ok(self.wrap(conn, address, true));
                     }
                     self.finish_close(address);
                 }
@@ -185,15 +186,19 @@ impl Pool {
         match (self.inner.connector)(address, deadline) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
-                st.servers
-                    .entry(address.clone())
-                    .or_default()
-                    .metrics
-                    .created += 1;
+                let m = &mut st.servers.entry(address.clone()).or_default().metrics;
+                m.created += 1;
+                let in_use = m.in_use;
                 drop(st);
-                Ok(self.wrap(conn, address))
+                log::debug!(
+                    "[{}] pool: opened a new connection (Bolt {}, {in_use} in use)",
+                    log_id(&conn),
+                    conn.version()
+                );
+                Ok(self.wrap(conn, address, false))
             }
             Err(e) => {
+                log::debug!("[#@{address}] pool: opening a connection failed: {e}");
                 let mut st = self.inner.state.lock();
                 st.servers
                     .entry(address.clone())
@@ -212,6 +217,7 @@ impl Pool {
         let Idle { mut conn, since } = idle;
         if let Some(max) = self.inner.config.max_lifetime {
             if conn.created().elapsed() > max {
+                log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
                 conn.goodbye();
                 return None;
             }
@@ -225,8 +231,13 @@ impl Pool {
             let alive = conn.send(&Request::Reset).is_ok()
                 && matches!(conn.recv(), Ok(Response::Success(_)));
             if !alive {
+                log::info!(
+                    "[{}] pool: liveness check failed, closing the idle connection",
+                    log_id(&conn)
+                );
                 return None;
             }
+            log::trace!("[{}] pool: liveness check passed", log_id(&conn));
         }
         Some(conn)
     }
@@ -241,7 +252,7 @@ impl Pool {
         self.inner.available.notify_one();
     }
 
-    fn wrap(&self, conn: BoltConnection, address: &Address) -> PooledConnection {
+    fn wrap(&self, conn: BoltConnection, address: &Address, reused: bool) -> PooledConnection {
         let handle = conn.stream().shutdown_handle().ok();
         let mut st = self.inner.state.lock();
         st.next_ticket += 1;
@@ -255,6 +266,7 @@ impl Pool {
             address: address.clone(),
             pool: self.clone(),
             ticket,
+            reused,
         }
     }
 
@@ -276,6 +288,11 @@ impl Pool {
             None
         } else {
             server.metrics.closed += 1;
+            log::debug!(
+                "[{}] pool: closing the connection ({})",
+                log_id(&conn),
+                conn.broken().unwrap_or("the pool is closed")
+            );
             Some(conn)
         };
         drop(st);
@@ -307,7 +324,14 @@ impl Pool {
             std::mem::take(&mut s.idle)
         });
         drop(st);
-        for mut i in idle.into_iter().flatten() {
+        let idle = idle.unwrap_or_default();
+        if !idle.is_empty() {
+            log::debug!(
+                "[#@{address}] pool: purging {} idle connection(s)",
+                idle.len()
+            );
+        }
+        for mut i in idle {
             i.conn.goodbye();
         }
     }
@@ -329,6 +353,11 @@ impl Pool {
             })
             .collect();
         drop(st);
+        log::debug!(
+            "pool: closing {} idle connection(s), interrupting {} in use",
+            idle.len(),
+            in_use.len()
+        );
         self.inner.available.notify_all();
         for h in in_use {
             let _ = h.shutdown();
@@ -339,15 +368,34 @@ impl Pool {
     }
 }
 
+/// `bolt-123@host:port` (or `#@host:port` before the server named the connection), the
+/// prefix of every log line about a connection.
+fn log_id(conn: &BoltConnection) -> String {
+    let info = conn.info();
+    if info.connection_id.is_empty() {
+        format!("#@{}", info.address)
+    } else {
+        format!("{}@{}", info.connection_id, info.address)
+    }
+}
+
 /// A connection checked out of the pool; it returns itself on drop.
 pub struct PooledConnection {
     conn: Option<BoltConnection>,
     address: Address,
     pool: Pool,
     ticket: u64,
+    reused: bool,
 }
 
 impl PooledConnection {
+    /// Whether the connection came from the idle set (it served earlier work) rather than
+    /// being opened for this acquisition. A reused connection may have died while idle
+    /// without anyone noticing; a new one has just answered HELLO.
+    pub fn is_reused(&self) -> bool {
+        self.reused
+    }
+
     /// The server address.
     pub fn address(&self) -> &Address {
         &self.address

@@ -303,8 +303,8 @@ impl RouterInner {
                 if table.database.is_none() {
                     table.database.clone_from(key);
                 }
-                log::debug!(
-                    "routing table for {final_key:?}: routers {:?}, readers {:?}, writers {:?}, ttl {:?}",
+                log::info!(
+                    "routing table fetched for {final_key:?}: routers {:?}, readers {:?}, writers {:?}, ttl {:?}",
                     table.routers, table.readers, table.writers, table.ttl
                 );
                 let entry = Entry {
@@ -455,7 +455,7 @@ impl RouterInner {
         st.tables.retain(|k, e| {
             let keep = e.refreshing || now < e.table.expires() + purge;
             if !keep {
-                log::debug!("purging the routing table of {k:?}");
+                log::info!("purging the unused routing table of {k:?}");
             }
             keep
         });

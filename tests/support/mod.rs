@@ -1,7 +1,9 @@
 //! Test support shared by the integration tests (`mod support;` in each test file).
 //!
 //! - [`stub`]: a scripted stub Bolt server on a loopback port (script language documented there).
+//! - [`proxy`]: a fault-injecting TCP proxy (drop, delay, stall, truncate, corrupt, refuse).
 //! - [`falkordb`]: starts a real FalkorDB (a Redis module with a Bolt listener) for end-to-end tests.
+//! - [`relay`]: a TCP relay giving each new connection the next backend (per-connection scripts).
 //! - [`pattern`], [`script`]: the value syntax and the script parser behind the stub; `conn`
 //!   plays a script on one connection.
 
@@ -13,8 +15,12 @@
 mod conn;
 pub mod falkordb;
 pub mod pattern;
+pub mod proxy;
+pub mod relay;
 pub mod script;
 pub mod stub;
 
 pub use falkordb::FalkorDb;
+pub use proxy::{Fault, FaultProxy};
+pub use relay::Relay;
 pub use stub::StubServer;

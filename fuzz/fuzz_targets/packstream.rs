@@ -1,0 +1,9 @@
+//! cargo-fuzz target `packstream`; the body is `harness::packstream` in fuzz/harness.rs.
+#![no_main]
+
+#[allow(dead_code)] // each target uses one function of the shared harness
+mod harness {
+    include!("../harness.rs");
+}
+
+libfuzzer_sys::fuzz_target!(|data: &[u8]| harness::packstream(data));
