@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from ctypes import byref, c_void_p
+from ctypes import byref, c_uint8, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from . import _ffi, exceptions
 from ._ffi import lib
-from ._util import check
-from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, EagerResult, Result, Session
+from ._util import borrowed_str, check
+from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session
 
 log = logging.getLogger("boltc")
 
@@ -245,9 +245,21 @@ class Driver:
         err = c_void_p()
         check(lib.boltc_driver_verify_connectivity(self._live(), byref(err)), err)
 
-    def get_server_info(self, **config: Any) -> Any:
-        with self.session(**config) as s:
-            return s.run("RETURN 1").consume().server
+    def get_server_info(self, **config: Any) -> ServerInfo:
+        """Connects and returns what the server told about itself (address, agent, protocol)."""
+        err = c_void_p()
+        info = c_void_p()
+        check(lib.boltc_driver_server_info(self._live(), byref(info), byref(err)), err)
+        try:
+            major, minor = c_uint8(), c_uint8()
+            check(lib.boltc_server_info_protocol_version(info, byref(major), byref(minor), byref(err)), err)
+            return ServerInfo(
+                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_ADDRESS),
+                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_AGENT),
+                (major.value, minor.value),
+            )
+        finally:
+            lib.boltc_server_info_free(info)
 
     def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
         self.verify_connectivity()

@@ -24,11 +24,17 @@ from boltc.exceptions import (
 from conftest import AUTH
 
 
+def driver_port(driver):
+    with driver.session() as s:
+        return s.run("RETURN 1").consume().server.address.port
+
+
 def test_verify_connectivity_and_server_info(driver):
     driver.verify_connectivity()
     info = driver.get_server_info()
     assert info.agent.startswith("Neo4j/")
     assert info.protocol_version >= (5, 0)
+    assert info.address.port == int(driver_port(driver))
 
 
 def test_driver_options_and_context_manager(falkordb):
