@@ -189,6 +189,18 @@ class Driver:
         **ignored: Any,
     ) -> Session:
         """Opens a session (``database`` None: the user's home database)."""
+        settings = dict(database=database, fetch_size=fetch_size, impersonated_user=impersonated_user)
+        h = self._session_handle(default_access_mode, bookmarks, **settings)
+        return Session(h, self, default_access_mode, settings)
+
+    def _session_handle(
+        self,
+        default_access_mode: str,
+        bookmarks: Any,
+        database: Optional[str],
+        fetch_size: Optional[int],
+        impersonated_user: Optional[str],
+    ) -> int:
         h = self._live()
         err = c_void_p()
         sc = c_void_p()
@@ -212,7 +224,7 @@ class Driver:
             check(lib.boltc_driver_session(h, sc, byref(out), byref(err)), err)
         finally:
             lib.boltc_session_config_free(sc)
-        return Session(out.value, self, default_access_mode)  # type: ignore[arg-type]
+        return out.value  # type: ignore[return-value]
 
     def execute_query(
         self,

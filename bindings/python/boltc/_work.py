@@ -629,10 +629,11 @@ class Session:
     """A session (as ``neo4j.Session``): ``run``, ``begin_transaction``, ``execute_read``,
     ``execute_write``, ``last_bookmarks``, ``close``; a context manager."""
 
-    def __init__(self, handle: int, driver: Any, access_mode: str) -> None:
+    def __init__(self, handle: int, driver: Any, access_mode: str, settings: Dict[str, Any]) -> None:
         self._handle: Optional[int] = handle
         self._driver = driver
         self._access_mode = access_mode
+        self._settings = settings
         self._auto_result: Optional[Result] = None
         self._transaction: Optional[ManagedTransaction] = None
 
@@ -695,7 +696,27 @@ class Session:
         self._transaction = tx
         return tx
 
-    def _run_transaction(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+    def _switch_mode(self, mode: str) -> None:
+        """Reopens the underlying C session in access mode ``mode``, carrying the bookmarks over
+        (a C session has one access mode; the official API picks it per transaction)."""
+        if mode == self._access_mode:
+            return
+        bookmarks = self.last_bookmarks().raw_values
+        h = self._driver._session_handle(mode, bookmarks, **self._settings)
+        old, self._handle = self._handle, h
+        self._auto_result = None
+        self._access_mode = mode
+        if old:
+            err = c_void_p()
+            lib.boltc_session_close(old, byref(err))
+            lib.boltc_error_free(err)
+            lib.boltc_session_free(old)
+
+    def _run_transaction(self, mode: str, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        self._live()
+        if self._transaction is not None:
+            raise exceptions.TransactionError("Explicit transaction already open.")
+        self._switch_mode(mode)
         metadata = getattr(fn, "metadata", None)
         timeout = getattr(fn, "timeout", None)
         max_time = self._driver._max_retry_time
@@ -729,12 +750,12 @@ class Session:
     def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
         exponential backoff on retryable errors for up to ``max_transaction_retry_time``.
-        (The session's own access mode decides where it runs.)"""
-        return self._run_transaction(transaction_function, args, kwargs)
+        The transaction runs in READ mode (on a reader in a cluster)."""
+        return self._run_transaction(READ_ACCESS, transaction_function, args, kwargs)
 
     def execute_write(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """As ``execute_read``, for writes."""
-        return self._run_transaction(transaction_function, args, kwargs)
+        """As ``execute_read``, in WRITE mode."""
+        return self._run_transaction(WRITE_ACCESS, transaction_function, args, kwargs)
 
     def last_bookmarks(self) -> Bookmarks:
         """The bookmarks after the last transaction of this session."""

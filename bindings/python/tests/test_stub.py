@@ -306,3 +306,15 @@ def test_status_mapping_without_server_code():
     assert issubclass(ex.ResultNotSingleError, ex.ResultError)
     assert issubclass(ex.ServiceUnavailable, ex.DriverError)
     assert not issubclass(ex.DriverError, ex.Neo4jError)
+
+
+def test_execute_read_and_write_choose_the_access_mode():
+    with StubServer(echo) as server, driver_for(server) as d:
+        with d.session() as s:
+            s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+            s.execute_write(lambda tx: tx.run("CREATE").consume())
+            s.execute_read(lambda tx: tx.run("RETURN 2").consume())
+            assert s.last_bookmarks().raw_values == {"bm:3"}
+    begins = [f[0] for tag, f in server.messages if tag == 0x11]
+    assert [b.get("mode", "w") for b in begins] == ["r", "w", "r"]
+    assert begins[1].get("bookmarks") == ["bm:1"] and begins[2].get("bookmarks") == ["bm:2"]
