@@ -318,3 +318,39 @@ def test_execute_read_and_write_choose_the_access_mode():
     begins = [f[0] for tag, f in server.messages if tag == 0x11]
     assert [b.get("mode", "w") for b in begins] == ["r", "w", "r"]
     assert begins[1].get("bookmarks") == ["bm:1"] and begins[2].get("bookmarks") == ["bm:2"]
+
+
+def test_context_managers_free_handles():
+    with StubServer(echo) as server:
+        with driver_for(server) as d:
+            with d.session() as s:
+                with s.begin_transaction() as tx:
+                    r = tx.run("RETURN $x", x=1)
+                    assert r.single()["x"] == 1
+                assert tx._handle is None and tx.closed()
+                assert r._handle is None
+                result = s.run("RETURN $x", x=2)
+            assert s._handle is None
+            assert result.single()["x"] == 2  # buffered when the session closed
+        assert d._handle is None
+        d.close()  # idempotent
+        with pytest.raises(ex.DriverError):
+            d.session()
+
+
+def test_interrupt_unblocks_a_call():
+    import threading
+
+    gate = threading.Event()
+
+    def slow(q, p):
+        gate.wait(10)
+        return Reply(["x"], [[1]])
+
+    with StubServer(slow) as server, driver_for(server) as d, d.session() as s:
+        t = threading.Timer(0.5, s.interrupt)
+        t.start()
+        with pytest.raises((ex.Interrupted, ex.ServiceUnavailable)):
+            s.run("RETURN 1").consume()
+        gate.set()
+        t.join()
