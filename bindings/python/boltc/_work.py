@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc as _gc
 import random
+import threading
 import time as _time
 import warnings
 from collections import deque, namedtuple
@@ -26,6 +27,25 @@ WRITE_ACCESS = "WRITE"
 
 # Records moved across the C boundary per call (a batch); large batches amortise the calls.
 BATCH_SIZE = 10_000
+
+
+_gc_lock = threading.Lock()
+_gc_state = [0, False]  # [threads decoding a batch, whether to re-enable the GC after them]
+
+
+def _gc_pause() -> None:
+    with _gc_lock:
+        if _gc_state[0] == 0:
+            _gc_state[1] = _gc.isenabled()
+            _gc.disable()
+        _gc_state[0] += 1
+
+
+def _gc_resume() -> None:
+    with _gc_lock:
+        _gc_state[0] -= 1
+        if _gc_state[0] == 0 and _gc_state[1]:
+            _gc.enable()
 
 
 class Query:
@@ -347,8 +367,7 @@ class Result:
             lib.boltc_batch_free(batch)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
         # scanning them again and again while they are built (it made this 4x slower).
-        gc_was_enabled = _gc.isenabled()
-        _gc.disable()
+        _gc_pause()
         try:
             keys, rows, cols = decode_columns(buf)
             if self._record_cls is None:
@@ -360,8 +379,7 @@ class Result:
                 else:
                     self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)
         finally:
-            if gc_was_enabled:
-                _gc.enable()
+            _gc_resume()
         if not more:
             self._finish()
         return rows > 0 or not self._exhausted

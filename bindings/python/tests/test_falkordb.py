@@ -378,3 +378,19 @@ def test_connection_refused_is_service_unavailable():
         with pytest.raises(ServiceUnavailable) as e:
             d.verify_connectivity()
         assert e.value.is_retryable()
+
+
+def test_gc_is_enabled_after_concurrent_streaming(driver):
+    def work():
+        with driver.session() as s:
+            for _ in range(5):
+                list(
+                    s.run("UNWIND range(1, 3000) AS i RETURN i")
+                )
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()
