@@ -305,6 +305,7 @@ class Result:
         self._keys: Optional[Tuple[str, ...]] = None
         self._record_cls: Any = None
         self._summary: Optional[ResultSummary] = None
+        self._summary_handle: Optional[int] = None
         self._exhausted = False
         self._consumed = False
         self._out_of_scope = False
@@ -315,29 +316,42 @@ class Result:
         if h:
             lib.boltc_result_free(h)
 
+    def _free_all(self) -> None:
+        self._free()
+        h, self._summary_handle = self._summary_handle, None
+        if h:
+            lib.boltc_summary_free(h)
+
     def __del__(self) -> None:
         try:
-            self._free()
+            self._free_all()
         except Exception:
             pass
 
     def _finish(self) -> None:
-        """Reads the summary after the last record, then frees the handle."""
-        if self._handle and self._summary is None:
+        """Takes the summary handle after the last record (it is turned into a ResultSummary
+        only when asked for), then frees the result handle."""
+        if self._handle and self._summary is None and self._summary_handle is None:
             out = c_void_p()
             err = c_void_p()
             status = lib.boltc_result_consume(self._handle, byref(out), byref(err))
             if status == 0:
-                try:
-                    self._summary = ResultSummary(out.value, self._parameters)  # type: ignore[arg-type]
-                finally:
-                    lib.boltc_summary_free(out)
+                self._summary_handle = out.value
             else:
                 self._free()
                 self._exhausted = True
                 check(status, err)
         self._free()
         self._exhausted = True
+
+    def _take_summary(self) -> Optional[ResultSummary]:
+        h, self._summary_handle = self._summary_handle, None
+        if h:
+            try:
+                self._summary = ResultSummary(h, self._parameters)
+            finally:
+                lib.boltc_summary_free(h)
+        return self._summary
 
     def _fetch(self) -> bool:
         """Moves the next batch into the buffer; False when there is nothing more."""
@@ -473,8 +487,7 @@ class Result:
         self._check_usable()
         self._peek_buffer(2)
         buf = list(self._buffer)
-        self._buffer.clear()
-        self.consume()
+        self._discard()
         if not buf:
             if strict:
                 raise exceptions.ResultNotSingleError(
@@ -489,14 +502,18 @@ class Result:
             warnings.warn("Expected a result with a single record, but found multiple.", stacklevel=2)
         return buf[0]
 
+    def _discard(self) -> None:
+        """Drops the rest of the result (the summary stays available to ``consume``)."""
+        self._cur = None
+        self._buffer.clear()
+        if self._summary is None and self._summary_handle is None and not self._out_of_scope:
+            self._finish()
+        self._consumed = True
+
     def consume(self) -> ResultSummary:
         """Discards the remaining records and returns the summary."""
-        self._cur = None
-        if self._summary is None and not self._out_of_scope:
-            self._buffer.clear()
-            self._finish()
-        self._buffer.clear()
-        self._consumed = True
+        self._discard()
+        self._take_summary()
         if self._summary is None:
             raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
         return self._summary
