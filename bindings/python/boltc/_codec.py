@@ -447,6 +447,10 @@ def _to_value_other(x: Any) -> int:
         if dims not in (2, 3):
             raise exceptions.ConversionError("a point has 2 or 3 coordinates")
         return lib.boltc_value_new_point(CPoint(x.srid, dims, x[0], x[1], x[2] if dims == 3 else 0.0))
+    if hasattr(x, "__index__"):  # e.g. numpy integers
+        return to_value(int(x.__index__()))
+    if hasattr(x, "__float__") and not hasattr(x, "__iter__"):  # e.g. numpy floats, Decimal
+        return lib.boltc_value_new_float(float(x))
     if isinstance(x, (set, frozenset)) or hasattr(x, "__iter__") and not hasattr(x, "keys"):
         return to_value(list(x))
     if hasattr(x, "keys"):

@@ -114,6 +114,17 @@ def test_scalar_roundtrips(echo_session):
         assert roundtrip(echo_session, v) == v
     assert roundtrip(echo_session, (1, 2)) == [1, 2]
     assert roundtrip(echo_session, bytearray(b"ab")) == b"ab"
+    import decimal
+    import fractions
+
+    class Index:
+        def __index__(self):
+            return 42
+
+    assert roundtrip(echo_session, Index()) == 42
+    assert roundtrip(echo_session, decimal.Decimal("1.5")) == 1.5
+    assert roundtrip(echo_session, fractions.Fraction(1, 4)) == 0.25
+    assert roundtrip(echo_session, {1, 2}) in ([1, 2], [2, 1])
 
 
 def test_unsendable_value(echo_session):
