@@ -4,7 +4,7 @@
 # and every peer (alternating, 5 repetitions) and writes BENCHMARKS.md, benches/results/.
 #
 #   benches/run.sh                      full run (peers installed into $BENCH_DIR, default target/bench)
-#   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload (Rust, C) + raw
+#   benches/run.sh --smoke              seconds: build, one tiny run of each boltc workload (Rust, C, Python) + raw
 #                                       clients against the replay server; exits non-zero on failure
 #   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
 #   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
@@ -43,6 +43,11 @@ if [ -f "$ROOT/include/boltc.h" ] && [ -d "$ROOT/src/ffi" ]; then
         -L"$T" -lboltc -lpthread -Wl,-rpath,"$T" -o "$T/bench-c"
     HAVE_C=1
 fi
+# The Python package (once it is on main): bindings/python over the same libboltc.so.
+HAVE_PY=0
+if [ "$HAVE_C" = 1 ] && [ -d "$ROOT/bindings/python/boltc" ]; then
+    HAVE_PY=1
+fi
 
 PIDS=()
 cleanup() {
@@ -77,6 +82,7 @@ write_clients() {
         echo "{"
         echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
         [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
+        [ "$HAVE_PY" = 0 ] || echo "  \"boltc-python\": \"env BENCH_PY_MODULE=boltc BOLTC_LIBRARY=$T/libboltc.so PYTHONPATH=$ROOT/bindings/python python3 $ROOT/benches/peers/bench_python.py boltc-python {uri} {workload} {n} {threads}\","
         echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","
         echo "  \"raw-drain-w1b\": \"$T/raw drain {addr} '{q_w1b}' 1000\","
         echo "  \"raw-rtt\": \"$T/raw rtt {addr} {n}\","
@@ -141,7 +147,7 @@ if [ "$SMOKE" = 1 ]; then
     python3 - "$BENCH_DIR/smoke.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-c")}
+expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-c", "boltc-python")}
 for run in r["runs"]:
     want = expected.get((run["workload"], run["client"]))
     if want is not None and run.get("rows") != want:

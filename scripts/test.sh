@@ -10,6 +10,8 @@ echo "== cargo clippy"
 cargo clippy --all-targets --workspace -- -D warnings
 echo "== cargo doc"
 RUSTDOCFLAGS="-D warnings" cargo doc --no-deps --workspace --quiet
+echo "== cargo build"
+cargo build --workspace
 echo "== cargo test"
 LOGS="$(mktemp -d)"
 cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"

@@ -5,14 +5,17 @@ workloads, printing the same JSON line as benches/harness/src/bin/boltc.rs.
 
 CLIENT is only the label printed (the venv decides whether the Rust extension is installed).
 Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password).
+BENCH_PY_MODULE=boltc runs the same code on boltc's Python package, whose API follows the
+official driver's (with BOLTC_LIBRARY and PYTHONPATH pointing at the build).
 """
 import json
 import os
 import sys
+import importlib
 import threading
 import time
 
-import neo4j
+neo4j = importlib.import_module(os.environ.get("BENCH_PY_MODULE", "neo4j"))
 
 AUTH = (os.environ.get("BENCH_USER", "neo4j"), os.environ.get("BENCH_PASSWORD", "password"))
 RETURN_1 = "RETURN 1 AS n"

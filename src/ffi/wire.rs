@@ -32,6 +32,9 @@
 //!   3 strings  u32 n, n bytes (all strings concatenated, UTF-8),
 //!              rows × u32 end offset of each string in characters (Unicode scalar values)
 //!   5 strings  u32 n, n bytes: the strings joined by NUL (when none contains NUL)
+//!   6 json     u32 n, n bytes: a JSON array with one element per row (when every value is
+//!              null, bool, int, float, string, list or map; floats always carry a `.` or an
+//!              exponent, non-finite ones are `NaN`, `Infinity`, `-Infinity`)
 //! ```
 
 use super::status::{Failure, FfiResult};
@@ -233,6 +236,7 @@ const COL_FLOATS: u8 = 2;
 const COL_STRINGS: u8 = 3;
 const COL_BOOLS: u8 = 4;
 const COL_JOINED: u8 = 5;
+const COL_JSON: u8 = 6;
 
 /// The packed kind of column `c`: the one scalar type shared by all its values, else values.
 fn column_kind(rows: &[Record], c: usize) -> u8 {
@@ -249,8 +253,82 @@ fn column_kind(rows: &[Record], c: usize) -> u8 {
     let first = it.next().unwrap_or(COL_VALUES);
     if first != COL_VALUES && it.all(|k| k == first) {
         first
+    } else if !rows.is_empty() && rows.iter().all(|r| r.values().get(c).is_some_and(json_ok)) {
+        COL_JSON
     } else {
         COL_VALUES
+    }
+}
+
+/// Whether `v` (recursively) has a JSON form that Python's `json` reads back as the same value.
+fn json_ok(v: &Value) -> bool {
+    match v {
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_) | Value::String(_) => true,
+        Value::List(l) => l.iter().all(json_ok),
+        Value::Map(m) => m.values().all(json_ok),
+        _ => false,
+    }
+}
+
+fn json_str(out: &mut Vec<u8>, s: &str) {
+    out.push(b'"');
+    let mut start = 0;
+    for (i, b) in s.bytes().enumerate() {
+        if b == b'"' || b == b'\\' || b < 0x20 {
+            out.extend_from_slice(&s.as_bytes()[start..i]);
+            match b {
+                b'"' => out.extend_from_slice(b"\\\""),
+                b'\\' => out.extend_from_slice(b"\\\\"),
+                _ => out.extend_from_slice(format!("\\u{b:04x}").as_bytes()),
+            }
+            start = i + 1;
+        }
+    }
+    out.extend_from_slice(&s.as_bytes()[start..]);
+    out.push(b'"');
+}
+
+/// Writes the JSON form of a value accepted by `json_ok`.
+fn json(out: &mut Vec<u8>, v: &Value) {
+    use std::io::Write as _;
+    match v {
+        Value::Bool(true) => out.extend_from_slice(b"true"),
+        Value::Bool(false) => out.extend_from_slice(b"false"),
+        Value::Int(i) => {
+            let _ = write!(out, "{i}");
+        }
+        Value::Float(f) if f.is_nan() => out.extend_from_slice(b"NaN"),
+        Value::Float(f) if f.is_infinite() => {
+            out.extend_from_slice(if *f > 0.0 { b"Infinity" } else { b"-Infinity" });
+        }
+        // Debug always prints a `.` or an exponent (`1.0`, `1e300`), so it reads back as a float.
+        Value::Float(f) => {
+            let _ = write!(out, "{f:?}");
+        }
+        Value::String(s) => json_str(out, s),
+        Value::List(l) => {
+            out.push(b'[');
+            for (i, x) in l.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json(out, x);
+            }
+            out.push(b']');
+        }
+        Value::Map(m) => {
+            out.push(b'{');
+            for (i, (k, x)) in m.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                json_str(out, k);
+                out.push(b':');
+                json(out, x);
+            }
+            out.push(b'}');
+        }
+        _ => out.extend_from_slice(b"null"),
     }
 }
 
@@ -296,6 +374,19 @@ fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
                 };
                 w.len32(end)?;
             }
+        }
+        COL_JSON => {
+            let mut text = Vec::with_capacity(rows.len() * 8);
+            text.push(b'[');
+            for (i, v) in values.enumerate() {
+                if i > 0 {
+                    text.push(b',');
+                }
+                json(&mut text, v);
+            }
+            text.push(b']');
+            w.len32(text.len())?;
+            w.0.extend_from_slice(&text);
         }
         _ => {
             for v in values {
@@ -361,7 +452,8 @@ mod tests {
         want.extend_from_slice(&2i64.to_le_bytes());
         want.push(COL_JOINED);
         want.extend_from_slice(&[4, 0, 0, 0, b'a', 0, 0xc3, 0xa9]);
-        want.extend_from_slice(&[COL_VALUES, 0, 1, 1]);
+        want.extend_from_slice(&[COL_JSON, 11, 0, 0, 0]);
+        want.extend_from_slice(b"[null,true]");
         assert_eq!(b, want);
         let nul = vec![row(1, "a\0", Value::Null), row(2, "é", Value::Null)];
         let b = encode_columns(&keys, &nul).unwrap();
@@ -387,5 +479,37 @@ mod tests {
         assert!(b.windows(strings.len()).any(|w| w == strings));
         let empty = encode_columns(&keys, &[]).unwrap();
         assert_eq!(&empty[empty.len() - 7..], &[0, 0, 0, 0, 0, 0, 0]);
+    }
+
+    #[test]
+    fn json_columns() {
+        let keys: Arc<[String]> = Arc::from(vec!["v".to_owned()]);
+        let mut m = Map::new();
+        m.insert("k\"\\\n".to_owned(), Value::Float(1.0));
+        let vals = vec![
+            Value::List(vec![
+                Value::Int(-3),
+                Value::Float(1e300),
+                Value::Float(f64::NAN),
+            ]),
+            Value::Map(m),
+            Value::Float(f64::NEG_INFINITY),
+            Value::String("é\u{1}".into()),
+            Value::Null,
+        ];
+        let rows: Vec<Record> = vals
+            .into_iter()
+            .map(|v| Record::new(keys.clone(), vec![v]))
+            .collect();
+        let b = encode_columns(&keys, &rows).unwrap();
+        let text = r#"[[-3,1e300,NaN],{"k\"\\\u000a":1.0},-Infinity,"é\u0001",null]"#;
+        assert_eq!(b[b.len() - text.len() - 5], COL_JSON);
+        assert_eq!(&b[b.len() - text.len()..], text.as_bytes());
+        let node = Record::new(
+            keys.clone(),
+            vec![Value::Date(crate::value::Date { days: 1 })],
+        );
+        let b = encode_columns(&keys, &[node]).unwrap();
+        assert_eq!(b[b.len() - 10], COL_VALUES);
     }
 }

@@ -5,9 +5,11 @@
 //!
 //! Retryable transaction functions (`SessionReadTransaction` / `SessionWriteTransaction`) are a
 //! conversation: TestKit runs the function body itself and reports `RetryablePositive` (commit)
-//! or `RetryableNegative` (give up / failed). boltc has no callback-style retry API yet, so the
-//! backend keeps the retry loop as a small state machine per session (see [`Retry`]), using
-//! the driver's `max_transaction_retry_time` and `Error::is_retryable`.
+//! or `RetryableNegative` (give up / failed). boltc's own transaction functions
+//! (`Session::execute_read`/`execute_write`) take a Rust closure, which cannot wait for TestKit
+//! between calls, so the backend keeps the retry loop as a small state machine per session (see
+//! [`Retry`]), using the driver's `max_transaction_retry_time` and `Error::is_retryable`, and
+//! begins each attempt with `Session::begin_detached_in_mode` in the function's access mode.
 
 use crate::connection::Responder;
 use crate::cypher;

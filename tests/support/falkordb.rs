@@ -233,11 +233,25 @@ fn two_free_ports() -> (u16, u16) {
             .wrapping_mul(6364136223846793005)
             .wrapping_add(1442695040888963407);
         let port = 20000 + u16::try_from((seed >> 33) % 12768).expect("invariant: < 12768");
-        if port != redis_port && port_is_free(port) {
+        if port != redis_port && port_is_free(port) && reserve(port) {
             return (redis_port, port);
         }
     }
     panic!("no free port in 20000..=32767 for FalkorDB's Bolt listener");
+}
+
+/// Ports handed out in this process: tests run in parallel threads, and a port that is still
+/// free because its server has not bound it yet must not be handed out twice.
+fn reserve(port: u16) -> bool {
+    static TAKEN: std::sync::Mutex<Vec<u16>> = std::sync::Mutex::new(Vec::new());
+    let mut taken = TAKEN
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if taken.contains(&port) {
+        return false;
+    }
+    taken.push(port);
+    true
 }
 
 fn port_is_free(port: u16) -> bool {

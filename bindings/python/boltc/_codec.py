@@ -2,14 +2,17 @@
 
 Decoding is written for speed: a column whose values share one scalar type is decoded with a
 single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus one ``str.split`` (or
-C-level slicing when a string contains NUL) or ``map(bool, ...)``; records are built by ``map`` over ``zip`` of the columns, so a
-plain batch costs a handful of Python-level operations however many rows it has.
+C-level slicing when a string contains NUL) or ``map(bool, ...)``; a column of nulls, lists
+and maps of plain values arrives as JSON for the C-accelerated ``json.loads``. Records are
+built by ``map`` over ``zip`` of the columns, so a plain batch costs a handful of Python-level
+operations however many rows it has.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
 from collections import namedtuple
+from json import loads as _json_loads
 from ctypes import addressof, byref, c_void_p, create_string_buffer
 from struct import Struct
 from typing import Any, Callable, Dict, List, Tuple
@@ -317,6 +320,11 @@ def decode_columns(b: bytes) -> Tuple[List[str], int, List[Any]]:
             o += 4
             cols.append(b[o : o + n].decode().split("\0"))
             o += n
+        elif kind == 6:
+            n = _u32(b, o)[0]
+            o += 4
+            cols.append(_json_loads(b[o : o + n]))
+            o += n
         elif kind == 2:
             cols.append(_array("d", rows).unpack_from(b, o))
             o += 8 * rows
@@ -439,6 +447,10 @@ def _to_value_other(x: Any) -> int:
         if dims not in (2, 3):
             raise exceptions.ConversionError("a point has 2 or 3 coordinates")
         return lib.boltc_value_new_point(CPoint(x.srid, dims, x[0], x[1], x[2] if dims == 3 else 0.0))
+    if hasattr(x, "__index__"):  # e.g. numpy integers
+        return to_value(int(x.__index__()))
+    if hasattr(x, "__float__") and not hasattr(x, "__iter__"):  # e.g. numpy floats, Decimal
+        return lib.boltc_value_new_float(float(x))
     if isinstance(x, (set, frozenset)) or hasattr(x, "__iter__") and not hasattr(x, "keys"):
         return to_value(list(x))
     if hasattr(x, "keys"):

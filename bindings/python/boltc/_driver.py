@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import logging
-from ctypes import byref, c_void_p
+from ctypes import byref, c_uint8, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Optional, Tuple, Union
 
 from . import _ffi, exceptions
 from ._ffi import lib
-from ._util import check
-from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, EagerResult, Result, Session
+from ._util import borrowed_str, check
+from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session
 
 log = logging.getLogger("boltc")
 
@@ -189,6 +189,18 @@ class Driver:
         **ignored: Any,
     ) -> Session:
         """Opens a session (``database`` None: the user's home database)."""
+        settings = dict(database=database, fetch_size=fetch_size, impersonated_user=impersonated_user)
+        h = self._session_handle(default_access_mode, bookmarks, **settings)
+        return Session(h, self, default_access_mode, settings)
+
+    def _session_handle(
+        self,
+        default_access_mode: str,
+        bookmarks: Any,
+        database: Optional[str],
+        fetch_size: Optional[int],
+        impersonated_user: Optional[str],
+    ) -> int:
         h = self._live()
         err = c_void_p()
         sc = c_void_p()
@@ -212,7 +224,7 @@ class Driver:
             check(lib.boltc_driver_session(h, sc, byref(out), byref(err)), err)
         finally:
             lib.boltc_session_config_free(sc)
-        return Session(out.value, self, default_access_mode)  # type: ignore[arg-type]
+        return out.value  # type: ignore[return-value]
 
     def execute_query(
         self,
@@ -245,9 +257,21 @@ class Driver:
         err = c_void_p()
         check(lib.boltc_driver_verify_connectivity(self._live(), byref(err)), err)
 
-    def get_server_info(self, **config: Any) -> Any:
-        with self.session(**config) as s:
-            return s.run("RETURN 1").consume().server
+    def get_server_info(self, **config: Any) -> ServerInfo:
+        """Connects and returns what the server told about itself (address, agent, protocol)."""
+        err = c_void_p()
+        info = c_void_p()
+        check(lib.boltc_driver_server_info(self._live(), byref(info), byref(err)), err)
+        try:
+            major, minor = c_uint8(), c_uint8()
+            check(lib.boltc_server_info_protocol_version(info, byref(major), byref(minor), byref(err)), err)
+            return ServerInfo(
+                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_ADDRESS),
+                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_AGENT),
+                (major.value, minor.value),
+            )
+        finally:
+            lib.boltc_server_info_free(info)
 
     def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
         self.verify_connectivity()

@@ -247,6 +247,23 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_value_new_map": (c_void_p, [c_void_p]),
     "boltc_value_clone": (c_void_p, [c_void_p]),
     "boltc_value_free": (None, [c_void_p]),
+    # administration (src/ffi/admin.rs)
+    "boltc_server_info_string": (c_int, [c_void_p, c_int32, _PP, _P(c_size_t), _PP]),
+    "boltc_server_info_protocol_version": (c_int, [c_void_p, _P(c_uint8), _P(c_uint8), _PP]),
+    "boltc_server_info_free": (None, [c_void_p]),
+    "boltc_driver_server_info": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_driver_list_connections": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_connection_list_len": (c_size_t, [c_void_p]),
+    "boltc_connection_list_string": (c_int, [c_void_p, c_size_t, c_int32, _PP, _P(c_size_t), _PP]),
+    "boltc_connection_list_free": (None, [c_void_p]),
+    "boltc_driver_kill_connection": (c_int, [c_void_p, c_char_p, _PP, _PP]),
+    "boltc_driver_kill_connections": (c_int, [c_void_p, _P(c_char_p), c_size_t, _PP, _PP]),
+    "boltc_kill_list_len": (c_size_t, [c_void_p]),
+    "boltc_kill_list_found": (c_bool, [c_void_p, c_size_t]),
+    "boltc_kill_list_string": (c_int, [c_void_p, c_size_t, c_int32, _PP, _P(c_size_t), _PP]),
+    "boltc_kill_list_free": (None, [c_void_p]),
+    "boltc_session_connection_info": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_transaction_connection_info": (c_int, [c_void_p, _PP, _PP]),
 }
 
 # Constants from boltc.h.
@@ -263,6 +280,9 @@ SUMMARY_QUERY = 4
 REL_ID = 0
 REL_START_ID = 1
 REL_END_ID = 2
+SERVER_INFO_ADDRESS = 0
+SERVER_INFO_AGENT = 1
+SERVER_INFO_CONNECTION_ID = 2
 
 
 def _candidates() -> List[Path]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc as _gc
 import random
+import threading
 import time as _time
 import warnings
 from collections import deque, namedtuple
@@ -26,6 +27,25 @@ WRITE_ACCESS = "WRITE"
 
 # Records moved across the C boundary per call (a batch); large batches amortise the calls.
 BATCH_SIZE = 10_000
+
+
+_gc_lock = threading.Lock()
+_gc_state = [0, False]  # [threads decoding a batch, whether to re-enable the GC after them]
+
+
+def _gc_pause() -> None:
+    with _gc_lock:
+        if _gc_state[0] == 0:
+            _gc_state[1] = _gc.isenabled()
+            _gc.disable()
+        _gc_state[0] += 1
+
+
+def _gc_resume() -> None:
+    with _gc_lock:
+        _gc_state[0] -= 1
+        if _gc_state[0] == 0 and _gc_state[1]:
+            _gc.enable()
 
 
 class Query:
@@ -285,6 +305,7 @@ class Result:
         self._keys: Optional[Tuple[str, ...]] = None
         self._record_cls: Any = None
         self._summary: Optional[ResultSummary] = None
+        self._summary_handle: Optional[int] = None
         self._exhausted = False
         self._consumed = False
         self._out_of_scope = False
@@ -295,29 +316,42 @@ class Result:
         if h:
             lib.boltc_result_free(h)
 
+    def _free_all(self) -> None:
+        self._free()
+        h, self._summary_handle = self._summary_handle, None
+        if h:
+            lib.boltc_summary_free(h)
+
     def __del__(self) -> None:
         try:
-            self._free()
+            self._free_all()
         except Exception:
             pass
 
     def _finish(self) -> None:
-        """Reads the summary after the last record, then frees the handle."""
-        if self._handle and self._summary is None:
+        """Takes the summary handle after the last record (it is turned into a ResultSummary
+        only when asked for), then frees the result handle."""
+        if self._handle and self._summary is None and self._summary_handle is None:
             out = c_void_p()
             err = c_void_p()
             status = lib.boltc_result_consume(self._handle, byref(out), byref(err))
             if status == 0:
-                try:
-                    self._summary = ResultSummary(out.value, self._parameters)  # type: ignore[arg-type]
-                finally:
-                    lib.boltc_summary_free(out)
+                self._summary_handle = out.value
             else:
                 self._free()
                 self._exhausted = True
                 check(status, err)
         self._free()
         self._exhausted = True
+
+    def _take_summary(self) -> Optional[ResultSummary]:
+        h, self._summary_handle = self._summary_handle, None
+        if h:
+            try:
+                self._summary = ResultSummary(h, self._parameters)
+            finally:
+                lib.boltc_summary_free(h)
+        return self._summary
 
     def _fetch(self) -> bool:
         """Moves the next batch into the buffer; False when there is nothing more."""
@@ -347,8 +381,7 @@ class Result:
             lib.boltc_batch_free(batch)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
         # scanning them again and again while they are built (it made this 4x slower).
-        gc_was_enabled = _gc.isenabled()
-        _gc.disable()
+        _gc_pause()
         try:
             keys, rows, cols = decode_columns(buf)
             if self._record_cls is None:
@@ -360,8 +393,7 @@ class Result:
                 else:
                     self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)
         finally:
-            if gc_was_enabled:
-                _gc.enable()
+            _gc_resume()
         if not more:
             self._finish()
         return rows > 0 or not self._exhausted
@@ -455,8 +487,7 @@ class Result:
         self._check_usable()
         self._peek_buffer(2)
         buf = list(self._buffer)
-        self._buffer.clear()
-        self.consume()
+        self._discard()
         if not buf:
             if strict:
                 raise exceptions.ResultNotSingleError(
@@ -471,14 +502,18 @@ class Result:
             warnings.warn("Expected a result with a single record, but found multiple.", stacklevel=2)
         return buf[0]
 
+    def _discard(self) -> None:
+        """Drops the rest of the result (the summary stays available to ``consume``)."""
+        self._cur = None
+        self._buffer.clear()
+        if self._summary is None and self._summary_handle is None and not self._out_of_scope:
+            self._finish()
+        self._consumed = True
+
     def consume(self) -> ResultSummary:
         """Discards the remaining records and returns the summary."""
-        self._cur = None
-        if self._summary is None and not self._out_of_scope:
-            self._buffer.clear()
-            self._finish()
-        self._buffer.clear()
-        self._consumed = True
+        self._discard()
+        self._take_summary()
         if self._summary is None:
             raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
         return self._summary
@@ -629,10 +664,11 @@ class Session:
     """A session (as ``neo4j.Session``): ``run``, ``begin_transaction``, ``execute_read``,
     ``execute_write``, ``last_bookmarks``, ``close``; a context manager."""
 
-    def __init__(self, handle: int, driver: Any, access_mode: str) -> None:
+    def __init__(self, handle: int, driver: Any, access_mode: str, settings: Dict[str, Any]) -> None:
         self._handle: Optional[int] = handle
         self._driver = driver
         self._access_mode = access_mode
+        self._settings = settings
         self._auto_result: Optional[Result] = None
         self._transaction: Optional[ManagedTransaction] = None
 
@@ -695,7 +731,27 @@ class Session:
         self._transaction = tx
         return tx
 
-    def _run_transaction(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+    def _switch_mode(self, mode: str) -> None:
+        """Reopens the underlying C session in access mode ``mode``, carrying the bookmarks over
+        (a C session has one access mode; the official API picks it per transaction)."""
+        if mode == self._access_mode:
+            return
+        bookmarks = self.last_bookmarks().raw_values
+        h = self._driver._session_handle(mode, bookmarks, **self._settings)
+        old, self._handle = self._handle, h
+        self._auto_result = None
+        self._access_mode = mode
+        if old:
+            err = c_void_p()
+            lib.boltc_session_close(old, byref(err))
+            lib.boltc_error_free(err)
+            lib.boltc_session_free(old)
+
+    def _run_transaction(self, mode: str, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+        self._live()
+        if self._transaction is not None:
+            raise exceptions.TransactionError("Explicit transaction already open.")
+        self._switch_mode(mode)
         metadata = getattr(fn, "metadata", None)
         timeout = getattr(fn, "timeout", None)
         max_time = self._driver._max_retry_time
@@ -729,12 +785,12 @@ class Session:
     def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
         exponential backoff on retryable errors for up to ``max_transaction_retry_time``.
-        (The session's own access mode decides where it runs.)"""
-        return self._run_transaction(transaction_function, args, kwargs)
+        The transaction runs in READ mode (on a reader in a cluster)."""
+        return self._run_transaction(READ_ACCESS, transaction_function, args, kwargs)
 
     def execute_write(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """As ``execute_read``, for writes."""
-        return self._run_transaction(transaction_function, args, kwargs)
+        """As ``execute_read``, in WRITE mode."""
+        return self._run_transaction(WRITE_ACCESS, transaction_function, args, kwargs)
 
     def last_bookmarks(self) -> Bookmarks:
         """The bookmarks after the last transaction of this session."""

@@ -29,6 +29,7 @@ class Reply:
     meta: dict = field(default_factory=dict)
     failure: Optional[Tuple[str, str]] = None
     close: bool = False  # drop the connection instead of answering
+    raw: bytes = b""  # pre-encoded RECORD messages sent as they are (benchmarks)
 
 
 # ---- PackStream --------------------------------------------------------------------------
@@ -231,6 +232,8 @@ class StubServer:
                     assert pending is not None
                     n = fields[0].get("n", -1) if fields and isinstance(fields[0], dict) else -1
                     end = len(pending.rows) if n < 0 or tag == DISCARD else min(len(pending.rows), sent + n)
+                    if tag == PULL and pending.raw:
+                        conn.sendall(pending.raw)
                     if tag == PULL:
                         for row in pending.rows[sent:end]:
                             _send(conn, RECORD, [row])
@@ -275,10 +278,14 @@ def _read_message(conn: socket.socket) -> Tuple[int, list]:
     return s.tag, s.fields
 
 
-def _send(conn: socket.socket, tag: int, fields: list) -> None:
+def encode_message(tag: int, fields: list) -> bytes:
     body = pack(Struct(tag, fields))
     out = b""
     for i in range(0, len(body), 65535):
         chunk = body[i : i + 65535]
         out += struct.pack(">H", len(chunk)) + chunk
-    conn.sendall(out + b"\x00\x00")
+    return out + b"\x00\x00"
+
+
+def _send(conn: socket.socket, tag: int, fields: list) -> None:
+    conn.sendall(encode_message(tag, fields))

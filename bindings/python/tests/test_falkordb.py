@@ -24,11 +24,17 @@ from boltc.exceptions import (
 from conftest import AUTH
 
 
+def driver_port(driver):
+    with driver.session() as s:
+        return s.run("RETURN 1").consume().server.address.port
+
+
 def test_verify_connectivity_and_server_info(driver):
     driver.verify_connectivity()
     info = driver.get_server_info()
     assert info.agent.startswith("Neo4j/")
     assert info.protocol_version >= (5, 0)
+    assert info.address.port == int(driver_port(driver))
 
 
 def test_driver_options_and_context_manager(falkordb):
@@ -372,3 +378,19 @@ def test_connection_refused_is_service_unavailable():
         with pytest.raises(ServiceUnavailable) as e:
             d.verify_connectivity()
         assert e.value.is_retryable()
+
+
+def test_gc_is_enabled_after_concurrent_streaming(driver):
+    def work():
+        with driver.session() as s:
+            for _ in range(5):
+                list(
+                    s.run("UNWIND range(1, 3000) AS i RETURN i")
+                )
+
+    threads = [threading.Thread(target=work) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert gc.isenabled()

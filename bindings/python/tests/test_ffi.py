@@ -32,6 +32,7 @@ SCALARS = {
     "boltc_value_type": {ctypes.c_int},
     "boltc_log_callback": {_ffi.LOG_CALLBACK},
     "char*": {ctypes.c_char_p},
+    "char**": {ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p)},
     "uint8_t*": {ctypes.POINTER(ctypes.c_uint8), ctypes.c_char_p, ctypes.c_void_p},
     "double*": {ctypes.POINTER(ctypes.c_double), ctypes.c_void_p},
     "void*": {ctypes.c_void_p},

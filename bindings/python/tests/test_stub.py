@@ -114,6 +114,17 @@ def test_scalar_roundtrips(echo_session):
         assert roundtrip(echo_session, v) == v
     assert roundtrip(echo_session, (1, 2)) == [1, 2]
     assert roundtrip(echo_session, bytearray(b"ab")) == b"ab"
+    import decimal
+    import fractions
+
+    class Index:
+        def __index__(self):
+            return 42
+
+    assert roundtrip(echo_session, Index()) == 42
+    assert roundtrip(echo_session, decimal.Decimal("1.5")) == 1.5
+    assert roundtrip(echo_session, fractions.Fraction(1, 4)) == 0.25
+    assert roundtrip(echo_session, {1, 2}) in ([1, 2], [2, 1])
 
 
 def test_unsendable_value(echo_session):
@@ -259,7 +270,7 @@ def test_execute_write_retries_transient_errors():
             assert s.execute_write(lambda tx: tx.run("RETURN 1").single()["x"]) == 3
             elapsed = time.monotonic() - t
     assert len(calls) == 3
-    assert 2.0 < elapsed < 6.0  # backoff: ~1 s, then ~2 s (20% jitter)
+    assert 2.0 < elapsed < 12.0  # backoff: ~1 s, then ~2 s (20% jitter)
 
 
 def test_retry_gives_up_after_max_retry_time():
@@ -306,3 +317,51 @@ def test_status_mapping_without_server_code():
     assert issubclass(ex.ResultNotSingleError, ex.ResultError)
     assert issubclass(ex.ServiceUnavailable, ex.DriverError)
     assert not issubclass(ex.DriverError, ex.Neo4jError)
+
+
+def test_execute_read_and_write_choose_the_access_mode():
+    with StubServer(echo) as server, driver_for(server) as d:
+        with d.session() as s:
+            s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+            s.execute_write(lambda tx: tx.run("CREATE").consume())
+            s.execute_read(lambda tx: tx.run("RETURN 2").consume())
+            assert s.last_bookmarks().raw_values == {"bm:3"}
+    begins = [f[0] for tag, f in server.messages if tag == 0x11]
+    assert [b.get("mode", "w") for b in begins] == ["r", "w", "r"]
+    assert begins[1].get("bookmarks") == ["bm:1"] and begins[2].get("bookmarks") == ["bm:2"]
+
+
+def test_context_managers_free_handles():
+    with StubServer(echo) as server:
+        with driver_for(server) as d:
+            with d.session() as s:
+                with s.begin_transaction() as tx:
+                    r = tx.run("RETURN $x", x=1)
+                    assert r.single()["x"] == 1
+                assert tx._handle is None and tx.closed()
+                assert r._handle is None
+                result = s.run("RETURN $x", x=2)
+            assert s._handle is None
+            assert result.single()["x"] == 2  # buffered when the session closed
+        assert d._handle is None
+        d.close()  # idempotent
+        with pytest.raises(ex.DriverError):
+            d.session()
+
+
+def test_interrupt_unblocks_a_call():
+    import threading
+
+    gate = threading.Event()
+
+    def slow(q, p):
+        gate.wait(10)
+        return Reply(["x"], [[1]])
+
+    with StubServer(slow) as server, driver_for(server) as d, d.session() as s:
+        t = threading.Timer(0.5, s.interrupt)
+        t.start()
+        with pytest.raises((ex.Interrupted, ex.ServiceUnavailable)):
+            s.run("RETURN 1").consume()
+        gate.set()
+        t.join()

@@ -1,0 +1,72 @@
+"""The columnar batch decoding, every column kind, through the stub server (several rows)."""
+
+import math
+
+import pytest
+
+from boltc import GraphDatabase
+from boltc._codec import decode_columns
+
+from stub import Reply, Struct, StubServer
+
+
+def fetch(rows, fields=None):
+    fields = fields or ["c%d" % i for i in range(len(rows[0]))]
+    with StubServer(lambda q, p: Reply(fields, rows)) as server:
+        with GraphDatabase.driver(server.uri, auth=("u", "p"), connection_timeout=5) as d:
+            return [r.values() for r in d.execute_query("x").records]
+
+
+def test_scalar_kinds():
+    rows = [[i, i * 0.5, "s%d" % i, i % 2 == 0, "é✓%d" % i] for i in range(-5, 300)]
+    assert fetch(rows) == rows
+
+
+def test_strings_with_nul_use_offsets():
+    rows = [["a\0b"], ["é\0"], [""], ["plain ✓"]]
+    assert fetch(rows) == rows
+
+
+def test_json_kind():
+    rows = [
+        [[1, 2.0, "x\"\\\n\x01", None, True], {"k\"": {"n": [1e300, -0.0]}}, None],
+        [[], {}, 3],
+        [[[[]]], {"": None}, 2.5],
+    ]
+    got = fetch(rows)
+    assert got == rows
+    assert type(got[0][0][1]) is float and type(got[1][2]) is int
+    assert math.copysign(1.0, got[0][1]["k\""]["n"][1]) == -1.0
+
+
+def test_json_non_finite_floats():
+    got = fetch([[[float("nan"), float("inf"), float("-inf")]], [None]])
+    nan, inf, ninf = got[0][0]
+    assert math.isnan(nan) and inf == float("inf") and ninf == float("-inf")
+
+
+def test_generic_kind_mixes_structures():
+    date = Struct(0x44, [19000])
+    rows = [[date], [None], [b"\x01"], [[date, 1]]]
+    got = fetch(rows)
+    assert str(got[0][0]) == "2022-01-08" and got[1][0] is None and got[2][0] == b"\x01"
+    assert str(got[3][0][0]) == "2022-01-08"
+
+
+def test_mixed_scalar_types_in_a_column():
+    rows = [[1], ["one"], [1.5], [True], [None]]
+    got = fetch(rows)
+    assert got == rows and type(got[3][0]) is bool
+
+
+def test_zero_rows_and_columns():
+    with StubServer(lambda q, p: Reply(["a", "b"], [])) as server:
+        with GraphDatabase.driver(server.uri, auth=("u", "p")) as d, d.session() as s:
+            r = s.run("x")
+            assert r.keys() == ("a", "b")
+            assert list(r) == []
+
+
+def test_bad_buffer():
+    with pytest.raises(Exception):
+        decode_columns(b"XXXX")
