@@ -1,6 +1,7 @@
-//! Replays the fuzz seeds and every input the fuzzers ever found crashing (kept in
-//! `tests/fuzz_regressions/<target>/`) through the same bodies the cargo-fuzz targets run
-//! (`fuzz/harness.rs`). A panic here is a regression. The fuzz campaign itself is
+//! Replays the fuzz seeds, the minimized corpora of the campaign in RELIABILITY.md
+//! (`tests/fuzz_corpus/<target>/`, from `cargo fuzz cmin`), and every input the fuzzers ever found
+//! crashing (kept in `tests/fuzz_regressions/<target>/`) through the same bodies the cargo-fuzz
+//! targets run (`fuzz/harness.rs`). A panic here is a regression. The fuzz campaign itself is
 //! `scripts/fuzz.sh` (see RELIABILITY.md).
 
 #[allow(dead_code)]
@@ -14,6 +15,7 @@ fn replay(target: &str, run: fn(&[u8])) {
     let mut n = 0;
     for dir in [
         root.join("fuzz/seeds").join(target),
+        root.join("tests/fuzz_corpus").join(target),
         root.join("tests/fuzz_regressions").join(target),
     ] {
         let Ok(entries) = std::fs::read_dir(&dir) else {
@@ -29,6 +31,7 @@ fn replay(target: &str, run: fn(&[u8])) {
         }
     }
     assert!(n > 0, "{target}: no inputs to replay");
+    eprintln!("{target}: replayed {n} inputs");
 }
 
 #[test]
