@@ -176,7 +176,7 @@ fn run_load(threads: usize, per_thread: usize, rounds: usize, pool: usize) {
     }
     let m = d.pool_metrics()[0].1;
     eprintln!("LOAD pool metrics after the rounds: {m:?}");
-    assert!(m.created <= pool_size() as u64 + m.closed, "{m:?}");
+    assert!(m.created <= pool as u64 + m.closed, "{m:?}");
     // RSS stable: after the first round (thread stacks, buffers warmed up), later rounds may not
     // grow it by more than 16 MiB.
     if rss.len() > 1 {
