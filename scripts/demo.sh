@@ -17,9 +17,7 @@ echo "== C++ (examples/cpp/query.cpp)"
 g++ -std=c++17 -Wall -Wextra -Werror -Iinclude -Ibindings/cpp/include examples/cpp/query.cpp \
     -Ltarget/release -lboltc -Wl,-rpath,"$ROOT/target/release" -o target/release/query_cpp
 target/release/query_cpp "$BOLT_URI"
-if [ -f examples/python/query.py ]; then
-    echo "== Python (examples/python/query.py)"
-    BOLTC_LIBRARY="$ROOT/target/release/libboltc.so" PYTHONPATH="$ROOT/bindings/python" \
-        "$VENV/bin/python" examples/python/query.py "$BOLT_URI"
-fi
+echo "== Python (examples/python/query.py)"
+BOLTC_LIBRARY="$ROOT/target/release/libboltc.so" PYTHONPATH="$ROOT/bindings/python" \
+    "$VENV/bin/python" examples/python/query.py "$BOLT_URI"
 stop_falkordb
