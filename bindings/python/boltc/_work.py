@@ -149,12 +149,20 @@ class SummaryCounters:
 
 
 class ServerInfo:
-    """The server that ran a query: ``address``, ``agent``, ``protocol_version``."""
+    """The server and connection that ran a query: ``address``, ``agent``,
+    ``protocol_version``, ``connection_id`` (as ``neo4j.ServerInfo``)."""
 
-    def __init__(self, address: Optional[str], agent: Optional[str], protocol_version: Tuple[int, int]):
+    def __init__(
+        self,
+        address: Optional[str],
+        agent: Optional[str],
+        protocol_version: Tuple[int, int],
+        connection_id: Optional[str] = None,
+    ):
         self._address = address
         self.agent = agent
         self.protocol_version = protocol_version
+        self._connection_id = connection_id or None
 
     @property
     def address(self) -> Optional[Any]:
@@ -169,8 +177,38 @@ class ServerInfo:
             return a
 
     @property
-    def connection_id(self) -> None:
+    def connection_id(self) -> Optional[str]:
+        """The server's id of the connection (e.g. ``bolt-123``), None if it sent none."""
+        return self._connection_id
+
+    def __repr__(self) -> str:
+        return "<ServerInfo address=%r agent=%r protocol_version=%r connection_id=%r>" % (
+            self._address, self.agent, self.protocol_version, self._connection_id)
+
+
+def server_info_from(info: int) -> ServerInfo:
+    """Copies a ``boltc_server_info`` (which the caller still frees)."""
+    major, minor = c_uint8(), c_uint8()
+    err = c_void_p()
+    check(lib.boltc_server_info_protocol_version(info, byref(major), byref(minor), byref(err)), err)
+    return ServerInfo(
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_ADDRESS),
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_AGENT),
+        (major.value, minor.value),
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_CONNECTION_ID),
+    )
+
+
+def _connection_info(fn: Any, handle: int) -> Optional[ServerInfo]:
+    out = c_void_p()
+    err = c_void_p()
+    check(fn(handle, byref(out), byref(err)), err)
+    if not out.value:
         return None
+    try:
+        return server_info_from(out.value)
+    finally:
+        lib.boltc_server_info_free(out)
 
 
 class Address(tuple):
@@ -206,6 +244,7 @@ class ResultSummary:
             borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_ADDRESS),
             borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_AGENT),
             (major.value, minor.value),
+            borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_CONNECTION_ID),
         )
         c = CCounters()
         check(lib.boltc_summary_counters(handle, byref(c), byref(err)), err)
@@ -587,6 +626,12 @@ class ManagedTransaction:
         self._results.append(r)
         return r
 
+    def connection_info(self) -> Optional[ServerInfo]:
+        """(boltc) The server and connection this transaction runs on; None once it is lost."""
+        if self._closed or not self._handle:
+            raise exceptions.TransactionError("The transaction is closed.")
+        return _connection_info(lib.boltc_transaction_connection_info, self._handle)
+
     def _end(self, fn: Any) -> None:
         if self._closed:
             raise exceptions.TransactionError("The transaction is already closed.")
@@ -808,6 +853,11 @@ class Session:
     def last_bookmark(self) -> Optional[str]:
         b = self.last_bookmarks().raw_values
         return next(iter(b)) if b else None
+
+    def connection_info(self) -> Optional[ServerInfo]:
+        """(boltc) The server and connection the session holds right now, or None between
+        queries (connections go back to the pool when a result is consumed)."""
+        return _connection_info(lib.boltc_session_connection_info, self._live())
 
     def interrupt(self) -> None:
         """(boltc) Interrupts a blocking call of this session from another thread."""
