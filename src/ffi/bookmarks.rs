@@ -243,3 +243,190 @@ pub extern "C" fn boltc_session_config_set_bookmark_manager(
         Ok(())
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ffi::config::{
+        boltc_config_free, boltc_config_new, boltc_config_set_notifications_disabled_categories,
+        boltc_config_set_notifications_min_severity, boltc_session_config_free,
+        boltc_session_config_new, boltc_session_config_set_notifications_min_severity,
+    };
+    use std::ffi::CStr;
+    use std::ptr::{null, null_mut};
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Mutex;
+
+    /// What the test callbacks saw: the update calls and whether the release ran.
+    #[derive(Default)]
+    struct Seen {
+        updates: Mutex<Vec<(Vec<String>, Vec<String>)>>,
+        released: AtomicUsize,
+    }
+
+    unsafe extern "C" fn get(_: *mut c_void, list: *mut boltc_bookmark_list) {
+        assert_eq!(
+            boltc_bookmark_list_add(list, c"bm:7".as_ptr(), null_mut()),
+            boltc_status::Ok
+        );
+    }
+
+    unsafe fn strings(p: *const *const c_char, n: usize) -> Vec<String> {
+        (0..n)
+            .map(|i| {
+                // SAFETY: the library passes n valid NUL-terminated strings.
+                unsafe { CStr::from_ptr(*p.add(i)) }
+                    .to_str()
+                    .unwrap()
+                    .to_owned()
+            })
+            .collect()
+    }
+
+    unsafe extern "C" fn update(
+        user: *mut c_void,
+        prev: *const *const c_char,
+        prev_len: usize,
+        new: *const *const c_char,
+        new_len: usize,
+    ) {
+        // SAFETY: user is the &Seen registered below, alive for the test.
+        let seen = unsafe { &*(user as *const Seen) };
+        // SAFETY: as documented for the callback.
+        let entry = unsafe { (strings(prev, prev_len), strings(new, new_len)) };
+        seen.updates.lock().unwrap().push(entry);
+    }
+
+    unsafe extern "C" fn release(user: *mut c_void) {
+        // SAFETY: as in update.
+        unsafe { &*(user as *const Seen) }
+            .released
+            .fetch_add(1, Ordering::SeqCst);
+    }
+
+    #[test]
+    fn callback_manager_calls_back_and_releases_once() {
+        let seen = Seen::default();
+        let mut m = null_mut();
+        let user = &seen as *const Seen as *mut c_void;
+        assert_eq!(
+            boltc_bookmark_manager_new_callbacks(
+                Some(get),
+                Some(update),
+                Some(release),
+                user,
+                &mut m,
+                null_mut()
+            ),
+            boltc_status::Ok
+        );
+        let mut sc = null_mut();
+        assert_eq!(
+            boltc_session_config_new(&mut sc, null_mut()),
+            boltc_status::Ok
+        );
+        assert_eq!(
+            boltc_session_config_set_bookmark_manager(sc, m, null_mut()),
+            boltc_status::Ok
+        );
+        // SAFETY: m is live.
+        let manager = unsafe { box_ref(m) }.unwrap().manager.clone();
+        boltc_bookmark_manager_free(m);
+        assert_eq!(manager.get_bookmarks(), ["bm:7"]);
+        manager.update_bookmarks(&["bm:7".into()], &["bm:8".into(), "a\0b".into()]);
+        assert_eq!(
+            *seen.updates.lock().unwrap(),
+            [(
+                vec!["bm:7".to_owned()],
+                vec!["bm:8".to_owned(), "a".to_owned()]
+            )]
+        );
+        drop(manager);
+        assert_eq!(
+            seen.released.load(Ordering::SeqCst),
+            0,
+            "the config holds it"
+        );
+        boltc_session_config_free(sc);
+        assert_eq!(seen.released.load(Ordering::SeqCst), 1);
+    }
+
+    #[test]
+    fn default_manager_and_bad_arguments() {
+        let initial = [c"bm:1".as_ptr(), c"bm:2".as_ptr()];
+        let mut m = null_mut();
+        assert_eq!(
+            boltc_bookmark_manager_new(initial.as_ptr(), 2, &mut m, null_mut()),
+            boltc_status::Ok
+        );
+        // SAFETY: m is live.
+        let manager = unsafe { box_ref(m) }.unwrap().manager.clone();
+        manager.update_bookmarks(&["bm:1".into()], &["bm:3".into()]);
+        assert_eq!(manager.get_bookmarks(), ["bm:2", "bm:3"]);
+        boltc_bookmark_manager_free(m);
+
+        let mut out = null_mut();
+        assert_eq!(
+            boltc_bookmark_manager_new_callbacks(
+                None,
+                Some(update),
+                None,
+                null_mut(),
+                &mut out,
+                null_mut()
+            ),
+            boltc_status::NullArgument
+        );
+        assert!(out.is_null());
+        assert_eq!(
+            boltc_bookmark_list_add(null_mut(), c"x".as_ptr(), null_mut()),
+            boltc_status::NullArgument
+        );
+        assert_eq!(
+            boltc_session_config_set_bookmark_manager(null_mut(), null(), null_mut()),
+            boltc_status::NullArgument
+        );
+    }
+
+    #[test]
+    fn notification_filter_arguments() {
+        let mut cfg = null_mut();
+        assert_eq!(
+            boltc_config_new(c"bolt://127.0.0.1:1".as_ptr(), &mut cfg, null_mut()),
+            boltc_status::Ok
+        );
+        let set =
+            |s: &CStr| boltc_config_set_notifications_min_severity(cfg, s.as_ptr(), null_mut());
+        assert_eq!(set(c"warning"), boltc_status::Ok);
+        assert_eq!(set(c"LOUD"), boltc_status::InvalidArgument);
+        let cats = [c"hint".as_ptr()];
+        assert_eq!(
+            boltc_config_set_notifications_disabled_categories(cfg, cats.as_ptr(), 1, null_mut()),
+            boltc_status::Ok
+        );
+        assert_eq!(
+            boltc_config_set_notifications_disabled_categories(cfg, null(), 1, null_mut()),
+            boltc_status::NullArgument
+        );
+        // SAFETY: cfg is live.
+        let built = unsafe { box_mut(cfg) }.unwrap().build().unwrap();
+        assert_eq!(
+            built.notifications,
+            crate::NotificationFilter {
+                minimum_severity: Some("WARNING".into()),
+                disabled_categories: Some(vec!["HINT".into()]),
+            }
+        );
+        boltc_config_free(cfg);
+        let mut sc = null_mut();
+        assert_eq!(
+            boltc_session_config_new(&mut sc, null_mut()),
+            boltc_status::Ok
+        );
+        assert_eq!(
+            boltc_session_config_set_notifications_min_severity(sc, c"Off".as_ptr(), null_mut()),
+            boltc_status::Ok
+        );
+        boltc_session_config_free(sc);
+    }
+}

@@ -394,3 +394,25 @@ def test_gc_is_enabled_after_concurrent_streaming(driver):
     for t in threads:
         t.join()
     assert gc.isenabled()
+
+
+def test_admin_helpers_are_unsupported_on_falkordb(driver):
+    with pytest.raises(boltc.exceptions.UnsupportedServerProduct) as e:
+        driver.list_connections()
+    assert "dbms.listConnections" in str(e.value)
+    with pytest.raises(boltc.exceptions.UnsupportedServerProduct):
+        driver.kill_connection("bolt-1")
+    driver.verify_connectivity()  # the driver is still usable
+
+
+def test_connection_info_and_bookmark_manager_on_falkordb(driver):
+    mgr = boltc.GraphDatabase.bookmark_manager(initial_bookmarks=[])
+    with driver.session(bookmark_manager=mgr) as s:
+        r = s.run("UNWIND range(1, 3) AS i RETURN i")
+        info = s.connection_info()
+        assert info is not None and info.address.port == driver_port(driver)
+        assert [rec["i"] for rec in r] == [1, 2, 3]
+        s.execute_write(lambda tx: tx.run("CREATE (:BmTest)").consume())
+    records, summary, _ = driver.execute_query("MATCH (n:BmTest) RETURN count(n) AS c")
+    assert records[0]["c"] >= 1
+    assert summary.server.protocol_version == driver.get_server_info().protocol_version
