@@ -416,3 +416,11 @@ def test_connection_info_and_bookmark_manager_on_falkordb(driver):
     records, summary, _ = driver.execute_query("MATCH (n:BmTest) RETURN count(n) AS c")
     assert records[0]["c"] >= 1
     assert summary.server.protocol_version == driver.get_server_info().protocol_version
+
+
+def test_notification_filters_on_falkordb(falkordb):
+    with GraphDatabase.driver(falkordb.uri, auth=AUTH, notifications_min_severity="WARNING",
+                              notifications_disabled_classifications=["HINT"]) as d:
+        with d.session(notifications_min_severity="OFF") as s:
+            assert s.run("RETURN 1 AS x").single()["x"] == 1
+        assert d.execute_query("RETURN 2 AS x").records[0]["x"] == 2
