@@ -8,7 +8,6 @@ import threading
 import time as _time
 import warnings
 from collections import deque, namedtuple
-from concurrent.futures import Future, ThreadPoolExecutor
 from itertools import chain as _chain_mod, repeat as _repeat
 from ctypes import byref, c_bool, c_int64, c_size_t, c_uint8, c_void_p, string_at
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
@@ -33,7 +32,6 @@ BATCH_SIZE = 10_000
 # encode the next one (the C calls release the GIL, so both run at once on two cores). The
 # result handle is only ever used by one thread at a time: every use waits for the worker.
 PREFETCH = True
-_workers = ThreadPoolExecutor(max_workers=4, thread_name_prefix="boltc-prefetch")
 
 _RawBatch = Tuple[int, c_void_p, bytes, bool]  # (status, error, columnar bytes, more)
 
@@ -53,6 +51,30 @@ def _raw_batch(handle: int) -> _RawBatch:
         return 0, err, string_at(data.value, n.value), bool(lib.boltc_batch_has_more(batch))
     finally:
         lib.boltc_batch_free(batch)
+
+
+class _Prefetch(threading.Thread):
+    """Fetches one raw batch on a daemon thread (a daemon, so that a fetch stuck on a silent
+    server never holds up the interpreter's exit)."""
+
+    def __init__(self, handle: int) -> None:
+        super().__init__(name="boltc-prefetch", daemon=True)
+        self._handle = handle
+        self._value: Optional[_RawBatch] = None
+        self._error: Optional[BaseException] = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = _raw_batch(self._handle)
+        except BaseException as e:  # handed to the thread that waits for the batch
+            self._error = e
+
+    def result(self) -> _RawBatch:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 _gc_lock = threading.Lock()
@@ -374,7 +396,7 @@ class Result:
         self._exhausted = False
         self._consumed = False
         self._out_of_scope = False
-        self._pending: Optional["Future[_RawBatch]"] = None  # the worker fetching the next batch
+        self._pending: Optional[_Prefetch] = None  # the worker fetching the next batch
         self._ready: Optional[_RawBatch] = None  # a batch fetched ahead, not yet decoded
 
     # -- handle management
@@ -455,7 +477,7 @@ class Result:
             self._free()
             check(status, err, exceptions.ResultConsumedError)
         if more and PREFETCH:
-            self._pending = _workers.submit(_raw_batch, self._handle)
+            self._pending = _Prefetch(self._handle)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
         # scanning them again and again while they are built (it made this 4x slower).
         _gc_pause()
