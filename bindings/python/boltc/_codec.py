@@ -4,7 +4,7 @@ Decoding is written for speed: a column whose values share one scalar type is de
 single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus one ``str.split`` (or
 C-level slicing when a string contains NUL) or ``map(bool, ...)``. A column of lists is one
 inner column of all elements cut into lists by ``zip`` (same lengths) or slicing; a column of
-maps with the same keys is one inner column per key, combined by a dict display compiled once
+maps with the same keys is one inner column per key, combined by a comprehension compiled once
 per key set; other columns of plain values arrive as JSON for the C-accelerated
 ``json.loads``. Records are built by ``map`` over ``zip`` of the columns, so a plain batch
 costs a handful of Python-level operations however many rows it has.
@@ -361,7 +361,7 @@ def _maps(b: bytes, o: int, rows: int) -> Tuple[List[Dict[str, Any]], int]:
         inner.append(col)
     if not k:
         return [{} for _ in range(rows)], o
-    return list(map(_dict_maker(tuple(keys)), *inner)), o
+    return _maps_builder(tuple(keys))(*inner), o
 
 
 def _lists(b: bytes, o: int, rows: int) -> Tuple[List[List[Any]], int]:
@@ -383,21 +383,25 @@ def _lists(b: bytes, o: int, rows: int) -> Tuple[List[List[Any]], int]:
     return list(map(flat.__getitem__, map(slice, starts, ends))), o
 
 
-_MAKERS: Dict[Tuple[str, ...], Callable[..., Dict[str, Any]]] = {}
+_MAKERS: Dict[Tuple[str, ...], Callable[..., List[Dict[str, Any]]]] = {}
 
 
-def _dict_maker(keys: Tuple[str, ...]) -> Callable[..., Dict[str, Any]]:
-    """A function building ``{keys[0]: v0, keys[1]: v1, ...}`` from its arguments (a dict
-    display compiled once per key tuple; ``repr`` makes each key a safe literal)."""
+def _maps_builder(keys: Tuple[str, ...]) -> Callable[..., List[Dict[str, Any]]]:
+    """A function turning one column per key into the list of dicts
+    ``[{keys[0]: v0, keys[1]: v1, ...}, ...]``: a list comprehension with a dict display,
+    compiled once per key tuple (``repr`` makes each key a safe literal)."""
     f = _MAKERS.get(keys)
     if f is None:
         if len(keys) > 64:
-            return lambda *vals: dict(zip(keys, vals))
+            return lambda *cols: [dict(zip(keys, vals)) for vals in zip(*cols)]
         if len(_MAKERS) > 256:
             _MAKERS.clear()
-        args = ", ".join("v%d" % i for i in range(len(keys)))
+        n = len(keys)
+        cols = ", ".join("c%d" % i for i in range(n))
+        vals = ", ".join("v%d" % i for i in range(n))
         body = ", ".join("%r: v%d" % (k, i) for i, k in enumerate(keys))
-        f = _MAKERS[keys] = eval("lambda %s: {%s}" % (args, body))  # noqa: S307 - literals only
+        source = "[{%s} for %s in %s]" % (body, vals, "c0" if n == 1 else "zip(%s)" % cols)
+        f = _MAKERS[keys] = eval("lambda %s: %s" % (cols, source))  # noqa: S307 - literals only
     return f
 
 
