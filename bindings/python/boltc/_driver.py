@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from ctypes import byref, c_char_p, c_size_t, c_void_p
+from ctypes import byref, c_char_p, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
@@ -160,6 +160,7 @@ _IGNORED_OPTIONS = {
 
 
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
+_NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
 
 
 def _ms(seconds: float) -> int:
@@ -175,6 +176,8 @@ class Driver:
         self._fetch_size = int(config.get("fetch_size", 1000))
         self._default_database: Optional[str] = None
         self._query_bookmark_manager = Neo4jBookmarkManager()
+        # A session option given to the driver: the default of its sessions.
+        self._session_bookmark_manager: Optional[BookmarkManager] = config.pop("bookmark_manager", None)
         err = c_void_p()
         cfg = c_void_p()
         check(lib.boltc_config_new(uri.encode(), byref(cfg), byref(err)), err)
@@ -271,6 +274,10 @@ class Driver:
         ``bookmark_manager``, each transaction starts from the manager's bookmarks and
         reports its bookmark to it. The notification filters override the driver's for this
         session (Bolt 5.2+)."""
+        if bookmark_manager is None:
+            bookmark_manager = self._session_bookmark_manager
+        elif bookmark_manager is _NO_MANAGER:
+            bookmark_manager = None
         settings = dict(
             database=database,
             fetch_size=fetch_size,
@@ -354,6 +361,8 @@ class Driver:
         params.update(kwargs)
         mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
         manager = self._query_bookmark_manager if bookmark_manager_ is _DEFAULT else bookmark_manager_
+        if manager is None:
+            manager = _NO_MANAGER
         with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_,
                           bookmark_manager=manager) as s:
             def work(tx: Any) -> Any:

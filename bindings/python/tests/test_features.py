@@ -139,6 +139,16 @@ def test_execute_query_uses_the_driver_bookmark_manager():
     assert begins(server) == [[], ["bm:1"], [], ["x:1"], ["bm:2"]]
 
 
+def test_driver_level_bookmark_manager_is_the_session_default():
+    mgr = GraphDatabase.bookmark_manager(initial_bookmarks=["d:1"])
+    with StubServer(echo) as server, driver_for(server, bookmark_manager=mgr) as d:
+        with d.session() as s:
+            write(s)
+        d.execute_query("CREATE ()", bookmark_manager_=None)
+    assert begins(server) == [["d:1"], []]
+    assert set(mgr.get_bookmarks()) == {"bm:1"}
+
+
 # ---- notification filters --------------------------------------------------------------------
 
 def hello_extra(server):
