@@ -123,7 +123,10 @@ def _on_update(user_data: Optional[int], prev: Any, prev_len: int, new: Any, new
 
 
 def _on_release(user_data: Optional[int]) -> None:
-    _LIVE.pop(user_data or 0, None)
+    try:
+        _LIVE.pop(user_data or 0, None)
+    except Exception:  # at interpreter exit the module may already be torn down
+        pass
 
 
 _GET = _ffi.BOOKMARKS_GET_CALLBACK(_on_get)
