@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc as _gc
+import os
 import random
 import threading
 import time as _time
@@ -28,10 +29,12 @@ WRITE_ACCESS = "WRITE"
 # Records moved across the C boundary per call (a batch); large batches amortise the calls.
 BATCH_SIZE = 10_000
 
-# While Python builds the records of one batch, a worker thread has the library fetch and
-# encode the next one (the C calls release the GIL, so both run at once on two cores). The
-# result handle is only ever used by one thread at a time: every use waits for the worker.
-PREFETCH = True
+# With BOLTC_PREFETCH=1, while Python builds the records of one batch, a worker thread has the
+# library fetch and encode the next one (the C calls release the GIL, so both can run at once).
+# The result handle is only ever used by one thread at a time: every use waits for the worker.
+# Off by default: it costs ~20 % more CPU, which pays only when a core is free and the
+# consumer does much per record.
+PREFETCH = os.environ.get("BOLTC_PREFETCH") == "1"
 
 _RawBatch = Tuple[int, c_void_p, bytes, bool]  # (status, error, columnar bytes, more)
 
@@ -530,7 +533,9 @@ class Result:
         if self._consumed:
             raise exceptions.ResultConsumedError("The result has been consumed.")
         # chain.from_iterable walks each batch at C speed; the Result keeps the batch iterator
-        # in _cur so that records left after a `break` stay readable (see _take_cur).
+        # in _cur so that records left after a `break` stay readable (see _take_cur), also by
+        # a new iteration.
+        self._take_cur()
         return _chain(self._batches())
 
     def _batches(self) -> Iterator[Iterator[Record]]:
