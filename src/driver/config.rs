@@ -310,6 +310,9 @@ pub struct SessionConfig {
     pub bookmark_manager: Option<std::sync::Arc<dyn super::bookmarks::BookmarkManager>>,
     /// Credentials for this session only (Bolt 5.1+; `None`: the driver's).
     pub auth: Option<AuthToken>,
+    /// How long each blocking call of the session may take, all waits included (`None`: no
+    /// bound); see [`Session::set_call_timeout`](super::Session::set_call_timeout).
+    pub call_timeout: Option<std::time::Duration>,
 }
 
 impl SessionConfig {
@@ -324,6 +327,12 @@ impl SessionConfig {
     #[must_use]
     pub fn with_access_mode(mut self, mode: AccessMode) -> Self {
         self.default_access_mode = mode;
+        self
+    }
+    /// Sets the call timeout (see [`Session::set_call_timeout`](super::Session::set_call_timeout)).
+    #[must_use]
+    pub fn with_call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_timeout = Some(timeout);
         self
     }
     /// Sets the fetch size.
