@@ -193,10 +193,7 @@ impl DriverInner {
                     if Instant::now() >= d
                         && !matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Interrupted) =>
                 {
-                    Error::new(
-                        ErrorKind::Timeout,
-                        format!("the call deadline passed while acquiring a connection: {e}"),
-                    )
+                    e.with_kind(ErrorKind::Timeout)
                 }
                 _ => e,
             })
