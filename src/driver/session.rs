@@ -47,8 +47,9 @@ use std::time::{Duration, Instant};
 ///
 /// Connecting to a server (TCP, TLS, handshake, HELLO) is bounded by the deadlines only; an
 /// interrupt during it takes effect as soon as the new connection is handed to the session. An
-/// interrupt while the session is not blocked is forgotten when the session next acquires a
-/// connection.
+/// interrupt while the session is not blocked shuts down the connection it holds, if any (the
+/// next call on it fails with `Interrupted`); otherwise it is forgotten when the session next
+/// acquires a connection.
 #[derive(Debug, Clone, Default)]
 pub struct SessionInterrupt {
     inner: Arc<Interrupt>,

@@ -304,7 +304,9 @@ pub extern "C" fn boltc_session_last_bookmarks(
 /// pool, a wait for a routing table another thread is fetching, and a routing table fetch.
 /// Connecting (TCP, TLS, handshake, HELLO) is bounded by the timeouts only; an interrupt during
 /// it fails the call once the connection is made. The session stays usable (the next call takes
-/// a new connection). An interrupt while no call is blocked has no effect on later calls.
+/// a new connection). An interrupt while no call is blocked shuts down the connection the
+/// session holds, if any (the next call on it returns `BOLTC_STATUS_INTERRUPTED`); otherwise it
+/// has no effect on later calls.
 ///
 /// Threads: may be called from any thread at any time while the handle is not freed.
 #[no_mangle]

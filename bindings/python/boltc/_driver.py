@@ -186,10 +186,22 @@ class Driver:
         fetch_size: Optional[int] = None,
         bookmarks: Any = None,
         impersonated_user: Optional[str] = None,
+        call_timeout: Optional[float] = None,
         **ignored: Any,
     ) -> Session:
-        """Opens a session (``database`` None: the user's home database)."""
-        settings = dict(database=database, fetch_size=fetch_size, impersonated_user=impersonated_user)
+        """Opens a session (``database`` None: the user's home database).
+
+        ``call_timeout`` (seconds; a boltc extension, the official driver has no such option)
+        bounds each blocking call of the session -- ``run``, each fetch of records, ``commit``,
+        ... -- including routing, waiting for a pooled connection and connecting. A call that
+        runs out of time raises ``ServiceUnavailable`` with ``status == "BOLTC_STATUS_TIMEOUT"``;
+        the connection it used is closed. None (the default): no bound."""
+        settings = dict(
+            database=database,
+            fetch_size=fetch_size,
+            impersonated_user=impersonated_user,
+            call_timeout=call_timeout,
+        )
         h = self._session_handle(default_access_mode, bookmarks, **settings)
         return Session(h, self, default_access_mode, settings)
 
@@ -200,6 +212,7 @@ class Driver:
         database: Optional[str],
         fetch_size: Optional[int],
         impersonated_user: Optional[str],
+        call_timeout: Optional[float] = None,
     ) -> int:
         h = self._live()
         err = c_void_p()
@@ -214,6 +227,11 @@ class Driver:
                 check(lib.boltc_session_config_set_fetch_size(sc, int(fetch_size), byref(err)), err)
             if impersonated_user is not None:
                 check(lib.boltc_session_config_set_impersonated_user(sc, impersonated_user.encode(), byref(err)), err)
+            if call_timeout is not None:
+                if call_timeout < 0:
+                    raise exceptions.ConfigurationError("call_timeout must not be negative")
+                ms = int(round(float(call_timeout) * 1000))
+                check(lib.boltc_session_config_set_call_timeout_ms(sc, ms, byref(err)), err)
             if bookmarks is not None:
                 values = bookmarks.raw_values if isinstance(bookmarks, Bookmarks) else bookmarks
                 if isinstance(values, str):
