@@ -699,7 +699,7 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.interrupt.set(None);
+        self.withdraw_interrupt();
         if let Some(mut conn) = self.conn.take() {
             if res.is_err() || !self.pending.is_empty() {
                 // Its state on the server is unknown: never hand it out again.
@@ -769,8 +769,19 @@ impl Session {
 
     /// Lets go of the connection (back to the pool); the interrupter forgets it first.
     fn drop_connection(&mut self) {
-        self.interrupt.set(None);
+        self.withdraw_interrupt();
         self.conn = None;
+    }
+
+    /// The interrupter lets go of the connection's socket. If an interrupt came while it held
+    /// it, the socket may have been shut down: the connection must not go back to the pool.
+    fn withdraw_interrupt(&mut self) {
+        self.interrupt.set(None);
+        if self.interrupt.inner.is_raised() {
+            if let Some(c) = self.conn.as_mut() {
+                c.mark_broken("interrupted");
+            }
+        }
     }
 
     fn ensure_connection(&mut self) -> Result<()> {
@@ -793,18 +804,24 @@ impl Session {
                 .driver
                 .acquire_routed(&req)
                 .map_err(|e| self.explain_acquire(e))?;
+            // Published before the flag is checked, so no interrupt falls in between.
+            self.interrupt.set(conn.shutdown_handle());
             if self.interrupt.inner.is_raised() {
+                self.interrupt.set(None);
+                conn.mark_broken("interrupted");
                 return Err(Error::new(
                     ErrorKind::Interrupted,
                     "interrupted while acquiring a connection",
                 ));
             }
             conn.set_deadline(self.deadline);
-            self.check_version_supports_config(&conn)?;
+            if let Err(e) = self.check_version_supports_config(&conn) {
+                self.interrupt.set(None);
+                return Err(e);
+            }
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
             }
-            self.interrupt.set(conn.shutdown_handle());
             self.unproven = conn.is_reused();
             self.idle_death = None;
             self.conn = Some(conn);

@@ -193,6 +193,8 @@ impl Pool {
                 ));
             }
             if interrupt.is_some_and(Interrupt::is_raised) {
+                // This waiter may have taken a release's notification: pass it on.
+                self.inner.available.notify_one();
                 return Err(Error::new(
                     ErrorKind::Interrupted,
                     format!("interrupted while acquiring a connection to {address}"),

@@ -426,13 +426,22 @@ impl RouterInner {
             (Some(int), Some(h)) => Some(int.target(Target::Socket(h))),
             _ => None,
         };
-        let fetched = fetch::fetch(&mut conn, req);
+        // The socket is published before the flag is checked, so no interrupt falls between.
+        let fetched = if interrupt.is_some_and(Interrupt::is_raised) {
+            Err(interrupted_error())
+        } else {
+            fetch::fetch(&mut conn, req)
+        };
         if let (Some(int), Some(p)) = (interrupt, previous) {
             int.target(p);
         }
+        if interrupt.is_some_and(Interrupt::is_raised) {
+            // The socket may have been shut down: never hand the connection out again.
+            conn.mark_broken("interrupted");
+            return Err(interrupted_error());
+        }
         match fetched {
             Ok(res) => res,
-            Err(_) if interrupt.is_some_and(Interrupt::is_raised) => Err(interrupted_error()),
             Err(e) => {
                 self.forget_router(router);
                 Err(e)
