@@ -8,8 +8,9 @@
 //!
 //! Decisions are made under the lock; connecting, liveness checks and closing happen after
 //! releasing it. Waiters block on the condvar until their `Instant` deadline, or until their
-//! caller's [`Interrupt`] wakes them (it takes the pool lock, then notifies every waiter; each
-//! checks its own flag under the lock before waiting, so no interrupt is lost).
+//! caller's interrupt (`net::interrupt`) wakes them: it takes the pool lock, then notifies
+//! every waiter; each checks its own flag under the lock before waiting, so no interrupt is
+//! lost.
 
 use crate::bolt::message::{Request, Response};
 use crate::bolt::Connection;

@@ -7,7 +7,8 @@
 //! and report `ServiceUnavailable`. One thread
 //! fetches at a time per table; others wait on the condvar until their deadline. The fetch
 //! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
-//! caller's [`Interrupt`] reaches the condvar wait, the pool wait and the router's socket.
+//! caller's interrupt (`net::interrupt`) reaches the condvar wait, the pool wait and the
+//! router's socket.
 //!
 //! | entry state | meaning                                  | next                               |
 //! |-------------|------------------------------------------|------------------------------------|
