@@ -7,7 +7,9 @@
 //! | idle       | release of a healthy connection   | in use, closed (too old, dead, pool closed, fork) |
 //!
 //! Decisions are made under the lock; connecting, liveness checks and closing happen after
-//! releasing it. Waiters block on the condvar until their `Instant` deadline.
+//! releasing it. Waiters block on the condvar until their `Instant` deadline. The condvar is
+//! shared by every address, so a freed slot wakes all waiters (`notify_all`): waking one could
+//! pick a waiter for another address and leave the right one asleep until its deadline.
 
 use crate::bolt::message::{Request, Response};
 use crate::bolt::Connection;
@@ -206,7 +208,7 @@ impl Pool {
                     .metrics
                     .in_use -= 1;
                 drop(st);
-                self.inner.available.notify_one();
+                self.inner.available.notify_all();
                 Err(e)
             }
         }
@@ -249,7 +251,7 @@ impl Pool {
             s.metrics.closed += 1;
         }
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
     }
 
     fn wrap(&self, conn: BoltConnection, address: &Address, reused: bool) -> PooledConnection {
@@ -296,7 +298,7 @@ impl Pool {
             Some(conn)
         };
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
         drop(to_close);
     }
 
