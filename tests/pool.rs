@@ -303,3 +303,36 @@ fn a_forked_child_opens_its_own_connection_and_leaves_the_parents_alone() {
     first.finish();
     second.finish();
 }
+
+#[test]
+fn a_panic_mid_stream_returns_the_connection_clean() {
+    // Three records arrive; the panicking thread reads one. The connection must come back to
+    // the pool (in use 0), be reset, and serve the next query: no leak, no second connection.
+    let stub = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\nC: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\nS: RECORD [1]\nS: RECORD [2]\nS: RECORD [3]\n\
+         S: SUCCESS {{\"type\": \"r\"}}\n{}{BYE}",
+        hello("bolt-1"),
+        query("RETURN 2")
+    ));
+    let d = driver_with(&stub.uri(), |c| c.max_connection_pool_size(1));
+    let d2 = d.clone();
+    let worker = thread::spawn(move || {
+        let mut s = d2.session(SessionConfig::default()).unwrap();
+        let mut stream = s.run("RETURN 1", None).unwrap();
+        stream.next().unwrap().unwrap();
+        panic!("user code panics while streaming");
+    });
+    assert!(worker.join().is_err(), "the worker panicked");
+    let m = d.pool_metrics();
+    assert_eq!((m[0].1.in_use, m[0].1.idle), (0, 1), "{m:?}");
+    let t = Instant::now();
+    assert_eq!(served_by(&d, "RETURN 2").unwrap(), "bolt-1");
+    assert!(
+        t.elapsed() < Duration::from_secs(2),
+        "no wait for a leaked slot"
+    );
+    assert_eq!(d.pool_metrics()[0].1.created, 1);
+    d.close();
+    stub.finish();
+}
