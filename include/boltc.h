@@ -688,6 +688,19 @@ boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,
                                                      uint64_t timeout_ms,
                                                      boltc_error **error_out);
 
+// Check a pooled connection idle longer than `timeout_ms` milliseconds with a RESET round trip
+// before handing it out (a dead one is replaced); 0 checks every reuse, a negative value turns
+// the check off (the default).
+boltc_status boltc_config_set_liveness_check_timeout_ms(boltc_config *config,
+                                                        int64_t timeout_ms,
+                                                        boltc_error **error_out);
+
+// Close pooled connections older than `lifetime_ms` milliseconds instead of reusing them
+// (default 3600000, one hour); a negative value means no limit.
+boltc_status boltc_config_set_max_connection_lifetime_ms(boltc_config *config,
+                                                         int64_t lifetime_ms,
+                                                         boltc_error **error_out);
+
 // The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
 boltc_status boltc_config_set_max_pool_size(boltc_config *config,
                                             size_t size,

@@ -123,6 +123,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_liveness_check_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_config_set_max_connection_lifetime_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_max_pool_size": (c_int, [c_void_p, c_size_t, _PP]),
     "boltc_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),

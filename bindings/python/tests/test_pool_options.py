@@ -1,0 +1,32 @@
+"""The pool options ``max_connection_lifetime`` and ``liveness_check_timeout`` reach the driver."""
+
+from stub import RESET, Reply, StubServer
+
+from boltc import GraphDatabase
+
+
+def _one(query, params):
+    return Reply(["x"], [[1]])
+
+
+def _run_twice(**config):
+    with StubServer(_one) as server:
+        with GraphDatabase.driver(server.uri, auth=("neo4j", "pass"), connection_timeout=5, **config) as d:
+            for _ in range(2):
+                with d.session() as s:
+                    assert s.run("RETURN 1 AS x").single()["x"] == 1
+        resets = sum(1 for tag, _ in server.messages if tag == RESET)
+        return len(server._conns), resets
+
+
+def test_a_zero_max_lifetime_opens_a_connection_per_use():
+    assert _run_twice()[0] == 1
+    assert _run_twice(max_connection_lifetime=0)[0] == 2
+    assert _run_twice(max_connection_lifetime=None)[0] == 1
+
+
+def test_a_zero_liveness_timeout_checks_every_reuse_with_reset():
+    _, baseline = _run_twice()
+    conns, resets = _run_twice(liveness_check_timeout=0)
+    assert conns == 1
+    assert resets == baseline + 1
