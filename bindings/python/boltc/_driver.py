@@ -391,6 +391,14 @@ class Driver:
         finally:
             lib.boltc_server_info_free(info)
 
+    def pool_metrics(self, address: str) -> Dict[str, int]:
+        """(boltc) The connection pool figures for ``address`` (``"host:port"``): ``in_use``,
+        ``idle``, ``waiting``, ``created`` and ``closed``; all zero for an address never used."""
+        err = c_void_p()
+        m = _ffi.CPoolMetrics()
+        check(lib.boltc_driver_pool_metrics(self._live(), str(address).encode(), byref(m), byref(err)), err)
+        return {name: getattr(m, name) for name, _ in m._fields_}
+
     def list_connections(self) -> List["ConnectionInfo"]:
         """(boltc) The server's network connections (``CALL dbms.listConnections()``): all of
         them for an administrator, the user's own otherwise. ``UnsupportedServerProduct`` when

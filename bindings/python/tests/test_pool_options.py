@@ -30,3 +30,16 @@ def test_a_zero_liveness_timeout_checks_every_reuse_with_reset():
     conns, resets = _run_twice(liveness_check_timeout=0)
     assert conns == 1
     assert resets == baseline + 1
+
+
+def test_pool_metrics_per_address():
+    with StubServer(_one) as server:
+        with GraphDatabase.driver(server.uri, auth=("neo4j", "pass"), connection_timeout=5) as d:
+            address = "127.0.0.1:%d" % server.port
+            assert d.pool_metrics(address) == dict(in_use=0, idle=0, waiting=0, created=0, closed=0)
+            with d.session() as s:
+                result = s.run("RETURN 1 AS x")
+                assert d.pool_metrics(address)["in_use"] == 1
+                assert result.single()["x"] == 1
+            assert d.pool_metrics(address) == dict(in_use=0, idle=1, waiting=0, created=1, closed=0)
+            assert d.pool_metrics("127.0.0.1:1")["created"] == 0
