@@ -43,3 +43,26 @@ def test_pool_metrics_per_address():
                 assert result.single()["x"] == 1
             assert d.pool_metrics(address) == dict(in_use=0, idle=1, waiting=0, created=1, closed=0)
             assert d.pool_metrics("127.0.0.1:1")["created"] == 0
+
+
+def test_a_forked_child_does_not_share_the_parents_connections():
+    import os
+
+    with StubServer(_one) as server:
+        with GraphDatabase.driver(server.uri, auth=("neo4j", "pass"), connection_timeout=5) as d:
+            with d.session() as s:
+                assert s.run("RETURN 1 AS x").single()["x"] == 1
+            pid = os.fork()
+            if pid == 0:  # the child: must open its own connection, then leave at once
+                code = 1
+                try:
+                    with d.session() as s:
+                        code = 0 if s.run("RETURN 1 AS x").single()["x"] == 1 else 2
+                finally:
+                    os._exit(code)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+            assert len(server._conns) == 2  # the child connected itself
+            with d.session() as s:  # the parent's pooled connection still works
+                assert s.run("RETURN 1 AS x").single()["x"] == 1
+            assert len(server._conns) == 2
