@@ -459,3 +459,39 @@ fn unused_tables_and_the_cached_home_database_are_purged() {
     router.try_finish().unwrap();
     assert!(route_count(&router) >= 3);
 }
+
+#[test]
+fn reads_go_to_the_reader_with_the_fewest_connections_in_use() {
+    // Both readers run the same script: an explicit transaction, or auto-commit queries.
+    let script = format!(
+        "{}?{{\nC: BEGIN {{..}}\nS: SUCCESS {{}}\nC: ROLLBACK\nS: SUCCESS {{}}\n}}\n\
+         *{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    );
+    let (r1, r2) = (StubServer::start(&script), StubServer::start(&script));
+    let (a1, a2) = (r1.address(), r2.address());
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&a1, &a2], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut held = d.session(reads("neo4j")).unwrap();
+    let tx = held
+        .begin_transaction(&boltc::TransactionConfig::default())
+        .unwrap();
+    let busy = tx.connection_info().unwrap().address;
+    // Round robin alone would send one of these to the busy reader.
+    for _ in 0..4 {
+        let mut s = d.session(reads("neo4j")).unwrap();
+        let summary = s.run("RETURN 1 AS n", None).unwrap().consume().unwrap();
+        assert_ne!(summary.server.address, busy, "sent to the busy reader");
+    }
+    tx.rollback().unwrap();
+    drop(held);
+    d.close();
+    r1.finish();
+    r2.finish();
+    router.finish();
+}
