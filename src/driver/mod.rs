@@ -9,6 +9,7 @@ mod config;
 mod driver;
 mod extras;
 mod managed;
+mod proposals;
 mod query;
 mod record;
 mod result;
