@@ -422,9 +422,12 @@ mod tests {
     }
 
     #[test]
-    fn a_manifest_reply_to_a_set_without_the_manifest_is_not_bolt() {
+    fn a_manifest_reply_to_a_set_without_the_manifest_is_refused() {
         let (res, _) = run(&[0, 0, 1, 0xFF, 0], &FIRST);
-        assert!(matches!(res, Err(HandshakeError::NotBolt(_))), "{res:?}");
+        assert!(
+            matches!(res, Err(HandshakeError::Unexpected(v)) if v == Version::new(0xFF, 1)),
+            "{res:?}"
+        );
     }
 
     #[test]
