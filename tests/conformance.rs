@@ -84,9 +84,60 @@ fn notifications_before_5_6_are_taken_as_sent() {
     assert_eq!(n.severity_level(), Severity::Unknown);
     assert_eq!(n.category_level(), Classification::Generic);
     assert!(n.position.is_none());
-    assert!(sum.gql_status_objects.is_empty());
+    // The status objects a 5.6 server would have sent: no record came back ("no data"), and the
+    // notification (not a WARNING) as an informational status.
+    let codes: Vec<&str> = sum
+        .gql_status_objects
+        .iter()
+        .map(|g| g.gql_status.as_str())
+        .collect();
+    assert_eq!(codes, ["02000", "03N42"]);
+    let info = &sum.gql_status_objects[1];
+    assert!(info.is_notification);
+    assert_eq!(info.status_description, "d");
+    assert_eq!(info.raw_severity.as_deref(), Some("ANYTHING"));
+    assert_eq!(info.classification(), Classification::Generic);
     drop(s);
     stub.finish();
+}
+
+/// Before 5.6 the outcome status depends on whether records came back, whether they were read
+/// (`single`) or dropped unread (`consume`).
+#[test]
+fn status_objects_before_5_6_follow_the_records_and_the_notifications() {
+    for consume in [false, true] {
+        let stub = StubServer::start(&format!(
+            "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+             C: PULL {{\"n\": 1000}}\n\
+             S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+             S: RECORD [1]\n\
+             S: SUCCESS {{\"type\": \"r\", \"notifications\": [{{\"severity\": \"WARNING\", \
+                \"code\": \"Neo.ClientNotification.X\", \"title\": \"t\", \
+                \"category\": \"HINT\", \"position\": {{\"line\": 1, \"column\": 2, \"offset\": 1}}}}]}}\n",
+            hello("4.4", "Neo4j/4.4.0")
+        ));
+        let d = driver(&stub.uri());
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut r = s.run("RETURN 1", None).unwrap();
+        if !consume {
+            r.next().unwrap().unwrap();
+        }
+        let sum = r.consume().unwrap();
+        let codes: Vec<&str> = sum
+            .gql_status_objects
+            .iter()
+            .map(|g| g.gql_status.as_str())
+            .collect();
+        assert_eq!(codes, ["01N42", "00000"], "consume: {consume}");
+        let warn = &sum.gql_status_objects[0];
+        assert_eq!(warn.status_description, "warn: unknown warning");
+        assert_eq!(warn.severity(), Severity::Warning);
+        assert_eq!(warn.classification(), Classification::Hint);
+        assert!(warn.position.is_some());
+        assert!(!sum.gql_status_objects[1].is_notification);
+        drop(s);
+        stub.finish();
+    }
 }
 
 #[test]

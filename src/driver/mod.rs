@@ -15,6 +15,7 @@ mod record;
 mod result;
 mod retry;
 mod session;
+mod statuses;
 mod summary;
 mod transaction;
 

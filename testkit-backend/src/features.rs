@@ -109,6 +109,13 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Driver:NotificationsConfig",
     // DateTimes are sent in UTC form on 4.3/4.4 when the server offers the patch.
     "Feature:Bolt:Patch:UTC",
+    // Summaries carry GQL status objects on every version (derived before 5.6).
+    "Feature:API:Summary:GqlStatusObjects",
+    // Result.List fetches the records not yet requested with one PULL n=-1.
+    "Optimization:ResultListFetchAll",
+    // The backend begins transactions with Session::begin_detached*, which waits for the
+    // BEGIN reply, so a failing BEGIN surfaces at BeginTransaction.
+    "Optimization:EagerTransactionBegin",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.
