@@ -452,7 +452,9 @@ impl Handler {
                     warnings
                         .push("expected a result with a single record, but found more".to_owned());
                 }
-                session.result_consume(handle)?;
+                // Exhaust the stream without consuming the result: later calls answer "no
+                // record" rather than "consumed".
+                while session.result_next(handle)?.is_some() {}
                 Ok(responses::record_optional(
                     first.as_ref().map(|r| r.values()),
                     &warnings,
