@@ -10,6 +10,15 @@
 //   params.set("limit", 5);
 //   auto result = session.run("UNWIND range(1, $limit) AS n RETURN n", params);
 //   for (const boltc::Row &row : result) { std::cout << row[0].as_int() << "\n"; }
+//
+// Not wrapped (use the C calls, with Driver::raw(), Session::raw(), Value::raw()):
+// the record API (boltc_result_next/single, boltc_record_*: Result reads batches instead),
+// boltc_batch_encode* (bulk transfer for the Python binding), the *_cstr variants, value
+// constructors (boltc_value_new_*, boltc_map_set*, nested or temporal parameters), readers
+// of temporal, spatial, bytes, vector, path and relationship values and of node/map
+// contents, the admin calls (boltc_driver_list/kill_connection(s), server_info,
+// pool_metrics, session/transaction connection_info), boltc_set_log_callback,
+// boltc_error_cause, boltc_summary_metadata/protocol_version and boltc_version.
 #ifndef BOLTC_HPP
 #define BOLTC_HPP
 
