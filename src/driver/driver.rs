@@ -68,6 +68,7 @@ impl Driver {
                 seed: config.uri.address().clone(),
                 context: routing_context(&config),
                 resolver: config.ext.resolver.clone(),
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
                 purge_delay: config.ext.purge_delay,
             };
             Some(Router::new(rc, pool.clone())?)
@@ -121,6 +122,29 @@ impl Driver {
     /// diagnostics; always `None` for `bolt://` URIs.
     pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
         self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
+    /// Fetches the routing table for `database` (`None`: the home database) from the cluster
+    /// now, even if the one held is still fresh, waiting for causal consistency with
+    /// `bookmarks`; returns the new table.
+    ///
+    /// # Errors
+    /// `Unsupported` for `bolt://` URIs; `ServiceUnavailable` when no router answered;
+    /// server errors (e.g. a database that does not exist) as they come.
+    pub fn update_routing_table(
+        &self,
+        database: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<crate::routing::RoutingTable> {
+        self.inner.check_open()?;
+        let Some(router) = &self.inner.router else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "routing tables exist only for neo4j:// URIs",
+            ));
+        };
+        let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+        router.force_update(database, bookmarks, deadline)
     }
 
     /// The bookmark manager [`Driver::execute_query`] uses by default; pass it to sessions
@@ -387,6 +411,7 @@ impl Connector {
                 write_timeout: None,
                 keepalive: config.keepalive,
                 tls: None,
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
             },
             hello: HelloParams {
                 user_agent: config.user_agent.clone(),

@@ -58,6 +58,8 @@ pub(crate) struct RouterConfig {
     pub(crate) seed: Address,
     pub(crate) context: Map,
     pub(crate) resolver: Option<Arc<AddressResolver>>,
+    /// Replaces DNS for the seed addresses.
+    pub(crate) domain_name_resolver: Option<Arc<net::DomainNameResolver>>,
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
 }
@@ -115,6 +117,32 @@ impl Router {
         deadline: Instant,
     ) -> Result<Route> {
         self.inner.ensure(write, db, imp_user, bookmarks, deadline)
+    }
+
+    /// Fetches the table for `db` (`None`: the home database) now, even if it is fresh.
+    pub(crate) fn force_update(
+        &self,
+        db: Option<&str>,
+        bookmarks: &[String],
+        deadline: Instant,
+    ) -> Result<RoutingTable> {
+        {
+            let mut st = self.inner.state.lock();
+            let key = st.key(db, None);
+            if let Some(e) = st.tables.get_mut(&key) {
+                if !e.refreshing {
+                    // Expired tables are fetched by the next request, which is the one below.
+                    e.table.ttl = Duration::ZERO;
+                }
+            }
+        }
+        self.inner.ensure(false, db, None, bookmarks, deadline)?;
+        self.table(db).ok_or_else(|| {
+            Error::new(
+                ErrorKind::ServiceUnavailable,
+                "the routing table was dropped right after it was fetched",
+            )
+        })
     }
 
     /// Picks the least loaded of `servers` (connections in use), rotating among ties.
@@ -421,7 +449,7 @@ impl RouterInner {
         };
         let mut out = Vec::new();
         for a in first {
-            match net::resolve(&a, deadline) {
+            match net::resolve_with(&a, deadline, self.config.domain_name_resolver.as_deref()) {
                 Ok(ips) => {
                     for ip in ips {
                         let addr = Address::new(ip.ip().to_string(), ip.port());
