@@ -311,9 +311,13 @@ fn a_dead_reader_is_removed_and_the_table_fetched_again() {
     let script = format!("{}{}{}{BYE}", header("5.0"), route(&[&dead]), route(&[&r]));
     let router = StubServer::start(&script.replace("\"ROUTER\"", "\"x:1\""));
     let d = driver(&neo4j_uri(&router));
-    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // One acquisition uses one table: its only reader is dead, so this one fails...
+    let err = run_one(&d, reads("neo4j")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SessionExpired, "{err}");
     let table = d.routing_table(Some("neo4j")).unwrap();
     assert!(!table.readers.iter().any(|a| a.to_string() == dead));
+    // ...and the next one fetches a new table.
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
     d.close();
     reader.finish();
     router.finish();
@@ -367,6 +371,42 @@ fn the_resolver_supplies_the_initial_routers() {
     assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
     d.close();
     reader.finish();
+    router.finish();
+}
+
+#[test]
+fn database_unavailable_on_commit_is_reported_and_the_writer_forgotten() {
+    let writer = StubServer::start(&format!(
+        "{}C: BEGIN {{\"db\": \"neo4j\"}}\nS: SUCCESS {{}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{}}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n\
+         C: COMMIT\nS: FAILURE {{\"code\": \"Neo.TransientError.General.DatabaseUnavailable\", \
+         \"message\": \"Database shut down.\"}}\nS: <EXIT>\n",
+        header("5.0")
+    ));
+    let w = writer.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &["y:1"], &[&w])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut session = d.session(SessionConfig::database("neo4j")).unwrap();
+    let mut tx = session.begin_transaction(&Default::default()).unwrap();
+    assert_eq!(tx.run("RETURN 1 AS n", None).unwrap().count(), 1);
+    let err = tx.commit().unwrap_err();
+    // The server answered COMMIT: the outcome is known even though it hung up afterwards.
+    assert_ne!(err.kind(), ErrorKind::IncompleteCommit, "{err}");
+    assert_eq!(
+        err.server_code(),
+        Some("Neo.TransientError.General.DatabaseUnavailable")
+    );
+    assert!(err.is_retryable());
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert!(table.writers.is_empty(), "{table:?}");
+    drop(session);
+    d.close();
+    writer.finish();
     router.finish();
 }
 

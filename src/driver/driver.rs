@@ -214,15 +214,19 @@ impl DriverInner {
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
-        for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
-            let Some(addr) = router.select(&route.servers) else {
-                let role = if write { "writers" } else { "readers" };
-                return Err(Error::new(
-                    ErrorKind::SessionExpired,
-                    format!("no {role} available for database {:?}", route.database),
-                ));
-            };
+        // One routing table per acquisition: the servers it names are tried, least busy first;
+        // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
+        let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
+        let mut candidates = route.servers.clone();
+        if candidates.is_empty() {
+            let role = if write { "writers" } else { "readers" };
+            return Err(Error::new(
+                ErrorKind::SessionExpired,
+                format!("no {role} available for database {:?}", route.database),
+            ));
+        }
+        while let Some(addr) = router.select(&candidates) {
+            candidates.retain(|a| *a != addr);
             match self.pool.acquire(&addr, deadline) {
                 Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
@@ -305,8 +309,8 @@ impl DriverInner {
         }
     }
 
-    /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
-    /// dead server.
+    /// The session saw a server failure on `addr`: routing reacts to a lost leader, to an
+    /// unavailable database and to a dead server.
     pub(crate) fn on_server_failure(
         &self,
         addr: &Address,
@@ -320,6 +324,8 @@ impl DriverInner {
                 "Neo.ClientError.Cluster.NotALeader"
                 | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
             ) => router.forget_writer(addr, database, imp_user),
+            // The database is not available there (e.g. a store copy): stop routing to it.
+            Some("Neo.TransientError.General.DatabaseUnavailable") => router.forget(addr),
             _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
                 router.forget(addr);
             }
@@ -350,7 +356,7 @@ fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> 
     }
 }
 
-/// How often one acquisition tries another server after a connect failure.
+/// How often one acquisition re-authenticates or replaces a connection whose credentials changed.
 const MAX_ROUTED_ATTEMPTS: usize = 8;
 
 /// What a session asks the driver for.
