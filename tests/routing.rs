@@ -410,6 +410,49 @@ fn database_unavailable_on_commit_is_reported_and_the_writer_forgotten() {
     router.finish();
 }
 
+#[test]
+fn server_info_fetches_the_home_table_afresh_and_checks_pooled_connections() {
+    let reader = StubServer::start(&format!(
+        "{}C: RESET\nS: SUCCESS {{}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let route = |home: &str| {
+        format!(
+            "C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n",
+            rt(300, Some(home), &["x:1"], &[&r], &[])
+        )
+    };
+    let router = StubServer::start(&format!(
+        "{}{}{}{BYE}",
+        header("5.0"),
+        route("homedb"),
+        route("homedb2")
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let first = d.server_info().unwrap();
+    assert_eq!(first.address, r);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    // The table is fresh, yet the home database is asked for again (it changed), and the
+    // pooled connection is checked with a RESET before it counts as reachable.
+    let second = d.server_info().unwrap();
+    assert_eq!(second.address, r);
+    assert!(d.routing_table(Some("homedb2")).is_some());
+    d.close();
+    let mut reader = reader;
+    reader.try_finish().unwrap();
+    let resets = reader
+        .transcripts()
+        .iter()
+        .flatten()
+        .filter(|l| l.starts_with("C: RESET"))
+        .count();
+    assert_eq!(resets, 1);
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert_eq!(route_count(&router), 2);
+}
+
 /// A loopback address where nothing listens.
 fn dead_address() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

@@ -109,12 +109,26 @@ impl Driver {
         self.server_info().map(|_| ())
     }
 
-    /// Connects and returns what the server told about itself.
+    /// Connects and returns what the server told about itself. With routing, the routing table
+    /// of the home database is fetched afresh first; a pooled connection is checked with RESET.
     ///
     /// # Errors
     /// Connection, handshake and authentication errors.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let conn = self.inner.acquire(AccessMode::Read, None)?;
+        if let Some(router) = &self.inner.router {
+            // Connectivity means the cluster answers routing requests now: fetch afresh.
+            let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+            router.force_update(None, &[], deadline)?;
+        }
+        let mut conn = self.inner.acquire(AccessMode::Read, None)?;
+        if conn.is_reused() {
+            // A pooled connection may have died while idle: check that it still answers.
+            conn.send(&crate::bolt::message::Request::Reset)?;
+            if let Err(e) = conn.recv_summary()? {
+                conn.mark_broken("RESET failed while verifying connectivity");
+                return Err(e);
+            }
+        }
         Ok(conn.info().clone())
     }
 

@@ -119,7 +119,8 @@ impl Router {
         self.inner.ensure(write, db, imp_user, bookmarks, deadline)
     }
 
-    /// Fetches the table for `db` (`None`: the home database) now, even if it is fresh.
+    /// Fetches the table for `db` now, even if it is fresh. `None` asks the cluster for the
+    /// home database afresh (and re-resolves which database that is).
     pub(crate) fn force_update(
         &self,
         db: Option<&str>,
@@ -129,7 +130,30 @@ impl Router {
         {
             let mut st = self.inner.state.lock();
             let key = st.key(db, None);
-            if let Some(e) = st.tables.get_mut(&key) {
+            if db.is_none() {
+                // Ask the cluster which database is home now (it may have changed): forget
+                // the cached name and fetch with no database, starting from the routers of
+                // the old home table.
+                let routers = st
+                    .tables
+                    .get(&key)
+                    .map(|e| e.table.routers.clone())
+                    .unwrap_or_default();
+                st.home.remove(&None);
+                if !routers.is_empty() && !st.tables.get(&None).is_some_and(|e| e.refreshing) {
+                    let mut table = RoutingTable::seed(self.inner.config.seed.clone());
+                    table.routers = routers;
+                    st.tables.insert(
+                        None,
+                        Entry {
+                            table,
+                            refreshing: false,
+                            last_used: Instant::now(),
+                            imp_user: None,
+                        },
+                    );
+                }
+            } else if let Some(e) = st.tables.get_mut(&key) {
                 if !e.refreshing {
                     // Expired tables are fetched by the next request, which is the one below.
                     e.table.ttl = Duration::ZERO;

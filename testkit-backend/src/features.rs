@@ -107,6 +107,12 @@ pub const DECLARED: &[&str] = &[
     // Driver-level notification filters (Config::notification_filter); summaries report each
     // notification's raw and parsed severity and category.
     "Feature:API:Driver:NotificationsConfig",
+    // Config::liveness_check_timeout: the pool checks idle connections with a RESET first.
+    "Feature:API:Liveness.Check",
+    // Config::connection_acquisition_timeout bounds the whole acquisition.
+    "Feature:API:ConnectionAcquisitionTimeout",
+    // Transactions send BEGIN and wait for its reply when they begin.
+    "Optimization:EagerTransactionBegin",
     // Driver::routing_table / Driver::update_routing_table (see routing.rs).
     "Backend:RTFetch",
     "Backend:RTForceUpdate",
