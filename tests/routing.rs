@@ -453,6 +453,38 @@ fn server_info_fetches_the_home_table_afresh_and_checks_pooled_connections() {
     assert_eq!(route_count(&router), 2);
 }
 
+#[test]
+fn authorization_expired_on_one_router_tries_the_next() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let expired = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.AuthorizationExpired\", \"message\": \"expired\"}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let good = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&r], &[])
+    ));
+    let first = Address::parse(&expired.address(), 7687).unwrap();
+    let second = Address::parse(&good.address(), 7687).unwrap();
+    let config = Config::builder("neo4j://cluster.invalid:7687")
+        .resolver(Arc::new(move |_a: &Address| {
+            vec![first.clone(), second.clone()]
+        }))
+        .connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    expired.finish();
+    good.finish();
+}
+
 /// A loopback address where nothing listens.
 fn dead_address() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();

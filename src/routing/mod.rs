@@ -447,6 +447,11 @@ impl RouterInner {
             }
         };
         match fetch::fetch(&mut conn, req) {
+            Ok(Err(e)) if is_authorization_expired(&e) => {
+                // The credentials of this connection are stale; a new one logs in afresh.
+                conn.mark_broken("authorization expired");
+                Err(e)
+            }
             Ok(res) => res,
             Err(e) => {
                 self.forget_router(router);
@@ -544,14 +549,21 @@ impl RouterInner {
     }
 }
 
+/// The server says the connection's authorization expired (another router, or a new
+/// connection, may well succeed).
+fn is_authorization_expired(e: &Error) -> bool {
+    e.server_code() == Some("Neo.ClientError.Security.AuthorizationExpired")
+}
+
 /// Errors that no other router would answer differently (bad database, credentials, ...).
 fn is_fatal(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ClientError
-            | ErrorKind::Authentication
-            | ErrorKind::TokenExpired
-            | ErrorKind::Unsupported
-            | ErrorKind::IllegalState
-    )
+    !is_authorization_expired(e)
+        && matches!(
+            e.kind(),
+            ErrorKind::ClientError
+                | ErrorKind::Authentication
+                | ErrorKind::TokenExpired
+                | ErrorKind::Unsupported
+                | ErrorKind::IllegalState
+        )
 }
