@@ -231,6 +231,9 @@ impl DriverInner {
         // One routing table per acquisition: the servers it names are tried, least busy first;
         // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
         let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
+        // The acquisition timeout bounds getting a router connection and getting a server
+        // connection, each on its own; waiting for the routing reply is not part of it.
+        let deadline = Instant::now() + self.config.acquisition_timeout;
         let mut candidates = route.servers.clone();
         if candidates.is_empty() {
             let role = if write { "writers" } else { "readers" };
