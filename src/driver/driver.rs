@@ -259,6 +259,16 @@ impl DriverInner {
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
+        // Fetching a routing table is not pool acquisition: a slow ROUTE reply may take longer
+        // than the acquisition timeout. It is bounded by the call timeout when there is one,
+        // else by the acquisition timeout plus the connection timeout, so that a silent router
+        // cannot block a caller for ever.
+        let route_deadline = match req.deadline {
+            Some(d) => d,
+            None => Instant::now()
+                .checked_add(self.config.acquisition_timeout + self.config.connection_timeout)
+                .unwrap_or_else(far_future),
+        };
         // One routing table per acquisition: the servers it names are tried, least busy first;
         // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
         let route = router.route(
@@ -266,12 +276,17 @@ impl DriverInner {
             req.database,
             req.imp_user,
             req.bookmarks,
-            deadline,
+            route_deadline,
             req.interrupt,
         )?;
         // The acquisition timeout bounds getting a router connection and getting a server
         // connection, each on its own; waiting for the routing reply is not part of it.
-        let deadline = Instant::now() + self.config.acquisition_timeout;
+        let mut deadline = Instant::now()
+            .checked_add(self.config.acquisition_timeout)
+            .unwrap_or_else(far_future);
+        if let Some(d) = req.deadline {
+            deadline = deadline.min(d);
+        }
         let mut candidates = route.servers.clone();
         if candidates.is_empty() {
             let role = if write { "writers" } else { "readers" };
