@@ -1071,6 +1071,9 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
+            // The server answered COMMIT/ROLLBACK with a FAILURE; losing the connection after
+            // that (e.g. while resetting) does not make the outcome unknown.
+            (Err(_), Some(f)) if f.server_code().is_some() => Err(f),
             // A read timeout leaves the outcome just as unknown as a lost connection.
             (Err(e), _)
                 if commit

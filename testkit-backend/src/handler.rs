@@ -17,6 +17,7 @@ use crate::features;
 use crate::registry::{Ids, Table};
 use crate::requests::{AuthSpec, NewDriver, NewSession, Request, TxConfig};
 use crate::responses::{self, Counters, SummaryData};
+use crate::routing;
 use boltc::{
     AccessMode, AuthToken, Config, Driver, Error, ErrorKind, GqlStatusObject, Notification,
     NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TransactionConfig,
@@ -81,7 +82,7 @@ struct ResultEntry {
 
 /// The state of one TestKit connection: every object it created, by id.
 pub struct Handler {
-    #[allow(dead_code)] // for callbacks (resolvers, bookmark/auth managers) once boltc has them
+    /// Asks TestKit to run callbacks (the resolvers).
     responder: Responder,
     ids: Ids,
     drivers: Table<DriverEntry>,
@@ -499,9 +500,22 @@ impl Handler {
             R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
                 Err(unsupported("client certificate providers"))
             }
-            R::ForcedRoutingTableUpdate { .. } | R::GetRoutingTable { .. } => {
-                Err(unsupported("routing table access"))
+            R::ForcedRoutingTableUpdate {
+                driver_id,
+                database,
+                bookmarks,
+            } => {
+                let driver = self.driver(&driver_id)?;
+                routing::force_update(driver, database.as_deref(), bookmarks.as_deref())?;
+                Ok(responses::with_id("Driver", &driver_id))
             }
+            R::GetRoutingTable {
+                driver_id,
+                database,
+            } => Ok(routing::routing_table(
+                self.driver(&driver_id)?,
+                database.as_deref(),
+            )),
             R::CypherTypeField { .. } => Err(unsupported("CypherTypeField")),
             R::CallbackCompleted { name, .. } => Err(Failure::Backend(format!(
                 "unexpected callback completion {name}"
@@ -517,9 +531,6 @@ impl Handler {
         if d.auth_token_manager_id.is_some() {
             return Err(unsupported("auth token managers"));
         }
-        if d.resolver_registered || d.domain_name_resolver_registered {
-            return Err(unsupported("custom address resolvers"));
-        }
         if d.has_client_certificate {
             return Err(unsupported("client certificates through TestKit"));
         }
@@ -530,6 +541,12 @@ impl Handler {
                 .map(auth_token)
                 .unwrap_or_else(AuthToken::none),
         );
+        if d.resolver_registered {
+            b = b.resolver(routing::resolver(self.responder.clone()));
+        }
+        if d.domain_name_resolver_registered {
+            b = b.domain_name_resolver(routing::domain_name_resolver(self.responder.clone()));
+        }
         if let Some(ua) = &d.user_agent {
             b = b.user_agent(ua.clone());
         }
