@@ -310,6 +310,10 @@ pub struct SessionConfig {
     pub bookmark_manager: Option<std::sync::Arc<dyn super::bookmarks::BookmarkManager>>,
     /// Credentials for this session only (Bolt 5.1+; `None`: the driver's).
     pub auth: Option<AuthToken>,
+    /// Notification filters for this session's transactions (Bolt 5.2+), sent with BEGIN and
+    /// auto-commit RUN in place of the driver's; the default (both fields `None`) keeps the
+    /// driver's filters.
+    pub notification_filter: crate::bolt::message::NotificationFilter,
 }
 
 impl SessionConfig {

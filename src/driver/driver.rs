@@ -61,7 +61,7 @@ impl Driver {
                 liveness_check: config.liveness_check_timeout,
                 max_lifetime: config.max_connection_lifetime,
             },
-            Box::new(move |addr, deadline| connector.connect(addr, deadline)),
+            Box::new(move |addr, deadline, auth| connector.connect(addr, deadline, auth)),
         );
         let router = if config.uri.scheme().is_routing() {
             let rc = RouterConfig {
@@ -115,6 +115,40 @@ impl Driver {
     pub fn server_info(&self) -> Result<ServerInfo> {
         let conn = self.inner.acquire(AccessMode::Read, None)?;
         Ok(conn.info().clone())
+    }
+
+    /// Checks `auth` (`None`: the driver's credentials) against the server: `Ok(false)` when
+    /// the server rejects them (credentials expired, forbidden, token expired, unauthorized).
+    /// Uses a connection for the `system` database, re-authenticating a pooled one (Bolt 5.1+).
+    ///
+    /// # Errors
+    /// Connection errors, other server errors, and `Unsupported` for credentials other than
+    /// the driver's on a server older than Bolt 5.1.
+    pub fn verify_authentication(&self, auth: Option<AuthToken>) -> Result<bool> {
+        let req = AcquireRequest {
+            mode: AccessMode::Read,
+            database: Some("system"),
+            imp_user: None,
+            bookmarks: &[],
+            auth: auth.as_ref(),
+        };
+        match self.inner.acquire_routed(&req) {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.server_code(),
+                    Some(
+                        "Neo.ClientError.Security.CredentialsExpired"
+                            | "Neo.ClientError.Security.Forbidden"
+                            | "Neo.ClientError.Security.TokenExpired"
+                            | "Neo.ClientError.Security.Unauthorized"
+                    )
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The routing table the driver holds for `database` (`None`: the home database), for
@@ -185,7 +219,9 @@ impl DriverInner {
         self.check_open()?;
         let deadline = Instant::now() + self.config.acquisition_timeout;
         let Some(router) = &self.router else {
-            let conn = self.pool.acquire(self.config.uri.address(), deadline)?;
+            let conn = self
+                .pool
+                .acquire_as(self.config.uri.address(), deadline, req.auth)?;
             return Ok((self.with_auth(conn, req.auth, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
@@ -199,7 +235,7 @@ impl DriverInner {
                     format!("no {role} available for database {:?}", route.database),
                 ));
             };
-            match self.pool.acquire(&addr, deadline) {
+            match self.pool.acquire_as(&addr, deadline, req.auth) {
                 Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
                     log::info!("[#@{addr}] cannot connect, trying another server: {e}");
@@ -229,6 +265,11 @@ impl DriverInner {
         session_auth: Option<&AuthToken>,
         deadline: Instant,
     ) -> Result<PooledConnection> {
+        // A connection opened for this acquisition authenticated with the wanted credentials
+        // moments ago (the connector asked the auth manager, or used the session's).
+        if !conn.is_reused() {
+            return Ok(conn);
+        }
         for _ in 0..MAX_ROUTED_ATTEMPTS {
             let wanted = match session_auth {
                 Some(a) => a.clone(),
@@ -252,19 +293,16 @@ impl DriverInner {
                 return Ok(conn);
             }
             if session_auth.is_some() {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "session credentials need Bolt 5.1+, the server speaks {}",
-                        conn.version()
-                    ),
-                ));
+                return Err(session_auth_unsupported(conn.version()));
             }
             // Pre-5.1: the credentials changed, so this connection is closed and replaced.
             let addr = conn.address().clone();
             conn.mark_broken("the credentials changed");
             drop(conn);
-            conn = self.pool.acquire(&addr, deadline)?;
+            conn = self.pool.acquire_as(&addr, deadline, None)?;
+            if !conn.is_reused() {
+                return Ok(conn);
+            }
         }
         Err(Error::new(
             ErrorKind::Authentication,
@@ -309,6 +347,14 @@ impl DriverInner {
             router.note_home_database(imp_user, db);
         }
     }
+}
+
+/// The error for session credentials on a server older than Bolt 5.1.
+fn session_auth_unsupported(version: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("session credentials need Bolt 5.1+, the server speaks {version}"),
+    )
 }
 
 /// Lets the auth manager see a security error; if it handles it, the error is retryable.
@@ -404,11 +450,16 @@ impl Connector {
         })
     }
 
-    fn connect(&self, addr: &Address, deadline: Instant) -> Result<BoltConnection> {
+    fn connect(
+        &self,
+        addr: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<BoltConnection> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.connect_once(addr, deadline) {
+            match self.connect_once(addr, deadline, auth) {
                 Err(e)
                     if e.kind() == ErrorKind::Timeout
                         && attempt < 3
@@ -421,7 +472,12 @@ impl Connector {
         }
     }
 
-    fn connect_once(&self, addr: &Address, deadline: Instant) -> Result<BoltConnection> {
+    fn connect_once(
+        &self,
+        addr: &Address,
+        deadline: Instant,
+        session_auth: Option<&AuthToken>,
+    ) -> Result<BoltConnection> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let connect_timeout = remaining.min(self.options.connect_timeout);
         if connect_timeout.is_zero() {
@@ -454,9 +510,16 @@ impl Connector {
                 Ok(mut conn) => {
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
-                    let token = self.auth.get_auth()?;
-                    if let Err(e) = conn.hello(&self.hello, &token) {
-                        return Err(on_security_error(&*self.auth, &token, e));
+                    if let Some(token) = session_auth {
+                        if !conn.features().logon {
+                            return Err(session_auth_unsupported(conn.version()));
+                        }
+                        conn.hello(&self.hello, token)?;
+                    } else {
+                        let token = self.auth.get_auth()?;
+                        if let Err(e) = conn.hello(&self.hello, &token) {
+                            return Err(on_security_error(&*self.auth, &token, e));
+                        }
                     }
                     set_timeout(&mut conn, self.read_timeout)?;
                     return Ok(conn);

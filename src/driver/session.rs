@@ -25,7 +25,7 @@ use super::result::RecordStream;
 use super::summary::Summary;
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{NotificationFilter, Request, Response, TxMeta};
+use crate::bolt::message::{Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::PooledConnection;
@@ -625,9 +625,8 @@ impl Session {
             read: mode == AccessMode::Read,
             db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
-            // The driver's filter went with HELLO; BEGIN/RUN carry only a session's override,
-            // and sessions have none.
-            notifications: NotificationFilter::default(),
+            // The driver's filter went with HELLO; BEGIN/RUN carry only the session's override.
+            notifications: self.config.notification_filter.clone(),
         }
     }
 

@@ -10,7 +10,7 @@
 //! releasing it. Waiters block on the condvar until their `Instant` deadline.
 
 use crate::bolt::message::{Request, Response};
-use crate::bolt::Connection;
+use crate::bolt::{AuthToken, Connection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{Address, ShutdownHandle, Stream};
 use parking_lot::{Condvar, Mutex};
@@ -22,8 +22,10 @@ use std::time::{Duration, Instant};
 /// A connection over the network transport.
 pub type BoltConnection = Connection<Stream>;
 
-/// Opens a new, authenticated connection to an address before a deadline.
-pub type Connector = dyn Fn(&Address, Instant) -> Result<BoltConnection> + Send + Sync;
+/// Opens a new, authenticated connection to an address before a deadline, with the given
+/// credentials (`None`: the driver's).
+pub type Connector =
+    dyn Fn(&Address, Instant, Option<&AuthToken>) -> Result<BoltConnection> + Send + Sync;
 
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
@@ -115,10 +117,24 @@ impl Pool {
     /// # Errors
     /// `Timeout` when no slot frees up in time; connect errors; `IllegalState` after `close`.
     pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
+        self.acquire_as(address, deadline, None)
+    }
+
+    /// As [`Pool::acquire`]; a connection opened for this call authenticates with `auth`
+    /// (`None`: the driver's credentials). A reused one keeps the credentials it has.
+    ///
+    /// # Errors
+    /// As [`Pool::acquire`].
+    pub fn acquire_as(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<PooledConnection> {
         loop {
             match self.next_step(address, deadline)? {
                 Next::Discard(old) => drop(old),
-                Next::Open => return self.open(address, deadline),
+                Next::Open => return self.open(address, deadline, auth),
                 Next::Reuse(idle) => {
                     if let Some(conn) = self.check_idle(*idle) {
                         log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
@@ -182,8 +198,13 @@ impl Pool {
         }
     }
 
-    fn open(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
-        match (self.inner.connector)(address, deadline) {
+    fn open(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<PooledConnection> {
+        match (self.inner.connector)(address, deadline, auth) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
                 let m = &mut st.servers.entry(address.clone()).or_default().metrics;

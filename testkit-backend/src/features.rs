@@ -109,6 +109,22 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Driver:NotificationsConfig",
     // DateTimes are sent in UTC form on 4.3/4.4 when the server offers the patch.
     "Feature:Bolt:Patch:UTC",
+    // Driver::execute_query with QueryConfig (bookmark manager, auth, tx config); see
+    // handler/api.rs.
+    "Feature:API:Driver.ExecuteQuery",
+    "Feature:API:Driver.ExecuteQuery:WithAuth",
+    // BookmarkManager (with TestKit's supplier/consumer) and AuthManager/AuthManagers
+    // (TestKit-scripted, basic and bearer); see managers.rs.
+    "Feature:API:BookmarkManager",
+    "Feature:Auth:Managed",
+    // SessionConfig::auth (Bolt 5.1+ re-authentication) and Driver::verify_authentication.
+    "Feature:API:Session:AuthConfig",
+    "Feature:API:Driver.SupportsSessionAuth",
+    "Feature:API:Driver.VerifyAuthentication",
+    // SessionConfig::notification_filter.
+    "Feature:API:Session:NotificationsConfig",
+    // Summaries carry GQL status objects (Summary::gql_status_objects).
+    "Feature:API:Summary:GqlStatusObjects",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.

@@ -20,6 +20,9 @@ pub struct AuthSpec {
     pub credentials: Option<String>,
     pub realm: Option<String>,
     pub parameters: Option<Map>,
+    /// The token exactly as TestKit sent it (`{"name": "AuthorizationToken", "data": ...}`),
+    /// to hand it back unchanged in callbacks.
+    pub raw: Json,
 }
 
 /// `NewDriver`.
@@ -433,6 +436,11 @@ pub fn parse_auth(v: &Json) -> Result<AuthSpec, String> {
         credentials: s("credentials"),
         realm: s("realm"),
         parameters,
+        raw: if v.get("data").is_some() {
+            v.clone()
+        } else {
+            serde_json::json!({"name": "AuthorizationToken", "data": v})
+        },
     })
 }
 
