@@ -2,10 +2,10 @@
 
 use super::bookmarks::BookmarkManager;
 use super::config::{AccessMode, SessionConfig, TransactionConfig};
-use crate::bolt::AuthToken;
 use super::driver::Driver;
 use super::record::Record;
 use super::summary::Summary;
+use crate::bolt::AuthToken;
 use crate::error::Result;
 use crate::value::Map;
 use std::sync::Arc;

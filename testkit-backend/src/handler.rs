@@ -14,9 +14,9 @@
 mod api;
 
 use crate::connection::Responder;
-use crate::managers::{auth_token, AuthKind, Managers};
 use crate::cypher;
 use crate::features;
+use crate::managers::{auth_token, AuthKind, Managers};
 use crate::registry::{Ids, Table};
 use crate::requests::{NewDriver, NewSession, Request, TxConfig};
 use crate::responses::{self, Counters, SummaryData};

@@ -52,9 +52,9 @@ impl TokenMemory {
             .iter()
             .find(|(t, _)| t == token)
             .map(|(_, j)| j.clone())
-            .unwrap_or_else(|| {
-                json!({"name": "AuthorizationToken", "data": {"scheme": token.scheme()}})
-            })
+            .unwrap_or_else(
+                || json!({"name": "AuthorizationToken", "data": {"scheme": token.scheme()}}),
+            )
     }
 }
 

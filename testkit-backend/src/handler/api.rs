@@ -73,12 +73,9 @@ impl Handler {
         consumer: bool,
     ) -> Reply {
         let id = self.ids.next();
-        Ok(self.managers.new_bookmark_manager(
-            id,
-            initial.unwrap_or_default(),
-            supplier,
-            consumer,
-        ))
+        Ok(self
+            .managers
+            .new_bookmark_manager(id, initial.unwrap_or_default(), supplier, consumer))
     }
 
     pub(super) fn close_bookmark_manager(&mut self, id: &str) -> Reply {
