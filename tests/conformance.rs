@@ -120,7 +120,54 @@ fn notifications_before_5_6_are_taken_as_sent() {
     assert_eq!(n.severity_level(), Severity::Unknown);
     assert_eq!(n.category_level(), Classification::Generic);
     assert!(n.position.is_none());
-    assert!(sum.gql_status_objects.is_empty());
+    // Before 5.6 the status objects are derived: the notification (not a WARNING, so
+    // information) sorts after the outcome; no record arrived, so the outcome is "no data".
+    let codes: Vec<&str> = sum
+        .gql_status_objects
+        .iter()
+        .map(|g| g.gql_status.as_str())
+        .collect();
+    assert_eq!(codes, ["02000", "03N42"]);
+    let info = &sum.gql_status_objects[1];
+    assert_eq!(info.status_description, "d");
+    assert_eq!(info.raw_severity.as_deref(), Some("ANYTHING"));
+    assert_eq!(info.raw_classification.as_deref(), Some("GENERIC"));
+    assert!(info.is_notification);
+    assert!(info.diagnostic_record.contains_key("OPERATION"));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn derived_status_objects_order_warnings_before_success() {
+    let stub = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {{\"type\": \"r\", \"notifications\": [{{\"severity\": \"WARNING\", \
+            \"code\": \"Neo.ClientNotification.W\", \"title\": \"t\", \
+            \"position\": {{\"line\": 1, \"column\": 2, \"offset\": 1}}}}]}}\n",
+        hello("4.4", "Neo4j/4.4.0")
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let sum = s.run("RETURN 1", None).unwrap().consume().unwrap();
+    let codes: Vec<&str> = sum
+        .gql_status_objects
+        .iter()
+        .map(|g| g.gql_status.as_str())
+        .collect();
+    assert_eq!(codes, ["01N42", "00000"]);
+    let warn = &sum.gql_status_objects[0];
+    assert_eq!(warn.status_description, "warn: unknown warning");
+    assert!(warn.raw_classification.is_none());
+    assert_eq!(warn.position.as_ref().unwrap()["line"], Value::Int(1));
+    assert!(warn.diagnostic_record.contains_key("_position"));
+    assert_eq!(
+        sum.gql_status_objects[1].status_description,
+        "note: successful completion"
+    );
     drop(s);
     stub.finish();
 }

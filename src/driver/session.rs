@@ -111,6 +111,8 @@ struct Stream {
     in_tx: bool,
     /// Records arriving are dropped (the user consumed or dropped the result).
     discarding: bool,
+    /// At least one record arrived (for the derived GQL status of pre-5.6 summaries).
+    had_records: bool,
 }
 
 #[derive(Debug)]
@@ -977,6 +979,7 @@ impl Session {
             params,
             in_tx,
             discarding: false,
+            had_records: false,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -1048,6 +1051,7 @@ impl Session {
                 let resp = self.recv()?;
                 if let Response::Record(values) = resp {
                     let s = self.stream_mut(id);
+                    s.had_records = true;
                     if s.discarding {
                         return Ok(None);
                     }
@@ -1121,6 +1125,7 @@ impl Session {
             return Err(e);
         };
         if let Some(s) = self.stream_opt_mut(id) {
+            s.had_records = true;
             if !s.discarding {
                 let r = match values {
                     Ok(values) => Ok(Record::new(s.keys.clone(), values)),
@@ -1220,6 +1225,7 @@ impl Session {
                             std::mem::take(&mut s.run_meta),
                             meta,
                             server,
+                            s.had_records,
                         );
                         s.phase = match summary {
                             Err(e) => {

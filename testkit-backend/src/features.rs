@@ -125,6 +125,16 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Session:NotificationsConfig",
     // Summaries carry GQL status objects (Summary::gql_status_objects).
     "Feature:API:Summary:GqlStatusObjects",
+    // The server's `connection.recv_timeout_seconds` hint becomes the connection's read
+    // timeout (bolt/connection.rs).
+    "ConfHint:connection.recv_timeout_seconds",
+    // Optimizations boltc performs: RUN+PULL (and BEGIN) go out in one write, pooled
+    // connections are reused, RESET only after a failure. (Not ImplicitDefaultArguments:
+    // TestKit has no Bolt 5.1+ scripts for it without AuthPipelining.)
+    "Optimization:PullPipelining",
+    "Optimization:ExecuteQueryPipelining",
+    "Optimization:ConnectionReuse",
+    "Optimization:MinimalResets",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.
@@ -183,14 +193,6 @@ pub const SKIPPED: &[(&str, &str)] = &[
     (
         "stub.server_side_routing.",
         "routing (neo4j:// schemes) is not wired in the backend yet",
-    ),
-    (
-        "stub.configuration_hints.",
-        "ConfHint:connection.recv_timeout_seconds is not implemented by boltc",
-    ),
-    (
-        "stub.homedb.",
-        "home database cache (Bolt 5.8 homedb) is not exposed by boltc",
     ),
 ];
 

@@ -177,10 +177,10 @@ fn summary_data(s: &Summary) -> SummaryData {
     let sent = s.metadata.contains_key("notifications") || s.server.protocol_version >= (5, 6);
     let notifications = (sent || !s.notifications.is_empty())
         .then(|| Json::Array(s.notifications.iter().map(notification_json).collect()));
-    let gql_status_objects = s
-        .metadata
-        .contains_key("statuses")
-        .then(|| Json::Array(s.gql_status_objects.iter().map(gql_status_json).collect()));
+    // Before 5.6 the driver derives them from the outcome and the notifications.
+    let gql_status_objects = Some(Json::Array(
+        s.gql_status_objects.iter().map(gql_status_json).collect(),
+    ));
     let (major, minor) = s.server.protocol_version;
     SummaryData {
         address: s.server.address.clone(),
