@@ -69,6 +69,7 @@ impl Driver {
                 context: routing_context(&config),
                 resolver: config.ext.resolver.clone(),
                 purge_delay: config.ext.purge_delay,
+                auth: auth.clone(),
             };
             Some(Router::new(rc, pool.clone())?)
         } else {
@@ -227,7 +228,14 @@ impl DriverInner {
         let write = req.mode == AccessMode::Write;
         let mut last = None;
         for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
+            let route = router.route(
+                write,
+                req.database,
+                req.imp_user,
+                req.bookmarks,
+                req.auth,
+                deadline,
+            )?;
             let Some(addr) = router.select(&route.servers) else {
                 let role = if write { "writers" } else { "readers" };
                 return Err(Error::new(
@@ -257,57 +265,14 @@ impl DriverInner {
         ))
     }
 
-    /// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
-    /// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+    /// Makes sure `conn` is authenticated with the wanted credentials (see [`authenticate`]).
     fn with_auth(
         &self,
-        mut conn: PooledConnection,
+        conn: PooledConnection,
         session_auth: Option<&AuthToken>,
         deadline: Instant,
     ) -> Result<PooledConnection> {
-        // A connection opened for this acquisition authenticated with the wanted credentials
-        // moments ago (the connector asked the auth manager, or used the session's).
-        if !conn.is_reused() {
-            return Ok(conn);
-        }
-        for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let wanted = match session_auth {
-                Some(a) => a.clone(),
-                None => self.auth.get_auth()?,
-            };
-            if conn.auth() == Some(&wanted) {
-                return Ok(conn);
-            }
-            if conn.features().logon {
-                conn.reauth(&wanted)?;
-                let logoff = conn.recv_summary()?;
-                let logon = conn.recv_summary()?;
-                if let Err(e) = logoff.and(logon) {
-                    conn.mark_broken("re-authentication failed");
-                    return Err(if session_auth.is_some() {
-                        e
-                    } else {
-                        on_security_error(&*self.auth, &wanted, e)
-                    });
-                }
-                return Ok(conn);
-            }
-            if session_auth.is_some() {
-                return Err(session_auth_unsupported(conn.version()));
-            }
-            // Pre-5.1: the credentials changed, so this connection is closed and replaced.
-            let addr = conn.address().clone();
-            conn.mark_broken("the credentials changed");
-            drop(conn);
-            conn = self.pool.acquire_as(&addr, deadline, None)?;
-            if !conn.is_reused() {
-                return Ok(conn);
-            }
-        }
-        Err(Error::new(
-            ErrorKind::Authentication,
-            "the auth manager keeps changing the credentials",
-        ))
+        authenticate(&self.pool, &*self.auth, conn, session_auth, deadline)
     }
 
     /// A security error on a connection authenticated with `auth` (from the auth manager):
@@ -347,6 +312,61 @@ impl DriverInner {
             router.note_home_database(imp_user, db);
         }
     }
+}
+
+/// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
+/// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+/// Used for connections of sessions and of routing requests alike.
+pub(crate) fn authenticate(
+    pool: &Pool,
+    manager: &dyn AuthManager,
+    mut conn: PooledConnection,
+    session_auth: Option<&AuthToken>,
+    deadline: Instant,
+) -> Result<PooledConnection> {
+    // A connection opened for this acquisition authenticated with the wanted credentials
+    // moments ago (the connector asked the auth manager, or used the session's).
+    if !conn.is_reused() {
+        return Ok(conn);
+    }
+    for _ in 0..MAX_ROUTED_ATTEMPTS {
+        let wanted = match session_auth {
+            Some(a) => a.clone(),
+            None => manager.get_auth()?,
+        };
+        if conn.auth() == Some(&wanted) {
+            return Ok(conn);
+        }
+        if conn.features().logon {
+            conn.reauth(&wanted)?;
+            let logoff = conn.recv_summary()?;
+            let logon = conn.recv_summary()?;
+            if let Err(e) = logoff.and(logon) {
+                conn.mark_broken("re-authentication failed");
+                return Err(if session_auth.is_some() {
+                    e
+                } else {
+                    on_security_error(manager, &wanted, e)
+                });
+            }
+            return Ok(conn);
+        }
+        if session_auth.is_some() {
+            return Err(session_auth_unsupported(conn.version()));
+        }
+        // Pre-5.1: the credentials changed, so this connection is closed and replaced.
+        let addr = conn.address().clone();
+        conn.mark_broken("the credentials changed");
+        drop(conn);
+        conn = pool.acquire_as(&addr, deadline, None)?;
+        if !conn.is_reused() {
+            return Ok(conn);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Authentication,
+        "the auth manager keeps changing the credentials",
+    ))
 }
 
 /// The error for session credentials on a server older than Bolt 5.1.

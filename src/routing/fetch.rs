@@ -12,6 +12,8 @@ pub(crate) struct RouteRequest<'a> {
     pub(crate) bookmarks: &'a [String],
     pub(crate) database: Option<&'a str>,
     pub(crate) imp_user: Option<&'a str>,
+    /// Credentials for the router connection (a session's), `None` for the driver's.
+    pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
 }
 
 /// Fetches a table over `conn`. A server FAILURE is returned as `Ok(Err(e))` after the

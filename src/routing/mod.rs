@@ -60,6 +60,8 @@ pub(crate) struct RouterConfig {
     pub(crate) resolver: Option<Arc<AddressResolver>>,
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
+    /// The driver's credentials, for router connections.
+    pub(crate) auth: Arc<dyn crate::driver::AuthManager>,
 }
 
 pub(crate) struct RouterInner {
@@ -112,9 +114,11 @@ impl Router {
         db: Option<&str>,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
     ) -> Result<Route> {
-        self.inner.ensure(write, db, imp_user, bookmarks, deadline)
+        self.inner
+            .ensure(write, db, imp_user, bookmarks, auth, deadline)
     }
 
     /// Picks the least loaded of `servers` (connections in use), rotating among ties.
@@ -200,6 +204,7 @@ impl RouterInner {
         db: Option<&str>,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
     ) -> Result<Route> {
         let (key, routers) = match self.next_step(write, db, imp_user, deadline)? {
@@ -211,6 +216,7 @@ impl RouterInner {
             bookmarks,
             database: key.as_deref(),
             imp_user,
+            auth,
         };
         let fetched = self.discover(&routers, &req, deadline);
         let stored = self.store(&key, imp_user, fetched, true)?;
@@ -385,7 +391,13 @@ impl RouterInner {
         req: &RouteRequest<'_>,
         deadline: Instant,
     ) -> Result<RoutingTable> {
-        let mut conn = match self.pool.acquire(router, deadline) {
+        let conn = self
+            .pool
+            .acquire_as(router, deadline, req.auth)
+            .and_then(|c| {
+                crate::driver::authenticate(&self.pool, &*self.config.auth, c, req.auth, deadline)
+            });
+        let mut conn = match conn {
             Ok(c) => c,
             Err(e) => {
                 if e.kind() == ErrorKind::ServiceUnavailable {
@@ -480,6 +492,7 @@ impl RouterInner {
                 bookmarks: &[],
                 database: key.as_deref(),
                 imp_user: imp_user.as_deref(),
+                auth: None,
             };
             let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
             let fetched = self.discover(&routers, &req, deadline);
