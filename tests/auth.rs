@@ -255,3 +255,95 @@ fn execute_query_sends_transaction_config_and_query_credentials() {
     d.close();
     stub.finish();
 }
+
+/// A stub answering LOGOFF/LOGON only after the query that follows them arrived.
+fn pipelined_reauth(logon: &str, logon_reply: &str, rest: &str) -> String {
+    format!(
+        "C: LOGOFF\nC: LOGON {logon}\nC: RUN \"RETURN 1 AS n\" {{}} {{}}\nC: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{}}\nS: {logon_reply}\n{rest}"
+    )
+}
+
+#[test]
+fn re_authentication_goes_out_with_the_first_query() {
+    let stub = StubServer::start(&format!(
+        "{}{}{}{BYE}",
+        header("5.1", &token("a")),
+        query("{}"),
+        pipelined_reauth(
+            &token("b"),
+            "SUCCESS {}",
+            "S: SUCCESS {\"fields\": [\"n\"]}\nS: RECORD [1]\nS: SUCCESS {}\n"
+        ),
+    ));
+    let user = Arc::new(Mutex::new("a"));
+    let u = user.clone();
+    let manager = AuthManagers::basic_expiring(move || {
+        Ok(ExpiringAuth {
+            token: AuthToken::basic(*u.lock(), "pw"),
+            expires_at: Some(std::time::Instant::now()),
+        })
+    });
+    let d = Driver::new(
+        Config::builder(&stub.uri())
+            .auth_manager(manager)
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    *user.lock() = "b";
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    d.close();
+    stub.finish();
+}
+
+#[test]
+fn a_refused_pipelined_logon_fails_the_query_and_tells_the_auth_manager() {
+    let stub = StubServer::start(&format!(
+        "{}{}{}",
+        header("5.1", &token("a")),
+        query("{}"),
+        pipelined_reauth(
+            &token("b"),
+            "FAILURE {\"code\": \"Neo.ClientError.Security.Unauthorized\", \"message\": \"no\"}",
+            "S: IGNORED\nS: IGNORED\n"
+        ),
+    ));
+    let calls = Arc::new(AtomicUsize::new(0));
+    let c = calls.clone();
+    struct Rotating(Arc<AtomicUsize>, AtomicUsize);
+    impl AuthManager for Rotating {
+        fn get_auth(&self) -> boltc::Result<AuthToken> {
+            let n = self.0.fetch_add(1, Ordering::SeqCst);
+            Ok(AuthToken::basic(if n == 0 { "a" } else { "b" }, "pw"))
+        }
+        fn handle_security_error(&self, auth: &AuthToken, error: &Error) -> bool {
+            assert_eq!(auth.principal(), Some("b"));
+            assert_eq!(
+                error.server_code(),
+                Some("Neo.ClientError.Security.Unauthorized")
+            );
+            self.1.fetch_add(1, Ordering::SeqCst);
+            false
+        }
+    }
+    let manager = Arc::new(Rotating(c, AtomicUsize::new(0)));
+    let d = Driver::new(
+        Config::builder(&stub.uri())
+            .auth_manager(manager.clone())
+            .build()
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    let err = run_one(&d, SessionConfig::default()).unwrap_err();
+    assert_eq!(
+        err.server_code(),
+        Some("Neo.ClientError.Security.Unauthorized")
+    );
+    assert_eq!(manager.1.load(Ordering::SeqCst), 1);
+    assert_eq!(calls.load(Ordering::SeqCst), 2);
+    d.close();
+    stub.finish();
+}

@@ -132,6 +132,7 @@ impl Driver {
             imp_user: None,
             bookmarks: &[],
             auth: auth.as_ref(),
+            pipeline_auth: false,
         };
         match self.inner.acquire_routed(&req) {
             Ok(_) => Ok(true),
@@ -205,6 +206,7 @@ impl DriverInner {
             imp_user: None,
             bookmarks: &[],
             auth: None,
+            pipeline_auth: false,
         };
         self.acquire_routed(&req).map(|(c, _)| c)
     }
@@ -223,7 +225,10 @@ impl DriverInner {
             let conn = self
                 .pool
                 .acquire_as(self.config.uri.address(), deadline, req.auth)?;
-            return Ok((self.with_auth(conn, req.auth, deadline)?, None));
+            return Ok((
+                self.with_auth(conn, req.auth, req.pipeline_auth, deadline)?,
+                None,
+            ));
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
@@ -244,7 +249,10 @@ impl DriverInner {
                 ));
             };
             match self.pool.acquire_as(&addr, deadline, req.auth) {
-                Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
+                Ok(conn) => {
+                    let conn = self.with_auth(conn, req.auth, req.pipeline_auth, deadline)?;
+                    return Ok((conn, route.database));
+                }
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
                     log::info!("[#@{addr}] cannot connect, trying another server: {e}");
                     router.forget(&addr);
@@ -270,9 +278,17 @@ impl DriverInner {
         &self,
         conn: PooledConnection,
         session_auth: Option<&AuthToken>,
+        pipeline: bool,
         deadline: Instant,
     ) -> Result<PooledConnection> {
-        authenticate(&self.pool, &*self.auth, conn, session_auth, deadline)
+        authenticate(
+            &self.pool,
+            &*self.auth,
+            conn,
+            session_auth,
+            pipeline,
+            deadline,
+        )
     }
 
     /// A security error on a connection authenticated with `auth` (from the auth manager):
@@ -322,6 +338,7 @@ pub(crate) fn authenticate(
     manager: &dyn AuthManager,
     mut conn: PooledConnection,
     session_auth: Option<&AuthToken>,
+    pipeline: bool,
     deadline: Instant,
 ) -> Result<PooledConnection> {
     // A connection opened for this acquisition authenticated with the wanted credentials
@@ -335,6 +352,10 @@ pub(crate) fn authenticate(
             None => manager.get_auth()?,
         };
         if conn.auth() == Some(&wanted) {
+            return Ok(conn);
+        }
+        if conn.features().logon && pipeline {
+            conn.reauth_pipelined(&wanted)?;
             return Ok(conn);
         }
         if conn.features().logon {
@@ -403,6 +424,9 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) bookmarks: &'a [String],
     /// Session credentials (5.1+), instead of the driver's.
     pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
+    /// A re-authentication (LOGOFF/LOGON) may be left for the caller to read
+    /// ([`crate::bolt::Connection::take_deferred_auth`]), so it goes out with the first request.
+    pub(crate) pipeline_auth: bool,
 }
 
 /// The `routing` map of HELLO and ROUTE: the URI query plus `address`.

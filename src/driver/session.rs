@@ -85,6 +85,9 @@ enum Pending {
     /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
     Aux,
     Reset,
+    /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
+    /// connection whose credentials had to change.
+    Auth,
 }
 
 #[derive(Debug)]
@@ -650,8 +653,12 @@ impl Session {
                 imp_user: self.config.impersonated_user.as_deref(),
                 bookmarks: &bookmarks,
                 auth: self.config.auth.as_ref(),
+                pipeline_auth: true,
             };
-            let (conn, db) = self.driver.acquire_routed(&req)?;
+            let (mut conn, db) = self.driver.acquire_routed(&req)?;
+            for _ in 0..conn.take_deferred_auth() {
+                self.pending.push_back(Pending::Auth);
+            }
             self.check_version_supports_config(&conn)?;
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
@@ -1142,6 +1149,17 @@ impl Session {
         self.pending.pop_front();
         match resp {
             Response::Success(meta) => self.on_success(front, meta),
+            Response::Failure(meta) if front == Pending::Auth => {
+                // The new credentials were refused: everything sent after them fails with
+                // that error, and the connection is not used again.
+                let mut e = failure_error(&meta);
+                if self.config.auth.is_none() {
+                    let token = self.conn.as_ref().and_then(|c| c.auth().cloned());
+                    e = self.driver.on_security_error(token.as_ref(), e);
+                }
+                self.on_failure(front, e.clone());
+                self.connection_lost(&e);
+            }
             Response::Failure(meta) => {
                 let mut e = failure_error(&meta);
                 self.report_failure(&e);
@@ -1249,6 +1267,7 @@ impl Session {
                 }
             }
             Pending::Reset => self.failure = None,
+            Pending::Auth => {}
             Pending::Begin => self.note_database(&meta),
             Pending::Rollback => {}
         }
@@ -1270,6 +1289,11 @@ impl Session {
             Pending::Reset => {
                 if let Some(c) = self.conn.as_mut() {
                     c.mark_broken("RESET failed");
+                }
+            }
+            Pending::Auth => {
+                if let Some(c) = self.conn.as_mut() {
+                    c.mark_broken("re-authentication failed");
                 }
             }
         }

@@ -395,7 +395,14 @@ impl RouterInner {
             .pool
             .acquire_as(router, deadline, req.auth)
             .and_then(|c| {
-                crate::driver::authenticate(&self.pool, &*self.config.auth, c, req.auth, deadline)
+                crate::driver::authenticate(
+                    &self.pool,
+                    &*self.config.auth,
+                    c,
+                    req.auth,
+                    false,
+                    deadline,
+                )
             });
         let mut conn = match conn {
             Ok(c) => c,

@@ -129,12 +129,15 @@ pub const DECLARED: &[&str] = &[
     // timeout (bolt/connection.rs).
     "ConfHint:connection.recv_timeout_seconds",
     // Optimizations boltc performs: RUN+PULL (and BEGIN) go out in one write, pooled
-    // connections are reused, RESET only after a failure. (Not ImplicitDefaultArguments:
-    // TestKit has no Bolt 5.1+ scripts for it without AuthPipelining.)
+    // connections are reused, RESET only after a failure, messages leave out default
+    // values, and a session's re-authentication (LOGOFF/LOGON) goes out with its first
+    // request.
     "Optimization:PullPipelining",
     "Optimization:ExecuteQueryPipelining",
     "Optimization:ConnectionReuse",
     "Optimization:MinimalResets",
+    "Optimization:ImplicitDefaultArguments",
+    "Optimization:AuthPipelining",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.
