@@ -583,6 +583,11 @@ impl Session {
     }
 
     fn cleanup(&mut self) -> Result<()> {
+        if !self.pending.is_empty() && self.pending.iter().all(|p| *p == Pending::Reset) {
+            // Only the RESET after a failure is outstanding: that failure was reported
+            // already, and a connection that dies now loses nothing.
+            self.drain_quietly();
+        }
         for s in self.streams.iter_mut().flatten() {
             s.discarding = true;
             s.buffer.clear();
@@ -809,8 +814,9 @@ impl Session {
     /// Reads the BEGIN reply (eager begin); on failure the transaction is gone.
     fn await_begin(&mut self) -> Result<()> {
         let res = self.drain();
+        // The first error wins: a FAILURE for BEGIN, not the lost connection after it.
         let failed = self.tx.as_ref().and_then(|t| t.failed.clone());
-        if let Some(e) = res.err().or(failed) {
+        if let Some(e) = failed.or(res.err()) {
             self.tx = None;
             self.release_if_idle();
             return Err(e);
@@ -870,6 +876,8 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
+            // The server refused COMMIT/ROLLBACK (and may have hung up after that).
+            (_, Some(e)) if e.server_code().is_some() => Err(e),
             // A read timeout leaves the outcome just as unknown as a lost connection.
             (Err(e), _)
                 if commit
@@ -1022,7 +1030,9 @@ impl Session {
         }
         if let Phase::Failed(e) = &self.stream_mut(id).phase {
             let e = e.clone();
-            self.drain()?;
+            // The server error is the answer even if the connection dies right after it
+            // (the server may hang up after a security error).
+            self.drain_quietly();
             self.streams[id.index as usize] = None;
             self.release_if_idle();
             return Err(e);
