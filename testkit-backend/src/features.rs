@@ -138,6 +138,9 @@ pub const DECLARED: &[&str] = &[
     "Optimization:MinimalResets",
     "Optimization:ImplicitDefaultArguments",
     "Optimization:AuthPipelining",
+    // The backend begins transactions with Session::begin_detached, which waits for the
+    // BEGIN reply, so a failing BEGIN fails SessionBeginTransaction itself.
+    "Optimization:EagerTransactionBegin",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.
