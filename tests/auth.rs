@@ -347,3 +347,25 @@ fn a_refused_pipelined_logon_fails_the_query_and_tells_the_auth_manager() {
     d.close();
     stub.finish();
 }
+
+#[test]
+fn verify_authentication_logs_on_again_with_unchanged_credentials() {
+    let stub = StubServer::start(&format!(
+        "{}{}{}{BYE}",
+        header("5.1", &token("driver")),
+        query("{}"),
+        reauth(&token("driver")),
+    ));
+    let config = Config::builder(&stub.uri())
+        .auth(AuthToken::basic("driver", "pw"))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, SessionConfig::default()).unwrap(), 1);
+    // The pooled connection already uses these credentials; they are checked anyway.
+    assert!(d
+        .verify_authentication(Some(AuthToken::basic("driver", "pw")))
+        .unwrap());
+    d.close();
+    stub.finish();
+}

@@ -392,3 +392,19 @@ fn closing_a_session_after_a_failure_and_a_hangup_succeeds() {
     s.close().unwrap();
     stub.finish();
 }
+
+#[test]
+fn closing_a_session_with_an_open_transaction_on_a_dead_connection_succeeds() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\nS: SUCCESS {}\nC: RUN \"RETURN 1 AS n\" {} {}\nC: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\nS: RECORD [1]\nS: SUCCESS {\"type\": \"r\"}\nS: <EXIT>\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let id = s.tx_run_detached("RETURN 1 AS n", None).unwrap();
+    assert!(s.result_next(id).unwrap().is_some());
+    // The rollback cannot reach the server; closing still succeeds.
+    s.close().unwrap();
+    stub.finish();
+}

@@ -407,3 +407,18 @@ fn dead_address() -> String {
     drop(l);
     a.to_string()
 }
+
+#[test]
+fn a_routing_failure_followed_by_a_hangup_reports_the_server_error() {
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"adb\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.MadeUp\", \"message\": \"no\"}}\n\
+         S: <EXIT>\n",
+        header("5.1"),
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let err = run_one(&d, reads("adb")).unwrap_err();
+    assert_eq!(err.server_code(), Some("Neo.ClientError.Security.MadeUp"));
+    d.close();
+    router.finish();
+}

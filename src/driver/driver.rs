@@ -133,6 +133,7 @@ impl Driver {
             bookmarks: &[],
             auth: auth.as_ref(),
             pipeline_auth: false,
+            force_auth: true,
         };
         match self.inner.acquire_routed(&req) {
             Ok(_) => Ok(true),
@@ -207,6 +208,7 @@ impl DriverInner {
             bookmarks: &[],
             auth: None,
             pipeline_auth: false,
+            force_auth: false,
         };
         self.acquire_routed(&req).map(|(c, _)| c)
     }
@@ -225,10 +227,7 @@ impl DriverInner {
             let conn = self
                 .pool
                 .acquire_as(self.config.uri.address(), deadline, req.auth)?;
-            return Ok((
-                self.with_auth(conn, req.auth, req.pipeline_auth, deadline)?,
-                None,
-            ));
+            return Ok((self.with_auth(conn, req, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
@@ -250,7 +249,7 @@ impl DriverInner {
             };
             match self.pool.acquire_as(&addr, deadline, req.auth) {
                 Ok(conn) => {
-                    let conn = self.with_auth(conn, req.auth, req.pipeline_auth, deadline)?;
+                    let conn = self.with_auth(conn, req, deadline)?;
                     return Ok((conn, route.database));
                 }
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
@@ -277,18 +276,14 @@ impl DriverInner {
     fn with_auth(
         &self,
         conn: PooledConnection,
-        session_auth: Option<&AuthToken>,
-        pipeline: bool,
+        req: &AcquireRequest<'_>,
         deadline: Instant,
     ) -> Result<PooledConnection> {
-        authenticate(
-            &self.pool,
-            &*self.auth,
-            conn,
-            session_auth,
-            pipeline,
-            deadline,
-        )
+        let how = AuthMode {
+            pipeline: req.pipeline_auth,
+            force: req.force_auth,
+        };
+        authenticate(&self.pool, &*self.auth, conn, req.auth, how, deadline)
     }
 
     /// A security error on a connection authenticated with `auth` (from the auth manager):
@@ -338,7 +333,7 @@ pub(crate) fn authenticate(
     manager: &dyn AuthManager,
     mut conn: PooledConnection,
     session_auth: Option<&AuthToken>,
-    pipeline: bool,
+    how: AuthMode,
     deadline: Instant,
 ) -> Result<PooledConnection> {
     // A connection opened for this acquisition authenticated with the wanted credentials
@@ -351,10 +346,14 @@ pub(crate) fn authenticate(
             Some(a) => a.clone(),
             None => manager.get_auth()?,
         };
-        if conn.auth() == Some(&wanted) {
+        if conn.auth() == Some(&wanted) && !how.force {
             return Ok(conn);
         }
-        if conn.features().logon && pipeline {
+        if !conn.features().logon && session_auth.is_none() && conn.auth() == Some(&wanted) {
+            // Forced, but a pre-5.1 connection cannot log on again: it is authenticated.
+            return Ok(conn);
+        }
+        if conn.features().logon && how.pipeline {
             conn.reauth_pipelined(&wanted)?;
             return Ok(conn);
         }
@@ -388,6 +387,15 @@ pub(crate) fn authenticate(
         ErrorKind::Authentication,
         "the auth manager keeps changing the credentials",
     ))
+}
+
+/// How [`authenticate`] brings a pooled connection to the wanted credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AuthMode {
+    /// Leave the LOGOFF/LOGON replies to the caller (they go out with its first request).
+    pub(crate) pipeline: bool,
+    /// Log on again even when the connection already uses the wanted credentials.
+    pub(crate) force: bool,
 }
 
 /// The error for session credentials on a server older than Bolt 5.1.
@@ -427,6 +435,9 @@ pub(crate) struct AcquireRequest<'a> {
     /// A re-authentication (LOGOFF/LOGON) may be left for the caller to read
     /// ([`crate::bolt::Connection::take_deferred_auth`]), so it goes out with the first request.
     pub(crate) pipeline_auth: bool,
+    /// Log on again even if a pooled connection already uses the wanted credentials
+    /// (`verify_authentication`).
+    pub(crate) force_auth: bool,
 }
 
 /// The `routing` map of HELLO and ROUTE: the URI query plus `address`.

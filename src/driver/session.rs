@@ -562,13 +562,23 @@ impl Session {
     /// Ends the session: discards open results, rolls back an open transaction and returns
     /// the connection to the pool.
     ///
+    /// A connection that is lost meanwhile is not an error: nothing is left to clean up.
+    ///
     /// # Errors
-    /// Connection errors while cleaning up (the session is closed regardless).
+    /// Server errors and timeouts while cleaning up (the session is closed regardless).
     pub fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
-        let res = self.cleanup();
+        let res = match self.cleanup() {
+            // The connection is gone: there is nothing left to clean up on the server, and
+            // the open transaction (if any) ends with it.
+            Err(e) if e.kind() == ErrorKind::ServiceUnavailable && e.server_code().is_none() => {
+                log::debug!("session closed after its connection was lost: {e}");
+                Ok(())
+            }
+            other => other,
+        };
         self.closed = true;
         self.streams.clear();
         self.interrupt.set(None);
@@ -659,6 +669,7 @@ impl Session {
                 bookmarks: &bookmarks,
                 auth: self.config.auth.as_ref(),
                 pipeline_auth: true,
+                force_auth: false,
             };
             let (mut conn, db) = self.driver.acquire_routed(&req)?;
             for _ in 0..conn.take_deferred_auth() {

@@ -127,9 +127,11 @@ fn fetch_with_procedure(
     }))
 }
 
+/// Clears a routing FAILURE. A connection that cannot be reset (the server may hang up after
+/// an error) is marked broken: the server's error is what the caller reports, not the hang-up.
 fn reset(conn: &mut BoltConnection) -> Result<()> {
-    conn.send_clear_failure(false)?;
-    if conn.recv_summary()?.is_err() {
+    let ok = conn.send_clear_failure(false).is_ok() && matches!(conn.recv_summary(), Ok(Ok(_)));
+    if !ok {
         conn.mark_broken("RESET failed after a routing failure");
     }
     Ok(())

@@ -400,7 +400,7 @@ impl RouterInner {
                     &*self.config.auth,
                     c,
                     req.auth,
-                    false,
+                    crate::driver::AuthMode::default(),
                     deadline,
                 )
             });
