@@ -408,3 +408,34 @@ fn closing_a_session_with_an_open_transaction_on_a_dead_connection_succeeds() {
     s.close().unwrap();
     stub.finish();
 }
+
+#[test]
+fn the_servers_recv_timeout_hint_bounds_each_read() {
+    // The hint (1 s) applies although the driver configures no read timeout; a reply slower
+    // than that fails the query and the connection is not reused.
+    let stub = StubServer::start(
+        "!: BOLT 5.4\n\
+         C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"bolt-7\", \
+            \"hints\": {\"connection.recv_timeout_seconds\": 1}}\n\
+         C: LOGON {\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}\n\
+         S: SUCCESS {}\n\
+         C: RUN \"RETURN 1 AS n\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: <SLEEP 3000ms>\n",
+    );
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let started = std::time::Instant::now();
+    let e = s.run("RETURN 1 AS n", None).err().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2500),
+        "{e}"
+    );
+    assert!(
+        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::ServiceUnavailable),
+        "{e:?}"
+    );
+    drop(s);
+    d.close();
+}

@@ -138,6 +138,11 @@ impl<S: Transport> Connection<S> {
         })
     }
 
+    /// The read timeout the server asked for (`connection.recv_timeout_seconds` hint).
+    pub fn recv_timeout(&self) -> Option<Duration> {
+        self.recv_timeout
+    }
+
     /// The credentials this connection authenticated with last.
     pub fn auth(&self) -> Option<&AuthToken> {
         self.auth.as_ref()

@@ -576,7 +576,10 @@ impl Connector {
                             return Err(on_security_error(&*self.auth, &token, e));
                         }
                     }
-                    set_timeout(&mut conn, self.read_timeout)?;
+                    // The server's `connection.recv_timeout_seconds` hint wins over the
+                    // configured read timeout.
+                    let timeout = conn.recv_timeout().or(self.read_timeout);
+                    set_timeout(&mut conn, timeout)?;
                     return Ok(conn);
                 }
                 Err(HandshakeError::NoCommonVersion) => {
