@@ -82,7 +82,7 @@ fn session_notification_filter_goes_with_run_and_begin() {
     let d = driver(&stub.uri());
     let mut s = d
         .session(SessionConfig {
-            notification_filter: NotificationFilter {
+            notifications: NotificationFilter {
                 minimum_severity: Some("OFF".into()),
                 disabled_categories: None,
             },

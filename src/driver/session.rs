@@ -646,7 +646,7 @@ impl Session {
             db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
             // The driver's filter went with HELLO; BEGIN/RUN carry only the session's override.
-            notifications: self.config.notification_filter.clone(),
+            notifications: self.config.notifications.clone(),
         }
     }
 
@@ -756,6 +756,18 @@ impl Session {
                 ErrorKind::Unsupported,
                 format!(
                     "impersonation needs Bolt 4.4+, the server speaks {}",
+                    conn.version()
+                ),
+            ));
+        }
+        let n = &self.config.notifications;
+        if (n.minimum_severity.is_some() || n.disabled_categories.is_some())
+            && !f.notification_filters
+        {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "notification filters need Bolt 5.2+, the server speaks {}",
                     conn.version()
                 ),
             ));

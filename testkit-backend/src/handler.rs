@@ -582,7 +582,7 @@ impl Handler {
             impersonated_user: s.impersonated_user.clone(),
             bookmark_manager,
             auth: s.auth.as_ref().map(|a| self.managers.token(a)),
-            notification_filter: NotificationFilter {
+            notifications: NotificationFilter {
                 minimum_severity: s.notifications.min_severity.clone(),
                 disabled_categories: s.notifications.disabled_categories.clone(),
             },
