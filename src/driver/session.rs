@@ -156,6 +156,9 @@ pub struct Session {
     unproven: bool,
     /// Set when an unproven connection failed before any reply: the server it was connected to.
     idle_death: Option<crate::net::Address>,
+    /// The `qid` of the latest RUN in the transaction: PULL/DISCARD for it leave `qid` out
+    /// (the server's default, "the last query").
+    last_qid: Option<i64>,
 }
 
 impl std::fmt::Debug for Session {
@@ -189,6 +192,7 @@ impl Session {
             interrupt: SessionInterrupt::default(),
             unproven: false,
             idle_death: None,
+            last_qid: None,
         }
     }
 
@@ -1064,6 +1068,14 @@ impl Session {
     }
 
     fn send_more(&mut self, id: ResultId, req: Request<'_>) -> Result<()> {
+        // The latest query is the server's default target: no need to name it.
+        let req = match req {
+            Request::Pull { n, qid } if Some(qid) == self.last_qid => Request::Pull { n, qid: -1 },
+            Request::Discard { n, qid } if Some(qid) == self.last_qid => {
+                Request::Discard { n, qid: -1 }
+            }
+            other => other,
+        };
         let conn = self.conn.as_mut().ok_or_else(|| {
             Error::new(
                 ErrorKind::ServiceUnavailable,
@@ -1227,6 +1239,9 @@ impl Session {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
+                if let Some(Value::Int(q)) = meta.get("qid") {
+                    self.last_qid = Some(*q);
+                }
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(Value::List(fields)) = meta.get("fields") {
                         let keys: Vec<String> = fields
