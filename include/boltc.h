@@ -738,6 +738,12 @@ boltc_status boltc_session_config_set_fetch_size(boltc_session_config *config,
                                                  int64_t fetch_size,
                                                  boltc_error **error_out);
 
+// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
+// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
+boltc_status boltc_session_config_set_call_timeout_ms(boltc_session_config *config,
+                                                      int64_t timeout_ms,
+                                                      boltc_error **error_out);
+
 // Adds a bookmark to start from (NUL-terminated, copied).
 boltc_status boltc_session_config_add_bookmark(boltc_session_config *config,
                                                const char *bookmark,
@@ -1018,13 +1024,33 @@ boltc_status boltc_session_last_bookmarks(boltc_session *session,
                                           boltc_value **bookmarks_out,
                                           boltc_error **error_out);
 
-// Interrupts a blocking call on this session from another thread: the connection the
-// session holds is shut down, and the blocked call returns `BOLTC_STATUS_INTERRUPTED`. The
-// session stays usable (the next call takes a new connection); an open transaction is lost.
-// Does nothing while the session holds no connection (e.g. while it waits for the pool).
+// Interrupts a blocking call on this session from another thread; the blocked call returns
+// `BOLTC_STATUS_INTERRUPTED`. It reaches a read or write on the session's connection (which is
+// shut down and discarded: an open transaction is lost), a wait for a free connection in the
+// pool, a wait for a routing table another thread is fetching, and a routing table fetch.
+// Connecting (TCP, TLS, handshake, HELLO) is bounded by the timeouts only; an interrupt during
+// it fails the call once the connection is made. The session stays usable (the next call takes
+// a new connection). An interrupt while no call is blocked shuts down the connection the
+// session holds, if any (the next call on it returns `BOLTC_STATUS_INTERRUPTED`); otherwise it
+// has no effect on later calls.
 //
 // Threads: may be called from any thread at any time while the handle is not freed.
 boltc_status boltc_session_interrupt(const boltc_session *session, boltc_error **error_out);
+
+// Bounds each later blocking call on this session to `timeout_ms` milliseconds (< 0: no
+// bound, the default), all waits included: routing (fetching a routing table, resolving the
+// home database), pool acquisition, connecting and the handshake, RUN, and each fetch of
+// records (`boltc_result_next`, `boltc_result_next_batch`, ...; records already received are
+// returned without waiting), BEGIN, COMMIT, ROLLBACK, close. A call that runs out of time
+// returns `BOLTC_STATUS_TIMEOUT` with a message saying what it was waiting for; a connection
+// whose read timed out is discarded (an open transaction is lost; COMMIT reports
+// `BOLTC_STATUS_INCOMPLETE_COMMIT`). Not the server-side transaction timeout (`timeout_ms` of
+// `boltc_session_run` and `boltc_session_begin`).
+//
+// Threads: as every session call; `BOLTC_STATUS_BUSY` while another thread uses the session.
+boltc_status boltc_session_set_call_timeout_ms(boltc_session *session,
+                                               int64_t timeout_ms,
+                                               boltc_error **error_out);
 
 // The server and connection the session holds right now: on success `*info_out` receives a
 // server info freed with `boltc_server_info_free`, or NULL while the session holds no

@@ -134,6 +134,8 @@ impl Driver {
             auth: auth.as_ref(),
             pipeline_auth: false,
             force_auth: true,
+            deadline: None,
+            interrupt: None,
         };
         match self.inner.acquire_routed(&req) {
             Ok(_) => Ok(true),
@@ -209,6 +211,8 @@ impl DriverInner {
             auth: None,
             pipeline_auth: false,
             force_auth: false,
+            deadline: None,
+            interrupt: None,
         };
         self.acquire_routed(&req).map(|(c, _)| c)
     }
@@ -217,16 +221,43 @@ impl DriverInner {
     ///
     /// With routing: reads go to readers and writes to writers, the least busy first; a server
     /// that cannot be reached is removed from the routing tables and the next one is tried.
+    /// Everything (routing, pool waits, connecting, re-authentication) ends by the acquisition
+    /// timeout or the request's deadline, whichever comes first.
     pub(crate) fn acquire_routed(
         &self,
         req: &AcquireRequest<'_>,
     ) -> Result<(PooledConnection, Option<String>)> {
+        self.acquire_routed_inner(req)
+            .map_err(|e| match req.deadline {
+                // Whatever failed last, the caller's deadline is why nothing else was tried.
+                Some(d)
+                    if Instant::now() >= d
+                        && !matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Interrupted) =>
+                {
+                    e.with_kind(ErrorKind::Timeout)
+                }
+                _ => e,
+            })
+    }
+
+    fn acquire_routed_inner(
+        &self,
+        req: &AcquireRequest<'_>,
+    ) -> Result<(PooledConnection, Option<String>)> {
         self.check_open()?;
-        let deadline = Instant::now() + self.config.acquisition_timeout;
+        let mut deadline = Instant::now()
+            .checked_add(self.config.acquisition_timeout)
+            .unwrap_or_else(far_future);
+        if let Some(d) = req.deadline {
+            deadline = deadline.min(d);
+        }
         let Some(router) = &self.router else {
-            let conn = self
-                .pool
-                .acquire_as(self.config.uri.address(), deadline, req.auth)?;
+            let conn = self.pool.acquire_interruptible(
+                self.config.uri.address(),
+                deadline,
+                req.interrupt,
+                req.auth,
+            )?;
             return Ok((self.with_auth(conn, req, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
@@ -239,6 +270,7 @@ impl DriverInner {
                 req.bookmarks,
                 req.auth,
                 deadline,
+                req.interrupt,
             )?;
             let Some(addr) = router.select(&route.servers) else {
                 let role = if write { "writers" } else { "readers" };
@@ -247,7 +279,10 @@ impl DriverInner {
                     format!("no {role} available for database {:?}", route.database),
                 ));
             };
-            match self.pool.acquire_as(&addr, deadline, req.auth) {
+            match self
+                .pool
+                .acquire_interruptible(&addr, deadline, req.interrupt, req.auth)
+            {
                 Ok(conn) => {
                     let conn = self.with_auth(conn, req, deadline)?;
                     return Ok((conn, route.database));
@@ -358,9 +393,11 @@ pub(crate) fn authenticate(
             return Ok(conn);
         }
         if conn.features().logon {
+            conn.set_deadline(Some(deadline));
             conn.reauth(&wanted)?;
             let logoff = conn.recv_summary()?;
             let logon = conn.recv_summary()?;
+            conn.set_deadline(None);
             if let Err(e) = logoff.and(logon) {
                 conn.mark_broken("re-authentication failed");
                 return Err(if session_auth.is_some() {
@@ -438,6 +475,16 @@ pub(crate) struct AcquireRequest<'a> {
     /// Log on again even if a pooled connection already uses the wanted credentials
     /// (`verify_authentication`).
     pub(crate) force_auth: bool,
+    /// The caller's own deadline (a session's call timeout), if sooner than the acquisition
+    /// timeout.
+    pub(crate) deadline: Option<Instant>,
+    /// Ends waits for a connection or a routing table early (a session's interrupter).
+    pub(crate) interrupt: Option<&'a crate::net::interrupt::Interrupt>,
+}
+
+/// A deadline so far away that it never comes (for durations too large to add to now).
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 /// The `routing` map of HELLO and ROUTE: the URI query plus `address`.
@@ -596,15 +643,17 @@ impl Connector {
 }
 
 fn set_timeout(conn: &mut BoltConnection, t: Option<Duration>) -> Result<()> {
-    use crate::bolt::Transport;
-    conn.stream_mut()
-        .set_read_timeout(t)
+    conn.set_read_timeout(t)
         .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
 }
 
 impl crate::bolt::Transport for Stream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
         Stream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        Stream::set_write_timeout(self, timeout)
     }
 }
 

@@ -415,6 +415,22 @@ pub extern "C" fn boltc_session_config_set_fetch_size(
     })
 }
 
+/// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
+/// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_call_timeout_ms(
+    config: *mut boltc_session_config,
+    timeout_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        c.call_timeout = u64::try_from(timeout_ms)
+            .ok()
+            .map(std::time::Duration::from_millis);
+        Ok(())
+    })
+}
+
 /// Adds a bookmark to start from (NUL-terminated, copied).
 #[no_mangle]
 pub extern "C" fn boltc_session_config_add_bookmark(

@@ -4,8 +4,11 @@
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
 //! resolved through the custom resolver and DNS) for a new one; on failure remove the entry
-//! and report `ServiceUnavailable`. One thread fetches at a time per table; others wait on the
-//! condvar until their deadline.
+//! and report `ServiceUnavailable`. One thread
+//! fetches at a time per table; others wait on the condvar until their deadline. The fetch
+//! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
+//! caller's interrupt (`net::interrupt`) reaches the condvar wait, the pool wait and the
+//! router's socket.
 //!
 //! | entry state | meaning                                  | next                               |
 //! |-------------|------------------------------------------|------------------------------------|
@@ -20,6 +23,7 @@ pub mod table;
 pub use table::RoutingTable;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::interrupt::{Interrupt, Target};
 use crate::net::{self, Address};
 use crate::pool::Pool;
 use crate::value::Map;
@@ -108,6 +112,8 @@ impl Router {
 
     /// The servers for work in `write` mode on `db` (`None`: the home database of `imp_user`),
     /// fetching the table first when it is stale.
+    // One argument per part of the request; they go straight through to `ensure`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn route(
         &self,
         write: bool,
@@ -116,9 +122,25 @@ impl Router {
         bookmarks: &[String],
         auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
-        self.inner
-            .ensure(write, db, imp_user, bookmarks, auth, deadline)
+        let Some(int) = interrupt else {
+            return self
+                .inner
+                .ensure(write, db, imp_user, bookmarks, auth, deadline, None);
+        };
+        let weak = Arc::downgrade(&self.inner);
+        let previous = int.target(Target::Wait(Arc::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                let _st = inner.state.lock();
+                inner.changed.notify_all();
+            }
+        })));
+        let res = self
+            .inner
+            .ensure(write, db, imp_user, bookmarks, auth, deadline, Some(int));
+        int.target(previous);
+        res
     }
 
     /// Picks the least loaded of `servers` (connections in use), rotating among ties.
@@ -198,6 +220,7 @@ enum Step {
 }
 
 impl RouterInner {
+    #[allow(clippy::too_many_arguments)]
     fn ensure(
         &self,
         write: bool,
@@ -206,8 +229,9 @@ impl RouterInner {
         bookmarks: &[String],
         auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
-        let (key, routers) = match self.next_step(write, db, imp_user, deadline)? {
+        let (key, routers) = match self.next_step(write, db, imp_user, deadline, interrupt)? {
             Step::Ready(route) => return Ok(route),
             Step::Fetch(key, routers) => (key, routers),
         };
@@ -218,7 +242,7 @@ impl RouterInner {
             imp_user,
             auth,
         };
-        let fetched = self.discover(&routers, &req, deadline);
+        let fetched = self.discover(&routers, &req, deadline, interrupt);
         let stored = self.store(&key, imp_user, fetched, true)?;
         let servers = if write {
             &stored.writers
@@ -238,6 +262,7 @@ impl RouterInner {
         db: Option<&str>,
         imp_user: Option<&str>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Step> {
         let mut st = self.state.lock();
         loop {
@@ -246,6 +271,9 @@ impl RouterInner {
                     ErrorKind::IllegalState,
                     "the driver has been closed",
                 ));
+            }
+            if interrupt.is_some_and(Interrupt::is_raised) {
+                return Err(interrupted_error());
             }
             let key = st.key(db, imp_user);
             let now = Instant::now();
@@ -339,6 +367,7 @@ impl RouterInner {
         routers: &[Address],
         req: &RouteRequest<'_>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
         let seed = &self.config.seed;
         let mut tried: Vec<Address> = Vec::new();
@@ -363,7 +392,7 @@ impl RouterInner {
                 break;
             }
             tried.push(router.clone());
-            match self.fetch_from(&router, req, deadline) {
+            match self.fetch_from(&router, req, deadline, interrupt) {
                 Ok(t) if !t.routers.is_empty() && !t.readers.is_empty() => return Ok(t),
                 Ok(_) => {
                     last = Some(Error::new(
@@ -390,10 +419,11 @@ impl RouterInner {
         router: &Address,
         req: &RouteRequest<'_>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
         let conn = self
             .pool
-            .acquire_as(router, deadline, req.auth)
+            .acquire_interruptible(router, deadline, interrupt, req.auth)
             .and_then(|c| {
                 crate::driver::authenticate(
                     &self.pool,
@@ -413,7 +443,26 @@ impl RouterInner {
                 return Err(e);
             }
         };
-        match fetch::fetch(&mut conn, req) {
+        conn.set_deadline(Some(deadline));
+        let previous = match (interrupt, conn.shutdown_handle()) {
+            (Some(int), Some(h)) => Some(int.target(Target::Socket(h))),
+            _ => None,
+        };
+        // The socket is published before the flag is checked, so no interrupt falls between.
+        let fetched = if interrupt.is_some_and(Interrupt::is_raised) {
+            Err(interrupted_error())
+        } else {
+            fetch::fetch(&mut conn, req)
+        };
+        if let (Some(int), Some(p)) = (interrupt, previous) {
+            int.target(p);
+        }
+        if interrupt.is_some_and(Interrupt::is_raised) {
+            // The socket may have been shut down: never hand the connection out again.
+            conn.mark_broken("interrupted");
+            return Err(interrupted_error());
+        }
+        match fetched {
             Ok(res) => res,
             Err(e) => {
                 self.forget_router(router);
@@ -502,7 +551,7 @@ impl RouterInner {
                 auth: None,
             };
             let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
-            let fetched = self.discover(&routers, &req, deadline);
+            let fetched = self.discover(&routers, &req, deadline, None);
             if let Err(e) = self.store(&key, imp_user.as_deref(), fetched, false) {
                 log::info!("background refresh of the routing table for {key:?} failed: {e}");
             }
@@ -512,11 +561,20 @@ impl RouterInner {
     }
 }
 
-/// Errors that no other router would answer differently (bad database, credentials, ...).
+fn interrupted_error() -> Error {
+    Error::new(
+        ErrorKind::Interrupted,
+        "interrupted while fetching the routing table",
+    )
+}
+
+/// Errors that no other router would answer differently (bad database, credentials, ...), and
+/// an interrupt.
 fn is_fatal(e: &Error) -> bool {
     matches!(
         e.kind(),
-        ErrorKind::ClientError
+        ErrorKind::Interrupted
+            | ErrorKind::ClientError
             | ErrorKind::Authentication
             | ErrorKind::TokenExpired
             | ErrorKind::Unsupported

@@ -586,6 +586,7 @@ impl Handler {
                 minimum_severity: s.notifications.min_severity.clone(),
                 disabled_categories: s.notifications.disabled_categories.clone(),
             },
+            ..SessionConfig::default()
         };
         let session = self.driver(&s.driver_id)?.session(config)?;
         let id = self.ids.next();

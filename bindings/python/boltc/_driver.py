@@ -268,12 +268,19 @@ class Driver:
         notifications_min_severity: Any = None,
         notifications_disabled_categories: Optional[Iterable[Any]] = None,
         notifications_disabled_classifications: Optional[Iterable[Any]] = None,
+        call_timeout: Optional[float] = None,
         **ignored: Any,
     ) -> Session:
         """Opens a session (``database`` None: the user's home database). With
         ``bookmark_manager``, each transaction starts from the manager's bookmarks and
         reports its bookmark to it. The notification filters override the driver's for this
-        session (Bolt 5.2+)."""
+        session (Bolt 5.2+).
+
+        ``call_timeout`` (seconds; a boltc extension, the official driver has no such option)
+        bounds each blocking call of the session -- ``run``, each fetch of records, ``commit``,
+        ... -- including routing, waiting for a pooled connection and connecting. A call that
+        runs out of time raises ``ServiceUnavailable`` with ``status == "BOLTC_STATUS_TIMEOUT"``;
+        the connection it used is closed. None (the default): no bound."""
         if bookmark_manager is None:
             bookmark_manager = self._session_bookmark_manager
         elif bookmark_manager is _NO_MANAGER:
@@ -282,6 +289,7 @@ class Driver:
             database=database,
             fetch_size=fetch_size,
             impersonated_user=impersonated_user,
+            call_timeout=call_timeout,
             bookmark_manager=bookmark_manager,
             notifications=_notification_filter(dict(
                 notifications_min_severity=notifications_min_severity,
@@ -301,6 +309,7 @@ class Driver:
         impersonated_user: Optional[str],
         bookmark_manager: Optional[BookmarkManager] = None,
         notifications: Tuple[Any, Optional[List[str]]] = (None, None),
+        call_timeout: Optional[float] = None,
     ) -> int:
         h = self._live()
         err = c_void_p()
@@ -315,6 +324,11 @@ class Driver:
                 check(lib.boltc_session_config_set_fetch_size(sc, int(fetch_size), byref(err)), err)
             if impersonated_user is not None:
                 check(lib.boltc_session_config_set_impersonated_user(sc, impersonated_user.encode(), byref(err)), err)
+            if call_timeout is not None:
+                if call_timeout < 0:
+                    raise exceptions.ConfigurationError("call_timeout must not be negative")
+                ms = int(round(float(call_timeout) * 1000))
+                check(lib.boltc_session_config_set_call_timeout_ms(sc, ms, byref(err)), err)
             if bookmarks is not None:
                 values = bookmarks.raw_values if isinstance(bookmarks, Bookmarks) else bookmarks
                 if isinstance(values, str):
