@@ -395,6 +395,20 @@ typedef struct boltc_transaction boltc_transaction;
 // Threads: immutable; a value may be read from any thread while its owner lives.
 typedef struct boltc_value boltc_value;
 
+// Pool figures for one server address (see `boltc_driver_pool_metrics`).
+typedef struct {
+  // Connections handed out (or being opened).
+  uint64_t in_use;
+  // Connections waiting in the pool.
+  uint64_t idle;
+  // Threads waiting for a connection.
+  uint64_t waiting;
+  // Connections opened so far.
+  uint64_t created;
+  // Connections closed so far.
+  uint64_t closed;
+} boltc_pool_metrics;
+
 // Asked for the bookmarks a transaction should start from: the callback adds each one to
 // `list` with `boltc_bookmark_list_add` (`list` is valid only during the call).
 typedef void (*boltc_bookmarks_get_callback)(void *user_data, boltc_bookmark_list *list);
@@ -599,6 +613,14 @@ boltc_status boltc_kill_list_string(const boltc_kill_list *list,
 // Frees a kill list. NULL is ignored.
 void boltc_kill_list_free(boltc_kill_list *list);
 
+// The pool figures for `address` (`"host:port"`, NUL-terminated UTF-8; the port defaults to
+// 7687), all zero for an address the driver never connected to. On success `*metrics_out` is
+// written. Thread-safe.
+boltc_status boltc_driver_pool_metrics(const boltc_driver *driver,
+                                       const char *address,
+                                       boltc_pool_metrics *metrics_out,
+                                       boltc_error **error_out);
+
 // Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
 // `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its
 // transaction started from by the new one. On success `*manager_out` receives a manager
@@ -687,6 +709,19 @@ boltc_status boltc_config_set_read_timeout_ms(boltc_config *config,
 boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,
                                                      uint64_t timeout_ms,
                                                      boltc_error **error_out);
+
+// Check a pooled connection idle longer than `timeout_ms` milliseconds with a RESET round trip
+// before handing it out (a dead one is replaced); 0 checks every reuse, a negative value turns
+// the check off (the default).
+boltc_status boltc_config_set_liveness_check_timeout_ms(boltc_config *config,
+                                                        int64_t timeout_ms,
+                                                        boltc_error **error_out);
+
+// Close pooled connections older than `lifetime_ms` milliseconds instead of reusing them
+// (default 3600000, one hour); a negative value means no limit.
+boltc_status boltc_config_set_max_connection_lifetime_ms(boltc_config *config,
+                                                         int64_t lifetime_ms,
+                                                         boltc_error **error_out);
 
 // The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
 boltc_status boltc_config_set_max_pool_size(boltc_config *config,

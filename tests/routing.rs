@@ -422,3 +422,121 @@ fn a_routing_failure_followed_by_a_hangup_reports_the_server_error() {
     d.close();
     router.finish();
 }
+
+#[test]
+fn procedure_3_x_calls_dbms_cluster_routing_get_routing_table() {
+    let reader = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\"}}\nC: PULL_ALL\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("3.5")
+    ));
+    let r = reader.address();
+    // No database parameter, no system database, and the routing context from the URI.
+    let router = StubServer::start(&format!(
+        "{}C: RUN \"CALL dbms.cluster.routing.getRoutingTable($context)\" \
+         {{\"context\": {{\"address\": \"*\", \"policy\": \"eu\"}}}} {{\"mode\": \"r\"}}\n\
+         C: PULL_ALL\nS: SUCCESS {{\"fields\": [\"ttl\", \"servers\"]}}\n\
+         S: RECORD [300, {}]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("3.5"),
+        servers_only(&[&r])
+    ));
+    let d = driver(&format!("neo4j://{}?policy=eu", router.address()));
+    let config = SessionConfig::default().with_access_mode(AccessMode::Read);
+    assert_eq!(run_one(&d, config).unwrap(), 1);
+    let table = d
+        .routing_table(None)
+        .expect("a table for the default database");
+    assert_eq!(table.readers, [Address::parse(&r, 7687).unwrap()]);
+    assert_eq!(table.ttl, Duration::from_secs(300));
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn unused_tables_and_the_cached_home_database_are_purged() {
+    let reader = StubServer::start(&format!(
+        "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"homedb\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let home_route = format!(
+        "C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n",
+        rt(1, Some("homedb"), &["x:1"], &[&r], &[])
+    );
+    let named_route = format!(
+        "C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"homedb\"}}\nS: SUCCESS {{\"rt\": {}}}\n",
+        rt(1, Some("homedb"), &["x:1"], &[&r], &[])
+    );
+    // 1: the home database is resolved; 2: the refresher refreshes the used table by name;
+    // 3: after the purge the home database is resolved again (the cache was purged too).
+    let router = StubServer::start(&format!(
+        "{}{home_route}{named_route}{home_route}?{{\n{named_route}}}\n{BYE}",
+        header("5.0")
+    ));
+    let config = Config::builder(&neo4j_uri(&router))
+        .connection_timeout(Duration::from_secs(2))
+        .routing_table_purge_delay(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    let home = || SessionConfig::default().with_access_mode(AccessMode::Read);
+    assert_eq!(run_one(&d, home()).unwrap(), 1);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    let t0 = Instant::now();
+    while d.routing_table(Some("homedb")).is_some() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the unused table was never purged"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        t0.elapsed() > Duration::from_millis(900),
+        "purged before the TTL (1 s) plus the purge delay ran out: {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(run_one(&d, home()).unwrap(), 1);
+    d.close();
+    reader.finish();
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert!(route_count(&router) >= 3);
+}
+
+#[test]
+fn reads_go_to_the_reader_with_the_fewest_connections_in_use() {
+    // Both readers run the same script: an explicit transaction, or auto-commit queries.
+    let script = format!(
+        "{}?{{\nC: BEGIN {{..}}\nS: SUCCESS {{}}\nC: ROLLBACK\nS: SUCCESS {{}}\n}}\n\
+         *{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    );
+    let (r1, r2) = (StubServer::start(&script), StubServer::start(&script));
+    let (a1, a2) = (r1.address(), r2.address());
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&a1, &a2], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut held = d.session(reads("neo4j")).unwrap();
+    let tx = held
+        .begin_transaction(&boltc::TransactionConfig::default())
+        .unwrap();
+    let busy = tx.connection_info().unwrap().address;
+    // Round robin alone would send one of these to the busy reader.
+    for _ in 0..4 {
+        let mut s = d.session(reads("neo4j")).unwrap();
+        let summary = s.run("RETURN 1 AS n", None).unwrap().consume().unwrap();
+        assert_ne!(summary.server.address, busy, "sent to the busy reader");
+    }
+    tx.rollback().unwrap();
+    drop(held);
+    d.close();
+    r1.finish();
+    r2.finish();
+    router.finish();
+}

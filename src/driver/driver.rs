@@ -3,8 +3,9 @@
 use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
+use super::proposals::ManifestMemory;
 use super::session::Session;
-use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
+use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
@@ -503,7 +504,7 @@ fn routing_context(config: &Config) -> Map {
 }
 
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
-/// sets), HELLO/LOGON.
+/// sets, see [`super::proposals`]), HELLO/LOGON.
 struct Connector {
     tls: Option<Arc<rustls::ClientConfig>>,
     host: String,
@@ -512,6 +513,8 @@ struct Connector {
     auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
     limits: Limits,
+    /// The addresses whose server speaks the handshake manifest.
+    manifest: ManifestMemory,
 }
 
 /// How long one handshake attempt may wait for the server's reply before the connection is
@@ -549,6 +552,7 @@ impl Connector {
                 max_chunk: config.max_chunk_size,
                 ..Limits::default()
             },
+            manifest: ManifestMemory::default(),
         })
     }
 
@@ -589,7 +593,7 @@ impl Connector {
             ));
         }
         let mut last = None;
-        for proposals in DEFAULT_PROPOSALS {
+        for proposals in self.manifest.plan(addr) {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
             // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
@@ -610,6 +614,7 @@ impl Connector {
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
+                    self.manifest.record(addr, conn.version());
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
                     if let Some(token) = session_auth {

@@ -203,7 +203,8 @@ impl Classification {
     }
 }
 
-/// A GQL status object of a summary (Bolt 5.6+), in the order the server sent them.
+/// A GQL status object of a summary: as a Bolt 5.6+ server sent it, or derived from the
+/// notifications and the outcome on older servers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GqlStatusObject {
     /// The GQLSTATUS code, e.g. `00000` or `01N42`.
@@ -303,8 +304,9 @@ pub struct Summary {
     pub profile: Option<Map>,
     /// Notifications.
     pub notifications: Vec<Notification>,
-    /// GQL status objects: as the server sent them (Bolt 5.6+), or derived from the result
-    /// and the notifications for older servers (see [`Summary::gql_status_objects`]).
+    /// GQL status objects: as the server sent them (Bolt 5.6+, in its order), or derived from
+    /// the outcome (`00000` records, `00001` no result columns, `02000` no data) and the
+    /// notifications (`01N42` warnings, `03N42` others), in GQL order, for older servers.
     pub gql_status_objects: Vec<GqlStatusObject>,
     /// Milliseconds until the first record was available.
     pub result_available_after: Option<i64>,
@@ -321,23 +323,18 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Builds a summary from the RUN reply and the final PULL/DISCARD reply.
+    /// Builds a summary from the RUN reply and the final PULL/DISCARD reply; `had_record`
+    /// tells whether any record came back.
     ///
     /// # Errors
     /// `Protocol` when the server sent a query type Bolt does not define.
-    ///
-    /// `had_records` says whether the result delivered any record; servers before Bolt 5.6
-    /// send no GQL status objects, so they are derived: one for the outcome (`00000`
-    /// successful completion, `00001` omitted result for a query without columns, `02000` no
-    /// data) and one per notification (`01N42` warning, `03N42` information), ordered no data,
-    /// warnings, success, information.
     pub(crate) fn build(
         query: String,
         parameters: Option<Map>,
         run_meta: Map,
         end_meta: Map,
         server: ServerInfo,
-        had_records: bool,
+        had_record: bool,
     ) -> Result<Summary> {
         let mut meta = run_meta;
         meta.extend(end_meta);
@@ -364,28 +361,25 @@ impl Summary {
             .and_then(Value::as_list)
             .map(|l| l.iter().filter_map(Value::as_map).collect())
             .unwrap_or_default();
-        let gql_status_objects: Vec<GqlStatusObject> = statuses
-            .iter()
-            .map(|m| GqlStatusObject::from_map(m))
-            .collect();
-        let notifications: Vec<Notification> =
-            match meta.get("notifications").and_then(Value::as_list) {
-                Some(l) => l
-                    .iter()
-                    .filter_map(Value::as_map)
-                    .map(notification)
-                    .collect(),
-                None => gql_status_objects
-                    .iter()
-                    .zip(&statuses)
-                    .filter_map(|(g, raw)| g.to_notification(raw))
-                    .collect(),
-            };
-        let gql_status_objects = if meta.contains_key("statuses") {
-            gql_status_objects
+        let gql_status_objects: Vec<GqlStatusObject> = if meta.contains_key("statuses") {
+            statuses
+                .iter()
+                .map(|m| GqlStatusObject::from_map(m))
+                .collect()
         } else {
-            let no_columns = matches!(meta.get("fields"), Some(Value::List(f)) if f.is_empty());
-            derived_statuses(&notifications, no_columns, had_records)
+            super::statuses::derive(&meta, had_record)
+        };
+        let notifications = match meta.get("notifications").and_then(Value::as_list) {
+            Some(l) => l
+                .iter()
+                .filter_map(Value::as_map)
+                .map(notification)
+                .collect(),
+            None => gql_status_objects
+                .iter()
+                .zip(&statuses)
+                .filter_map(|(g, raw)| g.to_notification(raw))
+                .collect(),
         };
         Ok(Summary {
             query,
@@ -412,70 +406,6 @@ impl Summary {
             metadata: meta,
         })
     }
-}
-
-/// The GQL status objects of a pre-5.6 summary (see [`Summary::build`]).
-fn derived_statuses(
-    notifications: &[Notification],
-    no_columns: bool,
-    had_records: bool,
-) -> Vec<GqlStatusObject> {
-    let (code, description) = if no_columns {
-        ("00001", "note: successful completion - omitted result")
-    } else if had_records {
-        ("00000", "note: successful completion")
-    } else {
-        ("02000", "note: no data")
-    };
-    let mut diagnostic_record = Map::new();
-    fill_diagnostic_defaults(&mut diagnostic_record);
-    let mut out = vec![GqlStatusObject {
-        gql_status: code.to_owned(),
-        status_description: description.to_owned(),
-        position: None,
-        raw_classification: None,
-        raw_severity: None,
-        diagnostic_record,
-        is_notification: false,
-    }];
-    for n in notifications {
-        let raw_severity = n.raw.get("severity").and_then(Value::as_str);
-        let warning = raw_severity == Some("WARNING");
-        let mut record = Map::new();
-        fill_diagnostic_defaults(&mut record);
-        if let Some(sev) = raw_severity {
-            record.insert("_severity".into(), Value::String(sev.to_owned()));
-        }
-        if let Some(cat) = &n.category {
-            record.insert("_classification".into(), Value::String(cat.clone()));
-        }
-        if let Some(pos) = &n.position {
-            record.insert("_position".into(), Value::Map(pos.clone()));
-        }
-        let description = match n.raw.get("description").and_then(Value::as_str) {
-            Some(d) => d.to_owned(),
-            None if warning => "warn: unknown warning".to_owned(),
-            None => "info: unknown notification".to_owned(),
-        };
-        out.push(GqlStatusObject {
-            gql_status: if warning { "01N42" } else { "03N42" }.to_owned(),
-            status_description: description,
-            position: n.position.clone(),
-            raw_classification: n.category.clone(),
-            raw_severity: raw_severity.map(str::to_owned),
-            diagnostic_record: record,
-            is_notification: true,
-        });
-    }
-    // No data first, then warnings, the outcome, information (a stable sort keeps the
-    // notifications in the order the server sent them).
-    out.sort_by_key(|g| match &g.gql_status[..2] {
-        "02" => 0,
-        "01" => 1,
-        "00" => 2,
-        _ => 3,
-    });
-    out
 }
 
 fn notification(m: &Map) -> Notification {

@@ -211,6 +211,33 @@ pub extern "C" fn boltc_config_set_acquisition_timeout_ms(
     })
 }
 
+/// Check a pooled connection idle longer than `timeout_ms` milliseconds with a RESET round trip
+/// before handing it out (a dead one is replaced); 0 checks every reuse, a negative value turns
+/// the check off (the default).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_liveness_check_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.liveness_check_timeout(u64::try_from(timeout_ms).ok().map(ms)))
+    })
+}
+
+/// Close pooled connections older than `lifetime_ms` milliseconds instead of reusing them
+/// (default 3600000, one hour); a negative value means no limit.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_connection_lifetime_ms(
+    config: *mut boltc_config,
+    lifetime_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.max_connection_lifetime(u64::try_from(lifetime_ms).ok().map(ms)))
+    })
+}
+
 /// The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_max_pool_size(

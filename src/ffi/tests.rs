@@ -455,3 +455,42 @@ fn call_timeout_setters_check_their_arguments_and_reach_the_session() {
     boltc_session_free(s);
     boltc_driver_free(d);
 }
+
+#[test]
+fn liveness_check_and_max_lifetime_are_configurable() {
+    use std::time::Duration;
+    let mut cfg = null_mut();
+    assert_eq!(
+        boltc_config_new(cs(c"bolt://127.0.0.1:7687"), &mut cfg, null_mut()),
+        boltc_status::Ok
+    );
+    // SAFETY: cfg is the live config created above.
+    let built = |cfg: *mut boltc_config| unsafe { (*cfg).builder.clone().build().unwrap() };
+    assert_eq!(built(cfg).liveness_check_timeout, None);
+    assert_eq!(
+        built(cfg).max_connection_lifetime,
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        boltc_config_set_liveness_check_timeout_ms(cfg, 250, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(
+        boltc_config_set_max_connection_lifetime_ms(cfg, 0, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(
+        built(cfg).liveness_check_timeout,
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(built(cfg).max_connection_lifetime, Some(Duration::ZERO));
+    boltc_config_set_liveness_check_timeout_ms(cfg, -1, null_mut());
+    boltc_config_set_max_connection_lifetime_ms(cfg, -1, null_mut());
+    assert_eq!(built(cfg).liveness_check_timeout, None);
+    assert_eq!(built(cfg).max_connection_lifetime, None);
+    assert_eq!(
+        boltc_config_set_max_connection_lifetime_ms(null_mut(), 1, null_mut()),
+        boltc_status::NullArgument
+    );
+    boltc_config_free(cfg);
+}

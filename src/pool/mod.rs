@@ -10,7 +10,9 @@
 //! releasing it. Waiters block on the condvar until their `Instant` deadline, or until their
 //! caller's interrupt (`net::interrupt`) wakes them: it takes the pool lock, then notifies
 //! every waiter; each checks its own flag under the lock before waiting, so no interrupt is
-//! lost.
+//! lost. The condvar is shared by every address, so a freed slot wakes all waiters
+//! (`notify_all`): waking one could pick a waiter for another address and leave the right one
+//! asleep until its deadline.
 
 use crate::bolt::message::{Request, Response};
 use crate::bolt::{AuthToken, Connection};
@@ -213,7 +215,7 @@ impl Pool {
             }
             if interrupt.is_some_and(Interrupt::is_raised) {
                 // This waiter may have taken a release's notification: pass it on.
-                self.inner.available.notify_one();
+                self.inner.available.notify_all();
                 return Err(Error::new(
                     ErrorKind::Interrupted,
                     format!("interrupted while acquiring a connection to {address}"),
@@ -278,7 +280,7 @@ impl Pool {
                     .metrics
                     .in_use -= 1;
                 drop(st);
-                self.inner.available.notify_one();
+                self.inner.available.notify_all();
                 Err(e)
             }
         }
@@ -323,7 +325,7 @@ impl Pool {
             s.metrics.closed += 1;
         }
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
     }
 
     fn wrap(&self, conn: BoltConnection, address: &Address, reused: bool) -> PooledConnection {
@@ -371,7 +373,7 @@ impl Pool {
             Some(conn)
         };
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
         drop(to_close);
     }
 

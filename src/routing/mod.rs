@@ -52,7 +52,8 @@ struct Entry {
 #[derive(Default)]
 struct State {
     tables: HashMap<Key, Entry>,
-    /// The home database per impersonated user (`None`: the authenticated user).
+    /// The home database per impersonated user (`None`: the authenticated user); purged
+    /// with the table it names.
     home: HashMap<Option<String>, String>,
     closed: bool,
 }
@@ -527,6 +528,10 @@ impl RouterInner {
             }
             keep
         });
+        // The home database cache lives as long as the table it points to, so it stays
+        // bounded and a changed home database is noticed once the old table is gone.
+        let State { tables, home, .. } = &mut *st;
+        home.retain(|_, db| tables.contains_key(&Some(db.clone())));
         for (k, e) in &mut st.tables {
             let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
             let at = e.table.fetched + e.table.ttl.mul_f64(refresher::REFRESH_AT);

@@ -138,6 +138,8 @@ pub const DECLARED: &[&str] = &[
     "Optimization:MinimalResets",
     "Optimization:ImplicitDefaultArguments",
     "Optimization:AuthPipelining",
+    // Result.List fetches the records not yet requested with one PULL n=-1.
+    "Optimization:ResultListFetchAll",
     // The backend begins transactions with Session::begin_detached, which waits for the
     // BEGIN reply, so a failing BEGIN fails SessionBeginTransaction itself.
     "Optimization:EagerTransactionBegin",
@@ -146,8 +148,9 @@ pub const DECLARED: &[&str] = &[
 /// The TestKit feature string for a Bolt version, if TestKit has one.
 ///
 /// Versions 1.0, 2.0 and 4.0 have no feature flag in TestKit; 5.8+ and 6.x are unknown to the
-/// pinned commit. 5.5 is known but TestKit treats it as withdrawn (a spec bug), so we never
-/// declare it.
+/// pinned commit. 5.5 was withdrawn by the official drivers (GQL statuses, announced for 5.5,
+/// shipped in 5.6), but boltc speaks it as servers do (no statuses before 5.6), and TestKit's
+/// 5.5 stub server negotiates 5.5 with boltc and runs a query, so it is declared.
 fn bolt_feature(major: u8, minor: u8) -> Option<&'static str> {
     Some(match (major, minor) {
         (3, 0) => "Feature:Bolt:3.0",
@@ -160,6 +163,7 @@ fn bolt_feature(major: u8, minor: u8) -> Option<&'static str> {
         (5, 2) => "Feature:Bolt:5.2",
         (5, 3) => "Feature:Bolt:5.3",
         (5, 4) => "Feature:Bolt:5.4",
+        (5, 5) => "Feature:Bolt:5.5",
         (5, 6) => "Feature:Bolt:5.6",
         (5, 7) => "Feature:Bolt:5.7",
         _ => return None,

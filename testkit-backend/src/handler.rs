@@ -177,7 +177,7 @@ fn summary_data(s: &Summary) -> SummaryData {
     let sent = s.metadata.contains_key("notifications") || s.server.protocol_version >= (5, 6);
     let notifications = (sent || !s.notifications.is_empty())
         .then(|| Json::Array(s.notifications.iter().map(notification_json).collect()));
-    // Before 5.6 the driver derives them from the outcome and the notifications.
+    // Sent by 5.6+ servers, derived by the driver before.
     let gql_status_objects = Some(Json::Array(
         s.gql_status_objects.iter().map(gql_status_json).collect(),
     ));
@@ -435,7 +435,9 @@ impl Handler {
                     warnings
                         .push("expected a result with a single record, but found more".to_owned());
                 }
-                session.result_consume(handle)?;
+                // Exhaust the stream without consuming the result: later calls answer "no
+                // record" rather than "consumed".
+                while session.result_next(handle)?.is_some() {}
                 Ok(responses::record_optional(
                     first.as_ref().map(|r| r.values()),
                     &warnings,
@@ -443,10 +445,11 @@ impl Handler {
             }
             R::ResultList { result_id } => {
                 let (session, handle) = self.result(&result_id)?;
-                let mut records = Vec::new();
-                while let Some(r) = session.result_next(handle)? {
-                    records.push(r.into_values());
-                }
+                let records: Vec<_> = session
+                    .result_list(handle)?
+                    .into_iter()
+                    .map(|r| r.into_values())
+                    .collect();
                 Ok(responses::record_list(&records))
             }
             R::ResultConsume { result_id } => {

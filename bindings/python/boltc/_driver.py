@@ -145,8 +145,6 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 # Options of the official driver that boltc accepts but has no setting for (yet).
 _IGNORED_OPTIONS = {
     "keep_alive",
-    "max_connection_lifetime",
-    "liveness_check_timeout",
     "resolver",
     "warn_notification_severity",
     "telemetry_disabled",
@@ -218,6 +216,11 @@ class Driver:
                 call(lib.boltc_config_set_acquisition_timeout_ms, _ms(value))
             elif key in ("read_timeout", "connection_read_timeout"):
                 call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _ms(value))
+            elif key == "liveness_check_timeout":
+                call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
+            elif key == "max_connection_lifetime":
+                lifetime = -1 if value is None or float(value) < 0 else _ms(value)
+                call(lib.boltc_config_set_max_connection_lifetime_ms, lifetime)
             elif key == "max_connection_pool_size":
                 call(lib.boltc_config_set_max_pool_size, int(value))
             elif key == "user_agent":
@@ -401,6 +404,14 @@ class Driver:
             return server_info_from(info.value)  # type: ignore[arg-type]
         finally:
             lib.boltc_server_info_free(info)
+
+    def pool_metrics(self, address: str) -> Dict[str, int]:
+        """(boltc) The connection pool figures for ``address`` (``"host:port"``): ``in_use``,
+        ``idle``, ``waiting``, ``created`` and ``closed``; all zero for an address never used."""
+        err = c_void_p()
+        m = _ffi.CPoolMetrics()
+        check(lib.boltc_driver_pool_metrics(self._live(), str(address).encode(), byref(m), byref(err)), err)
+        return {name: getattr(m, name) for name, _ in m._fields_}
 
     def list_connections(self) -> List["ConnectionInfo"]:
         """(boltc) The server's network connections (``CALL dbms.listConnections()``): all of
