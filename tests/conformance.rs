@@ -62,6 +62,42 @@ fn driver_notification_filter_goes_with_hello_only() {
 }
 
 #[test]
+fn session_notification_filter_goes_with_run_and_begin() {
+    let stub = StubServer::start(
+        "!: BOLT 5.2\n!: AUTO RESET\n\
+         C: HELLO {\"user_agent\": *}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.2.0\", \"connection_id\": \"bolt-1\"}\n\
+         C: LOGON {..}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {\"notifications_minimum_severity\": \"OFF\"}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\n\
+         S: SUCCESS {\"type\": \"r\"}\n\
+         C: BEGIN {\"notifications_minimum_severity\": \"OFF\"}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\n\
+         S: SUCCESS {\"type\": \"r\"}\n\
+         C: COMMIT\nS: SUCCESS {}\n",
+    );
+    let d = driver(&stub.uri());
+    let mut s = d
+        .session(SessionConfig {
+            notifications: NotificationFilter {
+                minimum_severity: Some("OFF".into()),
+                disabled_categories: None,
+            },
+            ..SessionConfig::default()
+        })
+        .unwrap();
+    s.run("RETURN 1", None).unwrap().consume().unwrap();
+    let mut tx = s.begin_transaction(&Default::default()).unwrap();
+    tx.run("RETURN 1", None).unwrap().consume().unwrap();
+    tx.commit().unwrap();
+    drop(s);
+    stub.finish();
+}
+
+#[test]
 fn notifications_before_5_6_are_taken_as_sent() {
     let stub = StubServer::start(&format!(
         "{}C: RUN \"RETURN 1\" {{}} {{}}\n\

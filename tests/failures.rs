@@ -317,3 +317,125 @@ fn credentials_never_appear_in_debug_output_or_errors() {
     drop(d);
     stub.finish();
 }
+
+#[test]
+fn a_failure_followed_by_a_hangup_keeps_the_server_error() {
+    // The server answers RUN with a FAILURE and closes the connection (as Neo4j does for
+    // some security errors): the error reported is the FAILURE, not the lost connection.
+    let expired =
+        "{\"code\": \"Neo.ClientError.Security.AuthorizationExpired\", \"message\": \"expired\"}";
+    let stub = StubServer::start(&script(&format!(
+        "C: BEGIN {{}}\nS: SUCCESS {{}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{}}\nC: PULL {{\"n\": 1000}}\n\
+         S: FAILURE {expired}\nS: <EXIT>\n"
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let e = s.tx_run_detached("RETURN 1 AS n", None).unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Security.AuthorizationExpired")
+    );
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_refused_begin_or_commit_followed_by_a_hangup_keeps_the_server_error() {
+    let expired = "{\"code\": \"Neo.ClientError.Security.TokenExpired\", \"message\": \"expired\"}";
+    for (rest, commit) in [
+        (
+            format!("C: BEGIN {{}}\nS: FAILURE {expired}\nS: <EXIT>\n"),
+            false,
+        ),
+        (
+            format!("C: BEGIN {{}}\nS: SUCCESS {{}}\nC: COMMIT\nS: FAILURE {expired}\nS: <EXIT>\n"),
+            true,
+        ),
+    ] {
+        let stub = StubServer::start(&script(&rest));
+        let d = driver(&stub.uri());
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let e = if commit {
+            s.begin_detached(&TransactionConfig::default()).unwrap();
+            s.commit_detached().unwrap_err()
+        } else {
+            s.begin_detached(&TransactionConfig::default()).unwrap_err()
+        };
+        assert_eq!(
+            e.server_code(),
+            Some("Neo.ClientError.Security.TokenExpired")
+        );
+        // Closing the session does not fail because the connection is gone.
+        s.close().unwrap();
+        stub.finish();
+    }
+}
+
+#[test]
+fn closing_a_session_after_a_failure_and_a_hangup_succeeds() {
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"RETURN 1 AS n\" {{}} {{}}\nC: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nS: FAILURE {SYNTAX}\nS: <EXIT>\n"
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let id = s
+        .run_detached("RETURN 1 AS n", None, &TransactionConfig::default())
+        .unwrap();
+    let e = s.result_next(id).unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Statement.SyntaxError")
+    );
+    s.close().unwrap();
+    stub.finish();
+}
+
+#[test]
+fn closing_a_session_with_an_open_transaction_on_a_dead_connection_succeeds() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\nS: SUCCESS {}\nC: RUN \"RETURN 1 AS n\" {} {}\nC: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\nS: RECORD [1]\nS: SUCCESS {\"type\": \"r\"}\nS: <EXIT>\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let id = s.tx_run_detached("RETURN 1 AS n", None).unwrap();
+    assert!(s.result_next(id).unwrap().is_some());
+    // The rollback cannot reach the server; closing still succeeds.
+    s.close().unwrap();
+    stub.finish();
+}
+
+#[test]
+fn the_servers_recv_timeout_hint_bounds_each_read() {
+    // The hint (1 s) applies although the driver configures no read timeout; a reply slower
+    // than that fails the query and the connection is not reused.
+    let stub = StubServer::start(
+        "!: BOLT 5.4\n\
+         C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"bolt-7\", \
+            \"hints\": {\"connection.recv_timeout_seconds\": 1}}\n\
+         C: LOGON {\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}\n\
+         S: SUCCESS {}\n\
+         C: RUN \"RETURN 1 AS n\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: <SLEEP 3000ms>\n",
+    );
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let started = std::time::Instant::now();
+    let e = s.run("RETURN 1 AS n", None).err().unwrap();
+    assert!(
+        started.elapsed() < std::time::Duration::from_millis(2500),
+        "{e}"
+    );
+    assert!(
+        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::ServiceUnavailable),
+        "{e:?}"
+    );
+    drop(s);
+    d.close();
+}

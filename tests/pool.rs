@@ -150,7 +150,10 @@ impl Drop for Handshaker {
 }
 
 fn raw_pool(max_size: usize) -> Pool {
-    let connector = |addr: &Address, _deadline: Instant| -> boltc::Result<BoltConnection> {
+    let connector = |addr: &Address,
+                     _deadline: Instant,
+                     _auth: Option<&boltc::AuthToken>|
+     -> boltc::Result<BoltConnection> {
         let stream = connect(addr, &ConnectOptions::default())?;
         let proposals = [
             Some(Proposal::Range {

@@ -197,6 +197,36 @@ fn route_4_4_sends_the_impersonated_user() {
 }
 
 #[test]
+fn route_5_1_session_credentials_log_on_the_router_connection_too() {
+    let alice = r#"{"scheme": "basic", "principal": "alice", "credentials": "pw"}"#;
+    let hello = |version: &str| {
+        format!(
+            "!: BOLT {version}\n!: AUTO RESET\nC: HELLO {{\"user_agent\": \"*\", ..}}\n\
+             S: SUCCESS {{\"server\": \"Neo4j/{version}.0\", \"connection_id\": \"bolt-1\"}}\n\
+             C: LOGON {alice}\nS: SUCCESS {{}}\n"
+        )
+    };
+    let reader = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"adb\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        hello("5.1")
+    ));
+    let r = reader.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"adb\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        hello("5.1"),
+        rt(300, Some("adb"), &["x:1"], &[&r], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let config = reads("adb").with_auth(boltc::AuthToken::basic("alice", "pw"));
+    assert_eq!(run_one(&d, config).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
 fn expired_ttl_fetches_again() {
     let reader = StubServer::start(&format!(
         "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
@@ -491,6 +521,21 @@ fn dead_address() -> String {
     let a = l.local_addr().unwrap();
     drop(l);
     a.to_string()
+}
+
+#[test]
+fn a_routing_failure_followed_by_a_hangup_reports_the_server_error() {
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"adb\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.MadeUp\", \"message\": \"no\"}}\n\
+         S: <EXIT>\n",
+        header("5.1"),
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let err = run_one(&d, reads("adb")).unwrap_err();
+    assert_eq!(err.server_code(), Some("Neo.ClientError.Security.MadeUp"));
+    d.close();
+    router.finish();
 }
 
 #[test]

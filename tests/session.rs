@@ -164,7 +164,7 @@ fn results_are_out_of_scope_after_commit_and_unread_records_are_discarded_first(
          S: SUCCESS {\"fields\": [\"x\"], \"qid\": 0}\n\
          S: RECORD [1]\n\
          S: SUCCESS {\"has_more\": true}\n\
-         C: DISCARD {\"n\": -1, \"qid\": 0}\n\
+         C: DISCARD {\"n\": -1}\n\
          S: SUCCESS {}\n\
          C: COMMIT\n\
          S: SUCCESS {\"bookmark\": \"bm:1\"}\n",
@@ -487,6 +487,43 @@ fn max_pool_size_is_respected_and_acquisition_times_out() {
     let m = d.pool_metrics();
     assert_eq!(m[0].1.created, 1, "{m:?}");
     drop((a, b));
+    stub.finish();
+}
+
+#[test]
+fn pull_names_the_qid_only_for_an_earlier_query_of_the_transaction() {
+    let stub = StubServer::start(&script(
+        "C: BEGIN {}\nS: SUCCESS {}\n\
+         C: RUN \"RETURN 1\" {} {}\nC: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"x\"], \"qid\": 0}\n\
+         S: RECORD [1]\nS: SUCCESS {\"has_more\": true}\n\
+         C: RUN \"RETURN 2\" {} {}\nC: PULL {\"n\": 1}\n\
+         S: SUCCESS {\"fields\": [\"x\"], \"qid\": 1}\n\
+         S: RECORD [2]\nS: SUCCESS {\"has_more\": true}\n\
+         C: PULL {\"n\": 1, \"qid\": 0}\n\
+         S: RECORD [3]\nS: SUCCESS {\"has_more\": false}\n\
+         C: PULL {\"n\": 1}\n\
+         S: RECORD [4]\nS: SUCCESS {\"has_more\": false}\n\
+         C: COMMIT\nS: SUCCESS {}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(1));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let a = s.tx_run_detached("RETURN 1", None).unwrap();
+    let b = s.tx_run_detached("RETURN 2", None).unwrap();
+    let next = |s: &mut boltc::Session, id| {
+        s.result_next(id)
+            .unwrap()
+            .unwrap()
+            .get::<i64, _>(0)
+            .unwrap()
+    };
+    assert_eq!(next(&mut s, a), 1);
+    assert_eq!(next(&mut s, a), 3);
+    assert_eq!(next(&mut s, b), 2);
+    assert_eq!(next(&mut s, b), 4);
+    s.commit_detached().unwrap();
+    drop(s);
     stub.finish();
 }
 

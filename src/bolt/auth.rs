@@ -101,12 +101,15 @@ impl AuthToken {
 
     /// The entries as they go on the wire, in the order the Bolt specification shows them.
     ///
-    /// An empty principal of a non-kerberos token, and empty credentials, are left out
-    /// (as the official drivers do; some servers refuse an explicit empty credential).
+    /// An empty principal of a basic, bearer or none token, empty credentials and realm, and
+    /// empty parameters are left out (as the official drivers do; some servers refuse an
+    /// explicit empty credential). Kerberos and custom schemes keep an empty principal, which
+    /// servers before Neo4j 4.4 require.
     pub(crate) fn entries(&self) -> Vec<(&'static str, Value)> {
         let mut out = vec![("scheme", Value::String(self.scheme.clone()))];
         if let Some(p) = &self.principal {
-            if !p.is_empty() || self.scheme == "kerberos" {
+            let optional = matches!(self.scheme.as_str(), "basic" | "bearer" | "none");
+            if !p.is_empty() || !optional {
                 out.push(("principal", Value::String(p.clone())));
             }
         }
@@ -116,7 +119,7 @@ impl AuthToken {
         if let Some(r) = self.realm.as_ref().filter(|r| !r.is_empty()) {
             out.push(("realm", Value::String(r.clone())));
         }
-        if let Some(p) = &self.parameters {
+        if let Some(p) = self.parameters.as_ref().filter(|p| !p.is_empty()) {
             out.push(("parameters", Value::Map(p.clone())));
         }
         out
@@ -146,6 +149,19 @@ mod tests {
         assert!(s.contains("neo4j") && !s.contains("s3cret-pw"), "{s}");
         let b = AuthToken::bearer("tok-123");
         assert!(!format!("{b:?}").contains("tok-123"));
+    }
+
+    #[test]
+    fn custom_schemes_keep_an_empty_principal_but_not_empty_parameters() {
+        let t = AuthToken::custom(
+            Some(String::new()),
+            Some(String::new()),
+            Some(String::new()),
+            "minimal-scheme",
+            Some(Map::new()),
+        );
+        let keys: Vec<_> = t.entries().iter().map(|(k, _)| *k).collect();
+        assert_eq!(keys, ["scheme", "principal"]);
     }
 
     #[test]

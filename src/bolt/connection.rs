@@ -130,6 +130,9 @@ pub struct Connection<S> {
     broken: Option<String>,
     /// The credentials sent last (HELLO/LOGON), to notice when they change.
     auth: Option<AuthToken>,
+    /// Replies to a pipelined LOGOFF/LOGON that the user of the connection must read before
+    /// the replies to its own requests (see [`Connection::reauth_pipelined`]).
+    deferred_auth: usize,
     created: Instant,
     log_id: String,
 }
@@ -173,9 +176,15 @@ impl<S: Transport> Connection<S> {
             hints: Map::new(),
             broken: None,
             auth: None,
+            deferred_auth: 0,
             created: Instant::now(),
             log_id: format!("#@{address}"),
         })
+    }
+
+    /// The read timeout the server asked for (`connection.recv_timeout_seconds` hint).
+    pub fn recv_timeout(&self) -> Option<Duration> {
+        self.recv_timeout
     }
 
     /// The credentials this connection authenticated with last.
@@ -374,6 +383,24 @@ impl<S: Transport> Connection<S> {
         self.auth = Some(auth.clone());
         self.send(&Request::Logoff)?;
         self.send(&Request::Logon(auth))
+    }
+
+    /// As [`Connection::reauth`], leaving the two replies to whoever sends the next request:
+    /// LOGOFF and LOGON go out with it, and [`Connection::take_deferred_auth`] tells how many
+    /// replies come first.
+    ///
+    /// # Errors
+    /// As [`Connection::reauth`].
+    pub fn reauth_pipelined(&mut self, auth: &AuthToken) -> Result<()> {
+        self.reauth(auth)?;
+        self.deferred_auth += 2;
+        Ok(())
+    }
+
+    /// The number of LOGOFF/LOGON replies queued by [`Connection::reauth_pipelined`] that the
+    /// caller now takes charge of reading.
+    pub fn take_deferred_auth(&mut self) -> usize {
+        std::mem::take(&mut self.deferred_auth)
     }
 
     /// Queues a request; it leaves with the next flush.

@@ -62,7 +62,7 @@ impl Driver {
                 liveness_check: config.liveness_check_timeout,
                 max_lifetime: config.max_connection_lifetime,
             },
-            Box::new(move |addr, deadline| connector.connect(addr, deadline)),
+            Box::new(move |addr, deadline, auth| connector.connect(addr, deadline, auth)),
         );
         let router = if config.uri.scheme().is_routing() {
             let rc = RouterConfig {
@@ -71,6 +71,7 @@ impl Driver {
                 resolver: config.ext.resolver.clone(),
                 domain_name_resolver: config.ext.domain_name_resolver.clone(),
                 purge_delay: config.ext.purge_delay,
+                auth: auth.clone(),
             };
             Some(Router::new(rc, pool.clone())?)
         } else {
@@ -131,6 +132,44 @@ impl Driver {
             }
         }
         Ok(conn.info().clone())
+    }
+
+    /// Checks `auth` (`None`: the driver's credentials) against the server: `Ok(false)` when
+    /// the server rejects them (credentials expired, forbidden, token expired, unauthorized).
+    /// Uses a connection for the `system` database, re-authenticating a pooled one (Bolt 5.1+).
+    ///
+    /// # Errors
+    /// Connection errors, other server errors, and `Unsupported` for credentials other than
+    /// the driver's on a server older than Bolt 5.1.
+    pub fn verify_authentication(&self, auth: Option<AuthToken>) -> Result<bool> {
+        let req = AcquireRequest {
+            mode: AccessMode::Read,
+            database: Some("system"),
+            imp_user: None,
+            bookmarks: &[],
+            auth: auth.as_ref(),
+            pipeline_auth: false,
+            force_auth: true,
+            deadline: None,
+            interrupt: None,
+        };
+        match self.inner.acquire_routed(&req) {
+            Ok(_) => Ok(true),
+            Err(e)
+                if matches!(
+                    e.server_code(),
+                    Some(
+                        "Neo.ClientError.Security.CredentialsExpired"
+                            | "Neo.ClientError.Security.Forbidden"
+                            | "Neo.ClientError.Security.TokenExpired"
+                            | "Neo.ClientError.Security.Unauthorized"
+                    )
+                ) =>
+            {
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     /// The routing table the driver holds for `database` (`None`: the home database), for
@@ -209,6 +248,8 @@ impl DriverInner {
             imp_user: None,
             bookmarks: &[],
             auth: None,
+            pipeline_auth: false,
+            force_auth: false,
             deadline: None,
             interrupt: None,
         };
@@ -254,8 +295,9 @@ impl DriverInner {
                 self.config.uri.address(),
                 deadline,
                 req.interrupt,
+                req.auth,
             )?;
-            return Ok((self.with_auth(conn, req.auth, deadline)?, None));
+            return Ok((self.with_auth(conn, req, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
@@ -276,6 +318,7 @@ impl DriverInner {
             req.database,
             req.imp_user,
             req.bookmarks,
+            req.auth,
             route_deadline,
             req.interrupt,
         )?;
@@ -299,9 +342,12 @@ impl DriverInner {
             candidates.retain(|a| *a != addr);
             match self
                 .pool
-                .acquire_interruptible(&addr, deadline, req.interrupt)
+                .acquire_interruptible(&addr, deadline, req.interrupt, req.auth)
             {
-                Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
+                Ok(conn) => {
+                    let conn = self.with_auth(conn, req, deadline)?;
+                    return Ok((conn, route.database));
+                }
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
                     log::info!("[#@{addr}] cannot connect, trying another server: {e}");
                     router.forget(&addr);
@@ -322,57 +368,18 @@ impl DriverInner {
         ))
     }
 
-    /// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
-    /// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+    /// Makes sure `conn` is authenticated with the wanted credentials (see [`authenticate`]).
     fn with_auth(
         &self,
-        mut conn: PooledConnection,
-        session_auth: Option<&AuthToken>,
+        conn: PooledConnection,
+        req: &AcquireRequest<'_>,
         deadline: Instant,
     ) -> Result<PooledConnection> {
-        for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let wanted = match session_auth {
-                Some(a) => a.clone(),
-                None => self.auth.get_auth()?,
-            };
-            if conn.auth() == Some(&wanted) {
-                return Ok(conn);
-            }
-            if conn.features().logon {
-                conn.set_deadline(Some(deadline));
-                conn.reauth(&wanted)?;
-                let logoff = conn.recv_summary()?;
-                let logon = conn.recv_summary()?;
-                conn.set_deadline(None);
-                if let Err(e) = logoff.and(logon) {
-                    conn.mark_broken("re-authentication failed");
-                    return Err(if session_auth.is_some() {
-                        e
-                    } else {
-                        on_security_error(&*self.auth, &wanted, e)
-                    });
-                }
-                return Ok(conn);
-            }
-            if session_auth.is_some() {
-                return Err(Error::new(
-                    ErrorKind::Unsupported,
-                    format!(
-                        "session credentials need Bolt 5.1+, the server speaks {}",
-                        conn.version()
-                    ),
-                ));
-            }
-            // Pre-5.1: the credentials changed, so this connection is closed and replaced.
-            let addr = conn.address().clone();
-            conn.mark_broken("the credentials changed");
-            drop(conn);
-            conn = self.pool.acquire(&addr, deadline)?;
-        }
-        Err(Error::new(
-            ErrorKind::Authentication,
-            "the auth manager keeps changing the credentials",
-        ))
+        let how = AuthMode {
+            pipeline: req.pipeline_auth,
+            force: req.force_auth,
+        };
+        authenticate(&self.pool, &*self.auth, conn, req.auth, how, deadline)
     }
 
     /// A security error on a connection authenticated with `auth` (from the auth manager):
@@ -416,6 +423,89 @@ impl DriverInner {
     }
 }
 
+/// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
+/// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
+/// Used for connections of sessions and of routing requests alike.
+pub(crate) fn authenticate(
+    pool: &Pool,
+    manager: &dyn AuthManager,
+    mut conn: PooledConnection,
+    session_auth: Option<&AuthToken>,
+    how: AuthMode,
+    deadline: Instant,
+) -> Result<PooledConnection> {
+    // A connection opened for this acquisition authenticated with the wanted credentials
+    // moments ago (the connector asked the auth manager, or used the session's).
+    if !conn.is_reused() {
+        return Ok(conn);
+    }
+    for _ in 0..MAX_ROUTED_ATTEMPTS {
+        let wanted = match session_auth {
+            Some(a) => a.clone(),
+            None => manager.get_auth()?,
+        };
+        if conn.auth() == Some(&wanted) && !how.force {
+            return Ok(conn);
+        }
+        if !conn.features().logon && session_auth.is_none() && conn.auth() == Some(&wanted) {
+            // Forced, but a pre-5.1 connection cannot log on again: it is authenticated.
+            return Ok(conn);
+        }
+        if conn.features().logon && how.pipeline {
+            conn.reauth_pipelined(&wanted)?;
+            return Ok(conn);
+        }
+        if conn.features().logon {
+            conn.set_deadline(Some(deadline));
+            conn.reauth(&wanted)?;
+            let logoff = conn.recv_summary()?;
+            let logon = conn.recv_summary()?;
+            conn.set_deadline(None);
+            if let Err(e) = logoff.and(logon) {
+                conn.mark_broken("re-authentication failed");
+                return Err(if session_auth.is_some() {
+                    e
+                } else {
+                    on_security_error(manager, &wanted, e)
+                });
+            }
+            return Ok(conn);
+        }
+        if session_auth.is_some() {
+            return Err(session_auth_unsupported(conn.version()));
+        }
+        // Pre-5.1: the credentials changed, so this connection is closed and replaced.
+        let addr = conn.address().clone();
+        conn.mark_broken("the credentials changed");
+        drop(conn);
+        conn = pool.acquire_as(&addr, deadline, None)?;
+        if !conn.is_reused() {
+            return Ok(conn);
+        }
+    }
+    Err(Error::new(
+        ErrorKind::Authentication,
+        "the auth manager keeps changing the credentials",
+    ))
+}
+
+/// How [`authenticate`] brings a pooled connection to the wanted credentials.
+#[derive(Debug, Clone, Copy, Default)]
+pub(crate) struct AuthMode {
+    /// Leave the LOGOFF/LOGON replies to the caller (they go out with its first request).
+    pub(crate) pipeline: bool,
+    /// Log on again even when the connection already uses the wanted credentials.
+    pub(crate) force: bool,
+}
+
+/// The error for session credentials on a server older than Bolt 5.1.
+fn session_auth_unsupported(version: impl std::fmt::Display) -> Error {
+    Error::new(
+        ErrorKind::Unsupported,
+        format!("session credentials need Bolt 5.1+, the server speaks {version}"),
+    )
+}
+
 /// Lets the auth manager see a security error; if it handles it, the error is retryable.
 fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
     let security = matches!(
@@ -442,6 +532,12 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) bookmarks: &'a [String],
     /// Session credentials (5.1+), instead of the driver's.
     pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
+    /// A re-authentication (LOGOFF/LOGON) may be left for the caller to read
+    /// ([`crate::bolt::Connection::take_deferred_auth`]), so it goes out with the first request.
+    pub(crate) pipeline_auth: bool,
+    /// Log on again even if a pooled connection already uses the wanted credentials
+    /// (`verify_authentication`).
+    pub(crate) force_auth: bool,
     /// The caller's own deadline (a session's call timeout), if sooner than the acquisition
     /// timeout.
     pub(crate) deadline: Option<Instant>,
@@ -523,11 +619,16 @@ impl Connector {
         })
     }
 
-    fn connect(&self, addr: &Address, deadline: Instant) -> Result<BoltConnection> {
+    fn connect(
+        &self,
+        addr: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<BoltConnection> {
         let mut attempt = 0;
         loop {
             attempt += 1;
-            match self.connect_once(addr, deadline) {
+            match self.connect_once(addr, deadline, auth) {
                 Err(e)
                     if e.kind() == ErrorKind::Timeout
                         && attempt < 3
@@ -540,7 +641,12 @@ impl Connector {
         }
     }
 
-    fn connect_once(&self, addr: &Address, deadline: Instant) -> Result<BoltConnection> {
+    fn connect_once(
+        &self,
+        addr: &Address,
+        deadline: Instant,
+        session_auth: Option<&AuthToken>,
+    ) -> Result<BoltConnection> {
         let remaining = deadline.saturating_duration_since(Instant::now());
         let connect_timeout = remaining.min(self.options.connect_timeout);
         if connect_timeout.is_zero() {
@@ -574,11 +680,21 @@ impl Connector {
                     self.manifest.record(addr, conn.version());
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
-                    let token = self.auth.get_auth()?;
-                    if let Err(e) = conn.hello(&self.hello, &token) {
-                        return Err(on_security_error(&*self.auth, &token, e));
+                    if let Some(token) = session_auth {
+                        if !conn.features().logon {
+                            return Err(session_auth_unsupported(conn.version()));
+                        }
+                        conn.hello(&self.hello, token)?;
+                    } else {
+                        let token = self.auth.get_auth()?;
+                        if let Err(e) = conn.hello(&self.hello, &token) {
+                            return Err(on_security_error(&*self.auth, &token, e));
+                        }
                     }
-                    set_timeout(&mut conn, self.read_timeout)?;
+                    // The server's `connection.recv_timeout_seconds` hint wins over the
+                    // configured read timeout.
+                    let timeout = conn.recv_timeout().or(self.read_timeout);
+                    set_timeout(&mut conn, timeout)?;
                     return Ok(conn);
                 }
                 Err(HandshakeError::NoCommonVersion) => {

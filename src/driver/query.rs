@@ -1,10 +1,11 @@
 //! [`Driver::execute_query`]: one query in a retried transaction, results in memory.
 
 use super::bookmarks::BookmarkManager;
-use super::config::{AccessMode, SessionConfig};
+use super::config::{AccessMode, SessionConfig, TransactionConfig};
 use super::driver::Driver;
 use super::record::Record;
 use super::summary::Summary;
+use crate::bolt::AuthToken;
 use crate::error::Result;
 use crate::value::Map;
 use std::sync::Arc;
@@ -42,6 +43,10 @@ pub struct QueryConfig {
     pub impersonated_user: Option<String>,
     /// The bookmark manager.
     pub bookmark_manager: QueryBookmarkManager,
+    /// Transaction metadata and timeout.
+    pub transaction: TransactionConfig,
+    /// Credentials for this query only (Bolt 5.1+; `None`: the driver's).
+    pub auth: Option<AuthToken>,
 }
 
 impl QueryConfig {
@@ -109,11 +114,11 @@ impl Driver {
             default_access_mode: mode,
             impersonated_user: config.impersonated_user.clone(),
             bookmark_manager,
+            auth: config.auth.clone(),
             ..SessionConfig::default()
         };
         let mut session = self.session(session_config)?;
-        let tx_config = super::config::TransactionConfig::default();
-        session.execute_with_config(mode, &tx_config, |tx| {
+        session.execute_with_config(mode, &config.transaction, |tx| {
             let mut stream = tx.run(query, params.clone())?;
             let keys = stream.keys()?.to_vec();
             let mut records = Vec::new();

@@ -85,6 +85,9 @@ enum Pending {
     /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
     Aux,
     Reset,
+    /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
+    /// connection whose credentials had to change.
+    Auth,
 }
 
 #[derive(Debug)]
@@ -153,6 +156,9 @@ pub struct Session {
     unproven: bool,
     /// Set when an unproven connection failed before any reply: the server it was connected to.
     idle_death: Option<crate::net::Address>,
+    /// The `qid` of the latest RUN in the transaction: PULL/DISCARD for it leave `qid` out
+    /// (the server's default, "the last query").
+    last_qid: Option<i64>,
     /// How long each call may take (see [`Session::set_call_timeout`]).
     call_timeout: Option<Duration>,
     /// The deadline of the call in progress, when there is a call timeout.
@@ -191,6 +197,7 @@ impl Session {
             interrupt: SessionInterrupt::default(),
             unproven: false,
             idle_death: None,
+            last_qid: None,
             call_timeout,
             deadline: None,
         }
@@ -286,6 +293,7 @@ impl Session {
                     Some(Pending::Commit) => "the reply to COMMIT",
                     Some(Pending::Rollback) => "the reply to ROLLBACK",
                     Some(Pending::Reset) => "the reply to RESET",
+                    Some(Pending::Auth) => "the reply to LOGOFF/LOGON",
                     None => "the server",
                 };
                 e.context(format_args!(
@@ -716,13 +724,23 @@ impl Session {
     /// Ends the session: discards open results, rolls back an open transaction and returns
     /// the connection to the pool.
     ///
+    /// A connection that is lost meanwhile is not an error: nothing is left to clean up.
+    ///
     /// # Errors
-    /// Connection errors while cleaning up (the session is closed regardless).
+    /// Server errors and timeouts while cleaning up (the session is closed regardless).
     pub fn close(&mut self) -> Result<()> {
         if self.closed {
             return Ok(());
         }
-        let res = self.cleanup();
+        let res = match self.cleanup() {
+            // The connection is gone: there is nothing left to clean up on the server, and
+            // the open transaction (if any) ends with it.
+            Err(e) if e.kind() == ErrorKind::ServiceUnavailable && e.server_code().is_none() => {
+                log::debug!("session closed after its connection was lost: {e}");
+                Ok(())
+            }
+            other => other,
+        };
         self.closed = true;
         self.streams.clear();
         self.withdraw_interrupt();
@@ -739,6 +757,11 @@ impl Session {
     fn cleanup(&mut self) -> Result<()> {
         if self.needs_deadline() {
             return self.timed(|s| s.cleanup());
+        }
+        if !self.pending.is_empty() && self.pending.iter().all(|p| *p == Pending::Reset) {
+            // Only the RESET after a failure is outstanding: that failure was reported
+            // already, and a connection that dies now loses nothing.
+            self.drain_quietly();
         }
         for s in self.streams.iter_mut().flatten() {
             s.discarding = true;
@@ -822,6 +845,8 @@ impl Session {
                 imp_user: self.config.impersonated_user.as_deref(),
                 bookmarks: &bookmarks,
                 auth: self.config.auth.as_ref(),
+                pipeline_auth: true,
+                force_auth: false,
                 deadline: self.deadline,
                 interrupt: Some(&self.interrupt.inner),
             };
@@ -842,7 +867,15 @@ impl Session {
             conn.set_deadline(self.deadline);
             if let Err(e) = self.check_version_supports_config(&conn) {
                 self.interrupt.set(None);
+                if conn.take_deferred_auth() > 0 {
+                    // LOGOFF/LOGON are queued but will not be sent with a request of ours.
+                    conn.mark_broken("re-authentication left unsent");
+                }
                 return Err(e);
+            }
+            // A re-authentication goes out with our first request; its replies come first.
+            for _ in 0..conn.take_deferred_auth() {
+                self.pending.push_back(Pending::Auth);
             }
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
@@ -1007,8 +1040,9 @@ impl Session {
     /// Reads the BEGIN reply (eager begin); on failure the transaction is gone.
     fn await_begin(&mut self) -> Result<()> {
         let res = self.drain();
+        // The first error wins: a FAILURE for BEGIN, not the lost connection after it.
         let failed = self.tx.as_ref().and_then(|t| t.failed.clone());
-        if let Some(e) = res.err().or(failed) {
+        if let Some(e) = failed.or(res.err()) {
             self.tx = None;
             self.release_if_idle();
             return Err(e);
@@ -1071,9 +1105,8 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
-            // The server answered COMMIT/ROLLBACK with a FAILURE; losing the connection after
-            // that (e.g. while resetting) does not make the outcome unknown.
-            (Err(_), Some(f)) if f.server_code().is_some() => Err(f),
+            // The server refused COMMIT/ROLLBACK (and may have hung up after that).
+            (_, Some(e)) if e.server_code().is_some() => Err(e),
             // A read timeout leaves the outcome just as unknown as a lost connection.
             (Err(e), _)
                 if commit
@@ -1229,7 +1262,9 @@ impl Session {
         }
         if let Phase::Failed(e) = &self.stream_mut(id).phase {
             let e = e.clone();
-            self.drain()?;
+            // The server error is the answer even if the connection dies right after it
+            // (the server may hang up after a security error).
+            self.drain_quietly();
             self.streams[id.index as usize] = None;
             self.release_if_idle();
             return Err(e);
@@ -1238,6 +1273,14 @@ impl Session {
     }
 
     fn send_more(&mut self, id: ResultId, req: Request<'_>) -> Result<()> {
+        // The latest query is the server's default target: no need to name it.
+        let req = match req {
+            Request::Pull { n, qid } if Some(qid) == self.last_qid => Request::Pull { n, qid: -1 },
+            Request::Discard { n, qid } if Some(qid) == self.last_qid => {
+                Request::Discard { n, qid: -1 }
+            }
+            other => other,
+        };
         let conn = self.conn.as_mut().ok_or_else(|| {
             Error::new(
                 ErrorKind::ServiceUnavailable,
@@ -1360,6 +1403,17 @@ impl Session {
         self.pending.pop_front();
         match resp {
             Response::Success(meta) => self.on_success(front, meta),
+            Response::Failure(meta) if front == Pending::Auth => {
+                // The new credentials were refused: everything sent after them fails with
+                // that error, and the connection is not used again.
+                let mut e = failure_error(&meta);
+                if self.config.auth.is_none() {
+                    let token = self.conn.as_ref().and_then(|c| c.auth().cloned());
+                    e = self.driver.on_security_error(token.as_ref(), e);
+                }
+                self.on_failure(front, e.clone());
+                self.connection_lost(&e);
+            }
             Response::Failure(meta) => {
                 let mut e = failure_error(&meta);
                 self.report_failure(&e);
@@ -1394,6 +1448,9 @@ impl Session {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
+                if let Some(Value::Int(q)) = meta.get("qid") {
+                    self.last_qid = Some(*q);
+                }
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(Value::List(fields)) = meta.get("fields") {
                         let keys: Vec<String> = fields
@@ -1467,6 +1524,7 @@ impl Session {
                 }
             }
             Pending::Reset => self.failure = None,
+            Pending::Auth => {}
             Pending::Begin => self.note_database(&meta),
             Pending::Rollback => {}
         }
@@ -1488,6 +1546,11 @@ impl Session {
             Pending::Reset => {
                 if let Some(c) = self.conn.as_mut() {
                     c.mark_broken("RESET failed");
+                }
+            }
+            Pending::Auth => {
+                if let Some(c) = self.conn.as_mut() {
+                    c.mark_broken("re-authentication failed");
                 }
             }
         }

@@ -15,7 +15,7 @@
 //! asleep until its deadline.
 
 use crate::bolt::message::{Request, Response};
-use crate::bolt::Connection;
+use crate::bolt::{AuthToken, Connection};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::interrupt::{Interrupt, Target};
 use crate::net::{Address, ShutdownHandle, Stream};
@@ -28,8 +28,10 @@ use std::time::{Duration, Instant};
 /// A connection over the network transport.
 pub type BoltConnection = Connection<Stream>;
 
-/// Opens a new, authenticated connection to an address before a deadline.
-pub type Connector = dyn Fn(&Address, Instant) -> Result<BoltConnection> + Send + Sync;
+/// Opens a new, authenticated connection to an address before a deadline, with the given
+/// credentials (`None`: the driver's).
+pub type Connector =
+    dyn Fn(&Address, Instant, Option<&AuthToken>) -> Result<BoltConnection> + Send + Sync;
 
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
@@ -121,19 +123,34 @@ impl Pool {
     /// # Errors
     /// `Timeout` when no slot frees up in time; connect errors; `IllegalState` after `close`.
     pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
-        self.acquire_interruptible(address, deadline, None)
+        self.acquire_as(address, deadline, None)
     }
 
-    /// As [`Pool::acquire`]; `interrupt` (if any) ends a wait for a free slot with
+    /// As [`Pool::acquire`]; a connection opened for this call authenticates with `auth`
+    /// (`None`: the driver's credentials). A reused one keeps the credentials it has.
+    ///
+    /// # Errors
+    /// As [`Pool::acquire`].
+    pub fn acquire_as(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<PooledConnection> {
+        self.acquire_interruptible(address, deadline, None, auth)
+    }
+
+    /// As [`Pool::acquire_as`]; `interrupt` (if any) ends a wait for a free slot with
     /// `Interrupted`.
     pub(crate) fn acquire_interruptible(
         &self,
         address: &Address,
         deadline: Instant,
         interrupt: Option<&Interrupt>,
+        auth: Option<&AuthToken>,
     ) -> Result<PooledConnection> {
         let Some(int) = interrupt else {
-            return self.acquire_loop(address, deadline, None);
+            return self.acquire_loop(address, deadline, None, auth);
         };
         let weak = Arc::downgrade(&self.inner);
         let previous = int.target(Target::Wait(Arc::new(move || {
@@ -142,7 +159,7 @@ impl Pool {
                 inner.available.notify_all();
             }
         })));
-        let res = self.acquire_loop(address, deadline, Some(int));
+        let res = self.acquire_loop(address, deadline, Some(int), auth);
         int.target(previous);
         res
     }
@@ -152,11 +169,12 @@ impl Pool {
         address: &Address,
         deadline: Instant,
         interrupt: Option<&Interrupt>,
+        auth: Option<&AuthToken>,
     ) -> Result<PooledConnection> {
         loop {
             match self.next_step(address, deadline, interrupt)? {
                 Next::Discard(old) => drop(old),
-                Next::Open => return self.open(address, deadline),
+                Next::Open => return self.open(address, deadline, auth),
                 Next::Reuse(idle) => {
                     if let Some(conn) = self.check_idle(*idle, deadline) {
                         log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
@@ -233,8 +251,13 @@ impl Pool {
         }
     }
 
-    fn open(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
-        match (self.inner.connector)(address, deadline) {
+    fn open(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<PooledConnection> {
+        match (self.inner.connector)(address, deadline, auth) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
                 let m = &mut st.servers.entry(address.clone()).or_default().metrics;

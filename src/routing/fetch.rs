@@ -12,6 +12,8 @@ pub(crate) struct RouteRequest<'a> {
     pub(crate) bookmarks: &'a [String],
     pub(crate) database: Option<&'a str>,
     pub(crate) imp_user: Option<&'a str>,
+    /// Credentials for the router connection (a session's), `None` for the driver's.
+    pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
 }
 
 /// Fetches a table over `conn`. A server FAILURE is returned as `Ok(Err(e))` after the
@@ -125,9 +127,11 @@ fn fetch_with_procedure(
     }))
 }
 
+/// Clears a routing FAILURE. A connection that cannot be reset (the server may hang up after
+/// an error) is marked broken: the server's error is what the caller reports, not the hang-up.
 fn reset(conn: &mut BoltConnection) -> Result<()> {
-    conn.send_clear_failure(false)?;
-    if conn.recv_summary()?.is_err() {
+    let ok = conn.send_clear_failure(false).is_ok() && matches!(conn.recv_summary(), Ok(Ok(_)));
+    if !ok {
         conn.mark_broken("RESET failed after a routing failure");
     }
     Ok(())

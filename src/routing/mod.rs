@@ -67,6 +67,8 @@ pub(crate) struct RouterConfig {
     pub(crate) domain_name_resolver: Option<Arc<net::DomainNameResolver>>,
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
+    /// The driver's credentials, for router connections.
+    pub(crate) auth: Arc<dyn crate::driver::AuthManager>,
 }
 
 pub(crate) struct RouterInner {
@@ -113,19 +115,22 @@ impl Router {
 
     /// The servers for work in `write` mode on `db` (`None`: the home database of `imp_user`),
     /// fetching the table first when it is stale.
+    // One argument per part of the request; they go straight through to `ensure`.
+    #[allow(clippy::too_many_arguments)]
     pub(crate) fn route(
         &self,
         write: bool,
         db: Option<&str>,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
         let Some(int) = interrupt else {
             return self
                 .inner
-                .ensure(write, db, imp_user, bookmarks, deadline, None);
+                .ensure(write, db, imp_user, bookmarks, auth, deadline, None);
         };
         let weak = Arc::downgrade(&self.inner);
         let previous = int.target(Target::Wait(Arc::new(move || {
@@ -136,7 +141,7 @@ impl Router {
         })));
         let res = self
             .inner
-            .ensure(write, db, imp_user, bookmarks, deadline, Some(int));
+            .ensure(write, db, imp_user, bookmarks, auth, deadline, Some(int));
         int.target(previous);
         res
     }
@@ -183,7 +188,7 @@ impl Router {
             }
         }
         self.inner
-            .ensure(false, db, None, bookmarks, deadline, None)?;
+            .ensure(false, db, None, bookmarks, None, deadline, None)?;
         self.table(db).ok_or_else(|| {
             Error::new(
                 ErrorKind::ServiceUnavailable,
@@ -269,12 +274,14 @@ enum Step {
 }
 
 impl RouterInner {
+    #[allow(clippy::too_many_arguments)]
     fn ensure(
         &self,
         write: bool,
         db: Option<&str>,
         imp_user: Option<&str>,
         bookmarks: &[String],
+        auth: Option<&crate::bolt::AuthToken>,
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
@@ -287,6 +294,7 @@ impl RouterInner {
             bookmarks,
             database: key.as_deref(),
             imp_user,
+            auth,
         };
         let fetched = self.discover(&routers, &req, deadline, interrupt);
         let stored = self.store(&key, imp_user, fetched, true)?;
@@ -467,7 +475,20 @@ impl RouterInner {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
-        let mut conn = match self.pool.acquire_interruptible(router, deadline, interrupt) {
+        let conn = self
+            .pool
+            .acquire_interruptible(router, deadline, interrupt, req.auth)
+            .and_then(|c| {
+                crate::driver::authenticate(
+                    &self.pool,
+                    &*self.config.auth,
+                    c,
+                    req.auth,
+                    crate::driver::AuthMode::default(),
+                    deadline,
+                )
+            });
+        let mut conn = match conn {
             Ok(c) => c,
             Err(e) => {
                 if e.kind() == ErrorKind::ServiceUnavailable {
@@ -590,6 +611,7 @@ impl RouterInner {
                 bookmarks: &[],
                 database: key.as_deref(),
                 imp_user: imp_user.as_deref(),
+                auth: None,
             };
             let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
             let fetched = self.discover(&routers, &req, deadline, None);

@@ -11,11 +11,14 @@
 //! [`Retry`]), using the driver's `max_transaction_retry_time` and `Error::is_retryable`, and
 //! begins each attempt with `Session::begin_detached_in_mode` in the function's access mode.
 
+mod api;
+
 use crate::connection::Responder;
 use crate::cypher;
 use crate::features;
+use crate::managers::{auth_token, AuthKind, Managers};
 use crate::registry::{Ids, Table};
-use crate::requests::{AuthSpec, NewDriver, NewSession, Request, TxConfig};
+use crate::requests::{NewDriver, NewSession, Request, TxConfig};
 use crate::responses::{self, Counters, SummaryData};
 use crate::routing;
 use boltc::{
@@ -82,7 +85,7 @@ struct ResultEntry {
 
 /// The state of one TestKit connection: every object it created, by id.
 pub struct Handler {
-    /// Asks TestKit to run callbacks (the resolvers).
+    /// Asks TestKit to run callbacks (resolvers, auth and bookmark managers).
     responder: Responder,
     ids: Ids,
     drivers: Table<DriverEntry>,
@@ -90,6 +93,8 @@ pub struct Handler {
     txs: Table<TxEntry>,
     results: Table<ResultEntry>,
     errors: Table<Error>,
+    /// Bookmark and auth token managers TestKit created (see `managers.rs`).
+    managers: Managers,
 }
 
 impl Drop for Handler {
@@ -107,29 +112,6 @@ impl Drop for Handler {
 
 fn unsupported(what: &str) -> Failure {
     Failure::Backend(format!("{what} is not supported by boltc yet"))
-}
-
-fn auth_token(a: &AuthSpec) -> AuthToken {
-    let principal = a.principal.clone().unwrap_or_default();
-    let credentials = a.credentials.clone().unwrap_or_default();
-    match a.scheme.as_str() {
-        "basic" => match &a.realm {
-            Some(realm) if !realm.is_empty() => {
-                AuthToken::basic_with_realm(principal, credentials, realm.clone())
-            }
-            _ => AuthToken::basic(principal, credentials),
-        },
-        "bearer" => AuthToken::bearer(credentials),
-        "kerberos" => AuthToken::kerberos(credentials),
-        "none" => AuthToken::none(),
-        scheme => AuthToken::custom(
-            a.principal.clone(),
-            a.credentials.clone(),
-            a.realm.clone(),
-            scheme,
-            a.parameters.clone(),
-        ),
-    }
 }
 
 fn tx_config(tx: &TxConfig) -> Result<TransactionConfig, Failure> {
@@ -253,6 +235,7 @@ fn backoff(attempt: u32) -> Duration {
 impl Handler {
     pub fn new(responder: Responder) -> Handler {
         Handler {
+            managers: Managers::new(responder.clone()),
             responder,
             ids: Ids::default(),
             drivers: Table::new("driver"),
@@ -486,17 +469,26 @@ impl Handler {
             R::FakeTimeInstall | R::FakeTimeTick { .. } | R::FakeTimeUninstall => {
                 Err(unsupported("mocked time (Backend:MockTime)"))
             }
-            R::CheckSessionAuthSupport { .. } | R::VerifyAuthentication { .. } => {
-                Err(unsupported("session-scoped auth / VerifyAuthentication"))
+            R::CheckSessionAuthSupport { driver_id } => self.session_auth_support(&driver_id),
+            R::VerifyAuthentication { driver_id, auth } => {
+                self.verify_authentication(&driver_id, auth.as_ref())
             }
-            R::ExecuteQuery { .. } => Err(unsupported("Driver.ExecuteQuery")),
-            R::NewBookmarkManager { .. } | R::BookmarkManagerClose { .. } => {
-                Err(unsupported("the bookmark manager API"))
-            }
-            R::NewAuthTokenManager
-            | R::NewBasicAuthTokenManager
-            | R::NewBearerAuthTokenManager
-            | R::AuthTokenManagerClose { .. } => Err(unsupported("auth token managers")),
+            R::ExecuteQuery {
+                driver_id,
+                cypher,
+                params,
+                config,
+            } => self.execute_query(&driver_id, &cypher, params, &config),
+            R::NewBookmarkManager {
+                initial_bookmarks,
+                supplier,
+                consumer,
+            } => self.new_bookmark_manager(initial_bookmarks, supplier, consumer),
+            R::BookmarkManagerClose { id } => self.close_bookmark_manager(&id),
+            R::NewAuthTokenManager => self.new_auth_manager(AuthKind::Custom),
+            R::NewBasicAuthTokenManager => self.new_auth_manager(AuthKind::Basic),
+            R::NewBearerAuthTokenManager => self.new_auth_manager(AuthKind::Bearer),
+            R::AuthTokenManagerClose { id } => self.close_auth_manager(&id),
             R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
                 Err(unsupported("client certificate providers"))
             }
@@ -528,9 +520,6 @@ impl Handler {
     }
 
     fn new_driver(&mut self, d: &NewDriver) -> Reply {
-        if d.auth_token_manager_id.is_some() {
-            return Err(unsupported("auth token managers"));
-        }
         if d.has_client_certificate {
             return Err(unsupported("client certificates through TestKit"));
         }
@@ -541,6 +530,9 @@ impl Handler {
                 .map(auth_token)
                 .unwrap_or_else(AuthToken::none),
         );
+        if let Some(id) = &d.auth_token_manager_id {
+            b = b.auth_manager(self.managers.auth_manager(id)?);
+        }
         if d.resolver_registered {
             b = b.resolver(routing::resolver(self.responder.clone()));
         }
@@ -594,15 +586,10 @@ impl Handler {
     }
 
     fn new_session(&mut self, s: &NewSession) -> Reply {
-        if s.bookmark_manager_id.is_some() {
-            return Err(unsupported("the bookmark manager API"));
-        }
-        if s.auth.is_some() {
-            return Err(unsupported("session-scoped auth"));
-        }
-        if s.notifications.is_set() {
-            return Err(unsupported("session-scoped notification filters"));
-        }
+        let bookmark_manager = match &s.bookmark_manager_id {
+            Some(id) => Some(self.managers.bookmark_manager(id)?),
+            None => None,
+        };
         let config = SessionConfig {
             database: s.database.clone(),
             default_access_mode: if s.read {
@@ -613,6 +600,12 @@ impl Handler {
             fetch_size: s.fetch_size,
             bookmarks: s.bookmarks.clone().unwrap_or_default(),
             impersonated_user: s.impersonated_user.clone(),
+            bookmark_manager,
+            auth: s.auth.as_ref().map(|a| self.managers.token(a)),
+            notifications: NotificationFilter {
+                minimum_severity: s.notifications.min_severity.clone(),
+                disabled_categories: s.notifications.disabled_categories.clone(),
+            },
             ..SessionConfig::default()
         };
         let session = self.driver(&s.driver_id)?.session(config)?;
@@ -805,6 +798,7 @@ impl Handler {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::requests::AuthSpec;
     use boltc::Map;
 
     #[test]
@@ -815,6 +809,7 @@ mod tests {
             credentials: Some("c".into()),
             realm: None,
             parameters: None,
+            raw: Json::Null,
         };
         assert_eq!(auth_token(&spec("basic")).scheme(), "basic");
         assert_eq!(auth_token(&spec("basic")).principal(), Some("p"));

@@ -13,6 +13,7 @@ mod cypher;
 mod features;
 mod framing;
 mod handler;
+mod managers;
 mod registry;
 mod requests;
 mod responses;

@@ -20,6 +20,9 @@ pub struct AuthSpec {
     pub credentials: Option<String>,
     pub realm: Option<String>,
     pub parameters: Option<Map>,
+    /// The token exactly as TestKit sent it (`{"name": "AuthorizationToken", "data": ...}`),
+    /// to hand it back unchanged in callbacks.
+    pub raw: Json,
 }
 
 /// `NewDriver`.
@@ -423,9 +426,15 @@ pub fn parse_auth(v: &Json) -> Result<AuthSpec, String> {
     let data = v.get("data").unwrap_or(v);
     let s = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
     let scheme = s("scheme").ok_or("auth token without scheme")?;
+    // Unlike query parameters, these are plain JSON values.
     let parameters = match data.get("parameters") {
         None | Some(Json::Null) => None,
-        Some(p) => Some(cypher::params_from_json(p)?),
+        Some(Json::Object(o)) => Some(
+            o.iter()
+                .map(|(k, v)| Ok((k.clone(), plain_value(v)?)))
+                .collect::<Result<Map, String>>()?,
+        ),
+        Some(other) => return Err(format!("auth parameters are not an object: {other}")),
     };
     Ok(AuthSpec {
         scheme,
@@ -433,6 +442,31 @@ pub fn parse_auth(v: &Json) -> Result<AuthSpec, String> {
         credentials: s("credentials"),
         realm: s("realm"),
         parameters,
+        raw: if v.get("data").is_some() {
+            v.clone()
+        } else {
+            serde_json::json!({"name": "AuthorizationToken", "data": v})
+        },
+    })
+}
+
+/// A plain JSON value as a driver value (integers stay integers).
+fn plain_value(v: &Json) -> Result<boltc::Value, String> {
+    use boltc::Value;
+    Ok(match v {
+        Json::Null => Value::Null,
+        Json::Bool(b) => Value::Bool(*b),
+        Json::Number(n) => match n.as_i64() {
+            Some(i) => Value::Int(i),
+            None => Value::Float(n.as_f64().ok_or_else(|| format!("bad number {n}"))?),
+        },
+        Json::String(s) => Value::String(s.clone()),
+        Json::Array(a) => Value::List(a.iter().map(plain_value).collect::<Result<_, _>>()?),
+        Json::Object(o) => Value::Map(
+            o.iter()
+                .map(|(k, v)| Ok((k.clone(), plain_value(v)?)))
+                .collect::<Result<Map, String>>()?,
+        ),
     })
 }
 
