@@ -8,11 +8,11 @@ mod config;
 // driver::driver holds the Driver type, as the style guide lays out
 mod driver;
 mod extras;
-mod managed;
+pub(crate) mod managed;
 mod query;
 mod record;
 mod result;
-mod retry;
+pub(crate) mod retry;
 mod session;
 mod summary;
 mod transaction;
