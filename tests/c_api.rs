@@ -299,3 +299,13 @@ fn c_transaction_functions_retry_against_stub_server() {
     assert!(out.contains("txfn: all ok"), "{out}");
     stub.finish();
 }
+
+/// `Session::execute_write` / `execute_read` of boltc.hpp against the same stub script.
+#[test]
+fn cpp_transaction_functions_against_stub_server() {
+    let exe = compile(true, &["tests/cpp/txfn_test.cpp"], "txfn_cpp", Link::Shared);
+    let stub = StubServer::start(&script("txfn.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("cpp txfn: all ok"), "{out}");
+    stub.finish();
+}
