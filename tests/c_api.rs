@@ -167,6 +167,32 @@ fn cpp_wrapper_against_falkordb() {
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
 }
 
+/// The C++ bookmark managers, session configs and notification filters against a stub
+/// server whose script checks the bookmarks and filters sent; normally (under valgrind when
+/// enabled) and built with AddressSanitizer.
+#[test]
+fn cpp_bookmarks_and_notification_filters_against_stub_server() {
+    let script =
+        std::fs::read_to_string(root().join("tests/cpp/scripts/bookmarks.script")).unwrap();
+    let exe = compile(true, &["tests/cpp/stub_test.cpp"], "cpp_stub", Link::Shared);
+    let mut stub = StubServer::start(&script);
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("cpp stub: all ok"), "{out}");
+    stub.finish();
+    let asan = compile_with(
+        true,
+        &["tests/cpp/stub_test.cpp"],
+        "cpp_stub_asan",
+        Link::Shared,
+        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let stub = StubServer::start(&script);
+    let out = run_asan(&asan, &[&stub.uri()]);
+    assert!(out.contains("cpp stub: all ok"), "{out}");
+    stub.finish();
+}
+
 #[test]
 fn c_busy_interrupt_and_logging_against_stub_server() {
     let exe = compile(false, &["tests/c/threads.c"], "threads", Link::Shared);

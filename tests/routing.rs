@@ -311,9 +311,13 @@ fn a_dead_reader_is_removed_and_the_table_fetched_again() {
     let script = format!("{}{}{}{BYE}", header("5.0"), route(&[&dead]), route(&[&r]));
     let router = StubServer::start(&script.replace("\"ROUTER\"", "\"x:1\""));
     let d = driver(&neo4j_uri(&router));
-    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // One acquisition uses one table: its only reader is dead, so this one fails...
+    let err = run_one(&d, reads("neo4j")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SessionExpired, "{err}");
     let table = d.routing_table(Some("neo4j")).unwrap();
     assert!(!table.readers.iter().any(|a| a.to_string() == dead));
+    // ...and the next one fetches a new table.
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
     d.close();
     reader.finish();
     router.finish();
@@ -368,6 +372,117 @@ fn the_resolver_supplies_the_initial_routers() {
     d.close();
     reader.finish();
     router.finish();
+}
+
+#[test]
+fn database_unavailable_on_commit_is_reported_and_the_writer_forgotten() {
+    let writer = StubServer::start(&format!(
+        "{}C: BEGIN {{\"db\": \"neo4j\"}}\nS: SUCCESS {{}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{}}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n\
+         C: COMMIT\nS: FAILURE {{\"code\": \"Neo.TransientError.General.DatabaseUnavailable\", \
+         \"message\": \"Database shut down.\"}}\nS: <EXIT>\n",
+        header("5.0")
+    ));
+    let w = writer.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &["y:1"], &[&w])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut session = d.session(SessionConfig::database("neo4j")).unwrap();
+    let mut tx = session.begin_transaction(&Default::default()).unwrap();
+    assert_eq!(tx.run("RETURN 1 AS n", None).unwrap().count(), 1);
+    let err = tx.commit().unwrap_err();
+    // The server answered COMMIT: the outcome is known even though it hung up afterwards.
+    assert_ne!(err.kind(), ErrorKind::IncompleteCommit, "{err}");
+    assert_eq!(
+        err.server_code(),
+        Some("Neo.TransientError.General.DatabaseUnavailable")
+    );
+    assert!(err.is_retryable());
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert!(table.writers.is_empty(), "{table:?}");
+    drop(session);
+    d.close();
+    writer.finish();
+    router.finish();
+}
+
+#[test]
+fn server_info_fetches_the_home_table_afresh_and_checks_pooled_connections() {
+    let reader = StubServer::start(&format!(
+        "{}C: RESET\nS: SUCCESS {{}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let route = |home: &str| {
+        format!(
+            "C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n",
+            rt(300, Some(home), &["x:1"], &[&r], &[])
+        )
+    };
+    let router = StubServer::start(&format!(
+        "{}{}{}{BYE}",
+        header("5.0"),
+        route("homedb"),
+        route("homedb2")
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let first = d.server_info().unwrap();
+    assert_eq!(first.address, r);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    // The table is fresh, yet the home database is asked for again (it changed), and the
+    // pooled connection is checked with a RESET before it counts as reachable.
+    let second = d.server_info().unwrap();
+    assert_eq!(second.address, r);
+    assert!(d.routing_table(Some("homedb2")).is_some());
+    d.close();
+    let mut reader = reader;
+    reader.try_finish().unwrap();
+    let resets = reader
+        .transcripts()
+        .iter()
+        .flatten()
+        .filter(|l| l.starts_with("C: RESET"))
+        .count();
+    assert_eq!(resets, 1);
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert_eq!(route_count(&router), 2);
+}
+
+#[test]
+fn authorization_expired_on_one_router_tries_the_next() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let expired = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.AuthorizationExpired\", \"message\": \"expired\"}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let good = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&r], &[])
+    ));
+    let first = Address::parse(&expired.address(), 7687).unwrap();
+    let second = Address::parse(&good.address(), 7687).unwrap();
+    let config = Config::builder("neo4j://cluster.invalid:7687")
+        .resolver(Arc::new(move |_a: &Address| {
+            vec![first.clone(), second.clone()]
+        }))
+        .connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    expired.finish();
+    good.finish();
 }
 
 /// A loopback address where nothing listens.

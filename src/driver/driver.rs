@@ -3,8 +3,9 @@
 use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
+use super::proposals::ManifestMemory;
 use super::session::Session;
-use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
+use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
@@ -68,6 +69,7 @@ impl Driver {
                 seed: config.uri.address().clone(),
                 context: routing_context(&config),
                 resolver: config.ext.resolver.clone(),
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
                 purge_delay: config.ext.purge_delay,
             };
             Some(Router::new(rc, pool.clone())?)
@@ -108,12 +110,26 @@ impl Driver {
         self.server_info().map(|_| ())
     }
 
-    /// Connects and returns what the server told about itself.
+    /// Connects and returns what the server told about itself. With routing, the routing table
+    /// of the home database is fetched afresh first; a pooled connection is checked with RESET.
     ///
     /// # Errors
     /// Connection, handshake and authentication errors.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let conn = self.inner.acquire(AccessMode::Read, None)?;
+        if let Some(router) = &self.inner.router {
+            // Connectivity means the cluster answers routing requests now: fetch afresh.
+            let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+            router.force_update(None, &[], deadline)?;
+        }
+        let mut conn = self.inner.acquire(AccessMode::Read, None)?;
+        if conn.is_reused() {
+            // A pooled connection may have died while idle: check that it still answers.
+            conn.send(&crate::bolt::message::Request::Reset)?;
+            if let Err(e) = conn.recv_summary()? {
+                conn.mark_broken("RESET failed while verifying connectivity");
+                return Err(e);
+            }
+        }
         Ok(conn.info().clone())
     }
 
@@ -121,6 +137,29 @@ impl Driver {
     /// diagnostics; always `None` for `bolt://` URIs.
     pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
         self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
+    /// Fetches the routing table for `database` (`None`: the home database) from the cluster
+    /// now, even if the one held is still fresh, waiting for causal consistency with
+    /// `bookmarks`; returns the new table.
+    ///
+    /// # Errors
+    /// `Unsupported` for `bolt://` URIs; `ServiceUnavailable` when no router answered;
+    /// server errors (e.g. a database that does not exist) as they come.
+    pub fn update_routing_table(
+        &self,
+        database: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<crate::routing::RoutingTable> {
+        self.inner.check_open()?;
+        let Some(router) = &self.inner.router else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "routing tables exist only for neo4j:// URIs",
+            ));
+        };
+        let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+        router.force_update(database, bookmarks, deadline)
     }
 
     /// The bookmark manager [`Driver::execute_query`] uses by default; pass it to sessions
@@ -220,22 +259,44 @@ impl DriverInner {
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
-        for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let route = router.route(
-                write,
-                req.database,
-                req.imp_user,
-                req.bookmarks,
-                deadline,
-                req.interrupt,
-            )?;
-            let Some(addr) = router.select(&route.servers) else {
-                let role = if write { "writers" } else { "readers" };
-                return Err(Error::new(
-                    ErrorKind::SessionExpired,
-                    format!("no {role} available for database {:?}", route.database),
-                ));
-            };
+        // Fetching a routing table is not pool acquisition: a slow ROUTE reply may take longer
+        // than the acquisition timeout. It is bounded by the call timeout when there is one,
+        // else by the acquisition timeout plus the connection timeout, so that a silent router
+        // cannot block a caller for ever.
+        let route_deadline = match req.deadline {
+            Some(d) => d,
+            None => Instant::now()
+                .checked_add(self.config.acquisition_timeout + self.config.connection_timeout)
+                .unwrap_or_else(far_future),
+        };
+        // One routing table per acquisition: the servers it names are tried, least busy first;
+        // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
+        let route = router.route(
+            write,
+            req.database,
+            req.imp_user,
+            req.bookmarks,
+            route_deadline,
+            req.interrupt,
+        )?;
+        // The acquisition timeout bounds getting a router connection and getting a server
+        // connection, each on its own; waiting for the routing reply is not part of it.
+        let mut deadline = Instant::now()
+            .checked_add(self.config.acquisition_timeout)
+            .unwrap_or_else(far_future);
+        if let Some(d) = req.deadline {
+            deadline = deadline.min(d);
+        }
+        let mut candidates = route.servers.clone();
+        if candidates.is_empty() {
+            let role = if write { "writers" } else { "readers" };
+            return Err(Error::new(
+                ErrorKind::SessionExpired,
+                format!("no {role} available for database {:?}", route.database),
+            ));
+        }
+        while let Some(addr) = router.select(&candidates) {
+            candidates.retain(|a| *a != addr);
             match self
                 .pool
                 .acquire_interruptible(&addr, deadline, req.interrupt)
@@ -323,8 +384,8 @@ impl DriverInner {
         }
     }
 
-    /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
-    /// dead server.
+    /// The session saw a server failure on `addr`: routing reacts to a lost leader, to an
+    /// unavailable database and to a dead server.
     pub(crate) fn on_server_failure(
         &self,
         addr: &Address,
@@ -338,6 +399,8 @@ impl DriverInner {
                 "Neo.ClientError.Cluster.NotALeader"
                 | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
             ) => router.forget_writer(addr, database, imp_user),
+            // The database is not available there (e.g. a store copy): stop routing to it.
+            Some("Neo.TransientError.General.DatabaseUnavailable") => router.forget(addr),
             _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
                 router.forget(addr);
             }
@@ -368,7 +431,7 @@ fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> 
     }
 }
 
-/// How often one acquisition tries another server after a connect failure.
+/// How often one acquisition re-authenticates or replaces a connection whose credentials changed.
 const MAX_ROUTED_ATTEMPTS: usize = 8;
 
 /// What a session asks the driver for.
@@ -407,7 +470,7 @@ fn routing_context(config: &Config) -> Map {
 }
 
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
-/// sets), HELLO/LOGON.
+/// sets, see [`super::proposals`]), HELLO/LOGON.
 struct Connector {
     tls: Option<Arc<rustls::ClientConfig>>,
     host: String,
@@ -416,6 +479,8 @@ struct Connector {
     auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
     limits: Limits,
+    /// The addresses whose server speaks the handshake manifest.
+    manifest: ManifestMemory,
 }
 
 /// How long one handshake attempt may wait for the server's reply before the connection is
@@ -439,6 +504,7 @@ impl Connector {
                 write_timeout: None,
                 keepalive: config.keepalive,
                 tls: None,
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
             },
             hello: HelloParams {
                 user_agent: config.user_agent.clone(),
@@ -453,6 +519,7 @@ impl Connector {
                 max_chunk: config.max_chunk_size,
                 ..Limits::default()
             },
+            manifest: ManifestMemory::default(),
         })
     }
 
@@ -483,7 +550,7 @@ impl Connector {
             ));
         }
         let mut last = None;
-        for proposals in DEFAULT_PROPOSALS {
+        for proposals in self.manifest.plan(addr) {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
             // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
@@ -504,6 +571,7 @@ impl Connector {
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
+                    self.manifest.record(addr, conn.version());
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
                     let token = self.auth.get_auth()?;

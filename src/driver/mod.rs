@@ -9,11 +9,13 @@ mod config;
 mod driver;
 mod extras;
 pub(crate) mod managed;
+mod proposals;
 mod query;
 mod record;
 mod result;
 pub(crate) mod retry;
 mod session;
+mod statuses;
 mod summary;
 mod transaction;
 

@@ -111,6 +111,8 @@ struct Stream {
     in_tx: bool,
     /// Records arriving are dropped (the user consumed or dropped the result).
     discarding: bool,
+    /// Whether any record arrived (kept or dropped): the summary's outcome status before 5.6.
+    had_record: bool,
 }
 
 #[derive(Debug)]
@@ -531,9 +533,33 @@ impl Session {
             .map(Some)
     }
 
+    /// All the remaining records of a result. Records not yet requested from the server are
+    /// fetched in one go (`PULL n=-1`) rather than in batches of the fetch size.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`] (the records before an error are lost).
+    pub fn result_list(&mut self, id: ResultId) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        while self.fill_with(id, -1)? {
+            let s = self.stream_checked_mut(id)?;
+            out.push(
+                s.buffer
+                    .pop_front()
+                    .expect("invariant: fill buffered a record")?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Makes sure the next record of `id` (or the error in its place) is buffered; `false` at
     /// the end of the result.
     fn fill(&mut self, id: ResultId) -> Result<bool> {
+        let n = self.fetch_size;
+        self.fill_with(id, n)
+    }
+
+    /// [`Session::fill`], asking for `n` more records when the server has more.
+    fn fill_with(&mut self, id: ResultId, n: i64) -> Result<bool> {
         loop {
             let s = self.stream_checked_mut(id)?;
             if !s.buffer.is_empty() {
@@ -548,7 +574,7 @@ impl Session {
                     has_more: true,
                     pulling: false,
                 } => {
-                    let (qid, n) = (s.qid, self.fetch_size);
+                    let qid = s.qid;
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
@@ -1045,6 +1071,9 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
+            // The server answered COMMIT/ROLLBACK with a FAILURE; losing the connection after
+            // that (e.g. while resetting) does not make the outcome unknown.
+            (Err(_), Some(f)) if f.server_code().is_some() => Err(f),
             // A read timeout leaves the outcome just as unknown as a lost connection.
             (Err(e), _)
                 if commit
@@ -1164,6 +1193,7 @@ impl Session {
             params,
             in_tx,
             discarding: false,
+            had_record: false,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -1235,6 +1265,7 @@ impl Session {
                 let resp = self.recv()?;
                 if let Response::Record(values) = resp {
                     let s = self.stream_mut(id);
+                    s.had_record = true;
                     if s.discarding {
                         return Ok(None);
                     }
@@ -1312,6 +1343,7 @@ impl Session {
             return Err(e);
         };
         if let Some(s) = self.stream_opt_mut(id) {
+            s.had_record = true;
             if !s.discarding {
                 let r = match values {
                     Ok(values) => Ok(Record::new(s.keys.clone(), values)),
@@ -1411,6 +1443,7 @@ impl Session {
                             std::mem::take(&mut s.run_meta),
                             meta,
                             server,
+                            s.had_record,
                         );
                         s.phase = match summary {
                             Err(e) => {

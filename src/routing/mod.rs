@@ -63,6 +63,8 @@ pub(crate) struct RouterConfig {
     pub(crate) seed: Address,
     pub(crate) context: Map,
     pub(crate) resolver: Option<Arc<AddressResolver>>,
+    /// Replaces DNS for the seed addresses.
+    pub(crate) domain_name_resolver: Option<Arc<net::DomainNameResolver>>,
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
 }
@@ -137,6 +139,57 @@ impl Router {
             .ensure(write, db, imp_user, bookmarks, deadline, Some(int));
         int.target(previous);
         res
+    }
+
+    /// Fetches the table for `db` now, even if it is fresh. `None` asks the cluster for the
+    /// home database afresh (and re-resolves which database that is).
+    pub(crate) fn force_update(
+        &self,
+        db: Option<&str>,
+        bookmarks: &[String],
+        deadline: Instant,
+    ) -> Result<RoutingTable> {
+        {
+            let mut st = self.inner.state.lock();
+            let key = st.key(db, None);
+            if db.is_none() {
+                // Ask the cluster which database is home now (it may have changed): forget
+                // the cached name and fetch with no database, starting from the routers of
+                // the old home table.
+                let routers = st
+                    .tables
+                    .get(&key)
+                    .map(|e| e.table.routers.clone())
+                    .unwrap_or_default();
+                st.home.remove(&None);
+                if !routers.is_empty() && !st.tables.get(&None).is_some_and(|e| e.refreshing) {
+                    let mut table = RoutingTable::seed(self.inner.config.seed.clone());
+                    table.routers = routers;
+                    st.tables.insert(
+                        None,
+                        Entry {
+                            table,
+                            refreshing: false,
+                            last_used: Instant::now(),
+                            imp_user: None,
+                        },
+                    );
+                }
+            } else if let Some(e) = st.tables.get_mut(&key) {
+                if !e.refreshing {
+                    // Expired tables are fetched by the next request, which is the one below.
+                    e.table.ttl = Duration::ZERO;
+                }
+            }
+        }
+        self.inner
+            .ensure(false, db, None, bookmarks, deadline, None)?;
+        self.table(db).ok_or_else(|| {
+            Error::new(
+                ErrorKind::ServiceUnavailable,
+                "the routing table was dropped right after it was fetched",
+            )
+        })
     }
 
     /// Picks the least loaded of `servers` (connections in use), rotating among ties.
@@ -443,6 +496,11 @@ impl RouterInner {
             return Err(interrupted_error());
         }
         match fetched {
+            Ok(Err(e)) if is_authorization_expired(&e) => {
+                // The credentials of this connection are stale; a new one logs in afresh.
+                conn.mark_broken("authorization expired");
+                Err(e)
+            }
             Ok(res) => res,
             Err(e) => {
                 self.forget_router(router);
@@ -469,7 +527,7 @@ impl RouterInner {
         };
         let mut out = Vec::new();
         for a in first {
-            match net::resolve(&a, deadline) {
+            match net::resolve_with(&a, deadline, self.config.domain_name_resolver.as_deref()) {
                 Ok(ips) => {
                     for ip in ips {
                         let addr = Address::new(ip.ip().to_string(), ip.port());
@@ -551,16 +609,23 @@ fn interrupted_error() -> Error {
     )
 }
 
+/// The server says the connection's authorization expired (another router, or a new
+/// connection, may well succeed).
+fn is_authorization_expired(e: &Error) -> bool {
+    e.server_code() == Some("Neo.ClientError.Security.AuthorizationExpired")
+}
+
 /// Errors that no other router would answer differently (bad database, credentials, ...), and
 /// an interrupt.
 fn is_fatal(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::Interrupted
-            | ErrorKind::ClientError
-            | ErrorKind::Authentication
-            | ErrorKind::TokenExpired
-            | ErrorKind::Unsupported
-            | ErrorKind::IllegalState
-    )
+    !is_authorization_expired(e)
+        && matches!(
+            e.kind(),
+            ErrorKind::Interrupted
+                | ErrorKind::ClientError
+                | ErrorKind::Authentication
+                | ErrorKind::TokenExpired
+                | ErrorKind::Unsupported
+                | ErrorKind::IllegalState
+        )
 }

@@ -10,12 +10,22 @@
 //   params.set("limit", 5);
 //   auto result = session.run("UNWIND range(1, $limit) AS n RETURN n", params);
 //   for (const boltc::Row &row : result) { std::cout << row[0].as_int() << "\n"; }
+//
+// Not wrapped (use the C calls, with Driver::raw(), Session::raw(), Value::raw()):
+// the record API (boltc_result_next/single, boltc_record_*: Result reads batches instead),
+// boltc_batch_encode* (bulk transfer for the Python binding), the *_cstr variants, value
+// constructors (boltc_value_new_*, boltc_map_set*, nested or temporal parameters), readers
+// of temporal, spatial, bytes, vector, path and relationship values and of node/map
+// contents, the admin calls (boltc_driver_list/kill_connection(s), server_info,
+// pool_metrics, session/transaction connection_info), boltc_set_log_callback,
+// boltc_error_cause, boltc_summary_metadata/protocol_version and boltc_version.
 #ifndef BOLTC_HPP
 #define BOLTC_HPP
 
 #include <chrono>
 #include <cstdint>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
@@ -50,6 +60,9 @@ public:
     std::optional<std::string_view> server_code() const noexcept { return opt(boltc_error_server_code(err_.get())); }
     std::optional<std::string_view> gql_status() const noexcept { return opt(boltc_error_gql_status(err_.get())); }
     bool retryable() const noexcept { return boltc_error_is_retryable(err_.get()); }
+    /// The server's classification (e.g. "CLIENT_ERROR"), if any.
+    std::optional<std::string_view> classification() const noexcept { return opt(boltc_error_classification(err_.get())); }
+    std::optional<std::string_view> gql_description() const noexcept { return opt(boltc_error_gql_description(err_.get())); }
     /// The underlying error object (owned by this exception).
     const boltc_error *raw() const noexcept { return err_.get(); }
 
@@ -145,6 +158,10 @@ public:
     boltc_counters counters() const { boltc_counters c; check(boltc_summary_counters, s_.get(), &c); return c; }
     std::optional<std::string_view> database() const { return str(BOLTC_SUMMARY_DATABASE); }
     std::optional<std::string_view> server_agent() const { return str(BOLTC_SUMMARY_SERVER_AGENT); }
+    /// The number of notifications the server sent.
+    size_t notifications_size() const noexcept { return boltc_summary_notifications_len(s_.get()); }
+    /// Notification `i` as a borrowed map (valid while this summary lives), or nullptr.
+    const boltc_map *notification(size_t i) const noexcept { return boltc_summary_notification(s_.get(), i); }
 
 private:
     std::optional<std::string_view> str(int32_t which) const {
@@ -300,6 +317,18 @@ public:
     Result run(std::string_view query) { return run_raw(query, nullptr); }
     Transaction begin() { boltc_transaction *t; check(boltc_session_begin, s_.get(), int64_t{-1}, nullptr, &t); return Transaction(t); }
     void close() { check(boltc_session_close, s_.get()); }
+    /// The bookmarks of the last committed transaction.
+    std::vector<std::string> last_bookmarks() {
+        boltc_value *v;
+        check(boltc_session_last_bookmarks, s_.get(), &v);
+        detail::Handle<boltc_value, boltc_value_free> owned(v);
+        Value list(v);
+        std::vector<std::string> out;
+        for (size_t i = 0; i < list.size(); i++) out.emplace_back(list[i].as_string());
+        return out;
+    }
+    /// The underlying handle, for C calls this wrapper does not cover.
+    boltc_session *raw() const noexcept { return s_.get(); }
     /// Interrupts a blocking call from another thread (a socket read, a wait for the pool or
     /// for a routing table); the call throws boltc::Error with BOLTC_STATUS_INTERRUPTED.
     void interrupt() noexcept { boltc_session_interrupt(s_.get(), nullptr); }
@@ -329,6 +358,140 @@ private:
     detail::Handle<boltc_session, boltc_session_free> s_;
 };
 
+namespace detail {
+/// NUL-terminated pointers into `v` (valid while `v` lives and is unchanged).
+inline std::vector<const char *> c_strs(const std::vector<std::string> &v) {
+    std::vector<const char *> out;
+    out.reserve(v.size());
+    for (const auto &x : v) out.push_back(x.c_str());
+    return out;
+}
+inline std::vector<std::string> strs(const char *const *p, size_t n) {
+    std::vector<std::string> out;
+    out.reserve(n);
+    for (size_t i = 0; i < n; i++) out.emplace_back(p[i]);
+    return out;
+}
+}  // namespace detail
+
+/// A bookmark manager shared by sessions (SessionConfig::bookmark_manager) so that each
+/// transaction starts from the bookmarks of the commits before it. Either the library's own
+/// (constructed from initial bookmarks) or one the program implements with two functions.
+/// The handle may be destroyed at any time: session configs and sessions keep their own
+/// reference. Thread-safe.
+class BookmarkManager {
+public:
+    /// Returns the bookmarks a transaction should start from.
+    using GetFn = std::function<std::vector<std::string>()>;
+    /// Told that a transaction that started from `previous` committed with `next`.
+    using UpdateFn = std::function<void(const std::vector<std::string> &previous,
+                                        const std::vector<std::string> &next)>;
+
+    /// The library's manager, starting from `initial`; each commit replaces the bookmarks its
+    /// transaction started from by the new one.
+    explicit BookmarkManager(const std::vector<std::string> &initial = {}) {
+        auto ptrs = detail::c_strs(initial);
+        boltc_bookmark_manager *m;
+        check(boltc_bookmark_manager_new, ptrs.empty() ? nullptr : ptrs.data(), ptrs.size(), &m);
+        m_.reset(m);
+    }
+
+    /// A manager the program implements. `get` and `update` run on the threads using the
+    /// sessions, possibly concurrently, and must not use those sessions. An exception they
+    /// throw cannot cross the C library: it is swallowed (`get` then contributes no
+    /// bookmarks). They are destroyed when the last session and handle using the manager go.
+    BookmarkManager(GetFn get, UpdateFn update) {
+        if (!get || !update) throw std::invalid_argument("boltc: BookmarkManager needs get and update");
+        auto state = std::make_unique<Callbacks>(Callbacks{std::move(get), std::move(update)});
+        boltc_bookmark_manager *m;
+        check(boltc_bookmark_manager_new_callbacks, &on_get, &on_update, &on_release,
+              static_cast<void *>(state.get()), &m);
+        state.release();  // now owned by the manager; freed in on_release
+        m_.reset(m);
+    }
+
+    const boltc_bookmark_manager *raw() const noexcept { return m_.get(); }
+
+private:
+    struct Callbacks {
+        GetFn get;
+        UpdateFn update;
+    };
+    static void on_get(void *user_data, boltc_bookmark_list *list) noexcept {
+        try {
+            for (const auto &b : static_cast<Callbacks *>(user_data)->get()) {
+                check(boltc_bookmark_list_add, list, b.c_str());
+            }
+        } catch (...) {
+        }
+    }
+    static void on_update(void *user_data, const char *const *previous, size_t previous_len,
+                          const char *const *next, size_t next_len) noexcept {
+        try {
+            static_cast<Callbacks *>(user_data)->update(detail::strs(previous, previous_len),
+                                                        detail::strs(next, next_len));
+        } catch (...) {
+        }
+    }
+    static void on_release(void *user_data) noexcept { delete static_cast<Callbacks *>(user_data); }
+
+    detail::Handle<boltc_bookmark_manager, boltc_bookmark_manager_free> m_;
+};
+
+/// Per-session settings for Driver::session.
+class SessionConfig {
+public:
+    SessionConfig() { boltc_session_config *c; check(boltc_session_config_new, &c); c_.reset(c); }
+    /// The database; std::nullopt: the user's home database.
+    SessionConfig &database(const std::optional<std::string> &db) {
+        check(boltc_session_config_set_database, c_.get(), db ? db->c_str() : nullptr); return *this;
+    }
+    /// BOLTC_ACCESS_MODE_WRITE (the default) or BOLTC_ACCESS_MODE_READ.
+    SessionConfig &access_mode(int32_t mode) { check(boltc_session_config_set_access_mode, c_.get(), mode); return *this; }
+    /// Records per PULL (-1: all at once; 0: the driver's).
+    SessionConfig &fetch_size(int64_t n) { check(boltc_session_config_set_fetch_size, c_.get(), n); return *this; }
+    /// As Session::set_call_timeout, for every session made with this config.
+    SessionConfig &call_timeout(std::optional<std::chrono::milliseconds> timeout) {
+        check(boltc_session_config_set_call_timeout_ms, c_.get(),
+              timeout ? static_cast<int64_t>(timeout->count()) : int64_t{-1});
+        return *this;
+    }
+    /// Adds a bookmark to start from.
+    SessionConfig &bookmark(const std::string &b) { check(boltc_session_config_add_bookmark, c_.get(), b.c_str()); return *this; }
+    /// The user to impersonate (Bolt 4.4+); std::nullopt: none.
+    SessionConfig &impersonated_user(const std::optional<std::string> &user) {
+        check(boltc_session_config_set_impersonated_user, c_.get(), user ? user->c_str() : nullptr); return *this;
+    }
+    /// Shares `manager`'s bookmarks (the config keeps its own reference).
+    SessionConfig &bookmark_manager(const BookmarkManager &manager) {
+        check(boltc_session_config_set_bookmark_manager, c_.get(), manager.raw()); return *this;
+    }
+    /// Removes the bookmark manager.
+    SessionConfig &no_bookmark_manager() {
+        check(boltc_session_config_set_bookmark_manager, c_.get(), nullptr); return *this;
+    }
+    /// The minimum notification severity ("OFF", "WARNING", "INFORMATION"), overriding the
+    /// driver's; std::nullopt: the driver's. Invalid values throw (BOLTC_STATUS_INVALID_ARGUMENT).
+    SessionConfig &notifications_min_severity(const std::optional<std::string> &severity) {
+        check(boltc_session_config_set_notifications_min_severity, c_.get(), severity ? severity->c_str() : nullptr);
+        return *this;
+    }
+    /// The notification categories not to receive, overriding the driver's; std::nullopt:
+    /// the driver's; an empty list disables none.
+    SessionConfig &notifications_disabled_categories(const std::optional<std::vector<std::string>> &categories) {
+        auto ptrs = categories ? detail::c_strs(*categories) : std::vector<const char *>();
+        // An empty list is not NULL: keep a valid pointer for it.
+        const char *none = nullptr;
+        check(boltc_session_config_set_notifications_disabled_categories, c_.get(),
+              categories ? (ptrs.empty() ? &none : ptrs.data()) : nullptr, ptrs.size());
+        return *this;
+    }
+    const boltc_session_config *raw() const noexcept { return c_.get(); }
+
+private:
+    detail::Handle<boltc_session_config, boltc_session_config_free> c_;
+};
+
 /// Driver configuration.
 class Config {
 public:
@@ -336,7 +499,40 @@ public:
     Config &basic_auth(const std::string &user, const std::string &password) {
         check(boltc_config_set_basic_auth, c_.get(), user.c_str(), password.c_str()); return *this;
     }
+    Config &bearer_auth(const std::string &token) { check(boltc_config_set_bearer_auth, c_.get(), token.c_str()); return *this; }
+    Config &user_agent(const std::string &agent) { check(boltc_config_set_user_agent, c_.get(), agent.c_str()); return *this; }
+    /// TLS on or off (bolt:// and neo4j:// only).
+    Config &encrypted(bool on) { check(boltc_config_set_encrypted, c_.get(), on); return *this; }
+    /// BOLTC_TRUST_SYSTEM_ROOTS, BOLTC_TRUST_ALL, or BOLTC_TRUST_CUSTOM_CA with a PEM file.
+    Config &trust(int32_t trust, const std::optional<std::string> &ca_pem_path = std::nullopt) {
+        check(boltc_config_set_trust, c_.get(), trust, ca_pem_path ? ca_pem_path->c_str() : nullptr); return *this;
+    }
     Config &connection_timeout_ms(uint64_t ms) { check(boltc_config_set_connection_timeout_ms, c_.get(), ms); return *this; }
+    /// 0: no read timeout (the default).
+    Config &read_timeout_ms(uint64_t ms) { check(boltc_config_set_read_timeout_ms, c_.get(), ms); return *this; }
+    Config &acquisition_timeout_ms(uint64_t ms) { check(boltc_config_set_acquisition_timeout_ms, c_.get(), ms); return *this; }
+    /// Negative: no liveness check (the default); 0: check every reuse.
+    Config &liveness_check_timeout_ms(int64_t ms) { check(boltc_config_set_liveness_check_timeout_ms, c_.get(), ms); return *this; }
+    /// Negative: no limit.
+    Config &max_connection_lifetime_ms(int64_t ms) { check(boltc_config_set_max_connection_lifetime_ms, c_.get(), ms); return *this; }
+    Config &max_pool_size(size_t n) { check(boltc_config_set_max_pool_size, c_.get(), n); return *this; }
+    /// Records per PULL (-1: all at once).
+    Config &fetch_size(int64_t n) { check(boltc_config_set_fetch_size, c_.get(), n); return *this; }
+    /// The minimum severity of notifications the server sends ("OFF", "WARNING",
+    /// "INFORMATION"; Bolt 5.2+); std::nullopt: the server's default. Invalid values throw.
+    Config &notifications_min_severity(const std::optional<std::string> &severity) {
+        check(boltc_config_set_notifications_min_severity, c_.get(), severity ? severity->c_str() : nullptr);
+        return *this;
+    }
+    /// The notification categories the server should not send (e.g. "HINT"); std::nullopt:
+    /// the server's default; an empty list disables none.
+    Config &notifications_disabled_categories(const std::optional<std::vector<std::string>> &categories) {
+        auto ptrs = categories ? detail::c_strs(*categories) : std::vector<const char *>();
+        const char *none = nullptr;
+        check(boltc_config_set_notifications_disabled_categories, c_.get(),
+              categories ? (ptrs.empty() ? &none : ptrs.data()) : nullptr, ptrs.size());
+        return *this;
+    }
     const boltc_config *raw() const noexcept { return c_.get(); }
 
 private:
@@ -348,7 +544,14 @@ class Driver {
 public:
     explicit Driver(const Config &config) { boltc_driver *d; check(boltc_driver_new, config.raw(), &d); d_.reset(d); }
     Session session() { boltc_session *s; check(boltc_driver_session, d_.get(), nullptr, &s); return Session(s); }
+    Session session(const SessionConfig &config) {
+        boltc_session *s; check(boltc_driver_session, d_.get(), config.raw(), &s); return Session(s);
+    }
     void verify_connectivity() { check(boltc_driver_verify_connectivity, d_.get()); }
+    /// Closes the pool (see boltc_driver_close).
+    void close() { check(boltc_driver_close, d_.get()); }
+    /// The underlying handle, for C calls this wrapper does not cover.
+    const boltc_driver *raw() const noexcept { return d_.get(); }
 
 private:
     detail::Handle<boltc_driver, boltc_driver_free> d_;
