@@ -449,6 +449,16 @@ typedef struct {
   bool contains_system_updates;
 } boltc_counters;
 
+// The unit of work of a transaction function. It receives the transaction (borrowed: valid only
+// during this call; never free, commit or roll it back), the caller's `user_data`, and an
+// `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
+// It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
+// returned) to roll back; retryable failures run it again. It must return a `boltc_status`
+// value and must not unwind (no C++ exception or `longjmp` out of it).
+typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
+                                               void *user_data,
+                                               boltc_error **error_out);
+
 // A date: days since 1970-01-01.
 typedef struct {
   // Days since the Unix epoch.
@@ -1140,6 +1150,41 @@ boltc_status boltc_transaction_rollback(boltc_transaction *transaction, boltc_er
 // Frees a transaction, rolling it back first if it is still open (errors ignored; waits if
 // another thread uses the session). NULL is ignored.
 void boltc_transaction_free(boltc_transaction *transaction);
+
+// Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
+// `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server
+// errors, unavailable server, expired session, lost connection, timeout), the transaction is
+// rolled back and `work` runs again in a new one, with exponential backoff and jitter, until
+// the driver's maximum transaction retry time (default 30 s) has passed. Client errors and
+// `BOLTC_STATUS_INTERRUPTED` are never retried.
+//
+// **`work` may run more than once**, so it should have no effects outside the transaction, or
+// only idempotent ones, and should read the results it needs before returning.
+//
+// `work` receives a transaction handle borrowed for the duration of the call: use it with
+// `boltc_transaction_run` and friends; do not free, commit or roll it back (those calls fail with
+// `BOLTC_STATUS_ILLEGAL_STATE` or are ignored). After `work` returns, calls on it fail with
+// `BOLTC_STATUS_ILLEGAL_STATE` (until the session is freed). Results from it end with the
+// transaction. `work` may pass the `boltc_error` of a failed boltc call on through its
+// `error_out` (boltc takes it over) or free it itself.
+//
+// Returns `BOLTC_STATUS_OK` once committed, else the last failure: `work`'s status and the
+// error it handed over (or a new one), or the failure of BEGIN or COMMIT
+// (`BOLTC_STATUS_INCOMPLETE_COMMIT` is not retried: the outcome is unknown).
+//
+// Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
+// but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
+// while another transaction is open.
+boltc_status boltc_session_execute_read(boltc_session *session,
+                                        boltc_transaction_work work,
+                                        void *user_data,
+                                        boltc_error **error_out);
+
+// As `boltc_session_execute_read`, in a write transaction (routed to a writer).
+boltc_status boltc_session_execute_write(boltc_session *session,
+                                         boltc_transaction_work work,
+                                         void *user_data,
+                                         boltc_error **error_out);
 
 // The type of a value; `BOLTC_VALUE_TYPE_NULL` for a NULL pointer.
 boltc_value_type boltc_value_get_type(const boltc_value *value);

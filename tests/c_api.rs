@@ -285,6 +285,11 @@ fn c_tests_under_address_sanitizer() {
     let out = run_asan(&admin, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
     stub.finish();
+    let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
+    let stub = StubServer::start(&script("txfn.script"));
+    let out = run_asan(&txfn, &[&stub.uri()]);
+    assert!(out.contains("txfn: all ok"), "{out}");
+    stub.finish();
     if let Some(db) = FalkorDb::start() {
         let out = run_asan(&falkordb, &[&db.bolt_uri()]);
         assert!(out.contains("falkordb: all ok"), "{out}");
@@ -307,5 +312,26 @@ fn c_connection_info_and_admin_against_stub_server() {
     stub.set_finish_timeout(std::time::Duration::from_secs(60));
     let out = run(&exe, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
+}
+
+/// Transaction functions through the C ABI: a transient error is retried, a client error is
+/// not, the lent transaction handle is stale-safe afterwards.
+#[test]
+fn c_transaction_functions_retry_against_stub_server() {
+    let exe = compile(false, &["tests/c/txfn.c"], "txfn", Link::Shared);
+    let stub = StubServer::start(&script("txfn.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("txfn: all ok"), "{out}");
+    stub.finish();
+}
+
+/// `Session::execute_write` / `execute_read` of boltc.hpp against the same stub script.
+#[test]
+fn cpp_transaction_functions_against_stub_server() {
+    let exe = compile(true, &["tests/cpp/txfn_test.cpp"], "txfn_cpp", Link::Shared);
+    let stub = StubServer::start(&script("txfn.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("cpp txfn: all ok"), "{out}");
     stub.finish();
 }

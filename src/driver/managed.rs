@@ -117,6 +117,6 @@ impl Session {
 /// Whether a failed attempt of a transaction function is run again: retryable errors, and
 /// timeouts (connect, handshake, pool acquisition, a read before COMMIT). A timeout waiting for
 /// the COMMIT reply is `IncompleteCommit` by then and is never retried.
-fn retry_worthy(e: &Error) -> bool {
+pub(crate) fn retry_worthy(e: &Error) -> bool {
     e.is_retryable() || e.kind() == ErrorKind::Timeout
 }

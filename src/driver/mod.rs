@@ -8,12 +8,12 @@ mod config;
 // driver::driver holds the Driver type, as the style guide lays out
 mod driver;
 mod extras;
-mod managed;
+pub(crate) mod managed;
 mod proposals;
 mod query;
 mod record;
 mod result;
-mod retry;
+pub(crate) mod retry;
 mod session;
 mod statuses;
 mod summary;

@@ -77,6 +77,22 @@ impl boltc_error {
     }
 }
 
+impl boltc_error {
+    /// Whether retrying may succeed.
+    pub(crate) fn is_retryable(&self) -> bool {
+        self.retryable
+    }
+}
+
+/// Takes over an error object the C side hands back (a transaction function's `error_out`).
+///
+/// # Safety
+/// `p` is NULL or an owned, live `boltc_error` that the caller gives up.
+pub(crate) unsafe fn take_error(p: *mut boltc_error) -> Option<Box<boltc_error>> {
+    // SAFETY: forwarded contract.
+    unsafe { super::handle::box_take(p) }
+}
+
 /// Turns the outcome of an ffi body into a status, writing the error object on failure.
 pub(crate) fn finish(
     r: std::thread::Result<FfiResult<()>>,

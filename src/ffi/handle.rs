@@ -97,6 +97,18 @@ pub(crate) unsafe fn box_free<T: BoxHandle>(p: *mut T) {
     }
 }
 
+/// Takes a Box handle back from the C side (NULL or a pointer of another type: `None`; the
+/// latter is leaked rather than freed).
+///
+/// # Safety
+/// As [`box_free`].
+pub(crate) unsafe fn box_take<T: BoxHandle>(p: *mut T) -> Option<Box<T>> {
+    // SAFETY: forwarded contract: NULL or a live handle.
+    unsafe { box_ref(p) }.ok()?;
+    // SAFETY: the caller guarantees p came from Box::into_raw and is taken only once.
+    Some(unsafe { Box::from_raw(p) })
+}
+
 /// Hands one strong count of `v` to the C side.
 pub(crate) fn arc_into_raw<T: ArcHandle>(v: Arc<T>) -> *mut T {
     Arc::into_raw(v).cast_mut()

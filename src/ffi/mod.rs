@@ -33,6 +33,7 @@ pub mod log;
 pub mod result;
 pub mod session;
 pub mod status;
+pub mod txfn;
 pub mod value;
 mod wire;
 

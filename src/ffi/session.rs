@@ -27,7 +27,8 @@ pub(crate) struct SessState {
     /// `None` once closed (the tombstone).
     pub(crate) session: Option<Session>,
     tx_serial: u64,
-    open_tx: Option<u64>,
+    /// The serial of the open transaction handle, if any.
+    pub(crate) open_tx: Option<u64>,
 }
 
 impl SessState {
@@ -69,15 +70,27 @@ impl SessionShared {
             )
         })?;
         self.interrupted.store(false, Ordering::SeqCst);
-        f(&mut st).map_err(|mut fail| {
-            if self.interrupted.swap(false, Ordering::SeqCst)
-                && fail.status == boltc_status::ServiceUnavailable
-            {
-                fail.error = fail.error.with_kind(ErrorKind::Interrupted);
-                fail.status = boltc_status::Interrupted;
-            }
-            fail
-        })
+        f(&mut st).map_err(|fail| self.map_interrupted(fail))
+    }
+
+    /// Like [`SessionShared::with`] but waits for the lock instead of failing with
+    /// `BOLTC_STATUS_BUSY` (to end a transaction function's transaction).
+    pub(crate) fn with_wait<R>(
+        &self,
+        f: impl FnOnce(&mut SessState) -> FfiResult<R>,
+    ) -> FfiResult<R> {
+        let mut st = self.state.lock();
+        f(&mut st).map_err(|fail| self.map_interrupted(fail))
+    }
+
+    fn map_interrupted(&self, mut fail: Failure) -> Failure {
+        if self.interrupted.swap(false, Ordering::SeqCst)
+            && fail.status == boltc_status::ServiceUnavailable
+        {
+            fail.error = fail.error.with_kind(ErrorKind::Interrupted);
+            fail.status = boltc_status::Interrupted;
+        }
+        fail
     }
 
     /// Like [`SessionShared::with`] but waits for the lock (for `_free` functions).
@@ -97,6 +110,9 @@ impl SessionShared {
 pub struct boltc_session {
     magic: u32,
     pub(crate) shared: Arc<SessionShared>,
+    /// The transaction handle lent to transaction functions (`boltc_session_execute_read`);
+    /// it lives as long as the session handle, so a stale use fails instead of crashing.
+    pub(crate) managed_tx: Box<boltc_transaction>,
 }
 
 impl Handle for boltc_session {
@@ -112,6 +128,11 @@ impl boltc_session {
     pub(crate) fn new(shared: Arc<SessionShared>) -> boltc_session {
         boltc_session {
             magic: Self::MAGIC,
+            managed_tx: Box::new(boltc_transaction {
+                magic: boltc_transaction::MAGIC,
+                shared: shared.clone(),
+                serial: MANAGED_SERIAL,
+            }),
             shared,
         }
     }
@@ -124,8 +145,13 @@ impl boltc_session {
 pub struct boltc_transaction {
     magic: u32,
     shared: Arc<SessionShared>,
+    /// Which transaction of the session this is ([`MANAGED_SERIAL`]: the one lent to
+    /// transaction functions; explicit ones count from 1).
     serial: u64,
 }
+
+/// The serial of the transaction handle lent to transaction functions.
+pub(crate) const MANAGED_SERIAL: u64 = 0;
 
 impl Handle for boltc_transaction {
     const NAME: &'static str = "boltc_transaction";
@@ -476,6 +502,13 @@ pub extern "C" fn boltc_transaction_run_cstr(
 
 fn end_tx(transaction: *mut boltc_transaction, commit: bool) -> FfiResult<()> {
     with_tx(transaction, |s, st| {
+        if st.open_tx == Some(MANAGED_SERIAL) {
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "a transaction function's transaction is committed or rolled back by boltc",
+            )
+            .into());
+        }
         st.open_tx = None;
         if commit {
             s.commit_detached()?;
@@ -531,6 +564,9 @@ pub extern "C" fn boltc_transaction_free(transaction: *mut boltc_transaction) {
     ffi_value!((), {
         // SAFETY: NULL or a live boltc_transaction (header contract).
         if let Ok(t) = unsafe { box_ref(transaction) } {
+            if t.serial == MANAGED_SERIAL {
+                return; // lent by a transaction function: its session owns it
+            }
             t.shared.with_blocking(|st| {
                 if st.open_tx == Some(t.serial) {
                     st.open_tx = None;

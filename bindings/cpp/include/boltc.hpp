@@ -24,12 +24,14 @@
 
 #include <chrono>
 #include <cstdint>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <stdexcept>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
 
@@ -237,6 +239,76 @@ private:
     detail::Handle<boltc_transaction, boltc_transaction_free> t_;
 };
 
+// --- Transaction functions (Session::execute_read / execute_write) ---------------------------
+
+/// The transaction a transaction function works in. It is borrowed from boltc for the duration
+/// of the function (do not keep it); boltc commits it or rolls it back.
+class ManagedTransaction {
+public:
+    explicit ManagedTransaction(boltc_transaction *t) noexcept : t_(t) {}
+    Result run(std::string_view query, const Params *params = nullptr) {
+        boltc_result *r;
+        check(boltc_transaction_run, t_, query.data(), query.size(), params ? params->raw() : nullptr, &r);
+        return Result(r);
+    }
+    Result run(std::string_view query, const Params &params) { return run(query, &params); }
+
+private:
+    boltc_transaction *t_;
+};
+
+namespace detail {
+/// Runs a C++ callable as a boltc_transaction_work: exceptions never cross into C. A
+/// boltc::Error becomes its status (so retryable ones are retried); any other exception
+/// becomes BOLTC_STATUS_CLIENT_ERROR (not retried) and is rethrown by execute().
+template <typename F>
+struct TxWork {
+    using R = std::invoke_result_t<F &, ManagedTransaction &>;
+    using Stored = std::conditional_t<std::is_void_v<R>, bool, R>;
+    F &f;
+    std::optional<Stored> value{};
+    std::exception_ptr error{};
+
+    static boltc_status call(boltc_transaction *t, void *user_data, boltc_error **) noexcept {
+        auto *self = static_cast<TxWork *>(user_data);
+        self->value.reset();
+        self->error = nullptr;
+        try {
+            ManagedTransaction tx(t);
+            if constexpr (std::is_void_v<R>) {
+                self->f(tx);
+                self->value.emplace(true);
+            } else {
+                self->value.emplace(self->f(tx));
+            }
+            return BOLTC_STATUS_OK;
+        } catch (const Error &e) {
+            self->error = std::current_exception();
+            return e.status();
+        } catch (...) {
+            self->error = std::current_exception();
+            return BOLTC_STATUS_CLIENT_ERROR;
+        }
+    }
+
+    R execute(boltc_session *s, bool write) {
+        boltc_error *err = nullptr;
+        boltc_status st = write ? boltc_session_execute_write(s, &TxWork::call, this, &err)
+                                : boltc_session_execute_read(s, &TxWork::call, this, &err);
+        if (st != BOLTC_STATUS_OK) {
+            if (error) {  // the last attempt failed in f: rethrow f's own exception
+                boltc_error_free(err);
+                std::rethrow_exception(error);
+            }
+            throw Error(st, err);
+        }
+        if constexpr (!std::is_void_v<R>) return std::move(*value);
+    }
+};
+}  // namespace detail
+
+// -----------------------------------------------------------------------------------------------
+
 /// A session (one thread at a time).
 class Session {
 public:
@@ -267,6 +339,15 @@ public:
         check(boltc_session_set_call_timeout_ms, s_.get(),
               timeout ? static_cast<int64_t>(timeout->count()) : int64_t{-1});
     }
+
+    // Transaction functions: `f(ManagedTransaction &)` runs in a read (write) transaction that
+    // boltc commits when f returns, and f runs again when it or the commit fails with a
+    // retryable error (see boltc_session_execute_read). f MAY RUN MORE THAN ONCE. Returns what f
+    // returned; throws f's exception or boltc::Error once retrying stops.
+    template <typename F>
+    auto execute_read(F &&f) { return detail::TxWork<F>{f}.execute(s_.get(), false); }
+    template <typename F>
+    auto execute_write(F &&f) { return detail::TxWork<F>{f}.execute(s_.get(), true); }
 
 private:
     Result run_raw(std::string_view q, const boltc_map *p) {

@@ -112,6 +112,8 @@ LOG_CALLBACK = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 BOOKMARKS_GET_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
 BOOKMARKS_UPDATE_CALLBACK = CFUNCTYPE(None, c_void_p, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t)
 BOOKMARKS_RELEASE_CALLBACK = CFUNCTYPE(None, c_void_p)
+# boltc_transaction_work(transaction, user_data, error_out) -> boltc_status.
+TRANSACTION_WORK = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
 
 # name: (restype, argtypes). Handles are c_void_p; `T **` out-params are POINTER(c_void_p);
 # boltc_status and boltc_value_type are c_int.
@@ -199,6 +201,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_session_run": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, c_int64, c_void_p, _PP, _PP]),
     "boltc_session_run_cstr": (c_int, [c_void_p, c_char_p, c_void_p, _PP, _PP]),
     "boltc_session_begin": (c_int, [c_void_p, c_int64, c_void_p, _PP, _PP]),
+    "boltc_session_execute_read": (c_int, [c_void_p, TRANSACTION_WORK, c_void_p, _PP]),
+    "boltc_session_execute_write": (c_int, [c_void_p, TRANSACTION_WORK, c_void_p, _PP]),
     "boltc_session_last_bookmarks": (c_int, [c_void_p, _PP, _PP]),
     "boltc_session_interrupt": (c_int, [c_void_p, _PP]),
     "boltc_session_set_call_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),

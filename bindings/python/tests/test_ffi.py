@@ -35,6 +35,7 @@ SCALARS = {
     "boltc_bookmarks_get_callback": {_ffi.BOOKMARKS_GET_CALLBACK},
     "boltc_bookmarks_update_callback": {_ffi.BOOKMARKS_UPDATE_CALLBACK},
     "boltc_bookmarks_release_callback": {_ffi.BOOKMARKS_RELEASE_CALLBACK},
+    "boltc_transaction_work": {_ffi.TRANSACTION_WORK},
     "char*": {ctypes.c_char_p},
     "char**": {ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p)},
     "uint8_t*": {ctypes.POINTER(ctypes.c_uint8), ctypes.c_char_p, ctypes.c_void_p},

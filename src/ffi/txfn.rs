@@ -1,0 +1,200 @@
+//! Transaction functions: `boltc_session_execute_read` / `boltc_session_execute_write`.
+//!
+//! The retry loop runs here, on the session's detached API, because the C callback calls back
+//! into boltc with the lent transaction handle: the session's mutex is held only for BEGIN,
+//! COMMIT and ROLLBACK, never while the callback runs. The lent handle belongs to the session
+//! handle and has the serial [`MANAGED_SERIAL`]; it is usable only while `open_tx` says so, i.e.
+//! during the callback.
+
+use super::error::{boltc_error, finish, take_error};
+use super::handle::{box_into_raw, box_ref, Out};
+use super::session::{boltc_session, boltc_transaction, MANAGED_SERIAL};
+use super::status::{boltc_status, Failure};
+use crate::driver::managed::retry_worthy;
+use crate::driver::retry::Backoff;
+use crate::driver::{AccessMode, TransactionConfig};
+use crate::error::{Error, ErrorKind};
+use std::ffi::c_void;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// The unit of work of a transaction function. It receives the transaction (borrowed: valid only
+/// during this call; never free, commit or roll it back), the caller's `user_data`, and an
+/// `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
+/// It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
+/// returned) to roll back; retryable failures run it again. It must return a `boltc_status`
+/// value and must not unwind (no C++ exception or `longjmp` out of it).
+pub type boltc_transaction_work = Option<
+    unsafe extern "C" fn(
+        transaction: *mut boltc_transaction,
+        user_data: *mut c_void,
+        error_out: *mut *mut boltc_error,
+    ) -> boltc_status,
+>;
+
+/// How an attempt failed.
+enum Fail {
+    /// A boltc call made here (BEGIN, COMMIT, argument checks).
+    Ours(Failure),
+    /// The work callback's failure, with its error object if it handed one over.
+    Work(boltc_status, Option<Box<boltc_error>>),
+}
+
+impl Fail {
+    fn retryable(&self) -> bool {
+        match self {
+            Fail::Ours(f) => retry_worthy(&f.error),
+            Fail::Work(status, Some(e)) => e.is_retryable() || *status == boltc_status::Timeout,
+            Fail::Work(status, None) => status
+                .kind()
+                .is_some_and(|k| k.is_retryable() || k == ErrorKind::Timeout),
+        }
+    }
+}
+
+impl From<Failure> for Fail {
+    fn from(f: Failure) -> Fail {
+        Fail::Ours(f)
+    }
+}
+
+/// One attempt: BEGIN, the callback, then COMMIT (or ROLLBACK when anything failed).
+fn attempt(
+    s: &boltc_session,
+    mode: AccessMode,
+    config: &TransactionConfig,
+    work: unsafe extern "C" fn(
+        *mut boltc_transaction,
+        *mut c_void,
+        *mut *mut boltc_error,
+    ) -> boltc_status,
+    user_data: *mut c_void,
+) -> Result<(), Fail> {
+    s.shared.with(|st| {
+        st.session()?.begin_detached_in_mode(config, mode)?;
+        st.open_tx = Some(MANAGED_SERIAL);
+        Ok(())
+    })?;
+    let tx = std::ptr::from_ref::<boltc_transaction>(&s.managed_tx).cast_mut();
+    let mut err: *mut boltc_error = std::ptr::null_mut();
+    // SAFETY: `work` is a C function with this signature (header contract); `tx` lives as long
+    // as the session handle and is only ever borrowed shared; `err` is a local out-param.
+    let status = unsafe { work(tx, user_data, &mut err) };
+    // SAFETY: `err` is NULL or an error object a boltc call wrote (header contract).
+    let err = unsafe { take_error(err) };
+    let ended = s.shared.with_wait(|st| {
+        if st.open_tx != Some(MANAGED_SERIAL) {
+            // The session was closed during the callback.
+            return Err(Error::new(ErrorKind::IllegalState, "the transaction is closed").into());
+        }
+        st.open_tx = None;
+        let sess = st.session()?;
+        if status == boltc_status::Ok {
+            Ok(sess.commit_detached()?)
+        } else {
+            let _ = sess.rollback_detached(); // the work's failure is what counts
+            Ok(())
+        }
+    });
+    if status != boltc_status::Ok {
+        return Err(Fail::Work(status, err));
+    }
+    Ok(ended?)
+}
+
+#[allow(clippy::needless_pass_by_value)] // work/user_data are C values copied per call
+fn execute(
+    session: *mut boltc_session,
+    mode: AccessMode,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+) -> Result<(), Fail> {
+    // SAFETY: NULL or a live boltc_session (header contract).
+    let s = unsafe { box_ref(session) }?;
+    let work = work.ok_or_else(|| Failure::null("work is NULL"))?;
+    let (policy, max) = s.shared.with(|st| {
+        let c = st.session()?.driver_config();
+        Ok((c.ext.retry.clone(), c.max_retry_time))
+    })?;
+    let config = TransactionConfig::default();
+    let mut backoff = Backoff::new(policy, max);
+    loop {
+        match attempt(s, mode, &config, work, user_data) {
+            Ok(()) => return Ok(()),
+            Err(f) if f.retryable() && backoff.wait() => {
+                log::info!("C transaction function failed, retrying");
+            }
+            Err(f) => return Err(f),
+        }
+    }
+}
+
+fn execute_status(
+    session: *mut boltc_session,
+    mode: AccessMode,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    let r = catch_unwind(AssertUnwindSafe(|| execute(session, mode, work, user_data)));
+    let r = match r {
+        Ok(Ok(())) => Ok(Ok(())),
+        Ok(Err(Fail::Ours(f))) => Ok(Err(f)),
+        Ok(Err(Fail::Work(status, Some(e)))) => {
+            if let Ok(out) = Out::new(error_out, "error_out") {
+                out.write(box_into_raw(*e));
+            }
+            return status;
+        }
+        Ok(Err(Fail::Work(status, None))) => Ok(Err(Failure::with_status(
+            status,
+            format!("the transaction function failed with status {status:?}"),
+        ))),
+        Err(panic) => Err(panic),
+    };
+    finish(r, error_out)
+}
+
+/// Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
+/// `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server
+/// errors, unavailable server, expired session, lost connection, timeout), the transaction is
+/// rolled back and `work` runs again in a new one, with exponential backoff and jitter, until
+/// the driver's maximum transaction retry time (default 30 s) has passed. Client errors and
+/// `BOLTC_STATUS_INTERRUPTED` are never retried.
+///
+/// **`work` may run more than once**, so it should have no effects outside the transaction, or
+/// only idempotent ones, and should read the results it needs before returning.
+///
+/// `work` receives a transaction handle borrowed for the duration of the call: use it with
+/// `boltc_transaction_run` and friends; do not free, commit or roll it back (those calls fail with
+/// `BOLTC_STATUS_ILLEGAL_STATE` or are ignored). After `work` returns, calls on it fail with
+/// `BOLTC_STATUS_ILLEGAL_STATE` (until the session is freed). Results from it end with the
+/// transaction. `work` may pass the `boltc_error` of a failed boltc call on through its
+/// `error_out` (boltc takes it over) or free it itself.
+///
+/// Returns `BOLTC_STATUS_OK` once committed, else the last failure: `work`'s status and the
+/// error it handed over (or a new one), or the failure of BEGIN or COMMIT
+/// (`BOLTC_STATUS_INCOMPLETE_COMMIT` is not retried: the outcome is unknown).
+///
+/// Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
+/// but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
+/// while another transaction is open.
+#[no_mangle]
+pub extern "C" fn boltc_session_execute_read(
+    session: *mut boltc_session,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    execute_status(session, AccessMode::Read, work, user_data, error_out)
+}
+
+/// As `boltc_session_execute_read`, in a write transaction (routed to a writer).
+#[no_mangle]
+pub extern "C" fn boltc_session_execute_write(
+    session: *mut boltc_session,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    execute_status(session, AccessMode::Write, work, user_data, error_out)
+}
