@@ -25,9 +25,10 @@ use super::result::RecordStream;
 use super::summary::Summary;
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{NotificationFilter, Request, Response, TxMeta};
+use crate::bolt::message::{tag, NotificationFilter, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
+use crate::packstream::Decoder;
 use crate::pool::PooledConnection;
 use crate::value::{Map, Value};
 use std::collections::VecDeque;
@@ -401,6 +402,14 @@ impl Session {
     /// Server and connection errors (returned again on later calls); `ResultConsumed` after
     /// consume or after its transaction ended.
     pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
+        // The common case while streaming: a record decoded earlier is waiting.
+        if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+            if s.generation == id.generation {
+                if let Some(r) = s.buffer.pop_front() {
+                    return r.map(Some);
+                }
+            }
+        }
         if !self.fill(id)? {
             return Ok(None);
         }
@@ -432,6 +441,9 @@ impl Session {
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
+                    if self.take_buffered_records(id) > 0 {
+                        return Ok(true);
+                    }
                     if let Some(r) = self.receive_for(id)? {
                         self.stream_mut(id).buffer.push_back(Ok(r));
                         return Ok(true);
@@ -1039,6 +1051,40 @@ impl Session {
             *pulling = true;
         }
         Ok(())
+    }
+
+    /// Decodes the records of `id` that the connection has already buffered whole, in one tight
+    /// loop, into the stream's buffer. A batch is small (fewer records than the allocator keeps
+    /// in its per-thread cache per size, so wide rows are freed and reused from that cache, and
+    /// narrow ones are read back while still in the CPU cache). Stops at anything else (a summary, a record that does not decode), which is
+    /// left for [`Session::receive_for`] to read and handle. Returns how many were decoded.
+    fn take_buffered_records(&mut self, id: ResultId) -> usize {
+        const BATCH: usize = 6;
+        if self.pending.front() != Some(&Pending::Pull(id)) {
+            return 0;
+        }
+        let (Some(conn), Some(Some(s))) =
+            (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
+        else {
+            return 0;
+        };
+        if s.generation != id.generation || s.discarding {
+            return 0;
+        }
+        let (keys, buffer) = (&s.keys, &mut s.buffer);
+        conn.take_buffered(BATCH, |bytes, opts| {
+            let mut d = Decoder::new(bytes, opts);
+            if d.read_struct_header() != Ok((1, tag::RECORD)) {
+                return false;
+            }
+            match Record::decode(keys, &mut d) {
+                Ok(r) if d.is_at_end() => {
+                    buffer.push_back(Ok(r));
+                    true
+                }
+                _ => false,
+            }
+        })
     }
 
     /// Reads one response; if it is a record of `id`'s (and `id` keeps its records) returns it
