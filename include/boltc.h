@@ -286,6 +286,19 @@ typedef enum {
 // any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
 typedef struct boltc_batch boltc_batch;
 
+// The list a `boltc_bookmarks_get_callback` fills with `boltc_bookmark_list_add`. It exists
+// only during the callback.
+typedef struct boltc_bookmark_list boltc_bookmark_list;
+
+// A bookmark manager: sessions configured with it
+// (`boltc_session_config_set_bookmark_manager`) start each transaction from its bookmarks and
+// report the bookmark of each commit to it, so they see each other's writes.
+//
+// Ownership: made by `boltc_bookmark_manager_new` or `boltc_bookmark_manager_new_callbacks`,
+// freed with `boltc_bookmark_manager_free` (at any time: session configs and sessions keep
+// their own reference). Threads: may be shared between threads.
+typedef struct boltc_bookmark_manager boltc_bookmark_manager;
+
 // A mutable driver configuration: a URI plus settings, turned into a driver by
 // `boltc_driver_new` (which validates it and copies it).
 //
@@ -381,6 +394,23 @@ typedef struct boltc_transaction boltc_transaction;
 // it came from a constructor, in which case the caller frees it with `boltc_value_free`.
 // Threads: immutable; a value may be read from any thread while its owner lives.
 typedef struct boltc_value boltc_value;
+
+// Asked for the bookmarks a transaction should start from: the callback adds each one to
+// `list` with `boltc_bookmark_list_add` (`list` is valid only during the call).
+typedef void (*boltc_bookmarks_get_callback)(void *user_data, boltc_bookmark_list *list);
+
+// Told that a transaction which started from the `previous_len` bookmarks `previous`
+// committed and produced the `new_len` bookmarks `new_bookmarks` (NUL-terminated strings
+// valid only during the call).
+typedef void (*boltc_bookmarks_update_callback)(void *user_data,
+                                                const char *const *previous,
+                                                size_t previous_len,
+                                                const char *const *new_bookmarks,
+                                                size_t new_len);
+
+// Called once when the manager is dropped (the last session and handle using it are gone),
+// so the host can release `user_data`.
+typedef void (*boltc_bookmarks_release_callback)(void *user_data);
 
 // A log callback: `level` is a `BOLTC_LOG_*` value, `message` a NUL-terminated UTF-8 line
 // valid only during the call, `user_data` what was registered. It may be called from any
@@ -569,6 +599,43 @@ boltc_status boltc_kill_list_string(const boltc_kill_list *list,
 // Frees a kill list. NULL is ignored.
 void boltc_kill_list_free(boltc_kill_list *list);
 
+// Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
+// `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its
+// transaction started from by the new one. On success `*manager_out` receives a manager
+// freed with `boltc_bookmark_manager_free`.
+boltc_status boltc_bookmark_manager_new(const char *const *initial,
+                                        size_t len,
+                                        boltc_bookmark_manager **manager_out,
+                                        boltc_error **error_out);
+
+// Creates a bookmark manager the host implements: `get` is called before each transaction
+// (and routing request) of a session using it, `update` after each commit, `release` (may
+// be NULL) once when the manager is gone. The callbacks run on the thread using the
+// session, possibly on several threads at once: they must be thread-safe and must not call
+// back into the session. `get` and `update` must not be NULL. On success `*manager_out`
+// receives a manager freed with `boltc_bookmark_manager_free`.
+boltc_status boltc_bookmark_manager_new_callbacks(boltc_bookmarks_get_callback get,
+                                                  boltc_bookmarks_update_callback update,
+                                                  boltc_bookmarks_release_callback release,
+                                                  void *user_data,
+                                                  boltc_bookmark_manager **manager_out,
+                                                  boltc_error **error_out);
+
+// Adds a bookmark (NUL-terminated, copied) to the list a `boltc_bookmarks_get_callback`
+// fills. Only valid during that callback.
+boltc_status boltc_bookmark_list_add(boltc_bookmark_list *list,
+                                     const char *bookmark,
+                                     boltc_error **error_out);
+
+// Frees a bookmark manager handle; sessions using it keep it alive. NULL is ignored.
+void boltc_bookmark_manager_free(boltc_bookmark_manager *manager);
+
+// Makes sessions opened with this config share `manager`'s bookmarks (NULL: no manager).
+// The config keeps its own reference.
+boltc_status boltc_session_config_set_bookmark_manager(boltc_session_config *config,
+                                                       const boltc_bookmark_manager *manager,
+                                                       boltc_error **error_out);
+
 // Creates a configuration for `uri` (NUL-terminated UTF-8: `bolt://host:port`, `bolt+s://`,
 // `bolt+ssc://`, `neo4j://`, ...). The URI is checked by `boltc_driver_new`.
 //
@@ -631,6 +698,23 @@ boltc_status boltc_config_set_fetch_size(boltc_config *config,
                                          int64_t fetch_size,
                                          boltc_error **error_out);
 
+// The minimum severity of the notifications the server sends (Bolt 5.2+; older servers get
+// no filter): `"OFF"` (none), `"WARNING"` or `"INFORMATION"` (NUL-terminated, any case);
+// NULL: the server's default. Other values give `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_notifications_min_severity(boltc_config *config,
+                                                         const char *severity,
+                                                         boltc_error **error_out);
+
+// The notification categories (Bolt 5.5+: classifications) the server should not send, e.g.
+// `"HINT"`, `"UNRECOGNIZED"`, `"UNSUPPORTED"`, `"PERFORMANCE"`, `"DEPRECATION"`,
+// `"SECURITY"`, `"TOPOLOGY"`, `"SCHEMA"`, `"GENERIC"`: `len` NUL-terminated strings, copied
+// (Bolt 5.2+). `categories` NULL (with `len` 0): the server's default; an empty list
+// disables none.
+boltc_status boltc_config_set_notifications_disabled_categories(boltc_config *config,
+                                                                const char *const *categories,
+                                                                size_t len,
+                                                                boltc_error **error_out);
+
 // Frees a configuration. NULL is ignored.
 void boltc_config_free(boltc_config *config);
 
@@ -663,6 +747,21 @@ boltc_status boltc_session_config_add_bookmark(boltc_session_config *config,
 boltc_status boltc_session_config_set_impersonated_user(boltc_session_config *config,
                                                         const char *user,
                                                         boltc_error **error_out);
+
+// The minimum notification severity for this session's transactions, overriding the
+// driver's (as `boltc_config_set_notifications_min_severity`; NULL: the driver's). With a
+// filter set, a server older than Bolt 5.2 gives `BOLTC_STATUS_UNSUPPORTED`.
+boltc_status boltc_session_config_set_notifications_min_severity(boltc_session_config *config,
+                                                                 const char *severity,
+                                                                 boltc_error **error_out);
+
+// The notification categories this session's transactions should not receive, overriding
+// the driver's (as `boltc_config_set_notifications_disabled_categories`; NULL: the
+// driver's).
+boltc_status boltc_session_config_set_notifications_disabled_categories(boltc_session_config *config,
+                                                                        const char *const *categories,
+                                                                        size_t len,
+                                                                        boltc_error **error_out);
 
 // Frees session settings. NULL is ignored.
 void boltc_session_config_free(boltc_session_config *config);

@@ -9,6 +9,9 @@
 #                      e.g. 'versions|basic_query|session_run'
 #   TESTKIT_VENV       (optional) where to create the Python venv (default $TESTKIT_DIR/.venv)
 #   TESTKIT_PORT       (optional) backend port (default 9876)
+#   TESTKIT_SCRATCH    (optional) where logs and helper files go (default $TESTKIT_VENV/boltc-testkit)
+#   TESTKIT_NETNS=1    run the suites in a private network namespace (`unshare -rn`, loopback
+#                      only), so that several runs can use TestKit's fixed stub ports at once
 #   TESTKIT_MODULE_TIMEOUT (optional) seconds one test module may take (default 900)
 #   TESTKIT_ALLOW_FAILURES=1  exit 0 even when tests fail
 #
@@ -33,7 +36,7 @@ PORT=${TESTKIT_PORT:-9876}
 HOST=127.0.0.1
 FILTER=${TESTKIT_FILTER:-}
 MODULE_TIMEOUT=${TESTKIT_MODULE_TIMEOUT:-900}
-SCRATCH=$VENV/boltc-testkit
+SCRATCH=${TESTKIT_SCRATCH:-$VENV/boltc-testkit}
 LOGS=$SCRATCH/logs
 
 # --- Python environment ------------------------------------------------------------------
@@ -82,6 +85,12 @@ cargo build --release --quiet --manifest-path "$REPO/Cargo.toml" -p testkit-back
 TARGET_DIR=$(cargo metadata --format-version 1 --no-deps --manifest-path "$REPO/Cargo.toml" \
     | "$PY" -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 BACKEND_BIN=$TARGET_DIR/release/testkit-backend
+
+if [ "${TESTKIT_NETNS:-0}" = 1 ] && [ -z "${BOLTC_TESTKIT_IN_NETNS:-}" ]; then
+    # Everything is built and installed: go on in a fresh network namespace of our own.
+    export BOLTC_TESTKIT_IN_NETNS=1
+    exec unshare -rn bash -c 'ip link set lo up && exec "$0"' "${BASH_SOURCE[0]}"
+fi
 
 "$BACKEND_BIN" "$HOST:$PORT" >"$LOGS/backend.out" 2>&1 &
 BACKEND_PID=$!

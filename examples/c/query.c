@@ -29,8 +29,17 @@ int main(int argc, char **argv) {
         return fail("connect", err);
     }
     boltc_config_free(cfg);
-    if (boltc_driver_session(driver, NULL, &session, &err)) {
+    /* Sessions sharing a bookmark manager see each other's writes (causal consistency). */
+    boltc_session_config *scfg = NULL;
+    boltc_bookmark_manager *bookmarks = NULL;
+    if (boltc_session_config_new(&scfg, &err) || boltc_bookmark_manager_new(NULL, 0, &bookmarks, &err) ||
+        boltc_session_config_set_bookmark_manager(scfg, bookmarks, &err) ||
+        boltc_driver_session(driver, scfg, &session, &err)) {
         rc = fail("session", err);
+    }
+    boltc_bookmark_manager_free(bookmarks); /* the session keeps its own reference */
+    boltc_session_config_free(scfg);
+    if (rc) {
         goto out;
     }
 

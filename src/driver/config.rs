@@ -310,6 +310,9 @@ pub struct SessionConfig {
     pub bookmark_manager: Option<std::sync::Arc<dyn super::bookmarks::BookmarkManager>>,
     /// Credentials for this session only (Bolt 5.1+; `None`: the driver's).
     pub auth: Option<AuthToken>,
+    /// Notification filters for this session's transactions (Bolt 5.2+). The default sends
+    /// none, so the driver's filters (sent with HELLO) apply.
+    pub notifications: NotificationFilter,
 }
 
 impl SessionConfig {
@@ -357,6 +360,12 @@ impl SessionConfig {
     #[must_use]
     pub fn with_auth(mut self, auth: AuthToken) -> Self {
         self.auth = Some(auth);
+        self
+    }
+    /// Sets notification filters for this session only (Bolt 5.2+).
+    #[must_use]
+    pub fn with_notification_filter(mut self, f: NotificationFilter) -> Self {
+        self.notifications = f;
         self
     }
 }

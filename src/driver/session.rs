@@ -25,7 +25,7 @@ use super::result::RecordStream;
 use super::summary::Summary;
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{tag, NotificationFilter, Request, Response, TxMeta};
+use crate::bolt::message::{tag, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packstream::Decoder;
@@ -637,9 +637,8 @@ impl Session {
             read: mode == AccessMode::Read,
             db: self.database().map(str::to_owned),
             imp_user: self.config.impersonated_user.clone(),
-            // The driver's filter went with HELLO; BEGIN/RUN carry only a session's override,
-            // and sessions have none.
-            notifications: NotificationFilter::default(),
+            // The driver's filter went with HELLO; BEGIN/RUN carry only the session's override.
+            notifications: self.config.notifications.clone(),
         }
     }
 
@@ -744,6 +743,18 @@ impl Session {
                 ErrorKind::Unsupported,
                 format!(
                     "impersonation needs Bolt 4.4+, the server speaks {}",
+                    conn.version()
+                ),
+            ));
+        }
+        let n = &self.config.notifications;
+        if (n.minimum_severity.is_some() || n.disabled_categories.is_some())
+            && !f.notification_filters
+        {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                format!(
+                    "notification filters need Bolt 5.2+, the server speaks {}",
                     conn.version()
                 ),
             ));

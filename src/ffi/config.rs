@@ -2,9 +2,10 @@
 
 use super::error::boltc_error;
 use super::handle::{
-    box_free, box_into_raw, box_mut, cstr_arg, opt_cstr_arg, BoxHandle, Handle, Out,
+    box_free, box_into_raw, box_mut, cstr_arg, opt_cstr_arg, slice_arg, BoxHandle, Handle, Out,
 };
 use super::status::{boltc_status, ffi_status, ffi_value, Failure};
+use crate::bolt::message::NotificationFilter;
 use crate::bolt::AuthToken;
 use crate::driver::{AccessMode, Config, ConfigBuilder, SessionConfig};
 use crate::net::TrustStrategy;
@@ -31,6 +32,7 @@ pub const BOLTC_TRUST_ALL: i32 = 2;
 pub struct boltc_config {
     magic: u32,
     pub(crate) builder: ConfigBuilder,
+    notifications: NotificationFilter,
 }
 
 impl Handle for boltc_config {
@@ -45,7 +47,11 @@ impl BoxHandle for boltc_config {}
 impl boltc_config {
     /// Validates and builds the configuration.
     pub(crate) fn build(&self) -> Result<Config, Failure> {
-        Ok(self.builder.clone().build()?)
+        Ok(self
+            .builder
+            .clone()
+            .notification_filter(self.notifications.clone())
+            .build()?)
     }
 }
 
@@ -84,6 +90,7 @@ pub extern "C" fn boltc_config_new(
         out.write(box_into_raw(boltc_config {
             magic: boltc_config::MAGIC,
             builder: Config::builder(uri),
+            notifications: NotificationFilter::default(),
         }));
         Ok(())
     })
@@ -224,6 +231,87 @@ pub extern "C" fn boltc_config_set_fetch_size(
     update(config, error_out, |b| Ok(b.fetch_size(fetch_size)))
 }
 
+/// A minimum notification severity: `OFF`, `WARNING` or `INFORMATION` (any case); NULL: `None`.
+///
+/// # Safety
+/// `p` is NULL or NUL-terminated.
+unsafe fn severity_arg(p: *const c_char) -> Result<Option<String>, Failure> {
+    // SAFETY: forwarded contract.
+    let Some(s) = (unsafe { opt_cstr_arg(p, "severity") })? else {
+        return Ok(None);
+    };
+    let up = s.to_ascii_uppercase();
+    match up.as_str() {
+        "OFF" | "WARNING" | "INFORMATION" => Ok(Some(up)),
+        _ => Err(Failure::invalid(format!(
+            "unknown notification severity {s:?} (OFF, WARNING or INFORMATION)"
+        ))),
+    }
+}
+
+/// A list of categories: NULL `p` means `None`, else `len` NUL-terminated strings.
+///
+/// # Safety
+/// `p` is NULL or points at `len` pointers to NUL-terminated strings.
+unsafe fn categories_arg(
+    p: *const *const c_char,
+    len: usize,
+) -> Result<Option<Vec<String>>, Failure> {
+    if p.is_null() {
+        return if len == 0 {
+            Ok(None)
+        } else {
+            Err(Failure::null("categories is NULL"))
+        };
+    }
+    // SAFETY: forwarded contract.
+    let ptrs = unsafe { slice_arg(p, len, "categories") }?;
+    let mut out = Vec::with_capacity(len);
+    for &c in ptrs {
+        // SAFETY: each entry is NUL-terminated (header contract).
+        out.push(unsafe { cstr_arg(c, "categories[i]") }?.to_ascii_uppercase());
+    }
+    Ok(Some(out))
+}
+
+/// The minimum severity of the notifications the server sends (Bolt 5.2+; older servers get
+/// no filter): `"OFF"` (none), `"WARNING"` or `"INFORMATION"` (NUL-terminated, any case);
+/// NULL: the server's default. Other values give `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_notifications_min_severity(
+    config: *mut boltc_config,
+    severity: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_config used by this thread; severity NULL or
+        // NUL-terminated (header contract).
+        let (c, sev) = unsafe { (box_mut(config)?, severity_arg(severity)?) };
+        c.notifications.minimum_severity = sev;
+        Ok(())
+    })
+}
+
+/// The notification categories (Bolt 5.5+: classifications) the server should not send, e.g.
+/// `"HINT"`, `"UNRECOGNIZED"`, `"UNSUPPORTED"`, `"PERFORMANCE"`, `"DEPRECATION"`,
+/// `"SECURITY"`, `"TOPOLOGY"`, `"SCHEMA"`, `"GENERIC"`: `len` NUL-terminated strings, copied
+/// (Bolt 5.2+). `categories` NULL (with `len` 0): the server's default; an empty list
+/// disables none.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_notifications_disabled_categories(
+    config: *mut boltc_config,
+    categories: *const *const c_char,
+    len: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_config used by this thread; categories as documented.
+        let (c, cats) = unsafe { (box_mut(config)?, categories_arg(categories, len)?) };
+        c.notifications.disabled_categories = cats;
+        Ok(())
+    })
+}
+
 /// Frees a configuration. NULL is ignored.
 #[no_mangle]
 pub extern "C" fn boltc_config_free(config: *mut boltc_config) {
@@ -352,6 +440,39 @@ pub extern "C" fn boltc_session_config_set_impersonated_user(
     update_session(config, error_out, |c| {
         // SAFETY: NULL or a NUL-terminated string (header contract).
         c.impersonated_user = unsafe { opt_cstr_arg(user, "user") }?.map(str::to_owned);
+        Ok(())
+    })
+}
+
+/// The minimum notification severity for this session's transactions, overriding the
+/// driver's (as `boltc_config_set_notifications_min_severity`; NULL: the driver's). With a
+/// filter set, a server older than Bolt 5.2 gives `BOLTC_STATUS_UNSUPPORTED`.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_notifications_min_severity(
+    config: *mut boltc_session_config,
+    severity: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        c.notifications.minimum_severity = unsafe { severity_arg(severity) }?;
+        Ok(())
+    })
+}
+
+/// The notification categories this session's transactions should not receive, overriding
+/// the driver's (as `boltc_config_set_notifications_disabled_categories`; NULL: the
+/// driver's).
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_notifications_disabled_categories(
+    config: *mut boltc_session_config,
+    categories: *const *const c_char,
+    len: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        // SAFETY: categories as documented.
+        c.notifications.disabled_categories = unsafe { categories_arg(categories, len) }?;
         Ok(())
     })
 }

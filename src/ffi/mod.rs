@@ -24,6 +24,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod admin;
+pub mod bookmarks;
 pub mod config;
 pub mod driver;
 pub mod error;

@@ -35,7 +35,13 @@
 //!   6 json     u32 n, n bytes: a JSON array with one element per row (when every value is
 //!              null, bool, int, float, string, list or map; floats always carry a `.` or an
 //!              exponent, non-finite ones are `NaN`, `Infinity`, `-Infinity`)
+//!   7 maps     u32 k, k × str key, k × column (each of `rows` values): every value is a map
+//!              with exactly these keys (in key order); column i holds the values of key i
+//!   8 lists    u32 n, rows × u32 end offset of each list in elements, then one column of the
+//!              n elements of all lists (every value is a list)
 //! ```
+//!
+//! Kinds 7 and 8 nest: their inner columns are columns of any kind.
 
 use super::status::{Failure, FfiResult};
 use super::value::{
@@ -237,27 +243,54 @@ const COL_STRINGS: u8 = 3;
 const COL_BOOLS: u8 = 4;
 const COL_JOINED: u8 = 5;
 const COL_JSON: u8 = 6;
+const COL_MAPS: u8 = 7;
+const COL_LISTS: u8 = 8;
 
-/// The packed kind of column `c`: the one scalar type shared by all its values, else values.
-fn column_kind(rows: &[Record], c: usize) -> u8 {
+/// The packed kind of a column: the one type shared by all its values (scalars, lists, maps
+/// with the same keys), else JSON when every value has a JSON form, else values.
+fn column_kind(values: &[&Value]) -> u8 {
     let kind = |v: &Value| match v {
         Value::Int(_) => COL_INTS,
         Value::Float(_) => COL_FLOATS,
         Value::String(_) => COL_STRINGS,
         Value::Bool(_) => COL_BOOLS,
+        Value::Map(_) => COL_MAPS,
+        Value::List(_) => COL_LISTS,
         _ => COL_VALUES,
     };
-    let mut it = rows
-        .iter()
-        .map(|r| r.values().get(c).map_or(COL_VALUES, kind));
-    let first = it.next().unwrap_or(COL_VALUES);
-    if first != COL_VALUES && it.all(|k| k == first) {
+    let first = values.first().map_or(COL_VALUES, |v| kind(v));
+    let same = first != COL_VALUES && values.iter().all(|v| kind(v) == first);
+    if same && (first != COL_MAPS || same_keys(values)) {
         first
-    } else if !rows.is_empty() && rows.iter().all(|r| r.values().get(c).is_some_and(json_ok)) {
+    } else if !values.is_empty() && values.iter().all(|v| json_ok(v)) {
         COL_JSON
     } else {
         COL_VALUES
     }
+}
+
+fn as_map<'a>(v: &&'a Value) -> Option<&'a Map> {
+    match v {
+        Value::Map(m) => Some(m),
+        _ => None,
+    }
+}
+
+fn as_list<'a>(v: &&'a Value) -> Option<&'a [Value]> {
+    match v {
+        Value::List(l) => Some(l.as_slice()),
+        _ => None,
+    }
+}
+
+/// Whether all values are maps with the keys of the first.
+fn same_keys(values: &[&Value]) -> bool {
+    let Some(first) = values.first().and_then(as_map) else {
+        return false;
+    };
+    values
+        .iter()
+        .all(|v| as_map(v).is_some_and(|m| m.len() == first.len() && m.keys().eq(first.keys())))
 }
 
 /// Whether `v` (recursively) has a JSON form that Python's `json` reads back as the same value.
@@ -332,11 +365,48 @@ fn json(out: &mut Vec<u8>, v: &Value) {
     }
 }
 
+/// Column `c` of a batch.
 fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
-    let kind = column_kind(rows, c);
+    let values: Vec<&Value> = rows.iter().map(|r| &r.values()[c]).collect();
+    encode_values(w, &values)
+}
+
+/// Kind 7: the keys of the first map, then one column per key.
+fn encode_maps(w: &mut W, maps: &[&Value]) -> FfiResult<()> {
+    let first = maps.first().and_then(as_map);
+    let keys: Vec<&String> = first.map(|m| m.keys().collect()).unwrap_or_default();
+    w.len32(keys.len())?;
+    for k in &keys {
+        w.str(k)?;
+    }
+    let mut iters: Vec<_> = maps.iter().filter_map(as_map).map(|m| m.values()).collect();
+    for _ in &keys {
+        let column: Vec<&Value> = iters.iter_mut().filter_map(Iterator::next).collect();
+        encode_values(w, &column)?;
+    }
+    Ok(())
+}
+
+/// Kind 8: the element count, each list's end offset, then the elements as one column.
+fn encode_lists(w: &mut W, lists: &[&Value]) -> FfiResult<()> {
+    let elements: Vec<&Value> = lists.iter().filter_map(as_list).flatten().collect();
+    w.len32(elements.len())?;
+    let mut end = 0usize;
+    for l in lists.iter().filter_map(as_list) {
+        end += l.len();
+        w.len32(end)?;
+    }
+    encode_values(w, &elements)
+}
+
+/// One column of `values` (see the module docs).
+fn encode_values(w: &mut W, values: &[&Value]) -> FfiResult<()> {
+    let kind = column_kind(values);
     w.0.push(kind);
-    let values = rows.iter().map(|r| &r.values()[c]);
+    let values = values.iter().copied();
     match kind {
+        COL_MAPS => return encode_maps(w, &values.collect::<Vec<_>>()),
+        COL_LISTS => return encode_lists(w, &values.collect::<Vec<_>>()),
         COL_INTS => values.for_each(|v| w.i64(if let Value::Int(i) = v { *i } else { 0 })),
         COL_FLOATS => values.for_each(|v| w.f64(if let Value::Float(f) = v { *f } else { 0.0 })),
         COL_BOOLS => values.for_each(|v| w.0.push(u8::from(matches!(v, Value::Bool(true))))),
@@ -376,7 +446,7 @@ fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
             }
         }
         COL_JSON => {
-            let mut text = Vec::with_capacity(rows.len() * 8);
+            let mut text = Vec::with_capacity(values.len() * 8);
             text.push(b'[');
             for (i, v) in values.enumerate() {
                 if i > 0 {
@@ -511,5 +581,58 @@ mod tests {
         );
         let b = encode_columns(&keys, &[node]).unwrap();
         assert_eq!(b[b.len() - 10], COL_VALUES);
+    }
+    #[test]
+    fn map_and_list_columns() {
+        let keys: Arc<[String]> = Arc::from(vec!["m".to_owned(), "l".to_owned()]);
+        let map = |a: i64, b: &str| {
+            let mut m = Map::new();
+            m.insert("a".into(), Value::Int(a));
+            m.insert("b".into(), Value::String(b.into()));
+            Value::Map(m)
+        };
+        let ints = |v: &[i64]| Value::List(v.iter().map(|&i| Value::Int(i)).collect());
+        let rows = vec![
+            Record::new(keys.clone(), vec![map(1, "x"), ints(&[1, 2])]),
+            Record::new(keys.clone(), vec![map(2, "y"), ints(&[3])]),
+        ];
+        let b = encode_columns(&keys, &rows).unwrap();
+        let mut want = vec![
+            COL_MAPS, 2, 0, 0, 0, 1, 0, 0, 0, b'a', 1, 0, 0, 0, b'b', COL_INTS,
+        ];
+        want.extend_from_slice(&1i64.to_le_bytes());
+        want.extend_from_slice(&2i64.to_le_bytes());
+        want.extend_from_slice(&[COL_JOINED, 3, 0, 0, 0, b'x', 0, b'y']);
+        want.extend_from_slice(&[COL_LISTS, 3, 0, 0, 0, 2, 0, 0, 0, 3, 0, 0, 0, COL_INTS]);
+        for i in 1..=3i64 {
+            want.extend_from_slice(&i.to_le_bytes());
+        }
+        assert_eq!(&b[b.len() - want.len()..], &want[..]);
+
+        // Maps with different keys fall back to JSON; lists nest with any element kind.
+        let mut other = Map::new();
+        other.insert("z".into(), Value::Null);
+        let date = Value::Date(crate::value::Date { days: 1 });
+        let rows = vec![
+            Record::new(keys.clone(), vec![map(1, "x"), Value::List(vec![date])]),
+            Record::new(keys.clone(), vec![Value::Map(other), Value::List(vec![])]),
+        ];
+        let b = encode_columns(&keys, &rows).unwrap();
+        let json = br#"[{"a":1,"b":"x"},{"z":null}]"#;
+        let at = b.windows(json.len()).position(|w| w == json).unwrap();
+        assert_eq!(b[at - 5], COL_JSON);
+        let lists = [
+            COL_LISTS, 1, 0, 0, 0, 1, 0, 0, 0, 1, 0, 0, 0, COL_VALUES, 12,
+        ];
+        assert_eq!(&b[at + json.len()..at + json.len() + lists.len()], &lists);
+        let empty_maps = vec![Record::new(
+            keys.clone(),
+            vec![Value::Map(Map::new()), ints(&[])],
+        )];
+        let b = encode_columns(&keys, &empty_maps).unwrap();
+        assert_eq!(
+            &b[b.len() - 15..],
+            &[COL_MAPS, 0, 0, 0, 0, COL_LISTS, 0, 0, 0, 0, 0, 0, 0, 0, COL_VALUES]
+        );
     }
 }

@@ -26,8 +26,12 @@
 //! - It speaks only Bolt 5.7 (it answers 5.7 to 5.8 or to a range covering 5.7; a proposal below
 //!   5.7 gets the socket closed without a reply). Agent `Neo4j/5.13.0`. Any user is accepted;
 //!   a LOGON with an explicit empty `credentials: ""` is refused: leave empty credentials out.
-//! - After a connection that completed LOGON closes, the next handshake may get no answer: use a
-//!   connect/handshake timeout and retry.
+//! - After a connection sends GOODBYE, the next accepted connection that reuses its server-side
+//!   fd number is never read, so its handshake gets no answer (FalkorDB leaves the fd's READABLE
+//!   event in Redis's event loop; RELIABILITY.md, Load): use a connect/handshake timeout and retry.
+//! - It crashes (`illegal decrRefCount` in `CommandCtx_Free`) when Bolt queries arrive on two or
+//!   more connections at once: a reference count shared by its main and query threads is updated
+//!   without a lock. One connection is safe in practice; BEGIN/COMMIT/ROLLBACK alone are safe.
 //! - LOGON answers ~44 ms after HELLO; RUN and PULL written separately stall ~43 ms on every
 //!   second query (Nagle + delayed ACK): pipeline them in one write.
 //! - PULL's `n` is ignored: the whole result comes after the first PULL (never `has_more`).

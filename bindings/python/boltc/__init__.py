@@ -23,6 +23,7 @@ import atexit as _atexit
 import logging as _stdlogging
 
 from . import exceptions, graph, spatial, time
+from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
 from ._codec import Structure, Unsupported
 from ._driver import (
     TRUST_ALL_CERTIFICATES,
@@ -30,9 +31,14 @@ from ._driver import (
     Auth,
     AuthToken,
     BoltDriver,
+    ConnectionInfo,
     Driver,
     GraphDatabase,
+    KillResult,
     Neo4jDriver,
+    NotificationDisabledCategory,
+    NotificationDisabledClassification,
+    NotificationMinimumSeverity,
     RoutingControl,
     TrustAll,
     TrustCustomCAs,
@@ -71,15 +77,22 @@ __all__ = [
     "Auth",
     "AuthToken",
     "BoltDriver",
+    "BookmarkManager",
     "Bookmarks",
     "CartesianPoint",
+    "ConnectionInfo",
     "Driver",
     "Duration",
     "EagerResult",
     "GraphDatabase",
+    "KillResult",
     "ManagedTransaction",
+    "Neo4jBookmarkManager",
     "Neo4jDriver",
     "Node",
+    "NotificationDisabledCategory",
+    "NotificationDisabledClassification",
+    "NotificationMinimumSeverity",
     "Path",
     "Point",
     "Query",

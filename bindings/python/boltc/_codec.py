@@ -2,10 +2,12 @@
 
 Decoding is written for speed: a column whose values share one scalar type is decoded with a
 single ``struct.unpack_from`` (ints, floats), one ``bytes.decode`` plus one ``str.split`` (or
-C-level slicing when a string contains NUL) or ``map(bool, ...)``; a column of nulls, lists
-and maps of plain values arrives as JSON for the C-accelerated ``json.loads``. Records are
-built by ``map`` over ``zip`` of the columns, so a plain batch costs a handful of Python-level
-operations however many rows it has.
+C-level slicing when a string contains NUL) or ``map(bool, ...)``. A column of lists is one
+inner column of all elements cut into lists by ``zip`` (same lengths) or slicing; a column of
+maps with the same keys is one inner column per key, combined by a comprehension compiled once
+per key set; other columns of plain values arrive as JSON for the C-accelerated
+``json.loads``. Records are built by ``map`` over ``zip`` of the columns, so a plain batch
+costs a handful of Python-level operations however many rows it has.
 """
 
 from __future__ import annotations
@@ -301,45 +303,106 @@ def decode_columns(b: bytes) -> Tuple[List[str], int, List[Any]]:
     o += 4
     cols: List[Any] = []
     for _ in range(ncols):
-        kind = b[o]
-        o += 1
-        if kind == 1:
-            cols.append(_array("q", rows).unpack_from(b, o))
-            o += 8 * rows
-        elif kind == 3:
-            n = _u32(b, o)[0]
-            o += 4
-            text = b[o : o + n].decode()
-            o += n
-            ends = _array("I", rows).unpack_from(b, o)
-            o += 4 * rows
-            starts = (0,) + ends[:-1]
-            cols.append(list(map(text.__getitem__, map(slice, starts, ends))))
-        elif kind == 5:
-            n = _u32(b, o)[0]
-            o += 4
-            cols.append(b[o : o + n].decode().split("\0"))
-            o += n
-        elif kind == 6:
-            n = _u32(b, o)[0]
-            o += 4
-            cols.append(_json_loads(b[o : o + n]))
-            o += n
-        elif kind == 2:
-            cols.append(_array("d", rows).unpack_from(b, o))
-            o += 8 * rows
-        elif kind == 4:
-            cols.append(list(map(bool, b[o : o + rows])))
-            o += rows
-        else:
-            col = []
-            append = col.append
-            value = _value
-            for _ in range(rows):
-                v, o = value(b, o)
-                append(v)
-            cols.append(col)
+        col, o = _column(b, o, rows)
+        cols.append(col)
     return keys, rows, cols
+
+
+def _column(b: bytes, o: int, rows: int) -> Tuple[Any, int]:
+    """Decodes one column of ``rows`` values at ``o``; returns it and the offset after it."""
+    kind = b[o]
+    o += 1
+    if kind == 1:
+        return _array("q", rows).unpack_from(b, o), o + 8 * rows
+    if kind == 5:
+        n = _u32(b, o)[0]
+        o += 4
+        return b[o : o + n].decode().split("\0"), o + n
+    if kind == 7:
+        return _maps(b, o, rows)
+    if kind == 8:
+        return _lists(b, o, rows)
+    if kind == 6:
+        n = _u32(b, o)[0]
+        o += 4
+        return _json_loads(b[o : o + n]), o + n
+    if kind == 3:
+        n = _u32(b, o)[0]
+        o += 4
+        text = b[o : o + n].decode()
+        o += n
+        ends = _array("I", rows).unpack_from(b, o)
+        starts = (0,) + ends[:-1]
+        return list(map(text.__getitem__, map(slice, starts, ends))), o + 4 * rows
+    if kind == 2:
+        return _array("d", rows).unpack_from(b, o), o + 8 * rows
+    if kind == 4:
+        return list(map(bool, b[o : o + rows])), o + rows
+    col = []
+    append = col.append
+    value = _value
+    for _ in range(rows):
+        v, o = value(b, o)
+        append(v)
+    return col, o
+
+
+def _maps(b: bytes, o: int, rows: int) -> Tuple[List[Dict[str, Any]], int]:
+    """Kind 7: maps with the same keys, one inner column per key."""
+    k = _u32(b, o)[0]
+    o += 4
+    keys = []
+    for _ in range(k):
+        key, o = _str(b, o)
+        keys.append(key)
+    inner = []
+    for _ in range(k):
+        col, o = _column(b, o, rows)
+        inner.append(col)
+    if not k:
+        return [{} for _ in range(rows)], o
+    return _maps_builder(tuple(keys))(*inner), o
+
+
+def _lists(b: bytes, o: int, rows: int) -> Tuple[List[List[Any]], int]:
+    """Kind 8: lists, as end offsets into one inner column of all their elements."""
+    n = _u32(b, o)[0]
+    o += 4
+    ends = _array("I", rows).unpack_from(b, o)
+    o += 4 * rows
+    flat, o = _column(b, o, n)
+    width = ends[0] if rows else 0
+    if width and ends == tuple(range(width, width * rows + 1, width)):
+        it = iter(flat)
+        return list(map(list, zip(*[it] * width))), o
+    if not n:
+        return [[] for _ in range(rows)], o
+    if type(flat) is not list:
+        flat = list(flat)
+    starts = (0,) + ends[:-1]
+    return list(map(flat.__getitem__, map(slice, starts, ends))), o
+
+
+_MAKERS: Dict[Tuple[str, ...], Callable[..., List[Dict[str, Any]]]] = {}
+
+
+def _maps_builder(keys: Tuple[str, ...]) -> Callable[..., List[Dict[str, Any]]]:
+    """A function turning one column per key into the list of dicts
+    ``[{keys[0]: v0, keys[1]: v1, ...}, ...]``: a list comprehension with a dict display,
+    compiled once per key tuple (``repr`` makes each key a safe literal)."""
+    f = _MAKERS.get(keys)
+    if f is None:
+        if len(keys) > 64:
+            return lambda *cols: [dict(zip(keys, vals)) for vals in zip(*cols)]
+        if len(_MAKERS) > 256:
+            _MAKERS.clear()
+        n = len(keys)
+        cols = ", ".join("c%d" % i for i in range(n))
+        vals = ", ".join("v%d" % i for i in range(n))
+        body = ", ".join("%r: v%d" % (k, i) for i, k in enumerate(keys))
+        source = "[{%s} for %s in %s]" % (body, vals, "c0" if n == 1 else "zip(%s)" % cols)
+        f = _MAKERS[keys] = eval("lambda %s: %s" % (cols, source))  # noqa: S307 - literals only
+    return f
 
 
 def decode_value(b: bytes) -> Any:

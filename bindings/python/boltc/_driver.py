@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import logging
-from ctypes import byref, c_uint8, c_void_p
+from ctypes import byref, c_char_p, c_void_p
 from enum import Enum
-from typing import Any, Callable, Dict, Optional, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from . import _ffi, exceptions
+from . import _bookmarks, _ffi, exceptions
+from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
 from ._ffi import lib
 from ._util import borrowed_str, check
-from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session
+from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session, server_info_from
 
 log = logging.getLogger("boltc")
 
@@ -72,25 +73,94 @@ class RoutingControl(str, Enum):
     WRITE = "w"
 
 
+class NotificationMinimumSeverity(str, Enum):
+    """The least severe notifications the server should send (``OFF``: none)."""
+
+    OFF = "OFF"
+    WARNING = "WARNING"
+    INFORMATION = "INFORMATION"
+
+
+class NotificationDisabledCategory(str, Enum):
+    """Notification categories the server should not send."""
+
+    HINT = "HINT"
+    UNRECOGNIZED = "UNRECOGNIZED"
+    UNSUPPORTED = "UNSUPPORTED"
+    PERFORMANCE = "PERFORMANCE"
+    DEPRECATION = "DEPRECATION"
+    GENERIC = "GENERIC"
+    SECURITY = "SECURITY"
+    TOPOLOGY = "TOPOLOGY"
+    SCHEMA = "SCHEMA"
+
+
+NotificationDisabledClassification = NotificationDisabledCategory
+
+_NOTIFICATION_KEYS = (
+    "notifications_min_severity",
+    "notifications_disabled_categories",
+    "notifications_disabled_classifications",
+)
+
+
+def _notification_filter(config: Dict[str, Any]) -> Tuple[Any, Optional[List[str]]]:
+    """(severity or None, disabled categories or None) from the official option names; the
+    categories and classifications given are merged (as the official driver does)."""
+    sev = config.get("notifications_min_severity")
+    if isinstance(sev, Enum):
+        sev = sev.value
+    cats: Optional[List[str]] = None
+    for key in ("notifications_disabled_categories", "notifications_disabled_classifications"):
+        value = config.get(key)
+        if value is None:
+            continue
+        if isinstance(value, (str, Enum)):
+            raise exceptions.ConfigurationError("%s takes a list of categories" % key)
+        cats = cats or []
+        for c in value:
+            c = c.value if isinstance(c, Enum) else str(c)
+            if c not in cats:
+                cats.append(c)
+    return sev, cats
+
+
+def _set_notifications(handle: Any, config: Dict[str, Any], set_severity: Any, set_categories: Any) -> None:
+    sev, cats = _notification_filter(config)
+    err = c_void_p()
+    if sev is not None:
+        check(set_severity(handle, str(sev).encode(), byref(err)), err, None)
+    if cats is not None:
+        arr = (c_char_p * max(1, len(cats)))(*[c.encode() for c in cats])
+        check(set_categories(handle, arr, len(cats), byref(err)), err)
+
+
+def _check_config_error(fn: Callable[[], None]) -> None:
+    try:
+        fn()
+    except exceptions.ConversionError as e:  # INVALID_ARGUMENT: a bad severity or category
+        raise exceptions.ConfigurationError(str(e)) from None
+
+
 # Options of the official driver that boltc accepts but has no setting for (yet).
 _IGNORED_OPTIONS = {
     "keep_alive",
     "max_connection_lifetime",
     "liveness_check_timeout",
     "resolver",
-    "notifications_min_severity",
-    "notifications_disabled_categories",
-    "notifications_disabled_classifications",
     "warn_notification_severity",
     "telemetry_disabled",
     "ssl_context",
     "client_certificate",
-    "bookmark_manager",
     "connection_write_timeout",
     "initial_retry_delay",
     "retry_delay_multiplier",
     "retry_delay_jitter_factor",
 }
+
+
+_DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
+_NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
 
 
 def _ms(seconds: float) -> int:
@@ -105,6 +175,9 @@ class Driver:
         self._max_retry_time = float(config.pop("max_transaction_retry_time", 30.0))
         self._fetch_size = int(config.get("fetch_size", 1000))
         self._default_database: Optional[str] = None
+        self._query_bookmark_manager = Neo4jBookmarkManager()
+        # A session option given to the driver: the default of its sessions.
+        self._session_bookmark_manager: Optional[BookmarkManager] = config.pop("bookmark_manager", None)
         err = c_void_p()
         cfg = c_void_p()
         check(lib.boltc_config_new(uri.encode(), byref(cfg), byref(err)), err)
@@ -158,8 +231,13 @@ class Driver:
             elif key == "trust":
                 t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM_ROOTS
                 call(lib.boltc_config_set_trust, t, None)
+            elif key in _NOTIFICATION_KEYS:
+                pass
             elif key not in _IGNORED_OPTIONS:
                 raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
+        _check_config_error(lambda: _set_notifications(
+            cfg, config, lib.boltc_config_set_notifications_min_severity,
+            lib.boltc_config_set_notifications_disabled_categories))
 
     @staticmethod
     def _set_trust(call: Callable[..., None], value: Any) -> None:
@@ -186,10 +264,31 @@ class Driver:
         fetch_size: Optional[int] = None,
         bookmarks: Any = None,
         impersonated_user: Optional[str] = None,
+        bookmark_manager: Optional[BookmarkManager] = None,
+        notifications_min_severity: Any = None,
+        notifications_disabled_categories: Optional[Iterable[Any]] = None,
+        notifications_disabled_classifications: Optional[Iterable[Any]] = None,
         **ignored: Any,
     ) -> Session:
-        """Opens a session (``database`` None: the user's home database)."""
-        settings = dict(database=database, fetch_size=fetch_size, impersonated_user=impersonated_user)
+        """Opens a session (``database`` None: the user's home database). With
+        ``bookmark_manager``, each transaction starts from the manager's bookmarks and
+        reports its bookmark to it. The notification filters override the driver's for this
+        session (Bolt 5.2+)."""
+        if bookmark_manager is None:
+            bookmark_manager = self._session_bookmark_manager
+        elif bookmark_manager is _NO_MANAGER:
+            bookmark_manager = None
+        settings = dict(
+            database=database,
+            fetch_size=fetch_size,
+            impersonated_user=impersonated_user,
+            bookmark_manager=bookmark_manager,
+            notifications=_notification_filter(dict(
+                notifications_min_severity=notifications_min_severity,
+                notifications_disabled_categories=notifications_disabled_categories,
+                notifications_disabled_classifications=notifications_disabled_classifications,
+            )),
+        )
         h = self._session_handle(default_access_mode, bookmarks, **settings)
         return Session(h, self, default_access_mode, settings)
 
@@ -200,6 +299,8 @@ class Driver:
         database: Optional[str],
         fetch_size: Optional[int],
         impersonated_user: Optional[str],
+        bookmark_manager: Optional[BookmarkManager] = None,
+        notifications: Tuple[Any, Optional[List[str]]] = (None, None),
     ) -> int:
         h = self._live()
         err = c_void_p()
@@ -220,11 +321,25 @@ class Driver:
                     values = [values]
                 for b in values:
                     check(lib.boltc_session_config_add_bookmark(sc, str(b).encode(), byref(err)), err)
+            if bookmark_manager is not None:
+                _bookmarks.set_on_session_config(sc, bookmark_manager)
+            sev, cats = notifications
+            _check_config_error(lambda: _set_notifications(
+                sc, {"notifications_min_severity": sev, "notifications_disabled_categories": cats},
+                lib.boltc_session_config_set_notifications_min_severity,
+                lib.boltc_session_config_set_notifications_disabled_categories))
             out = c_void_p()
             check(lib.boltc_driver_session(h, sc, byref(out), byref(err)), err)
         finally:
             lib.boltc_session_config_free(sc)
         return out.value  # type: ignore[return-value]
+
+    @property
+    def execute_query_bookmark_manager(self) -> BookmarkManager:
+        """The bookmark manager ``execute_query`` uses by default, so that each query sees
+        the writes of the earlier ones. Pass it to ``session(bookmark_manager=...)`` to
+        chain sessions with ``execute_query`` calls."""
+        return self._query_bookmark_manager
 
     def execute_query(
         self,
@@ -233,18 +348,23 @@ class Driver:
         routing_: Union[RoutingControl, str] = RoutingControl.WRITE,
         database_: Optional[str] = None,
         impersonated_user_: Optional[str] = None,
-        bookmark_manager_: Any = None,
+        bookmark_manager_: Any = _DEFAULT,
         auth_: Any = None,
         result_transformer_: Callable[[Result], Any] = Result.to_eager_result,
         **kwargs: Any,
     ) -> Any:
         """Runs one query in a retried transaction and returns ``EagerResult(records, summary,
         keys)`` (or what ``result_transformer_`` makes of the result). Keyword arguments not
-        ending in ``_`` are parameters."""
+        ending in ``_`` are parameters. By default the query starts from and updates
+        ``execute_query_bookmark_manager``; ``bookmark_manager_=None`` turns that off."""
         params = dict(parameters_ or {})
         params.update(kwargs)
         mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
-        with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_) as s:
+        manager = self._query_bookmark_manager if bookmark_manager_ is _DEFAULT else bookmark_manager_
+        if manager is None:
+            manager = _NO_MANAGER
+        with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_,
+                          bookmark_manager=manager) as s:
             def work(tx: Any) -> Any:
                 return result_transformer_(tx.run(query_, params))
 
@@ -258,20 +378,50 @@ class Driver:
         check(lib.boltc_driver_verify_connectivity(self._live(), byref(err)), err)
 
     def get_server_info(self, **config: Any) -> ServerInfo:
-        """Connects and returns what the server told about itself (address, agent, protocol)."""
+        """Connects and returns what the server told about itself and that connection
+        (``address``, ``agent``, ``protocol_version``, ``connection_id``)."""
         err = c_void_p()
         info = c_void_p()
         check(lib.boltc_driver_server_info(self._live(), byref(info), byref(err)), err)
         try:
-            major, minor = c_uint8(), c_uint8()
-            check(lib.boltc_server_info_protocol_version(info, byref(major), byref(minor), byref(err)), err)
-            return ServerInfo(
-                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_ADDRESS),
-                borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_AGENT),
-                (major.value, minor.value),
-            )
+            return server_info_from(info.value)  # type: ignore[arg-type]
         finally:
             lib.boltc_server_info_free(info)
+
+    def list_connections(self) -> List["ConnectionInfo"]:
+        """(boltc) The server's network connections (``CALL dbms.listConnections()``): all of
+        them for an administrator, the user's own otherwise. ``UnsupportedServerProduct`` when
+        the server has no such procedure (e.g. FalkorDB)."""
+        err = c_void_p()
+        lst = c_void_p()
+        _admin_check(lib.boltc_driver_list_connections(self._live(), byref(lst), byref(err)), err)
+        try:
+            return [
+                ConnectionInfo(*(borrowed_str(lib.boltc_connection_list_string, lst, i, which)
+                                 for which in range(7)))
+                for i in range(lib.boltc_connection_list_len(lst))
+            ]
+        finally:
+            lib.boltc_connection_list_free(lst)
+
+    def kill_connection(self, connection_id: str) -> "KillResult":
+        """(boltc) Terminates the connection with server id ``connection_id``
+        (``CALL dbms.killConnection``); an unknown id gives ``found=False``, not an error."""
+        err = c_void_p()
+        lst = c_void_p()
+        status = lib.boltc_driver_kill_connection(self._live(), str(connection_id).encode(), byref(lst), byref(err))
+        _admin_check(status, err)
+        return _kill_results(lst)[0]
+
+    def kill_connections(self, connection_ids: Iterable[str]) -> List["KillResult"]:
+        """(boltc) Terminates the connections with the given server ids
+        (``CALL dbms.killConnections``); one ``KillResult`` per id."""
+        ids = [str(i).encode() for i in connection_ids]
+        arr = (c_char_p * max(1, len(ids)))(*ids)
+        err = c_void_p()
+        lst = c_void_p()
+        _admin_check(lib.boltc_driver_kill_connections(self._live(), arr, len(ids), byref(lst), byref(err)), err)
+        return _kill_results(lst)
 
     def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
         self.verify_connectivity()
@@ -311,6 +461,53 @@ class Driver:
         log.warning("Transaction failed and will be retried in %.2fs (%s)", sleep, e)
 
 
+class ConnectionInfo(NamedTuple):
+    """(boltc) One row of ``Driver.list_connections()``."""
+
+    connection_id: str
+    connect_time: str
+    connector: str
+    username: Optional[str]
+    user_agent: str
+    server_address: str
+    client_address: str
+
+
+class KillResult(NamedTuple):
+    """(boltc) The outcome of ``Driver.kill_connection(s)`` for one id."""
+
+    connection_id: str
+    username: str
+    message: str
+    found: bool
+
+
+def _admin_check(status: int, err: c_void_p) -> None:
+    if status == 19:  # BOLTC_STATUS_UNSUPPORTED: the server has no such procedure
+        try:
+            msg = (lib.boltc_error_message(err) or b"").decode("utf-8", "replace") if err.value else ""
+        finally:
+            lib.boltc_error_free(err)
+        raise exceptions.UnsupportedServerProduct(msg or "the server does not support this procedure",
+                                                  status="BOLTC_STATUS_UNSUPPORTED")
+    check(status, err)
+
+
+def _kill_results(lst: c_void_p) -> List[KillResult]:
+    try:
+        return [
+            KillResult(
+                borrowed_str(lib.boltc_kill_list_string, lst, i, _ffi.KILL_CONNECTION_ID) or "",
+                borrowed_str(lib.boltc_kill_list_string, lst, i, _ffi.KILL_USERNAME) or "",
+                borrowed_str(lib.boltc_kill_list_string, lst, i, _ffi.KILL_MESSAGE) or "",
+                bool(lib.boltc_kill_list_found(lst, i)),
+            )
+            for i in range(lib.boltc_kill_list_len(lst))
+        ]
+    finally:
+        lib.boltc_kill_list_free(lst)
+
+
 def _error_message(err: c_void_p) -> str:
     if not err.value:
         return "TLS configuration failed"
@@ -328,8 +525,16 @@ class GraphDatabase:
         return Driver(uri, auth, **config)
 
     @staticmethod
-    def bookmark_manager(*args: Any, **kwargs: Any) -> Any:
-        raise NotImplementedError("bookmark managers are not supported by boltc")
+    def bookmark_manager(
+        initial_bookmarks: Union[None, Bookmarks, Iterable[str]] = None,
+        bookmarks_supplier: Optional[Callable[[], Bookmarks]] = None,
+        bookmarks_consumer: Optional[Callable[[Bookmarks], None]] = None,
+    ) -> BookmarkManager:
+        """The default bookmark manager, starting from ``initial_bookmarks``;
+        ``bookmarks_supplier()`` adds bookmarks to each lookup, ``bookmarks_consumer(bookmarks)``
+        receives the bookmarks after each update. Share it between sessions
+        (``driver.session(bookmark_manager=...)``) to chain them causally."""
+        return Neo4jBookmarkManager(initial_bookmarks, bookmarks_supplier, bookmarks_consumer)
 
 
 BoltDriver = Driver

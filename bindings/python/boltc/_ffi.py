@@ -103,6 +103,11 @@ class CCounters(Structure):
 
 
 LOG_CALLBACK = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
+# boltc_bookmarks_get_callback(user_data, list), _update_callback(user_data, previous,
+# previous_len, new, new_len), _release_callback(user_data).
+BOOKMARKS_GET_CALLBACK = CFUNCTYPE(None, c_void_p, c_void_p)
+BOOKMARKS_UPDATE_CALLBACK = CFUNCTYPE(None, c_void_p, POINTER(c_char_p), c_size_t, POINTER(c_char_p), c_size_t)
+BOOKMARKS_RELEASE_CALLBACK = CFUNCTYPE(None, c_void_p)
 
 # name: (restype, argtypes). Handles are c_void_p; `T **` out-params are POINTER(c_void_p);
 # boltc_status and boltc_value_type are c_int.
@@ -120,6 +125,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_max_pool_size": (c_int, [c_void_p, c_size_t, _PP]),
     "boltc_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_config_set_notifications_disabled_categories": (c_int, [c_void_p, _P(c_char_p), c_size_t, _PP]),
     "boltc_config_free": (None, [c_void_p]),
     "boltc_session_config_new": (c_int, [_PP, _PP]),
     "boltc_session_config_set_database": (c_int, [c_void_p, c_char_p, _PP]),
@@ -127,7 +134,18 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_session_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_session_config_add_bookmark": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_session_config_set_impersonated_user": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_session_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_session_config_set_notifications_disabled_categories": (c_int, [c_void_p, _P(c_char_p), c_size_t, _PP]),
     "boltc_session_config_free": (None, [c_void_p]),
+    # bookmark managers (src/ffi/bookmarks.rs)
+    "boltc_bookmark_manager_new": (c_int, [_P(c_char_p), c_size_t, _PP, _PP]),
+    "boltc_bookmark_manager_new_callbacks": (
+        c_int,
+        [BOOKMARKS_GET_CALLBACK, BOOKMARKS_UPDATE_CALLBACK, BOOKMARKS_RELEASE_CALLBACK, c_void_p, _PP, _PP],
+    ),
+    "boltc_bookmark_list_add": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_bookmark_manager_free": (None, [c_void_p]),
+    "boltc_session_config_set_bookmark_manager": (c_int, [c_void_p, c_void_p, _PP]),
     "boltc_driver_new": (c_int, [c_void_p, _PP, _PP]),
     "boltc_driver_verify_connectivity": (c_int, [c_void_p, _PP]),
     "boltc_driver_session": (c_int, [c_void_p, c_void_p, _PP, _PP]),
@@ -277,12 +295,23 @@ SUMMARY_SERVER_AGENT = 1
 SUMMARY_SERVER_ADDRESS = 2
 SUMMARY_BOOKMARK = 3
 SUMMARY_QUERY = 4
+SUMMARY_CONNECTION_ID = 5
 REL_ID = 0
 REL_START_ID = 1
 REL_END_ID = 2
 SERVER_INFO_ADDRESS = 0
 SERVER_INFO_AGENT = 1
 SERVER_INFO_CONNECTION_ID = 2
+CONNECTION_ID = 0
+CONNECTION_CONNECT_TIME = 1
+CONNECTION_CONNECTOR = 2
+CONNECTION_USERNAME = 3
+CONNECTION_USER_AGENT = 4
+CONNECTION_SERVER_ADDRESS = 5
+CONNECTION_CLIENT_ADDRESS = 6
+KILL_CONNECTION_ID = 0
+KILL_USERNAME = 1
+KILL_MESSAGE = 2
 
 
 def _candidates() -> List[Path]:

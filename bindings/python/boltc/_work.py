@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc as _gc
+import os
 import random
 import threading
 import time as _time
@@ -27,6 +28,56 @@ WRITE_ACCESS = "WRITE"
 
 # Records moved across the C boundary per call (a batch); large batches amortise the calls.
 BATCH_SIZE = 10_000
+
+# With BOLTC_PREFETCH=1, while Python builds the records of one batch, a worker thread has the
+# library fetch and encode the next one (the C calls release the GIL, so both can run at once).
+# The result handle is only ever used by one thread at a time: every use waits for the worker.
+# Off by default: it costs ~20 % more CPU, which pays only when a core is free and the
+# consumer does much per record.
+PREFETCH = os.environ.get("BOLTC_PREFETCH") == "1"
+
+_RawBatch = Tuple[int, c_void_p, bytes, bool]  # (status, error, columnar bytes, more)
+
+
+def _raw_batch(handle: int) -> _RawBatch:
+    """The C half of a batch: fetch, encode as columns, copy out, free."""
+    batch = c_void_p()
+    err = c_void_p()
+    status = lib.boltc_result_next_batch(handle, BATCH_SIZE, byref(batch), byref(err))
+    if status:
+        return status, err, b"", False
+    try:
+        data, n = c_void_p(), c_size_t()
+        status = lib.boltc_batch_encode_columns(batch, byref(data), byref(n), byref(err))
+        if status:
+            return status, err, b"", False
+        return 0, err, string_at(data.value, n.value), bool(lib.boltc_batch_has_more(batch))
+    finally:
+        lib.boltc_batch_free(batch)
+
+
+class _Prefetch(threading.Thread):
+    """Fetches one raw batch on a daemon thread (a daemon, so that a fetch stuck on a silent
+    server never holds up the interpreter's exit)."""
+
+    def __init__(self, handle: int) -> None:
+        super().__init__(name="boltc-prefetch", daemon=True)
+        self._handle = handle
+        self._value: Optional[_RawBatch] = None
+        self._error: Optional[BaseException] = None
+        self.start()
+
+    def run(self) -> None:
+        try:
+            self._value = _raw_batch(self._handle)
+        except BaseException as e:  # handed to the thread that waits for the batch
+            self._error = e
+
+    def result(self) -> _RawBatch:
+        self.join()
+        if self._error is not None:
+            raise self._error
+        return self._value  # type: ignore[return-value]
 
 
 _gc_lock = threading.Lock()
@@ -149,12 +200,20 @@ class SummaryCounters:
 
 
 class ServerInfo:
-    """The server that ran a query: ``address``, ``agent``, ``protocol_version``."""
+    """The server and connection that ran a query: ``address``, ``agent``,
+    ``protocol_version``, ``connection_id`` (as ``neo4j.ServerInfo``)."""
 
-    def __init__(self, address: Optional[str], agent: Optional[str], protocol_version: Tuple[int, int]):
+    def __init__(
+        self,
+        address: Optional[str],
+        agent: Optional[str],
+        protocol_version: Tuple[int, int],
+        connection_id: Optional[str] = None,
+    ):
         self._address = address
         self.agent = agent
         self.protocol_version = protocol_version
+        self._connection_id = connection_id or None
 
     @property
     def address(self) -> Optional[Any]:
@@ -169,8 +228,38 @@ class ServerInfo:
             return a
 
     @property
-    def connection_id(self) -> None:
+    def connection_id(self) -> Optional[str]:
+        """The server's id of the connection (e.g. ``bolt-123``), None if it sent none."""
+        return self._connection_id
+
+    def __repr__(self) -> str:
+        return "<ServerInfo address=%r agent=%r protocol_version=%r connection_id=%r>" % (
+            self._address, self.agent, self.protocol_version, self._connection_id)
+
+
+def server_info_from(info: int) -> ServerInfo:
+    """Copies a ``boltc_server_info`` (which the caller still frees)."""
+    major, minor = c_uint8(), c_uint8()
+    err = c_void_p()
+    check(lib.boltc_server_info_protocol_version(info, byref(major), byref(minor), byref(err)), err)
+    return ServerInfo(
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_ADDRESS),
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_AGENT),
+        (major.value, minor.value),
+        borrowed_str(lib.boltc_server_info_string, info, _ffi.SERVER_INFO_CONNECTION_ID),
+    )
+
+
+def _connection_info(fn: Any, handle: int) -> Optional[ServerInfo]:
+    out = c_void_p()
+    err = c_void_p()
+    check(fn(handle, byref(out), byref(err)), err)
+    if not out.value:
         return None
+    try:
+        return server_info_from(out.value)
+    finally:
+        lib.boltc_server_info_free(out)
 
 
 class Address(tuple):
@@ -206,6 +295,7 @@ class ResultSummary:
             borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_ADDRESS),
             borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_SERVER_AGENT),
             (major.value, minor.value),
+            borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_CONNECTION_ID),
         )
         c = CCounters()
         check(lib.boltc_summary_counters(handle, byref(c), byref(err)), err)
@@ -309,9 +399,25 @@ class Result:
         self._exhausted = False
         self._consumed = False
         self._out_of_scope = False
+        self._pending: Optional[_Prefetch] = None  # the worker fetching the next batch
+        self._ready: Optional[_RawBatch] = None  # a batch fetched ahead, not yet decoded
 
     # -- handle management
+    def _settle(self) -> None:
+        """Waits for the worker (if any) so that this thread may use the C handles again; the
+        batch it fetched is kept for the next ``_fetch``."""
+        fut, self._pending = self._pending, None
+        if fut is not None:
+            self._ready = fut.result()
+
+    def _drop_ready(self) -> None:
+        self._settle()
+        ready, self._ready = self._ready, None
+        if ready is not None and ready[1].value:
+            lib.boltc_error_free(ready[1])
+
     def _free(self) -> None:
+        self._drop_ready()
         h, self._handle = self._handle, None
         if h:
             lib.boltc_result_free(h)
@@ -331,6 +437,7 @@ class Result:
     def _finish(self) -> None:
         """Takes the summary handle after the last record (it is turned into a ResultSummary
         only when asked for), then frees the result handle."""
+        self._drop_ready()
         if self._handle and self._summary is None and self._summary_handle is None:
             out = c_void_p()
             err = c_void_p()
@@ -365,20 +472,15 @@ class Result:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended or it was consumed."
             )
-        batch = c_void_p()
-        err = c_void_p()
-        status = lib.boltc_result_next_batch(self._handle, BATCH_SIZE, byref(batch), byref(err))
+        self._settle()
+        ready, self._ready = self._ready, None
+        status, err, buf, more = ready if ready is not None else _raw_batch(self._handle)
         if status:
             self._exhausted = True
             self._free()
             check(status, err, exceptions.ResultConsumedError)
-        try:
-            data, n = c_void_p(), c_size_t()
-            check(lib.boltc_batch_encode_columns(batch, byref(data), byref(n), byref(err)), err)
-            buf = string_at(data.value, n.value)
-            more = lib.boltc_batch_has_more(batch)
-        finally:
-            lib.boltc_batch_free(batch)
+        if more and PREFETCH:
+            self._pending = _Prefetch(self._handle)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
         # scanning them again and again while they are built (it made this 4x slower).
         _gc_pause()
@@ -431,7 +533,9 @@ class Result:
         if self._consumed:
             raise exceptions.ResultConsumedError("The result has been consumed.")
         # chain.from_iterable walks each batch at C speed; the Result keeps the batch iterator
-        # in _cur so that records left after a `break` stay readable (see _take_cur).
+        # in _cur so that records left after a `break` stay readable (see _take_cur), also by
+        # a new iteration.
+        self._take_cur()
         return _chain(self._batches())
 
     def _batches(self) -> Iterator[Iterator[Record]]:
@@ -587,6 +691,14 @@ class ManagedTransaction:
         self._results.append(r)
         return r
 
+    def connection_info(self) -> Optional[ServerInfo]:
+        """(boltc) The server and connection this transaction runs on; None once it is lost."""
+        if self._closed or not self._handle:
+            raise exceptions.TransactionError("The transaction is closed.")
+        for r in self._results:
+            r._settle()
+        return _connection_info(lib.boltc_transaction_connection_info, self._handle)
+
     def _end(self, fn: Any) -> None:
         if self._closed:
             raise exceptions.TransactionError("The transaction is already closed.")
@@ -739,6 +851,8 @@ class Session:
         bookmarks = self.last_bookmarks().raw_values
         h = self._driver._session_handle(mode, bookmarks, **self._settings)
         old, self._handle = self._handle, h
+        if self._auto_result is not None:
+            self._auto_result._settle()
         self._auto_result = None
         self._access_mode = mode
         if old:
@@ -808,6 +922,17 @@ class Session:
     def last_bookmark(self) -> Optional[str]:
         b = self.last_bookmarks().raw_values
         return next(iter(b)) if b else None
+
+    def connection_info(self) -> Optional[ServerInfo]:
+        """(boltc) The server and connection the session holds right now, or None between
+        queries (connections go back to the pool when a result is consumed)."""
+        h = self._live()
+        if self._auto_result is not None:
+            self._auto_result._settle()
+        if self._transaction is not None:
+            for r in self._transaction._results:
+                r._settle()
+        return _connection_info(lib.boltc_session_connection_info, h)
 
     def interrupt(self) -> None:
         """(boltc) Interrupts a blocking call of this session from another thread."""

@@ -70,3 +70,27 @@ def test_zero_rows_and_columns():
 def test_bad_buffer():
     with pytest.raises(Exception):
         decode_columns(b"XXXX")
+
+
+def test_map_and_list_kinds():
+    rows = [
+        [{"a": i, "b": "s%d" % i, "c": [i, i + 1]}, [i, i + 1], [i] * (i % 3), [[i], [i, i]], [{"k": i}], {}, []]
+        for i in range(300)
+    ]
+    got = fetch(rows)
+    assert got == rows
+    assert all(type(r[0]) is dict and type(r[1]) is list and type(r[3][1]) is list for r in got)
+    got[0][5]["x"] = 1  # empty maps and lists are distinct objects
+    got[0][6].append(1)
+    assert got[1][5] == {} and got[1][6] == []
+
+
+def test_map_kind_with_odd_and_many_keys():
+    odd = {"it's \"q\"\n": 1, "a b": 2.5, "": None, "é✓": "x"}
+    many = {"k%03d" % i: i for i in range(100)}
+    date = Struct(0x44, [19000])
+    rows = [[odd, many, {"d": date}], [dict(odd), dict(many), {"d": None}]]
+    got = fetch(rows)
+    assert got[0][0] == odd and got[1][1] == many
+    assert str(got[0][2]["d"]) == "2022-01-08" and got[1][2] == {"d": None}
+    assert list(got[0][1]) == sorted(many)

@@ -394,3 +394,82 @@ def test_gc_is_enabled_after_concurrent_streaming(driver):
     for t in threads:
         t.join()
     assert gc.isenabled()
+
+
+def test_admin_helpers_are_unsupported_on_falkordb(driver):
+    with pytest.raises(boltc.exceptions.UnsupportedServerProduct) as e:
+        driver.list_connections()
+    assert "dbms.listConnections" in str(e.value)
+    with pytest.raises(boltc.exceptions.UnsupportedServerProduct):
+        driver.kill_connection("bolt-1")
+    driver.verify_connectivity()  # the driver is still usable
+
+
+def test_connection_info_and_bookmark_manager_on_falkordb(driver):
+    mgr = boltc.GraphDatabase.bookmark_manager(initial_bookmarks=[])
+    with driver.session(bookmark_manager=mgr) as s:
+        r = s.run("UNWIND range(1, 3) AS i RETURN i")
+        info = s.connection_info()
+        assert info is not None and info.address.port == driver_port(driver)
+        assert [rec["i"] for rec in r] == [1, 2, 3]
+        s.execute_write(lambda tx: tx.run("CREATE (:BmTest)").consume())
+    records, summary, _ = driver.execute_query("MATCH (n:BmTest) RETURN count(n) AS c")
+    assert records[0]["c"] >= 1
+    assert summary.server.protocol_version == driver.get_server_info().protocol_version
+
+
+def test_notification_filters_on_falkordb(falkordb):
+    with GraphDatabase.driver(falkordb.uri, auth=AUTH, notifications_min_severity="WARNING",
+                              notifications_disabled_classifications=["HINT"]) as d:
+        with d.session(notifications_min_severity="OFF") as s:
+            assert s.run("RETURN 1 AS x").single()["x"] == 1
+        assert d.execute_query("RETURN 2 AS x").records[0]["x"] == 2
+
+
+@pytest.fixture
+def prefetch(monkeypatch):
+    monkeypatch.setattr(boltc._work, "PREFETCH", True)
+
+
+BIG = "UNWIND range(1, 45000) AS i RETURN i, toString(i) AS s"
+
+
+def test_prefetch_streams_every_batch(session, prefetch):
+    r = session.run(BIG)
+    assert sum(rec["i"] for rec in r) == 45000 * 45001 // 2
+    assert r.consume().query == BIG
+
+
+def test_prefetch_with_break_next_query_and_connection_info(session, prefetch):
+    r = session.run(BIG)
+    it = iter(r)
+    first = [next(it)["i"] for _ in range(12000)]
+    assert session.connection_info() is not None  # waits for the worker (no BUSY); 2 batches left
+    assert session.run("RETURN 7 AS x").single()["x"] == 7  # buffers the rest of r first
+    rest = [rec["i"] for rec in r]
+    assert first + rest == list(range(1, 45001))
+
+
+def test_prefetch_consume_and_transaction_end(driver, prefetch):
+    with driver.session() as s:
+        r = s.run(BIG)
+        next(iter(r))
+        assert r.consume().query == BIG
+        tx = s.begin_transaction()
+        r = tx.run(BIG)
+        it = iter(r)
+        for _ in range(10001):  # into the second batch: the third is being fetched
+            next(it)
+        tx.commit()
+        with pytest.raises(ResultConsumedError):
+            for _ in range(40000):
+                next(it)
+        assert s.run("RETURN 1 AS x").single()["x"] == 1
+
+
+def test_new_iteration_resumes_after_the_next_query_buffered_the_result(session):
+    r = session.run("UNWIND range(1, 15000) AS i RETURN i")
+    it = iter(r)
+    first = [next(it)["i"] for _ in range(5)]
+    session.run("RETURN 1").consume()
+    assert first + [rec["i"] for rec in r] == list(range(1, 15001))
