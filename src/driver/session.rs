@@ -463,11 +463,27 @@ impl Session {
         max: usize,
         out: &mut Vec<Record>,
     ) -> Result<bool> {
-        for _ in 0..max {
+        let mut n = 0;
+        while n < max {
+            // Move what is buffered in one go; anything else goes through result_next.
+            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+                if s.generation == id.generation {
+                    while n < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                        if let Some(Ok(r)) = s.buffer.pop_front() {
+                            out.push(r);
+                        }
+                        n += 1;
+                    }
+                }
+            }
+            if n == max {
+                break;
+            }
             match self.result_next(id)? {
                 Some(r) => out.push(r),
                 None => return Ok(false),
             }
+            n += 1;
         }
         Ok(true)
     }
