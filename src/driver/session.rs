@@ -22,7 +22,7 @@ use super::config::{AccessMode, SessionConfig, TransactionConfig};
 use super::driver::{AcquireRequest, DriverInner};
 use super::record::Record;
 use super::result::RecordStream;
-use super::summary::Summary;
+use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
 use crate::bolt::message::{tag, Request, Response, TxMeta};
@@ -92,9 +92,9 @@ enum Pending {
 enum Phase {
     Running,
     Streaming { has_more: bool, pulling: bool },
-    Done(Box<Summary>),
+    Done(LazySummary),
     Failed(Error),
-    Consumed(Box<Summary>),
+    Consumed(LazySummary),
     OutOfScope,
 }
 
@@ -535,11 +535,15 @@ impl Session {
             let s = self.stream_checked_mut(id)?;
             s.discarding = true;
             s.buffer.clear();
-            match &s.phase {
-                Phase::Done(sum) | Phase::Consumed(sum) => {
-                    let sum = sum.clone();
-                    s.phase = Phase::Consumed(sum.clone());
-                    return Ok(*sum);
+            match &mut s.phase {
+                Phase::Done(_) | Phase::Consumed(_) => {
+                    let phase = std::mem::replace(&mut s.phase, Phase::OutOfScope);
+                    let (Phase::Done(mut sum) | Phase::Consumed(mut sum)) = phase else {
+                        unreachable!("matched above")
+                    };
+                    let got = sum.get().cloned();
+                    s.phase = Phase::Consumed(sum);
+                    return got;
                 }
                 Phase::Failed(e) => return Err(e.clone()),
                 Phase::OutOfScope => return Err(out_of_scope_error()),
@@ -1275,11 +1279,10 @@ impl Session {
                         self.set_bookmark(b.clone());
                     }
                 }
-                let server = self
-                    .conn
-                    .as_ref()
-                    .map(|c| c.info().clone())
-                    .unwrap_or_default();
+                let server = match &self.conn {
+                    Some(c) if !has_more => c.info().clone(),
+                    _ => ServerInfo::default(),
+                };
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
@@ -1288,7 +1291,7 @@ impl Session {
                             pulling: false,
                         };
                     } else {
-                        let summary = Summary::build(
+                        let summary = LazySummary::new(
                             std::mem::take(&mut s.query),
                             s.params.take(),
                             std::mem::take(&mut s.run_meta),
@@ -1300,8 +1303,8 @@ impl Session {
                                 s.buffer.clear();
                                 Phase::Failed(e)
                             }
-                            Ok(summary) if s.discarding => Phase::Consumed(Box::new(summary)),
-                            Ok(summary) => Phase::Done(Box::new(summary)),
+                            Ok(summary) if s.discarding => Phase::Consumed(summary),
+                            Ok(summary) => Phase::Done(summary),
                         };
                         done = true;
                     }
