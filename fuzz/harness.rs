@@ -3,7 +3,7 @@
 // replays exactly what the fuzzer ran. Each takes arbitrary bytes and must not panic.
 
 use boltc::bolt::chunk::ChunkReader;
-use boltc::bolt::handshake::{perform, DEFAULT_PROPOSALS};
+use boltc::bolt::handshake::{perform, FALLBACK, FIRST, MANIFEST_FIRST};
 use boltc::bolt::message::decode_response;
 use boltc::packstream::{DecodeOptions, Decoder, Dialect};
 use std::io::{self, Read, Write};
@@ -103,7 +103,7 @@ pub fn handshake(data: &[u8]) {
     let Some((&sel, input)) = data.split_first() else {
         return;
     };
-    let proposals = &DEFAULT_PROPOSALS[usize::from(sel & 1)];
+    let proposals = &[FIRST, FALLBACK, MANIFEST_FIRST][usize::from(sel % 3)];
     let mut reader = ChunkReader::new(64, 1 << 16);
     let mut stream = Duplex { input };
     let _ = perform(&mut stream, &mut reader, proposals);

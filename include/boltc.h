@@ -395,6 +395,20 @@ typedef struct boltc_transaction boltc_transaction;
 // Threads: immutable; a value may be read from any thread while its owner lives.
 typedef struct boltc_value boltc_value;
 
+// Pool figures for one server address (see `boltc_driver_pool_metrics`).
+typedef struct {
+  // Connections handed out (or being opened).
+  uint64_t in_use;
+  // Connections waiting in the pool.
+  uint64_t idle;
+  // Threads waiting for a connection.
+  uint64_t waiting;
+  // Connections opened so far.
+  uint64_t created;
+  // Connections closed so far.
+  uint64_t closed;
+} boltc_pool_metrics;
+
 // Asked for the bookmarks a transaction should start from: the callback adds each one to
 // `list` with `boltc_bookmark_list_add` (`list` is valid only during the call).
 typedef void (*boltc_bookmarks_get_callback)(void *user_data, boltc_bookmark_list *list);
@@ -599,6 +613,14 @@ boltc_status boltc_kill_list_string(const boltc_kill_list *list,
 // Frees a kill list. NULL is ignored.
 void boltc_kill_list_free(boltc_kill_list *list);
 
+// The pool figures for `address` (`"host:port"`, NUL-terminated UTF-8; the port defaults to
+// 7687), all zero for an address the driver never connected to. On success `*metrics_out` is
+// written. Thread-safe.
+boltc_status boltc_driver_pool_metrics(const boltc_driver *driver,
+                                       const char *address,
+                                       boltc_pool_metrics *metrics_out,
+                                       boltc_error **error_out);
+
 // Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
 // `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its
 // transaction started from by the new one. On success `*manager_out` receives a manager
@@ -688,6 +710,19 @@ boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,
                                                      uint64_t timeout_ms,
                                                      boltc_error **error_out);
 
+// Check a pooled connection idle longer than `timeout_ms` milliseconds with a RESET round trip
+// before handing it out (a dead one is replaced); 0 checks every reuse, a negative value turns
+// the check off (the default).
+boltc_status boltc_config_set_liveness_check_timeout_ms(boltc_config *config,
+                                                        int64_t timeout_ms,
+                                                        boltc_error **error_out);
+
+// Close pooled connections older than `lifetime_ms` milliseconds instead of reusing them
+// (default 3600000, one hour); a negative value means no limit.
+boltc_status boltc_config_set_max_connection_lifetime_ms(boltc_config *config,
+                                                         int64_t lifetime_ms,
+                                                         boltc_error **error_out);
+
 // The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
 boltc_status boltc_config_set_max_pool_size(boltc_config *config,
                                             size_t size,
@@ -737,6 +772,12 @@ boltc_status boltc_session_config_set_access_mode(boltc_session_config *config,
 boltc_status boltc_session_config_set_fetch_size(boltc_session_config *config,
                                                  int64_t fetch_size,
                                                  boltc_error **error_out);
+
+// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
+// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
+boltc_status boltc_session_config_set_call_timeout_ms(boltc_session_config *config,
+                                                      int64_t timeout_ms,
+                                                      boltc_error **error_out);
 
 // Adds a bookmark to start from (NUL-terminated, copied).
 boltc_status boltc_session_config_add_bookmark(boltc_session_config *config,
@@ -1018,13 +1059,33 @@ boltc_status boltc_session_last_bookmarks(boltc_session *session,
                                           boltc_value **bookmarks_out,
                                           boltc_error **error_out);
 
-// Interrupts a blocking call on this session from another thread: the connection the
-// session holds is shut down, and the blocked call returns `BOLTC_STATUS_INTERRUPTED`. The
-// session stays usable (the next call takes a new connection); an open transaction is lost.
-// Does nothing while the session holds no connection (e.g. while it waits for the pool).
+// Interrupts a blocking call on this session from another thread; the blocked call returns
+// `BOLTC_STATUS_INTERRUPTED`. It reaches a read or write on the session's connection (which is
+// shut down and discarded: an open transaction is lost), a wait for a free connection in the
+// pool, a wait for a routing table another thread is fetching, and a routing table fetch.
+// Connecting (TCP, TLS, handshake, HELLO) is bounded by the timeouts only; an interrupt during
+// it fails the call once the connection is made. The session stays usable (the next call takes
+// a new connection). An interrupt while no call is blocked shuts down the connection the
+// session holds, if any (the next call on it returns `BOLTC_STATUS_INTERRUPTED`); otherwise it
+// has no effect on later calls.
 //
 // Threads: may be called from any thread at any time while the handle is not freed.
 boltc_status boltc_session_interrupt(const boltc_session *session, boltc_error **error_out);
+
+// Bounds each later blocking call on this session to `timeout_ms` milliseconds (< 0: no
+// bound, the default), all waits included: routing (fetching a routing table, resolving the
+// home database), pool acquisition, connecting and the handshake, RUN, and each fetch of
+// records (`boltc_result_next`, `boltc_result_next_batch`, ...; records already received are
+// returned without waiting), BEGIN, COMMIT, ROLLBACK, close. A call that runs out of time
+// returns `BOLTC_STATUS_TIMEOUT` with a message saying what it was waiting for; a connection
+// whose read timed out is discarded (an open transaction is lost; COMMIT reports
+// `BOLTC_STATUS_INCOMPLETE_COMMIT`). Not the server-side transaction timeout (`timeout_ms` of
+// `boltc_session_run` and `boltc_session_begin`).
+//
+// Threads: as every session call; `BOLTC_STATUS_BUSY` while another thread uses the session.
+boltc_status boltc_session_set_call_timeout_ms(boltc_session *session,
+                                               int64_t timeout_ms,
+                                               boltc_error **error_out);
 
 // The server and connection the session holds right now: on success `*info_out` receives a
 // server info freed with `boltc_server_info_free`, or NULL while the session holds no

@@ -10,6 +10,8 @@
 #   TESTKIT_VENV       (optional) where to create the Python venv (default $TESTKIT_DIR/.venv)
 #   TESTKIT_PORT       (optional) backend port (default 9876)
 #   TESTKIT_SCRATCH    (optional) where logs and helper files go (default $TESTKIT_VENV/boltc-testkit)
+#   TESTKIT_SHARDS=N   run N shards at once, each in its own network namespace (implies the
+#                      namespace; needs `unshare -rn`), and report them together
 #   TESTKIT_NETNS=1    run the suites in a private network namespace (`unshare -rn`, loopback
 #                      only), so that several runs can use TestKit's fixed stub ports at once
 #   TESTKIT_MODULE_TIMEOUT (optional) seconds one test module may take (default 900)
@@ -79,6 +81,60 @@ class _LoopbackPopen(_Popen):
 subprocess.Popen = _LoopbackPopen
 PYEOF
 
+# --- Test modules ------------------------------------------------------------------------
+# Module names: tests/stub/<suite>/.../test_*.py -> tests.stub.<suite>....test_x
+if [ -n "${TESTKIT_MODULES:-}" ]; then
+    read -r -a MODULES <<<"$TESTKIT_MODULES"
+else
+mapfile -t MODULES < <(cd "$TESTKIT_DIR" && find tests/stub -name 'test_*.py' | sort \
+    | sed -e 's/\.py$//' -e 's#/#.#g')
+fi
+if [ -n "$FILTER" ]; then
+    mapfile -t MODULES < <(printf '%s\n' "${MODULES[@]}" | grep -E -- "$FILTER" || true)
+fi
+if [ "${#MODULES[@]}" -eq 0 ]; then
+    echo "testkit.sh: no test module matches TESTKIT_FILTER='$FILTER'" >&2
+    exit 1
+fi
+
+
+SHARDS=${TESTKIT_SHARDS:-1}
+if [ "$SHARDS" -gt 1 ]; then
+    # Sharded: each shard is this script again, in a network namespace of its own (the stub
+    # servers use fixed ports), on a share of the modules balanced by file size. This process
+    # only waits for them and adds up their logs below.
+    cargo build --release --quiet --manifest-path "$REPO/Cargo.toml" -p testkit-backend
+    mapfile -t SHARD_OF < <(cd "$TESTKIT_DIR" && "$PY" - "$SHARDS" "${MODULES[@]}" <<'PYEOF'
+import os, sys
+n, mods = int(sys.argv[1]), sys.argv[2:]
+size = {m: os.path.getsize(m.replace(".", "/") + ".py") for m in mods}
+load, out = [0] * n, [[] for _ in range(n)]
+for m in sorted(mods, key=size.get, reverse=True):
+    i = load.index(min(load))
+    load[i] += size[m]
+    out[i].append(m)
+for shard in out:
+    print(" ".join(shard))
+PYEOF
+    )
+    PIDS=()
+    for i in $(seq 0 $((SHARDS - 1))); do
+        [ -n "${SHARD_OF[$i]:-}" ] || continue
+        echo "testkit.sh: shard $i: ${SHARD_OF[$i]}"
+        TESTKIT_SHARDS=1 TESTKIT_NETNS=1 TESTKIT_ALLOW_FAILURES=1 TESTKIT_FILTER= \
+            TESTKIT_MODULES="${SHARD_OF[$i]}" TESTKIT_SCRATCH="$SCRATCH/shard$i" \
+            "${BASH_SOURCE[0]}" >"$SCRATCH/shard$i.out" 2>&1 &
+        PIDS+=($!)
+    done
+    for pid in "${PIDS[@]}"; do
+        wait "$pid" || true
+    done
+    for i in $(seq 0 $((SHARDS - 1))); do
+        cp "$SCRATCH/shard$i"/logs/*.log "$LOGS"/ 2>/dev/null || true
+    done
+fi
+
+if [ "$SHARDS" -le 1 ]; then
 # --- Backend -------------------------------------------------------------------------------
 echo "testkit.sh: building testkit-backend (release)"
 cargo build --release --quiet --manifest-path "$REPO/Cargo.toml" -p testkit-backend
@@ -114,31 +170,24 @@ for _ in $(seq 1 100); do
     sleep 0.1
 done
 
-# --- Tests ---------------------------------------------------------------------------------
-# Module names: tests/stub/<suite>/.../test_*.py -> tests.stub.<suite>....test_x
-mapfile -t MODULES < <(cd "$TESTKIT_DIR" && find tests/stub -name 'test_*.py' | sort \
-    | sed -e 's/\.py$//' -e 's#/#.#g')
-if [ -n "$FILTER" ]; then
-    mapfile -t MODULES < <(printf '%s\n' "${MODULES[@]}" | grep -E -- "$FILTER" || true)
-fi
-if [ "${#MODULES[@]}" -eq 0 ]; then
-    echo "testkit.sh: no test module matches TESTKIT_FILTER='$FILTER'" >&2
-    exit 1
-fi
-
 export TEST_DRIVER_NAME=boltc
 export TEST_BACKEND_HOST=$HOST
 export TEST_BACKEND_PORT=$PORT
 export TEST_STUB_HOST=$HOST
 export PYTHONPATH=$SCRATCH/site${PYTHONPATH:+:$PYTHONPATH}
 
+for module in "${MODULES[@]}"; do
+    echo "testkit.sh: running $module"
+    (cd "$TESTKIT_DIR" && timeout "$MODULE_TIMEOUT" "$PY" -m unittest -v "$module") \
+        >"$LOGS/$module.log" 2>&1 || true
+done
+fi
+
 declare -A S_RUN S_PASS S_FAIL S_ERR S_SKIP
 SUITES=()
 for module in "${MODULES[@]}"; do
     suite=$(echo "$module" | cut -d. -f3)
     log=$LOGS/$module.log
-    echo "testkit.sh: running $module"
-    (cd "$TESTKIT_DIR" && timeout "$MODULE_TIMEOUT" "$PY" -m unittest -v "$module") >"$log" 2>&1 || true
     # Count per test method: a test with failing subtests is one failure (or error), however
     # many of its subtests failed; unittest's own totals count subtests.
     read -r run pass fail err skip < <("$PY" - "$log" <<'PYEOF'

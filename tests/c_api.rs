@@ -229,6 +229,17 @@ fn c_tests_under_address_sanitizer() {
     let out = run_asan(&threads, &[&stub.uri()]);
     assert!(out.contains("threads: ok"), "{out}");
     drop(stub);
+    let deadline = compile_with(
+        false,
+        &["tests/c/deadline.c"],
+        "deadline_asan",
+        Link::Shared,
+        &asan,
+    );
+    let stub = StubServer::start(&script("deadline.script"));
+    let out = run_asan(&deadline, &[&stub.uri()]);
+    assert!(out.contains("deadline: ok"), "{out}");
+    stub.finish();
     let falkordb = compile_with(
         false,
         &["tests/c/falkordb.c"],
@@ -252,6 +263,15 @@ fn c_tests_under_address_sanitizer() {
         let out = run_asan(&falkordb, &[&db.bolt_uri()]);
         assert!(out.contains("falkordb: all ok"), "{out}");
     }
+}
+
+#[test]
+fn c_call_timeout_and_interrupted_pool_wait_against_stub_server() {
+    let exe = compile(false, &["tests/c/deadline.c"], "deadline", Link::Shared);
+    let stub = StubServer::start(&script("deadline.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("deadline: ok"), "{out}");
+    stub.finish();
 }
 
 #[test]

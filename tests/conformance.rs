@@ -84,9 +84,60 @@ fn notifications_before_5_6_are_taken_as_sent() {
     assert_eq!(n.severity_level(), Severity::Unknown);
     assert_eq!(n.category_level(), Classification::Generic);
     assert!(n.position.is_none());
-    assert!(sum.gql_status_objects.is_empty());
+    // The status objects a 5.6 server would have sent: no record came back ("no data"), and the
+    // notification (not a WARNING) as an informational status.
+    let codes: Vec<&str> = sum
+        .gql_status_objects
+        .iter()
+        .map(|g| g.gql_status.as_str())
+        .collect();
+    assert_eq!(codes, ["02000", "03N42"]);
+    let info = &sum.gql_status_objects[1];
+    assert!(info.is_notification);
+    assert_eq!(info.status_description, "d");
+    assert_eq!(info.raw_severity.as_deref(), Some("ANYTHING"));
+    assert_eq!(info.classification(), Classification::Generic);
     drop(s);
     stub.finish();
+}
+
+/// Before 5.6 the outcome status depends on whether records came back, whether they were read
+/// (`single`) or dropped unread (`consume`).
+#[test]
+fn status_objects_before_5_6_follow_the_records_and_the_notifications() {
+    for consume in [false, true] {
+        let stub = StubServer::start(&format!(
+            "{}C: RUN \"RETURN 1\" {{}} {{}}\n\
+             C: PULL {{\"n\": 1000}}\n\
+             S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+             S: RECORD [1]\n\
+             S: SUCCESS {{\"type\": \"r\", \"notifications\": [{{\"severity\": \"WARNING\", \
+                \"code\": \"Neo.ClientNotification.X\", \"title\": \"t\", \
+                \"category\": \"HINT\", \"position\": {{\"line\": 1, \"column\": 2, \"offset\": 1}}}}]}}\n",
+            hello("4.4", "Neo4j/4.4.0")
+        ));
+        let d = driver(&stub.uri());
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut r = s.run("RETURN 1", None).unwrap();
+        if !consume {
+            r.next().unwrap().unwrap();
+        }
+        let sum = r.consume().unwrap();
+        let codes: Vec<&str> = sum
+            .gql_status_objects
+            .iter()
+            .map(|g| g.gql_status.as_str())
+            .collect();
+        assert_eq!(codes, ["01N42", "00000"], "consume: {consume}");
+        let warn = &sum.gql_status_objects[0];
+        assert_eq!(warn.status_description, "warn: unknown warning");
+        assert_eq!(warn.severity(), Severity::Warning);
+        assert_eq!(warn.classification(), Classification::Hint);
+        assert!(warn.position.is_some());
+        assert!(!sum.gql_status_objects[1].is_notification);
+        drop(s);
+        stub.finish();
+    }
 }
 
 #[test]
@@ -250,45 +301,61 @@ fn bolt4_4_utc_patch_switches_datetimes_to_the_utc_forms() {
     stub.finish();
 }
 
+/// A zoned datetime in a zone the driver's zone database does not know fails its own record,
+/// in the legacy form (4.4) and in the UTC form (5.x) alike; the next record is fine.
 #[test]
-fn a_legacy_datetime_in_an_unknown_zone_fails_its_record_only() {
-    let stub = StubServer::start(&format!(
-        "{}C: BEGIN {{}}\nS: SUCCESS {{}}\n\
-         C: RUN \"RETURN 1\" {{}} {{}}\n\
-         C: PULL {{\"n\": 1000}}\n\
-         S: SUCCESS {{\"fields\": [\"dt\"]}}\n\
-         S: RECORD [@LegacyDateTimeZoneId[3600, 0, \"Europe/Neo4j\"]]\n\
-         S: RECORD [@LegacyDateTime[5400, 0, 1800]]\n\
-         S: SUCCESS {{\"type\": \"r\"}}\n\
-         C: COMMIT\nS: SUCCESS {{}}\n",
-        hello("4.4", "Neo4j/4.4.0")
-    ));
-    let d = driver(&stub.uri());
-    let mut s = d.session(SessionConfig::default()).unwrap();
-    let mut tx = s.begin_transaction(&Default::default()).unwrap();
-    let mut r = tx.run("RETURN 1", None).unwrap();
-    let e = r.peek().unwrap_err();
-    assert_kind(&e, ErrorKind::Conversion);
-    assert!(e.message().contains("Europe/Neo4j"), "{e}");
-    let e = r.next().unwrap().unwrap_err();
-    assert!(
-        e.message().contains("Europe/Neo4j"),
-        "peek kept the error: {e}"
-    );
-    let rec = r.next().unwrap().unwrap();
-    assert_eq!(
-        rec.value("dt"),
-        Some(&Value::DateTime(DateTime {
-            seconds: 3600,
-            nanoseconds: 0,
-            tz_offset_seconds: 1800,
-        }))
-    );
-    assert!(r.next().is_none());
-    drop(r);
-    tx.commit().unwrap();
-    drop(s);
-    stub.finish();
+fn a_datetime_in_an_unknown_zone_fails_its_record_only() {
+    let cases = [
+        (
+            hello("4.4", "Neo4j/4.4.0"),
+            "@LegacyDateTimeZoneId[3600, 0, \"Europe/Neo4j\"]",
+            "@LegacyDateTime[5400, 0, 1800]",
+        ),
+        (
+            hello("5.1", "Neo4j/5.1.0"),
+            "@DateTimeZoneId[3600, 0, \"Europe/Neo4j\"]",
+            "@DateTime[3600, 0, 1800]",
+        ),
+    ];
+    for (hello, unknown, known) in cases {
+        let stub = StubServer::start(&format!(
+            "{hello}C: BEGIN {{}}\nS: SUCCESS {{}}\n\
+             C: RUN \"RETURN 1\" {{}} {{}}\n\
+             C: PULL {{\"n\": 1000}}\n\
+             S: SUCCESS {{\"fields\": [\"dt\"]}}\n\
+             S: RECORD [{unknown}]\n\
+             S: RECORD [{known}]\n\
+             S: SUCCESS {{\"type\": \"r\"}}\n\
+             C: COMMIT\nS: SUCCESS {{}}\n"
+        ));
+        let d = driver(&stub.uri());
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut tx = s.begin_transaction(&Default::default()).unwrap();
+        let mut r = tx.run("RETURN 1", None).unwrap();
+        let e = r.peek().unwrap_err();
+        assert_kind(&e, ErrorKind::Conversion);
+        assert!(e.message().contains("Europe/Neo4j"), "{e}");
+        let e = r.next().unwrap().unwrap_err();
+        assert!(
+            e.message().contains("Europe/Neo4j"),
+            "peek kept the error: {e}"
+        );
+        let rec = r.next().unwrap().unwrap();
+        assert_eq!(
+            rec.value("dt"),
+            Some(&Value::DateTime(DateTime {
+                seconds: 3600,
+                nanoseconds: 0,
+                tz_offset_seconds: 1800,
+            })),
+            "{unknown}"
+        );
+        assert!(r.next().is_none());
+        drop(r);
+        tx.commit().unwrap();
+        drop(s);
+        stub.finish();
+    }
 }
 
 #[test]

@@ -13,13 +13,44 @@ use std::thread;
 use std::time::{Duration, Instant};
 use support::StubServer;
 
+/// `[5.8..5.0, 4.4..4.2, 4.1, 3.0]`: the first connection to an address.
 const FIRST_SET: &str =
-    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 FF 00 08 08 05 00 04 04 04 00 00 00 03";
+    "C: <HANDSHAKE> 60 60 B0 17 00 08 08 05 00 02 04 04 00 00 01 04 00 00 00 03";
+/// `[manifest v1, 4.0, 2.0, 1.0]`: after the server answered "none".
 const FALLBACK_SET: &str =
-    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 04 00 00 00 04 00 00 00 02 00 00 00 01";
+    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 FF 00 00 00 04 00 00 00 02 00 00 00 01";
+/// `[manifest v1, 5.8..5.0, 4.4..4.2, 3.0]`: an address whose server negotiated 5.7+ before.
+const MANIFEST_SET: &str =
+    "C: <HANDSHAKE> 60 60 B0 17 00 00 01 FF 00 08 08 05 00 02 04 04 00 00 00 03";
+
+const HELLO_5X: &str = "C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+     S: SUCCESS {\"server\": \"Neo4j/5.26.0\"}\n\
+     C: LOGON {\"scheme\": \"basic\", ..}\n\
+     S: SUCCESS {}\n\
+     ?{\n\
+     C: GOODBYE\n\
+     }\n";
+
+const HELLO_4X: &str = "C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+     S: SUCCESS {\"server\": \"Neo4j/4.2.0\"}\n\
+     ?{\n\
+     C: GOODBYE\n\
+     }\n";
+
+/// The handshake lines of each connection's transcript (proposal, reply, manifest exchange).
+fn handshakes(stub: &StubServer) -> Vec<Vec<String>> {
+    stub.transcripts()
+        .into_iter()
+        .map(|t| {
+            t.into_iter()
+                .filter(|l| l.contains("<HANDSHAKE>") || l.contains("<MANIFEST>"))
+                .collect()
+        })
+        .collect()
+}
 
 #[test]
-fn first_proposals_are_manifest_5x_range_4x_range_and_3_then_fallback_to_4_1_4_0_2_1() {
+fn a_bolt2_server_is_reached_by_the_fallback_set_on_a_second_connection() {
     let mut stub = StubServer::start(
         "!: BOLT 2\n!: CONNECTIONS 2\n\
          C: INIT \"MyClient/1.0\" {\"scheme\": \"basic\", ..}\n\
@@ -51,6 +82,153 @@ fn a_5x_server_is_reached_with_the_first_set_on_one_connection() {
     let t = stub.transcripts();
     assert_eq!(t.len(), 1);
     assert_eq!(t[0][..2], [FIRST_SET, "S: <HANDSHAKE> 00 00 04 05"]);
+}
+
+/// Servers that read only some bytes of a proposal (as 4.0-4.2 and Bolt 1-3 servers, and
+/// TestKit's stubs for them, do) are reached on the first connection.
+#[test]
+fn servers_that_ignore_ranges_or_minors_are_reached_on_one_connection() {
+    let cases = [
+        // A 4.2 server that ignores ranges sees 5.8, 4.4, 4.1, 3.0 and takes 4.1.
+        (
+            "!: BOLT 4.2 4.1\n!: NO RANGES\n",
+            HELLO_4X,
+            "00 00 01 04",
+            (4, 1),
+        ),
+        (
+            "!: BOLT 4.1\n!: NO RANGES\n",
+            HELLO_4X,
+            "00 00 01 04",
+            (4, 1),
+        ),
+        // A 4.2 server that reads ranges takes 4.2 from 4.4..4.2.
+        ("!: BOLT 4.2 4.1\n", HELLO_4X, "00 00 02 04", (4, 2)),
+        ("!: BOLT 4.3\n", HELLO_4X, "00 00 03 04", (4, 3)),
+        (
+            "!: BOLT 3\n!: MAJOR ONLY\n",
+            HELLO_4X,
+            "00 00 00 03",
+            (3, 0),
+        ),
+        ("!: BOLT 5.8\n", HELLO_5X, "00 00 08 05", (5, 8)),
+    ];
+    for (directives, hello, reply, version) in cases {
+        let mut stub = StubServer::start(&format!("{directives}{hello}"));
+        let d = driver(&stub.uri());
+        assert_eq!(d.server_info().unwrap().protocol_version, version);
+        d.close();
+        stub.try_finish().unwrap();
+        assert_eq!(
+            handshakes(&stub),
+            [vec![
+                FIRST_SET.to_owned(),
+                format!("S: <HANDSHAKE> {reply}")
+            ]],
+            "{directives}"
+        );
+    }
+}
+
+/// A server that speaks only through the manifest (e.g. Bolt 6 only) refuses the first set and
+/// gets 6.0 on the second connection; the driver then proposes the manifest first there.
+#[test]
+fn a_manifest_only_server_gets_6_0_on_the_second_connection_then_on_the_first() {
+    let mut stub = StubServer::start(&format!(
+        "!: BOLT 6.0\n!: MANIFEST\n!: CONNECTIONS 3\n{HELLO_5X}"
+    ));
+    let d = driver_with(&stub.uri(), |c| {
+        c.max_connection_lifetime(Some(Duration::from_millis(100)))
+    });
+    assert_eq!(d.server_info().unwrap().protocol_version, (6, 0));
+    // The pooled connection expires, so the next acquisition opens a third connection.
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(d.server_info().unwrap().protocol_version, (6, 0));
+    d.close();
+    stub.try_finish().unwrap();
+    let manifest = "S: <MANIFEST> 00 00 01 FF 01 00 00 00 06 00";
+    let chose_6 = "C: <MANIFEST> 00 00 00 06 capabilities 0";
+    assert_eq!(
+        handshakes(&stub),
+        [
+            vec![FIRST_SET, "S: <HANDSHAKE> 00 00 00 00"],
+            vec![FALLBACK_SET, manifest, chose_6],
+            vec![MANIFEST_SET, manifest, chose_6],
+        ]
+    );
+}
+
+/// A 5.8 server that also offers 6.0 through the manifest: the first connection takes 5.8
+/// from the ranges, later connections to the same address negotiate 6.0 through the manifest.
+#[test]
+fn after_a_5_7_plus_server_the_driver_proposes_the_manifest_to_that_address() {
+    let mut stub = StubServer::start(&format!(
+        "!: BOLT 6.0 5.8\n!: MANIFEST\n!: CONNECTIONS 2\n{HELLO_5X}"
+    ));
+    let d = driver_with(&stub.uri(), |c| {
+        c.max_connection_lifetime(Some(Duration::from_millis(100)))
+    });
+    assert_eq!(d.server_info().unwrap().protocol_version, (5, 8));
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(d.server_info().unwrap().protocol_version, (6, 0));
+    d.close();
+    stub.try_finish().unwrap();
+    assert_eq!(
+        handshakes(&stub),
+        [
+            vec![FIRST_SET, "S: <HANDSHAKE> 00 00 08 05"],
+            vec![
+                MANIFEST_SET,
+                "S: <MANIFEST> 00 00 01 FF 02 00 00 00 06 00 00 08 05 00",
+                "C: <MANIFEST> 00 00 00 06 capabilities 0",
+            ],
+        ]
+    );
+    // Another driver has its own memory and starts over.
+    let mut stub2 = StubServer::start(&format!("!: BOLT 6.0 5.8\n!: MANIFEST\n{HELLO_5X}"));
+    let d2 = driver(&stub2.uri());
+    assert_eq!(d2.server_info().unwrap().protocol_version, (5, 8));
+    d2.close();
+    stub2.try_finish().unwrap();
+}
+
+/// A remembered address whose server was replaced by an older one still gets a connection, and
+/// the driver forgets that the address spoke the manifest.
+#[test]
+fn a_remembered_address_that_now_runs_a_4_1_server_is_still_reached() {
+    // First a 5.8 server (it closes the connection after LOGON), then a range-ignoring 4.1
+    // server on the same port.
+    let mut new = StubServer::start(
+        "!: BOLT 5.8\n\
+         C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.26.0\"}\n\
+         C: LOGON {\"scheme\": \"basic\", ..}\n\
+         S: SUCCESS {}\n",
+    );
+    let d = driver_with(&new.uri(), |c| {
+        c.max_connection_lifetime(Some(Duration::from_millis(100)))
+    });
+    assert_eq!(d.server_info().unwrap().protocol_version, (5, 8));
+    new.try_finish().unwrap();
+    thread::sleep(Duration::from_millis(200));
+    let addr = new.address().parse().unwrap();
+    let mut old = StubServer::start_on(
+        addr,
+        &format!("!: BOLT 4.1\n!: NO RANGES\n!: CONNECTIONS 3\n{HELLO_4X}"),
+    );
+    assert_eq!(d.server_info().unwrap().protocol_version, (4, 1));
+    thread::sleep(Duration::from_millis(200));
+    assert_eq!(d.server_info().unwrap().protocol_version, (4, 1));
+    d.close();
+    old.try_finish().unwrap();
+    assert_eq!(
+        handshakes(&old),
+        [
+            vec![MANIFEST_SET, "S: <HANDSHAKE> 00 00 00 00"],
+            vec![FIRST_SET, "S: <HANDSHAKE> 00 00 01 04"],
+            vec![FIRST_SET, "S: <HANDSHAKE> 00 00 01 04"],
+        ]
+    );
 }
 
 #[test]

@@ -311,9 +311,13 @@ fn a_dead_reader_is_removed_and_the_table_fetched_again() {
     let script = format!("{}{}{}{BYE}", header("5.0"), route(&[&dead]), route(&[&r]));
     let router = StubServer::start(&script.replace("\"ROUTER\"", "\"x:1\""));
     let d = driver(&neo4j_uri(&router));
-    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // One acquisition uses one table: its only reader is dead, so this one fails...
+    let err = run_one(&d, reads("neo4j")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::SessionExpired, "{err}");
     let table = d.routing_table(Some("neo4j")).unwrap();
     assert!(!table.readers.iter().any(|a| a.to_string() == dead));
+    // ...and the next one fetches a new table.
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
     d.close();
     reader.finish();
     router.finish();
@@ -370,10 +374,239 @@ fn the_resolver_supplies_the_initial_routers() {
     router.finish();
 }
 
+#[test]
+fn database_unavailable_on_commit_is_reported_and_the_writer_forgotten() {
+    let writer = StubServer::start(&format!(
+        "{}C: BEGIN {{\"db\": \"neo4j\"}}\nS: SUCCESS {{}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{}}\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n\
+         C: COMMIT\nS: FAILURE {{\"code\": \"Neo.TransientError.General.DatabaseUnavailable\", \
+         \"message\": \"Database shut down.\"}}\nS: <EXIT>\n",
+        header("5.0")
+    ));
+    let w = writer.address();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &["y:1"], &[&w])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut session = d.session(SessionConfig::database("neo4j")).unwrap();
+    let mut tx = session.begin_transaction(&Default::default()).unwrap();
+    assert_eq!(tx.run("RETURN 1 AS n", None).unwrap().count(), 1);
+    let err = tx.commit().unwrap_err();
+    // The server answered COMMIT: the outcome is known even though it hung up afterwards.
+    assert_ne!(err.kind(), ErrorKind::IncompleteCommit, "{err}");
+    assert_eq!(
+        err.server_code(),
+        Some("Neo.TransientError.General.DatabaseUnavailable")
+    );
+    assert!(err.is_retryable());
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert!(table.writers.is_empty(), "{table:?}");
+    drop(session);
+    d.close();
+    writer.finish();
+    router.finish();
+}
+
+#[test]
+fn server_info_fetches_the_home_table_afresh_and_checks_pooled_connections() {
+    let reader = StubServer::start(&format!(
+        "{}C: RESET\nS: SUCCESS {{}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let route = |home: &str| {
+        format!(
+            "C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n",
+            rt(300, Some(home), &["x:1"], &[&r], &[])
+        )
+    };
+    let router = StubServer::start(&format!(
+        "{}{}{}{BYE}",
+        header("5.0"),
+        route("homedb"),
+        route("homedb2")
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let first = d.server_info().unwrap();
+    assert_eq!(first.address, r);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    // The table is fresh, yet the home database is asked for again (it changed), and the
+    // pooled connection is checked with a RESET before it counts as reachable.
+    let second = d.server_info().unwrap();
+    assert_eq!(second.address, r);
+    assert!(d.routing_table(Some("homedb2")).is_some());
+    d.close();
+    let mut reader = reader;
+    reader.try_finish().unwrap();
+    let resets = reader
+        .transcripts()
+        .iter()
+        .flatten()
+        .filter(|l| l.starts_with("C: RESET"))
+        .count();
+    assert_eq!(resets, 1);
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert_eq!(route_count(&router), 2);
+}
+
+#[test]
+fn authorization_expired_on_one_router_tries_the_next() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = reader.address();
+    let expired = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Security.AuthorizationExpired\", \"message\": \"expired\"}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let good = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&r], &[])
+    ));
+    let first = Address::parse(&expired.address(), 7687).unwrap();
+    let second = Address::parse(&good.address(), 7687).unwrap();
+    let config = Config::builder("neo4j://cluster.invalid:7687")
+        .resolver(Arc::new(move |_a: &Address| {
+            vec![first.clone(), second.clone()]
+        }))
+        .connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    d.close();
+    reader.finish();
+    expired.finish();
+    good.finish();
+}
+
 /// A loopback address where nothing listens.
 fn dead_address() -> String {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let a = l.local_addr().unwrap();
     drop(l);
     a.to_string()
+}
+
+#[test]
+fn procedure_3_x_calls_dbms_cluster_routing_get_routing_table() {
+    let reader = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\"}}\nC: PULL_ALL\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("3.5")
+    ));
+    let r = reader.address();
+    // No database parameter, no system database, and the routing context from the URI.
+    let router = StubServer::start(&format!(
+        "{}C: RUN \"CALL dbms.cluster.routing.getRoutingTable($context)\" \
+         {{\"context\": {{\"address\": \"*\", \"policy\": \"eu\"}}}} {{\"mode\": \"r\"}}\n\
+         C: PULL_ALL\nS: SUCCESS {{\"fields\": [\"ttl\", \"servers\"]}}\n\
+         S: RECORD [300, {}]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("3.5"),
+        servers_only(&[&r])
+    ));
+    let d = driver(&format!("neo4j://{}?policy=eu", router.address()));
+    let config = SessionConfig::default().with_access_mode(AccessMode::Read);
+    assert_eq!(run_one(&d, config).unwrap(), 1);
+    let table = d
+        .routing_table(None)
+        .expect("a table for the default database");
+    assert_eq!(table.readers, [Address::parse(&r, 7687).unwrap()]);
+    assert_eq!(table.ttl, Duration::from_secs(300));
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
+fn unused_tables_and_the_cached_home_database_are_purged() {
+    let reader = StubServer::start(&format!(
+        "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"homedb\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    ));
+    let r = reader.address();
+    let home_route = format!(
+        "C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n",
+        rt(1, Some("homedb"), &["x:1"], &[&r], &[])
+    );
+    let named_route = format!(
+        "C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"homedb\"}}\nS: SUCCESS {{\"rt\": {}}}\n",
+        rt(1, Some("homedb"), &["x:1"], &[&r], &[])
+    );
+    // 1: the home database is resolved; 2: the refresher refreshes the used table by name;
+    // 3: after the purge the home database is resolved again (the cache was purged too).
+    let router = StubServer::start(&format!(
+        "{}{home_route}{named_route}{home_route}?{{\n{named_route}}}\n{BYE}",
+        header("5.0")
+    ));
+    let config = Config::builder(&neo4j_uri(&router))
+        .connection_timeout(Duration::from_secs(2))
+        .routing_table_purge_delay(Duration::from_millis(100))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    let home = || SessionConfig::default().with_access_mode(AccessMode::Read);
+    assert_eq!(run_one(&d, home()).unwrap(), 1);
+    assert!(d.routing_table(Some("homedb")).is_some());
+    let t0 = Instant::now();
+    while d.routing_table(Some("homedb")).is_some() {
+        assert!(
+            t0.elapsed() < Duration::from_secs(5),
+            "the unused table was never purged"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        t0.elapsed() > Duration::from_millis(900),
+        "purged before the TTL (1 s) plus the purge delay ran out: {:?}",
+        t0.elapsed()
+    );
+    assert_eq!(run_one(&d, home()).unwrap(), 1);
+    d.close();
+    reader.finish();
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert!(route_count(&router) >= 3);
+}
+
+#[test]
+fn reads_go_to_the_reader_with_the_fewest_connections_in_use() {
+    // Both readers run the same script: an explicit transaction, or auto-commit queries.
+    let script = format!(
+        "{}?{{\nC: BEGIN {{..}}\nS: SUCCESS {{}}\nC: ROLLBACK\nS: SUCCESS {{}}\n}}\n\
+         *{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header("5.0")
+    );
+    let (r1, r2) = (StubServer::start(&script), StubServer::start(&script));
+    let (a1, a2) = (r1.address(), r2.address());
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{\"db\": \"neo4j\"}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(300, Some("neo4j"), &["x:1"], &[&a1, &a2], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let mut held = d.session(reads("neo4j")).unwrap();
+    let tx = held
+        .begin_transaction(&boltc::TransactionConfig::default())
+        .unwrap();
+    let busy = tx.connection_info().unwrap().address;
+    // Round robin alone would send one of these to the busy reader.
+    for _ in 0..4 {
+        let mut s = d.session(reads("neo4j")).unwrap();
+        let summary = s.run("RETURN 1 AS n", None).unwrap().consume().unwrap();
+        assert_ne!(summary.server.address, busy, "sent to the busy reader");
+    }
+    tx.rollback().unwrap();
+    drop(held);
+    d.close();
+    r1.finish();
+    r2.finish();
+    router.finish();
 }

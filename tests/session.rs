@@ -489,3 +489,33 @@ fn max_pool_size_is_respected_and_acquisition_times_out() {
     drop((a, b));
     stub.finish();
 }
+
+#[test]
+fn listing_a_result_fetches_the_records_not_requested_yet_in_one_pull() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND range(1, 5) AS x RETURN x\" {} {}\n\
+         C: PULL {\"n\": 2}\n\
+         S: SUCCESS {\"fields\": [\"x\"]}\n\
+         S: RECORD [1]\n\
+         S: RECORD [2]\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: PULL {\"n\": -1}\n\
+         S: RECORD [3]\n\
+         S: RECORD [4]\n\
+         S: RECORD [5]\n\
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(2));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("UNWIND range(1, 5) AS x RETURN x", None).unwrap();
+    assert_eq!(r.next().unwrap().unwrap().get::<i64, _>(0).unwrap(), 1);
+    let rest: Vec<i64> = r
+        .collect_records()
+        .unwrap()
+        .iter()
+        .map(|rec| rec.get::<i64, _>(0).unwrap())
+        .collect();
+    assert_eq!(rest, [2, 3, 4, 5]);
+    drop(s);
+    stub.finish();
+}

@@ -189,6 +189,38 @@ fn handshake_rejects_uncovered_proposals_and_closes() {
 }
 
 #[test]
+fn no_ranges_and_major_only_servers_read_part_of_each_proposal() {
+    // `00 02 04 04` is 4.4..4.2 to a range reader, 4.4 to a 4.2 server that ignores ranges.
+    let stub = StubServer::start("!: BOLT 4.2\n!: NO RANGES\n!: CONNECTIONS 2\n");
+    let mut s = connect(&stub);
+    assert_eq!(handshake(&mut s, &[0, 2, 4, 4]), [0, 0, 0, 0]);
+    drop(s);
+    let mut s = connect(&stub);
+    assert_eq!(handshake(&mut s, &[0, 2, 4, 4, 0, 0, 2, 4]), [0, 0, 2, 4]);
+    drop(s);
+    stub.finish();
+    // A Bolt 3 server takes any proposal with major 3.
+    let stub = StubServer::start("!: BOLT 3\n!: MAJOR ONLY\n");
+    let mut s = connect(&stub);
+    assert_eq!(handshake(&mut s, &[0, 8, 8, 5, 0, 0, 9, 3]), [0, 0, 0, 3]);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_manifest_server_answers_a_proposal_without_the_manifest_classically() {
+    let stub = StubServer::start("!: BOLT 6.0 5.8\n!: MANIFEST\n!: CONNECTIONS 2\n");
+    let mut s = connect(&stub);
+    assert_eq!(handshake(&mut s, &[0, 8, 8, 5]), [0, 0, 8, 5]);
+    drop(s);
+    // Nothing it speaks proposed, and no manifest: refused.
+    let mut s = connect(&stub);
+    assert_eq!(handshake(&mut s, &[0, 4, 4, 4]), [0, 0, 0, 0]);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
 fn rejected_handshake_is_a_failure_when_the_script_has_steps() {
     let mut stub = StubServer::start("!: BOLT 5.4\nC: HELLO {..}\n");
     let mut s = connect(&stub);

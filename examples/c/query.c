@@ -42,6 +42,11 @@ int main(int argc, char **argv) {
     if (rc) {
         goto out;
     }
+    /* Each call of this session (connecting, RUN, each fetch) may take at most 10 s. */
+    if (boltc_session_set_call_timeout_ms(session, 10000, &err)) {
+        rc = fail("call timeout", err);
+        goto out;
+    }
 
     boltc_map *params = boltc_map_new();
     boltc_map_set_int(params, "limit", 5, NULL);

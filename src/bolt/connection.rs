@@ -31,11 +31,46 @@ pub trait Transport: Read + Write {
     fn set_read_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
         Ok(())
     }
+
+    /// Sets the write timeout (`None`: block). The default does nothing.
+    ///
+    /// # Errors
+    /// When the transport rejects the timeout.
+    fn set_write_timeout(&mut self, _timeout: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
 }
 
 impl Transport for std::net::TcpStream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         std::net::TcpStream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        std::net::TcpStream::set_write_timeout(self, timeout)
+    }
+}
+
+/// Reads through a transport with each read bounded by what is left until a deadline (and by
+/// the connection's own read timeout, if shorter).
+struct DeadlineReader<'a, S> {
+    stream: &'a mut S,
+    deadline: Instant,
+    base: Option<Duration>,
+}
+
+impl<S: Transport> Read for DeadlineReader<'_, S> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.deadline.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the call deadline passed",
+            ));
+        }
+        let t = self.base.map_or(left, |b| b.min(left));
+        self.stream.set_read_timeout(Some(t))?;
+        self.stream.read(buf)
     }
 }
 
@@ -85,6 +120,12 @@ pub struct Connection<S> {
     limits: Limits,
     info: ServerInfo,
     recv_timeout: Option<Duration>,
+    /// The read timeout the socket has outside calls with a deadline.
+    read_timeout: Option<Duration>,
+    /// The current call's deadline: reads and writes wait at most until then.
+    deadline: Option<Instant>,
+    /// A deadline changed the socket timeouts; they are put back before the next I/O without one.
+    timeouts_changed: bool,
     hints: Map,
     broken: Option<String>,
     /// The credentials sent last (HELLO/LOGON), to notice when they change.
@@ -126,6 +167,9 @@ impl<S: Transport> Connection<S> {
                 ..ServerInfo::default()
             },
             recv_timeout: None,
+            read_timeout: None,
+            deadline: None,
+            timeouts_changed: false,
             hints: Map::new(),
             broken: None,
             auth: None,
@@ -179,6 +223,50 @@ impl<S: Transport> Connection<S> {
         if self.broken.is_none() {
             log::debug!("[{}] marked broken: {why}", self.log_id);
             self.broken = Some(why.to_owned());
+        }
+    }
+
+    /// Sets the socket's read timeout outside calls with a deadline (`None`: block).
+    ///
+    /// # Errors
+    /// When the transport rejects the timeout.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.read_timeout = timeout;
+        self.stream.set_read_timeout(timeout)
+    }
+
+    /// Bounds every read and write until `deadline` (`None`: only the read timeout applies).
+    /// A read that runs out of time fails with `Timeout` and breaks the connection, as its
+    /// reply may still arrive later.
+    pub fn set_deadline(&mut self, deadline: Option<Instant>) {
+        self.deadline = deadline;
+        self.timeouts_changed |= deadline.is_some();
+    }
+
+    /// The deadline set with [`Connection::set_deadline`].
+    pub fn deadline(&self) -> Option<Instant> {
+        self.deadline
+    }
+
+    /// Before I/O: with a deadline, bounds writes by it; without one, puts back the timeouts
+    /// a deadline changed.
+    fn apply_deadline(&mut self) -> io::Result<()> {
+        match self.deadline {
+            Some(d) => {
+                let left = d.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the call deadline passed",
+                    ));
+                }
+                self.stream.set_write_timeout(Some(left))
+            }
+            None => {
+                self.timeouts_changed = false;
+                self.stream.set_read_timeout(self.read_timeout)?;
+                self.stream.set_write_timeout(None)
+            }
         }
     }
 
@@ -260,8 +348,7 @@ impl<S: Transport> Connection<S> {
                 if *secs > 0 {
                     let t = Duration::from_secs(secs.unsigned_abs());
                     self.recv_timeout = Some(t);
-                    self.stream
-                        .set_read_timeout(Some(t))
+                    self.set_read_timeout(Some(t))
                         .map_err(|e| self.io_error(&e))?;
                 }
             }
@@ -393,6 +480,12 @@ impl<S: Transport> Connection<S> {
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
         }
+        if self.timeouts_changed {
+            if let Err(e) = self.apply_deadline() {
+                self.out.clear();
+                return Err(self.io_error(&e));
+            }
+        }
         let res = self
             .stream
             .write_all(&self.out)
@@ -410,7 +503,18 @@ impl<S: Transport> Connection<S> {
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
         }
-        let bytes = match self.reader.read_message(&mut self.stream) {
+        if self.timeouts_changed && self.deadline.is_none() {
+            self.apply_deadline().map_err(|e| self.io_error(&e))?;
+        }
+        let read = match self.deadline {
+            None => self.reader.read_message(&mut self.stream),
+            Some(deadline) => self.reader.read_message(&mut DeadlineReader {
+                stream: &mut self.stream,
+                deadline,
+                base: self.read_timeout,
+            }),
+        };
+        let bytes = match read {
             Ok(b) => b,
             Err(ReadError::Io(e)) => return Err(self.io_error(&e)),
             Err(ReadError::TooLarge { limit }) => {

@@ -5,6 +5,21 @@
 //! are accepted too (4.3+ servers understand ranges). `00 00 01 FF` proposes manifest v1: a
 //! server that knows it answers with the same four bytes followed by the list of versions it
 //! speaks and a capability mask, and the client then names its choice.
+//!
+//! Servers read proposals differently: Bolt 3 servers look only at the major byte, 4.0-4.2
+//! servers (and TestKit's stubs for them) at the major and minor bytes (no ranges), 4.3+ servers
+//! understand ranges, 5.7+ servers also the manifest. The driver's proposal sets are chosen so
+//! one connection serves every server it is likely to meet:
+//!
+//! | when                                      | proposal                                  |
+//! |-------------------------------------------|-------------------------------------------|
+//! | first connection to an address ([`FIRST`])| `5.8..5.0, 4.4..4.2, 4.1, 3.0`            |
+//! | after "none" ([`FALLBACK`])               | `manifest v1, 4.0, 2.0, 1.0`              |
+//! | address known for 5.7+ ([`MANIFEST_FIRST`]) | `manifest v1, 5.8..5.0, 4.4..4.2, 3.0`  |
+//!
+//! The driver remembers per address whether the server negotiated 5.7+ (see
+//! [`speaks_manifest`]); Bolt 6 is reached through the manifest only. [`perform`] takes any
+//! explicit proposal list.
 
 use super::chunk::ChunkReader;
 use super::version::Version;
@@ -40,30 +55,58 @@ impl Proposal {
     }
 }
 
-/// The default proposal sets, tried in order while the server answers "none".
+const fn range(major: u8, top: u8, bottom: u8) -> Option<Proposal> {
+    Some(Proposal::Range {
+        top: Version::new(major, top),
+        back: top - bottom,
+    })
+}
+
+const fn exact(major: u8, minor: u8) -> Option<Proposal> {
+    Some(Proposal::Exact(Version::new(major, minor)))
+}
+
+/// The first proposal to an address not known to speak the manifest:
+/// `[5.8..5.0, 4.4..4.2, 4.1, 3.0]`.
 ///
-/// The first covers Bolt 3 and every server that understands version ranges (4.2+, and through
-/// the manifest 6.x); the second the 4.0/4.1 servers that predate ranges, and Bolt 1-2.
-pub const DEFAULT_PROPOSALS: &[[Option<Proposal>; 4]] = &[
-    [
-        Some(Proposal::ManifestV1),
-        Some(Proposal::Range {
-            top: Version::new(5, 8),
-            back: 8,
-        }),
-        Some(Proposal::Range {
-            top: Version::new(4, 4),
-            back: 4,
-        }),
-        Some(Proposal::Exact(Version::new(3, 0))),
-    ],
-    [
-        Some(Proposal::Exact(Version::new(4, 1))),
-        Some(Proposal::Exact(Version::new(4, 0))),
-        Some(Proposal::Exact(Version::new(2, 0))),
-        Some(Proposal::Exact(Version::new(1, 0))),
-    ],
+/// Servers that understand ranges (4.3+, and 4.2 releases with the backport) pick from the
+/// ranges; 4.1 and 4.2 servers that read only the major and minor bytes see `5.8, 4.4, 4.1, 3.0`
+/// and pick 4.1; Bolt 3 servers read only the major byte and pick 3.0. No manifest: a 5.7+
+/// server answers 5.x here, and the driver proposes the manifest to it from then on.
+pub const FIRST: [Option<Proposal>; 4] = [range(5, 8, 0), range(4, 4, 2), exact(4, 1), exact(3, 0)];
+
+/// The proposal after a server answered "none" to [`FIRST`]: `[manifest v1, 4.0, 2.0, 1.0]`.
+///
+/// Reaches servers that speak only through the manifest (e.g. a Bolt 6-only server), 4.0
+/// servers without Bolt 3, and Bolt 1-2 servers.
+pub const FALLBACK: [Option<Proposal>; 4] = [
+    Some(Proposal::ManifestV1),
+    exact(4, 0),
+    exact(2, 0),
+    exact(1, 0),
 ];
+
+/// The first proposal to an address whose server negotiated Bolt 5.7+ before (every such server
+/// speaks the manifest): `[manifest v1, 5.8..5.0, 4.4..4.2, 3.0]`, so 6.x is negotiated there.
+pub const MANIFEST_FIRST: [Option<Proposal>; 4] = [
+    Some(Proposal::ManifestV1),
+    range(5, 8, 0),
+    range(4, 4, 2),
+    exact(3, 0),
+];
+
+/// The proposals tried in order, one connection each, while the server answers "none", for an
+/// address not known to speak the manifest.
+pub const DEFAULT_PROPOSALS: &[[Option<Proposal>; 4]] = &[FIRST, FALLBACK];
+
+/// The proposals tried in order for an address known to speak the manifest. If the server there
+/// changed, the later sets reach whatever [`DEFAULT_PROPOSALS`] reaches.
+pub const MANIFEST_PROPOSALS: &[[Option<Proposal>; 4]] = &[MANIFEST_FIRST, FIRST, FALLBACK];
+
+/// Whether a server that negotiated `version` speaks the manifest (Bolt 5.7 introduced it).
+pub fn speaks_manifest(version: Version) -> bool {
+    version >= Version::new(5, 7)
+}
 
 /// The 20 bytes the client sends: magic and four proposals (absent ones are zero).
 pub fn request(proposals: &[Option<Proposal>; 4]) -> [u8; 20] {
@@ -288,44 +331,135 @@ mod tests {
     }
 
     #[test]
-    fn default_proposals_bytes() {
-        let req = request(&DEFAULT_PROPOSALS[0]);
+    fn proposal_set_bytes() {
         assert_eq!(
-            &req[4..],
-            &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 4, 4, 4, 0, 0, 0, 3]
+            &request(&FIRST)[4..],
+            &[0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 1, 4, 0, 0, 0, 3]
         );
+        assert_eq!(
+            &request(&FALLBACK)[4..],
+            &[0, 0, 1, 0xFF, 0, 0, 0, 4, 0, 0, 0, 2, 0, 0, 0, 1]
+        );
+        assert_eq!(
+            &request(&MANIFEST_FIRST)[4..],
+            &[0, 0, 1, 0xFF, 0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 0, 3]
+        );
+        assert_eq!(DEFAULT_PROPOSALS, &[FIRST, FALLBACK]);
+        assert_eq!(MANIFEST_PROPOSALS, &[MANIFEST_FIRST, FIRST, FALLBACK]);
+    }
+
+    /// How a server of a given generation reads the 16 proposal bytes.
+    #[derive(Clone, Copy)]
+    enum Reads {
+        /// Bolt 1-3 servers: the major byte only.
+        Major,
+        /// 4.0-4.2 servers: major and minor, no ranges.
+        MajorMinor,
+        /// 4.3+ servers: ranges too.
+        Ranges,
+    }
+
+    /// The version a server speaking `speaks` (its preference first) picks, classic handshake.
+    fn server_choice(proposal: &[u8], reads: Reads, speaks: &[Version]) -> Option<Version> {
+        proposal.chunks(4).find_map(|p| {
+            let (major, minor, back) = match reads {
+                Reads::Major => (p[3], 0, 0),
+                Reads::MajorMinor => (p[3], p[2], 0),
+                Reads::Ranges => (p[3], p[2], p[1]),
+            };
+            speaks
+                .iter()
+                .find(|v| v.major == major && v.minor <= minor && v.minor + back >= minor)
+                .copied()
+        })
+    }
+
+    #[test]
+    fn the_first_set_reaches_every_classic_server_on_one_connection() {
+        let first = &request(&FIRST)[4..];
+        let v = Version::new;
+        let cases: &[(Reads, &[Version], Version)] = &[
+            (Reads::Major, &[v(3, 0)], v(3, 0)),
+            (Reads::MajorMinor, &[v(4, 1), v(3, 0)], v(4, 1)),
+            // A 4.2 server that ignores ranges sees 4.4 and falls to 4.1 (which it also speaks).
+            (Reads::MajorMinor, &[v(4, 2), v(4, 1), v(3, 0)], v(4, 1)),
+            (Reads::Ranges, &[v(4, 2), v(4, 1)], v(4, 2)),
+            (Reads::Ranges, &[v(4, 3)], v(4, 3)),
+            (Reads::Ranges, &[v(4, 4)], v(4, 4)),
+            (Reads::Ranges, &[v(5, 0)], v(5, 0)),
+            (Reads::Ranges, &[v(5, 8), v(5, 7)], v(5, 8)),
+        ];
+        for (reads, speaks, want) in cases {
+            let got = server_choice(first, *reads, speaks);
+            assert_eq!(got, Some(*want), "server speaking {speaks:?}");
+            let (res, _) = run(&[0, 0, want.minor, want.major], &FIRST);
+            assert_eq!(res.unwrap(), *want);
+        }
+        // Only 4.0 (without 3.0) and Bolt 1-2 need the fallback connection.
+        for speaks in [&[v(4, 0)][..], &[v(2, 0)], &[v(1, 0)]] {
+            assert_eq!(server_choice(first, Reads::MajorMinor, speaks), None);
+            let fallback = &request(&FALLBACK)[4..];
+            assert_eq!(
+                server_choice(fallback, Reads::MajorMinor, speaks),
+                Some(speaks[0])
+            );
+        }
     }
 
     #[test]
     fn range_reply_is_accepted() {
-        let (res, _) = run(&[0, 0, 7, 5], &DEFAULT_PROPOSALS[0]);
+        let (res, _) = run(&[0, 0, 7, 5], &FIRST);
         assert_eq!(res.unwrap(), Version::new(5, 7));
-        let (res, _) = run(&[0, 0, 1, 4], &DEFAULT_PROPOSALS[0]);
-        assert_eq!(res.unwrap(), Version::new(4, 1));
+        let (res, _) = run(&[0, 0, 2, 4], &FIRST);
+        assert_eq!(res.unwrap(), Version::new(4, 2));
         let (res, _) = run(&[0, 0, 1, 4], &V1_ONLY);
         assert!(matches!(res, Err(HandshakeError::Unexpected(_))));
+        // 4.0 is only in the fallback set.
+        let (res, _) = run(&[0, 0, 0, 4], &FIRST);
+        assert!(matches!(res, Err(HandshakeError::Unexpected(_))));
+        let (res, _) = run(&[0, 0, 0, 4], &FALLBACK);
+        assert_eq!(res.unwrap(), Version::new(4, 0));
+    }
+
+    #[test]
+    fn a_manifest_reply_to_a_set_without_the_manifest_is_refused() {
+        let (res, _) = run(&[0, 0, 1, 0xFF, 0], &FIRST);
+        assert!(
+            matches!(res, Err(HandshakeError::Unexpected(v)) if v == Version::new(0xFF, 1)),
+            "{res:?}"
+        );
+    }
+
+    #[test]
+    fn manifest_memory_threshold() {
+        assert!(!speaks_manifest(Version::new(5, 6)));
+        assert!(speaks_manifest(Version::new(5, 7)));
+        assert!(speaks_manifest(Version::new(6, 0)));
+        assert!(!speaks_manifest(Version::new(4, 4)));
     }
 
     #[test]
     fn http_and_closed_peers_are_clear_errors() {
-        let (res, _) = run(b"HTTP/1.1 400", &DEFAULT_PROPOSALS[0]);
+        let (res, _) = run(b"HTTP/1.1 400", &FIRST);
         let err = res.unwrap_err();
         assert!(matches!(err, HandshakeError::NotBolt(_)));
         assert!(err.to_string().contains("not a Bolt server"));
-        let (res, _) = run(&[], &DEFAULT_PROPOSALS[0]);
+        let (res, _) = run(&[], &FIRST);
         assert!(res.unwrap_err().to_string().contains("closed"));
     }
 
     #[test]
     fn manifest_picks_the_newest_common_version() {
-        // manifest v1, 2 entries: 6.0 (range 0) and 5.8..5.0, capabilities 0
-        let reply = [0, 0, 1, 0xFF, 2, 0, 0, 0, 6, 0, 8, 8, 5, 0];
-        let (res, written) = run(&reply, &DEFAULT_PROPOSALS[0]);
-        assert_eq!(res.unwrap(), Version::new(6, 0));
-        assert_eq!(&written[20..], &[0, 0, 0, 6, 0]);
+        for set in [MANIFEST_FIRST, FALLBACK] {
+            // manifest v1, 2 entries: 6.0 (range 0) and 5.8..5.0, capabilities 0
+            let reply = [0, 0, 1, 0xFF, 2, 0, 0, 0, 6, 0, 8, 8, 5, 0];
+            let (res, written) = run(&reply, &set);
+            assert_eq!(res.unwrap(), Version::new(6, 0));
+            assert_eq!(&written[20..], &[0, 0, 0, 6, 0]);
+        }
         // a manifest with only unknown versions
         let reply = [0, 0, 1, 0xFF, 1, 0, 0, 0, 9, 0];
-        let (res, written) = run(&reply, &DEFAULT_PROPOSALS[0]);
+        let (res, written) = run(&reply, &MANIFEST_FIRST);
         assert!(matches!(res, Err(HandshakeError::ManifestNoMatch(_))));
         assert_eq!(&written[20..], &[0, 0, 0, 0, 0]);
     }

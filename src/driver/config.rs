@@ -313,6 +313,9 @@ pub struct SessionConfig {
     /// Notification filters for this session's transactions (Bolt 5.2+). The default sends
     /// none, so the driver's filters (sent with HELLO) apply.
     pub notifications: NotificationFilter,
+    /// How long each blocking call of the session may take, all waits included (`None`: no
+    /// bound); see [`Session::set_call_timeout`](super::Session::set_call_timeout).
+    pub call_timeout: Option<std::time::Duration>,
 }
 
 impl SessionConfig {
@@ -327,6 +330,12 @@ impl SessionConfig {
     #[must_use]
     pub fn with_access_mode(mut self, mode: AccessMode) -> Self {
         self.default_access_mode = mode;
+        self
+    }
+    /// Sets the call timeout (see [`Session::set_call_timeout`](super::Session::set_call_timeout)).
+    #[must_use]
+    pub fn with_call_timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.call_timeout = Some(timeout);
         self
     }
     /// Sets the fetch size.

@@ -3,8 +3,9 @@
 use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
+use super::proposals::ManifestMemory;
 use super::session::Session;
-use crate::bolt::handshake::{HandshakeError, DEFAULT_PROPOSALS};
+use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
@@ -68,6 +69,7 @@ impl Driver {
                 seed: config.uri.address().clone(),
                 context: routing_context(&config),
                 resolver: config.ext.resolver.clone(),
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
                 purge_delay: config.ext.purge_delay,
             };
             Some(Router::new(rc, pool.clone())?)
@@ -108,12 +110,26 @@ impl Driver {
         self.server_info().map(|_| ())
     }
 
-    /// Connects and returns what the server told about itself.
+    /// Connects and returns what the server told about itself. With routing, the routing table
+    /// of the home database is fetched afresh first; a pooled connection is checked with RESET.
     ///
     /// # Errors
     /// Connection, handshake and authentication errors.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        let conn = self.inner.acquire(AccessMode::Read, None)?;
+        if let Some(router) = &self.inner.router {
+            // Connectivity means the cluster answers routing requests now: fetch afresh.
+            let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+            router.force_update(None, &[], deadline)?;
+        }
+        let mut conn = self.inner.acquire(AccessMode::Read, None)?;
+        if conn.is_reused() {
+            // A pooled connection may have died while idle: check that it still answers.
+            conn.send(&crate::bolt::message::Request::Reset)?;
+            if let Err(e) = conn.recv_summary()? {
+                conn.mark_broken("RESET failed while verifying connectivity");
+                return Err(e);
+            }
+        }
         Ok(conn.info().clone())
     }
 
@@ -121,6 +137,29 @@ impl Driver {
     /// diagnostics; always `None` for `bolt://` URIs.
     pub fn routing_table(&self, database: Option<&str>) -> Option<crate::routing::RoutingTable> {
         self.inner.router.as_ref().and_then(|r| r.table(database))
+    }
+
+    /// Fetches the routing table for `database` (`None`: the home database) from the cluster
+    /// now, even if the one held is still fresh, waiting for causal consistency with
+    /// `bookmarks`; returns the new table.
+    ///
+    /// # Errors
+    /// `Unsupported` for `bolt://` URIs; `ServiceUnavailable` when no router answered;
+    /// server errors (e.g. a database that does not exist) as they come.
+    pub fn update_routing_table(
+        &self,
+        database: Option<&str>,
+        bookmarks: &[String],
+    ) -> Result<crate::routing::RoutingTable> {
+        self.inner.check_open()?;
+        let Some(router) = &self.inner.router else {
+            return Err(Error::new(
+                ErrorKind::Unsupported,
+                "routing tables exist only for neo4j:// URIs",
+            ));
+        };
+        let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+        router.force_update(database, bookmarks, deadline)
     }
 
     /// The bookmark manager [`Driver::execute_query`] uses by default; pass it to sessions
@@ -170,6 +209,8 @@ impl DriverInner {
             imp_user: None,
             bookmarks: &[],
             auth: None,
+            deadline: None,
+            interrupt: None,
         };
         self.acquire_routed(&req).map(|(c, _)| c)
     }
@@ -178,28 +219,73 @@ impl DriverInner {
     ///
     /// With routing: reads go to readers and writes to writers, the least busy first; a server
     /// that cannot be reached is removed from the routing tables and the next one is tried.
+    /// Everything (routing, pool waits, connecting, re-authentication) ends by the acquisition
+    /// timeout or the request's deadline, whichever comes first.
     pub(crate) fn acquire_routed(
         &self,
         req: &AcquireRequest<'_>,
     ) -> Result<(PooledConnection, Option<String>)> {
+        self.acquire_routed_inner(req)
+            .map_err(|e| match req.deadline {
+                // Whatever failed last, the caller's deadline is why nothing else was tried.
+                Some(d)
+                    if Instant::now() >= d
+                        && !matches!(e.kind(), ErrorKind::Timeout | ErrorKind::Interrupted) =>
+                {
+                    e.with_kind(ErrorKind::Timeout)
+                }
+                _ => e,
+            })
+    }
+
+    fn acquire_routed_inner(
+        &self,
+        req: &AcquireRequest<'_>,
+    ) -> Result<(PooledConnection, Option<String>)> {
         self.check_open()?;
-        let deadline = Instant::now() + self.config.acquisition_timeout;
+        let mut deadline = Instant::now()
+            .checked_add(self.config.acquisition_timeout)
+            .unwrap_or_else(far_future);
+        if let Some(d) = req.deadline {
+            deadline = deadline.min(d);
+        }
         let Some(router) = &self.router else {
-            let conn = self.pool.acquire(self.config.uri.address(), deadline)?;
+            let conn = self.pool.acquire_interruptible(
+                self.config.uri.address(),
+                deadline,
+                req.interrupt,
+            )?;
             return Ok((self.with_auth(conn, req.auth, deadline)?, None));
         };
         let write = req.mode == AccessMode::Write;
         let mut last = None;
-        for _ in 0..MAX_ROUTED_ATTEMPTS {
-            let route = router.route(write, req.database, req.imp_user, req.bookmarks, deadline)?;
-            let Some(addr) = router.select(&route.servers) else {
-                let role = if write { "writers" } else { "readers" };
-                return Err(Error::new(
-                    ErrorKind::SessionExpired,
-                    format!("no {role} available for database {:?}", route.database),
-                ));
-            };
-            match self.pool.acquire(&addr, deadline) {
+        // One routing table per acquisition: the servers it names are tried, least busy first;
+        // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
+        let route = router.route(
+            write,
+            req.database,
+            req.imp_user,
+            req.bookmarks,
+            deadline,
+            req.interrupt,
+        )?;
+        // The acquisition timeout bounds getting a router connection and getting a server
+        // connection, each on its own; waiting for the routing reply is not part of it.
+        let deadline = Instant::now() + self.config.acquisition_timeout;
+        let mut candidates = route.servers.clone();
+        if candidates.is_empty() {
+            let role = if write { "writers" } else { "readers" };
+            return Err(Error::new(
+                ErrorKind::SessionExpired,
+                format!("no {role} available for database {:?}", route.database),
+            ));
+        }
+        while let Some(addr) = router.select(&candidates) {
+            candidates.retain(|a| *a != addr);
+            match self
+                .pool
+                .acquire_interruptible(&addr, deadline, req.interrupt)
+            {
                 Ok(conn) => return Ok((self.with_auth(conn, req.auth, deadline)?, route.database)),
                 Err(e) if e.kind() == ErrorKind::ServiceUnavailable => {
                     log::info!("[#@{addr}] cannot connect, trying another server: {e}");
@@ -238,9 +324,11 @@ impl DriverInner {
                 return Ok(conn);
             }
             if conn.features().logon {
+                conn.set_deadline(Some(deadline));
                 conn.reauth(&wanted)?;
                 let logoff = conn.recv_summary()?;
                 let logon = conn.recv_summary()?;
+                conn.set_deadline(None);
                 if let Err(e) = logoff.and(logon) {
                     conn.mark_broken("re-authentication failed");
                     return Err(if session_auth.is_some() {
@@ -281,8 +369,8 @@ impl DriverInner {
         }
     }
 
-    /// The session saw a server failure on `addr`: routing reacts to a lost leader and to a
-    /// dead server.
+    /// The session saw a server failure on `addr`: routing reacts to a lost leader, to an
+    /// unavailable database and to a dead server.
     pub(crate) fn on_server_failure(
         &self,
         addr: &Address,
@@ -296,6 +384,8 @@ impl DriverInner {
                 "Neo.ClientError.Cluster.NotALeader"
                 | "Neo.ClientError.General.ForbiddenOnReadOnlyDatabase",
             ) => router.forget_writer(addr, database, imp_user),
+            // The database is not available there (e.g. a store copy): stop routing to it.
+            Some("Neo.TransientError.General.DatabaseUnavailable") => router.forget(addr),
             _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
                 router.forget(addr);
             }
@@ -326,7 +416,7 @@ fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> 
     }
 }
 
-/// How often one acquisition tries another server after a connect failure.
+/// How often one acquisition re-authenticates or replaces a connection whose credentials changed.
 const MAX_ROUTED_ATTEMPTS: usize = 8;
 
 /// What a session asks the driver for.
@@ -337,6 +427,16 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) bookmarks: &'a [String],
     /// Session credentials (5.1+), instead of the driver's.
     pub(crate) auth: Option<&'a crate::bolt::AuthToken>,
+    /// The caller's own deadline (a session's call timeout), if sooner than the acquisition
+    /// timeout.
+    pub(crate) deadline: Option<Instant>,
+    /// Ends waits for a connection or a routing table early (a session's interrupter).
+    pub(crate) interrupt: Option<&'a crate::net::interrupt::Interrupt>,
+}
+
+/// A deadline so far away that it never comes (for durations too large to add to now).
+pub(crate) fn far_future() -> Instant {
+    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 /// The `routing` map of HELLO and ROUTE: the URI query plus `address`.
@@ -355,7 +455,7 @@ fn routing_context(config: &Config) -> Map {
 }
 
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
-/// sets), HELLO/LOGON.
+/// sets, see [`super::proposals`]), HELLO/LOGON.
 struct Connector {
     tls: Option<Arc<rustls::ClientConfig>>,
     host: String,
@@ -364,6 +464,8 @@ struct Connector {
     auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
     limits: Limits,
+    /// The addresses whose server speaks the handshake manifest.
+    manifest: ManifestMemory,
 }
 
 /// How long one handshake attempt may wait for the server's reply before the connection is
@@ -387,6 +489,7 @@ impl Connector {
                 write_timeout: None,
                 keepalive: config.keepalive,
                 tls: None,
+                domain_name_resolver: config.ext.domain_name_resolver.clone(),
             },
             hello: HelloParams {
                 user_agent: config.user_agent.clone(),
@@ -401,6 +504,7 @@ impl Connector {
                 max_chunk: config.max_chunk_size,
                 ..Limits::default()
             },
+            manifest: ManifestMemory::default(),
         })
     }
 
@@ -431,7 +535,7 @@ impl Connector {
             ));
         }
         let mut last = None;
-        for proposals in DEFAULT_PROPOSALS {
+        for proposals in self.manifest.plan(addr) {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
             // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
@@ -452,6 +556,7 @@ impl Connector {
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
+                    self.manifest.record(addr, conn.version());
                     let hello_wait = deadline.saturating_duration_since(Instant::now());
                     set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
                     let token = self.auth.get_auth()?;
@@ -475,15 +580,17 @@ impl Connector {
 }
 
 fn set_timeout(conn: &mut BoltConnection, t: Option<Duration>) -> Result<()> {
-    use crate::bolt::Transport;
-    conn.stream_mut()
-        .set_read_timeout(t)
+    conn.set_read_timeout(t)
         .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
 }
 
 impl crate::bolt::Transport for Stream {
     fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
         Stream::set_read_timeout(self, timeout)
+    }
+
+    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
+        Stream::set_write_timeout(self, timeout)
     }
 }
 

@@ -3,6 +3,7 @@
 use super::auth::AuthManager;
 use super::config::ConfigBuilder;
 use super::retry::RetryPolicy;
+use crate::net::DomainNameResolver;
 use crate::routing::AddressResolver;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,6 +12,7 @@ use std::time::Duration;
 #[derive(Clone)]
 pub(crate) struct Extras {
     pub(crate) resolver: Option<Arc<AddressResolver>>,
+    pub(crate) domain_name_resolver: Option<Arc<DomainNameResolver>>,
     pub(crate) purge_delay: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) auth_manager: Option<Arc<dyn AuthManager>>,
@@ -20,6 +22,7 @@ impl Default for Extras {
     fn default() -> Self {
         Extras {
             resolver: None,
+            domain_name_resolver: None,
             purge_delay: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             auth_manager: None,
@@ -31,6 +34,10 @@ impl std::fmt::Debug for Extras {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Extras")
             .field("resolver", &self.resolver.as_ref().map(|_| "<fn>"))
+            .field(
+                "domain_name_resolver",
+                &self.domain_name_resolver.as_ref().map(|_| "<fn>"),
+            )
             .field("purge_delay", &self.purge_delay)
             .field("retry", &self.retry)
             .field("auth_manager", &self.auth_manager)
@@ -57,6 +64,27 @@ impl ConfigBuilder {
     /// ```
     pub fn resolver(mut self, resolver: Arc<AddressResolver>) -> Self {
         self.ext.resolver = Some(resolver);
+        self
+    }
+
+    /// A hook that replaces the system's DNS lookup: every host name the driver connects to
+    /// (the URI's, the custom resolver's answers, routing table members) is turned into IP
+    /// addresses by it. IP literals are not passed to it. It may run on the `boltc-routing`
+    /// thread, so it must be thread-safe.
+    ///
+    /// ```
+    /// use boltc::Config;
+    /// use std::net::IpAddr;
+    /// use std::sync::Arc;
+    ///
+    /// let config = Config::builder("neo4j://cluster.example:7687")
+    ///     .domain_name_resolver(Arc::new(|_name: &str| vec![IpAddr::from([10, 0, 0, 1])]))
+    ///     .build()
+    ///     .unwrap();
+    /// # let _ = config;
+    /// ```
+    pub fn domain_name_resolver(mut self, resolver: Arc<DomainNameResolver>) -> Self {
+        self.ext.domain_name_resolver = Some(resolver);
         self
     }
 

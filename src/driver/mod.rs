@@ -9,11 +9,13 @@ mod config;
 mod driver;
 mod extras;
 mod managed;
+mod proposals;
 mod query;
 mod record;
 mod result;
 mod retry;
 mod session;
+mod statuses;
 mod summary;
 mod transaction;
 

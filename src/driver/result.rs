@@ -53,17 +53,13 @@ impl<'s> RecordStream<'s> {
         self.session.result_consume(self.id)
     }
 
-    /// Collects the remaining records.
+    /// Collects the remaining records; those not requested yet are fetched from the server in
+    /// one go rather than in batches of the fetch size.
     ///
     /// # Errors
     /// The first error met.
     pub fn collect_records(self) -> Result<Vec<Record>> {
-        let mut out = Vec::new();
-        while self
-            .session
-            .result_next_batch(self.id, usize::MAX, &mut out)?
-        {}
-        Ok(out)
+        self.session.result_list(self.id)
     }
 
     /// Up to `max` records appended to `out`; `false` once the result is exhausted.

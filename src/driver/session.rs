@@ -28,43 +28,43 @@ use crate::bolt::connection::failure_error;
 use crate::bolt::message::{tag, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::interrupt::{Interrupt, Target};
 use crate::packstream::Decoder;
 use crate::pool::PooledConnection;
 use crate::value::{Map, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 /// Interrupts a [`Session`]'s blocking call from another thread, made by
 /// [`Session::interrupter`]. It can be taken once, before any call (from the thread that owns
-/// the session), and follows the session's connections: the session publishes the shutdown handle
-/// of each connection it takes (and withdraws it before the connection goes back to the pool).
+/// the session), and follows whatever the session is blocked on:
 ///
-/// [`SessionInterrupt::interrupt`] shuts down the socket of the connection the session holds at
-/// that moment, so a blocked read or write returns at once with `ServiceUnavailable` and the
-/// connection is discarded. It does nothing while the session holds no connection (for example
-/// while it waits for the pool or connects).
+/// - a read or write on the session's connection: the socket is shut down, the call returns
+///   `Interrupted` and the connection is discarded (an open transaction is lost);
+/// - a wait for a free pool slot, or for a routing table another thread is fetching: the wait
+///   ends at once with `Interrupted`;
+/// - a routing table fetch: the router's socket is shut down and the call returns `Interrupted`.
+///
+/// Connecting to a server (TCP, TLS, handshake, HELLO) is bounded by the deadlines only; an
+/// interrupt during it takes effect as soon as the new connection is handed to the session. An
+/// interrupt while the session is not blocked shuts down the connection it holds, if any (the
+/// next call on it fails with `Interrupted`); otherwise it is forgotten when the session next
+/// acquires a connection.
 #[derive(Debug, Clone, Default)]
 pub struct SessionInterrupt {
-    slot: Arc<parking_lot::Mutex<Option<crate::net::ShutdownHandle>>>,
+    inner: Arc<Interrupt>,
 }
 
 impl SessionInterrupt {
-    /// Shuts down the session's current connection, if any; returns whether there was one.
+    /// Interrupts the session's current blocking call; returns whether it was blocked on
+    /// something that could be woken (a socket or a wait).
     pub fn interrupt(&self) -> bool {
-        let slot = self.slot.lock();
-        match slot.as_ref() {
-            Some(h) => {
-                if let Err(e) = h.shutdown() {
-                    log::debug!("interrupting a session: shutdown failed: {e}");
-                }
-                true
-            }
-            None => false,
-        }
+        self.inner.interrupt()
     }
 
     fn set(&self, h: Option<crate::net::ShutdownHandle>) {
-        *self.slot.lock() = h;
+        self.inner.target(h.map_or(Target::None, Target::Socket));
     }
 }
 
@@ -112,6 +112,8 @@ struct Stream {
     in_tx: bool,
     /// Records arriving are dropped (the user consumed or dropped the result).
     discarding: bool,
+    /// Whether any record arrived (kept or dropped): the summary's outcome status before 5.6.
+    had_record: bool,
 }
 
 #[derive(Debug)]
@@ -152,6 +154,10 @@ pub struct Session {
     unproven: bool,
     /// Set when an unproven connection failed before any reply: the server it was connected to.
     idle_death: Option<crate::net::Address>,
+    /// How long each call may take (see [`Session::set_call_timeout`]).
+    call_timeout: Option<Duration>,
+    /// The deadline of the call in progress, when there is a call timeout.
+    deadline: Option<Instant>,
 }
 
 impl std::fmt::Debug for Session {
@@ -167,6 +173,7 @@ impl std::fmt::Debug for Session {
 impl Session {
     pub(crate) fn new(driver: Arc<DriverInner>, config: SessionConfig) -> Session {
         let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
+        let call_timeout = config.call_timeout;
         Session {
             bookmarks: config.bookmarks.clone(),
             mode: config.default_access_mode,
@@ -185,6 +192,109 @@ impl Session {
             interrupt: SessionInterrupt::default(),
             unproven: false,
             idle_death: None,
+            call_timeout,
+            deadline: None,
+        }
+    }
+
+    /// Bounds each blocking call on this session (`None`: no bound, the default). The time
+    /// covers everything the call waits for: routing (fetching a routing table, resolving the
+    /// home database), pool acquisition, connecting and the handshake, sending, and each reply
+    /// (RUN, every PULL, BEGIN, COMMIT, ...). A call that runs out of time fails with
+    /// `ErrorKind::Timeout`, its message saying what it was waiting for. A connection whose read
+    /// timed out is closed, never reused (its reply may still arrive); a transaction on it is
+    /// lost, and a COMMIT that timed out reports `IncompleteCommit`.
+    ///
+    /// "A call" is one method of the session or of a [`RecordStream`] or [`Transaction`]
+    /// borrowing it: `run`, each `next` (records already received return without waiting),
+    /// `next_batch`, `consume`, `commit`, and so on. Transaction functions (`execute_read`,
+    /// `execute_write`) apply it to each of their steps, not to the whole function. The
+    /// server-side transaction timeout ([`TransactionConfig`]) is a different setting.
+    ///
+    /// ```no_run
+    /// # fn main() -> boltc::Result<()> {
+    /// # let driver = boltc::Driver::new(boltc::Config::builder("bolt://localhost:7687").build()?)?;
+    /// let mut session = driver.session(Default::default())?;
+    /// session.set_call_timeout(Some(std::time::Duration::from_secs(2)));
+    /// match session.run("RETURN 1", None) {
+    ///     Err(e) if e.kind() == boltc::ErrorKind::Timeout => eprintln!("too slow: {e}"),
+    ///     other => drop(other?),
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn set_call_timeout(&mut self, timeout: Option<Duration>) {
+        self.call_timeout = timeout;
+    }
+
+    /// The call timeout set with [`Session::set_call_timeout`] (or the session config).
+    pub fn call_timeout(&self) -> Option<Duration> {
+        self.call_timeout
+    }
+
+    /// Whether this call must set up its deadline: there is a call timeout and no enclosing
+    /// call has set the deadline yet.
+    fn needs_deadline(&self) -> bool {
+        self.call_timeout.is_some() && self.deadline.is_none()
+    }
+
+    /// Runs one call under the call timeout.
+    fn timed<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        let timeout = self.call_timeout.unwrap_or_default();
+        let deadline = Instant::now()
+            .checked_add(timeout)
+            .unwrap_or_else(super::driver::far_future);
+        self.deadline = Some(deadline);
+        if let Some(c) = self.conn.as_mut() {
+            c.set_deadline(Some(deadline));
+        }
+        let res = f(self);
+        self.deadline = None;
+        if let Some(c) = self.conn.as_mut() {
+            c.set_deadline(None);
+        }
+        res
+    }
+
+    /// An acquisition error: a timeout of the call deadline says so.
+    fn explain_acquire(&self, e: Error) -> Error {
+        match self.deadline {
+            Some(d) if e.kind() == ErrorKind::Timeout && Instant::now() >= d => {
+                e.context(format_args!(
+                    "the call timeout of {:?} ran out while acquiring a connection",
+                    self.call_timeout.unwrap_or_default()
+                ))
+            }
+            _ => e,
+        }
+    }
+
+    /// A connection error, as the caller should see it: `Interrupted` after an interrupt, and
+    /// a timeout of the call deadline naming what the call was waiting for.
+    fn explain(&self, e: Error) -> Error {
+        if e.kind() == ErrorKind::ServiceUnavailable && self.interrupt.inner.is_raised() {
+            return e
+                .with_kind(ErrorKind::Interrupted)
+                .context("the call was interrupted");
+        }
+        match self.deadline {
+            Some(d) if e.kind() == ErrorKind::Timeout && Instant::now() >= d => {
+                let what = match self.pending.front() {
+                    Some(Pending::Run(_)) => "the reply to RUN",
+                    Some(Pending::Pull(_)) => "records (the reply to PULL)",
+                    Some(Pending::Discard(_)) => "the reply to DISCARD",
+                    Some(Pending::Begin | Pending::Aux) => "the reply to BEGIN",
+                    Some(Pending::Commit) => "the reply to COMMIT",
+                    Some(Pending::Rollback) => "the reply to ROLLBACK",
+                    Some(Pending::Reset) => "the reply to RESET",
+                    None => "the server",
+                };
+                e.context(format_args!(
+                    "the call timeout of {:?} ran out waiting for {what}",
+                    self.call_timeout.unwrap_or_default()
+                ))
+            }
+            _ => e,
         }
     }
 
@@ -270,6 +380,9 @@ impl Session {
         params: Option<Map>,
         config: &TransactionConfig,
     ) -> Result<ResultId> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.run_detached(query, params, config));
+        }
         self.check_open()?;
         if self.tx.is_some() {
             return Err(Error::new(
@@ -326,6 +439,9 @@ impl Session {
     /// # Errors
     /// `IllegalState` without an open transaction or after it failed; server errors.
     pub fn tx_run_detached(&mut self, query: &str, params: Option<Map>) -> Result<ResultId> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.tx_run_detached(query, params));
+        }
         self.check_open()?;
         self.check_tx_usable()?;
         let multi = self.conn.as_ref().is_some_and(|c| c.features().pull_n);
@@ -386,6 +502,9 @@ impl Session {
     /// # Errors
     /// The RUN failure; `InvalidArgument` for a stale handle.
     pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_keys(id));
+        }
         while matches!(self.stream_checked(id)?.phase, Phase::Running) {
             self.process_one()?;
         }
@@ -402,13 +521,17 @@ impl Session {
     /// Server and connection errors (returned again on later calls); `ResultConsumed` after
     /// consume or after its transaction ended.
     pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
-        // The common case while streaming: a record decoded earlier is waiting.
+        // The common case while streaming: a record decoded earlier is waiting (no I/O, so
+        // no call deadline either).
         if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
             if s.generation == id.generation {
                 if let Some(r) = s.buffer.pop_front() {
                     return r.map(Some);
                 }
             }
+        }
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next(id));
         }
         if !self.fill(id)? {
             return Ok(None);
@@ -420,9 +543,33 @@ impl Session {
             .map(Some)
     }
 
+    /// All the remaining records of a result. Records not yet requested from the server are
+    /// fetched in one go (`PULL n=-1`) rather than in batches of the fetch size.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`] (the records before an error are lost).
+    pub fn result_list(&mut self, id: ResultId) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        while self.fill_with(id, -1)? {
+            let s = self.stream_checked_mut(id)?;
+            out.push(
+                s.buffer
+                    .pop_front()
+                    .expect("invariant: fill buffered a record")?,
+            );
+        }
+        Ok(out)
+    }
+
     /// Makes sure the next record of `id` (or the error in its place) is buffered; `false` at
     /// the end of the result.
     fn fill(&mut self, id: ResultId) -> Result<bool> {
+        let n = self.fetch_size;
+        self.fill_with(id, n)
+    }
+
+    /// [`Session::fill`], asking for `n` more records when the server has more.
+    fn fill_with(&mut self, id: ResultId, n: i64) -> Result<bool> {
         loop {
             let s = self.stream_checked_mut(id)?;
             if !s.buffer.is_empty() {
@@ -437,7 +584,7 @@ impl Session {
                     has_more: true,
                     pulling: false,
                 } => {
-                    let (qid, n) = (s.qid, self.fetch_size);
+                    let qid = s.qid;
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
@@ -463,6 +610,9 @@ impl Session {
         max: usize,
         out: &mut Vec<Record>,
     ) -> Result<bool> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next_batch(id, max, out));
+        }
         let mut n = 0;
         while n < max {
             // Move what is buffered in one go; anything else goes through result_next.
@@ -493,6 +643,10 @@ impl Session {
     /// # Errors
     /// As [`Session::result_next`].
     pub fn result_peek(&mut self, id: ResultId) -> Result<Option<&Record>> {
+        if self.needs_deadline() {
+            // Fill under the deadline, then look without I/O.
+            self.timed(|s| s.result_peek(id).map(|_| ()))?;
+        }
         if !self.fill(id)? {
             return Ok(None);
         }
@@ -508,6 +662,9 @@ impl Session {
     /// # Errors
     /// `ResultNotSingle`, and as [`Session::result_next`].
     pub fn result_single(&mut self, id: ResultId) -> Result<Record> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_single(id));
+        }
         let first = self.result_next(id)?;
         let more = self.result_peek(id)?.is_some();
         match (first, more) {
@@ -531,6 +688,9 @@ impl Session {
     /// # Errors
     /// Server and connection errors; `ResultConsumed` after its transaction ended.
     pub fn result_consume(&mut self, id: ResultId) -> Result<Summary> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_consume(id));
+        }
         loop {
             let s = self.stream_checked_mut(id)?;
             s.discarding = true;
@@ -598,7 +758,7 @@ impl Session {
         let res = self.cleanup();
         self.closed = true;
         self.streams.clear();
-        self.interrupt.set(None);
+        self.withdraw_interrupt();
         if let Some(mut conn) = self.conn.take() {
             if res.is_err() || !self.pending.is_empty() {
                 // Its state on the server is unknown: never hand it out again.
@@ -610,6 +770,9 @@ impl Session {
     }
 
     fn cleanup(&mut self) -> Result<()> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.cleanup());
+        }
         for s in self.streams.iter_mut().flatten() {
             s.discarding = true;
             s.buffer.clear();
@@ -664,8 +827,19 @@ impl Session {
 
     /// Lets go of the connection (back to the pool); the interrupter forgets it first.
     fn drop_connection(&mut self) {
-        self.interrupt.set(None);
+        self.withdraw_interrupt();
         self.conn = None;
+    }
+
+    /// The interrupter lets go of the connection's socket. If an interrupt came while it held
+    /// it, the socket may have been shut down: the connection must not go back to the pool.
+    fn withdraw_interrupt(&mut self) {
+        self.interrupt.set(None);
+        if self.interrupt.inner.is_raised() {
+            if let Some(c) = self.conn.as_mut() {
+                c.mark_broken("interrupted");
+            }
+        }
     }
 
     fn ensure_connection(&mut self) -> Result<()> {
@@ -673,6 +847,7 @@ impl Session {
             self.drop_connection();
         }
         if self.conn.is_none() {
+            self.interrupt.inner.clear();
             let bookmarks = self.current_bookmarks();
             let req = AcquireRequest {
                 mode: self.mode,
@@ -680,13 +855,31 @@ impl Session {
                 imp_user: self.config.impersonated_user.as_deref(),
                 bookmarks: &bookmarks,
                 auth: self.config.auth.as_ref(),
+                deadline: self.deadline,
+                interrupt: Some(&self.interrupt.inner),
             };
-            let (conn, db) = self.driver.acquire_routed(&req)?;
-            self.check_version_supports_config(&conn)?;
+            let (mut conn, db) = self
+                .driver
+                .acquire_routed(&req)
+                .map_err(|e| self.explain_acquire(e))?;
+            // Published before the flag is checked, so no interrupt falls in between.
+            self.interrupt.set(conn.shutdown_handle());
+            if self.interrupt.inner.is_raised() {
+                self.interrupt.set(None);
+                conn.mark_broken("interrupted");
+                return Err(Error::new(
+                    ErrorKind::Interrupted,
+                    "interrupted while acquiring a connection",
+                ));
+            }
+            conn.set_deadline(self.deadline);
+            if let Err(e) = self.check_version_supports_config(&conn) {
+                self.interrupt.set(None);
+                return Err(e);
+            }
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
             }
-            self.interrupt.set(conn.shutdown_handle());
             self.unproven = conn.is_reused();
             self.idle_death = None;
             self.conn = Some(conn);
@@ -792,6 +985,9 @@ impl Session {
     }
 
     fn begin_inner(&mut self, config: &TransactionConfig, eager: bool) -> Result<()> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.begin_inner(config, eager));
+        }
         self.check_open()?;
         if self.tx.is_some() {
             return Err(Error::new(
@@ -857,6 +1053,9 @@ impl Session {
     }
 
     fn end_tx(&mut self, commit: bool) -> Result<()> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.end_tx(commit));
+        }
         self.check_open()?;
         if self.tx.is_none() {
             return Err(Error::new(
@@ -905,10 +1104,16 @@ impl Session {
         let failed = self.tx.take().and_then(|t| t.failed);
         self.release_if_idle();
         match (res, failed) {
+            // The server answered COMMIT/ROLLBACK with a FAILURE; losing the connection after
+            // that (e.g. while resetting) does not make the outcome unknown.
+            (Err(_), Some(f)) if f.server_code().is_some() => Err(f),
             // A read timeout leaves the outcome just as unknown as a lost connection.
             (Err(e), _)
                 if commit
-                    && matches!(e.kind(), ErrorKind::ServiceUnavailable | ErrorKind::Timeout) =>
+                    && matches!(
+                        e.kind(),
+                        ErrorKind::ServiceUnavailable | ErrorKind::Timeout | ErrorKind::Interrupted
+                    ) =>
             {
                 Err(Error::new(
                     ErrorKind::IncompleteCommit,
@@ -1021,6 +1226,7 @@ impl Session {
             params,
             in_tx,
             discarding: false,
+            had_record: false,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -1126,6 +1332,7 @@ impl Session {
                 let resp = self.recv()?;
                 if let Response::Record(values) = resp {
                     let s = self.stream_mut(id);
+                    s.had_record = true;
                     if s.discarding {
                         return Ok(None);
                     }
@@ -1149,6 +1356,10 @@ impl Session {
                 Ok(r)
             }
             Err(e) => {
+                let e = self.explain(e);
+                let Some(conn) = self.conn.as_mut() else {
+                    return Err(e);
+                };
                 if std::mem::take(&mut self.unproven) && e.kind() == ErrorKind::ServiceUnavailable {
                     // Not a server failure worth telling routing about: retried by the caller.
                     self.idle_death = Some(conn.address().clone());
@@ -1199,6 +1410,7 @@ impl Session {
             return Err(e);
         };
         if let Some(s) = self.stream_opt_mut(id) {
+            s.had_record = true;
             if !s.discarding {
                 let r = match values {
                     Ok(values) => Ok(Record::new(s.keys.clone(), values)),
@@ -1297,6 +1509,7 @@ impl Session {
                             std::mem::take(&mut s.run_meta),
                             meta,
                             server,
+                            s.had_record,
                         );
                         s.phase = match summary {
                             Err(e) => {

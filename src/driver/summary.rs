@@ -203,7 +203,8 @@ impl Classification {
     }
 }
 
-/// A GQL status object of a summary (Bolt 5.6+), in the order the server sent them.
+/// A GQL status object of a summary: as a Bolt 5.6+ server sent it, or derived from the
+/// notifications and the outcome on older servers.
 #[derive(Debug, Clone, PartialEq)]
 pub struct GqlStatusObject {
     /// The GQLSTATUS code, e.g. `00000` or `01N42`.
@@ -303,7 +304,9 @@ pub struct Summary {
     pub profile: Option<Map>,
     /// Notifications.
     pub notifications: Vec<Notification>,
-    /// GQL status objects (Bolt 5.6+; empty before).
+    /// GQL status objects: as the server sent them (Bolt 5.6+, in its order), or derived from
+    /// the outcome (`00000` records, `00001` no result columns, `02000` no data) and the
+    /// notifications (`01N42` warnings, `03N42` others), in GQL order, for older servers.
     pub gql_status_objects: Vec<GqlStatusObject>,
     /// Milliseconds until the first record was available.
     pub result_available_after: Option<i64>,
@@ -320,7 +323,8 @@ pub struct Summary {
 }
 
 impl Summary {
-    /// Builds a summary from the RUN reply and the final PULL/DISCARD reply.
+    /// Builds a summary from the RUN reply and the final PULL/DISCARD reply; `had_record`
+    /// tells whether any record came back.
     ///
     /// # Errors
     /// `Protocol` when the server sent a query type Bolt does not define.
@@ -330,6 +334,7 @@ impl Summary {
         run_meta: Map,
         end_meta: Map,
         server: ServerInfo,
+        had_record: bool,
     ) -> Result<Summary> {
         let mut meta = run_meta;
         meta.extend(end_meta);
@@ -341,10 +346,14 @@ impl Summary {
             .and_then(Value::as_list)
             .map(|l| l.iter().filter_map(Value::as_map).collect())
             .unwrap_or_default();
-        let gql_status_objects: Vec<GqlStatusObject> = statuses
-            .iter()
-            .map(|m| GqlStatusObject::from_map(m))
-            .collect();
+        let gql_status_objects: Vec<GqlStatusObject> = if meta.contains_key("statuses") {
+            statuses
+                .iter()
+                .map(|m| GqlStatusObject::from_map(m))
+                .collect()
+        } else {
+            super::statuses::derive(&meta, had_record)
+        };
         let notifications = match meta.get("notifications").and_then(Value::as_list) {
             Some(l) => l
                 .iter()
@@ -404,8 +413,9 @@ fn query_type(v: Option<&Value>, server: &ServerInfo) -> Result<Option<QueryType
     })
 }
 
-/// What a summary is built from: query, parameters, RUN reply, final reply, server.
-type Parts = (String, Option<Map>, Map, Map, ServerInfo);
+/// What a summary is built from: query, parameters, RUN reply, final reply, server, and
+/// whether any record came back.
+type Parts = (String, Option<Map>, Map, Map, ServerInfo, bool);
 
 /// A result's summary kept as received (query, parameters, the RUN and final replies) and
 /// built on first request: most results are read and dropped without anyone asking for it.
@@ -426,6 +436,7 @@ impl LazySummary {
         run_meta: Map,
         end_meta: Map,
         server: ServerInfo,
+        had_record: bool,
     ) -> Result<LazySummary> {
         // The final reply's entries win when the two replies are merged.
         query_type(
@@ -433,7 +444,9 @@ impl LazySummary {
             &server,
         )?;
         Ok(LazySummary {
-            parts: Some(Box::new((query, parameters, run_meta, end_meta, server))),
+            parts: Some(Box::new((
+                query, parameters, run_meta, end_meta, server, had_record,
+            ))),
             built: None,
         })
     }
@@ -444,9 +457,9 @@ impl LazySummary {
     /// As [`Summary::build`] (checked already by [`LazySummary::new`]).
     pub(crate) fn get(&mut self) -> Result<&Summary> {
         if let Some(parts) = self.parts.take() {
-            let (query, parameters, run_meta, end_meta, server) = *parts;
+            let (query, parameters, run_meta, end_meta, server, had_record) = *parts;
             self.built = Some(Box::new(Summary::build(
-                query, parameters, run_meta, end_meta, server,
+                query, parameters, run_meta, end_meta, server, had_record,
             )?));
         }
         self.built
@@ -490,6 +503,7 @@ mod tests {
             Map::new(),
             end("zz"),
             ServerInfo::default(),
+            false,
         );
         assert_eq!(bad.unwrap_err().kind(), ErrorKind::Protocol);
         // The final reply's type wins over the RUN reply's, as in the merged metadata.
@@ -499,6 +513,7 @@ mod tests {
             end("zz"),
             end("r"),
             ServerInfo::default(),
+            true,
         )
         .unwrap();
         assert_eq!(lazy.get().unwrap().query_type, Some(QueryType::Read));
@@ -516,7 +531,15 @@ mod tests {
         end.insert("db".into(), Value::String("neo4j".into()));
         let mut run = Map::new();
         run.insert("t_first".into(), Value::Int(3));
-        let s = Summary::build("CREATE ()".into(), None, run, end, ServerInfo::default()).unwrap();
+        let s = Summary::build(
+            "CREATE ()".into(),
+            None,
+            run,
+            end,
+            ServerInfo::default(),
+            false,
+        )
+        .unwrap();
         assert_eq!(s.counters.nodes_created, 2);
         assert!(s.counters.contains_updates);
         assert_eq!(s.query_type, Some(QueryType::Write));

@@ -398,3 +398,55 @@ fn write_opt_str(
         }
     }
 }
+
+/// Pool figures for one server address (see `boltc_driver_pool_metrics`).
+#[repr(C)]
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct boltc_pool_metrics {
+    /// Connections handed out (or being opened).
+    pub in_use: u64,
+    /// Connections waiting in the pool.
+    pub idle: u64,
+    /// Threads waiting for a connection.
+    pub waiting: u64,
+    /// Connections opened so far.
+    pub created: u64,
+    /// Connections closed so far.
+    pub closed: u64,
+}
+
+/// The pool figures for `address` (`"host:port"`, NUL-terminated UTF-8; the port defaults to
+/// 7687), all zero for an address the driver never connected to. On success `*metrics_out` is
+/// written. Thread-safe.
+#[no_mangle]
+pub extern "C" fn boltc_driver_pool_metrics(
+    driver: *const boltc_driver,
+    address: *const c_char,
+    metrics_out: *mut boltc_pool_metrics,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let out = Out::new(metrics_out, "metrics_out")?;
+        // SAFETY: NULL or a live boltc_driver (header contract).
+        let d = unsafe { arc_ref(driver) }?;
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let text = unsafe { cstr_arg(address, "address") }?;
+        let addr = crate::net::Address::parse(text, crate::net::DEFAULT_PORT)?;
+        let m = d
+            .driver
+            .pool_metrics()
+            .into_iter()
+            .find(|(a, _)| *a == addr)
+            .map(|(_, m)| m)
+            .unwrap_or_default();
+        let n = |v: usize| v as u64;
+        out.write(boltc_pool_metrics {
+            in_use: n(m.in_use),
+            idle: n(m.idle),
+            waiting: n(m.waiting),
+            created: m.created,
+            closed: m.closed,
+        });
+        Ok(())
+    })
+}

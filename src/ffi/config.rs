@@ -211,6 +211,33 @@ pub extern "C" fn boltc_config_set_acquisition_timeout_ms(
     })
 }
 
+/// Check a pooled connection idle longer than `timeout_ms` milliseconds with a RESET round trip
+/// before handing it out (a dead one is replaced); 0 checks every reuse, a negative value turns
+/// the check off (the default).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_liveness_check_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.liveness_check_timeout(u64::try_from(timeout_ms).ok().map(ms)))
+    })
+}
+
+/// Close pooled connections older than `lifetime_ms` milliseconds instead of reusing them
+/// (default 3600000, one hour); a negative value means no limit.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_connection_lifetime_ms(
+    config: *mut boltc_config,
+    lifetime_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.max_connection_lifetime(u64::try_from(lifetime_ms).ok().map(ms)))
+    })
+}
+
 /// The maximum number of connections per server (default 100; 0 fails in `boltc_driver_new`).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_max_pool_size(
@@ -411,6 +438,22 @@ pub extern "C" fn boltc_session_config_set_fetch_size(
             return Err(Failure::invalid("fetch_size must be positive, -1 or 0"));
         }
         c.fetch_size = (fetch_size != 0).then_some(fetch_size);
+        Ok(())
+    })
+}
+
+/// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
+/// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
+#[no_mangle]
+pub extern "C" fn boltc_session_config_set_call_timeout_ms(
+    config: *mut boltc_session_config,
+    timeout_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_session(config, error_out, |c| {
+        c.call_timeout = u64::try_from(timeout_ms)
+            .ok()
+            .map(std::time::Duration::from_millis);
         Ok(())
     })
 }

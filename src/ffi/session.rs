@@ -298,10 +298,15 @@ pub extern "C" fn boltc_session_last_bookmarks(
     })
 }
 
-/// Interrupts a blocking call on this session from another thread: the connection the
-/// session holds is shut down, and the blocked call returns `BOLTC_STATUS_INTERRUPTED`. The
-/// session stays usable (the next call takes a new connection); an open transaction is lost.
-/// Does nothing while the session holds no connection (e.g. while it waits for the pool).
+/// Interrupts a blocking call on this session from another thread; the blocked call returns
+/// `BOLTC_STATUS_INTERRUPTED`. It reaches a read or write on the session's connection (which is
+/// shut down and discarded: an open transaction is lost), a wait for a free connection in the
+/// pool, a wait for a routing table another thread is fetching, and a routing table fetch.
+/// Connecting (TCP, TLS, handshake, HELLO) is bounded by the timeouts only; an interrupt during
+/// it fails the call once the connection is made. The session stays usable (the next call takes
+/// a new connection). An interrupt while no call is blocked shuts down the connection the
+/// session holds, if any (the next call on it returns `BOLTC_STATUS_INTERRUPTED`); otherwise it
+/// has no effect on later calls.
 ///
 /// Threads: may be called from any thread at any time while the handle is not freed.
 #[no_mangle]
@@ -315,6 +320,34 @@ pub extern "C" fn boltc_session_interrupt(
         s.shared.interrupted.store(true, Ordering::SeqCst);
         s.shared.interrupt.interrupt();
         Ok(())
+    })
+}
+
+/// Bounds each later blocking call on this session to `timeout_ms` milliseconds (< 0: no
+/// bound, the default), all waits included: routing (fetching a routing table, resolving the
+/// home database), pool acquisition, connecting and the handshake, RUN, and each fetch of
+/// records (`boltc_result_next`, `boltc_result_next_batch`, ...; records already received are
+/// returned without waiting), BEGIN, COMMIT, ROLLBACK, close. A call that runs out of time
+/// returns `BOLTC_STATUS_TIMEOUT` with a message saying what it was waiting for; a connection
+/// whose read timed out is discarded (an open transaction is lost; COMMIT reports
+/// `BOLTC_STATUS_INCOMPLETE_COMMIT`). Not the server-side transaction timeout (`timeout_ms` of
+/// `boltc_session_run` and `boltc_session_begin`).
+///
+/// Threads: as every session call; `BOLTC_STATUS_BUSY` while another thread uses the session.
+#[no_mangle]
+pub extern "C" fn boltc_session_set_call_timeout_ms(
+    session: *mut boltc_session,
+    timeout_ms: i64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        let t = u64::try_from(timeout_ms).ok().map(Duration::from_millis);
+        s.shared.with(|st| {
+            st.session()?.set_call_timeout(t);
+            Ok(())
+        })
     })
 }
 

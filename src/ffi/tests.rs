@@ -402,3 +402,95 @@ fn status_names_and_version() {
     let v = unsafe { CStr::from_ptr(super::boltc_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
 }
+
+#[test]
+fn call_timeout_setters_check_their_arguments_and_reach_the_session() {
+    assert_eq!(
+        boltc_session_set_call_timeout_ms(null_mut(), 5, null_mut()),
+        boltc_status::NullArgument
+    );
+    assert_eq!(
+        boltc_session_config_set_call_timeout_ms(null_mut(), 5, null_mut()),
+        boltc_status::NullArgument
+    );
+    let d = driver();
+    let mut sc = null_mut();
+    assert_eq!(
+        boltc_session_config_new(&mut sc, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(
+        boltc_session_config_set_call_timeout_ms(sc, 250, null_mut()),
+        boltc_status::Ok
+    );
+    let mut s = null_mut();
+    assert_eq!(
+        boltc_driver_session(d, sc, &mut s, null_mut()),
+        boltc_status::Ok
+    );
+    boltc_session_config_free(sc);
+    let timeout = |s: *mut boltc_session| {
+        // SAFETY: `s` is a live session made above and used by this thread only.
+        let shared = unsafe { &(*s).shared };
+        let mut st = shared.state.lock();
+        st.session.as_mut().map(|s| s.call_timeout())
+    };
+    let ms = std::time::Duration::from_millis;
+    assert_eq!(timeout(s), Some(Some(ms(250))));
+    assert_eq!(
+        boltc_session_set_call_timeout_ms(s, -1, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(timeout(s), Some(None));
+    assert_eq!(
+        boltc_session_set_call_timeout_ms(s, 0, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(timeout(s), Some(Some(ms(0))));
+    assert_eq!(boltc_session_close(s, null_mut()), boltc_status::Ok);
+    assert_eq!(
+        boltc_session_set_call_timeout_ms(s, 10, null_mut()),
+        boltc_status::IllegalState
+    );
+    boltc_session_free(s);
+    boltc_driver_free(d);
+}
+
+#[test]
+fn liveness_check_and_max_lifetime_are_configurable() {
+    use std::time::Duration;
+    let mut cfg = null_mut();
+    assert_eq!(
+        boltc_config_new(cs(c"bolt://127.0.0.1:7687"), &mut cfg, null_mut()),
+        boltc_status::Ok
+    );
+    // SAFETY: cfg is the live config created above.
+    let built = |cfg: *mut boltc_config| unsafe { (*cfg).builder.clone().build().unwrap() };
+    assert_eq!(built(cfg).liveness_check_timeout, None);
+    assert_eq!(
+        built(cfg).max_connection_lifetime,
+        Some(Duration::from_secs(3600))
+    );
+    assert_eq!(
+        boltc_config_set_liveness_check_timeout_ms(cfg, 250, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(
+        boltc_config_set_max_connection_lifetime_ms(cfg, 0, null_mut()),
+        boltc_status::Ok
+    );
+    assert_eq!(
+        built(cfg).liveness_check_timeout,
+        Some(Duration::from_millis(250))
+    );
+    assert_eq!(built(cfg).max_connection_lifetime, Some(Duration::ZERO));
+    boltc_config_set_liveness_check_timeout_ms(cfg, -1, null_mut());
+    boltc_config_set_max_connection_lifetime_ms(cfg, -1, null_mut());
+    assert_eq!(built(cfg).liveness_check_timeout, None);
+    assert_eq!(built(cfg).max_connection_lifetime, None);
+    assert_eq!(
+        boltc_config_set_max_connection_lifetime_ms(null_mut(), 1, null_mut()),
+        boltc_status::NullArgument
+    );
+    boltc_config_free(cfg);
+}

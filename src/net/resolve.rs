@@ -7,6 +7,40 @@ use std::time::Instant;
 use super::address::Address;
 use crate::{Error, ErrorKind};
 
+/// A user hook that replaces the system resolver: a host name to its IP addresses, in the order
+/// to try them. It is not asked about IP literals. It may run on any driver thread (including
+/// the `boltc-routing` thread), so it must be thread-safe; an empty answer means "not found".
+pub type DomainNameResolver = dyn Fn(&str) -> Vec<IpAddr> + Send + Sync;
+
+/// Like [`resolve`], but asks `hook` instead of the system resolver when one is given.
+///
+/// # Errors
+///
+/// As [`resolve`]; an empty answer from `hook` is [`ErrorKind::ServiceUnavailable`].
+pub fn resolve_with(
+    addr: &Address,
+    deadline: Instant,
+    hook: Option<&DomainNameResolver>,
+) -> Result<Vec<SocketAddr>, Error> {
+    let Some(hook) = hook else {
+        return resolve(addr, deadline);
+    };
+    if let Ok(ip) = addr.host().parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, addr.port())]);
+    }
+    let ips = hook(addr.host());
+    if ips.is_empty() {
+        return Err(Error::new(
+            ErrorKind::ServiceUnavailable,
+            format!("cannot resolve {addr}: the domain name resolver found no addresses"),
+        ));
+    }
+    Ok(ips
+        .into_iter()
+        .map(|ip| SocketAddr::new(ip, addr.port()))
+        .collect())
+}
+
 /// Resolves `addr` to socket addresses, in the order the system resolver returns them.
 ///
 /// IP literals are returned at once. Host names are looked up with [`ToSocketAddrs`] on a helper
@@ -67,6 +101,27 @@ mod tests {
         assert_eq!(v4, vec!["127.0.0.1:5".parse().unwrap()]);
         let v6 = resolve(&Address::new("::1", 6), past).unwrap();
         assert_eq!(v6, vec!["[::1]:6".parse().unwrap()]);
+    }
+
+    #[test]
+    fn the_hook_replaces_the_system_resolver_for_names_only() {
+        let past = Instant::now();
+        let hook = |name: &str| -> Vec<IpAddr> {
+            if name == "db.test" {
+                vec!["10.0.0.7".parse().unwrap(), "::1".parse().unwrap()]
+            } else {
+                Vec::new()
+            }
+        };
+        let got = resolve_with(&Address::new("db.test", 9), past, Some(&hook)).unwrap();
+        assert_eq!(
+            got,
+            vec!["10.0.0.7:9".parse().unwrap(), "[::1]:9".parse().unwrap()]
+        );
+        let err = resolve_with(&Address::new("other.test", 9), past, Some(&hook)).unwrap_err();
+        assert_eq!(err.kind(), ErrorKind::ServiceUnavailable);
+        let ip = resolve_with(&Address::new("127.0.0.2", 9), past, Some(&hook)).unwrap();
+        assert_eq!(ip, vec!["127.0.0.2:9".parse().unwrap()]);
     }
 
     #[test]

@@ -11,7 +11,7 @@ use rustls::{ClientConfig, ClientConnection, StreamOwned};
 use socket2::SockRef;
 
 use super::address::Address;
-use super::resolve::resolve;
+use super::resolve::{resolve_with, DomainNameResolver};
 use super::stream::{is_timeout, Stream};
 use crate::{Error, ErrorKind};
 
@@ -29,6 +29,8 @@ pub struct ConnectOptions {
     /// TLS: the client configuration (see [`client_config`](super::client_config)) and the
     /// server name to send (SNI) and verify, usually the URI host. `None` means plain TCP.
     pub tls: Option<(Arc<ClientConfig>, String)>,
+    /// Resolves host names instead of the system resolver (see [`DomainNameResolver`]).
+    pub domain_name_resolver: Option<Arc<DomainNameResolver>>,
 }
 
 impl Default for ConnectOptions {
@@ -40,6 +42,7 @@ impl Default for ConnectOptions {
             write_timeout: None,
             keepalive: true,
             tls: None,
+            domain_name_resolver: None,
         }
     }
 }
@@ -52,6 +55,10 @@ impl fmt::Debug for ConnectOptions {
             .field("write_timeout", &self.write_timeout)
             .field("keepalive", &self.keepalive)
             .field("tls_server_name", &self.tls.as_ref().map(|(_, n)| n))
+            .field(
+                "domain_name_resolver",
+                &self.domain_name_resolver.as_ref().map(|_| "<fn>"),
+            )
             .finish()
     }
 }
@@ -89,7 +96,7 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
         Some((_, name)) => Some(server_name(name, addr)?),
         None => None,
     };
-    let addrs = resolve(addr, deadline)?;
+    let addrs = resolve_with(addr, deadline, opts.domain_name_resolver.as_deref())?;
     let tcp = connect_any(addr, &addrs, deadline)?;
     let io_err = |what: &str, e: io::Error| {
         // InvalidInput comes from bad options, e.g. a zero read timeout.

@@ -51,12 +51,22 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
                 tz_offset_seconds,
             })
         }
-        // The UTC form carries the instant, so any zone id decodes (no zone database needed).
-        (tag::DATE_TIME_ZONE_ID, 3) => Value::DateTimeZoneId(Box::new(DateTimeZoneId {
-            seconds: f.int()?,
-            nanoseconds: f.i32()?,
-            tz_id: f.string()?,
-        })),
+        // The UTC form carries the instant, but a zone id the zone database does not know
+        // fails the record as in the legacy form: the value's wall-clock time and offset could
+        // not be computed, and the same server value decodes the same on every Bolt version.
+        (tag::DATE_TIME_ZONE_ID, 3) => {
+            let seconds = f.int()?;
+            let nanoseconds = f.i32()?;
+            let tz_id = f.string()?;
+            if zone::parse(&tz_id).is_none() {
+                return Err(DecodeError::UnknownTimeZone(tz_id));
+            }
+            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+                seconds,
+                nanoseconds,
+                tz_id,
+            }))
+        }
         (tag::DATE_TIME_ZONE_ID_LEGACY, 3) => {
             let local = f.int()?;
             let nanoseconds = f.i32()?;

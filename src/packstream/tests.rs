@@ -868,13 +868,22 @@ fn unknown_zone_ids() {
         dec(&legacy_zoned(0, "Mars/Olympus_Mons")),
         Err(DecodeError::UnknownTimeZone(id)) if id == "Mars/Olympus_Mons"
     ));
-    // The UTC form needs no zone database.
+    // The UTC form carries the instant, but an unknown zone fails the same way.
     let v = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
         seconds: 0,
         nanoseconds: 0,
         tz_id: "Mars/Olympus_Mons".into(),
     }));
-    assert_eq!(dec(&enc(&v)).unwrap(), v);
+    assert!(matches!(
+        dec(&enc(&v)),
+        Err(DecodeError::UnknownTimeZone(id)) if id == "Mars/Olympus_Mons"
+    ));
+    let known = Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+        seconds: 0,
+        nanoseconds: 0,
+        tz_id: "Europe/Stockholm".into(),
+    }));
+    assert_eq!(dec(&enc(&known)).unwrap(), known);
     assert_eq!(
         enc_with(&v, LEGACY),
         Err(EncodeError::UnknownTimeZone("Mars/Olympus_Mons".into()))

@@ -7,11 +7,17 @@
 //! | idle       | release of a healthy connection   | in use, closed (too old, dead, pool closed, fork) |
 //!
 //! Decisions are made under the lock; connecting, liveness checks and closing happen after
-//! releasing it. Waiters block on the condvar until their `Instant` deadline.
+//! releasing it. Waiters block on the condvar until their `Instant` deadline, or until their
+//! caller's interrupt (`net::interrupt`) wakes them: it takes the pool lock, then notifies
+//! every waiter; each checks its own flag under the lock before waiting, so no interrupt is
+//! lost. The condvar is shared by every address, so a freed slot wakes all waiters
+//! (`notify_all`): waking one could pick a waiter for another address and leave the right one
+//! asleep until its deadline.
 
 use crate::bolt::message::{Request, Response};
 use crate::bolt::Connection;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::interrupt::{Interrupt, Target};
 use crate::net::{Address, ShutdownHandle, Stream};
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
@@ -117,13 +123,45 @@ impl Pool {
     /// # Errors
     /// `Timeout` when no slot frees up in time; connect errors; `IllegalState` after `close`.
     pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
+        self.acquire_interruptible(address, deadline, None)
+    }
+
+    /// As [`Pool::acquire`]; `interrupt` (if any) ends a wait for a free slot with
+    /// `Interrupted`.
+    pub(crate) fn acquire_interruptible(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        interrupt: Option<&Interrupt>,
+    ) -> Result<PooledConnection> {
+        let Some(int) = interrupt else {
+            return self.acquire_loop(address, deadline, None);
+        };
+        let weak = Arc::downgrade(&self.inner);
+        let previous = int.target(Target::Wait(Arc::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                let _st = inner.state.lock();
+                inner.available.notify_all();
+            }
+        })));
+        let res = self.acquire_loop(address, deadline, Some(int));
+        int.target(previous);
+        res
+    }
+
+    fn acquire_loop(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        interrupt: Option<&Interrupt>,
+    ) -> Result<PooledConnection> {
         loop {
-            match self.next_step(address, deadline)? {
+            match self.next_step(address, deadline, interrupt)? {
                 Next::Discard(old) => drop(old),
                 Next::Open => return self.open(address, deadline),
                 Next::Reuse(idle) => {
                     let handle = idle.handle.clone();
-                    if let Some(conn) = self.check_idle(*idle) {
+                    if let Some(conn) = self.check_idle(*idle, deadline) {
                         log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
                         return Ok(self.wrap(conn, handle, address, true));
                     }
@@ -134,7 +172,12 @@ impl Pool {
     }
 
     /// Under the lock: what to do next (wait as needed).
-    fn next_step(&self, address: &Address, deadline: Instant) -> Result<Next> {
+    fn next_step(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        interrupt: Option<&Interrupt>,
+    ) -> Result<Next> {
         let mut st = self.inner.state.lock();
         let pid = std::process::id();
         if st.pid != pid {
@@ -153,6 +196,14 @@ impl Pool {
                 return Err(Error::new(
                     ErrorKind::IllegalState,
                     "the driver has been closed",
+                ));
+            }
+            if interrupt.is_some_and(Interrupt::is_raised) {
+                // This waiter may have taken a release's notification: pass it on.
+                self.inner.available.notify_all();
+                return Err(Error::new(
+                    ErrorKind::Interrupted,
+                    format!("interrupted while acquiring a connection to {address}"),
                 ));
             }
             let max = self.inner.config.max_size;
@@ -210,14 +261,14 @@ impl Pool {
                     .metrics
                     .in_use -= 1;
                 drop(st);
-                self.inner.available.notify_one();
+                self.inner.available.notify_all();
                 Err(e)
             }
         }
     }
 
     /// Checks an idle connection outside the lock; `None` if it must be closed.
-    fn check_idle(&self, idle: Idle) -> Option<BoltConnection> {
+    fn check_idle(&self, idle: Idle, deadline: Instant) -> Option<BoltConnection> {
         let Idle {
             mut conn, since, ..
         } = idle;
@@ -234,8 +285,10 @@ impl Pool {
             .liveness_check
             .is_some_and(|t| since.elapsed() > t);
         if needs_check {
+            conn.set_deadline(Some(deadline));
             let alive = conn.send(&Request::Reset).is_ok()
                 && matches!(conn.recv(), Ok(Response::Success(_)));
+            conn.set_deadline(None);
             if !alive {
                 log::info!(
                     "[{}] pool: liveness check failed, closing the idle connection",
@@ -255,7 +308,7 @@ impl Pool {
             s.metrics.closed += 1;
         }
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
     }
 
     fn wrap(
@@ -284,11 +337,12 @@ impl Pool {
 
     fn release(
         &self,
-        conn: BoltConnection,
+        mut conn: BoltConnection,
         handle: Option<ShutdownHandle>,
         address: &Address,
         ticket: u64,
     ) {
+        conn.set_deadline(None);
         let mut st = self.inner.state.lock();
         st.in_use.remove(&ticket);
         let keep = conn.broken().is_none()
@@ -315,7 +369,7 @@ impl Pool {
             Some(conn)
         };
         drop(st);
-        self.inner.available.notify_one();
+        self.inner.available.notify_all();
         drop(to_close);
     }
 

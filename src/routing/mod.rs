@@ -4,8 +4,11 @@
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
 //! resolved through the custom resolver and DNS) for a new one; on failure remove the entry
-//! and report `ServiceUnavailable`. One thread fetches at a time per table; others wait on the
-//! condvar until their deadline.
+//! and report `ServiceUnavailable`. One thread
+//! fetches at a time per table; others wait on the condvar until their deadline. The fetch
+//! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
+//! caller's interrupt (`net::interrupt`) reaches the condvar wait, the pool wait and the
+//! router's socket.
 //!
 //! | entry state | meaning                                  | next                               |
 //! |-------------|------------------------------------------|------------------------------------|
@@ -20,6 +23,7 @@ pub mod table;
 pub use table::RoutingTable;
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::interrupt::{Interrupt, Target};
 use crate::net::{self, Address};
 use crate::pool::Pool;
 use crate::value::Map;
@@ -48,7 +52,8 @@ struct Entry {
 #[derive(Default)]
 struct State {
     tables: HashMap<Key, Entry>,
-    /// The home database per impersonated user (`None`: the authenticated user).
+    /// The home database per impersonated user (`None`: the authenticated user); purged
+    /// with the table it names.
     home: HashMap<Option<String>, String>,
     closed: bool,
 }
@@ -58,6 +63,8 @@ pub(crate) struct RouterConfig {
     pub(crate) seed: Address,
     pub(crate) context: Map,
     pub(crate) resolver: Option<Arc<AddressResolver>>,
+    /// Replaces DNS for the seed addresses.
+    pub(crate) domain_name_resolver: Option<Arc<net::DomainNameResolver>>,
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
 }
@@ -113,8 +120,76 @@ impl Router {
         imp_user: Option<&str>,
         bookmarks: &[String],
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
-        self.inner.ensure(write, db, imp_user, bookmarks, deadline)
+        let Some(int) = interrupt else {
+            return self
+                .inner
+                .ensure(write, db, imp_user, bookmarks, deadline, None);
+        };
+        let weak = Arc::downgrade(&self.inner);
+        let previous = int.target(Target::Wait(Arc::new(move || {
+            if let Some(inner) = weak.upgrade() {
+                let _st = inner.state.lock();
+                inner.changed.notify_all();
+            }
+        })));
+        let res = self
+            .inner
+            .ensure(write, db, imp_user, bookmarks, deadline, Some(int));
+        int.target(previous);
+        res
+    }
+
+    /// Fetches the table for `db` now, even if it is fresh. `None` asks the cluster for the
+    /// home database afresh (and re-resolves which database that is).
+    pub(crate) fn force_update(
+        &self,
+        db: Option<&str>,
+        bookmarks: &[String],
+        deadline: Instant,
+    ) -> Result<RoutingTable> {
+        {
+            let mut st = self.inner.state.lock();
+            let key = st.key(db, None);
+            if db.is_none() {
+                // Ask the cluster which database is home now (it may have changed): forget
+                // the cached name and fetch with no database, starting from the routers of
+                // the old home table.
+                let routers = st
+                    .tables
+                    .get(&key)
+                    .map(|e| e.table.routers.clone())
+                    .unwrap_or_default();
+                st.home.remove(&None);
+                if !routers.is_empty() && !st.tables.get(&None).is_some_and(|e| e.refreshing) {
+                    let mut table = RoutingTable::seed(self.inner.config.seed.clone());
+                    table.routers = routers;
+                    st.tables.insert(
+                        None,
+                        Entry {
+                            table,
+                            refreshing: false,
+                            last_used: Instant::now(),
+                            imp_user: None,
+                        },
+                    );
+                }
+            } else if let Some(e) = st.tables.get_mut(&key) {
+                if !e.refreshing {
+                    // Expired tables are fetched by the next request, which is the one below.
+                    e.table.ttl = Duration::ZERO;
+                }
+            }
+        }
+        self.inner
+            .ensure(false, db, None, bookmarks, deadline, None)?;
+        self.table(db).ok_or_else(|| {
+            Error::new(
+                ErrorKind::ServiceUnavailable,
+                "the routing table was dropped right after it was fetched",
+            )
+        })
     }
 
     /// Picks the least loaded of `servers` (connections in use), rotating among ties.
@@ -201,8 +276,9 @@ impl RouterInner {
         imp_user: Option<&str>,
         bookmarks: &[String],
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Route> {
-        let (key, routers) = match self.next_step(write, db, imp_user, deadline)? {
+        let (key, routers) = match self.next_step(write, db, imp_user, deadline, interrupt)? {
             Step::Ready(route) => return Ok(route),
             Step::Fetch(key, routers) => (key, routers),
         };
@@ -212,7 +288,7 @@ impl RouterInner {
             database: key.as_deref(),
             imp_user,
         };
-        let fetched = self.discover(&routers, &req, deadline);
+        let fetched = self.discover(&routers, &req, deadline, interrupt);
         let stored = self.store(&key, imp_user, fetched, true)?;
         let servers = if write {
             &stored.writers
@@ -232,6 +308,7 @@ impl RouterInner {
         db: Option<&str>,
         imp_user: Option<&str>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<Step> {
         let mut st = self.state.lock();
         loop {
@@ -240,6 +317,9 @@ impl RouterInner {
                     ErrorKind::IllegalState,
                     "the driver has been closed",
                 ));
+            }
+            if interrupt.is_some_and(Interrupt::is_raised) {
+                return Err(interrupted_error());
             }
             let key = st.key(db, imp_user);
             let now = Instant::now();
@@ -333,6 +413,7 @@ impl RouterInner {
         routers: &[Address],
         req: &RouteRequest<'_>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
         let seed = &self.config.seed;
         let mut tried: Vec<Address> = Vec::new();
@@ -357,7 +438,7 @@ impl RouterInner {
                 break;
             }
             tried.push(router.clone());
-            match self.fetch_from(&router, req, deadline) {
+            match self.fetch_from(&router, req, deadline, interrupt) {
                 Ok(t) if !t.routers.is_empty() && !t.readers.is_empty() => return Ok(t),
                 Ok(_) => {
                     last = Some(Error::new(
@@ -384,8 +465,9 @@ impl RouterInner {
         router: &Address,
         req: &RouteRequest<'_>,
         deadline: Instant,
+        interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
-        let mut conn = match self.pool.acquire(router, deadline) {
+        let mut conn = match self.pool.acquire_interruptible(router, deadline, interrupt) {
             Ok(c) => c,
             Err(e) => {
                 if e.kind() == ErrorKind::ServiceUnavailable {
@@ -394,7 +476,31 @@ impl RouterInner {
                 return Err(e);
             }
         };
-        match fetch::fetch(&mut conn, req) {
+        conn.set_deadline(Some(deadline));
+        let previous = match (interrupt, conn.shutdown_handle()) {
+            (Some(int), Some(h)) => Some(int.target(Target::Socket(h))),
+            _ => None,
+        };
+        // The socket is published before the flag is checked, so no interrupt falls between.
+        let fetched = if interrupt.is_some_and(Interrupt::is_raised) {
+            Err(interrupted_error())
+        } else {
+            fetch::fetch(&mut conn, req)
+        };
+        if let (Some(int), Some(p)) = (interrupt, previous) {
+            int.target(p);
+        }
+        if interrupt.is_some_and(Interrupt::is_raised) {
+            // The socket may have been shut down: never hand the connection out again.
+            conn.mark_broken("interrupted");
+            return Err(interrupted_error());
+        }
+        match fetched {
+            Ok(Err(e)) if is_authorization_expired(&e) => {
+                // The credentials of this connection are stale; a new one logs in afresh.
+                conn.mark_broken("authorization expired");
+                Err(e)
+            }
             Ok(res) => res,
             Err(e) => {
                 self.forget_router(router);
@@ -421,7 +527,7 @@ impl RouterInner {
         };
         let mut out = Vec::new();
         for a in first {
-            match net::resolve(&a, deadline) {
+            match net::resolve_with(&a, deadline, self.config.domain_name_resolver.as_deref()) {
                 Ok(ips) => {
                     for ip in ips {
                         let addr = Address::new(ip.ip().to_string(), ip.port());
@@ -459,6 +565,10 @@ impl RouterInner {
             }
             keep
         });
+        // The home database cache lives as long as the table it points to, so it stays
+        // bounded and a changed home database is noticed once the old table is gone.
+        let State { tables, home, .. } = &mut *st;
+        home.retain(|_, db| tables.contains_key(&Some(db.clone())));
         for (k, e) in &mut st.tables {
             let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
             let at = e.table.fetched + e.table.ttl.mul_f64(refresher::REFRESH_AT);
@@ -482,7 +592,7 @@ impl RouterInner {
                 imp_user: imp_user.as_deref(),
             };
             let deadline = Instant::now() + refresher::FETCH_TIMEOUT;
-            let fetched = self.discover(&routers, &req, deadline);
+            let fetched = self.discover(&routers, &req, deadline, None);
             if let Err(e) = self.store(&key, imp_user.as_deref(), fetched, false) {
                 log::info!("background refresh of the routing table for {key:?} failed: {e}");
             }
@@ -492,14 +602,30 @@ impl RouterInner {
     }
 }
 
-/// Errors that no other router would answer differently (bad database, credentials, ...).
-fn is_fatal(e: &Error) -> bool {
-    matches!(
-        e.kind(),
-        ErrorKind::ClientError
-            | ErrorKind::Authentication
-            | ErrorKind::TokenExpired
-            | ErrorKind::Unsupported
-            | ErrorKind::IllegalState
+fn interrupted_error() -> Error {
+    Error::new(
+        ErrorKind::Interrupted,
+        "interrupted while fetching the routing table",
     )
+}
+
+/// The server says the connection's authorization expired (another router, or a new
+/// connection, may well succeed).
+fn is_authorization_expired(e: &Error) -> bool {
+    e.server_code() == Some("Neo.ClientError.Security.AuthorizationExpired")
+}
+
+/// Errors that no other router would answer differently (bad database, credentials, ...), and
+/// an interrupt.
+fn is_fatal(e: &Error) -> bool {
+    !is_authorization_expired(e)
+        && matches!(
+            e.kind(),
+            ErrorKind::Interrupted
+                | ErrorKind::ClientError
+                | ErrorKind::Authentication
+                | ErrorKind::TokenExpired
+                | ErrorKind::Unsupported
+                | ErrorKind::IllegalState
+        )
 }

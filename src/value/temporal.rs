@@ -39,7 +39,8 @@ pub struct DateTime {
 /// An instant in a named IANA time zone.
 ///
 /// Stored in UTC (the Bolt 5.0 form); the codec converts for older protocol versions
-/// using the IANA zone database.
+/// using the IANA zone database. A record holding a zone id that database does not know fails
+/// with `ErrorKind::Conversion` (whatever the protocol version); the next records are fine.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct DateTimeZoneId {
     /// Seconds since the Unix epoch, UTC.

@@ -44,7 +44,6 @@ impl Responder {
     ///
     /// `make_request(id)` builds the request response (e.g. `ResolverResolutionRequired`) for
     /// the callback id. Returns `None` when the connection closed before TestKit answered.
-    #[allow(dead_code)] // used by callback-based features as the driver gains them
     pub fn call_back(&self, make_request: impl FnOnce(&str) -> Json) -> Option<(String, Json)> {
         let (id, rx) = self.pending.register();
         self.send(&make_request(&id));

@@ -17,6 +17,7 @@ use crate::features;
 use crate::registry::{Ids, Table};
 use crate::requests::{AuthSpec, NewDriver, NewSession, Request, TxConfig};
 use crate::responses::{self, Counters, SummaryData};
+use crate::routing;
 use boltc::{
     AccessMode, AuthToken, Config, Driver, Error, ErrorKind, GqlStatusObject, Notification,
     NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TransactionConfig,
@@ -81,7 +82,7 @@ struct ResultEntry {
 
 /// The state of one TestKit connection: every object it created, by id.
 pub struct Handler {
-    #[allow(dead_code)] // for callbacks (resolvers, bookmark/auth managers) once boltc has them
+    /// Asks TestKit to run callbacks (the resolvers).
     responder: Responder,
     ids: Ids,
     drivers: Table<DriverEntry>,
@@ -195,10 +196,10 @@ fn summary_data(s: &Summary) -> SummaryData {
     let sent = s.metadata.contains_key("notifications") || s.server.protocol_version >= (5, 6);
     let notifications = (sent || !s.notifications.is_empty())
         .then(|| Json::Array(s.notifications.iter().map(notification_json).collect()));
-    let gql_status_objects = s
-        .metadata
-        .contains_key("statuses")
-        .then(|| Json::Array(s.gql_status_objects.iter().map(gql_status_json).collect()));
+    // Sent by 5.6+ servers, derived by the driver before.
+    let gql_status_objects = Some(Json::Array(
+        s.gql_status_objects.iter().map(gql_status_json).collect(),
+    ));
     let (major, minor) = s.server.protocol_version;
     SummaryData {
         address: s.server.address.clone(),
@@ -452,7 +453,9 @@ impl Handler {
                     warnings
                         .push("expected a result with a single record, but found more".to_owned());
                 }
-                session.result_consume(handle)?;
+                // Exhaust the stream without consuming the result: later calls answer "no
+                // record" rather than "consumed".
+                while session.result_next(handle)?.is_some() {}
                 Ok(responses::record_optional(
                     first.as_ref().map(|r| r.values()),
                     &warnings,
@@ -460,10 +463,11 @@ impl Handler {
             }
             R::ResultList { result_id } => {
                 let (session, handle) = self.result(&result_id)?;
-                let mut records = Vec::new();
-                while let Some(r) = session.result_next(handle)? {
-                    records.push(r.into_values());
-                }
+                let records: Vec<_> = session
+                    .result_list(handle)?
+                    .into_iter()
+                    .map(|r| r.into_values())
+                    .collect();
                 Ok(responses::record_list(&records))
             }
             R::ResultConsume { result_id } => {
@@ -496,9 +500,22 @@ impl Handler {
             R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
                 Err(unsupported("client certificate providers"))
             }
-            R::ForcedRoutingTableUpdate { .. } | R::GetRoutingTable { .. } => {
-                Err(unsupported("routing table access"))
+            R::ForcedRoutingTableUpdate {
+                driver_id,
+                database,
+                bookmarks,
+            } => {
+                let driver = self.driver(&driver_id)?;
+                routing::force_update(driver, database.as_deref(), bookmarks.as_deref())?;
+                Ok(responses::with_id("Driver", &driver_id))
             }
+            R::GetRoutingTable {
+                driver_id,
+                database,
+            } => Ok(routing::routing_table(
+                self.driver(&driver_id)?,
+                database.as_deref(),
+            )),
             R::CypherTypeField { .. } => Err(unsupported("CypherTypeField")),
             R::CallbackCompleted { name, .. } => Err(Failure::Backend(format!(
                 "unexpected callback completion {name}"
@@ -514,9 +531,6 @@ impl Handler {
         if d.auth_token_manager_id.is_some() {
             return Err(unsupported("auth token managers"));
         }
-        if d.resolver_registered || d.domain_name_resolver_registered {
-            return Err(unsupported("custom address resolvers"));
-        }
         if d.has_client_certificate {
             return Err(unsupported("client certificates through TestKit"));
         }
@@ -527,6 +541,12 @@ impl Handler {
                 .map(auth_token)
                 .unwrap_or_else(AuthToken::none),
         );
+        if d.resolver_registered {
+            b = b.resolver(routing::resolver(self.responder.clone()));
+        }
+        if d.domain_name_resolver_registered {
+            b = b.domain_name_resolver(routing::domain_name_resolver(self.responder.clone()));
+        }
         if let Some(ua) = &d.user_agent {
             b = b.user_agent(ua.clone());
         }

@@ -16,6 +16,7 @@ mod handler;
 mod registry;
 mod requests;
 mod responses;
+mod routing;
 
 use std::net::TcpListener;
 

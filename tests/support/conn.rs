@@ -1,7 +1,7 @@
 //! One stub connection: handshake, framing, and playing the script's steps.
 
 use super::pattern::{hex, Pv, Show};
-use super::script::{client_message_name, Handshake, Msg, Step, StepKind};
+use super::script::{client_message_name, Handshake, Msg, Reads, Step, StepKind};
 use super::stub::{Shared, POLL};
 use boltc::packstream::{DecodeOptions, Decoder, Dialect, Encoder};
 use boltc::Value;
@@ -223,10 +223,17 @@ impl<'a> Conn<'a> {
                 self.set_version(reply.get(3).copied().unwrap_or(0));
                 Ok(true)
             }
-            Handshake::Classic => {
+            Handshake::Manifest if offers_manifest(&proposals) => self.manifest(),
+            // A manifest server answers proposals without the manifest like any 4.3+ server.
+            Handshake::Classic | Handshake::Manifest => {
                 let chosen = proposals.chunks(4).find_map(|p| {
-                    script.versions.iter().find(|(major, minor)| {
-                        p[3] == *major && *minor <= p[2] && *minor >= p[2].saturating_sub(p[1])
+                    let (minor, range) = match script.reads {
+                        Reads::Ranges => (p[2], p[1]),
+                        Reads::MajorMinor => (p[2], 0),
+                        Reads::Major => (0, 0),
+                    };
+                    script.versions.iter().find(|(major, m)| {
+                        p[3] == *major && *m <= minor && *m >= minor.saturating_sub(range)
                     })
                 });
                 let reply = chosen.map_or([0; 4], |(major, minor)| [0, 0, *minor, *major]);
@@ -235,7 +242,6 @@ impl<'a> Conn<'a> {
                 self.set_version(reply[3]);
                 Ok(chosen.is_some())
             }
-            Handshake::Manifest => self.manifest(&proposals),
         }
     }
 
@@ -244,14 +250,7 @@ impl<'a> Conn<'a> {
         self.dialect = dialect_for(major);
     }
 
-    fn manifest(&mut self, proposals: &[u8; 16]) -> Result<bool, String> {
-        if !proposals.chunks(4).any(|p| p[3] == 0xFF && p[2] == 0x01) {
-            self.write(&[0; 4])?;
-            return Err(format!(
-                "`!: MANIFEST`: the client did not offer manifest v1 (00 00 01 FF): {}",
-                hex(proposals)
-            ));
-        }
+    fn manifest(&mut self) -> Result<bool, String> {
         let versions = &self.shared.script.versions;
         let mut reply = vec![0, 0, 1, 0xFF];
         push_varint(&mut reply, versions.len() as u64);
@@ -466,6 +465,11 @@ impl<'a> Conn<'a> {
             self.describe(incoming)
         )
     }
+}
+
+/// Whether a proposal list offers manifest v1 (`00 00 01 FF`).
+fn offers_manifest(proposals: &[u8; 16]) -> bool {
+    proposals.chunks(4).any(|p| p == [0, 0, 1, 0xFF])
 }
 
 fn push_varint(out: &mut Vec<u8>, mut v: u64) {

@@ -129,6 +129,17 @@ pub enum Handshake {
     Manifest,
 }
 
+/// Which bytes of a proposal the server reads (older servers ignore some).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reads {
+    /// `[0, range, minor, major]` (4.3+ servers; the default).
+    Ranges,
+    /// `!: NO RANGES` — minor and major only, the range byte is ignored (4.0-4.2 servers).
+    MajorMinor,
+    /// `!: MAJOR ONLY` — the major byte only (Bolt 1-3 servers).
+    Major,
+}
+
 /// A parsed script.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Script {
@@ -136,6 +147,8 @@ pub struct Script {
     pub versions: Vec<(u8, u8)>,
     /// The handshake behaviour.
     pub handshake: Handshake,
+    /// Which proposal bytes the classic handshake reads.
+    pub reads: Reads,
     /// `!: CONNECTIONS min..max` (default exactly 1): how many connections run the script.
     pub connections: (usize, usize),
     /// `!: CONCURRENT`: connections run at the same time instead of one after the other.
@@ -249,6 +262,7 @@ impl Script {
         let mut script = Script {
             versions: Vec::new(),
             handshake: Handshake::Classic,
+            reads: Reads::Ranges,
             connections: (1, 1),
             concurrent: false,
             auto: Vec::new(),
@@ -328,6 +342,8 @@ impl Script {
             }
             "HANDSHAKE" => self.handshake = Handshake::Raw(parse_hex(arg)?),
             "MANIFEST" => self.handshake = Handshake::Manifest,
+            "NO" if arg == "RANGES" => self.reads = Reads::MajorMinor,
+            "MAJOR" if arg == "ONLY" => self.reads = Reads::Major,
             "CONNECTIONS" => {
                 let (lo, hi) = arg.split_once("..").unwrap_or((arg, arg));
                 let p = |s: &str| {

@@ -13,6 +13,9 @@
 //! !: BOLT 4.4 4.3             #   (several on one line, or several lines)
 //! !: HANDSHAKE 00 00 00 00    # reply these bytes to any proposal instead (needs no BOLT line)
 //! !: MANIFEST                 # Bolt 5.7+ manifest v1 negotiation, offering the BOLT versions
+//!                             #   (a proposal without the manifest is answered as usual)
+//! !: NO RANGES                # read proposals like a 4.0-4.2 server: the range byte is ignored
+//! !: MAJOR ONLY               # read proposals like a Bolt 1-3 server: the major byte only
 //! !: CONNECTIONS 2            # exactly 2 connections run the script, one after the other
 //! !: CONNECTIONS 1..3         # between 1 and 3 connections
 //! !: CONCURRENT               # connections run at the same time (each on its own thread)
@@ -105,8 +108,17 @@ impl StubServer {
     /// # Panics
     /// On a script syntax error (the message names the line) or if no port can be bound.
     pub fn start(script: &str) -> StubServer {
+        StubServer::start_on("127.0.0.1:0".parse().expect("a socket address"), script)
+    }
+
+    /// Like [`StubServer::start`], on the loopback address `addr` (e.g. the port of a stub that
+    /// was finished, to stand for a server replaced at the same address).
+    ///
+    /// # Panics
+    /// As [`StubServer::start`], or if `addr` cannot be bound.
+    pub fn start_on(addr: SocketAddr, script: &str) -> StubServer {
         let script = Script::parse(script).unwrap_or_else(|e| panic!("bad stub script: {e}"));
-        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let listener = TcpListener::bind(addr).expect("bind a loopback port");
         listener
             .set_nonblocking(true)
             .expect("non-blocking listener");

@@ -13,6 +13,7 @@
 #ifndef BOLTC_HPP
 #define BOLTC_HPP
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -227,8 +228,16 @@ public:
     Result run(std::string_view query) { return run_raw(query, nullptr); }
     Transaction begin() { boltc_transaction *t; check(boltc_session_begin, s_.get(), int64_t{-1}, nullptr, &t); return Transaction(t); }
     void close() { check(boltc_session_close, s_.get()); }
-    /// Interrupts a blocking call from another thread.
+    /// Interrupts a blocking call from another thread (a socket read, a wait for the pool or
+    /// for a routing table); the call throws boltc::Error with BOLTC_STATUS_INTERRUPTED.
     void interrupt() noexcept { boltc_session_interrupt(s_.get(), nullptr); }
+    /// Bounds each later blocking call (routing, pool, connecting, RUN, each fetch of records,
+    /// commit, ...); std::nullopt: no bound. A call that runs out of time throws boltc::Error
+    /// with BOLTC_STATUS_TIMEOUT (see boltc_session_set_call_timeout_ms).
+    void set_call_timeout(std::optional<std::chrono::milliseconds> timeout) {
+        check(boltc_session_set_call_timeout_ms, s_.get(),
+              timeout ? static_cast<int64_t>(timeout->count()) : int64_t{-1});
+    }
 
 private:
     Result run_raw(std::string_view q, const boltc_map *p) {

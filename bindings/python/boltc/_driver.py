@@ -145,8 +145,6 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 # Options of the official driver that boltc accepts but has no setting for (yet).
 _IGNORED_OPTIONS = {
     "keep_alive",
-    "max_connection_lifetime",
-    "liveness_check_timeout",
     "resolver",
     "warn_notification_severity",
     "telemetry_disabled",
@@ -218,6 +216,11 @@ class Driver:
                 call(lib.boltc_config_set_acquisition_timeout_ms, _ms(value))
             elif key in ("read_timeout", "connection_read_timeout"):
                 call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _ms(value))
+            elif key == "liveness_check_timeout":
+                call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
+            elif key == "max_connection_lifetime":
+                lifetime = -1 if value is None or float(value) < 0 else _ms(value)
+                call(lib.boltc_config_set_max_connection_lifetime_ms, lifetime)
             elif key == "max_connection_pool_size":
                 call(lib.boltc_config_set_max_pool_size, int(value))
             elif key == "user_agent":
@@ -268,12 +271,19 @@ class Driver:
         notifications_min_severity: Any = None,
         notifications_disabled_categories: Optional[Iterable[Any]] = None,
         notifications_disabled_classifications: Optional[Iterable[Any]] = None,
+        call_timeout: Optional[float] = None,
         **ignored: Any,
     ) -> Session:
         """Opens a session (``database`` None: the user's home database). With
         ``bookmark_manager``, each transaction starts from the manager's bookmarks and
         reports its bookmark to it. The notification filters override the driver's for this
-        session (Bolt 5.2+)."""
+        session (Bolt 5.2+).
+
+        ``call_timeout`` (seconds; a boltc extension, the official driver has no such option)
+        bounds each blocking call of the session -- ``run``, each fetch of records, ``commit``,
+        ... -- including routing, waiting for a pooled connection and connecting. A call that
+        runs out of time raises ``ServiceUnavailable`` with ``status == "BOLTC_STATUS_TIMEOUT"``;
+        the connection it used is closed. None (the default): no bound."""
         if bookmark_manager is None:
             bookmark_manager = self._session_bookmark_manager
         elif bookmark_manager is _NO_MANAGER:
@@ -282,6 +292,7 @@ class Driver:
             database=database,
             fetch_size=fetch_size,
             impersonated_user=impersonated_user,
+            call_timeout=call_timeout,
             bookmark_manager=bookmark_manager,
             notifications=_notification_filter(dict(
                 notifications_min_severity=notifications_min_severity,
@@ -301,6 +312,7 @@ class Driver:
         impersonated_user: Optional[str],
         bookmark_manager: Optional[BookmarkManager] = None,
         notifications: Tuple[Any, Optional[List[str]]] = (None, None),
+        call_timeout: Optional[float] = None,
     ) -> int:
         h = self._live()
         err = c_void_p()
@@ -315,6 +327,11 @@ class Driver:
                 check(lib.boltc_session_config_set_fetch_size(sc, int(fetch_size), byref(err)), err)
             if impersonated_user is not None:
                 check(lib.boltc_session_config_set_impersonated_user(sc, impersonated_user.encode(), byref(err)), err)
+            if call_timeout is not None:
+                if call_timeout < 0:
+                    raise exceptions.ConfigurationError("call_timeout must not be negative")
+                ms = int(round(float(call_timeout) * 1000))
+                check(lib.boltc_session_config_set_call_timeout_ms(sc, ms, byref(err)), err)
             if bookmarks is not None:
                 values = bookmarks.raw_values if isinstance(bookmarks, Bookmarks) else bookmarks
                 if isinstance(values, str):
@@ -387,6 +404,14 @@ class Driver:
             return server_info_from(info.value)  # type: ignore[arg-type]
         finally:
             lib.boltc_server_info_free(info)
+
+    def pool_metrics(self, address: str) -> Dict[str, int]:
+        """(boltc) The connection pool figures for ``address`` (``"host:port"``): ``in_use``,
+        ``idle``, ``waiting``, ``created`` and ``closed``; all zero for an address never used."""
+        err = c_void_p()
+        m = _ffi.CPoolMetrics()
+        check(lib.boltc_driver_pool_metrics(self._live(), str(address).encode(), byref(m), byref(err)), err)
+        return {name: getattr(m, name) for name, _ in m._fields_}
 
     def list_connections(self) -> List["ConnectionInfo"]:
         """(boltc) The server's network connections (``CALL dbms.listConnections()``): all of

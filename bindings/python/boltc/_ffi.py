@@ -42,6 +42,10 @@ else:
     LIBRARY_NAME = "libboltc.so"
 
 
+class CPoolMetrics(Structure):
+    _fields_ = [(name, c_uint64) for name in ("in_use", "idle", "waiting", "created", "closed")]
+
+
 class CDate(Structure):
     _fields_ = [("days", c_int64)]
 
@@ -123,6 +127,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_liveness_check_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_config_set_max_connection_lifetime_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_max_pool_size": (c_int, [c_void_p, c_size_t, _PP]),
     "boltc_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),
@@ -132,6 +138,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_session_config_set_database": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_session_config_set_access_mode": (c_int, [c_void_p, c_int32, _PP]),
     "boltc_session_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_session_config_set_call_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_session_config_add_bookmark": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_session_config_set_impersonated_user": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_session_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),
@@ -194,6 +201,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_session_begin": (c_int, [c_void_p, c_int64, c_void_p, _PP, _PP]),
     "boltc_session_last_bookmarks": (c_int, [c_void_p, _PP, _PP]),
     "boltc_session_interrupt": (c_int, [c_void_p, _PP]),
+    "boltc_session_set_call_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_session_close": (c_int, [c_void_p, _PP]),
     "boltc_session_free": (None, [c_void_p]),
     "boltc_transaction_run": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, _PP, _PP]),
@@ -270,6 +278,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_server_info_protocol_version": (c_int, [c_void_p, _P(c_uint8), _P(c_uint8), _PP]),
     "boltc_server_info_free": (None, [c_void_p]),
     "boltc_driver_server_info": (c_int, [c_void_p, _PP, _PP]),
+    "boltc_driver_pool_metrics": (c_int, [c_void_p, c_char_p, _P(CPoolMetrics), _PP]),
     "boltc_driver_list_connections": (c_int, [c_void_p, _PP, _PP]),
     "boltc_connection_list_len": (c_size_t, [c_void_p]),
     "boltc_connection_list_string": (c_int, [c_void_p, c_size_t, c_int32, _PP, _P(c_size_t), _PP]),

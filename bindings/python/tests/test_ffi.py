@@ -19,6 +19,7 @@ STRUCTS = {
     "boltc_point": _ffi.CPoint,
     "boltc_vector": _ffi.CVector,
     "boltc_counters": _ffi.CCounters,
+    "boltc_pool_metrics": _ffi.CPoolMetrics,
 }
 SCALARS = {
     "void": {None},

@@ -365,3 +365,29 @@ def test_interrupt_unblocks_a_call():
             s.run("RETURN 1").consume()
         gate.set()
         t.join()
+
+
+def test_call_timeout_bounds_a_call_the_server_never_answers():
+    import threading
+
+    gate = threading.Event()
+
+    def slow(q, p):
+        gate.wait(10)
+        return Reply(["x"], [[1]])
+
+    with StubServer(slow) as server, driver_for(server) as d, d.session(call_timeout=0.3) as s:
+        start = time.monotonic()
+        with pytest.raises(ex.ServiceUnavailable) as info:
+            s.run("RETURN 1").consume()
+        took = time.monotonic() - start
+        gate.set()
+        assert info.value.status == "BOLTC_STATUS_TIMEOUT"
+        assert "RUN" in str(info.value)
+        assert 0.25 < took < 5, took
+
+
+def test_call_timeout_rejects_negative_values():
+    with StubServer(echo) as server, driver_for(server) as d:
+        with pytest.raises(ex.ConfigurationError):
+            d.session(call_timeout=-1)
