@@ -150,6 +150,41 @@ impl ChunkReader {
         }
     }
 
+    /// Offers the next message to `take` if it is already buffered whole, in a single chunk,
+    /// without any I/O; the message is consumed only when `take` returns `true`. Returns
+    /// `None` when no such message is buffered (NOOP chunks before it are skipped either way).
+    ///
+    /// This lets a caller decode a run of buffered messages in one tight loop and leave the
+    /// first one it does not want (or a multi-chunk one) to [`ChunkReader::read_message`].
+    pub fn take_buffered(&mut self, take: impl FnOnce(&[u8]) -> bool) -> Option<bool> {
+        loop {
+            if self.end - self.start < 2 {
+                return None;
+            }
+            let size = usize::from(u16::from_be_bytes([
+                self.buf[self.start],
+                self.buf[self.start + 1],
+            ]));
+            if size == 0 {
+                self.start += 2;
+                continue;
+            }
+            let body_start = self.start + 2;
+            let body_end = body_start + size;
+            if body_end + 2 > self.end || size > self.max_message {
+                return None;
+            }
+            if self.buf[body_end] != 0 || self.buf[body_end + 1] != 0 {
+                return None;
+            }
+            let taken = take(&self.buf[body_start..body_end]);
+            if taken {
+                self.start = body_end + 2;
+            }
+            return Some(taken);
+        }
+    }
+
     fn check_size(&self, size: usize) -> Result<(), ReadError> {
         if size > self.max_message {
             Err(ReadError::TooLarge {
@@ -289,5 +324,48 @@ mod tests {
                 Err(ReadError::Io(_))
             ));
         }
+    }
+
+    #[test]
+    fn take_buffered_offers_only_whole_single_chunk_messages() {
+        // NOOP, "A1 A2", "B1", then a two-chunk message "C1 C2", then half of "D1 D2".
+        let wire = hex("00 00 00 02 A1 A2 00 00 00 01 B1 00 00 00 01 C1 00 01 C2 00 00 00 02 D1");
+        let mut r = ChunkReader::new(64, 1 << 20);
+        // Nothing buffered yet: nothing offered, no I/O.
+        assert_eq!(r.take_buffered(|_| true), None);
+        let mut src = &wire[..];
+        r.fill_to(&mut src, wire.len()).unwrap();
+        // Declined: stays for read_message.
+        let mut seen = Vec::new();
+        assert_eq!(
+            r.take_buffered(|b| {
+                seen.extend_from_slice(b);
+                false
+            }),
+            Some(false)
+        );
+        assert_eq!(seen, hex("A1 A2"));
+        assert_eq!(r.take_buffered(|b| b == hex("A1 A2")), Some(true));
+        assert_eq!(r.take_buffered(|b| b == hex("B1")), Some(true));
+        // A message in two chunks is left to read_message.
+        assert_eq!(r.take_buffered(|_| true), None);
+        let mut empty: &[u8] = &[];
+        assert_eq!(r.read_message(&mut empty).unwrap(), &hex("C1 C2")[..]);
+        // A message not buffered whole is not offered either.
+        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.buffered(), 3);
+    }
+
+    #[test]
+    fn take_buffered_respects_the_size_limit() {
+        let wire = hex("00 03 01 02 03 00 00");
+        let mut r = ChunkReader::new(64, 2);
+        let mut src = &wire[..];
+        r.fill_to(&mut src, wire.len()).unwrap();
+        assert_eq!(r.take_buffered(|_| true), None);
+        assert!(matches!(
+            r.read_message(&mut src),
+            Err(ReadError::TooLarge { limit: 2 })
+        ));
     }
 }

@@ -564,6 +564,33 @@ impl<S: Transport> Connection<S> {
         }
     }
 
+    /// The fast path for streaming: offers up to `max` responses that are already buffered
+    /// whole to `take` (message bytes and decode options) one after another, without I/O and
+    /// without going through [`Response`]. Stops at the first one `take` declines (returns
+    /// `false`), which stays unread for [`Connection::recv`]. Returns how many were taken.
+    ///
+    /// Does nothing (returns 0) while requests are queued, when the connection is broken, or
+    /// when trace logging is on (so every response is still logged), leaving those cases to
+    /// `recv`.
+    pub fn take_buffered(
+        &mut self,
+        max: usize,
+        mut take: impl FnMut(&[u8], DecodeOptions) -> bool,
+    ) -> usize {
+        if self.broken.is_some() || !self.out.is_empty() || log::log_enabled!(log::Level::Trace) {
+            return 0;
+        }
+        let opts = self.decode;
+        let mut n = 0;
+        while n < max {
+            match self.reader.take_buffered(|bytes| take(bytes, opts)) {
+                Some(true) => n += 1,
+                Some(false) | None => break,
+            }
+        }
+        n
+    }
+
     /// Reads a summary (skipping nothing): `Ok(Ok(meta))` for SUCCESS, `Ok(Err(e))` for
     /// FAILURE (and IGNORED, as an error).
     ///

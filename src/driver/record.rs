@@ -1,14 +1,56 @@
 //! Records: one row of a result, with access by index and by key.
 
 use crate::error::{Error, ErrorKind, Result};
+use crate::packstream::{DecodeError, Decoder};
 use crate::value::{FromValue, Value};
+use std::fmt;
 use std::sync::Arc;
 
 /// One row of a result.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Clone)]
 pub struct Record {
     keys: Arc<[String]>,
-    values: Vec<Value>,
+    values: Values,
+}
+
+/// A record's values. A single column (the common shape of a streamed result) is kept inline,
+/// so such records need no allocation; wider rows use a `Vec`.
+#[derive(Clone)]
+enum Values {
+    One(Value),
+    Many(Vec<Value>),
+}
+
+impl Values {
+    #[inline]
+    fn as_slice(&self) -> &[Value] {
+        match self {
+            Values::One(v) => std::slice::from_ref(v),
+            Values::Many(v) => v,
+        }
+    }
+
+    fn into_vec(self) -> Vec<Value> {
+        match self {
+            Values::One(v) => vec![v],
+            Values::Many(v) => v,
+        }
+    }
+}
+
+impl fmt::Debug for Record {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Record")
+            .field("keys", &self.keys)
+            .field("values", &self.values())
+            .finish()
+    }
+}
+
+impl PartialEq for Record {
+    fn eq(&self, other: &Self) -> bool {
+        self.keys == other.keys && self.values() == other.values()
+    }
 }
 
 mod sealed {
@@ -56,7 +98,29 @@ impl RecordIndex for &String {
 impl Record {
     /// A record from its keys and values.
     pub fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
-        Record { keys, values }
+        Record {
+            keys,
+            values: Values::Many(values),
+        }
+    }
+
+    /// Decodes the field list of a RECORD message (the decoder is positioned at the list
+    /// header); a single value is decoded straight into the record.
+    #[inline]
+    pub(crate) fn decode(
+        keys: &Arc<[String]>,
+        d: &mut Decoder<'_>,
+    ) -> std::result::Result<Record, DecodeError> {
+        let len = d.read_list_header()?;
+        let values = if len == 1 {
+            Values::One(d.read_item()?)
+        } else {
+            Values::Many(d.read_items(len)?)
+        };
+        Ok(Record {
+            keys: keys.clone(),
+            values,
+        })
     }
 
     /// The column names.
@@ -71,27 +135,27 @@ impl Record {
 
     /// The values, in column order.
     pub fn values(&self) -> &[Value] {
-        &self.values
+        self.values.as_slice()
     }
 
     /// Takes the values.
     pub fn into_values(self) -> Vec<Value> {
-        self.values
+        self.values.into_vec()
     }
 
     /// The number of columns.
     pub fn len(&self) -> usize {
-        self.values.len()
+        self.values().len()
     }
 
     /// Whether the record has no columns.
     pub fn is_empty(&self) -> bool {
-        self.values.is_empty()
+        self.values().is_empty()
     }
 
     /// The raw value of a column, if it exists.
     pub fn value<I: RecordIndex>(&self, idx: I) -> Option<&Value> {
-        idx.position(&self.keys).and_then(|i| self.values.get(i))
+        idx.position(&self.keys).and_then(|i| self.values().get(i))
     }
 
     /// The value of a column converted to `T`.
@@ -111,7 +175,10 @@ impl Record {
 
     /// Key/value pairs.
     pub fn iter(&self) -> impl Iterator<Item = (&str, &Value)> {
-        self.keys.iter().map(String::as_str).zip(self.values.iter())
+        self.keys
+            .iter()
+            .map(String::as_str)
+            .zip(self.values().iter())
     }
 }
 
@@ -129,6 +196,33 @@ impl<I: RecordIndex> sealed::Sealed for &I {}
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn decoded_records_equal_built_ones_whatever_their_storage() {
+        use crate::packstream::DecodeOptions;
+        let keys: Arc<[String]> = Arc::from(vec!["n".to_owned()]);
+        // [1000] (one INT_16 column, stored inline) and [1, "x"] (two columns).
+        let one = [0x91, 0xC9, 0x03, 0xE8];
+        let two = [0x92, 0x01, 0x81, b'x'];
+        let mut d = Decoder::new(&one, DecodeOptions::default());
+        let r = Record::decode(&keys, &mut d).unwrap();
+        assert!(d.is_at_end());
+        assert_eq!(r, Record::new(keys.clone(), vec![Value::Int(1000)]));
+        assert_eq!(r.values(), &[Value::Int(1000)]);
+        assert_eq!((r.len(), r.get::<i64, _>("n").unwrap()), (1, 1000));
+        assert_eq!(format!("{r:?}"), format!("{:?}", r.clone()));
+        assert!(format!("{r:?}").contains("values: [Int(1000)]"));
+        assert_eq!(r.into_values(), vec![Value::Int(1000)]);
+        let mut d = Decoder::new(&two, DecodeOptions::default());
+        let r = Record::decode(&keys, &mut d).unwrap();
+        assert_eq!(
+            r.into_values(),
+            vec![Value::Int(1), Value::String("x".into())]
+        );
+        // Truncated input is an error, not a panic.
+        let mut d = Decoder::new(&one[..3], DecodeOptions::default());
+        assert!(Record::decode(&keys, &mut d).is_err());
+    }
 
     #[test]
     fn access_by_index_and_key() {

@@ -22,13 +22,14 @@ use super::config::{AccessMode, SessionConfig, TransactionConfig};
 use super::driver::{AcquireRequest, DriverInner};
 use super::record::Record;
 use super::result::RecordStream;
-use super::summary::Summary;
+use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
-use crate::bolt::message::{Request, Response, TxMeta};
+use crate::bolt::message::{tag, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::interrupt::{Interrupt, Target};
+use crate::packstream::Decoder;
 use crate::pool::PooledConnection;
 use crate::value::{Map, Value};
 use std::collections::VecDeque;
@@ -94,9 +95,9 @@ enum Pending {
 enum Phase {
     Running,
     Streaming { has_more: bool, pulling: bool },
-    Done(Box<Summary>),
+    Done(LazySummary),
     Failed(Error),
-    Consumed(Box<Summary>),
+    Consumed(LazySummary),
     OutOfScope,
 }
 
@@ -528,6 +529,15 @@ impl Session {
     /// Server and connection errors (returned again on later calls); `ResultConsumed` after
     /// consume or after its transaction ended.
     pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
+        // The common case while streaming: a record decoded earlier is waiting (no I/O, so
+        // no call deadline either).
+        if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+            if s.generation == id.generation {
+                if let Some(r) = s.buffer.pop_front() {
+                    return r.map(Some);
+                }
+            }
+        }
         if self.needs_deadline() {
             return self.timed(|s| s.result_next(id));
         }
@@ -586,6 +596,9 @@ impl Session {
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
+                    if self.take_buffered_records(id) > 0 {
+                        return Ok(true);
+                    }
                     if let Some(r) = self.receive_for(id)? {
                         self.stream_mut(id).buffer.push_back(Ok(r));
                         return Ok(true);
@@ -608,11 +621,27 @@ impl Session {
         if self.needs_deadline() {
             return self.timed(|s| s.result_next_batch(id, max, out));
         }
-        for _ in 0..max {
+        let mut n = 0;
+        while n < max {
+            // Move what is buffered in one go; anything else goes through result_next.
+            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+                if s.generation == id.generation {
+                    while n < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                        if let Some(Ok(r)) = s.buffer.pop_front() {
+                            out.push(r);
+                        }
+                        n += 1;
+                    }
+                }
+            }
+            if n == max {
+                break;
+            }
             match self.result_next(id)? {
                 Some(r) => out.push(r),
                 None => return Ok(false),
             }
+            n += 1;
         }
         Ok(true)
     }
@@ -674,11 +703,15 @@ impl Session {
             let s = self.stream_checked_mut(id)?;
             s.discarding = true;
             s.buffer.clear();
-            match &s.phase {
-                Phase::Done(sum) | Phase::Consumed(sum) => {
-                    let sum = sum.clone();
-                    s.phase = Phase::Consumed(sum.clone());
-                    return Ok(*sum);
+            match &mut s.phase {
+                Phase::Done(_) | Phase::Consumed(_) => {
+                    let phase = std::mem::replace(&mut s.phase, Phase::OutOfScope);
+                    let (Phase::Done(mut sum) | Phase::Consumed(mut sum)) = phase else {
+                        unreachable!("matched above")
+                    };
+                    let got = sum.get().cloned();
+                    s.phase = Phase::Consumed(sum);
+                    return got;
                 }
                 Phase::Failed(e) => return Err(e.clone()),
                 Phase::OutOfScope => return Err(out_of_scope_error()),
@@ -1300,6 +1333,40 @@ impl Session {
         Ok(())
     }
 
+    /// Decodes the records of `id` that the connection has already buffered whole, in one tight
+    /// loop, into the stream's buffer. A batch is small (fewer records than the allocator keeps
+    /// in its per-thread cache per size, so wide rows are freed and reused from that cache, and
+    /// narrow ones are read back while still in the CPU cache). Stops at anything else (a summary, a record that does not decode), which is
+    /// left for [`Session::receive_for`] to read and handle. Returns how many were decoded.
+    fn take_buffered_records(&mut self, id: ResultId) -> usize {
+        const BATCH: usize = 6;
+        if self.pending.front() != Some(&Pending::Pull(id)) {
+            return 0;
+        }
+        let (Some(conn), Some(Some(s))) =
+            (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
+        else {
+            return 0;
+        };
+        if s.generation != id.generation || s.discarding {
+            return 0;
+        }
+        let (keys, buffer) = (&s.keys, &mut s.buffer);
+        conn.take_buffered(BATCH, |bytes, opts| {
+            let mut d = Decoder::new(bytes, opts);
+            if d.read_struct_header() != Ok((1, tag::RECORD)) {
+                return false;
+            }
+            match Record::decode(keys, &mut d) {
+                Ok(r) if d.is_at_end() => {
+                    buffer.push_back(Ok(r));
+                    true
+                }
+                _ => false,
+            }
+        })
+    }
+
     /// Reads one response; if it is a record of `id`'s (and `id` keeps its records) returns it
     /// directly instead of buffering.
     fn receive_for(&mut self, id: ResultId) -> Result<Option<Record>> {
@@ -1481,11 +1548,10 @@ impl Session {
                         self.set_bookmark(b.clone());
                     }
                 }
-                let server = self
-                    .conn
-                    .as_ref()
-                    .map(|c| c.info().clone())
-                    .unwrap_or_default();
+                let server = match &self.conn {
+                    Some(c) if !has_more => c.info().clone(),
+                    _ => ServerInfo::default(),
+                };
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
@@ -1494,7 +1560,7 @@ impl Session {
                             pulling: false,
                         };
                     } else {
-                        let summary = Summary::build(
+                        let summary = LazySummary::new(
                             std::mem::take(&mut s.query),
                             s.params.take(),
                             std::mem::take(&mut s.run_meta),
@@ -1507,8 +1573,8 @@ impl Session {
                                 s.buffer.clear();
                                 Phase::Failed(e)
                             }
-                            Ok(summary) if s.discarding => Phase::Consumed(Box::new(summary)),
-                            Ok(summary) => Phase::Done(Box::new(summary)),
+                            Ok(summary) if s.discarding => Phase::Consumed(summary),
+                            Ok(summary) => Phase::Done(summary),
                         };
                         done = true;
                     }

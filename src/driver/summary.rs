@@ -340,22 +340,7 @@ impl Summary {
         meta.extend(end_meta);
         let s = |k: &str| meta.get(k).and_then(Value::as_str).map(str::to_owned);
         let map = |k: &str| meta.get(k).and_then(Value::as_map).cloned();
-        let query_type = match meta.get("type") {
-            None | Some(Value::Null) => None,
-            Some(Value::String(t)) if t == "r" => Some(QueryType::Read),
-            Some(Value::String(t)) if t == "rw" => Some(QueryType::ReadWrite),
-            Some(Value::String(t)) if t == "w" => Some(QueryType::Write),
-            Some(Value::String(t)) if t == "s" => Some(QueryType::Schema),
-            Some(other) => {
-                return Err(Error::new(
-                    ErrorKind::Protocol,
-                    format!(
-                        "server {} sent an unknown query type {other:?}",
-                        server.address
-                    ),
-                ))
-            }
-        };
+        let query_type = query_type(meta.get("type"), &server)?;
         let statuses: Vec<&Map> = meta
             .get("statuses")
             .and_then(Value::as_list)
@@ -408,6 +393,81 @@ impl Summary {
     }
 }
 
+/// The query type of a summary's `type` entry.
+fn query_type(v: Option<&Value>, server: &ServerInfo) -> Result<Option<QueryType>> {
+    Ok(match v {
+        None | Some(Value::Null) => None,
+        Some(Value::String(t)) if t == "r" => Some(QueryType::Read),
+        Some(Value::String(t)) if t == "rw" => Some(QueryType::ReadWrite),
+        Some(Value::String(t)) if t == "w" => Some(QueryType::Write),
+        Some(Value::String(t)) if t == "s" => Some(QueryType::Schema),
+        Some(other) => {
+            return Err(Error::new(
+                ErrorKind::Protocol,
+                format!(
+                    "server {} sent an unknown query type {other:?}",
+                    server.address
+                ),
+            ))
+        }
+    })
+}
+
+/// What a summary is built from: query, parameters, RUN reply, final reply, server, and
+/// whether any record came back.
+type Parts = (String, Option<Map>, Map, Map, ServerInfo, bool);
+
+/// A result's summary kept as received (query, parameters, the RUN and final replies) and
+/// built on first request: most results are read and dropped without anyone asking for it.
+#[derive(Debug)]
+pub(crate) struct LazySummary {
+    parts: Option<Box<Parts>>,
+    built: Option<Box<Summary>>,
+}
+
+impl LazySummary {
+    /// Keeps the parts of a summary, checking now what [`Summary::build`] would reject.
+    ///
+    /// # Errors
+    /// As [`Summary::build`].
+    pub(crate) fn new(
+        query: String,
+        parameters: Option<Map>,
+        run_meta: Map,
+        end_meta: Map,
+        server: ServerInfo,
+        had_record: bool,
+    ) -> Result<LazySummary> {
+        // The final reply's entries win when the two replies are merged.
+        query_type(
+            end_meta.get("type").or_else(|| run_meta.get("type")),
+            &server,
+        )?;
+        Ok(LazySummary {
+            parts: Some(Box::new((
+                query, parameters, run_meta, end_meta, server, had_record,
+            ))),
+            built: None,
+        })
+    }
+
+    /// The summary, built on the first call.
+    ///
+    /// # Errors
+    /// As [`Summary::build`] (checked already by [`LazySummary::new`]).
+    pub(crate) fn get(&mut self) -> Result<&Summary> {
+        if let Some(parts) = self.parts.take() {
+            let (query, parameters, run_meta, end_meta, server, had_record) = *parts;
+            self.built = Some(Box::new(Summary::build(
+                query, parameters, run_meta, end_meta, server, had_record,
+            )?));
+        }
+        self.built
+            .as_deref()
+            .ok_or_else(|| Error::new(ErrorKind::Protocol, "the result summary could not be built"))
+    }
+}
+
 fn notification(m: &Map) -> Notification {
     let s = |k: &str| {
         m.get(k)
@@ -429,6 +489,36 @@ fn notification(m: &Map) -> Notification {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn lazy_summaries_check_the_query_type_up_front_and_build_once() {
+        let end = |t: &str| {
+            let mut m = Map::new();
+            m.insert("type".into(), Value::String(t.into()));
+            m
+        };
+        let bad = LazySummary::new(
+            "RETURN 1".into(),
+            None,
+            Map::new(),
+            end("zz"),
+            ServerInfo::default(),
+            false,
+        );
+        assert_eq!(bad.unwrap_err().kind(), ErrorKind::Protocol);
+        // The final reply's type wins over the RUN reply's, as in the merged metadata.
+        let mut lazy = LazySummary::new(
+            "RETURN 1".into(),
+            None,
+            end("zz"),
+            end("r"),
+            ServerInfo::default(),
+            true,
+        )
+        .unwrap();
+        assert_eq!(lazy.get().unwrap().query_type, Some(QueryType::Read));
+        assert_eq!(lazy.get().unwrap().query, "RETURN 1");
+    }
 
     #[test]
     fn builds_counters_type_and_timings() {

@@ -206,19 +206,12 @@ pub extern "C" fn boltc_result_next_batch(
         let (rows, more) = r.shared.with(|st| {
             let s = st.session()?;
             let mut rows = Vec::with_capacity(max.min(4096));
-            let mut more = true;
-            while rows.len() < max {
-                match s.result_next(id) {
-                    Ok(Some(rec)) => rows.push(rec),
-                    Ok(None) => {
-                        more = false;
-                        break;
-                    }
-                    // The error is kept by the session and returned again next time.
-                    Err(_) if !rows.is_empty() => break,
-                    Err(e) => return Err(e.into()),
-                }
-            }
+            let more = match s.result_next_batch(id, max, &mut rows) {
+                Ok(more) => more,
+                // The error is kept by the session and returned again next time.
+                Err(_) if !rows.is_empty() => true,
+                Err(e) => return Err(e.into()),
+            };
             Ok((rows, more))
         })?;
         out.write(box_into_raw(boltc_batch {

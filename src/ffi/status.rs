@@ -167,7 +167,11 @@ macro_rules! ffi_status {
         let r = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
             || -> $crate::ffi::status::FfiResult<()> { $body },
         ));
-        $crate::ffi::error::finish(r, error_out)
+        // Success is decided inline: accessors called once per value stay cheap.
+        match r {
+            Ok(Ok(())) => $crate::ffi::status::boltc_status::Ok,
+            r => $crate::ffi::error::finish(r, error_out),
+        }
     }};
 }
 

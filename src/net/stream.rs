@@ -3,6 +3,7 @@
 use std::fmt;
 use std::io::{self, Read, Write};
 use std::net::{Shutdown, SocketAddr, TcpStream};
+use std::sync::Arc;
 use std::time::Duration;
 
 use rustls::{ClientConnection, StreamOwned};
@@ -105,7 +106,7 @@ impl Stream {
     ///
     /// If the socket cannot be duplicated.
     pub fn shutdown_handle(&self) -> io::Result<ShutdownHandle> {
-        Ok(ShutdownHandle(self.tcp().try_clone()?))
+        Ok(ShutdownHandle(Arc::new(self.tcp().try_clone()?)))
     }
 }
 
@@ -153,8 +154,9 @@ impl Write for Stream {
 /// Shuts down the socket of a [`Stream`] from any thread; see [`Stream::shutdown_handle`].
 ///
 /// It only allows a shutdown, never reads or writes, so it cannot corrupt a TLS session.
-#[derive(Debug)]
-pub struct ShutdownHandle(TcpStream);
+/// Clones share one duplicate of the socket, so handing out another handle costs no system call.
+#[derive(Debug, Clone)]
+pub struct ShutdownHandle(Arc<TcpStream>);
 
 impl ShutdownHandle {
     /// Shuts the socket down in both directions. Blocked reads and writes on the stream return

@@ -127,6 +127,23 @@ impl<'a> Decoder<'a> {
         self.items(len, 1)
     }
 
+    /// Reads one item of a list whose header was read (nested one level deep).
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] when the bytes are not a well-formed value.
+    #[inline]
+    pub fn read_item(&mut self) -> Result<Value, DecodeError> {
+        self.value(1)
+    }
+
+    /// Reads the `len` items of a list whose header was read (nested one level deep).
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] when the bytes are not well-formed values.
+    pub fn read_items(&mut self, len: usize) -> Result<Vec<Value>, DecodeError> {
+        self.items(len, 1)
+    }
+
     /// Reads a structure header: (number of fields, tag).
     ///
     /// # Errors
@@ -195,17 +212,25 @@ impl<'a> Decoder<'a> {
 
     /// Reads one value nested `depth` containers deep.
     ///
-    /// The most common markers (tiny ints, tiny strings, booleans, null) are handled here, inline
-    /// in the callers' loops; everything else goes through [`Decoder::value_slow`].
+    /// The most common markers (ints, floats, tiny strings, booleans, null) are handled here,
+    /// inline in the callers' loops; everything else goes through [`Decoder::value_slow`].
     #[inline]
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
         let m = self.u8()?;
         match m {
             0x00..=0x7F => Ok(Value::Int(i64::from(m))),
+            0xF0..=0xFF => Ok(Value::Int(i64::from(i8::from_be_bytes([m])))),
             0x80..=0x8F => Ok(Value::String(self.string(usize::from(m & 0x0F))?)),
             marker::NULL => Ok(Value::Null),
             marker::FALSE => Ok(Value::Bool(false)),
             marker::TRUE => Ok(Value::Bool(true)),
+            marker::INT_8 => Ok(Value::Int(i64::from(i8::from_be_bytes(self.array()?)))),
+            marker::INT_16 => Ok(Value::Int(i64::from(i16::from_be_bytes(self.array()?)))),
+            marker::INT_32 => Ok(Value::Int(i64::from(i32::from_be_bytes(self.array()?)))),
+            marker::INT_64 => Ok(Value::Int(i64::from_be_bytes(self.array()?))),
+            marker::FLOAT_64 => Ok(Value::Float(f64::from_bits(u64::from_be_bytes(
+                self.array()?,
+            )))),
             _ => self.value_slow(m, depth),
         }
     }

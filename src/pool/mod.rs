@@ -61,6 +61,8 @@ pub struct PoolMetrics {
 
 struct Idle {
     conn: BoltConnection,
+    /// Made once per connection (it duplicates the socket) and kept with it.
+    handle: Option<ShutdownHandle>,
     since: Instant,
 }
 
@@ -176,9 +178,10 @@ impl Pool {
                 Next::Discard(old) => drop(old),
                 Next::Open => return self.open(address, deadline, auth),
                 Next::Reuse(idle) => {
+                    let handle = idle.handle.clone();
                     if let Some(conn) = self.check_idle(*idle, deadline) {
                         log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
-                        return Ok(self.wrap(conn, address, true));
+                        return Ok(self.wrap(conn, handle, address, true));
                     }
                     self.finish_close(address);
                 }
@@ -269,7 +272,8 @@ impl Pool {
                     log_id(&conn),
                     conn.version()
                 );
-                Ok(self.wrap(conn, address, false))
+                let handle = conn.stream().shutdown_handle().ok();
+                Ok(self.wrap(conn, handle, address, false))
             }
             Err(e) => {
                 log::debug!("[#@{address}] pool: opening a connection failed: {e}");
@@ -288,7 +292,9 @@ impl Pool {
 
     /// Checks an idle connection outside the lock; `None` if it must be closed.
     fn check_idle(&self, idle: Idle, deadline: Instant) -> Option<BoltConnection> {
-        let Idle { mut conn, since } = idle;
+        let Idle {
+            mut conn, since, ..
+        } = idle;
         if let Some(max) = self.inner.config.max_lifetime {
             if conn.created().elapsed() > max {
                 log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
@@ -328,17 +334,23 @@ impl Pool {
         self.inner.available.notify_all();
     }
 
-    fn wrap(&self, conn: BoltConnection, address: &Address, reused: bool) -> PooledConnection {
-        let handle = conn.stream().shutdown_handle().ok();
+    fn wrap(
+        &self,
+        conn: BoltConnection,
+        handle: Option<ShutdownHandle>,
+        address: &Address,
+        reused: bool,
+    ) -> PooledConnection {
         let mut st = self.inner.state.lock();
         st.next_ticket += 1;
         let ticket = st.next_ticket;
-        if let Some(h) = handle {
-            st.in_use.insert(ticket, h);
+        if let Some(h) = &handle {
+            st.in_use.insert(ticket, h.clone());
         }
         drop(st);
         PooledConnection {
             conn: Some(conn),
+            handle,
             address: address.clone(),
             pool: self.clone(),
             ticket,
@@ -346,7 +358,13 @@ impl Pool {
         }
     }
 
-    fn release(&self, mut conn: BoltConnection, address: &Address, ticket: u64) {
+    fn release(
+        &self,
+        mut conn: BoltConnection,
+        handle: Option<ShutdownHandle>,
+        address: &Address,
+        ticket: u64,
+    ) {
         conn.set_deadline(None);
         let mut st = self.inner.state.lock();
         st.in_use.remove(&ticket);
@@ -359,6 +377,7 @@ impl Pool {
         let to_close = if keep {
             server.idle.push(Idle {
                 conn,
+                handle,
                 since: Instant::now(),
             });
             server.metrics.idle += 1;
@@ -459,6 +478,7 @@ fn log_id(conn: &BoltConnection) -> String {
 /// A connection checked out of the pool; it returns itself on drop.
 pub struct PooledConnection {
     conn: Option<BoltConnection>,
+    handle: Option<ShutdownHandle>,
     address: Address,
     pool: Pool,
     ticket: u64,
@@ -480,9 +500,7 @@ impl PooledConnection {
 
     /// A handle that shuts the socket down from another thread (interrupting a blocked call).
     pub fn shutdown_handle(&self) -> Option<ShutdownHandle> {
-        self.conn
-            .as_ref()
-            .and_then(|c| c.stream().shutdown_handle().ok())
+        self.handle.clone()
     }
 }
 
@@ -506,7 +524,8 @@ impl DerefMut for PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool.release(conn, &self.address, self.ticket);
+            self.pool
+                .release(conn, self.handle.take(), &self.address, self.ticket);
         }
     }
 }
