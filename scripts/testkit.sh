@@ -50,7 +50,7 @@ if ! "$VENV/bin/python" -c 'import ifaddr, lark, pytz' 2>/dev/null; then
     "$VENV/bin/python" -m pip install --quiet ifaddr lark pytz
 fi
 PY=$VENV/bin/python
-mkdir -p "$SCRATCH/site" "$LOGS"
+mkdir -p "$SCRATCH/site" "$SCRATCH/tmp" "$LOGS"
 rm -f "$LOGS"/*.log
 
 cat >"$SCRATCH/site/sitecustomize.py" <<'PYEOF'
@@ -171,6 +171,9 @@ for _ in $(seq 1 100); do
 done
 
 export TEST_DRIVER_NAME=boltc
+# TestKit writes each stub script to the temp dir under a fixed name: a run of its own keeps
+# concurrent runs (shards) from overwriting each other's scripts.
+export TMPDIR=$SCRATCH/tmp
 export TEST_BACKEND_HOST=$HOST
 export TEST_BACKEND_PORT=$PORT
 export TEST_STUB_HOST=$HOST
