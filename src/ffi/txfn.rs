@@ -3,7 +3,7 @@
 //! The retry loop runs here, on the session's detached API, because the C callback calls back
 //! into boltc with the lent transaction handle: the session's mutex is held only for BEGIN,
 //! COMMIT and ROLLBACK, never while the callback runs. The lent handle belongs to the session
-//! handle and has the serial [`MANAGED_SERIAL`]; it is usable only while `open_tx` says so, i.e.
+//! handle and has the serial `MANAGED_SERIAL`; it is usable only while `open_tx` says so, i.e.
 //! during the callback.
 
 use super::error::{boltc_error, finish, take_error};
