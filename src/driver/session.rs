@@ -1352,7 +1352,7 @@ impl Session {
             return 0;
         }
         let (keys, buffer) = (&s.keys, &mut s.buffer);
-        conn.take_buffered(BATCH, |bytes, opts| {
+        let taken = conn.take_buffered(BATCH, |bytes, opts| {
             let mut d = Decoder::new(bytes, opts);
             if d.read_struct_header() != Ok((1, tag::RECORD)) {
                 return false;
@@ -1364,7 +1364,11 @@ impl Session {
                 }
                 _ => false,
             }
-        })
+        });
+        if taken > 0 {
+            s.had_record = true;
+        }
+        taken
     }
 
     /// Reads one response; if it is a record of `id`'s (and `id` keeps its records) returns it
