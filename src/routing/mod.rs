@@ -637,9 +637,30 @@ fn is_authorization_expired(e: &Error) -> bool {
     e.server_code() == Some("Neo.ClientError.Security.AuthorizationExpired")
 }
 
+/// Server errors to a routing request that no other router would answer differently: a
+/// database that does not exist, bad bookmarks, a bad request or impersonation, and security
+/// errors (except an expired authorization). Any other server error makes the next router
+/// worth asking.
+fn is_fatal_server_code(code: &str) -> bool {
+    matches!(
+        code,
+        "Neo.ClientError.Database.DatabaseNotFound"
+            | "Neo.ClientError.Transaction.InvalidBookmark"
+            | "Neo.ClientError.Transaction.InvalidBookmarkMixture"
+            | "Neo.ClientError.Statement.TypeError"
+            | "Neo.ClientError.Statement.ArgumentError"
+            | "Neo.ClientError.Request.Invalid"
+    ) || code.starts_with("Neo.ClientError.Security.")
+}
+
 /// Errors that no other router would answer differently (bad database, credentials, ...), and
 /// an interrupt.
 fn is_fatal(e: &Error) -> bool {
+    if let Some(code) = e.server_code() {
+        if e.kind() == ErrorKind::ClientError {
+            return is_fatal_server_code(code) && !is_authorization_expired(e);
+        }
+    }
     !is_authorization_expired(e)
         && matches!(
             e.kind(),
