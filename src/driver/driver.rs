@@ -119,7 +119,7 @@ impl Driver {
     pub fn server_info(&self) -> Result<ServerInfo> {
         if let Some(router) = &self.inner.router {
             // Connectivity means the cluster answers routing requests now: fetch afresh.
-            let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+            let deadline = deadline_within(self.inner.config.acquisition_timeout, None);
             router.force_update(None, &[], deadline)?;
         }
         let mut conn = self.inner.acquire(AccessMode::Read, None)?;
@@ -197,7 +197,7 @@ impl Driver {
                 "routing tables exist only for neo4j:// URIs",
             ));
         };
-        let deadline = Instant::now() + self.inner.config.acquisition_timeout;
+        let deadline = deadline_within(self.inner.config.acquisition_timeout, None);
         router.force_update(database, bookmarks, deadline)
     }
 
@@ -284,13 +284,8 @@ impl DriverInner {
         req: &AcquireRequest<'_>,
     ) -> Result<(PooledConnection, Option<String>)> {
         self.check_open()?;
-        let mut deadline = Instant::now()
-            .checked_add(self.config.acquisition_timeout)
-            .unwrap_or_else(far_future);
-        if let Some(d) = req.deadline {
-            deadline = deadline.min(d);
-        }
         let Some(router) = &self.router else {
+            let deadline = deadline_within(self.config.acquisition_timeout, req.deadline);
             let conn = self.pool.acquire_interruptible(
                 self.config.uri.address(),
                 deadline,
@@ -305,12 +300,14 @@ impl DriverInner {
         // than the acquisition timeout. It is bounded by the call timeout when there is one,
         // else by the acquisition timeout plus the connection timeout, so that a silent router
         // cannot block a caller for ever.
-        let route_deadline = match req.deadline {
-            Some(d) => d,
-            None => Instant::now()
-                .checked_add(self.config.acquisition_timeout + self.config.connection_timeout)
-                .unwrap_or_else(far_future),
-        };
+        let route_deadline = req.deadline.unwrap_or_else(|| {
+            deadline_within(
+                self.config
+                    .acquisition_timeout
+                    .saturating_add(self.config.connection_timeout),
+                None,
+            )
+        });
         // One routing table per acquisition: the servers it names are tried, least busy first;
         // when none can be reached the caller gets `SessionExpired` (and a retry fetches anew).
         let route = router.route(
@@ -322,14 +319,9 @@ impl DriverInner {
             route_deadline,
             req.interrupt,
         )?;
-        // The acquisition timeout bounds getting a router connection and getting a server
-        // connection, each on its own; waiting for the routing reply is not part of it.
-        let mut deadline = Instant::now()
-            .checked_add(self.config.acquisition_timeout)
-            .unwrap_or_else(far_future);
-        if let Some(d) = req.deadline {
-            deadline = deadline.min(d);
-        }
+        // Getting a server connection has the acquisition timeout of its own, counted from
+        // here: the routing fetch above is not part of it.
+        let deadline = deadline_within(self.config.acquisition_timeout, req.deadline);
         let mut candidates = route.servers.clone();
         if candidates.is_empty() {
             let role = if write { "writers" } else { "readers" };
@@ -546,6 +538,14 @@ pub(crate) struct AcquireRequest<'a> {
 }
 
 /// A deadline so far away that it never comes (for durations too large to add to now).
+/// `timeout` from now, but no later than the call's deadline (if there is one).
+fn deadline_within(timeout: Duration, call: Option<Instant>) -> Instant {
+    let own = Instant::now()
+        .checked_add(timeout)
+        .unwrap_or_else(far_future);
+    call.map_or(own, |d| own.min(d))
+}
+
 pub(crate) fn far_future() -> Instant {
     Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
