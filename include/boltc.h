@@ -146,6 +146,12 @@
 // The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
 #define BOLTC_SUMMARY_CONNECTION_ID 5
 
+// `boltc_session_set_telemetry_api`: a transaction function and its retries.
+#define BOLTC_TELEMETRY_TRANSACTION_FUNCTION 0
+
+// `boltc_session_set_telemetry_api`: a driver-level execute-query call.
+#define BOLTC_TELEMETRY_EXECUTE_QUERY 3
+
 // Vector element type: int8.
 #define BOLTC_VECTOR_I8 0
 
@@ -738,6 +744,13 @@ boltc_status boltc_config_set_max_pool_size(boltc_config *config,
                                             size_t size,
                                             boltc_error **error_out);
 
+// Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
+// (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,
+// auto-commit query, execute-query) in a TELEMETRY message; nothing else is sent.
+boltc_status boltc_config_set_telemetry_disabled(boltc_config *config,
+                                                 bool disabled,
+                                                 boltc_error **error_out);
+
 // Records per PULL (default 1000; -1 for all at once).
 boltc_status boltc_config_set_fetch_size(boltc_config *config,
                                          int64_t fetch_size,
@@ -1096,6 +1109,16 @@ boltc_status boltc_session_interrupt(const boltc_session *session, boltc_error *
 boltc_status boltc_session_set_call_timeout_ms(boltc_session *session,
                                                int64_t timeout_ms,
                                                boltc_error **error_out);
+
+// For bindings that run their own transaction-function loop over `boltc_session_begin*`: marks
+// the API call the next transactions belong to, for Bolt 5.4+ telemetry. `api` is
+// `BOLTC_TELEMETRY_TRANSACTION_FUNCTION` (0) or `BOLTC_TELEMETRY_EXECUTE_QUERY` (3) around the
+// loop, and -1 after it (explicit transactions then report themselves as such). The server is
+// told once per call, not once per retry. Other values give `BOLTC_STATUS_INVALID_ARGUMENT`.
+// `boltc_session_execute_read`/`_write` do this themselves.
+boltc_status boltc_session_set_telemetry_api(boltc_session *session,
+                                             int32_t api,
+                                             boltc_error **error_out);
 
 // The server and connection the session holds right now: on success `*info_out` receives a
 // server info freed with `boltc_server_info_free`, or NULL while the session holds no

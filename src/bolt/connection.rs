@@ -127,6 +127,8 @@ pub struct Connection<S> {
     /// A deadline changed the socket timeouts; they are put back before the next I/O without one.
     timeouts_changed: bool,
     hints: Map,
+    /// The server asked for telemetry (`telemetry.enabled` hint, 5.4+).
+    telemetry: bool,
     broken: Option<String>,
     /// The credentials sent last (HELLO/LOGON), to notice when they change.
     auth: Option<AuthToken>,
@@ -174,6 +176,7 @@ impl<S: Transport> Connection<S> {
             deadline: None,
             timeouts_changed: false,
             hints: Map::new(),
+            telemetry: false,
             broken: None,
             auth: None,
             deferred_auth: 0,
@@ -205,6 +208,12 @@ impl<S: Transport> Connection<S> {
     /// Server agent, connection id, address and version.
     pub fn info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// Whether the server asked for TELEMETRY messages (Bolt 5.4+ and the `telemetry.enabled`
+    /// hint in the HELLO reply).
+    pub fn telemetry_enabled(&self) -> bool {
+        self.telemetry
     }
 
     /// The connection hints from the HELLO reply (4.3+).
@@ -353,6 +362,8 @@ impl<S: Transport> Connection<S> {
         }
         if let Some(Value::Map(h)) = meta.get("hints") {
             self.hints.clone_from(h);
+            self.telemetry = self.features.telemetry
+                && matches!(h.get("telemetry.enabled"), Some(Value::Bool(true)));
             if let Some(Value::Int(secs)) = h.get("connection.recv_timeout_seconds") {
                 if *secs > 0 {
                     let t = Duration::from_secs(secs.unsigned_abs());

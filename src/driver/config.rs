@@ -31,6 +31,7 @@ pub struct Config {
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
     pub(crate) max_chunk_size: usize,
+    pub(crate) telemetry_disabled: bool,
 }
 
 impl Config {
@@ -56,6 +57,7 @@ impl Config {
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
             max_chunk_size: 0xFFFF,
+            telemetry_disabled: false,
         }
     }
 
@@ -115,6 +117,7 @@ pub struct ConfigBuilder {
     notifications: NotificationFilter,
     max_message_size: usize,
     max_chunk_size: usize,
+    telemetry_disabled: bool,
 }
 
 impl ConfigBuilder {
@@ -191,6 +194,16 @@ impl ConfigBuilder {
         self.keepalive = on;
         self
     }
+    /// Turns off telemetry (default: on). With telemetry on, and only where the server asks for
+    /// it (Bolt 5.4+, the `telemetry.enabled` hint), each API call tells the server which kind
+    /// of API it is (a TELEMETRY message with a number: transaction function, unmanaged
+    /// transaction, auto-commit query or `execute_query`), in the same write as the call's
+    /// first request. Nothing else is sent: no query text, no parameters, no identity.
+    pub fn telemetry_disabled(mut self, disabled: bool) -> Self {
+        self.telemetry_disabled = disabled;
+        self
+    }
+
     /// Server notification filters (Bolt 5.2+).
     pub fn notification_filter(mut self, f: NotificationFilter) -> Self {
         self.notifications = f;
@@ -277,6 +290,7 @@ impl ConfigBuilder {
             ext: self.ext,
             keepalive: self.keepalive,
             notifications: self.notifications,
+            telemetry_disabled: self.telemetry_disabled,
             max_message_size: self.max_message_size,
             max_chunk_size: self.max_chunk_size,
         })

@@ -4,7 +4,7 @@
 use super::config::{AccessMode, TransactionConfig};
 use super::result::RecordStream;
 use super::retry::Backoff;
-use super::session::Session;
+use super::session::{Session, TelemetryApi};
 use super::transaction::Transaction;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::Map;
@@ -74,7 +74,36 @@ impl Session {
         &mut self,
         mode: AccessMode,
         config: &TransactionConfig,
+        work: F,
+    ) -> Result<T>
+    where
+        F: FnMut(&mut ManagedTransaction<'_>) -> Result<T>,
+    {
+        self.execute_as(TelemetryApi::TransactionFunction, mode, config, work)
+    }
+
+    /// [`Session::execute_with_config`], reporting `api` to servers that want telemetry.
+    pub(crate) fn execute_as<T, F>(
+        &mut self,
+        api: TelemetryApi,
+        mode: AccessMode,
+        config: &TransactionConfig,
         mut work: F,
+    ) -> Result<T>
+    where
+        F: FnMut(&mut ManagedTransaction<'_>) -> Result<T>,
+    {
+        self.set_telemetry_api(Some(api));
+        let res = self.retry_loop(mode, config, &mut work);
+        self.set_telemetry_api(None);
+        res
+    }
+
+    fn retry_loop<T, F>(
+        &mut self,
+        mode: AccessMode,
+        config: &TransactionConfig,
+        work: &mut F,
     ) -> Result<T>
     where
         F: FnMut(&mut ManagedTransaction<'_>) -> Result<T>,
@@ -85,7 +114,7 @@ impl Session {
         };
         let mut backoff = Backoff::new(policy, max);
         loop {
-            match self.attempt(mode, config, &mut work) {
+            match self.attempt(mode, config, work) {
                 Ok(v) => return Ok(v),
                 Err(e) if retry_worthy(&e) && backoff.wait() => {
                     log::info!("transaction function failed, retrying: {e}");

@@ -32,7 +32,7 @@ pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use retry::{RetryPolicy, Sleeper};
-pub use session::{ResultId, Session, SessionInterrupt};
+pub use session::{ResultId, Session, SessionInterrupt, TelemetryApi};
 pub use summary::{
     Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,
 };

@@ -4,6 +4,7 @@ use super::bookmarks::BookmarkManager;
 use super::config::{AccessMode, SessionConfig, TransactionConfig};
 use super::driver::Driver;
 use super::record::Record;
+use super::session::TelemetryApi;
 use super::summary::Summary;
 use crate::bolt::AuthToken;
 use crate::error::Result;
@@ -118,17 +119,22 @@ impl Driver {
             ..SessionConfig::default()
         };
         let mut session = self.session(session_config)?;
-        session.execute_with_config(mode, &config.transaction, |tx| {
-            let mut stream = tx.run(query, params.clone())?;
-            let keys = stream.keys()?.to_vec();
-            let mut records = Vec::new();
-            while stream.next_batch(usize::MAX, &mut records)? {}
-            let summary = stream.consume()?;
-            Ok(EagerResult {
-                keys,
-                records,
-                summary,
-            })
-        })
+        session.execute_as(
+            TelemetryApi::ExecuteQuery,
+            mode,
+            &config.transaction,
+            |tx| {
+                let mut stream = tx.run(query, params.clone())?;
+                let keys = stream.keys()?.to_vec();
+                let mut records = Vec::new();
+                while stream.next_batch(usize::MAX, &mut records)? {}
+                let summary = stream.consume()?;
+                Ok(EagerResult {
+                    keys,
+                    records,
+                    summary,
+                })
+            },
+        )
     }
 }

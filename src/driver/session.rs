@@ -89,6 +89,24 @@ enum Pending {
     /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
     /// connection whose credentials had to change.
     Auth,
+    /// The reply to TELEMETRY (5.4+), sent ahead of BEGIN or an auto-commit RUN.
+    Telemetry,
+}
+
+/// The driver API a piece of work comes from, as Bolt 5.4+ telemetry reports it (the
+/// TELEMETRY message's `api` number). Bindings that run their own transaction-function loop
+/// over the session set it with [`Session::set_telemetry_api`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TelemetryApi {
+    /// A transaction function (`execute_read` / `execute_write`), with its retries.
+    TransactionFunction = 0,
+    /// An explicit transaction (`begin_transaction`).
+    UnmanagedTransaction = 1,
+    /// An auto-commit query (`Session::run`).
+    AutoCommit = 2,
+    /// `Driver::execute_query`.
+    ExecuteQuery = 3,
 }
 
 #[derive(Debug)]
@@ -164,6 +182,10 @@ pub struct Session {
     call_timeout: Option<Duration>,
     /// The deadline of the call in progress, when there is a call timeout.
     deadline: Option<Instant>,
+    /// The API call in progress that spans transactions (see [`Session::set_telemetry_api`]).
+    api: Option<TelemetryApi>,
+    /// The server acknowledged TELEMETRY for `api`: retries do not send it again.
+    api_announced: bool,
 }
 
 impl std::fmt::Debug for Session {
@@ -201,7 +223,20 @@ impl Session {
             last_qid: None,
             call_timeout,
             deadline: None,
+            api: None,
+            api_announced: false,
         }
+    }
+
+    /// Marks the API call that the next transactions belong to, for Bolt 5.4+ telemetry:
+    /// until it is set back to `None`, BEGIN announces `api` instead of
+    /// [`TelemetryApi::UnmanagedTransaction`], and only until the server has acknowledged it
+    /// once (a retried transaction function is one call). Setting it starts a new call.
+    /// [`Session::execute_read`] and friends do this themselves; bindings that run their own
+    /// retry loop over [`Session::begin_detached_in_mode`] call it around the loop.
+    pub fn set_telemetry_api(&mut self, api: Option<TelemetryApi>) {
+        self.api = api;
+        self.api_announced = false;
     }
 
     /// Bounds each blocking call on this session (`None`: no bound, the default). The time
@@ -295,6 +330,7 @@ impl Session {
                     Some(Pending::Rollback) => "the reply to ROLLBACK",
                     Some(Pending::Reset) => "the reply to RESET",
                     Some(Pending::Auth) => "the reply to LOGOFF/LOGON",
+                    Some(Pending::Telemetry) => "the reply to TELEMETRY",
                     None => "the server",
                 };
                 e.context(format_args!(
@@ -402,7 +438,9 @@ impl Session {
         self.ensure_connection()?;
         let meta = self.tx_meta(config, self.mode);
         let id = self.new_stream(query, params, false);
-        let sent = self.send_run_pull(id, query, Some(&meta));
+        let sent = self
+            .queue_telemetry(TelemetryApi::AutoCommit)
+            .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
         match self.after_send(id, sent) {
             Err(e) if self.take_idle_death(&e) => {
                 let params = self.streams[id.index as usize]
@@ -411,7 +449,9 @@ impl Session {
                 self.ensure_connection()?;
                 let meta = self.tx_meta(config, self.mode);
                 let id = self.new_stream(query, params, false);
-                let sent = self.send_run_pull(id, query, Some(&meta));
+                let sent = self
+                    .queue_telemetry(TelemetryApi::AutoCommit)
+                    .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
                 self.after_send(id, sent)
             }
             other => other,
@@ -1056,8 +1096,11 @@ impl Session {
         }
     }
 
-    /// Queues BEGIN (and on Bolt 1-2 its second message) on the current connection.
+    /// Queues BEGIN (and on Bolt 1-2 its second message) on the current connection, after
+    /// TELEMETRY when that is due.
     fn queue_begin(&mut self, meta: &TxMeta) -> Result<()> {
+        let api = self.api.unwrap_or(TelemetryApi::UnmanagedTransaction);
+        self.queue_telemetry(api)?;
         let conn = self
             .conn
             .as_mut()
@@ -1067,6 +1110,22 @@ impl Session {
         for _ in 1..n {
             self.pending.push_back(Pending::Aux);
         }
+        Ok(())
+    }
+
+    /// Queues TELEMETRY for `api` ahead of the next request when the server asked for it and
+    /// the driver has not turned it off; not again in an API call the server acknowledged.
+    fn queue_telemetry(&mut self, api: TelemetryApi) -> Result<()> {
+        let conn = self
+            .conn
+            .as_mut()
+            .expect("invariant: connected before TELEMETRY");
+        if !conn.telemetry_enabled() || self.api_announced || self.driver.config.telemetry_disabled
+        {
+            return Ok(());
+        }
+        conn.send(&Request::Telemetry(api as i64))?;
+        self.pending.push_back(Pending::Telemetry);
         Ok(())
     }
 
@@ -1597,6 +1656,7 @@ impl Session {
             Pending::Auth => {}
             Pending::Begin => self.note_database(&meta),
             Pending::Rollback => {}
+            Pending::Telemetry => self.api_announced = self.api.is_some(),
         }
     }
 
@@ -1612,7 +1672,11 @@ impl Session {
                     self.fail_tx(e);
                 }
             }
-            Pending::Begin | Pending::Commit | Pending::Rollback | Pending::Aux => self.fail_tx(e),
+            Pending::Begin
+            | Pending::Commit
+            | Pending::Rollback
+            | Pending::Aux
+            | Pending::Telemetry => self.fail_tx(e),
             Pending::Reset => {
                 if let Some(c) = self.conn.as_mut() {
                     c.mark_broken("RESET failed");

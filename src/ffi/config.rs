@@ -248,6 +248,18 @@ pub extern "C" fn boltc_config_set_max_pool_size(
     update(config, error_out, |b| Ok(b.max_connection_pool_size(size)))
 }
 
+/// Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
+/// (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,
+/// auto-commit query, execute-query) in a TELEMETRY message; nothing else is sent.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_telemetry_disabled(
+    config: *mut boltc_config,
+    disabled: bool,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.telemetry_disabled(disabled)))
+}
+
 /// Records per PULL (default 1000; -1 for all at once).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_fetch_size(

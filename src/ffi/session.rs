@@ -13,7 +13,7 @@ use super::handle::{
 use super::result::boltc_result;
 use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
-use crate::driver::{Session, SessionInterrupt, TransactionConfig};
+use crate::driver::{Session, SessionInterrupt, TelemetryApi, TransactionConfig};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Value};
 use parking_lot::Mutex;
@@ -376,6 +376,43 @@ pub extern "C" fn boltc_session_set_call_timeout_ms(
         })
     })
 }
+
+/// For bindings that run their own transaction-function loop over `boltc_session_begin*`: marks
+/// the API call the next transactions belong to, for Bolt 5.4+ telemetry. `api` is
+/// `BOLTC_TELEMETRY_TRANSACTION_FUNCTION` (0) or `BOLTC_TELEMETRY_EXECUTE_QUERY` (3) around the
+/// loop, and -1 after it (explicit transactions then report themselves as such). The server is
+/// told once per call, not once per retry. Other values give `BOLTC_STATUS_INVALID_ARGUMENT`.
+/// `boltc_session_execute_read`/`_write` do this themselves.
+#[no_mangle]
+pub extern "C" fn boltc_session_set_telemetry_api(
+    session: *mut boltc_session,
+    api: i32,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_session (header contract).
+        let s = unsafe { box_ref(session) }?;
+        let api = match api {
+            -1 => None,
+            BOLTC_TELEMETRY_TRANSACTION_FUNCTION => Some(TelemetryApi::TransactionFunction),
+            BOLTC_TELEMETRY_EXECUTE_QUERY => Some(TelemetryApi::ExecuteQuery),
+            other => {
+                return Err(Failure::invalid(format!(
+                    "unknown telemetry api {other} (0: transaction function, 3: execute query, -1: none)"
+                )))
+            }
+        };
+        s.shared.with(|st| {
+            st.session()?.set_telemetry_api(api);
+            Ok(())
+        })
+    })
+}
+
+/// `boltc_session_set_telemetry_api`: a transaction function and its retries.
+pub const BOLTC_TELEMETRY_TRANSACTION_FUNCTION: i32 = 0;
+/// `boltc_session_set_telemetry_api`: a driver-level execute-query call.
+pub const BOLTC_TELEMETRY_EXECUTE_QUERY: i32 = 3;
 
 /// The server and connection the session holds right now: on success `*info_out` receives a
 /// server info freed with `boltc_server_info_free`, or NULL while the session holds no

@@ -12,7 +12,7 @@ use super::session::{boltc_session, boltc_transaction, MANAGED_SERIAL};
 use super::status::{boltc_status, Failure};
 use crate::driver::managed::retry_worthy;
 use crate::driver::retry::Backoff;
-use crate::driver::{AccessMode, TransactionConfig};
+use crate::driver::{AccessMode, TelemetryApi, TransactionConfig};
 use crate::error::{Error, ErrorKind};
 use std::ffi::c_void;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -117,15 +117,25 @@ fn execute(
     })?;
     let config = TransactionConfig::default();
     let mut backoff = Backoff::new(policy, max);
-    loop {
+    let set_api = |api| {
+        s.shared.with(|st| {
+            st.session()?.set_telemetry_api(api);
+            Ok(())
+        })
+    };
+    set_api(Some(TelemetryApi::TransactionFunction))?;
+    let res = loop {
         match attempt(s, mode, &config, work, user_data) {
-            Ok(()) => return Ok(()),
+            Ok(()) => break Ok(()),
             Err(f) if f.retryable() && backoff.wait() => {
                 log::info!("C transaction function failed, retrying");
             }
-            Err(f) => return Err(f),
+            Err(f) => break Err(f),
         }
-    }
+    };
+    // The session may be closed by now; then there is nothing to reset.
+    let _ = set_api(None);
+    res
 }
 
 fn execute_status(

@@ -23,8 +23,8 @@ use crate::responses::{self, Counters, SummaryData};
 use crate::routing;
 use boltc::{
     AccessMode, AuthToken, Config, Driver, Error, ErrorKind, GqlStatusObject, Notification,
-    NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TransactionConfig,
-    TrustStrategy, Value,
+    NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TelemetryApi,
+    TransactionConfig, TrustStrategy, Value,
 };
 use serde_json::{json, Value as Json};
 use std::path::PathBuf;
@@ -340,10 +340,9 @@ impl Handler {
             }
             R::SessionBeginTransaction { session_id, tx } => {
                 let cfg = tx_config(&tx)?;
-                self.sessions
-                    .get_mut(&session_id)?
-                    .session
-                    .begin_detached(&cfg)?;
+                let session = &mut self.sessions.get_mut(&session_id)?.session;
+                session.set_telemetry_api(None);
+                session.begin_detached(&cfg)?;
                 let id = self.ids.next();
                 self.txs.insert(
                     id.clone(),
@@ -554,6 +553,9 @@ impl Handler {
         if let Some(t) = d.liveness_check_timeout {
             b = b.liveness_check_timeout(Some(t));
         }
+        if let Some(off) = d.telemetry_disabled {
+            b = b.telemetry_disabled(off);
+        }
         if let Some(n) = d.max_connection_pool_size {
             b = b.max_connection_pool_size(usize::try_from(n).unwrap_or(0));
         }
@@ -675,7 +677,11 @@ impl Handler {
             .driver
             .config()
             .max_transaction_retry_time();
-        self.sessions.get_mut(&session_id)?.retry = Some(Retry {
+        let entry = self.sessions.get_mut(&session_id)?;
+        entry
+            .session
+            .set_telemetry_api(Some(TelemetryApi::TransactionFunction));
+        entry.retry = Some(Retry {
             config,
             mode: if read {
                 AccessMode::Read

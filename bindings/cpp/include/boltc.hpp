@@ -503,6 +503,8 @@ public:
     Config &user_agent(const std::string &agent) { check(boltc_config_set_user_agent, c_.get(), agent.c_str()); return *this; }
     /// TLS on or off (bolt:// and neo4j:// only).
     Config &encrypted(bool on) { check(boltc_config_set_encrypted, c_.get(), on); return *this; }
+    /// Turns Bolt 5.4+ telemetry off (on by default; only sent where the server asks for it).
+    Config &telemetry_disabled(bool off) { check(boltc_config_set_telemetry_disabled, c_.get(), off); return *this; }
     /// BOLTC_TRUST_SYSTEM_ROOTS, BOLTC_TRUST_ALL, or BOLTC_TRUST_CUSTOM_CA with a PEM file.
     Config &trust(int32_t trust, const std::optional<std::string> &ca_pem_path = std::nullopt) {
         check(boltc_config_set_trust, c_.get(), trust, ca_pem_path ? ca_pem_path->c_str() : nullptr); return *this;

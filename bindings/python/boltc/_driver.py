@@ -147,7 +147,6 @@ _IGNORED_OPTIONS = {
     "keep_alive",
     "resolver",
     "warn_notification_severity",
-    "telemetry_disabled",
     "ssl_context",
     "client_certificate",
     "connection_write_timeout",
@@ -227,6 +226,8 @@ class Driver:
                 call(lib.boltc_config_set_user_agent, str(value).encode())
             elif key == "encrypted":
                 call(lib.boltc_config_set_encrypted, bool(value))
+            elif key == "telemetry_disabled":
+                call(lib.boltc_config_set_telemetry_disabled, bool(value))
             elif key == "fetch_size":
                 call(lib.boltc_config_set_fetch_size, int(value))
             elif key == "trusted_certificates":
@@ -385,9 +386,7 @@ class Driver:
             def work(tx: Any) -> Any:
                 return result_transformer_(tx.run(query_, params))
 
-            if mode == READ_ACCESS:
-                return s.execute_read(work)
-            return s.execute_write(work)
+            return s._run_transaction(mode, work, (), {}, _ffi.TELEMETRY_EXECUTE_QUERY)
 
     def verify_connectivity(self, **config: Any) -> None:
         """Raises ``ServiceUnavailable`` (or ``AuthError``...) unless the server answers."""

@@ -125,6 +125,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_bearer_auth": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_config_set_user_agent": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_config_set_encrypted": (c_int, [c_void_p, c_bool, _PP]),
+    "boltc_config_set_telemetry_disabled": (c_int, [c_void_p, c_bool, _PP]),
     "boltc_config_set_trust": (c_int, [c_void_p, c_int32, c_char_p, _PP]),
     "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
@@ -206,6 +207,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_session_last_bookmarks": (c_int, [c_void_p, _PP, _PP]),
     "boltc_session_interrupt": (c_int, [c_void_p, _PP]),
     "boltc_session_set_call_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_session_set_telemetry_api": (c_int, [c_void_p, c_int32, _PP]),
     "boltc_session_close": (c_int, [c_void_p, _PP]),
     "boltc_session_free": (None, [c_void_p]),
     "boltc_transaction_run": (c_int, [c_void_p, c_char_p, c_size_t, c_void_p, _PP, _PP]),
@@ -303,6 +305,9 @@ ACCESS_MODE_READ = 1
 TRUST_SYSTEM_ROOTS = 0
 TRUST_CUSTOM_CA = 1
 TRUST_ALL = 2
+# boltc_session_set_telemetry_api
+TELEMETRY_TRANSACTION_FUNCTION = 0
+TELEMETRY_EXECUTE_QUERY = 3
 SUMMARY_DATABASE = 0
 SUMMARY_SERVER_AGENT = 1
 SUMMARY_SERVER_ADDRESS = 2

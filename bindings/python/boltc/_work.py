@@ -861,11 +861,25 @@ class Session:
             lib.boltc_error_free(err)
             lib.boltc_session_free(old)
 
-    def _run_transaction(self, mode: str, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
+    def _run_transaction(self, mode: str, fn: Callable[..., T], args: Any, kwargs: Any,
+                         api: int = _ffi.TELEMETRY_TRANSACTION_FUNCTION) -> T:
         self._live()
         if self._transaction is not None:
             raise exceptions.TransactionError("Explicit transaction already open.")
         self._switch_mode(mode)
+        # One call for telemetry (Bolt 5.4+), however many times it is retried.
+        self._set_telemetry_api(api)
+        try:
+            return self._retry(fn, args, kwargs)
+        finally:
+            if self._handle:
+                self._set_telemetry_api(-1)
+
+    def _set_telemetry_api(self, api: int) -> None:
+        err = c_void_p()
+        check(lib.boltc_session_set_telemetry_api(self._live(), api, byref(err)), err)
+
+    def _retry(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
         metadata = getattr(fn, "metadata", None)
         timeout = getattr(fn, "timeout", None)
         max_time = self._driver._max_retry_time

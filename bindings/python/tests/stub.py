@@ -140,9 +140,11 @@ SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 
 
 class StubServer:
-    def __init__(self, handler: Callable[[str, dict], Reply], *, auth_failure: bool = False):
+    def __init__(self, handler: Callable[[str, dict], Reply], *, auth_failure: bool = False,
+                 telemetry: bool = False):
         self.handler = handler
         self.auth_failure = auth_failure
+        self.telemetry = telemetry  # the HELLO reply asks for TELEMETRY (hint)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self.sock.bind(("127.0.0.1", 0))
@@ -204,7 +206,10 @@ class StubServer:
                     failed = False
                     _send(conn, SUCCESS, [{}])
                 elif tag == HELLO:
-                    _send(conn, SUCCESS, [{"server": "Neo4j/5.26.0", "connection_id": "bolt-1"}])
+                    meta = {"server": "Neo4j/5.26.0", "connection_id": "bolt-1"}
+                    if self.telemetry:
+                        meta["hints"] = {"telemetry.enabled": True}
+                    _send(conn, SUCCESS, [meta])
                 elif tag == LOGON:
                     if self.auth_failure:
                         _send(conn, FAILURE, [{"code": "Neo.ClientError.Security.Unauthorized", "message": "bad credentials"}])

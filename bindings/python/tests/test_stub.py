@@ -319,6 +319,21 @@ def test_status_mapping_without_server_code():
     assert not issubclass(ex.DriverError, ex.Neo4jError)
 
 
+@pytest.mark.parametrize("disabled", [False, True])
+def test_telemetry_names_each_api_once_per_call(disabled):
+    with StubServer(echo, telemetry=True) as server, driver_for(server, telemetry_disabled=disabled) as d:
+        with d.session() as s:
+            s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+            s.execute_write(lambda tx: tx.run("RETURN 1").consume())
+            s.run("RETURN 1").consume()
+            with s.begin_transaction() as tx:
+                tx.run("RETURN 1").consume()
+                tx.commit()
+        d.execute_query("RETURN 1")
+    sent = [f[0] for tag, f in server.messages if tag == 0x54]
+    assert sent == ([] if disabled else [0, 0, 2, 1, 3])
+
+
 def test_execute_read_and_write_choose_the_access_mode():
     with StubServer(echo) as server, driver_for(server) as d:
         with d.session() as s:
