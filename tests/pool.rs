@@ -339,3 +339,35 @@ fn a_panic_mid_stream_returns_the_connection_clean() {
     d.close();
     stub.finish();
 }
+
+#[test]
+fn the_acquisition_timeout_covers_a_hello_the_server_trickles_out() {
+    // The server answers HELLO only after 3 s, keeping the connection busy with NOOP chunks
+    // in between: each read gets bytes, but the acquisition timeout (1 s) bounds them all.
+    let mut stub = StubServer::start(
+        "!: BOLT 5.4\n!: AUTO RESET\n\
+         C: HELLO {..}\nC: LOGON {..}\n\
+         S: <SLEEP 600ms>\nS: <NOOP>\nS: <SLEEP 600ms>\nS: <NOOP>\nS: <SLEEP 600ms>\nS: <NOOP>\n\
+         S: <SLEEP 600ms>\nS: <NOOP>\nS: <SLEEP 600ms>\n\
+         S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"slow\"}\nS: SUCCESS {}\n",
+    );
+    stub.set_finish_timeout(Duration::from_secs(1));
+    let d = driver_with(&stub.uri(), |b| {
+        b.connection_timeout(Duration::from_secs(60))
+            .read_timeout(None)
+            .connection_acquisition_timeout(Duration::from_secs(1))
+    });
+    let started = Instant::now();
+    let e = served_by(&d, "RETURN 1").unwrap_err();
+    let took = started.elapsed();
+    assert!(
+        took < Duration::from_millis(2500),
+        "gave up after {took:?}: {e}"
+    );
+    assert!(
+        matches!(e.kind(), ErrorKind::Timeout | ErrorKind::ServiceUnavailable),
+        "{e}"
+    );
+    drop(d);
+    let _ = stub.try_finish();
+}

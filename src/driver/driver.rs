@@ -72,6 +72,7 @@ impl Driver {
                 domain_name_resolver: config.ext.domain_name_resolver.clone(),
                 purge_delay: config.ext.purge_delay,
                 auth: auth.clone(),
+                acquisition_timeout: config.acquisition_timeout,
             };
             Some(Router::new(rc, pool.clone())?)
         } else {
@@ -539,7 +540,7 @@ pub(crate) struct AcquireRequest<'a> {
 
 /// A deadline so far away that it never comes (for durations too large to add to now).
 /// `timeout` from now, but no later than the call's deadline (if there is one).
-fn deadline_within(timeout: Duration, call: Option<Instant>) -> Instant {
+pub(crate) fn deadline_within(timeout: Duration, call: Option<Instant>) -> Instant {
     let own = Instant::now()
         .checked_add(timeout)
         .unwrap_or_else(far_future);
@@ -678,8 +679,9 @@ impl Connector {
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
                     self.manifest.record(addr, conn.version());
-                    let hello_wait = deadline.saturating_duration_since(Instant::now());
-                    set_timeout(&mut conn, Some(hello_wait.max(Duration::from_millis(1))))?;
+                    // HELLO (and LOGON) must be answered by the deadline, however the server
+                    // trickles its reply (NOOP chunks do not buy time).
+                    conn.set_deadline(Some(deadline));
                     if let Some(token) = session_auth {
                         if !conn.features().logon {
                             return Err(session_auth_unsupported(conn.version()));
@@ -691,6 +693,7 @@ impl Connector {
                             return Err(on_security_error(&*self.auth, &token, e));
                         }
                     }
+                    conn.set_deadline(None);
                     // The server's `connection.recv_timeout_seconds` hint wins over the
                     // configured read timeout.
                     let timeout = conn.recv_timeout().or(self.read_timeout);

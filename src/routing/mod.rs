@@ -69,6 +69,9 @@ pub(crate) struct RouterConfig {
     pub(crate) purge_delay: Duration,
     /// The driver's credentials, for router connections.
     pub(crate) auth: Arc<dyn crate::driver::AuthManager>,
+    /// The connection acquisition timeout: getting a router connection (pool wait, connect,
+    /// handshake, HELLO) must fit in it, while the ROUTE reply has the whole fetch deadline.
+    pub(crate) acquisition_timeout: Duration,
 }
 
 pub(crate) struct RouterInner {
@@ -475,9 +478,11 @@ impl RouterInner {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
+        let acquire_by =
+            crate::driver::deadline_within(self.config.acquisition_timeout, Some(deadline));
         let conn = self
             .pool
-            .acquire_interruptible(router, deadline, interrupt, req.auth)
+            .acquire_interruptible(router, acquire_by, interrupt, req.auth)
             .and_then(|c| {
                 crate::driver::authenticate(
                     &self.pool,
@@ -485,7 +490,7 @@ impl RouterInner {
                     c,
                     req.auth,
                     crate::driver::AuthMode::default(),
-                    deadline,
+                    acquire_by,
                 )
             });
         let mut conn = match conn {
