@@ -620,6 +620,82 @@ fn unused_tables_and_the_cached_home_database_are_purged() {
     assert!(route_count(&router) >= 3);
 }
 
+/// A reader that answers `RETURN 1` auto-commit queries on `db` (any number of them).
+fn home_reader(version: &str, db: &str) -> StubServer {
+    StubServer::start(&format!(
+        "!: CONNECTIONS 1..3\n!: CONCURRENT\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"{db}\", ..}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nC: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n}}\n{BYE}",
+        header(version)
+    ))
+}
+
+#[test]
+fn before_5_8_each_session_resolves_its_home_database_and_keeps_it() {
+    // The second session carries a bookmark: its own ROUTE resolves another home database,
+    // while the first session (still open) stays on the one it resolved.
+    let reader1 = home_reader("5.0", "home1");
+    let reader2 = home_reader("5.0", "home2");
+    // The tables name the router itself (the second resolution asks the routers of the first).
+    let addr = std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .unwrap();
+    let me = addr.to_string();
+    let router = StubServer::start_on(
+        addr,
+        &format!(
+            "{}C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n\
+         C: ROUTE {{\"address\": \"*\"}} [\"bm\"] {{}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+            header("5.0"),
+            rt(300, Some("home1"), &[&me], &[&reader1.address()], &[]),
+            rt(300, Some("home2"), &[&me], &[&reader2.address()], &[])
+        ),
+    );
+    let d = driver(&neo4j_uri(&router));
+    let home = || SessionConfig::default().with_access_mode(AccessMode::Read);
+    let mut s1 = d.session(home()).unwrap();
+    let one = |s: &mut boltc::Session| -> i64 {
+        s.run("RETURN 1 AS n", None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get("n")
+            .unwrap()
+    };
+    assert_eq!(one(&mut s1), 1);
+    let mut s2 = d
+        .session(home().with_bookmarks(vec!["bm".to_owned()]))
+        .unwrap();
+    assert_eq!(one(&mut s2), 1);
+    // Both tables are fresh: no more routing requests, each session on its own database.
+    assert_eq!(one(&mut s1), 1);
+    assert_eq!(one(&mut s2), 1);
+    drop((s1, s2));
+    d.close();
+    reader1.finish();
+    reader2.finish();
+    router.finish();
+}
+
+#[test]
+fn from_5_8_the_resolved_home_database_is_cached_for_later_sessions() {
+    let reader = home_reader("5.8", "home1");
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.8"),
+        rt(300, Some("home1"), &["x:1"], &[&reader.address()], &[])
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let home = || SessionConfig::default().with_access_mode(AccessMode::Read);
+    for _ in 0..3 {
+        assert_eq!(run_one(&d, home()).unwrap(), 1);
+    }
+    d.close();
+    reader.finish();
+    let mut router = router;
+    router.try_finish().unwrap();
+    assert_eq!(route_count(&router), 1, "one ROUTE for three sessions");
+}
+
 #[test]
 fn reads_go_to_the_reader_with_the_fewest_connections_in_use() {
     // Both readers run the same script: an explicit transaction, or auto-commit queries.

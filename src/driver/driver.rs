@@ -118,12 +118,16 @@ impl Driver {
     /// # Errors
     /// Connection, handshake and authentication errors.
     pub fn server_info(&self) -> Result<ServerInfo> {
-        if let Some(router) = &self.inner.router {
-            // Connectivity means the cluster answers routing requests now: fetch afresh.
-            let deadline = deadline_within(self.inner.config.acquisition_timeout, None);
-            router.force_update(None, &[], deadline)?;
-        }
-        let mut conn = self.inner.acquire(AccessMode::Read, None)?;
+        let database = match &self.inner.router {
+            Some(router) => {
+                // Connectivity means the cluster answers routing requests now: fetch afresh,
+                // and use the home database that fetch resolved.
+                let deadline = deadline_within(self.inner.config.acquisition_timeout, None);
+                router.force_update(None, &[], deadline)?.database
+            }
+            None => None,
+        };
+        let mut conn = self.inner.acquire(AccessMode::Read, database.as_deref())?;
         if conn.is_reused() {
             // A pooled connection may have died while idle: check that it still answers.
             conn.send(&crate::bolt::message::Request::Reset)?;

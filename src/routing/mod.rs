@@ -52,9 +52,10 @@ struct Entry {
 #[derive(Default)]
 struct State {
     tables: HashMap<Key, Entry>,
-    /// The home database per impersonated user (`None`: the authenticated user); purged
-    /// with the table it names.
-    home: HashMap<Option<String>, String>,
+    /// The home database per impersonated user (`None`: the authenticated user), and whether
+    /// sessions may use it without asking (learned from a Bolt 5.8+ server, see
+    /// [`RoutingTable::home_cacheable`]); purged with the table it names.
+    home: HashMap<Option<String>, (String, bool)>,
     closed: bool,
 }
 
@@ -233,13 +234,17 @@ impl Router {
     /// Records the home database a server reported (Bolt 5.8 echoes it in replies).
     pub(crate) fn note_home_database(&self, imp_user: Option<&str>, db: &str) {
         let mut st = self.inner.state.lock();
-        st.home.insert(imp_user.map(str::to_owned), db.to_owned());
+        st.home
+            .insert(imp_user.map(str::to_owned), (db.to_owned(), true));
     }
 
     /// A copy of the table for `db`, if there is one (for tests and diagnostics).
     pub(crate) fn table(&self, db: Option<&str>) -> Option<RoutingTable> {
         let st = self.inner.state.lock();
-        let key = st.key(db, None);
+        // `None`: the table of the home database resolved last, cached or not.
+        let key = db
+            .map(str::to_owned)
+            .or_else(|| st.home.get(&None).map(|(name, _)| name.clone()));
         st.tables.get(&key).map(|e| e.table.clone())
     }
 
@@ -266,8 +271,26 @@ impl State {
     fn key(&self, db: Option<&str>, imp_user: Option<&str>) -> Key {
         match db {
             Some(d) => Some(d.to_owned()),
-            None => self.home.get(&imp_user.map(str::to_owned)).cloned(),
+            // Before Bolt 5.8 each session resolves its home database with its own routing
+            // request (its bookmarks and user may lead to another one); from 5.8 on the
+            // server names the database in its replies, so the cached name is safe to use.
+            None => self
+                .home
+                .get(&imp_user.map(str::to_owned))
+                .filter(|(_, cacheable)| *cacheable)
+                .map(|(db, _)| db.clone()),
         }
+    }
+
+    /// The routers to resolve a home database with: those of the last home table of
+    /// `imp_user`, if there is one, else the seed router.
+    fn home_routers(&self, imp_user: Option<&str>, seed: Address) -> Vec<Address> {
+        self.home
+            .get(&imp_user.map(str::to_owned))
+            .and_then(|(db, _)| self.tables.get(&Some(db.clone())))
+            .map(|e| e.table.routers.clone())
+            .filter(|r| !r.is_empty())
+            .unwrap_or_else(|| vec![seed])
     }
 }
 
@@ -334,13 +357,20 @@ impl RouterInner {
             }
             let key = st.key(db, imp_user);
             let now = Instant::now();
-            let seed = self.config.seed.clone();
-            let entry = st.tables.entry(key.clone()).or_insert_with(|| Entry {
-                table: RoutingTable::seed(seed),
-                refreshing: false,
-                last_used: now,
-                imp_user: imp_user.map(str::to_owned),
-            });
+            if !st.tables.contains_key(&key) {
+                let mut table = RoutingTable::seed(self.config.seed.clone());
+                if key.is_none() {
+                    table.routers = st.home_routers(imp_user, self.config.seed.clone());
+                }
+                let entry = Entry {
+                    table,
+                    refreshing: false,
+                    last_used: now,
+                    imp_user: imp_user.map(str::to_owned),
+                };
+                st.tables.insert(key.clone(), entry);
+            }
+            let entry = st.tables.get_mut(&key).expect("invariant: inserted above");
             entry.last_used = now;
             if entry.table.is_fresh(write, now) {
                 let t = &entry.table;
@@ -386,7 +416,10 @@ impl RouterInner {
                 };
                 let final_key = match (key, &table.database) {
                     (None, Some(name)) => {
-                        st.home.insert(imp_user.map(str::to_owned), name.clone());
+                        st.home.insert(
+                            imp_user.map(str::to_owned),
+                            (name.clone(), table.home_cacheable),
+                        );
                         Some(name.clone())
                     }
                     _ => key.clone(),
@@ -511,7 +544,13 @@ impl RouterInner {
         let fetched = if interrupt.is_some_and(Interrupt::is_raised) {
             Err(interrupted_error())
         } else {
-            fetch::fetch(&mut conn, req)
+            let cacheable = conn.features().home_db_echo;
+            fetch::fetch(&mut conn, req).map(|r| {
+                r.map(|mut t| {
+                    t.home_cacheable = cacheable;
+                    t
+                })
+            })
         };
         if let (Some(int), Some(p)) = (interrupt, previous) {
             int.target(p);
@@ -594,7 +633,7 @@ impl RouterInner {
         // The home database cache lives as long as the table it points to, so it stays
         // bounded and a changed home database is noticed once the old table is gone.
         let State { tables, home, .. } = &mut *st;
-        home.retain(|_, db| tables.contains_key(&Some(db.clone())));
+        home.retain(|_, (db, _)| tables.contains_key(&Some(db.clone())));
         for (k, e) in &mut st.tables {
             let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
             let at = e.table.fetched + e.table.ttl.mul_f64(refresher::REFRESH_AT);

@@ -30,6 +30,9 @@ pub struct RoutingTable {
     pub fetched: Instant,
     /// The time to live the server gave.
     pub ttl: Duration,
+    /// Fetched from a Bolt 5.8+ server, whose replies name the database they ran on: the home
+    /// database it named may be cached for later sessions (older servers: resolved per session).
+    pub(crate) home_cacheable: bool,
 }
 
 impl RoutingTable {
@@ -42,6 +45,7 @@ impl RoutingTable {
             writers: Vec::new(),
             fetched: Instant::now(),
             ttl: Duration::ZERO,
+            home_cacheable: false,
         }
     }
 
