@@ -28,6 +28,8 @@
 # stub servers listen on loopback only, this script puts a small `sitecustomize.py` of its own
 # on PYTHONPATH for the test processes: it rewrites a `0.0.0.0:PORT` argument following `-l` in
 # a `boltstub` command line to `$TEST_STUB_HOST:PORT`. The TestKit checkout is not modified.
+# (Not inside the private network namespace of TESTKIT_NETNS/TESTKIT_SHARDS, whose interfaces are
+# its own: there the stubs keep the wildcard, for tests that connect to the "real" IPs.)
 set -euo pipefail
 
 : "${TESTKIT_DIR:?set TESTKIT_DIR to a TestKit checkout}"
@@ -64,6 +66,10 @@ _Popen = subprocess.Popen
 
 
 def _loopback_args(args):
+    # In the script's private network namespace every interface is the namespace's own (loopback
+    # and a veth pair): the wildcard stays, so tests that use the "real" IPs reach the stubs.
+    if os.environ.get("BOLTC_TESTKIT_IN_NETNS"):
+        return args
     if not _HOST or not isinstance(args, (list, tuple)) or "boltstub" not in args:
         return args
     args = list(args)
@@ -145,7 +151,14 @@ BACKEND_BIN=$TARGET_DIR/release/testkit-backend
 if [ "${TESTKIT_NETNS:-0}" = 1 ] && [ -z "${BOLTC_TESTKIT_IN_NETNS:-}" ]; then
     # Everything is built and installed: go on in a fresh network namespace of our own.
     export BOLTC_TESTKIT_IN_NETNS=1
-    exec unshare -rn bash -c 'ip link set lo up && exec "$0"' "${BASH_SOURCE[0]}"
+    # Besides loopback, two non-loopback addresses on a veth pair (one per interface, as
+    # TestKit picks one address per adapter): some routing tests need a host's "real" IPs.
+    exec unshare -rn bash -c 'ip link set lo up &&
+        { { ip link add tk0 type veth peer name tk1 &&
+            ip addr add 10.231.0.1/32 dev tk0 && ip addr add 10.231.0.2/32 dev tk1 &&
+            ip link set tk0 up && ip link set tk1 up; } ||
+          echo "testkit.sh: warning: no veth pair, only loopback in the namespace" >&2; } &&
+        exec "$0"' "${BASH_SOURCE[0]}"
 fi
 
 "$BACKEND_BIN" "$HOST:$PORT" >"$LOGS/backend.out" 2>&1 &

@@ -22,10 +22,34 @@ pub fn resolve_with(
     deadline: Instant,
     hook: Option<&DomainNameResolver>,
 ) -> Result<Vec<SocketAddr>, Error> {
+    resolve_hooked(addr, deadline, hook, false)
+}
+
+/// As [`resolve_with`], for the initial router of a routing driver: `hook` is asked even when
+/// the host is an IP literal, so that it can point the seed somewhere else (a cluster's entry
+/// address that moved).
+///
+/// # Errors
+///
+/// As [`resolve_with`].
+pub fn resolve_seed_with(
+    addr: &Address,
+    deadline: Instant,
+    hook: Option<&DomainNameResolver>,
+) -> Result<Vec<SocketAddr>, Error> {
+    resolve_hooked(addr, deadline, hook, true)
+}
+
+fn resolve_hooked(
+    addr: &Address,
+    deadline: Instant,
+    hook: Option<&DomainNameResolver>,
+    hook_ip_literals: bool,
+) -> Result<Vec<SocketAddr>, Error> {
     let Some(hook) = hook else {
         return resolve(addr, deadline);
     };
-    if let Ok(ip) = addr.host().parse::<IpAddr>() {
+    if let (false, Ok(ip)) = (hook_ip_literals, addr.host().parse::<IpAddr>()) {
         return Ok(vec![SocketAddr::new(ip, addr.port())]);
     }
     let ips = hook(addr.host());
@@ -121,6 +145,9 @@ mod tests {
         let err = resolve_with(&Address::new("other.test", 9), past, Some(&hook)).unwrap_err();
         assert_eq!(err.kind(), ErrorKind::ServiceUnavailable);
         let ip = resolve_with(&Address::new("127.0.0.2", 9), past, Some(&hook)).unwrap();
+        // The seed's IP literal goes to the hook too (it may re-point the seed).
+        let seed = resolve_seed_with(&Address::new("127.0.0.2", 9), past, Some(&hook)).unwrap_err();
+        assert_eq!(seed.kind(), ErrorKind::ServiceUnavailable);
         assert_eq!(ip, vec!["127.0.0.2:9".parse().unwrap()]);
     }
 

@@ -592,7 +592,8 @@ impl RouterInner {
         };
         let mut out = Vec::new();
         for a in first {
-            match net::resolve_with(&a, deadline, self.config.domain_name_resolver.as_deref()) {
+            match net::resolve_seed_with(&a, deadline, self.config.domain_name_resolver.as_deref())
+            {
                 Ok(ips) => {
                     for ip in ips {
                         let addr = Address::new(ip.ip().to_string(), ip.port());
