@@ -32,6 +32,7 @@
 #![deny(unsafe_code)]
 
 pub mod bolt;
+pub mod clock;
 mod driver;
 mod error;
 // The C ABI: the only module allowed to use `unsafe` (raw pointers from C).

@@ -227,6 +227,41 @@ fn route_5_1_session_credentials_log_on_the_router_connection_too() {
 }
 
 #[test]
+fn a_router_connection_logs_on_again_in_the_same_write_as_route() {
+    // Two sessions without a database (Bolt 5.1: each resolves its home database), the second
+    // with other credentials: the pooled router connection logs off and on again, and the
+    // router answers only once ROUTE has arrived too (as servers may).
+    let alice = r#"{"scheme": "basic", "principal": "alice", "credentials": "pw"}"#;
+    let bob = r#"{"scheme": "basic", "principal": "bob", "credentials": "pw2"}"#;
+    let route = |rt: &str| {
+        format!("C: ROUTE {{\"address\": \"*\"}} [] {{}}\nS: SUCCESS {{\"rt\": {rt}}}\n")
+    };
+    let run = "C: RUN \"RETURN 1 AS n\" {} {\"mode\": \"r\", \"db\": \"home\"}\n\
+               C: PULL {\"n\": 1000}\n";
+    let rows = "S: SUCCESS {\"fields\": [\"n\"]}\nS: RECORD [1]\nS: SUCCESS {}\n";
+    let reader = StubServer::start(&format!(
+        "{}{run}{rows}C: LOGOFF\nC: LOGON {bob}\n{run}S: SUCCESS {{}}\nS: SUCCESS {{}}\n{rows}{BYE}",
+        header("5.1").replace("{\"scheme\": \"none\"}", alice)
+    ));
+    let table = rt(300, Some("home"), &["x:1"], &[&reader.address()], &[]);
+    let router = StubServer::start(&format!(
+        "{}{}C: LOGOFF\nC: LOGON {bob}\n{}{BYE}",
+        header("5.1").replace("{\"scheme\": \"none\"}", alice),
+        route(&table),
+        route(&table).replace("S: SUCCESS", "S: SUCCESS {}\nS: SUCCESS {}\nS: SUCCESS")
+    ));
+    let d = driver(&neo4j_uri(&router));
+    let home = || SessionConfig::default().with_access_mode(AccessMode::Read);
+    let alice_cfg = home().with_auth(boltc::AuthToken::basic("alice", "pw"));
+    assert_eq!(run_one(&d, alice_cfg).unwrap(), 1);
+    let bob_cfg = home().with_auth(boltc::AuthToken::basic("bob", "pw2"));
+    assert_eq!(run_one(&d, bob_cfg).unwrap(), 1);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+#[test]
 fn expired_ttl_fetches_again() {
     let reader = StubServer::start(&format!(
         "!: CONNECTIONS 1..2\n{}*{{\nC: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\

@@ -180,7 +180,7 @@ impl<S: Transport> Connection<S> {
             broken: None,
             auth: None,
             deferred_auth: 0,
-            created: Instant::now(),
+            created: crate::clock::now(),
             log_id: format!("#@{address}"),
         })
     }

@@ -38,7 +38,8 @@ impl fmt::Debug for dyn AuthManager {
 pub struct ExpiringAuth {
     /// The credentials.
     pub token: AuthToken,
-    /// When to ask the provider again (`None`: only after the server rejects them).
+    /// When to ask the provider again (`None`: only after the server rejects them), against
+    /// [`crate::clock::now`] (which is `Instant::now()` in normal builds).
     pub expires_at: Option<Instant>,
 }
 
@@ -139,7 +140,7 @@ impl AuthManager for Expiring {
     fn get_auth(&self) -> Result<AuthToken> {
         let cached = self.cached.lock().clone();
         if let Some(c) = cached {
-            if c.expires_at.map_or(true, |t| Instant::now() < t) {
+            if c.expires_at.map_or(true, |t| crate::clock::now() < t) {
                 return Ok(c.token);
             }
         }

@@ -504,7 +504,7 @@ fn session_auth_unsupported(version: impl std::fmt::Display) -> Error {
 }
 
 /// Lets the auth manager see a security error; if it handles it, the error is retryable.
-fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
+pub(crate) fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
     let security = matches!(
         e.kind(),
         ErrorKind::Authentication | ErrorKind::TokenExpired

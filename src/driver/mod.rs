@@ -26,7 +26,7 @@ pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::Driver;
-pub(crate) use driver::{authenticate, deadline_within, AuthMode};
+pub(crate) use driver::{authenticate, deadline_within, on_security_error, AuthMode};
 pub use managed::ManagedTransaction;
 pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};

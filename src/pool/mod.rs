@@ -296,7 +296,7 @@ impl Pool {
             mut conn, since, ..
         } = idle;
         if let Some(max) = self.inner.config.max_lifetime {
-            if conn.created().elapsed() > max {
+            if crate::clock::now().saturating_duration_since(conn.created()) > max {
                 log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
                 conn.goodbye();
                 return None;
@@ -306,7 +306,7 @@ impl Pool {
             .inner
             .config
             .liveness_check
-            .is_some_and(|t| since.elapsed() > t);
+            .is_some_and(|t| crate::clock::now().saturating_duration_since(since) > t);
         if needs_check {
             conn.set_deadline(Some(deadline));
             let alive = conn.send(&Request::Reset).is_ok()
@@ -378,7 +378,7 @@ impl Pool {
             server.idle.push(Idle {
                 conn,
                 handle,
-                since: Instant::now(),
+                since: crate::clock::now(),
             });
             server.metrics.idle += 1;
             None

@@ -42,12 +42,27 @@ pub(crate) fn fetch(
         )));
     }
     if f.route {
+        // A re-authentication (LOGOFF/LOGON) may be queued ahead of ROUTE: it leaves with it
+        // and its replies come first.
+        let deferred = conn.take_deferred_auth();
         conn.send(&Request::Route {
             context: req.context,
             bookmarks: req.bookmarks,
             db: req.database,
             imp_user: req.imp_user,
         })?;
+        let mut auth_failure = None;
+        for _ in 0..deferred {
+            if let Err(e) = conn.recv_summary()? {
+                auth_failure.get_or_insert(e);
+            }
+        }
+        if let Some(e) = auth_failure {
+            // The ROUTE after a refused LOGON is IGNORED; the connection is not used again.
+            let _ = conn.recv_summary();
+            conn.mark_broken("re-authentication failed");
+            return Ok(Err(e));
+        }
         return match conn.recv_summary()? {
             Ok(meta) => Ok(match meta.get("rt") {
                 Some(Value::Map(rt)) => RoutingTable::from_route_reply(rt),

@@ -517,12 +517,16 @@ impl RouterInner {
             .pool
             .acquire_interruptible(router, acquire_by, interrupt, req.auth)
             .and_then(|c| {
+                // A re-authentication goes out with ROUTE (servers may wait for it).
                 crate::driver::authenticate(
                     &self.pool,
                     &*self.config.auth,
                     c,
                     req.auth,
-                    crate::driver::AuthMode::default(),
+                    crate::driver::AuthMode {
+                        pipeline: true,
+                        force: false,
+                    },
                     acquire_by,
                 )
             });
@@ -560,6 +564,13 @@ impl RouterInner {
             conn.mark_broken("interrupted");
             return Err(interrupted_error());
         }
+        let fetched = match (fetched, req.auth, conn.auth().cloned()) {
+            // Refused driver credentials: the auth manager hears of it, as on connect.
+            (Ok(Err(e)), None, Some(token)) if conn.broken().is_some() => Ok(Err(
+                crate::driver::on_security_error(&*self.config.auth, &token, e),
+            )),
+            (other, _, _) => other,
+        };
         match fetched {
             Ok(Err(e)) if is_authorization_expired(&e) => {
                 // The credentials of this connection are stale; a new one logs in afresh.

@@ -111,6 +111,8 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Liveness.Check",
     // Config::connection_acquisition_timeout bounds the whole acquisition.
     "Feature:API:ConnectionAcquisitionTimeout",
+    // FakeTimeInstall/Tick/Uninstall freeze and move boltc::clock (the `mock-clock` feature).
+    "Backend:MockTime",
     // Driver::routing_table / Driver::update_routing_table (see routing.rs).
     "Backend:RTFetch",
     "Backend:RTForceUpdate",

@@ -465,8 +465,18 @@ impl Handler {
                 self.results.get_mut(&result_id)?.summary = Some(Box::new(summary));
                 Ok(json)
             }
-            R::FakeTimeInstall | R::FakeTimeTick { .. } | R::FakeTimeUninstall => {
-                Err(unsupported("mocked time (Backend:MockTime)"))
+            // boltc's clock (idle times, lifetimes, credential expiry), frozen and moved by hand.
+            R::FakeTimeInstall => {
+                boltc::clock::freeze();
+                Ok(responses::fake_time_ack())
+            }
+            R::FakeTimeTick { increment_ms } => {
+                boltc::clock::advance(Duration::from_millis(increment_ms.max(0).unsigned_abs()));
+                Ok(responses::fake_time_ack())
+            }
+            R::FakeTimeUninstall => {
+                boltc::clock::unfreeze();
+                Ok(responses::fake_time_ack())
             }
             R::CheckSessionAuthSupport { driver_id } => self.session_auth_support(&driver_id),
             R::VerifyAuthentication { driver_id, auth } => {

@@ -23,7 +23,7 @@ use boltc::{
 };
 use serde_json::{json, Value as Json};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// Auth tokens received from TestKit and the JSON each came as.
 #[derive(Clone, Default)]
@@ -191,9 +191,9 @@ impl Managers {
                         .ok_or_else(gone)?;
                     let expiring = data["auth"].get("data").unwrap_or(&data["auth"]);
                     let token = completed_token(&tokens, &expiring["auth"])?;
-                    let expires_at = expiring["expiresInMs"]
-                        .as_i64()
-                        .map(|ms| Instant::now() + Duration::from_millis(ms.max(0).unsigned_abs()));
+                    let expires_at = expiring["expiresInMs"].as_i64().map(|ms| {
+                        boltc::clock::now() + Duration::from_millis(ms.max(0).unsigned_abs())
+                    });
                     Ok(ExpiringAuth { token, expires_at })
                 }),
                 "BearerAuthTokenManager",
