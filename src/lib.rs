@@ -49,7 +49,7 @@ pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
     AccessMode, BookmarkManager, Classification, Config, ConfigBuilder, ConnectionInfo, Counters,
     DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Session, SessionConfig, SessionInterrupt, Severity,
+    RecordIndex, RecordStream, ResultId, Rows, Session, SessionConfig, SessionInterrupt, Severity,
     Summary, TelemetryApi, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
 };
 pub use driver::{

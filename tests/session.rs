@@ -556,3 +556,244 @@ fn listing_a_result_fetches_the_records_not_requested_yet_in_one_pull() {
     drop(s);
     stub.finish();
 }
+
+// ----- pulling the next batch ahead -----
+
+/// `RECORD [from]` .. `RECORD [to]`, one script line each.
+fn records(from: i64, to: i64) -> String {
+    (from..=to).map(|i| format!("S: RECORD [{i}]\n")).collect()
+}
+
+/// Waits (up to 5 s) until the stub has received `count` PULLs.
+fn wait_for_pulls(stub: &StubServer, count: usize) -> bool {
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while Instant::now() < deadline {
+        let pulls = stub
+            .received()
+            .iter()
+            .filter(|l| l.starts_with("C: PULL"))
+            .count();
+        if pulls >= count {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    false
+}
+
+#[test]
+fn a_large_batch_asks_for_the_next_one_as_soon_as_its_summary_arrives() {
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"UNWIND range(1, 250) AS x RETURN x\" {{}} {{}}\n\
+         C: PULL {{\"n\": 100}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\n\
+         S: <SLEEP 100ms>\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 100}}\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 100}}\n{}\
+         S: SUCCESS {{\"type\": \"r\"}}\n",
+        records(1, 100),
+        records(101, 200),
+        records(201, 250)
+    )));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("UNWIND range(1, 250) AS x RETURN x", None).unwrap();
+    // The first batch follows the RUN reply 100 ms later: let all of it reach the socket, so
+    // reading the first record buffers the whole batch, then read one more.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(r.next().unwrap().unwrap().get::<i64, _>(0).unwrap(), 1);
+    assert_eq!(r.next().unwrap().unwrap().get::<i64, _>(0).unwrap(), 2);
+    assert!(
+        wait_for_pulls(&stub, 2),
+        "the second PULL did not go out while 98 records of the first batch were unread: {:?}",
+        stub.received()
+    );
+    let rest: Vec<i64> = r
+        .by_ref()
+        .map(|rec| rec.unwrap().get::<i64, _>(0).unwrap())
+        .collect();
+    assert_eq!(rest, (3..=250).collect::<Vec<_>>());
+    assert_eq!(
+        r.consume().unwrap().query_type,
+        Some(boltc::QueryType::Read)
+    );
+    assert_eq!(metrics(&d), (0, 1));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_result_dropped_with_the_next_batch_on_its_way_discards_after_it() {
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"UNWIND range(1, 1000) AS x RETURN x\" {{}} {{}}\n\
+         C: PULL {{\"n\": 100}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\n\
+         S: <SLEEP 100ms>\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 100}}\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: DISCARD {{\"n\": -1}}\n\
+         S: SUCCESS {{\"type\": \"r\"}}\n\
+         C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 100}}\n\
+         S: SUCCESS {{\"fields\": [\"1\"]}}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {{}}\n",
+        records(1, 100),
+        records(101, 200)
+    )));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    {
+        let mut r = s.run("UNWIND range(1, 1000) AS x RETURN x", None).unwrap();
+        std::thread::sleep(Duration::from_millis(300));
+        r.next().unwrap().unwrap();
+        r.next().unwrap().unwrap();
+        assert!(wait_for_pulls(&stub, 2), "{:?}", stub.received());
+    }
+    let one = s.run("RETURN 1", None).unwrap().single().unwrap();
+    assert_eq!(one.get::<i64, _>(0).unwrap(), 1);
+    assert_eq!(metrics(&d), (0, 1));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn committing_with_the_next_batch_on_its_way_discards_the_rest_first() {
+    let stub = StubServer::start(&script(&format!(
+        "C: BEGIN {{}}\n\
+         S: SUCCESS {{}}\n\
+         C: RUN \"UNWIND range(1, 1000) AS x RETURN x\" {{}} {{}}\n\
+         C: PULL {{\"n\": 100}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"], \"qid\": 0}}\n\
+         S: <SLEEP 100ms>\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 100}}\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: DISCARD {{\"n\": -1}}\n\
+         S: SUCCESS {{}}\n\
+         C: COMMIT\n\
+         S: SUCCESS {{\"bookmark\": \"bm:1\"}}\n",
+        records(1, 100),
+        records(101, 200)
+    )));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+    let mut r = tx.run("UNWIND range(1, 1000) AS x RETURN x", None).unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    r.next().unwrap().unwrap();
+    r.next().unwrap().unwrap();
+    assert!(wait_for_pulls(&stub, 2), "{:?}", stub.received());
+    drop(r);
+    tx.commit().unwrap();
+    assert_eq!(s.last_bookmarks(), vec!["bm:1".to_owned()]);
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn small_batches_are_pulled_only_when_asked_for() {
+    // Below 64 records a batch, the next PULL waits for the reader.
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"UNWIND range(1, 100) AS x RETURN x\" {{}} {{}}\n\
+         C: PULL {{\"n\": 63}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\n{}\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: DISCARD {{\"n\": -1}}\n\
+         S: SUCCESS {{\"type\": \"r\"}}\n",
+        records(1, 63)
+    )));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(63));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("UNWIND range(1, 100) AS x RETURN x", None).unwrap();
+    std::thread::sleep(Duration::from_millis(200));
+    for _ in 0..62 {
+        r.next().unwrap().unwrap();
+    }
+    r.consume().unwrap();
+    drop(s);
+    stub.finish();
+}
+
+// ----- rows in blocks -----
+
+#[test]
+fn rows_come_in_blocks_after_the_records_already_read() {
+    let stub = StubServer::start(&script(&format!(
+        "C: RUN \"UNWIND range(1, 7) AS x RETURN x, x * 10 AS y\" {{}} {{}}\n\
+         C: PULL {{\"n\": 3}}\n\
+         S: SUCCESS {{\"fields\": [\"x\", \"y\"]}}\n\
+         S: RECORD [1, 10]\nS: RECORD [2, 20]\nS: RECORD [3, 30]\n\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 3}}\n\
+         S: RECORD [4, 40]\nS: RECORD [5, 50]\nS: RECORD [6, 60]\n\
+         S: SUCCESS {{\"has_more\": true}}\n\
+         C: PULL {{\"n\": 3}}\n\
+         S: RECORD [7, 70]\n\
+         S: SUCCESS {{\"type\": \"r\"}}\n"
+    )));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(3));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s
+        .run("UNWIND range(1, 7) AS x RETURN x, x * 10 AS y", None)
+        .unwrap();
+    assert_eq!(r.next().unwrap().unwrap().get::<i64, _>("x").unwrap(), 1);
+    assert_eq!(r.peek().unwrap().unwrap().get::<i64, _>("y").unwrap(), 20);
+    let mut rows = boltc::Rows::new();
+    assert!(r.next_rows(4, &mut rows).unwrap());
+    assert_eq!(rows.keys(), ["x", "y"]);
+    let got: Vec<Vec<Value>> = rows.iter().map(<[Value]>::to_vec).collect();
+    let want: Vec<Vec<Value>> = (2..=5)
+        .map(|i| vec![Value::Int(i), Value::Int(i * 10)])
+        .collect();
+    assert_eq!(got, want);
+    assert!(!r.next_rows(4, &mut rows).unwrap());
+    let got: Vec<Vec<Value>> = rows.iter().map(<[Value]>::to_vec).collect();
+    assert_eq!(
+        got,
+        [
+            vec![Value::Int(6), Value::Int(60)],
+            vec![Value::Int(7), Value::Int(70)]
+        ]
+    );
+    assert!(!r.next_rows(4, &mut rows).unwrap());
+    assert!(rows.is_empty());
+    drop(r);
+    assert_eq!(metrics(&d), (0, 1));
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn rows_before_a_failure_are_returned_and_the_failure_comes_next() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"RETURN 1 / x\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"v\"]}\n\
+         S: RECORD [1]\n\
+         S: RECORD [2]\n\
+         S: FAILURE {\"code\": \"Neo.ClientError.Statement.ArithmeticError\", \"message\": \"/ by zero\"}\n\
+         C: RESET\n\
+         S: SUCCESS {}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("RETURN 1 / x", None).unwrap();
+    let mut rows = boltc::Rows::new();
+    assert!(r.next_rows(10, &mut rows).unwrap());
+    assert_eq!(rows.len(), 2);
+    assert_eq!(rows.row(1), Some(&[Value::Int(2)][..]));
+    let e = r.next_rows(10, &mut rows).unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Statement.ArithmeticError"),
+        "{e}"
+    );
+    assert!(rows.is_empty());
+    drop(r);
+    drop(s);
+    stub.finish();
+}

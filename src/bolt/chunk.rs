@@ -46,6 +46,9 @@ pub struct ChunkReader {
     end: usize,
     message: Vec<u8>,
     max_message: usize,
+    /// Where [`ChunkReader::peek_after`] stopped walking (an index into `buf`; below `start`
+    /// means nothing buffered has been walked yet).
+    scanned: usize,
 }
 
 /// Where the last message read lives.
@@ -63,6 +66,7 @@ impl ChunkReader {
             end: 0,
             message: Vec::new(),
             max_message,
+            scanned: 0,
         }
     }
 
@@ -89,6 +93,7 @@ impl ChunkReader {
         }
         if self.start + n > self.buf.len() {
             self.buf.copy_within(self.start..self.end, 0);
+            self.scanned = self.scanned.max(self.start) - self.start;
             self.end -= self.start;
             self.start = 0;
         }
@@ -183,6 +188,38 @@ impl ChunkReader {
             }
             return Some(taken);
         }
+    }
+
+    /// Looks ahead, without consuming or reading anything, past the buffered messages that
+    /// `skip` accepts, and returns the first one it does not, if that one is buffered whole in
+    /// a single chunk. Walking resumes where the previous call stopped, so calling this after
+    /// every read costs only the newly buffered bytes.
+    ///
+    /// This lets a caller see the summary that ends a batch of records as soon as it arrives,
+    /// before the records ahead of it are decoded.
+    pub fn peek_after(&mut self, skip: impl Fn(&[u8]) -> bool) -> Option<&[u8]> {
+        let mut pos = self.scanned.max(self.start);
+        loop {
+            if self.end - pos < 2 {
+                break;
+            }
+            let size = usize::from(u16::from_be_bytes([self.buf[pos], self.buf[pos + 1]]));
+            if size == 0 {
+                pos += 2;
+                continue;
+            }
+            let body = pos + 2..pos + 2 + size;
+            if body.end + 2 > self.end || self.buf[body.end] != 0 || self.buf[body.end + 1] != 0 {
+                break;
+            }
+            if !skip(&self.buf[body.clone()]) {
+                self.scanned = pos;
+                return Some(&self.buf[body]);
+            }
+            pos = body.end + 2;
+        }
+        self.scanned = pos;
+        None
     }
 
     fn check_size(&self, size: usize) -> Result<(), ReadError> {

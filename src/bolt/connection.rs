@@ -602,6 +602,26 @@ impl<S: Transport> Connection<S> {
         n
     }
 
+    /// Whether the reply that ends the records already buffered is a SUCCESS saying the
+    /// server has more (`has_more`), looking ahead without consuming anything: `None` until
+    /// that reply has arrived whole (or when it is something else). Lets a stream ask for its
+    /// next batch while it is still decoding the current one.
+    pub fn buffered_batch_has_more(&mut self) -> Option<bool> {
+        const RECORD: [u8; 2] = [0xB1, 0x71];
+        const SUCCESS: [u8; 2] = [0xB1, 0x70];
+        if self.broken.is_some() {
+            return None;
+        }
+        let opts = self.decode;
+        let summary = self.reader.peek_after(|m| m.starts_with(&RECORD))?;
+        if !summary.starts_with(&SUCCESS) {
+            return None;
+        }
+        let mut d = crate::packstream::Decoder::new(&summary[2..], opts);
+        let meta = d.read_map().ok()?;
+        meta.get("has_more").and_then(Value::as_bool)
+    }
+
     /// Reads a summary (skipping nothing): `Ok(Ok(meta))` for SUCCESS, `Ok(Err(e))` for
     /// FAILURE (and IGNORED, as an error).
     ///

@@ -14,6 +14,7 @@ mod query;
 mod record;
 mod result;
 pub(crate) mod retry;
+mod rows;
 mod session;
 mod statuses;
 mod summary;
@@ -32,6 +33,7 @@ pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
 pub use retry::{RetryPolicy, Sleeper};
+pub use rows::Rows;
 pub use session::{ResultId, Session, SessionInterrupt, TelemetryApi};
 pub use summary::{
     Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,

@@ -1,6 +1,7 @@
 //! [`RecordStream`]: a lazy iterator over a result's records.
 
 use super::record::Record;
+use super::rows::Rows;
 use super::session::{ResultId, Session};
 use super::summary::Summary;
 use crate::error::Result;
@@ -68,6 +69,38 @@ impl<'s> RecordStream<'s> {
     /// Server and connection errors.
     pub fn next_batch(&mut self, max: usize, out: &mut Vec<Record>) -> Result<bool> {
         self.session.result_next_batch(self.id, max, out)
+    }
+
+    /// Up to `max` next rows into `rows` (which is emptied first and can be reused from call to
+    /// call); `false` once the result is exhausted. The fastest way to stream: rows are decoded
+    /// into one buffer, without a [`Record`] each.
+    ///
+    /// ```no_run
+    /// # fn demo(session: &mut boltc::Session) -> boltc::Result<()> {
+    /// let mut result = session.run("UNWIND range(1, 1000000) AS i RETURN i", None)?;
+    /// let mut rows = boltc::Rows::new();
+    /// let mut sum = 0;
+    /// loop {
+    ///     let more = result.next_rows(1000, &mut rows)?;
+    ///     for row in rows.iter() {
+    ///         if let boltc::Value::Int(i) = row[0] {
+    ///             sum += i;
+    ///         }
+    ///     }
+    ///     if !more {
+    ///         break;
+    ///     }
+    /// }
+    /// # let _ = sum;
+    /// # Ok(())
+    /// # }
+    /// ```
+    ///
+    /// # Errors
+    /// Server and connection errors; if some rows were read before one, they are returned and
+    /// the error comes with the next call.
+    pub fn next_rows(&mut self, max: usize, rows: &mut Rows) -> Result<bool> {
+        self.session.result_next_rows(self.id, max, rows)
     }
 
     /// The handle inside the session (for the owned API).

@@ -22,6 +22,7 @@ use super::config::{AccessMode, SessionConfig, TransactionConfig};
 use super::driver::{AcquireRequest, DriverInner};
 use super::record::Record;
 use super::result::RecordStream;
+use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::connection::failure_error;
@@ -109,6 +110,10 @@ pub enum TelemetryApi {
     ExecuteQuery = 3,
 }
 
+/// The smallest fetch size for which a stream asks for its next batch before it has read the
+/// current one (see [`Session::pull_ahead`]).
+const PULL_AHEAD_MIN: i64 = 64;
+
 #[derive(Debug)]
 enum Phase {
     Running,
@@ -135,6 +140,9 @@ struct Stream {
     discarding: bool,
     /// Whether any record arrived (kept or dropped): the summary's outcome status before 5.6.
     had_record: bool,
+    /// The PULL for the next batch went out before the current batch's summary was handled
+    /// (see [`Session::pull_ahead`]).
+    ahead: bool,
 }
 
 #[derive(Debug)]
@@ -636,6 +644,7 @@ impl Session {
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
+                    self.pull_ahead(id, n)?;
                     if self.take_buffered_records(id) > 0 {
                         return Ok(true);
                     }
@@ -684,6 +693,89 @@ impl Session {
             n += 1;
         }
         Ok(true)
+    }
+
+    /// Up to `max` next rows into `rows` (emptied first); `false` once the result is
+    /// exhausted. Rows already buffered whole by the connection are decoded straight into the
+    /// block, without a [`Record`] each. An error is returned only if no row could be read;
+    /// otherwise the rows before it are returned and the error comes with the next call.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_next_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> Result<bool> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next_rows(id, max, rows));
+        }
+        rows.reset(&self.stream_checked(id)?.keys);
+        while rows.len() < max {
+            // Records decoded earlier (by a peek, or a batch of the record path) come first.
+            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+                while rows.len() < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                    if let Some(Ok(r)) = s.buffer.pop_front() {
+                        rows.push_record(r);
+                    }
+                }
+            }
+            if rows.len() == max {
+                break;
+            }
+            if self.stream_checked(id)?.buffer.is_empty() {
+                let n = self.fetch_size;
+                self.pull_ahead(id, n)?;
+                if self.take_buffered_rows(id, max - rows.len(), rows) > 0 {
+                    continue;
+                }
+            }
+            // Anything else (I/O, a summary, an error, the next PULL) as for one record.
+            match self.result_next(id) {
+                Ok(Some(r)) => rows.push_record(r),
+                Ok(None) => return Ok(false),
+                // The stream keeps the error and returns it on the next call.
+                Err(_) if !rows.is_empty() => return Ok(true),
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// As [`Session::take_buffered_records`], decoding into a block of rows.
+    fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
+        if self.pending.front() != Some(&Pending::Pull(id)) {
+            return 0;
+        }
+        let (Some(conn), Some(Some(s))) =
+            (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
+        else {
+            return 0;
+        };
+        if s.generation != id.generation || s.discarding {
+            return 0;
+        }
+        let taken = conn.take_buffered(max, |bytes, opts| {
+            let mut d = Decoder::new(bytes, opts);
+            if d.read_struct_header() != Ok((1, tag::RECORD)) {
+                return false;
+            }
+            let mark = rows.mark();
+            let decoded = d.read_list_header().and_then(|len| {
+                let values = rows.values_mut();
+                for _ in 0..len {
+                    values.push(d.read_item()?);
+                }
+                Ok(())
+            });
+            if decoded.is_ok() && d.is_at_end() {
+                rows.end_row();
+                true
+            } else {
+                rows.truncate_values(mark);
+                false
+            }
+        });
+        if taken > 0 {
+            s.had_record = true;
+        }
+        taken
     }
 
     /// The next record without consuming it.
@@ -1319,6 +1411,7 @@ impl Session {
             in_tx,
             discarding: false,
             had_record: false,
+            ahead: false,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -1388,6 +1481,47 @@ impl Session {
         });
         if let Phase::Streaming { pulling, .. } = &mut self.stream_mut(id).phase {
             *pulling = true;
+        }
+        Ok(())
+    }
+
+    /// Sends the PULL for `id`'s next batch (of `n`) as soon as the summary that ends the
+    /// current batch is in the read buffer saying the server has more, before the records
+    /// ahead of it are decoded: the server produces the next batch while this one is read,
+    /// instead of the two taking turns. At most the current batch and the next are ever
+    /// buffered (by the socket), so memory stays bounded by the fetch size.
+    ///
+    /// Only for batches of [`PULL_AHEAD_MIN`] records or more: decoding a smaller one takes
+    /// less than the round trip it would hide, and a user who asks for tiny batches wants the
+    /// server to do no more than asked. A pull of everything (`n` = -1), a discarded stream or
+    /// anything else in flight is left alone too.
+    fn pull_ahead(&mut self, id: ResultId, n: i64) -> Result<()> {
+        if n < PULL_AHEAD_MIN
+            || self.pending.len() != 1
+            || self.pending.front() != Some(&Pending::Pull(id))
+        {
+            return Ok(());
+        }
+        let (Some(conn), Some(Some(s))) =
+            (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
+        else {
+            return Ok(());
+        };
+        if s.generation != id.generation
+            || s.ahead
+            || s.discarding
+            || !matches!(s.phase, Phase::Streaming { pulling: true, .. })
+            || conn.buffered_batch_has_more() != Some(true)
+        {
+            return Ok(());
+        }
+        s.ahead = true;
+        let qid = s.qid;
+        self.send_more(id, Request::Pull { n, qid })?;
+        let conn = self.conn.as_mut().expect("invariant: checked above");
+        if let Err(e) = conn.flush() {
+            self.connection_failed(&e);
+            return Err(e);
         }
         Ok(())
     }
@@ -1618,9 +1752,10 @@ impl Session {
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
+                        // With the next PULL already sent, its records come next.
                         s.phase = Phase::Streaming {
                             has_more: true,
-                            pulling: false,
+                            pulling: std::mem::take(&mut s.ahead),
                         };
                     } else {
                         let summary = LazySummary::new(

@@ -395,7 +395,9 @@ impl<'a> Conn<'a> {
         loop {
             let incoming = self.next()?;
             if self.is_match(msg, &incoming) {
-                self.log.push(self.describe(&incoming));
+                let line = self.describe(&incoming);
+                self.shared.note_received(&line);
+                self.log.push(line);
                 return Ok(());
             }
             match incoming {

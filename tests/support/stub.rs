@@ -100,6 +100,8 @@ struct State {
     done: usize,
     errors: Vec<String>,
     transcripts: Vec<(usize, Vec<String>)>,
+    /// The client messages matched so far, on any connection, as they arrive.
+    received: Vec<String>,
 }
 
 impl StubServer {
@@ -177,6 +179,12 @@ impl StubServer {
     /// How many connections were accepted so far.
     pub fn connections(&self) -> usize {
         self.shared.lock().accepted
+    }
+
+    /// The client messages the script matched so far (`C: ...` lines, all connections, in
+    /// arrival order), while connections are still running.
+    pub fn received(&self) -> Vec<String> {
+        self.shared.lock().received.clone()
     }
 
     /// What each connection did so far (`C: ...`/`S: ...` lines), by connection number.
@@ -285,6 +293,11 @@ impl Drop for StubServer {
 }
 
 impl Shared {
+    /// Records a client message as soon as it matched (see [`StubServer::received`]).
+    pub(super) fn note_received(&self, line: &str) {
+        self.lock().received.push(line.to_owned());
+    }
+
     fn lock(&self) -> std::sync::MutexGuard<'_, State> {
         // A panicking connection thread is reported, not propagated as poison.
         self.state

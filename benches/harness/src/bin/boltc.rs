@@ -7,6 +7,10 @@
 //! - `w3`: THREADS (default 4) threads × N (default 2,000) `RETURN 1 AS n`, one shared driver;
 //! - `w4`: N (default 200) × new driver, verify connectivity, close.
 //!
+//! W1/W1b read records through the `Iterator` of `RecordStream`, or, with
+//! `BOLTC_BENCH_API=rows`, blocks of 1000 rows through `RecordStream::next_rows` (reported as
+//! client `boltc-rust-rows`).
+//!
 //! Fetch size 1000 throughout; the timer starts after the driver has connected (except W4).
 //! Credentials come from `BENCH_USER` / `BENCH_PASSWORD` (default `neo4j` / `password`).
 
@@ -53,15 +57,33 @@ fn stream(uri: &str, name: &str, query: &str) -> boltc::Result<()> {
     let started = Instant::now();
     let mut rows = 0u64;
     let mut sum = 0i64;
-    for record in session.run(query, None)? {
-        let record = record?;
-        if let Some(Value::Int(i)) = record.values().first() {
-            sum += i;
+    let by_rows = std::env::var("BOLTC_BENCH_API").is_ok_and(|v| v == "rows");
+    let mut result = session.run(query, None)?;
+    if by_rows {
+        let mut block = boltc::Rows::new();
+        loop {
+            let more = result.next_rows(1000, &mut block)?;
+            for row in block.iter() {
+                if let Some(Value::Int(i)) = row.first() {
+                    sum += i;
+                }
+            }
+            rows += block.len() as u64;
+            if !more {
+                break;
+            }
         }
-        rows += 1;
+    } else {
+        for record in result {
+            let record = record?;
+            if let Some(Value::Int(i)) = record.values().first() {
+                sum += i;
+            }
+            rows += 1;
+        }
     }
     report(
-        CLIENT,
+        if by_rows { "boltc-rust-rows" } else { CLIENT },
         name,
         rows,
         started,

@@ -1,12 +1,13 @@
 //! A Bolt server that answers from pre-encoded memory, so client benchmarks measure clients.
 //!
-//! `replay [--port P] [--max-minor M]` listens on 127.0.0.1 (port 0 picks one) and prints
+//! `replay [--port P] [--max-minor M] [--latency-us L]` listens on 127.0.0.1 (port 0 picks one) and prints
 //! `listening on 127.0.0.1:<port>` once ready. It negotiates Bolt 5.0–5.7 (the highest the client
 //! offers, capped at 5.M) or 4.4, accepts any HELLO/LOGON, and answers RUN with the workload the
 //! query names (see `boltc_bench::Workload`), honouring PULL n / has_more and DISCARD. BEGIN,
 //! COMMIT, ROLLBACK, RESET, TELEMETRY, LOGOFF succeed; GOODBYE closes. One thread per connection;
 //! replies are written when the client has nothing more buffered (so pipelined requests get their
-//! replies in one write).
+//! replies in one write). `--latency-us` holds each write of replies back by L microseconds, a
+//! stand-in for the round trip of a real network (loopback has almost none).
 
 use boltc::bolt::chunk::ChunkReader;
 use boltc::packstream::{DecodeOptions, Decoder};
@@ -23,6 +24,7 @@ fn main() {
     let mut port = 0u16;
     let mut max_minor = 7u8;
     let mut preload = Vec::new();
+    let mut latency = std::time::Duration::ZERO;
     let mut args = std::env::args().skip(1);
     while let Some(a) = args.next() {
         let mut val = || args.next().expect("missing value after flag");
@@ -30,7 +32,12 @@ fn main() {
             "--port" => port = val().parse().expect("--port N"),
             "--max-minor" => max_minor = val().parse().expect("--max-minor M"),
             "--preload" => preload.push(val()),
-            _ => panic!("usage: replay [--port P] [--max-minor M] [--preload QUERY]..."),
+            "--latency-us" => {
+                latency = std::time::Duration::from_micros(val().parse().expect("--latency-us L"));
+            }
+            _ => panic!(
+                "usage: replay [--port P] [--max-minor M] [--latency-us L] [--preload QUERY]..."
+            ),
         }
     }
     let cache: Cache = Arc::default();
@@ -47,7 +54,7 @@ fn main() {
         let Ok(conn) = conn else { continue };
         let cache = cache.clone();
         std::thread::spawn(move || {
-            if let Err(e) = serve(conn, id, max_minor, &cache) {
+            if let Err(e) = serve(conn, id, max_minor, latency, &cache) {
                 if e.kind() != io::ErrorKind::UnexpectedEof {
                     eprintln!("replay: connection {id}: {e}");
                 }
@@ -83,7 +90,13 @@ struct Cursor {
     next: usize,
 }
 
-fn serve(mut conn: TcpStream, id: usize, max_minor: u8, cache: &Cache) -> io::Result<()> {
+fn serve(
+    mut conn: TcpStream,
+    id: usize,
+    max_minor: u8,
+    latency: std::time::Duration,
+    cache: &Cache,
+) -> io::Result<()> {
     conn.set_nodelay(true)?;
     let mut hs = [0u8; 20];
     conn.read_exact(&mut hs)?;
@@ -103,6 +116,9 @@ fn serve(mut conn: TcpStream, id: usize, max_minor: u8, cache: &Cache) -> io::Re
     let conn_id = format!("bolt-{id}");
     loop {
         if reader.buffered() == 0 && !out.is_empty() {
+            if !latency.is_zero() {
+                std::thread::sleep(latency);
+            }
             conn.write_all(&out)?;
             out.clear();
         }
