@@ -722,19 +722,19 @@ fn small_batches_are_pulled_only_when_asked_for() {
 
 #[test]
 fn rows_come_in_blocks_after_the_records_already_read() {
-    let stub = StubServer::start(&script(&format!(
-        "C: RUN \"UNWIND range(1, 7) AS x RETURN x, x * 10 AS y\" {{}} {{}}\n\
-         C: PULL {{\"n\": 3}}\n\
-         S: SUCCESS {{\"fields\": [\"x\", \"y\"]}}\n\
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND range(1, 7) AS x RETURN x, x * 10 AS y\" {} {}\n\
+         C: PULL {\"n\": 3}\n\
+         S: SUCCESS {\"fields\": [\"x\", \"y\"]}\n\
          S: RECORD [1, 10]\nS: RECORD [2, 20]\nS: RECORD [3, 30]\n\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: PULL {{\"n\": 3}}\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: PULL {\"n\": 3}\n\
          S: RECORD [4, 40]\nS: RECORD [5, 50]\nS: RECORD [6, 60]\n\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: PULL {{\"n\": 3}}\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: PULL {\"n\": 3}\n\
          S: RECORD [7, 70]\n\
-         S: SUCCESS {{\"type\": \"r\"}}\n"
-    )));
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
     let d = driver_with(&stub.uri(), |c| c.fetch_size(3));
     let mut s = d.session(SessionConfig::default()).unwrap();
     let mut r = s
