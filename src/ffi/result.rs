@@ -7,7 +7,7 @@ use super::handle::{
 use super::session::SessionShared;
 use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
-use crate::driver::{Record, ResultId, Summary};
+use crate::driver::{Record, ResultId, Rows, Summary};
 use std::ffi::c_char;
 use std::ptr;
 use std::sync::Arc;
@@ -78,8 +78,7 @@ impl BoxHandle for boltc_record {}
 /// any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
 pub struct boltc_batch {
     magic: u32,
-    keys: Arc<[String]>,
-    rows: Vec<Record>,
+    rows: Rows,
     more: bool,
     encoded: Option<Vec<u8>>,
     columns: Option<Vec<u8>>,
@@ -201,22 +200,15 @@ pub extern "C" fn boltc_result_next_batch(
         }
         // SAFETY: NULL or a live boltc_result used by this thread (header contract).
         let r = unsafe { box_mut(result) }?;
-        let keys = r.keys()?.clone();
         let id = r.id;
         let (rows, more) = r.shared.with(|st| {
             let s = st.session()?;
-            let mut rows = Vec::with_capacity(max.min(4096));
-            let more = match s.result_next_batch(id, max, &mut rows) {
-                Ok(more) => more,
-                // The error is kept by the session and returned again next time.
-                Err(_) if !rows.is_empty() => true,
-                Err(e) => return Err(e.into()),
-            };
+            let mut rows = Rows::new();
+            let more = s.result_next_rows(id, max, &mut rows)?;
             Ok((rows, more))
         })?;
         out.write(box_into_raw(boltc_batch {
             magic: boltc_batch::MAGIC,
-            keys,
             rows,
             more,
             encoded: None,
@@ -361,7 +353,7 @@ pub extern "C" fn boltc_batch_rows(batch: *const boltc_batch) -> usize {
 pub extern "C" fn boltc_batch_columns(batch: *const boltc_batch) -> usize {
     ffi_value!(0, {
         // SAFETY: NULL or a live boltc_batch (header contract).
-        unsafe { box_ref(batch) }.map_or(0, |b| b.keys.len())
+        unsafe { box_ref(batch) }.map_or(0, |b| b.rows.keys().len())
     })
 }
 
@@ -386,8 +378,8 @@ pub extern "C" fn boltc_batch_value(
         // SAFETY: NULL or a live boltc_batch (header contract).
         unsafe { box_ref(batch) }
             .ok()
-            .and_then(|b| b.rows.get(row))
-            .and_then(|r| r.values().get(column))
+            .and_then(|b| b.rows.row(row))
+            .and_then(|r| r.get(column))
             .map_or(ptr::null(), view)
     })
 }
@@ -409,7 +401,7 @@ pub extern "C" fn boltc_batch_encode(
         // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
         let b = unsafe { box_mut(batch) }?;
         if b.encoded.is_none() {
-            b.encoded = Some(super::wire::encode_batch(&b.keys, &b.rows)?);
+            b.encoded = Some(super::wire::encode_batch(&b.rows)?);
         }
         let buf = b.encoded.as_ref().expect("invariant: encoded above");
         d.write(buf.as_ptr());
@@ -436,7 +428,7 @@ pub extern "C" fn boltc_batch_encode_columns(
         // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
         let b = unsafe { box_mut(batch) }?;
         if b.columns.is_none() {
-            b.columns = Some(super::wire::encode_columns(&b.keys, &b.rows)?);
+            b.columns = Some(super::wire::encode_columns(&b.rows)?);
         }
         let buf = b.columns.as_ref().expect("invariant: encoded above");
         d.write(buf.as_ptr());

@@ -48,7 +48,7 @@ use super::value::{
     type_of as value_type_of, BOLTC_VECTOR_F32, BOLTC_VECTOR_F64, BOLTC_VECTOR_I16,
     BOLTC_VECTOR_I32, BOLTC_VECTOR_I64, BOLTC_VECTOR_I8,
 };
-use crate::driver::Record;
+use crate::driver::Rows;
 use crate::value::{Map, Node, Relationship, Value, Vector};
 
 struct W(Vec<u8>);
@@ -220,7 +220,8 @@ impl W {
 }
 
 /// Encodes a batch (see the module docs).
-pub(crate) fn encode_batch(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8>> {
+pub(crate) fn encode_batch(rows: &Rows) -> FfiResult<Vec<u8>> {
+    let keys = rows.keys();
     let mut w = W(Vec::with_capacity(64 + rows.len() * keys.len() * 12));
     w.0.extend_from_slice(b"BCB1");
     w.len32(keys.len())?;
@@ -228,9 +229,9 @@ pub(crate) fn encode_batch(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8
         w.str(k)?;
     }
     w.len32(rows.len())?;
-    for r in rows {
-        for v in r.values() {
-            w.value(v)?;
+    for r in rows.iter() {
+        for c in 0..keys.len() {
+            w.value(r.get(c).unwrap_or(&Value::Null))?;
         }
     }
     Ok(w.0)
@@ -366,8 +367,11 @@ fn json(out: &mut Vec<u8>, v: &Value) {
 }
 
 /// Column `c` of a batch.
-fn encode_column(w: &mut W, rows: &[Record], c: usize) -> FfiResult<()> {
-    let values: Vec<&Value> = rows.iter().map(|r| &r.values()[c]).collect();
+fn encode_column(w: &mut W, rows: &Rows, c: usize) -> FfiResult<()> {
+    let values: Vec<&Value> = rows
+        .iter()
+        .map(|r| r.get(c).unwrap_or(&Value::Null))
+        .collect();
     encode_values(w, &values)
 }
 
@@ -468,7 +472,8 @@ fn encode_values(w: &mut W, values: &[&Value]) -> FfiResult<()> {
 }
 
 /// Encodes a batch column by column (see the module docs).
-pub(crate) fn encode_columns(keys: &[String], rows: &[Record]) -> FfiResult<Vec<u8>> {
+pub(crate) fn encode_columns(rows: &Rows) -> FfiResult<Vec<u8>> {
+    let keys = rows.keys();
     let mut w = W(Vec::with_capacity(64 + rows.len() * keys.len() * 10));
     w.0.extend_from_slice(b"BCC1");
     w.len32(keys.len())?;
@@ -485,7 +490,18 @@ pub(crate) fn encode_columns(keys: &[String], rows: &[Record]) -> FfiResult<Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::driver::Record;
     use std::sync::Arc;
+
+    /// `records` as one block of rows.
+    fn block(keys: &Arc<[String]>, records: &[Record]) -> Rows {
+        let mut rows = Rows::new();
+        rows.reset(keys);
+        for r in records {
+            rows.push_record(r.clone());
+        }
+        rows
+    }
 
     #[test]
     fn encodes_header_and_scalars() {
@@ -494,7 +510,7 @@ mod tests {
             Record::new(keys.clone(), vec![Value::Int(1)]),
             Record::new(keys.clone(), vec![Value::String("xy".into())]),
         ];
-        let b = encode_batch(&keys, &rows).unwrap();
+        let b = encode_batch(&block(&keys, &rows)).unwrap();
         let mut want = b"BCB1".to_vec();
         want.extend_from_slice(&[1, 0, 0, 0, 1, 0, 0, 0, b'a', 2, 0, 0, 0]);
         want.push(2);
@@ -513,7 +529,7 @@ mod tests {
             )
         };
         let rows = vec![row(1, "a", Value::Null), row(2, "é", Value::Bool(true))];
-        let b = encode_columns(&keys, &rows).unwrap();
+        let b = encode_columns(&block(&keys, &rows)).unwrap();
         let mut want = b"BCC1".to_vec();
         want.extend_from_slice(&[3, 0, 0, 0, 1, 0, 0, 0, b'i', 1, 0, 0, 0, b's', 1, 0, 0, 0]);
         want.extend_from_slice(&[b'm', 2, 0, 0, 0]);
@@ -526,7 +542,7 @@ mod tests {
         want.extend_from_slice(b"[null,true]");
         assert_eq!(b, want);
         let nul = vec![row(1, "a\0", Value::Null), row(2, "é", Value::Null)];
-        let b = encode_columns(&keys, &nul).unwrap();
+        let b = encode_columns(&block(&keys, &nul)).unwrap();
         let strings = [
             COL_STRINGS,
             4,
@@ -547,7 +563,7 @@ mod tests {
             0,
         ];
         assert!(b.windows(strings.len()).any(|w| w == strings));
-        let empty = encode_columns(&keys, &[]).unwrap();
+        let empty = encode_columns(&block(&keys, &[])).unwrap();
         assert_eq!(&empty[empty.len() - 7..], &[0, 0, 0, 0, 0, 0, 0]);
     }
 
@@ -571,7 +587,7 @@ mod tests {
             .into_iter()
             .map(|v| Record::new(keys.clone(), vec![v]))
             .collect();
-        let b = encode_columns(&keys, &rows).unwrap();
+        let b = encode_columns(&block(&keys, &rows)).unwrap();
         let text = r#"[[-3,1e300,NaN],{"k\"\\\u000a":1.0},-Infinity,"é\u0001",null]"#;
         assert_eq!(b[b.len() - text.len() - 5], COL_JSON);
         assert_eq!(&b[b.len() - text.len()..], text.as_bytes());
@@ -579,7 +595,7 @@ mod tests {
             keys.clone(),
             vec![Value::Date(crate::value::Date { days: 1 })],
         );
-        let b = encode_columns(&keys, &[node]).unwrap();
+        let b = encode_columns(&block(&keys, &[node])).unwrap();
         assert_eq!(b[b.len() - 10], COL_VALUES);
     }
     #[test]
@@ -596,7 +612,7 @@ mod tests {
             Record::new(keys.clone(), vec![map(1, "x"), ints(&[1, 2])]),
             Record::new(keys.clone(), vec![map(2, "y"), ints(&[3])]),
         ];
-        let b = encode_columns(&keys, &rows).unwrap();
+        let b = encode_columns(&block(&keys, &rows)).unwrap();
         let mut want = vec![
             COL_MAPS, 2, 0, 0, 0, 1, 0, 0, 0, b'a', 1, 0, 0, 0, b'b', COL_INTS,
         ];
@@ -617,7 +633,7 @@ mod tests {
             Record::new(keys.clone(), vec![map(1, "x"), Value::List(vec![date])]),
             Record::new(keys.clone(), vec![Value::Map(other), Value::List(vec![])]),
         ];
-        let b = encode_columns(&keys, &rows).unwrap();
+        let b = encode_columns(&block(&keys, &rows)).unwrap();
         let json = br#"[{"a":1,"b":"x"},{"z":null}]"#;
         let at = b.windows(json.len()).position(|w| w == json).unwrap();
         assert_eq!(b[at - 5], COL_JSON);
@@ -629,7 +645,7 @@ mod tests {
             keys.clone(),
             vec![Value::Map(Map::new()), ints(&[])],
         )];
-        let b = encode_columns(&keys, &empty_maps).unwrap();
+        let b = encode_columns(&block(&keys, &empty_maps)).unwrap();
         assert_eq!(
             &b[b.len() - 15..],
             &[COL_MAPS, 0, 0, 0, 0, COL_LISTS, 0, 0, 0, 0, 0, 0, 0, 0, COL_VALUES]
