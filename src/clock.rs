@@ -1,4 +1,5 @@
-//! The driver's clock for idle times, connection lifetimes and credential expiry.
+//! The driver's clock for idle times, connection lifetimes, credential expiry and routing
+//! table time-to-live.
 //!
 //! [`now`] is `Instant::now()`. With the `mock-clock` cargo feature (for conformance test
 //! backends only; off by default), a test can freeze it and move it forward by hand with

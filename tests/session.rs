@@ -797,3 +797,45 @@ fn rows_before_a_failure_are_returned_and_the_failure_comes_next() {
     drop(s);
     stub.finish();
 }
+
+#[test]
+fn a_transaction_whose_connection_died_does_not_block_the_next_one() {
+    // First connection: the transaction's query is answered by a hang-up. Second: a new
+    // transaction, begun without rolling the dead one back.
+    let stub = StubServer::start(&format!(
+        "!: CONNECTIONS 2\n{HELLO}\
+         C: BEGIN {{}}\n\
+         S: SUCCESS {{}}\n\
+         ?{{\n\
+         C: RUN \"RETURN 1\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: <EXIT>\n\
+         }}\n\
+         C: RUN \"RETURN 2\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]}}\n\
+         S: RECORD [2]\n\
+         S: SUCCESS {{\"type\": \"r\"}}\n\
+         C: COMMIT\n\
+         S: SUCCESS {{}}\n"
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let e = s.tx_run_detached("RETURN 1", None).unwrap_err();
+    assert_kind(&e, ErrorKind::ServiceUnavailable);
+    assert!(
+        s.in_transaction(),
+        "the dead transaction still answers (with its error)"
+    );
+    assert!(s.tx_run_detached("RETURN 1", None).is_err());
+    s.begin_detached(&TransactionConfig::default()).unwrap();
+    let r = s.tx_run_detached("RETURN 2", None).unwrap();
+    assert_eq!(
+        s.result_next(r).unwrap().unwrap().get::<i64, _>(0).unwrap(),
+        2
+    );
+    s.commit_detached().unwrap();
+    drop(s);
+    stub.finish();
+}

@@ -1154,6 +1154,12 @@ impl Session {
             return self.timed(|s| s.begin_inner(config, eager));
         }
         self.check_open()?;
+        if self.conn.is_none() && self.tx.as_ref().is_some_and(|t| t.failed.is_some()) {
+            // The transaction died with its connection: there is nothing left to roll back,
+            // so a new one may begin without an explicit rollback (its results stay failed).
+            self.finish_tx_streams();
+            self.tx = None;
+        }
         if self.tx.is_some() {
             return Err(Error::new(
                 ErrorKind::IllegalState,

@@ -179,7 +179,7 @@ impl Router {
                         Entry {
                             table,
                             refreshing: false,
-                            last_used: Instant::now(),
+                            last_used: crate::clock::now(),
                             imp_user: None,
                         },
                     );
@@ -356,7 +356,7 @@ impl RouterInner {
                 return Err(interrupted_error());
             }
             let key = st.key(db, imp_user);
-            let now = Instant::now();
+            let now = crate::clock::now();
             if !st.tables.contains_key(&key) {
                 let mut table = RoutingTable::seed(self.config.seed.clone());
                 if key.is_none() {
@@ -407,7 +407,7 @@ impl RouterInner {
         let mut st = self.state.lock();
         let res = match fetched {
             Ok(mut table) => {
-                let now = Instant::now();
+                let now = crate::clock::now();
                 let old = st.tables.remove(key);
                 let last_used = if used {
                     now
@@ -627,7 +627,7 @@ impl RouterInner {
     /// For the refresher: fetches the tables close to expiry that were used since their last
     /// fetch, and drops tables expired longer than the purge delay. Returns when to look again.
     pub(crate) fn maintain(&self) -> Instant {
-        let now = Instant::now();
+        let now = crate::clock::now();
         let mut due = Vec::new();
         let mut next = now + refresher::MAX_SLEEP;
         let mut st = self.state.lock();

@@ -15,7 +15,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::sync::Weak;
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// The thread's name.
 pub(crate) const THREAD_NAME: &str = "boltc-routing";
@@ -68,7 +68,7 @@ fn run(router: &Weak<RouterInner>, rx: &Receiver<Command>) {
             Some(r) => r.maintain(),
             None => break,
         };
-        let wait = next.saturating_duration_since(Instant::now());
+        let wait = next.saturating_duration_since(crate::clock::now());
         match rx.recv_timeout(wait) {
             Ok(Command::Wake) | Err(RecvTimeoutError::Timeout) => {}
             Ok(Command::Shutdown) | Err(RecvTimeoutError::Disconnected) => break,

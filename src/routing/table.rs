@@ -43,7 +43,7 @@ impl RoutingTable {
             routers: vec![seed],
             readers: Vec::new(),
             writers: Vec::new(),
-            fetched: Instant::now(),
+            fetched: crate::clock::now(),
             ttl: Duration::ZERO,
             home_cacheable: false,
         }
