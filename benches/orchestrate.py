@@ -27,6 +27,8 @@ WORKLOADS = {
 }
 # Clients that cannot talk to FalkorDB (it speaks only Bolt 5.7): no memory check for them.
 BOLT4_ONLY = {"rust-neo4rs": "speaks only Bolt 4.0/4.1"}
+# Clients that run only some workloads (the others would repeat another client's runs).
+ONLY = {"boltc-rust-rows": ("w1", "w1b")}
 # The raw limit for each workload (a client named "raw-*" in the clients file).
 LIMITS = {"w1": "drain-w1", "w1b": "drain-w1b", "w2": "rtt", "w3": None, "w4": None}
 
@@ -116,7 +118,7 @@ def main():
     drivers = [c for c in clients if not c.startswith("raw")]
     for rep in range(args.reps):
         for w in workloads:
-            names = list(drivers)
+            names = [c for c in drivers if w in ONLY.get(c, (w,))]
             limit = LIMITS.get(w)
             if limit and f"raw-{limit}" in clients:
                 names.append(f"raw-{limit}")

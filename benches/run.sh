@@ -81,6 +81,7 @@ write_clients() {
     {
         echo "{"
         echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
+        echo "  \"boltc-rust-rows\": \"env BOLTC_BENCH_API=rows $T/boltc {uri} {workload} {n} {threads}\","
         [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
         [ "$HAVE_PY" = 0 ] || echo "  \"boltc-python\": \"env BENCH_PY_MODULE=boltc BOLTC_LIBRARY=$T/libboltc.so PYTHONPATH=$ROOT/bindings/python python3 $ROOT/benches/peers/bench_python.py boltc-python {uri} {workload} {n} {threads}\","
         echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","
@@ -147,7 +148,7 @@ if [ "$SMOKE" = 1 ]; then
     python3 - "$BENCH_DIR/smoke.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
-expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-c", "boltc-python")}
+expected = {(w, c): rows for w, rows in (("w1", 1000), ("w1b", 200)) for c in ("boltc-rust", "boltc-rust-rows", "boltc-c", "boltc-python")}
 for run in r["runs"]:
     want = expected.get((run["workload"], run["client"]))
     if want is not None and run.get("rows") != want:

@@ -581,20 +581,27 @@ fn wait_for_pulls(stub: &StubServer, count: usize) -> bool {
     false
 }
 
-#[test]
-fn a_large_batch_asks_for_the_next_one_as_soon_as_its_summary_arrives() {
-    let stub = StubServer::start(&script(&format!(
-        "C: RUN \"UNWIND range(1, 250) AS x RETURN x\" {{}} {{}}\n\
+/// RUN `query` (its SUCCESS carrying `run_meta` besides the fields) and two batches of 100
+/// records, both ending with `has_more`; the first arrives 100 ms after the RUN reply.
+fn two_batches_of_100(query: &str, run_meta: &str) -> String {
+    format!(
+        "C: RUN \"{query}\" {{}} {{}}\n\
          C: PULL {{\"n\": 100}}\n\
-         S: SUCCESS {{\"fields\": [\"x\"]}}\n\
+         S: SUCCESS {{\"fields\": [\"x\"]{run_meta}}}\n\
          S: <SLEEP 100ms>\n{}\
          S: SUCCESS {{\"has_more\": true}}\n\
          C: PULL {{\"n\": 100}}\n{}\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: PULL {{\"n\": 100}}\n{}\
-         S: SUCCESS {{\"type\": \"r\"}}\n",
+         S: SUCCESS {{\"has_more\": true}}\n",
         records(1, 100),
-        records(101, 200),
+        records(101, 200)
+    )
+}
+
+#[test]
+fn a_large_batch_asks_for_the_next_one_as_soon_as_its_summary_arrives() {
+    let stub = StubServer::start(&script(&format!(
+        "{}C: PULL {{\"n\": 100}}\n{}S: SUCCESS {{\"type\": \"r\"}}\n",
+        two_batches_of_100("UNWIND range(1, 250) AS x RETURN x", ""),
         records(201, 250)
     )));
     let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
@@ -627,22 +634,14 @@ fn a_large_batch_asks_for_the_next_one_as_soon_as_its_summary_arrives() {
 #[test]
 fn a_result_dropped_with_the_next_batch_on_its_way_discards_after_it() {
     let stub = StubServer::start(&script(&format!(
-        "C: RUN \"UNWIND range(1, 1000) AS x RETURN x\" {{}} {{}}\n\
-         C: PULL {{\"n\": 100}}\n\
-         S: SUCCESS {{\"fields\": [\"x\"]}}\n\
-         S: <SLEEP 100ms>\n{}\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: PULL {{\"n\": 100}}\n{}\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: DISCARD {{\"n\": -1}}\n\
+        "{}C: DISCARD {{\"n\": -1}}\n\
          S: SUCCESS {{\"type\": \"r\"}}\n\
          C: RUN \"RETURN 1\" {{}} {{}}\n\
          C: PULL {{\"n\": 100}}\n\
          S: SUCCESS {{\"fields\": [\"1\"]}}\n\
          S: RECORD [1]\n\
          S: SUCCESS {{}}\n",
-        records(1, 100),
-        records(101, 200)
+        two_batches_of_100("UNWIND range(1, 1000) AS x RETURN x", "")
     )));
     let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
     let mut s = d.session(SessionConfig::default()).unwrap();
@@ -665,19 +664,11 @@ fn committing_with_the_next_batch_on_its_way_discards_the_rest_first() {
     let stub = StubServer::start(&script(&format!(
         "C: BEGIN {{}}\n\
          S: SUCCESS {{}}\n\
-         C: RUN \"UNWIND range(1, 1000) AS x RETURN x\" {{}} {{}}\n\
-         C: PULL {{\"n\": 100}}\n\
-         S: SUCCESS {{\"fields\": [\"x\"], \"qid\": 0}}\n\
-         S: <SLEEP 100ms>\n{}\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: PULL {{\"n\": 100}}\n{}\
-         S: SUCCESS {{\"has_more\": true}}\n\
-         C: DISCARD {{\"n\": -1}}\n\
+         {}C: DISCARD {{\"n\": -1}}\n\
          S: SUCCESS {{}}\n\
          C: COMMIT\n\
          S: SUCCESS {{\"bookmark\": \"bm:1\"}}\n",
-        records(1, 100),
-        records(101, 200)
+        two_batches_of_100("UNWIND range(1, 1000) AS x RETURN x", ", \"qid\": 0")
     )));
     let d = driver_with(&stub.uri(), |c| c.fetch_size(100));
     let mut s = d.session(SessionConfig::default()).unwrap();

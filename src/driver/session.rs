@@ -740,22 +740,7 @@ impl Session {
 
     /// As [`Session::take_buffered_records`], decoding into a block of rows.
     fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
-        if self.pending.front() != Some(&Pending::Pull(id)) {
-            return 0;
-        }
-        let (Some(conn), Some(Some(s))) =
-            (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
-        else {
-            return 0;
-        };
-        if s.generation != id.generation || s.discarding {
-            return 0;
-        }
-        let taken = conn.take_buffered(max, |bytes, opts| {
-            let mut d = Decoder::new(bytes, opts);
-            if d.read_struct_header() != Ok((1, tag::RECORD)) {
-                return false;
-            }
+        self.take_buffered_into(id, max, |_, d| {
             let mark = rows.mark();
             let decoded = d.read_list_header().and_then(|len| {
                 let values = rows.values_mut();
@@ -771,11 +756,7 @@ impl Session {
                 rows.truncate_values(mark);
                 false
             }
-        });
-        if taken > 0 {
-            s.had_record = true;
-        }
-        taken
+        })
     }
 
     /// The next record without consuming it.
@@ -1539,6 +1520,25 @@ impl Session {
     /// left for [`Session::receive_for`] to read and handle. Returns how many were decoded.
     fn take_buffered_records(&mut self, id: ResultId) -> usize {
         const BATCH: usize = 6;
+        self.take_buffered_into(id, BATCH, |s, d| match Record::decode(&s.keys, d) {
+            Ok(r) if d.is_at_end() => {
+                s.buffer.push_back(Ok(r));
+                true
+            }
+            _ => false,
+        })
+    }
+
+    /// Offers up to `max` RECORD messages of `id` that the connection has buffered whole to
+    /// `take` (the stream, a decoder positioned at the field list), while `take` accepts them:
+    /// the fast path of streaming, without I/O. Nothing is taken unless `id`'s PULL is the
+    /// reply being read and its records are kept.
+    fn take_buffered_into(
+        &mut self,
+        id: ResultId,
+        max: usize,
+        mut take: impl FnMut(&mut Stream, &mut Decoder<'_>) -> bool,
+    ) -> usize {
         if self.pending.front() != Some(&Pending::Pull(id)) {
             return 0;
         }
@@ -1550,19 +1550,9 @@ impl Session {
         if s.generation != id.generation || s.discarding {
             return 0;
         }
-        let (keys, buffer) = (&s.keys, &mut s.buffer);
-        let taken = conn.take_buffered(BATCH, |bytes, opts| {
+        let taken = conn.take_buffered(max, |bytes, opts| {
             let mut d = Decoder::new(bytes, opts);
-            if d.read_struct_header() != Ok((1, tag::RECORD)) {
-                return false;
-            }
-            match Record::decode(keys, &mut d) {
-                Ok(r) if d.is_at_end() => {
-                    buffer.push_back(Ok(r));
-                    true
-                }
-                _ => false,
-            }
+            d.read_struct_header() == Ok((1, tag::RECORD)) && take(s, &mut d)
         });
         if taken > 0 {
             s.had_record = true;
