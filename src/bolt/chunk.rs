@@ -405,4 +405,72 @@ mod tests {
             Err(ReadError::TooLarge { limit: 2 })
         ));
     }
+
+    #[test]
+    fn peek_after_finds_the_first_other_message_and_walks_each_byte_once() {
+        // Two "records" (R), a NOOP, an "S" summary, then a record split over two reads.
+        let wire =
+            hex("00 02 52 01 00 00 00 02 52 02 00 00 00 00 00 02 53 09 00 00 00 02 52 03 00 00");
+        let is_record = |m: &[u8]| m.first() == Some(&0x52);
+        let mut r = ChunkReader::new(64, 1 << 20);
+        assert_eq!(r.peek_after(is_record), None);
+        // Only the two records and part of the summary have arrived.
+        let mut src = &wire[..16];
+        r.fill_to(&mut src, 16).unwrap();
+        assert_eq!(r.peek_after(is_record), None);
+        let walked = r.scanned;
+        assert_eq!(
+            walked, 14,
+            "stops before the partial summary, past the NOOP"
+        );
+        let mut rest = &wire[16..];
+        r.fill_to(&mut rest, wire.len() - 16 + r.buffered())
+            .unwrap();
+        assert_eq!(r.peek_after(is_record), Some(&hex("53 09")[..]));
+        // Peeking consumed nothing: the records are read in order, then the summary.
+        let mut empty: &[u8] = &[];
+        assert_eq!(r.read_message(&mut empty).unwrap(), &hex("52 01")[..]);
+        assert_eq!(r.peek_after(is_record), Some(&hex("53 09")[..]));
+        r.read_message(&mut empty).unwrap();
+        assert_eq!(r.read_message(&mut empty).unwrap(), &hex("53 09")[..]);
+        // Past the summary: the next record is skipped, nothing else is buffered.
+        assert_eq!(r.peek_after(is_record), None);
+        assert_eq!(r.read_message(&mut empty).unwrap(), &hex("52 03")[..]);
+    }
+
+    #[test]
+    fn peek_after_survives_compaction_and_ignores_split_or_truncated_messages() {
+        let is_record = |m: &[u8]| m.first() == Some(&0x52);
+        let mut r = ChunkReader::new(64, 1 << 20);
+        // Fill most of the buffer with records, read them, then compact with new data.
+        let mut wire = Vec::new();
+        for i in 0..10u8 {
+            write_message(&mut wire, &[0x52, i], MAX_CHUNK_SIZE);
+        }
+        let mut src = &wire[..];
+        r.fill_to(&mut src, wire.len()).unwrap();
+        assert_eq!(r.peek_after(is_record), None);
+        let mut empty: &[u8] = &[];
+        for _ in 0..9 {
+            r.read_message(&mut empty).unwrap();
+        }
+        let mut more = Vec::new();
+        write_message(&mut more, &[0x53, 1, 2, 3], MAX_CHUNK_SIZE);
+        let mut src = &more[..];
+        // 6 bytes left of the 60 buffered; 64 - 54 < 8 more needed, so fill_to compacts.
+        r.fill_to(&mut src, r.buffered() + more.len()).unwrap();
+        assert_eq!(r.peek_after(is_record), Some(&[0x53, 1, 2, 3][..]));
+        // A message in two chunks is not offered (the caller falls back to reading it).
+        let mut r = ChunkReader::new(64, 1 << 20);
+        let split = hex("00 01 53 00 01 09 00 00");
+        let mut src = &split[..];
+        r.fill_to(&mut src, split.len()).unwrap();
+        assert_eq!(r.peek_after(is_record), None);
+        // A chunk header claiming more than is buffered: nothing, and no panic.
+        let mut r = ChunkReader::new(64, 1 << 20);
+        let claim = hex("FF FF 53");
+        let mut src = &claim[..];
+        r.fill_to(&mut src, claim.len()).unwrap();
+        assert_eq!(r.peek_after(is_record), None);
+    }
 }
