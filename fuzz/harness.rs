@@ -68,9 +68,23 @@ pub fn chunk(data: &[u8]) {
     let limit = 16 << (sizes >> 4);
     let mut reader = ChunkReader::new(capacity, limit);
     let mut src = Trickle { data: rest, step };
+    // Looking ahead past "records" (0x71 first byte) must find the message that reading
+    // returns first after them.
+    let is_record = |m: &[u8]| m.first() == Some(&0x71);
+    let mut peeked: Option<Vec<u8>> = None;
     for _ in 0..64 {
+        if peeked.is_none() {
+            peeked = reader.peek_after(is_record).map(<[u8]>::to_vec);
+        }
         match reader.read_message(&mut src) {
-            Ok(msg) => assert!(msg.len() <= limit, "a message over the limit was returned"),
+            Ok(msg) => {
+                assert!(msg.len() <= limit, "a message over the limit was returned");
+                if !is_record(msg) {
+                    if let Some(p) = peeked.take() {
+                        assert_eq!(msg, &p[..], "peek_after saw another message");
+                    }
+                }
+            }
             Err(_) => break,
         }
     }

@@ -58,3 +58,38 @@ fn handshake() {
 fn uri() {
     replay("uri", harness::uri);
 }
+
+/// Framing-shaped random inputs (chunk headers, NOOPs, end markers, record and summary tags
+/// in a random mix), a cheap sweep in the spirit of the fuzzer for the look-ahead over
+/// buffered records as well as reading; deterministic, so a failure names its seed.
+#[test]
+fn chunk_random_framing() {
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for case in 0..20_000 {
+        let r = next();
+        let mut data = vec![(r % 17 + 1) as u8, (r >> 8) as u8];
+        for _ in 0..(r >> 16) % 24 {
+            let piece = next();
+            match piece % 6 {
+                0 => data.extend([0, 0]),
+                1 | 2 => {
+                    let len = (piece >> 8) % 6 + 1;
+                    data.extend([0, len as u8, 0x71]);
+                    data.extend((1..len).map(|i| i as u8));
+                    data.extend([0, 0]);
+                }
+                3 => data.extend([0, 2, 0x70, (piece >> 8) as u8, 0, 0]),
+                4 => data.extend([0, 1, 0x71, 0, 1, 0x72]),
+                _ => data.extend(((piece >> 8) as u32).to_be_bytes()),
+            }
+        }
+        let result = std::panic::catch_unwind(|| harness::chunk(&data));
+        assert!(result.is_ok(), "case {case}: {data:02X?}");
+    }
+}
