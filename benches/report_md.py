@@ -17,8 +17,8 @@ CLIENTS = [
 ]
 PEERS = ["rust-neo4j", "rust-neo4rs", "js-neo4j-driver", "py-neo4j-rust-ext", "py-neo4j"]
 LIMIT_ROWS = [
-    ("raw-drain-w1", "w1", "raw drain (framing only, no decoding)"),
-    ("raw-drain-w1b", "w1b", "raw drain (framing only, no decoding)"),
+    ("raw-drain-w1", "w1", "raw drain (framing only, no decoding, next PULL after each batch)"),
+    ("raw-drain-w1b", "w1b", "raw drain (framing only, no decoding, next PULL after each batch)"),
     ("raw-rtt", "w2", "raw RUN+PULL round trip (no decoding)"),
     ("raw-pingpong", "w2", "TCP ping-pong, 16 bytes"),
 ]
@@ -72,7 +72,7 @@ def write(report, md_path, png_path):
     add("")
     limits = [(c, w, label) for c, w, label in LIMIT_ROWS if c in summary.get(w, {})]
     if limits:
-        add("Limits (what a client cannot beat on this machine):")
+        add("Limits on this machine. A client cannot beat the round trips; it can beat the raw drain by asking for the next batch before reading the current one, as boltc does for batches of 64+ records:")
         add("")
         add("| limit | workload | median (min–max) |")
         add("|---|---|---|")
