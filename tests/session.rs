@@ -830,3 +830,33 @@ fn a_transaction_whose_connection_died_does_not_block_the_next_one() {
     drop(s);
     stub.finish();
 }
+
+#[test]
+fn a_record_that_does_not_decode_comes_after_the_rows_before_it_and_the_rest_follow() {
+    // An unknown time zone makes a record undecodable on its own; the stream goes on.
+    let stub = StubServer::start(&script(
+        "C: RUN \"RETURN dt\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"dt\"]}\n\
+         S: RECORD [1]\n\
+         S: RECORD [@DateTimeZoneId[3600, 0, \"Europe/Neo4j\"]]\n\
+         S: RECORD [3]\n\
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut r = s.run("RETURN dt", None).unwrap();
+    let mut rows = boltc::Rows::new();
+    assert!(r.next_rows(10, &mut rows).unwrap());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.row(0), Some(&[Value::Int(1)][..]));
+    let e = r.next_rows(10, &mut rows).unwrap_err();
+    assert_kind(&e, ErrorKind::Conversion);
+    assert!(e.message().contains("Europe/Neo4j"), "{e}");
+    assert!(!r.next_rows(10, &mut rows).unwrap());
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows.row(0), Some(&[Value::Int(3)][..]));
+    drop(r);
+    drop(s);
+    stub.finish();
+}

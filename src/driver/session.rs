@@ -730,8 +730,15 @@ impl Session {
             match self.result_next(id) {
                 Ok(Some(r)) => rows.push_record(r),
                 Ok(None) => return Ok(false),
-                // The stream keeps the error and returns it on the next call.
-                Err(_) if !rows.is_empty() => return Ok(true),
+                Err(e) if !rows.is_empty() => {
+                    // The rows come first, the error with the next call: kept in front of
+                    // the stream's buffer (a record that did not decode is gone otherwise; a
+                    // failed stream would give its error again anyway).
+                    if let Ok(s) = self.stream_checked_mut(id) {
+                        s.buffer.push_front(Err(e));
+                    }
+                    return Ok(true);
+                }
                 Err(e) => return Err(e),
             }
         }
