@@ -174,28 +174,52 @@ fn case(db: &FalkorDb, name: &str, fault: Fault, fresh_connections: bool) {
     d.close();
 }
 
+/// Runs [`case`]; if it failed because the FalkorDB process died, restarts the server and runs
+/// the case once more, which must then pass. FalkorDB 4.16 crashes when two connections query
+/// at once (the race that blocks issue 7), and under a delay fault a query of an attempt the
+/// driver gave up on can still reach the server while the next attempt queries; that is the
+/// server's failure, not the driver's, and it is reported.
+fn case_on_live_server(db: &mut FalkorDb, name: &str, fault: Fault, fresh_connections: bool) {
+    let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        case(db, name, fault, fresh_connections)
+    }));
+    if let Err(panic) = outcome {
+        if db.is_running() {
+            std::panic::resume_unwind(panic);
+        }
+        eprintln!(
+            "FAULT | {name}: FalkorDB died during the case (log: {}); restarted, running it again",
+            db.log_path().display()
+        );
+        db.restart();
+        case(db, name, fault, fresh_connections);
+    }
+}
+
 #[test]
 fn fault_matrix_against_falkordb() {
-    let Some(db) = FalkorDb::start() else { return };
-    case(&db, "drop-after-0", Fault::DropAfter(0), false);
-    case(&db, "drop-after-30", Fault::DropAfter(30), false);
-    case(
-        &db,
+    let Some(mut db) = FalkorDb::start() else {
+        return;
+    };
+    case_on_live_server(&mut db, "drop-after-0", Fault::DropAfter(0), false);
+    case_on_live_server(&mut db, "drop-after-30", Fault::DropAfter(30), false);
+    case_on_live_server(
+        &mut db,
         "delay-50ms",
         Fault::Delay(Duration::from_millis(50)),
         false,
     );
-    case(
-        &db,
+    case_on_live_server(
+        &mut db,
         "delay-1500ms",
         Fault::Delay(Duration::from_millis(1500)),
         false,
     );
-    case(&db, "stall", Fault::Stall, false);
-    case(&db, "truncate-10", Fault::Truncate(10), false);
-    case(&db, "corrupt-0", Fault::Corrupt(0), false);
-    case(&db, "corrupt-4", Fault::Corrupt(4), false);
-    case(&db, "refuse", Fault::Refuse, true);
+    case_on_live_server(&mut db, "stall", Fault::Stall, false);
+    case_on_live_server(&mut db, "truncate-10", Fault::Truncate(10), false);
+    case_on_live_server(&mut db, "corrupt-0", Fault::Corrupt(0), false);
+    case_on_live_server(&mut db, "corrupt-4", Fault::Corrupt(4), false);
+    case_on_live_server(&mut db, "refuse", Fault::Refuse, true);
 }
 
 /// The stub scripts after the handshake (Bolt 5.4, the seed credentials of `common`).
