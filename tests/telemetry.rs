@@ -121,15 +121,18 @@ fn a_transaction_function_whose_telemetry_went_unanswered_announces_again_on_ret
         hello("5.4", true)
     ));
     stub.set_finish_timeout(Duration::from_secs(5));
-    // Every connection dies the same way; the retries (10 ms, 20 ms, ... apart, until the
-    // retry time is spent) give two or more connections, each of which must announce the call.
+    // Every connection dies the same way; the retries (10, 20, 40, 80, 160 ms apart, until
+    // the 200 ms of retry time are spent: at most 6 attempts) give two or more connections,
+    // each of which must announce the call. The retry time leaves a slow machine room for a
+    // second attempt.
     let d = driver_with(&stub.uri(), |b| {
         b.retry_policy(
             RetryPolicy::new()
                 .with_initial_delay(Duration::from_millis(10))
+                .with_multiplier(2.0)
                 .with_jitter(0.0),
         )
-        .max_transaction_retry_time(Duration::from_millis(15))
+        .max_transaction_retry_time(Duration::from_millis(200))
     });
     let mut s = d.session(SessionConfig::default()).unwrap();
     let e = s
