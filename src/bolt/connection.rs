@@ -607,8 +607,9 @@ impl<S: Transport> Connection<S> {
     /// that reply has arrived whole (or when it is something else). Lets a stream ask for its
     /// next batch while it is still decoding the current one.
     pub fn buffered_batch_has_more(&mut self) -> Option<bool> {
-        const RECORD: [u8; 2] = [0xB1, 0x71];
-        const SUCCESS: [u8; 2] = [0xB1, 0x70];
+        // A one-field structure (0xB1) with the message's tag.
+        const RECORD: [u8; 2] = [0xB1, message::tag::RECORD];
+        const SUCCESS: [u8; 2] = [0xB1, message::tag::SUCCESS];
         if self.broken.is_some() {
             return None;
         }

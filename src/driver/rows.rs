@@ -84,25 +84,17 @@ impl Rows {
         self.ends.push(self.values.len());
     }
 
-    /// The value buffer, to decode a row into: call [`Rows::end_row`] after a whole row, or
-    /// [`Rows::truncate_values`] to drop a partial one.
-    pub(crate) fn values_mut(&mut self) -> &mut Vec<Value> {
-        &mut self.values
-    }
-
-    /// Closes the row decoded into [`Rows::values_mut`] since the previous row.
-    pub(crate) fn end_row(&mut self) {
-        self.ends.push(self.values.len());
-    }
-
-    /// Where the next row starts in the value buffer.
-    pub(crate) fn mark(&self) -> usize {
-        self.values.len()
-    }
-
-    /// Drops values pushed after `mark` (a row that did not decode whole).
-    pub(crate) fn truncate_values(&mut self, mark: usize) {
-        self.values.truncate(mark);
+    /// Appends the row `fill` pushes onto the value buffer; if `fill` gives up (`None`), what
+    /// it pushed is dropped and no row is added. Returns whether the row was added.
+    pub(crate) fn push_row(&mut self, fill: impl FnOnce(&mut Vec<Value>) -> Option<()>) -> bool {
+        let start = self.values.len();
+        if fill(&mut self.values).is_some() {
+            self.ends.push(self.values.len());
+            true
+        } else {
+            self.values.truncate(start);
+            false
+        }
     }
 }
 
@@ -116,12 +108,15 @@ mod tests {
         let mut rows = Rows::new();
         rows.reset(&keys);
         rows.push_record(Record::new(keys.clone(), vec![Value::Int(1), Value::Null]));
-        let mark = rows.mark();
-        rows.values_mut().push(Value::Int(7));
-        rows.truncate_values(mark);
-        rows.values_mut()
-            .extend([Value::Int(2), Value::String("x".into())]);
-        rows.end_row();
+        let added = rows.push_row(|values| {
+            values.push(Value::Int(7));
+            None
+        });
+        assert!(!added, "a row given up on is not added");
+        assert!(rows.push_row(|values| {
+            values.extend([Value::Int(2), Value::String("x".into())]);
+            Some(())
+        }));
         assert_eq!(rows.len(), 2);
         assert_eq!(rows.keys(), ["a", "b"]);
         assert_eq!(rows.row(0), Some(&[Value::Int(1), Value::Null][..]));

@@ -140,9 +140,6 @@ struct Stream {
     discarding: bool,
     /// Whether any record arrived (kept or dropped): the summary's outcome status before 5.6.
     had_record: bool,
-    /// The PULL for the next batch went out before the current batch's summary was handled
-    /// (see [`Session::pull_ahead`]).
-    ahead: bool,
 }
 
 #[derive(Debug)]
@@ -748,21 +745,13 @@ impl Session {
     /// As [`Session::take_buffered_records`], decoding into a block of rows.
     fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
         self.take_buffered_into(id, max, |_, d| {
-            let mark = rows.mark();
-            let decoded = d.read_list_header().and_then(|len| {
-                let values = rows.values_mut();
+            rows.push_row(|values| {
+                let len = d.read_list_header().ok()?;
                 for _ in 0..len {
-                    values.push(d.read_item()?);
+                    values.push(d.read_item().ok()?);
                 }
-                Ok(())
-            });
-            if decoded.is_ok() && d.is_at_end() {
-                rows.end_row();
-                true
-            } else {
-                rows.truncate_values(mark);
-                false
-            }
+                d.is_at_end().then_some(())
+            })
         })
     }
 
@@ -1405,7 +1394,6 @@ impl Session {
             in_tx,
             discarding: false,
             had_record: false,
-            ahead: false,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -1489,6 +1477,10 @@ impl Session {
     /// less than the round trip it would hide, and a user who asks for tiny batches wants the
     /// server to do no more than asked. A pull of everything (`n` = -1), a discarded stream or
     /// anything else in flight is left alone too.
+    ///
+    /// The PULL sent ahead is the second `Pull(id)` in `pending` (nothing else is in flight
+    /// when it leaves, and none goes out while it waits); the current batch's summary finds it
+    /// there and keeps the stream pulling.
     fn pull_ahead(&mut self, id: ResultId, n: i64) -> Result<()> {
         if n < PULL_AHEAD_MIN
             || self.pending.len() != 1
@@ -1502,22 +1494,16 @@ impl Session {
             return Ok(());
         };
         if s.generation != id.generation
-            || s.ahead
             || s.discarding
             || !matches!(s.phase, Phase::Streaming { pulling: true, .. })
             || conn.buffered_batch_has_more() != Some(true)
         {
             return Ok(());
         }
-        s.ahead = true;
+        // Queued only: the connection takes no buffered record while a request waits, so the
+        // next read (right after this) sends it first, with that read's error handling.
         let qid = s.qid;
-        self.send_more(id, Request::Pull { n, qid })?;
-        let conn = self.conn.as_mut().expect("invariant: checked above");
-        if let Err(e) = conn.flush() {
-            self.connection_failed(&e);
-            return Err(e);
-        }
-        Ok(())
+        self.send_more(id, Request::Pull { n, qid })
     }
 
     /// Decodes the records of `id` that the connection has already buffered whole, in one tight
@@ -1752,13 +1738,14 @@ impl Session {
                     Some(c) if !has_more => c.info().clone(),
                     _ => ServerInfo::default(),
                 };
+                // A PULL sent ahead (see `pull_ahead`) is next in line: its records come next.
+                let pulled_ahead = self.pending.front() == Some(&Pending::Pull(id));
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
-                        // With the next PULL already sent, its records come next.
                         s.phase = Phase::Streaming {
                             has_more: true,
-                            pulling: std::mem::take(&mut s.ahead),
+                            pulling: pulled_ahead,
                         };
                     } else {
                         let summary = LazySummary::new(
