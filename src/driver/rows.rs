@@ -3,25 +3,79 @@
 
 use super::record::Record;
 use crate::value::Value;
+use std::fmt;
 use std::sync::Arc;
 
 /// Rows of a result, filled by [`RecordStream::next_rows`](super::RecordStream::next_rows):
 /// the values of all rows in one buffer, reused from one call to the next.
 ///
 /// Reading a result this way skips what a [`Record`] costs per row (its own values, a shared
-/// reference to the column names); a stream of small rows reads several times faster. Rows
-/// are borrowed slices, valid until the next fill.
-#[derive(Clone, Debug)]
+/// reference to the column names), and each fill decodes into the memory of the block
+/// before it: a string's buffer, a list, a small map with the same keys are reused, so a
+/// stream of rows that keep their shape allocates nothing per row. Rows are borrowed slices,
+/// valid until the next fill. A block holds on to the memory of its largest fill until it is
+/// dropped.
 pub struct Rows {
     keys: Arc<[String]>,
+    /// The values of the rows (the first `used`), then values of earlier fills kept for
+    /// their memory.
     values: Vec<Value>,
+    used: usize,
     /// Where each row ends in `values`.
     ends: Vec<usize>,
+}
+
+/// Where a row is decoded: see [`Rows::push_row`].
+pub(crate) struct RowSlots<'r> {
+    values: &'r mut Vec<Value>,
+    used: &'r mut usize,
+}
+
+impl RowSlots<'_> {
+    /// The next `n` slots of the row, holding whatever earlier fills left there.
+    pub(crate) fn take(&mut self, n: usize) -> &mut [Value] {
+        let start = *self.used;
+        let end = start + n;
+        if self.values.len() < end {
+            self.values.resize_with(end, || Value::Null);
+        }
+        *self.used = end;
+        &mut self.values[start..end]
+    }
 }
 
 impl Default for Rows {
     fn default() -> Self {
         Rows::new()
+    }
+}
+
+impl Clone for Rows {
+    fn clone(&self) -> Self {
+        Rows {
+            keys: self.keys.clone(),
+            values: self.values[..self.used].to_vec(),
+            used: self.used,
+            ends: self.ends.clone(),
+        }
+    }
+}
+
+impl fmt::Debug for Rows {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Rows")
+            .field("keys", &self.keys)
+            .field("rows", &RowList(self))
+            .finish()
+    }
+}
+
+/// The rows of a block, for `Debug`.
+struct RowList<'r>(&'r Rows);
+
+impl fmt::Debug for RowList<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_list().entries(self.0.iter()).finish()
     }
 }
 
@@ -31,6 +85,7 @@ impl Rows {
         Rows {
             keys: Arc::from(Vec::new()),
             values: Vec::new(),
+            used: 0,
             ends: Vec::new(),
         }
     }
@@ -74,25 +129,34 @@ impl Rows {
         if !Arc::ptr_eq(&self.keys, keys) {
             self.keys = keys.clone();
         }
-        self.values.clear();
+        self.used = 0;
         self.ends.clear();
     }
 
     /// Appends a record.
     pub(crate) fn push_record(&mut self, record: Record) {
-        self.values.extend(record.into_values());
-        self.ends.push(self.values.len());
+        self.push_row(|slots| {
+            let values = record.into_values();
+            for (slot, value) in slots.take(values.len()).iter_mut().zip(values) {
+                *slot = value;
+            }
+            Some(())
+        });
     }
 
-    /// Appends the row `fill` pushes onto the value buffer; if `fill` gives up (`None`), what
-    /// it pushed is dropped and no row is added. Returns whether the row was added.
-    pub(crate) fn push_row(&mut self, fill: impl FnOnce(&mut Vec<Value>) -> Option<()>) -> bool {
-        let start = self.values.len();
-        if fill(&mut self.values).is_some() {
-            self.ends.push(self.values.len());
+    /// Appends the row `fill` decodes into the slots it takes; if `fill` gives up (`None`),
+    /// the slots are released and no row is added. Returns whether the row was added.
+    pub(crate) fn push_row(&mut self, fill: impl FnOnce(&mut RowSlots<'_>) -> Option<()>) -> bool {
+        let start = self.used;
+        let mut slots = RowSlots {
+            values: &mut self.values,
+            used: &mut self.used,
+        };
+        if fill(&mut slots).is_some() {
+            self.ends.push(self.used);
             true
         } else {
-            self.values.truncate(start);
+            self.used = start;
             false
         }
     }
@@ -108,13 +172,15 @@ mod tests {
         let mut rows = Rows::new();
         rows.reset(&keys);
         rows.push_record(Record::new(keys.clone(), vec![Value::Int(1), Value::Null]));
-        let added = rows.push_row(|values| {
-            values.push(Value::Int(7));
+        let added = rows.push_row(|slots| {
+            slots.take(1)[0] = Value::Int(7);
             None
         });
         assert!(!added, "a row given up on is not added");
-        assert!(rows.push_row(|values| {
-            values.extend([Value::Int(2), Value::String("x".into())]);
+        assert!(rows.push_row(|slots| {
+            slots
+                .take(2)
+                .clone_from_slice(&[Value::Int(2), Value::String("x".into())]);
             Some(())
         }));
         assert_eq!(rows.len(), 2);
@@ -130,5 +196,37 @@ mod tests {
         rows.reset(&keys);
         assert!(rows.is_empty());
         assert_eq!(rows.iter().count(), 0);
+    }
+
+    #[test]
+    fn a_refill_shows_only_its_own_rows() {
+        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned()]);
+        let mut rows = Rows::new();
+        rows.reset(&keys);
+        for i in 0..3 {
+            rows.push_record(Record::new(
+                keys.clone(),
+                vec![Value::String(format!("row {i}"))],
+            ));
+        }
+        rows.reset(&keys);
+        assert!(rows.push_row(|slots| {
+            let slot = &mut slots.take(1)[0];
+            assert_eq!(
+                slot,
+                &Value::String("row 0".into()),
+                "the old value, for its memory"
+            );
+            *slot = Value::Int(9);
+            Some(())
+        }));
+        assert_eq!(rows.len(), 1);
+        assert_eq!(rows.iter().collect::<Vec<_>>(), [&[Value::Int(9)][..]]);
+        assert_eq!(rows.clone().values.len(), 1, "a clone copies only the rows");
+        let shown = format!("{rows:?}");
+        assert!(
+            shown.contains("Int(9)") && !shown.contains("row 1"),
+            "{shown}"
+        );
     }
 }

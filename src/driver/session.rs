@@ -745,10 +745,10 @@ impl Session {
     /// As [`Session::take_buffered_records`], decoding into a block of rows.
     fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
         self.take_buffered_into(id, max, |_, d| {
-            rows.push_row(|values| {
+            rows.push_row(|slots| {
                 let len = d.read_list_header().ok()?;
-                for _ in 0..len {
-                    values.push(d.read_item().ok()?);
+                for slot in slots.take(len) {
+                    d.refill_item(slot).ok()?;
                 }
                 d.is_at_end().then_some(())
             })

@@ -95,6 +95,9 @@ impl Default for DecodeOptions {
     }
 }
 
+/// The most entries a map may have for [`Decoder::refill_item`] to reuse its memory.
+const REFILL_MAP_MAX: usize = 16;
+
 /// Reads values from a byte slice.
 ///
 /// Every read checks bounds: malformed input yields a [`DecodeError`], never a panic.
@@ -370,6 +373,104 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    /// Reads one item of a list whose header was read into `slot`, reusing the memory `slot`
+    /// owns when it holds a value of the same shape: a string's buffer, a list's items, a
+    /// small map's entries when the keys are the same. Decoding a stream's rows into the slots
+    /// of the previous block this way allocates nothing once the rows keep their shape.
+    ///
+    /// # Errors
+    /// Any [`DecodeError`]; `slot` then holds some value, not necessarily a meaningful one.
+    #[inline]
+    pub(crate) fn refill_item(&mut self, slot: &mut Value) -> Result<(), DecodeError> {
+        self.refill_value(slot, 1)
+    }
+
+    /// [`Decoder::refill_item`] for a value nested `depth` containers deep.
+    fn refill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
+        let m = *self.buf.get(self.pos).ok_or(DecodeError::UnexpectedEnd)?;
+        match (m, &mut *slot) {
+            (
+                0x80..=0x8F | marker::STRING_8 | marker::STRING_16 | marker::STRING_32,
+                Value::String(s),
+            ) => {
+                self.pos += 1;
+                let n = self.string_len(m)?;
+                let text = self.str(n)?;
+                s.clear();
+                s.push_str(text);
+                Ok(())
+            }
+            (
+                0x90..=0x9F | marker::LIST_8 | marker::LIST_16 | marker::LIST_32,
+                Value::List(items),
+            ) => {
+                // The checks in the order of a fresh decode, for the same errors.
+                self.pos += 1;
+                let len = match m {
+                    marker::LIST_8 => usize::from(self.u8()?),
+                    marker::LIST_16 => usize::from(self.u16()?),
+                    marker::LIST_32 => self.u32_size()?,
+                    _ => usize::from(m & 0x0F),
+                };
+                self.enter(depth)?;
+                self.check_items(len, 1)?;
+                items.resize_with(len, || Value::Null);
+                for item in items {
+                    self.refill_value(item, depth + 1)?;
+                }
+                Ok(())
+            }
+            (0xA0..=0xAF | marker::MAP_8 | marker::MAP_16 | marker::MAP_32, Value::Map(map)) => {
+                self.pos += 1;
+                let len = self.map_len(m)?.unwrap_or(0);
+                self.enter(depth)?;
+                self.check_items(len, 2)?;
+                let start = self.pos;
+                if !self.refill_map(map, len, depth + 1)? {
+                    // Other keys: decode afresh.
+                    self.pos = start;
+                    *map = self.map_entries(len, depth + 1)?;
+                }
+                Ok(())
+            }
+            _ => self.fill_value(slot, depth),
+        }
+    }
+
+    /// Refills the values of `map` from `len` entries when they have exactly `map`'s keys (each
+    /// once; at most [`REFILL_MAP_MAX`] of them). `Ok(false)` as soon as they do not, with
+    /// the decoder somewhere inside the entries.
+    fn refill_map(&mut self, map: &mut Map, len: usize, depth: usize) -> Result<bool, DecodeError> {
+        if len != map.len() || len > REFILL_MAP_MAX {
+            return Ok(false);
+        }
+        let mut seen: [&'a str; REFILL_MAP_MAX] = [""; REFILL_MAP_MAX];
+        for i in 0..len {
+            let key = self.key_str()?;
+            // A repeated key would leave another of `map`'s keys stale.
+            if seen[..i].contains(&key) {
+                return Ok(false);
+            }
+            seen[i] = key;
+            let Some(value) = map.get_mut(key) else {
+                return Ok(false);
+            };
+            self.refill_value(value, depth)?;
+        }
+        Ok(true)
+    }
+
+    /// The length of a string whose marker `m` (a string marker) was read.
+    #[inline]
+    fn string_len(&mut self, m: u8) -> Result<usize, DecodeError> {
+        Ok(match m {
+            marker::STRING_8 => usize::from(self.u8()?),
+            marker::STRING_16 => usize::from(self.u16()?),
+            marker::STRING_32 => self.u32_size()?,
+            _ => usize::from(m & 0x0F),
+        })
+    }
+
     fn list(&mut self, len: usize, depth: usize) -> Result<Value, DecodeError> {
         self.enter(depth)?;
         Ok(Value::List(self.items(len, depth + 1)?))
@@ -413,15 +514,19 @@ impl<'a> Decoder<'a> {
     }
 
     fn key(&mut self) -> Result<String, DecodeError> {
+        self.key_str().map(str::to_owned)
+    }
+
+    /// A map key, borrowed from the input.
+    fn key_str(&mut self) -> Result<&'a str, DecodeError> {
         let m = self.u8()?;
-        let n = match m {
-            0x80..=0x8F => usize::from(m & 0x0F),
-            marker::STRING_8 => usize::from(self.u8()?),
-            marker::STRING_16 => usize::from(self.u16()?),
-            marker::STRING_32 => self.u32_size()?,
-            _ => return Err(DecodeError::NonStringKey),
-        };
-        self.string(n)
+        match m {
+            0x80..=0x8F | marker::STRING_8 | marker::STRING_16 | marker::STRING_32 => {
+                let n = self.string_len(m)?;
+                self.str(n)
+            }
+            _ => Err(DecodeError::NonStringKey),
+        }
     }
 
     /// Fails with `TooDeep` when a container at `depth` would exceed the limit.
@@ -495,9 +600,12 @@ impl<'a> Decoder<'a> {
 
     #[inline]
     fn string(&mut self, n: usize) -> Result<String, DecodeError> {
-        let bytes = self.take(n)?;
-        std::str::from_utf8(bytes)
-            .map(str::to_owned)
-            .map_err(|_| DecodeError::InvalidUtf8)
+        self.str(n).map(str::to_owned)
+    }
+
+    /// The next `n` bytes as a string.
+    #[inline]
+    fn str(&mut self, n: usize) -> Result<&'a str, DecodeError> {
+        std::str::from_utf8(self.take(n)?).map_err(|_| DecodeError::InvalidUtf8)
     }
 }

@@ -1335,3 +1335,140 @@ fn decode_speed() {
     assert_eq!(n, 3_000_000);
     println!("1M records decoded in {elapsed:?}");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Refilling a slot (the memory reuse of `Rows`)
+// ---------------------------------------------------------------------------------------------
+
+/// Values of every shape `refill_item` treats apart (strings, lists, maps of up to and over
+/// 16 entries, nested ones) and some it leaves to a fresh decode, with their bytes.
+fn refill_corpus() -> Vec<(Vec<u8>, Value)> {
+    let wide: Vec<(String, Value)> = (0..17).map(|i| (format!("k{i}"), Value::Int(i))).collect();
+    let wide_map = Value::Map(wide.iter().cloned().collect());
+    let sixteen = Value::Map(wide[..16].iter().cloned().collect());
+    let (node_bytes, node) = node(7, Some("7"), "L");
+    let mut corpus: Vec<(Vec<u8>, Value)> = [
+        Value::Null,
+        Value::Int(1),
+        Value::Int(-300),
+        Value::Float(1.5),
+        Value::Bool(true),
+        Value::Bytes(vec![1, 2]),
+        s(""),
+        s("name-1"),
+        s(&"long ".repeat(60)),
+        Value::List(vec![]),
+        Value::List(vec![Value::Int(1), Value::Int(2)]),
+        Value::List(vec![
+            s("a"),
+            Value::List(vec![Value::Int(1)]),
+            map(&[("k", s("v"))]),
+        ]),
+        map(&[]),
+        map(&[("k", Value::Int(1))]),
+        map(&[("k", s("x")), ("j", Value::List(vec![Value::Null]))]),
+        map(&[("j", s("y")), ("k", Value::Int(2))]),
+        map(&[("k", map(&[("z", Value::Int(1))]))]),
+        // Deeper than the failure test's limit of 3.
+        Value::List(vec![Value::List(vec![Value::List(vec![Value::List(
+            vec![],
+        )])])]),
+        map(&[("a", map(&[("b", map(&[("c", map(&[]))]))]))]),
+        sixteen,
+        wide_map,
+    ]
+    .into_iter()
+    .map(|v| (enc(&v), v))
+    .collect();
+    corpus.push((node_bytes, Value::Node(Box::new(node))));
+    corpus
+}
+
+/// Decodes `bytes` as a list item into `slot`, as `Rows` does.
+fn refill(bytes: &[u8], slot: &mut Value, opts: DecodeOptions) -> Result<(), DecodeError> {
+    let mut d = Decoder::new(bytes, opts);
+    d.refill_item(slot)?;
+    assert!(d.is_at_end(), "trailing bytes after {slot:?}");
+    Ok(())
+}
+
+#[test]
+fn refilling_a_slot_gives_what_a_fresh_decode_gives() {
+    let corpus = refill_corpus();
+    for (before_bytes, before) in &corpus {
+        for (bytes, after) in &corpus {
+            let mut slot = before.clone();
+            refill(bytes, &mut slot, DecodeOptions::default()).unwrap();
+            assert_eq!(&slot, after, "{after:?} decoded over {before:?}");
+            // And back again, over what the first refill left.
+            refill(before_bytes, &mut slot, DecodeOptions::default()).unwrap();
+            assert_eq!(&slot, before, "{before:?} decoded over {after:?}");
+        }
+    }
+}
+
+#[test]
+fn refilling_a_map_with_a_repeated_key_keeps_no_stale_entry() {
+    // {k: 1, k: 3} on the wire (the last one wins) over {j: 1, k: 2}: same length, keys found.
+    let bytes = h("A2 81 6B 01 81 6B 03");
+    let fresh = dec(&bytes).unwrap();
+    assert_eq!(fresh, map(&[("k", Value::Int(3))]));
+    let mut slot = map(&[("j", Value::Int(1)), ("k", Value::Int(2))]);
+    refill(&bytes, &mut slot, DecodeOptions::default()).unwrap();
+    assert_eq!(slot, fresh);
+    // Other keys of the same count, and a key missing half-way.
+    let mut slot = map(&[("a", Value::Int(1)), ("k", Value::Int(2))]);
+    refill(
+        &h("A2 81 6B 05 81 62 06"),
+        &mut slot,
+        DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(slot, map(&[("k", Value::Int(5)), ("b", Value::Int(6))]));
+}
+
+#[test]
+fn refilling_fails_exactly_where_a_fresh_decode_fails() {
+    let opts = DecodeOptions {
+        max_depth: 3,
+        ..DecodeOptions::default()
+    };
+    let corpus = refill_corpus();
+    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    // Valid encodings, cut short or with a byte changed, and random marker-rich bytes.
+    let interesting = h("91 92 A1 A2 81 82 6B 62 D0 D4 D8 C0 01 FF C3 28 B1 4E 00 90 A0 80");
+    let mut inputs: Vec<Vec<u8>> = Vec::new();
+    for (bytes, _) in &corpus {
+        inputs.push(bytes.clone());
+        for cut in 0..bytes.len() {
+            inputs.push(bytes[..cut].to_vec());
+            let mut changed = bytes.clone();
+            changed[cut] = interesting[cut % interesting.len()];
+            inputs.push(changed);
+        }
+    }
+    for _ in 0..5_000 {
+        let len = usize::try_from(next() % 16).unwrap();
+        inputs.push(
+            (0..len)
+                .map(|_| interesting[usize::try_from(next() % 22).unwrap()])
+                .collect(),
+        );
+    }
+    for bytes in &inputs {
+        let mut d = Decoder::new(bytes, opts);
+        let fresh = d.read_item().map(|v| (v, d.position()));
+        for (_, before) in &corpus {
+            let mut slot = before.clone();
+            let mut d = Decoder::new(bytes, opts);
+            let refilled = d.refill_item(&mut slot).map(|()| (slot, d.position()));
+            assert_eq!(refilled, fresh, "{bytes:02X?} over {before:?}");
+        }
+    }
+}
