@@ -751,6 +751,14 @@ boltc_status boltc_config_set_telemetry_disabled(boltc_config *config,
                                                  bool disabled,
                                                  boltc_error **error_out);
 
+// How long, in microseconds, a read that waits for the server first polls the socket before
+// the thread sleeps (default 100; 0 turns polling off). Saves the time it takes to wake a
+// sleeping thread on quick replies, at the cost of CPU while polling; it adapts per
+// connection, polling less while replies take longer than the window.
+boltc_status boltc_config_set_busy_poll_us(boltc_config *config,
+                                           uint64_t window_us,
+                                           boltc_error **error_out);
+
 // Records per PULL (default 1000; -1 for all at once).
 boltc_status boltc_config_set_fetch_size(boltc_config *config,
                                          int64_t fetch_size,

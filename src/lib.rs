@@ -50,7 +50,7 @@ pub use driver::{
     AccessMode, BookmarkManager, Classification, Config, ConfigBuilder, ConnectionInfo, Counters,
     DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, QueryType, Record,
     RecordIndex, RecordStream, ResultId, Rows, Session, SessionConfig, SessionInterrupt, Severity,
-    Summary, TelemetryApi, Transaction, TransactionConfig, DEFAULT_USER_AGENT,
+    Summary, TelemetryApi, Transaction, TransactionConfig, DEFAULT_BUSY_POLL, DEFAULT_USER_AGENT,
 };
 pub use driver::{
     AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,

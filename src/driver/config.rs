@@ -28,11 +28,15 @@ pub struct Config {
     pub(crate) max_retry_time: Duration,
     pub(crate) ext: super::extras::Extras,
     pub(crate) keepalive: bool,
+    pub(crate) busy_poll: Duration,
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
     pub(crate) max_chunk_size: usize,
     pub(crate) telemetry_disabled: bool,
 }
+
+/// The default of [`ConfigBuilder::busy_poll`].
+pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(100);
 
 impl Config {
     /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
@@ -54,6 +58,7 @@ impl Config {
             max_retry_time: Duration::from_secs(30),
             ext: super::extras::Extras::default(),
             keepalive: true,
+            busy_poll: DEFAULT_BUSY_POLL,
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
             max_chunk_size: 0xFFFF,
@@ -89,6 +94,10 @@ impl Config {
     pub fn fetch_size(&self) -> i64 {
         self.fetch_size
     }
+    /// How long a read polls the socket before it sleeps (see [`ConfigBuilder::busy_poll`]).
+    pub fn busy_poll(&self) -> Duration {
+        self.busy_poll
+    }
     /// The maximum time transaction functions keep retrying.
     pub fn max_transaction_retry_time(&self) -> Duration {
         self.max_retry_time
@@ -114,6 +123,7 @@ pub struct ConfigBuilder {
     max_retry_time: Duration,
     pub(crate) ext: super::extras::Extras,
     keepalive: bool,
+    busy_poll: Duration,
     notifications: NotificationFilter,
     max_message_size: usize,
     max_chunk_size: usize,
@@ -192,6 +202,17 @@ impl ConfigBuilder {
     /// TCP keepalive (default on).
     pub fn keepalive(mut self, on: bool) -> Self {
         self.keepalive = on;
+        self
+    }
+    /// How long a read that waits for the server first polls the socket before the thread
+    /// sleeps (default [`DEFAULT_BUSY_POLL`], 100 µs; zero turns polling off). Waking a sleeping thread can take
+    /// longer than a whole loopback round trip, notably on virtual machines, so polling
+    /// makes short replies (a small query, the next batch of a stream) arrive sooner, at the
+    /// cost of CPU time while polling. It adapts per connection: each poll that ends without
+    /// data makes more of the following waits sleep at once (up to 255), so a server that
+    /// answers slower than the window, or a remote one, costs almost no CPU.
+    pub fn busy_poll(mut self, window: Duration) -> Self {
+        self.busy_poll = window;
         self
     }
     /// Turns off telemetry (default: on). With telemetry on, and only where the server asks for
@@ -289,6 +310,7 @@ impl ConfigBuilder {
             max_retry_time: self.max_retry_time,
             ext: self.ext,
             keepalive: self.keepalive,
+            busy_poll: self.busy_poll,
             notifications: self.notifications,
             telemetry_disabled: self.telemetry_disabled,
             max_message_size: self.max_message_size,

@@ -604,6 +604,7 @@ impl Connector {
                 read_timeout: None,
                 write_timeout: None,
                 keepalive: config.keepalive,
+                busy_poll: config.busy_poll,
                 tls: None,
                 domain_name_resolver: config.ext.domain_name_resolver.clone(),
             },

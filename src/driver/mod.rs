@@ -24,7 +24,8 @@ pub use admin::{ConnectionInfo, KillResult};
 pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
-    AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_USER_AGENT,
+    AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_BUSY_POLL,
+    DEFAULT_USER_AGENT,
 };
 pub use driver::Driver;
 pub(crate) use driver::{authenticate, deadline_within, on_security_error, AuthMode};

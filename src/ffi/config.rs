@@ -260,6 +260,21 @@ pub extern "C" fn boltc_config_set_telemetry_disabled(
     update(config, error_out, |b| Ok(b.telemetry_disabled(disabled)))
 }
 
+/// How long, in microseconds, a read that waits for the server first polls the socket before
+/// the thread sleeps (default 100; 0 turns polling off). Saves the time it takes to wake a
+/// sleeping thread on quick replies, at the cost of CPU while polling; it adapts per
+/// connection, polling less while replies take longer than the window.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_busy_poll_us(
+    config: *mut boltc_config,
+    window_us: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.busy_poll(std::time::Duration::from_micros(window_us)))
+    })
+}
+
 /// Records per PULL (default 1000; -1 for all at once).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_fetch_size(

@@ -2,11 +2,13 @@
 
 use std::fmt;
 use std::io::{self, Read, Write};
+use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr, TcpStream};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use rustls::{ClientConnection, StreamOwned};
+use socket2::SockRef;
 
 /// A connected byte stream to a server, plain TCP or TLS, made by [`connect`](super::connect).
 ///
@@ -18,24 +20,146 @@ use rustls::{ClientConnection, StreamOwned};
 /// Over TLS, errors reported by the peer after the handshake (for example a server rejecting a
 /// client certificate under TLS 1.3) surface on the first read as [`io::ErrorKind::InvalidData`]
 /// with a `rustls::Error` inside.
-pub enum Stream {
-    /// A plain TCP connection.
+pub struct Stream {
+    io: Io,
+    poll: BusyPoll,
+}
+
+/// The transport under a [`Stream`].
+enum Io {
     Tcp(TcpStream),
-    /// A TLS connection whose handshake has completed.
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
 }
 
+/// Busy polling: a read that would wait for the server first polls the socket for up to
+/// `window` before it sleeps, which saves it the time the operating system takes to wake a
+/// sleeping thread (tens of microseconds on many virtual machines, more than a whole round
+/// trip on loopback). It adapts: a poll that ends without data makes the next waits skip
+/// polling, twice as many after each such miss (up to [`BusyPoll::MAX_SKIP`]), so a server
+/// that takes longer than the window to answer costs almost no CPU.
+#[derive(Debug, Clone, Copy, Default)]
+struct BusyPoll {
+    window: Duration,
+    /// Waits left that sleep without polling.
+    skip: u32,
+    /// Waits to skip after the next miss, less one.
+    backoff: u32,
+}
+
+impl BusyPoll {
+    /// The most waits a miss makes skip.
+    const MAX_SKIP: u32 = 255;
+
+    /// Whether this wait should poll (counting a skipped one).
+    fn take_turn(&mut self) -> bool {
+        if self.window.is_zero() {
+            return false;
+        }
+        if self.skip > 0 {
+            self.skip -= 1;
+            return false;
+        }
+        true
+    }
+
+    /// Data came while polling.
+    fn hit(&mut self) {
+        self.backoff = 0;
+    }
+
+    /// The window passed without data.
+    fn miss(&mut self) {
+        self.skip = self
+            .backoff
+            .saturating_mul(2)
+            .saturating_add(1)
+            .min(Self::MAX_SKIP);
+        self.backoff = self.skip;
+    }
+}
+
 impl Stream {
-    fn tcp(&self) -> &TcpStream {
-        match self {
-            Stream::Tcp(s) => s,
-            Stream::Tls(s) => &s.sock,
+    /// A plain stream over a connected socket (no busy polling until
+    /// [`set_busy_poll`](Stream::set_busy_poll)).
+    pub fn from_tcp(tcp: TcpStream) -> Stream {
+        Stream {
+            io: Io::Tcp(tcp),
+            poll: BusyPoll::default(),
         }
     }
 
+    pub(crate) fn tls(tls: StreamOwned<ClientConnection, TcpStream>) -> Stream {
+        Stream {
+            io: Io::Tls(Box::new(tls)),
+            poll: BusyPoll::default(),
+        }
+    }
+
+    /// The TCP socket under the stream.
+    pub(crate) fn tcp(&self) -> &TcpStream {
+        match &self.io {
+            Io::Tcp(s) => s,
+            Io::Tls(s) => &s.sock,
+        }
+    }
+
+    /// Sets how long a read that would wait for the server polls the socket before it sleeps
+    /// (zero: never). Polling trades CPU for latency; it adapts, polling less while the
+    /// server takes longer than `window` to answer.
+    pub fn set_busy_poll(&mut self, window: Duration) {
+        self.poll = BusyPoll {
+            window,
+            ..BusyPoll::default()
+        };
+    }
+
+    /// Polls the socket until data (or end-of-file, or an error) is there to read, for up to
+    /// the busy-poll window, when a read would otherwise wait. Only looks (a non-blocking
+    /// peek): the read that follows reads, and reports any error.
+    #[cfg(unix)]
+    fn poll_readable(&mut self) {
+        if let Io::Tls(s) = &self.io {
+            if !s.conn.wants_read() {
+                // Decrypted data (or the peer's close) is already there.
+                return;
+            }
+        }
+        if !self.poll.take_turn() {
+            return;
+        }
+        let sock = SockRef::from(self.tcp());
+        let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+        let mut ready =
+            || match sock.recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
+                _ => true,
+            };
+        if ready() {
+            // No wait: neither a hit nor a miss.
+            return;
+        }
+        let started = Instant::now();
+        loop {
+            std::hint::spin_loop();
+            if ready() {
+                self.poll.hit();
+                return;
+            }
+            if started.elapsed() >= self.poll.window {
+                self.poll.miss();
+                return;
+            }
+        }
+    }
+
+    /// Busy polling needs a non-blocking peek, written here for Unix only.
+    #[cfg(not(unix))]
+    fn poll_readable(&mut self) {}
+
     /// Whether the stream is encrypted.
     pub fn is_encrypted(&self) -> bool {
-        matches!(self, Stream::Tls(_))
+        matches!(self.io, Io::Tls(_))
     }
 
     /// Sets the read timeout; `None` blocks forever.
@@ -91,7 +215,7 @@ impl Stream {
     ///
     /// If the TCP shutdown fails for a reason other than the socket being already disconnected.
     pub fn shutdown(&mut self) -> io::Result<()> {
-        if let Stream::Tls(s) = self {
+        if let Io::Tls(s) = &mut self.io {
             s.conn.send_close_notify();
             // Best effort: the peer may already be gone.
             let _ = s.conn.write_tls(&mut s.sock);
@@ -128,25 +252,26 @@ impl fmt::Debug for Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.read(buf),
-            Stream::Tls(s) => s.read(buf),
+        self.poll_readable();
+        match &mut self.io {
+            Io::Tcp(s) => s.read(buf),
+            Io::Tls(s) => s.read(buf),
         }
     }
 }
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        match self {
-            Stream::Tcp(s) => s.write(buf),
-            Stream::Tls(s) => s.write(buf),
+        match &mut self.io {
+            Io::Tcp(s) => s.write(buf),
+            Io::Tls(s) => s.write(buf),
         }
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        match self {
-            Stream::Tcp(s) => s.flush(),
-            Stream::Tls(s) => s.flush(),
+        match &mut self.io {
+            Io::Tcp(s) => s.flush(),
+            Io::Tls(s) => s.flush(),
         }
     }
 }
@@ -196,7 +321,7 @@ mod tests {
         let l = TcpListener::bind("127.0.0.1:0").unwrap();
         let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
         let (s, _) = l.accept().unwrap();
-        (Stream::Tcp(c), s)
+        (Stream::from_tcp(c), s)
     }
 
     #[test]
@@ -244,5 +369,80 @@ mod tests {
         assert_eq!(&buf, b"ping");
         assert_eq!(s.peer_addr().unwrap(), peer.local_addr().unwrap());
         assert_eq!(s.local_addr().unwrap(), peer.peer_addr().unwrap());
+    }
+
+    #[test]
+    fn busy_poll_backs_off_after_each_miss_and_resets_on_a_hit() {
+        let mut p = BusyPoll {
+            window: Duration::from_micros(100),
+            ..BusyPoll::default()
+        };
+        assert!(p.take_turn());
+        let mut skips = Vec::new();
+        for _ in 0..10 {
+            p.miss();
+            let mut skipped = 0;
+            while !p.take_turn() {
+                skipped += 1;
+            }
+            skips.push(skipped);
+        }
+        assert_eq!(skips, [1, 3, 7, 15, 31, 63, 127, 255, 255, 255]);
+        p.hit();
+        p.miss();
+        assert!(!p.take_turn(), "one wait skipped after a hit and a miss");
+        assert!(p.take_turn());
+        let mut off = BusyPoll::default();
+        assert!(!off.take_turn(), "a zero window never polls");
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn busy_polling_reads_what_arrives_within_and_after_the_window() {
+        let (mut s, mut peer) = pair();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let replies = std::thread::spawn(move || {
+            for delay_ms in [5, 50] {
+                let mut buf = [0u8; 4];
+                peer.read_exact(&mut buf).unwrap();
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                peer.write_all(&buf).unwrap();
+            }
+            peer
+        });
+        // Within a 1 s window: a hit, so the next wait polls too.
+        s.set_busy_poll(Duration::from_secs(1));
+        s.write_all(b"one!").unwrap();
+        let mut buf = [0u8; 4];
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"one!");
+        assert_eq!((s.poll.skip, s.poll.backoff), (0, 0), "{:?}", s.poll);
+        // After a 1 ms window: a miss, then the read sleeps until the data comes.
+        s.set_busy_poll(Duration::from_millis(1));
+        s.write_all(b"two!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"two!");
+        assert_eq!(s.poll.skip, 1, "{:?}", s.poll);
+        // End-of-file while polling ends the read at once.
+        drop(replies.join().unwrap());
+        s.set_busy_poll(Duration::from_secs(10));
+        let started = Instant::now();
+        assert_eq!(s.read(&mut buf).unwrap(), 0);
+        assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    #[test]
+    fn a_read_timeout_still_bounds_a_busy_polling_read() {
+        let (mut s, _peer) = pair();
+        s.set_busy_poll(Duration::from_millis(20));
+        s.set_read_timeout(Some(Duration::from_millis(50))).unwrap();
+        let started = Instant::now();
+        let e = s.read(&mut [0u8; 4]).unwrap_err();
+        assert!(is_timeout(&e), "{e:?}");
+        let took = started.elapsed();
+        assert!(
+            took >= Duration::from_millis(50) && took < Duration::from_secs(2),
+            "{took:?}"
+        );
     }
 }

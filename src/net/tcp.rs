@@ -26,6 +26,9 @@ pub struct ConnectOptions {
     pub write_timeout: Option<Duration>,
     /// Whether to turn on TCP keep-alive (`SO_KEEPALIVE`).
     pub keepalive: bool,
+    /// How long a read that would wait polls the socket first (see
+    /// [`Stream::set_busy_poll`]); zero never polls.
+    pub busy_poll: Duration,
     /// TLS: the client configuration (see [`client_config`](super::client_config)) and the
     /// server name to send (SNI) and verify, usually the URI host. `None` means plain TCP.
     pub tls: Option<(Arc<ClientConfig>, String)>,
@@ -34,13 +37,14 @@ pub struct ConnectOptions {
 }
 
 impl Default for ConnectOptions {
-    /// 30 s connect timeout, no read/write timeouts, keep-alive on, no TLS.
+    /// 30 s connect timeout, no read/write timeouts, keep-alive on, no busy polling, no TLS.
     fn default() -> ConnectOptions {
         ConnectOptions {
             connect_timeout: Duration::from_secs(30),
             read_timeout: None,
             write_timeout: None,
             keepalive: true,
+            busy_poll: Duration::ZERO,
             tls: None,
             domain_name_resolver: None,
         }
@@ -113,11 +117,11 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
             .set_keepalive(true)
             .map_err(|e| io_err("set SO_KEEPALIVE", e))?;
     }
-    let stream = match (&opts.tls, server_name) {
+    let mut stream = match (&opts.tls, server_name) {
         (Some((config, _)), Some(name)) => {
-            Stream::Tls(Box::new(handshake(addr, tcp, config, name, deadline)?))
+            Stream::tls(handshake(addr, tcp, config, name, deadline)?)
         }
-        _ => Stream::Tcp(tcp),
+        _ => Stream::from_tcp(tcp),
     };
     stream
         .set_read_timeout(opts.read_timeout)
@@ -125,6 +129,7 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
     stream
         .set_write_timeout(opts.write_timeout)
         .map_err(|e| io_err("set write timeout", e))?;
+    stream.set_busy_poll(opts.busy_poll);
     log::debug!("connected to {addr} (tls: {})", stream.is_encrypted());
     Ok(stream)
 }
@@ -267,13 +272,11 @@ mod tests {
             );
         };
         near(s.read_timeout().unwrap(), 500);
-        if let Stream::Tcp(t) = &s {
-            assert!(t.nodelay().unwrap());
-            assert!(SockRef::from(t).keepalive().unwrap());
-            near(t.write_timeout().unwrap(), 700);
-        } else {
-            panic!("expected plain TCP");
-        }
+        assert!(!s.is_encrypted());
+        let t = s.tcp();
+        assert!(t.nodelay().unwrap());
+        assert!(SockRef::from(t).keepalive().unwrap());
+        near(t.write_timeout().unwrap(), 700);
         s.write_all(b"hi").unwrap();
         let mut buf = [0u8; 2];
         peer.read_exact(&mut buf).unwrap();
@@ -288,10 +291,8 @@ mod tests {
             ..ConnectOptions::default()
         };
         let addr = Address::new("127.0.0.1", l.local_addr().unwrap().port());
-        let Stream::Tcp(t) = connect(&addr, &opts).unwrap() else {
-            panic!("expected plain TCP")
-        };
-        assert!(!SockRef::from(&t).keepalive().unwrap());
+        let s = connect(&addr, &opts).unwrap();
+        assert!(!SockRef::from(s.tcp()).keepalive().unwrap());
     }
 
     #[test]

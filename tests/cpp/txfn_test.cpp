@@ -11,7 +11,7 @@
 
 int main(int argc, char **argv) {
     if (argc < 2) return 2;
-    boltc::Driver driver(boltc::Config(argv[1]).basic_auth("neo4j", "pass").connection_timeout_ms(5000));
+    boltc::Driver driver(boltc::Config(argv[1]).basic_auth("neo4j", "pass").connection_timeout_ms(5000).busy_poll_us(0));
     auto session = driver.session();
 
     int attempts = 0;

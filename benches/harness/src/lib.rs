@@ -166,11 +166,23 @@ pub fn write_str_map(e: &mut Encoder<'_>, entries: &[(&str, &str)]) {
     }
 }
 
+/// The busy-poll window of the benchmark clients: `BOLTC_BENCH_BUSY_POLL_US` (for A/B runs),
+/// else boltc's default.
+pub fn busy_poll() -> std::time::Duration {
+    std::env::var("BOLTC_BENCH_BUSY_POLL_US").map_or(boltc::DEFAULT_BUSY_POLL, |us| {
+        std::time::Duration::from_micros(us.parse().expect("BOLTC_BENCH_BUSY_POLL_US: µs"))
+    })
+}
+
 /// The client side of a minimal Bolt connection for the raw limit clients: handshake (5.7..5.0,
 /// then 4.4), HELLO (+LOGON), then raw bytes.
+///
+/// Its reads wait the way boltc's do by default (busy polling for
+/// [`boltc::DEFAULT_BUSY_POLL`] before sleeping; `BOLTC_BENCH_BUSY_POLL_US` overrides), so a
+/// limit measures the work of a client, not a different way of waiting.
 pub struct RawConn {
     /// The socket.
-    pub stream: std::net::TcpStream,
+    pub stream: boltc::net::Stream,
     /// The negotiated (major, minor).
     pub version: (u8, u8),
     buf: Vec<u8>,
@@ -184,8 +196,10 @@ impl RawConn {
     /// # Errors
     /// Transport errors, or `InvalidData` when the server refuses.
     pub fn connect(addr: &str) -> io::Result<RawConn> {
-        let mut stream = std::net::TcpStream::connect(addr)?;
-        stream.set_nodelay(true)?;
+        let tcp = std::net::TcpStream::connect(addr)?;
+        tcp.set_nodelay(true)?;
+        let mut stream = boltc::net::Stream::from_tcp(tcp);
+        stream.set_busy_poll(busy_poll());
         stream.write_all(&[
             0x60, 0x60, 0xB0, 0x17, 0, 7, 7, 5, 0, 0, 4, 4, 0, 0, 0, 0, 0, 0, 0, 0,
         ])?;

@@ -520,6 +520,8 @@ public:
     Config &max_pool_size(size_t n) { check(boltc_config_set_max_pool_size, c_.get(), n); return *this; }
     /// Records per PULL (-1: all at once).
     Config &fetch_size(int64_t n) { check(boltc_config_set_fetch_size, c_.get(), n); return *this; }
+    /// Microseconds a waiting read polls the socket before sleeping (default 100; 0: never).
+    Config &busy_poll_us(uint64_t us) { check(boltc_config_set_busy_poll_us, c_.get(), us); return *this; }
     /// The minimum severity of notifications the server sends ("OFF", "WARNING",
     /// "INFORMATION"; Bolt 5.2+); std::nullopt: the server's default. Invalid values throw.
     Config &notifications_min_severity(const std::optional<std::string> &severity) {

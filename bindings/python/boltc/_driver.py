@@ -230,6 +230,11 @@ class Driver:
                 call(lib.boltc_config_set_telemetry_disabled, bool(value))
             elif key == "fetch_size":
                 call(lib.boltc_config_set_fetch_size, int(value))
+            elif key == "busy_poll":
+                # boltc's own option: seconds a waiting read polls before sleeping (0: never).
+                if float(value) < 0:
+                    raise exceptions.ConfigurationError("busy_poll must be >= 0 seconds")
+                call(lib.boltc_config_set_busy_poll_us, round(float(value) * 1_000_000))
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":

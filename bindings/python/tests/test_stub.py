@@ -334,6 +334,15 @@ def test_telemetry_names_each_api_once_per_call(disabled):
     assert sent == ([] if disabled else [0, 0, 2, 1, 3])
 
 
+@pytest.mark.parametrize("busy_poll", [0, 0.0005])
+def test_busy_poll_is_a_config_option(busy_poll):
+    with StubServer(echo) as server, driver_for(server, busy_poll=busy_poll) as d:
+        records, _, _ = d.execute_query("RETURN $a", a=5)
+        assert records[0]["a"] == 5
+    with pytest.raises(ex.ConfigurationError):
+        boltc.GraphDatabase.driver("bolt://127.0.0.1:1", busy_poll=-1)
+
+
 def test_execute_read_and_write_choose_the_access_mode():
     with StubServer(echo) as server, driver_for(server) as d:
         with d.session() as s:

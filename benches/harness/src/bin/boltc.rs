@@ -11,6 +11,8 @@
 //! `BOLTC_BENCH_API=rows`, blocks of 1000 rows through `RecordStream::next_rows` (reported as
 //! client `boltc-rust-rows`).
 //!
+//! `BOLTC_BENCH_BUSY_POLL_US` sets the busy-poll window (for A/B runs; default otherwise).
+//!
 //! Fetch size 1000 throughout; the timer starts after the driver has connected (except W4).
 //! Credentials come from `BENCH_USER` / `BENCH_PASSWORD` (default `neo4j` / `password`).
 
@@ -46,6 +48,7 @@ fn driver(uri: &str) -> boltc::Result<Driver> {
                 std::env::var("BENCH_PASSWORD").unwrap_or_else(|_| "password".into()),
             ))
             .fetch_size(1000)
+            .busy_poll(boltc_bench::busy_poll())
             .build()?,
     )
 }
