@@ -984,6 +984,24 @@ bool boltc_batch_has_more(const boltc_batch *batch);
 // The value at (`row`, `column`), borrowed until `batch` is freed; NULL when out of range.
 const boltc_value *boltc_batch_value(const boltc_batch *batch, size_t row, size_t column);
 
+// Copies column `column` of every row of `batch` into `out[0..rows)`, for C code that reads a
+// column of integers without a call per value. `out_len` is the room in `out` and must be at
+// least `boltc_batch_rows(batch)`. `BOLTC_STATUS_CONVERSION` if a value is not an integer
+// (NULL included), `BOLTC_STATUS_INVALID_ARGUMENT` for a column out of range or too little
+// room; `out` is written only on success.
+boltc_status boltc_batch_column_int(const boltc_batch *batch,
+                                    size_t column,
+                                    int64_t *out,
+                                    size_t out_len,
+                                    boltc_error **error_out);
+
+// As `boltc_batch_column_int`, for a column of floats (integers are not converted).
+boltc_status boltc_batch_column_float(const boltc_batch *batch,
+                                      size_t column,
+                                      double *out,
+                                      size_t out_len,
+                                      boltc_error **error_out);
+
 // The whole batch serialized into one buffer (the format is described in `docs/C.md`, "The
 // batch encoding"), for bindings that decode it in their own language with one call instead
 // of one call per value. `*data_out`/`*len_out` receive the buffer, borrowed until `batch` is

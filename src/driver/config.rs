@@ -210,7 +210,8 @@ impl ConfigBuilder {
     /// makes short replies (a small query, the next batch of a stream) arrive sooner, at the
     /// cost of CPU time while polling. It adapts per connection: each poll that ends without
     /// data makes more of the following waits sleep at once (up to 255), so a server that
-    /// answers slower than the window, or a remote one, costs almost no CPU.
+    /// answers slower than the window, or a remote one, costs almost no CPU. At most half the
+    /// machine's cores poll at once (at least one); other waiting threads sleep at once.
     pub fn busy_poll(mut self, window: Duration) -> Self {
         self.busy_poll = window;
         self

@@ -8,9 +8,11 @@ use super::session::SessionShared;
 use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
 use crate::driver::{Record, ResultId, Rows, Summary};
+use crate::value::Value;
+use parking_lot::Mutex;
 use std::ffi::c_char;
 use std::ptr;
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 /// The result of a query: column names, a stream of records, then a summary.
 ///
@@ -23,6 +25,8 @@ pub struct boltc_result {
     shared: Arc<SessionShared>,
     id: ResultId,
     keys: Option<Arc<[String]>>,
+    /// The rows of the last batch freed, for the next batch to decode into (see [`Rows`]).
+    spare: Arc<Mutex<Option<Rows>>>,
 }
 
 impl Handle for boltc_result {
@@ -41,6 +45,7 @@ impl boltc_result {
             shared,
             id,
             keys: None,
+            spare: Arc::default(),
         }
     }
 
@@ -82,6 +87,16 @@ pub struct boltc_batch {
     more: bool,
     encoded: Option<Vec<u8>>,
     columns: Option<Vec<u8>>,
+    /// Where the rows go back when the batch is freed, while the result lives.
+    spare: Weak<Mutex<Option<Rows>>>,
+}
+
+impl Drop for boltc_batch {
+    fn drop(&mut self) {
+        if let Some(spare) = self.spare.upgrade() {
+            *spare.lock() = Some(std::mem::take(&mut self.rows));
+        }
+    }
 }
 
 impl Handle for boltc_batch {
@@ -201,18 +216,19 @@ pub extern "C" fn boltc_result_next_batch(
         // SAFETY: NULL or a live boltc_result used by this thread (header contract).
         let r = unsafe { box_mut(result) }?;
         let id = r.id;
-        let (rows, more) = r.shared.with(|st| {
-            let s = st.session()?;
-            let mut rows = Rows::new();
-            let more = s.result_next_rows(id, max, &mut rows)?;
-            Ok((rows, more))
-        })?;
+        // Decode into the memory of the batch freed last (the usual loop frees each batch
+        // before it asks for the next).
+        let mut rows = r.spare.lock().take().unwrap_or_default();
+        let more = r
+            .shared
+            .with(|st| Ok(st.session()?.result_next_rows(id, max, &mut rows)?))?;
         out.write(box_into_raw(boltc_batch {
             magic: boltc_batch::MAGIC,
             rows,
             more,
             encoded: None,
             columns: None,
+            spare: Arc::downgrade(&r.spare),
         }));
         Ok(())
     })
@@ -382,6 +398,104 @@ pub extern "C" fn boltc_batch_value(
             .and_then(|r| r.get(column))
             .map_or(ptr::null(), view)
     })
+}
+
+/// Copies column `column` of every row of `batch` into `out[0..rows)`, for C code that reads a
+/// column of integers without a call per value. `out_len` is the room in `out` and must be at
+/// least `boltc_batch_rows(batch)`. `BOLTC_STATUS_CONVERSION` if a value is not an integer
+/// (NULL included), `BOLTC_STATUS_INVALID_ARGUMENT` for a column out of range or too little
+/// room; `out` is written only on success.
+#[no_mangle]
+pub extern "C" fn boltc_batch_column_int(
+    batch: *const boltc_batch,
+    column: usize,
+    out: *mut i64,
+    out_len: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_batch, and `out` NULL or valid for `out_len` writes
+        // (header contract).
+        unsafe {
+            column_into(batch, column, out, out_len, "Integer", |v| match v {
+                Value::Int(i) => Some(*i),
+                _ => None,
+            })
+        }
+    })
+}
+
+/// As `boltc_batch_column_int`, for a column of floats (integers are not converted).
+#[no_mangle]
+pub extern "C" fn boltc_batch_column_float(
+    batch: *const boltc_batch,
+    column: usize,
+    out: *mut f64,
+    out_len: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: as in boltc_batch_column_int.
+        unsafe {
+            column_into(batch, column, out, out_len, "Float", |v| match v {
+                Value::Float(f) => Some(*f),
+                _ => None,
+            })
+        }
+    })
+}
+
+/// Converts column `column` of `batch` with `f` and writes it to `out` when every value
+/// converts.
+///
+/// # Safety
+/// `batch` is NULL or a live `boltc_batch`; `out` is NULL or valid for `out_len` writes.
+unsafe fn column_into<T>(
+    batch: *const boltc_batch,
+    column: usize,
+    out: *mut T,
+    out_len: usize,
+    want: &str,
+    f: impl Fn(&Value) -> Option<T>,
+) -> FfiResult<()> {
+    // SAFETY: NULL or a live boltc_batch (the caller's contract).
+    let b = unsafe { box_ref(batch) }?;
+    if out.is_null() {
+        return Err(Failure::null("out"));
+    }
+    if column >= b.rows.keys().len() {
+        return Err(Failure::invalid(format!(
+            "column {column} out of range (the batch has {})",
+            b.rows.keys().len()
+        )));
+    }
+    if out_len < b.rows.len() {
+        return Err(Failure::invalid(format!(
+            "out_len {out_len} is less than the {} rows",
+            b.rows.len()
+        )));
+    }
+    // Everything converts before anything is written.
+    for (i, row) in b.rows.iter().enumerate() {
+        let v = &row[column];
+        if f(v).is_none() {
+            return Err(Failure::with_status(
+                boltc_status::Conversion,
+                format!(
+                    "row {i}, column {column}: expected a {want} value, got {}",
+                    v.type_name()
+                ),
+            ));
+        }
+    }
+    // SAFETY: `out` is non-NULL and valid for `out_len` >= rows writes (the caller's contract).
+    let out = unsafe { std::slice::from_raw_parts_mut(out, b.rows.len()) };
+    for (slot, row) in out.iter_mut().zip(b.rows.iter()) {
+        if let Some(x) = f(&row[column]) {
+            *slot = x;
+        }
+    }
+    Ok(())
 }
 
 /// The whole batch serialized into one buffer (the format is described in `docs/C.md`, "The

@@ -4,7 +4,8 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use rustls::{ClientConnection, StreamOwned};
@@ -78,6 +79,46 @@ impl BusyPoll {
     }
 }
 
+/// A thread busy polling a socket, counted so that polling threads never take more than half
+/// the machine's cores: with more threads waiting than that, the others sleep at once and
+/// leave the cores to the threads (or the local server) with work to do.
+struct Poller(&'static AtomicUsize);
+
+/// How many threads are polling now.
+static POLLERS: AtomicUsize = AtomicUsize::new(0);
+
+impl Poller {
+    /// Counts this thread in, unless half the cores (at least one) are polling already. Not
+    /// limited in this crate's unit tests, which run in parallel and test polling itself.
+    fn enter() -> Option<Poller> {
+        static MAX: OnceLock<usize> = OnceLock::new();
+        let max = *MAX.get_or_init(|| {
+            if cfg!(test) {
+                usize::MAX
+            } else {
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+            }
+        });
+        Poller::enter_on(&POLLERS, max)
+    }
+
+    /// Counts this thread in `count` unless `max` are there already.
+    fn enter_on(count: &'static AtomicUsize, max: usize) -> Option<Poller> {
+        count
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n < max).then_some(n + 1)
+            })
+            .ok()
+            .map(|_| Poller(count))
+    }
+}
+
+impl Drop for Poller {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::AcqRel);
+    }
+}
+
 impl Stream {
     /// A plain stream over a connected socket (no busy polling until
     /// [`set_busy_poll`](Stream::set_busy_poll)).
@@ -127,6 +168,9 @@ impl Stream {
         if !self.poll.take_turn() {
             return;
         }
+        let Some(_polling) = Poller::enter() else {
+            return;
+        };
         let sock = SockRef::from(self.tcp());
         let mut probe = [MaybeUninit::<u8>::uninit(); 1];
         let mut ready =
@@ -444,5 +488,20 @@ mod tests {
             took >= Duration::from_millis(50) && took < Duration::from_secs(2),
             "{took:?}"
         );
+    }
+
+    #[test]
+    fn no_more_pollers_than_allowed_at_once() {
+        static COUNT: AtomicUsize = AtomicUsize::new(0);
+        let a = Poller::enter_on(&COUNT, 2).expect("first");
+        let b = Poller::enter_on(&COUNT, 2).expect("second");
+        assert!(
+            Poller::enter_on(&COUNT, 2).is_none(),
+            "a third waits asleep"
+        );
+        drop(a);
+        let c = Poller::enter_on(&COUNT, 2).expect("room again");
+        drop((b, c));
+        assert_eq!(COUNT.load(Ordering::Acquire), 0);
     }
 }

@@ -52,19 +52,41 @@ static void params_and_batches(boltc_session *s) {
         CHECK(str_eq(name, name_len, "bob"));
     }
     CHECK(boltc_batch_value(b, 5, 0) == NULL);
+    /* A column of ints in one call; nothing written unless every value converts. */
+    int64_t xs_out[3] = {-1, -1, -1};
+    OK(boltc_batch_column_int(b, 0, xs_out, 3, &err));
+    CHECK(xs_out[0] == 1 && xs_out[1] == 2 && xs_out[2] == -1);
+    int64_t untouched[2] = {-1, -1};
+    EXPECT_STATUS(BOLTC_STATUS_CONVERSION, boltc_batch_column_int(b, 1, untouched, 2, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_batch_column_int(b, 2, untouched, 2, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_batch_column_int(b, 0, untouched, 1, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_batch_column_int(b, 0, NULL, 2, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_batch_column_int(NULL, 0, untouched, 2, NULL));
+    CHECK(untouched[0] == -1 && untouched[1] == -1);
+    double fs_out[2] = {0.5, 0.5};
+    boltc_error *conv = NULL;
+    CHECK(boltc_batch_column_float(b, 0, fs_out, 2, &conv) == BOLTC_STATUS_CONVERSION);
+    CHECK(conv != NULL && fs_out[0] == 0.5);
+    boltc_error_free(conv);
     const uint8_t *buf;
     size_t buf_len;
     OK(boltc_batch_encode(b, &buf, &buf_len, &err));
     CHECK(buf_len > 8 && memcmp(buf, "BCB1", 4) == 0);
     boltc_batch_free(b);
 
+    /* Decoded into the rows of the batch freed above. */
     OK(boltc_result_next_batch(r, 100, &b, &err));
     CHECK(boltc_batch_rows(b) == 1 && !boltc_batch_has_more(b));
     int64_t x;
     OK(boltc_value_as_int(boltc_batch_value(b, 0, 0), &x, &err));
     sum += x;
     CHECK(sum == 6);
-    boltc_batch_free(b);
+    /* A batch still held while the next is fetched keeps its values. */
+    boltc_batch *after = NULL;
+    OK(boltc_result_next_batch(r, 100, &after, &err));
+    CHECK(boltc_batch_rows(after) == 0 && !boltc_batch_has_more(after));
+    OK(boltc_value_as_int(boltc_batch_value(b, 0, 0), &x, &err));
+    CHECK(x == 3);
 
     boltc_summary *sum_h = NULL;
     OK(boltc_result_consume(r, &sum_h, &err));
@@ -79,6 +101,13 @@ static void params_and_batches(boltc_session *s) {
     CHECK(major == 5 && minor == 4);
     boltc_summary_free(sum_h);
     boltc_result_free(r);
+    /* Batches outlive their result. */
+    const char *name;
+    size_t name_len;
+    OK(boltc_value_as_string(boltc_batch_value(b, 0, 1), &name, &name_len, &err));
+    CHECK(str_eq(name, name_len, "bob"));
+    boltc_batch_free(after);
+    boltc_batch_free(b);
     printf("params and batches: ok\n");
 }
 

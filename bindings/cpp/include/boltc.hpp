@@ -212,6 +212,8 @@ public:
 
 private:
     void fetch() {
+        // Free the last batch first: the next one decodes into its memory.
+        batch_.reset();
         boltc_batch *b;
         check(boltc_result_next_batch, r_.get(), batch_size_, &b);
         batch_.reset(b);
