@@ -187,6 +187,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_batch_columns": (c_size_t, [c_void_p]),
     "boltc_batch_has_more": (c_bool, [c_void_p]),
     "boltc_batch_value": (c_void_p, [c_void_p, c_size_t, c_size_t]),
+    "boltc_batch_column_int": (c_int, [c_void_p, c_size_t, _P(c_int64), c_size_t, _PP]),
+    "boltc_batch_column_float": (c_int, [c_void_p, c_size_t, _P(c_double), c_size_t, _PP]),
     "boltc_batch_encode": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
     "boltc_batch_encode_columns": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
     "boltc_batch_free": (None, [c_void_p]),
