@@ -6,6 +6,7 @@ use boltc::bolt::chunk::ChunkReader;
 use boltc::bolt::handshake::{perform, FALLBACK, FIRST, MANIFEST_FIRST};
 use boltc::bolt::message::decode_response;
 use boltc::packstream::{DecodeOptions, Decoder, Dialect};
+use boltc::Value;
 use std::io::{self, Read, Write};
 
 /// The first input byte picks the dialect, so both structure forms are reached.
@@ -30,6 +31,33 @@ pub fn packstream(data: &[u8]) {
     while !d.is_at_end() {
         if d.read_value().is_err() {
             break;
+        }
+    }
+    // Decoding into the slot of the value before (as `Rows` does) gives what a fresh decode
+    // gives: the same value (compared by `Debug`, which treats NaN alike), the same position,
+    // the same error.
+    let mut fresh = Decoder::new(bytes, options(sel));
+    let mut refill = Decoder::new(bytes, options(sel));
+    let mut slot = Value::Null;
+    while !fresh.is_at_end() {
+        match (fresh.read_item(), refill.refill_item(&mut slot)) {
+            (Ok(v), Ok(())) => {
+                assert_eq!(
+                    format!("{v:?}"),
+                    format!("{slot:?}"),
+                    "refilled value differs"
+                );
+                assert_eq!(
+                    fresh.position(),
+                    refill.position(),
+                    "refill ended elsewhere"
+                );
+            }
+            (Err(a), Err(b)) => {
+                assert_eq!(a, b, "refill failed differently");
+                break;
+            }
+            (a, b) => panic!("fresh decode {a:?}, refill {b:?}"),
         }
     }
 }

@@ -381,7 +381,7 @@ impl<'a> Decoder<'a> {
     /// # Errors
     /// Any [`DecodeError`]; `slot` then holds some value, not necessarily a meaningful one.
     #[inline]
-    pub(crate) fn refill_item(&mut self, slot: &mut Value) -> Result<(), DecodeError> {
+    pub fn refill_item(&mut self, slot: &mut Value) -> Result<(), DecodeError> {
         self.refill_value(slot, 1)
     }
 
