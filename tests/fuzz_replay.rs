@@ -64,13 +64,7 @@ fn uri() {
 /// buffered records as well as reading; deterministic, so a failure names its seed.
 #[test]
 fn chunk_random_framing() {
-    let mut state = 0x2545_F491_4F6C_DD1Du64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     for case in 0..20_000 {
         let r = next();
         let mut data = vec![(r % 17 + 1) as u8, (r >> 8) as u8];
@@ -100,13 +94,7 @@ fn chunk_random_framing() {
 /// minimized for the plain decoder rarely holds. Deterministic, so a failure names its case.
 #[test]
 fn packstream_refill_sweep() {
-    let mut state = 0x9E37_79B9_7F4A_7C15u64;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     fn value(out: &mut Vec<u8>, next: &mut dyn FnMut() -> u64, depth: u32) {
         let r = next();
         match if depth > 3 { r % 3 } else { r % 6 } {
@@ -145,5 +133,16 @@ fn packstream_refill_sweep() {
         }
         let result = std::panic::catch_unwind(|| harness::packstream(&data));
         assert!(result.is_ok(), "case {case}: {data:02X?}");
+    }
+}
+
+/// A small deterministic generator (xorshift64) for the random sweeps.
+fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
     }
 }

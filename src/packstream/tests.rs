@@ -1230,13 +1230,7 @@ fn non_string_keys_and_bad_utf8() {
 #[test]
 fn random_bytes_never_panic() {
     // A small deterministic generator; biased towards marker-rich bytes.
-    let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x9E37_79B9_7F4A_7C15);
     let interesting = h("B3 4E 50 52 72 56 3F 66 91 A1 81 D0 D6 CC C8 CB 00 FF 01 02");
     for _ in 0..20_000 {
         let len = usize::try_from(next() % 24).unwrap();
@@ -1434,13 +1428,7 @@ fn refilling_fails_exactly_where_a_fresh_decode_fails() {
         ..DecodeOptions::default()
     };
     let corpus = refill_corpus();
-    let mut state: u64 = 0x2545_F491_4F6C_DD1D;
-    let mut next = move || {
-        state ^= state << 13;
-        state ^= state >> 7;
-        state ^= state << 17;
-        state
-    };
+    let mut next = xorshift(0x2545_F491_4F6C_DD1D);
     // Valid encodings, cut short or with a byte changed, and random marker-rich bytes.
     let interesting = h("91 92 A1 A2 81 82 6B 62 D0 D4 D8 C0 01 FF C3 28 B1 4E 00 90 A0 80");
     let mut inputs: Vec<Vec<u8>> = Vec::new();
@@ -1470,5 +1458,16 @@ fn refilling_fails_exactly_where_a_fresh_decode_fails() {
             let refilled = d.refill_item(&mut slot).map(|()| (slot, d.position()));
             assert_eq!(refilled, fresh, "{bytes:02X?} over {before:?}");
         }
+    }
+}
+
+/// A small deterministic generator (xorshift64) for the random sweeps.
+fn xorshift(seed: u64) -> impl FnMut() -> u64 {
+    let mut state = seed;
+    move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
     }
 }
