@@ -198,14 +198,21 @@ impl Error {
             .and_then(|c| c.split('.').nth(1))
     }
 
-    /// Whether retrying the unit of work may succeed.
+    /// Whether retrying the unit of work may succeed: transient errors, a lost or expired
+    /// session, an unavailable service, and an expired authorization
+    /// (`Neo.ClientError.Security.AuthorizationExpired`: a new connection may succeed).
     pub fn is_retryable(&self) -> bool {
         if let Some(r) = self.inner.retryable {
             return r;
         }
         self.inner.kind.is_retryable()
+            || self.inner.server_code.as_deref() == Some(AUTHORIZATION_EXPIRED)
     }
 }
+
+/// The server code of an expired authorization: the connection's credentials no longer hold,
+/// other (new) connections may well succeed, so the work is worth retrying.
+pub(crate) const AUTHORIZATION_EXPIRED: &str = "Neo.ClientError.Security.AuthorizationExpired";
 
 /// Maps a Neo4j status code onto an [`ErrorKind`], following the official drivers.
 fn classify_server_code(code: &str) -> ErrorKind {

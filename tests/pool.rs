@@ -371,3 +371,67 @@ fn the_acquisition_timeout_covers_a_hello_the_server_trickles_out() {
     drop(d);
     let _ = stub.try_finish();
 }
+
+#[test]
+fn an_expired_authorization_retires_the_servers_older_connections() {
+    let server = Handshaker::start();
+    let pool = raw_pool(4);
+    let deadline = || Instant::now() + Duration::from_secs(5);
+    let busy = pool.acquire(&server.addr, deadline()).unwrap();
+    drop(pool.acquire(&server.addr, deadline()).unwrap());
+    let m = |pool: &Pool| pool.metrics()[0].1;
+    assert_eq!((m(&pool).idle, m(&pool).in_use), (1, 1));
+    pool.expire(&server.addr);
+    assert_eq!(
+        (m(&pool).idle, m(&pool).closed),
+        (0, 1),
+        "the idle one is closed at once"
+    );
+    drop(busy);
+    assert_eq!(
+        (m(&pool).idle, m(&pool).closed),
+        (0, 2),
+        "the one in use is closed when it comes back"
+    );
+    let fresh = pool.acquire(&server.addr, deadline()).unwrap();
+    assert!(!fresh.is_reused());
+    drop(fresh);
+    assert_eq!(
+        m(&pool).idle,
+        1,
+        "a connection opened after the expiry is kept"
+    );
+    assert!(pool.acquire(&server.addr, deadline()).unwrap().is_reused());
+    assert_eq!(m(&pool).created, 3);
+}
+
+#[test]
+fn work_after_an_expired_authorization_gets_a_new_connection_and_may_retry() {
+    let expired = "S: FAILURE {\"code\": \"Neo.ClientError.Security.AuthorizationExpired\", \
+                   \"message\": \"expired\"}\nS: IGNORED\nC: RESET\nS: SUCCESS {}\n";
+    let first = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1\" {{}} {{}}\nC: PULL {{\"n\": 1000}}\n{expired}{BYE}",
+        hello("bolt-1"),
+    ));
+    let second = StubServer::start(&format!("{}{}{BYE}", hello("bolt-2"), query("RETURN 2")));
+    let relay = Relay::start(&[first.address(), second.address()]);
+    let d = driver_with(&relay.uri(), |c| c);
+    let e = served_by(&d, "RETURN 1").unwrap_err();
+    assert_eq!(
+        e.server_code(),
+        Some("Neo.ClientError.Security.AuthorizationExpired")
+    );
+    assert!(e.is_retryable(), "another connection may succeed");
+    let m = d.pool_metrics()[0].1;
+    eprintln!("DEBUG {m:?} {e}");
+    assert_eq!(
+        (m.idle, m.closed),
+        (0, 1),
+        "the expired connection is closed, not kept"
+    );
+    assert_eq!(served_by(&d, "RETURN 2").unwrap(), "bolt-2");
+    assert_eq!(relay.connections(), 2);
+    first.finish();
+    d.close();
+    second.finish();
+}

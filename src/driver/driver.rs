@@ -9,7 +9,7 @@ use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::{Error, ErrorKind, Result, AUTHORIZATION_EXPIRED};
 use crate::net::{self, Address, ConnectOptions, Stream};
 use crate::pool::{BoltConnection, Pool, PoolConfig, PoolMetrics, PooledConnection};
 use crate::routing::{Router, RouterConfig};
@@ -388,7 +388,8 @@ impl DriverInner {
         }
     }
 
-    /// The session saw a server failure on `addr`: routing reacts to a lost leader, to an
+    /// The session saw a server failure on `addr`: the pool stops reusing the server's older
+    /// connections after an expired authorization, and routing reacts to a lost leader, to an
     /// unavailable database and to a dead server.
     pub(crate) fn on_server_failure(
         &self,
@@ -397,6 +398,11 @@ impl DriverInner {
         database: Option<&str>,
         imp_user: Option<&str>,
     ) {
+        if error.server_code() == Some(AUTHORIZATION_EXPIRED) {
+            // No connection opened before this one is reused for new work (they all carry
+            // the authorization that expired).
+            self.pool.expire(addr);
+        }
         let Some(router) = &self.router else { return };
         match error.server_code() {
             Some(

@@ -64,12 +64,16 @@ struct Idle {
     /// Made once per connection (it duplicates the socket) and kept with it.
     handle: Option<ShutdownHandle>,
     since: Instant,
+    /// The server's generation when the connection was opened.
+    generation: u64,
 }
 
 #[derive(Default)]
 struct Server {
     idle: Vec<Idle>,
     metrics: PoolMetrics,
+    /// Raised by [`Pool::expire`]: connections of an older generation are not reused.
+    generation: u64,
 }
 
 struct State {
@@ -178,10 +182,10 @@ impl Pool {
                 Next::Discard(old) => drop(old),
                 Next::Open => return self.open(address, deadline, auth),
                 Next::Reuse(idle) => {
-                    let handle = idle.handle.clone();
+                    let (handle, generation) = (idle.handle.clone(), idle.generation);
                     if let Some(conn) = self.check_idle(*idle, deadline) {
                         log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
-                        return Ok(self.wrap(conn, handle, address, true));
+                        return Ok(self.wrap(conn, handle, address, generation, true));
                     }
                     self.finish_close(address);
                 }
@@ -263,9 +267,9 @@ impl Pool {
         match (self.inner.connector)(address, deadline, auth) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
-                let m = &mut st.servers.entry(address.clone()).or_default().metrics;
-                m.created += 1;
-                let in_use = m.in_use;
+                let server = st.servers.entry(address.clone()).or_default();
+                server.metrics.created += 1;
+                let (in_use, generation) = (server.metrics.in_use, server.generation);
                 drop(st);
                 log::debug!(
                     "[{}] pool: opened a new connection (Bolt {}, {in_use} in use)",
@@ -273,7 +277,7 @@ impl Pool {
                     conn.version()
                 );
                 let handle = conn.stream().shutdown_handle().ok();
-                Ok(self.wrap(conn, handle, address, false))
+                Ok(self.wrap(conn, handle, address, generation, false))
             }
             Err(e) => {
                 log::debug!("[#@{address}] pool: opening a connection failed: {e}");
@@ -339,6 +343,7 @@ impl Pool {
         conn: BoltConnection,
         handle: Option<ShutdownHandle>,
         address: &Address,
+        generation: u64,
         reused: bool,
     ) -> PooledConnection {
         let mut st = self.inner.state.lock();
@@ -354,6 +359,7 @@ impl Pool {
             address: address.clone(),
             pool: self.clone(),
             ticket,
+            generation,
             reused,
         }
     }
@@ -364,6 +370,7 @@ impl Pool {
         handle: Option<ShutdownHandle>,
         address: &Address,
         ticket: u64,
+        generation: u64,
     ) {
         conn.set_deadline(None);
         let mut st = self.inner.state.lock();
@@ -374,21 +381,24 @@ impl Pool {
             && st.pid == std::process::id();
         let server = st.servers.entry(address.clone()).or_default();
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
-        let to_close = if keep {
+        let expired = generation != server.generation;
+        let to_close = if keep && !expired {
             server.idle.push(Idle {
                 conn,
                 handle,
                 since: crate::clock::now(),
+                generation,
             });
             server.metrics.idle += 1;
             None
         } else {
             server.metrics.closed += 1;
-            log::debug!(
-                "[{}] pool: closing the connection ({})",
-                log_id(&conn),
-                conn.broken().unwrap_or("the pool is closed")
-            );
+            let why = match conn.broken() {
+                Some(why) => why,
+                None if expired => "its server expired the authorization of older connections",
+                None => "the pool is closed",
+            };
+            log::debug!("[{}] pool: closing the connection ({why})", log_id(&conn));
             Some(conn)
         };
         drop(st);
@@ -413,7 +423,23 @@ impl Pool {
 
     /// Closes idle connections to `address` (e.g. after it failed).
     pub fn purge(&self, address: &Address) {
+        self.purge_idle(address, false);
+    }
+
+    /// `address` said a connection's authorization expired: no connection open to it now is
+    /// used for new work. Idle ones are closed at once, ones in use when they come back (the
+    /// work they carry finishes first); new work opens new connections.
+    pub fn expire(&self, address: &Address) {
+        self.purge_idle(address, true);
+    }
+
+    /// Closes the idle connections to `address`, and with `expire` marks those in use to be
+    /// closed on release.
+    fn purge_idle(&self, address: &Address, expire: bool) {
         let mut st = self.inner.state.lock();
+        if expire {
+            st.servers.entry(address.clone()).or_default().generation += 1;
+        }
         let idle = st.servers.get_mut(address).map(|s| {
             s.metrics.closed += s.idle.len() as u64;
             s.metrics.idle = 0;
@@ -482,6 +508,8 @@ pub struct PooledConnection {
     address: Address,
     pool: Pool,
     ticket: u64,
+    /// The server's generation when the connection was opened (see [`Pool::expire`]).
+    generation: u64,
     reused: bool,
 }
 
@@ -524,8 +552,13 @@ impl DerefMut for PooledConnection {
 impl Drop for PooledConnection {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
-            self.pool
-                .release(conn, self.handle.take(), &self.address, self.ticket);
+            self.pool.release(
+                conn,
+                self.handle.take(),
+                &self.address,
+                self.ticket,
+                self.generation,
+            );
         }
     }
 }

@@ -690,7 +690,7 @@ fn interrupted_error() -> Error {
 /// The server says the connection's authorization expired (another router, or a new
 /// connection, may well succeed).
 fn is_authorization_expired(e: &Error) -> bool {
-    e.server_code() == Some("Neo.ClientError.Security.AuthorizationExpired")
+    e.server_code() == Some(crate::error::AUTHORIZATION_EXPIRED)
 }
 
 /// Server errors to a routing request that no other router would answer differently: a

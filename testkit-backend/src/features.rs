@@ -92,6 +92,9 @@ pub const DECLARED: &[&str] = &[
     "Feature:API:Result.SingleOptional",
     // Errors carry `is_retryable()`.
     "Feature:API:RetryableExceptions",
+    // After Neo.ClientError.Security.AuthorizationExpired the pool reuses none of the server's
+    // older connections (`Pool::expire`), and the error is retryable.
+    "AuthorizationExpiredTreatment",
     // Temporal and spatial values are converted both ways (see cypher.rs).
     "Feature:API:Type.Temporal",
     "Feature:API:Type.Spatial",
