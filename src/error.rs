@@ -135,6 +135,10 @@ impl Error {
         }
         let kind = classify_server_code(&code);
         let mut e = Error::new(kind, message);
+        if code == AUTHORIZATION_EXPIRED {
+            // A client error, but another (new) connection may well succeed.
+            e.inner.retryable = Some(true);
+        }
         e.inner.server_code = Some(code);
         e
     }
@@ -206,7 +210,6 @@ impl Error {
             return r;
         }
         self.inner.kind.is_retryable()
-            || self.inner.server_code.as_deref() == Some(AUTHORIZATION_EXPIRED)
     }
 }
 

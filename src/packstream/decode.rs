@@ -172,17 +172,11 @@ impl<'a> Decoder<'a> {
     /// hold that many items.
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
-        let len = match m {
-            0x90..=0x9F => usize::from(m & 0x0F),
-            marker::LIST_8 => usize::from(self.u8()?),
-            marker::LIST_16 => usize::from(self.u16()?),
-            marker::LIST_32 => self.u32_size()?,
-            _ => {
-                return Err(DecodeError::Unexpected {
-                    expected: "a list",
-                    marker: m,
-                })
-            }
+        let Some(len) = self.list_len(m)? else {
+            return Err(DecodeError::Unexpected {
+                expected: "a list",
+                marker: m,
+            });
         };
         self.check_items(len, 1)?;
         Ok(len)
@@ -373,7 +367,7 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
-    /// Reads one item of a list whose header was read into `slot`, reusing the memory `slot`
+    /// Reads into `slot` one item of a list whose header was read, reusing the memory `slot`
     /// owns when it holds a value of the same shape: a string's buffer, a list's items, a
     /// small map's entries when the keys are the same. Decoding a stream's rows into the slots
     /// of the previous block this way allocates nothing once the rows keep their shape.
@@ -406,12 +400,7 @@ impl<'a> Decoder<'a> {
             ) => {
                 // The checks in the order of a fresh decode, for the same errors.
                 self.pos += 1;
-                let len = match m {
-                    marker::LIST_8 => usize::from(self.u8()?),
-                    marker::LIST_16 => usize::from(self.u16()?),
-                    marker::LIST_32 => self.u32_size()?,
-                    _ => usize::from(m & 0x0F),
-                };
+                let len = self.list_len(m)?.unwrap_or(0);
                 self.enter(depth)?;
                 self.check_items(len, 1)?;
                 items.resize_with(len, || Value::Null);
@@ -486,6 +475,18 @@ impl<'a> Decoder<'a> {
         let tag = self.u8()?;
         let fields = self.items(fields, depth + 1)?;
         super::hydrate::hydrate(tag, fields)
+    }
+
+    /// The size of a list after marker `m`, or `None` if `m` is not a list marker.
+    fn list_len(&mut self, m: u8) -> Result<Option<usize>, DecodeError> {
+        let len = match m {
+            0x90..=0x9F => usize::from(m & 0x0F),
+            marker::LIST_8 => usize::from(self.u8()?),
+            marker::LIST_16 => usize::from(self.u16()?),
+            marker::LIST_32 => self.u32_size()?,
+            _ => return Ok(None),
+        };
+        Ok(Some(len))
     }
 
     /// The size of a map after marker `m`, or `None` if `m` is not a map marker.
