@@ -63,13 +63,20 @@ int main(int argc, char **argv) {
             rc = fail("fetch", err);
             break;
         }
-        for (size_t row = 0; row < boltc_batch_rows(batch); row++) {
-            int64_t n = 0, square = 0;
-            boltc_value_as_int(boltc_batch_value(batch, row, 0), &n, NULL);
-            boltc_value_as_int(boltc_batch_value(batch, row, 1), &square, NULL);
-            printf("%lld\t%lld\n", (long long)n, (long long)square);
+        /* Both columns are integers: copy each in one call (at most 100 rows per batch). */
+        int64_t n[100], square[100];
+        size_t rows = boltc_batch_rows(batch);
+        if (boltc_batch_column_int(batch, 0, n, 100, &err) ||
+            boltc_batch_column_int(batch, 1, square, 100, &err)) {
+            boltc_batch_free(batch);
+            rc = fail("read", err);
+            break;
+        }
+        for (size_t row = 0; row < rows; row++) {
+            printf("%lld\t%lld\n", (long long)n[row], (long long)square[row]);
         }
         int more = boltc_batch_has_more(batch);
+        /* Freed before the next fetch, which then decodes into this batch's memory. */
         boltc_batch_free(batch);
         if (!more) {
             break;
