@@ -3,6 +3,7 @@
 //! - [`stub`]: a scripted stub Bolt server on a loopback port (script language documented there).
 //! - [`proxy`]: a fault-injecting TCP proxy (drop, delay, stall, truncate, corrupt, refuse).
 //! - [`falkordb`]: starts a real FalkorDB (a Redis module with a Bolt listener) for end-to-end tests.
+//! - [`neo4j`]: the real Neo4j servers `scripts/neo4j.sh start` runs, read from their env files.
 //! - [`relay`]: a TCP relay giving each new connection the next backend (per-connection scripts).
 //! - [`pattern`], [`script`]: the value syntax and the script parser behind the stub; `conn`
 //!   plays a script on one connection.
@@ -14,6 +15,7 @@
 
 mod conn;
 pub mod falkordb;
+pub mod neo4j;
 pub mod pattern;
 pub mod proxy;
 pub mod relay;
@@ -21,6 +23,7 @@ pub mod script;
 pub mod stub;
 
 pub use falkordb::FalkorDb;
+pub use neo4j::Neo4j;
 pub use proxy::{Fault, FaultProxy};
 pub use relay::Relay;
 pub use stub::StubServer;
