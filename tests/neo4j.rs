@@ -1,24 +1,517 @@
 //! End-to-end against a real Neo4j Community (`scripts/neo4j.sh start`; every running server
 //! line in turn). Each test prints `SKIPPED` and returns when no Neo4j runs (set
-//! `BOLTC_REQUIRE_NEO4J=1` to make that a failure). Values, graph types, summaries.
+//! `BOLTC_REQUIRE_NEO4J=1` to make that a failure). Protocol negotiation, every value type
+//! both ways, graph values with element ids.
 
+mod common;
 mod support;
 
-use boltc::Value;
+use boltc::{
+    Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Point2D, Point3D,
+    SessionConfig, Time, TransactionConfig, Value, Vector,
+};
+use common::params;
 use support::Neo4j;
 
+/// `RETURN $v AS v, <check> AS c`: the value back and the server's view of it.
+fn echo(s: &mut boltc::Session, v: Value, check: &str) -> (Value, Value) {
+    let rec = s
+        .run(&format!("RETURN $v AS v, {check} AS c"), params([("v", v)]))
+        .unwrap()
+        .single()
+        .unwrap();
+    (
+        rec.value("v").unwrap().clone(),
+        rec.value("c").unwrap().clone(),
+    )
+}
+
 #[test]
-fn connects_and_negotiates_bolt_5() {
+fn negotiates_bolt_5_8_first_and_the_manifest_afterwards() {
     for db in Neo4j::servers() {
         let d = db.driver();
-        d.verify_connectivity().unwrap();
         let info = d.server_info().unwrap();
-        eprintln!("{db}: {info:?}");
         assert!(info.agent.starts_with("Neo4j/"), "{db}: {info:?}");
         assert!(info.agent.contains(db.version()), "{db}: {info:?}");
-        assert!(info.protocol_version.0 >= 5, "{db}: {info:?}");
-        let mut s = d.session(Default::default()).unwrap();
-        let rec = s.run("RETURN 1 + 1 AS n", None).unwrap().single().unwrap();
-        assert_eq!(rec.value("n"), Some(&Value::Int(2)), "{db}");
+        // The first proposal has no manifest: 5.8 is the newest range it offers.
+        assert_eq!(info.protocol_version, (5, 8), "{db}: {info:?}");
+        // A second connection (the first is held by an open transaction) proposes the
+        // manifest to a server known to speak it: Bolt 6 where the server has it.
+        let mut a = d.session(SessionConfig::default()).unwrap();
+        let tx = a.begin_transaction(&TransactionConfig::default()).unwrap();
+        let mut b = d.session(SessionConfig::default()).unwrap();
+        let tx_b = b.begin_transaction(&TransactionConfig::default()).unwrap();
+        let second = tx_b.connection_info().unwrap().protocol_version;
+        tx_b.rollback().unwrap();
+        eprintln!(
+            "{db}: first connection {:?}, second {second:?}",
+            info.protocol_version
+        );
+        if db.version_tuple() >= (2025, 10) {
+            assert!(second >= (6, 0), "{db}: {second:?}");
+        } else {
+            assert_eq!(second, (5, 8), "{db}");
+        }
+        tx.rollback().unwrap();
+    }
+}
+
+#[test]
+fn integers_at_every_encoding_edge_both_ways() {
+    let edges = [
+        0,
+        1,
+        -1,
+        -16,
+        -17,
+        127,
+        128,
+        -128,
+        -129,
+        32_767,
+        32_768,
+        -32_768,
+        -32_769,
+        i64::from(i32::MAX),
+        i64::from(i32::MAX) + 1,
+        i64::from(i32::MIN),
+        i64::from(i32::MIN) - 1,
+        i64::MAX,
+        i64::MIN,
+    ];
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        for i in edges {
+            let (v, c) = echo(&mut s, Value::Int(i), "toString($v)");
+            assert_eq!(v, Value::Int(i), "{db}");
+            assert_eq!(c, Value::String(i.to_string()), "{db}");
+            // Server-made, through the driver's decoder.
+            let rec = s
+                .run(&format!("RETURN toInteger('{i}') AS v"), None)
+                .unwrap()
+                .single()
+                .unwrap();
+            assert_eq!(rec.value("v"), Some(&Value::Int(i)), "{db}");
+        }
+    }
+}
+
+#[test]
+fn floats_including_nan_infinities_and_negative_zero_both_ways() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        for (f, text) in [
+            (1.5, "1.5"),
+            (-2.25e-300, "-2.25E-300"),
+            (f64::MAX, "1.7976931348623157E308"),
+            (5e-324, "4.9E-324"),
+            (f64::INFINITY, "Infinity"),
+            (f64::NEG_INFINITY, "-Infinity"),
+            (-0.0, "-0.0"),
+        ] {
+            let (v, c) = echo(&mut s, Value::Float(f), "toString($v)");
+            let back = v.as_float().unwrap();
+            assert_eq!(back.to_bits(), f.to_bits(), "{db}: {f}");
+            assert_eq!(c, Value::String(text.into()), "{db}: {f}");
+        }
+        let (v, c) = echo(&mut s, Value::Float(f64::NAN), "$v <> $v");
+        assert!(v.as_float().unwrap().is_nan(), "{db}: {v:?}");
+        assert_eq!(
+            c,
+            Value::Bool(true),
+            "{db}: NaN is unequal to itself on the server"
+        );
+        let rec = s
+            .run(
+                "RETURN 0.0 / 0.0 AS nan, 1.0 / 0.0 AS inf, -1.0 / 0.0 AS ninf",
+                None,
+            )
+            .unwrap()
+            .single()
+            .unwrap();
+        assert!(rec.value("nan").unwrap().as_float().unwrap().is_nan());
+        assert_eq!(rec.value("inf"), Some(&Value::Float(f64::INFINITY)));
+        assert_eq!(rec.value("ninf"), Some(&Value::Float(f64::NEG_INFINITY)));
+    }
+}
+
+#[test]
+fn one_megabyte_strings_and_byte_arrays_both_ways() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        // ASCII, 2-byte and 3-byte UTF-8 (all one UTF-16 unit, so size() counts characters).
+        let unit = "aé日";
+        let text = unit.repeat(1 << 18);
+        assert!(text.len() > 1_500_000);
+        let (v, c) = echo(&mut s, Value::String(text.clone()), "size($v)");
+        assert_eq!(c, Value::Int(3 << 18), "{db}");
+        assert!(
+            v == Value::String(text.clone()),
+            "{db}: the 1.5 MB string came back changed"
+        );
+        // A 1 MiB string made by the server.
+        let rec = s
+            .run(
+                "RETURN reduce(acc = 'x', i IN range(1, 20) | acc + acc) AS s",
+                None,
+            )
+            .unwrap()
+            .single()
+            .unwrap();
+        assert_eq!(
+            rec.value("s").unwrap().as_str().unwrap(),
+            "x".repeat(1 << 20),
+            "{db}"
+        );
+        // Bytes: every byte value, 1 MiB in all; the server sees their count and a few bytes.
+        let bytes: Vec<u8> = (0..1usize << 20).map(|i| (i % 256) as u8).collect();
+        let (v, c) = echo(&mut s, Value::Bytes(bytes.clone()), "size($v)");
+        assert_eq!(c, Value::Int(1 << 20), "{db}");
+        assert!(
+            v == Value::Bytes(bytes),
+            "{db}: the bytes came back changed"
+        );
+        let (v, c) = echo(&mut s, Value::Bytes(vec![]), "size($v)");
+        assert_eq!((v, c), (Value::Bytes(vec![]), Value::Int(0)), "{db}");
+    }
+}
+
+#[test]
+fn nested_lists_and_maps_both_ways() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let inner: Map = [
+            (
+                "b".to_owned(),
+                Value::List(vec![Value::Int(1), Value::Null, Value::Bool(false)]),
+            ),
+            ("e".to_owned(), Value::Map(Map::new())),
+            ("l".to_owned(), Value::List(vec![])),
+        ]
+        .into_iter()
+        .collect();
+        let deep = (0..40).fold(Value::String("bottom".into()), |acc, _| {
+            Value::List(vec![acc])
+        });
+        let outer: Map = [
+            ("a".to_owned(), Value::Map(inner)),
+            (
+                "x".to_owned(),
+                Value::List(vec![Value::Float(0.5), Value::String("s".into())]),
+            ),
+            ("deep".to_owned(), deep),
+            (
+                "wide".to_owned(),
+                Value::List((0..70_000).map(Value::Int).collect()),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let v = Value::Map(outer);
+        let (back, c) = echo(
+            &mut s,
+            v.clone(),
+            "[$v.a.b[2], size(keys($v.a.e)), size($v.wide), $v.wide[69999], $v.x[1]]",
+        );
+        assert!(back == v, "{db}: the nested map came back changed");
+        assert_eq!(
+            c,
+            Value::List(vec![
+                Value::Bool(false),
+                Value::Int(0),
+                Value::Int(70_000),
+                Value::Int(69_999),
+                Value::String("s".into())
+            ]),
+            "{db}"
+        );
+        let rec = s
+            .run("RETURN {k: [1, {m: 'n'}, []], e: {}} AS m", None)
+            .unwrap()
+            .single()
+            .unwrap();
+        let m = rec.value("m").unwrap().as_map().unwrap();
+        assert_eq!(
+            m.get("k"),
+            Some(&Value::List(vec![
+                Value::Int(1),
+                Value::Map(
+                    [("m".to_owned(), Value::String("n".into()))]
+                        .into_iter()
+                        .collect()
+                ),
+                Value::List(vec![])
+            ]))
+        );
+        assert_eq!(m.get("e"), Some(&Value::Map(Map::new())));
+    }
+}
+
+#[test]
+fn nodes_relationships_and_paths_carry_element_ids() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let l = db.label("Graph");
+        let q = format!(
+            "CREATE p = (a:{l}:Extra {{name: 'a', n: 1}})-[r:KNOWS {{since: 2020}}]->(b:{l} {{name: 'b'}})\
+             <-[q:LIKES]-(c:{l} {{name: 'c'}}) \
+             RETURN a, r, b, q, c, p, elementId(a) AS ea, elementId(r) AS er, elementId(q) AS eq, \
+             elementId(c) AS ec, id(a) AS ia"
+        );
+        let rec = s.run(&q, None).unwrap().single().unwrap();
+        let node = |k: &str| match rec.value(k) {
+            Some(Value::Node(n)) => n.clone(),
+            other => panic!("{db}: {k}: {other:?}"),
+        };
+        let rel = |k: &str| match rec.value(k) {
+            Some(Value::Relationship(r)) => r.clone(),
+            other => panic!("{db}: {k}: {other:?}"),
+        };
+        let text = |k: &str| rec.value(k).unwrap().as_str().unwrap().to_owned();
+        let (a, b, c, r, q) = (node("a"), node("b"), node("c"), rel("r"), rel("q"));
+        assert_eq!(a.element_id, text("ea"), "{db}");
+        assert_eq!(c.element_id, text("ec"), "{db}");
+        assert_eq!(r.element_id, text("er"), "{db}");
+        assert_eq!(q.element_id, text("eq"), "{db}");
+        assert_eq!(Value::Int(a.id), *rec.value("ia").unwrap(), "{db}");
+        let mut labels = a.labels.clone();
+        labels.sort();
+        assert_eq!(labels, vec!["Extra".to_owned(), l.clone()], "{db}");
+        assert_eq!(a.properties.get("n"), Some(&Value::Int(1)));
+        assert_eq!(
+            (r.rel_type.as_str(), q.rel_type.as_str()),
+            ("KNOWS", "LIKES")
+        );
+        assert_eq!(r.properties.get("since"), Some(&Value::Int(2020)));
+        assert_eq!(
+            (&r.start_node_element_id, &r.end_node_element_id),
+            (&a.element_id, &b.element_id)
+        );
+        assert_eq!((r.start_node_id, r.end_node_id), (a.id, b.id));
+        // q points backwards along the path: c -> b.
+        assert_eq!(
+            (&q.start_node_element_id, &q.end_node_element_id),
+            (&c.element_id, &b.element_id)
+        );
+        let Some(Value::Path(p)) = rec.value("p") else {
+            panic!("{db}: {rec:?}")
+        };
+        let ids: Vec<&str> = p.nodes.iter().map(|n| n.element_id.as_str()).collect();
+        assert_eq!(ids, [&a.element_id, &b.element_id, &c.element_id], "{db}");
+        assert_eq!(p.relationships.len(), 2);
+        assert_eq!(p.relationships[0], *r, "{db}");
+        assert_eq!(
+            p.relationships[1], *q,
+            "{db}: the reversed hop keeps its direction"
+        );
+        // Element ids work as parameters in the other direction.
+        let rec = s
+            .run(
+                "MATCH (n) WHERE elementId(n) = $id RETURN n.name AS name",
+                params([("id", Value::String(b.element_id.clone()))]),
+            )
+            .unwrap()
+            .single()
+            .unwrap();
+        assert_eq!(rec.value("name"), Some(&Value::String("b".into())));
+        s.run(&format!("MATCH (n:{l}) DETACH DELETE n"), None)
+            .unwrap()
+            .consume()
+            .unwrap();
+    }
+}
+
+/// `(Cypher expression, the value it makes)` for every temporal and spatial type.
+fn temporal_and_spatial_cases() -> Vec<(&'static str, Value)> {
+    let ns = |h: i64, m: i64, s: i64, n: i64| ((h * 60 + m) * 60 + s) * 1_000_000_000 + n;
+    vec![
+        ("date('1970-01-01')", Value::Date(Date { days: 0 })),
+        ("date('1899-12-31')", Value::Date(Date { days: -25_568 })),
+        ("date('2400-02-29')", Value::Date(Date { days: 157_113 })),
+        ("date('0001-01-01')", Value::Date(Date { days: -719_162 })),
+        ("date('9999-12-31')", Value::Date(Date { days: 2_932_896 })),
+        (
+            "time('12:34:56.789123456-05:00')",
+            Value::Time(Time {
+                nanoseconds: ns(12, 34, 56, 789_123_456),
+                tz_offset_seconds: -5 * 3600,
+            }),
+        ),
+        (
+            "localtime('23:59:59.999999999')",
+            Value::LocalTime(LocalTime {
+                nanoseconds: ns(23, 59, 59, 999_999_999),
+            }),
+        ),
+        (
+            "datetime('1969-07-20T20:17:40.000000001+01:30')",
+            Value::DateTime(DateTime {
+                seconds: -14_188_340,
+                nanoseconds: 1,
+                tz_offset_seconds: 5400,
+            }),
+        ),
+        (
+            "datetime('2150-07-01T12:00:00.5[Europe/Stockholm]')",
+            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+                seconds: 5_695_956_000,
+                nanoseconds: 500_000_000,
+                tz_id: "Europe/Stockholm".into(),
+            })),
+        ),
+        (
+            "datetime('1950-06-01T12:00:00[America/New_York]')",
+            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+                seconds: -618_048_000,
+                nanoseconds: 0,
+                tz_id: "America/New_York".into(),
+            })),
+        ),
+        (
+            "localdatetime('1800-01-01T00:00:00.000000001')",
+            Value::LocalDateTime(LocalDateTime {
+                seconds: -5_364_662_400,
+                nanoseconds: 1,
+            }),
+        ),
+        (
+            "localdatetime('2262-04-12T23:47:16')",
+            Value::LocalDateTime(LocalDateTime {
+                seconds: 9_223_458_436,
+                nanoseconds: 0,
+            }),
+        ),
+        (
+            "duration('P1Y2M3DT4H5M6.000000007S')",
+            Value::Duration(Duration {
+                months: 14,
+                days: 3,
+                seconds: 4 * 3600 + 5 * 60 + 6,
+                nanoseconds: 7,
+            }),
+        ),
+        (
+            "duration('-PT1.5S')",
+            Value::Duration(Duration {
+                months: 0,
+                days: 0,
+                seconds: -2,
+                nanoseconds: 500_000_000,
+            }),
+        ),
+        (
+            "point({x: 1.5, y: -2.5})",
+            Value::Point2D(Point2D {
+                srid: 7203,
+                x: 1.5,
+                y: -2.5,
+            }),
+        ),
+        (
+            "point({x: 1.0, y: 2.0, z: -3.0})",
+            Value::Point3D(Point3D {
+                srid: 9157,
+                x: 1.0,
+                y: 2.0,
+                z: -3.0,
+            }),
+        ),
+        (
+            "point({longitude: 12.5, latitude: 56.25})",
+            Value::Point2D(Point2D {
+                srid: 4326,
+                x: 12.5,
+                y: 56.25,
+            }),
+        ),
+        (
+            "point({longitude: -0.5, latitude: 51.5, height: 100.25})",
+            Value::Point3D(Point3D {
+                srid: 4979,
+                x: -0.5,
+                y: 51.5,
+                z: 100.25,
+            }),
+        ),
+    ]
+}
+
+#[test]
+fn temporal_and_spatial_values_both_ways() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        for (expr, expected) in temporal_and_spatial_cases() {
+            let rec = s
+                .run(
+                    &format!("RETURN {expr} AS v, $p = {expr} AS same, toString($p) AS text"),
+                    params([("p", expected.clone())]),
+                )
+                .unwrap()
+                .single()
+                .unwrap();
+            assert_eq!(rec.value("v"), Some(&expected), "{db}: server-made {expr}");
+            assert_eq!(
+                rec.value("same"),
+                Some(&Value::Bool(true)),
+                "{db}: {expected:?} sent is not {expr} on the server (it sees {:?})",
+                rec.value("text")
+            );
+        }
+    }
+}
+
+#[test]
+fn vectors_on_bolt_6() {
+    for db in Neo4j::servers() {
+        if db.version_tuple() < (2025, 10) {
+            eprintln!("{db}: no vector type before 2025.10");
+            continue;
+        }
+        let d = db.driver();
+        d.verify_connectivity().unwrap();
+        // The second connection negotiates Bolt 6 (see the negotiation test).
+        let mut a = d.session(SessionConfig::default()).unwrap();
+        let tx = a.begin_transaction(&TransactionConfig::default()).unwrap();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut tx_s = s.begin_transaction(&TransactionConfig::default()).unwrap();
+        assert!(tx_s.connection_info().unwrap().protocol_version >= (6, 0));
+        let rec = tx_s
+            .run(
+                "CYPHER 25 RETURN vector([1.5, -2.0, 3.25], 3, FLOAT32) AS f, \
+                 vector([1, -2, 127], 3, INT8) AS i",
+                None,
+            )
+            .unwrap()
+            .single()
+            .unwrap();
+        assert_eq!(
+            rec.value("f"),
+            Some(&Value::Vector(Vector::F32(vec![1.5, -2.0, 3.25]))),
+            "{db}"
+        );
+        assert_eq!(
+            rec.value("i"),
+            Some(&Value::Vector(Vector::I8(vec![1, -2, 127]))),
+            "{db}"
+        );
+        let v = Value::Vector(Vector::F64(vec![0.5, 1e300]));
+        let rec = tx_s
+            .run(
+                "CYPHER 25 RETURN $v AS v, toString($v) AS c",
+                params([("v", v.clone())]),
+            )
+            .unwrap()
+            .single()
+            .unwrap();
+        eprintln!("{db}: vector as text on the server: {:?}", rec.value("c"));
+        assert_eq!(rec.value("v"), Some(&v), "{db}");
+        tx_s.rollback().unwrap();
+        tx.rollback().unwrap();
     }
 }
