@@ -515,3 +515,231 @@ fn vectors_on_bolt_6() {
         tx.rollback().unwrap();
     }
 }
+
+fn summary_of(s: &mut boltc::Session, q: &str) -> boltc::Summary {
+    s.run(q, None).unwrap().consume().unwrap()
+}
+
+#[test]
+fn counters_and_query_types_of_real_updates() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let l = db.label("Counted");
+        let sum = summary_of(
+            &mut s,
+            &format!("CREATE (a:{l} {{x: 1, y: 2}})-[:R {{w: 3}}]->(b:{l}:Other)"),
+        );
+        let c = &sum.counters;
+        assert_eq!(
+            (
+                c.nodes_created,
+                c.relationships_created,
+                c.properties_set,
+                c.labels_added
+            ),
+            (2, 1, 3, 3),
+            "{db}: {c:?}"
+        );
+        assert!(
+            c.contains_updates && !c.contains_system_updates,
+            "{db}: {c:?}"
+        );
+        assert_eq!(sum.query_type, Some(boltc::QueryType::Write), "{db}");
+        assert_eq!(sum.database.as_deref(), Some("neo4j"), "{db}");
+        assert!(sum.result_available_after.is_some(), "{db}");
+        let sum = summary_of(&mut s, &format!("MATCH (n:{l}) RETURN n"));
+        assert_eq!(sum.query_type, Some(boltc::QueryType::Read), "{db}");
+        assert!(!sum.counters.contains_updates, "{db}");
+        let sum = summary_of(
+            &mut s,
+            &format!("MATCH (n:Other:{l}) REMOVE n:Other SET n.z = 1 RETURN n"),
+        );
+        assert_eq!(sum.query_type, Some(boltc::QueryType::ReadWrite), "{db}");
+        assert_eq!(
+            (sum.counters.labels_removed, sum.counters.properties_set),
+            (1, 1),
+            "{db}"
+        );
+        let index = format!("idx_{l}");
+        let sum = summary_of(
+            &mut s,
+            &format!("CREATE INDEX {index} FOR (n:{l}) ON (n.x)"),
+        );
+        assert_eq!(sum.query_type, Some(boltc::QueryType::Schema), "{db}");
+        assert_eq!(sum.counters.indexes_added, 1, "{db}");
+        let sum = summary_of(&mut s, &format!("DROP INDEX {index}"));
+        assert_eq!(sum.counters.indexes_removed, 1, "{db}");
+        let cons = format!("cons_{l}");
+        let sum = summary_of(
+            &mut s,
+            &format!("CREATE CONSTRAINT {cons} FOR (n:{l}) REQUIRE n.y IS UNIQUE"),
+        );
+        assert_eq!(sum.counters.constraints_added, 1, "{db}");
+        let sum = summary_of(&mut s, &format!("DROP CONSTRAINT {cons}"));
+        assert_eq!(sum.counters.constraints_removed, 1, "{db}");
+        let sum = summary_of(&mut s, &format!("MATCH (n:{l}) DETACH DELETE n"));
+        assert_eq!(
+            (
+                sum.counters.nodes_deleted,
+                sum.counters.relationships_deleted
+            ),
+            (2, 1),
+            "{db}"
+        );
+        // A system update, on the system database.
+        let mut sys = d.session(SessionConfig::database("system")).unwrap();
+        let user = db.label("counted_user");
+        let sum = summary_of(
+            &mut sys,
+            &format!("CREATE USER {user} SET PASSWORD 'long-enough-1' CHANGE NOT REQUIRED"),
+        );
+        assert!(sum.counters.system_updates >= 1, "{db}: {:?}", sum.counters);
+        assert!(sum.counters.contains_system_updates, "{db}");
+        assert!(!sum.counters.contains_updates, "{db}");
+        summary_of(&mut sys, &format!("DROP USER {user}"));
+    }
+}
+
+#[test]
+fn explain_and_profile_return_plans() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let l = db.label("Planned");
+        let sum = summary_of(&mut s, &format!("EXPLAIN MATCH (n:{l}) RETURN n.x AS x"));
+        let plan = sum.plan.as_ref().expect("EXPLAIN gives a plan");
+        assert!(sum.profile.is_none(), "{db}");
+        eprintln!("{db}: plan keys {:?}", plan.keys().collect::<Vec<_>>());
+        assert_eq!(
+            plan.get("operatorType")
+                .and_then(Value::as_str)
+                .map(|s| s.split('@').next().unwrap()),
+            Some("ProduceResults"),
+            "{db}: {plan:?}"
+        );
+        assert!(plan
+            .get("children")
+            .and_then(Value::as_list)
+            .is_some_and(|c| !c.is_empty()));
+        assert!(plan.get("identifiers").is_some(), "{db}: {plan:?}");
+        s.run(
+            &format!("UNWIND range(1, 5) AS i CREATE (:{l} {{x: i}})"),
+            None,
+        )
+        .unwrap()
+        .consume()
+        .unwrap();
+        let sum = summary_of(&mut s, &format!("PROFILE MATCH (n:{l}) RETURN n.x AS x"));
+        let profile = sum.profile.as_ref().expect("PROFILE gives a profile");
+        assert_eq!(
+            profile.get("rows"),
+            Some(&Value::Int(5)),
+            "{db}: {profile:?}"
+        );
+        fn db_hits(op: &Map) -> i64 {
+            let own = op.get("dbHits").and_then(Value::as_int).unwrap_or(0);
+            let children = op.get("children").and_then(Value::as_list).unwrap_or(&[]);
+            own + children
+                .iter()
+                .filter_map(Value::as_map)
+                .map(db_hits)
+                .sum::<i64>()
+        }
+        assert!(db_hits(profile) > 0, "{db}: {profile:?}");
+        s.run(&format!("MATCH (n:{l}) DELETE n"), None)
+            .unwrap()
+            .consume()
+            .unwrap();
+    }
+}
+
+#[test]
+fn notifications_and_gql_statuses_and_filters_that_suppress_them() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let q = "EXPLAIN MATCH (n:BoltcNoSuchLabel) RETURN n";
+        let sum = summary_of(&mut s, q);
+        let n = sum
+            .notifications
+            .iter()
+            .find(|n| n.code == "Neo.ClientNotification.Statement.UnknownLabelWarning")
+            .unwrap_or_else(|| panic!("{db}: {:?}", sum.notifications));
+        assert_eq!(n.severity_level(), boltc::Severity::Warning, "{db}: {n:?}");
+        assert_eq!(
+            n.category_level(),
+            boltc::Classification::Unrecognized,
+            "{db}: {n:?}"
+        );
+        assert!(n.description.contains("BoltcNoSuchLabel"), "{db}: {n:?}");
+        let pos = n.position.as_ref().expect("a position");
+        assert!(
+            pos.get("offset").and_then(Value::as_int).is_some(),
+            "{db}: {pos:?}"
+        );
+        // Bolt 5.6+: the GQL status objects (01N50: the label does not exist).
+        let g = sum
+            .gql_status_objects
+            .iter()
+            .find(|g| g.gql_status == "01N50")
+            .unwrap_or_else(|| panic!("{db}: {:?}", sum.gql_status_objects));
+        assert!(g.is_notification, "{db}: {g:?}");
+        assert_eq!(g.severity(), boltc::Severity::Warning, "{db}: {g:?}");
+        assert_eq!(
+            g.classification(),
+            boltc::Classification::Unrecognized,
+            "{db}: {g:?}"
+        );
+        assert!(!g.status_description.is_empty(), "{db}: {g:?}");
+        // One status says how the query ended (00001: success, result omitted by EXPLAIN),
+        // and it is no notification.
+        let outcome = sum
+            .gql_status_objects
+            .iter()
+            .find(|g| g.gql_status == "00001")
+            .unwrap_or_else(|| panic!("{db}: {:?}", sum.gql_status_objects));
+        assert!(!outcome.is_notification, "{db}: {outcome:?}");
+        // The filters: the category disabled, or a minimum severity above WARNING, or all off.
+        for filter in [
+            boltc::NotificationFilter {
+                minimum_severity: None,
+                disabled_categories: Some(vec!["UNRECOGNIZED".into()]),
+            },
+            boltc::NotificationFilter {
+                minimum_severity: Some("OFF".into()),
+                disabled_categories: None,
+            },
+        ] {
+            let mut f = d
+                .session(SessionConfig::default().with_notification_filter(filter.clone()))
+                .unwrap();
+            let sum = summary_of(&mut f, q);
+            assert!(
+                sum.notifications.is_empty(),
+                "{db}: {filter:?}: {:?}",
+                sum.notifications
+            );
+            assert!(
+                !sum.gql_status_objects
+                    .iter()
+                    .any(|g| g.gql_status == "01N50"),
+                "{db}: {filter:?}: {:?}",
+                sum.gql_status_objects
+            );
+        }
+        // A driver-wide filter works the same way.
+        let quiet = boltc::Driver::new(
+            db.config(&db.bolt_uri())
+                .notification_filter(boltc::NotificationFilter {
+                    minimum_severity: None,
+                    disabled_categories: Some(vec!["UNRECOGNIZED".into()]),
+                })
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let mut qs = quiet.session(SessionConfig::default()).unwrap();
+        assert!(summary_of(&mut qs, q).notifications.is_empty(), "{db}");
+    }
+}

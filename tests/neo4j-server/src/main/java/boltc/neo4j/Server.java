@@ -68,6 +68,9 @@ public final class Server {
         SocketAddress address = new SocketAddress("127.0.0.1", port);
         DatabaseManagementServiceBuilder builder = new DatabaseManagementServiceBuilder(home)
                 .setConfig(GraphDatabaseSettings.auth_enabled, true)
+                // Tests try wrong passwords on purpose: no lockout after failed attempts (it
+                // would lock the shared user out of every other test for a few seconds).
+                .setConfig(GraphDatabaseSettings.auth_max_failed_attempts, 0)
                 .setConfig(GraphDatabaseSettings.pagecache_memory, ByteUnit.mebiBytes(128))
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, address)
