@@ -48,9 +48,10 @@ pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
     AccessMode, BookmarkManager, Classification, Config, ConfigBuilder, ConnectionInfo, Counters,
-    DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, QueryType, Record,
-    RecordIndex, RecordStream, ResultId, Rows, Session, SessionConfig, SessionInterrupt, Severity,
-    Summary, TelemetryApi, Transaction, TransactionConfig, DEFAULT_BUSY_POLL, DEFAULT_USER_AGENT,
+    DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, Plan, PlanStats,
+    QueryType, Record, RecordIndex, RecordStream, ResultId, Rows, Session, SessionConfig,
+    SessionInterrupt, Severity, Summary, TelemetryApi, Transaction, TransactionConfig,
+    DEFAULT_BUSY_POLL, DEFAULT_USER_AGENT,
 };
 pub use driver::{
     AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,

@@ -602,55 +602,33 @@ fn counters_and_query_types_of_real_updates() {
 }
 
 #[test]
-fn explain_and_profile_return_plans() {
+fn explain_and_profile_return_typed_plans() {
     for db in Neo4j::servers() {
         let d = db.driver();
         let mut s = d.session(SessionConfig::default()).unwrap();
         let l = db.label("Planned");
         let sum = summary_of(&mut s, &format!("EXPLAIN MATCH (n:{l}) RETURN n.x AS x"));
-        let plan = sum.plan.as_ref().expect("EXPLAIN gives a plan");
-        assert!(sum.profile.is_none(), "{db}");
-        eprintln!("{db}: plan keys {:?}", plan.keys().collect::<Vec<_>>());
-        assert_eq!(
-            plan.get("operatorType")
-                .and_then(Value::as_str)
-                .map(|s| s.split('@').next().unwrap()),
-            Some("ProduceResults"),
-            "{db}: {plan:?}"
-        );
-        assert!(plan
-            .get("children")
-            .and_then(Value::as_list)
-            .is_some_and(|c| !c.is_empty()));
-        assert!(plan.get("identifiers").is_some(), "{db}: {plan:?}");
-        s.run(
-            &format!("UNWIND range(1, 5) AS i CREATE (:{l} {{x: i}})"),
-            None,
-        )
-        .unwrap()
-        .consume()
-        .unwrap();
-        let sum = summary_of(&mut s, &format!("PROFILE MATCH (n:{l}) RETURN n.x AS x"));
-        let profile = sum.profile.as_ref().expect("PROFILE gives a profile");
-        assert_eq!(
-            profile.get("rows"),
-            Some(&Value::Int(5)),
-            "{db}: {profile:?}"
-        );
-        fn db_hits(op: &Map) -> i64 {
-            let own = op.get("dbHits").and_then(Value::as_int).unwrap_or(0);
-            let children = op.get("children").and_then(Value::as_list).unwrap_or(&[]);
-            own + children
-                .iter()
-                .filter_map(Value::as_map)
-                .map(db_hits)
-                .sum::<i64>()
-        }
-        assert!(db_hits(profile) > 0, "{db}: {profile:?}");
-        s.run(&format!("MATCH (n:{l}) DELETE n"), None)
+        assert!(sum.profile.is_none() && sum.profile_tree().is_none(), "{db}");
+        let plan = sum.plan_tree().expect("EXPLAIN gives a plan");
+        let op = |p: &boltc::Plan| p.operator_type.split('@').next().unwrap().to_owned();
+        assert_eq!(op(&plan), "ProduceResults", "{db}: {plan:?}");
+        assert!(plan.identifiers.contains(&"x".to_owned()), "{db}: {plan:?}");
+        assert!(plan.stats.is_none(), "{db}: a plan has no profile figures");
+        assert!(plan.arguments.contains_key("planner"), "{db}: {:?}", plan.arguments);
+        let ops: Vec<String> = plan.walk().into_iter().map(op).collect();
+        assert!(ops.iter().any(|o| o == "NodeByLabelScan"), "{db}: {ops:?}");
+        s.run(&format!("UNWIND range(1, 5) AS i CREATE (:{l} {{x: i}})"), None)
             .unwrap()
             .consume()
             .unwrap();
+        let sum = summary_of(&mut s, &format!("PROFILE MATCH (n:{l}) RETURN n.x AS x"));
+        let profile = sum.profile_tree().expect("PROFILE gives a profile");
+        let stats = profile.stats.expect("profile figures");
+        assert_eq!(stats.rows, 5, "{db}: {profile:?}");
+        let hits: i64 = profile.walk().iter().filter_map(|p| p.stats).map(|s| s.db_hits).sum();
+        assert!(hits > 0, "{db}: {profile:?}");
+        assert!(profile.walk().iter().all(|p| p.stats.is_some()), "{db}");
+        s.run(&format!("MATCH (n:{l}) DELETE n"), None).unwrap().consume().unwrap();
     }
 }
 

@@ -689,3 +689,84 @@ fn tls_with_the_generated_ca_self_signed_trust_and_a_wrong_host_name() {
         );
     }
 }
+
+#[test]
+fn an_expiring_token_from_an_auth_manager_is_renewed() {
+    for db in Neo4j::servers() {
+        let admin = db.driver();
+        let user = TempUser::create(&db, &admin, "rotated");
+        // The provider gives neo4j's token for 1.5 s, then the second user's.
+        let calls = Arc::new(AtomicUsize::new(0));
+        let (first, second) = (db.auth(), user.auth());
+        let c = calls.clone();
+        let manager = boltc::AuthManagers::basic_expiring(move || {
+            let n = c.fetch_add(1, Ordering::SeqCst);
+            Ok(boltc::ExpiringAuth {
+                token: if n == 0 {
+                    first.clone()
+                } else {
+                    second.clone()
+                },
+                expires_at: Some(Instant::now() + Duration::from_millis(1500)),
+            })
+        });
+        let d = Driver::new(
+            db.config(&db.bolt_uri())
+                .auth_manager(manager)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        assert_eq!(current_user(&mut s), "neo4j", "{db}");
+        drop(s);
+        std::thread::sleep(Duration::from_millis(1700));
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        assert_eq!(
+            current_user(&mut s),
+            user.name,
+            "{db}: the renewed token is used"
+        );
+        drop(s);
+        assert!(calls.load(Ordering::SeqCst) >= 2, "{db}");
+        // Re-authenticated in place (LOGOFF/LOGON), not a second connection.
+        let m = d.pool_metrics();
+        assert_eq!((m.len(), m[0].1.created), (1, 1), "{db}: {m:?}");
+    }
+}
+
+#[test]
+fn list_connections_shows_this_driver_with_its_user_agent() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+        let mine = tx.connection_info().unwrap();
+        let rows = d.list_connections().unwrap();
+        let row = rows
+            .iter()
+            .find(|c| c.connection_id == mine.connection_id)
+            .unwrap_or_else(|| panic!("{db}: {mine:?} not in {rows:?}"));
+        assert_eq!(
+            row.user_agent,
+            format!("boltc/{}", env!("CARGO_PKG_VERSION")),
+            "{db}: {row:?}"
+        );
+        assert_eq!(row.username.as_deref(), Some("neo4j"), "{db}: {row:?}");
+        assert_eq!(row.connector, "bolt", "{db}: {row:?}");
+        assert_eq!(
+            row.server_address,
+            format!("127.0.0.1:{}", db.port()),
+            "{db}: {row:?}"
+        );
+        assert!(
+            row.client_address.starts_with("127.0.0.1:"),
+            "{db}: {row:?}"
+        );
+        assert!(!row.connect_time.is_empty(), "{db}: {row:?}");
+        tx.rollback().unwrap();
+        // An unknown id is no error.
+        let k = d.kill_connection("bolt-999999999").unwrap();
+        assert!(!k.found(), "{db}: {k:?}");
+    }
+}

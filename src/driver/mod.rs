@@ -37,6 +37,7 @@ pub use retry::{RetryPolicy, Sleeper};
 pub use rows::Rows;
 pub use session::{ResultId, Session, SessionInterrupt, TelemetryApi};
 pub use summary::{
-    Classification, Counters, GqlStatusObject, Notification, QueryType, Severity, Summary,
+    Classification, Counters, GqlStatusObject, Notification, Plan, PlanStats, QueryType, Severity,
+    Summary,
 };
 pub use transaction::Transaction;

@@ -323,6 +323,17 @@ pub struct Summary {
 }
 
 impl Summary {
+    /// The `EXPLAIN` plan as a typed operator tree (the raw map is [`Summary::plan`]).
+    pub fn plan_tree(&self) -> Option<Plan> {
+        self.plan.as_ref().map(Plan::from_map)
+    }
+
+    /// The `PROFILE` profile as a typed operator tree, each operator with its
+    /// [`PlanStats`] (the raw map is [`Summary::profile`]).
+    pub fn profile_tree(&self) -> Option<Plan> {
+        self.profile.as_ref().map(Plan::from_map)
+    }
+
     /// Builds a summary from the RUN reply and the final PULL/DISCARD reply; `had_record`
     /// tells whether any record came back.
     ///
@@ -390,6 +401,97 @@ impl Summary {
             bookmark: s("bookmark"),
             metadata: meta,
         })
+    }
+}
+
+/// One operator of an `EXPLAIN` plan or a `PROFILE` profile, with its inputs.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The operator, e.g. `ProduceResults` (some servers append `@neo4j`: kept as sent).
+    pub operator_type: String,
+    /// The operator's arguments (estimated rows, the planner, the runtime, ...).
+    pub arguments: Map,
+    /// The variables the operator produces.
+    pub identifiers: Vec<String>,
+    /// The operators feeding this one.
+    pub children: Vec<Plan>,
+    /// What the operator did, for profiles (`None` in an `EXPLAIN` plan).
+    pub stats: Option<PlanStats>,
+}
+
+/// What one operator of a `PROFILE` profile did; figures the server left out are 0.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct PlanStats {
+    /// Database hits.
+    pub db_hits: i64,
+    /// Rows produced.
+    pub rows: i64,
+    /// Page cache hits.
+    pub page_cache_hits: i64,
+    /// Page cache misses.
+    pub page_cache_misses: i64,
+    /// Page cache hit ratio (0 to 1).
+    pub page_cache_hit_ratio: f64,
+    /// Time spent, in the server's unit (nanoseconds on Neo4j 5).
+    pub time: i64,
+}
+
+impl Plan {
+    /// Reads a plan or profile map as the server sends it (`operatorType`, `args`,
+    /// `identifiers`, `children`, and for profiles `dbHits`, `rows`, `pageCacheHits`, ...).
+    /// Entries of the wrong type read as empty; a map without `dbHits` and `rows` is a plan
+    /// without [`PlanStats`].
+    pub fn from_map(m: &Map) -> Plan {
+        let int = |k: &str| m.get(k).and_then(Value::as_int);
+        let stats = (int("dbHits").is_some() || int("rows").is_some()).then(|| PlanStats {
+            db_hits: int("dbHits").unwrap_or(0),
+            rows: int("rows").unwrap_or(0),
+            page_cache_hits: int("pageCacheHits").unwrap_or(0),
+            page_cache_misses: int("pageCacheMisses").unwrap_or(0),
+            page_cache_hit_ratio: m
+                .get("pageCacheHitRatio")
+                .and_then(Value::as_float)
+                .unwrap_or(0.0),
+            time: int("time").unwrap_or(0),
+        });
+        Plan {
+            operator_type: m
+                .get("operatorType")
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+            arguments: m
+                .get("args")
+                .and_then(Value::as_map)
+                .cloned()
+                .unwrap_or_default(),
+            identifiers: m
+                .get("identifiers")
+                .and_then(Value::as_list)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_str)
+                .map(str::to_owned)
+                .collect(),
+            children: m
+                .get("children")
+                .and_then(Value::as_list)
+                .unwrap_or_default()
+                .iter()
+                .filter_map(Value::as_map)
+                .map(Plan::from_map)
+                .collect(),
+            stats,
+        }
+    }
+
+    /// This operator and all below it, depth first.
+    pub fn walk(&self) -> Vec<&Plan> {
+        let mut out = vec![self];
+        for c in &self.children {
+            out.extend(c.walk());
+        }
+        out
     }
 }
 
@@ -548,5 +650,58 @@ mod tests {
             (Some(3), Some(7))
         );
         assert_eq!(s.database.as_deref(), Some("neo4j"));
+    }
+
+    #[test]
+    fn plans_and_profiles_read_as_typed_trees() {
+        let leaf: Map = [
+            (
+                "operatorType".to_owned(),
+                Value::String("NodeByLabelScan@neo4j".into()),
+            ),
+            (
+                "identifiers".to_owned(),
+                Value::List(vec![Value::String("n".into())]),
+            ),
+            ("dbHits".to_owned(), Value::Int(6)),
+            ("rows".to_owned(), Value::Int(5)),
+            ("pageCacheHitRatio".to_owned(), Value::Float(0.5)),
+        ]
+        .into_iter()
+        .collect();
+        let root: Map = [
+            (
+                "operatorType".to_owned(),
+                Value::String("ProduceResults".into()),
+            ),
+            (
+                "args".to_owned(),
+                Value::Map(
+                    [("planner".to_owned(), Value::String("COST".into()))]
+                        .into_iter()
+                        .collect(),
+                ),
+            ),
+            (
+                "children".to_owned(),
+                Value::List(vec![Value::Map(leaf), Value::Int(1)]),
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let p = Plan::from_map(&root);
+        assert_eq!(p.operator_type, "ProduceResults");
+        assert_eq!(
+            p.arguments.get("planner"),
+            Some(&Value::String("COST".into()))
+        );
+        assert!(p.stats.is_none() && p.identifiers.is_empty());
+        assert_eq!(p.children.len(), 1, "a child that is no map is left out");
+        let c = &p.children[0];
+        assert_eq!(c.identifiers, ["n"]);
+        let st = c.stats.unwrap();
+        assert_eq!((st.db_hits, st.rows, st.page_cache_hits), (6, 5, 0));
+        assert!((st.page_cache_hit_ratio - 0.5).abs() < f64::EPSILON);
+        assert_eq!(p.walk().len(), 2);
     }
 }
