@@ -15,8 +15,10 @@
 # the tests read (tests/support/neo4j.rs, bindings/python/tests):
 #   BOLTC_NEO4J_URI, _HOST, _PORT, _USER, _PASSWORD, _VERSION, _EDITION, _LINE, _PID,
 #   _TLS_CA (PEM of the CA that signed the server certificate), _TLS_HOST (the name the
-#   certificate is for: "localhost"; 127.0.0.1 is deliberately not in it).
-# The Bolt connector takes plain and TLS connections alike (encryption level OPTIONAL).
+#   certificate is for: "localhost"; 127.0.0.1 is deliberately not in it), _TLS_CLIENT_CERT/_KEY
+#   (a client certificate signed by that CA), _TLS_UNTRUSTED_CERT/_KEY (a self-signed one).
+# The Bolt connector takes plain and TLS connections alike (encryption level OPTIONAL); TLS
+# clients may present a certificate, which must then chain to the CA (client auth OPTIONAL).
 #
 # Environment: BOLTC_NEO4J_START_TIMEOUT (seconds, default 240), BOLTC_NEO4J_HEAP (default 1g),
 # BOLTC_NEO4J_PASSWORD (default boltc-test-password).
@@ -82,21 +84,24 @@ build() {
         return 0
     fi
     echo "== building the Neo4j launcher ($line) with Maven (cache: $M2)"
-    local offline=()
-    # After a first successful build the cache holds everything: no network needed.
-    [ -f "$BUILD/classpath.txt" ] && offline=(-o)
-    (cd "$SERVER_DIR" && JAVA_HOME="$JH" mvn -B -q "${offline[@]}" "${profile[@]}" \
-        -Dmaven.repo.local="$M2" compile) || {
-        echo "neo4j.sh: the Maven build failed" >&2
-        return 1
-    }
+    # After a first successful build the cache holds everything: try without the network
+    # first, then with it (a changed pom may need new artifacts).
+    local mvn=(mvn -B -q "${profile[@]}" -Dmaven.repo.local="$M2" compile)
+    if ! (cd "$SERVER_DIR" && [ -f "$BUILD/classpath.txt" ] &&
+        JAVA_HOME="$JH" "${mvn[@]}" -o >/dev/null 2>&1); then
+        (cd "$SERVER_DIR" && JAVA_HOME="$JH" "${mvn[@]}") || {
+            echo "neo4j.sh: the Maven build failed (is Maven installed, Maven Central reachable?)" >&2
+            return 1
+        }
+    fi
     touch "$BUILD/classpath.txt"
 }
 
-# A CA and a server certificate for "localhost" signed by it (generated once per checkout).
+# A CA; a server certificate for "localhost" and a client certificate signed by it; and a
+# self-signed client certificate the server does not trust (generated once per checkout).
 certs() {
     local dir="$STATE/certs"
-    [ -f "$dir/server.key" ] && return 0
+    [ -f "$dir/server.key" ] && [ -f "$dir/untrusted.key" ] && return 0
     mkdir -p "$dir"
     (
         cd "$dir"
@@ -111,7 +116,14 @@ certs() {
             -extfile server.ext -out server.pem 2>/dev/null
         # Neo4j reads PKCS#8 keys.
         openssl pkcs8 -topk8 -nocrypt -in server.key.tmp -out server.key
-        rm -f server.key.tmp server.csr server.ext ca.srl
+        openssl req -newkey rsa:2048 -nodes -subj "/CN=boltc test client" -keyout client.key \
+            -out client.csr 2>/dev/null
+        printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=clientAuth\n' >client.ext
+        openssl x509 -req -in client.csr -CA ca.pem -CAkey ca.key -CAcreateserial -days 3650 \
+            -extfile client.ext -out client.pem 2>/dev/null
+        openssl req -x509 -newkey rsa:2048 -nodes -days 3650 -subj "/CN=untrusted client" \
+            -keyout untrusted.key -out untrusted.pem 2>/dev/null
+        rm -f server.key.tmp server.csr server.ext client.csr client.ext ca.srl
     )
 }
 
@@ -135,29 +147,42 @@ start() {
     mkdir -p "$STATE"
     local password="${BOLTC_NEO4J_PASSWORD:-boltc-test-password}"
     local timeout="${BOLTC_NEO4J_START_TIMEOUT:-240}"
-    local started=$SECONDS
-    : >"$LOG_FILE"
-    # setsid: the server is its own process group, so a Ctrl-C in the calling shell does not
-    # reach it half-way; `stop` ends it by pid.
-    BOLTC_NEO4J_PASSWORD="$password" setsid "$JAVA" -Xms"${BOLTC_NEO4J_HEAP:-1g}" -Xmx"${BOLTC_NEO4J_HEAP:-1g}" \
-        -XX:+UseSerialGC --add-opens=java.base/java.nio=ALL-UNNAMED \
-        --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
-        -cp "$BUILD/classes:$(cat "$BUILD/classpath.txt")" boltc.neo4j.Server \
-        --tls-cert "$STATE/certs/server.pem" --tls-key "$STATE/certs/server.key" \
-        >"$LOG_FILE" 2>&1 </dev/null &
-    local pid=$!
-    echo "$pid" >"$PID_FILE"
-    local ready=""
-    while [ $((SECONDS - started)) -lt "$timeout" ]; do
-        ready="$(grep -m1 '^NEO4J READY ' "$LOG_FILE" || true)"
+    local started=$SECONDS attempt pid ready=""
+    # The launcher picks a free port and then binds it: someone may take it in between, so a
+    # start that fails on a port in use is tried again.
+    for attempt in 1 2 3; do
+        : >"$LOG_FILE"
+        # setsid: the server is its own process group, so a Ctrl-C in the calling shell does
+        # not reach it half-way; `stop` ends it by pid. The port is given explicitly, so a
+        # BOLTC_NEO4J_PORT in the environment (from a sourced env file) is not reused.
+        BOLTC_NEO4J_PASSWORD="$password" setsid "$JAVA" -Xms"${BOLTC_NEO4J_HEAP:-1g}" \
+            -Xmx"${BOLTC_NEO4J_HEAP:-1g}" -XX:+UseSerialGC \
+            --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
+            -cp "$BUILD/classes:$(cat "$BUILD/classpath.txt")" boltc.neo4j.Server \
+            --port "${BOLTC_NEO4J_START_PORT:-0}" \
+            --tls-cert "$STATE/certs/server.pem" --tls-key "$STATE/certs/server.key" \
+            --tls-ca "$STATE/certs/ca.pem" --client-auth optional \
+            >"$LOG_FILE" 2>&1 </dev/null &
+        pid=$!
+        echo "$pid" >"$PID_FILE"
+        while [ $((SECONDS - started)) -lt "$timeout" ]; do
+            ready="$(grep -m1 '^NEO4J READY ' "$LOG_FILE" || true)"
+            [ -n "$ready" ] && break
+            kill -0 "$pid" 2>/dev/null || break
+            sleep 0.5
+        done
         [ -n "$ready" ] && break
         if ! kill -0 "$pid" 2>/dev/null; then
+            rm -f "$PID_FILE"
+            if [ "$attempt" -lt 3 ] && grep -qi 'address already in use' "$LOG_FILE"; then
+                echo "== Neo4j ($line): its port was taken; starting again" >&2
+                continue
+            fi
             echo "neo4j.sh: Neo4j ($line) exited before it was ready; log $LOG_FILE:" >&2
             tail -n 40 "$LOG_FILE" >&2
-            rm -f "$PID_FILE"
             return 1
         fi
-        sleep 0.5
+        break
     done
     if [ -z "$ready" ]; then
         echo "neo4j.sh: Neo4j ($line) not ready after ${timeout}s; log $LOG_FILE:" >&2
@@ -183,6 +208,10 @@ BOLTC_NEO4J_LINE=$line
 BOLTC_NEO4J_PID=$pid
 BOLTC_NEO4J_TLS_CA=$STATE/certs/ca.pem
 BOLTC_NEO4J_TLS_HOST=localhost
+BOLTC_NEO4J_TLS_CLIENT_CERT=$STATE/certs/client.pem
+BOLTC_NEO4J_TLS_CLIENT_KEY=$STATE/certs/client.key
+BOLTC_NEO4J_TLS_UNTRUSTED_CERT=$STATE/certs/untrusted.pem
+BOLTC_NEO4J_TLS_UNTRUSTED_KEY=$STATE/certs/untrusted.key
 EOF
     mv "$ENV_FILE.tmp" "$ENV_FILE"
     echo "== Neo4j $version ($line, pid $pid) at $uri, ready in $((SECONDS - started))s; env: $ENV_FILE"

@@ -608,27 +608,45 @@ fn explain_and_profile_return_typed_plans() {
         let mut s = d.session(SessionConfig::default()).unwrap();
         let l = db.label("Planned");
         let sum = summary_of(&mut s, &format!("EXPLAIN MATCH (n:{l}) RETURN n.x AS x"));
-        assert!(sum.profile.is_none() && sum.profile_tree().is_none(), "{db}");
+        assert!(
+            sum.profile.is_none() && sum.profile_tree().is_none(),
+            "{db}"
+        );
         let plan = sum.plan_tree().expect("EXPLAIN gives a plan");
         let op = |p: &boltc::Plan| p.operator_type.split('@').next().unwrap().to_owned();
         assert_eq!(op(&plan), "ProduceResults", "{db}: {plan:?}");
         assert!(plan.identifiers.contains(&"x".to_owned()), "{db}: {plan:?}");
         assert!(plan.stats.is_none(), "{db}: a plan has no profile figures");
-        assert!(plan.arguments.contains_key("planner"), "{db}: {:?}", plan.arguments);
+        assert!(
+            plan.arguments.contains_key("planner"),
+            "{db}: {:?}",
+            plan.arguments
+        );
         let ops: Vec<String> = plan.walk().into_iter().map(op).collect();
         assert!(ops.iter().any(|o| o == "NodeByLabelScan"), "{db}: {ops:?}");
-        s.run(&format!("UNWIND range(1, 5) AS i CREATE (:{l} {{x: i}})"), None)
-            .unwrap()
-            .consume()
-            .unwrap();
+        s.run(
+            &format!("UNWIND range(1, 5) AS i CREATE (:{l} {{x: i}})"),
+            None,
+        )
+        .unwrap()
+        .consume()
+        .unwrap();
         let sum = summary_of(&mut s, &format!("PROFILE MATCH (n:{l}) RETURN n.x AS x"));
         let profile = sum.profile_tree().expect("PROFILE gives a profile");
         let stats = profile.stats.expect("profile figures");
         assert_eq!(stats.rows, 5, "{db}: {profile:?}");
-        let hits: i64 = profile.walk().iter().filter_map(|p| p.stats).map(|s| s.db_hits).sum();
+        let hits: i64 = profile
+            .walk()
+            .iter()
+            .filter_map(|p| p.stats)
+            .map(|s| s.db_hits)
+            .sum();
         assert!(hits > 0, "{db}: {profile:?}");
         assert!(profile.walk().iter().all(|p| p.stats.is_some()), "{db}");
-        s.run(&format!("MATCH (n:{l}) DELETE n"), None).unwrap().consume().unwrap();
+        s.run(&format!("MATCH (n:{l}) DELETE n"), None)
+            .unwrap()
+            .consume()
+            .unwrap();
     }
 }
 

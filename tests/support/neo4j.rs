@@ -168,6 +168,23 @@ impl Neo4j {
         self.var("TLS_HOST")
     }
 
+    /// `(certificate, key)` PEM files of a client certificate signed by the test CA.
+    pub fn tls_client_cert(&self) -> (PathBuf, PathBuf) {
+        (
+            PathBuf::from(self.var("TLS_CLIENT_CERT")),
+            PathBuf::from(self.var("TLS_CLIENT_KEY")),
+        )
+    }
+
+    /// `(certificate, key)` PEM files of a self-signed client certificate the server does not
+    /// trust.
+    pub fn tls_untrusted_cert(&self) -> (PathBuf, PathBuf) {
+        (
+            PathBuf::from(self.var("TLS_UNTRUSTED_CERT")),
+            PathBuf::from(self.var("TLS_UNTRUSTED_KEY")),
+        )
+    }
+
     /// A config builder for `uri` with this server's auth and test-friendly timeouts.
     pub fn config(&self, uri: &str) -> ConfigBuilder {
         Config::builder(uri)

@@ -94,7 +94,18 @@ public final class Server {
                     .setConfig(BoltConnector.encryption_level, BoltConnector.EncryptionLevel.OPTIONAL);
         }
 
-        DatabaseManagementService dbms = builder.build();
+        DatabaseManagementService dbms;
+        try {
+            dbms = builder.build();
+        } catch (RuntimeException e) {
+            // Not started (e.g. the port was taken): no shutdown hook yet, so clean up here.
+            e.printStackTrace();
+            if (temporary) {
+                deleteTree(home);
+            }
+            System.exit(1);
+            return;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             try {
