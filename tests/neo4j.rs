@@ -739,3 +739,187 @@ fn notifications_and_gql_statuses_and_filters_that_suppress_them() {
         assert!(summary_of(&mut qs, q).notifications.is_empty(), "{db}");
     }
 }
+
+#[test]
+fn paged_streams_interleaved_results_and_discard() {
+    for db in Neo4j::servers() {
+        // Neo4j honours PULL's n (FalkorDB does not): 100k rows in pages of 100.
+        let d =
+            boltc::Driver::new(db.config(&db.bolt_uri()).fetch_size(100).build().unwrap()).unwrap();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let (mut count, mut sum) = (0i64, 0i64);
+        for rec in s
+            .run("UNWIND range(1, 100000) AS x RETURN x", None)
+            .unwrap()
+        {
+            sum += rec.unwrap().get::<i64, _>(0).unwrap();
+            count += 1;
+        }
+        assert_eq!((count, sum), (100_000, 100_000 * 100_001 / 2), "{db}");
+        // Two results open in one transaction (qid), read alternately, page by page.
+        s.begin_detached(&TransactionConfig::default()).unwrap();
+        let ra = s
+            .tx_run_detached("UNWIND range(1, 1000) AS x RETURN x", None)
+            .unwrap();
+        let rb = s
+            .tx_run_detached("UNWIND range(1001, 2000) AS x RETURN x", None)
+            .unwrap();
+        let mut got = Vec::new();
+        for _ in 0..1000 {
+            let x = s
+                .result_next(ra)
+                .unwrap()
+                .unwrap()
+                .get::<i64, _>(0)
+                .unwrap();
+            let y = s
+                .result_next(rb)
+                .unwrap()
+                .unwrap()
+                .get::<i64, _>(0)
+                .unwrap();
+            got.push((x, y));
+        }
+        assert!(s.result_next(ra).unwrap().is_none() && s.result_next(rb).unwrap().is_none());
+        assert_eq!(got[0], (1, 1001), "{db}");
+        assert_eq!(got[999], (1000, 2000), "{db}");
+        s.result_free(ra);
+        s.result_free(rb);
+        s.commit_detached().unwrap();
+        // Consuming a result half-way discards the rest on the server.
+        let mut r = s
+            .run("UNWIND range(1, 1000000) AS x RETURN x", None)
+            .unwrap();
+        assert_eq!(r.next().unwrap().unwrap().get::<i64, _>(0).unwrap(), 1);
+        let started = std::time::Instant::now();
+        let sum = r.consume().unwrap();
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(10),
+            "{db}"
+        );
+        assert_eq!(sum.query_type, Some(boltc::QueryType::Read), "{db}");
+        let n: i64 = s
+            .run("RETURN 3", None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(n, 3, "{db}");
+    }
+}
+
+#[test]
+fn server_errors_are_typed_with_gql_details_and_records_before_a_failure_arrive() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let err = s.run("RETRUN 1", None).err().expect("a syntax error");
+        assert_eq!(err.kind(), boltc::ErrorKind::ClientError, "{db}: {err:?}");
+        assert_eq!(
+            err.server_code(),
+            Some("Neo.ClientError.Statement.SyntaxError"),
+            "{db}"
+        );
+        assert!(!err.is_retryable());
+        // Bolt 5.7+: the GQL error (42xxx: syntax error or access rule violation).
+        let gql = err
+            .gql()
+            .unwrap_or_else(|| panic!("{db}: no GQL error in {err:?}"));
+        eprintln!("{db}: {gql:?}");
+        if db.version_tuple() >= (2025, 1) {
+            // 42001 invalid syntax, caused by 42I06 invalid input.
+            assert_eq!(gql.gql_status, "42001", "{db}: {gql:?}");
+            assert_eq!(
+                gql.classification.as_deref(),
+                Some("CLIENT_ERROR"),
+                "{db}: {gql:?}"
+            );
+            let cause = gql.cause.as_ref().expect("a cause");
+            assert_eq!(cause.gql_status, "42I06", "{db}: {gql:?}");
+        } else {
+            // 5.26 itself sends the generic 50N42 (its own description, not the driver's
+            // fallback for servers without GQL errors) and no classification.
+            assert_eq!(gql.gql_status, "50N42", "{db}: {gql:?}");
+            assert!(gql.description.contains("See debug log"), "{db}: {gql:?}");
+            assert_eq!(gql.classification, None, "{db}: {gql:?}");
+        }
+        assert_eq!(
+            gql.neo4j_code.as_deref(),
+            Some("Neo.ClientError.Statement.SyntaxError"),
+            "{db}"
+        );
+        // The session recovers.
+        let n: i64 = s
+            .run("RETURN 2", None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(n, 2, "{db}");
+        // Records before a failure arrive, then the error.
+        let mut r = s
+            .run("UNWIND [1, 2, 0, 4] AS x RETURN 10 / x AS y", None)
+            .unwrap();
+        let mut seen = Vec::new();
+        let err = loop {
+            match r.next() {
+                Some(Ok(rec)) => seen.push(rec.get::<i64, _>("y").unwrap()),
+                Some(Err(e)) => break e,
+                None => panic!("{db}: no error after {seen:?}"),
+            }
+        };
+        assert_eq!(seen, [10, 5], "{db}");
+        assert_eq!(
+            err.server_code(),
+            Some("Neo.ClientError.Statement.ArithmeticError"),
+            "{db}"
+        );
+        drop(r);
+        // A constraint violation inside a transaction: the transaction is done for.
+        let l = db.label("Unique");
+        let cons = format!("uniq_{l}");
+        s.run(
+            &format!("CREATE CONSTRAINT {cons} FOR (n:{l}) REQUIRE n.k IS UNIQUE"),
+            None,
+        )
+        .unwrap()
+        .consume()
+        .unwrap();
+        let mut tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+        tx.run(&format!("CREATE (:{l} {{k: 1}})"), None)
+            .unwrap()
+            .consume()
+            .unwrap();
+        let err = tx
+            .run(&format!("CREATE (:{l} {{k: 1}})"), None)
+            .and_then(boltc::RecordStream::consume)
+            .unwrap_err();
+        assert_eq!(
+            err.server_code(),
+            Some("Neo.ClientError.Schema.ConstraintValidationFailed"),
+            "{db}: {err:?}"
+        );
+        let after = tx
+            .run("RETURN 1", None)
+            .and_then(boltc::RecordStream::consume);
+        assert!(
+            after.is_err(),
+            "{db}: a failed transaction takes no more queries"
+        );
+        drop(tx);
+        let n: i64 = s
+            .run(&format!("MATCH (n:{l}) RETURN count(n)"), None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get(0)
+            .unwrap();
+        assert_eq!(n, 0, "{db}: the failed transaction was rolled back");
+        s.run(&format!("DROP CONSTRAINT {cons}"), None)
+            .unwrap()
+            .consume()
+            .unwrap();
+    }
+}
