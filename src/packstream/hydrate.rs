@@ -7,6 +7,8 @@ use crate::value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
     Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,
 };
+use std::collections::hash_map::{Entry, HashMap};
+use std::sync::Arc;
 
 /// Builds the value for a structure with `tag` and decoded `fields`.
 ///
@@ -268,11 +270,15 @@ fn unbound(f: &mut Fields, with_element_id: bool) -> Result<UnboundRelationship,
 }
 
 /// Rebuilds the walk from the distinct nodes, distinct relationships and index sequence.
+///
+/// The walk shares its elements: each distinct node is one `Arc`, and each distinct binding of
+/// a relationship (which relationship, between which two nodes) is built once, however many
+/// steps repeat it.
 fn path(f: &mut Fields) -> Result<Path, DecodeError> {
     let mut nodes = Vec::new();
     for v in f.list()? {
         match v {
-            Value::Node(n) => nodes.push(*n),
+            Value::Node(n) => nodes.push(Arc::new(*n)),
             _ => return Err(f.invalid("expected a list of nodes")),
         }
     }
@@ -299,6 +305,8 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
     let steps = indices.len() / 2;
     let mut walk_nodes = Vec::with_capacity(steps + 1);
     let mut walk_rels = Vec::with_capacity(steps);
+    // (relationship, start node, end node) -> the bound relationship.
+    let mut bound: HashMap<(usize, usize, usize), Arc<Relationship>> = HashMap::new();
     let mut prev = 0usize;
     walk_nodes.push(nodes[0].clone());
     for pair in indices.chunks_exact(2) {
@@ -310,13 +318,18 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
         let r = usize::try_from(rel_index.unsigned_abs())
             .ok()
             .and_then(|i| i.checked_sub(1))
-            .and_then(|i| rels.get(i))
-            .ok_or_else(|| f.invalid("relationship index out of range"))?
-            .clone();
-        let rel = if rel_index > 0 {
-            r.bind(&nodes[prev], &nodes[next])
+            .filter(|&i| i < rels.len())
+            .ok_or_else(|| f.invalid("relationship index out of range"))?;
+        let (start, end) = if rel_index > 0 {
+            (prev, next)
         } else {
-            r.bind(&nodes[next], &nodes[prev])
+            (next, prev)
+        };
+        let rel = match bound.entry((r, start, end)) {
+            Entry::Occupied(e) => e.get().clone(),
+            Entry::Vacant(e) => e
+                .insert(Arc::new(rels[r].clone().bind(&nodes[start], &nodes[end])))
+                .clone(),
         };
         walk_rels.push(rel);
         walk_nodes.push(nodes[next].clone());
