@@ -18,7 +18,7 @@ fn options(sel: u8) -> DecodeOptions {
     };
     DecodeOptions {
         dialect,
-        max_depth: 128,
+        ..DecodeOptions::default()
     }
 }
 

@@ -33,10 +33,17 @@ fn rss_kib() -> u64 {
 /// Runs the query against a stub that answers with `raw` (hex, already framed), and returns the
 /// error of the first failing call. Checks time, memory and that the connection was closed.
 fn hostile(raw: &str, max_message: usize) -> boltc::Error {
+    hostile_with(raw, |c| c.max_message_size(max_message))
+}
+
+/// [`hostile`] with the driver configured by `f`.
+fn hostile_with(
+    raw: &str,
+    f: impl FnOnce(boltc::ConfigBuilder) -> boltc::ConfigBuilder,
+) -> boltc::Error {
     let stub = StubServer::start(&format!("{HELLO}S: <RAW> {raw}\nS: <SLEEP 500ms>\n"));
     let d = driver_with(&stub.uri(), |c| {
-        c.max_message_size(max_message)
-            .read_timeout(Some(Duration::from_secs(2)))
+        f(c).read_timeout(Some(Duration::from_secs(2)))
     });
     let rss_before = rss_kib();
     let start = Instant::now();
@@ -106,6 +113,33 @@ fn deep_nesting() {
     let e = hostile(&framed(&body), 1 << 20);
     assert_kind(&e, ErrorKind::Protocol);
     assert!(e.to_string().contains("nested too deeply"), "{e}");
+}
+
+#[test]
+fn a_record_decoding_past_max_decoded_size() {
+    // RECORD [[1 × 15] × 3,700]: 59 KB on the wire, 2.4 MB of values, over a 1 MiB budget.
+    let mut body = vec![0xB1, 0x71, 0x91, 0xD5];
+    body.extend(3700u16.to_be_bytes());
+    for _ in 0..3700 {
+        body.push(0x9F);
+        body.extend([0x01; 15]);
+    }
+    let e = hostile_with(&framed(&body), |c| c.max_decoded_size(1 << 20));
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("max_decoded_size"), "{e}");
+    // The same record within the default budget is a record.
+    let stub = StubServer::start(&format!(
+        "{HELLO}S: <RAW> {}\nS: SUCCESS {{}}\n",
+        framed(&body)
+    ));
+    let d = driver_with(&stub.uri(), |c| c);
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let rows: Vec<_> = s.run("RETURN 1 AS n", None).unwrap().collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].is_ok(), "{:?}", rows[0]);
+    drop(s);
+    d.close();
+    stub.finish();
 }
 
 #[test]

@@ -1,6 +1,6 @@
 //! Turning decoded structures into graph, temporal, spatial and vector values.
 
-use super::decode::DecodeError;
+use super::decode::{map_size, Budget, DecodeError};
 use super::marker::{tag, vector_type};
 use super::zone;
 use crate::value::{
@@ -14,7 +14,14 @@ use std::sync::Arc;
 ///
 /// Both field-count forms of graph values are accepted whatever the dialect, decided by the
 /// number of fields. Unknown tags become [`Value::Struct`].
-pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError> {
+///
+/// What hydration copies beyond the decoded fields (a path's bound relationships) is charged
+/// to `budget`.
+pub(crate) fn hydrate(
+    tag: u8,
+    fields: Vec<Value>,
+    budget: &mut Budget,
+) -> Result<Value, DecodeError> {
     let n = fields.len();
     let mut f = Fields {
         tag,
@@ -26,7 +33,7 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
         (tag::UNBOUND_RELATIONSHIP, 3 | 4) => {
             Value::UnboundRelationship(Box::new(unbound(&mut f, n == 4)?))
         }
-        (tag::PATH, 3) => Value::Path(Box::new(path(&mut f)?)),
+        (tag::PATH, 3) => Value::Path(Box::new(path(&mut f, budget)?)),
         (tag::DATE, 1) => Value::Date(Date { days: f.int()? }),
         (tag::TIME, 2) => Value::Time(Time {
             nanoseconds: f.int()?,
@@ -273,8 +280,9 @@ fn unbound(f: &mut Fields, with_element_id: bool) -> Result<UnboundRelationship,
 ///
 /// The walk shares its elements: each distinct node is one `Arc`, and each distinct binding of
 /// a relationship (which relationship, between which two nodes) is built once, however many
-/// steps repeat it.
-fn path(f: &mut Fields) -> Result<Path, DecodeError> {
+/// steps repeat it. Each binding copies the relationship and two element ids, which is
+/// charged to `budget`: distinct bindings are bounded by the steps, not by the message size.
+fn path(f: &mut Fields, budget: &mut Budget) -> Result<Path, DecodeError> {
     let mut nodes = Vec::new();
     for v in f.list()? {
         match v {
@@ -327,9 +335,19 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
         };
         let rel = match bound.entry((r, start, end)) {
             Entry::Occupied(e) => e.get().clone(),
-            Entry::Vacant(e) => e
-                .insert(Arc::new(rels[r].clone().bind(&nodes[start], &nodes[end])))
-                .clone(),
+            Entry::Vacant(e) => {
+                let rel = &rels[r];
+                budget.charge(
+                    std::mem::size_of::<Relationship>()
+                        .saturating_add(rel.element_id.len())
+                        .saturating_add(rel.rel_type.len())
+                        .saturating_add(map_size(&rel.properties))
+                        .saturating_add(nodes[start].element_id.len())
+                        .saturating_add(nodes[end].element_id.len()),
+                )?;
+                let bound = rel.clone().bind(&nodes[start], &nodes[end]);
+                e.insert(Arc::new(bound)).clone()
+            }
         };
         walk_rels.push(rel);
         walk_nodes.push(nodes[next].clone());

@@ -13,7 +13,9 @@ mod marker;
 mod tests;
 mod zone;
 
-pub use decode::{DecodeError, DecodeOptions, Decoder};
+pub use decode::{
+    DecodeError, DecodeOptions, Decoder, DECODED_FLOOR, DECODED_PER_BYTE, DEFAULT_MAX_DECODED_SIZE,
+};
 pub use encode::{EncodeError, Encoder};
 
 /// Which structure forms a connection uses, derived from the negotiated Bolt version.

@@ -343,6 +343,19 @@ def test_busy_poll_is_a_config_option(busy_poll):
         boltc.GraphDatabase.driver("bolt://127.0.0.1:1", busy_poll=-1)
 
 
+def test_max_decoded_size_is_a_config_option():
+    with StubServer(echo) as server, driver_for(server, max_decoded_size=4096) as d:
+        with d.session() as s:
+            assert s.run("RETURN $a", a=list(range(10))).single()["a"] == list(range(10))
+        with d.session() as s:
+            # 1,000 one-byte integers: 40 KB of values, over the 4 KB limit.
+            with pytest.raises(ex.ServiceUnavailable, match="max_decoded_size"):
+                s.run("RETURN $a", a=list(range(100)) * 10).single()
+    for bad in (0, -1):
+        with pytest.raises(ex.ConfigurationError):
+            boltc.GraphDatabase.driver("bolt://127.0.0.1:1", max_decoded_size=bad)
+
+
 def test_execute_read_and_write_choose_the_access_mode():
     with StubServer(echo) as server, driver_for(server) as d:
         with d.session() as s:
