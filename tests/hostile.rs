@@ -259,3 +259,60 @@ fn unknown_struct_tag_inside_a_record_is_passed_through() {
     drop(s);
     stub.finish();
 }
+
+/// Issue 16 #9: a RECORD must have one value per column of its RUN's `fields`. Longer and
+/// shorter ones are protocol errors (the connection is closed), on the record path and on
+/// the rows path (which decodes buffered records straight into a block).
+#[test]
+fn a_record_whose_length_differs_from_the_fields() {
+    // RECORD [1, 2] and RECORD [] for the one column "n".
+    for body in [&[0xB1, 0x71, 0x92, 0x01, 0x02][..], &[0xB1, 0x71, 0x90]] {
+        let e = hostile(&framed(body), 1 << 20);
+        assert_kind(&e, ErrorKind::Protocol);
+        assert!(e.to_string().contains("for 1 columns"), "{e}");
+        // Rows: a good record first, then the bad one, buffered together.
+        let stub = StubServer::start(&format!(
+            "{HELLO}S: <RAW> {} {}\nS: <SLEEP 500ms>\n",
+            framed(&[0xB1, 0x71, 0x91, 0x07]),
+            framed(body)
+        ));
+        let d = driver_with(&stub.uri(), |c| c);
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut stream = s.run("RETURN 1 AS n", None).unwrap();
+        let mut rows = boltc::Rows::new();
+        let mut seen = Vec::new();
+        let err = loop {
+            match stream.next_rows(10, &mut rows) {
+                Ok(more) => {
+                    seen.extend(rows.iter().map(<[Value]>::to_vec));
+                    assert!(more, "the bad record was accepted: {seen:?}");
+                }
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(seen, [vec![Value::Int(7)]]);
+        assert_kind(&err, ErrorKind::Protocol);
+        drop(stream);
+        drop(s);
+        assert_eq!(d.pool_metrics()[0].1.closed, 1);
+        d.close();
+        stub.finish();
+    }
+}
+
+/// Issue 16 #9: a RUN reply's `fields` must be a list of strings; a non-string entry used to
+/// be dropped, shifting every later column onto the wrong name.
+#[test]
+fn run_fields_that_are_not_all_strings() {
+    let script = HELLO.replace(r#"{"fields": ["n"]}"#, r#"{"fields": ["n", 1, "m"]}"#);
+    let stub = StubServer::start(&format!(
+        "{script}S: RECORD [1, 2, 3]\nS: SUCCESS {{}}\nS: <SLEEP 500ms>\n"
+    ));
+    let d = driver_with(&stub.uri(), |c| c);
+    let e = first_error(&d);
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("fields are not all strings"), "{e}");
+    assert_eq!(d.pool_metrics()[0].1.closed, 1);
+    d.close();
+    stub.finish();
+}
