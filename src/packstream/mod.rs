@@ -16,7 +16,7 @@ mod zone;
 pub use decode::{
     DecodeError, DecodeOptions, Decoder, DECODED_FLOOR, DECODED_PER_BYTE, DEFAULT_MAX_DECODED_SIZE,
 };
-pub use encode::{EncodeError, Encoder};
+pub use encode::{EncodeError, Encoder, MAX_ENCODE_DEPTH};
 
 /// Which structure forms a connection uses, derived from the negotiated Bolt version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

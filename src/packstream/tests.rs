@@ -1507,3 +1507,55 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
         state
     }
 }
+
+/// `n` lists nested around one integer.
+fn nest(n: usize) -> Value {
+    let mut v = Value::Int(1);
+    for _ in 0..n {
+        v = Value::List(vec![v]);
+    }
+    v
+}
+
+/// Takes a nested value apart level by level (dropping it whole would recurse as deep).
+fn unnest(mut v: Value) {
+    while let Value::List(mut items) = v {
+        v = items.pop().unwrap_or(Value::Null);
+    }
+}
+
+/// Issue 16 #12: encoding a caller's deeply nested value recursed once per level and
+/// overflowed the stack (100,000 nested lists); beyond MAX_ENCODE_DEPTH it is now an error.
+#[test]
+fn deeply_nested_values_are_refused_by_the_encoder() {
+    let deep = nest(100_000);
+    let mut out = Vec::new();
+    assert_eq!(
+        Encoder::new(&mut out, Dialect::LATEST).write_value(&deep),
+        Err(EncodeError::TooDeep)
+    );
+    let e = crate::Error::from(EncodeError::TooDeep);
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("nested more than 128"), "{e}");
+    // In a map too; the map counts as a level.
+    let mut m = Map::new();
+    m.insert("x".into(), deep);
+    out.clear();
+    assert_eq!(
+        Encoder::new(&mut out, Dialect::LATEST).write_map(&m),
+        Err(EncodeError::TooDeep)
+    );
+    unnest(m.remove("x").unwrap());
+    // At the limit it encodes, and decodes back with the default depth; one more does not.
+    let at = nest(MAX_ENCODE_DEPTH);
+    let bytes = enc(&at);
+    assert_eq!(dec(&bytes).unwrap(), at);
+    out.clear();
+    let mut e = Encoder::new(&mut out, Dialect::LATEST);
+    assert_eq!(
+        e.write_value(&Value::List(vec![at.clone()])),
+        Err(EncodeError::TooDeep)
+    );
+    // The encoder is usable after the error: its depth is back to zero.
+    e.write_value(&at).unwrap();
+}
