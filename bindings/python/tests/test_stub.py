@@ -169,6 +169,20 @@ def test_graph_values_from_server():
     assert list(p) == [r0, r1]
 
 
+def test_a_path_repeating_its_steps_shares_its_nodes_and_relationships():
+    a, b = node(1, ["A"], {"x": "x" * 1000}), node(2, ["B"], {})
+    r = Struct(0x72, [10, "T", {}, "r10"])
+    path = Struct(0x50, [[a, b], [r], [1, 1, -1, 0] * 500])
+    with StubServer(lambda q, p: Reply(["p"], [[path]])) as server, driver_for(server) as d:
+        p = d.execute_query("MATCH").records[0]["p"]
+    assert len(p) == 1000 and len(p.nodes) == 1001
+    assert all(n is p.nodes[i % 2] for i, n in enumerate(p.nodes))
+    assert all(x is p.relationships[0] for x in p.relationships)
+    assert p.nodes[0]["x"] == "x" * 1000
+    r0 = p.relationships[0]
+    assert (r0.start_node is p.nodes[0]) and (r0.end_node is p.nodes[1])
+
+
 # ---- summary -------------------------------------------------------------------------------
 
 def test_summary_from_server_metadata():
