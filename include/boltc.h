@@ -744,6 +744,14 @@ boltc_status boltc_config_set_max_pool_size(boltc_config *config,
                                             size_t size,
                                             boltc_error **error_out);
 
+// The most memory the decoded values of one server message may take, in bytes (default
+// 256 MiB; 0 fails in `boltc_driver_new`). Whatever this limit, one message's values may take
+// at most 320 times the message's size, which well-formed data stays below. A message beyond
+// either fails the call that reads it with `BOLTC_STATUS_PROTOCOL` and closes its connection.
+boltc_status boltc_config_set_max_decoded_size(boltc_config *config,
+                                               size_t bytes,
+                                               boltc_error **error_out);
+
 // Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
 // (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,
 // auto-commit query, execute-query) in a TELEMETRY message; nothing else is sent.

@@ -59,6 +59,11 @@ fn uri() {
     replay("uri", harness::uri);
 }
 
+#[test]
+fn session() {
+    replay("session", harness::session);
+}
+
 /// Framing-shaped random inputs (chunk headers, NOOPs, end markers, record and summary tags
 /// in a random mix), a cheap sweep in the spirit of the fuzzer for the look-ahead over
 /// buffered records as well as reading; deterministic, so a failure names its seed.

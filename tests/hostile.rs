@@ -33,10 +33,17 @@ fn rss_kib() -> u64 {
 /// Runs the query against a stub that answers with `raw` (hex, already framed), and returns the
 /// error of the first failing call. Checks time, memory and that the connection was closed.
 fn hostile(raw: &str, max_message: usize) -> boltc::Error {
+    hostile_with(raw, |c| c.max_message_size(max_message))
+}
+
+/// [`hostile`] with the driver configured by `f`.
+fn hostile_with(
+    raw: &str,
+    f: impl FnOnce(boltc::ConfigBuilder) -> boltc::ConfigBuilder,
+) -> boltc::Error {
     let stub = StubServer::start(&format!("{HELLO}S: <RAW> {raw}\nS: <SLEEP 500ms>\n"));
     let d = driver_with(&stub.uri(), |c| {
-        c.max_message_size(max_message)
-            .read_timeout(Some(Duration::from_secs(2)))
+        f(c).read_timeout(Some(Duration::from_secs(2)))
     });
     let rss_before = rss_kib();
     let start = Instant::now();
@@ -106,6 +113,33 @@ fn deep_nesting() {
     let e = hostile(&framed(&body), 1 << 20);
     assert_kind(&e, ErrorKind::Protocol);
     assert!(e.to_string().contains("nested too deeply"), "{e}");
+}
+
+#[test]
+fn a_record_decoding_past_max_decoded_size() {
+    // RECORD [[1 × 15] × 3,700]: 59 KB on the wire, 2.4 MB of values, over a 1 MiB budget.
+    let mut body = vec![0xB1, 0x71, 0x91, 0xD5];
+    body.extend(3700u16.to_be_bytes());
+    for _ in 0..3700 {
+        body.push(0x9F);
+        body.extend([0x01; 15]);
+    }
+    let e = hostile_with(&framed(&body), |c| c.max_decoded_size(1 << 20));
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("max_decoded_size"), "{e}");
+    // The same record within the default budget is a record.
+    let stub = StubServer::start(&format!(
+        "{HELLO}S: <RAW> {}\nS: SUCCESS {{}}\n",
+        framed(&body)
+    ));
+    let d = driver_with(&stub.uri(), |c| c);
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let rows: Vec<_> = s.run("RETURN 1 AS n", None).unwrap().collect();
+    assert_eq!(rows.len(), 1);
+    assert!(rows[0].is_ok(), "{:?}", rows[0]);
+    drop(s);
+    d.close();
+    stub.finish();
 }
 
 #[test]
@@ -223,5 +257,62 @@ fn unknown_struct_tag_inside_a_record_is_passed_through() {
     let rec = s.run("RETURN 1 AS n", None).unwrap().single().unwrap();
     assert!(matches!(rec.get::<Value, _>(0).unwrap(), Value::Struct(_)));
     drop(s);
+    stub.finish();
+}
+
+/// Issue 16 #9: a RECORD must have one value per column of its RUN's `fields`. Longer and
+/// shorter ones are protocol errors (the connection is closed), on the record path and on
+/// the rows path (which decodes buffered records straight into a block).
+#[test]
+fn a_record_whose_length_differs_from_the_fields() {
+    // RECORD [1, 2] and RECORD [] for the one column "n".
+    for body in [&[0xB1, 0x71, 0x92, 0x01, 0x02][..], &[0xB1, 0x71, 0x90]] {
+        let e = hostile(&framed(body), 1 << 20);
+        assert_kind(&e, ErrorKind::Protocol);
+        assert!(e.to_string().contains("for 1 columns"), "{e}");
+        // Rows: a good record first, then the bad one, buffered together.
+        let stub = StubServer::start(&format!(
+            "{HELLO}S: <RAW> {} {}\nS: <SLEEP 500ms>\n",
+            framed(&[0xB1, 0x71, 0x91, 0x07]),
+            framed(body)
+        ));
+        let d = driver_with(&stub.uri(), |c| c);
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let mut stream = s.run("RETURN 1 AS n", None).unwrap();
+        let mut rows = boltc::Rows::new();
+        let mut seen = Vec::new();
+        let err = loop {
+            match stream.next_rows(10, &mut rows) {
+                Ok(more) => {
+                    seen.extend(rows.iter().map(<[Value]>::to_vec));
+                    assert!(more, "the bad record was accepted: {seen:?}");
+                }
+                Err(e) => break e,
+            }
+        };
+        assert_eq!(seen, [vec![Value::Int(7)]]);
+        assert_kind(&err, ErrorKind::Protocol);
+        drop(stream);
+        drop(s);
+        assert_eq!(d.pool_metrics()[0].1.closed, 1);
+        d.close();
+        stub.finish();
+    }
+}
+
+/// Issue 16 #9: a RUN reply's `fields` must be a list of strings; a non-string entry used to
+/// be dropped, shifting every later column onto the wrong name.
+#[test]
+fn run_fields_that_are_not_all_strings() {
+    let script = HELLO.replace(r#"{"fields": ["n"]}"#, r#"{"fields": ["n", 1, "m"]}"#);
+    let stub = StubServer::start(&format!(
+        "{script}S: RECORD [1, 2, 3]\nS: SUCCESS {{}}\nS: <SLEEP 500ms>\n"
+    ));
+    let d = driver_with(&stub.uri(), |c| c);
+    let e = first_error(&d);
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("fields are not all strings"), "{e}");
+    assert_eq!(d.pool_metrics()[0].1.closed, 1);
+    d.close();
     stub.finish();
 }

@@ -860,3 +860,43 @@ fn a_record_that_does_not_decode_comes_after_the_rows_before_it_and_the_rest_fol
     drop(s);
     stub.finish();
 }
+
+/// Issue 16 #12: parameters nested deeper than the encoder writes (100,000 lists) are an
+/// `InvalidArgument` error, not a stack overflow; nothing was sent, and the session goes on.
+/// (Run on a thread with a large stack: cloning and dropping such a value, in this test and in
+/// the driver, recurse once per level too.)
+#[test]
+fn deeply_nested_parameters_are_refused() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"RETURN 1 AS n\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"n\"]}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
+    let uri = stub.uri();
+    std::thread::Builder::new()
+        .stack_size(512 << 20)
+        .spawn(move || {
+            let d = driver(&uri);
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            let mut deep = Value::Int(1);
+            for _ in 0..100_000 {
+                deep = Value::List(vec![deep]);
+            }
+            let e = s
+                .run("RETURN $x", params([("x", deep)]))
+                .map(drop)
+                .expect_err("the deep value was sent");
+            assert_kind(&e, ErrorKind::InvalidArgument);
+            assert!(e.to_string().contains("nested more than 128"), "{e}");
+            let r = s.run("RETURN 1 AS n", None).unwrap().single().unwrap();
+            assert_eq!(r.get::<i64, _>("n").unwrap(), 1);
+            drop(s);
+            d.close();
+        })
+        .unwrap()
+        .join()
+        .unwrap();
+    stub.finish();
+}

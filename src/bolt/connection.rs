@@ -81,6 +81,9 @@ pub struct Limits {
     pub max_chunk: usize,
     /// Largest message the client accepts.
     pub max_message: usize,
+    /// Most memory the decoded values of one message may take
+    /// ([`DecodeOptions::max_decoded_size`]).
+    pub max_decoded: usize,
     /// Deepest nesting the client decodes.
     pub max_depth: usize,
 }
@@ -90,6 +93,7 @@ impl Default for Limits {
         Limits {
             max_chunk: chunk::MAX_CHUNK_SIZE,
             max_message: 64 << 20,
+            max_decoded: crate::packstream::DEFAULT_MAX_DECODED_SIZE,
             max_depth: 128,
         }
     }
@@ -164,6 +168,7 @@ impl<S: Transport> Connection<S> {
             decode: DecodeOptions {
                 dialect: features.dialect,
                 max_depth: limits.max_depth,
+                max_decoded_size: limits.max_decoded,
             },
             limits,
             info: ServerInfo {

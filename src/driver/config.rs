@@ -31,6 +31,7 @@ pub struct Config {
     pub(crate) busy_poll: Duration,
     pub(crate) notifications: NotificationFilter,
     pub(crate) max_message_size: usize,
+    pub(crate) max_decoded_size: usize,
     pub(crate) max_chunk_size: usize,
     pub(crate) telemetry_disabled: bool,
 }
@@ -61,6 +62,7 @@ impl Config {
             busy_poll: DEFAULT_BUSY_POLL,
             notifications: NotificationFilter::default(),
             max_message_size: 64 << 20,
+            max_decoded_size: crate::packstream::DEFAULT_MAX_DECODED_SIZE,
             max_chunk_size: 0xFFFF,
             telemetry_disabled: false,
         }
@@ -126,6 +128,7 @@ pub struct ConfigBuilder {
     busy_poll: Duration,
     notifications: NotificationFilter,
     max_message_size: usize,
+    max_decoded_size: usize,
     max_chunk_size: usize,
     telemetry_disabled: bool,
 }
@@ -237,6 +240,17 @@ impl ConfigBuilder {
         self
     }
 
+    /// Most memory the values of one server message may take once decoded (default 256 MiB,
+    /// [`crate::packstream::DEFAULT_MAX_DECODED_SIZE`]); a message beyond it fails with
+    /// `ErrorKind::Protocol` (and the connection is closed). One message's values may also take
+    /// at most [`crate::packstream::DECODED_PER_BYTE`] (320) times the message's size, which
+    /// well-formed data stays below. With the defaults a connection holds at most about
+    /// 64 MiB of message and 256 MiB of its values.
+    pub fn max_decoded_size(mut self, bytes: usize) -> Self {
+        self.max_decoded_size = bytes;
+        self
+    }
+
     /// Largest chunk written to the server (default and maximum 65,535 bytes).
     pub fn max_chunk_size(mut self, bytes: usize) -> Self {
         self.max_chunk_size = bytes;
@@ -287,6 +301,12 @@ impl ConfigBuilder {
                 ),
             ));
         }
+        if self.max_decoded_size == 0 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "max_decoded_size must be at least 1 byte",
+            ));
+        }
         if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -315,6 +335,7 @@ impl ConfigBuilder {
             notifications: self.notifications,
             telemetry_disabled: self.telemetry_disabled,
             max_message_size: self.max_message_size,
+            max_decoded_size: self.max_decoded_size,
             max_chunk_size: self.max_chunk_size,
         })
     }

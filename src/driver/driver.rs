@@ -624,6 +624,7 @@ impl Connector {
             read_timeout: config.read_timeout,
             limits: Limits {
                 max_message: config.max_message_size,
+                max_decoded: config.max_decoded_size,
                 max_chunk: config.max_chunk_size,
                 ..Limits::default()
             },

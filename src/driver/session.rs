@@ -744,9 +744,14 @@ impl Session {
 
     /// As [`Session::take_buffered_records`], decoding into a block of rows.
     fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
-        self.take_buffered_into(id, max, |_, d| {
+        self.take_buffered_into(id, max, |s, d| {
+            let columns = s.keys.len();
             rows.push_row(|slots| {
                 let len = d.read_list_header().ok()?;
+                if len != columns {
+                    // Left for `receive_for` to refuse.
+                    return None;
+                }
                 for slot in slots.take(len) {
                     d.refill_item(slot).ok()?;
                 }
@@ -1513,8 +1518,9 @@ impl Session {
     /// left for [`Session::receive_for`] to read and handle. Returns how many were decoded.
     fn take_buffered_records(&mut self, id: ResultId) -> usize {
         const BATCH: usize = 6;
+        // A record of another length than the columns is left for `receive_for` to refuse.
         self.take_buffered_into(id, BATCH, |s, d| match Record::decode(&s.keys, d) {
-            Ok(r) if d.is_at_end() => {
+            Ok(r) if d.is_at_end() && r.len() == s.keys.len() => {
                 s.buffer.push_back(Ok(r));
                 true
             }
@@ -1560,6 +1566,8 @@ impl Session {
             if *front == id {
                 let resp = self.recv()?;
                 if let Response::Record(values) = resp {
+                    let columns = self.stream_mut(id).keys.len();
+                    self.check_record_len(values.len(), columns)?;
                     let s = self.stream_mut(id);
                     s.had_record = true;
                     if s.discarding {
@@ -1631,13 +1639,12 @@ impl Session {
             summary => return self.handle_summary(front, summary),
         };
         let Pending::Pull(id) = front else {
-            let e = Error::new(ErrorKind::Protocol, "the server sent a RECORD out of turn");
-            if let Some(c) = self.conn.as_mut() {
-                c.mark_broken("RECORD out of turn");
-            }
-            self.connection_failed(&e);
-            return Err(e);
+            return Err(self.protocol_violation("sent a RECORD out of turn"));
         };
+        let columns = self.stream_opt_mut(id).map(|s| s.keys.len());
+        if let (Ok(values), Some(columns)) = (&values, columns) {
+            self.check_record_len(values.len(), columns)?;
+        }
         if let Some(s) = self.stream_opt_mut(id) {
             s.had_record = true;
             if !s.discarding {
@@ -1655,7 +1662,7 @@ impl Session {
     fn handle_summary(&mut self, front: Pending, resp: Response) -> Result<()> {
         self.pending.pop_front();
         match resp {
-            Response::Success(meta) => self.on_success(front, meta),
+            Response::Success(meta) => self.on_success(front, meta)?,
             Response::Failure(meta) if front == Pending::Auth => {
                 // The new credentials were refused: everything sent after them fails with
                 // that error, and the connection is not used again.
@@ -1697,20 +1704,43 @@ impl Session {
         Ok(())
     }
 
-    fn on_success(&mut self, front: Pending, meta: Map) {
+    /// Handles a SUCCESS to the request at the front of `pending`.
+    ///
+    /// # Errors
+    /// `Protocol` (the connection is closed) for a RUN reply whose `fields` is not a list of
+    /// strings.
+    fn on_success(&mut self, front: Pending, meta: Map) -> Result<()> {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
                 if let Some(Value::Int(q)) = meta.get("qid") {
                     self.last_qid = Some(*q);
                 }
-                if let Some(s) = self.stream_opt_mut(id) {
-                    if let Some(Value::List(fields)) = meta.get("fields") {
-                        let keys: Vec<String> = fields
+                let keys = match meta.get("fields") {
+                    None => None,
+                    Some(Value::List(fields)) => {
+                        let keys: Option<Vec<String>> = fields
                             .iter()
-                            .filter_map(|f| f.as_str().map(str::to_owned))
+                            .map(|f| f.as_str().map(str::to_owned))
                             .collect();
-                        s.keys = Arc::from(keys);
+                        match keys {
+                            Some(keys) => Some(Arc::<[String]>::from(keys)),
+                            None => {
+                                return Err(self.protocol_violation(
+                                    "sent a RUN reply whose fields are not all strings",
+                                ))
+                            }
+                        }
+                    }
+                    Some(_) => {
+                        return Err(
+                            self.protocol_violation("sent a RUN reply whose fields are not a list")
+                        )
+                    }
+                };
+                if let Some(s) = self.stream_opt_mut(id) {
+                    if let Some(keys) = keys {
+                        s.keys = keys;
                     }
                     if let Some(Value::Int(q)) = meta.get("qid") {
                         s.qid = *q;
@@ -1782,6 +1812,30 @@ impl Session {
             Pending::Begin => self.note_database(&meta),
             Pending::Rollback => {}
             Pending::Telemetry => self.api_announced = self.api.is_some(),
+        }
+        Ok(())
+    }
+
+    /// The server broke the protocol (`why` completes "the server ..."): the connection is
+    /// closed, and everything waiting on it fails with the error returned.
+    fn protocol_violation(&mut self, why: &str) -> Error {
+        let e = Error::new(ErrorKind::Protocol, format!("the server {why}"));
+        if let Some(c) = self.conn.as_mut() {
+            c.mark_broken(why);
+        }
+        self.connection_failed(&e);
+        e
+    }
+
+    /// Fails with [`Session::protocol_violation`] unless a RECORD of `len` values fits the
+    /// `columns` of its result (the RUN's `fields`).
+    fn check_record_len(&mut self, len: usize, columns: usize) -> Result<()> {
+        if len == columns {
+            Ok(())
+        } else {
+            Err(self.protocol_violation(&format!(
+                "sent a RECORD of {len} values for {columns} columns (the RUN's fields)"
+            )))
         }
     }
 

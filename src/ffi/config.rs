@@ -248,6 +248,19 @@ pub extern "C" fn boltc_config_set_max_pool_size(
     update(config, error_out, |b| Ok(b.max_connection_pool_size(size)))
 }
 
+/// The most memory the decoded values of one server message may take, in bytes (default
+/// 256 MiB; 0 fails in `boltc_driver_new`). Whatever this limit, one message's values may take
+/// at most 320 times the message's size, which well-formed data stays below. A message beyond
+/// either fails the call that reads it with `BOLTC_STATUS_PROTOCOL` and closes its connection.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_decoded_size(
+    config: *mut boltc_config,
+    bytes: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.max_decoded_size(bytes)))
+}
+
 /// Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
 /// (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,
 /// auto-commit query, execute-query) in a TELEMETRY message; nothing else is sent.

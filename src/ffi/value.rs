@@ -947,7 +947,7 @@ pub extern "C" fn boltc_path_node(p: *const boltc_path, index: usize) -> *const 
         path(p)
             .ok()
             .and_then(|p| p.nodes.get(index))
-            .map_or(ptr::null(), view)
+            .map_or(ptr::null(), |n| view(&**n))
     })
 }
 
@@ -962,7 +962,7 @@ pub extern "C" fn boltc_path_relationship(
         path(p)
             .ok()
             .and_then(|p| p.relationships.get(index))
-            .map_or(ptr::null(), view)
+            .map_or(ptr::null(), |r| view(&**r))
     })
 }
 

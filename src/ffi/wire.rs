@@ -9,7 +9,8 @@
 //!   0 null  -              1 bool  u8          2 int  i64        3 float f64
 //!   4 bytes u32 n + bytes  5 string str        6 list u32 n + n × value   7 map map
 //!   8 node  node           9 relationship rel  10 unbound  i64 id, str eid, str type, map
-//!   11 path u32 n + n × node, u32 m + m × rel
+//!   11 path u32 n + n × node, u32 m + m × rel (each distinct node and relationship once),
+//!           u32 s + u32 start + s × (u32 rel, u32 node): the walk as indices into those lists
 //!   12 date i64 days       13 time i64 ns, i32 offset      14 local_time i64 ns
 //!   15 datetime i64 s, i32 ns, i32 offset   16 datetime_zone_id i64 s, i32 ns, str zone
 //!   17 local_datetime i64 s, i32 ns         18 duration i64 months, i64 days, i64 s, i32 ns
@@ -49,7 +50,9 @@ use super::value::{
     BOLTC_VECTOR_I32, BOLTC_VECTOR_I64, BOLTC_VECTOR_I8,
 };
 use crate::driver::Rows;
-use crate::value::{Map, Node, Relationship, Value, Vector};
+use crate::value::{Map, Node, Path, Relationship, Value, Vector};
+use std::collections::HashMap;
+use std::sync::Arc;
 
 struct W(Vec<u8>);
 
@@ -100,6 +103,51 @@ impl W {
         self.str(&r.rel_type)?;
         self.map(&r.properties)
     }
+    /// A path as its distinct nodes and relationships (a walk may repeat them: they are shared
+    /// `Arc`s, written once each) and the walk as indices, so the batch stays as small as the
+    /// message that carried the path.
+    fn path(&mut self, p: &Path) -> FfiResult<()> {
+        fn distinct<T>(items: &[Arc<T>]) -> (Vec<&T>, Vec<u32>) {
+            let mut index: HashMap<*const T, u32> = HashMap::new();
+            let mut unique = Vec::new();
+            let mut walk = Vec::with_capacity(items.len());
+            for item in items {
+                let i = *index.entry(Arc::as_ptr(item)).or_insert_with(|| {
+                    unique.push(&**item);
+                    // At most as many as the items, which the batch's u32 lengths bound.
+                    u32::try_from(unique.len() - 1).unwrap_or(u32::MAX)
+                });
+                walk.push(i);
+            }
+            (unique, walk)
+        }
+        let (nodes, node_walk) = distinct(&p.nodes);
+        let (rels, rel_walk) = distinct(&p.relationships);
+        self.len32(nodes.len())?;
+        for n in nodes {
+            self.node(n)?;
+        }
+        self.len32(rels.len())?;
+        for r in rels {
+            self.rel(r)?;
+        }
+        self.len32(rel_walk.len())?;
+        let (&start, steps) = node_walk
+            .split_first()
+            .ok_or_else(|| Failure::invalid("a path without nodes"))?;
+        if steps.len() != rel_walk.len() {
+            return Err(Failure::invalid(
+                "a path needs one node more than relationships",
+            ));
+        }
+        self.0.extend_from_slice(&start.to_le_bytes());
+        for (r, n) in rel_walk.iter().zip(steps) {
+            self.0.extend_from_slice(&r.to_le_bytes());
+            self.0.extend_from_slice(&n.to_le_bytes());
+        }
+        Ok(())
+    }
+
     fn vector(&mut self, v: &Vector) -> FfiResult<()> {
         macro_rules! elems {
             ($tag:expr, $x:expr) => {{
@@ -147,16 +195,7 @@ impl W {
                 self.str(&r.rel_type)?;
                 self.map(&r.properties)?;
             }
-            Value::Path(p) => {
-                self.len32(p.nodes.len())?;
-                for n in &p.nodes {
-                    self.node(n)?;
-                }
-                self.len32(p.relationships.len())?;
-                for r in &p.relationships {
-                    self.rel(r)?;
-                }
-            }
+            Value::Path(p) => self.path(p)?,
             Value::Date(d) => self.i64(d.days),
             Value::Time(t) => {
                 self.i64(t.nanoseconds);

@@ -30,6 +30,11 @@ pub enum DecodeError {
     /// A zoned datetime whose zone id this driver does not know. The bytes around it are
     /// intact: only the value is lost.
     UnknownTimeZone(String),
+    /// The values would take more than `DecodeOptions::max_decoded_size` bytes of memory.
+    DecodedTooLarge {
+        /// The limit, in bytes.
+        limit: usize,
+    },
     /// Something else was expected here (e.g. a structure header).
     Unexpected {
         /// What was expected.
@@ -58,6 +63,11 @@ impl fmt::Display for DecodeError {
                 )
             }
             DecodeError::UnknownTimeZone(id) => write!(f, "unknown time zone id {id:?}"),
+            DecodeError::DecodedTooLarge { limit } => write!(
+                f,
+                "the message decodes to more than {limit} bytes of values (the limit is \
+                 max_decoded_size, and at most {DECODED_PER_BYTE} times the message size)"
+            ),
             DecodeError::Unexpected { expected, marker } => {
                 write!(f, "expected {expected}, found marker 0x{marker:02X}")
             }
@@ -69,13 +79,20 @@ impl std::error::Error for DecodeError {}
 
 impl From<DecodeError> for crate::Error {
     fn from(e: DecodeError) -> crate::Error {
-        crate::Error::new(
-            crate::ErrorKind::Protocol,
-            format!("invalid PackStream data: {e}"),
-        )
-        .with_source(e)
+        let message = match e {
+            // Well-formed data, only too much of it once decoded.
+            DecodeError::DecodedTooLarge { .. } => format!("server message refused: {e}"),
+            _ => format!("invalid PackStream data: {e}"),
+        };
+        crate::Error::new(crate::ErrorKind::Protocol, message).with_source(e)
     }
 }
+
+/// The default of [`DecodeOptions::max_decoded_size`]: 256 MiB, four times the default
+/// message size limit. A message of strings or bytes decodes to about its own size, but a
+/// one-byte integer becomes a 40-byte [`Value`], so a maximal message of tiny values would
+/// otherwise take 40 times its size.
+pub const DEFAULT_MAX_DECODED_SIZE: usize = 256 << 20;
 
 /// Bounds and dialect for decoding.
 #[derive(Debug, Clone, Copy)]
@@ -84,6 +101,11 @@ pub struct DecodeOptions {
     pub dialect: Dialect,
     /// Maximum nesting depth of lists, maps and structures.
     pub max_depth: usize,
+    /// Most bytes of memory the values of one [`Decoder`] (one message) may take, charged
+    /// while decoding: `size_of::<Value>()` per list item, a key and an entry per map entry,
+    /// the bytes of each string and byte array, and what a path's relationships copy from
+    /// their nodes. Beyond it decoding stops with [`DecodeError::DecodedTooLarge`].
+    pub max_decoded_size: usize,
 }
 
 impl Default for DecodeOptions {
@@ -91,12 +113,98 @@ impl Default for DecodeOptions {
         DecodeOptions {
             dialect: Dialect::LATEST,
             max_depth: 128,
+            max_decoded_size: DEFAULT_MAX_DECODED_SIZE,
         }
+    }
+}
+
+/// What one list item costs against [`DecodeOptions::max_decoded_size`].
+pub(crate) const VALUE_SIZE: usize = std::mem::size_of::<Value>();
+/// What one map entry costs besides its key's bytes and its value (a key and a value slot).
+const ENTRY_SIZE: usize = std::mem::size_of::<String>() + VALUE_SIZE;
+/// What a non-empty map costs besides its entries: its first tree node (room for 11 entries,
+/// allocated whole even for one).
+const MAP_NODE_SIZE: usize = 11 * ENTRY_SIZE + 16;
+
+/// However large `max_decoded_size`, one message's values may take at most this many bytes per
+/// byte of the message (plus [`DECODED_FLOOR`]): the most that well-formed data needs is about
+/// 275 (a list of one-entry maps such as `{"": 1}`: 3 bytes on the wire, a value slot and a
+/// whole tree node in memory), strings and byte arrays about 1.
+pub const DECODED_PER_BYTE: usize = 320;
+/// The budget a message has whatever its size (below `max_decoded_size`).
+pub const DECODED_FLOOR: usize = 64 << 10;
+
+/// The memory the values decoded so far may still take (see
+/// [`DecodeOptions::max_decoded_size`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Budget {
+    left: usize,
+    limit: usize,
+}
+
+impl Budget {
+    /// The budget of an `input_len`-byte message under `max_decoded_size`.
+    fn new(max_decoded_size: usize, input_len: usize) -> Budget {
+        let relative = input_len
+            .saturating_mul(DECODED_PER_BYTE)
+            .saturating_add(DECODED_FLOOR);
+        let limit = max_decoded_size.min(relative);
+        Budget { left: limit, limit }
+    }
+
+    /// Takes `n` bytes from the budget, or fails with `DecodedTooLarge`.
+    #[inline]
+    pub(crate) fn charge(&mut self, n: usize) -> Result<(), DecodeError> {
+        match self.left.checked_sub(n) {
+            Some(left) => {
+                self.left = left;
+                Ok(())
+            }
+            None => Err(DecodeError::DecodedTooLarge { limit: self.limit }),
+        }
+    }
+
+    /// Takes `count` times `size` bytes.
+    #[inline]
+    pub(crate) fn charge_n(&mut self, count: usize, size: usize) -> Result<(), DecodeError> {
+        self.charge(count.saturating_mul(size))
     }
 }
 
 /// The most entries a map may have for [`Decoder::refill_item`] to reuse its memory.
 const REFILL_MAP_MAX: usize = 16;
+
+/// What `v`'s contents cost against [`DecodeOptions::max_decoded_size`] when copied (its own
+/// slot excluded): the same charges as decoding it, for hydration that copies values.
+pub(crate) fn decoded_size(v: &Value) -> usize {
+    match v {
+        Value::String(s) => s.len(),
+        Value::Bytes(b) => b.len(),
+        Value::List(l) => l
+            .iter()
+            .fold(0, |n, x| n.saturating_add(VALUE_SIZE + decoded_size(x))),
+        Value::Map(m) => map_size(m),
+        Value::Node(n) => std::mem::size_of::<crate::value::Node>()
+            .saturating_add(n.element_id.len())
+            .saturating_add(n.labels.iter().map(|l| l.len() + ENTRY_SIZE).sum())
+            .saturating_add(map_size(&n.properties)),
+        Value::Struct(st) => st
+            .fields
+            .iter()
+            .fold(0, |n, x| n.saturating_add(VALUE_SIZE + decoded_size(x))),
+        // Anything else is small and fixed, or shares what it holds (paths).
+        _ => 64,
+    }
+}
+
+/// [`decoded_size`] of a map's entries.
+pub(crate) fn map_size(m: &Map) -> usize {
+    let node = if m.is_empty() { 0 } else { MAP_NODE_SIZE };
+    m.iter().fold(node, |n, (k, v)| {
+        n.saturating_add(k.len() + ENTRY_SIZE)
+            .saturating_add(decoded_size(v))
+    })
+}
 
 /// Reads values from a byte slice.
 ///
@@ -105,12 +213,20 @@ pub struct Decoder<'a> {
     buf: &'a [u8],
     pos: usize,
     opts: DecodeOptions,
+    budget: Budget,
 }
 
 impl<'a> Decoder<'a> {
-    /// A decoder over `buf`.
+    /// A decoder over `buf`, whose values together may take at most
+    /// `opts.max_decoded_size` bytes, and at most [`DECODED_PER_BYTE`] per byte of `buf`
+    /// (plus [`DECODED_FLOOR`]).
     pub fn new(buf: &'a [u8], opts: DecodeOptions) -> Self {
-        Decoder { buf, pos: 0, opts }
+        Decoder {
+            buf,
+            pos: 0,
+            opts,
+            budget: Budget::new(opts.max_decoded_size, buf.len()),
+        }
     }
 
     /// Reads one value, hydrating known structures (graph, temporal, spatial, vector).
@@ -127,7 +243,7 @@ impl<'a> Decoder<'a> {
     /// Any [`DecodeError`]; `Unexpected` when the next value is not a list.
     pub fn read_list_of_values(&mut self) -> Result<Vec<Value>, DecodeError> {
         let len = self.read_list_header()?;
-        self.items(len, 1)
+        self.items_charged(len, 1)
     }
 
     /// Reads one item of a list whose header was read (nested one level deep).
@@ -139,12 +255,13 @@ impl<'a> Decoder<'a> {
         self.value(1)
     }
 
-    /// Reads the `len` items of a list whose header was read (nested one level deep).
+    /// Reads the `len` items of a list whose header was read (nested one level deep; the
+    /// header paid for the items' slots).
     ///
     /// # Errors
     /// Any [`DecodeError`] when the bytes are not well-formed values.
     pub fn read_items(&mut self, len: usize) -> Result<Vec<Value>, DecodeError> {
-        self.items(len, 1)
+        self.items_charged(len, 1)
     }
 
     /// Reads a structure header: (number of fields, tag).
@@ -165,11 +282,12 @@ impl<'a> Decoder<'a> {
         Ok((fields, tag))
     }
 
-    /// Reads a list header: the number of items.
+    /// Reads a list header: the number of items, whose slots it charges to the budget (the
+    /// caller is about to hold that many values).
     ///
     /// # Errors
     /// `Unexpected` when the next value is not a list; `SizeTooLarge` when the input cannot
-    /// hold that many items.
+    /// hold that many items; `DecodedTooLarge` when their slots exceed the budget.
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
         let Some(len) = self.list_len(m)? else {
@@ -179,6 +297,7 @@ impl<'a> Decoder<'a> {
             });
         };
         self.check_items(len, 1)?;
+        self.budget.charge_n(len, VALUE_SIZE)?;
         Ok(len)
     }
 
@@ -252,15 +371,15 @@ impl<'a> Decoder<'a> {
             marker::INT_64 => Value::Int(i64::from_be_bytes(self.array()?)),
             marker::BYTES_8 => {
                 let n = usize::from(self.u8()?);
-                Value::Bytes(self.take(n)?.to_vec())
+                Value::Bytes(self.bytes(n)?)
             }
             marker::BYTES_16 => {
                 let n = usize::from(self.u16()?);
-                Value::Bytes(self.take(n)?.to_vec())
+                Value::Bytes(self.bytes(n)?)
             }
             marker::BYTES_32 => {
                 let n = self.u32_size()?;
-                Value::Bytes(self.take(n)?.to_vec())
+                Value::Bytes(self.bytes(n)?)
             }
             marker::STRING_8 => {
                 let n = usize::from(self.u8()?);
@@ -304,6 +423,13 @@ impl<'a> Decoder<'a> {
 
     /// Reads `len` items of a list, each nested at `depth`.
     pub(crate) fn items(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
+        self.check_items(len, 1)?;
+        self.budget.charge_n(len, VALUE_SIZE)?;
+        self.items_charged(len, depth)
+    }
+
+    /// [`Decoder::items`] whose slots were already charged to the budget.
+    fn items_charged(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
         self.check_items(len, 1)?;
         let mut items = Vec::with_capacity(len);
         items.resize_with(len, || Value::Null);
@@ -390,6 +516,7 @@ impl<'a> Decoder<'a> {
                 self.pos += 1;
                 let n = self.string_len(m)?;
                 let text = self.str(n)?;
+                self.budget.charge(n)?;
                 s.clear();
                 s.push_str(text);
                 Ok(())
@@ -403,6 +530,7 @@ impl<'a> Decoder<'a> {
                 let len = self.list_len(m)?.unwrap_or(0);
                 self.enter(depth)?;
                 self.check_items(len, 1)?;
+                self.budget.charge_n(len, VALUE_SIZE)?;
                 items.resize_with(len, || Value::Null);
                 for item in items {
                     self.refill_value(item, depth + 1)?;
@@ -414,10 +542,12 @@ impl<'a> Decoder<'a> {
                 let len = self.map_len(m)?.unwrap_or(0);
                 self.enter(depth)?;
                 self.check_items(len, 2)?;
-                let start = self.pos;
+                let (start, budget) = (self.pos, self.budget);
+                self.charge_map(len)?;
                 if !self.refill_map(map, len, depth + 1)? {
                     // Other keys: decode afresh.
                     self.pos = start;
+                    self.budget = budget;
                     *map = self.map_entries(len, depth + 1)?;
                 }
                 Ok(())
@@ -436,6 +566,7 @@ impl<'a> Decoder<'a> {
         let mut seen: [&'a str; REFILL_MAP_MAX] = [""; REFILL_MAP_MAX];
         for i in 0..len {
             let key = self.key_str()?;
+            self.budget.charge(key.len() + ENTRY_SIZE)?;
             // A repeated key would leave another of `map`'s keys stale.
             if seen[..i].contains(&key) {
                 return Ok(false);
@@ -474,7 +605,7 @@ impl<'a> Decoder<'a> {
         self.enter(depth)?;
         let tag = self.u8()?;
         let fields = self.items(fields, depth + 1)?;
-        super::hydrate::hydrate(tag, fields)
+        super::hydrate::hydrate(tag, fields, &mut self.budget)
     }
 
     /// The size of a list after marker `m`, or `None` if `m` is not a list marker.
@@ -505,17 +636,16 @@ impl<'a> Decoder<'a> {
     fn map_entries(&mut self, len: usize, depth: usize) -> Result<Map, DecodeError> {
         // Each entry needs at least a one-byte key and a one-byte value.
         self.check_items(len, 2)?;
+        self.charge_map(len)?;
         let mut map = Map::new();
         for _ in 0..len {
-            let key = self.key()?;
+            let key = self.key_str()?;
+            self.budget.charge(key.len() + ENTRY_SIZE)?;
+            let key = key.to_owned();
             let value = self.value(depth)?;
             map.insert(key, value);
         }
         Ok(map)
-    }
-
-    fn key(&mut self) -> Result<String, DecodeError> {
-        self.key_str().map(str::to_owned)
     }
 
     /// A map key, borrowed from the input.
@@ -527,6 +657,16 @@ impl<'a> Decoder<'a> {
                 self.str(n)
             }
             _ => Err(DecodeError::NonStringKey),
+        }
+    }
+
+    /// Charges the tree node of a map of `len` entries (none for an empty map).
+    #[inline]
+    fn charge_map(&mut self, len: usize) -> Result<(), DecodeError> {
+        if len == 0 {
+            Ok(())
+        } else {
+            self.budget.charge(MAP_NODE_SIZE)
         }
     }
 
@@ -599,9 +739,19 @@ impl<'a> Decoder<'a> {
         Ok(usize::try_from(n).unwrap_or(usize::MAX))
     }
 
+    /// The next `n` bytes as an owned string, charged to the budget.
     #[inline]
     fn string(&mut self, n: usize) -> Result<String, DecodeError> {
-        self.str(n).map(str::to_owned)
+        let s = self.str(n)?;
+        self.budget.charge(n)?;
+        Ok(s.to_owned())
+    }
+
+    /// The next `n` bytes, owned, charged to the budget.
+    fn bytes(&mut self, n: usize) -> Result<Vec<u8>, DecodeError> {
+        let b = self.take(n)?;
+        self.budget.charge(n)?;
+        Ok(b.to_vec())
     }
 
     /// The next `n` bytes as a string.

@@ -18,7 +18,14 @@ pub enum EncodeError {
     UnknownTimeZone(String),
     /// A temporal value whose conversion to the legacy wall-clock form overflows.
     OutOfRange(&'static str),
+    /// Lists and maps nested deeper than [`MAX_ENCODE_DEPTH`].
+    TooDeep,
 }
+
+/// The deepest nesting of lists and maps [`Encoder::write_value`] writes (a parameter map
+/// counts as one level), as deep as the decoder reads by default: deeper values are refused
+/// with [`EncodeError::TooDeep`] rather than overflowing the stack.
+pub const MAX_ENCODE_DEPTH: usize = 128;
 
 impl fmt::Display for EncodeError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -35,6 +42,10 @@ impl fmt::Display for EncodeError {
             }
             EncodeError::UnknownTimeZone(z) => write!(f, "unknown time zone {z:?}"),
             EncodeError::OutOfRange(t) => write!(f, "{t} is out of the encodable range"),
+            EncodeError::TooDeep => write!(
+                f,
+                "lists and maps nested more than {MAX_ENCODE_DEPTH} levels deep"
+            ),
         }
     }
 }
@@ -55,12 +66,32 @@ impl From<EncodeError> for crate::Error {
 pub struct Encoder<'a> {
     out: &'a mut Vec<u8>,
     dialect: Dialect,
+    /// Lists and maps entered by `write_value`/`write_map` and not yet left.
+    depth: usize,
 }
 
 impl<'a> Encoder<'a> {
     /// An encoder appending to `out`.
     pub fn new(out: &'a mut Vec<u8>, dialect: Dialect) -> Self {
-        Encoder { out, dialect }
+        Encoder {
+            out,
+            dialect,
+            depth: 0,
+        }
+    }
+
+    /// Runs `f` one list or map deeper, or fails with `TooDeep` beyond [`MAX_ENCODE_DEPTH`].
+    fn nested(
+        &mut self,
+        f: impl FnOnce(&mut Self) -> Result<(), EncodeError>,
+    ) -> Result<(), EncodeError> {
+        if self.depth >= MAX_ENCODE_DEPTH {
+            return Err(EncodeError::TooDeep);
+        }
+        self.depth += 1;
+        let r = f(self);
+        self.depth -= 1;
+        r
     }
 
     /// Writes null.
@@ -175,8 +206,9 @@ impl<'a> Encoder<'a> {
     ///
     /// # Errors
     /// [`EncodeError::Unsendable`] for graph values, `Unsupported` and unknown structures,
-    /// [`EncodeError::NotInVersion`] for bytes or vectors the dialect lacks, and
-    /// [`EncodeError::TooLarge`] for collections longer than `u32::MAX`.
+    /// [`EncodeError::NotInVersion`] for bytes or vectors the dialect lacks,
+    /// [`EncodeError::TooLarge`] for collections longer than `u32::MAX`, and
+    /// [`EncodeError::TooDeep`] for lists and maps nested deeper than [`MAX_ENCODE_DEPTH`].
     pub fn write_value(&mut self, v: &Value) -> Result<(), EncodeError> {
         match v {
             Value::Null => self.write_null(),
@@ -185,12 +217,13 @@ impl<'a> Encoder<'a> {
             Value::Float(f) => self.write_float(*f),
             Value::String(s) => self.write_str(s)?,
             Value::Bytes(b) => self.write_bytes(b)?,
-            Value::List(items) => {
-                self.write_list_header(items.len())?;
+            Value::List(items) => self.nested(|e| {
+                e.write_list_header(items.len())?;
                 for item in items {
-                    self.write_value(item)?;
+                    e.write_value(item)?;
                 }
-            }
+                Ok(())
+            })?,
             Value::Map(m) => self.write_map(m)?,
             Value::Date(d) => {
                 self.write_struct_header(1, tag::DATE);
@@ -248,12 +281,14 @@ impl<'a> Encoder<'a> {
     /// # Errors
     /// As [`Encoder::write_value`], for any of the values.
     pub fn write_map(&mut self, m: &Map) -> Result<(), EncodeError> {
-        self.write_map_header(m.len())?;
-        for (k, v) in m {
-            self.write_str(k)?;
-            self.write_value(v)?;
-        }
-        Ok(())
+        self.nested(|e| {
+            e.write_map_header(m.len())?;
+            for (k, v) in m {
+                e.write_str(k)?;
+                e.write_value(v)?;
+            }
+            Ok(())
+        })
     }
 
     /// Writes the header of a sized value: a tiny marker below 16, else the 8/16/32-bit form.

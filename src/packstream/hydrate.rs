@@ -1,18 +1,27 @@
 //! Turning decoded structures into graph, temporal, spatial and vector values.
 
-use super::decode::DecodeError;
+use super::decode::{map_size, Budget, DecodeError};
 use super::marker::{tag, vector_type};
 use super::zone;
 use crate::value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
     Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,
 };
+use std::collections::hash_map::{Entry, HashMap};
+use std::sync::Arc;
 
 /// Builds the value for a structure with `tag` and decoded `fields`.
 ///
 /// Both field-count forms of graph values are accepted whatever the dialect, decided by the
 /// number of fields. Unknown tags become [`Value::Struct`].
-pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError> {
+///
+/// What hydration copies beyond the decoded fields (a path's bound relationships) is charged
+/// to `budget`.
+pub(crate) fn hydrate(
+    tag: u8,
+    fields: Vec<Value>,
+    budget: &mut Budget,
+) -> Result<Value, DecodeError> {
     let n = fields.len();
     let mut f = Fields {
         tag,
@@ -24,7 +33,7 @@ pub(crate) fn hydrate(tag: u8, fields: Vec<Value>) -> Result<Value, DecodeError>
         (tag::UNBOUND_RELATIONSHIP, 3 | 4) => {
             Value::UnboundRelationship(Box::new(unbound(&mut f, n == 4)?))
         }
-        (tag::PATH, 3) => Value::Path(Box::new(path(&mut f)?)),
+        (tag::PATH, 3) => Value::Path(Box::new(path(&mut f, budget)?)),
         (tag::DATE, 1) => Value::Date(Date { days: f.int()? }),
         (tag::TIME, 2) => Value::Time(Time {
             nanoseconds: f.int()?,
@@ -268,11 +277,16 @@ fn unbound(f: &mut Fields, with_element_id: bool) -> Result<UnboundRelationship,
 }
 
 /// Rebuilds the walk from the distinct nodes, distinct relationships and index sequence.
-fn path(f: &mut Fields) -> Result<Path, DecodeError> {
+///
+/// The walk shares its elements: each distinct node is one `Arc`, and each distinct binding of
+/// a relationship (which relationship, between which two nodes) is built once, however many
+/// steps repeat it. Each binding copies the relationship and two element ids, which is
+/// charged to `budget`: distinct bindings are bounded by the steps, not by the message size.
+fn path(f: &mut Fields, budget: &mut Budget) -> Result<Path, DecodeError> {
     let mut nodes = Vec::new();
     for v in f.list()? {
         match v {
-            Value::Node(n) => nodes.push(*n),
+            Value::Node(n) => nodes.push(Arc::new(*n)),
             _ => return Err(f.invalid("expected a list of nodes")),
         }
     }
@@ -299,6 +313,8 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
     let steps = indices.len() / 2;
     let mut walk_nodes = Vec::with_capacity(steps + 1);
     let mut walk_rels = Vec::with_capacity(steps);
+    // (relationship, start node, end node) -> the bound relationship.
+    let mut bound: HashMap<(usize, usize, usize), Arc<Relationship>> = HashMap::new();
     let mut prev = 0usize;
     walk_nodes.push(nodes[0].clone());
     for pair in indices.chunks_exact(2) {
@@ -310,13 +326,28 @@ fn path(f: &mut Fields) -> Result<Path, DecodeError> {
         let r = usize::try_from(rel_index.unsigned_abs())
             .ok()
             .and_then(|i| i.checked_sub(1))
-            .and_then(|i| rels.get(i))
-            .ok_or_else(|| f.invalid("relationship index out of range"))?
-            .clone();
-        let rel = if rel_index > 0 {
-            r.bind(&nodes[prev], &nodes[next])
+            .filter(|&i| i < rels.len())
+            .ok_or_else(|| f.invalid("relationship index out of range"))?;
+        let (start, end) = if rel_index > 0 {
+            (prev, next)
         } else {
-            r.bind(&nodes[next], &nodes[prev])
+            (next, prev)
+        };
+        let rel = match bound.entry((r, start, end)) {
+            Entry::Occupied(e) => e.get().clone(),
+            Entry::Vacant(e) => {
+                let rel = &rels[r];
+                budget.charge(
+                    std::mem::size_of::<Relationship>()
+                        .saturating_add(rel.element_id.len())
+                        .saturating_add(rel.rel_type.len())
+                        .saturating_add(map_size(&rel.properties))
+                        .saturating_add(nodes[start].element_id.len())
+                        .saturating_add(nodes[end].element_id.len()),
+                )?;
+                let bound = rel.clone().bind(&nodes[start], &nodes[end]);
+                e.insert(Arc::new(bound)).clone()
+            }
         };
         walk_rels.push(rel);
         walk_nodes.push(nodes[next].clone());

@@ -13,8 +13,10 @@ mod marker;
 mod tests;
 mod zone;
 
-pub use decode::{DecodeError, DecodeOptions, Decoder};
-pub use encode::{EncodeError, Encoder};
+pub use decode::{
+    DecodeError, DecodeOptions, Decoder, DECODED_FLOOR, DECODED_PER_BYTE, DEFAULT_MAX_DECODED_SIZE,
+};
+pub use encode::{EncodeError, Encoder, MAX_ENCODE_DEPTH};
 
 /// Which structure forms a connection uses, derived from the negotiated Bolt version.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -7,6 +7,7 @@ use crate::value::{
     Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,
 };
 use crate::ErrorKind;
+use std::sync::Arc;
 
 /// Parses "C0 01 ..." into bytes.
 fn h(s: &str) -> Vec<u8> {
@@ -595,16 +596,20 @@ fn path_walk_from_the_spec_with_backwards_relationships() {
     let Value::Path(p) = dec(&bytes).unwrap() else {
         panic!("not a path")
     };
+    let arcs = |v: Vec<Node>| v.into_iter().map(Arc::new).collect::<Vec<_>>();
     assert_eq!(
         p.nodes,
-        vec![a.clone(), b.clone(), c.clone(), b.clone(), a.clone()]
+        arcs(vec![a.clone(), b.clone(), c.clone(), b.clone(), a.clone()])
     );
-    let expected = vec![
+    let expected: Vec<Arc<Relationship>> = vec![
         x.clone().bind(&a, &b),
         y.bind(&b, &c),
         z.bind(&b, &c), // traversed backwards from C to B: Z goes B -> C
         x.bind(&a, &b), // traversed backwards from B to A: X goes A -> B
-    ];
+    ]
+    .into_iter()
+    .map(Arc::new)
+    .collect();
     assert_eq!(p.relationships, expected);
     assert_eq!(p.relationships[2].start_node_element_id, "e11");
     assert_eq!(p.relationships[2].end_node_id, 12);
@@ -614,13 +619,44 @@ fn path_walk_from_the_spec_with_backwards_relationships() {
 }
 
 #[test]
+fn a_path_shares_the_elements_its_steps_repeat() {
+    // A -X-> B, then back and forth over X 1,000 times: one node list entry and one bound
+    // relationship per direction, each shared by every step that repeats it.
+    let (na, a) = node(1, None, "A");
+    let (nb, b) = node(2, None, "B");
+    let (rx, x) = unbound(3, None, "X");
+    let mut seq = Vec::new();
+    for _ in 0..1000 {
+        seq.extend([1, 1, -1, 0]);
+    }
+    let Value::Path(p) = dec(&path_bytes(&[na, nb], &[rx], &seq)).unwrap() else {
+        panic!("not a path")
+    };
+    assert_eq!(p.len(), 2000);
+    assert_eq!(*p.nodes[0], a);
+    assert_eq!(*p.nodes[1], b);
+    assert_eq!(*p.relationships[0], x.clone().bind(&a, &b));
+    assert_eq!(*p.relationships[1], x.bind(&a, &b));
+    for (i, n) in p.nodes.iter().enumerate() {
+        assert!(Arc::ptr_eq(n, &p.nodes[i % 2]), "node {i} is a copy");
+    }
+    for (i, r) in p.relationships.iter().enumerate() {
+        // Both directions bind X from A to B: one shared value.
+        assert!(
+            Arc::ptr_eq(r, &p.relationships[0]),
+            "relationship {i} is a copy"
+        );
+    }
+}
+
+#[test]
 fn zero_length_path() {
     let (na, a) = node(1, None, "A");
     let bytes = path_bytes(&[na], &[], &[]);
     assert_eq!(
         dec(&bytes).unwrap(),
         Value::Path(Box::new(Path {
-            nodes: vec![a],
+            nodes: vec![Arc::new(a)],
             relationships: vec![]
         }))
     );
@@ -679,7 +715,7 @@ fn graph_values_cannot_be_sent() {
         ),
         (
             Value::Path(Box::new(Path {
-                nodes: vec![n],
+                nodes: vec![Arc::new(n)],
                 relationships: vec![],
             })),
             "Path",
@@ -1470,4 +1506,56 @@ fn xorshift(seed: u64) -> impl FnMut() -> u64 {
         state ^= state << 17;
         state
     }
+}
+
+/// `n` lists nested around one integer.
+fn nest(n: usize) -> Value {
+    let mut v = Value::Int(1);
+    for _ in 0..n {
+        v = Value::List(vec![v]);
+    }
+    v
+}
+
+/// Takes a nested value apart level by level (dropping it whole would recurse as deep).
+fn unnest(mut v: Value) {
+    while let Value::List(mut items) = v {
+        v = items.pop().unwrap_or(Value::Null);
+    }
+}
+
+/// Issue 16 #12: encoding a caller's deeply nested value recursed once per level and
+/// overflowed the stack (100,000 nested lists); beyond MAX_ENCODE_DEPTH it is now an error.
+#[test]
+fn deeply_nested_values_are_refused_by_the_encoder() {
+    let deep = nest(100_000);
+    let mut out = Vec::new();
+    assert_eq!(
+        Encoder::new(&mut out, Dialect::LATEST).write_value(&deep),
+        Err(EncodeError::TooDeep)
+    );
+    let e = crate::Error::from(EncodeError::TooDeep);
+    assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+    assert!(e.to_string().contains("nested more than 128"), "{e}");
+    // In a map too; the map counts as a level.
+    let mut m = Map::new();
+    m.insert("x".into(), deep);
+    out.clear();
+    assert_eq!(
+        Encoder::new(&mut out, Dialect::LATEST).write_map(&m),
+        Err(EncodeError::TooDeep)
+    );
+    unnest(m.remove("x").unwrap());
+    // At the limit it encodes, and decodes back with the default depth; one more does not.
+    let at = nest(MAX_ENCODE_DEPTH);
+    let bytes = enc(&at);
+    assert_eq!(dec(&bytes).unwrap(), at);
+    out.clear();
+    let mut e = Encoder::new(&mut out, Dialect::LATEST);
+    assert_eq!(
+        e.write_value(&Value::List(vec![at.clone()])),
+        Err(EncodeError::TooDeep)
+    );
+    // The encoder is usable after the error: its depth is back to zero.
+    e.write_value(&at).unwrap();
 }

@@ -10,10 +10,17 @@
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::{Address, DEFAULT_PORT};
 use crate::value::{Map, Value};
+use std::collections::HashSet;
 use std::time::{Duration, Instant};
 
 /// The longest TTL honoured, so a bogus value cannot overflow `Instant` arithmetic.
 const MAX_TTL: Duration = Duration::from_secs(60 * 60 * 24 * 365);
+
+/// The most distinct addresses a routing table may list for one role (routers, readers or
+/// writers): a reply listing more is refused as malformed (`ErrorKind::Protocol`), so a hostile
+/// or broken server cannot make the driver track and try without end. Real clusters have a
+/// few dozen servers; repeated addresses count once.
+pub const MAX_ADDRESSES_PER_ROLE: usize = 1024;
 
 /// The servers of one database, by role.
 #[derive(Debug, Clone)]
@@ -119,6 +126,8 @@ impl RoutingTable {
         if *ttl < 0 {
             t.ttl = Duration::ZERO;
         }
+        // The addresses already listed per role, for a linear dedup.
+        let mut seen: [HashSet<Address>; 3] = Default::default();
         for s in servers {
             let s = s
                 .as_map()
@@ -130,10 +139,10 @@ impl RoutingTable {
             let Some(Value::List(addrs)) = s.get("addresses") else {
                 return Err(bad("no addresses"));
             };
-            let target = match role {
-                "ROUTE" => &mut t.routers,
-                "READ" => &mut t.readers,
-                "WRITE" => &mut t.writers,
+            let (target, seen) = match role {
+                "ROUTE" => (&mut t.routers, &mut seen[0]),
+                "READ" => (&mut t.readers, &mut seen[1]),
+                "WRITE" => (&mut t.writers, &mut seen[2]),
                 _ => continue,
             };
             for a in addrs {
@@ -142,9 +151,16 @@ impl RoutingTable {
                     .ok_or_else(|| bad("an address is not a string"))?;
                 let addr = Address::parse(a, DEFAULT_PORT)
                     .map_err(|e| bad(&format!("bad address {a:?}: {e}")))?;
-                if !target.contains(&addr) {
-                    target.push(addr);
+                if seen.contains(&addr) {
+                    continue;
                 }
+                if target.len() == MAX_ADDRESSES_PER_ROLE {
+                    return Err(bad(&format!(
+                        "more than {MAX_ADDRESSES_PER_ROLE} {role} addresses"
+                    )));
+                }
+                seen.insert(addr.clone());
+                target.push(addr);
             }
         }
         Ok(t)
@@ -206,6 +222,50 @@ mod tests {
         assert!(t.is_fresh(false, t.fetched) && !t.is_fresh(true, t.fetched));
         t.forget(&Address::new("a", 1));
         assert!(!t.is_fresh(false, t.fetched), "no routers left");
+    }
+
+    /// Issue 16 #7: dedup used `Vec::contains` per address (320k addresses: 22 s of CPU).
+    /// Distinct addresses beyond the cap are refused, repeated ones count once.
+    #[test]
+    fn addresses_per_role_are_capped_and_deduplicated() {
+        let table = |servers: Vec<Value>| {
+            let mut rt = Map::new();
+            rt.insert("ttl".into(), Value::Int(300));
+            rt.insert("servers".into(), Value::List(servers));
+            RoutingTable::from_route_reply(&rt)
+        };
+        let many: Vec<String> = (0..20_000).map(|i| format!("h{i}:7687")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let e = table(vec![server("READ", &many)]).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Protocol);
+        assert!(
+            e.to_string().contains("more than 1024 READ addresses"),
+            "{e}"
+        );
+        // Exactly the cap, split over two entries of the role, each address 100 times.
+        let cap: Vec<String> = (0..MAX_ADDRESSES_PER_ROLE)
+            .map(|i| format!("h{i}:7687"))
+            .collect();
+        let repeated: Vec<&str> = (0..100)
+            .flat_map(|_| cap.iter().map(String::as_str))
+            .collect();
+        let (a, b) = repeated.split_at(repeated.len() / 3);
+        let t = table(vec![
+            server("READ", a),
+            server("READ", b),
+            server("WRITE", &many[..3]),
+            server("ROUTE", &["r:1", "r:1"]),
+        ])
+        .unwrap();
+        assert_eq!(t.readers.len(), MAX_ADDRESSES_PER_ROLE);
+        assert_eq!(t.readers[0], Address::new("h0", 7687));
+        assert_eq!(t.readers[1023], Address::new("h1023", 7687));
+        assert_eq!(t.writers.len(), 3);
+        assert_eq!(t.routers, [Address::new("r", 1)]);
+        // The cap is per role: a table may list it for each.
+        let routers: Vec<&str> = cap.iter().map(String::as_str).collect();
+        let t = table(vec![server("ROUTE", &routers), server("READ", &routers)]).unwrap();
+        assert_eq!((t.routers.len(), t.readers.len()), (1024, 1024));
     }
 
     #[test]

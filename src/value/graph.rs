@@ -1,6 +1,7 @@
 //! Graph values: nodes, relationships and paths.
 
 use super::Map;
+use std::sync::Arc;
 
 /// A node in the graph.
 #[derive(Debug, Clone, PartialEq)]
@@ -69,23 +70,27 @@ impl UnboundRelationship {
 ///
 /// `nodes.len() == relationships.len() + 1`. Each relationship keeps its own direction:
 /// `relationships[i]` connects `nodes[i]` and `nodes[i + 1]` in one direction or the other.
+///
+/// A node or relationship met several times on the walk is one shared value (an [`Arc`]), as
+/// the server sends it once: a path of many steps over few distinct elements costs a pointer
+/// per step, not a copy (so its decoded size stays a small multiple of the message size).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Path {
-    /// The nodes in walk order (a node may appear more than once).
-    pub nodes: Vec<Node>,
-    /// The relationships in walk order.
-    pub relationships: Vec<Relationship>,
+    /// The nodes in walk order (a node may appear more than once, shared).
+    pub nodes: Vec<Arc<Node>>,
+    /// The relationships in walk order (a relationship may appear more than once, shared).
+    pub relationships: Vec<Arc<Relationship>>,
 }
 
 impl Path {
     /// The first node.
     pub fn start(&self) -> Option<&Node> {
-        self.nodes.first()
+        self.nodes.first().map(|n| &**n)
     }
 
     /// The last node.
     pub fn end(&self) -> Option<&Node> {
-        self.nodes.last()
+        self.nodes.last().map(|n| &**n)
     }
 
     /// The number of relationships (segments).

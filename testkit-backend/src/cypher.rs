@@ -149,8 +149,12 @@ pub fn to_cypher(v: &Value) -> Json {
             properties: u.properties.clone(),
         }),
         Value::Path(p) => {
-            let nodes: Vec<Json> = p.nodes.iter().map(node_json).collect();
-            let rels: Vec<Json> = p.relationships.iter().map(relationship_json).collect();
+            let nodes: Vec<Json> = p.nodes.iter().map(|n| node_json(n)).collect();
+            let rels: Vec<Json> = p
+                .relationships
+                .iter()
+                .map(|r| relationship_json(r))
+                .collect();
             tagged(
                 "Path",
                 json!({
@@ -598,7 +602,7 @@ mod tests {
         assert_eq!(j["data"]["elementId"]["data"]["value"], "n1");
         assert_eq!(j["data"]["labels"]["name"], "CypherList");
         let p = Value::Path(Box::new(Path {
-            nodes: vec![n],
+            nodes: vec![std::sync::Arc::new(n)],
             relationships: vec![],
         }));
         let pj = to_cypher(&p);

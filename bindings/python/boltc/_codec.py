@@ -28,6 +28,7 @@ from .spatial import Point, point
 from .time import Duration
 
 _u32 = Struct("<I").unpack_from
+_u32u32 = Struct("<II").unpack_from
 _i64 = Struct("<q").unpack_from
 _f64 = Struct("<d").unpack_from
 _qi = Struct("<qi").unpack_from
@@ -111,6 +112,8 @@ def _rel(b: bytes, o: int) -> Tuple[Relationship, int]:
 
 
 def _path(b: bytes, o: int) -> Tuple[Path, int]:
+    # The distinct nodes and relationships, then the walk as indices into them: a walk that
+    # repeats an element refers to the same object.
     n = _u32(b, o)[0]
     o += 4
     nodes = []
@@ -126,7 +129,16 @@ def _path(b: bytes, o: int) -> Tuple[Path, int]:
         r._start_node = by_eid.get(r._start_node.element_id, r._start_node)  # type: ignore[union-attr]
         r._end_node = by_eid.get(r._end_node.element_id, r._end_node)  # type: ignore[union-attr]
         rels.append(r)
-    return Path(nodes, rels), o
+    steps, start = _u32u32(b, o)
+    o += 8
+    walk_nodes = [nodes[start]]
+    walk_rels = []
+    for _ in range(steps):
+        ri, ni = _u32u32(b, o)
+        o += 8
+        walk_rels.append(rels[ri])
+        walk_nodes.append(nodes[ni])
+    return Path(walk_nodes, walk_rels), o
 
 
 def _value(b: bytes, o: int) -> Tuple[Any, int]:

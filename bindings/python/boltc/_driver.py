@@ -230,6 +230,11 @@ class Driver:
                 call(lib.boltc_config_set_telemetry_disabled, bool(value))
             elif key == "fetch_size":
                 call(lib.boltc_config_set_fetch_size, int(value))
+            elif key == "max_decoded_size":
+                # boltc's own option: bytes the decoded values of one server message may take.
+                if int(value) <= 0:
+                    raise exceptions.ConfigurationError("max_decoded_size must be a positive number of bytes")
+                call(lib.boltc_config_set_max_decoded_size, int(value))
             elif key == "busy_poll":
                 # boltc's own option: seconds a waiting read polls before sleeping (0: never).
                 if float(value) < 0:

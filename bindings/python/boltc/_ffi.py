@@ -135,6 +135,7 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_max_pool_size": (c_int, [c_void_p, c_size_t, _PP]),
     "boltc_config_set_busy_poll_us": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_fetch_size": (c_int, [c_void_p, c_int64, _PP]),
+    "boltc_config_set_max_decoded_size": (c_int, [c_void_p, c_size_t, _PP]),
     "boltc_config_set_notifications_min_severity": (c_int, [c_void_p, c_char_p, _PP]),
     "boltc_config_set_notifications_disabled_categories": (c_int, [c_void_p, _P(c_char_p), c_size_t, _PP]),
     "boltc_config_free": (None, [c_void_p]),

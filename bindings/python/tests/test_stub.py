@@ -169,6 +169,20 @@ def test_graph_values_from_server():
     assert list(p) == [r0, r1]
 
 
+def test_a_path_repeating_its_steps_shares_its_nodes_and_relationships():
+    a, b = node(1, ["A"], {"x": "x" * 1000}), node(2, ["B"], {})
+    r = Struct(0x72, [10, "T", {}, "r10"])
+    path = Struct(0x50, [[a, b], [r], [1, 1, -1, 0] * 500])
+    with StubServer(lambda q, p: Reply(["p"], [[path]])) as server, driver_for(server) as d:
+        p = d.execute_query("MATCH").records[0]["p"]
+    assert len(p) == 1000 and len(p.nodes) == 1001
+    assert all(n is p.nodes[i % 2] for i, n in enumerate(p.nodes))
+    assert all(x is p.relationships[0] for x in p.relationships)
+    assert p.nodes[0]["x"] == "x" * 1000
+    r0 = p.relationships[0]
+    assert (r0.start_node is p.nodes[0]) and (r0.end_node is p.nodes[1])
+
+
 # ---- summary -------------------------------------------------------------------------------
 
 def test_summary_from_server_metadata():
@@ -341,6 +355,19 @@ def test_busy_poll_is_a_config_option(busy_poll):
         assert records[0]["a"] == 5
     with pytest.raises(ex.ConfigurationError):
         boltc.GraphDatabase.driver("bolt://127.0.0.1:1", busy_poll=-1)
+
+
+def test_max_decoded_size_is_a_config_option():
+    with StubServer(echo) as server, driver_for(server, max_decoded_size=4096) as d:
+        with d.session() as s:
+            assert s.run("RETURN $a", a=list(range(10))).single()["a"] == list(range(10))
+        with d.session() as s:
+            # 1,000 one-byte integers: 40 KB of values, over the 4 KB limit.
+            with pytest.raises(ex.ServiceUnavailable, match="max_decoded_size"):
+                s.run("RETURN $a", a=list(range(100)) * 10).single()
+    for bad in (0, -1):
+        with pytest.raises(ex.ConfigurationError):
+            boltc.GraphDatabase.driver("bolt://127.0.0.1:1", max_decoded_size=bad)
 
 
 def test_execute_read_and_write_choose_the_access_mode():
