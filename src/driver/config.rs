@@ -42,7 +42,7 @@ impl Config {
     /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
     pub fn builder(uri: &str) -> ConfigBuilder {
         ConfigBuilder {
-            uri: uri.to_owned(),
+            uri: RawUri(uri.to_owned()),
             auth: AuthToken::none(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             encrypted: None,
@@ -104,10 +104,20 @@ impl Config {
     }
 }
 
-/// Builds a [`Config`]; [`ConfigBuilder::build`] validates.
+/// The URI as given, before parsing; `Debug` hides one with user info (it may hold a password).
+#[derive(Clone)]
+struct RawUri(String);
+
+impl std::fmt::Debug for RawUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(net::printable_uri(&self.0), f)
+    }
+}
+
+/// Builds a [`Config`]; [`ConfigBuilder::build`] validates. `Debug` shows no credentials.
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
-    uri: String,
+    uri: RawUri,
     auth: AuthToken,
     user_agent: String,
     encrypted: Option<bool>,
@@ -249,7 +259,7 @@ impl ConfigBuilder {
     /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size
     /// or a fetch size of 0 or below -1.
     pub fn build(self) -> Result<Config> {
-        let uri = net::parse_uri(&self.uri)?;
+        let uri = net::parse_uri(&self.uri.0)?;
         let scheme_trust = uri.scheme().tls_trust();
         if scheme_trust.is_some() && (self.encrypted.is_some() || self.trust.is_some()) {
             return Err(Error::new(
@@ -430,5 +440,24 @@ impl TransactionConfig {
     pub(crate) fn timeout_ms(&self) -> Option<i64> {
         self.timeout
             .map(|t| i64::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_debug_never_shows_user_info() {
+        let b = Config::builder("neo4j://bob:pa/ss@db.example:7687")
+            .auth(AuthToken::basic("alice", "s3cret"));
+        let shown = format!("{b:?}");
+        for secret in ["bob", "pa/ss", "s3cret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let e = b.build().unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("pa/ss"), "{e}");
+        let plain = format!("{:?}", Config::builder("bolt://db.example:7687"));
+        assert!(plain.contains("bolt://db.example:7687"), "{plain}");
     }
 }

@@ -16,4 +16,5 @@ pub use resolve::{resolve, resolve_seed_with, resolve_with, DomainNameResolver};
 pub use stream::{is_timeout, is_tls_error, ShutdownHandle, Stream};
 pub use tcp::{connect, ConnectOptions};
 pub use tls::{client_config, ClientCert, TlsOptions, TrustStrategy};
+pub(crate) use uri::printable as printable_uri;
 pub use uri::{parse as parse_uri, Scheme, Uri};

@@ -174,8 +174,8 @@ fn config(msg: String) -> Error {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`] for an unknown scheme, a missing host, a bad port, user info
-/// (credentials belong in the auth token; they are never echoed), a path or fragment, a query on
+/// [`ErrorKind::Config`] for an unknown scheme, a missing host, a bad port, user info (any
+/// `@`: credentials belong in the auth token; no part of such a URI is echoed), a path or fragment, a query on
 /// a non-routing (`bolt*`) URI, a malformed, duplicated, empty or reserved (`address`) routing
 /// context key, or bad percent-encoding.
 ///
@@ -186,6 +186,15 @@ fn config(msg: String) -> Error {
 /// assert_eq!(parse_uri("bolt://[::1]:7688").unwrap().address().port(), 7688);
 /// ```
 pub fn parse(uri: &str) -> Result<Uri, Error> {
+    if uri.contains('@') {
+        // User info (`user:password@`) may sit anywhere a password's own `/`, `?` or `#`
+        // moved the split points to, so no part of such a URI is echoed, not even the scheme.
+        return Err(config(
+            "the URI must not contain user info ('@'); pass credentials as an auth token \
+             (a routing context value with '@' percent-encodes it as %40)"
+                .to_owned(),
+        ));
+    }
     let (scheme, rest) = uri.split_once("://").ok_or_else(|| {
         config(format!(
             "invalid URI {uri:?}: expected <scheme>://<host>[:<port>]"
@@ -201,12 +210,6 @@ pub fn parse(uri: &str) -> Result<Uri, Error> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    if authority.contains('@') {
-        // Never echo the authority: it may contain a password.
-        return Err(config(format!(
-            "{scheme} URI must not contain user info; pass credentials as an auth token"
-        )));
-    }
     if !path.is_empty() && path != "/" {
         return Err(config(format!("URI {uri:?} must not contain a path")));
     }
@@ -231,6 +234,16 @@ pub fn parse(uri: &str) -> Result<Uri, Error> {
         address,
         routing_context,
     })
+}
+
+/// `uri` as it may be shown (in `Debug` output, logs): unchanged, or a placeholder when it
+/// contains user info, which may hold a password (see [`parse`]).
+pub(crate) fn printable(uri: &str) -> &str {
+    if uri.contains('@') {
+        "<a URI with user info, not shown>"
+    } else {
+        uri
+    }
 }
 
 fn split_off(s: &str, c: char) -> (&str, Option<&str>) {
@@ -427,10 +440,34 @@ mod tests {
 
     #[test]
     fn user_info_rejected_without_echo() {
-        let e = err("neo4j://neo4j:s3cret@localhost:7687");
-        assert!(!e.message().contains("s3cret"), "{e}");
-        assert!(!format!("{e:?}").contains("s3cret"));
+        // The password's own `/`, `?`, `#` or `:` move where a parser splits the URI; wherever
+        // the error would come from (path, query, fragment, port, host), nothing is echoed.
+        for u in [
+            "neo4j://neo4j:s3cret@localhost:7687",
+            "bolt://u:s3c/ret@h",
+            "bolt://u:s3c#ret@h",
+            "bolt://u:s3c?ret@h",
+            "neo4j://u:123?s3cret@h",
+            "bolt://u:s3cret@h:70000",
+            "bolt://u:s3cret@h:abc",
+            "bolt://u:s3cret@h x",
+            "bolt://u:s3cret@",
+            "http://u:s3cret@h",
+            "u:s3cret@h:7687",
+        ] {
+            let e = err(u);
+            let shown = format!("{e} {e:?}");
+            for secret in ["s3c", "ret", "u:"] {
+                assert!(!shown.contains(secret), "{u}: {shown}");
+            }
+            assert!(e.message().contains("user info"), "{u}: {e}");
+            assert_eq!(printable(u), "<a URI with user info, not shown>");
+        }
         err("bolt://user@h");
+        assert_eq!(printable("bolt://h:1"), "bolt://h:1");
+        // A routing context value may carry an `@` percent-encoded.
+        let uri = parse("neo4j://h?team=db%40example").unwrap();
+        assert_eq!(uri.routing_context()["team"], "db@example");
     }
 
     #[test]
