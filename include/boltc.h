@@ -711,7 +711,9 @@ boltc_status boltc_config_set_trust(boltc_config *config,
                                     const char *ca_pem_path,
                                     boltc_error **error_out);
 
-// The connect timeout in milliseconds (TCP, TLS and Bolt handshakes; default 30000).
+// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
+// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
+// `BOLTC_STATUS_TIMEOUT`.
 boltc_status boltc_config_set_connection_timeout_ms(boltc_config *config,
                                                     uint64_t timeout_ms,
                                                     boltc_error **error_out);

@@ -78,7 +78,7 @@ impl Config {
     pub fn encrypted(&self) -> bool {
         self.tls.is_some()
     }
-    /// The connect timeout (TCP connect, TLS and Bolt handshakes).
+    /// The connect timeout: one bound for resolution, TCP, TLS, the Bolt handshake and HELLO.
     pub fn connection_timeout(&self) -> Duration {
         self.connection_timeout
     }
@@ -169,7 +169,9 @@ impl ConfigBuilder {
         });
         self
     }
-    /// Connect timeout (default 30 s), covering TCP, TLS and the Bolt handshake.
+    /// Connect timeout (default 30 s): one bound for the whole connect, name resolution, TCP,
+    /// TLS, the Bolt handshake and HELLO (+LOGON) together. A connect that runs out of it fails
+    /// with [`ErrorKind::Timeout`].
     pub fn connection_timeout(mut self, t: Duration) -> Self {
         self.connection_timeout = t;
         self

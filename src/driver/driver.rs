@@ -590,9 +590,11 @@ struct Connector {
     manifest: ManifestMemory,
 }
 
-/// How long one handshake attempt may wait for the server's reply before the connection is
-/// retried: some servers drop the first handshake after a connection closes.
-const HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
+/// How long the first handshake attempt may wait for the server's reply (at most half the
+/// connection timeout) before the connection is retried once with all the time left: after a
+/// connection closes, some servers (FalkorDB) leave the next handshake unanswered until it
+/// times out.
+const FIRST_HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
 
 impl Connector {
     fn new(config: &Config, auth: Arc<dyn AuthManager>) -> Result<Connector> {
@@ -631,40 +633,40 @@ impl Connector {
         })
     }
 
+    /// Opens a connection: TCP, TLS, the Bolt handshake and HELLO (+LOGON) all end by the
+    /// connection timeout, or by `deadline` if that comes first.
     fn connect(
         &self,
         addr: &Address,
         deadline: Instant,
         auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.connect_once(addr, deadline, auth) {
-                Err(e)
-                    if e.kind() == ErrorKind::Timeout
-                        && attempt < 3
-                        && Instant::now() < deadline =>
-                {
-                    log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
-                }
-                other => return other,
+        let deadline = deadline.min(deadline_within(self.options.connect_timeout, None));
+        let half = deadline.saturating_duration_since(Instant::now()) / 2;
+        let first = Instant::now() + half.min(FIRST_HANDSHAKE_ATTEMPT);
+        match self.connect_once(addr, first, deadline, auth) {
+            Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => {
+                log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
+                self.connect_once(addr, deadline, deadline, auth)
             }
+            other => other,
         }
     }
 
+    /// One connection attempt: the handshake reply must come by `handshake_by`, everything
+    /// else by `deadline`.
     fn connect_once(
         &self,
         addr: &Address,
+        handshake_by: Instant,
         deadline: Instant,
         session_auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let connect_timeout = remaining.min(self.options.connect_timeout);
+        let connect_timeout = deadline.saturating_duration_since(Instant::now());
         if connect_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::Timeout,
-                format!("no time left to connect to {addr}"),
+                format!("timed out: no time left to connect to {addr}"),
             ));
         }
         let mut last = None;
@@ -680,11 +682,12 @@ impl Connector {
             };
             opts.tls = self.tls.clone().map(|c| (c, name));
             let stream = net::connect(addr, &opts)?;
-            let wait = deadline
+            let wait = handshake_by
                 .saturating_duration_since(Instant::now())
-                .min(HANDSHAKE_ATTEMPT);
+                .max(Duration::from_millis(1));
             stream
-                .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+                .set_read_timeout(Some(wait))
+                .and_then(|()| stream.set_write_timeout(Some(wait)))
                 .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, format!("{addr}: {e}")))?;
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
@@ -741,7 +744,13 @@ impl crate::bolt::Transport for Stream {
 
 fn handshake_error(addr: &Address, e: HandshakeError) -> Error {
     let kind = match &e {
-        HandshakeError::Io(io) if net::is_timeout(io) => ErrorKind::Timeout,
+        HandshakeError::Io(io) if net::is_timeout(io) => {
+            // Not the OS's words ("Resource temporarily unavailable"): say what happened.
+            return Error::new(
+                ErrorKind::Timeout,
+                format!("{addr}: timed out waiting for the Bolt handshake reply"),
+            );
+        }
         HandshakeError::Io(io) if net::is_tls_error(io) => ErrorKind::Tls,
         HandshakeError::NotBolt(_) | HandshakeError::BadManifest(_) => ErrorKind::Protocol,
         _ => ErrorKind::ServiceUnavailable,

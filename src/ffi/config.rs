@@ -175,7 +175,9 @@ pub extern "C" fn boltc_config_set_trust(
     })
 }
 
-/// The connect timeout in milliseconds (TCP, TLS and Bolt handshakes; default 30000).
+/// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
+/// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
+/// `BOLTC_STATUS_TIMEOUT`.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_connection_timeout_ms(
     config: *mut boltc_config,
