@@ -718,10 +718,28 @@ boltc_status boltc_config_set_connection_timeout_ms(boltc_config *config,
                                                     uint64_t timeout_ms,
                                                     boltc_error **error_out);
 
-// The read timeout for server replies in milliseconds; 0 means none (the default).
+// How long a read may wait without a byte from the server, in milliseconds (default 300000,
+// five minutes); 0 means no bound. It bounds a server that stalls (mid-message or before
+// replying): the call fails with `BOLTC_STATUS_TIMEOUT` and the connection is closed. Every
+// byte restarts it, so it is not a query time limit, but a query during which the server
+// sends nothing for longer times out. Neo4j 4.3+ sends keep-alive NOOPs while a query runs
+// and announces its own read timeout (`connection.recv_timeout_seconds`), which replaces
+// this one on its connections; with other servers, raise it for long silent queries.
 boltc_status boltc_config_set_read_timeout_ms(boltc_config *config,
                                               uint64_t timeout_ms,
                                               boltc_error **error_out);
+
+// TCP keep-alive (`SO_KEEPALIVE`) on connections: on by default, so the operating system
+// notices a peer that vanished (host down, network cut) on an idle or waiting connection.
+boltc_status boltc_config_set_keepalive(boltc_config *config, bool on, boltc_error **error_out);
+
+// How long a write may wait while the server reads nothing, in milliseconds (default 30000);
+// 0 means no bound. Running out fails the call with `BOLTC_STATUS_TIMEOUT` and closes the
+// connection. The GOODBYE sent when connections close is bounded separately (one second in
+// all per close), so `boltc_driver_close`/`boltc_driver_free` never wait on a silent server.
+boltc_status boltc_config_set_write_timeout_ms(boltc_config *config,
+                                               uint64_t timeout_ms,
+                                               boltc_error **error_out);
 
 // How long acquiring a pooled connection may take, in milliseconds (default 60000).
 boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,

@@ -20,6 +20,7 @@ pub struct Config {
     pub(crate) tls: Option<net::TlsOptions>,
     pub(crate) connection_timeout: Duration,
     pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
     pub(crate) max_pool_size: usize,
     pub(crate) acquisition_timeout: Duration,
     pub(crate) liveness_check_timeout: Option<Duration>,
@@ -35,6 +36,12 @@ pub struct Config {
     pub(crate) telemetry_disabled: bool,
 }
 
+/// The default of [`ConfigBuilder::read_timeout`]: 5 minutes without a byte from the server.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The default of [`ConfigBuilder::write_timeout`]: 30 seconds in which the server reads nothing.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The default of [`ConfigBuilder::busy_poll`].
 pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(100);
 
@@ -49,7 +56,8 @@ impl Config {
             trust: None,
             client_cert: None,
             connection_timeout: Duration::from_secs(30),
-            read_timeout: None,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             max_pool_size: 100,
             acquisition_timeout: Duration::from_secs(60),
             liveness_check_timeout: None,
@@ -85,6 +93,14 @@ impl Config {
     /// The maximum number of connections per server.
     pub fn max_connection_pool_size(&self) -> usize {
         self.max_pool_size
+    }
+    /// The read timeout (see [`ConfigBuilder::read_timeout`]); a server hint may replace it.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+    /// The write timeout (see [`ConfigBuilder::write_timeout`]).
+    pub fn write_timeout(&self) -> Option<Duration> {
+        self.write_timeout
     }
     /// How long acquiring a pooled connection may take.
     pub fn connection_acquisition_timeout(&self) -> Duration {
@@ -125,6 +141,7 @@ pub struct ConfigBuilder {
     client_cert: Option<ClientCert>,
     connection_timeout: Duration,
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     max_pool_size: usize,
     acquisition_timeout: Duration,
     liveness_check_timeout: Option<Duration>,
@@ -176,9 +193,28 @@ impl ConfigBuilder {
         self.connection_timeout = t;
         self
     }
-    /// Read timeout for server replies (default none; a server hint may set one).
+    /// How long a read may wait without receiving a byte from the server (default
+    /// [`DEFAULT_READ_TIMEOUT`], 5 minutes; `None`: no bound). It bounds a server that stalls,
+    /// mid-message or before replying; a read that runs out fails with
+    /// [`ErrorKind::Timeout`] and the connection is closed.
+    ///
+    /// It is not a query time limit: every byte restarts it. A query that runs longer than
+    /// this without the server sending anything times out, though. Neo4j 4.3+ avoids that
+    /// itself: it sends keep-alive NOOP chunks while a query runs and announces its own read
+    /// timeout (the `connection.recv_timeout_seconds` hint), which replaces this one on its
+    /// connections, as in the official drivers. With a server that does neither, raise this
+    /// (or pass `None`) for queries that stay silent longer. A dead peer is noticed by TCP
+    /// keep-alive ([`ConfigBuilder::keepalive`], on by default); a session's call timeout
+    /// bounds a whole call.
     pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
         self.read_timeout = t;
+        self
+    }
+    /// How long a write may wait while the server reads nothing (default
+    /// [`DEFAULT_WRITE_TIMEOUT`], 30 s; `None`: no bound). Every byte the server takes restarts
+    /// it. It also bounds the GOODBYE sent when connections close.
+    pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
+        self.write_timeout = t;
         self
     }
     /// Maximum connections per server (default 100).
@@ -211,7 +247,9 @@ impl ConfigBuilder {
         self.max_retry_time = t;
         self
     }
-    /// TCP keepalive (default on).
+    /// TCP keep-alive (`SO_KEEPALIVE`, default on): the operating system probes an idle
+    /// connection, so a peer that vanished (host down, network cut) ends a wait with an error
+    /// instead of leaving it to the read timeout.
     pub fn keepalive(mut self, on: bool) -> Self {
         self.keepalive = on;
         self
@@ -258,8 +296,8 @@ impl ConfigBuilder {
     /// Validates and builds the configuration.
     ///
     /// # Errors
-    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size
-    /// or a fetch size of 0 or below -1.
+    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size,
+    /// a zero read or write timeout, or a fetch size of 0 or below -1.
     pub fn build(self) -> Result<Config> {
         let uri = net::parse_uri(&self.uri.0)?;
         let scheme_trust = uri.scheme().tls_trust();
@@ -299,6 +337,17 @@ impl ConfigBuilder {
                 ),
             ));
         }
+        for (name, t) in [
+            ("read_timeout", self.read_timeout),
+            ("write_timeout", self.write_timeout),
+        ] {
+            if t == Some(Duration::ZERO) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{name} must be positive (or None for no bound), not 0"),
+                ));
+            }
+        }
         if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -315,6 +364,7 @@ impl ConfigBuilder {
             tls,
             connection_timeout: self.connection_timeout,
             read_timeout: self.read_timeout,
+            write_timeout: self.write_timeout,
             max_pool_size: self.max_pool_size,
             acquisition_timeout: self.acquisition_timeout,
             liveness_check_timeout: self.liveness_check_timeout,
@@ -461,5 +511,25 @@ mod tests {
         assert!(!format!("{e} {e:?}").contains("pa/ss"), "{e}");
         let plain = format!("{:?}", Config::builder("bolt://db.example:7687"));
         assert!(plain.contains("bolt://db.example:7687"), "{plain}");
+    }
+
+    #[test]
+    fn reads_and_writes_are_bounded_by_default() {
+        let c = Config::builder("bolt://h").build().unwrap();
+        assert_eq!(c.read_timeout(), Some(DEFAULT_READ_TIMEOUT));
+        assert_eq!(c.write_timeout(), Some(DEFAULT_WRITE_TIMEOUT));
+        assert!(c.keepalive);
+        let none = Config::builder("bolt://h")
+            .read_timeout(None)
+            .write_timeout(None)
+            .build()
+            .unwrap();
+        assert_eq!((none.read_timeout(), none.write_timeout()), (None, None));
+        for b in [
+            Config::builder("bolt://h").read_timeout(Some(Duration::ZERO)),
+            Config::builder("bolt://h").write_timeout(Some(Duration::ZERO)),
+        ] {
+            assert_eq!(b.build().unwrap_err().kind(), ErrorKind::Config);
+        }
     }
 }

@@ -585,6 +585,7 @@ struct Connector {
     hello: HelloParams,
     auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     limits: Limits,
     /// The addresses whose server speaks the handshake manifest.
     manifest: ManifestMemory,
@@ -624,6 +625,7 @@ impl Connector {
             },
             auth,
             read_timeout: config.read_timeout,
+            write_timeout: config.write_timeout,
             limits: Limits {
                 max_message: config.max_message_size,
                 max_chunk: config.max_chunk_size,
@@ -711,7 +713,7 @@ impl Connector {
                     // The server's `connection.recv_timeout_seconds` hint wins over the
                     // configured read timeout.
                     let timeout = conn.recv_timeout().or(self.read_timeout);
-                    set_timeout(&mut conn, timeout)?;
+                    set_timeouts(&mut conn, timeout, self.write_timeout)?;
                     return Ok(conn);
                 }
                 Err(HandshakeError::NoCommonVersion) => {
@@ -727,8 +729,13 @@ impl Connector {
     }
 }
 
-fn set_timeout(conn: &mut BoltConnection, t: Option<Duration>) -> Result<()> {
-    conn.set_read_timeout(t)
+fn set_timeouts(
+    conn: &mut BoltConnection,
+    read: Option<Duration>,
+    write: Option<Duration>,
+) -> Result<()> {
+    conn.set_read_timeout(read)
+        .and_then(|()| conn.set_write_timeout(write))
         .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
 }
 

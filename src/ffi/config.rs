@@ -189,7 +189,13 @@ pub extern "C" fn boltc_config_set_connection_timeout_ms(
     })
 }
 
-/// The read timeout for server replies in milliseconds; 0 means none (the default).
+/// How long a read may wait without a byte from the server, in milliseconds (default 300000,
+/// five minutes); 0 means no bound. It bounds a server that stalls (mid-message or before
+/// replying): the call fails with `BOLTC_STATUS_TIMEOUT` and the connection is closed. Every
+/// byte restarts it, so it is not a query time limit, but a query during which the server
+/// sends nothing for longer times out. Neo4j 4.3+ sends keep-alive NOOPs while a query runs
+/// and announces its own read timeout (`connection.recv_timeout_seconds`), which replaces
+/// this one on its connections; with other servers, raise it for long silent queries.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_read_timeout_ms(
     config: *mut boltc_config,
@@ -198,6 +204,32 @@ pub extern "C" fn boltc_config_set_read_timeout_ms(
 ) -> boltc_status {
     update(config, error_out, |b| {
         Ok(b.read_timeout((timeout_ms > 0).then(|| ms(timeout_ms))))
+    })
+}
+
+/// TCP keep-alive (`SO_KEEPALIVE`) on connections: on by default, so the operating system
+/// notices a peer that vanished (host down, network cut) on an idle or waiting connection.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_keepalive(
+    config: *mut boltc_config,
+    on: bool,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.keepalive(on)))
+}
+
+/// How long a write may wait while the server reads nothing, in milliseconds (default 30000);
+/// 0 means no bound. Running out fails the call with `BOLTC_STATUS_TIMEOUT` and closes the
+/// connection. The GOODBYE sent when connections close is bounded separately (one second in
+/// all per close), so `boltc_driver_close`/`boltc_driver_free` never wait on a silent server.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_write_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.write_timeout((timeout_ms > 0).then(|| ms(timeout_ms))))
     })
 }
 

@@ -302,7 +302,7 @@ impl Pool {
         if let Some(max) = self.inner.config.max_lifetime {
             if crate::clock::now().saturating_duration_since(conn.created()) > max {
                 log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
-                conn.goodbye();
+                goodbye(&mut conn, close_deadline().min(deadline));
                 return None;
             }
         }
@@ -453,14 +453,16 @@ impl Pool {
                 idle.len()
             );
         }
+        let by = close_deadline();
         for mut i in idle {
-            i.conn.goodbye();
+            goodbye(&mut i.conn, by);
         }
     }
 
     /// Closes every idle connection and refuses new acquisitions. Connections in use have their
     /// sockets shut down, so calls blocked on them return an error at once; they are closed when
-    /// they come back.
+    /// they come back. GOODBYE to idle connections is sent within one second in all, however
+    /// many there are.
     pub fn close(&self) {
         let mut st = self.inner.state.lock();
         st.closed = true;
@@ -484,10 +486,25 @@ impl Pool {
         for h in in_use {
             let _ = h.shutdown();
         }
+        let by = close_deadline();
         for mut i in idle {
-            i.conn.goodbye();
+            goodbye(&mut i.conn, by);
         }
     }
+}
+
+/// How long closing connections may spend sending GOODBYE, all of one call's together.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+fn close_deadline() -> Instant {
+    Instant::now() + CLOSE_WAIT
+}
+
+/// Sends GOODBYE as a courtesy, giving up at `by`: a server that reads nothing cannot hold up
+/// a close (the socket closes when the connection drops, whatever happened).
+fn goodbye(conn: &mut BoltConnection, by: Instant) {
+    conn.set_deadline(Some(by));
+    conn.goodbye();
 }
 
 /// `bolt-123@host:port` (or `#@host:port` before the server named the connection), the

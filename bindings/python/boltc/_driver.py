@@ -144,12 +144,10 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 
 # Options of the official driver that boltc accepts but has no setting for (yet).
 _IGNORED_OPTIONS = {
-    "keep_alive",
     "resolver",
     "warn_notification_severity",
     "ssl_context",
     "client_certificate",
-    "connection_write_timeout",
     "initial_retry_delay",
     "retry_delay_multiplier",
     "retry_delay_jitter_factor",
@@ -162,6 +160,14 @@ _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the 
 
 def _ms(seconds: float) -> int:
     return max(0, int(float(seconds) * 1000))
+
+
+def _positive_ms(key: str, seconds: float) -> int:
+    """Seconds as milliseconds for a timeout where 0 would mean "no bound": refuse <= 0."""
+    ms = _ms(seconds)
+    if ms <= 0:
+        raise exceptions.ConfigurationError("%s must be positive seconds, or None for no bound" % key)
+    return ms
 
 
 class Driver:
@@ -214,7 +220,11 @@ class Driver:
             elif key == "connection_acquisition_timeout":
                 call(lib.boltc_config_set_acquisition_timeout_ms, _ms(value))
             elif key in ("read_timeout", "connection_read_timeout"):
-                call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _ms(value))
+                call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _positive_ms(key, value))
+            elif key in ("write_timeout", "connection_write_timeout"):
+                call(lib.boltc_config_set_write_timeout_ms, 0 if value is None else _positive_ms(key, value))
+            elif key == "keep_alive":
+                call(lib.boltc_config_set_keepalive, bool(value))
             elif key == "liveness_check_timeout":
                 call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
             elif key == "max_connection_lifetime":

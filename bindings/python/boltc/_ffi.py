@@ -129,6 +129,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_trust": (c_int, [c_void_p, c_int32, c_char_p, _PP]),
     "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_write_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_keepalive": (c_int, [c_void_p, c_bool, _PP]),
     "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_liveness_check_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_max_connection_lifetime_ms": (c_int, [c_void_p, c_int64, _PP]),
