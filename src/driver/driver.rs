@@ -219,6 +219,12 @@ impl Driver {
 
     /// Closes idle connections and refuses new sessions. Connections still in use close when
     /// their sessions finish.
+    ///
+    /// In a child process made by `fork`, the connections and the routing thread belong to
+    /// the parent: closing (or dropping) the driver there forgets them without a word to the
+    /// server, without shutting the parent's sockets down and without joining a thread the
+    /// child does not have; inherited sessions fail on their first use in the child instead
+    /// of touching the parent's connection. A child that wants to query opens its own driver.
     pub fn close(&self) {
         if !self.inner.closed.swap(true, Ordering::SeqCst) {
             self.inner.pool.close();
