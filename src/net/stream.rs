@@ -141,7 +141,7 @@ impl Stream {
     }
 
     /// Whether this process inherited the stream from its parent through `fork`. The parent
-    /// still uses the socket, so here reads and writes fail with [`inherited_error`] without
+    /// still uses the socket, so here reads and writes fail (an `io::Error` saying so) without
     /// touching it (a read would take the parent's bytes, a write would corrupt its
     /// exchange) and [`Stream::shutdown`] does nothing; dropping the stream closes this
     /// process's descriptor only, which leaves the parent's connection open.
