@@ -88,14 +88,25 @@
 // Access mode READ: work goes to a reader.
 #define BOLTC_ACCESS_MODE_READ 1
 
-// Trust the Mozilla root set, with hostname verification.
-#define BOLTC_TRUST_SYSTEM_ROOTS 0
+// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
+// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
+// files named by the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables; macOS: the
+// keychain; Windows: the system store. Read by `boltc_driver_new`. Where the system has no
+// root at all, the bundled Mozilla set (`BOLTC_TRUST_MOZILLA_BUNDLED`) is used instead.
+#define BOLTC_TRUST_SYSTEM 0
+
+// The old name of `BOLTC_TRUST_SYSTEM` (same value; it now means the OS trust store).
+#define BOLTC_TRUST_SYSTEM_ROOTS BOLTC_TRUST_SYSTEM
 
 // Trust only the CA certificates in a PEM file, with hostname verification.
 #define BOLTC_TRUST_CUSTOM_CA 1
 
 // Trust any certificate (self-signed; no protection against an active attacker).
 #define BOLTC_TRUST_ALL 2
+
+// Trust the Mozilla root set compiled into boltc, whatever the system trusts, with hostname
+// verification.
+#define BOLTC_TRUST_MOZILLA_BUNDLED 3
 
 // Log level ERROR.
 #define BOLTC_LOG_ERROR 1
@@ -703,8 +714,9 @@ boltc_status boltc_config_set_encrypted(boltc_config *config,
                                         bool encrypted,
                                         boltc_error **error_out);
 
-// Which certificates to trust: `BOLTC_TRUST_SYSTEM_ROOTS`, `BOLTC_TRUST_ALL`, or
-// `BOLTC_TRUST_CUSTOM_CA` with `ca_pem_path` (NUL-terminated; NULL for the others).
+// Which certificates to trust: `BOLTC_TRUST_SYSTEM` (the OS trust store),
+// `BOLTC_TRUST_MOZILLA_BUNDLED`, `BOLTC_TRUST_ALL`, or `BOLTC_TRUST_CUSTOM_CA` with
+// `ca_pem_path` (NUL-terminated; NULL for the others).
 // Another `trust` value gives `BOLTC_STATUS_INVALID_ARGUMENT`.
 boltc_status boltc_config_set_trust(boltc_config *config,
                                     int32_t trust,

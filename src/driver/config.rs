@@ -313,7 +313,7 @@ impl ConfigBuilder {
         let trust = match scheme_trust {
             Some(t) => Some(t),
             None if self.encrypted == Some(true) => {
-                Some(self.trust.unwrap_or(TrustStrategy::SystemRoots))
+                Some(self.trust.unwrap_or(TrustStrategy::System))
             }
             None => None,
         };

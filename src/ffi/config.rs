@@ -17,12 +17,21 @@ pub const BOLTC_ACCESS_MODE_WRITE: i32 = 0;
 /// Access mode READ: work goes to a reader.
 pub const BOLTC_ACCESS_MODE_READ: i32 = 1;
 
-/// Trust the Mozilla root set, with hostname verification.
-pub const BOLTC_TRUST_SYSTEM_ROOTS: i32 = 0;
+/// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
+/// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
+/// files named by the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables; macOS: the
+/// keychain; Windows: the system store. Read by `boltc_driver_new`. Where the system has no
+/// root at all, the bundled Mozilla set (`BOLTC_TRUST_MOZILLA_BUNDLED`) is used instead.
+pub const BOLTC_TRUST_SYSTEM: i32 = 0;
+/// The old name of `BOLTC_TRUST_SYSTEM` (same value; it now means the OS trust store).
+pub const BOLTC_TRUST_SYSTEM_ROOTS: i32 = BOLTC_TRUST_SYSTEM;
 /// Trust only the CA certificates in a PEM file, with hostname verification.
 pub const BOLTC_TRUST_CUSTOM_CA: i32 = 1;
 /// Trust any certificate (self-signed; no protection against an active attacker).
 pub const BOLTC_TRUST_ALL: i32 = 2;
+/// Trust the Mozilla root set compiled into boltc, whatever the system trusts, with hostname
+/// verification.
+pub const BOLTC_TRUST_MOZILLA_BUNDLED: i32 = 3;
 
 /// A mutable driver configuration: a URI plus settings, turned into a driver by
 /// `boltc_driver_new` (which validates it and copies it).
@@ -151,8 +160,9 @@ pub extern "C" fn boltc_config_set_encrypted(
     update(config, error_out, |b| Ok(b.encrypted(encrypted)))
 }
 
-/// Which certificates to trust: `BOLTC_TRUST_SYSTEM_ROOTS`, `BOLTC_TRUST_ALL`, or
-/// `BOLTC_TRUST_CUSTOM_CA` with `ca_pem_path` (NUL-terminated; NULL for the others).
+/// Which certificates to trust: `BOLTC_TRUST_SYSTEM` (the OS trust store),
+/// `BOLTC_TRUST_MOZILLA_BUNDLED`, `BOLTC_TRUST_ALL`, or `BOLTC_TRUST_CUSTOM_CA` with
+/// `ca_pem_path` (NUL-terminated; NULL for the others).
 /// Another `trust` value gives `BOLTC_STATUS_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_trust(
@@ -165,7 +175,8 @@ pub extern "C" fn boltc_config_set_trust(
         // SAFETY: NULL or a NUL-terminated string (header contract).
         let path = unsafe { opt_cstr_arg(ca_pem_path, "ca_pem_path") }?;
         let t = match (trust, path) {
-            (BOLTC_TRUST_SYSTEM_ROOTS, _) => TrustStrategy::SystemRoots,
+            (BOLTC_TRUST_SYSTEM, _) => TrustStrategy::System,
+            (BOLTC_TRUST_MOZILLA_BUNDLED, _) => TrustStrategy::MozillaBundled,
             (BOLTC_TRUST_ALL, _) => TrustStrategy::TrustAll,
             (BOLTC_TRUST_CUSTOM_CA, Some(p)) => TrustStrategy::CustomCa(vec![p.into()]),
             (BOLTC_TRUST_CUSTOM_CA, None) => return Err(Failure::null("ca_pem_path is NULL")),

@@ -13,22 +13,22 @@ use crate::{Error, ErrorKind};
 /// | scheme      | routing | TLS | trust                          |
 /// |-------------|---------|-----|--------------------------------|
 /// | `bolt`      | no      | no  |                                |
-/// | `bolt+s`    | no      | yes | system roots, hostname checked |
+/// | `bolt+s`    | no      | yes | OS trust store, hostname checked |
 /// | `bolt+ssc`  | no      | yes | any certificate (self-signed)  |
 /// | `neo4j`     | yes     | no  |                                |
-/// | `neo4j+s`   | yes     | yes | system roots, hostname checked |
+/// | `neo4j+s`   | yes     | yes | OS trust store, hostname checked |
 /// | `neo4j+ssc` | yes     | yes | any certificate (self-signed)  |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// `bolt://`: one server, plain TCP.
     Bolt,
-    /// `bolt+s://`: one server, TLS verified against the system roots.
+    /// `bolt+s://`: one server, TLS verified against the OS trust store.
     BoltS,
     /// `bolt+ssc://`: one server, TLS accepting any (e.g. self-signed) certificate.
     BoltSsc,
     /// `neo4j://`: client-side routing, plain TCP.
     Neo4j,
-    /// `neo4j+s://`: client-side routing, TLS verified against the system roots.
+    /// `neo4j+s://`: client-side routing, TLS verified against the OS trust store.
     Neo4jS,
     /// `neo4j+ssc://`: client-side routing, TLS accepting any certificate.
     Neo4jSsc,
@@ -70,7 +70,7 @@ impl Scheme {
     pub fn tls_trust(self) -> Option<TrustStrategy> {
         match self {
             Scheme::Bolt | Scheme::Neo4j => None,
-            Scheme::BoltS | Scheme::Neo4jS => Some(TrustStrategy::SystemRoots),
+            Scheme::BoltS | Scheme::Neo4jS => Some(TrustStrategy::System),
             Scheme::BoltSsc | Scheme::Neo4jSsc => Some(TrustStrategy::TrustAll),
         }
     }
@@ -345,12 +345,7 @@ mod tests {
     fn schemes() {
         let cases = [
             ("bolt", Scheme::Bolt, false, None),
-            (
-                "BOLT+S",
-                Scheme::BoltS,
-                false,
-                Some(TrustStrategy::SystemRoots),
-            ),
+            ("BOLT+S", Scheme::BoltS, false, Some(TrustStrategy::System)),
             (
                 "bolt+ssc",
                 Scheme::BoltSsc,
@@ -358,12 +353,7 @@ mod tests {
                 Some(TrustStrategy::TrustAll),
             ),
             ("Neo4j", Scheme::Neo4j, true, None),
-            (
-                "neo4j+s",
-                Scheme::Neo4jS,
-                true,
-                Some(TrustStrategy::SystemRoots),
-            ),
+            ("neo4j+s", Scheme::Neo4jS, true, Some(TrustStrategy::System)),
             (
                 "neo4j+SSC",
                 Scheme::Neo4jSsc,

@@ -48,7 +48,13 @@ def custom_auth(principal: Optional[str], credentials: Optional[str], realm: Opt
 
 
 class TrustSystemCAs:
-    """Trust the system's (Mozilla's) root certificates."""
+    """Trust the operating system's trust store (on Unix the OpenSSL-style bundle and directory,
+    or the files named by ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``; the macOS keychain; the Windows
+    store). Where the system has no root at all, the bundled Mozilla set is used instead."""
+
+
+class TrustMozillaBundledCAs:
+    """boltc's own: trust the Mozilla root set compiled into boltc, whatever the system trusts."""
 
 
 class TrustAll:
@@ -248,7 +254,7 @@ class Driver:
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":
-                t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM_ROOTS
+                t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
                 pass
@@ -263,7 +269,9 @@ class Driver:
         if isinstance(value, TrustAll):
             call(lib.boltc_config_set_trust, _ffi.TRUST_ALL, None)
         elif isinstance(value, TrustSystemCAs):
-            call(lib.boltc_config_set_trust, _ffi.TRUST_SYSTEM_ROOTS, None)
+            call(lib.boltc_config_set_trust, _ffi.TRUST_SYSTEM, None)
+        elif isinstance(value, TrustMozillaBundledCAs):
+            call(lib.boltc_config_set_trust, _ffi.TRUST_MOZILLA_BUNDLED, None)
         elif isinstance(value, TrustCustomCAs):
             if len(value.certs) != 1:
                 raise exceptions.CertificateConfigurationError("boltc takes exactly one CA file")

@@ -307,9 +307,10 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
 # Constants from boltc.h.
 ACCESS_MODE_WRITE = 0
 ACCESS_MODE_READ = 1
-TRUST_SYSTEM_ROOTS = 0
+TRUST_SYSTEM = 0  # the OS trust store (BOLTC_TRUST_SYSTEM_ROOTS is its old name)
 TRUST_CUSTOM_CA = 1
 TRUST_ALL = 2
+TRUST_MOZILLA_BUNDLED = 3
 # boltc_session_set_telemetry_api
 TELEMETRY_TRANSACTION_FUNCTION = 0
 TELEMETRY_EXECUTE_QUERY = 3
