@@ -88,14 +88,25 @@
 // Access mode READ: work goes to a reader.
 #define BOLTC_ACCESS_MODE_READ 1
 
-// Trust the Mozilla root set, with hostname verification.
-#define BOLTC_TRUST_SYSTEM_ROOTS 0
+// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
+// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
+// files named by the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables; macOS: the
+// keychain; Windows: the system store. Read by `boltc_driver_new`. Where the system has no
+// root at all, the bundled Mozilla set (`BOLTC_TRUST_MOZILLA_BUNDLED`) is used instead.
+#define BOLTC_TRUST_SYSTEM 0
+
+// The old name of `BOLTC_TRUST_SYSTEM` (same value; it now means the OS trust store).
+#define BOLTC_TRUST_SYSTEM_ROOTS BOLTC_TRUST_SYSTEM
 
 // Trust only the CA certificates in a PEM file, with hostname verification.
 #define BOLTC_TRUST_CUSTOM_CA 1
 
 // Trust any certificate (self-signed; no protection against an active attacker).
 #define BOLTC_TRUST_ALL 2
+
+// Trust the Mozilla root set compiled into boltc, whatever the system trusts, with hostname
+// verification.
+#define BOLTC_TRUST_MOZILLA_BUNDLED 3
 
 // Log level ERROR.
 #define BOLTC_LOG_ERROR 1
@@ -703,23 +714,44 @@ boltc_status boltc_config_set_encrypted(boltc_config *config,
                                         bool encrypted,
                                         boltc_error **error_out);
 
-// Which certificates to trust: `BOLTC_TRUST_SYSTEM_ROOTS`, `BOLTC_TRUST_ALL`, or
-// `BOLTC_TRUST_CUSTOM_CA` with `ca_pem_path` (NUL-terminated; NULL for the others).
+// Which certificates to trust: `BOLTC_TRUST_SYSTEM` (the OS trust store),
+// `BOLTC_TRUST_MOZILLA_BUNDLED`, `BOLTC_TRUST_ALL`, or `BOLTC_TRUST_CUSTOM_CA` with
+// `ca_pem_path` (NUL-terminated; NULL for the others).
 // Another `trust` value gives `BOLTC_STATUS_INVALID_ARGUMENT`.
 boltc_status boltc_config_set_trust(boltc_config *config,
                                     int32_t trust,
                                     const char *ca_pem_path,
                                     boltc_error **error_out);
 
-// The connect timeout in milliseconds (TCP, TLS and Bolt handshakes; default 30000).
+// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
+// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
+// `BOLTC_STATUS_TIMEOUT`.
 boltc_status boltc_config_set_connection_timeout_ms(boltc_config *config,
                                                     uint64_t timeout_ms,
                                                     boltc_error **error_out);
 
-// The read timeout for server replies in milliseconds; 0 means none (the default).
+// How long a read may wait without a byte from the server, in milliseconds (default 300000,
+// five minutes); 0 means no bound. It bounds a server that stalls (mid-message or before
+// replying): the call fails with `BOLTC_STATUS_TIMEOUT` and the connection is closed. Every
+// byte restarts it, so it is not a query time limit, but a query during which the server
+// sends nothing for longer times out. Neo4j 4.3+ sends keep-alive NOOPs while a query runs
+// and announces its own read timeout (`connection.recv_timeout_seconds`), which replaces
+// this one on its connections; with other servers, raise it for long silent queries.
 boltc_status boltc_config_set_read_timeout_ms(boltc_config *config,
                                               uint64_t timeout_ms,
                                               boltc_error **error_out);
+
+// TCP keep-alive (`SO_KEEPALIVE`) on connections: on by default, so the operating system
+// notices a peer that vanished (host down, network cut) on an idle or waiting connection.
+boltc_status boltc_config_set_keepalive(boltc_config *config, bool on, boltc_error **error_out);
+
+// How long a write may wait while the server reads nothing, in milliseconds (default 30000);
+// 0 means no bound. Running out fails the call with `BOLTC_STATUS_TIMEOUT` and closes the
+// connection. The GOODBYE sent when connections close is bounded separately (one second in
+// all per close), so `boltc_driver_close`/`boltc_driver_free` never wait on a silent server.
+boltc_status boltc_config_set_write_timeout_ms(boltc_config *config,
+                                               uint64_t timeout_ms,
+                                               boltc_error **error_out);
 
 // How long acquiring a pooled connection may take, in milliseconds (default 60000).
 boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,
@@ -870,6 +902,11 @@ boltc_status boltc_driver_session(const boltc_driver *driver,
 
 // Closes idle connections and refuses new sessions; connections in use close when their
 // sessions finish. The handle stays valid until `boltc_driver_free`. Thread-safe.
+//
+// After `fork()`, in the child: closing (or freeing) an inherited driver forgets the
+// parent's connections and routing thread without touching them (no GOODBYE, no socket
+// shutdown, no join), so the parent's work goes on; inherited sessions fail on first use in
+// the child. A child that wants to query makes its own driver.
 boltc_status boltc_driver_close(const boltc_driver *driver, boltc_error **error_out);
 
 // Releases this pointer to the driver. The pool closes when the last session using it is

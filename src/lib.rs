@@ -57,6 +57,7 @@ pub use driver::{
     AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,
     QueryBookmarkManager, QueryConfig, RetryPolicy, RoutingControl, Sleeper,
 };
+pub use driver::{DEFAULT_READ_TIMEOUT, DEFAULT_WRITE_TIMEOUT};
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;
 pub use value::{

@@ -315,6 +315,17 @@ fn c_connection_info_and_admin_against_stub_server() {
     stub.finish();
 }
 
+/// fork(): a child closing and freeing inherited drivers, then exec'ing another program,
+/// leaves the parent's transaction (and its connection) working.
+#[test]
+fn c_fork_child_leaves_the_parents_connection_alone() {
+    let exe = compile(false, &["tests/c/fork.c"], "fork", Link::Shared);
+    let stub = StubServer::start(&script("fork.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("fork: all ok"), "{out}");
+    stub.finish();
+}
+
 /// Transaction functions through the C ABI: a transient error is retried, a client error is
 /// not, the lent transaction handle is stale-safe afterwards.
 #[test]

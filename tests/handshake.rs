@@ -295,6 +295,89 @@ fn a_server_that_never_answers_the_handshake_times_out_within_the_acquisition_ti
     );
 }
 
+/// A Bolt 4.4 server that answers each handshake after `delay`, then HELLO.
+fn slow_handshake_server(delay: Duration) -> std::net::SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    thread::spawn(move || {
+        for mut s in listener.incoming().flatten() {
+            thread::spawn(move || {
+                let mut proposal = [0u8; 20];
+                if s.read_exact(&mut proposal).is_err() {
+                    return;
+                }
+                thread::sleep(delay);
+                if s.write_all(&[0, 0, 4, 4]).is_err() {
+                    return;
+                }
+                // HELLO: one message, whatever its chunks; then SUCCESS {server: "Neo4j/4.4.0"}.
+                let mut header = [0u8; 2];
+                loop {
+                    if s.read_exact(&mut header).is_err() {
+                        return;
+                    }
+                    let n = usize::from(u16::from_be_bytes(header));
+                    if n == 0 {
+                        break;
+                    }
+                    let mut chunk = vec![0u8; n];
+                    if s.read_exact(&mut chunk).is_err() {
+                        return;
+                    }
+                }
+                let mut body = vec![0xB1, 0x70, 0xA1, 0x86];
+                body.extend_from_slice(b"server");
+                body.push(0x8B);
+                body.extend_from_slice(b"Neo4j/4.4.0");
+                let mut reply = u16::try_from(body.len()).unwrap().to_be_bytes().to_vec();
+                reply.extend_from_slice(&body);
+                reply.extend_from_slice(&[0, 0]);
+                let _ = s.write_all(&reply);
+                let _ = s.read_to_end(&mut Vec::new());
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_server_answering_the_handshake_after_2_5_s_is_reached_with_a_30_s_connection_timeout() {
+    let addr = slow_handshake_server(Duration::from_millis(2500));
+    let d = driver_with(&format!("bolt://{addr}"), |c| {
+        c.connection_timeout(Duration::from_secs(30))
+            .connection_acquisition_timeout(Duration::from_secs(30))
+    });
+    let info = d.server_info().unwrap();
+    assert_eq!(info.protocol_version, (4, 4));
+}
+
+#[test]
+fn a_silent_server_fails_after_the_connection_timeout_with_a_timeout_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap();
+    let keep = Arc::new(Mutex::new(Vec::new()));
+    let held = Arc::clone(&keep);
+    thread::spawn(move || {
+        for s in listener.incoming().flatten() {
+            held.lock().unwrap().push(s);
+        }
+    });
+    let d = driver_with(&format!("bolt://{addr}"), |c| {
+        c.connection_timeout(Duration::from_secs(1))
+            .connection_acquisition_timeout(Duration::from_secs(30))
+    });
+    let start = Instant::now();
+    let e = d.verify_connectivity().unwrap_err();
+    let took = start.elapsed();
+    assert_kind(&e, ErrorKind::Timeout);
+    assert!(e.message().contains("timed out"), "{e}");
+    assert!(!e.message().contains("os error"), "{e}");
+    assert!(
+        took >= Duration::from_millis(900) && took < Duration::from_millis(1800),
+        "{took:?}"
+    );
+}
+
 #[test]
 fn a_refused_port_is_service_unavailable() {
     let addr = TcpListener::bind("127.0.0.1:0")

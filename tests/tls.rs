@@ -181,10 +181,10 @@ fn custom_ca_accepts_by_name_and_ip() {
 }
 
 #[test]
-fn system_roots_reject_private_ca() {
-    let pki = Pki::new("system-roots");
+fn mozilla_bundle_rejects_private_ca() {
+    let pki = Pki::new("mozilla-bundle");
     let addr = echo_server(server_config(&pki.server, None));
-    let tls = TlsOptions::new(TrustStrategy::SystemRoots);
+    let tls = TlsOptions::new(TrustStrategy::MozillaBundled);
     let e = connect(&loopback(addr), &opts(&tls, "localhost")).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Tls, "{e}");
     assert!(e.message().contains(&addr.port().to_string()), "{e}");

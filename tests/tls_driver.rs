@@ -1,7 +1,7 @@
 //! TLS end to end through the driver: a rustls TLS-terminating proxy (certificates made here with
 //! rcgen) in front of a stub Bolt server. `bolt://` with `encrypted(true)` and a custom CA accepts
 //! the CA's chain and rejects a self-signed, a wrong-hostname and an expired certificate; `bolt+s`
-//! (system roots) rejects the private CA; `bolt+ssc` accepts a self-signed certificate; mutual TLS
+//! (the OS trust store) rejects the private CA; `bolt+ssc` accepts a self-signed certificate; mutual TLS
 //! works with a client certificate and fails without one. No test turns verification off to pass.
 
 mod common;
@@ -271,7 +271,7 @@ fn bolt_s_with_system_roots_rejects_a_private_ca() {
     let pki = Pki::new("bolts");
     let cert = pki.server(&["localhost", "127.0.0.1"], true, false);
     let (r, _stub, took) = through_proxy(&cert, None, "bolt+s", "localhost", |c| c);
-    assert_tls_error(r, took, "bolt+s (system roots), private CA");
+    assert_tls_error(r, took, "bolt+s (OS trust store), private CA");
 }
 
 #[test]

@@ -126,6 +126,8 @@ pub struct Connection<S> {
     recv_timeout: Option<Duration>,
     /// The read timeout the socket has outside calls with a deadline.
     read_timeout: Option<Duration>,
+    /// The write timeout the socket has outside calls with a deadline.
+    write_timeout: Option<Duration>,
     /// The current call's deadline: reads and writes wait at most until then.
     deadline: Option<Instant>,
     /// A deadline changed the socket timeouts; they are put back before the next I/O without one.
@@ -178,6 +180,7 @@ impl<S: Transport> Connection<S> {
             },
             recv_timeout: None,
             read_timeout: None,
+            write_timeout: None,
             deadline: None,
             timeouts_changed: false,
             hints: Map::new(),
@@ -258,6 +261,15 @@ impl<S: Transport> Connection<S> {
         self.stream.set_read_timeout(timeout)
     }
 
+    /// Sets the socket's write timeout outside calls with a deadline (`None`: block).
+    ///
+    /// # Errors
+    /// When the transport rejects the timeout.
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        self.write_timeout = timeout;
+        self.stream.set_write_timeout(timeout)
+    }
+
     /// Bounds every read and write until `deadline` (`None`: only the read timeout applies).
     /// A read that runs out of time fails with `Timeout` and breaks the connection, as its
     /// reply may still arrive later.
@@ -288,7 +300,7 @@ impl<S: Transport> Connection<S> {
             None => {
                 self.timeouts_changed = false;
                 self.stream.set_read_timeout(self.read_timeout)?;
-                self.stream.set_write_timeout(None)
+                self.stream.set_write_timeout(self.write_timeout)
             }
         }
     }
@@ -534,7 +546,13 @@ impl<S: Transport> Connection<S> {
             .write_all(&self.out)
             .and_then(|()| self.stream.flush());
         self.out.clear();
-        res.map_err(|e| self.io_error(&e))
+        res.map_err(|e| match e.kind() {
+            io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => self.fail(Error::new(
+                ErrorKind::Timeout,
+                "timed out writing to the server (it reads nothing)",
+            )),
+            _ => self.io_error(&e),
+        })
     }
 
     /// Reads the next response, flushing queued requests first.

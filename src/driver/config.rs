@@ -20,6 +20,7 @@ pub struct Config {
     pub(crate) tls: Option<net::TlsOptions>,
     pub(crate) connection_timeout: Duration,
     pub(crate) read_timeout: Option<Duration>,
+    pub(crate) write_timeout: Option<Duration>,
     pub(crate) max_pool_size: usize,
     pub(crate) acquisition_timeout: Duration,
     pub(crate) liveness_check_timeout: Option<Duration>,
@@ -36,6 +37,12 @@ pub struct Config {
     pub(crate) telemetry_disabled: bool,
 }
 
+/// The default of [`ConfigBuilder::read_timeout`]: 5 minutes without a byte from the server.
+pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(300);
+
+/// The default of [`ConfigBuilder::write_timeout`]: 30 seconds in which the server reads nothing.
+pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// The default of [`ConfigBuilder::busy_poll`].
 pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(100);
 
@@ -43,14 +50,15 @@ impl Config {
     /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
     pub fn builder(uri: &str) -> ConfigBuilder {
         ConfigBuilder {
-            uri: uri.to_owned(),
+            uri: RawUri(uri.to_owned()),
             auth: AuthToken::none(),
             user_agent: DEFAULT_USER_AGENT.to_owned(),
             encrypted: None,
             trust: None,
             client_cert: None,
             connection_timeout: Duration::from_secs(30),
-            read_timeout: None,
+            read_timeout: Some(DEFAULT_READ_TIMEOUT),
+            write_timeout: Some(DEFAULT_WRITE_TIMEOUT),
             max_pool_size: 100,
             acquisition_timeout: Duration::from_secs(60),
             liveness_check_timeout: None,
@@ -80,13 +88,21 @@ impl Config {
     pub fn encrypted(&self) -> bool {
         self.tls.is_some()
     }
-    /// The connect timeout (TCP connect, TLS and Bolt handshakes).
+    /// The connect timeout: one bound for resolution, TCP, TLS, the Bolt handshake and HELLO.
     pub fn connection_timeout(&self) -> Duration {
         self.connection_timeout
     }
     /// The maximum number of connections per server.
     pub fn max_connection_pool_size(&self) -> usize {
         self.max_pool_size
+    }
+    /// The read timeout (see [`ConfigBuilder::read_timeout`]); a server hint may replace it.
+    pub fn read_timeout(&self) -> Option<Duration> {
+        self.read_timeout
+    }
+    /// The write timeout (see [`ConfigBuilder::write_timeout`]).
+    pub fn write_timeout(&self) -> Option<Duration> {
+        self.write_timeout
     }
     /// How long acquiring a pooled connection may take.
     pub fn connection_acquisition_timeout(&self) -> Duration {
@@ -106,10 +122,20 @@ impl Config {
     }
 }
 
-/// Builds a [`Config`]; [`ConfigBuilder::build`] validates.
+/// The URI as given, before parsing; `Debug` hides one with user info (it may hold a password).
+#[derive(Clone)]
+struct RawUri(String);
+
+impl std::fmt::Debug for RawUri {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(net::printable_uri(&self.0), f)
+    }
+}
+
+/// Builds a [`Config`]; [`ConfigBuilder::build`] validates. `Debug` shows no credentials.
 #[derive(Debug, Clone)]
 pub struct ConfigBuilder {
-    uri: String,
+    uri: RawUri,
     auth: AuthToken,
     user_agent: String,
     encrypted: Option<bool>,
@@ -117,6 +143,7 @@ pub struct ConfigBuilder {
     client_cert: Option<ClientCert>,
     connection_timeout: Duration,
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     max_pool_size: usize,
     acquisition_timeout: Duration,
     liveness_check_timeout: Option<Duration>,
@@ -162,14 +189,35 @@ impl ConfigBuilder {
         });
         self
     }
-    /// Connect timeout (default 30 s), covering TCP, TLS and the Bolt handshake.
+    /// Connect timeout (default 30 s): one bound for the whole connect, name resolution, TCP,
+    /// TLS, the Bolt handshake and HELLO (+LOGON) together. A connect that runs out of it fails
+    /// with [`ErrorKind::Timeout`].
     pub fn connection_timeout(mut self, t: Duration) -> Self {
         self.connection_timeout = t;
         self
     }
-    /// Read timeout for server replies (default none; a server hint may set one).
+    /// How long a read may wait without receiving a byte from the server (default
+    /// [`DEFAULT_READ_TIMEOUT`], 5 minutes; `None`: no bound). It bounds a server that stalls,
+    /// mid-message or before replying; a read that runs out fails with
+    /// [`ErrorKind::Timeout`] and the connection is closed.
+    ///
+    /// It is not a query time limit: every byte restarts it. A query that runs longer than
+    /// this without the server sending anything times out, though. Neo4j 4.3+ avoids that
+    /// itself: it sends keep-alive NOOP chunks while a query runs and announces its own read
+    /// timeout (the `connection.recv_timeout_seconds` hint), which replaces this one on its
+    /// connections, as in the official drivers. With a server that does neither, raise this
+    /// (or pass `None`) for queries that stay silent longer. A dead peer is noticed by TCP
+    /// keep-alive ([`ConfigBuilder::keepalive`], on by default); a session's call timeout
+    /// bounds a whole call.
     pub fn read_timeout(mut self, t: Option<Duration>) -> Self {
         self.read_timeout = t;
+        self
+    }
+    /// How long a write may wait while the server reads nothing (default
+    /// [`DEFAULT_WRITE_TIMEOUT`], 30 s; `None`: no bound). Every byte the server takes restarts
+    /// it. It also bounds the GOODBYE sent when connections close.
+    pub fn write_timeout(mut self, t: Option<Duration>) -> Self {
+        self.write_timeout = t;
         self
     }
     /// Maximum connections per server (default 100).
@@ -202,7 +250,9 @@ impl ConfigBuilder {
         self.max_retry_time = t;
         self
     }
-    /// TCP keepalive (default on).
+    /// TCP keep-alive (`SO_KEEPALIVE`, default on): the operating system probes an idle
+    /// connection, so a peer that vanished (host down, network cut) ends a wait with an error
+    /// instead of leaving it to the read timeout.
     pub fn keepalive(mut self, on: bool) -> Self {
         self.keepalive = on;
         self
@@ -260,10 +310,10 @@ impl ConfigBuilder {
     /// Validates and builds the configuration.
     ///
     /// # Errors
-    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size
-    /// or a fetch size of 0 or below -1.
+    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size,
+    /// a zero read or write timeout, or a fetch size of 0 or below -1.
     pub fn build(self) -> Result<Config> {
-        let uri = net::parse_uri(&self.uri)?;
+        let uri = net::parse_uri(&self.uri.0)?;
         let scheme_trust = uri.scheme().tls_trust();
         if scheme_trust.is_some() && (self.encrypted.is_some() || self.trust.is_some()) {
             return Err(Error::new(
@@ -277,7 +327,7 @@ impl ConfigBuilder {
         let trust = match scheme_trust {
             Some(t) => Some(t),
             None if self.encrypted == Some(true) => {
-                Some(self.trust.unwrap_or(TrustStrategy::SystemRoots))
+                Some(self.trust.unwrap_or(TrustStrategy::System))
             }
             None => None,
         };
@@ -307,6 +357,17 @@ impl ConfigBuilder {
                 "max_decoded_size must be at least 1 byte",
             ));
         }
+        for (name, t) in [
+            ("read_timeout", self.read_timeout),
+            ("write_timeout", self.write_timeout),
+        ] {
+            if t == Some(Duration::ZERO) {
+                return Err(Error::new(
+                    ErrorKind::Config,
+                    format!("{name} must be positive (or None for no bound), not 0"),
+                ));
+            }
+        }
         if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -323,6 +384,7 @@ impl ConfigBuilder {
             tls,
             connection_timeout: self.connection_timeout,
             read_timeout: self.read_timeout,
+            write_timeout: self.write_timeout,
             max_pool_size: self.max_pool_size,
             acquisition_timeout: self.acquisition_timeout,
             liveness_check_timeout: self.liveness_check_timeout,
@@ -451,5 +513,44 @@ impl TransactionConfig {
     pub(crate) fn timeout_ms(&self) -> Option<i64> {
         self.timeout
             .map(|t| i64::try_from(t.as_nanos().div_ceil(1_000_000)).unwrap_or(i64::MAX))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn builder_debug_never_shows_user_info() {
+        let b = Config::builder("neo4j://bob:pa/ss@db.example:7687")
+            .auth(AuthToken::basic("alice", "s3cret"));
+        let shown = format!("{b:?}");
+        for secret in ["bob", "pa/ss", "s3cret"] {
+            assert!(!shown.contains(secret), "{shown}");
+        }
+        let e = b.build().unwrap_err();
+        assert!(!format!("{e} {e:?}").contains("pa/ss"), "{e}");
+        let plain = format!("{:?}", Config::builder("bolt://db.example:7687"));
+        assert!(plain.contains("bolt://db.example:7687"), "{plain}");
+    }
+
+    #[test]
+    fn reads_and_writes_are_bounded_by_default() {
+        let c = Config::builder("bolt://h").build().unwrap();
+        assert_eq!(c.read_timeout(), Some(DEFAULT_READ_TIMEOUT));
+        assert_eq!(c.write_timeout(), Some(DEFAULT_WRITE_TIMEOUT));
+        assert!(c.keepalive);
+        let none = Config::builder("bolt://h")
+            .read_timeout(None)
+            .write_timeout(None)
+            .build()
+            .unwrap();
+        assert_eq!((none.read_timeout(), none.write_timeout()), (None, None));
+        for b in [
+            Config::builder("bolt://h").read_timeout(Some(Duration::ZERO)),
+            Config::builder("bolt://h").write_timeout(Some(Duration::ZERO)),
+        ] {
+            assert_eq!(b.build().unwrap_err().kind(), ErrorKind::Config);
+        }
     }
 }

@@ -219,6 +219,12 @@ impl Driver {
 
     /// Closes idle connections and refuses new sessions. Connections still in use close when
     /// their sessions finish.
+    ///
+    /// In a child process made by `fork`, the connections and the routing thread belong to
+    /// the parent: closing (or dropping) the driver there forgets them without a word to the
+    /// server, without shutting the parent's sockets down and without joining a thread the
+    /// child does not have; inherited sessions fail on their first use in the child instead
+    /// of touching the parent's connection. A child that wants to query opens its own driver.
     pub fn close(&self) {
         if !self.inner.closed.swap(true, Ordering::SeqCst) {
             self.inner.pool.close();
@@ -585,14 +591,17 @@ struct Connector {
     hello: HelloParams,
     auth: Arc<dyn AuthManager>,
     read_timeout: Option<Duration>,
+    write_timeout: Option<Duration>,
     limits: Limits,
     /// The addresses whose server speaks the handshake manifest.
     manifest: ManifestMemory,
 }
 
-/// How long one handshake attempt may wait for the server's reply before the connection is
-/// retried: some servers drop the first handshake after a connection closes.
-const HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
+/// How long the first handshake attempt may wait for the server's reply (at most half the
+/// connection timeout) before the connection is retried once with all the time left: after a
+/// connection closes, some servers (FalkorDB) leave the next handshake unanswered until it
+/// times out.
+const FIRST_HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
 
 impl Connector {
     fn new(config: &Config, auth: Arc<dyn AuthManager>) -> Result<Connector> {
@@ -622,6 +631,7 @@ impl Connector {
             },
             auth,
             read_timeout: config.read_timeout,
+            write_timeout: config.write_timeout,
             limits: Limits {
                 max_message: config.max_message_size,
                 max_decoded: config.max_decoded_size,
@@ -632,40 +642,40 @@ impl Connector {
         })
     }
 
+    /// Opens a connection: TCP, TLS, the Bolt handshake and HELLO (+LOGON) all end by the
+    /// connection timeout, or by `deadline` if that comes first.
     fn connect(
         &self,
         addr: &Address,
         deadline: Instant,
         auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let mut attempt = 0;
-        loop {
-            attempt += 1;
-            match self.connect_once(addr, deadline, auth) {
-                Err(e)
-                    if e.kind() == ErrorKind::Timeout
-                        && attempt < 3
-                        && Instant::now() < deadline =>
-                {
-                    log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
-                }
-                other => return other,
+        let deadline = deadline.min(deadline_within(self.options.connect_timeout, None));
+        let half = deadline.saturating_duration_since(Instant::now()) / 2;
+        let first = Instant::now() + half.min(FIRST_HANDSHAKE_ATTEMPT);
+        match self.connect_once(addr, first, deadline, auth) {
+            Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => {
+                log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
+                self.connect_once(addr, deadline, deadline, auth)
             }
+            other => other,
         }
     }
 
+    /// One connection attempt: the handshake reply must come by `handshake_by`, everything
+    /// else by `deadline`.
     fn connect_once(
         &self,
         addr: &Address,
+        handshake_by: Instant,
         deadline: Instant,
         session_auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let remaining = deadline.saturating_duration_since(Instant::now());
-        let connect_timeout = remaining.min(self.options.connect_timeout);
+        let connect_timeout = deadline.saturating_duration_since(Instant::now());
         if connect_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::Timeout,
-                format!("no time left to connect to {addr}"),
+                format!("timed out: no time left to connect to {addr}"),
             ));
         }
         let mut last = None;
@@ -681,11 +691,12 @@ impl Connector {
             };
             opts.tls = self.tls.clone().map(|c| (c, name));
             let stream = net::connect(addr, &opts)?;
-            let wait = deadline
+            let wait = handshake_by
                 .saturating_duration_since(Instant::now())
-                .min(HANDSHAKE_ATTEMPT);
+                .max(Duration::from_millis(1));
             stream
-                .set_read_timeout(Some(wait.max(Duration::from_millis(1))))
+                .set_read_timeout(Some(wait))
+                .and_then(|()| stream.set_write_timeout(Some(wait)))
                 .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, format!("{addr}: {e}")))?;
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
@@ -709,7 +720,7 @@ impl Connector {
                     // The server's `connection.recv_timeout_seconds` hint wins over the
                     // configured read timeout.
                     let timeout = conn.recv_timeout().or(self.read_timeout);
-                    set_timeout(&mut conn, timeout)?;
+                    set_timeouts(&mut conn, timeout, self.write_timeout)?;
                     return Ok(conn);
                 }
                 Err(HandshakeError::NoCommonVersion) => {
@@ -725,8 +736,13 @@ impl Connector {
     }
 }
 
-fn set_timeout(conn: &mut BoltConnection, t: Option<Duration>) -> Result<()> {
-    conn.set_read_timeout(t)
+fn set_timeouts(
+    conn: &mut BoltConnection,
+    read: Option<Duration>,
+    write: Option<Duration>,
+) -> Result<()> {
+    conn.set_read_timeout(read)
+        .and_then(|()| conn.set_write_timeout(write))
         .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
 }
 
@@ -742,7 +758,13 @@ impl crate::bolt::Transport for Stream {
 
 fn handshake_error(addr: &Address, e: HandshakeError) -> Error {
     let kind = match &e {
-        HandshakeError::Io(io) if net::is_timeout(io) => ErrorKind::Timeout,
+        HandshakeError::Io(io) if net::is_timeout(io) => {
+            // Not the OS's words ("Resource temporarily unavailable"): say what happened.
+            return Error::new(
+                ErrorKind::Timeout,
+                format!("{addr}: timed out waiting for the Bolt handshake reply"),
+            );
+        }
         HandshakeError::Io(io) if net::is_tls_error(io) => ErrorKind::Tls,
         HandshakeError::NotBolt(_) | HandshakeError::BadManifest(_) => ErrorKind::Protocol,
         _ => ErrorKind::ServiceUnavailable,

@@ -25,7 +25,7 @@ pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_BUSY_POLL,
-    DEFAULT_USER_AGENT,
+    DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT,
 };
 pub use driver::Driver;
 pub(crate) use driver::{authenticate, deadline_within, on_security_error, AuthMode};

@@ -17,12 +17,21 @@ pub const BOLTC_ACCESS_MODE_WRITE: i32 = 0;
 /// Access mode READ: work goes to a reader.
 pub const BOLTC_ACCESS_MODE_READ: i32 = 1;
 
-/// Trust the Mozilla root set, with hostname verification.
-pub const BOLTC_TRUST_SYSTEM_ROOTS: i32 = 0;
+/// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
+/// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
+/// files named by the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables; macOS: the
+/// keychain; Windows: the system store. Read by `boltc_driver_new`. Where the system has no
+/// root at all, the bundled Mozilla set (`BOLTC_TRUST_MOZILLA_BUNDLED`) is used instead.
+pub const BOLTC_TRUST_SYSTEM: i32 = 0;
+/// The old name of `BOLTC_TRUST_SYSTEM` (same value; it now means the OS trust store).
+pub const BOLTC_TRUST_SYSTEM_ROOTS: i32 = BOLTC_TRUST_SYSTEM;
 /// Trust only the CA certificates in a PEM file, with hostname verification.
 pub const BOLTC_TRUST_CUSTOM_CA: i32 = 1;
 /// Trust any certificate (self-signed; no protection against an active attacker).
 pub const BOLTC_TRUST_ALL: i32 = 2;
+/// Trust the Mozilla root set compiled into boltc, whatever the system trusts, with hostname
+/// verification.
+pub const BOLTC_TRUST_MOZILLA_BUNDLED: i32 = 3;
 
 /// A mutable driver configuration: a URI plus settings, turned into a driver by
 /// `boltc_driver_new` (which validates it and copies it).
@@ -151,8 +160,9 @@ pub extern "C" fn boltc_config_set_encrypted(
     update(config, error_out, |b| Ok(b.encrypted(encrypted)))
 }
 
-/// Which certificates to trust: `BOLTC_TRUST_SYSTEM_ROOTS`, `BOLTC_TRUST_ALL`, or
-/// `BOLTC_TRUST_CUSTOM_CA` with `ca_pem_path` (NUL-terminated; NULL for the others).
+/// Which certificates to trust: `BOLTC_TRUST_SYSTEM` (the OS trust store),
+/// `BOLTC_TRUST_MOZILLA_BUNDLED`, `BOLTC_TRUST_ALL`, or `BOLTC_TRUST_CUSTOM_CA` with
+/// `ca_pem_path` (NUL-terminated; NULL for the others).
 /// Another `trust` value gives `BOLTC_STATUS_INVALID_ARGUMENT`.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_trust(
@@ -165,7 +175,8 @@ pub extern "C" fn boltc_config_set_trust(
         // SAFETY: NULL or a NUL-terminated string (header contract).
         let path = unsafe { opt_cstr_arg(ca_pem_path, "ca_pem_path") }?;
         let t = match (trust, path) {
-            (BOLTC_TRUST_SYSTEM_ROOTS, _) => TrustStrategy::SystemRoots,
+            (BOLTC_TRUST_SYSTEM, _) => TrustStrategy::System,
+            (BOLTC_TRUST_MOZILLA_BUNDLED, _) => TrustStrategy::MozillaBundled,
             (BOLTC_TRUST_ALL, _) => TrustStrategy::TrustAll,
             (BOLTC_TRUST_CUSTOM_CA, Some(p)) => TrustStrategy::CustomCa(vec![p.into()]),
             (BOLTC_TRUST_CUSTOM_CA, None) => return Err(Failure::null("ca_pem_path is NULL")),
@@ -175,7 +186,9 @@ pub extern "C" fn boltc_config_set_trust(
     })
 }
 
-/// The connect timeout in milliseconds (TCP, TLS and Bolt handshakes; default 30000).
+/// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
+/// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
+/// `BOLTC_STATUS_TIMEOUT`.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_connection_timeout_ms(
     config: *mut boltc_config,
@@ -187,7 +200,13 @@ pub extern "C" fn boltc_config_set_connection_timeout_ms(
     })
 }
 
-/// The read timeout for server replies in milliseconds; 0 means none (the default).
+/// How long a read may wait without a byte from the server, in milliseconds (default 300000,
+/// five minutes); 0 means no bound. It bounds a server that stalls (mid-message or before
+/// replying): the call fails with `BOLTC_STATUS_TIMEOUT` and the connection is closed. Every
+/// byte restarts it, so it is not a query time limit, but a query during which the server
+/// sends nothing for longer times out. Neo4j 4.3+ sends keep-alive NOOPs while a query runs
+/// and announces its own read timeout (`connection.recv_timeout_seconds`), which replaces
+/// this one on its connections; with other servers, raise it for long silent queries.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_read_timeout_ms(
     config: *mut boltc_config,
@@ -196,6 +215,32 @@ pub extern "C" fn boltc_config_set_read_timeout_ms(
 ) -> boltc_status {
     update(config, error_out, |b| {
         Ok(b.read_timeout((timeout_ms > 0).then(|| ms(timeout_ms))))
+    })
+}
+
+/// TCP keep-alive (`SO_KEEPALIVE`) on connections: on by default, so the operating system
+/// notices a peer that vanished (host down, network cut) on an idle or waiting connection.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_keepalive(
+    config: *mut boltc_config,
+    on: bool,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.keepalive(on)))
+}
+
+/// How long a write may wait while the server reads nothing, in milliseconds (default 30000);
+/// 0 means no bound. Running out fails the call with `BOLTC_STATUS_TIMEOUT` and closes the
+/// connection. The GOODBYE sent when connections close is bounded separately (one second in
+/// all per close), so `boltc_driver_close`/`boltc_driver_free` never wait on a silent server.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_write_timeout_ms(
+    config: *mut boltc_config,
+    timeout_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.write_timeout((timeout_ms > 0).then(|| ms(timeout_ms))))
     })
 }
 

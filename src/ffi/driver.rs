@@ -98,6 +98,11 @@ pub extern "C" fn boltc_driver_session(
 
 /// Closes idle connections and refuses new sessions; connections in use close when their
 /// sessions finish. The handle stays valid until `boltc_driver_free`. Thread-safe.
+///
+/// After `fork()`, in the child: closing (or freeing) an inherited driver forgets the
+/// parent's connections and routing thread without touching them (no GOODBYE, no socket
+/// shutdown, no join), so the parent's work goes on; inherited sessions fail on first use in
+/// the child. A child that wants to query makes its own driver.
 #[no_mangle]
 pub extern "C" fn boltc_driver_close(
     driver: *const boltc_driver,

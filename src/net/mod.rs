@@ -12,8 +12,11 @@ mod tls;
 mod uri;
 
 pub use address::{Address, DEFAULT_PORT};
-pub use resolve::{resolve, resolve_seed_with, resolve_with, DomainNameResolver};
+pub use resolve::{
+    resolve, resolve_seed_with, resolve_with, DomainNameResolver, MAX_LOOKUP_THREADS,
+};
 pub use stream::{is_timeout, is_tls_error, ShutdownHandle, Stream};
 pub use tcp::{connect, ConnectOptions};
 pub use tls::{client_config, ClientCert, TlsOptions, TrustStrategy};
+pub(crate) use uri::printable as printable_uri;
 pub use uri::{parse as parse_uri, Scheme, Uri};

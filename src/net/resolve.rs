@@ -1,8 +1,11 @@
 //! Name resolution bounded by a deadline.
 
+use std::io;
 use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::sync::mpsc;
 use std::time::Instant;
+
+use parking_lot::{Condvar, Mutex};
 
 use super::address::Address;
 use crate::{Error, ErrorKind};
@@ -69,23 +72,100 @@ fn resolve_hooked(
 ///
 /// IP literals are returned at once. Host names are looked up with [`ToSocketAddrs`] on a helper
 /// thread (`boltc-resolve`) so that a slow resolver cannot outlast `deadline`; a lookup that
-/// is still running at the deadline is abandoned.
+/// is still running at the deadline is abandoned, and its thread ends when the system resolver
+/// answers. At most [`MAX_LOOKUP_THREADS`] such threads exist at once in the process: a lookup
+/// beyond that waits for one to end (within its deadline), so a resolver that hangs cannot make
+/// abandoned lookups pile up threads.
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Timeout`] when the deadline passes first; [`ErrorKind::ServiceUnavailable`] when
-/// the lookup fails or yields no address. Messages name the address.
+/// [`ErrorKind::Timeout`] when the deadline passes first (also while waiting for a lookup
+/// thread); [`ErrorKind::ServiceUnavailable`] when the lookup fails or yields no address.
+/// Messages name the address.
 pub fn resolve(addr: &Address, deadline: Instant) -> Result<Vec<SocketAddr>, Error> {
+    static THREADS: Limiter = Limiter::new(MAX_LOOKUP_THREADS);
+    resolve_on(addr, deadline, &THREADS, system_lookup)
+}
+
+/// The most name lookup threads (`boltc-resolve`) that exist at once, abandoned ones included.
+pub const MAX_LOOKUP_THREADS: usize = 8;
+
+/// A lookup: host and port to socket addresses.
+type Lookup = fn(&str, u16) -> io::Result<Vec<SocketAddr>>;
+
+fn system_lookup(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    (host, port).to_socket_addrs().map(|it| it.collect())
+}
+
+/// Counts lookup threads and makes callers wait while `max` are running.
+struct Limiter {
+    running: Mutex<usize>,
+    freed: Condvar,
+    max: usize,
+}
+
+/// One lookup thread counted in a [`Limiter`]; dropping it (when the thread ends) frees the slot.
+struct Slot(&'static Limiter);
+
+impl Limiter {
+    const fn new(max: usize) -> Limiter {
+        Limiter {
+            running: Mutex::new(0),
+            freed: Condvar::new(),
+            max,
+        }
+    }
+
+    /// A slot for one more thread, waiting until `deadline` for one to free up.
+    fn enter(&'static self, deadline: Instant) -> Option<Slot> {
+        let mut running = self.running.lock();
+        while *running >= self.max {
+            if self.freed.wait_until(&mut running, deadline).timed_out() && *running >= self.max {
+                return None;
+            }
+        }
+        *running += 1;
+        Some(Slot(self))
+    }
+
+    #[cfg(test)]
+    fn running(&self) -> usize {
+        *self.running.lock()
+    }
+}
+
+impl Drop for Slot {
+    fn drop(&mut self) {
+        *self.0.running.lock() -= 1;
+        self.0.freed.notify_one();
+    }
+}
+
+fn resolve_on(
+    addr: &Address,
+    deadline: Instant,
+    threads: &'static Limiter,
+    lookup: Lookup,
+) -> Result<Vec<SocketAddr>, Error> {
     if let Ok(ip) = addr.host().parse::<IpAddr>() {
         return Ok(vec![SocketAddr::new(ip, addr.port())]);
     }
+    let slot = threads.enter(deadline).ok_or_else(|| {
+        Error::new(
+            ErrorKind::Timeout,
+            format!(
+                "timed out resolving {addr}: {} earlier name lookups are still running",
+                threads.max
+            ),
+        )
+    })?;
     let (tx, rx) = mpsc::channel();
-    let target = (addr.host().to_string(), addr.port());
+    let (host, port) = (addr.host().to_string(), addr.port());
     std::thread::Builder::new()
         .name("boltc-resolve".into())
         .spawn(move || {
-            let res = target.to_socket_addrs().map(|it| it.collect::<Vec<_>>());
-            let _ = tx.send(res); // the caller may have given up
+            let _slot = slot; // freed when the lookup ends, answered or abandoned
+            let _ = tx.send(lookup(&host, port)); // the caller may have given up
         })
         .map_err(|e| {
             Error::new(
@@ -149,6 +229,48 @@ mod tests {
         let seed = resolve_seed_with(&Address::new("127.0.0.2", 9), past, Some(&hook)).unwrap_err();
         assert_eq!(seed.kind(), ErrorKind::ServiceUnavailable);
         assert_eq!(ip, vec!["127.0.0.2:9".parse().unwrap()]);
+    }
+
+    /// Lookups that hang until [`release_gate`] (a resolver that never answers).
+    static GATE: Mutex<bool> = Mutex::new(false);
+    static GATE_OPEN: Condvar = Condvar::new();
+    static STARTED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+
+    fn hanging_lookup(_host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        STARTED.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        let mut open = GATE.lock();
+        while !*open {
+            GATE_OPEN.wait(&mut open);
+        }
+        Ok(vec![SocketAddr::from(([127, 0, 0, 1], port))])
+    }
+
+    #[test]
+    fn abandoned_lookups_never_hold_more_than_the_limit_of_threads() {
+        static THREADS: Limiter = Limiter::new(2);
+        let addr = Address::new("hangs.test", 7687);
+        let started = Instant::now();
+        for _ in 0..6 {
+            let deadline = Instant::now() + Duration::from_millis(50);
+            let e = resolve_on(&addr, deadline, &THREADS, hanging_lookup).unwrap_err();
+            assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+            assert!(e.message().contains("hangs.test:7687"), "{e}");
+        }
+        assert!(started.elapsed() < Duration::from_secs(5));
+        // Six lookups were abandoned, but only two threads were ever started.
+        assert_eq!(THREADS.running(), 2);
+        assert_eq!(STARTED.load(std::sync::atomic::Ordering::SeqCst), 2);
+        // When the resolver answers, the threads end and free their slots.
+        *GATE.lock() = true;
+        GATE_OPEN.notify_all();
+        let until = Instant::now() + Duration::from_secs(5);
+        while THREADS.running() > 0 && Instant::now() < until {
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        assert_eq!(THREADS.running(), 0);
+        let deadline = Instant::now() + Duration::from_secs(5);
+        let got = resolve_on(&addr, deadline, &THREADS, hanging_lookup).unwrap();
+        assert_eq!(got, vec!["127.0.0.1:7687".parse().unwrap()]);
     }
 
     #[test]

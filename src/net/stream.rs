@@ -24,6 +24,8 @@ use socket2::SockRef;
 pub struct Stream {
     io: Io,
     poll: BusyPoll,
+    /// The process that connected; see [`Stream::inherited`].
+    pid: u32,
 }
 
 /// The transport under a [`Stream`].
@@ -126,6 +128,7 @@ impl Stream {
         Stream {
             io: Io::Tcp(tcp),
             poll: BusyPoll::default(),
+            pid: std::process::id(),
         }
     }
 
@@ -133,6 +136,24 @@ impl Stream {
         Stream {
             io: Io::Tls(Box::new(tls)),
             poll: BusyPoll::default(),
+            pid: std::process::id(),
+        }
+    }
+
+    /// Whether this process inherited the stream from its parent through `fork`. The parent
+    /// still uses the socket, so here reads and writes fail (an `io::Error` saying so) without
+    /// touching it (a read would take the parent's bytes, a write would corrupt its
+    /// exchange) and [`Stream::shutdown`] does nothing; dropping the stream closes this
+    /// process's descriptor only, which leaves the parent's connection open.
+    pub fn inherited(&self) -> bool {
+        self.pid != std::process::id()
+    }
+
+    fn check_owner(&self) -> io::Result<()> {
+        if self.inherited() {
+            Err(inherited_error())
+        } else {
+            Ok(())
         }
     }
 
@@ -259,6 +280,9 @@ impl Stream {
     ///
     /// If the TCP shutdown fails for a reason other than the socket being already disconnected.
     pub fn shutdown(&mut self) -> io::Result<()> {
+        if self.inherited() {
+            return Ok(());
+        }
         if let Io::Tls(s) = &mut self.io {
             s.conn.send_close_notify();
             // Best effort: the peer may already be gone.
@@ -274,8 +298,20 @@ impl Stream {
     ///
     /// If the socket cannot be duplicated.
     pub fn shutdown_handle(&self) -> io::Result<ShutdownHandle> {
-        Ok(ShutdownHandle(Arc::new(self.tcp().try_clone()?)))
+        Ok(ShutdownHandle {
+            sock: Arc::new(self.tcp().try_clone()?),
+            pid: self.pid,
+        })
     }
+}
+
+/// The error of I/O on a stream this process inherited through `fork` (see
+/// [`Stream::inherited`]).
+fn inherited_error() -> io::Error {
+    io::Error::other(
+        "the connection belongs to the parent process (this process was forked); \
+         it is not used here",
+    )
 }
 
 fn ignore_not_connected(r: io::Result<()>) -> io::Result<()> {
@@ -296,6 +332,7 @@ impl fmt::Debug for Stream {
 
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check_owner()?;
         self.poll_readable();
         match &mut self.io {
             Io::Tcp(s) => s.read(buf),
@@ -306,6 +343,7 @@ impl Read for Stream {
 
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.check_owner()?;
         match &mut self.io {
             Io::Tcp(s) => s.write(buf),
             Io::Tls(s) => s.write(buf),
@@ -313,6 +351,7 @@ impl Write for Stream {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.check_owner()?;
         match &mut self.io {
             Io::Tcp(s) => s.flush(),
             Io::Tls(s) => s.flush(),
@@ -325,17 +364,26 @@ impl Write for Stream {
 /// It only allows a shutdown, never reads or writes, so it cannot corrupt a TLS session.
 /// Clones share one duplicate of the socket, so handing out another handle costs no system call.
 #[derive(Debug, Clone)]
-pub struct ShutdownHandle(Arc<TcpStream>);
+pub struct ShutdownHandle {
+    sock: Arc<TcpStream>,
+    /// The process that connected: in a forked child the socket is the parent's.
+    pid: u32,
+}
 
 impl ShutdownHandle {
     /// Shuts the socket down in both directions. Blocked reads and writes on the stream return
-    /// (a read returns end-of-file or an error). Shutting down twice is not an error.
+    /// (a read returns end-of-file or an error). Shutting down twice is not an error. In a
+    /// process that inherited the socket through `fork` it does nothing: a shutdown would end
+    /// the parent's connection too.
     ///
     /// # Errors
     ///
     /// If the operating system rejects the shutdown.
     pub fn shutdown(&self) -> io::Result<()> {
-        ignore_not_connected(self.0.shutdown(Shutdown::Both))
+        if self.pid != std::process::id() {
+            return Ok(());
+        }
+        ignore_not_connected(self.sock.shutdown(Shutdown::Both))
     }
 }
 

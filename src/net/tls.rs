@@ -14,8 +14,16 @@ use crate::{Error, ErrorKind};
 /// Which server certificates a TLS connection accepts.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum TrustStrategy {
-    /// The Mozilla root set (`webpki-roots`), with hostname verification (`+s` schemes).
-    SystemRoots,
+    /// The operating system's trust store, with hostname verification (`+s` schemes, and the
+    /// default when encryption is turned on): on Unix the OpenSSL-style bundle and directory
+    /// (the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables replace them), on macOS the
+    /// keychain, on Windows the system store; read when the driver is made. Where the system
+    /// has no store (no root found, e.g. a minimal container), the bundled Mozilla set
+    /// ([`TrustStrategy::MozillaBundled`]) is used instead, with a warning in the log.
+    System,
+    /// The Mozilla root set compiled into boltc (`webpki-roots`), whatever the system trusts,
+    /// with hostname verification.
+    MozillaBundled,
     /// Only chains to the CA certificates in these PEM files, with hostname verification.
     CustomCa(Vec<PathBuf>),
     /// Any certificate, e.g. self-signed, without chain or hostname checks (`+ssc` schemes).
@@ -71,7 +79,7 @@ fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
 /// ```
 /// use boltc::net::{client_config, TlsOptions, TrustStrategy};
 ///
-/// let config = client_config(&TlsOptions::new(TrustStrategy::SystemRoots)).unwrap();
+/// let config = client_config(&TlsOptions::new(TrustStrategy::System)).unwrap();
 /// # let _ = config;
 /// ```
 pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
@@ -80,9 +88,8 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         .with_safe_default_protocol_versions()
         .map_err(tls_err)?;
     let builder = match &opts.trust {
-        TrustStrategy::SystemRoots => builder.with_root_certificates(RootCertStore {
-            roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
-        }),
+        TrustStrategy::System => builder.with_root_certificates(system_roots()),
+        TrustStrategy::MozillaBundled => builder.with_root_certificates(mozilla_roots()),
         TrustStrategy::CustomCa(paths) => builder.with_root_certificates(load_roots(paths)?),
         TrustStrategy::TrustAll => builder
             .dangerous()
@@ -100,6 +107,38 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         }
     };
     Ok(Arc::new(config))
+}
+
+fn mozilla_roots() -> RootCertStore {
+    RootCertStore {
+        roots: webpki_roots::TLS_SERVER_ROOTS.to_vec(),
+    }
+}
+
+/// The operating system's roots, or the Mozilla set where it has none.
+fn system_roots() -> RootCertStore {
+    let found = rustls_native_certs::load_native_certs();
+    for e in &found.errors {
+        log::debug!("system trust store: {e}");
+    }
+    roots_or_bundled(found.certs)
+}
+
+/// A store of the parsable certificates in `certs`; the Mozilla set if there is none.
+fn roots_or_bundled(certs: Vec<CertificateDer<'static>>) -> RootCertStore {
+    let mut roots = RootCertStore::empty();
+    let (added, ignored) = roots.add_parsable_certificates(certs);
+    if ignored > 0 {
+        log::debug!("system trust store: {ignored} certificate(s) could not be used");
+    }
+    if added == 0 {
+        log::warn!(
+            "no root certificate found in the system trust store; using the bundled Mozilla set"
+        );
+        return mozilla_roots();
+    }
+    log::debug!("system trust store: {added} root certificate(s)");
+    roots
 }
 
 fn tls_err(e: rustls::Error) -> Error {
@@ -201,9 +240,19 @@ mod tests {
     }
 
     #[test]
-    fn builds_system_and_trust_all() {
-        client_config(&TlsOptions::new(TrustStrategy::SystemRoots)).unwrap();
+    fn builds_system_mozilla_and_trust_all() {
+        client_config(&TlsOptions::new(TrustStrategy::System)).unwrap();
+        client_config(&TlsOptions::new(TrustStrategy::MozillaBundled)).unwrap();
         client_config(&TlsOptions::new(TrustStrategy::TrustAll)).unwrap();
+    }
+
+    #[test]
+    fn a_system_without_roots_falls_back_to_the_mozilla_set() {
+        let bundled = mozilla_roots();
+        assert!(bundled.len() > 100, "{}", bundled.len());
+        assert_eq!(roots_or_bundled(Vec::new()).len(), bundled.len());
+        let garbage = vec![CertificateDer::from(vec![1u8, 2, 3])];
+        assert_eq!(roots_or_bundled(garbage).len(), bundled.len());
     }
 
     #[test]

@@ -13,22 +13,22 @@ use crate::{Error, ErrorKind};
 /// | scheme      | routing | TLS | trust                          |
 /// |-------------|---------|-----|--------------------------------|
 /// | `bolt`      | no      | no  |                                |
-/// | `bolt+s`    | no      | yes | system roots, hostname checked |
+/// | `bolt+s`    | no      | yes | OS trust store, hostname checked |
 /// | `bolt+ssc`  | no      | yes | any certificate (self-signed)  |
 /// | `neo4j`     | yes     | no  |                                |
-/// | `neo4j+s`   | yes     | yes | system roots, hostname checked |
+/// | `neo4j+s`   | yes     | yes | OS trust store, hostname checked |
 /// | `neo4j+ssc` | yes     | yes | any certificate (self-signed)  |
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// `bolt://`: one server, plain TCP.
     Bolt,
-    /// `bolt+s://`: one server, TLS verified against the system roots.
+    /// `bolt+s://`: one server, TLS verified against the OS trust store.
     BoltS,
     /// `bolt+ssc://`: one server, TLS accepting any (e.g. self-signed) certificate.
     BoltSsc,
     /// `neo4j://`: client-side routing, plain TCP.
     Neo4j,
-    /// `neo4j+s://`: client-side routing, TLS verified against the system roots.
+    /// `neo4j+s://`: client-side routing, TLS verified against the OS trust store.
     Neo4jS,
     /// `neo4j+ssc://`: client-side routing, TLS accepting any certificate.
     Neo4jSsc,
@@ -70,7 +70,7 @@ impl Scheme {
     pub fn tls_trust(self) -> Option<TrustStrategy> {
         match self {
             Scheme::Bolt | Scheme::Neo4j => None,
-            Scheme::BoltS | Scheme::Neo4jS => Some(TrustStrategy::SystemRoots),
+            Scheme::BoltS | Scheme::Neo4jS => Some(TrustStrategy::System),
             Scheme::BoltSsc | Scheme::Neo4jSsc => Some(TrustStrategy::TrustAll),
         }
     }
@@ -174,8 +174,8 @@ fn config(msg: String) -> Error {
 ///
 /// # Errors
 ///
-/// [`ErrorKind::Config`] for an unknown scheme, a missing host, a bad port, user info
-/// (credentials belong in the auth token; they are never echoed), a path or fragment, a query on
+/// [`ErrorKind::Config`] for an unknown scheme, a missing host, a bad port, user info (any
+/// `@`: credentials belong in the auth token; no part of such a URI is echoed), a path or fragment, a query on
 /// a non-routing (`bolt*`) URI, a malformed, duplicated, empty or reserved (`address`) routing
 /// context key, or bad percent-encoding.
 ///
@@ -186,6 +186,15 @@ fn config(msg: String) -> Error {
 /// assert_eq!(parse_uri("bolt://[::1]:7688").unwrap().address().port(), 7688);
 /// ```
 pub fn parse(uri: &str) -> Result<Uri, Error> {
+    if uri.contains('@') {
+        // User info (`user:password@`) may sit anywhere a password's own `/`, `?` or `#`
+        // moved the split points to, so no part of such a URI is echoed, not even the scheme.
+        return Err(config(
+            "the URI must not contain user info ('@'); pass credentials as an auth token \
+             (a routing context value with '@' percent-encodes it as %40)"
+                .to_owned(),
+        ));
+    }
     let (scheme, rest) = uri.split_once("://").ok_or_else(|| {
         config(format!(
             "invalid URI {uri:?}: expected <scheme>://<host>[:<port>]"
@@ -201,12 +210,6 @@ pub fn parse(uri: &str) -> Result<Uri, Error> {
         Some(i) => (&rest[..i], &rest[i..]),
         None => (rest, ""),
     };
-    if authority.contains('@') {
-        // Never echo the authority: it may contain a password.
-        return Err(config(format!(
-            "{scheme} URI must not contain user info; pass credentials as an auth token"
-        )));
-    }
     if !path.is_empty() && path != "/" {
         return Err(config(format!("URI {uri:?} must not contain a path")));
     }
@@ -231,6 +234,16 @@ pub fn parse(uri: &str) -> Result<Uri, Error> {
         address,
         routing_context,
     })
+}
+
+/// `uri` as it may be shown (in `Debug` output, logs): unchanged, or a placeholder when it
+/// contains user info, which may hold a password (see [`parse`]).
+pub(crate) fn printable(uri: &str) -> &str {
+    if uri.contains('@') {
+        "<a URI with user info, not shown>"
+    } else {
+        uri
+    }
 }
 
 fn split_off(s: &str, c: char) -> (&str, Option<&str>) {
@@ -332,12 +345,7 @@ mod tests {
     fn schemes() {
         let cases = [
             ("bolt", Scheme::Bolt, false, None),
-            (
-                "BOLT+S",
-                Scheme::BoltS,
-                false,
-                Some(TrustStrategy::SystemRoots),
-            ),
+            ("BOLT+S", Scheme::BoltS, false, Some(TrustStrategy::System)),
             (
                 "bolt+ssc",
                 Scheme::BoltSsc,
@@ -345,12 +353,7 @@ mod tests {
                 Some(TrustStrategy::TrustAll),
             ),
             ("Neo4j", Scheme::Neo4j, true, None),
-            (
-                "neo4j+s",
-                Scheme::Neo4jS,
-                true,
-                Some(TrustStrategy::SystemRoots),
-            ),
+            ("neo4j+s", Scheme::Neo4jS, true, Some(TrustStrategy::System)),
             (
                 "neo4j+SSC",
                 Scheme::Neo4jSsc,
@@ -427,10 +430,34 @@ mod tests {
 
     #[test]
     fn user_info_rejected_without_echo() {
-        let e = err("neo4j://neo4j:s3cret@localhost:7687");
-        assert!(!e.message().contains("s3cret"), "{e}");
-        assert!(!format!("{e:?}").contains("s3cret"));
+        // The password's own `/`, `?`, `#` or `:` move where a parser splits the URI; wherever
+        // the error would come from (path, query, fragment, port, host), nothing is echoed.
+        for u in [
+            "neo4j://neo4j:s3cret@localhost:7687",
+            "bolt://u:s3c/ret@h",
+            "bolt://u:s3c#ret@h",
+            "bolt://u:s3c?ret@h",
+            "neo4j://u:123?s3cret@h",
+            "bolt://u:s3cret@h:70000",
+            "bolt://u:s3cret@h:abc",
+            "bolt://u:s3cret@h x",
+            "bolt://u:s3cret@",
+            "http://u:s3cret@h",
+            "u:s3cret@h:7687",
+        ] {
+            let e = err(u);
+            let shown = format!("{e} {e:?}");
+            for secret in ["s3c", "ret", "u:"] {
+                assert!(!shown.contains(secret), "{u}: {shown}");
+            }
+            assert!(e.message().contains("user info"), "{u}: {e}");
+            assert_eq!(printable(u), "<a URI with user info, not shown>");
+        }
         err("bolt://user@h");
+        assert_eq!(printable("bolt://h:1"), "bolt://h:1");
+        // A routing context value may carry an `@` percent-encoded.
+        let uri = parse("neo4j://h?team=db%40example").unwrap();
+        assert_eq!(uri.routing_context()["team"], "db@example");
     }
 
     #[test]

@@ -201,16 +201,7 @@ impl Pool {
         interrupt: Option<&Interrupt>,
     ) -> Result<Next> {
         let mut st = self.inner.state.lock();
-        let pid = std::process::id();
-        if st.pid != pid {
-            // Forked: the parent owns these sockets; forget them without talking to the server.
-            st.pid = pid;
-            let stale: Vec<Idle> = st
-                .servers
-                .values_mut()
-                .flat_map(|s| std::mem::take(&mut s.idle))
-                .collect();
-            st.servers.clear();
+        if let Some(stale) = forget_inherited(&mut st) {
             return Ok(Next::Discard(stale));
         }
         loop {
@@ -302,7 +293,7 @@ impl Pool {
         if let Some(max) = self.inner.config.max_lifetime {
             if crate::clock::now().saturating_duration_since(conn.created()) > max {
                 log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
-                conn.goodbye();
+                goodbye(&mut conn, close_deadline().min(deadline));
                 return None;
             }
         }
@@ -378,7 +369,7 @@ impl Pool {
         let keep = conn.broken().is_none()
             && !conn.has_unsent()
             && !st.closed
-            && st.pid == std::process::id();
+            && !conn.stream().inherited();
         let server = st.servers.entry(address.clone()).or_default();
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
         let expired = generation != server.generation;
@@ -437,6 +428,11 @@ impl Pool {
     /// closed on release.
     fn purge_idle(&self, address: &Address, expire: bool) {
         let mut st = self.inner.state.lock();
+        if let Some(stale) = forget_inherited(&mut st) {
+            drop(st);
+            drop(stale);
+            return;
+        }
         if expire {
             st.servers.entry(address.clone()).or_default().generation += 1;
         }
@@ -453,17 +449,29 @@ impl Pool {
                 idle.len()
             );
         }
+        let by = close_deadline();
         for mut i in idle {
-            i.conn.goodbye();
+            goodbye(&mut i.conn, by);
         }
     }
 
     /// Closes every idle connection and refuses new acquisitions. Connections in use have their
     /// sockets shut down, so calls blocked on them return an error at once; they are closed when
-    /// they come back.
+    /// they come back. GOODBYE to idle connections is sent within one second in all, however
+    /// many there are.
     pub fn close(&self) {
         let mut st = self.inner.state.lock();
         st.closed = true;
+        if let Some(stale) = forget_inherited(&mut st) {
+            drop(st);
+            self.inner.available.notify_all();
+            log::debug!(
+                "pool: closing in a forked child: {} inherited idle connection(s) forgotten",
+                stale.len()
+            );
+            drop(stale);
+            return;
+        }
         let in_use: Vec<ShutdownHandle> = st.in_use.drain().map(|(_, h)| h).collect();
         let idle: Vec<Idle> = st
             .servers
@@ -484,10 +492,48 @@ impl Pool {
         for h in in_use {
             let _ = h.shutdown();
         }
+        let by = close_deadline();
         for mut i in idle {
-            i.conn.goodbye();
+            goodbye(&mut i.conn, by);
         }
     }
+}
+
+/// In a child process made by `fork` (the first call there notices the new process id):
+/// takes every inherited connection out of the pool, to be dropped after the lock is released.
+/// The parent still uses these sockets, so the child neither says GOODBYE on them nor shuts
+/// them down; dropping one closes the child's file descriptor only, which leaves the
+/// connection open for the parent. Handles of connections the parent had in use are
+/// forgotten too (a shutdown through them would break the parent's work), and a connection
+/// the child releases later is never kept (see `Stream::inherited`).
+fn forget_inherited(st: &mut State) -> Option<Vec<Idle>> {
+    let pid = std::process::id();
+    if st.pid == pid {
+        return None;
+    }
+    st.pid = pid;
+    st.in_use.clear();
+    let stale = st
+        .servers
+        .values_mut()
+        .flat_map(|s| std::mem::take(&mut s.idle))
+        .collect();
+    st.servers.clear();
+    Some(stale)
+}
+
+/// How long closing connections may spend sending GOODBYE, all of one call's together.
+const CLOSE_WAIT: Duration = Duration::from_secs(1);
+
+fn close_deadline() -> Instant {
+    Instant::now() + CLOSE_WAIT
+}
+
+/// Sends GOODBYE as a courtesy, giving up at `by`: a server that reads nothing cannot hold up
+/// a close (the socket closes when the connection drops, whatever happened).
+fn goodbye(conn: &mut BoltConnection, by: Instant) {
+    conn.set_deadline(Some(by));
+    conn.goodbye();
 }
 
 /// `bolt-123@host:port` (or `#@host:port` before the server named the connection), the

@@ -3,7 +3,8 @@
 //!
 //! It holds only a `Weak` reference to the router and sleeps on a crossbeam channel until the
 //! next table is due. [`Handle::stop`] (from `Driver::close` or the last drop) sends `Shutdown`,
-//! which wakes it at once, and joins it.
+//! which wakes it at once, and joins it; in a forked child, where the thread does not exist,
+//! it does neither.
 //!
 //! | thread state | leaves to                                                          |
 //! |--------------|--------------------------------------------------------------------|
@@ -42,6 +43,8 @@ pub(crate) enum Command {
 pub(crate) struct Handle {
     tx: crossbeam_channel::Sender<Command>,
     thread: JoinHandle<()>,
+    /// The process that started the thread: a child made by `fork` has no such thread.
+    pid: u32,
 }
 
 pub(crate) fn spawn(router: Weak<RouterInner>, rx: Receiver<Command>) -> Result<Handle> {
@@ -58,7 +61,11 @@ pub(crate) fn spawn(router: Weak<RouterInner>, rx: Receiver<Command>) -> Result<
                 format!("cannot start the routing thread: {e}"),
             )
         })?;
-    Ok(Handle { tx, thread })
+    Ok(Handle {
+        tx,
+        thread,
+        pid: std::process::id(),
+    })
 }
 
 fn run(router: &Weak<RouterInner>, rx: &Receiver<Command>) {
@@ -79,7 +86,17 @@ fn run(router: &Weak<RouterInner>, rx: &Receiver<Command>) {
 
 impl Handle {
     /// Tells the thread to exit and joins it (never from the thread itself).
+    ///
+    /// In a child process made by `fork` the thread does not exist (only the thread that
+    /// forked is copied): the handle is forgotten, neither joined (which would wait for ever or
+    /// fail) nor detached, and nothing is sent (the channel's state was copied mid-use, maybe).
+    /// The child's requests still fetch routing tables when they need them.
     pub(crate) fn stop(self) {
+        if self.pid != std::process::id() {
+            log::debug!("routing refresher: forked child, the thread stays with the parent");
+            std::mem::forget(self);
+            return;
+        }
         let _ = self.tx.send(Command::Shutdown);
         if self.thread.thread().id() == std::thread::current().id() {
             return;

@@ -577,7 +577,7 @@ impl Handler {
         }
         match &d.trusted_certificates {
             None => {}
-            Some(None) => b = b.trust(TrustStrategy::SystemRoots),
+            Some(None) => b = b.trust(TrustStrategy::System),
             Some(Some(paths)) if paths.is_empty() => b = b.trust(TrustStrategy::TrustAll),
             Some(Some(paths)) => {
                 b = b.trust(TrustStrategy::CustomCa(

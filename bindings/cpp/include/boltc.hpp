@@ -507,13 +507,18 @@ public:
     Config &encrypted(bool on) { check(boltc_config_set_encrypted, c_.get(), on); return *this; }
     /// Turns Bolt 5.4+ telemetry off (on by default; only sent where the server asks for it).
     Config &telemetry_disabled(bool off) { check(boltc_config_set_telemetry_disabled, c_.get(), off); return *this; }
-    /// BOLTC_TRUST_SYSTEM_ROOTS, BOLTC_TRUST_ALL, or BOLTC_TRUST_CUSTOM_CA with a PEM file.
+    /// BOLTC_TRUST_SYSTEM (the OS trust store), BOLTC_TRUST_MOZILLA_BUNDLED, BOLTC_TRUST_ALL,
+    /// or BOLTC_TRUST_CUSTOM_CA with a PEM file.
     Config &trust(int32_t trust, const std::optional<std::string> &ca_pem_path = std::nullopt) {
         check(boltc_config_set_trust, c_.get(), trust, ca_pem_path ? ca_pem_path->c_str() : nullptr); return *this;
     }
     Config &connection_timeout_ms(uint64_t ms) { check(boltc_config_set_connection_timeout_ms, c_.get(), ms); return *this; }
-    /// 0: no read timeout (the default).
+    /// How long a read may wait without a byte from the server (default 300000); 0: no bound.
     Config &read_timeout_ms(uint64_t ms) { check(boltc_config_set_read_timeout_ms, c_.get(), ms); return *this; }
+    /// How long a write may wait while the server reads nothing (default 30000); 0: no bound.
+    Config &write_timeout_ms(uint64_t ms) { check(boltc_config_set_write_timeout_ms, c_.get(), ms); return *this; }
+    /// TCP keep-alive (on by default).
+    Config &keepalive(bool on) { check(boltc_config_set_keepalive, c_.get(), on); return *this; }
     Config &acquisition_timeout_ms(uint64_t ms) { check(boltc_config_set_acquisition_timeout_ms, c_.get(), ms); return *this; }
     /// Negative: no liveness check (the default); 0: check every reuse.
     Config &liveness_check_timeout_ms(int64_t ms) { check(boltc_config_set_liveness_check_timeout_ms, c_.get(), ms); return *this; }

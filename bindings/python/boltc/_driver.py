@@ -48,7 +48,13 @@ def custom_auth(principal: Optional[str], credentials: Optional[str], realm: Opt
 
 
 class TrustSystemCAs:
-    """Trust the system's (Mozilla's) root certificates."""
+    """Trust the operating system's trust store (on Unix the OpenSSL-style bundle and directory,
+    or the files named by ``SSL_CERT_FILE`` / ``SSL_CERT_DIR``; the macOS keychain; the Windows
+    store). Where the system has no root at all, the bundled Mozilla set is used instead."""
+
+
+class TrustMozillaBundledCAs:
+    """boltc's own: trust the Mozilla root set compiled into boltc, whatever the system trusts."""
 
 
 class TrustAll:
@@ -144,12 +150,10 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 
 # Options of the official driver that boltc accepts but has no setting for (yet).
 _IGNORED_OPTIONS = {
-    "keep_alive",
     "resolver",
     "warn_notification_severity",
     "ssl_context",
     "client_certificate",
-    "connection_write_timeout",
     "initial_retry_delay",
     "retry_delay_multiplier",
     "retry_delay_jitter_factor",
@@ -162,6 +166,14 @@ _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the 
 
 def _ms(seconds: float) -> int:
     return max(0, int(float(seconds) * 1000))
+
+
+def _positive_ms(key: str, seconds: float) -> int:
+    """Seconds as milliseconds for a timeout where 0 would mean "no bound": refuse <= 0."""
+    ms = _ms(seconds)
+    if ms <= 0:
+        raise exceptions.ConfigurationError("%s must be positive seconds, or None for no bound" % key)
+    return ms
 
 
 class Driver:
@@ -214,7 +226,11 @@ class Driver:
             elif key == "connection_acquisition_timeout":
                 call(lib.boltc_config_set_acquisition_timeout_ms, _ms(value))
             elif key in ("read_timeout", "connection_read_timeout"):
-                call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _ms(value))
+                call(lib.boltc_config_set_read_timeout_ms, 0 if value is None else _positive_ms(key, value))
+            elif key in ("write_timeout", "connection_write_timeout"):
+                call(lib.boltc_config_set_write_timeout_ms, 0 if value is None else _positive_ms(key, value))
+            elif key == "keep_alive":
+                call(lib.boltc_config_set_keepalive, bool(value))
             elif key == "liveness_check_timeout":
                 call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
             elif key == "max_connection_lifetime":
@@ -243,7 +259,7 @@ class Driver:
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":
-                t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM_ROOTS
+                t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
                 pass
@@ -258,7 +274,9 @@ class Driver:
         if isinstance(value, TrustAll):
             call(lib.boltc_config_set_trust, _ffi.TRUST_ALL, None)
         elif isinstance(value, TrustSystemCAs):
-            call(lib.boltc_config_set_trust, _ffi.TRUST_SYSTEM_ROOTS, None)
+            call(lib.boltc_config_set_trust, _ffi.TRUST_SYSTEM, None)
+        elif isinstance(value, TrustMozillaBundledCAs):
+            call(lib.boltc_config_set_trust, _ffi.TRUST_MOZILLA_BUNDLED, None)
         elif isinstance(value, TrustCustomCAs):
             if len(value.certs) != 1:
                 raise exceptions.CertificateConfigurationError("boltc takes exactly one CA file")

@@ -129,6 +129,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_trust": (c_int, [c_void_p, c_int32, c_char_p, _PP]),
     "boltc_config_set_connection_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_read_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_write_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
+    "boltc_config_set_keepalive": (c_int, [c_void_p, c_bool, _PP]),
     "boltc_config_set_acquisition_timeout_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_config_set_liveness_check_timeout_ms": (c_int, [c_void_p, c_int64, _PP]),
     "boltc_config_set_max_connection_lifetime_ms": (c_int, [c_void_p, c_int64, _PP]),
@@ -306,9 +308,10 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
 # Constants from boltc.h.
 ACCESS_MODE_WRITE = 0
 ACCESS_MODE_READ = 1
-TRUST_SYSTEM_ROOTS = 0
+TRUST_SYSTEM = 0  # the OS trust store (BOLTC_TRUST_SYSTEM_ROOTS is its old name)
 TRUST_CUSTOM_CA = 1
 TRUST_ALL = 2
+TRUST_MOZILLA_BUNDLED = 3
 # boltc_session_set_telemetry_api
 TELEMETRY_TRANSACTION_FUNCTION = 0
 TELEMETRY_EXECUTE_QUERY = 3
