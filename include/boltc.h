@@ -893,11 +893,12 @@ const char *boltc_error_gql_status(const boltc_error *error);
 // The GQL status description, or NULL. Borrowed until `error` is freed.
 const char *boltc_error_gql_description(const boltc_error *error);
 
-// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed:
-// it belongs to `error` and must not be freed on its own.
+// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed
+// until `error` is freed: it belongs to `error` (`boltc_error_free` on it does nothing).
 const boltc_error *boltc_error_cause(const boltc_error *error);
 
-// Frees an error object. NULL is ignored. Never pass a pointer from `boltc_error_cause`.
+// Frees an error object. NULL is ignored, and so is a pointer from `boltc_error_cause`
+// (the cause is freed with the error it belongs to).
 void boltc_error_free(boltc_error *error);
 
 // Registers a process-wide log callback receiving messages at `max_level` (`BOLTC_LOG_*`)
