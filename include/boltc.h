@@ -184,7 +184,15 @@
 //
 // The codes from `BOLTC_STATUS_CLIENT_ERROR` to `BOLTC_STATUS_UNSUPPORTED` correspond one to
 // one to the Rust `boltc::ErrorKind`; the others are produced by the C layer only.
-typedef enum {
+//
+// In C, `boltc_status` is an `int32_t` (the enum names the values): where boltc receives a
+// status from C (a transaction function's return value, `boltc_status_name`) any `int32_t` is
+// accepted, and a value that is not one of these is reported as such, never trusted.
+enum boltc_status
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
   // Success.
   BOLTC_STATUS_OK = 0,
   // The server rejected the request (`Neo.ClientError.*`).
@@ -231,7 +239,10 @@ typedef enum {
   BOLTC_STATUS_BUSY = 101,
   // boltc panicked (a bug); the handle involved should be freed.
   BOLTC_STATUS_PANIC = 102,
-} boltc_status;
+};
+#ifndef __cplusplus
+typedef int32_t boltc_status;
+#endif // __cplusplus
 
 // The type of a `boltc_value`.
 typedef enum {
@@ -459,8 +470,9 @@ typedef struct {
 // during this call; never free, commit or roll it back), the caller's `user_data`, and an
 // `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
 // It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
-// returned) to roll back; retryable failures run it again. It must return a `boltc_status`
-// value and must not unwind (no C++ exception or `longjmp` out of it).
+// returned) to roll back; retryable failures run it again. A value that is not a
+// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
+// retried). It must not unwind (no C++ exception or `longjmp` out of it).
 typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
                                                void *user_data,
                                                boltc_error **error_out);
@@ -538,7 +550,8 @@ extern "C" {
 // The library version, e.g. `"0.1.0"` (NUL-terminated, static).
 const char *boltc_version(void);
 
-// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`).
+// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`);
+// `"BOLTC_STATUS_UNKNOWN"` for any other value.
 const char *boltc_status_name(boltc_status status);
 
 // A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,

@@ -94,6 +94,11 @@ impl boltc_error {
     pub(crate) fn is_retryable(&self) -> bool {
         self.retryable
     }
+
+    /// The message, for wrapping into another error.
+    pub(crate) fn message(&self) -> std::borrow::Cow<'_, str> {
+        self.message.to_string_lossy()
+    }
 }
 
 /// Takes over an error object the C side hands back (a transaction function's `error_out`).

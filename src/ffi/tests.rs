@@ -443,8 +443,14 @@ fn a_panic_becomes_a_status() {
 #[test]
 fn status_names_and_version() {
     // SAFETY: static NUL-terminated strings.
-    let name = unsafe { CStr::from_ptr(super::boltc_status_name(boltc_status::Busy)) };
+    let name = unsafe { CStr::from_ptr(super::boltc_status_name(boltc_status::Busy as i32)) };
     assert_eq!(name.to_str().unwrap(), "BOLTC_STATUS_BUSY");
+    // Any int32_t from C: no enum value is made of it.
+    for raw in [-1, 20, 55, 1000, i32::MIN, i32::MAX] {
+        // SAFETY: as above.
+        let name = unsafe { CStr::from_ptr(super::boltc_status_name(raw)) };
+        assert_eq!(name.to_str().unwrap(), "BOLTC_STATUS_UNKNOWN", "{raw}");
+    }
     // SAFETY: as above.
     let v = unsafe { CStr::from_ptr(super::boltc_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));
