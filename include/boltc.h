@@ -1174,7 +1174,9 @@ boltc_status boltc_session_connection_info(boltc_session *session,
 boltc_status boltc_session_close(boltc_session *session, boltc_error **error_out);
 
 // Frees a session, closing it first if needed (errors are ignored; waits if another thread
-// is using it). NULL is ignored.
+// is using it). NULL is ignored. Called from inside a transaction function running on this
+// session, it closes the session at once (the transaction function's call then fails with
+// `BOLTC_STATUS_ILLEGAL_STATE`) and frees the handle when `boltc_session_execute_*` returns.
 void boltc_session_free(boltc_session *session);
 
 // Runs a query (`query_len` bytes of UTF-8) in the transaction; `params` may be NULL
@@ -1237,7 +1239,10 @@ void boltc_transaction_free(boltc_transaction *transaction);
 //
 // Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
 // but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
-// while another transaction is open.
+// while another transaction is open. `work` may call boltc on the session: a query or a
+// nested transaction function fails with `BOLTC_STATUS_ILLEGAL_STATE` (its transaction is
+// open); closing or freeing the session rolls the transaction back and this call fails with
+// `BOLTC_STATUS_ILLEGAL_STATE` (a free takes effect when this call returns).
 boltc_status boltc_session_execute_read(boltc_session *session,
                                         boltc_transaction_work work,
                                         void *user_data,

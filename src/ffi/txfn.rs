@@ -8,7 +8,7 @@
 
 use super::error::{boltc_error, finish, take_error};
 use super::handle::{box_into_raw, box_ref, Out};
-use super::session::{boltc_session, boltc_transaction, MANAGED_SERIAL};
+use super::session::{boltc_session, boltc_transaction, leave_execute, MANAGED_SERIAL};
 use super::status::{boltc_status, boltc_status_raw, Failure};
 use crate::driver::managed::retry_worthy;
 use crate::driver::retry::Backoff;
@@ -90,8 +90,13 @@ fn attempt(
     let status = checked.unwrap_or(boltc_status::InvalidArgument);
     let ended = s.shared.with_wait(|st| {
         if st.open_tx != Some(MANAGED_SERIAL) {
-            // The session was closed during the callback.
-            return Err(Error::new(ErrorKind::IllegalState, "the transaction is closed").into());
+            // The session was closed (or freed) during the callback.
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "the session was closed or freed during the transaction function; \
+                 its transaction was rolled back",
+            )
+            .into());
         }
         st.open_tx = None;
         let sess = st.session()?;
@@ -159,6 +164,24 @@ fn execute_status(
     user_data: *mut c_void,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
+    // The handle stays allocated while `work` runs, even if `work` frees it.
+    // SAFETY: NULL or a live boltc_session (header contract).
+    let entered = unsafe { box_ref(session) }.map(boltc_session::enter_execute);
+    let status = execute_report(session, mode, work, user_data, error_out);
+    if entered.is_ok() {
+        // SAFETY: entered above; the handle is not used after this.
+        unsafe { leave_execute(session) };
+    }
+    status
+}
+
+fn execute_report(
+    session: *mut boltc_session,
+    mode: AccessMode,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
     let r = catch_unwind(AssertUnwindSafe(|| execute(session, mode, work, user_data)));
     let r = match r {
         Ok(Ok(())) => Ok(Ok(())),
@@ -201,7 +224,10 @@ fn execute_status(
 ///
 /// Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
 /// but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
-/// while another transaction is open.
+/// while another transaction is open. `work` may call boltc on the session: a query or a
+/// nested transaction function fails with `BOLTC_STATUS_ILLEGAL_STATE` (its transaction is
+/// open); closing or freeing the session rolls the transaction back and this call fails with
+/// `BOLTC_STATUS_ILLEGAL_STATE` (a free takes effect when this call returns).
 #[no_mangle]
 pub extern "C" fn boltc_session_execute_read(
     session: *mut boltc_session,
