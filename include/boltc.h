@@ -300,7 +300,7 @@ typedef enum {
 //
 // Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
 // values and the encoded buffer read from it are borrowed until then. Threads: immutable,
-// any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
+// any thread (the encodings are cached once, safely from several threads).
 typedef struct boltc_batch boltc_batch;
 
 // The list a `boltc_bookmarks_get_callback` fills with `boltc_bookmark_list_add`. It exists
@@ -371,7 +371,9 @@ typedef struct boltc_relationship boltc_relationship;
 // Ownership: made by `boltc_session_run` / `boltc_transaction_run`, freed with
 // `boltc_result_free` (records still on the server are discarded lazily). It keeps its
 // session's state alive; after the session is closed it fails with
-// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session.
+// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session: a call while another thread uses the
+// session (or this result) gets `BOLTC_STATUS_BUSY`; the column names, once known, are
+// answered to any thread.
 typedef struct boltc_result boltc_result;
 
 // What the server told about itself and one connection: address, agent, server-assigned
