@@ -195,7 +195,15 @@
 //
 // The codes from `BOLTC_STATUS_CLIENT_ERROR` to `BOLTC_STATUS_UNSUPPORTED` correspond one to
 // one to the Rust `boltc::ErrorKind`; the others are produced by the C layer only.
-typedef enum {
+//
+// In C, `boltc_status` is an `int32_t` (the enum names the values): where boltc receives a
+// status from C (a transaction function's return value, `boltc_status_name`) any `int32_t` is
+// accepted, and a value that is not one of these is reported as such, never trusted.
+enum boltc_status
+#ifdef __cplusplus
+  : int32_t
+#endif // __cplusplus
+ {
   // Success.
   BOLTC_STATUS_OK = 0,
   // The server rejected the request (`Neo.ClientError.*`).
@@ -242,7 +250,10 @@ typedef enum {
   BOLTC_STATUS_BUSY = 101,
   // boltc panicked (a bug); the handle involved should be freed.
   BOLTC_STATUS_PANIC = 102,
-} boltc_status;
+};
+#ifndef __cplusplus
+typedef int32_t boltc_status;
+#endif // __cplusplus
 
 // The type of a `boltc_value`.
 typedef enum {
@@ -300,7 +311,7 @@ typedef enum {
 //
 // Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
 // values and the encoded buffer read from it are borrowed until then. Threads: immutable,
-// any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
+// any thread (the encodings are cached once, safely from several threads).
 typedef struct boltc_batch boltc_batch;
 
 // The list a `boltc_bookmarks_get_callback` fills with `boltc_bookmark_list_add`. It exists
@@ -371,7 +382,9 @@ typedef struct boltc_relationship boltc_relationship;
 // Ownership: made by `boltc_session_run` / `boltc_transaction_run`, freed with
 // `boltc_result_free` (records still on the server are discarded lazily). It keeps its
 // session's state alive; after the session is closed it fails with
-// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session.
+// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session: a call while another thread uses the
+// session (or this result) gets `BOLTC_STATUS_BUSY`; the column names, once known, are
+// answered to any thread.
 typedef struct boltc_result boltc_result;
 
 // What the server told about itself and one connection: address, agent, server-assigned
@@ -470,8 +483,9 @@ typedef struct {
 // during this call; never free, commit or roll it back), the caller's `user_data`, and an
 // `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
 // It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
-// returned) to roll back; retryable failures run it again. It must return a `boltc_status`
-// value and must not unwind (no C++ exception or `longjmp` out of it).
+// returned) to roll back; retryable failures run it again. A value that is not a
+// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
+// retried). It must not unwind (no C++ exception or `longjmp` out of it).
 typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
                                                void *user_data,
                                                boltc_error **error_out);
@@ -549,7 +563,8 @@ extern "C" {
 // The library version, e.g. `"0.1.0"` (NUL-terminated, static).
 const char *boltc_version(void);
 
-// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`).
+// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`);
+// `"BOLTC_STATUS_UNKNOWN"` for any other value.
 const char *boltc_status_name(boltc_status status);
 
 // A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
@@ -938,11 +953,12 @@ const char *boltc_error_gql_status(const boltc_error *error);
 // The GQL status description, or NULL. Borrowed until `error` is freed.
 const char *boltc_error_gql_description(const boltc_error *error);
 
-// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed:
-// it belongs to `error` and must not be freed on its own.
+// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed
+// until `error` is freed: it belongs to `error` (`boltc_error_free` on it does nothing).
 const boltc_error *boltc_error_cause(const boltc_error *error);
 
-// Frees an error object. NULL is ignored. Never pass a pointer from `boltc_error_cause`.
+// Frees an error object. NULL is ignored, and so is a pointer from `boltc_error_cause`
+// (the cause is freed with the error it belongs to).
 void boltc_error_free(boltc_error *error);
 
 // Registers a process-wide log callback receiving messages at `max_level` (`BOLTC_LOG_*`)
@@ -1205,7 +1221,9 @@ boltc_status boltc_session_connection_info(boltc_session *session,
 boltc_status boltc_session_close(boltc_session *session, boltc_error **error_out);
 
 // Frees a session, closing it first if needed (errors are ignored; waits if another thread
-// is using it). NULL is ignored.
+// is using it). NULL is ignored. Called from inside a transaction function running on this
+// session, it closes the session at once (the transaction function's call then fails with
+// `BOLTC_STATUS_ILLEGAL_STATE`) and frees the handle when `boltc_session_execute_*` returns.
 void boltc_session_free(boltc_session *session);
 
 // Runs a query (`query_len` bytes of UTF-8) in the transaction; `params` may be NULL
@@ -1268,7 +1286,10 @@ void boltc_transaction_free(boltc_transaction *transaction);
 //
 // Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
 // but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
-// while another transaction is open.
+// while another transaction is open. `work` may call boltc on the session: a query or a
+// nested transaction function fails with `BOLTC_STATUS_ILLEGAL_STATE` (its transaction is
+// open); closing or freeing the session rolls the transaction back and this call fails with
+// `BOLTC_STATUS_ILLEGAL_STATE` (a free takes effect when this call returns).
 boltc_status boltc_session_execute_read(boltc_session *session,
                                         boltc_transaction_work work,
                                         void *user_data,

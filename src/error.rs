@@ -124,6 +124,9 @@ impl Error {
     /// Older servers report two client errors with transient codes
     /// (`Neo.TransientError.Transaction.Terminated` and `...LockClientStopped`); as in the
     /// official drivers, their code is reported as `Neo.ClientError.Transaction.*`.
+    ///
+    /// A FAILURE without a message (or with an empty one) gets the code as its message, so no
+    /// binding ever shows an empty error message.
     pub fn server(code: impl Into<String>, message: impl Into<String>) -> Error {
         let mut code = code.into();
         if matches!(
@@ -134,6 +137,10 @@ impl Error {
             code = code.replacen("TransientError", "ClientError", 1);
         }
         let kind = classify_server_code(&code);
+        let mut message = message.into();
+        if message.trim().is_empty() {
+            message = format!("{code} (the server sent no message)");
+        }
         let mut e = Error::new(kind, message);
         if code == AUTHORIZATION_EXPIRED {
             // A client error, but another (new) connection may well succeed.
@@ -270,8 +277,11 @@ impl fmt::Debug for Error {
 impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match &self.inner.server_code {
-            Some(code) => write!(f, "{} ({code})", self.inner.message),
-            None => f.write_str(&self.inner.message),
+            // A message made from the code (see `Error::server`) already names it.
+            Some(code) if !self.inner.message.starts_with(code.as_str()) => {
+                write!(f, "{} ({code})", self.inner.message)
+            }
+            Some(_) | None => f.write_str(&self.inner.message),
         }
     }
 }
@@ -288,6 +298,20 @@ impl std::error::Error for Error {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_server_error_without_message_is_named_by_its_code() {
+        for msg in ["", "  "] {
+            let e = Error::server("Neo.ClientError.Statement.SyntaxError", msg);
+            assert_eq!(
+                e.message(),
+                "Neo.ClientError.Statement.SyntaxError (the server sent no message)"
+            );
+            assert_eq!(e.to_string(), e.message());
+        }
+        let e = Error::server("Neo.ClientError.Statement.SyntaxError", "bad");
+        assert_eq!(e.to_string(), "bad (Neo.ClientError.Statement.SyntaxError)");
+    }
 
     #[test]
     fn classifies_server_codes() {

@@ -1,6 +1,6 @@
 //! `boltc_error`: the error object a failed call hands back through `error_out`.
 
-use super::handle::{box_free, box_into_raw, box_ref, BoxHandle, Handle};
+use super::handle::{box_into_raw, box_ref, BoxHandle, Handle};
 use super::status::{boltc_status, Failure, FfiResult};
 use crate::error::GqlError;
 use std::ffi::{c_char, CString};
@@ -22,6 +22,8 @@ pub struct boltc_error {
     gql_status: Option<CString>,
     gql_description: Option<CString>,
     cause: Option<Box<boltc_error>>,
+    /// A cause inside its parent (from `boltc_error_cause`): never freed on its own.
+    borrowed: bool,
 }
 
 impl Handle for boltc_error {
@@ -56,14 +58,23 @@ impl boltc_error {
             cause: gql
                 .and_then(|g| g.cause.as_deref())
                 .map(|c| Box::new(boltc_error::from_gql(f.status, c))),
+            borrowed: false,
         }
     }
 
+    /// A cause of the chain (borrowed from its parent).
     fn from_gql(status: boltc_status, g: &GqlError) -> boltc_error {
+        let message = if g.message.trim().is_empty() {
+            // As Error::server does for the top error: never an empty message.
+            let code = g.neo4j_code.as_deref().unwrap_or(&g.gql_status);
+            format!("{code} (the server sent no message)")
+        } else {
+            g.message.clone()
+        };
         boltc_error {
             magic: Self::MAGIC,
             status,
-            message: cstring(&g.message),
+            message: cstring(&message),
             server_code: g.neo4j_code.as_deref().map(cstring),
             classification: g.classification.as_deref().map(cstring),
             retryable: false,
@@ -73,6 +84,7 @@ impl boltc_error {
                 .cause
                 .as_deref()
                 .map(|c| Box::new(boltc_error::from_gql(status, c))),
+            borrowed: true,
         }
     }
 }
@@ -82,6 +94,11 @@ impl boltc_error {
     pub(crate) fn is_retryable(&self) -> bool {
         self.retryable
     }
+
+    /// The message, for wrapping into another error.
+    pub(crate) fn message(&self) -> std::borrow::Cow<'_, str> {
+        self.message.to_string_lossy()
+    }
 }
 
 /// Takes over an error object the C side hands back (a transaction function's `error_out`).
@@ -89,7 +106,12 @@ impl boltc_error {
 /// # Safety
 /// `p` is NULL or an owned, live `boltc_error` that the caller gives up.
 pub(crate) unsafe fn take_error(p: *mut boltc_error) -> Option<Box<boltc_error>> {
-    // SAFETY: forwarded contract.
+    // SAFETY: forwarded contract (NULL or a live boltc_error).
+    if unsafe { box_ref(p) }.is_ok_and(|e| e.borrowed) {
+        // A cause from boltc_error_cause belongs to its parent: never taken over.
+        return None;
+    }
+    // SAFETY: forwarded contract; an owned (not borrowed) error.
     unsafe { super::handle::box_take(p) }
 }
 
@@ -187,8 +209,8 @@ pub extern "C" fn boltc_error_gql_description(error: *const boltc_error) -> *con
     })
 }
 
-/// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed:
-/// it belongs to `error` and must not be freed on its own.
+/// The cause the server attached (the next link of the GQL cause chain), or NULL. Borrowed
+/// until `error` is freed: it belongs to `error` (`boltc_error_free` on it does nothing).
 #[no_mangle]
 pub extern "C" fn boltc_error_cause(error: *const boltc_error) -> *const boltc_error {
     super::status::ffi_value!(ptr::null(), {
@@ -199,12 +221,13 @@ pub extern "C" fn boltc_error_cause(error: *const boltc_error) -> *const boltc_e
     })
 }
 
-/// Frees an error object. NULL is ignored. Never pass a pointer from `boltc_error_cause`.
+/// Frees an error object. NULL is ignored, and so is a pointer from `boltc_error_cause`
+/// (the cause is freed with the error it belongs to).
 #[no_mangle]
 pub extern "C" fn boltc_error_free(error: *mut boltc_error) {
     super::status::ffi_value!((), {
-        // SAFETY: error is NULL or an owned boltc_error freed once (header contract).
-        unsafe { box_free(error) }
+        // SAFETY: error is NULL or a live boltc_error, freed once if owned (header contract).
+        drop(unsafe { take_error(error) });
     })
 }
 

@@ -86,15 +86,10 @@ pub(crate) unsafe fn box_mut<'a, T: BoxHandle>(p: *mut T) -> FfiResult<&'a mut T
 /// `p` is NULL or a pointer from [`box_into_raw`] that has not been freed; it is invalid
 /// afterwards.
 pub(crate) unsafe fn box_free<T: BoxHandle>(p: *mut T) {
-    if p.is_null() {
-        return;
-    }
-    // SAFETY: the caller guarantees p came from Box::into_raw and is freed only once.
-    let b = unsafe { Box::from_raw(p) };
-    if check_magic(&*b).is_err() {
-        // Not ours: leak rather than free memory of an unknown type.
-        std::mem::forget(b);
-    }
+    // The magic number is checked before a Box is made of the pointer: a pointer of another
+    // type is left alone (leaked) rather than taken as a `Box<T>`.
+    // SAFETY: forwarded contract: NULL or a live handle freed only once.
+    drop(unsafe { box_take(p) });
 }
 
 /// Takes a Box handle back from the C side (NULL or a pointer of another type: `None`; the

@@ -52,10 +52,14 @@ pub extern "C" fn boltc_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }
 
-/// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`).
+/// A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`);
+/// `"BOLTC_STATUS_UNKNOWN"` for any other value.
 #[no_mangle]
-pub extern "C" fn boltc_status_name(status: status::boltc_status) -> *const c_char {
+pub extern "C" fn boltc_status_name(status: status::boltc_status_raw) -> *const c_char {
     use status::boltc_status as S;
+    let Ok(status) = S::try_from(status) else {
+        return c"BOLTC_STATUS_UNKNOWN".as_ptr();
+    };
     let s: &'static str = match status {
         S::Ok => "BOLTC_STATUS_OK\0",
         S::ClientError => "BOLTC_STATUS_CLIENT_ERROR\0",

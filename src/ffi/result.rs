@@ -1,9 +1,7 @@
 //! `boltc_result`, `boltc_record`, `boltc_batch` and `boltc_summary`.
 
 use super::error::boltc_error;
-use super::handle::{
-    box_free, box_into_raw, box_mut, box_ref, str_arg, view, BoxHandle, Handle, Out,
-};
+use super::handle::{box_free, box_into_raw, box_ref, str_arg, view, BoxHandle, Handle, Out};
 use super::session::SessionShared;
 use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
@@ -12,19 +10,25 @@ use crate::value::Value;
 use parking_lot::Mutex;
 use std::ffi::c_char;
 use std::ptr;
-use std::sync::{Arc, Weak};
+use std::sync::{Arc, OnceLock, Weak};
 
 /// The result of a query: column names, a stream of records, then a summary.
 ///
 /// Ownership: made by `boltc_session_run` / `boltc_transaction_run`, freed with
 /// `boltc_result_free` (records still on the server are discarded lazily). It keeps its
 /// session's state alive; after the session is closed it fails with
-/// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session.
+/// `BOLTC_STATUS_ILLEGAL_STATE`. Threads: as its session: a call while another thread uses the
+/// session (or this result) gets `BOLTC_STATUS_BUSY`; the column names, once known, are
+/// answered to any thread.
 pub struct boltc_result {
     magic: u32,
+    // Every entry point borrows the handle shared (never `&mut`): what changes is behind the
+    // session's lock or set once, so concurrent calls are serialized or BUSY, never racing.
     shared: Arc<SessionShared>,
     id: ResultId,
-    keys: Option<Arc<[String]>>,
+    /// The column names, fetched once under the session's lock; never replaced afterwards, so
+    /// the key pointers handed out stay valid until the result is freed.
+    keys: OnceLock<Arc<[String]>>,
     /// The rows of the last batch freed, for the next batch to decode into (see [`Rows`]).
     spare: Arc<Mutex<Option<Rows>>>,
 }
@@ -44,18 +48,30 @@ impl boltc_result {
             magic: Self::MAGIC,
             shared,
             id,
-            keys: None,
+            keys: OnceLock::new(),
             spare: Arc::default(),
         }
     }
 
-    fn keys(&mut self) -> FfiResult<&Arc<[String]>> {
-        if self.keys.is_none() {
-            let id = self.id;
-            let k = self.shared.with(|st| Ok(st.session()?.result_keys(id)?))?;
-            self.keys = Some(k);
+    fn keys(&self) -> FfiResult<&Arc<[String]>> {
+        if let Some(k) = self.keys.get() {
+            return Ok(k);
         }
-        Ok(self.keys.as_ref().expect("invariant: set above"))
+        let id = self.id;
+        // Fetched and stored under the session's lock: a second thread gets BUSY, and a later
+        // one finds the keys set.
+        self.shared.with(|st| {
+            if self.keys.get().is_none() {
+                let k = st.session()?.result_keys(id)?;
+                // Cannot fail: only this thread (holding the lock) sets it.
+                let _ = self.keys.set(k);
+            }
+            Ok(())
+        })?;
+        Ok(self
+            .keys
+            .get()
+            .expect("invariant: set above under the lock"))
     }
 }
 
@@ -80,13 +96,14 @@ impl BoxHandle for boltc_record {}
 ///
 /// Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
 /// values and the encoded buffer read from it are borrowed until then. Threads: immutable,
-/// any thread (but `boltc_batch_encode` fills a cache: not concurrently with itself).
+/// any thread (the encodings are cached once, safely from several threads).
 pub struct boltc_batch {
     magic: u32,
     rows: Rows,
     more: bool,
-    encoded: Option<Vec<u8>>,
-    columns: Option<Vec<u8>>,
+    /// The encodings, made once (several threads may ask at once; one of them encodes).
+    encoded: OnceLock<Vec<u8>>,
+    columns: OnceLock<Vec<u8>>,
     /// Where the rows go back when the batch is freed, while the result lives.
     spare: Weak<Mutex<Option<Rows>>>,
 }
@@ -145,8 +162,8 @@ pub extern "C" fn boltc_result_keys_len(
 ) -> boltc_status {
     ffi_status!(error_out, {
         let out = Out::new(len_out, "len_out")?;
-        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
-        let r = unsafe { box_mut(result) }?;
+        // SAFETY: NULL or a live boltc_result (header contract); borrowed shared only.
+        let r = unsafe { box_ref(result) }?;
         out.write(r.keys()?.len());
         Ok(())
     })
@@ -163,8 +180,8 @@ pub extern "C" fn boltc_result_key(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
-        let r = unsafe { box_mut(result) }?;
+        // SAFETY: NULL or a live boltc_result (header contract); borrowed shared only.
+        let r = unsafe { box_ref(result) }?;
         let keys = r.keys()?;
         let k = keys
             .get(index)
@@ -213,8 +230,8 @@ pub extern "C" fn boltc_result_next_batch(
         if max == 0 {
             return Err(Failure::invalid("max must be at least 1"));
         }
-        // SAFETY: NULL or a live boltc_result used by this thread (header contract).
-        let r = unsafe { box_mut(result) }?;
+        // SAFETY: NULL or a live boltc_result (header contract); borrowed shared only.
+        let r = unsafe { box_ref(result) }?;
         let id = r.id;
         // Decode into the memory of the batch freed last (the usual loop frees each batch
         // before it asks for the next).
@@ -226,8 +243,8 @@ pub extern "C" fn boltc_result_next_batch(
             magic: boltc_batch::MAGIC,
             rows,
             more,
-            encoded: None,
-            columns: None,
+            encoded: OnceLock::new(),
+            columns: OnceLock::new(),
             spare: Arc::downgrade(&r.spare),
         }));
         Ok(())
@@ -512,12 +529,16 @@ pub extern "C" fn boltc_batch_encode(
     ffi_status!(error_out, {
         let d = Out::new(data_out, "data_out")?;
         let l = Out::new(len_out, "len_out")?;
-        // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
-        let b = unsafe { box_mut(batch) }?;
-        if b.encoded.is_none() {
-            b.encoded = Some(super::wire::encode_batch(&b.rows)?);
-        }
-        let buf = b.encoded.as_ref().expect("invariant: encoded above");
+        // SAFETY: NULL or a live boltc_batch (header contract); borrowed shared only.
+        let b = unsafe { box_ref(batch) }?;
+        let buf = match b.encoded.get() {
+            Some(buf) => buf,
+            None => {
+                // Two threads may both encode; the first stored wins and both return it.
+                let buf = super::wire::encode_batch(&b.rows)?;
+                b.encoded.get_or_init(|| buf)
+            }
+        };
         d.write(buf.as_ptr());
         l.write(buf.len());
         Ok(())
@@ -539,12 +560,16 @@ pub extern "C" fn boltc_batch_encode_columns(
     ffi_status!(error_out, {
         let d = Out::new(data_out, "data_out")?;
         let l = Out::new(len_out, "len_out")?;
-        // SAFETY: NULL or a live boltc_batch used by this thread (header contract).
-        let b = unsafe { box_mut(batch) }?;
-        if b.columns.is_none() {
-            b.columns = Some(super::wire::encode_columns(&b.rows)?);
-        }
-        let buf = b.columns.as_ref().expect("invariant: encoded above");
+        // SAFETY: NULL or a live boltc_batch (header contract); borrowed shared only.
+        let b = unsafe { box_ref(batch) }?;
+        let buf = match b.columns.get() {
+            Some(buf) => buf,
+            None => {
+                // Two threads may both encode; the first stored wins and both return it.
+                let buf = super::wire::encode_columns(&b.rows)?;
+                b.columns.get_or_init(|| buf)
+            }
+        };
         d.write(buf.as_ptr());
         l.write(buf.len());
         Ok(())

@@ -113,6 +113,16 @@ pub struct boltc_session {
     /// The transaction handle lent to transaction functions (`boltc_session_execute_read`);
     /// it lives as long as the session handle, so a stale use fails instead of crashing.
     pub(crate) managed_tx: Box<boltc_transaction>,
+    /// Transaction functions running on this handle, and whether `boltc_session_free` was
+    /// called meanwhile (the free then happens when the last of them returns).
+    executing: Mutex<Executing>,
+}
+
+/// See [`boltc_session::executing`].
+#[derive(Default)]
+struct Executing {
+    depth: usize,
+    free_requested: bool,
 }
 
 impl Handle for boltc_session {
@@ -134,7 +144,35 @@ impl boltc_session {
                 serial: MANAGED_SERIAL,
             }),
             shared,
+            executing: Mutex::default(),
         }
+    }
+
+    /// Marks a transaction function as running on this handle (see [`leave_execute`]).
+    pub(crate) fn enter_execute(&self) {
+        self.executing.lock().depth += 1;
+    }
+}
+
+/// Ends what [`boltc_session::enter_execute`] began, and frees the handle if
+/// `boltc_session_free` was called while transaction functions ran.
+///
+/// # Safety
+/// `session` is a live handle on which `enter_execute` was called (a free during the call was
+/// deferred, so it is still live); it is not used afterwards.
+pub(crate) unsafe fn leave_execute(session: *mut boltc_session) {
+    // SAFETY: live (the caller's contract).
+    let Ok(s) = (unsafe { box_ref(session) }) else {
+        return;
+    };
+    let free = {
+        let mut e = s.executing.lock();
+        e.depth -= 1;
+        e.depth == 0 && e.free_requested
+    };
+    if free {
+        // SAFETY: the free the C caller asked for, deferred to here; nothing borrows it now.
+        unsafe { box_free(session) }
     }
 }
 
@@ -455,7 +493,9 @@ pub extern "C" fn boltc_session_close(
 }
 
 /// Frees a session, closing it first if needed (errors are ignored; waits if another thread
-/// is using it). NULL is ignored.
+/// is using it). NULL is ignored. Called from inside a transaction function running on this
+/// session, it closes the session at once (the transaction function's call then fails with
+/// `BOLTC_STATUS_ILLEGAL_STATE`) and frees the handle when `boltc_session_execute_*` returns.
 #[no_mangle]
 pub extern "C" fn boltc_session_free(session: *mut boltc_session) {
     ffi_value!((), {
@@ -467,6 +507,12 @@ pub extern "C" fn boltc_session_free(session: *mut boltc_session) {
                     let _ = sess.close();
                 }
             });
+            let mut e = s.executing.lock();
+            if e.depth > 0 {
+                // A transaction function is using the handle: leave_execute frees it.
+                e.free_requested = true;
+                return;
+            }
         }
         // SAFETY: NULL or an owned boltc_session freed once (header contract).
         unsafe { box_free(session) }

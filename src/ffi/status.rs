@@ -8,7 +8,11 @@ use crate::error::{Error, ErrorKind};
 ///
 /// The codes from `BOLTC_STATUS_CLIENT_ERROR` to `BOLTC_STATUS_UNSUPPORTED` correspond one to
 /// one to the Rust `boltc::ErrorKind`; the others are produced by the C layer only.
-#[repr(C)]
+///
+/// In C, `boltc_status` is an `int32_t` (the enum names the values): where boltc receives a
+/// status from C (a transaction function's return value, `boltc_status_name`) any `int32_t` is
+/// accepted, and a value that is not one of these is reported as such, never trusted.
+#[repr(i32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum boltc_status {
     /// Success.
@@ -57,6 +61,54 @@ pub enum boltc_status {
     Busy = 101,
     /// boltc panicked (a bug); the handle involved should be freed.
     Panic = 102,
+}
+
+/// A status as C hands it to boltc: any `int32_t` (named `boltc_status` in the header), checked
+/// with `boltc_status::try_from` before use. Never read a C value as the Rust enum directly:
+/// a value outside it would be undefined behaviour.
+pub type boltc_status_raw = i32;
+
+/// Every status, for the raw-value check.
+const ALL_STATUSES: [boltc_status; 23] = {
+    use boltc_status as S;
+    [
+        S::Ok,
+        S::ClientError,
+        S::TransientError,
+        S::DatabaseError,
+        S::Authentication,
+        S::TokenExpired,
+        S::ServiceUnavailable,
+        S::SessionExpired,
+        S::IncompleteCommit,
+        S::Protocol,
+        S::Config,
+        S::InvalidArgument,
+        S::Timeout,
+        S::Tls,
+        S::Conversion,
+        S::ResultConsumed,
+        S::ResultNotSingle,
+        S::IllegalState,
+        S::Interrupted,
+        S::Unsupported,
+        S::NullArgument,
+        S::Busy,
+        S::Panic,
+    ]
+};
+
+impl TryFrom<boltc_status_raw> for boltc_status {
+    /// The value, which is not a status.
+    type Error = boltc_status_raw;
+
+    fn try_from(raw: boltc_status_raw) -> Result<boltc_status, boltc_status_raw> {
+        ALL_STATUSES
+            .iter()
+            .copied()
+            .find(|s| *s as i32 == raw)
+            .ok_or(raw)
+    }
 }
 
 impl boltc_status {
@@ -227,6 +279,16 @@ mod tests {
             boltc_status::Panic,
         ] {
             assert_eq!(s.kind(), None);
+        }
+    }
+
+    #[test]
+    fn raw_values_are_checked() {
+        for s in ALL_STATUSES {
+            assert_eq!(boltc_status::try_from(s as i32), Ok(s));
+        }
+        for raw in [-1, 20, 42, 55, 99, 103, 1000, i32::MIN, i32::MAX] {
+            assert_eq!(boltc_status::try_from(raw), Err(raw));
         }
     }
 

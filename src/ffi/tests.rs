@@ -6,7 +6,7 @@ use super::driver::*;
 use super::error::*;
 use super::result::*;
 use super::session::*;
-use super::status::{boltc_status, ffi_status};
+use super::status::{boltc_status, ffi_status, Failure};
 use super::value::*;
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
@@ -370,7 +370,54 @@ fn error_object_carries_server_code_and_gql_cause() {
     assert_eq!(s(boltc_error_gql_status(cause)), "42I06");
     assert_eq!(s(boltc_error_message(cause)), "cause msg");
     assert!(boltc_error_cause(cause).is_null());
+    // The cause belongs to `e`: freeing it on its own (a C mistake) does nothing, and neither
+    // does handing it over as a transaction function's error.
+    boltc_error_free(cause.cast_mut());
+    boltc_error_free(cause.cast_mut());
+    // SAFETY: a live (borrowed) error object.
+    assert!(unsafe { super::error::take_error(cause.cast_mut()) }.is_none());
+    assert_eq!(s(boltc_error_message(boltc_error_cause(e))), "cause msg");
     boltc_error_free(e);
+}
+
+#[test]
+fn server_errors_without_a_message_are_named_by_their_code() {
+    use crate::error::{Error, GqlError};
+    let gql = GqlError {
+        gql_status: "42001".into(),
+        cause: Some(Box::new(GqlError {
+            gql_status: "22N01".into(),
+            ..GqlError::default()
+        })),
+        ..GqlError::default()
+    };
+    let err = Error::server("Neo.ClientError.Statement.SyntaxError", "").with_gql(gql);
+    let mut e = null_mut();
+    ffi_status!(&mut e, { Err(err.into()) });
+    // SAFETY: accessors return NUL-terminated strings owned by the live error.
+    let s = |p: *const c_char| unsafe { CStr::from_ptr(p) }.to_str().unwrap().to_owned();
+    assert_eq!(
+        s(boltc_error_message(e)),
+        "Neo.ClientError.Statement.SyntaxError (the server sent no message)"
+    );
+    assert_eq!(
+        s(boltc_error_message(boltc_error_cause(e))),
+        "22N01 (the server sent no message)"
+    );
+    boltc_error_free(e);
+}
+
+#[test]
+fn a_pointer_of_another_type_is_not_freed() {
+    // An error object freed as a result or a record (both smaller, so their magic number is
+    // read inside it): the magic number is checked before anything is made of the pointer, so
+    // it is left alone and still usable.
+    let mut e = null_mut();
+    ffi_status!(&mut e, { Err(Failure::invalid("kept")) });
+    boltc_result_free(e.cast());
+    boltc_record_free(e.cast());
+    boltc_summary_free(e.cast());
+    assert_eq!(take_error(e).1, "kept");
 }
 
 /// A C entry point that panics, to check the guard.
@@ -396,8 +443,14 @@ fn a_panic_becomes_a_status() {
 #[test]
 fn status_names_and_version() {
     // SAFETY: static NUL-terminated strings.
-    let name = unsafe { CStr::from_ptr(super::boltc_status_name(boltc_status::Busy)) };
+    let name = unsafe { CStr::from_ptr(super::boltc_status_name(boltc_status::Busy as i32)) };
     assert_eq!(name.to_str().unwrap(), "BOLTC_STATUS_BUSY");
+    // Any int32_t from C: no enum value is made of it.
+    for raw in [-1, 20, 55, 1000, i32::MIN, i32::MAX] {
+        // SAFETY: as above.
+        let name = unsafe { CStr::from_ptr(super::boltc_status_name(raw)) };
+        assert_eq!(name.to_str().unwrap(), "BOLTC_STATUS_UNKNOWN", "{raw}");
+    }
     // SAFETY: as above.
     let v = unsafe { CStr::from_ptr(super::boltc_version()) };
     assert_eq!(v.to_str().unwrap(), env!("CARGO_PKG_VERSION"));

@@ -8,8 +8,8 @@
 
 use super::error::{boltc_error, finish, take_error};
 use super::handle::{box_into_raw, box_ref, Out};
-use super::session::{boltc_session, boltc_transaction, MANAGED_SERIAL};
-use super::status::{boltc_status, Failure};
+use super::session::{boltc_session, boltc_transaction, leave_execute, MANAGED_SERIAL};
+use super::status::{boltc_status, boltc_status_raw, Failure};
 use crate::driver::managed::retry_worthy;
 use crate::driver::retry::Backoff;
 use crate::driver::{AccessMode, TelemetryApi, TransactionConfig};
@@ -21,15 +21,23 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// during this call; never free, commit or roll it back), the caller's `user_data`, and an
 /// `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
 /// It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
-/// returned) to roll back; retryable failures run it again. It must return a `boltc_status`
-/// value and must not unwind (no C++ exception or `longjmp` out of it).
+/// returned) to roll back; retryable failures run it again. A value that is not a
+/// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
+/// retried). It must not unwind (no C++ exception or `longjmp` out of it).
 pub type boltc_transaction_work = Option<
     unsafe extern "C" fn(
         transaction: *mut boltc_transaction,
         user_data: *mut c_void,
         error_out: *mut *mut boltc_error,
-    ) -> boltc_status,
+    ) -> boltc_status_raw,
 >;
+
+/// The C signature of a transaction function.
+type WorkFn = unsafe extern "C" fn(
+    *mut boltc_transaction,
+    *mut c_void,
+    *mut *mut boltc_error,
+) -> boltc_status_raw;
 
 /// How an attempt failed.
 enum Fail {
@@ -62,11 +70,7 @@ fn attempt(
     s: &boltc_session,
     mode: AccessMode,
     config: &TransactionConfig,
-    work: unsafe extern "C" fn(
-        *mut boltc_transaction,
-        *mut c_void,
-        *mut *mut boltc_error,
-    ) -> boltc_status,
+    work: WorkFn,
     user_data: *mut c_void,
 ) -> Result<(), Fail> {
     s.shared.with(|st| {
@@ -78,13 +82,21 @@ fn attempt(
     let mut err: *mut boltc_error = std::ptr::null_mut();
     // SAFETY: `work` is a C function with this signature (header contract); `tx` lives as long
     // as the session handle and is only ever borrowed shared; `err` is a local out-param.
-    let status = unsafe { work(tx, user_data, &mut err) };
+    let raw = unsafe { work(tx, user_data, &mut err) };
     // SAFETY: `err` is NULL or an error object a boltc call wrote (header contract).
     let err = unsafe { take_error(err) };
+    // Any int32_t may come back: one that is no status fails the call (after the rollback).
+    let checked = boltc_status::try_from(raw);
+    let status = checked.unwrap_or(boltc_status::InvalidArgument);
     let ended = s.shared.with_wait(|st| {
         if st.open_tx != Some(MANAGED_SERIAL) {
-            // The session was closed during the callback.
-            return Err(Error::new(ErrorKind::IllegalState, "the transaction is closed").into());
+            // The session was closed (or freed) during the callback.
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "the session was closed or freed during the transaction function; \
+                 its transaction was rolled back",
+            )
+            .into());
         }
         st.open_tx = None;
         let sess = st.session()?;
@@ -95,6 +107,13 @@ fn attempt(
             Ok(())
         }
     });
+    if let Err(raw) = checked {
+        let handed = err.map_or(String::new(), |e| format!(" (its error: {})", e.message()));
+        return Err(Fail::Ours(Failure::invalid(format!(
+            "the transaction function returned {raw}, which is not a boltc_status; \
+             the transaction was rolled back and is not retried{handed}"
+        ))));
+    }
     if status != boltc_status::Ok {
         return Err(Fail::Work(status, err));
     }
@@ -145,6 +164,24 @@ fn execute_status(
     user_data: *mut c_void,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
+    // The handle stays allocated while `work` runs, even if `work` frees it.
+    // SAFETY: NULL or a live boltc_session (header contract).
+    let entered = unsafe { box_ref(session) }.map(boltc_session::enter_execute);
+    let status = execute_report(session, mode, work, user_data, error_out);
+    if entered.is_ok() {
+        // SAFETY: entered above; the handle is not used after this.
+        unsafe { leave_execute(session) };
+    }
+    status
+}
+
+fn execute_report(
+    session: *mut boltc_session,
+    mode: AccessMode,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
     let r = catch_unwind(AssertUnwindSafe(|| execute(session, mode, work, user_data)));
     let r = match r {
         Ok(Ok(())) => Ok(Ok(())),
@@ -187,7 +224,10 @@ fn execute_status(
 ///
 /// Threads: `work` runs on the calling thread. The session is not locked while `work` runs,
 /// but it must still not be used by another thread meanwhile; `BOLTC_STATUS_ILLEGAL_STATE`
-/// while another transaction is open.
+/// while another transaction is open. `work` may call boltc on the session: a query or a
+/// nested transaction function fails with `BOLTC_STATUS_ILLEGAL_STATE` (its transaction is
+/// open); closing or freeing the session rolls the transaction back and this call fails with
+/// `BOLTC_STATUS_ILLEGAL_STATE` (a free takes effect when this call returns).
 #[no_mangle]
 pub extern "C" fn boltc_session_execute_read(
     session: *mut boltc_session,
