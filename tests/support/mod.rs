@@ -3,6 +3,7 @@
 //! - [`stub`]: a scripted stub Bolt server on a loopback port (script language documented there).
 //! - [`proxy`]: a fault-injecting TCP proxy (drop, delay, stall, truncate, corrupt, refuse).
 //! - [`falkordb`]: starts a real FalkorDB (a Redis module with a Bolt listener) for end-to-end tests.
+//! - [`ws`]: a WebSocket gateway in front of a stub (framing, pings, close frames, drops).
 //! - [`relay`]: a TCP relay giving each new connection the next backend (per-connection scripts).
 //! - [`pattern`], [`script`]: the value syntax and the script parser behind the stub; `conn`
 //!   plays a script on one connection.
@@ -19,8 +20,10 @@ pub mod proxy;
 pub mod relay;
 pub mod script;
 pub mod stub;
+pub mod ws;
 
 pub use falkordb::FalkorDb;
 pub use proxy::{Fault, FaultProxy};
 pub use relay::Relay;
 pub use stub::StubServer;
+pub use ws::{Framing, WsGateway, WsOptions};
