@@ -332,15 +332,38 @@ impl<S: Transport> Connection<S> {
     }
 
     fn apply_hello(&mut self, meta: &Map) -> Result<()> {
+        // Seed 002: INIT is answered by "SUCCESS {} if initialization has completed
+        // successfully", so the agent is optional. No agent: accepted, `ServerInfo::agent`
+        // empty, a warning in the log. An agent of another product: kept as sent, with a
+        // warning (nothing in the driver depends on it being Neo4j's). Only an agent that is
+        // not a string is malformed.
         match meta.get("server") {
-            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
-            other => {
-                self.mark_broken("unexpected server agent");
+            Some(Value::String(s)) => {
+                if !s.starts_with("Neo4j/") {
+                    log::warn!(
+                        "[{}] server agent {s:?} is not Neo4j's; going on",
+                        self.log_id
+                    );
+                }
+                self.info.agent.clone_from(s);
+            }
+            None => {
+                log::warn!(
+                    "[{}] the server's {} reply names no agent (no \"server\"); going on \
+                     with an empty one",
+                    self.log_id,
+                    if self.features.hello { "HELLO" } else { "INIT" }
+                );
+                self.info.agent.clear();
+            }
+            Some(other) => {
+                self.mark_broken("malformed server agent");
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     format!(
-                        "server {} is not a Neo4j-compatible Bolt server (agent {other:?})",
-                        self.info.address
+                        "server {} sent a server agent that is not a string: {}",
+                        self.info.address,
+                        other.type_name()
                     ),
                 ));
             }
