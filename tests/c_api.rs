@@ -7,7 +7,7 @@ mod support;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{FalkorDb, StubServer};
+use support::{FalkorDb, Framing, StubServer, WsGateway, WsOptions};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -165,6 +165,28 @@ fn cpp_wrapper_against_falkordb() {
     assert!(out.contains("cpp wrapper: all ok"), "{out}");
     let out = run(&example, &[&db.bolt_uri()]);
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
+
+/// The same C program through `ws://` (Bolt over WebSocket, seed 003): `boltc_driver_new`
+/// accepts the scheme, and the stub script plays out unchanged behind a WebSocket gateway that
+/// splits the server's bytes into 5-byte WebSocket messages.
+#[test]
+fn c_basic_through_websocket() {
+    let exe = compile(false, &["tests/c/stub_basic.c"], "stub_basic", Link::Shared);
+    let mut stub = StubServer::start(&script("basic.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let gw = WsGateway::start(
+        &stub.address(),
+        WsOptions {
+            framing: Framing::Messages(5),
+            ..WsOptions::default()
+        },
+    );
+    let out = run(&exe, &[&gw.uri("ws")]);
+    assert!(out.contains("stub_basic: all ok"), "{out}");
+    stub.finish();
+    assert!(gw.accepted() >= 1);
+    assert_eq!(gw.violations(), Vec::<String>::new());
 }
 
 /// The C++ bookmark managers, session configs and notification filters against a stub

@@ -293,6 +293,7 @@ fn bolt4_4_utc_patch_switches_datetimes_to_the_utc_forms() {
         bytes: true,
         utc_datetime: true,
         vector: false,
+        wide_structs: false,
     };
     let run = body(utc, |e| {
         e.write_struct_header(3, 0x10);

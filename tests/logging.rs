@@ -180,3 +180,100 @@ fn a_rejected_logon_error_does_not_show_the_password() {
     stub.finish();
     assert_log_clean(&["S: FAILURE"]);
 }
+
+/// The example block of docs/LOGGING.md: the lines after the `<!-- checked by
+/// tests/logging.rs -->` marker's fenced block, one log line each.
+fn doc_example_lines() -> Vec<String> {
+    let doc = include_str!("../docs/LOGGING.md");
+    let start = doc
+        .find("<!-- checked by tests/logging.rs -->")
+        .expect("the marker in docs/LOGGING.md");
+    let block = &doc[start..];
+    let open = block
+        .find("```text\n")
+        .expect("a text block after the marker")
+        + 8;
+    let close = block[open..].find("```").expect("the block's end") + open;
+    block[open..close].lines().map(str::to_owned).collect()
+}
+
+/// Seed 001's transcript syntax (`C: HELLO {"scheme": "basic", ...}` / `S: SUCCESS {...}`):
+/// the real lines for HELLO, RUN, PULL, SUCCESS, RECORD and FAILURE equal the examples in
+/// docs/LOGGING.md, character for character (with the stub's address written as the doc's).
+#[test]
+fn log_lines_match_the_documented_examples() {
+    capture();
+    let stub = StubServer::start(&format!(
+        "!: BOLT 4.4\n\
+         C: HELLO {{\"user_agent\": \"MyClient/1.0\", \"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"{PASSWORD}\", ..}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/4.4.0\", \"connection_id\": \"bolt-7\"}}\n\
+         C: RUN \"UNWIND $xs AS x RETURN x, $s AS s\" {{\"xs\": *, \"s\": *}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"x\", \"s\"], \"t_first\": 2}}\n\
+         S: RECORD [1, \"short\"]\n\
+         S: SUCCESS {{\"type\": \"r\", \"t_last\": 0, \"db\": \"neo4j\"}}\n\
+         C: RUN \"RETURN 1 +\" {{}} {{}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: FAILURE {{\"code\": \"Neo.ClientError.Statement.SyntaxError\", \"message\": \"Invalid input\"}}\n\
+         S: IGNORED\n\
+         C: RESET\nS: SUCCESS {{}}\n\
+         ?{{\nC: GOODBYE\n}}\n"
+    ));
+    let cfg = Config::builder(&stub.uri())
+        .auth(AuthToken::basic("neo4j", PASSWORD))
+        .user_agent("MyClient/1.0")
+        .connection_timeout(Duration::from_secs(3))
+        .read_timeout(Some(Duration::from_secs(3)))
+        .build()
+        .unwrap();
+    let d = Driver::new(cfg).unwrap();
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let xs = boltc::Value::List((1..=30).map(boltc::Value::Int).collect());
+    let params: boltc::Map = [
+        ("xs".to_owned(), xs),
+        ("s".to_owned(), boltc::Value::String("short".into())),
+    ]
+    .into_iter()
+    .collect();
+    let rows = s
+        .run("UNWIND $xs AS x RETURN x, $s AS s", Some(params))
+        .unwrap()
+        .count();
+    assert_eq!(rows, 1);
+    assert!(s.run("RETURN 1 +", None).is_err());
+    drop(s);
+    d.close();
+    let addr = stub.address();
+    stub.finish();
+
+    let mine: Vec<String> = capture()
+        .0
+        .lock()
+        .iter()
+        .filter(|l| l.contains(&format!("@{addr}] ")))
+        // "LEVEL line": the doc shows the line.
+        .filter_map(|l| {
+            l.split_once(' ')
+                .map(|(_, line)| line.replace(&addr, "localhost:7687"))
+        })
+        .collect();
+    let doc = doc_example_lines();
+    assert!(doc.len() >= 6, "{doc:?}");
+    for want in &doc {
+        assert!(
+            mine.iter().any(|l| l == want),
+            "docs/LOGGING.md shows\n  {want}\nbut the driver logged:\n  {}",
+            mine.join("\n  ")
+        );
+    }
+    for kind in [
+        "C: HELLO ",
+        "C: RUN ",
+        "C: PULL ",
+        "S: SUCCESS ",
+        "S: RECORD ",
+        "S: FAILURE ",
+    ] {
+        assert!(doc.iter().any(|l| l.contains(kind)), "no {kind} example");
+    }
+}

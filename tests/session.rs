@@ -356,6 +356,7 @@ fn zoned_datetimes_use_the_legacy_local_seconds_form_on_bolt_4() {
         bytes: true,
         utc_datetime: false,
         vector: false,
+        wide_structs: false,
     };
     let run = common::body(legacy, |e| {
         e.write_struct_header(3, 0x10);

@@ -227,6 +227,161 @@ fn bolt1_bytes_parameter_is_refused_without_breaking_the_connection() {
     stub.finish();
 }
 
+/// Seed 002, INIT: the reply is "SUCCESS {} if initialization has completed successfully", so
+/// a server that names no agent is accepted: `ServerInfo::agent` is empty (and a warning is
+/// logged); the session works as usual.
+#[test]
+fn seed_002_init_reply_success_without_server_is_accepted() {
+    let stub = StubServer::start(&format!(
+        "!: BOLT 1\n!: CONNECTIONS 2\nC: <RAW> {INIT}\nS: <RAW> {SUCCESS_EMPTY}\n\
+         C: <RAW> {RUN_1}\nC: <RAW> {PULL_ALL}\nS: <RAW> {RUN_1_OK}\nS: <RAW> {RECORD_1}\nS: <RAW> {PULL_1_OK}\n"
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let mut result = s.run("RETURN 1 AS num", None).unwrap();
+    assert_eq!(
+        result
+            .next()
+            .unwrap()
+            .unwrap()
+            .get::<i64, _>("num")
+            .unwrap(),
+        1
+    );
+    let summary = result.consume().unwrap();
+    assert_eq!(summary.server.agent, "");
+    assert_eq!(summary.server.protocol_version, (1, 0));
+    drop(s);
+    stub.finish();
+}
+
+/// Another product's agent is accepted and kept as sent; an agent that is not a string is a
+/// malformed reply (a protocol error).
+#[test]
+fn init_reply_with_another_agent_is_kept_and_a_non_string_agent_refused() {
+    let stub = StubServer::start(&bolt_any(
+        "S: SUCCESS {\"server\": \"OtherGraph/2.1\"}\n\
+         C: RUN \"RETURN 1 AS num\" {}\nC: PULL_ALL\n\
+         S: SUCCESS {\"fields\": [\"num\"]}\nS: RECORD [1]\nS: SUCCESS {}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let summary = s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
+    assert_eq!(summary.server.agent, "OtherGraph/2.1");
+    drop(s);
+    stub.finish();
+
+    let stub = StubServer::start(&bolt_any("S: SUCCESS {\"server\": 3}\n"));
+    let d = driver_with(&stub.uri(), |c| {
+        c.max_transaction_retry_time(Duration::ZERO)
+    });
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let e = match s.run("RETURN 1 AS num", None) {
+        Err(e) => e,
+        Ok(_) => panic!("a numeric agent was accepted"),
+    };
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("not a string"), "{e}");
+    drop(s);
+    stub.finish();
+}
+
+/// A Bolt 1 script whose INIT is answered by `reply`.
+fn bolt_any(reply: &str) -> String {
+    format!(
+        "!: BOLT 1\n!: CONNECTIONS 2\n\
+         C: INIT \"MyClient/1.0\" {{\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}}\n\
+         {reply}"
+    )
+}
+
+/// Seed 002's marker table: STRUCT_8 (0xDC) and STRUCT_16 (0xDD) hold structures of up to
+/// 255 / 65,535 fields. A Bolt 1 or 2 server may send a node in either form; from Bolt 3 on the
+/// markers are reserved, and a record using one is a protocol error (the connection is not
+/// reused).
+#[test]
+fn seed_002_struct_8_and_struct_16_records_on_bolt_1_and_2_and_reserved_from_bolt_3() {
+    // RECORD [Node(7, ["L"], {})] with the node in STRUCT_8, then in STRUCT_16.
+    let node_8 = framed(&[
+        0xB1, 0x71, 0x91, 0xDC, 0x03, 0x4E, 0x07, 0x91, 0x81, 0x4C, 0xA0,
+    ]);
+    let node_16 = framed(&[
+        0xB1, 0x71, 0x91, 0xDD, 0x00, 0x03, 0x4E, 0x07, 0x91, 0x81, 0x4C, 0xA0,
+    ]);
+    let query = |records: &str| {
+        format!(
+            "C: RUN \"MATCH (n) RETURN n\" {{}}\nC: PULL_ALL\n\
+             S: SUCCESS {{\"fields\": [\"n\"]}}\n{records}S: SUCCESS {{}}\n"
+        )
+    };
+    let records = format!("S: <RAW> {node_8}\nS: <RAW> {node_16}\n");
+    for version in [1, 2] {
+        let stub = StubServer::start(&format!(
+            "!: BOLT {version}\n!: CONNECTIONS 2\n\
+             C: INIT \"MyClient/1.0\" {{\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}}\n\
+             S: SUCCESS {{\"server\": \"Neo4j/3.4.0\"}}\n{}",
+            query(&records)
+        ));
+        let d = driver(&stub.uri());
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let rows: Vec<_> = s
+            .run("MATCH (n) RETURN n", None)
+            .unwrap()
+            .map(|r| r.unwrap())
+            .collect();
+        assert_eq!(rows.len(), 2, "Bolt {version}");
+        for row in rows {
+            let Some(Value::Node(n)) = row.value("n") else {
+                panic!("Bolt {version}: not a node: {row:?}");
+            };
+            assert_eq!((n.id, n.labels.clone()), (7, vec!["L".to_owned()]));
+        }
+        drop(s);
+        stub.finish();
+    }
+    let stub = StubServer::start(&format!(
+        "!: BOLT 3\n{HELLO3}C: RUN \"MATCH (n) RETURN n\" {{}} {{}}\nC: PULL_ALL\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nS: <RAW> {node_8}\nS: SUCCESS {{}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n?{{\nC: GOODBYE\n}}\n"
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let e = s
+        .run("MATCH (n) RETURN n", None)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err();
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("0xDC"), "{e}");
+    drop(s);
+    stub.finish();
+}
+
+/// Seed 002, Maps: "if duplicate keys are sent, this is a violation of the bolt protocol and an
+/// error will occur": a record holding such a map fails with a protocol error naming the key.
+#[test]
+fn seed_002_duplicate_map_keys_in_a_record_are_a_protocol_violation() {
+    // RECORD [{"a": 1, "a": 2}]
+    let dup = framed(&[0xB1, 0x71, 0x91, 0xA2, 0x81, 0x61, 0x01, 0x81, 0x61, 0x02]);
+    let stub = StubServer::start(&bolt_any(&format!(
+        "S: SUCCESS {{\"server\": \"Neo4j/3.1.0\"}}\n\
+         C: RUN \"RETURN $m AS m\" {{}}\nC: PULL_ALL\n\
+         S: SUCCESS {{\"fields\": [\"m\"]}}\nS: <RAW> {dup}\nS: SUCCESS {{}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n"
+    )));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let e = s
+        .run("RETURN $m AS m", None)
+        .unwrap()
+        .collect::<Result<Vec<_>, _>>()
+        .unwrap_err();
+    assert_kind(&e, ErrorKind::Protocol);
+    assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
+    drop(s);
+    stub.finish();
+}
+
 // ----- Bolt 2 -----
 
 #[test]
@@ -568,6 +723,7 @@ fn bolt4_4_legacy_datetime_received_and_sent() {
         bytes: true,
         utc_datetime: false,
         vector: false,
+        wide_structs: false,
     };
     let run = body(legacy, |e| {
         e.write_struct_header(3, 0x10);
@@ -615,6 +771,7 @@ fn bolt5_0_element_ids_and_utc_datetimes() {
         bytes: true,
         utc_datetime: true,
         vector: false,
+        wide_structs: false,
     };
     let run = body(utc, |e| {
         e.write_struct_header(3, 0x10);
@@ -765,6 +922,7 @@ fn bolt6_0_through_the_manifest_with_a_vector_value() {
         bytes: true,
         utc_datetime: true,
         vector: true,
+        wide_structs: false,
     };
     let run = body(v6, |e| {
         e.write_struct_header(3, 0x10);

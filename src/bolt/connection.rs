@@ -14,6 +14,7 @@
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};
 use super::handshake::{self, HandshakeError, Proposal};
+use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response, TxMeta};
 use super::version::{Features, Version};
 use crate::error::{Error, ErrorKind, GqlError, Result};
@@ -349,15 +350,38 @@ impl<S: Transport> Connection<S> {
     }
 
     fn apply_hello(&mut self, meta: &Map) -> Result<()> {
+        // Seed 002: INIT is answered by "SUCCESS {} if initialization has completed
+        // successfully", so the agent is optional. No agent: accepted, `ServerInfo::agent`
+        // empty, a warning in the log. An agent of another product: kept as sent, with a
+        // warning (nothing in the driver depends on it being Neo4j's). Only an agent that is
+        // not a string is malformed.
         match meta.get("server") {
-            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
-            other => {
-                self.mark_broken("unexpected server agent");
+            Some(Value::String(s)) => {
+                if !s.starts_with("Neo4j/") {
+                    log::warn!(
+                        "[{}] server agent {s:?} is not Neo4j's; going on",
+                        self.log_id
+                    );
+                }
+                self.info.agent.clone_from(s);
+            }
+            None => {
+                log::warn!(
+                    "[{}] the server's {} reply names no agent (no \"server\"); going on \
+                     with an empty one",
+                    self.log_id,
+                    if self.features.hello { "HELLO" } else { "INIT" }
+                );
+                self.info.agent.clear();
+            }
+            Some(other) => {
+                self.mark_broken("malformed server agent");
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     format!(
-                        "server {} is not a Neo4j-compatible Bolt server (agent {other:?})",
-                        self.info.address
+                        "server {} sent a server agent that is not a string: {}",
+                        self.info.address,
+                        other.type_name()
                     ),
                 ));
             }
@@ -437,19 +461,19 @@ impl<S: Transport> Connection<S> {
     /// `InvalidArgument` when a parameter cannot be encoded (nothing is queued then);
     /// `Unsupported` when the message does not exist in the negotiated version.
     pub fn send(&mut self, req: &Request<'_>) -> Result<()> {
-        if log::log_enabled!(log::Level::Debug) {
-            log::debug!("[{}] C: {}", self.log_id, message::describe(req));
-        }
         self.scratch.clear();
         let written = message::encode(&mut self.scratch, &self.features, req)?;
+        if written && log::log_enabled!(log::Level::Debug) {
+            log::debug!(
+                "[{}] C: {}",
+                self.log_id,
+                logline::message(&self.scratch, Side::Client, &self.features)
+            );
+        }
         if !written {
             return Err(Error::new(
                 ErrorKind::Unsupported,
-                format!(
-                    "{} is not part of Bolt {}",
-                    message::describe(req),
-                    self.version
-                ),
+                format!("{} is not part of Bolt {}", req.name(), self.version),
             ));
         }
         chunk::write_message(&mut self.out, &self.scratch, self.limits.max_chunk);
@@ -588,7 +612,17 @@ impl<S: Transport> Connection<S> {
         };
         match message::decode_response(bytes, self.decode) {
             Ok(resp) => {
-                self.log_response(&resp);
+                let level = match resp {
+                    Response::Record(_) => log::Level::Trace,
+                    _ => log::Level::Debug,
+                };
+                if log::log_enabled!(level) {
+                    let text = match &resp {
+                        Response::InvalidRecord(e) => format!("RECORD (invalid: {e})"),
+                        _ => logline::message(bytes, Side::Server, &self.features),
+                    };
+                    log::log!(level, "[{}] S: {text}", self.log_id);
+                }
                 Ok(resp)
             }
             Err(e) => {
@@ -669,16 +703,6 @@ impl<S: Transport> Connection<S> {
     pub fn goodbye(&mut self) {
         if self.broken.is_none() && self.features.hello && self.send(&Request::Goodbye).is_ok() {
             let _ = self.flush();
-        }
-    }
-
-    fn log_response(&self, resp: &Response) {
-        match resp {
-            Response::Record(v) => log::trace!("[{}] S: RECORD {v:?}", self.log_id),
-            Response::InvalidRecord(e) => log::debug!("[{}] S: RECORD (invalid: {e})", self.log_id),
-            Response::Success(m) => log::debug!("[{}] S: SUCCESS {m:?}", self.log_id),
-            Response::Failure(m) => log::debug!("[{}] S: FAILURE {m:?}", self.log_id),
-            Response::Ignored => log::debug!("[{}] S: IGNORED", self.log_id),
         }
     }
 

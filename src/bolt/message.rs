@@ -4,7 +4,6 @@ use super::auth::AuthToken;
 use super::version::Features;
 use crate::packstream::{DecodeError, DecodeOptions, Decoder, EncodeError, Encoder};
 use crate::value::{Map, Value};
-use std::fmt::Write as _;
 
 /// Message tags.
 pub mod tag {
@@ -144,6 +143,28 @@ pub enum Request<'a> {
     },
     /// TELEMETRY (5.4+).
     Telemetry(i64),
+}
+
+impl Request<'_> {
+    /// The message's name in Bolt 3+ terms (`HELLO`, `PULL`, ...), for error messages.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Request::Hello(..) => "HELLO",
+            Request::Logon(_) => "LOGON",
+            Request::Logoff => "LOGOFF",
+            Request::Goodbye => "GOODBYE",
+            Request::Reset => "RESET",
+            Request::AckFailure => "ACK_FAILURE",
+            Request::Run { .. } => "RUN",
+            Request::Begin(_) => "BEGIN",
+            Request::Commit => "COMMIT",
+            Request::Rollback => "ROLLBACK",
+            Request::Pull { .. } => "PULL",
+            Request::Discard { .. } => "DISCARD",
+            Request::Route { .. } => "ROUTE",
+            Request::Telemetry(_) => "TELEMETRY",
+        }
+    }
 }
 
 /// A server response.
@@ -390,44 +411,4 @@ pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, De
         });
     }
     Ok(resp)
-}
-
-/// A one-line description of a request for logs, with credentials redacted.
-pub fn describe(req: &Request<'_>) -> String {
-    match req {
-        Request::Hello(p, auth) => format!(
-            "HELLO {{user_agent: {:?}, scheme: {:?}, principal: {:?}, credentials: \"******\", routing: {:?}}}",
-            p.user_agent,
-            auth.scheme(),
-            auth.principal(),
-            p.routing
-        ),
-        Request::Logon(auth) => format!(
-            "LOGON {{scheme: {:?}, principal: {:?}, credentials: \"******\"}}",
-            auth.scheme(),
-            auth.principal()
-        ),
-        Request::Run { query, params, meta } => {
-            let mut s = format!("RUN {query:?}");
-            let _ = write!(s, " {}", params.map_or(0, |p| p.len()));
-            s.push_str(" params");
-            if let Some(m) = meta {
-                let _ = write!(s, " {{db: {:?}, read: {}, bookmarks: {}}}", m.db, m.read, m.bookmarks.len());
-            }
-            s
-        }
-        Request::Begin(m) => format!("BEGIN {{db: {:?}, read: {}, bookmarks: {:?}}}", m.db, m.read, m.bookmarks),
-        Request::Pull { n, qid } => format!("PULL {{n: {n}, qid: {qid}}}"),
-        Request::Discard { n, qid } => format!("DISCARD {{n: {n}, qid: {qid}}}"),
-        Request::Route { context, bookmarks, db, imp_user } => {
-            format!("ROUTE {context:?} {bookmarks:?} {{db: {db:?}, imp_user: {imp_user:?}}}")
-        }
-        Request::Telemetry(api) => format!("TELEMETRY {api}"),
-        Request::Logoff => "LOGOFF".into(),
-        Request::Goodbye => "GOODBYE".into(),
-        Request::Reset => "RESET".into(),
-        Request::AckFailure => "ACK_FAILURE".into(),
-        Request::Commit => "COMMIT".into(),
-        Request::Rollback => "ROLLBACK".into(),
-    }
 }

@@ -4,6 +4,7 @@ mod auth;
 pub mod chunk;
 pub mod connection;
 pub mod handshake;
+mod logline;
 pub mod message;
 pub mod version;
 

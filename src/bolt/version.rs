@@ -139,7 +139,10 @@ type Delta = fn(&mut Features);
 /// What each version changed, in ascending order.
 const DELTAS: &[(Version, Delta)] = &[
     (Version::new(2, 0), |f| f.dialect.bytes = true),
-    (Version::new(3, 0), |f| f.hello = true),
+    (Version::new(3, 0), |f| {
+        f.hello = true;
+        f.dialect.wide_structs = false;
+    }),
     (Version::new(4, 0), |f| f.pull_n = true),
     (Version::new(4, 1), |f| {
         f.hello_routing = true;
@@ -174,9 +177,10 @@ mod tests {
     #[test]
     fn features_accumulate() {
         let v1 = Version::new(1, 0).features();
-        assert!(!v1.hello && !v1.dialect.bytes);
+        assert!(!v1.hello && !v1.dialect.bytes && v1.dialect.wide_structs);
+        assert!(Version::new(2, 0).features().dialect.wide_structs);
         let v3 = Version::new(3, 0).features();
-        assert!(v3.hello && v3.dialect.bytes && !v3.pull_n);
+        assert!(v3.hello && v3.dialect.bytes && !v3.pull_n && !v3.dialect.wide_structs);
         let v44 = Version::new(4, 4).features();
         assert!(v44.route && v44.imp_user && !v44.logon && !v44.dialect.utc_datetime);
         assert!(v44.utc_patch && Version::new(4, 3).features().utc_patch);

@@ -622,6 +622,7 @@ impl Connector {
                 busy_poll: config.busy_poll,
                 tls: None,
                 domain_name_resolver: config.ext.domain_name_resolver.clone(),
+                websocket: config.uri.scheme().is_websocket(),
             },
             hello: HelloParams {
                 user_agent: config.user_agent.clone(),

@@ -1,4 +1,4 @@
-//! Transport: addresses and URIs, TCP with timeouts, TLS with rustls.
+//! Transport: addresses and URIs, TCP with timeouts, TLS with rustls, WebSocket (tungstenite).
 //!
 //! This layer knows nothing about Bolt: it turns a URI into an [`Address`] and TLS settings,
 //! and an address into a connected [`Stream`].
@@ -10,6 +10,7 @@ mod stream;
 mod tcp;
 mod tls;
 mod uri;
+mod ws;
 
 pub use address::{Address, DEFAULT_PORT};
 pub use resolve::{

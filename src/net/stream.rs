@@ -1,4 +1,4 @@
-//! [`Stream`]: a plain or TLS byte stream over one TCP socket.
+//! [`Stream`]: a plain or TLS byte stream over one TCP socket, or a WebSocket over either.
 
 use std::fmt;
 use std::io::{self, Read, Write};
@@ -11,7 +11,10 @@ use std::time::{Duration, Instant};
 use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
-/// A connected byte stream to a server, plain TCP or TLS, made by [`connect`](super::connect).
+use super::ws::WsIo;
+
+/// A connected byte stream to a server, plain TCP or TLS, and for the `ws*` schemes a
+/// WebSocket over either, made by [`connect`](super::connect).
 ///
 /// It implements [`Read`] and [`Write`]. Reads and writes block, bounded by the timeouts set
 /// with [`set_read_timeout`](Stream::set_read_timeout) and
@@ -32,6 +35,8 @@ pub struct Stream {
 enum Io {
     Tcp(TcpStream),
     Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    /// Binary WebSocket messages over a plain or TLS stream (see `net::ws`).
+    Ws(Box<WsIo>),
 }
 
 /// Busy polling: a read that would wait for the server first polls the socket for up to
@@ -157,11 +162,19 @@ impl Stream {
         }
     }
 
+    pub(crate) fn websocket(ws: WsIo) -> Stream {
+        Stream {
+            io: Io::Ws(Box::new(ws)),
+            poll: BusyPoll::default(),
+        }
+    }
+
     /// The TCP socket under the stream.
     pub(crate) fn tcp(&self) -> &TcpStream {
         match &self.io {
             Io::Tcp(s) => s,
             Io::Tls(s) => &s.sock,
+            Io::Ws(ws) => ws.inner().tcp(),
         }
     }
 
@@ -169,6 +182,10 @@ impl Stream {
     /// (zero: never). Polling trades CPU for latency; it adapts, polling less while the
     /// server takes longer than `window` to answer.
     pub fn set_busy_poll(&mut self, window: Duration) {
+        if let Io::Ws(ws) = &mut self.io {
+            // The WebSocket reads through the stream under it, which polls.
+            return ws.inner_mut().set_busy_poll(window);
+        }
         self.poll = BusyPoll {
             window,
             ..BusyPoll::default()
@@ -180,11 +197,12 @@ impl Stream {
     /// peek): the read that follows reads, and reports any error.
     #[cfg(unix)]
     fn poll_readable(&mut self) {
-        if let Io::Tls(s) = &self.io {
-            if !s.conn.wants_read() {
-                // Decrypted data (or the peer's close) is already there.
-                return;
-            }
+        match &self.io {
+            // Decrypted data (or the peer's close) is already there.
+            Io::Tls(s) if !s.conn.wants_read() => return,
+            // The stream under the WebSocket polls when it reads.
+            Io::Ws(_) => return,
+            _ => {}
         }
         if !self.poll.take_turn() {
             return;
@@ -224,7 +242,16 @@ impl Stream {
 
     /// Whether the stream is encrypted.
     pub fn is_encrypted(&self) -> bool {
-        matches!(self.io, Io::Tls(_))
+        match &self.io {
+            Io::Tcp(_) => false,
+            Io::Tls(_) => true,
+            Io::Ws(ws) => ws.inner().is_encrypted(),
+        }
+    }
+
+    /// Whether Bolt travels in WebSocket messages (the `ws*` schemes).
+    pub fn is_websocket(&self) -> bool {
+        matches!(self.io, Io::Ws(_))
     }
 
     /// Sets the read timeout; `None` blocks forever.
@@ -273,8 +300,8 @@ impl Stream {
         self.tcp().local_addr()
     }
 
-    /// Closes the stream: over TLS, sends `close_notify` (best effort), then shuts the socket
-    /// down in both directions.
+    /// Closes the stream: over a WebSocket, sends a close frame, and over TLS `close_notify`
+    /// (both best effort), then shuts the socket down in both directions.
     ///
     /// # Errors
     ///
@@ -283,10 +310,17 @@ impl Stream {
         if self.inherited() {
             return Ok(());
         }
-        if let Io::Tls(s) = &mut self.io {
-            s.conn.send_close_notify();
-            // Best effort: the peer may already be gone.
-            let _ = s.conn.write_tls(&mut s.sock);
+        match &mut self.io {
+            Io::Tcp(_) => {}
+            Io::Tls(s) => {
+                s.conn.send_close_notify();
+                // Best effort: the peer may already be gone.
+                let _ = s.conn.write_tls(&mut s.sock);
+            }
+            Io::Ws(ws) => {
+                ws.close();
+                return ws.inner_mut().shutdown();
+            }
         }
         ignore_not_connected(self.tcp().shutdown(Shutdown::Both))
     }
@@ -325,6 +359,7 @@ impl fmt::Debug for Stream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Stream")
             .field("tls", &self.is_encrypted())
+            .field("websocket", &self.is_websocket())
             .field("peer", &self.peer_addr().ok())
             .finish()
     }
@@ -337,6 +372,7 @@ impl Read for Stream {
         match &mut self.io {
             Io::Tcp(s) => s.read(buf),
             Io::Tls(s) => s.read(buf),
+            Io::Ws(ws) => ws.read(buf),
         }
     }
 }
@@ -347,6 +383,7 @@ impl Write for Stream {
         match &mut self.io {
             Io::Tcp(s) => s.write(buf),
             Io::Tls(s) => s.write(buf),
+            Io::Ws(ws) => ws.write(buf),
         }
     }
 
@@ -355,6 +392,7 @@ impl Write for Stream {
         match &mut self.io {
             Io::Tcp(s) => s.flush(),
             Io::Tls(s) => s.flush(),
+            Io::Ws(ws) => ws.flush(),
         }
     }
 }

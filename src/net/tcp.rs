@@ -34,10 +34,15 @@ pub struct ConnectOptions {
     pub tls: Option<(Arc<ClientConfig>, String)>,
     /// Resolves host names instead of the system resolver (see [`DomainNameResolver`]).
     pub domain_name_resolver: Option<Arc<DomainNameResolver>>,
+    /// Carry Bolt in WebSocket messages (the `ws*` schemes): after TCP (and TLS), the stream is
+    /// upgraded with an HTTP request for `ws://<addr>/` (`wss://` over TLS), within the same
+    /// connect deadline.
+    pub websocket: bool,
 }
 
 impl Default for ConnectOptions {
-    /// 30 s connect timeout, no read/write timeouts, keep-alive on, no busy polling, no TLS.
+    /// 30 s connect timeout, no read/write timeouts, keep-alive on, no busy polling, no TLS, no
+    /// WebSocket.
     fn default() -> ConnectOptions {
         ConnectOptions {
             connect_timeout: Duration::from_secs(30),
@@ -47,6 +52,7 @@ impl Default for ConnectOptions {
             busy_poll: Duration::ZERO,
             tls: None,
             domain_name_resolver: None,
+            websocket: false,
         }
     }
 }
@@ -63,12 +69,14 @@ impl fmt::Debug for ConnectOptions {
                 "domain_name_resolver",
                 &self.domain_name_resolver.as_ref().map(|_| "<fn>"),
             )
+            .field("websocket", &self.websocket)
             .finish()
     }
 }
 
 /// Connects to `addr`: resolves it, tries each resolved IP in order, and completes the TLS
-/// handshake when `opts.tls` is set, all within one deadline of `opts.connect_timeout`.
+/// handshake when `opts.tls` is set and the WebSocket upgrade when `opts.websocket` is, all
+/// within one deadline of `opts.connect_timeout`.
 ///
 /// The socket gets `TCP_NODELAY`, `SO_KEEPALIVE` when `opts.keepalive`, and the read/write
 /// timeouts from `opts`.
@@ -76,11 +84,14 @@ impl fmt::Debug for ConnectOptions {
 /// # Errors
 ///
 /// All messages name `addr`.
-/// - [`ErrorKind::Timeout`]: the deadline passed (resolution, TCP connect or TLS handshake).
+/// - [`ErrorKind::Timeout`]: the deadline passed (resolution, TCP connect, TLS handshake or
+///   WebSocket upgrade).
 /// - [`ErrorKind::ServiceUnavailable`]: resolution failed, every address refused or was
 ///   unreachable, or the connection dropped during the handshake.
 /// - [`ErrorKind::Tls`]: the TLS handshake failed (untrusted certificate, wrong host name,
 ///   protocol mismatch, ...).
+/// - [`ErrorKind::ServiceUnavailable`] or [`ErrorKind::Protocol`]: the server refused the
+///   WebSocket upgrade, or answered it with something else.
 /// - [`ErrorKind::Config`]: the TLS server name is not a valid DNS name or IP address, or a
 ///   read/write timeout is `Some(Duration::ZERO)`.
 ///
@@ -123,6 +134,19 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
         }
         _ => Stream::from_tcp(tcp),
     };
+    if opts.websocket {
+        let left = remaining(deadline).ok_or_else(|| {
+            Error::new(
+                ErrorKind::Timeout,
+                format!("timed out connecting to {addr}"),
+            )
+        })?;
+        stream
+            .set_read_timeout(Some(left))
+            .and_then(|()| stream.set_write_timeout(Some(left)))
+            .map_err(|e| io_err("set timeouts", e))?;
+        stream = super::ws::upgrade(addr, stream)?;
+    }
     stream
         .set_read_timeout(opts.read_timeout)
         .map_err(|e| io_err("set read timeout", e))?;
@@ -130,7 +154,11 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
         .set_write_timeout(opts.write_timeout)
         .map_err(|e| io_err("set write timeout", e))?;
     stream.set_busy_poll(opts.busy_poll);
-    log::debug!("connected to {addr} (tls: {})", stream.is_encrypted());
+    log::debug!(
+        "connected to {addr} (tls: {}, websocket: {})",
+        stream.is_encrypted(),
+        stream.is_websocket()
+    );
     Ok(stream)
 }
 

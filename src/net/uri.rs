@@ -1,4 +1,5 @@
-//! Connection URIs: `bolt://`, `neo4j://` and their `+s` / `+ssc` TLS variants.
+//! Connection URIs: `bolt://`, `neo4j://` and their `+s` / `+ssc` TLS variants, and Bolt over
+//! WebSocket: `ws://`, `wss://`, `wss+ssc://`.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -18,6 +19,14 @@ use crate::{Error, ErrorKind};
 /// | `neo4j`     | yes     | no  |                                |
 /// | `neo4j+s`   | yes     | yes | OS trust store, hostname checked |
 /// | `neo4j+ssc` | yes     | yes | any certificate (self-signed)  |
+/// | `ws`        | no      | no  | (Bolt in WebSocket messages)   |
+/// | `wss`       | no      | yes | system roots, hostname checked |
+/// | `wss+ssc`   | no      | yes | any certificate (self-signed)  |
+///
+/// The `ws*` schemes reach one server, like `bolt*`: there is no routing over WebSocket, because
+/// a routing table lists the members' Bolt socket addresses, which a client that needs
+/// WebSocket (behind an HTTP-only proxy or gateway) usually cannot reach anyway. Their default
+/// port is 7687 too: Neo4j serves WebSocket on its Bolt port.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum Scheme {
     /// `bolt://`: one server, plain TCP.
@@ -32,16 +41,26 @@ pub enum Scheme {
     Neo4jS,
     /// `neo4j+ssc://`: client-side routing, TLS accepting any certificate.
     Neo4jSsc,
+    /// `ws://`: one server, Bolt in WebSocket messages over plain TCP.
+    Ws,
+    /// `wss://`: one server, Bolt in WebSocket messages over TLS verified against the system
+    /// roots.
+    Wss,
+    /// `wss+ssc://`: one server, Bolt in WebSocket messages over TLS accepting any certificate.
+    WssSsc,
 }
 
 impl Scheme {
-    const ALL: [Scheme; 6] = [
+    const ALL: [Scheme; 9] = [
         Scheme::Bolt,
         Scheme::BoltS,
         Scheme::BoltSsc,
         Scheme::Neo4j,
         Scheme::Neo4jS,
         Scheme::Neo4jSsc,
+        Scheme::Ws,
+        Scheme::Wss,
+        Scheme::WssSsc,
     ];
 
     /// The canonical lower-case name, e.g. `neo4j+s`.
@@ -53,6 +72,9 @@ impl Scheme {
             Scheme::Neo4j => "neo4j",
             Scheme::Neo4jS => "neo4j+s",
             Scheme::Neo4jSsc => "neo4j+ssc",
+            Scheme::Ws => "ws",
+            Scheme::Wss => "wss",
+            Scheme::WssSsc => "wss+ssc",
         }
     }
 
@@ -61,7 +83,12 @@ impl Scheme {
         matches!(self, Scheme::Neo4j | Scheme::Neo4jS | Scheme::Neo4jSsc)
     }
 
-    /// Whether the scheme turns TLS on (`+s` or `+ssc`).
+    /// Whether Bolt travels in WebSocket messages (`ws`, `wss`, `wss+ssc`).
+    pub fn is_websocket(self) -> bool {
+        matches!(self, Scheme::Ws | Scheme::Wss | Scheme::WssSsc)
+    }
+
+    /// Whether the scheme turns TLS on (`+s`, `+ssc`, `wss`).
     pub fn is_encrypted(self) -> bool {
         self.tls_trust().is_some()
     }
@@ -69,9 +96,9 @@ impl Scheme {
     /// The trust strategy the scheme implies, or `None` for plain TCP.
     pub fn tls_trust(self) -> Option<TrustStrategy> {
         match self {
-            Scheme::Bolt | Scheme::Neo4j => None,
-            Scheme::BoltS | Scheme::Neo4jS => Some(TrustStrategy::System),
-            Scheme::BoltSsc | Scheme::Neo4jSsc => Some(TrustStrategy::TrustAll),
+            Scheme::Bolt | Scheme::Neo4j | Scheme::Ws => None,
+            Scheme::BoltS | Scheme::Neo4jS | Scheme::Wss => Some(TrustStrategy::System),
+            Scheme::BoltSsc | Scheme::Neo4jSsc | Scheme::WssSsc => Some(TrustStrategy::TrustAll),
         }
     }
 }
@@ -92,7 +119,7 @@ impl FromStr for Scheme {
             .ok_or_else(|| {
                 config(format!(
                     "unsupported URI scheme {s:?}: expected one of bolt, bolt+s, bolt+ssc, \
-                     neo4j, neo4j+s, neo4j+ssc"
+                     neo4j, neo4j+s, neo4j+ssc, ws, wss, wss+ssc"
                 ))
             })
     }
@@ -364,10 +391,38 @@ mod tests {
         for (s, scheme, routing, trust) in cases {
             let uri = parse(&format!("{s}://h")).unwrap();
             assert_eq!(uri.scheme(), scheme);
+            assert!(!scheme.is_websocket());
             assert_eq!(scheme.is_routing(), routing);
             assert_eq!(scheme.tls_trust(), trust);
             assert_eq!(scheme.is_encrypted(), trust.is_some());
             assert_eq!(scheme.as_str().parse::<Scheme>().unwrap(), scheme);
+        }
+    }
+
+    /// Seed 003: "the client connects using either a regular socket or a WebSocket", and over
+    /// TLS "a secure socket or a secure WebSocket".
+    #[test]
+    fn websocket_schemes_reach_one_server_on_port_7687() {
+        let cases = [
+            ("ws", Scheme::Ws, None),
+            ("WSS", Scheme::Wss, Some(TrustStrategy::SystemRoots)),
+            ("wss+ssc", Scheme::WssSsc, Some(TrustStrategy::TrustAll)),
+        ];
+        for (s, scheme, trust) in cases {
+            let uri = parse(&format!("{s}://h")).unwrap();
+            assert_eq!(uri.scheme(), scheme);
+            assert!(scheme.is_websocket());
+            assert!(!scheme.is_routing());
+            assert_eq!(scheme.tls_trust(), trust);
+            assert_eq!(uri.address().port(), 7687);
+            assert_eq!(scheme.as_str().parse::<Scheme>().unwrap(), scheme);
+            assert_eq!(parse(&uri.to_string()).unwrap(), uri);
+            let e = parse(&format!("{s}://h?region=eu")).unwrap_err();
+            assert!(e.message().contains("only allowed with neo4j"), "{e}");
+        }
+        assert_eq!(parse("ws://h:80/").unwrap().address().port(), 80);
+        for bad in ["ws+s://h", "ws+ssc://h", "neo4j+ws://h"] {
+            assert_eq!(parse(bad).unwrap_err().kind(), ErrorKind::Config, "{bad}");
         }
     }
 

@@ -20,6 +20,8 @@ pub enum DecodeError {
     SizeTooLarge(u64),
     /// A map key that is not a string.
     NonStringKey,
+    /// A key that appears twice in one map: "a violation of the bolt protocol" (seed 002).
+    DuplicateKey(String),
     /// A known structure with wrong fields.
     InvalidStruct {
         /// The structure tag.
@@ -55,6 +57,7 @@ impl fmt::Display for DecodeError {
                 write!(f, "size {n} is larger than the remaining input could hold")
             }
             DecodeError::NonStringKey => f.write_str("map key is not a string"),
+            DecodeError::DuplicateKey(k) => write!(f, "map key {k:?} appears twice"),
             DecodeError::InvalidStruct { tag, reason } => {
                 write!(
                     f,
@@ -417,6 +420,15 @@ impl<'a> Decoder<'a> {
                 let n = self.u32_size()?;
                 Value::Map(self.map(n, depth)?)
             }
+            // Bolt 1 and 2 only; reserved from Bolt 3 on (see `Dialect::wide_structs`).
+            marker::STRUCT_8 if self.opts.dialect.wide_structs => {
+                let n = usize::from(self.u8()?);
+                self.structure(n, depth)?
+            }
+            marker::STRUCT_16 if self.opts.dialect.wide_structs => {
+                let n = usize::from(self.u16()?);
+                self.structure(n, depth)?
+            }
             _ => return Err(DecodeError::ReservedMarker(m)),
         })
     }
@@ -643,7 +655,16 @@ impl<'a> Decoder<'a> {
             self.budget.charge(key.len() + ENTRY_SIZE)?;
             let key = key.to_owned();
             let value = self.value(depth)?;
-            map.insert(key, value);
+            // Seed 002, Maps: "if duplicate keys are sent, this is a violation of the bolt
+            // protocol and an error will occur".
+            match map.entry(key) {
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(value);
+                }
+                std::collections::btree_map::Entry::Occupied(e) => {
+                    return Err(DecodeError::DuplicateKey(e.key().clone()))
+                }
+            }
         }
         Ok(map)
     }

@@ -48,6 +48,10 @@ pub(crate) const MAP_16: u8 = 0xD9;
 pub(crate) const MAP_32: u8 = 0xDA;
 /// Tiny structure (field count in the low nibble).
 pub(crate) const TINY_STRUCT: u8 = 0xB0;
+/// Structure with an 8-bit field count: Bolt 1 and 2 only (see `Dialect::wide_structs`).
+pub(crate) const STRUCT_8: u8 = 0xDC;
+/// Structure with a 16-bit field count: Bolt 1 and 2 only (see `Dialect::wide_structs`).
+pub(crate) const STRUCT_16: u8 = 0xDD;
 
 /// Structure tags of the values Bolt defines.
 pub(crate) mod tag {

@@ -28,6 +28,13 @@ pub struct Dialect {
     pub utc_datetime: bool,
     /// Vector (tag `V`) may be sent (Bolt 6.0+).
     pub vector: bool,
+    /// The STRUCT_8 (0xDC) and STRUCT_16 (0xDD) markers are structures (Bolt 1 and 2);
+    /// otherwise they are reserved markers. Seed 002's marker table (Bolt 1) lists them. From
+    /// Bolt 3 on, the PackStream that the Bolt specification refers to defines structures by
+    /// the tiny marker 0xB0..0xBF alone (at most 15 fields, which every Bolt 3+ structure
+    /// fits) and leaves 0xDC/0xDD out of its marker table, so they are reserved there, and
+    /// "encountering them in a stream should [be] treated as an error" (seed 002, Markers).
+    pub wide_structs: bool,
 }
 
 impl Dialect {
@@ -36,11 +43,13 @@ impl Dialect {
         bytes: true,
         utc_datetime: true,
         vector: true,
+        wide_structs: false,
     };
     /// Bolt 1.
     pub const V1: Dialect = Dialect {
         bytes: false,
         utc_datetime: false,
         vector: false,
+        wide_structs: true,
     };
 }

@@ -776,6 +776,7 @@ const LEGACY: Dialect = Dialect {
     bytes: true,
     utc_datetime: false,
     vector: false,
+    wide_structs: false,
 };
 
 #[test]
@@ -1438,14 +1439,16 @@ fn refilling_a_slot_gives_what_a_fresh_decode_gives() {
 }
 
 #[test]
-fn refilling_a_map_with_a_repeated_key_keeps_no_stale_entry() {
-    // {k: 1, k: 3} on the wire (the last one wins) over {j: 1, k: 2}: same length, keys found.
+fn refilling_a_map_with_a_repeated_key_fails_like_a_fresh_decode() {
+    // {k: 1, k: 3} on the wire over {j: 1, k: 2}: same length, keys found, but "k" twice.
     let bytes = h("A2 81 6B 01 81 6B 03");
-    let fresh = dec(&bytes).unwrap();
-    assert_eq!(fresh, map(&[("k", Value::Int(3))]));
+    let dup = DecodeError::DuplicateKey("k".into());
+    assert_eq!(dec(&bytes), Err(dup.clone()));
     let mut slot = map(&[("j", Value::Int(1)), ("k", Value::Int(2))]);
-    refill(&bytes, &mut slot, DecodeOptions::default()).unwrap();
-    assert_eq!(slot, fresh);
+    assert_eq!(
+        refill(&bytes, &mut slot, DecodeOptions::default()),
+        Err(dup)
+    );
     // Other keys of the same count, and a key missing half-way.
     let mut slot = map(&[("a", Value::Int(1)), ("k", Value::Int(2))]);
     refill(
@@ -1455,6 +1458,93 @@ fn refilling_a_map_with_a_repeated_key_keeps_no_stale_entry() {
     )
     .unwrap();
     assert_eq!(slot, map(&[("k", Value::Int(5)), ("b", Value::Int(6))]));
+}
+
+/// Seed 002, Maps: "Keys are unique within a map ... if duplicate keys are sent, this is a
+/// violation of the bolt protocol and an error will occur."
+#[test]
+fn seed_002_duplicate_map_keys_are_a_protocol_violation() {
+    let dup = |k: &str| Err(DecodeError::DuplicateKey(k.into()));
+    // Tiny map, at the top and nested in a list, a map and a structure's fields.
+    assert_eq!(dec(&h("A2 81 61 01 81 61 02")), dup("a"));
+    assert_eq!(dec(&h("91 A2 81 61 01 81 61 01")), dup("a"));
+    assert_eq!(dec(&h("A1 81 78 A3 81 61 01 81 62 02 81 61 03")), dup("a"));
+    assert_eq!(dec(&h("B1 4E A2 81 61 01 81 61 02")), dup("a"));
+    // MAP_8 with the same key in a long and a tiny string form.
+    assert_eq!(dec(&h("D8 02 D0 01 61 01 81 61 02")), dup("a"));
+    // The same keys once each are fine, in any order.
+    assert_eq!(
+        dec(&h("A2 81 62 01 81 61 02")),
+        Ok(map(&[("a", Value::Int(2)), ("b", Value::Int(1))]))
+    );
+    let e: crate::Error = DecodeError::DuplicateKey("a".into()).into();
+    assert_eq!(e.kind(), crate::ErrorKind::Protocol);
+    assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
+}
+
+/// Seed 002's marker table lists STRUCT_8 (0xDC, "fewer than 2^8 fields") and STRUCT_16 (0xDD,
+/// "fewer than 2^16 fields"): with Bolt 1 and 2 they are structures; from Bolt 3 on reserved.
+#[test]
+fn seed_002_struct_8_and_struct_16_are_structures_on_bolt_1_and_2_only() {
+    let v1 = DecodeOptions {
+        dialect: Dialect::V1,
+        ..DecodeOptions::default()
+    };
+    let v2 = DecodeOptions {
+        dialect: Dialect {
+            bytes: true,
+            ..Dialect::V1
+        },
+        ..DecodeOptions::default()
+    };
+    // An unknown tag with 2 fields, and a Node (3 fields) in each wide form.
+    let unknown_8 = h("DC 02 33 01 02");
+    let node_8 = h("DC 03 4E 07 91 81 4C A0");
+    let node_16 = h("DD 00 03 4E 07 91 81 4C A0");
+    let tiny_node = dec_with(&h("B3 4E 07 91 81 4C A0"), v1).unwrap();
+    assert!(matches!(tiny_node, Value::Node(_)), "{tiny_node:?}");
+    for opts in [v1, v2] {
+        assert_eq!(dec_with(&node_8, opts), Ok(tiny_node.clone()));
+        assert_eq!(dec_with(&node_16, opts), Ok(tiny_node.clone()));
+        assert_eq!(
+            dec_with(&unknown_8, opts),
+            dec_with(&h("B2 33 01 02"), opts)
+        );
+        // Cut inside the size or the fields.
+        assert_eq!(dec_with(&h("DD 00"), opts), Err(DecodeError::UnexpectedEnd));
+        assert!(matches!(
+            dec_with(&h("DC 03 4E 07 91 81"), opts),
+            Err(DecodeError::UnexpectedEnd | DecodeError::SizeTooLarge(_))
+        ));
+        // A huge field count is refused before anything is allocated.
+        assert!(matches!(
+            dec_with(&h("DD FF FF 4E"), opts),
+            Err(DecodeError::SizeTooLarge(_))
+        ));
+    }
+    for version in [(3, 0), (4, 4), (5, 0), (6, 0)] {
+        let dialect = crate::bolt::Version::new(version.0, version.1)
+            .features()
+            .dialect;
+        let opts = DecodeOptions {
+            dialect,
+            ..DecodeOptions::default()
+        };
+        assert_eq!(
+            dec_with(&node_8, opts),
+            Err(DecodeError::ReservedMarker(0xDC))
+        );
+        assert_eq!(
+            dec_with(&node_16, opts),
+            Err(DecodeError::ReservedMarker(0xDD))
+        );
+    }
+    assert!(
+        crate::bolt::Version::new(2, 0)
+            .features()
+            .dialect
+            .wide_structs
+    );
 }
 
 #[test]

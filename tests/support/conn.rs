@@ -28,6 +28,7 @@ pub fn dialect_for(major: u8) -> Dialect {
         bytes: major >= 2,
         utc_datetime: major >= 5,
         vector: major >= 6,
+        wide_structs: major <= 2,
     }
 }
 
