@@ -145,7 +145,7 @@ def summarize(runs):
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--clients", required=True, help="JSON file: {name: command template}")
+    ap.add_argument("--clients", help="JSON file: {name: command template}")
     ap.add_argument("--replay", help="bolt://host:port of the replay server (= --target replay=URI)")
     ap.add_argument("--target", action="append", default=[], metavar="NAME=URI",
                     help="a server to run every workload against (repeatable; NAME replay or neo4j)")
@@ -156,14 +156,27 @@ def main():
     ap.add_argument("--workloads", default="w1,w1b,w2,w3,w4")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply workload sizes (smoke: small)")
     ap.add_argument("--timeout", type=int, default=600)
-    ap.add_argument("--out-json", required=True)
+    ap.add_argument("--out-json")
     ap.add_argument("--out-md")
     ap.add_argument("--out-png")
     ap.add_argument("--versions", default="{}", help="JSON: peer versions for the report")
+    ap.add_argument("--command", help="the command that ran this, for the report")
+    ap.add_argument("--report-only", metavar="RESULTS_JSON",
+                    help="only rewrite --out-md/--out-png from an earlier results JSON")
     ap.add_argument("--reuse", help="results JSON of an earlier run whose timed runs to keep "
                     "(with --reps 0: only redo the memory check and the report)")
     args = ap.parse_args()
+    if args.report_only:
+        with open(args.report_only) as f:
+            report = json.load(f)
+        import report_md
+        report_md.write(report, args.out_md, args.out_png)
+        return
+    if not args.out_json:
+        ap.error("--out-json is required")
 
+    if not args.clients:
+        ap.error("--clients is required")
     with open(args.clients) as f:
         clients = json.load(f)
     targets = []
@@ -225,7 +238,8 @@ def main():
                           f"load {result['load1']:.2f}", flush=True)
             loads.append(os.getloadavg())
 
-    memory = {}
+    # A rerun without FalkorDB keeps the earlier memory check.
+    memory = dict(earlier.get("memory", {})) if earlier and not args.falkordb else {}
     if args.falkordb:
         for name in drivers:
             if name in BOLT4_ONLY:
@@ -267,7 +281,8 @@ def main():
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
         "sizes": size,
-        "versions": json.loads(args.versions),
+        "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),
+        "command": args.command or (earlier or {}).get("command"),
         "targets": {t: (earlier or {}).get("targets", {}).get(t) or target_info(t) for t in target_names},
         "summary": summary,
         "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],

@@ -1,7 +1,7 @@
 """Writes BENCHMARKS.md (and a PNG chart) from orchestrate.py's report."""
 import os
 
-from orchestrate import WORKLOADS
+from orchestrate import TARGET_LABELS, WORKLOADS
 
 # Display order and labels; clients absent from a run are left out of the tables.
 CLIENTS = [
@@ -81,6 +81,8 @@ def write(report, md_path, png_path):
         f"cells are **median (min–max)** of wall time, and under it the median **cpu**: the "
         f"client process's CPU time (user + sys, all its threads) during the same timed part, "
         f"in the same unit.")
+    if report.get("command"):
+        add(f"- Command: `{report['command']}`.")
     add(f"- Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; loopback.")
     if lp["median"] is not None:
         add(f"- Load average (1 min) sampled before each run: median {lp['median']:.2f}, "
@@ -89,7 +91,7 @@ def write(report, md_path, png_path):
                if lp["max"] > 0.75 * m["cores"] else "."))
     for t in targets:
         info = (report.get("targets") or {}).get(t)
-        label = info["label"] if isinstance(info, dict) else short(report, t)
+        label = info["label"] if isinstance(info, dict) else TARGET_LABELS.get(t, t)
         add(f"- Server `{t}`: {label}; fetch size 1000 for every client, direct `bolt://` connections.")
     if report.get("scale", 1) != 1:
         add(f"- Scale {report['scale']}: workload sizes {report.get('sizes')} (titles give the full-scale sizes).")
@@ -201,6 +203,15 @@ def write(report, md_path, png_path):
         add(f"![boltc vs peers]({rel})")
         add("")
         chart(report, png_path)
+    others = other_runs(md_path, png_path)
+    if others:
+        add("## Other runs")
+        add("")
+        add("Partial runs (`benches/run.sh --out NAME`), each with its own tables and chart:")
+        add("")
+        for line in others:
+            add(line)
+        add("")
     add("## README snippet")
     add("")
     add("```markdown")
@@ -217,6 +228,30 @@ def write(report, md_path, png_path):
     add("")
     with open(md_path, "w") as f:
         f.write("\n".join(lines))
+
+
+def other_runs(md_path, png_path):
+    """One line per partial run under benches/results/NAME/, for the main BENCHMARKS.md."""
+    if not png_path:
+        return []
+    results = os.path.dirname(os.path.abspath(png_path))
+    if os.path.basename(results) != "results":
+        return []  # this report is itself a partial run
+    lines = []
+    for name in sorted(os.listdir(results)):
+        path = os.path.join(results, name, "results.json")
+        if not os.path.isfile(path):
+            continue
+        import json
+        with open(path) as f:
+            r = json.load(f)
+        md = os.path.relpath(os.path.join(results, name, "BENCHMARKS.md"), os.path.dirname(os.path.abspath(md_path)))
+        lp = r.get("load_per_run", {})
+        load = f"load median {lp['median']:.2f}, max {lp['max']:.2f}" if lp.get("median") is not None else ""
+        servers = ", ".join(short(r, t) for t in target_names(r))
+        lines.append(f"- [{name}]({md}): {r['date']}, {r['reps']} reps, scale {r.get('scale', 1)}, "
+                     f"{servers}; {load}; `{r.get('command') or 'benches/run.sh'}`")
+    return lines
 
 
 def med(report, w, c):
@@ -403,14 +438,18 @@ def chart(report, png_path):
                 ax.text(v * 1.06, yi, f"{ratio}  ({fmt(cells[c]['median'], unit)} {unit.split(' ')[0]})",
                         va="center", fontsize=7)
             ax.axvline(1, color="#444444", linewidth=0.8)
+            keys = []
             for (c, _lbl), v in zip(limits, lim_vals):
-                ax.axvline(v, color="#1f77b4", linestyle="--", linewidth=1)
-                name = "TCP ping-pong" if c == "raw-pingpong" else "raw limit"
-                ax.text(v, len(names) - 0.45, f" {name}", color="#1f77b4", fontsize=7, va="bottom", rotation=90)
+                ping = c == "raw-pingpong"
+                ax.axvline(v, color="#1f77b4", linestyle=":" if ping else "--", linewidth=1.2)
+                keys.append("dotted: TCP ping-pong" if ping else "dashed: raw limit")
             ref_label = LABEL[ref].replace("`", "")
-            ax.set_title(f"{title} — {short(report, t)}\n1× = {ref_label} ({fmt(ref_v, unit)} {unit})",
+            scale = report.get("scale", 1)
+            at = f" (scale {scale:g})" if scale != 1 else ""
+            ax.set_title(f"{title}{at} — {short(report, t)}\n1× = {ref_label} ({fmt(ref_v, unit)} {unit})",
                          fontsize=9)
-            ax.set_xlabel("speed relative to the fastest peer (log; higher is better)", fontsize=7)
+            ax.set_xlabel("speed relative to the fastest peer (log; higher is better)"
+                          + ("; " + ", ".join(keys) if keys else ""), fontsize=7)
     os.makedirs(os.path.dirname(os.path.abspath(png_path)), exist_ok=True)
     fig.savefig(png_path, dpi=100)
     plt.close(fig)

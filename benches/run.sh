@@ -9,6 +9,9 @@
 #   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
 #   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
 #   benches/run.sh --target replay,neo4j   run every workload against the replay server and Neo4j
+#   benches/run.sh --out NAME ...       write benches/results/NAME/{BENCHMARKS.md,results.json,chart.png}
+#                                       instead of BENCHMARKS.md (a partial run; BENCHMARKS.md links it)
+#   benches/run.sh --report-only        rewrite BENCHMARKS.md and the chart from results.json, no runs
 #
 # Targets (--target, default replay; or BOLTC_BENCH_TARGETS): `replay` is the harness's replay
 # server, started here. `neo4j` is a real Neo4j: BOLTC_NEO4J_URI (bolt://host:port) with
@@ -26,7 +29,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 SMOKE=0 REPS=5 CLIENTS="" WORKLOADS="w1,w1b,w2,w3,w4" MEMORY=1 SCALE=1 REUSE=()
-TARGETS="${BOLTC_BENCH_TARGETS:-replay}"
+TARGETS="${BOLTC_BENCH_TARGETS:-replay}" OUT="" REPORT_ONLY=0
+COMMAND="benches/run.sh $*"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
@@ -35,15 +39,29 @@ while [ $# -gt 0 ]; do
         --workloads) WORKLOADS="$2"; shift ;;
         --scale) SCALE="$2"; shift ;;
         --target|--targets) TARGETS="$2"; shift ;;
+        --out) OUT="$2"; shift ;;
+        --report-only) REPORT_ONLY=1 ;;
         --no-memory) MEMORY=0 ;;
-        --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;
-        -h|--help) sed -n '2,25p' "$0"; exit 0 ;;
+        --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;  # with --out: that dir's
+        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift
 done
 mkdir -p "$BENCH_DIR"
 NICE="nice -n 10"
+RESULTS="$ROOT/benches/results" MD="$ROOT/BENCHMARKS.md"
+if [ -n "$OUT" ]; then
+    case "$OUT" in *[!A-Za-z0-9._-]*|.*) echo "--out NAME: letters, digits, . _ - only" >&2; exit 2 ;; esac
+    RESULTS="$ROOT/benches/results/$OUT" MD="$RESULTS/BENCHMARKS.md"
+fi
+[ "${#REUSE[@]}" = 0 ] || REUSE=(--reuse "$RESULTS/results.json")
+if [ "$REPORT_ONLY" = 1 ]; then
+    py="$BENCH_DIR/venv-ext/bin/python"
+    [ -x "$py" ] || py=python3
+    cd "$ROOT/benches"
+    exec "$py" orchestrate.py --report-only "$RESULTS/results.json" --out-md "$MD" --out-png "$RESULTS/chart.png"
+fi
 for t in ${TARGETS//,/ }; do
     case "$t" in replay|neo4j) ;; *) echo "unknown target $t (replay, neo4j)" >&2; exit 2 ;; esac
 done
@@ -286,11 +304,10 @@ if [ "$MEMORY" = 1 ]; then
     trap cleanup EXIT
     FALKOR_ARG=(--falkordb "$BOLT_URI")
 fi
-mkdir -p "$ROOT/benches/results"
+mkdir -p "$RESULTS"
 echo "== running: reps $REPS, targets $TARGETS, workloads $WORKLOADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$ROOT/benches"
 "$BENCH_DIR/venv-ext/bin/python" orchestrate.py --clients "$CLIENTS_FILE" "${TARGET_ARGS[@]}" \
     "${FALKOR_ARG[@]}" "${REUSE[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
-    --out-json "$ROOT/benches/results/results.json" --out-md "$ROOT/BENCHMARKS.md" \
-    --out-png "$ROOT/benches/results/chart.png"
-echo "== wrote BENCHMARKS.md, benches/results/{results.json,chart.png}"
+    --command "$COMMAND" --out-json "$RESULTS/results.json" --out-md "$MD" --out-png "$RESULTS/chart.png"
+echo "== wrote ${MD#"$ROOT"/}, ${RESULTS#"$ROOT"/}/{results.json,chart.png}"
