@@ -5,12 +5,22 @@ Every client is a separate process that prints one JSON line (see
 benches/harness/src/lib.rs `report`), including its own peak RSS (VmHWM).
 Runs alternate between clients (the order rotates each repetition) so drifting machine load
 hits every client alike, and the 1-minute load average is recorded before each run.
+
+Targets: every workload runs against each `--target NAME=URI` (the replay server, and Neo4j
+when run.sh is given `--target neo4j`). A target's credentials come from the environment,
+BOLTC_<NAME>_USER / BOLTC_<NAME>_PASSWORD (e.g. BOLTC_NEO4J_PASSWORD), handed to the clients
+as BENCH_USER / BENCH_PASSWORD; they are never printed or written to the report.
+
+CPU: every client reports `cpu_s`, the CPU time (user + sys, all threads) of its own process
+during the timed part; the orchestrator also records `proc_cpu_s`, the whole child process
+(start-up, connecting, warm-up included) from getrusage(RUSAGE_CHILDREN) around the run.
 """
 import argparse
 import datetime
 import json
 import os
 import platform
+import resource
 import shlex
 import statistics
 import subprocess
@@ -31,11 +41,47 @@ BOLT4_ONLY = {"rust-neo4rs": "speaks only Bolt 4.0/4.1"}
 ONLY = {"boltc-rust-rows": ("w1", "w1b")}
 # The raw limit for each workload (a client named "raw-*" in the clients file).
 LIMITS = {"w1": "drain-w1", "w1b": "drain-w1b", "w2": "rtt", "w3": None, "w4": None}
+# Clients that measure the machine, not a server: run against the first target only.
+TARGET_FREE = {"raw-pingpong"}
+# What each target is, for the report (a target given as NAME=URI with another name is
+# described by its name and the BOLTC_<NAME>_VERSION variable, if set).
+TARGET_LABELS = {
+    "replay": "replay server (`benches/harness`: answers from pre-encoded memory, honours PULL n / has_more)",
+    "neo4j": "Neo4j",
+}
+
+
+def children_cpu():
+    """CPU seconds (user + sys) of all reaped child processes so far."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
+
+
+def target_env(name):
+    """BENCH_USER / BENCH_PASSWORD for a target, from BOLTC_<NAME>_USER / _PASSWORD."""
+    env = {}
+    prefix = f"BOLTC_{name.upper()}_"
+    if prefix + "USER" in os.environ:
+        env["BENCH_USER"] = os.environ[prefix + "USER"]
+    if prefix + "PASSWORD" in os.environ:
+        env["BENCH_PASSWORD"] = os.environ[prefix + "PASSWORD"]
+    return env
+
+
+def target_info(name):
+    """How the report names a target: a short name for headings and a longer description."""
+    version = os.environ.get(f"BOLTC_{name.upper()}_VERSION")
+    short = {"replay": "replay server", "neo4j": "Neo4j"}.get(name, name)
+    if version:
+        short = f"{short} {version}"
+    label = TARGET_LABELS.get(name, name)
+    return {"short": short, "label": f"{label} {version}" if version else label}
 
 
 def run_once(argv, timeout, env=None):
     """Runs one client; returns (its JSON line, with the load average added, or None; stderr tail)."""
     load = os.getloadavg()[0]
+    cpu_before = children_cpu()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                             env=None if env is None else {**os.environ, **env})
     try:
@@ -44,6 +90,7 @@ def run_once(argv, timeout, env=None):
         proc.kill()
         out, err = proc.communicate()
         err += f"\n(timed out after {timeout} s)"
+    proc_cpu = children_cpu() - cpu_before
     result = None
     for line in out.splitlines():
         line = line.strip()
@@ -56,6 +103,7 @@ def run_once(argv, timeout, env=None):
         result = None
     if result is not None:
         result["load1"] = load
+        result["proc_cpu_s"] = proc_cpu
     lines = err.strip().splitlines()
     # The lines that say what went wrong (a panic message, an exception), else the tail.
     telling = []
@@ -71,19 +119,36 @@ def expand(template, **kw):
     return [part.format(**kw) for part in shlex.split(template)]
 
 
-def summarize(values):
+def cpu_in_unit(run):
+    """A run's CPU in its workload's unit: seconds (W1, W1b) or µs per operation (W2–W4)."""
+    if run.get("cpu_s") is None:
+        return None
+    if WORKLOADS[run["workload"]][1] == "seconds":
+        return run["cpu_s"]
+    return run["cpu_s"] * 1e6 / max(run["ops"], 1)
+
+
+def summarize(runs):
+    """Median/min/max of a cell's metric, and the median CPU (same unit) of its runs."""
+    values = [r[WORKLOADS[r["workload"]][1]] for r in runs]
+    cpu = [c for c in (cpu_in_unit(r) for r in runs) if c is not None]
+    proc = [r["proc_cpu_s"] for r in runs if r.get("proc_cpu_s") is not None]
     return {
         "median": statistics.median(values),
         "min": min(values),
         "max": max(values),
         "n": len(values),
+        "cpu": statistics.median(cpu) if cpu else None,
+        "proc_cpu_s": statistics.median(proc) if proc else None,
     }
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--clients", required=True, help="JSON file: {name: command template}")
-    ap.add_argument("--replay", required=True, help="bolt://host:port of the replay server")
+    ap.add_argument("--clients", help="JSON file: {name: command template}")
+    ap.add_argument("--replay", help="bolt://host:port of the replay server (= --target replay=URI)")
+    ap.add_argument("--target", action="append", default=[], metavar="NAME=URI",
+                    help="a server to run every workload against (repeatable; NAME replay or neo4j)")
     ap.add_argument("--falkordb", help="bolt://host:port of FalkorDB (memory check)")
     ap.add_argument("--falkordb-user", default="falkordb")
     ap.add_argument("--falkordb-password", default="", help="FalkorDB refuses a wrong password")
@@ -91,16 +156,39 @@ def main():
     ap.add_argument("--workloads", default="w1,w1b,w2,w3,w4")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply workload sizes (smoke: small)")
     ap.add_argument("--timeout", type=int, default=600)
-    ap.add_argument("--out-json", required=True)
+    ap.add_argument("--out-json")
     ap.add_argument("--out-md")
     ap.add_argument("--out-png")
     ap.add_argument("--versions", default="{}", help="JSON: peer versions for the report")
+    ap.add_argument("--command", help="the command that ran this, for the report")
+    ap.add_argument("--report-only", metavar="RESULTS_JSON",
+                    help="only rewrite --out-md/--out-png from an earlier results JSON")
     ap.add_argument("--reuse", help="results JSON of an earlier run whose timed runs to keep "
                     "(with --reps 0: only redo the memory check and the report)")
     args = ap.parse_args()
+    if args.report_only:
+        with open(args.report_only) as f:
+            report = json.load(f)
+        import report_md
+        report_md.write(report, args.out_md, args.out_png)
+        return
+    if not args.out_json:
+        ap.error("--out-json is required")
 
+    if not args.clients:
+        ap.error("--clients is required")
     with open(args.clients) as f:
         clients = json.load(f)
+    targets = []
+    if args.replay:
+        targets.append(("replay", args.replay))
+    for t in args.target:
+        name, sep, uri = t.partition("=")
+        if not sep or not uri:
+            ap.error(f"--target {t!r}: expected NAME=URI")
+        targets.append((name, uri))
+    if not targets:
+        ap.error("no server: give --replay URI or --target NAME=URI")
     workloads = args.workloads.split(",")
     sizes = {"w1": 1_000_000, "w1b": 200_000, "w2": 5000, "w3": 2000, "w4": 200}
     size = {w: max(1, int(sizes[w] * args.scale)) for w in sizes}
@@ -112,39 +200,46 @@ def main():
         with open(args.reuse) as f:
             earlier = json.load(f)
         runs = earlier["runs"]
+        for r in runs:
+            r.setdefault("target", "replay")  # results from before targets existed
         failures = [x for x in earlier["failures"] if not x["workload"].startswith("memory")]
     started = time.time()
     loads = [os.getloadavg()]
     drivers = [c for c in clients if not c.startswith("raw")]
     for rep in range(args.reps):
-        for w in workloads:
-            names = [c for c in drivers if w in ONLY.get(c, (w,))]
-            limit = LIMITS.get(w)
-            if limit and f"raw-{limit}" in clients:
-                names.append(f"raw-{limit}")
-            if w == "w2" and "raw-pingpong" in clients:
-                names.append("raw-pingpong")
-            k = rep % len(names)
-            for name in names[k:] + names[:k]:
-                argv = expand(clients[name], uri=args.replay, workload=w, n=size[w],
-                              addr=args.replay.split("://")[-1], threads=4,
-                              q_w1=f"UNWIND range(1, {size['w1']}) AS i RETURN i",
-                              q_w1b=(f"UNWIND range(1, {size['w1b']}) AS i RETURN i, 'name-' + "
-                                     "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
-                result, err = run_once(argv, args.timeout)
-                tag = f"[{rep + 1}/{args.reps}] {w:4} {name:18}"
-                if result is None:
-                    failures.append({"client": name, "workload": w, "stderr": err})
-                    print(f"{tag} FAILED: {' | '.join(err)}", flush=True)
-                    continue
-                result.update(client=name, workload=w, rep=rep)
-                runs.append(result)
-                metric = WORKLOADS[w][1]
-                print(f"{tag} {result[metric]:12.4f} {WORKLOADS[w][2]:16} load {result['load1']:.2f}",
-                      flush=True)
-        loads.append(os.getloadavg())
+        for ti, (target, uri) in enumerate(targets):
+            env = target_env(target)
+            for w in workloads:
+                names = [c for c in drivers if w in ONLY.get(c, (w,))]
+                limit = LIMITS.get(w)
+                if limit and f"raw-{limit}" in clients:
+                    names.append(f"raw-{limit}")
+                if w == "w2" and "raw-pingpong" in clients and ti == 0:
+                    names.append("raw-pingpong")
+                k = rep % len(names)
+                for name in names[k:] + names[:k]:
+                    argv = expand(clients[name], uri=uri, workload=w, n=size[w],
+                                  addr=uri.split("://")[-1], threads=4,
+                                  q_w1=f"UNWIND range(1, {size['w1']}) AS i RETURN i",
+                                  q_w1b=(f"UNWIND range(1, {size['w1b']}) AS i RETURN i, 'name-' + "
+                                         "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
+                    result, err = run_once(argv, args.timeout, env)
+                    tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
+                    if result is None:
+                        failures.append({"client": name, "workload": w, "target": target, "stderr": err})
+                        print(f"{tag} FAILED: {' | '.join(err)}", flush=True)
+                        continue
+                    result.update(client=name, workload=w, rep=rep, target=target)
+                    runs.append(result)
+                    metric = WORKLOADS[w][1]
+                    cpu = cpu_in_unit(result)
+                    cpu_text = f"cpu {cpu:10.4f}" if cpu is not None else "cpu          ?"
+                    print(f"{tag} {result[metric]:12.4f} {cpu_text} {WORKLOADS[w][2]:16} "
+                          f"load {result['load1']:.2f}", flush=True)
+            loads.append(os.getloadavg())
 
-    memory = {}
+    # A rerun without FalkorDB keeps the earlier memory check.
+    memory = dict(earlier.get("memory", {})) if earlier and not args.falkordb else {}
     if args.falkordb:
         for name in drivers:
             if name in BOLT4_ONLY:
@@ -155,8 +250,10 @@ def main():
             # FalkorDB may leave the first handshake after a closed connection unanswered:
             # a client without a connect retry gets a second chance.
             for _attempt in range(2):
+                # One stream, no JIT warm-up rounds: the peak RSS of a plain run.
                 result, err = run_once(argv, args.timeout, {"BENCH_USER": args.falkordb_user,
-                                                            "BENCH_PASSWORD": args.falkordb_password})
+                                                            "BENCH_PASSWORD": args.falkordb_password,
+                                                            "BENCH_WARMUP_ROUNDS": "0"})
                 if result is not None:
                     break
             if result is None:
@@ -167,11 +264,13 @@ def main():
             print(f"memory {name:18} {result['max_rss_kb'] / 1024:8.1f} MB in {result['seconds']:.2f} s "
                   f"(load {result['load1']:.2f})", flush=True)
 
-    summary = {}
+    cells = {}
     for r in runs:
-        metric = WORKLOADS[r["workload"]][1]
-        summary.setdefault(r["workload"], {}).setdefault(r["client"], []).append(r[metric])
-    summary = {w: {c: summarize(v) for c, v in cs.items()} for w, cs in summary.items()}
+        cells.setdefault(r["target"], {}).setdefault(r["workload"], {}).setdefault(r["client"], []).append(r)
+    # summary[target][workload][client]
+    summary = {t: {w: {c: summarize(v) for c, v in cs.items()} for w, cs in ws.items()}
+               for t, ws in cells.items()}
+    target_names = [t for t, _ in targets] + [t for t in summary if t not in dict(targets)]
     report = {
         "date": earlier["date"] if earlier else datetime.datetime.now(datetime.timezone.utc).isoformat(timespec="seconds"),
         "machine": machine(),
@@ -182,7 +281,9 @@ def main():
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
         "sizes": size,
-        "versions": json.loads(args.versions),
+        "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),
+        "command": args.command or (earlier or {}).get("command"),
+        "targets": {t: (earlier or {}).get("targets", {}).get(t) or target_info(t) for t in target_names},
         "summary": summary,
         "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],
                                                 "load1": m["load1"]}

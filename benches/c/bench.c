@@ -23,6 +23,21 @@ static double now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
 
+static double cpu_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/* The process CPU time (user + sys, all threads) when the timed part started. */
+static double cpu_started;
+
+/* Starts the timed part: returns the wall-clock start and remembers the CPU time. */
+static double start_timer(void) {
+    cpu_started = cpu_now();
+    return now();
+}
+
 static long max_rss_kb(void) {
     FILE *f = fopen("/proc/self/status", "r");
     char line[256];
@@ -40,9 +55,10 @@ static long max_rss_kb(void) {
 
 static void report(const char *workload, unsigned long ops, double started, const char *extra) {
     double secs = now() - started;
+    double cpu = cpu_now() - cpu_started;
     printf("{\"client\": \"boltc-c\", \"workload\": \"%s\", \"ops\": %lu, \"seconds\": %.6f, "
-           "\"per_op_us\": %.3f, \"max_rss_kb\": %ld%s}\n",
-           workload, ops, secs, secs * 1e6 / (double)(ops ? ops : 1), max_rss_kb(), extra);
+           "\"per_op_us\": %.3f, \"max_rss_kb\": %ld, \"cpu_s\": %.6f%s}\n",
+           workload, ops, secs, secs * 1e6 / (double)(ops ? ops : 1), max_rss_kb(), cpu, extra);
 }
 
 static void check(boltc_status st, boltc_error *err, const char *what) {
@@ -75,7 +91,7 @@ static void stream(const char *workload, const char *query) {
     boltc_result *result = NULL;
     check(boltc_driver_verify_connectivity(driver, &err), err, "verify");
     check(boltc_driver_session(driver, NULL, &session, &err), err, "session");
-    double started = now();
+    double started = start_timer();
     check(boltc_session_run_cstr(session, query, NULL, &result, &err), err, "run");
     unsigned long rows = 0;
     long long sum = 0;
@@ -137,7 +153,7 @@ static void sequential(unsigned long n) {
     for (unsigned long i = 0; i < (n < 200 ? n : 200); i++) {
         return_1(session);
     }
-    double started = now();
+    double started = start_timer();
     for (unsigned long i = 0; i < n; i++) {
         return_1(session);
     }
@@ -180,7 +196,7 @@ static void in_threads(boltc_driver *driver, unsigned long threads, unsigned lon
 static void concurrent(unsigned long n, unsigned long threads) {
     boltc_driver *driver = new_driver();
     in_threads(driver, threads, 1);
-    double started = now();
+    double started = start_timer();
     in_threads(driver, threads, n);
     char extra[32];
     snprintf(extra, sizeof extra, ", \"threads\": %lu", threads);
@@ -189,7 +205,7 @@ static void concurrent(unsigned long n, unsigned long threads) {
 }
 
 static void reconnect(unsigned long n) {
-    double started = now();
+    double started = start_timer();
     for (unsigned long i = 0; i < n; i++) {
         boltc_error *err = NULL;
         boltc_driver *driver = new_driver();

@@ -23,10 +23,22 @@ function maxRssKb () {
   return line ? parseInt(line.split(/\s+/)[1], 10) : 0
 }
 
+// Starts the timed part: wall clock and process CPU (user + sys, all threads).
+function startTimer () {
+  return { wall: process.hrtime.bigint(), cpu: process.cpuUsage() }
+}
+
 function report (workload, ops, started, extra = {}) {
-  const secs = Number(process.hrtime.bigint() - started) / 1e9
+  const secs = Number(process.hrtime.bigint() - started.wall) / 1e9
+  const cpu = process.cpuUsage(started.cpu)
   console.log(JSON.stringify(Object.assign({
-    client: CLIENT, workload, ops, seconds: secs, per_op_us: secs * 1e6 / Math.max(ops, 1), max_rss_kb: maxRssKb()
+    client: CLIENT,
+    workload,
+    ops,
+    seconds: secs,
+    per_op_us: secs * 1e6 / Math.max(ops, 1),
+    max_rss_kb: maxRssKb(),
+    cpu_s: (cpu.user + cpu.system) / 1e6
   }, extra)))
 }
 
@@ -47,7 +59,7 @@ async function main () {
     const driver = newDriver(uri)
     await driver.verifyConnectivity()
     const session = driver.session()
-    const started = process.hrtime.bigint()
+    const started = startTimer()
     let rows = 0
     let total = 0
     // Streaming (not eager) consumption, as the other clients do.
@@ -63,7 +75,7 @@ async function main () {
     const driver = newDriver(uri)
     const session = driver.session()
     for (let i = 0; i < Math.min(count, 200); i++) await return1(session)
-    const started = process.hrtime.bigint()
+    const started = startTimer()
     for (let i = 0; i < count; i++) await return1(session)
     report('w2', count, started)
     await session.close()
@@ -77,13 +89,13 @@ async function main () {
       await session.close()
     }
     await Promise.all(Array.from({ length: threads }, () => run(1)))
-    const started = process.hrtime.bigint()
+    const started = startTimer()
     await Promise.all(Array.from({ length: threads }, () => run(count)))
     report('w3', count * threads, started, { threads })
     await driver.close()
   } else if (workload === 'w4') {
     const count = n || 200
-    const started = process.hrtime.bigint()
+    const started = startTimer()
     for (let i = 0; i < count; i++) {
       const driver = newDriver(uri)
       await driver.verifyConnectivity()

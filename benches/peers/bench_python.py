@@ -36,10 +36,16 @@ def max_rss_kb():
     return 0
 
 
+def start_timer():
+    """Starts the timed part: wall clock and process CPU (user + sys, all threads)."""
+    return time.perf_counter(), time.process_time()
+
+
 def report(client, workload, ops, started, **extra):
-    secs = time.perf_counter() - started
+    secs = time.perf_counter() - started[0]
     out = {"client": client, "workload": workload, "ops": ops, "seconds": secs,
-           "per_op_us": secs * 1e6 / max(ops, 1), "max_rss_kb": max_rss_kb()}
+           "per_op_us": secs * 1e6 / max(ops, 1), "max_rss_kb": max_rss_kb(),
+           "cpu_s": time.process_time() - started[1]}
     out.update(extra)
     print(json.dumps(out), flush=True)
 
@@ -56,7 +62,7 @@ def main():
         with neo4j.GraphDatabase.driver(uri, auth=AUTH) as driver:
             driver.verify_connectivity()
             with driver.session(fetch_size=1000) as session:
-                started = time.perf_counter()
+                started = start_timer()
                 rows = total = 0
                 for record in session.run(query_for(workload, n)):
                     total += record[0]
@@ -68,7 +74,7 @@ def main():
             with driver.session(fetch_size=1000) as session:
                 for _ in range(min(n, 200)):
                     return_1(session)
-                started = time.perf_counter()
+                started = start_timer()
                 for _ in range(n):
                     return_1(session)
                 report(client, "w2", n, started)
@@ -88,12 +94,12 @@ def main():
                     t.join()
 
             in_threads(1)
-            started = time.perf_counter()
+            started = start_timer()
             in_threads(n)
             report(client, "w3", n * threads, started, threads=threads)
     elif workload == "w4":
         n = n or 200
-        started = time.perf_counter()
+        started = start_timer()
         for _ in range(n):
             driver = neo4j.GraphDatabase.driver(uri, auth=AUTH)
             driver.verify_connectivity()

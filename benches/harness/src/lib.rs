@@ -221,6 +221,8 @@ impl RawConn {
         };
         let mut out = Vec::new();
         let logon = version >= (5, 1);
+        let (user, password) = credentials();
+        let (user, password) = (user.as_str(), password.as_str());
         message(&mut out, 1, tag::HELLO, |e| {
             if logon {
                 write_str_map(e, &[("user_agent", "boltc-raw/0")]);
@@ -230,8 +232,8 @@ impl RawConn {
                     &[
                         ("user_agent", "boltc-raw/0"),
                         ("scheme", "basic"),
-                        ("principal", "neo4j"),
-                        ("credentials", "password"),
+                        ("principal", user),
+                        ("credentials", password),
                     ],
                 );
             }
@@ -242,8 +244,8 @@ impl RawConn {
                     e,
                     &[
                         ("scheme", "basic"),
-                        ("principal", "neo4j"),
-                        ("credentials", "password"),
+                        ("principal", user),
+                        ("credentials", password),
                     ],
                 );
             });
@@ -351,14 +353,57 @@ pub fn pull(n: i64) -> Vec<u8> {
     out
 }
 
-/// One line of JSON with a client's result for a workload, the format every client prints.
+/// The credentials every bench client uses: `BENCH_USER` / `BENCH_PASSWORD`, default `neo4j` /
+/// `password` (the replay server accepts any).
+pub fn credentials() -> (String, String) {
+    (
+        std::env::var("BENCH_USER").unwrap_or_else(|_| "neo4j".into()),
+        std::env::var("BENCH_PASSWORD").unwrap_or_else(|_| "password".into()),
+    )
+}
+
+/// The process's CPU time so far (user + sys, all threads, including finished ones).
+pub fn process_cpu() -> std::time::Duration {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    let rc = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) };
+    if rc != 0 {
+        return std::time::Duration::ZERO;
+    }
+    std::time::Duration::new(
+        u64::try_from(ts.tv_sec).unwrap_or(0),
+        u32::try_from(ts.tv_nsec).unwrap_or(0),
+    )
+}
+
+/// The process CPU time at the last [`start_timer`], in nanoseconds.
+static CPU_AT_START: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Starts the timed part of a workload: returns the wall-clock start for [`report`] and
+/// remembers the process CPU time, so the report can give the CPU spent since (`cpu_s`).
+pub fn start_timer() -> Instant {
+    let cpu = u64::try_from(process_cpu().as_nanos()).unwrap_or(u64::MAX);
+    CPU_AT_START.store(cpu, std::sync::atomic::Ordering::Relaxed);
+    Instant::now()
+}
+
+/// Prints the one JSON line every bench client prints: wall time since `started`, per-op µs,
+/// peak RSS, and `cpu_s`, the process CPU (user + sys) since [`start_timer`].
 pub fn report(client: &str, workload: &str, ops: u64, started: Instant, extra: &str) {
     let secs = started.elapsed().as_secs_f64();
+    let cpu_ns = u64::try_from(process_cpu().as_nanos()).unwrap_or(u64::MAX)
+        - CPU_AT_START.load(std::sync::atomic::Ordering::Relaxed);
+    // Nanoseconds of a benchmark run fit an f64 exactly enough.
+    #[allow(clippy::cast_precision_loss)]
+    let cpu = cpu_ns as f64 / 1e9;
     // `ops` is at most a few million, exactly representable in an f64.
     #[allow(clippy::cast_precision_loss)]
     let per_op_us = secs * 1e6 / ops.max(1) as f64;
     println!(
-        "{{\"client\": \"{client}\", \"workload\": \"{workload}\", \"ops\": {ops}, \"seconds\": {secs:.6}, \"per_op_us\": {per_op_us:.3}, \"max_rss_kb\": {}{extra}}}",
+        "{{\"client\": \"{client}\", \"workload\": \"{workload}\", \"ops\": {ops}, \"seconds\": {secs:.6}, \"per_op_us\": {per_op_us:.3}, \"max_rss_kb\": {}, \"cpu_s\": {cpu:.6}{extra}}}",
         max_rss_kb()
     );
 }

@@ -17,8 +17,7 @@
 //! Credentials come from `BENCH_USER` / `BENCH_PASSWORD` (default `neo4j` / `password`).
 
 use boltc::{AuthToken, Config, Driver, SessionConfig, Value};
-use boltc_bench::{report, w1_query, w1b_query, RETURN_1};
-use std::time::Instant;
+use boltc_bench::{credentials, report, start_timer, w1_query, w1b_query, RETURN_1};
 
 const CLIENT: &str = "boltc-rust";
 
@@ -43,10 +42,10 @@ fn main() -> boltc::Result<()> {
 fn driver(uri: &str) -> boltc::Result<Driver> {
     Driver::new(
         Config::builder(uri)
-            .auth(AuthToken::basic(
-                std::env::var("BENCH_USER").unwrap_or_else(|_| "neo4j".into()),
-                std::env::var("BENCH_PASSWORD").unwrap_or_else(|_| "password".into()),
-            ))
+            .auth({
+                let (user, password) = credentials();
+                AuthToken::basic(user, password)
+            })
             .fetch_size(1000)
             .busy_poll(boltc_bench::busy_poll())
             .build()?,
@@ -57,7 +56,7 @@ fn stream(uri: &str, name: &str, query: &str) -> boltc::Result<()> {
     let driver = driver(uri)?;
     driver.verify_connectivity()?;
     let mut session = driver.session(SessionConfig::default())?;
-    let started = Instant::now();
+    let started = start_timer();
     let mut rows = 0u64;
     let mut sum = 0i64;
     let by_rows = std::env::var("BOLTC_BENCH_API").is_ok_and(|v| v == "rows");
@@ -107,7 +106,7 @@ fn sequential(uri: &str, n: u64) -> boltc::Result<()> {
     for _ in 0..n.min(200) {
         return_1(&mut session)?;
     }
-    let started = Instant::now();
+    let started = start_timer();
     for _ in 0..n {
         return_1(&mut session)?;
     }
@@ -124,7 +123,7 @@ fn concurrent(uri: &str, n: u64, threads: u64) -> boltc::Result<()> {
             s.spawn(move || return_1(&mut d.session(SessionConfig::default())?));
         }
     });
-    let started = Instant::now();
+    let started = start_timer();
     std::thread::scope(|s| -> boltc::Result<()> {
         let handles: Vec<_> = (0..threads)
             .map(|_| {
@@ -154,7 +153,7 @@ fn concurrent(uri: &str, n: u64, threads: u64) -> boltc::Result<()> {
 }
 
 fn reconnect(uri: &str, n: u64) -> boltc::Result<()> {
-    let started = Instant::now();
+    let started = start_timer();
     for _ in 0..n {
         let d = driver(uri)?;
         d.verify_connectivity()?;

@@ -7,10 +7,9 @@
 //! - `raw pingpong N`: N 16-byte TCP ping-pongs over loopback between two threads of this
 //!   process: the floor of any request/response.
 
-use boltc_bench::{pull, report, run_pull, tag, RawConn, RETURN_1};
+use boltc_bench::{pull, report, run_pull, start_timer, tag, RawConn, RETURN_1};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::time::Instant;
 
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -30,7 +29,7 @@ fn main() {
 fn drain(addr: &str, query: &str, fetch: i64) {
     let mut c = RawConn::connect(addr).expect("connect");
     let more = pull(fetch);
-    let started = Instant::now();
+    let started = start_timer();
     c.stream.write_all(&run_pull(query, fetch)).expect("write");
     let (t, _) = c.next_message_tag().expect("RUN reply");
     assert_eq!(t, tag::SUCCESS, "RUN failed");
@@ -70,7 +69,7 @@ fn rtt(addr: &str, n: u64) {
     for _ in 0..n.min(200) {
         once(&mut c);
     }
-    let started = Instant::now();
+    let started = start_timer();
     for _ in 0..n {
         once(&mut c);
     }
@@ -97,7 +96,7 @@ fn pingpong(n: u64) {
         c.write_all(&buf).expect("write");
         c.read_exact(&mut buf).expect("read");
     }
-    let started = Instant::now();
+    let started = start_timer();
     for _ in 0..n {
         c.write_all(&buf).expect("write");
         c.read_exact(&mut buf).expect("read");

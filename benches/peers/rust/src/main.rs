@@ -16,8 +16,28 @@ fn credentials() -> (String, String) {
     )
 }
 
+/// The process's CPU time so far, in seconds (user + sys, all threads, finished ones too).
+fn process_cpu() -> f64 {
+    let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+    // SAFETY: `ts` is a valid, writable timespec; the call only writes into it.
+    if unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut ts) } != 0 {
+        return 0.0;
+    }
+    ts.tv_sec as f64 + ts.tv_nsec as f64 / 1e9
+}
+
+/// The process CPU time (f64 bits) at the last `start_timer`.
+static CPU_AT_START: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+
+/// Starts the timed part: the wall-clock start for `report`, and the CPU time for `cpu_s`.
+fn start_timer() -> Instant {
+    CPU_AT_START.store(process_cpu().to_bits(), std::sync::atomic::Ordering::Relaxed);
+    Instant::now()
+}
+
 fn report(client: &str, workload: &str, ops: u64, started: Instant, extra: &str) {
     let secs = started.elapsed().as_secs_f64();
+    let cpu = process_cpu() - f64::from_bits(CPU_AT_START.load(std::sync::atomic::Ordering::Relaxed));
     let per_op_us = secs * 1e6 / ops.max(1) as f64;
     let rss = std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -28,7 +48,7 @@ fn report(client: &str, workload: &str, ops: u64, started: Instant, extra: &str)
         })
         .unwrap_or_else(|| "0".into());
     println!(
-        "{{\"client\": \"{client}\", \"workload\": \"{workload}\", \"ops\": {ops}, \"seconds\": {secs:.6}, \"per_op_us\": {per_op_us:.3}, \"max_rss_kb\": {rss}{extra}}}"
+        "{{\"client\": \"{client}\", \"workload\": \"{workload}\", \"ops\": {ops}, \"seconds\": {secs:.6}, \"per_op_us\": {per_op_us:.3}, \"max_rss_kb\": {rss}, \"cpu_s\": {cpu:.6}{extra}}}"
     );
 }
 
@@ -101,7 +121,7 @@ mod neo4j_crate {
                 driver.verify_connectivity().expect("connect");
                 let query = query_for(workload, n);
                 let mut session = driver.session(SessionConfig::new());
-                let started = Instant::now();
+                let started = start_timer();
                 let (rows, sum) = session
                     .auto_commit(query.as_str())
                     .with_receiver(|stream| {
@@ -126,7 +146,7 @@ mod neo4j_crate {
                 for _ in 0..n.min(200) {
                     return_1(&driver);
                 }
-                let started = Instant::now();
+                let started = start_timer();
                 for _ in 0..n {
                     return_1(&driver);
                 }
@@ -140,7 +160,7 @@ mod neo4j_crate {
                         s.spawn(|| return_1(&driver));
                     }
                 });
-                let started = Instant::now();
+                let started = start_timer();
                 std::thread::scope(|s| {
                     for _ in 0..threads {
                         s.spawn(|| {
@@ -154,7 +174,7 @@ mod neo4j_crate {
             }
             "w4" => {
                 let n = n.unwrap_or(200);
-                let started = Instant::now();
+                let started = start_timer();
                 for _ in 0..n {
                     let d = driver(hostport);
                     d.verify_connectivity().expect("verify");
@@ -207,7 +227,7 @@ mod neo4rs_crate {
                 "w1" | "w1b" => {
                     let graph = graph(hostport).await;
                     return_1(&graph).await; // connect before the timer
-                    let started = Instant::now();
+                    let started = start_timer();
                     let mut stream = graph.execute(query(&query_for(workload, n))).await.expect("run");
                     let (mut rows, mut sum) = (0u64, 0i64);
                     while let Some(row) = stream.next().await.expect("row") {
@@ -222,7 +242,7 @@ mod neo4rs_crate {
                     for _ in 0..n.min(200) {
                         return_1(&graph).await;
                     }
-                    let started = Instant::now();
+                    let started = start_timer();
                     for _ in 0..n {
                         return_1(&graph).await;
                     }
@@ -240,7 +260,7 @@ mod neo4rs_crate {
                     for w in warm {
                         w.await.expect("warm-up task");
                     }
-                    let started = Instant::now();
+                    let started = start_timer();
                     let tasks: Vec<_> = (0..threads)
                         .map(|_| {
                             let g = graph.clone();
@@ -259,7 +279,7 @@ mod neo4rs_crate {
                 "w4" => {
                     // neo4rs has no verify_connectivity and connects lazily: one RETURN 1 verifies.
                     let n = n.unwrap_or(200);
-                    let started = Instant::now();
+                    let started = start_timer();
                     for _ in 0..n {
                         let g = graph(hostport).await;
                         return_1(&g).await;
