@@ -304,9 +304,9 @@ fn nodes_relationships_and_paths_carry_element_ids() {
         let ids: Vec<&str> = p.nodes.iter().map(|n| n.element_id.as_str()).collect();
         assert_eq!(ids, [&a.element_id, &b.element_id, &c.element_id], "{db}");
         assert_eq!(p.relationships.len(), 2);
-        assert_eq!(p.relationships[0], *r, "{db}");
+        assert_eq!(*p.relationships[0], *r, "{db}");
         assert_eq!(
-            p.relationships[1], *q,
+            *p.relationships[1], *q,
             "{db}: the reversed hop keeps its direction"
         );
         // Element ids work as parameters in the other direction.

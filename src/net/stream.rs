@@ -166,6 +166,7 @@ impl Stream {
         Stream {
             io: Io::Ws(Box::new(ws)),
             poll: BusyPoll::default(),
+            pid: std::process::id(),
         }
     }
 

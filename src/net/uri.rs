@@ -405,7 +405,7 @@ mod tests {
     fn websocket_schemes_reach_one_server_on_port_7687() {
         let cases = [
             ("ws", Scheme::Ws, None),
-            ("WSS", Scheme::Wss, Some(TrustStrategy::SystemRoots)),
+            ("WSS", Scheme::Wss, Some(TrustStrategy::System)),
             ("wss+ssc", Scheme::WssSsc, Some(TrustStrategy::TrustAll)),
         ];
         for (s, scheme, trust) in cases {
