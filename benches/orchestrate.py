@@ -283,6 +283,7 @@ def main():
         "sizes": size,
         "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),
         "command": args.command or (earlier or {}).get("command"),
+        "niceness": (earlier or {}).get("niceness", os.nice(0)),
         "targets": {t: (earlier or {}).get("targets", {}).get(t) or target_info(t) for t in target_names},
         "summary": summary,
         "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],

@@ -82,7 +82,8 @@ def write(report, md_path, png_path):
         f"client process's CPU time (user + sys, all its threads) during the same timed part, "
         f"in the same unit.")
     if report.get("command"):
-        add(f"- Command: `{report['command']}`.")
+        nice = f" (at niceness {report['niceness']})" if report.get("niceness") else ""
+        add(f"- Command: `{report['command']}`{nice}.")
     add(f"- Machine: {m['cpu']}, {m['cores']} cores, Linux {m['kernel']}; loopback.")
     if lp["median"] is not None:
         add(f"- Load average (1 min) sampled before each run: median {lp['median']:.2f}, "
@@ -101,7 +102,13 @@ def write(report, md_path, png_path):
         add("- The Java driver's timed part follows two untimed rounds of the same work in the same JVM "
             "(`BENCH_WARMUP_ROUNDS`, default 2), so its figures are JIT-warm; every other client runs "
             "the workload once after the common warm-up (W2: 200 queries, W3: one query per thread). "
-            "`java-neo4j-driver-cold` (rounds 0) is the same code without that extra warm-up.")
+            "`java-neo4j-driver-cold` (rounds 0) is the same code without that extra warm-up. "
+            "Its W4 is mostly `Driver.close()`, which waits for the driver's Netty event loops to "
+            "wind down (about 0.2 s each on this machine; new driver + `verifyConnectivity` alone "
+            "take about 10 ms). Its CPU clock (`OperatingSystemMXBean`) counts in 10 ms ticks.")
+    if any(c.startswith("go-") for c, _ in present):
+        add("- The Go driver's W3 runs 4 goroutines sharing one driver (each with its own session); "
+            "GOMAXPROCS is the core count.")
     add("")
     for t in targets:
         summary = summary_all[t]
@@ -326,7 +333,7 @@ def targets_issue19(report, summary_all, targets):
             if b and peers:
                 best, who = min(peers)
                 check(t, f"{w.upper()} {LABEL[c]} ≥ {need}× the fastest peer",
-                      f"{best / b:.1f}× ({LABEL[who]})", best / b >= need)
+                      f"{best / b:.2f}× ({LABEL[who]})", best / b >= need)
         b, d = m(sm, "w1", "boltc-rust-rows"), m(sm, "w1", "raw-drain-w1")
         if b and d:
             check(t, "W1 `next_rows` within 1.3× the raw drain", f"{b / d:.2f}×", b / d <= 1.3)

@@ -12,7 +12,8 @@
 // untimed in the same process (default 2; 0 gives the cold figure; W4's rounds are 20 drivers
 // each), so the reported time is the JIT-compiled driver's, not the interpreter's.
 // BENCHMARKS.md says which was run. The process CPU clock (OperatingSystemMXBean) counts in
-// 10 ms ticks on Linux: `cpu_s` is exact only to that.
+// 10 ms ticks on Linux: `cpu_s` is exact only to that. W4's time is mostly Driver.close(),
+// which waits for the driver's Netty event loops to wind down (a quiet period of about 0.2 s).
 // Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password). Besides wall
 // time, the line carries `cpu_s`: the process's CPU time (user + sys, all threads, including
 // the JVM's compiler and GC threads) spent in the timed part.
