@@ -93,6 +93,39 @@ fn a_partial_chunk_then_silence_times_out_the_query_the_session_close_and_the_dr
 }
 
 #[test]
+fn a_stall_in_the_unread_rest_of_a_result_times_out_the_session_close() {
+    // The query's first record arrives whole; the second stops after 2 bytes. The caller
+    // reads one record and closes the session, which must read past the rest.
+    let stub = StubServer::start(&format!(
+        "{HELLO}C: RUN \"UNWIND [1, 2] AS n RETURN n\" {{}} {{}}\nC: PULL {{\"n\": *}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\nS: RECORD [1]\nS: <RAW> 00 10 B1 71\n\
+         S: <SLEEP 30s>\n"
+    ));
+    let uri = stub.uri();
+    watchdog(Duration::from_secs(20), move || {
+        let d = driver_with(&uri, |c| {
+            c.read_timeout(Some(BOUND))
+                .write_timeout(Some(BOUND))
+                .connection_acquisition_timeout(Duration::from_secs(30))
+                .connection_timeout(Duration::from_secs(30))
+        });
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        {
+            let mut r = s.run("UNWIND [1, 2] AS n RETURN n", None).unwrap();
+            let first = r.next().unwrap().unwrap();
+            assert_eq!(first.get::<i64, _>("n").unwrap(), 1);
+        }
+        let e = timed("closing the session", || s.close()).unwrap_err();
+        assert_kind(&e, ErrorKind::Timeout);
+        timed("closing and freeing the driver", move || {
+            d.close();
+            drop(d);
+        });
+    });
+    leave(stub);
+}
+
+#[test]
 fn a_server_that_reads_nothing_times_out_the_write() {
     // After HELLO the server sleeps without reading: a query with a 32 MB parameter fills
     // the socket buffers, and the write must give up after the write timeout.

@@ -154,6 +154,8 @@ impl Stream {
         self.pid != std::process::id()
     }
 
+    /// Fails in a process that inherited the stream. It costs a `getpid` system call (about
+    /// 0.2 µs), made once per read, write or flush call, not per byte.
     fn check_owner(&self) -> io::Result<()> {
         if self.inherited() {
             Err(inherited_error())
