@@ -1,9 +1,18 @@
 //! Builds the C and C++ programs in `tests/c/`, `examples/c/`, `examples/cpp/` and
 //! `bindings/cpp/` against `include/boltc.h` and the built library, and runs them against the
 //! stub server and FalkorDB, under valgrind when `BOLTC_VALGRIND=1` (or when valgrind is
-//! installed and `BOLTC_VALGRIND` is not `0`).
+//! installed and `BOLTC_VALGRIND` is not `0`). The misuse suite (`tests/c/misuse.c` and a
+//! generated program calling every function with NULL arguments) also runs under
+//! AddressSanitizer, and the threaded programs under ThreadSanitizer with the library itself
+//! instrumented.
+//!
+//! `BOLTC_C_TEST_LIB_DIR` runs the programs against the libraries in another directory (e.g. a
+//! build without a fix, to see a test fail).
 
 mod support;
+
+#[path = "c/null_calls.rs"]
+mod null_calls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -13,8 +22,12 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-/// `target/<profile>`, where cargo put `libboltc.so` and `libboltc.a`.
+/// `target/<profile>`, where cargo put `libboltc.so` and `libboltc.a` (or
+/// `BOLTC_C_TEST_LIB_DIR`).
 fn lib_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("BOLTC_C_TEST_LIB_DIR") {
+        return PathBuf::from(d);
+    }
     let exe = std::env::current_exe().unwrap();
     exe.parent().unwrap().parent().unwrap().to_path_buf()
 }
@@ -37,8 +50,20 @@ fn compile(cpp: bool, sources: &[&str], name: &str, link: Link) -> PathBuf {
 
 /// As [`compile`], with extra compiler flags (e.g. `-fsanitize=address`).
 fn compile_with(cpp: bool, sources: &[&str], name: &str, link: Link, extra: &[&str]) -> PathBuf {
+    compile_in(&lib_dir(), cpp, sources, name, link, extra)
+}
+
+/// As [`compile_with`], linking the libraries in `lib`. A source path is relative to the
+/// repository unless absolute (a generated file).
+fn compile_in(
+    lib: &Path,
+    cpp: bool,
+    sources: &[&str],
+    name: &str,
+    link: Link,
+    extra: &[&str],
+) -> PathBuf {
     let out = out_dir().join(name);
-    let lib = lib_dir();
     assert!(
         lib.join("libboltc.a").exists() && lib.join("libboltc.so").exists(),
         "the C libraries are not built in {}",
@@ -59,13 +84,16 @@ fn compile_with(cpp: bool, sources: &[&str], name: &str, link: Link, extra: &[&s
         .arg("-I")
         .arg(root().join("tests/c"));
     for s in sources {
-        cmd.arg(root().join(s));
+        cmd.arg(root().join(s)); // an absolute path stays as it is
     }
     cmd.arg("-o").arg(&out);
     match link {
         Link::Shared => {
-            cmd.arg("-L").arg(&lib).arg("-lboltc");
-            cmd.arg(format!("-Wl,-rpath,{}", lib.display()));
+            cmd.arg("-L").arg(lib).arg("-lboltc");
+            // DT_RPATH (not RUNPATH): found before cargo's LD_LIBRARY_PATH, so the program
+            // loads the library it was linked with (BOLTC_C_TEST_LIB_DIR, the TSan build).
+            cmd.arg(format!("-Wl,-rpath,{}", lib.display()))
+                .arg("-Wl,--disable-new-dtags");
         }
         Link::Static => {
             cmd.arg(lib.join("libboltc.a"))
@@ -90,15 +118,22 @@ fn use_valgrind() -> bool {
 }
 
 /// Runs a test program with `args`, under valgrind when enabled; asserts exit code 0.
+/// Every leak kind counts, still-reachable memory included: what boltc allocates is freed by
+/// the `_free` calls (or at exit by its own statics' cleanup; see tests/c/valgrind.supp).
 fn run(exe: &Path, args: &[&str]) -> String {
     let mut cmd = if use_valgrind() {
         let mut c = Command::new("valgrind");
         c.args([
             "--leak-check=full",
-            "--errors-for-leak-kinds=definite,indirect",
+            "--show-leak-kinds=all",
+            "--errors-for-leak-kinds=all",
             "--error-exitcode=1",
             "--quiet",
         ])
+        .arg(format!(
+            "--suppressions={}",
+            root().join("tests/c/valgrind.supp").display()
+        ))
         .arg(exe);
         c
     } else {
@@ -120,6 +155,212 @@ fn run(exe: &Path, args: &[&str]) -> String {
         );
     }
     stdout
+}
+
+/// The misuse suite: tests/c/misuse.c against its two stub scripts (run by `run_with`).
+fn misuse_suite(exe: &Path, run_with: fn(&Path, &[&str]) -> String) {
+    let mut stub = StubServer::start(&script("misuse.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let slow = StubServer::start(&script("misuse_slow.script"));
+    let out = run_with(exe, &[&stub.uri(), &slow.uri()]);
+    assert!(out.contains("misuse: all ok"), "{out}");
+    stub.finish();
+    // The stalled server's script is cut short by the call timeout on purpose.
+    drop(slow);
+}
+
+/// Writes the generated every-function-with-NULL program (see tests/c/null_calls.rs).
+fn null_calls_source() -> PathBuf {
+    let header = std::fs::read_to_string(root().join("include/boltc.h")).unwrap();
+    let path = out_dir().join("null_calls.c");
+    std::fs::write(&path, null_calls::source(&header)).unwrap();
+    path
+}
+
+/// A C user's mistakes (out-of-range enums and statuses, stale handles, several threads on one
+/// result, transaction functions returning garbage, re-entering or freeing their session, error
+/// causes freed on their own, silent, refusing and stalling servers) and every function with
+/// NULL arguments; under valgrind (when installed, every leak kind counted).
+#[test]
+fn c_misuse_suite() {
+    let exe = compile(false, &["tests/c/misuse.c"], "misuse", Link::Shared);
+    misuse_suite(&exe, run);
+    let src = null_calls_source();
+    let nulls = compile(false, &[src.to_str().unwrap()], "null_calls", Link::Shared);
+    let out = run(&nulls, &[]);
+    assert!(out.contains("null calls:"), "{out}");
+}
+
+/// The misuse suite built with AddressSanitizer (LeakSanitizer on).
+#[test]
+fn c_misuse_suite_under_address_sanitizer() {
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let exe = compile_with(
+        false,
+        &["tests/c/misuse.c"],
+        "misuse_asan",
+        Link::Shared,
+        &asan,
+    );
+    misuse_suite(&exe, run_asan);
+    let src = null_calls_source();
+    let nulls = compile_with(
+        false,
+        &[src.to_str().unwrap()],
+        "null_calls_asan",
+        Link::Shared,
+        &asan,
+    );
+    let out = run_asan(&nulls, &[]);
+    assert!(out.contains("null calls:"), "{out}");
+}
+
+/// The Rust toolchain's sysroot and host triple.
+fn rustc_sysroot_and_host() -> (PathBuf, String) {
+    let rustc = std::env::var("RUSTC").unwrap_or_else(|_| "rustc".into());
+    let sysroot = Command::new(&rustc)
+        .args(["--print", "sysroot"])
+        .output()
+        .unwrap();
+    let sysroot = PathBuf::from(String::from_utf8(sysroot.stdout).unwrap().trim());
+    let host = Command::new(&rustc).arg("-vV").output().unwrap();
+    let host = String::from_utf8(host.stdout).unwrap();
+    let triple = host
+        .lines()
+        .find_map(|l| l.strip_prefix("host: "))
+        .unwrap()
+        .to_owned();
+    (sysroot, triple)
+}
+
+/// Builds `libboltc.so` instrumented with ThreadSanitizer (std included, so its atomics and
+/// locks are seen: `-Zbuild-std`, which needs the rust-src component) into `target/tsan`, and
+/// returns its directory; `BOLTC_C_TEST_TSAN_LIB_DIR` names a ready one instead. Sanitizer
+/// flags are nightly-only: `RUSTC_BOOTSTRAP=1` unlocks them on stable, as for the fuzz builds.
+fn tsan_lib_dir() -> PathBuf {
+    if let Some(d) = std::env::var_os("BOLTC_C_TEST_TSAN_LIB_DIR") {
+        return PathBuf::from(d);
+    }
+    let (sysroot, triple) = rustc_sysroot_and_host();
+    assert!(
+        sysroot.join("lib/rustlib/src/rust/library").is_dir(),
+        "the ThreadSanitizer build needs the Rust sources: rustup component add rust-src"
+    );
+    let target_dir = root().join("target/tsan");
+    let o = Command::new(env!("CARGO"))
+        .current_dir(root())
+        .args(["build", "--lib", "-Zbuild-std", "--target", &triple])
+        .arg("--target-dir")
+        .arg(&target_dir)
+        .env("RUSTC_BOOTSTRAP", "1")
+        .env("RUSTFLAGS", "-Zsanitizer=thread")
+        .env("BOLTC_SKIP_HEADER", "1")
+        .env_remove("CARGO_TARGET_DIR")
+        .env_remove("CARGO_ENCODED_RUSTFLAGS")
+        .output()
+        .expect("run cargo");
+    assert!(
+        o.status.success(),
+        "the ThreadSanitizer build failed:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    target_dir.join(triple).join("debug")
+}
+
+/// Compiles a C test program with `gcc -fsanitize=thread` against the TSan build of boltc in
+/// `lib`. It is linked with the TSan runtime of the Rust toolchain (the one boltc's
+/// instrumentation was made for: gcc's older libtsan lacks some entry points that rustc's LLVM
+/// emits, such as `__tsan_memcpy`), exported (`-rdynamic`) so that the library's calls reach
+/// its interceptors.
+fn compile_tsan(lib: &Path, source: &str, name: &str) -> PathBuf {
+    let (sysroot, triple) = rustc_sysroot_and_host();
+    let dir = sysroot.join("lib/rustlib").join(triple).join("lib");
+    let rt = std::fs::read_dir(&dir)
+        .unwrap()
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .find(|p| p.to_string_lossy().ends_with("_rt.tsan.a"))
+        .unwrap_or_else(|| panic!("no TSan runtime in {}", dir.display()));
+    let obj = out_dir().join(format!("{name}.o"));
+    let out = out_dir().join(name);
+    let o = Command::new("gcc")
+        .args([
+            "-std=c11", "-Wall", "-Wextra", "-Werror", "-g", "-O1", "-pthread",
+        ])
+        .args(["-fsanitize=thread", "-c"])
+        .arg("-I")
+        .arg(root().join("include"))
+        .arg("-I")
+        .arg(root().join("tests/c"))
+        .arg(root().join(source))
+        .arg("-o")
+        .arg(&obj)
+        .output()
+        .expect("run the compiler");
+    assert!(
+        o.status.success(),
+        "compiling {name}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    let o = Command::new("gcc")
+        .args(["-pthread", "-rdynamic"])
+        .arg(&obj)
+        .arg("-o")
+        .arg(&out)
+        .arg("-L")
+        .arg(lib)
+        .arg("-lboltc")
+        .arg(format!("-Wl,-rpath,{}", lib.display()))
+        .arg("-Wl,--disable-new-dtags")
+        .arg("-Wl,--whole-archive")
+        .arg(&rt)
+        .arg("-Wl,--no-whole-archive")
+        .args(["-ldl", "-lm", "-lrt"])
+        .output()
+        .expect("run the linker");
+    assert!(
+        o.status.success(),
+        "linking {name}:\n{}",
+        String::from_utf8_lossy(&o.stderr)
+    );
+    out
+}
+
+/// Runs `exe` built with `-fsanitize=thread`; asserts a clean exit and no report.
+fn run_tsan(exe: &Path, args: &[&str]) -> String {
+    let o = Command::new(exe)
+        .args(args)
+        .env(
+            "TSAN_OPTIONS",
+            format!(
+                "halt_on_error=1:exitcode=66:second_deadlock_stack=1:suppressions={}",
+                root().join("tests/c/tsan.supp").display()
+            ),
+        )
+        .output()
+        .expect("run the test program");
+    let stdout = String::from_utf8_lossy(&o.stdout).into_owned();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        o.status.success() && !stderr.contains("ThreadSanitizer"),
+        "{} {args:?} under TSan failed ({}):\n--- stdout\n{stdout}\n--- stderr\n{stderr}",
+        exe.display(),
+        o.status
+    );
+    stdout
+}
+
+/// The threaded C programs (the misuse suite's threads on one result, BUSY and interrupt from
+/// another thread, the log callback) under ThreadSanitizer, with boltc itself instrumented.
+#[test]
+fn c_thread_tests_under_thread_sanitizer() {
+    let lib = tsan_lib_dir();
+    let misuse = compile_tsan(&lib, "tests/c/misuse.c", "misuse_tsan");
+    misuse_suite(&misuse, run_tsan);
+    let threads = compile_tsan(&lib, "tests/c/threads.c", "threads_tsan");
+    let stub = StubServer::start(&script("slow.script"));
+    let out = run_tsan(&threads, &[&stub.uri()]);
+    assert!(out.contains("threads: ok"), "{out}");
+    drop(stub);
 }
 
 fn script(name: &str) -> String {
