@@ -65,6 +65,12 @@ wait_neo4j() {
     export BOLTC_NEO4J_ENV
     echo "== Neo4j env files: ${BOLTC_NEO4J_ENV:-none}"
 }
+# The ThreadSanitizer run of the C tests (tests/c_api.rs) rebuilds std with -Zbuild-std, which
+# needs the toolchain's sources.
+if ! rustup component list --installed 2>/dev/null | grep -q '^rust-src'; then
+    echo "== rustup component add rust-src"
+    rustup component add rust-src
+fi
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
