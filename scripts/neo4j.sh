@@ -70,14 +70,20 @@ java_home() {
     echo "$best"
 }
 
-JH="$(java_home)"
-JAVA="${JH:+$JH/bin/}java"
+# The JDK, found only by the commands that need one (stop and status work without it).
+JH=""
+JAVA=java
+resolve_java() {
+    JH="$(java_home)"
+    JAVA="${JH:+$JH/bin/}java"
+}
 BUILD="$SERVER_DIR/target/$line"
 ENV_FILE="$STATE/$line.env"
 PID_FILE="$STATE/$line.pid"
 LOG_FILE="$STATE/$line.log"
 
 build() {
+    resolve_java
     # Rebuild when the sources or the pom are newer than the last build.
     if [ -f "$BUILD/classpath.txt" ] && [ -z "$(find "$SERVER_DIR/pom.xml" "$SERVER_DIR/src" \
         -newer "$BUILD/classpath.txt" -print -quit)" ]; then
