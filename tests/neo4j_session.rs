@@ -548,6 +548,44 @@ fn neo4j_scheme_routes_through_the_single_instance() {
 }
 
 #[test]
+fn the_background_refresher_renews_the_routing_table_before_its_ttl() {
+    for db in Neo4j::servers() {
+        // scripts/neo4j.sh gives routing tables a short TTL (BOLTC_NEO4J_ROUTING_TTL, 5 s).
+        let ttl: u64 = db
+            .get("ROUTING_TTL")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(300);
+        if ttl > 10 {
+            eprintln!("{db}: routing TTL {ttl} s is too long to watch a refresh");
+            continue;
+        }
+        let d = Driver::new(db.config(&db.uri("neo4j", "127.0.0.1")).build().unwrap()).unwrap();
+        d.session(SessionConfig::default())
+            .unwrap()
+            .run("RETURN 1", None)
+            .unwrap()
+            .consume()
+            .unwrap();
+        let first = d.routing_table(Some("neo4j")).expect("a table");
+        assert_eq!(
+            first.ttl,
+            Duration::from_secs(ttl),
+            "{db}: the server's TTL is used"
+        );
+        // Nobody uses the driver meanwhile: the refresher fetches again on its own (at 70 % of
+        // the TTL), so the table is fresh when the TTL has passed.
+        std::thread::sleep(Duration::from_secs(ttl) + Duration::from_millis(500));
+        let later = d.routing_table(Some("neo4j")).expect("still a table");
+        assert!(
+            later.fetched > first.fetched,
+            "{db}: not refreshed: {first:?} {later:?}"
+        );
+        assert!(later.is_fresh(true, Instant::now()), "{db}: {later:?}");
+        assert_eq!(later.writers, first.writers, "{db}");
+    }
+}
+
+#[test]
 fn system_database_admin_commands() {
     for db in Neo4j::servers() {
         let d = db.driver();
