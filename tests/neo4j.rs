@@ -26,6 +26,32 @@ fn echo(s: &mut boltc::Session, v: Value, check: &str) -> (Value, Value) {
     )
 }
 
+/// The drivers the value tests run through: one on the first connection's protocol (5.8), and
+/// on servers with Bolt 6 one whose connections are all made after the manifest is known
+/// (each acquisition opens a new connection, so every query runs on Bolt 6).
+fn value_drivers(db: &Neo4j) -> Vec<(String, boltc::Driver)> {
+    let mut out = vec![(format!("{db} first connection"), db.driver())];
+    if db.version_tuple() >= (2025, 10) {
+        let d = boltc::Driver::new(
+            db.config(&db.bolt_uri())
+                .max_connection_lifetime(Some(std::time::Duration::from_millis(1)))
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        d.verify_connectivity().unwrap();
+        std::thread::sleep(std::time::Duration::from_millis(5));
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let tx = s.begin_transaction(&TransactionConfig::default()).unwrap();
+        let v = tx.connection_info().unwrap().protocol_version;
+        assert!(v >= (6, 0), "{db}: {v:?}");
+        tx.rollback().unwrap();
+        drop(s);
+        out.push((format!("{db} on Bolt {}.{}", v.0, v.1), d));
+    }
+    out
+}
+
 #[test]
 fn negotiates_bolt_5_8_first_and_the_manifest_afterwards() {
     for db in Neo4j::servers() {
@@ -79,175 +105,179 @@ fn integers_at_every_encoding_edge_both_ways() {
         i64::MAX,
         i64::MIN,
     ];
-    for db in Neo4j::servers() {
-        let d = db.driver();
-        let mut s = d.session(SessionConfig::default()).unwrap();
-        for i in edges {
-            let (v, c) = echo(&mut s, Value::Int(i), "toString($v)");
-            assert_eq!(v, Value::Int(i), "{db}");
-            assert_eq!(c, Value::String(i.to_string()), "{db}");
-            // Server-made, through the driver's decoder.
-            let rec = s
-                .run(&format!("RETURN toInteger('{i}') AS v"), None)
-                .unwrap()
-                .single()
-                .unwrap();
-            assert_eq!(rec.value("v"), Some(&Value::Int(i)), "{db}");
+    for server in Neo4j::servers() {
+        for (db, d) in value_drivers(&server) {
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            for i in edges {
+                let (v, c) = echo(&mut s, Value::Int(i), "toString($v)");
+                assert_eq!(v, Value::Int(i), "{db}");
+                assert_eq!(c, Value::String(i.to_string()), "{db}");
+                // Server-made, through the driver's decoder.
+                let rec = s
+                    .run(&format!("RETURN toInteger('{i}') AS v"), None)
+                    .unwrap()
+                    .single()
+                    .unwrap();
+                assert_eq!(rec.value("v"), Some(&Value::Int(i)), "{db}");
+            }
         }
     }
 }
 
 #[test]
 fn floats_including_nan_infinities_and_negative_zero_both_ways() {
-    for db in Neo4j::servers() {
-        let d = db.driver();
-        let mut s = d.session(SessionConfig::default()).unwrap();
-        for (f, text) in [
-            (1.5, "1.5"),
-            (-2.25e-300, "-2.25E-300"),
-            (f64::MAX, "1.7976931348623157E308"),
-            (5e-324, "4.9E-324"),
-            (f64::INFINITY, "Infinity"),
-            (f64::NEG_INFINITY, "-Infinity"),
-            (-0.0, "-0.0"),
-        ] {
-            let (v, c) = echo(&mut s, Value::Float(f), "toString($v)");
-            let back = v.as_float().unwrap();
-            assert_eq!(back.to_bits(), f.to_bits(), "{db}: {f}");
-            assert_eq!(c, Value::String(text.into()), "{db}: {f}");
+    for server in Neo4j::servers() {
+        for (db, d) in value_drivers(&server) {
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            for (f, text) in [
+                (1.5, "1.5"),
+                (-2.25e-300, "-2.25E-300"),
+                (f64::MAX, "1.7976931348623157E308"),
+                (5e-324, "4.9E-324"),
+                (f64::INFINITY, "Infinity"),
+                (f64::NEG_INFINITY, "-Infinity"),
+                (-0.0, "-0.0"),
+            ] {
+                let (v, c) = echo(&mut s, Value::Float(f), "toString($v)");
+                let back = v.as_float().unwrap();
+                assert_eq!(back.to_bits(), f.to_bits(), "{db}: {f}");
+                assert_eq!(c, Value::String(text.into()), "{db}: {f}");
+            }
+            let (v, c) = echo(&mut s, Value::Float(f64::NAN), "$v <> $v");
+            assert!(v.as_float().unwrap().is_nan(), "{db}: {v:?}");
+            assert_eq!(
+                c,
+                Value::Bool(true),
+                "{db}: NaN is unequal to itself on the server"
+            );
+            let rec = s
+                .run(
+                    "RETURN 0.0 / 0.0 AS nan, 1.0 / 0.0 AS inf, -1.0 / 0.0 AS ninf",
+                    None,
+                )
+                .unwrap()
+                .single()
+                .unwrap();
+            assert!(rec.value("nan").unwrap().as_float().unwrap().is_nan());
+            assert_eq!(rec.value("inf"), Some(&Value::Float(f64::INFINITY)));
+            assert_eq!(rec.value("ninf"), Some(&Value::Float(f64::NEG_INFINITY)));
         }
-        let (v, c) = echo(&mut s, Value::Float(f64::NAN), "$v <> $v");
-        assert!(v.as_float().unwrap().is_nan(), "{db}: {v:?}");
-        assert_eq!(
-            c,
-            Value::Bool(true),
-            "{db}: NaN is unequal to itself on the server"
-        );
-        let rec = s
-            .run(
-                "RETURN 0.0 / 0.0 AS nan, 1.0 / 0.0 AS inf, -1.0 / 0.0 AS ninf",
-                None,
-            )
-            .unwrap()
-            .single()
-            .unwrap();
-        assert!(rec.value("nan").unwrap().as_float().unwrap().is_nan());
-        assert_eq!(rec.value("inf"), Some(&Value::Float(f64::INFINITY)));
-        assert_eq!(rec.value("ninf"), Some(&Value::Float(f64::NEG_INFINITY)));
     }
 }
 
 #[test]
 fn one_megabyte_strings_and_byte_arrays_both_ways() {
-    for db in Neo4j::servers() {
-        let d = db.driver();
-        let mut s = d.session(SessionConfig::default()).unwrap();
-        // ASCII, 2-byte and 3-byte UTF-8 (all one UTF-16 unit, so size() counts characters).
-        let unit = "aé日";
-        let text = unit.repeat(1 << 18);
-        assert!(text.len() > 1_500_000);
-        let (v, c) = echo(&mut s, Value::String(text.clone()), "size($v)");
-        assert_eq!(c, Value::Int(3 << 18), "{db}");
-        assert!(
-            v == Value::String(text.clone()),
-            "{db}: the 1.5 MB string came back changed"
-        );
-        // A 1 MiB string made by the server.
-        let rec = s
-            .run(
-                "RETURN reduce(acc = 'x', i IN range(1, 20) | acc + acc) AS s",
-                None,
-            )
-            .unwrap()
-            .single()
-            .unwrap();
-        assert_eq!(
-            rec.value("s").unwrap().as_str().unwrap(),
-            "x".repeat(1 << 20),
-            "{db}"
-        );
-        // Bytes: every byte value, 1 MiB in all; the server sees their count and a few bytes.
-        let bytes: Vec<u8> = (0..1usize << 20).map(|i| (i % 256) as u8).collect();
-        let (v, c) = echo(&mut s, Value::Bytes(bytes.clone()), "size($v)");
-        assert_eq!(c, Value::Int(1 << 20), "{db}");
-        assert!(
-            v == Value::Bytes(bytes),
-            "{db}: the bytes came back changed"
-        );
-        let (v, c) = echo(&mut s, Value::Bytes(vec![]), "size($v)");
-        assert_eq!((v, c), (Value::Bytes(vec![]), Value::Int(0)), "{db}");
+    for server in Neo4j::servers() {
+        for (db, d) in value_drivers(&server) {
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            // ASCII, 2-byte and 3-byte UTF-8 (all one UTF-16 unit, so size() counts characters).
+            let unit = "aé日";
+            let text = unit.repeat(1 << 18);
+            assert!(text.len() > 1_500_000);
+            let (v, c) = echo(&mut s, Value::String(text.clone()), "size($v)");
+            assert_eq!(c, Value::Int(3 << 18), "{db}");
+            assert!(
+                v == Value::String(text.clone()),
+                "{db}: the 1.5 MB string came back changed"
+            );
+            // A 1 MiB string made by the server.
+            let rec = s
+                .run(
+                    "RETURN reduce(acc = 'x', i IN range(1, 20) | acc + acc) AS s",
+                    None,
+                )
+                .unwrap()
+                .single()
+                .unwrap();
+            assert_eq!(
+                rec.value("s").unwrap().as_str().unwrap(),
+                "x".repeat(1 << 20),
+                "{db}"
+            );
+            // Bytes: every byte value, 1 MiB in all; the server sees their count and a few bytes.
+            let bytes: Vec<u8> = (0..1usize << 20).map(|i| (i % 256) as u8).collect();
+            let (v, c) = echo(&mut s, Value::Bytes(bytes.clone()), "size($v)");
+            assert_eq!(c, Value::Int(1 << 20), "{db}");
+            assert!(
+                v == Value::Bytes(bytes),
+                "{db}: the bytes came back changed"
+            );
+            let (v, c) = echo(&mut s, Value::Bytes(vec![]), "size($v)");
+            assert_eq!((v, c), (Value::Bytes(vec![]), Value::Int(0)), "{db}");
+        }
     }
 }
 
 #[test]
 fn nested_lists_and_maps_both_ways() {
-    for db in Neo4j::servers() {
-        let d = db.driver();
-        let mut s = d.session(SessionConfig::default()).unwrap();
-        let inner: Map = [
-            (
-                "b".to_owned(),
-                Value::List(vec![Value::Int(1), Value::Null, Value::Bool(false)]),
-            ),
-            ("e".to_owned(), Value::Map(Map::new())),
-            ("l".to_owned(), Value::List(vec![])),
-        ]
-        .into_iter()
-        .collect();
-        let deep = (0..40).fold(Value::String("bottom".into()), |acc, _| {
-            Value::List(vec![acc])
-        });
-        let outer: Map = [
-            ("a".to_owned(), Value::Map(inner)),
-            (
-                "x".to_owned(),
-                Value::List(vec![Value::Float(0.5), Value::String("s".into())]),
-            ),
-            ("deep".to_owned(), deep),
-            (
-                "wide".to_owned(),
-                Value::List((0..70_000).map(Value::Int).collect()),
-            ),
-        ]
-        .into_iter()
-        .collect();
-        let v = Value::Map(outer);
-        let (back, c) = echo(
-            &mut s,
-            v.clone(),
-            "[$v.a.b[2], size(keys($v.a.e)), size($v.wide), $v.wide[69999], $v.x[1]]",
-        );
-        assert!(back == v, "{db}: the nested map came back changed");
-        assert_eq!(
-            c,
-            Value::List(vec![
-                Value::Bool(false),
-                Value::Int(0),
-                Value::Int(70_000),
-                Value::Int(69_999),
-                Value::String("s".into())
-            ]),
-            "{db}"
-        );
-        let rec = s
-            .run("RETURN {k: [1, {m: 'n'}, []], e: {}} AS m", None)
-            .unwrap()
-            .single()
-            .unwrap();
-        let m = rec.value("m").unwrap().as_map().unwrap();
-        assert_eq!(
-            m.get("k"),
-            Some(&Value::List(vec![
-                Value::Int(1),
-                Value::Map(
-                    [("m".to_owned(), Value::String("n".into()))]
-                        .into_iter()
-                        .collect()
+    for server in Neo4j::servers() {
+        for (db, d) in value_drivers(&server) {
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            let inner: Map = [
+                (
+                    "b".to_owned(),
+                    Value::List(vec![Value::Int(1), Value::Null, Value::Bool(false)]),
                 ),
-                Value::List(vec![])
-            ]))
-        );
-        assert_eq!(m.get("e"), Some(&Value::Map(Map::new())));
+                ("e".to_owned(), Value::Map(Map::new())),
+                ("l".to_owned(), Value::List(vec![])),
+            ]
+            .into_iter()
+            .collect();
+            let deep = (0..40).fold(Value::String("bottom".into()), |acc, _| {
+                Value::List(vec![acc])
+            });
+            let outer: Map = [
+                ("a".to_owned(), Value::Map(inner)),
+                (
+                    "x".to_owned(),
+                    Value::List(vec![Value::Float(0.5), Value::String("s".into())]),
+                ),
+                ("deep".to_owned(), deep),
+                (
+                    "wide".to_owned(),
+                    Value::List((0..70_000).map(Value::Int).collect()),
+                ),
+            ]
+            .into_iter()
+            .collect();
+            let v = Value::Map(outer);
+            let (back, c) = echo(
+                &mut s,
+                v.clone(),
+                "[$v.a.b[2], size(keys($v.a.e)), size($v.wide), $v.wide[69999], $v.x[1]]",
+            );
+            assert!(back == v, "{db}: the nested map came back changed");
+            assert_eq!(
+                c,
+                Value::List(vec![
+                    Value::Bool(false),
+                    Value::Int(0),
+                    Value::Int(70_000),
+                    Value::Int(69_999),
+                    Value::String("s".into())
+                ]),
+                "{db}"
+            );
+            let rec = s
+                .run("RETURN {k: [1, {m: 'n'}, []], e: {}} AS m", None)
+                .unwrap()
+                .single()
+                .unwrap();
+            let m = rec.value("m").unwrap().as_map().unwrap();
+            assert_eq!(
+                m.get("k"),
+                Some(&Value::List(vec![
+                    Value::Int(1),
+                    Value::Map(
+                        [("m".to_owned(), Value::String("n".into()))]
+                            .into_iter()
+                            .collect()
+                    ),
+                    Value::List(vec![])
+                ]))
+            );
+            assert_eq!(m.get("e"), Some(&Value::Map(Map::new())));
+        }
     }
 }
 
@@ -443,25 +473,26 @@ fn temporal_and_spatial_cases() -> Vec<(&'static str, Value)> {
 
 #[test]
 fn temporal_and_spatial_values_both_ways() {
-    for db in Neo4j::servers() {
-        let d = db.driver();
-        let mut s = d.session(SessionConfig::default()).unwrap();
-        for (expr, expected) in temporal_and_spatial_cases() {
-            let rec = s
-                .run(
-                    &format!("RETURN {expr} AS v, $p = {expr} AS same, toString($p) AS text"),
-                    params([("p", expected.clone())]),
-                )
-                .unwrap()
-                .single()
-                .unwrap();
-            assert_eq!(rec.value("v"), Some(&expected), "{db}: server-made {expr}");
-            assert_eq!(
-                rec.value("same"),
-                Some(&Value::Bool(true)),
-                "{db}: {expected:?} sent is not {expr} on the server (it sees {:?})",
-                rec.value("text")
-            );
+    for server in Neo4j::servers() {
+        for (db, d) in value_drivers(&server) {
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            for (expr, expected) in temporal_and_spatial_cases() {
+                let rec = s
+                    .run(
+                        &format!("RETURN {expr} AS v, $p = {expr} AS same, toString($p) AS text"),
+                        params([("p", expected.clone())]),
+                    )
+                    .unwrap()
+                    .single()
+                    .unwrap();
+                assert_eq!(rec.value("v"), Some(&expected), "{db}: server-made {expr}");
+                assert_eq!(
+                    rec.value("same"),
+                    Some(&Value::Bool(true)),
+                    "{db}: {expected:?} sent is not {expr} on the server (it sees {:?})",
+                    rec.value("text")
+                );
+            }
         }
     }
 }
