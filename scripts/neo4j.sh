@@ -13,7 +13,7 @@
 #
 # A started server writes target/neo4j/<line>.env (KEY=value lines, shell-sourceable), which
 # the tests read (tests/support/neo4j.rs, bindings/python/tests):
-#   BOLTC_NEO4J_URI, _HOST, _PORT, _USER, _PASSWORD, _VERSION, _EDITION, _LINE, _PID,
+#   BOLTC_NEO4J_URI, _HOST, _PORT, _USER, _PASSWORD, _VERSION, _EDITION, _LINE, _PID, _ROUTING_TTL,
 #   _TLS_CA (PEM of the CA that signed the server certificate), _TLS_HOST (the name the
 #   certificate is for: "localhost"; 127.0.0.1 is deliberately not in it), _TLS_CLIENT_CERT/_KEY
 #   (a client certificate signed by that CA), _TLS_UNTRUSTED_CERT/_KEY (a self-signed one).
@@ -21,7 +21,9 @@
 # clients may present a certificate, which must then chain to the CA (client auth OPTIONAL).
 #
 # Environment: BOLTC_NEO4J_START_TIMEOUT (seconds, default 240), BOLTC_NEO4J_HEAP (default 1g),
-# BOLTC_NEO4J_PASSWORD (default boltc-test-password).
+# BOLTC_NEO4J_PASSWORD (default boltc-test-password), BOLTC_NEO4J_ROUTING_TTL (seconds a routing
+# table lives, default 5 so tests see the driver's background refresh; Neo4j's own default is
+# 300), BOLTC_NEO4J_START_PORT (default: a free port).
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 SERVER_DIR="$ROOT/tests/neo4j-server"
@@ -70,14 +72,20 @@ java_home() {
     echo "$best"
 }
 
-JH="$(java_home)"
-JAVA="${JH:+$JH/bin/}java"
+# The JDK, found only by the commands that need one (stop and status work without it).
+JH=""
+JAVA=java
+resolve_java() {
+    JH="$(java_home)"
+    JAVA="${JH:+$JH/bin/}java"
+}
 BUILD="$SERVER_DIR/target/$line"
 ENV_FILE="$STATE/$line.env"
 PID_FILE="$STATE/$line.pid"
 LOG_FILE="$STATE/$line.log"
 
 build() {
+    resolve_java
     # Rebuild when the sources or the pom are newer than the last build.
     if [ -f "$BUILD/classpath.txt" ] && [ -z "$(find "$SERVER_DIR/pom.xml" "$SERVER_DIR/src" \
         -newer "$BUILD/classpath.txt" -print -quit)" ]; then
@@ -147,6 +155,7 @@ start() {
     mkdir -p "$STATE"
     local password="${BOLTC_NEO4J_PASSWORD:-boltc-test-password}"
     local timeout="${BOLTC_NEO4J_START_TIMEOUT:-240}"
+    local routing_ttl="${BOLTC_NEO4J_ROUTING_TTL:-5}"
     local started=$SECONDS attempt pid ready=""
     # The launcher picks a free port and then binds it: someone may take it in between, so a
     # start that fails on a port in use is tried again.
@@ -159,7 +168,7 @@ start() {
             -Xmx"${BOLTC_NEO4J_HEAP:-1g}" -XX:+UseSerialGC \
             --add-opens=java.base/java.nio=ALL-UNNAMED --add-opens=java.base/sun.nio.ch=ALL-UNNAMED \
             -cp "$BUILD/classes:$(cat "$BUILD/classpath.txt")" boltc.neo4j.Server \
-            --port "${BOLTC_NEO4J_START_PORT:-0}" \
+            --port "${BOLTC_NEO4J_START_PORT:-0}" --routing-ttl "$routing_ttl" \
             --tls-cert "$STATE/certs/server.pem" --tls-key "$STATE/certs/server.key" \
             --tls-ca "$STATE/certs/ca.pem" --client-auth optional \
             >"$LOG_FILE" 2>&1 </dev/null &
@@ -208,6 +217,7 @@ BOLTC_NEO4J_LINE=$line
 BOLTC_NEO4J_PID=$pid
 BOLTC_NEO4J_TLS_CA=$STATE/certs/ca.pem
 BOLTC_NEO4J_TLS_HOST=localhost
+BOLTC_NEO4J_ROUTING_TTL=$routing_ttl
 BOLTC_NEO4J_TLS_CLIENT_CERT=$STATE/certs/client.pem
 BOLTC_NEO4J_TLS_CLIENT_KEY=$STATE/certs/client.key
 BOLTC_NEO4J_TLS_UNTRUSTED_CERT=$STATE/certs/untrusted.pem

@@ -548,6 +548,44 @@ fn neo4j_scheme_routes_through_the_single_instance() {
 }
 
 #[test]
+fn the_background_refresher_renews_the_routing_table_before_its_ttl() {
+    for db in Neo4j::servers() {
+        // scripts/neo4j.sh gives routing tables a short TTL (BOLTC_NEO4J_ROUTING_TTL, 5 s).
+        let ttl: u64 = db
+            .get("ROUTING_TTL")
+            .and_then(|t| t.parse().ok())
+            .unwrap_or(300);
+        if ttl > 10 {
+            eprintln!("{db}: routing TTL {ttl} s is too long to watch a refresh");
+            continue;
+        }
+        let d = Driver::new(db.config(&db.uri("neo4j", "127.0.0.1")).build().unwrap()).unwrap();
+        d.session(SessionConfig::default())
+            .unwrap()
+            .run("RETURN 1", None)
+            .unwrap()
+            .consume()
+            .unwrap();
+        let first = d.routing_table(Some("neo4j")).expect("a table");
+        assert_eq!(
+            first.ttl,
+            Duration::from_secs(ttl),
+            "{db}: the server's TTL is used"
+        );
+        // Nobody uses the driver meanwhile: the refresher fetches again on its own (at 70 % of
+        // the TTL), so the table is fresh when the TTL has passed.
+        std::thread::sleep(Duration::from_secs(ttl) + Duration::from_millis(500));
+        let later = d.routing_table(Some("neo4j")).expect("still a table");
+        assert!(
+            later.fetched > first.fetched,
+            "{db}: not refreshed: {first:?} {later:?}"
+        );
+        assert!(later.is_fresh(true, Instant::now()), "{db}: {later:?}");
+        assert_eq!(later.writers, first.writers, "{db}");
+    }
+}
+
+#[test]
 fn system_database_admin_commands() {
     for db in Neo4j::servers() {
         let d = db.driver();
@@ -795,5 +833,82 @@ fn mutual_tls_a_trusted_client_certificate_works_an_untrusted_one_is_refused() {
         let err = d.verify_connectivity().unwrap_err();
         eprintln!("{db}: untrusted client certificate: {err:?}");
         assert_eq!(err.kind(), ErrorKind::Tls, "{db}: {err:?}");
+    }
+}
+
+#[test]
+fn execute_query_and_a_bookmark_manager_shared_by_two_drivers() {
+    for db in Neo4j::servers() {
+        let l = db.label("Managed");
+        let manager: Arc<dyn boltc::BookmarkManager> =
+            Arc::new(boltc::DefaultBookmarkManager::new(vec![]));
+        let with_manager = |routing| boltc::QueryConfig {
+            routing,
+            bookmark_manager: boltc::QueryBookmarkManager::Custom(manager.clone()),
+            ..boltc::QueryConfig::default()
+        };
+        let a = Driver::new(db.config(&db.uri("neo4j", "127.0.0.1")).build().unwrap()).unwrap();
+        let b = db.driver();
+        let res = a
+            .execute_query(
+                &format!("CREATE (n:{l} {{v: $v}}) RETURN n.v AS v"),
+                params([("v", Value::Int(9))]),
+                &with_manager(boltc::RoutingControl::Write),
+            )
+            .unwrap();
+        assert_eq!(res.keys, ["v"], "{db}");
+        assert_eq!(res.records[0].value("v"), Some(&Value::Int(9)), "{db}");
+        assert_eq!(res.summary.counters.nodes_created, 1, "{db}");
+        assert_eq!(
+            manager.get_bookmarks().len(),
+            1,
+            "{db}: the write's bookmark is kept"
+        );
+        let res = b
+            .execute_query(
+                &format!("MATCH (n:{l}) RETURN count(n) AS c"),
+                None,
+                &with_manager(boltc::RoutingControl::Read),
+            )
+            .unwrap();
+        assert_eq!(res.records[0].value("c"), Some(&Value::Int(1)), "{db}");
+        // The driver's own manager chains execute_query calls of one driver.
+        a.execute_query(
+            &format!("MATCH (n:{l}) DELETE n"),
+            None,
+            &boltc::QueryConfig::default(),
+        )
+        .unwrap();
+        assert!(
+            !a.execute_query_bookmark_manager()
+                .get_bookmarks()
+                .is_empty(),
+            "{db}"
+        );
+    }
+}
+
+#[test]
+fn impersonation_is_refused_by_community_with_a_typed_error() {
+    for db in Neo4j::servers() {
+        let d = db.driver();
+        let mut s = d
+            .session(SessionConfig::default().with_impersonated_user("someone"))
+            .unwrap();
+        let err = s
+            .run("RETURN 1", None)
+            .err()
+            .expect("Community has no impersonation");
+        assert_eq!(err.kind(), ErrorKind::ClientError, "{db}: {err:?}");
+        assert_eq!(
+            err.server_code(),
+            Some("Neo.ClientError.Statement.ArgumentError"),
+            "{db}: {err:?}"
+        );
+        assert!(err.message().contains("community"), "{db}: {err:?}");
+        assert!(!err.is_retryable(), "{db}");
+        drop(s);
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        assert_eq!(current_user(&mut s), "neo4j", "{db}");
     }
 }

@@ -25,6 +25,8 @@ from boltc.spatial import CartesianPoint, WGS84Point
 from boltc.time import Duration
 
 ROOT = Path(__file__).resolve().parents[3]
+# Labels of this run only: the servers may be shared with other runs.
+TAG = "_%d" % os.getpid()
 
 
 def _env_files() -> List[Path]:
@@ -112,14 +114,14 @@ def test_temporal_spatial_and_large_values_round_trip(driver):
 
 def test_graph_values_carry_element_ids(driver):
     with driver.session() as s:
-        rec = s.run("CREATE p = (a:PyGraph {n: 1})-[r:PY_REL]->(b:PyGraph {n: 2}) "
+        rec = s.run(f"CREATE p = (a:PyGraph{TAG} {{n: 1}})-[r:PY_REL]->(b:PyGraph{TAG} {{n: 2}}) "
                     "RETURN a, r, b, p, elementId(a) AS ea, elementId(r) AS er").single()
         a, r, b, p = rec["a"], rec["r"], rec["b"], rec["p"]
         assert a.element_id == rec["ea"] and r.element_id == rec["er"]
         assert r.start_node.element_id == a.element_id and r.end_node.element_id == b.element_id
         assert [n.element_id for n in p.nodes] == [a.element_id, b.element_id]
-        assert "PyGraph" in a.labels and a["n"] == 1
-        s.run("MATCH (n:PyGraph) DETACH DELETE n").consume()
+        assert "PyGraph" + TAG in a.labels and a["n"] == 1
+        s.run(f"MATCH (n:PyGraph{TAG}) DETACH DELETE n").consume()
 
 
 def test_wrong_password_is_an_auth_error(neo4j):
@@ -137,15 +139,15 @@ def test_wrong_password_is_an_auth_error(neo4j):
 
 def test_bookmarks_transactions_and_a_retried_deadlock(driver):
     with driver.session() as s:
-        s.run("CREATE (:PyDeadlock {k: 'a', v: 0}), (:PyDeadlock {k: 'b', v: 0})").consume()
+        s.run(f"CREATE (:PyDeadlock{TAG} {{k: 'a', v: 0}}), (:PyDeadlock{TAG} {{k: 'b', v: 0}})").consume()
         bookmarks = s.last_bookmarks()
     with driver.session(bookmarks=bookmarks, default_access_mode="READ") as s:
-        assert s.run("MATCH (n:PyDeadlock) RETURN count(n) AS c").single()["c"] == 2
+        assert s.run(f"MATCH (n:PyDeadlock{TAG}) RETURN count(n) AS c").single()["c"] == 2
     with driver.session() as s:
         tx = s.begin_transaction(metadata={"app": "boltc-py"}, timeout=30)
-        tx.run("CREATE (:PyDeadlock {k: 'gone'})").consume()
+        tx.run(f"CREATE (:PyDeadlock{TAG} {{k: 'gone'}})").consume()
         tx.rollback()
-        assert s.run("MATCH (n:PyDeadlock {k: 'gone'}) RETURN count(n) AS c").single()["c"] == 0
+        assert s.run(f"MATCH (n:PyDeadlock{TAG} {{k: 'gone'}}) RETURN count(n) AS c").single()["c"] == 0
     arrived, attempts, errors = [0], [0], []
     lock = threading.Lock()
 
@@ -156,14 +158,14 @@ def test_bookmarks_transactions_and_a_retried_deadlock(driver):
             mine[0] += 1
             with lock:
                 attempts[0] += 1
-            tx.run("MATCH (n:PyDeadlock {k: $k}) SET n.v = n.v + 1", k=first).consume()
+            tx.run(f"MATCH (n:PyDeadlock{TAG} {{k: $k}}) SET n.v = n.v + 1", k=first).consume()
             if mine[0] == 1:
                 with lock:
                     arrived[0] += 1
                 deadline = time.monotonic() + 10
                 while arrived[0] < 2 and time.monotonic() < deadline:
                     time.sleep(0.005)
-            tx.run("MATCH (n:PyDeadlock {k: $k}) SET n.v = n.v + 1", k=second).consume()
+            tx.run(f"MATCH (n:PyDeadlock{TAG} {{k: $k}}) SET n.v = n.v + 1", k=second).consume()
 
         try:
             with driver.session() as s:
@@ -179,8 +181,8 @@ def test_bookmarks_transactions_and_a_retried_deadlock(driver):
     assert not errors
     assert attempts[0] >= 3, "one of the two hit the deadlock and was retried"
     with driver.session() as s:
-        assert [r["v"] for r in s.run("MATCH (n:PyDeadlock) RETURN n.v AS v")] == [2, 2]
-        s.run("MATCH (n:PyDeadlock) DELETE n").consume()
+        assert [r["v"] for r in s.run(f"MATCH (n:PyDeadlock{TAG}) RETURN n.v AS v")] == [2, 2]
+        s.run(f"MATCH (n:PyDeadlock{TAG}) DELETE n").consume()
 
 
 def test_database_not_found_and_system_database(driver):

@@ -35,6 +35,8 @@ import org.neo4j.io.ByteUnit;
  *   --client-auth MODE  BOLTC_NEO4J_CLIENT_AUTH  none | optional | require (default none)
  *   --data DIR          BOLTC_NEO4J_DATA      home directory (default: a fresh temporary one,
  *                                             deleted on stop)
+ *   --routing-ttl S     BOLTC_NEO4J_ROUTING_TTL  seconds a routing table lives (default: the
+ *                                             server's, 300)
  * </pre>
  *
  * <p>Prints exactly one line starting with {@code NEO4J READY} to stdout once Bolt accepts
@@ -57,6 +59,7 @@ public final class Server {
         String ca = opt(opts, "tls-ca", "BOLTC_NEO4J_TLS_CA", null);
         String clientAuth = opt(opts, "client-auth", "BOLTC_NEO4J_CLIENT_AUTH", "none");
         String data = opt(opts, "data", "BOLTC_NEO4J_DATA", null);
+        String routingTtl = opt(opts, "routing-ttl", "BOLTC_NEO4J_ROUTING_TTL", null);
         if ((cert == null) != (key == null)) {
             throw new IllegalArgumentException("--tls-cert and --tls-key go together");
         }
@@ -75,6 +78,10 @@ public final class Server {
                 .setConfig(BoltConnector.enabled, true)
                 .setConfig(BoltConnector.listen_address, address)
                 .setConfig(BoltConnector.advertised_address, address);
+        if (routingTtl != null) {
+            builder.setConfig(GraphDatabaseSettings.routing_ttl,
+                    java.time.Duration.ofSeconds(Long.parseLong(routingTtl)));
+        }
         if (cert != null) {
             Path base = home.resolve("certificates").resolve("bolt");
             Files.createDirectories(base.resolve("trusted"));
