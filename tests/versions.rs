@@ -255,33 +255,35 @@ fn seed_002_init_reply_success_without_server_is_accepted() {
     stub.finish();
 }
 
-/// Another product's agent is accepted and kept as sent; an agent that is not a string is a
-/// malformed reply (a protocol error).
+/// An agent that is there must be Neo4j's (TestKit's versions suite refuses `FooBar/4.3.0`,
+/// `neo4j/4.1.0`, `Neo4j4.3.0` and `AgentSmith/0.0.1` as untrusted, and accepts
+/// `Neo4j/Funky!`); an agent that is not a string is malformed. Both are protocol errors.
 #[test]
-fn init_reply_with_another_agent_is_kept_and_a_non_string_agent_refused() {
+fn init_reply_with_another_products_agent_is_refused() {
+    for agent in ["\"FooBar/4.3.0\"", "\"neo4j/4.1.0\"", "\"Neo4j4.3.0\"", "3"] {
+        let stub = StubServer::start(&bolt_any(&format!("S: SUCCESS {{\"server\": {agent}}}\n")));
+        let d = driver_with(&stub.uri(), |c| {
+            c.max_transaction_retry_time(Duration::ZERO)
+        });
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let e = match s.run("RETURN 1 AS num", None) {
+            Err(e) => e,
+            Ok(_) => panic!("agent {agent} was accepted"),
+        };
+        assert_kind(&e, ErrorKind::Protocol);
+        assert!(e.to_string().contains("not a Neo4j-compatible"), "{e}");
+        drop(s);
+        stub.finish();
+    }
     let stub = StubServer::start(&bolt_any(
-        "S: SUCCESS {\"server\": \"OtherGraph/2.1\"}\n\
+        "S: SUCCESS {\"server\": \"Neo4j/Funky!\"}\n\
          C: RUN \"RETURN 1 AS num\" {}\nC: PULL_ALL\n\
          S: SUCCESS {\"fields\": [\"num\"]}\nS: RECORD [1]\nS: SUCCESS {}\n",
     ));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let summary = s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
-    assert_eq!(summary.server.agent, "OtherGraph/2.1");
-    drop(s);
-    stub.finish();
-
-    let stub = StubServer::start(&bolt_any("S: SUCCESS {\"server\": 3}\n"));
-    let d = driver_with(&stub.uri(), |c| {
-        c.max_transaction_retry_time(Duration::ZERO)
-    });
-    let mut s = d.session(SessionConfig::default()).unwrap();
-    let e = match s.run("RETURN 1 AS num", None) {
-        Err(e) => e,
-        Ok(_) => panic!("a numeric agent was accepted"),
-    };
-    assert_kind(&e, ErrorKind::Protocol);
-    assert!(e.to_string().contains("not a string"), "{e}");
+    assert_eq!(summary.server.agent, "Neo4j/Funky!");
     drop(s);
     stub.finish();
 }
