@@ -39,7 +39,8 @@ pub struct Config {
 pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(100);
 
 impl Config {
-    /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
+    /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...,
+    /// and Bolt over WebSocket: `ws://`, `wss://`, `wss+ssc://`; see [`crate::net::Scheme`]).
     pub fn builder(uri: &str) -> ConfigBuilder {
         ConfigBuilder {
             uri: uri.to_owned(),
@@ -246,7 +247,7 @@ impl ConfigBuilder {
     /// Validates and builds the configuration.
     ///
     /// # Errors
-    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size
+    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc`/`wss` scheme, a zero pool size
     /// or a fetch size of 0 or below -1.
     pub fn build(self) -> Result<Config> {
         let uri = net::parse_uri(&self.uri)?;
