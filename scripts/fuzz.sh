@@ -14,7 +14,7 @@ export RUSTC_BOOTSTRAP=1
 secs="${SECONDS_PER_TARGET:-20}"
 san="${SANITIZER:-address}"
 targets=("$@")
-[ ${#targets[@]} -gt 0 ] || targets=(packstream message chunk handshake uri)
+[ ${#targets[@]} -gt 0 ] || targets=(packstream message chunk handshake uri session)
 if ! command -v cargo-fuzz >/dev/null; then
     echo "cargo-fuzz is not installed (cargo install cargo-fuzz); skipping the fuzz run"
     exit 0
