@@ -101,9 +101,11 @@ fn failure_mid_stream_ends_the_iteration_with_the_error_and_the_session_recovers
             e.server_code(),
             Some("Neo.ClientError.Statement.ArithmeticError")
         );
-        // The error stays: later calls return it again rather than a clean end.
-        let again = r.next().unwrap().unwrap_err();
-        assert_eq!(again.server_code(), e.server_code());
+        // The iteration ends with the error (a fused end, so `flatten()` or
+        // `filter_map(Result::ok)` cannot loop forever on it; found by the session fuzz
+        // target), while consume still reports the failure.
+        assert!(r.next().is_none());
+        assert!(r.next().is_none());
         let e = r.consume().unwrap_err();
         assert_eq!(
             e.server_code(),
@@ -119,6 +121,27 @@ fn failure_mid_stream_ends_the_iteration_with_the_error_and_the_session_recovers
             .unwrap(),
         1
     );
+    drop(s);
+    stub.finish();
+}
+
+#[test]
+fn a_failed_result_ends_a_flattened_iteration() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND [1, 0] AS x RETURN 1 / x\" {} {}\n\
+         C: PULL {\"n\": 1000}\n\
+         S: SUCCESS {\"fields\": [\"1 / x\"]}\n\
+         S: RECORD [1]\n\
+         S: FAILURE {\"code\": \"Neo.ClientError.Statement.ArithmeticError\", \"message\": \"/ by zero\"}\n\
+         C: RESET\n\
+         S: SUCCESS {}\n",
+    ));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let r = s.run("UNWIND [1, 0] AS x RETURN 1 / x", None).unwrap();
+    // Before, the failed result repeated its error forever and this never ended.
+    let values: Vec<i64> = r.flatten().map(|rec| rec.get(0).unwrap()).collect();
+    assert_eq!(values, [1]);
     drop(s);
     stub.finish();
 }

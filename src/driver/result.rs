@@ -15,11 +15,19 @@ use std::sync::Arc;
 pub struct RecordStream<'s> {
     session: &'s mut Session,
     id: ResultId,
+    /// The iterator has yielded an error: it ends there (`None` from then on), so that
+    /// `stream.flatten()` or `filter_map(Result::ok)` cannot loop forever on a failed result.
+    /// The other calls (`consume`, `single`, ...) still report the failure.
+    iter_failed: bool,
 }
 
 impl<'s> RecordStream<'s> {
     pub(crate) fn new(session: &'s mut Session, id: ResultId) -> Self {
-        RecordStream { session, id }
+        RecordStream {
+            session,
+            id,
+            iter_failed: false,
+        }
     }
 
     /// The column names.
@@ -113,7 +121,12 @@ impl Iterator for RecordStream<'_> {
     type Item = Result<Record>;
 
     fn next(&mut self) -> Option<Self::Item> {
-        self.session.result_next(self.id).transpose()
+        if self.iter_failed {
+            return None;
+        }
+        let item = self.session.result_next(self.id).transpose();
+        self.iter_failed = matches!(item, Some(Err(_)));
+        item
     }
 }
 
