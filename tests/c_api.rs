@@ -422,10 +422,16 @@ fn cpp_wrapper_against_falkordb() {
 
 /// The same C program through `ws://` (Bolt over WebSocket, seed 003): `boltc_driver_new`
 /// accepts the scheme, and the stub script plays out unchanged behind a WebSocket gateway that
-/// splits the server's bytes into 5-byte WebSocket messages.
+/// splits the server's bytes into 5-byte WebSocket messages. (Its own executable name: the
+/// tests run in parallel and must not rebuild a program another one is running.)
 #[test]
 fn c_basic_through_websocket() {
-    let exe = compile(false, &["tests/c/stub_basic.c"], "stub_basic", Link::Shared);
+    let exe = compile(
+        false,
+        &["tests/c/stub_basic.c"],
+        "stub_basic_ws",
+        Link::Shared,
+    );
     let mut stub = StubServer::start(&script("basic.script"));
     stub.set_finish_timeout(std::time::Duration::from_secs(60));
     let gw = WsGateway::start(

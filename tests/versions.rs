@@ -255,33 +255,35 @@ fn seed_002_init_reply_success_without_server_is_accepted() {
     stub.finish();
 }
 
-/// Another product's agent is accepted and kept as sent; an agent that is not a string is a
-/// malformed reply (a protocol error).
+/// An agent that is there must be Neo4j's (TestKit's versions suite refuses `FooBar/4.3.0`,
+/// `neo4j/4.1.0`, `Neo4j4.3.0` and `AgentSmith/0.0.1` as untrusted, and accepts
+/// `Neo4j/Funky!`); an agent that is not a string is malformed. Both are protocol errors.
 #[test]
-fn init_reply_with_another_agent_is_kept_and_a_non_string_agent_refused() {
+fn init_reply_with_another_products_agent_is_refused() {
+    for agent in ["\"FooBar/4.3.0\"", "\"neo4j/4.1.0\"", "\"Neo4j4.3.0\"", "3"] {
+        let stub = StubServer::start(&bolt_any(&format!("S: SUCCESS {{\"server\": {agent}}}\n")));
+        let d = driver_with(&stub.uri(), |c| {
+            c.max_transaction_retry_time(Duration::ZERO)
+        });
+        let mut s = d.session(SessionConfig::default()).unwrap();
+        let e = match s.run("RETURN 1 AS num", None) {
+            Err(e) => e,
+            Ok(_) => panic!("agent {agent} was accepted"),
+        };
+        assert_kind(&e, ErrorKind::Protocol);
+        assert!(e.to_string().contains("not a Neo4j-compatible"), "{e}");
+        drop(s);
+        stub.finish();
+    }
     let stub = StubServer::start(&bolt_any(
-        "S: SUCCESS {\"server\": \"OtherGraph/2.1\"}\n\
+        "S: SUCCESS {\"server\": \"Neo4j/Funky!\"}\n\
          C: RUN \"RETURN 1 AS num\" {}\nC: PULL_ALL\n\
          S: SUCCESS {\"fields\": [\"num\"]}\nS: RECORD [1]\nS: SUCCESS {}\n",
     ));
     let d = driver(&stub.uri());
     let mut s = d.session(SessionConfig::default()).unwrap();
     let summary = s.run("RETURN 1 AS num", None).unwrap().consume().unwrap();
-    assert_eq!(summary.server.agent, "OtherGraph/2.1");
-    drop(s);
-    stub.finish();
-
-    let stub = StubServer::start(&bolt_any("S: SUCCESS {\"server\": 3}\n"));
-    let d = driver_with(&stub.uri(), |c| {
-        c.max_transaction_retry_time(Duration::ZERO)
-    });
-    let mut s = d.session(SessionConfig::default()).unwrap();
-    let e = match s.run("RETURN 1 AS num", None) {
-        Err(e) => e,
-        Ok(_) => panic!("a numeric agent was accepted"),
-    };
-    assert_kind(&e, ErrorKind::Protocol);
-    assert!(e.to_string().contains("not a string"), "{e}");
+    assert_eq!(summary.server.agent, "Neo4j/Funky!");
     drop(s);
     stub.finish();
 }
@@ -380,6 +382,51 @@ fn seed_002_duplicate_map_keys_in_a_record_are_a_protocol_violation() {
     assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
     drop(s);
     stub.finish();
+}
+
+// ----- Neo4j 4.0 servers -----
+
+/// A Neo4j 4.0 server speaks Bolt 4.0 and 3.0 and reads no version ranges, so the first
+/// proposal set (5.8.., 4.4.., 4.1, 3.0) leaves it on 3.0, which has no database selection.
+/// Its HELLO reply says `Neo4j/4.0.x`: the driver then opens a connection that proposes 4.0
+/// first (once per address, remembered), so the session ends on 4.0 and `database` works.
+fn neo4j_4_0_stub(connections: &str) -> StubServer {
+    StubServer::start(&format!(
+        "!: BOLT 4.0\n!: BOLT 3.0\n!: NO RANGES\n!: CONNECTIONS {connections}\n\
+         C: HELLO {{\"user_agent\": \"MyClient/1.0\", ..}}\n\
+         S: SUCCESS {{\"server\": \"Neo4j/4.0.12\", \"connection_id\": \"bolt-40\"}}\n\
+         ?{{\nC: GOODBYE\nS: <EXIT>\n}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{\"db\": \"movies\"}}\n\
+         C: PULL {{\"n\": 1000}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         S: RECORD [1]\n\
+         S: SUCCESS {{\"type\": \"r\", \"db\": \"movies\"}}\n\
+         ?{{\nC: RESET\nS: SUCCESS {{}}\n}}\n\
+         ?{{\nC: GOODBYE\n}}\n"
+    ))
+}
+
+#[test]
+fn a_neo4j_4_0_server_that_settles_on_3_0_is_reconnected_with_4_0_first() {
+    let stub = neo4j_4_0_stub("2..3");
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::database("movies")).unwrap();
+    let summary = s.run("RETURN 1 AS n", None).unwrap().consume().unwrap();
+    assert_eq!(summary.server.protocol_version, (4, 0));
+    assert_eq!(summary.server.agent, "Neo4j/4.0.12");
+    drop(s);
+    // The next connection to the address proposes 4.0 first: no second 3.0 connection.
+    let mut s = d.session(SessionConfig::database("movies")).unwrap();
+    let summary = s.run("RETURN 1 AS n", None).unwrap().consume().unwrap();
+    assert_eq!(summary.server.protocol_version, (4, 0));
+    drop(s);
+    d.close();
+    let t = stub.transcripts();
+    stub.finish();
+    // Connection 1: 3.0, HELLO, GOODBYE; every later one: 4.0 at once.
+    assert!(t.len() >= 2, "{t:?}");
+    assert!(t[0].iter().any(|l| l.contains("GOODBYE")), "{:?}", t[0]);
+    assert!(t[1].iter().any(|l| l.contains("RUN")), "{:?}", t[1]);
 }
 
 // ----- Bolt 2 -----

@@ -2,6 +2,12 @@
 //! a WebSocket. Once connected, both transport layers can be treated identically"): the stub
 //! scripts run unchanged behind a WebSocket gateway (tests/support/ws.rs) that frames the
 //! server's bytes in different ways, pings, and closes mid-message.
+//!
+//! Real Neo4j (for the Neo4j tests): Neo4j 4.x and 5.x serve WebSocket on the Bolt port itself
+//! (the Bolt server tells an HTTP upgrade from a Bolt handshake by the first bytes; this is how
+//! Neo4j Browser connects), with nothing to enable: `ws://127.0.0.1:<bolt port>` reaches the
+//! same server as `bolt://`, and `wss://` works when the Bolt connector has TLS
+//! (`server.bolt.tls_level` and the `bolt` SSL policy). Not run here: no Neo4j in this suite.
 
 mod common;
 mod support;

@@ -351,20 +351,12 @@ impl<S: Transport> Connection<S> {
 
     fn apply_hello(&mut self, meta: &Map) -> Result<()> {
         // Seed 002: INIT is answered by "SUCCESS {} if initialization has completed
-        // successfully", so the agent is optional. No agent: accepted, `ServerInfo::agent`
-        // empty, a warning in the log. An agent of another product: kept as sent, with a
-        // warning (nothing in the driver depends on it being Neo4j's). Only an agent that is
-        // not a string is malformed.
+        // successfully", so the agent is optional: without one the connection is accepted,
+        // `ServerInfo::agent` is empty and a warning is logged. An agent that is there must
+        // be Neo4j's (`Neo4j/...`), as in the official drivers and TestKit's versions suite
+        // (which expects `FooBar/4.3.0` or `neo4j/4.1.0` to be refused as untrusted).
         match meta.get("server") {
-            Some(Value::String(s)) => {
-                if !s.starts_with("Neo4j/") {
-                    log::warn!(
-                        "[{}] server agent {s:?} is not Neo4j's; going on",
-                        self.log_id
-                    );
-                }
-                self.info.agent.clone_from(s);
-            }
+            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
             None => {
                 log::warn!(
                     "[{}] the server's {} reply names no agent (no \"server\"); going on \
@@ -375,13 +367,12 @@ impl<S: Transport> Connection<S> {
                 self.info.agent.clear();
             }
             Some(other) => {
-                self.mark_broken("malformed server agent");
+                self.mark_broken("unexpected server agent");
                 return Err(Error::new(
                     ErrorKind::Protocol,
                     format!(
-                        "server {} sent a server agent that is not a string: {}",
-                        self.info.address,
-                        other.type_name()
+                        "server {} is not a Neo4j-compatible Bolt server (agent {other:?})",
+                        self.info.address
                     ),
                 ));
             }

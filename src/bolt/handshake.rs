@@ -108,6 +108,45 @@ pub fn speaks_manifest(version: Version) -> bool {
     version >= Version::new(5, 7)
 }
 
+/// The first proposal to an address whose server settled on Bolt 3.0 while calling itself
+/// Neo4j 4.0 (see [`settled_below_4_0`]): `[4.0, 5.8..5.0, 4.4..4.2, 3.0]`.
+///
+/// A 4.0 server reads only the major and minor bytes, so [`FIRST`] shows it 5.8, 4.4 and 4.1,
+/// none of which it speaks, and it picks 3.0, losing what 4.0 brought (database selection,
+/// PULL with `n`). Here it sees 4.0 first and takes it. Newer servers at that address still
+/// find their versions in the ranges (a 4.1 or 4.2 server would take 4.0, which it also
+/// speaks; the memory then forgets the address, see [`settled_below_4_0`]).
+pub const FOUR_ZERO_FIRST: [Option<Proposal>; 4] =
+    [exact(4, 0), range(5, 8, 0), range(4, 4, 2), exact(3, 0)];
+
+/// The proposals tried in order for an address whose server is a Neo4j 4.0 that [`FIRST`] left
+/// on Bolt 3.0. If the server there changed, the later sets reach whatever
+/// [`DEFAULT_PROPOSALS`] reaches.
+pub const FOUR_ZERO_PROPOSALS: &[[Option<Proposal>; 4]] = &[FOUR_ZERO_FIRST, FIRST, FALLBACK];
+
+/// Whether a connection that negotiated `version` with a server whose agent is `agent` shows a
+/// Neo4j 4.0 that speaks Bolt 4.0 but was not offered it first: Bolt 3.0 or 4.0 from a
+/// `Neo4j/4.0.x` agent (with 4.0, the proposal that reached it must stay).
+///
+/// Only 4.0 counts: Neo4j 4.1 and newer read the minor byte and find 4.1 (or a range) in
+/// [`FIRST`], so they never settle on 3.0 with it; a server that does while calling itself
+/// 4.1+ is not a real Neo4j (TestKit's Bolt 3 stub scripts call themselves `Neo4j/4.3.0` or
+/// `Neo4j/4.4.0` and accept one connection only). Agents that are not Neo4j's, or carry no
+/// version, never count.
+pub fn settled_below_4_0(version: Version, agent: &str) -> bool {
+    let is_4_0 = neo4j_version(agent) == Some((4, 0));
+    is_4_0 && (version == Version::new(3, 0) || version == Version::new(4, 0))
+}
+
+/// The major and minor version of a `Neo4j/<major>.<minor>[...]` agent.
+fn neo4j_version(agent: &str) -> Option<(u32, u32)> {
+    let rest = agent.strip_prefix("Neo4j/")?;
+    let mut parts = rest.split(|c: char| !c.is_ascii_digit());
+    let major = parts.next()?.parse().ok()?;
+    let minor = parts.next()?.parse().ok()?;
+    Some((major, minor))
+}
+
 /// The 20 bytes the client sends: magic and four proposals (absent ones are zero).
 pub fn request(proposals: &[Option<Proposal>; 4]) -> [u8; 20] {
     let mut out = [0u8; 20];
@@ -346,6 +385,59 @@ mod tests {
         );
         assert_eq!(DEFAULT_PROPOSALS, &[FIRST, FALLBACK]);
         assert_eq!(MANIFEST_PROPOSALS, &[MANIFEST_FIRST, FIRST, FALLBACK]);
+        assert_eq!(
+            &request(&FOUR_ZERO_FIRST)[4..],
+            &[0, 0, 0, 4, 0, 8, 8, 5, 0, 2, 4, 4, 0, 0, 0, 3]
+        );
+        assert_eq!(FOUR_ZERO_PROPOSALS, &[FOUR_ZERO_FIRST, FIRST, FALLBACK]);
+    }
+
+    /// A Neo4j 4.0 server speaks 4.0 and 3.0 and reads no ranges: the first set leaves it on
+    /// 3.0, the 4.0-first set gets 4.0; every other classic server still gets its best version
+    /// (or one it speaks) from the 4.0-first set.
+    #[test]
+    fn a_4_0_server_settles_on_3_0_first_and_on_4_0_with_the_four_zero_set() {
+        let v = Version::new;
+        let neo4j_4_0 = [v(4, 0), v(3, 0)];
+        let first = &request(&FIRST)[4..];
+        assert_eq!(
+            server_choice(first, Reads::MajorMinor, &neo4j_4_0),
+            Some(v(3, 0))
+        );
+        let four_zero = &request(&FOUR_ZERO_FIRST)[4..];
+        assert_eq!(
+            server_choice(four_zero, Reads::MajorMinor, &neo4j_4_0),
+            Some(v(4, 0))
+        );
+        let cases: &[(Reads, &[Version], Version)] = &[
+            (Reads::Major, &[v(3, 0)], v(3, 0)),
+            (Reads::Ranges, &[v(4, 4), v(4, 3)], v(4, 4)),
+            (Reads::Ranges, &[v(5, 8), v(5, 0)], v(5, 8)),
+        ];
+        for (reads, speaks, want) in cases {
+            assert_eq!(server_choice(four_zero, *reads, speaks), Some(*want));
+        }
+        let (res, _) = run(&[0, 0, 0, 4], &FOUR_ZERO_FIRST);
+        assert_eq!(res.unwrap(), v(4, 0));
+    }
+
+    #[test]
+    fn which_servers_get_the_four_zero_set() {
+        let v = Version::new;
+        assert!(settled_below_4_0(v(3, 0), "Neo4j/4.0.12"));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/4.4.0"));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/4.1.0"));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/5.26.0"));
+        assert!(settled_below_4_0(v(4, 0), "Neo4j/4.0.0"));
+        assert!(settled_below_4_0(v(3, 0), "Neo4j/4.0"));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/3.5.0"));
+        assert!(!settled_below_4_0(v(4, 0), "Neo4j/4.1.0"));
+        assert!(!settled_below_4_0(v(4, 1), "Neo4j/4.1.0"));
+        assert!(!settled_below_4_0(v(4, 4), "Neo4j/4.4.0"));
+        assert!(!settled_below_4_0(v(3, 0), "Memgraph/2.0"));
+        assert!(!settled_below_4_0(v(3, 0), ""));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/"));
+        assert!(!settled_below_4_0(v(3, 0), "Neo4j/x.y"));
     }
 
     /// How a server of a given generation reads the 16 proposal bytes.

@@ -47,7 +47,8 @@ pub const DEFAULT_WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 pub const DEFAULT_BUSY_POLL: Duration = Duration::from_micros(100);
 
 impl Config {
-    /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...).
+    /// Starts a builder for `uri` (`bolt://host:port`, `bolt+s://`, `bolt+ssc://`, `neo4j://`...,
+    /// and Bolt over WebSocket: `ws://`, `wss://`, `wss+ssc://`; see [`crate::net::Scheme`]).
     pub fn builder(uri: &str) -> ConfigBuilder {
         ConfigBuilder {
             uri: RawUri(uri.to_owned()),
@@ -310,8 +311,8 @@ impl ConfigBuilder {
     /// Validates and builds the configuration.
     ///
     /// # Errors
-    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc` scheme, a zero pool size,
-    /// a zero read or write timeout, or a fetch size of 0 or below -1.
+    /// `Config` for a bad URI, TLS options combined with a `+s`/`+ssc`/`wss` scheme, a zero pool
+    /// size, a zero read or write timeout, or a fetch size of 0 or below -1.
     pub fn build(self) -> Result<Config> {
         let uri = net::parse_uri(&self.uri.0)?;
         let scheme_trust = uri.scheme().tls_trust();

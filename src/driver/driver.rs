@@ -3,7 +3,7 @@
 use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
-use super::proposals::ManifestMemory;
+use super::proposals::ProposalMemory;
 use super::session::Session;
 use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
@@ -593,8 +593,8 @@ struct Connector {
     read_timeout: Option<Duration>,
     write_timeout: Option<Duration>,
     limits: Limits,
-    /// The addresses whose server speaks the handshake manifest.
-    manifest: ManifestMemory,
+    /// The addresses whose server needs another first proposal (the manifest, or 4.0).
+    proposals: ProposalMemory,
 }
 
 /// How long the first handshake attempt may wait for the server's reply (at most half the
@@ -639,7 +639,7 @@ impl Connector {
                 max_chunk: config.max_chunk_size,
                 ..Limits::default()
             },
-            manifest: ManifestMemory::default(),
+            proposals: ProposalMemory::default(),
         })
     }
 
@@ -680,7 +680,7 @@ impl Connector {
             ));
         }
         let mut last = None;
-        for proposals in self.manifest.plan(addr) {
+        for proposals in self.proposals.plan(addr) {
             let mut opts = self.options.clone();
             opts.connect_timeout = connect_timeout;
             // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
@@ -702,7 +702,7 @@ impl Connector {
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
-                    self.manifest.record(addr, conn.version());
+                    self.proposals.record(addr, conn.version());
                     // HELLO (and LOGON) must be answered by the deadline, however the server
                     // trickles its reply (NOOP chunks do not buy time).
                     conn.set_deadline(Some(deadline));
@@ -718,6 +718,14 @@ impl Connector {
                         }
                     }
                     conn.set_deadline(None);
+                    let agent = &conn.info().agent;
+                    if self.proposals.record_agent(addr, conn.version(), agent) {
+                        // A Neo4j 4.0 that the first proposal set left on Bolt 3.0: once per
+                        // address, open a connection that proposes 4.0 first instead.
+                        conn.goodbye();
+                        drop(conn);
+                        return self.connect_once(addr, deadline, deadline, session_auth);
+                    }
                     // The server's `connection.recv_timeout_seconds` hint wins over the
                     // configured read timeout.
                     let timeout = conn.recv_timeout().or(self.read_timeout);

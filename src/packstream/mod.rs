@@ -33,7 +33,7 @@ pub struct Dialect {
     /// Bolt 3 on, the PackStream that the Bolt specification refers to defines structures by
     /// the tiny marker 0xB0..0xBF alone (at most 15 fields, which every Bolt 3+ structure
     /// fits) and leaves 0xDC/0xDD out of its marker table, so they are reserved there, and
-    /// "encountering them in a stream should \[be\] treated as an error" (seed 002, Markers).
+    /// encountering them "in a stream should treated as an error" (seed 002, Markers, sic).
     pub wide_structs: bool,
 }
 

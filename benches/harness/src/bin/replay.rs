@@ -8,6 +8,10 @@
 //! replies are written when the client has nothing more buffered (so pipelined requests get their
 //! replies in one write). `--latency-us` holds each write of replies back by L microseconds, a
 //! stand-in for the round trip of a real network (loopback has almost none).
+//!
+//! A connection that starts with an HTTP request (`GET `) is upgraded to a WebSocket (Bolt over
+//! WebSocket, the `ws://` scheme): the same conversation in binary WebSocket messages, one per
+//! write of replies.
 
 use boltc::bolt::chunk::ChunkReader;
 use boltc::packstream::{DecodeOptions, Decoder};
@@ -54,7 +58,7 @@ fn main() {
         let Ok(conn) = conn else { continue };
         let cache = cache.clone();
         std::thread::spawn(move || {
-            if let Err(e) = serve(conn, id, max_minor, latency, &cache) {
+            if let Err(e) = serve_any(conn, id, max_minor, latency, &cache) {
                 if e.kind() != io::ErrorKind::UnexpectedEof {
                     eprintln!("replay: connection {id}: {e}");
                 }
@@ -90,14 +94,91 @@ struct Cursor {
     next: usize,
 }
 
-fn serve(
-    mut conn: TcpStream,
+/// Serves plain Bolt, or Bolt over WebSocket when the client starts with an HTTP request.
+fn serve_any(
+    conn: TcpStream,
     id: usize,
     max_minor: u8,
     latency: std::time::Duration,
     cache: &Cache,
 ) -> io::Result<()> {
     conn.set_nodelay(true)?;
+    let mut first = [0u8; 4];
+    while conn.peek(&mut first)? < 4 {
+        std::thread::sleep(std::time::Duration::from_micros(100));
+    }
+    if &first != b"GET " {
+        return serve(conn, id, max_minor, latency, cache);
+    }
+    let ws = tungstenite::accept(conn).map_err(|e| io::Error::other(e.to_string()))?;
+    serve(
+        WsConn {
+            ws,
+            inbox: Default::default(),
+            pos: 0,
+        },
+        id,
+        max_minor,
+        latency,
+        cache,
+    )
+}
+
+/// The server side of Bolt over WebSocket: reads through binary messages, each write is one
+/// binary message.
+struct WsConn {
+    ws: tungstenite::WebSocket<TcpStream>,
+    inbox: tungstenite::Bytes,
+    pos: usize,
+}
+
+impl Read for WsConn {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        while self.pos == self.inbox.len() {
+            match self.ws.read() {
+                Ok(tungstenite::Message::Binary(b)) => {
+                    self.inbox = b;
+                    self.pos = 0;
+                }
+                Ok(tungstenite::Message::Close(_))
+                | Err(tungstenite::Error::ConnectionClosed | tungstenite::Error::AlreadyClosed) => {
+                    return Ok(0)
+                }
+                Ok(_) => {}
+                Err(tungstenite::Error::Io(e)) => return Err(e),
+                Err(e) => return Err(io::Error::other(e.to_string())),
+            }
+        }
+        let n = buf.len().min(self.inbox.len() - self.pos);
+        buf[..n].copy_from_slice(&self.inbox[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for WsConn {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.ws
+            .send(tungstenite::Message::Binary(buf.to_vec().into()))
+            .map_err(|e| match e {
+                tungstenite::Error::Io(e) => e,
+                e => io::Error::other(e.to_string()),
+            })?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+fn serve<C: Read + Write>(
+    mut conn: C,
+    id: usize,
+    max_minor: u8,
+    latency: std::time::Duration,
+    cache: &Cache,
+) -> io::Result<()> {
     let mut hs = [0u8; 20];
     conn.read_exact(&mut hs)?;
     if hs[..4] != [0x60, 0x60, 0xB0, 0x17] {
