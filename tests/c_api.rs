@@ -1,6 +1,6 @@
 //! Builds the C and C++ programs in `tests/c/`, `examples/c/`, `examples/cpp/` and
 //! `bindings/cpp/` against `include/boltc.h` and the built library, and runs them against the
-//! stub server and FalkorDB, under valgrind when `BOLTC_VALGRIND=1` (or when valgrind is
+//! stub server, FalkorDB and Neo4j (every line `scripts/neo4j.sh start` left running), under valgrind when `BOLTC_VALGRIND=1` (or when valgrind is
 //! installed and `BOLTC_VALGRIND` is not `0`). The misuse suite (`tests/c/misuse.c` and a
 //! generated program calling every function with NULL arguments) also runs under
 //! AddressSanitizer, and the threaded programs under ThreadSanitizer with the library itself
@@ -16,7 +16,7 @@ mod null_calls;
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
-use support::{FalkorDb, Framing, StubServer, WsGateway, WsOptions};
+use support::{FalkorDb, Framing, Neo4j, StubServer, WsGateway, WsOptions};
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -388,6 +388,18 @@ fn c_programs_against_falkordb() {
     assert!(out.contains("falkordb: all ok"), "{out}");
     let out = run(&example, &[&db.bolt_uri()]);
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
+}
+
+/// `tests/c/neo4j.c` against every running Neo4j line: connect, parameters, transaction
+/// functions, temporal and spatial values both ways.
+#[test]
+fn c_program_against_neo4j() {
+    let test = compile(false, &["tests/c/neo4j.c"], "neo4j", Link::Shared);
+    for db in Neo4j::servers() {
+        let label = db.label("CApi");
+        let out = run(&test, &[&db.bolt_uri(), db.user(), db.password(), &label]);
+        assert!(out.contains("neo4j: all ok"), "{db}: {out}");
+    }
 }
 
 #[test]

@@ -7,7 +7,9 @@
 //! (the Bolt server tells an HTTP upgrade from a Bolt handshake by the first bytes; this is how
 //! Neo4j Browser connects), with nothing to enable: `ws://127.0.0.1:<bolt port>` reaches the
 //! same server as `bolt://`, and `wss://` works when the Bolt connector has TLS
-//! (`server.bolt.tls_level` and the `bolt` SSL policy). Not run here: no Neo4j in this suite.
+//! (`server.bolt.tls_level` and the `bolt` SSL policy). The last test checks that against every
+//! Neo4j line `scripts/neo4j.sh start` left running (skipped with a notice when none runs, a
+//! failure under `BOLTC_REQUIRE_NEO4J=1`).
 
 mod common;
 mod support;
@@ -18,7 +20,7 @@ use rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
 use rustls::ServerConfig;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
-use support::{Framing, StubServer, WsGateway, WsOptions};
+use support::{Framing, Neo4j, StubServer, WsGateway, WsOptions};
 
 const HELLO: &str = "!: BOLT 5.4\n\
     C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
@@ -284,4 +286,74 @@ fn secure_websocket_uses_the_tls_trust_options() {
     query(&d, 1);
     d.close();
     stub.finish();
+}
+
+/// Real Neo4j over `ws://` and `wss://` on its Bolt port, nothing enabled for it: a query with
+/// parameters, a 20,000-row result read in batches (fetch size 1000, so many PULLs), a
+/// transaction function, and the server's own connection list showing the WebSocket
+/// connection with boltc's user agent; in plain text, over TLS verified with the test CA, and
+/// over `wss+ssc`.
+#[test]
+fn websocket_to_real_neo4j_on_its_bolt_port() {
+    for db in Neo4j::servers() {
+        // Plain; TLS verified with the test CA (the `wss` scheme fixes the system roots, so
+        // a custom CA goes with `ws` + encryption, as with `bolt`); TLS trusting any
+        // certificate (`wss+ssc`).
+        let uris = [
+            (db.uri("ws", "127.0.0.1"), None),
+            (db.uri("ws", db.tls_host()), Some(db.tls_ca())),
+            (db.uri("wss+ssc", db.tls_host()), None),
+        ];
+        for (uri, ca) in uris {
+            let mut cfg = db.config(&uri).fetch_size(1000);
+            if let Some(ca) = ca {
+                cfg = cfg.encrypted(true).trust(TrustStrategy::CustomCa(vec![ca]));
+            }
+            let d = boltc::Driver::new(cfg.build().unwrap()).unwrap();
+            let mut s = d.session(SessionConfig::default()).unwrap();
+            let r = s
+                .run(
+                    "RETURN $s + '!' AS s, $n * 2 AS n",
+                    params([
+                        ("s", Value::String("über".into())),
+                        ("n", Value::Int(1 << 40)),
+                    ]),
+                )
+                .unwrap()
+                .single()
+                .unwrap();
+            assert_eq!(r.get::<String, _>("s").unwrap(), "über!", "{db} {uri}");
+            assert_eq!(r.get::<i64, _>("n").unwrap(), 1 << 41, "{db} {uri}");
+            let mut stream = s.run("UNWIND range(1, 20000) AS i RETURN i", None).unwrap();
+            let (mut rows, mut sum) = (Vec::new(), 0i64);
+            while stream.next_batch(3000, &mut rows).unwrap() {}
+            for r in &rows {
+                sum += r.get::<i64, _>("i").unwrap();
+            }
+            stream.consume().unwrap();
+            assert_eq!((rows.len(), sum), (20000, 20000 * 20001 / 2), "{db} {uri}");
+            let n: i64 = s
+                .execute_write(|tx| tx.run("RETURN 41 + 1 AS n", None)?.single()?.get("n"))
+                .unwrap();
+            assert_eq!(n, 42, "{db} {uri}");
+            let tx = s
+                .begin_transaction(&boltc::TransactionConfig::default())
+                .unwrap();
+            let mine = tx.connection_info().unwrap();
+            let rows = db.driver().list_connections().unwrap();
+            let row = rows
+                .iter()
+                .find(|c| c.connection_id == mine.connection_id)
+                .unwrap_or_else(|| panic!("{db} {uri}: {mine:?} not in {rows:?}"));
+            assert_eq!(
+                row.user_agent,
+                format!("boltc/{}", env!("CARGO_PKG_VERSION")),
+                "{db} {uri}: {row:?}"
+            );
+            eprintln!("{db} {uri}: Bolt {:?} as {row:?}", mine.protocol_version);
+            tx.rollback().unwrap();
+            drop(s);
+            d.close();
+        }
+    }
 }
