@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc as _gc
+import logging
 import os
 import random
 import threading
@@ -18,6 +19,8 @@ from ._codec import decode_columns, to_map
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
 from ._util import borrowed_str, check
+
+log = logging.getLogger("boltc")
 
 T = TypeVar("T")
 _tuple_new = tuple.__new__
@@ -450,7 +453,7 @@ class Result:
             else:
                 self._free()
                 self._exhausted = True
-                check(status, err)
+                self._check(status, err)
         self._free()
         self._exhausted = True
 
@@ -481,7 +484,7 @@ class Result:
         if status:
             self._exhausted = True
             self._free()
-            check(status, err, exceptions.ResultConsumedError)
+            self._check(status, err, exceptions.ResultConsumedError)
         if more and PREFETCH:
             self._pending = _Prefetch(self._handle)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
@@ -508,11 +511,24 @@ class Result:
             pass
 
     def _tx_end(self) -> None:
-        """The transaction ended: unread records are gone."""
+        """The transaction ended: unread records (buffered ones too) are gone and the result
+        is out of scope (``ResultConsumedError`` on access, ``consume()`` included), as in
+        the official driver."""
+        self._cur = None
+        self._buffer.clear()
         if not self._exhausted:
             self._free()
             self._exhausted = True
         self._out_of_scope = True
+
+    def _check(self, status: int, err: c_void_p, cls: Any = None) -> None:
+        """``check`` that also tells the owning transaction it failed."""
+        try:
+            check(status, err, cls)
+        except Exception as e:
+            if isinstance(self._owner, ManagedTransaction) and not isinstance(e, exceptions.ResultConsumedError):
+                self._owner._last_error = e
+            raise
 
     # -- public API
     def keys(self) -> Tuple[str, ...]:
@@ -594,7 +610,7 @@ class Result:
         self._check_usable()
         self._peek_buffer(2)
         buf = list(self._buffer)
-        self._discard()
+        self._exhaust()
         if not buf:
             if strict:
                 raise exceptions.ResultNotSingleError(
@@ -609,16 +625,24 @@ class Result:
             warnings.warn("Expected a result with a single record, but found multiple.", stacklevel=2)
         return buf[0]
 
-    def _discard(self) -> None:
-        """Drops the rest of the result (the summary stays available to ``consume``)."""
+    def _exhaust(self) -> None:
+        """Drops the rest of the records; the result stays open (iterating it gives nothing,
+        the summary stays available to ``consume``), as after the official ``single()``."""
         self._cur = None
         self._buffer.clear()
         if self._summary is None and self._summary_handle is None and not self._out_of_scope:
             self._finish()
+
+    def _discard(self) -> None:
+        """Drops the rest of the result and marks it consumed."""
+        self._exhaust()
         self._consumed = True
 
     def consume(self) -> ResultSummary:
-        """Discards the remaining records and returns the summary."""
+        """Discards the remaining records and returns the summary. ``ResultConsumedError``
+        once the result's transaction has ended."""
+        if self._out_of_scope:
+            raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
         self._discard()
         self._take_summary()
         if self._summary is None:
@@ -672,11 +696,16 @@ class ManagedTransaction:
         self._session = session
         self._results: List[Result] = []
         self._closed = False
+        self._last_error: Optional[BaseException] = None  # the failure that ended the transaction
 
     def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
-        """Runs a query in this transaction."""
+        """Runs a query in this transaction. A ``Query`` is refused with ``TypeError`` (its
+        metadata and timeout belong to the transaction, as in the official driver)."""
+        if isinstance(query, Query):
+            raise TypeError("Query object is only supported for session.run")
         if self._closed or not self._handle:
             raise exceptions.TransactionError("The transaction is closed.")
+        self._raise_if_failed()
         if self._results:
             self._results[-1]._buffer_all()
         params = _merge(parameters, kwparameters)
@@ -689,7 +718,11 @@ class ManagedTransaction:
         finally:
             if m:
                 lib.boltc_map_free(m)
-        check(status, err, exceptions.TransactionError)
+        try:
+            check(status, err, exceptions.TransactionError)
+        except Exception as e:
+            self._last_error = e
+            raise
         r = Result(out.value, params, self)  # type: ignore[arg-type]
         self._results.append(r)
         return r
@@ -702,15 +735,26 @@ class ManagedTransaction:
             r._settle()
         return _connection_info(lib.boltc_transaction_connection_info, self._handle)
 
+    def _raise_if_failed(self) -> None:
+        if self._last_error is not None:
+            raise exceptions.TransactionError("The transaction failed; roll it back.") from self._last_error
+
     def _end(self, fn: Any) -> None:
         if self._closed:
             raise exceptions.TransactionError("The transaction is already closed.")
+        if fn is lib.boltc_transaction_commit:
+            self._raise_if_failed()  # the transaction stays open: rollback() closes it
         self._closed = True
         for r in self._results:
             r._tx_end()
         try:
             err = c_void_p()
-            check(fn(self._handle, byref(err)), err, exceptions.TransactionError)
+            status = fn(self._handle, byref(err))
+            if status and self._last_error is not None and fn is lib.boltc_transaction_rollback:
+                # The server already ended the failed transaction: rolling back succeeds.
+                lib.boltc_error_free(err)
+            else:
+                check(status, err, exceptions.TransactionError)
         finally:
             self._free()
             self._session._transaction = None
@@ -794,8 +838,13 @@ class Session:
 
     def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
         """Runs a query in an auto-commit transaction. The previous result of this session is
-        buffered first (its records stay readable)."""
+        buffered first (its records stay readable). An empty query raises ``ValueError``, any
+        other type than ``str`` or ``Query`` ``TypeError``, before anything is sent."""
         h = self._live()
+        if not query or (isinstance(query, Query) and not query.text):
+            raise ValueError("Cannot run an empty query")
+        if not isinstance(query, (str, Query)):
+            raise TypeError("query must be a string or a Query instance")
         if self._transaction is not None:
             raise exceptions.TransactionError("Explicit transaction must be closed before running auto-commit queries.")
         if self._auto_result is not None:
@@ -887,7 +936,8 @@ class Session:
         timeout = getattr(fn, "timeout", None)
         max_time = self._driver._max_retry_time
         deadline = _time.monotonic() + max_time
-        delay = 1.0
+        backoff = self._driver._retry
+        delay = backoff["initial_retry_delay"]
         while True:
             tx = None
             try:
@@ -907,11 +957,11 @@ class Session:
                 now = _time.monotonic()
                 if now >= deadline:
                     raise
-                jitter = delay * 0.2
+                jitter = delay * backoff["retry_delay_jitter_factor"]
                 sleep = min(delay + random.uniform(-jitter, jitter), max(0.0, deadline - now))
                 self._driver._log_retry(e, sleep)
                 _time.sleep(sleep)
-                delay *= 2.0
+                delay *= backoff["retry_delay_multiplier"]
 
     def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
@@ -958,14 +1008,17 @@ class Session:
             check(lib.boltc_session_interrupt(self._handle, byref(err)), err)
 
     def close(self) -> None:
-        """Closes the session (rolls back an open transaction); idempotent."""
+        """Closes the session (rolls back an open transaction, consumes an unread result:
+        reading its records then raises ``ResultConsumedError``); idempotent."""
         h, self._handle = self._handle, None
         if h:
-            if self._auto_result is not None and not self._auto_result._exhausted:
+            if self._auto_result is not None and not self._auto_result._consumed:
+                # As the official driver: an unread result is consumed (records it did not
+                # deliver are gone; its summary stays available to consume()).
                 try:
-                    self._auto_result._buffer_all()
-                except Exception:
-                    pass
+                    self._auto_result._discard()
+                except (exceptions.Neo4jError, exceptions.DriverError) as e:
+                    log.warning("Failed to consume the auto-commit result before closing the session: %s", e)
             err = c_void_p()
             status = lib.boltc_session_close(h, byref(err))
             lib.boltc_session_free(h)

@@ -261,6 +261,16 @@ class ConversionError(DriverError, TypeError):
     """(boltc) A value has another type than the one asked for, or cannot be sent."""
 
 
+class ValueOutOfRange(ConversionError, OverflowError):
+    """(boltc) A parameter cannot be sent: an integer beyond 64 bits (an ``OverflowError``,
+    as the official driver raises), raised before anything is sent."""
+
+
+class UnsupportedValueType(ConversionError, ValueError):
+    """(boltc) A parameter of a type Bolt cannot carry, e.g. a ``set`` (a ``ValueError``, as
+    the official driver raises), raised before anything is sent."""
+
+
 _CLIENT_CODES = {
     "Neo.ClientError.Statement.SyntaxError": CypherSyntaxError,
     "Neo.ClientError.Statement.TypeError": CypherTypeError,
