@@ -86,7 +86,13 @@ def _map(b: bytes, o: int) -> Tuple[Dict[str, Any], int]:
     return d, o
 
 
+# How many graph values (nodes, relationships) were decoded so far: a result checks it
+# around a batch and takes the batch into its graph only when it changed.
+GRAPH_VALUES = [0]
+
+
 def _node(b: bytes, o: int) -> Tuple[Node, int]:
+    GRAPH_VALUES[0] += 1
     nid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     n = _u32(b, o)[0]
@@ -100,6 +106,7 @@ def _node(b: bytes, o: int) -> Tuple[Node, int]:
 
 
 def _rel(b: bytes, o: int) -> Tuple[Relationship, int]:
+    GRAPH_VALUES[0] += 1
     rid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     sid = _i64(b, o)[0]
@@ -177,6 +184,7 @@ def _value(b: bytes, o: int) -> Tuple[Any, int]:
 
 
 def _unbound(b: bytes, o: int) -> Tuple[Any, int]:
+    GRAPH_VALUES[0] += 1
     rid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     typ, o = _str(b, o)

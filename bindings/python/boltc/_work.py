@@ -15,9 +15,10 @@ from ctypes import byref, c_bool, c_int64, c_size_t, c_uint8, c_void_p, string_a
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _ffi, exceptions
-from ._codec import decode_columns, to_map
+from ._codec import GRAPH_VALUES, decode_columns, to_map
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
+from .graph import Graph
 from ._util import borrowed_str, check
 
 log = logging.getLogger("boltc")
@@ -289,8 +290,11 @@ _QUERY_TYPES = {-1: None, 0: "r", 1: "rw", 2: "w", 3: "s"}
 class ResultSummary:
     """The summary of a consumed result (as ``neo4j.ResultSummary``)."""
 
-    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]]) -> None:
+    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]],
+                 had_record: bool = False, had_key: bool = False) -> None:
         self.parameters = parameters
+        self._had_record = had_record
+        self._had_key = had_key
         self.query: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_QUERY)
         self.database: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_DATABASE)
         self.bookmark: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_BOOKMARK)
@@ -324,11 +328,86 @@ class ResultSummary:
         return self.notifications
 
     @property
-    def gql_status_objects(self) -> List[Any]:
-        return list(self.metadata.get("statuses") or [])
+    def gql_status_objects(self) -> Tuple["GqlStatusObject", ...]:
+        """The server's GQL statuses; from a server that sends none (before Bolt 5.5, or
+        FalkorDB), as the official driver: one per notification (``01N42`` for a warning,
+        ``03N42`` otherwise) plus ``00000`` (records came), ``02000`` (no record) or ``00001``
+        (no columns), ordered no data, warning, success, information."""
+        raw = self.metadata.get("statuses")
+        if isinstance(raw, list):
+            return tuple(GqlStatusObject._from_status(s) for s in raw)
+        objs = [GqlStatusObject._from_notification(n) for n in self.notifications]
+        if self._had_record:
+            objs.append(GqlStatusObject._polyfill("00000", "note: successful completion"))
+        elif self._had_key:
+            objs.append(GqlStatusObject._polyfill("02000", "note: no data"))
+        else:
+            objs.append(GqlStatusObject._polyfill("00001", "note: successful completion - omitted result"))
+        rank = {"02": 3, "01": 2, "00": 1, "03": 0}
+        return tuple(sorted(objs, key=lambda o: rank.get(o.gql_status[:2], -1), reverse=True))
 
     def __repr__(self) -> str:
         return "<ResultSummary query_type=%r counters=%r>" % (self.query_type, self.counters)
+
+
+_POLYFILL_DIAGNOSTIC = (("OPERATION", ""), ("OPERATION_CODE", "0"), ("CURRENT_SCHEMA", "/"))
+
+
+class GqlStatusObject:
+    """A GQL status of a query (as ``neo4j.GqlStatusObject``): ``gql_status``,
+    ``status_description``, ``is_notification``, ``position``, ``raw_classification``,
+    ``raw_severity``, ``classification``, ``severity``, ``diagnostic_record``."""
+
+    def __init__(self, gql_status: str, status_description: str, diagnostic_record: Dict[str, Any],
+                 is_notification: bool = False) -> None:
+        self.gql_status = gql_status
+        self.status_description = status_description
+        self.diagnostic_record = diagnostic_record
+        self.is_notification = is_notification
+        self.raw_classification: Optional[str] = _str_or_none(diagnostic_record.get("_classification"))
+        self.raw_severity: Optional[str] = _str_or_none(diagnostic_record.get("_severity"))
+        position = diagnostic_record.get("_position")
+        self.position: Optional[Dict[str, Any]] = position if isinstance(position, dict) else None
+
+    @property
+    def classification(self) -> str:
+        return self.raw_classification or "UNKNOWN"
+
+    @property
+    def severity(self) -> str:
+        return self.raw_severity or "UNKNOWN"
+
+    @classmethod
+    def _polyfill(cls, status: str, description: str) -> "GqlStatusObject":
+        return cls(status, description, dict(_POLYFILL_DIAGNOSTIC))
+
+    @classmethod
+    def _from_status(cls, m: Any) -> "GqlStatusObject":
+        m = m if isinstance(m, dict) else {}
+        diag = m.get("diagnostic_record")
+        return cls(str(m.get("gql_status") or ""), str(m.get("status_description") or ""),
+                   dict(diag) if isinstance(diag, dict) else {}, bool(m.get("neo4j_code")))
+
+    @classmethod
+    def _from_notification(cls, n: Dict[str, Any]) -> "GqlStatusObject":
+        diag = dict(_POLYFILL_DIAGNOSTIC)
+        for key in ("category", "severity", "position"):
+            if key in n:
+                diag["_" + ("classification" if key == "category" else key)] = n[key]
+        description = n.get("description") if isinstance(n.get("description"), str) else ""
+        if n.get("severity") == "WARNING":
+            return cls("01N42", description or "warn: unknown warning", diag, True)
+        return cls("03N42", description or "info: unknown notification", diag, True)
+
+    def __str__(self) -> str:
+        return self.status_description
+
+    def __repr__(self) -> str:
+        return "<GqlStatusObject gql_status=%r status_description=%r>" % (self.gql_status, self.status_description)
+
+
+def _str_or_none(x: Any) -> Optional[str]:
+    return x if isinstance(x, str) else None
 
 
 def map_to_dict(m: Optional[int]) -> Dict[str, Any]:
@@ -407,6 +486,8 @@ class Result:
         self._out_of_scope = False
         self._pending: Optional[_Prefetch] = None  # the worker fetching the next batch
         self._ready: Optional[_RawBatch] = None  # a batch fetched ahead, not yet decoded
+        self._graph = Graph()  # the nodes and relationships of this result
+        self._had_record = False
 
     # -- handle management
     def _settle(self) -> None:
@@ -444,6 +525,11 @@ class Result:
         """Takes the summary handle after the last record (it is turned into a ResultSummary
         only when asked for), then frees the result handle."""
         self._drop_ready()
+        if self._keys is None and self._handle:
+            try:
+                self.keys()  # kept for the summary's GQL status (no data vs omitted result)
+            except exceptions.Neo4jError:
+                pass
         if self._handle and self._summary is None and self._summary_handle is None:
             out = c_void_p()
             err = c_void_p()
@@ -461,7 +547,7 @@ class Result:
         h, self._summary_handle = self._summary_handle, None
         if h:
             try:
-                self._summary = ResultSummary(h, self._parameters)
+                self._summary = ResultSummary(h, self._parameters, self._had_record, bool(self.keys()))
             finally:
                 lib.boltc_summary_free(h)
         return self._summary
@@ -491,7 +577,12 @@ class Result:
         # scanning them again and again while they are built (it made this 4x slower).
         _gc_pause()
         try:
+            seen = GRAPH_VALUES[0]
             keys, rows, cols = decode_columns(buf)
+            if GRAPH_VALUES[0] != seen:
+                self._graph._absorb(cols)
+            if rows:
+                self._had_record = True
             if self._record_cls is None:
                 self._keys = tuple(keys)
                 self._record_cls = record_class(keys)
@@ -631,6 +722,13 @@ class Result:
         self._cur = None
         self._buffer.clear()
         if self._summary is None and self._summary_handle is None and not self._out_of_scope:
+            if not self._had_record and self._handle and self._pending is None and self._ready is None:
+                # Whether the result had any record at all (its GQL status: 00000 or 02000).
+                rec, err = c_void_p(), c_void_p()
+                self._check(lib.boltc_result_next(self._handle, byref(rec), byref(err)), err)
+                if rec.value:
+                    self._had_record = True
+                    lib.boltc_record_free(rec)
             self._finish()
 
     def _discard(self) -> None:
@@ -677,8 +775,23 @@ class Result:
         records = list(self)
         return EagerResult(records, self.consume(), list(self.keys()))
 
-    def graph(self) -> Any:
-        raise NotImplementedError("Result.graph() is not supported by boltc")
+    def graph(self) -> Graph:
+        """The nodes and relationships of this result (all its records are buffered first,
+        so they stay readable), as ``neo4j.graph.Graph``."""
+        self._check_usable()
+        self._peek_buffer(1 << 62)
+        return self._graph
+
+    def to_df(self, expand: bool = False, parse_dates: bool = False) -> Any:
+        """The remaining records as a ``pandas.DataFrame`` (pandas is imported here), one
+        column per key. ``expand=True`` (flattening nodes, lists and maps into columns) and
+        ``parse_dates=True`` are not implemented: ``NotImplementedError``."""
+        if expand or parse_dates:
+            raise NotImplementedError("boltc's Result.to_df supports expand=False, parse_dates=False only")
+        import pandas as pd  # type: ignore[import-not-found]
+
+        keys = list(self.keys())
+        return pd.DataFrame([list(r) for r in self], columns=keys)
 
 
 EagerResult = namedtuple("EagerResult", "records summary keys")

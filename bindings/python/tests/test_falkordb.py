@@ -204,8 +204,9 @@ def test_graph_types_and_counters(driver):
         assert p.start_node == a and p.end_node == b
         assert p.nodes == (a, b) and p.relationships[0] == r
         assert p.relationships[0].start_node["name"] == "Ann"
-        # A relationship outside a path knows only the ids of its end nodes.
-        assert rec.data()["r"] == ({}, "KNOWS", {})
+        # A relationship's end nodes are the nodes of the same result (official hydration).
+        assert rec.data()["r"] == ({"name": "Ann", "age": 30}, "KNOWS", {"name": "Bob"})
+        assert r.start_node.labels == {"Person", "Human"}
         assert rec.data()["p"] == [{"name": "Ann", "age": 30}, "KNOWS", {"name": "Bob"}]
         s.run("MATCH (n) DETACH DELETE n").consume()
 

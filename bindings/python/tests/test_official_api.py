@@ -238,3 +238,55 @@ def test_failed_query_fails_the_transaction():
         tx.rollback()  # the usual "on error, roll back" works
         assert tx.closed()
         assert s.run("RETURN 1 AS x").single()["x"] == 1  # the session goes on
+
+
+# ---- records, graph values, summaries ---------------------------------------------------------
+
+def test_record_compares_and_fills_missing_keys():
+    with StubServer(lambda q, p: Reply(["a", "b"], [[1, 2]])) as server, driver_for(server) as d:
+        r = d.execute_query("RETURN 1 AS a, 2 AS b").records[0]
+    assert r == [1, 2] and r == (1, 2) and r == {"a": 1, "b": 2}
+    assert not (r != [1, 2]) and r != [2, 1] and r != {"a": 1}
+    assert r == boltc.Record({"a": 1, "b": 2}) and r != boltc.Record({"b": 1, "a": 2})
+    assert r.items("a", "nope") == [("a", 1), ("nope", None)]
+    assert r.data("b", "nope") == {"b": 2, "nope": None}
+    with pytest.raises(IndexError):
+        r.data(5)
+
+
+def node(i, labels, props):
+    from stub import Struct
+    return Struct(0x4E, [i, labels, props, "n%d" % i])
+
+
+def rel(i, s, e, typ, props):
+    from stub import Struct
+    return Struct(0x52, [i, s, e, typ, props, "r%d" % i, "n%d" % s, "n%d" % e])
+
+
+def test_relationship_ends_are_the_nodes_of_the_result_and_graph():
+    def handler(q, p):
+        return Reply(["r", "a", "b"], [[rel(7, 1, 2, "KNOWS", {}), node(1, ["A"], {"x": 1}), node(2, ["B"], {})]])
+
+    with StubServer(handler) as server, driver_for(server) as d, d.session() as s:
+        result = s.run("MATCH (a)-[r]->(b) RETURN r, a, b")
+        g = result.graph()
+        rec = result.single()
+        r = rec["r"]
+        assert r.start_node.labels == {"A"} and r.start_node["x"] == 1  # node came after the relationship
+        assert r.end_node.labels == {"B"}
+        assert rec["a"]["missing"] is None
+        assert len(g.nodes) == 2 and len(g.relationships) == 1
+        assert g.nodes["n1"].labels == {"A"} and g.relationship_type("KNOWS") == [r]
+
+
+@pytest.mark.parametrize("fields,rows,statuses", [
+    (["x"], [[1]], ["00000"]),
+    (["x"], [], ["02000"]),
+    ([], [], ["00001"]),
+])
+def test_gql_status_objects_default_when_the_server_sends_none(fields, rows, statuses):
+    with StubServer(lambda q, p: Reply(fields, rows)) as server, driver_for(server) as d, d.session() as s:
+        summary = s.run("RETURN 1").consume()
+    assert [o.gql_status for o in summary.gql_status_objects] == statuses
+    assert not summary.gql_status_objects[0].is_notification
