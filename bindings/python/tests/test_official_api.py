@@ -290,3 +290,25 @@ def test_gql_status_objects_default_when_the_server_sends_none(fields, rows, sta
         summary = s.run("RETURN 1").consume()
     assert [o.gql_status for o in summary.gql_status_objects] == statuses
     assert not summary.gql_status_objects[0].is_notification
+
+
+# ---- a protocol violation is not retried -----------------------------------------------------
+
+def test_protocol_violation_is_not_retried():
+    import struct
+    from stub import Struct, pack
+    body = pack(Struct(0x71, [[1]])) + b"\x00"  # a RECORD with a stray byte after the value
+    stray = struct.pack(">H", len(body)) + body + b"\x00\x00"
+    calls = []
+
+    def handler(q, p):
+        calls.append(q)
+        return Reply(["x"], [], raw=stray)
+
+    with StubServer(handler) as server, driver_for(server, max_transaction_retry_time=30) as d:
+        t = time.monotonic()
+        with pytest.raises(ex.BoltProtocolError) as e:
+            d.execute_query("RETURN 1 AS x")
+        assert time.monotonic() - t < 5
+    assert len(calls) == 1 and not e.value.is_retryable()
+    assert isinstance(e.value, ex.ServiceUnavailable) and e.value.status == "BOLTC_STATUS_PROTOCOL"
