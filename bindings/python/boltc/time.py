@@ -19,7 +19,8 @@ _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
 
 class Duration(Tuple[int, int, int, int]):
     """A Cypher duration, stored (as the official driver does) as the tuple ``months``,
-    ``days``, ``seconds``, ``nanoseconds`` with ``0 <= nanoseconds < 10**9``. Built from the
+    ``days``, ``seconds``, ``nanoseconds`` with ``|nanoseconds| < 10**9`` of the sign of
+    ``seconds`` (-0.5 s is ``seconds=0, nanoseconds=-500_000_000``). Built from the
     official keyword arguments (``Duration(days=2, hours=3)``; fractions cascade down, e.g.
     ``hours=1.5``); ``+``, ``-`` (with another Duration or a ``timedelta``), unary ``-``,
     ``*`` and ``//`` an integer, ``abs`` and ``bool`` work component-wise as officially.
@@ -55,9 +56,11 @@ class Duration(Tuple[int, int, int, int]):
 
     @classmethod
     def _of(cls, months: int, days: int, seconds: int, nanoseconds: int) -> "Duration":
-        """The duration with exactly these components (nanoseconds carried into seconds)."""
-        carry, nanoseconds = divmod(int(nanoseconds), 1_000_000_000)
-        seconds = int(seconds) + carry
+        """The duration with these components, seconds and nanoseconds normalised as the
+        official driver does: ``|nanoseconds| < 10**9`` with the sign of the total."""
+        total = int(seconds) * 1_000_000_000 + int(nanoseconds)
+        seconds = abs(total) // 1_000_000_000 * (1 if total >= 0 else -1)
+        nanoseconds = total - seconds * 1_000_000_000
         for name, v in (("months", months), ("days", days), ("seconds", seconds)):
             if not _I64_MIN <= v <= _I64_MAX:
                 raise ValueError("Duration %s out of range: %d" % (name, v))

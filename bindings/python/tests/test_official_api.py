@@ -166,8 +166,9 @@ def test_duration_official_constructor():
     assert tuple(Duration(years=1, months=2, weeks=1, days=1)) == (14, 8, 0, 0)
     assert tuple(Duration(minutes=1, seconds=2, milliseconds=3, microseconds=4, nanoseconds=5)) == (0, 0, 62, 3004005)
     assert tuple(Duration(hours=1.5)) == (0, 0, 5400, 0)
-    assert tuple(Duration(seconds=-1, nanoseconds=1)) == (0, 0, -1, 1)
-    assert tuple(Duration(nanoseconds=-1)) == (0, 0, -1, 999_999_999)
+    assert tuple(Duration(seconds=-1, nanoseconds=1)) == (0, 0, 0, -999_999_999)
+    assert tuple(Duration(nanoseconds=-1)) == (0, 0, 0, -1)
+    assert tuple(Duration(seconds=-2, nanoseconds=999_999_999)) == (0, 0, -1, -1)
     d = Duration(months=14, days=3, seconds=7200, nanoseconds=5)
     assert (d.months, d.days, d.seconds, d.nanoseconds) == (14, 3, 7200, 5)
     assert d.years_months_days == (1, 2, 3)
@@ -183,7 +184,7 @@ def test_duration_arithmetic():
     assert tuple(b + b) == (2, 0, 3, 999_999_998)  # nanoseconds carry into seconds
     assert isinstance(a + b, Duration) and len(a + b) == 4
     assert a - a == Duration() and not (a - a)
-    assert -b == Duration(months=-1, seconds=-2, nanoseconds=1)
+    assert tuple(-b) == (-1, 0, -1, -999_999_999)
     assert a * 2 == Duration(days=4, hours=6) == 2 * a
     assert Duration(days=4, seconds=3) // 2 == Duration(days=2, seconds=1, nanoseconds=500_000_000)
     import datetime as dt
