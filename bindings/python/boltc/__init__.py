@@ -29,6 +29,8 @@ from ._driver import (
     TRUST_ALL_CERTIFICATES,
     TRUST_SYSTEM_CA_SIGNED_CERTIFICATES,
     Auth,
+    AuthManager,
+    AuthManagers,
     AuthToken,
     BoltDriver,
     ConnectionInfo,
@@ -47,6 +49,7 @@ from ._driver import (
     basic_auth,
     bearer_auth,
     custom_auth,
+    kerberos_auth,
 )
 from ._ffi import lib as _lib
 from ._logging import disable_logging, enable_logging
@@ -76,6 +79,8 @@ __version__ = (_lib.boltc_version() or b"").decode()
 __all__ = [
     "Address",
     "Auth",
+    "AuthManager",
+    "AuthManagers",
     "AuthToken",
     "BoltDriver",
     "BookmarkManager",
@@ -120,6 +125,7 @@ __all__ = [
     "basic_auth",
     "bearer_auth",
     "custom_auth",
+    "kerberos_auth",
     "disable_logging",
     "enable_logging",
     "exceptions",

@@ -86,7 +86,13 @@ def _map(b: bytes, o: int) -> Tuple[Dict[str, Any], int]:
     return d, o
 
 
+# How many graph values (nodes, relationships) were decoded so far: a result checks it
+# around a batch and takes the batch into its graph only when it changed.
+GRAPH_VALUES = [0]
+
+
 def _node(b: bytes, o: int) -> Tuple[Node, int]:
+    GRAPH_VALUES[0] += 1
     nid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     n = _u32(b, o)[0]
@@ -100,6 +106,7 @@ def _node(b: bytes, o: int) -> Tuple[Node, int]:
 
 
 def _rel(b: bytes, o: int) -> Tuple[Relationship, int]:
+    GRAPH_VALUES[0] += 1
     rid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     sid = _i64(b, o)[0]
@@ -177,6 +184,7 @@ def _value(b: bytes, o: int) -> Tuple[Any, int]:
 
 
 def _unbound(b: bytes, o: int) -> Tuple[Any, int]:
+    GRAPH_VALUES[0] += 1
     rid = _i64(b, o)[0]
     eid, o = _str(b, o + 8)
     typ, o = _str(b, o)
@@ -221,7 +229,7 @@ def _local_datetime(b: bytes, o: int) -> Tuple[Any, int]:
 
 
 def _duration(b: bytes, o: int) -> Tuple[Any, int]:
-    return Duration(*_qqqi(b, o)), o + 28
+    return Duration._of(*_qqqi(b, o)), o + 28
 
 
 def _point2d(b: bytes, o: int) -> Tuple[Any, int]:
@@ -450,7 +458,7 @@ def to_value(x: Any) -> int:
         return lib.boltc_value_new_bool(x)
     if t is int:
         if not _I64_MIN <= x <= _I64_MAX:
-            raise exceptions.ConversionError("integer %d does not fit in 64 bits" % x)
+            raise exceptions.ValueOutOfRange("integer %d does not fit in 64 bits" % x)
         return lib.boltc_value_new_int(x)
     if t is float:
         return lib.boltc_value_new_float(x)
@@ -526,11 +534,14 @@ def _to_value_other(x: Any) -> int:
         return to_value(int(x.__index__()))
     if hasattr(x, "__float__") and not hasattr(x, "__iter__"):  # e.g. numpy floats, Decimal
         return lib.boltc_value_new_float(float(x))
-    if isinstance(x, (set, frozenset)) or hasattr(x, "__iter__") and not hasattr(x, "keys"):
+    if isinstance(x, (set, frozenset)):
+        raise exceptions.UnsupportedValueType(
+            "values of type %s are not supported (send a list)" % type(x).__name__)
+    if hasattr(x, "__iter__") and not hasattr(x, "keys"):
         return to_value(list(x))
     if hasattr(x, "keys"):
         return to_value(dict(x))
-    raise exceptions.ConversionError("cannot send a value of type %s" % type(x).__name__)
+    raise exceptions.UnsupportedValueType("values of type %s are not supported" % type(x).__name__)
 
 
 def to_map(params: Dict[str, Any]) -> int:

@@ -44,7 +44,58 @@ def bearer_auth(base64_encoded_token: str) -> Auth:
 
 
 def custom_auth(principal: Optional[str], credentials: Optional[str], realm: Optional[str], scheme: str, **parameters: Any) -> Auth:
+    """A token with any scheme. boltc's driver accepts only the basic (without realm or
+    parameters), bearer and none schemes; others are refused with ``AuthConfigurationError``
+    when the driver is created."""
     return Auth(scheme, principal, credentials, realm, **parameters)
+
+
+def kerberos_auth(base64_encoded_ticket: str) -> Auth:
+    """Kerberos authentication. The token can be built, but boltc's C API has no kerberos
+    setting yet: a driver given it raises ``AuthConfigurationError``."""
+    return Auth("kerberos", "", base64_encoded_ticket)
+
+
+class AuthManager:
+    """The official auth manager interface (``get_auth()``, ``handle_security_exception``).
+    boltc supports only ``AuthManagers.static``: a driver given any other manager raises
+    ``AuthConfigurationError`` (the C API has no auth-manager callbacks yet)."""
+
+    def get_auth(self) -> Any:
+        raise NotImplementedError
+
+    def handle_security_exception(self, auth: Any, error: Exception) -> bool:
+        return False
+
+
+class _StaticAuthManager(AuthManager):
+    def __init__(self, auth: Any) -> None:
+        self._auth = auth
+
+    def get_auth(self) -> Any:
+        return self._auth
+
+
+class AuthManagers:
+    """Factories of auth managers (as ``neo4j.auth_management.AuthManagers``)."""
+
+    @staticmethod
+    def static(auth: Any) -> AuthManager:
+        """Always the same token: the same as passing ``auth`` to the driver directly."""
+        return _StaticAuthManager(auth)
+
+    @staticmethod
+    def basic(provider: Callable[[], Any]) -> AuthManager:
+        """Refused: boltc's C API has no auth-manager callbacks (token refresh) yet."""
+        raise NotImplementedError("boltc does not support AuthManagers.basic: the C API has no auth-manager callbacks yet")
+
+    @staticmethod
+    def bearer(provider: Callable[[], Any]) -> AuthManager:
+        """Refused: boltc's C API has no auth-manager callbacks (token refresh) yet."""
+        raise NotImplementedError("boltc does not support AuthManagers.bearer: the C API has no auth-manager callbacks yet")
+
+
+_ENCRYPTED_SCHEMES = ("bolt+s", "bolt+ssc", "neo4j+s", "neo4j+ssc")
 
 
 class TrustSystemCAs:
@@ -148,16 +199,17 @@ def _check_config_error(fn: Callable[[], None]) -> None:
         raise exceptions.ConfigurationError(str(e)) from None
 
 
-# Options of the official driver that boltc accepts but has no setting for (yet).
-_IGNORED_OPTIONS = {
-    "resolver",
-    "warn_notification_severity",
-    "ssl_context",
-    "client_certificate",
-    "initial_retry_delay",
-    "retry_delay_multiplier",
-    "retry_delay_jitter_factor",
+# Options of the official driver that boltc has no setting for (yet): accepted only when None
+# (their default), refused otherwise -- never silently ignored.
+_UNSUPPORTED_OPTIONS = {
+    "resolver": "the C API has no resolver callback yet",
+    "ssl_context": "TLS is configured by the C library; use trusted_certificates",
+    "client_certificate": "the C API has no client certificate (mutual TLS) setting yet",
+    "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
+
+# The official driver's retry backoff settings; boltc's retry loop honours them.
+_RETRY_OPTIONS = {"initial_retry_delay": 1.0, "retry_delay_multiplier": 2.0, "retry_delay_jitter_factor": 0.2}
 
 
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
@@ -182,6 +234,13 @@ class Driver:
     def __init__(self, uri: str, auth: Any = None, **config: Any) -> None:
         self._handle: Optional[int] = None
         self._max_retry_time = float(config.pop("max_transaction_retry_time", 30.0))
+        self._retry = {k: float(config.pop(k, v)) for k, v in _RETRY_OPTIONS.items()}
+        if self._retry["initial_retry_delay"] < 0 or self._retry["retry_delay_multiplier"] < 1 or \
+                not 0 <= self._retry["retry_delay_jitter_factor"] < 1:
+            raise exceptions.ConfigurationError(
+                "initial_retry_delay must be >= 0, retry_delay_multiplier >= 1, retry_delay_jitter_factor in [0, 1)")
+        scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
+        self._encrypted = scheme in _ENCRYPTED_SCHEMES or bool(config.get("encrypted", False))
         self._fetch_size = int(config.get("fetch_size", 1000))
         self._default_database: Optional[str] = None
         self._query_bookmark_manager = Neo4jBookmarkManager()
@@ -209,17 +268,27 @@ class Driver:
         def call(fn: Any, *args: Any) -> None:
             check(fn(cfg, *args, byref(err)), err)
 
-        if isinstance(auth, tuple):
+        if isinstance(auth, _StaticAuthManager):
+            auth = auth.get_auth()
+        elif isinstance(auth, AuthManager):
+            raise exceptions.AuthConfigurationError(
+                "boltc supports AuthManagers.static only: the C API has no auth-manager callbacks yet")
+        if isinstance(auth, (tuple, list)):
             auth = basic_auth(*auth)
         if auth is not None:
             if not isinstance(auth, Auth):
                 raise exceptions.AuthConfigurationError("auth must be a (user, password) tuple or an Auth")
+            if auth.scheme in ("basic", "bearer") and (auth.realm or auth.parameters):
+                raise exceptions.AuthConfigurationError(
+                    "boltc does not support a realm or extra parameters in an auth token: the C API has no such setting yet")
             if auth.scheme == "basic":
                 call(lib.boltc_config_set_basic_auth, (auth.principal or "").encode(), (auth.credentials or "").encode())
             elif auth.scheme == "bearer":
                 call(lib.boltc_config_set_bearer_auth, (auth.credentials or "").encode())
             elif auth.scheme not in (None, "none"):
-                raise exceptions.AuthConfigurationError("boltc supports the basic and bearer auth schemes only")
+                raise exceptions.AuthConfigurationError(
+                    "boltc supports the basic, bearer and none auth schemes only (not %r): "
+                    "the C API has no kerberos or custom auth setting yet" % auth.scheme)
         for key, value in config.items():
             if key == "connection_timeout":
                 call(lib.boltc_config_set_connection_timeout_ms, _ms(value))
@@ -263,7 +332,11 @@ class Driver:
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
                 pass
-            elif key not in _IGNORED_OPTIONS:
+            elif key in _UNSUPPORTED_OPTIONS:
+                if value is not None:
+                    raise exceptions.ConfigurationError(
+                        "boltc does not support %s: %s" % (key, _UNSUPPORTED_OPTIONS[key]))
+            else:
                 raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
         _check_config_error(lambda: _set_notifications(
             cfg, config, lib.boltc_config_set_notifications_min_severity,
@@ -301,7 +374,8 @@ class Driver:
         notifications_disabled_categories: Optional[Iterable[Any]] = None,
         notifications_disabled_classifications: Optional[Iterable[Any]] = None,
         call_timeout: Optional[float] = None,
-        **ignored: Any,
+        auth: Any = None,
+        **config: Any,
     ) -> Session:
         """Opens a session (``database`` None: the user's home database). With
         ``bookmark_manager``, each transaction starts from the manager's bookmarks and
@@ -312,7 +386,12 @@ class Driver:
         bounds each blocking call of the session -- ``run``, each fetch of records, ``commit``,
         ... -- including routing, waiting for a pooled connection and connecting. A call that
         runs out of time raises ``ServiceUnavailable`` with ``status == "BOLTC_STATUS_TIMEOUT"``;
-        the connection it used is closed. None (the default): no bound."""
+        the connection it used is closed. None (the default): no bound.
+
+        ``auth`` (session-level auth, user switching) is refused with ``ConfigurationError``:
+        the C API has no session-level auth yet. So are options boltc has no setting for."""
+        _refuse_session_auth(auth, "session(auth=...)")
+        _refuse_session_config(config)
         if bookmark_manager is None:
             bookmark_manager = self._session_bookmark_manager
         elif bookmark_manager is _NO_MANAGER:
@@ -402,7 +481,9 @@ class Driver:
         """Runs one query in a retried transaction and returns ``EagerResult(records, summary,
         keys)`` (or what ``result_transformer_`` makes of the result). Keyword arguments not
         ending in ``_`` are parameters. By default the query starts from and updates
-        ``execute_query_bookmark_manager``; ``bookmark_manager_=None`` turns that off."""
+        ``execute_query_bookmark_manager``; ``bookmark_manager_=None`` turns that off.
+        ``auth_`` is refused with ``ConfigurationError`` (no session-level auth in the C API yet)."""
+        _refuse_session_auth(auth_, "execute_query(auth_=...)")
         params = dict(parameters_ or {})
         params.update(kwargs)
         mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
@@ -417,13 +498,16 @@ class Driver:
             return s._run_transaction(mode, work, (), {}, _ffi.TELEMETRY_EXECUTE_QUERY)
 
     def verify_connectivity(self, **config: Any) -> None:
-        """Raises ``ServiceUnavailable`` (or ``AuthError``...) unless the server answers."""
+        """Raises ``ServiceUnavailable`` (or ``AuthError``...) unless the server answers.
+        Session options (``config``) are refused: boltc verifies with the driver's settings."""
+        _refuse_session_config(config)
         err = c_void_p()
         check(lib.boltc_driver_verify_connectivity(self._live(), byref(err)), err)
 
     def get_server_info(self, **config: Any) -> ServerInfo:
         """Connects and returns what the server told about itself and that connection
         (``address``, ``agent``, ``protocol_version``, ``connection_id``)."""
+        _refuse_session_config(config)
         err = c_void_p()
         info = c_void_p()
         check(lib.boltc_driver_server_info(self._live(), byref(info), byref(err)), err)
@@ -476,15 +560,37 @@ class Driver:
         return _kill_results(lst)
 
     def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
-        self.verify_connectivity()
+        """True if the driver's own credentials are accepted, False if the server rejects
+        them (an authentication or authorization error); other failures raise. Another
+        ``auth`` is refused with ``ConfigurationError``: the C API has no session-level auth
+        (re-authentication) yet."""
+        _refuse_session_auth(auth, "verify_authentication(auth)")
+        _refuse_session_config(config)
+        try:
+            self.verify_connectivity()
+        except (exceptions.AuthError, exceptions.TokenExpired):
+            return False
+        except exceptions.ClientError as e:
+            if (getattr(e, "code", None) or "").startswith("Neo.ClientError.Security."):
+                return False
+            raise
         return True
 
+    def supports_session_auth(self) -> bool:
+        """False: boltc has no session-level auth (user switching) yet, whatever the server."""
+        self._live()
+        return False
+
     def supports_multi_db(self) -> bool:
-        return True
+        """Whether the server can select a database per session (Bolt 4.0 or newer); connects
+        to find out, as the official driver does."""
+        version = self.get_server_info().protocol_version
+        return tuple(version or (0, 0)) >= (4, 0)
 
     @property
     def encrypted(self) -> bool:
-        return False
+        """Whether connections use TLS (a ``+s``/``+ssc`` URI scheme or ``encrypted=True``)."""
+        return self._encrypted
 
     def close(self) -> None:
         """Closes the pool; idempotent."""
@@ -532,6 +638,24 @@ class KillResult(NamedTuple):
     username: str
     message: str
     found: bool
+
+
+def _refuse_session_auth(auth: Any, where: str) -> None:
+    if auth is not None:
+        raise exceptions.ConfigurationError(
+            "boltc does not support %s: session-level auth (user switching) is not in the C API yet; "
+            "use a driver with those credentials" % where)
+
+
+# Session options of the official driver that are driver-wide in boltc.
+_DRIVER_WIDE = ("max_transaction_retry_time", "connection_acquisition_timeout")
+
+
+def _refuse_session_config(config: Dict[str, Any]) -> None:
+    for key in config:
+        if key in _DRIVER_WIDE:
+            raise exceptions.ConfigurationError("boltc takes %s on the driver only, not per session" % key)
+        raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
 
 
 def _admin_check(status: int, err: c_void_p) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any, Dict, Iterable, List, Tuple, Union
 
 from .graph import Node, Path, Relationship
@@ -46,12 +46,21 @@ class Record(tuple):
         return tuple.__getitem__(self, key)
 
     def __eq__(self, other: object) -> bool:
-        if isinstance(other, Record):
-            return self._keys == other._keys and tuple.__eq__(self, other)
-        return tuple.__eq__(self, other)
+        """As the official driver: equal to a sequence of the same values (list, tuple), to a
+        mapping of the same keys and values (dict), to a record with both the same."""
+        seq = isinstance(other, Sequence) and not isinstance(other, (str, bytes, bytearray))
+        mapping = isinstance(other, Mapping)
+        if seq and mapping:
+            return list(self) == list(other) and dict(self.items()) == dict(other)  # type: ignore[call-overload]
+        if seq:
+            return list(self) == list(other)  # type: ignore[call-overload]
+        if mapping:
+            return dict(self.items()) == dict(other)  # type: ignore[call-overload]
+        return NotImplemented
 
     def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
+        eq = self.__eq__(other)
+        return eq if eq is NotImplemented else not eq
 
     def __hash__(self) -> int:
         return tuple.__hash__(self)
@@ -95,12 +104,17 @@ class Record(tuple):
             return list(zip(self._keys, self))
         out = []
         for k in keys:
-            i = self.index(k)
+            try:
+                i = self.index(k)
+            except KeyError:  # a missing name gives None; an index out of range raises
+                out.append((k, None))
+                continue
             out.append((self._keys[i], tuple.__getitem__(self, i)))
         return out
 
     def data(self, *keys: _Key) -> Dict[str, Any]:
-        """The record as a dict; nodes, relationships and paths become plain data."""
+        """The record as a dict; nodes, relationships and paths become plain data. Missing
+        names give None, an index out of range ``IndexError``."""
         return {k: _export(v) for k, v in self.items(*keys)}
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gc as _gc
+import logging
 import os
 import random
 import threading
@@ -14,10 +15,13 @@ from ctypes import byref, c_bool, c_int64, c_size_t, c_uint8, c_void_p, string_a
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _ffi, exceptions
-from ._codec import decode_columns, to_map
+from ._codec import GRAPH_VALUES, decode_columns, to_map
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
+from .graph import Graph
 from ._util import borrowed_str, check
+
+log = logging.getLogger("boltc")
 
 T = TypeVar("T")
 _tuple_new = tuple.__new__
@@ -286,8 +290,11 @@ _QUERY_TYPES = {-1: None, 0: "r", 1: "rw", 2: "w", 3: "s"}
 class ResultSummary:
     """The summary of a consumed result (as ``neo4j.ResultSummary``)."""
 
-    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]]) -> None:
+    def __init__(self, handle: int, parameters: Optional[Dict[str, Any]],
+                 had_record: bool = False, had_key: bool = False) -> None:
         self.parameters = parameters
+        self._had_record = had_record
+        self._had_key = had_key
         self.query: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_QUERY)
         self.database: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_DATABASE)
         self.bookmark: Optional[str] = borrowed_str(lib.boltc_summary_string, handle, _ffi.SUMMARY_BOOKMARK)
@@ -321,11 +328,86 @@ class ResultSummary:
         return self.notifications
 
     @property
-    def gql_status_objects(self) -> List[Any]:
-        return list(self.metadata.get("statuses") or [])
+    def gql_status_objects(self) -> Tuple["GqlStatusObject", ...]:
+        """The server's GQL statuses; from a server that sends none (before Bolt 5.5, or
+        FalkorDB), as the official driver: one per notification (``01N42`` for a warning,
+        ``03N42`` otherwise) plus ``00000`` (records came), ``02000`` (no record) or ``00001``
+        (no columns), ordered no data, warning, success, information."""
+        raw = self.metadata.get("statuses")
+        if isinstance(raw, list):
+            return tuple(GqlStatusObject._from_status(s) for s in raw)
+        objs = [GqlStatusObject._from_notification(n) for n in self.notifications]
+        if self._had_record:
+            objs.append(GqlStatusObject._polyfill("00000", "note: successful completion"))
+        elif self._had_key:
+            objs.append(GqlStatusObject._polyfill("02000", "note: no data"))
+        else:
+            objs.append(GqlStatusObject._polyfill("00001", "note: successful completion - omitted result"))
+        rank = {"02": 3, "01": 2, "00": 1, "03": 0}
+        return tuple(sorted(objs, key=lambda o: rank.get(o.gql_status[:2], -1), reverse=True))
 
     def __repr__(self) -> str:
         return "<ResultSummary query_type=%r counters=%r>" % (self.query_type, self.counters)
+
+
+_POLYFILL_DIAGNOSTIC = (("OPERATION", ""), ("OPERATION_CODE", "0"), ("CURRENT_SCHEMA", "/"))
+
+
+class GqlStatusObject:
+    """A GQL status of a query (as ``neo4j.GqlStatusObject``): ``gql_status``,
+    ``status_description``, ``is_notification``, ``position``, ``raw_classification``,
+    ``raw_severity``, ``classification``, ``severity``, ``diagnostic_record``."""
+
+    def __init__(self, gql_status: str, status_description: str, diagnostic_record: Dict[str, Any],
+                 is_notification: bool = False) -> None:
+        self.gql_status = gql_status
+        self.status_description = status_description
+        self.diagnostic_record = diagnostic_record
+        self.is_notification = is_notification
+        self.raw_classification: Optional[str] = _str_or_none(diagnostic_record.get("_classification"))
+        self.raw_severity: Optional[str] = _str_or_none(diagnostic_record.get("_severity"))
+        position = diagnostic_record.get("_position")
+        self.position: Optional[Dict[str, Any]] = position if isinstance(position, dict) else None
+
+    @property
+    def classification(self) -> str:
+        return self.raw_classification or "UNKNOWN"
+
+    @property
+    def severity(self) -> str:
+        return self.raw_severity or "UNKNOWN"
+
+    @classmethod
+    def _polyfill(cls, status: str, description: str) -> "GqlStatusObject":
+        return cls(status, description, dict(_POLYFILL_DIAGNOSTIC))
+
+    @classmethod
+    def _from_status(cls, m: Any) -> "GqlStatusObject":
+        m = m if isinstance(m, dict) else {}
+        diag = m.get("diagnostic_record")
+        return cls(str(m.get("gql_status") or ""), str(m.get("status_description") or ""),
+                   dict(diag) if isinstance(diag, dict) else {}, bool(m.get("neo4j_code")))
+
+    @classmethod
+    def _from_notification(cls, n: Dict[str, Any]) -> "GqlStatusObject":
+        diag = dict(_POLYFILL_DIAGNOSTIC)
+        for key in ("category", "severity", "position"):
+            if key in n:
+                diag["_" + ("classification" if key == "category" else key)] = n[key]
+        description = n.get("description") if isinstance(n.get("description"), str) else ""
+        if n.get("severity") == "WARNING":
+            return cls("01N42", description or "warn: unknown warning", diag, True)
+        return cls("03N42", description or "info: unknown notification", diag, True)
+
+    def __str__(self) -> str:
+        return self.status_description
+
+    def __repr__(self) -> str:
+        return "<GqlStatusObject gql_status=%r status_description=%r>" % (self.gql_status, self.status_description)
+
+
+def _str_or_none(x: Any) -> Optional[str]:
+    return x if isinstance(x, str) else None
 
 
 def map_to_dict(m: Optional[int]) -> Dict[str, Any]:
@@ -404,6 +486,8 @@ class Result:
         self._out_of_scope = False
         self._pending: Optional[_Prefetch] = None  # the worker fetching the next batch
         self._ready: Optional[_RawBatch] = None  # a batch fetched ahead, not yet decoded
+        self._graph = Graph()  # the nodes and relationships of this result
+        self._had_record = False
 
     # -- handle management
     def _settle(self) -> None:
@@ -441,6 +525,11 @@ class Result:
         """Takes the summary handle after the last record (it is turned into a ResultSummary
         only when asked for), then frees the result handle."""
         self._drop_ready()
+        if self._keys is None and self._handle:
+            try:
+                self.keys()  # kept for the summary's GQL status (no data vs omitted result)
+            except exceptions.Neo4jError:
+                pass
         if self._handle and self._summary is None and self._summary_handle is None:
             out = c_void_p()
             err = c_void_p()
@@ -450,7 +539,7 @@ class Result:
             else:
                 self._free()
                 self._exhausted = True
-                check(status, err)
+                self._check(status, err)
         self._free()
         self._exhausted = True
 
@@ -458,7 +547,7 @@ class Result:
         h, self._summary_handle = self._summary_handle, None
         if h:
             try:
-                self._summary = ResultSummary(h, self._parameters)
+                self._summary = ResultSummary(h, self._parameters, self._had_record, bool(self.keys()))
             finally:
                 lib.boltc_summary_free(h)
         return self._summary
@@ -481,14 +570,19 @@ class Result:
         if status:
             self._exhausted = True
             self._free()
-            check(status, err, exceptions.ResultConsumedError)
+            self._check(status, err, exceptions.ResultConsumedError)
         if more and PREFETCH:
             self._pending = _Prefetch(self._handle)
         # The batch allocates many objects that all stay alive: keep the cyclic GC from
         # scanning them again and again while they are built (it made this 4x slower).
         _gc_pause()
         try:
+            seen = GRAPH_VALUES[0]
             keys, rows, cols = decode_columns(buf)
+            if GRAPH_VALUES[0] != seen:
+                self._graph._absorb(cols)
+            if rows:
+                self._had_record = True
             if self._record_cls is None:
                 self._keys = tuple(keys)
                 self._record_cls = record_class(keys)
@@ -508,11 +602,24 @@ class Result:
             pass
 
     def _tx_end(self) -> None:
-        """The transaction ended: unread records are gone."""
+        """The transaction ended: unread records (buffered ones too) are gone and the result
+        is out of scope (``ResultConsumedError`` on access, ``consume()`` included), as in
+        the official driver."""
+        self._cur = None
+        self._buffer.clear()
         if not self._exhausted:
             self._free()
             self._exhausted = True
         self._out_of_scope = True
+
+    def _check(self, status: int, err: c_void_p, cls: Any = None) -> None:
+        """``check`` that also tells the owning transaction it failed."""
+        try:
+            check(status, err, cls)
+        except Exception as e:
+            if isinstance(self._owner, ManagedTransaction) and not isinstance(e, exceptions.ResultConsumedError):
+                self._owner._last_error = e
+            raise
 
     # -- public API
     def keys(self) -> Tuple[str, ...]:
@@ -594,7 +701,7 @@ class Result:
         self._check_usable()
         self._peek_buffer(2)
         buf = list(self._buffer)
-        self._discard()
+        self._exhaust()
         if not buf:
             if strict:
                 raise exceptions.ResultNotSingleError(
@@ -609,16 +716,31 @@ class Result:
             warnings.warn("Expected a result with a single record, but found multiple.", stacklevel=2)
         return buf[0]
 
-    def _discard(self) -> None:
-        """Drops the rest of the result (the summary stays available to ``consume``)."""
+    def _exhaust(self) -> None:
+        """Drops the rest of the records; the result stays open (iterating it gives nothing,
+        the summary stays available to ``consume``), as after the official ``single()``."""
         self._cur = None
         self._buffer.clear()
         if self._summary is None and self._summary_handle is None and not self._out_of_scope:
+            if not self._had_record and self._handle and self._pending is None and self._ready is None:
+                # Whether the result had any record at all (its GQL status: 00000 or 02000).
+                rec, err = c_void_p(), c_void_p()
+                self._check(lib.boltc_result_next(self._handle, byref(rec), byref(err)), err)
+                if rec.value:
+                    self._had_record = True
+                    lib.boltc_record_free(rec)
             self._finish()
+
+    def _discard(self) -> None:
+        """Drops the rest of the result and marks it consumed."""
+        self._exhaust()
         self._consumed = True
 
     def consume(self) -> ResultSummary:
-        """Discards the remaining records and returns the summary."""
+        """Discards the remaining records and returns the summary. ``ResultConsumedError``
+        once the result's transaction has ended."""
+        if self._out_of_scope:
+            raise exceptions.ResultConsumedError("The result is out of scope: its transaction ended.")
         self._discard()
         self._take_summary()
         if self._summary is None:
@@ -653,8 +775,23 @@ class Result:
         records = list(self)
         return EagerResult(records, self.consume(), list(self.keys()))
 
-    def graph(self) -> Any:
-        raise NotImplementedError("Result.graph() is not supported by boltc")
+    def graph(self) -> Graph:
+        """The nodes and relationships of this result (all its records are buffered first,
+        so they stay readable), as ``neo4j.graph.Graph``."""
+        self._check_usable()
+        self._peek_buffer(1 << 62)
+        return self._graph
+
+    def to_df(self, expand: bool = False, parse_dates: bool = False) -> Any:
+        """The remaining records as a ``pandas.DataFrame`` (pandas is imported here), one
+        column per key. ``expand=True`` (flattening nodes, lists and maps into columns) and
+        ``parse_dates=True`` are not implemented: ``NotImplementedError``."""
+        if expand or parse_dates:
+            raise NotImplementedError("boltc's Result.to_df supports expand=False, parse_dates=False only")
+        import pandas as pd  # type: ignore[import-not-found]
+
+        keys = list(self.keys())
+        return pd.DataFrame([list(r) for r in self], columns=keys)
 
 
 EagerResult = namedtuple("EagerResult", "records summary keys")
@@ -672,11 +809,16 @@ class ManagedTransaction:
         self._session = session
         self._results: List[Result] = []
         self._closed = False
+        self._last_error: Optional[BaseException] = None  # the failure that ended the transaction
 
     def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
-        """Runs a query in this transaction."""
+        """Runs a query in this transaction. A ``Query`` is refused with ``TypeError`` (its
+        metadata and timeout belong to the transaction, as in the official driver)."""
+        if isinstance(query, Query):
+            raise TypeError("Query object is only supported for session.run")
         if self._closed or not self._handle:
             raise exceptions.TransactionError("The transaction is closed.")
+        self._raise_if_failed()
         if self._results:
             self._results[-1]._buffer_all()
         params = _merge(parameters, kwparameters)
@@ -689,7 +831,11 @@ class ManagedTransaction:
         finally:
             if m:
                 lib.boltc_map_free(m)
-        check(status, err, exceptions.TransactionError)
+        try:
+            check(status, err, exceptions.TransactionError)
+        except Exception as e:
+            self._last_error = e
+            raise
         r = Result(out.value, params, self)  # type: ignore[arg-type]
         self._results.append(r)
         return r
@@ -702,15 +848,26 @@ class ManagedTransaction:
             r._settle()
         return _connection_info(lib.boltc_transaction_connection_info, self._handle)
 
+    def _raise_if_failed(self) -> None:
+        if self._last_error is not None:
+            raise exceptions.TransactionError("The transaction failed; roll it back.") from self._last_error
+
     def _end(self, fn: Any) -> None:
         if self._closed:
             raise exceptions.TransactionError("The transaction is already closed.")
+        if fn is lib.boltc_transaction_commit:
+            self._raise_if_failed()  # the transaction stays open: rollback() closes it
         self._closed = True
         for r in self._results:
             r._tx_end()
         try:
             err = c_void_p()
-            check(fn(self._handle, byref(err)), err, exceptions.TransactionError)
+            status = fn(self._handle, byref(err))
+            if status and self._last_error is not None and fn is lib.boltc_transaction_rollback:
+                # The server already ended the failed transaction: rolling back succeeds.
+                lib.boltc_error_free(err)
+            else:
+                check(status, err, exceptions.TransactionError)
         finally:
             self._free()
             self._session._transaction = None
@@ -794,8 +951,13 @@ class Session:
 
     def run(self, query: Any, parameters: Optional[Dict[str, Any]] = None, **kwparameters: Any) -> Result:
         """Runs a query in an auto-commit transaction. The previous result of this session is
-        buffered first (its records stay readable)."""
+        buffered first (its records stay readable). An empty query raises ``ValueError``, any
+        other type than ``str`` or ``Query`` ``TypeError``, before anything is sent."""
         h = self._live()
+        if not query or (isinstance(query, Query) and not query.text):
+            raise ValueError("Cannot run an empty query")
+        if not isinstance(query, (str, Query)):
+            raise TypeError("query must be a string or a Query instance")
         if self._transaction is not None:
             raise exceptions.TransactionError("Explicit transaction must be closed before running auto-commit queries.")
         if self._auto_result is not None:
@@ -887,7 +1049,8 @@ class Session:
         timeout = getattr(fn, "timeout", None)
         max_time = self._driver._max_retry_time
         deadline = _time.monotonic() + max_time
-        delay = 1.0
+        backoff = self._driver._retry
+        delay = backoff["initial_retry_delay"]
         while True:
             tx = None
             try:
@@ -907,11 +1070,11 @@ class Session:
                 now = _time.monotonic()
                 if now >= deadline:
                     raise
-                jitter = delay * 0.2
+                jitter = delay * backoff["retry_delay_jitter_factor"]
                 sleep = min(delay + random.uniform(-jitter, jitter), max(0.0, deadline - now))
                 self._driver._log_retry(e, sleep)
                 _time.sleep(sleep)
-                delay *= 2.0
+                delay *= backoff["retry_delay_multiplier"]
 
     def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
@@ -958,14 +1121,17 @@ class Session:
             check(lib.boltc_session_interrupt(self._handle, byref(err)), err)
 
     def close(self) -> None:
-        """Closes the session (rolls back an open transaction); idempotent."""
+        """Closes the session (rolls back an open transaction, consumes an unread result:
+        reading its records then raises ``ResultConsumedError``); idempotent."""
         h, self._handle = self._handle, None
         if h:
-            if self._auto_result is not None and not self._auto_result._exhausted:
+            if self._auto_result is not None and not self._auto_result._consumed:
+                # As the official driver: an unread result is consumed (records it did not
+                # deliver are gone; its summary stays available to consume()).
                 try:
-                    self._auto_result._buffer_all()
-                except Exception:
-                    pass
+                    self._auto_result._discard()
+                except (exceptions.Neo4jError, exceptions.DriverError) as e:
+                    log.warning("Failed to consume the auto-commit result before closing the session: %s", e)
             err = c_void_p()
             status = lib.boltc_session_close(h, byref(err))
             lib.boltc_session_free(h)

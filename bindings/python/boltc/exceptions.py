@@ -97,7 +97,7 @@ class Neo4jError(Exception):
 
     def is_retryable(self) -> bool:
         """Whether retrying the transaction may succeed."""
-        return self._retryable
+        return bool(self._retryable)
 
     def __str__(self) -> str:
         return "{code: %s} {message: %s}" % (self._code, self._message)
@@ -155,10 +155,12 @@ class DriverError(Exception):
     """An error raised by the driver rather than reported by the server."""
 
     status: Optional[str] = None
+    _retryable: Optional[bool] = None  # the library's verdict, when the error came from it
 
-    def __init__(self, *args: Any, status: Optional[str] = None) -> None:
+    def __init__(self, *args: Any, status: Optional[str] = None, retryable: Optional[bool] = None) -> None:
         super().__init__(*args)
         self.status = status
+        self._retryable = retryable
 
     def is_retryable(self) -> bool:
         return False
@@ -204,10 +206,19 @@ class SessionExpired(DriverError):
 
 
 class ServiceUnavailable(DriverError):
-    """No server could be reached, or the connection was lost."""
+    """No server could be reached, or the connection was lost. Retryable, except where the
+    library says otherwise: a protocol violation by the server (``BoltProtocolError``), a
+    timeout, a TLS failure."""
 
     def is_retryable(self) -> bool:
-        return True
+        return True if self._retryable is None else self._retryable
+
+
+class BoltProtocolError(ServiceUnavailable):
+    """(boltc) The server broke the Bolt protocol (e.g. malformed bytes, or bytes left after a
+    complete message: boltc does not tolerate them, unlike the official driver, since they mean
+    the two sides no longer agree on the stream). The connection is closed; not retryable --
+    retrying against the same server would fail the same way."""
 
 
 class RoutingServiceUnavailable(ServiceUnavailable):
@@ -261,6 +272,16 @@ class ConversionError(DriverError, TypeError):
     """(boltc) A value has another type than the one asked for, or cannot be sent."""
 
 
+class ValueOutOfRange(ConversionError, OverflowError):
+    """(boltc) A parameter cannot be sent: an integer beyond 64 bits (an ``OverflowError``,
+    as the official driver raises), raised before anything is sent."""
+
+
+class UnsupportedValueType(ConversionError, ValueError):
+    """(boltc) A parameter of a type Bolt cannot carry, e.g. a ``set`` (a ``ValueError``, as
+    the official driver raises), raised before anything is sent."""
+
+
 _CLIENT_CODES = {
     "Neo.ClientError.Statement.SyntaxError": CypherSyntaxError,
     "Neo.ClientError.Statement.TypeError": CypherTypeError,
@@ -291,7 +312,7 @@ STATUS: Dict[int, Any] = {
     6: ("BOLTC_STATUS_SERVICE_UNAVAILABLE", ServiceUnavailable),
     7: ("BOLTC_STATUS_SESSION_EXPIRED", SessionExpired),
     8: ("BOLTC_STATUS_INCOMPLETE_COMMIT", IncompleteCommit),
-    9: ("BOLTC_STATUS_PROTOCOL", ServiceUnavailable),
+    9: ("BOLTC_STATUS_PROTOCOL", BoltProtocolError),
     10: ("BOLTC_STATUS_CONFIG", ConfigurationError),
     11: ("BOLTC_STATUS_INVALID_ARGUMENT", ConversionError),
     12: ("BOLTC_STATUS_TIMEOUT", ServiceUnavailable),
@@ -324,7 +345,7 @@ def make_error(
     status: int,
     message: str,
     code: Optional[str] = None,
-    retryable: bool = False,
+    retryable: Optional[bool] = None,
     gql_status: Optional[str] = None,
     gql_description: Optional[str] = None,
     classification: Optional[str] = None,
@@ -348,4 +369,4 @@ def make_error(
         )
     if status == 17 and illegal_state is not None:
         cls = illegal_state
-    return cls(message, status=name)
+    return cls(message, status=name, retryable=retryable)

@@ -26,7 +26,8 @@ class Entity:
         return self._id
 
     def __getitem__(self, name: str) -> Any:
-        return self._properties[name]
+        """The property ``name``, or None if there is none (as the official driver)."""
+        return self._properties.get(name)
 
     def __contains__(self, name: object) -> bool:
         return name in self._properties
@@ -111,7 +112,8 @@ class Relationship(Entity):
 
     @property
     def start_node(self) -> Optional[Node]:
-        """The start node (only its ids are known unless the relationship came in a path)."""
+        """The start node: the node of the same result with that id (its labels and properties
+        when the result carries it, only its ids otherwise)."""
         return self._start_node
 
     @property
@@ -178,3 +180,86 @@ class Path:
             self.end_node.element_id,
             len(self),
         )
+
+
+class _EntityView:
+    """The nodes or relationships of a ``Graph``: iterable, sized, ``view[element_id]``."""
+
+    def __init__(self, entities: Dict[str, Any]) -> None:
+        self._entities = entities
+
+    def __getitem__(self, element_id: str) -> Any:
+        return self._entities[element_id]
+
+    def __contains__(self, item: object) -> bool:
+        key = item.element_id if isinstance(item, Entity) else item
+        return key in self._entities
+
+    def __len__(self) -> int:
+        return len(self._entities)
+
+    def __iter__(self) -> Iterator[Any]:
+        return iter(self._entities.values())
+
+
+class Graph:
+    """The nodes and relationships seen in one result (``Result.graph()``, as ``neo4j.graph.Graph``)."""
+
+    def __init__(self) -> None:
+        self._nodes: Dict[str, Node] = {}
+        self._full: set = set()  # element ids of nodes whose labels and properties are known
+        self._relationships: Dict[str, Relationship] = {}
+
+    @property
+    def nodes(self) -> _EntityView:
+        return _EntityView(self._nodes)
+
+    @property
+    def relationships(self) -> _EntityView:
+        return _EntityView(self._relationships)
+
+    def relationship_type(self, name: str) -> List[Relationship]:
+        """The relationships of type ``name``."""
+        return [r for r in self._relationships.values() if r.type == name]
+
+    def _node(self, n: Node) -> Node:
+        """The graph's node for ``n``'s id; a node first known only as a relationship end
+        takes the labels and properties of ``n`` (the same object stays in the relationships)."""
+        known = self._nodes.get(n.element_id)
+        if known is None:
+            self._nodes[n.element_id] = n
+            self._full.add(n.element_id)
+            return n
+        if n.element_id not in self._full:
+            known._labels, known._properties = n._labels, n._properties
+            self._full.add(n.element_id)
+        return known
+
+    def _end(self, n: Optional[Node]) -> Optional[Node]:
+        if n is None:
+            return None
+        known = self._nodes.get(n.element_id)
+        if known is None:
+            self._nodes[n.element_id] = known = n
+        return known
+
+    def _absorb(self, x: Any) -> None:
+        """Takes the graph values in ``x`` (nested in lists, maps and paths) into the graph,
+        so that relationships share the nodes of the same result (as the official hydration)."""
+        if isinstance(x, Node):
+            self._node(x)
+        elif isinstance(x, Relationship):
+            x._start_node = self._end(x._start_node)
+            x._end_node = self._end(x._end_node)
+            self._relationships.setdefault(x.element_id, x)
+        elif isinstance(x, Path):
+            for n in x._nodes:
+                self._node(n)
+            for r in x._relationships:
+                self._absorb(r)
+        elif isinstance(x, (list, tuple)):
+            for v in x:
+                self._absorb(v)
+        elif isinstance(x, dict):
+            for v in x.values():
+                self._absorb(v)

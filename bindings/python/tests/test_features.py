@@ -112,7 +112,9 @@ def test_bookmark_manager_is_released_with_the_session():
         s.close()
         del s
         gc.collect()
-        assert r.single()["x"] == 1  # buffered by close
+        with pytest.raises(ex.ResultConsumedError):  # consumed by close, as officially
+            r.single()
+        assert r.consume() is not None
         del r
         gc.collect()
     assert len(_bookmarks._LIVE) == before

@@ -94,7 +94,7 @@ def test_temporal_spatial_and_large_values_round_trip(driver):
         ("datetime('1969-07-20T20:17:40+01:30')",
          dt.datetime(1969, 7, 20, 20, 17, 40, tzinfo=dt.timezone(dt.timedelta(hours=1, minutes=30)))),
         ("datetime('2150-07-01T12:00:00.5[Europe/Stockholm]')", stockholm),
-        ("duration('P1Y2M3DT4H5M6.000000007S')", Duration(14, 3, 4 * 3600 + 5 * 60 + 6, 7)),
+        ("duration('P1Y2M3DT4H5M6.000000007S')", Duration(months=14, days=3, seconds=4 * 3600 + 5 * 60 + 6, nanoseconds=7)),
         ("point({x: 1.5, y: -2.5})", CartesianPoint((1.5, -2.5))),
         ("point({longitude: 12.5, latitude: 56.25, height: 3.0})", WGS84Point((12.5, 56.25, 3.0))),
     ]
