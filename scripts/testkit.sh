@@ -1,10 +1,24 @@
 #!/usr/bin/env bash
-# Runs TestKit's stub test suites against boltc's TestKit backend.
+# Runs TestKit's stub test suites (or its integration suites against a real Neo4j) against
+# boltc's TestKit backend.
 #
 #   TESTKIT_DIR=/path/to/testkit-checkout scripts/testkit.sh
+#   TESTKIT_DIR=... TESTKIT_SUITE=neo4j TEST_NEO4J_HOST=127.0.0.1 TEST_NEO4J_PORT=7687 \
+#       TEST_NEO4J_PASS=... TEST_NEO4J_VERSION=5.26.0 scripts/testkit.sh
 #
 # Environment:
 #   TESTKIT_DIR        (required) a checkout of the TestKit repository
+#   TESTKIT_SUITE      `stub` (default): tests/stub, scripted servers; `neo4j`: tests/neo4j, the
+#                      integration suites, against the running server named by
+#                      TEST_NEO4J_HOST (else BOLTC_NEO4J_HOST, as written by scripts/neo4j.sh),
+#                      TEST_NEO4J_PORT (else BOLTC_NEO4J_PORT, else 7687),
+#                      TEST_NEO4J_USER (else BOLTC_NEO4J_USER, else neo4j),
+#                      TEST_NEO4J_PASS (else BOLTC_NEO4J_PASSWORD; required),
+#                      TEST_NEO4J_VERSION (else BOLTC_NEO4J_VERSION; required: the version the
+#                      server reports, e.g. 5.26.0, which TestKit compares with its agent string),
+#                      TEST_NEO4J_EDITION (else BOLTC_NEO4J_EDITION, else community),
+#                      TEST_NEO4J_SCHEME (default bolt); not with TESTKIT_SHARDS/TESTKIT_NETNS
+#                      (the server is on the host's loopback)
 #   TESTKIT_FILTER     (optional) extended regex; only test modules whose name matches run,
 #                      e.g. 'versions|basic_query|session_run'
 #   TESTKIT_VENV       (optional) where to create the Python venv (default $TESTKIT_DIR/.venv)
@@ -151,12 +165,50 @@ class _LoopbackPopen(_Popen):
 subprocess.Popen = _LoopbackPopen
 PYEOF
 
+# --- Which suites --------------------------------------------------------------------------
+SUITE=${TESTKIT_SUITE:-stub}
+case "$SUITE" in
+    stub) ;;
+    neo4j)
+        if [ "${TESTKIT_SHARDS:-1}" -gt 1 ] || [ "${TESTKIT_NETNS:-0}" = 1 ]; then
+            echo "testkit.sh: TESTKIT_SUITE=neo4j runs against a server on the host's network:" \
+                "TESTKIT_SHARDS and TESTKIT_NETNS do not apply" >&2
+            exit 2
+        fi
+        export TEST_NEO4J_HOST=${TEST_NEO4J_HOST:-${BOLTC_NEO4J_HOST:-}}
+        export TEST_NEO4J_PORT=${TEST_NEO4J_PORT:-${BOLTC_NEO4J_PORT:-7687}}
+        export TEST_NEO4J_USER=${TEST_NEO4J_USER:-${BOLTC_NEO4J_USER:-neo4j}}
+        export TEST_NEO4J_PASS=${TEST_NEO4J_PASS:-${BOLTC_NEO4J_PASSWORD:-}}
+        export TEST_NEO4J_VERSION=${TEST_NEO4J_VERSION:-${BOLTC_NEO4J_VERSION:-}}
+        export TEST_NEO4J_EDITION=${TEST_NEO4J_EDITION:-${BOLTC_NEO4J_EDITION:-community}}
+        export TEST_NEO4J_SCHEME=${TEST_NEO4J_SCHEME:-bolt}
+        for v in TEST_NEO4J_HOST TEST_NEO4J_PASS TEST_NEO4J_VERSION; do
+            if [ -z "${!v}" ]; then
+                echo "testkit.sh: TESTKIT_SUITE=neo4j needs $v (or its BOLTC_NEO4J_ form)" >&2
+                exit 2
+            fi
+        done
+        if ! "$PY" -c "import socket, sys; socket.create_connection((sys.argv[1], int(sys.argv[2])), 5).close()" \
+            "$TEST_NEO4J_HOST" "$TEST_NEO4J_PORT" 2>/dev/null; then
+            echo "testkit.sh: no server accepts connections at $TEST_NEO4J_HOST:$TEST_NEO4J_PORT" >&2
+            exit 1
+        fi
+        echo "testkit.sh: integration suites against $TEST_NEO4J_SCHEME://$TEST_NEO4J_HOST:$TEST_NEO4J_PORT" \
+            "(Neo4j $TEST_NEO4J_VERSION $TEST_NEO4J_EDITION, user $TEST_NEO4J_USER)"
+        ;;
+    *)
+        echo "testkit.sh: TESTKIT_SUITE must be stub or neo4j, not '$SUITE'" >&2
+        exit 2
+        ;;
+esac
+
 # --- Test modules ------------------------------------------------------------------------
-# Module names: tests/stub/<suite>/.../test_*.py -> tests.stub.<suite>....test_x
+# Module names: tests/<stub|neo4j>/<suite>/.../test_*.py -> tests.stub.<suite>....test_x
+# (integration modules: tests.neo4j.test_x and tests.neo4j.datatypes.test_x)
 if [ -n "${TESTKIT_MODULES:-}" ]; then
     read -r -a MODULES <<<"$TESTKIT_MODULES"
 else
-mapfile -t MODULES < <(cd "$TESTKIT_DIR" && find tests/stub -name 'test_*.py' | sort \
+mapfile -t MODULES < <(cd "$TESTKIT_DIR" && find "tests/$SUITE" -name 'test_*.py' | sort \
     | sed -e 's/\.py$//' -e 's#/#.#g')
 fi
 if [ -n "$FILTER" ]; then
