@@ -417,7 +417,12 @@ impl DriverInner {
             ) => router.forget_writer(addr, database, imp_user),
             // The database is not available there (e.g. a store copy): stop routing to it.
             Some("Neo.TransientError.General.DatabaseUnavailable") => router.forget(addr),
-            _ if error.kind() == ErrorKind::ServiceUnavailable && error.server_code().is_none() => {
+            // The connection was lost, or its read timeout ran out (a retryable timeout; the
+            // caller's own call timeout is not the server's fault).
+            _ if error.server_code().is_none()
+                && (error.kind() == ErrorKind::ServiceUnavailable
+                    || (error.kind() == ErrorKind::Timeout && error.is_retryable())) =>
+            {
                 router.forget(addr);
             }
             _ => {}
@@ -448,12 +453,15 @@ pub(crate) fn authenticate(
     if !conn.is_reused() {
         return Ok(conn);
     }
+    // After `AuthorizationExpired` the same credentials are sent again (Bolt 5.1+; the pool
+    // closes older connections of an expired authorization instead of handing them out).
+    let force = how.force || conn.authorization_expired();
     for _ in 0..MAX_ROUTED_ATTEMPTS {
         let wanted = match session_auth {
             Some(a) => a.clone(),
             None => manager.get_auth()?,
         };
-        if conn.auth() == Some(&wanted) && !how.force {
+        if conn.auth() == Some(&wanted) && !force {
             return Ok(conn);
         }
         if !conn.features().logon && session_auth.is_none() && conn.auth() == Some(&wanted) {

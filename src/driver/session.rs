@@ -317,7 +317,10 @@ impl Session {
     }
 
     /// A connection error, as the caller should see it: `Interrupted` after an interrupt, and
-    /// a timeout of the call deadline naming what the call was waiting for.
+    /// a timeout of the call deadline naming what the call was waiting for. Any other timeout
+    /// is the connection's read timeout (configured, or the server's
+    /// `connection.recv_timeout_seconds` hint): the connection is closed and another one may
+    /// well succeed, so that error is retryable.
     fn explain(&self, e: Error) -> Error {
         if e.kind() == ErrorKind::ServiceUnavailable && self.interrupt.inner.is_raised() {
             return e
@@ -343,6 +346,7 @@ impl Session {
                     self.call_timeout.unwrap_or_default()
                 ))
             }
+            _ if e.kind() == ErrorKind::Timeout => e.with_retryable(true),
             _ => e,
         }
     }
@@ -1600,6 +1604,14 @@ impl Session {
                 if std::mem::take(&mut self.unproven) && e.kind() == ErrorKind::ServiceUnavailable {
                     // Not a server failure worth telling routing about: retried by the caller.
                     self.idle_death = Some(conn.address().clone());
+                    self.connection_lost(&e);
+                } else if self.failure.is_some() {
+                    // The server answered a FAILURE and then hung up (servers close the
+                    // connection after security errors): it is alive, so routing keeps it.
+                    log::debug!(
+                        "[#@{}] the server hung up after a failure: {e}",
+                        conn.address()
+                    );
                     self.connection_lost(&e);
                 } else {
                     self.connection_failed(&e);

@@ -72,7 +72,8 @@ struct Idle {
 struct Server {
     idle: Vec<Idle>,
     metrics: PoolMetrics,
-    /// Raised by [`Pool::expire`]: connections of an older generation are not reused.
+    /// Raised by [`Pool::expire`]: connections of an older generation are not reused as they
+    /// are (Bolt 5.1+ ones log on again first, older ones are closed).
     generation: u64,
 }
 
@@ -343,6 +344,9 @@ impl Pool {
         if let Some(h) = &handle {
             st.in_use.insert(ticket, h.clone());
         }
+        // A pooled connection of an older generation is handed out to log on again, after
+        // which it belongs to the current one.
+        let current = st.servers.get(address).map_or(generation, |s| s.generation);
         drop(st);
         PooledConnection {
             conn: Some(conn),
@@ -350,7 +354,8 @@ impl Pool {
             address: address.clone(),
             pool: self.clone(),
             ticket,
-            generation,
+            generation: current,
+            authorization_expired: generation != current,
             reused,
         }
     }
@@ -373,7 +378,9 @@ impl Pool {
         let server = st.servers.entry(address.clone()).or_default();
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
         let expired = generation != server.generation;
-        let to_close = if keep && !expired {
+        // A Bolt 5.1+ connection of an expired authorization can log on again: it is kept and
+        // handed out marked (see `PooledConnection::authorization_expired`).
+        let to_close = if keep && (!expired || conn.features().logon) {
             server.idle.push(Idle {
                 conn,
                 handle,
@@ -418,14 +425,16 @@ impl Pool {
     }
 
     /// `address` said a connection's authorization expired: no connection open to it now is
-    /// used for new work. Idle ones are closed at once, ones in use when they come back (the
-    /// work they carry finishes first); new work opens new connections.
+    /// used for new work as it is. Bolt 5.1+ connections stay pooled and are handed out marked
+    /// ([`PooledConnection::authorization_expired`]), to log on again (LOGOFF/LOGON) before
+    /// their next work; older ones cannot, so idle ones are closed at once and ones in use when
+    /// they come back (the work they carry finishes first).
     pub fn expire(&self, address: &Address) {
         self.purge_idle(address, true);
     }
 
-    /// Closes the idle connections to `address`, and with `expire` marks those in use to be
-    /// closed on release.
+    /// Closes the idle connections to `address`; with `expire`, raises its generation and
+    /// keeps the idle connections that can log on again (see [`Pool::expire`]).
     fn purge_idle(&self, address: &Address, expire: bool) {
         let mut st = self.inner.state.lock();
         if let Some(stale) = forget_inherited(&mut st) {
@@ -437,9 +446,13 @@ impl Pool {
             st.servers.entry(address.clone()).or_default().generation += 1;
         }
         let idle = st.servers.get_mut(address).map(|s| {
-            s.metrics.closed += s.idle.len() as u64;
-            s.metrics.idle = 0;
-            std::mem::take(&mut s.idle)
+            let (kept, closed): (Vec<Idle>, Vec<Idle>) = std::mem::take(&mut s.idle)
+                .into_iter()
+                .partition(|i| expire && i.conn.features().logon);
+            s.idle = kept;
+            s.metrics.closed += closed.len() as u64;
+            s.metrics.idle = s.idle.len();
+            closed
         });
         drop(st);
         let idle = idle.unwrap_or_default();
@@ -556,6 +569,8 @@ pub struct PooledConnection {
     ticket: u64,
     /// The server's generation when the connection was opened (see [`Pool::expire`]).
     generation: u64,
+    /// Opened before the server said an authorization expired: log on again before use.
+    authorization_expired: bool,
     reused: bool,
 }
 
@@ -570,6 +585,13 @@ impl PooledConnection {
     /// The server address.
     pub fn address(&self) -> &Address {
         &self.address
+    }
+
+    /// Whether the connection was opened before its server answered `AuthorizationExpired` on
+    /// some connection (see [`Pool::expire`]): its credentials must be sent again (LOGOFF/LOGON)
+    /// before its next work, even when they did not change.
+    pub fn authorization_expired(&self) -> bool {
+        self.authorization_expired
     }
 
     /// A handle that shuts the socket down from another thread (interrupting a blocked call).
