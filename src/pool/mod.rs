@@ -578,6 +578,16 @@ impl PooledConnection {
     }
 }
 
+impl crate::auth::Checkout for PooledConnection {
+    fn is_reused(&self) -> bool {
+        PooledConnection::is_reused(self)
+    }
+
+    fn address(&self) -> &Address {
+        PooledConnection::address(self)
+    }
+}
+
 impl Deref for PooledConnection {
     type Target = BoltConnection;
     fn deref(&self) -> &BoltConnection {
