@@ -43,15 +43,6 @@
 // The patch version.
 #define BOLTC_VERSION_PATCH 0
 
-// `boltc_server_info_string`: the server address `host:port` the connection was made to.
-#define BOLTC_SERVER_INFO_ADDRESS 0
-
-// The server agent, e.g. `Neo4j/5.13.0`.
-#define BOLTC_SERVER_INFO_AGENT 1
-
-// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
-#define BOLTC_SERVER_INFO_CONNECTION_ID 2
-
 // `boltc_connection_list_string`: the connection id, e.g. `bolt-21`.
 #define BOLTC_CONNECTION_ID 0
 
@@ -156,6 +147,15 @@
 
 // The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
 #define BOLTC_SUMMARY_CONNECTION_ID 5
+
+// `boltc_server_info_string`: the server address `host:port` the connection was made to.
+#define BOLTC_SERVER_INFO_ADDRESS 0
+
+// The server agent, e.g. `Neo4j/5.13.0`.
+#define BOLTC_SERVER_INFO_AGENT 1
+
+// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
+#define BOLTC_SERVER_INFO_CONNECTION_ID 2
 
 // `boltc_session_set_telemetry_api`: a transaction function and its retries.
 #define BOLTC_TELEMETRY_TRANSACTION_FUNCTION 0
@@ -566,23 +566,6 @@ const char *boltc_version(void);
 // A short, static, NUL-terminated name for a status (e.g. `"BOLTC_STATUS_CLIENT_ERROR"`);
 // `"BOLTC_STATUS_UNKNOWN"` for any other value.
 const char *boltc_status_name(boltc_status status);
-
-// A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
-// `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
-boltc_status boltc_server_info_string(const boltc_server_info *info,
-                                      int32_t which,
-                                      const char **str_out,
-                                      size_t *len_out,
-                                      boltc_error **error_out);
-
-// The negotiated Bolt version of the connection.
-boltc_status boltc_server_info_protocol_version(const boltc_server_info *info,
-                                                uint8_t *major_out,
-                                                uint8_t *minor_out,
-                                                boltc_error **error_out);
-
-// Frees a server info. NULL is ignored.
-void boltc_server_info_free(boltc_server_info *info);
 
 // Connects (or reuses a pooled connection) and returns what the server told about itself
 // and that connection. On success `*info_out` receives a server info freed with
@@ -1128,6 +1111,23 @@ const boltc_map *boltc_summary_metadata(const boltc_summary *summary_);
 
 // Frees a summary. NULL is ignored.
 void boltc_summary_free(boltc_summary *summary_);
+
+// A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
+// `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
+boltc_status boltc_server_info_string(const boltc_server_info *info,
+                                      int32_t which,
+                                      const char **str_out,
+                                      size_t *len_out,
+                                      boltc_error **error_out);
+
+// The negotiated Bolt version of the connection.
+boltc_status boltc_server_info_protocol_version(const boltc_server_info *info,
+                                                uint8_t *major_out,
+                                                uint8_t *minor_out,
+                                                boltc_error **error_out);
+
+// Frees a server info. NULL is ignored.
+void boltc_server_info_free(boltc_server_info *info);
 
 // Runs `query` (UTF-8, `query_len` bytes, need not be NUL-terminated) in an auto-commit
 // transaction. `params` (may be NULL) and `metadata` (may be NULL) are borrowed and copied;

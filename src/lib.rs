@@ -31,6 +31,7 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+mod auth;
 pub mod bolt;
 pub mod clock;
 mod driver;
@@ -44,6 +45,7 @@ pub mod pool;
 pub mod routing;
 mod value;
 
+pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
 pub use driver::{
@@ -54,8 +56,8 @@ pub use driver::{
     DEFAULT_BUSY_POLL, DEFAULT_USER_AGENT,
 };
 pub use driver::{
-    AuthManager, AuthManagers, AuthProvider, EagerResult, ExpiringAuth, ManagedTransaction,
-    QueryBookmarkManager, QueryConfig, RetryPolicy, RoutingControl, Sleeper,
+    EagerResult, ManagedTransaction, QueryBookmarkManager, QueryConfig, RetryPolicy,
+    RoutingControl, Sleeper,
 };
 pub use driver::{DEFAULT_READ_TIMEOUT, DEFAULT_WRITE_TIMEOUT};
 pub use error::{Error, ErrorKind, GqlError, Result};

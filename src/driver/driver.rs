@@ -1,15 +1,20 @@
 //! The driver: configuration, the pool, and how connections are opened.
 
-use super::auth::{AuthManager, AuthManagers};
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
 use super::proposals::ProposalMemory;
 use super::session::Session;
+use crate::auth::{
+    authenticate, on_security_error, session_auth_unsupported, AuthManager, AuthManagers, AuthMode,
+};
 use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
 use crate::bolt::{Connection, Limits, ServerInfo};
 use crate::error::{Error, ErrorKind, Result, AUTHORIZATION_EXPIRED};
+use crate::net::deadline::deadline_within;
+/// Sessions reach it here (`super::driver::far_future`).
+pub(crate) use crate::net::deadline::far_future;
 use crate::net::{self, Address, ConnectOptions, Stream};
 use crate::pool::{BoltConnection, Pool, PoolConfig, PoolMetrics, PooledConnection};
 use crate::routing::{Router, RouterConfig};
@@ -371,7 +376,8 @@ impl DriverInner {
         ))
     }
 
-    /// Makes sure `conn` is authenticated with the wanted credentials (see [`authenticate`]).
+    /// Makes sure `conn` is authenticated with the wanted credentials (see
+    /// [`crate::auth::authenticate`]).
     fn with_auth(
         &self,
         conn: PooledConnection,
@@ -382,7 +388,9 @@ impl DriverInner {
             pipeline: req.pipeline_auth,
             force: req.force_auth,
         };
-        authenticate(&self.pool, &*self.auth, conn, req.auth, how, deadline)
+        authenticate(&*self.auth, conn, req.auth, how, deadline, |addr, by| {
+            self.pool.acquire_as(addr, by, None)
+        })
     }
 
     /// A security error on a connection authenticated with `auth` (from the auth manager):
@@ -437,110 +445,6 @@ impl DriverInner {
     }
 }
 
-/// Makes sure `conn` is authenticated with the wanted credentials (the session's, or the
-/// auth manager's current ones): re-authenticates on 5.1+, or replaces the connection.
-/// Used for connections of sessions and of routing requests alike.
-pub(crate) fn authenticate(
-    pool: &Pool,
-    manager: &dyn AuthManager,
-    mut conn: PooledConnection,
-    session_auth: Option<&AuthToken>,
-    how: AuthMode,
-    deadline: Instant,
-) -> Result<PooledConnection> {
-    // A connection opened for this acquisition authenticated with the wanted credentials
-    // moments ago (the connector asked the auth manager, or used the session's).
-    if !conn.is_reused() {
-        return Ok(conn);
-    }
-    // After `AuthorizationExpired` the same credentials are sent again (Bolt 5.1+; the pool
-    // closes older connections of an expired authorization instead of handing them out).
-    let force = how.force || conn.authorization_expired();
-    for _ in 0..MAX_ROUTED_ATTEMPTS {
-        let wanted = match session_auth {
-            Some(a) => a.clone(),
-            None => manager.get_auth()?,
-        };
-        if conn.auth() == Some(&wanted) && !force {
-            return Ok(conn);
-        }
-        if !conn.features().logon && session_auth.is_none() && conn.auth() == Some(&wanted) {
-            // Forced, but a pre-5.1 connection cannot log on again: it is authenticated.
-            return Ok(conn);
-        }
-        if conn.features().logon && how.pipeline {
-            conn.reauth_pipelined(&wanted)?;
-            return Ok(conn);
-        }
-        if conn.features().logon {
-            conn.set_deadline(Some(deadline));
-            conn.reauth(&wanted)?;
-            let logoff = conn.recv_summary()?;
-            let logon = conn.recv_summary()?;
-            conn.set_deadline(None);
-            if let Err(e) = logoff.and(logon) {
-                conn.mark_broken("re-authentication failed");
-                return Err(if session_auth.is_some() {
-                    e
-                } else {
-                    on_security_error(manager, &wanted, e)
-                });
-            }
-            return Ok(conn);
-        }
-        if session_auth.is_some() {
-            return Err(session_auth_unsupported(conn.version()));
-        }
-        // Pre-5.1: the credentials changed, so this connection is closed and replaced.
-        let addr = conn.address().clone();
-        conn.mark_broken("the credentials changed");
-        drop(conn);
-        conn = pool.acquire_as(&addr, deadline, None)?;
-        if !conn.is_reused() {
-            return Ok(conn);
-        }
-    }
-    Err(Error::new(
-        ErrorKind::Authentication,
-        "the auth manager keeps changing the credentials",
-    ))
-}
-
-/// How [`authenticate`] brings a pooled connection to the wanted credentials.
-#[derive(Debug, Clone, Copy, Default)]
-pub(crate) struct AuthMode {
-    /// Leave the LOGOFF/LOGON replies to the caller (they go out with its first request).
-    pub(crate) pipeline: bool,
-    /// Log on again even when the connection already uses the wanted credentials.
-    pub(crate) force: bool,
-}
-
-/// The error for session credentials on a server older than Bolt 5.1.
-fn session_auth_unsupported(version: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Unsupported,
-        format!("session credentials need Bolt 5.1+, the server speaks {version}"),
-    )
-}
-
-/// Lets the auth manager see a security error; if it handles it, the error is retryable.
-pub(crate) fn on_security_error(manager: &dyn AuthManager, token: &AuthToken, e: Error) -> Error {
-    let security = matches!(
-        e.kind(),
-        ErrorKind::Authentication | ErrorKind::TokenExpired
-    ) || e
-        .server_code()
-        .is_some_and(|c| c.starts_with("Neo.ClientError.Security."));
-    if security && manager.handle_security_error(token, &e) {
-        e.with_retryable(true)
-    } else {
-        e
-    }
-}
-
-/// How often one acquisition re-authenticates or replaces a connection whose credentials changed.
-const MAX_ROUTED_ATTEMPTS: usize = 8;
-
 /// What a session asks the driver for.
 pub(crate) struct AcquireRequest<'a> {
     pub(crate) mode: AccessMode,
@@ -560,19 +464,6 @@ pub(crate) struct AcquireRequest<'a> {
     pub(crate) deadline: Option<Instant>,
     /// Ends waits for a connection or a routing table early (a session's interrupter).
     pub(crate) interrupt: Option<&'a crate::net::interrupt::Interrupt>,
-}
-
-/// A deadline so far away that it never comes (for durations too large to add to now).
-/// `timeout` from now, but no later than the call's deadline (if there is one).
-pub(crate) fn deadline_within(timeout: Duration, call: Option<Instant>) -> Instant {
-    let own = Instant::now()
-        .checked_add(timeout)
-        .unwrap_or_else(far_future);
-    call.map_or(own, |d| own.min(d))
-}
-
-pub(crate) fn far_future() -> Instant {
-    Instant::now() + Duration::from_secs(100 * 365 * 24 * 3600)
 }
 
 /// The `routing` map of HELLO and ROUTE: the URI query plus `address`.

@@ -1,8 +1,8 @@
 //! Driver settings for routing, retries and authentication, kept apart from the basic ones.
 
-use super::auth::AuthManager;
 use super::config::ConfigBuilder;
 use super::retry::RetryPolicy;
+use crate::auth::AuthManager;
 use crate::net::DomainNameResolver;
 use crate::routing::AddressResolver;
 use std::sync::Arc;

@@ -1,7 +1,6 @@
 //! The user-facing API: Driver → Session → Transaction → RecordStream.
 
 mod admin;
-mod auth;
 mod bookmarks;
 mod config;
 #[allow(clippy::module_inception)]
@@ -21,14 +20,12 @@ mod summary;
 mod transaction;
 
 pub use admin::{ConnectionInfo, KillResult};
-pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bookmarks::{BookmarkManager, DefaultBookmarkManager};
 pub use config::{
     AccessMode, Config, ConfigBuilder, SessionConfig, TransactionConfig, DEFAULT_BUSY_POLL,
     DEFAULT_READ_TIMEOUT, DEFAULT_USER_AGENT, DEFAULT_WRITE_TIMEOUT,
 };
 pub use driver::Driver;
-pub(crate) use driver::{authenticate, deadline_within, on_security_error, AuthMode};
 pub use managed::ManagedTransaction;
 pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};

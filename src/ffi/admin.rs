@@ -1,114 +1,18 @@
-//! Connection identity and administration: `boltc_server_info` (the server and connection a
-//! session, transaction or driver talks to) and the `dbms.listConnections` /
+//! Connection administration: `boltc_driver_server_info` and the `dbms.listConnections` /
 //! `dbms.killConnection(s)` helpers with their row lists.
 
 use super::driver::boltc_driver;
 use super::error::boltc_error;
-use super::handle::{arc_ref, box_free, box_into_raw, box_ref, cstr_arg, BoxHandle, Handle, Out};
-use super::result::write_str;
-use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
-use crate::bolt::ServerInfo;
+use super::error::ffi_status;
+use super::guard::ffi_value;
+use super::handle::{
+    arc_ref, box_free, box_into_raw, box_ref, cstr_arg, declare_handle, write_opt_str, write_str,
+    Handle, Out,
+};
+use super::server_info::{boltc_server_info, write_server_info};
+use super::status::{boltc_status, Failure, FfiResult};
 use crate::driver::{ConnectionInfo, KillResult};
 use std::ffi::c_char;
-use std::ptr;
-
-/// What the server told about itself and one connection: address, agent, server-assigned
-/// connection id and negotiated protocol version (a snapshot).
-///
-/// Ownership: returned by `boltc_session_connection_info`, `boltc_transaction_connection_info`
-/// and `boltc_driver_server_info`, freed with `boltc_server_info_free`. Threads: immutable.
-pub struct boltc_server_info {
-    magic: u32,
-    info: ServerInfo,
-}
-
-impl Handle for boltc_server_info {
-    const NAME: &'static str = "boltc_server_info";
-    const MAGIC: u32 = 0xB017_0A11;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_server_info {}
-
-/// Writes `info` (or NULL for `None`) to an out-param.
-pub(crate) fn write_server_info(
-    info: Option<ServerInfo>,
-    out: *mut *mut boltc_server_info,
-) -> FfiResult<()> {
-    let out = Out::new(out, "info_out")?;
-    out.write(info.map_or(ptr::null_mut(), |info| {
-        box_into_raw(boltc_server_info {
-            magic: boltc_server_info::MAGIC,
-            info,
-        })
-    }));
-    Ok(())
-}
-
-/// `boltc_server_info_string`: the server address `host:port` the connection was made to.
-pub const BOLTC_SERVER_INFO_ADDRESS: i32 = 0;
-/// The server agent, e.g. `Neo4j/5.13.0`.
-pub const BOLTC_SERVER_INFO_AGENT: i32 = 1;
-/// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
-pub const BOLTC_SERVER_INFO_CONNECTION_ID: i32 = 2;
-
-/// A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
-/// `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
-#[no_mangle]
-pub extern "C" fn boltc_server_info_string(
-    info: *const boltc_server_info,
-    which: i32,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or a live boltc_server_info (header contract).
-        let i = &unsafe { box_ref(info) }?.info;
-        let s = match which {
-            BOLTC_SERVER_INFO_ADDRESS => &i.address,
-            BOLTC_SERVER_INFO_AGENT => &i.agent,
-            BOLTC_SERVER_INFO_CONNECTION_ID => &i.connection_id,
-            _ => {
-                return Err(Failure::invalid(format!(
-                    "unknown server info string {which}"
-                )))
-            }
-        };
-        write_str(s, str_out, len_out)
-    })
-}
-
-/// The negotiated Bolt version of the connection.
-#[no_mangle]
-pub extern "C" fn boltc_server_info_protocol_version(
-    info: *const boltc_server_info,
-    major_out: *mut u8,
-    minor_out: *mut u8,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let (ma, mi) = (
-            Out::new(major_out, "major_out")?,
-            Out::new(minor_out, "minor_out")?,
-        );
-        // SAFETY: NULL or a live boltc_server_info (header contract).
-        let v = unsafe { box_ref(info) }?.info.protocol_version;
-        ma.write(v.0);
-        mi.write(v.1);
-        Ok(())
-    })
-}
-
-/// Frees a server info. NULL is ignored.
-#[no_mangle]
-pub extern "C" fn boltc_server_info_free(info: *mut boltc_server_info) {
-    ffi_value!((), {
-        // SAFETY: NULL or an owned boltc_server_info freed once (header contract).
-        unsafe { box_free(info) }
-    })
-}
 
 /// Connects (or reuses a pooled connection) and returns what the server told about itself
 /// and that connection. On success `*info_out` receives a server info freed with
@@ -135,14 +39,7 @@ pub struct boltc_connection_list {
     rows: Vec<ConnectionInfo>,
 }
 
-impl Handle for boltc_connection_list {
-    const NAME: &'static str = "boltc_connection_list";
-    const MAGIC: u32 = 0xB017_0A12;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_connection_list {}
+declare_handle!(Box, boltc_connection_list, 0xB017_0A12);
 
 /// `boltc_connection_list_string`: the connection id, e.g. `bolt-21`.
 pub const BOLTC_CONNECTION_ID: i32 = 0;
@@ -247,14 +144,7 @@ pub struct boltc_kill_list {
     rows: Vec<KillResult>,
 }
 
-impl Handle for boltc_kill_list {
-    const NAME: &'static str = "boltc_kill_list";
-    const MAGIC: u32 = 0xB017_0A13;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_kill_list {}
+declare_handle!(Box, boltc_kill_list, 0xB017_0A13);
 
 /// `boltc_kill_list_string`: the connection id asked for.
 pub const BOLTC_KILL_CONNECTION_ID: i32 = 0;
@@ -381,22 +271,6 @@ pub extern "C" fn boltc_kill_list_free(list: *mut boltc_kill_list) {
         // SAFETY: NULL or an owned boltc_kill_list freed once (header contract).
         unsafe { box_free(list) }
     })
-}
-
-fn write_opt_str(
-    s: Option<&str>,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-) -> FfiResult<()> {
-    match s {
-        Some(s) => write_str(s, str_out, len_out),
-        None => {
-            let (p, l) = (Out::new(str_out, "str_out")?, Out::new(len_out, "len_out")?);
-            p.write(ptr::null());
-            l.write(0);
-            Ok(())
-        }
-    }
 }
 
 /// Pool figures for one server address (see `boltc_driver_pool_metrics`).

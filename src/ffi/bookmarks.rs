@@ -3,10 +3,12 @@
 
 use super::config::boltc_session_config;
 use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
 use super::handle::{
-    box_free, box_into_raw, box_mut, box_ref, cstr_arg, slice_arg, BoxHandle, Handle, Out,
+    box_free, box_into_raw, box_mut, box_ref, cstr_arg, declare_handle, slice_arg, Handle, Out,
 };
-use super::status::{boltc_status, ffi_status, ffi_value, Failure};
+use super::status::{boltc_status, Failure};
 use crate::driver::{BookmarkManager, DefaultBookmarkManager};
 use std::ffi::{c_char, c_void, CString};
 use std::sync::Arc;
@@ -23,14 +25,7 @@ pub struct boltc_bookmark_manager {
     manager: Arc<dyn BookmarkManager>,
 }
 
-impl Handle for boltc_bookmark_manager {
-    const NAME: &'static str = "boltc_bookmark_manager";
-    const MAGIC: u32 = 0xB017_0B0A;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_bookmark_manager {}
+declare_handle!(Box, boltc_bookmark_manager, 0xB017_0B0A);
 
 /// The list a `boltc_bookmarks_get_callback` fills with `boltc_bookmark_list_add`. It exists
 /// only during the callback.
@@ -39,14 +34,7 @@ pub struct boltc_bookmark_list {
     bookmarks: Vec<String>,
 }
 
-impl Handle for boltc_bookmark_list {
-    const NAME: &'static str = "boltc_bookmark_list";
-    const MAGIC: u32 = 0xB017_0B0B;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_bookmark_list {}
+declare_handle!(Box, boltc_bookmark_list, 0xB017_0B0B);
 
 /// Asked for the bookmarks a transaction should start from: the callback adds each one to
 /// `list` with `boltc_bookmark_list_add` (`list` is valid only during the call).

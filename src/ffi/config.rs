@@ -1,10 +1,12 @@
 //! `boltc_config` (driver configuration) and `boltc_session_config`.
 
 use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
 use super::handle::{
-    box_free, box_into_raw, box_mut, cstr_arg, opt_cstr_arg, slice_arg, BoxHandle, Handle, Out,
+    box_free, box_into_raw, box_mut, cstr_arg, declare_handle, opt_cstr_arg, slice_arg, Handle, Out,
 };
-use super::status::{boltc_status, ffi_status, ffi_value, Failure};
+use super::status::{boltc_status, Failure};
 use crate::bolt::message::NotificationFilter;
 use crate::bolt::AuthToken;
 use crate::driver::{AccessMode, Config, ConfigBuilder, SessionConfig};
@@ -44,14 +46,7 @@ pub struct boltc_config {
     notifications: NotificationFilter,
 }
 
-impl Handle for boltc_config {
-    const NAME: &'static str = "boltc_config";
-    const MAGIC: u32 = 0xB017_0C0F;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_config {}
+declare_handle!(Box, boltc_config, 0xB017_0C0F);
 
 impl boltc_config {
     /// Validates and builds the configuration.
@@ -442,14 +437,7 @@ pub struct boltc_session_config {
     pub(crate) config: SessionConfig,
 }
 
-impl Handle for boltc_session_config {
-    const NAME: &'static str = "boltc_session_config";
-    const MAGIC: u32 = 0xB017_05C0;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_session_config {}
+declare_handle!(Box, boltc_session_config, 0xB017_05C0);
 
 fn update_session(
     config: *mut boltc_session_config,

@@ -2,11 +2,14 @@
 
 use super::config::{boltc_config, boltc_session_config};
 use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
 use super::handle::{
-    arc_free, arc_into_raw, arc_ref, box_into_raw, box_ref, ArcHandle, Handle, Out,
+    arc_free, arc_into_raw, arc_ref, box_into_raw, box_ref, declare_handle, Handle, Out,
 };
-use super::session::{boltc_session, SessionShared};
-use super::status::{boltc_status, ffi_status, ffi_value};
+use super::session::boltc_session;
+use super::shared::SessionShared;
+use super::status::boltc_status;
 use crate::driver::{Driver, SessionConfig};
 
 /// A driver: a connection pool for one server (or cluster) and the configuration.
@@ -19,14 +22,7 @@ pub struct boltc_driver {
     pub(crate) driver: Driver,
 }
 
-impl Handle for boltc_driver {
-    const NAME: &'static str = "boltc_driver";
-    const MAGIC: u32 = 0xB017_0D01;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl ArcHandle for boltc_driver {}
+declare_handle!(Arc, boltc_driver, 0xB017_0D01);
 
 /// Creates a driver from a configuration (borrowed; copied). No connection is made yet.
 ///

@@ -1,6 +1,6 @@
 //! `boltc_error`: the error object a failed call hands back through `error_out`.
 
-use super::handle::{box_into_raw, box_ref, BoxHandle, Handle};
+use super::handle::{box_into_raw, box_ref, declare_handle, Handle};
 use super::status::{boltc_status, Failure, FfiResult};
 use crate::error::GqlError;
 use std::ffi::{c_char, CString};
@@ -26,14 +26,7 @@ pub struct boltc_error {
     borrowed: bool,
 }
 
-impl Handle for boltc_error {
-    const NAME: &'static str = "boltc_error";
-    const MAGIC: u32 = 0xB017_0E77;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_error {}
+declare_handle!(Box, boltc_error, 0xB017_0E77);
 
 fn cstring(s: &str) -> CString {
     CString::new(s.replace('\0', "\u{FFFD}")).expect("invariant: NULs replaced")
@@ -145,7 +138,7 @@ fn opt_ptr(s: &Option<CString>) -> *const c_char {
 /// The status of the failed call. `BOLTC_STATUS_NULL_ARGUMENT` for a NULL `error`.
 #[no_mangle]
 pub extern "C" fn boltc_error_status(error: *const boltc_error) -> boltc_status {
-    super::status::ffi_value!(boltc_status::Panic, {
+    super::guard::ffi_value!(boltc_status::Panic, {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(boltc_status::NullArgument, |e| e.status)
     })
@@ -155,7 +148,7 @@ pub extern "C" fn boltc_error_status(error: *const boltc_error) -> boltc_status 
 /// `error` is freed. Never NULL unless `error` is NULL.
 #[no_mangle]
 pub extern "C" fn boltc_error_message(error: *const boltc_error) -> *const c_char {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| e.message.as_ptr())
     })
@@ -165,7 +158,7 @@ pub extern "C" fn boltc_error_message(error: *const boltc_error) -> *const c_cha
 /// did not come from the server. Borrowed until `error` is freed.
 #[no_mangle]
 pub extern "C" fn boltc_error_server_code(error: *const boltc_error) -> *const c_char {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.server_code))
     })
@@ -175,7 +168,7 @@ pub extern "C" fn boltc_error_server_code(error: *const boltc_error) -> *const c
 /// NULL. Borrowed until `error` is freed.
 #[no_mangle]
 pub extern "C" fn boltc_error_classification(error: *const boltc_error) -> *const c_char {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.classification))
     })
@@ -184,7 +177,7 @@ pub extern "C" fn boltc_error_classification(error: *const boltc_error) -> *cons
 /// Whether retrying the unit of work may succeed. False for NULL.
 #[no_mangle]
 pub extern "C" fn boltc_error_is_retryable(error: *const boltc_error) -> bool {
-    super::status::ffi_value!(false, {
+    super::guard::ffi_value!(false, {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.is_ok_and(|e| e.retryable)
     })
@@ -194,7 +187,7 @@ pub extern "C" fn boltc_error_is_retryable(error: *const boltc_error) -> bool {
 /// freed.
 #[no_mangle]
 pub extern "C" fn boltc_error_gql_status(error: *const boltc_error) -> *const c_char {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.gql_status))
     })
@@ -203,7 +196,7 @@ pub extern "C" fn boltc_error_gql_status(error: *const boltc_error) -> *const c_
 /// The GQL status description, or NULL. Borrowed until `error` is freed.
 #[no_mangle]
 pub extern "C" fn boltc_error_gql_description(error: *const boltc_error) -> *const c_char {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| opt_ptr(&e.gql_description))
     })
@@ -213,7 +206,7 @@ pub extern "C" fn boltc_error_gql_description(error: *const boltc_error) -> *con
 /// until `error` is freed: it belongs to `error` (`boltc_error_free` on it does nothing).
 #[no_mangle]
 pub extern "C" fn boltc_error_cause(error: *const boltc_error) -> *const boltc_error {
-    super::status::ffi_value!(ptr::null(), {
+    super::guard::ffi_value!(ptr::null(), {
         // SAFETY: error is NULL or a live boltc_error (header contract).
         unsafe { box_ref(error) }.map_or(ptr::null(), |e| {
             e.cause.as_deref().map_or(ptr::null(), ptr::from_ref)
@@ -225,7 +218,7 @@ pub extern "C" fn boltc_error_cause(error: *const boltc_error) -> *const boltc_e
 /// (the cause is freed with the error it belongs to).
 #[no_mangle]
 pub extern "C" fn boltc_error_free(error: *mut boltc_error) {
-    super::status::ffi_value!((), {
+    super::guard::ffi_value!((), {
         // SAFETY: error is NULL or a live boltc_error, freed once if owned (header contract).
         drop(unsafe { take_error(error) });
     })
@@ -239,3 +232,21 @@ pub(crate) fn message_of(e: *const boltc_error) -> String {
         .map(|e| e.message.to_string_lossy().into_owned())
         .unwrap_or_default()
 }
+
+/// Runs an `extern "C"` body returning `boltc_status`: catches panics (`BOLTC_STATUS_PANIC`) and
+/// reports failures through `error_out`.
+macro_rules! ffi_status {
+    ($error_out:expr, $body:block) => {{
+        let error_out: *mut *mut $crate::ffi::error::boltc_error = $error_out;
+        let r = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
+            || -> $crate::ffi::status::FfiResult<()> { $body },
+        ));
+        // Success is decided inline: accessors called once per value stay cheap.
+        match r {
+            Ok(Ok(())) => $crate::ffi::status::boltc_status::Ok,
+            r => $crate::ffi::error::finish(r, error_out),
+        }
+    }};
+}
+
+pub(crate) use ffi_status;

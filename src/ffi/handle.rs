@@ -280,3 +280,70 @@ pub(crate) unsafe fn slice_arg<'a, T>(p: *const T, len: usize, what: &str) -> Ff
     // SAFETY: non-NULL, aligned, size fits isize, and the caller guarantees len readable Ts.
     Ok(unsafe { std::slice::from_raw_parts(p, len) })
 }
+
+/// Writes a borrowed slice to a pointer + length out-param pair; both are checked for NULL
+/// before either is written. The pointer stays valid as long as the slice's owner.
+pub(crate) fn write_slice<T>(
+    s: &[T],
+    ptr_out: *mut *const T,
+    len_out: *mut usize,
+    what: &str,
+) -> FfiResult<()> {
+    let p = Out::new(ptr_out, what)?;
+    let l = Out::new(len_out, "length out-param")?;
+    p.write(s.as_ptr());
+    l.write(s.len());
+    Ok(())
+}
+
+/// Writes a borrowed string (UTF-8, not NUL-terminated) to a pointer + length out-param pair.
+pub(crate) fn write_str(
+    s: &str,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> FfiResult<()> {
+    write_slice(s.as_bytes(), ptr_out.cast(), len_out, "string out-param")
+}
+
+/// As [`write_str`], with `None` written as NULL and length 0.
+pub(crate) fn write_opt_str(
+    s: Option<&str>,
+    ptr_out: *mut *const c_char,
+    len_out: *mut usize,
+) -> FfiResult<()> {
+    match s {
+        Some(s) => write_str(s, ptr_out, len_out),
+        None => {
+            let p = Out::new(ptr_out, "string out-param")?;
+            let l = Out::new(len_out, "length out-param")?;
+            p.write(std::ptr::null());
+            l.write(0);
+            Ok(())
+        }
+    }
+}
+
+/// Declares a handle type (see [`Handle`]): `declare_handle!(Box, boltc_x, MAGIC)` or
+/// `declare_handle!(Arc, boltc_x, MAGIC)`. The type has a `magic: u32` field; its C name is
+/// the type name.
+macro_rules! declare_handle {
+    (Box, $t:ident, $magic:expr) => {
+        $crate::ffi::handle::declare_handle!(@handle $t, $magic);
+        impl $crate::ffi::handle::BoxHandle for $t {}
+    };
+    (Arc, $t:ident, $magic:expr) => {
+        $crate::ffi::handle::declare_handle!(@handle $t, $magic);
+        impl $crate::ffi::handle::ArcHandle for $t {}
+    };
+    (@handle $t:ident, $magic:expr) => {
+        impl $crate::ffi::handle::Handle for $t {
+            const NAME: &'static str = stringify!($t);
+            const MAGIC: u32 = $magic;
+            fn magic(&self) -> u32 {
+                self.magic
+            }
+        }
+    };
+}
+
+pub(crate) use declare_handle;

@@ -1,7 +1,8 @@
 //! Logging: forwards the `log` facade to a callback the C program registers.
 
 use super::error::boltc_error;
-use super::status::{boltc_status, ffi_status, Failure};
+use super::error::ffi_status;
+use super::status::{boltc_status, Failure};
 use parking_lot::RwLock;
 use std::ffi::{c_char, c_void, CString};
 use std::sync::atomic::{AtomicBool, Ordering};

@@ -24,18 +24,21 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod admin;
+mod batch_codec;
 pub mod bookmarks;
 pub mod config;
 pub mod driver;
 pub mod error;
+mod guard;
 pub(crate) mod handle;
 pub mod log;
 pub mod result;
+pub mod server_info;
 pub mod session;
+mod shared;
 pub mod status;
 pub mod txfn;
 pub mod value;
-mod wire;
 
 use std::ffi::c_char;
 

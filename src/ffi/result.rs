@@ -1,9 +1,14 @@
 //! `boltc_result`, `boltc_record`, `boltc_batch` and `boltc_summary`.
 
 use super::error::boltc_error;
-use super::handle::{box_free, box_into_raw, box_ref, str_arg, view, BoxHandle, Handle, Out};
-use super::session::SessionShared;
-use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
+use super::error::ffi_status;
+use super::guard::ffi_value;
+use super::handle::{
+    box_free, box_into_raw, box_ref, declare_handle, str_arg, view, write_opt_str, write_str,
+    Handle, Out,
+};
+use super::shared::SessionShared;
+use super::status::{boltc_status, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
 use crate::driver::{Record, ResultId, Rows, Summary};
 use crate::value::Value;
@@ -33,14 +38,7 @@ pub struct boltc_result {
     spare: Arc<Mutex<Option<Rows>>>,
 }
 
-impl Handle for boltc_result {
-    const NAME: &'static str = "boltc_result";
-    const MAGIC: u32 = 0xB017_0E50;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_result {}
+declare_handle!(Box, boltc_result, 0xB017_0E50);
 
 impl boltc_result {
     pub(crate) fn new(shared: Arc<SessionShared>, id: ResultId) -> boltc_result {
@@ -83,14 +81,7 @@ pub struct boltc_record {
     record: Record,
 }
 
-impl Handle for boltc_record {
-    const NAME: &'static str = "boltc_record";
-    const MAGIC: u32 = 0xB017_0EC0;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_record {}
+declare_handle!(Box, boltc_record, 0xB017_0EC0);
 
 /// Up to `max` records of a result, as rows × columns of values.
 ///
@@ -116,14 +107,7 @@ impl Drop for boltc_batch {
     }
 }
 
-impl Handle for boltc_batch {
-    const NAME: &'static str = "boltc_batch";
-    const MAGIC: u32 = 0xB017_0BA7;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_batch {}
+declare_handle!(Box, boltc_batch, 0xB017_0BA7);
 
 /// The summary of a consumed result. Ownership: the caller's (from `boltc_result_consume`),
 /// freed with `boltc_summary_free`; strings and maps read from it are borrowed until then.
@@ -132,26 +116,7 @@ pub struct boltc_summary {
     summary: Summary,
 }
 
-impl Handle for boltc_summary {
-    const NAME: &'static str = "boltc_summary";
-    const MAGIC: u32 = 0xB017_05A1;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_summary {}
-
-pub(crate) fn write_str(
-    s: &str,
-    ptr_out: *mut *const c_char,
-    len_out: *mut usize,
-) -> FfiResult<()> {
-    let p = Out::new(ptr_out, "string out-param")?;
-    let l = Out::new(len_out, "length out-param")?;
-    p.write(s.as_ptr().cast());
-    l.write(s.len());
-    Ok(())
-}
+declare_handle!(Box, boltc_summary, 0xB017_05A1);
 
 /// The number of columns (waits for the RUN reply if needed).
 #[no_mangle]
@@ -535,7 +500,7 @@ pub extern "C" fn boltc_batch_encode(
             Some(buf) => buf,
             None => {
                 // Two threads may both encode; the first stored wins and both return it.
-                let buf = super::wire::encode_batch(&b.rows)?;
+                let buf = super::batch_codec::encode_batch(&b.rows)?;
                 b.encoded.get_or_init(|| buf)
             }
         };
@@ -566,7 +531,7 @@ pub extern "C" fn boltc_batch_encode_columns(
             Some(buf) => buf,
             None => {
                 // Two threads may both encode; the first stored wins and both return it.
-                let buf = super::wire::encode_columns(&b.rows)?;
+                let buf = super::batch_codec::encode_columns(&b.rows)?;
                 b.columns.get_or_init(|| buf)
             }
         };
@@ -726,14 +691,7 @@ pub extern "C" fn boltc_summary_string(
             BOLTC_SUMMARY_CONNECTION_ID => Some(&s.server.connection_id),
             _ => return Err(Failure::invalid(format!("unknown summary string {which}"))),
         };
-        match v {
-            Some(v) => write_str(v, str_out, len_out),
-            None => {
-                Out::new(str_out, "str_out")?.write(ptr::null());
-                Out::new(len_out, "len_out")?.write(0);
-                Ok(())
-            }
-        }
+        write_opt_str(v, str_out, len_out)
     })
 }
 

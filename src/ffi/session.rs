@@ -1,103 +1,29 @@
 //! `boltc_session` and `boltc_transaction`.
 //!
-//! The session lives in an `Arc<SessionShared>` shared with its results and transactions, so
-//! they can be freed in any order. `boltc_session_close` leaves a tombstone (`None`), so later
+//! The session lives in an `Arc<SessionShared>` (`shared.rs`) shared with its results and
+//! transactions, so they can be freed in any order. `boltc_session_close` leaves a tombstone (`None`), so later
 //! calls on the session or its results fail with `BOLTC_STATUS_ILLEGAL_STATE` instead of
 //! touching freed memory. Each call takes the session's mutex with a try-lock: a second thread
 //! gets `BOLTC_STATUS_BUSY`.
 
 use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
 use super::handle::{
-    box_free, box_into_raw, box_ref, cstr_arg, str_arg, view_ref, BoxHandle, Handle, Out,
+    box_free, box_into_raw, box_ref, cstr_arg, declare_handle, str_arg, view_ref, Handle, Out,
 };
 use super::result::boltc_result;
-use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
+use super::shared::{SessState, SessionShared};
+use super::status::{boltc_status, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
-use crate::driver::{Session, SessionInterrupt, TelemetryApi, TransactionConfig};
+use crate::driver::{Session, TelemetryApi, TransactionConfig};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Value};
 use parking_lot::Mutex;
 use std::ffi::c_char;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The session state behind the mutex.
-pub(crate) struct SessState {
-    /// `None` once closed (the tombstone).
-    pub(crate) session: Option<Session>,
-    tx_serial: u64,
-    /// The serial of the open transaction handle, if any.
-    pub(crate) open_tx: Option<u64>,
-}
-
-impl SessState {
-    /// The session, or `IllegalState` after close.
-    pub(crate) fn session(&mut self) -> FfiResult<&mut Session> {
-        self.session.as_mut().ok_or_else(|| {
-            Error::new(ErrorKind::IllegalState, "the session has been closed").into()
-        })
-    }
-}
-
-/// What a session, its transactions and its results share.
-pub(crate) struct SessionShared {
-    pub(crate) state: Mutex<SessState>,
-    interrupt: SessionInterrupt,
-    interrupted: AtomicBool,
-}
-
-impl SessionShared {
-    pub(crate) fn new(session: Session) -> Arc<SessionShared> {
-        Arc::new(SessionShared {
-            interrupt: session.interrupter(),
-            state: Mutex::new(SessState {
-                session: Some(session),
-                tx_serial: 0,
-                open_tx: None,
-            }),
-            interrupted: AtomicBool::new(false),
-        })
-    }
-
-    /// Runs `f` with the session locked; `BOLTC_STATUS_BUSY` if another thread has it.
-    /// A connection error after `boltc_session_interrupt` becomes `BOLTC_STATUS_INTERRUPTED`.
-    pub(crate) fn with<R>(&self, f: impl FnOnce(&mut SessState) -> FfiResult<R>) -> FfiResult<R> {
-        let mut st = self.state.try_lock().ok_or_else(|| {
-            Failure::with_status(
-                boltc_status::Busy,
-                "the session is in use by another thread",
-            )
-        })?;
-        self.interrupted.store(false, Ordering::SeqCst);
-        f(&mut st).map_err(|fail| self.map_interrupted(fail))
-    }
-
-    /// Like [`SessionShared::with`] but waits for the lock instead of failing with
-    /// `BOLTC_STATUS_BUSY` (to end a transaction function's transaction).
-    pub(crate) fn with_wait<R>(
-        &self,
-        f: impl FnOnce(&mut SessState) -> FfiResult<R>,
-    ) -> FfiResult<R> {
-        let mut st = self.state.lock();
-        f(&mut st).map_err(|fail| self.map_interrupted(fail))
-    }
-
-    fn map_interrupted(&self, mut fail: Failure) -> Failure {
-        if self.interrupted.swap(false, Ordering::SeqCst)
-            && fail.status == boltc_status::ServiceUnavailable
-        {
-            fail.error = fail.error.with_kind(ErrorKind::Interrupted);
-            fail.status = boltc_status::Interrupted;
-        }
-        fail
-    }
-
-    /// Like [`SessionShared::with`] but waits for the lock (for `_free` functions).
-    pub(crate) fn with_blocking<R>(&self, f: impl FnOnce(&mut SessState) -> R) -> R {
-        f(&mut self.state.lock())
-    }
-}
 
 /// A session: a causal chain of transactions against one database.
 ///
@@ -125,14 +51,7 @@ struct Executing {
     free_requested: bool,
 }
 
-impl Handle for boltc_session {
-    const NAME: &'static str = "boltc_session";
-    const MAGIC: u32 = 0xB017_0501;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_session {}
+declare_handle!(Box, boltc_session, 0xB017_0501);
 
 impl boltc_session {
     pub(crate) fn new(shared: Arc<SessionShared>) -> boltc_session {
@@ -191,14 +110,7 @@ pub struct boltc_transaction {
 /// The serial of the transaction handle lent to transaction functions.
 pub(crate) const MANAGED_SERIAL: u64 = 0;
 
-impl Handle for boltc_transaction {
-    const NAME: &'static str = "boltc_transaction";
-    const MAGIC: u32 = 0xB017_0701;
-    fn magic(&self) -> u32 {
-        self.magic
-    }
-}
-impl BoxHandle for boltc_transaction {}
+declare_handle!(Box, boltc_transaction, 0xB017_0701);
 
 /// Copies optional parameters.
 ///
@@ -458,7 +370,7 @@ pub const BOLTC_TELEMETRY_EXECUTE_QUERY: i32 = 3;
 #[no_mangle]
 pub extern "C" fn boltc_session_connection_info(
     session: *mut boltc_session,
-    info_out: *mut *mut super::admin::boltc_server_info,
+    info_out: *mut *mut super::server_info::boltc_server_info,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
@@ -466,7 +378,7 @@ pub extern "C" fn boltc_session_connection_info(
         // SAFETY: NULL or a live boltc_session (header contract).
         let s = unsafe { box_ref(session) }?;
         let info = s.shared.with(|st| Ok(st.session()?.connection_info()))?;
-        super::admin::write_server_info(info, info_out)
+        super::server_info::write_server_info(info, info_out)
     })
 }
 
@@ -608,13 +520,13 @@ fn end_tx(transaction: *mut boltc_transaction, commit: bool) -> FfiResult<()> {
 #[no_mangle]
 pub extern "C" fn boltc_transaction_connection_info(
     transaction: *mut boltc_transaction,
-    info_out: *mut *mut super::admin::boltc_server_info,
+    info_out: *mut *mut super::server_info::boltc_server_info,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
         Out::new(info_out, "info_out")?;
         let (info, _) = with_tx(transaction, |s, _| Ok(s.connection_info()))?;
-        super::admin::write_server_info(info, info_out)
+        super::server_info::write_server_info(info, info_out)
     })
 }
 

@@ -211,32 +211,6 @@ impl From<Error> for Failure {
     }
 }
 
-/// Runs an `extern "C"` body returning `boltc_status`: catches panics (`BOLTC_STATUS_PANIC`) and
-/// reports failures through `error_out`.
-macro_rules! ffi_status {
-    ($error_out:expr, $body:block) => {{
-        let error_out: *mut *mut $crate::ffi::error::boltc_error = $error_out;
-        let r = ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(
-            || -> $crate::ffi::status::FfiResult<()> { $body },
-        ));
-        // Success is decided inline: accessors called once per value stay cheap.
-        match r {
-            Ok(Ok(())) => $crate::ffi::status::boltc_status::Ok,
-            r => $crate::ffi::error::finish(r, error_out),
-        }
-    }};
-}
-
-/// Runs an infallible `extern "C"` body (an accessor): a panic returns `$default`.
-macro_rules! ffi_value {
-    ($default:expr, $body:block) => {{
-        ::std::panic::catch_unwind(::std::panic::AssertUnwindSafe(|| $body))
-            .unwrap_or_else(|_| $default)
-    }};
-}
-
-pub(crate) use {ffi_status, ffi_value};
-
 #[cfg(test)]
 mod tests {
     use super::*;

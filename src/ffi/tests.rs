@@ -3,10 +3,11 @@
 
 use super::config::*;
 use super::driver::*;
+use super::error::ffi_status;
 use super::error::*;
 use super::result::*;
 use super::session::*;
-use super::status::{boltc_status, ffi_status, Failure};
+use super::status::{boltc_status, Failure};
 use super::value::*;
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};

@@ -7,12 +7,13 @@
 //! freed with `boltc_value_free`; owned maps (from `boltc_map_new`) with `boltc_map_free`.
 
 use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
 use super::handle::{
     bytes_arg, cstr_arg, opaque_box, opaque_free, slice_arg, str_arg, view, view_mut, view_ref,
-    Opaque, Out,
+    write_str, Opaque, Out,
 };
-use super::result::write_str;
-use super::status::{boltc_status, ffi_status, ffi_value, Failure, FfiResult};
+use super::status::{boltc_status, Failure, FfiResult};
 use crate::value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
     Point3D, Relationship, Time, Value, Vector,

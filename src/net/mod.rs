@@ -4,6 +4,7 @@
 //! and an address into a connected [`Stream`].
 
 mod address;
+pub(crate) mod deadline;
 pub(crate) mod interrupt;
 mod resolve;
 mod stream;

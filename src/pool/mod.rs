@@ -600,6 +600,20 @@ impl PooledConnection {
     }
 }
 
+impl crate::auth::Checkout for PooledConnection {
+    fn is_reused(&self) -> bool {
+        PooledConnection::is_reused(self)
+    }
+
+    fn address(&self) -> &Address {
+        PooledConnection::address(self)
+    }
+
+    fn authorization_expired(&self) -> bool {
+        PooledConnection::authorization_expired(self)
+    }
+}
+
 impl Deref for PooledConnection {
     type Target = BoltConnection;
     fn deref(&self) -> &BoltConnection {

@@ -22,7 +22,9 @@ pub mod table;
 
 pub use table::RoutingTable;
 
+use crate::auth;
 use crate::error::{Error, ErrorKind, Result};
+use crate::net::deadline::deadline_within;
 use crate::net::interrupt::{Interrupt, Target};
 use crate::net::{self, Address};
 use crate::pool::Pool;
@@ -69,7 +71,7 @@ pub(crate) struct RouterConfig {
     /// Tables expired for longer than this are dropped.
     pub(crate) purge_delay: Duration,
     /// The driver's credentials, for router connections.
-    pub(crate) auth: Arc<dyn crate::driver::AuthManager>,
+    pub(crate) auth: Arc<dyn crate::auth::AuthManager>,
     /// The connection acquisition timeout: getting a router connection (pool wait, connect,
     /// handshake, HELLO) must fit in it, while the ROUTE reply has the whole fetch deadline.
     pub(crate) acquisition_timeout: Duration,
@@ -511,23 +513,22 @@ impl RouterInner {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
     ) -> Result<RoutingTable> {
-        let acquire_by =
-            crate::driver::deadline_within(self.config.acquisition_timeout, Some(deadline));
+        let acquire_by = deadline_within(self.config.acquisition_timeout, Some(deadline));
         let conn = self
             .pool
             .acquire_interruptible(router, acquire_by, interrupt, req.auth)
             .and_then(|c| {
                 // A re-authentication goes out with ROUTE (servers may wait for it).
-                crate::driver::authenticate(
-                    &self.pool,
+                auth::authenticate(
                     &*self.config.auth,
                     c,
                     req.auth,
-                    crate::driver::AuthMode {
+                    auth::AuthMode {
                         pipeline: true,
                         force: false,
                     },
                     acquire_by,
+                    |addr, by| self.pool.acquire_as(addr, by, None),
                 )
             });
         let mut conn = match conn {
@@ -566,9 +567,9 @@ impl RouterInner {
         }
         let fetched = match (fetched, req.auth, conn.auth().cloned()) {
             // Refused driver credentials: the auth manager hears of it, as on connect.
-            (Ok(Err(e)), None, Some(token)) if conn.broken().is_some() => Ok(Err(
-                crate::driver::on_security_error(&*self.config.auth, &token, e),
-            )),
+            (Ok(Err(e)), None, Some(token)) if conn.broken().is_some() => {
+                Ok(Err(auth::on_security_error(&*self.config.auth, &token, e)))
+            }
             (other, _, _) => other,
         };
         match fetched {

@@ -1,0 +1,101 @@
+//! `boltc_server_info`: the server and connection a session, transaction or driver talks to.
+
+use super::error::boltc_error;
+use super::error::ffi_status;
+use super::guard::ffi_value;
+use super::handle::{box_free, box_into_raw, box_ref, declare_handle, write_str, Handle, Out};
+use super::status::{boltc_status, Failure, FfiResult};
+use crate::bolt::ServerInfo;
+use std::ffi::c_char;
+use std::ptr;
+
+/// What the server told about itself and one connection: address, agent, server-assigned
+/// connection id and negotiated protocol version (a snapshot).
+///
+/// Ownership: returned by `boltc_session_connection_info`, `boltc_transaction_connection_info`
+/// and `boltc_driver_server_info`, freed with `boltc_server_info_free`. Threads: immutable.
+pub struct boltc_server_info {
+    magic: u32,
+    info: ServerInfo,
+}
+
+declare_handle!(Box, boltc_server_info, 0xB017_0A11);
+
+/// Writes `info` (or NULL for `None`) to an out-param.
+pub(crate) fn write_server_info(
+    info: Option<ServerInfo>,
+    out: *mut *mut boltc_server_info,
+) -> FfiResult<()> {
+    let out = Out::new(out, "info_out")?;
+    out.write(info.map_or(ptr::null_mut(), |info| {
+        box_into_raw(boltc_server_info {
+            magic: boltc_server_info::MAGIC,
+            info,
+        })
+    }));
+    Ok(())
+}
+
+/// `boltc_server_info_string`: the server address `host:port` the connection was made to.
+pub const BOLTC_SERVER_INFO_ADDRESS: i32 = 0;
+/// The server agent, e.g. `Neo4j/5.13.0`.
+pub const BOLTC_SERVER_INFO_AGENT: i32 = 1;
+/// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
+pub const BOLTC_SERVER_INFO_CONNECTION_ID: i32 = 2;
+
+/// A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
+/// `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
+#[no_mangle]
+pub extern "C" fn boltc_server_info_string(
+    info: *const boltc_server_info,
+    which: i32,
+    str_out: *mut *const c_char,
+    len_out: *mut usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_server_info (header contract).
+        let i = &unsafe { box_ref(info) }?.info;
+        let s = match which {
+            BOLTC_SERVER_INFO_ADDRESS => &i.address,
+            BOLTC_SERVER_INFO_AGENT => &i.agent,
+            BOLTC_SERVER_INFO_CONNECTION_ID => &i.connection_id,
+            _ => {
+                return Err(Failure::invalid(format!(
+                    "unknown server info string {which}"
+                )))
+            }
+        };
+        write_str(s, str_out, len_out)
+    })
+}
+
+/// The negotiated Bolt version of the connection.
+#[no_mangle]
+pub extern "C" fn boltc_server_info_protocol_version(
+    info: *const boltc_server_info,
+    major_out: *mut u8,
+    minor_out: *mut u8,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let (ma, mi) = (
+            Out::new(major_out, "major_out")?,
+            Out::new(minor_out, "minor_out")?,
+        );
+        // SAFETY: NULL or a live boltc_server_info (header contract).
+        let v = unsafe { box_ref(info) }?.info.protocol_version;
+        ma.write(v.0);
+        mi.write(v.1);
+        Ok(())
+    })
+}
+
+/// Frees a server info. NULL is ignored.
+#[no_mangle]
+pub extern "C" fn boltc_server_info_free(info: *mut boltc_server_info) {
+    ffi_value!((), {
+        // SAFETY: NULL or an owned boltc_server_info freed once (header contract).
+        unsafe { box_free(info) }
+    })
+}
