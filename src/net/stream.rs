@@ -4,7 +4,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -126,6 +126,77 @@ impl Drop for Poller {
     }
 }
 
+/// Whether the machine has no core to spare for polling: more threads ready to run than
+/// cores (the `runnable` count of `/proc/loadavg`, which includes the thread asking), so a
+/// thread spinning on a socket would take CPU from one with work (another client thread, or a
+/// local server producing the answer). Then reads sleep at once. Sampled at most every
+/// [`LOAD_SAMPLE`] for the whole process (a file read costs a few microseconds); `false` where
+/// the count cannot be read (not Linux).
+fn machine_crowded() -> bool {
+    static STATE: OnceLock<LoadSampler> = OnceLock::new();
+    STATE.get_or_init(LoadSampler::new).crowded()
+}
+
+/// How long a sample of the run queue holds.
+const LOAD_SAMPLE: Duration = Duration::from_millis(10);
+
+/// The cached verdict of [`machine_crowded`].
+struct LoadSampler {
+    epoch: Instant,
+    cores: usize,
+    /// When the verdict was taken, in microseconds since `epoch`, plus one (0: never).
+    sampled_at: AtomicU64,
+    crowded: AtomicBool,
+}
+
+impl LoadSampler {
+    fn new() -> LoadSampler {
+        LoadSampler {
+            epoch: Instant::now(),
+            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            sampled_at: AtomicU64::new(0),
+            crowded: AtomicBool::new(false),
+        }
+    }
+
+    fn crowded(&self) -> bool {
+        if cfg!(test) {
+            // This crate's unit tests run in parallel and test polling itself.
+            return false;
+        }
+        let now = u64::try_from(self.epoch.elapsed().as_micros())
+            .unwrap_or(u64::MAX)
+            .saturating_add(1);
+        let at = self.sampled_at.load(Ordering::Relaxed);
+        let period = u64::try_from(LOAD_SAMPLE.as_micros()).unwrap_or(u64::MAX);
+        if at != 0 && now.saturating_sub(at) < period {
+            return self.crowded.load(Ordering::Relaxed);
+        }
+        // One thread samples; the others keep the previous verdict meanwhile.
+        if self
+            .sampled_at
+            .compare_exchange(at, now, Ordering::Relaxed, Ordering::Relaxed)
+            .is_err()
+        {
+            return self.crowded.load(Ordering::Relaxed);
+        }
+        let verdict = std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|text| crowded_by(&text, self.cores))
+            .unwrap_or(false);
+        self.crowded.store(verdict, Ordering::Relaxed);
+        verdict
+    }
+}
+
+/// Whether `/proc/loadavg` text (`0.52 0.58 0.59 3/467 12345`) shows more runnable threads
+/// than `cores`; `None` if the text does not have that form.
+fn crowded_by(loadavg: &str, cores: usize) -> Option<bool> {
+    let runnable = loadavg.split_whitespace().nth(3)?.split_once('/')?.0;
+    let runnable: usize = runnable.parse().ok()?;
+    Some(runnable > cores)
+}
+
 impl Stream {
     /// A plain stream over a connected socket (no busy polling until
     /// [`set_busy_poll`](Stream::set_busy_poll)).
@@ -207,7 +278,7 @@ impl Stream {
             Io::Ws(_) => return,
             _ => {}
         }
-        if !self.poll.take_turn() {
+        if !self.poll.take_turn() || machine_crowded() {
             return;
         }
         let Some(_polling) = Poller::enter() else {
@@ -446,6 +517,20 @@ pub fn is_tls_error(e: &io::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn polling_backs_off_when_more_threads_are_runnable_than_cores() {
+        use super::crowded_by;
+        // The asking thread and one more (say, the local server) fit on two cores.
+        assert_eq!(crowded_by("0.10 0.20 0.30 2/249 1234\n", 2), Some(false));
+        assert_eq!(crowded_by("9.87 10.07 11.80 3/249 534\n", 2), Some(true));
+        assert_eq!(crowded_by("1.00 1.00 1.00 5/300 1", 8), Some(false));
+        assert_eq!(crowded_by("1.00 1.00 1.00 9/300 1", 8), Some(true));
+        // Not that form: no verdict (the caller keeps polling as configured).
+        assert_eq!(crowded_by("", 2), None);
+        assert_eq!(crowded_by("1 2 3 x/5 6", 2), None);
+        assert_eq!(crowded_by("1 2 3", 2), None);
+    }
+
     use super::*;
     use std::net::TcpListener;
     use std::time::Instant;
