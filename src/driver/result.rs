@@ -4,7 +4,7 @@ use super::record::Record;
 use super::rows::Rows;
 use super::session::{ResultId, Session};
 use super::summary::Summary;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
 use std::sync::Arc;
 
 /// The records of a query, pulled from the server in batches of the fetch size as the
@@ -15,9 +15,12 @@ use std::sync::Arc;
 pub struct RecordStream<'s> {
     session: &'s mut Session,
     id: ResultId,
-    /// The iterator has yielded an error: it ends there (`None` from then on), so that
+    /// The iterator has yielded an error that ends the result (a server failure, a lost
+    /// connection, a protocol error): it ends there (`None` from then on), so that
     /// `stream.flatten()` or `filter_map(Result::ok)` cannot loop forever on a failed result.
-    /// The other calls (`consume`, `single`, ...) still report the failure.
+    /// The other calls (`consume`, `single`, ...) still report the failure. A `Conversion`
+    /// error fails its own record only (e.g. a zone the driver does not know), and the
+    /// records after it still come.
     iter_failed: bool,
 }
 
@@ -125,7 +128,7 @@ impl Iterator for RecordStream<'_> {
             return None;
         }
         let item = self.session.result_next(self.id).transpose();
-        self.iter_failed = matches!(item, Some(Err(_)));
+        self.iter_failed = matches!(&item, Some(Err(e)) if e.kind() != ErrorKind::Conversion);
         item
     }
 }
