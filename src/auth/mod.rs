@@ -10,6 +10,4 @@ mod manager;
 mod reauth;
 
 pub use manager::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
-pub(crate) use reauth::{
-    authenticate, on_security_error, session_auth_unsupported, AuthMode, Checkout,
-};
+pub(crate) use reauth::{authenticate, on_security_error, AuthMode, Checkout};

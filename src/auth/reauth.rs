@@ -58,15 +58,16 @@ pub(crate) fn authenticate<C: Checkout>(
         if conn.auth() == Some(&wanted) && !force {
             return Ok(conn);
         }
-        if !conn.features().logon && session_auth.is_none() && conn.auth() == Some(&wanted) {
+        let in_place = conn.compat().can_reauthenticate();
+        if !in_place && session_auth.is_none() && conn.auth() == Some(&wanted) {
             // Forced, but a pre-5.1 connection cannot log on again: it is authenticated.
             return Ok(conn);
         }
-        if conn.features().logon && how.pipeline {
+        if in_place && how.pipeline {
             conn.reauth_pipelined(&wanted)?;
             return Ok(conn);
         }
-        if conn.features().logon {
+        if in_place {
             conn.set_deadline(Some(deadline));
             conn.reauth(&wanted)?;
             let logoff = conn.recv_summary()?;
@@ -83,7 +84,7 @@ pub(crate) fn authenticate<C: Checkout>(
             return Ok(conn);
         }
         if session_auth.is_some() {
-            return Err(session_auth_unsupported(conn.version()));
+            conn.compat().check_session_auth()?;
         }
         // Pre-5.1: the credentials changed, so this connection is closed and replaced.
         let addr = conn.address().clone();
@@ -98,14 +99,6 @@ pub(crate) fn authenticate<C: Checkout>(
         ErrorKind::Authentication,
         "the auth manager keeps changing the credentials",
     ))
-}
-
-/// The error for session credentials on a server older than Bolt 5.1.
-pub(crate) fn session_auth_unsupported(version: impl std::fmt::Display) -> Error {
-    Error::new(
-        ErrorKind::Unsupported,
-        format!("session credentials need Bolt 5.1+, the server speaks {version}"),
-    )
 }
 
 /// Lets the auth manager see a security error; if it handles it, the error is retryable.

@@ -13,6 +13,7 @@
 
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};
+use super::compat::{Compat, TxStatement};
 use super::handshake::{self, HandshakeError, Proposal};
 use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response, TxMeta};
@@ -212,6 +213,11 @@ impl<S: Transport> Connection<S> {
     /// What the negotiated version can do.
     pub fn features(&self) -> &Features {
         &self.features
+    }
+
+    /// The version-dependent rules of this connection (see [`super::compat`]).
+    pub fn compat(&self) -> Compat {
+        Compat::with_features(self.version, self.features)
     }
 
     /// Server agent, connection id, address and version.
@@ -476,9 +482,10 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// As [`Connection::send`].
     pub fn send_begin(&mut self, meta: &TxMeta) -> Result<usize> {
-        if self.features.hello {
+        let shape = self.compat().tx_statement();
+        if shape == TxStatement::Message {
             self.send(&Request::Begin(meta))?;
-            return Ok(1);
+            return Ok(shape.replies());
         }
         let mut params = Map::new();
         if let Some(last) = meta.bookmarks.last() {
@@ -496,9 +503,10 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// As [`Connection::send`].
     pub fn send_commit(&mut self) -> Result<usize> {
-        if self.features.hello {
+        let shape = self.compat().tx_statement();
+        if shape == TxStatement::Message {
             self.send(&Request::Commit)?;
-            return Ok(1);
+            return Ok(shape.replies());
         }
         self.send_legacy_tx_statement("COMMIT", None)
     }
@@ -509,9 +517,10 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// As [`Connection::send`].
     pub fn send_rollback(&mut self) -> Result<usize> {
-        if self.features.hello {
+        let shape = self.compat().tx_statement();
+        if shape == TxStatement::Message {
             self.send(&Request::Rollback)?;
-            return Ok(1);
+            return Ok(shape.replies());
         }
         self.send_legacy_tx_statement("ROLLBACK", None)
     }
@@ -523,7 +532,7 @@ impl<S: Transport> Connection<S> {
             meta: None,
         })?;
         self.send(&Request::Pull { n: -1, qid: -1 })?;
-        Ok(2)
+        Ok(TxStatement::RunPullAll.replies())
     }
 
     /// Queues the message that clears a FAILURE: RESET, or on Bolt 1-2 ACK_FAILURE outside a
@@ -532,7 +541,7 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// As [`Connection::send`].
     pub fn send_clear_failure(&mut self, in_tx: bool) -> Result<()> {
-        if self.features.hello || in_tx {
+        if self.compat().clears_failure_with_reset(in_tx) {
             self.send(&Request::Reset)
         } else {
             self.send(&Request::AckFailure)

@@ -138,6 +138,12 @@ pub fn settled_below_4_0(version: Version, agent: &str) -> bool {
     is_4_0 && (version == Version::new(3, 0) || version == Version::new(4, 0))
 }
 
+/// Whether such a Neo4j 4.0 (see [`settled_below_4_0`]) was left on Bolt 3.0: a new connection
+/// proposing [`FOUR_ZERO_FIRST`] would get 4.0.
+pub fn missed_4_0(version: Version, agent: &str) -> bool {
+    settled_below_4_0(version, agent) && version < Version::new(4, 0)
+}
+
 /// The major and minor version of a `Neo4j/<major>.<minor>[...]` agent.
 fn neo4j_version(agent: &str) -> Option<(u32, u32)> {
     let rest = agent.strip_prefix("Neo4j/")?;

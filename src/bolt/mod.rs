@@ -2,6 +2,7 @@
 
 mod auth;
 pub mod chunk;
+pub mod compat;
 pub mod connection;
 pub mod handshake;
 mod logline;
@@ -9,5 +10,6 @@ pub mod message;
 pub mod version;
 
 pub use auth::AuthToken;
+pub use compat::Compat;
 pub use connection::{Connection, Limits, ServerInfo, Transport};
 pub use version::{Features, Version};

@@ -4,9 +4,7 @@ use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
 use super::proposals::ProposalMemory;
 use super::session::Session;
-use crate::auth::{
-    authenticate, on_security_error, session_auth_unsupported, AuthManager, AuthManagers, AuthMode,
-};
+use crate::auth::{authenticate, on_security_error, AuthManager, AuthManagers, AuthMode};
 use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
@@ -606,9 +604,7 @@ impl Connector {
                     // trickles its reply (NOOP chunks do not buy time).
                     conn.set_deadline(Some(deadline));
                     if let Some(token) = session_auth {
-                        if !conn.features().logon {
-                            return Err(session_auth_unsupported(conn.version()));
-                        }
+                        conn.compat().check_session_auth()?;
                         conn.hello(&self.hello, token)?;
                     } else {
                         let token = self.auth.get_auth()?;

@@ -104,7 +104,7 @@ impl ProposalMemory {
                 );
             }
             st.remember(addr, Known::FourZero);
-            !was && version < Version::new(4, 0)
+            !was && handshake::missed_4_0(version, agent)
         } else {
             if was {
                 st.known.remove(addr);

@@ -25,6 +25,7 @@ use super::result::RecordStream;
 use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
+use crate::bolt::compat::Needs;
 use crate::bolt::connection::failure_error;
 use crate::bolt::message::{tag, Request, Response, TxMeta};
 use crate::bolt::ServerInfo;
@@ -501,7 +502,10 @@ impl Session {
         }
         self.check_open()?;
         self.check_tx_usable()?;
-        let multi = self.conn.as_ref().is_some_and(|c| c.features().pull_n);
+        let multi = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.compat().several_open_results());
         if !multi {
             self.settle_open_streams(true)?;
         }
@@ -1110,38 +1114,12 @@ impl Session {
     }
 
     fn check_version_supports_config(&self, conn: &PooledConnection) -> Result<()> {
-        let f = conn.features();
-        if self.config.impersonated_user.is_some() && !f.imp_user {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "impersonation needs Bolt 4.4+, the server speaks {}",
-                    conn.version()
-                ),
-            ));
-        }
         let n = &self.config.notifications;
-        if (n.minimum_severity.is_some() || n.disabled_categories.is_some())
-            && !f.notification_filters
-        {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "notification filters need Bolt 5.2+, the server speaks {}",
-                    conn.version()
-                ),
-            ));
-        }
-        if self.config.database.is_some() && !f.pull_n {
-            return Err(Error::new(
-                ErrorKind::Unsupported,
-                format!(
-                    "selecting a database needs Bolt 4.0+, the server speaks {}",
-                    conn.version()
-                ),
-            ));
-        }
-        Ok(())
+        conn.compat().check(Needs {
+            impersonation: self.config.impersonated_user.is_some(),
+            database: self.config.database.is_some(),
+            notification_filters: n.minimum_severity.is_some() || n.disabled_categories.is_some(),
+        })
     }
 
     fn begin_inner(&mut self, config: &TransactionConfig, eager: bool) -> Result<()> {

@@ -1,107 +1,26 @@
-//! GQL status objects for summaries from servers that send none (before Bolt 5.6).
-//!
-//! Such a summary gets the status objects a 5.6+ server would have sent, derived from what the
-//! server did send:
-//!
-//! * one status for the outcome: `00000` (records came back), `00001` (the query has no result
-//!   columns: the result was omitted) or `02000` (result columns, but no record);
-//! * one status per notification: `01N42` for a `WARNING`, `03N42` for anything else, with the
-//!   notification's description (or a generic one), severity, category (as the classification)
-//!   and position in the diagnostic record.
-//!
-//! They are ordered as GQL orders them: "no data" (`02`) first, then warnings (`01`), then
-//! success (`00`), then the rest (informational `03`); the order among notifications is kept.
+//! GQL status objects for summaries from servers that send none (before Bolt 5.6): the
+//! statuses a 5.6+ server would have sent, as [`status_polyfill`] derives them (that rule
+//! lives with the other version-dependent ones in `bolt/compat.rs`), parsed as if the server
+//! had sent them.
 
 use super::summary::GqlStatusObject;
-use crate::bolt::connection::fill_diagnostic_defaults;
-use crate::value::{Map, Value};
+use crate::bolt::compat::status_polyfill;
+use crate::value::Map;
 
 /// The status objects standing in for a summary with `meta` (the RUN and final replies
 /// merged), after `had_record` told whether any record came back.
 pub(crate) fn derive(meta: &Map, had_record: bool) -> Vec<GqlStatusObject> {
-    let no_columns = meta
-        .get("fields")
-        .and_then(Value::as_list)
-        .map_or(true, |l| l.is_empty());
-    let outcome = if had_record {
-        plain("00000", "note: successful completion")
-    } else if no_columns {
-        plain("00001", "note: successful completion - omitted result")
-    } else {
-        plain("02000", "note: no data")
-    };
-    let mut all = vec![outcome];
-    if let Some(list) = meta.get("notifications").and_then(Value::as_list) {
-        all.extend(list.iter().filter_map(Value::as_map).map(from_notification));
-    }
-    // A stable sort keeps the server's order within each class.
-    all.sort_by_key(|g| rank(&g.gql_status));
-    all
-}
-
-/// GQL's order of status classes.
-fn rank(gql_status: &str) -> u8 {
-    match gql_status.get(..2) {
-        Some("02") => 0,
-        Some("01") => 1,
-        Some("00") => 2,
-        _ => 3,
-    }
-}
-
-/// A status that is not a notification.
-fn plain(gql_status: &str, description: &str) -> GqlStatusObject {
-    let mut diagnostic_record = Map::new();
-    fill_diagnostic_defaults(&mut diagnostic_record);
-    GqlStatusObject {
-        gql_status: gql_status.to_owned(),
-        status_description: description.to_owned(),
-        position: None,
-        raw_classification: None,
-        raw_severity: None,
-        diagnostic_record,
-        is_notification: false,
-    }
-}
-
-/// The status a pre-5.6 notification stands for.
-fn from_notification(n: &Map) -> GqlStatusObject {
-    let text = |k: &str| n.get(k).and_then(Value::as_str).map(str::to_owned);
-    let severity = text("severity");
-    let category = text("category");
-    let position = n.get("position").and_then(Value::as_map).cloned();
-    let warning = severity.as_deref() == Some("WARNING");
-    let (gql_status, fallback) = if warning {
-        ("01N42", "warn: unknown warning")
-    } else {
-        ("03N42", "info: unknown notification")
-    };
-    let mut diagnostic_record = Map::new();
-    fill_diagnostic_defaults(&mut diagnostic_record);
-    if let Some(s) = &severity {
-        diagnostic_record.insert("_severity".into(), Value::String(s.clone()));
-    }
-    if let Some(c) = &category {
-        diagnostic_record.insert("_classification".into(), Value::String(c.clone()));
-    }
-    if let Some(p) = &position {
-        diagnostic_record.insert("_position".into(), Value::Map(p.clone()));
-    }
-    GqlStatusObject {
-        gql_status: gql_status.to_owned(),
-        status_description: text("description").unwrap_or_else(|| fallback.to_owned()),
-        position,
-        raw_classification: category,
-        raw_severity: severity,
-        diagnostic_record,
-        is_notification: true,
-    }
+    status_polyfill(meta, had_record)
+        .iter()
+        .map(GqlStatusObject::from_map)
+        .collect()
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::driver::summary::{Classification, Severity};
+    use crate::value::Value;
 
     fn map(entries: &[(&str, Value)]) -> Map {
         entries

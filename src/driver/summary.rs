@@ -224,7 +224,7 @@ pub struct GqlStatusObject {
 }
 
 impl GqlStatusObject {
-    fn from_map(m: &Map) -> GqlStatusObject {
+    pub(super) fn from_map(m: &Map) -> GqlStatusObject {
         let s = |k: &str| m.get(k).and_then(Value::as_str).map(str::to_owned);
         let mut diagnostic_record = m
             .get("diagnostic_record")

@@ -380,7 +380,7 @@ impl Pool {
         let expired = generation != server.generation;
         // A Bolt 5.1+ connection of an expired authorization can log on again: it is kept and
         // handed out marked (see `PooledConnection::authorization_expired`).
-        let to_close = if keep && (!expired || conn.features().logon) {
+        let to_close = if keep && (!expired || conn.compat().can_reauthenticate()) {
             server.idle.push(Idle {
                 conn,
                 handle,
@@ -448,7 +448,7 @@ impl Pool {
         let idle = st.servers.get_mut(address).map(|s| {
             let (kept, closed): (Vec<Idle>, Vec<Idle>) = std::mem::take(&mut s.idle)
                 .into_iter()
-                .partition(|i| expire && i.conn.features().logon);
+                .partition(|i| expire && i.conn.compat().can_reauthenticate());
             s.idle = kept;
             s.metrics.closed += closed.len() as u64;
             s.metrics.idle = s.idle.len();

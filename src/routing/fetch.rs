@@ -1,6 +1,7 @@
 //! Asking one router for a routing table: ROUTE (4.3+) or the routing procedures (3.x-4.2).
 
 use super::table::RoutingTable;
+use crate::bolt::compat::{Needs, RoutingRequest};
 use crate::bolt::message::{Request, Response, TxMeta};
 use crate::error::{Error, ErrorKind, Result};
 use crate::pool::BoltConnection;
@@ -22,75 +23,75 @@ pub(crate) fn fetch(
     conn: &mut BoltConnection,
     req: &RouteRequest<'_>,
 ) -> Result<Result<RoutingTable>> {
-    let f = *conn.features();
-    if req.imp_user.is_some() && !f.imp_user {
-        return Ok(Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
-                "impersonation needs Bolt 4.4+, the server speaks {}",
-                conn.version()
-            ),
-        )));
+    let compat = conn.compat();
+    let needs = Needs {
+        impersonation: req.imp_user.is_some(),
+        database: req.database.is_some(),
+        notification_filters: false,
+    };
+    if let Err(e) = compat.check(needs) {
+        return Ok(Err(e));
     }
-    if req.database.is_some() && !f.pull_n {
-        return Ok(Err(Error::new(
-            ErrorKind::Unsupported,
-            format!(
-                "selecting a database needs Bolt 4.0+, the server speaks {}",
-                conn.version()
-            ),
-        )));
-    }
-    if f.route {
-        // A re-authentication (LOGOFF/LOGON) may be queued ahead of ROUTE: it leaves with it
-        // and its replies come first.
-        let deferred = conn.take_deferred_auth();
-        conn.send(&Request::Route {
-            context: req.context,
-            bookmarks: req.bookmarks,
-            db: req.database,
-            imp_user: req.imp_user,
-        })?;
-        let mut auth_failure = None;
-        for _ in 0..deferred {
-            if let Err(e) = conn.recv_summary()? {
-                auth_failure.get_or_insert(e);
-            }
-        }
-        if let Some(e) = auth_failure {
-            // The ROUTE after a refused LOGON is IGNORED; the connection is not used again.
-            let _ = conn.recv_summary();
-            conn.mark_broken("re-authentication failed");
-            return Ok(Err(e));
-        }
-        return match conn.recv_summary()? {
-            Ok(meta) => Ok(match meta.get("rt") {
-                Some(Value::Map(rt)) => RoutingTable::from_route_reply(rt),
-                _ => Err(Error::new(ErrorKind::Protocol, "ROUTE reply without rt")),
-            }),
-            Err(e) => reset(conn).map(|()| Err(e)),
-        };
-    }
-    fetch_with_procedure(conn, req)
+    let (query, multi_db) = match compat.routing_request() {
+        RoutingRequest::Route => return fetch_with_route(conn, req),
+        RoutingRequest::Procedure { query, multi_db } => (query, multi_db),
+    };
+    fetch_with_procedure(conn, req, query, multi_db)
 }
 
-fn fetch_with_procedure(
+/// ROUTE (4.3+).
+fn fetch_with_route(
     conn: &mut BoltConnection,
     req: &RouteRequest<'_>,
 ) -> Result<Result<RoutingTable>> {
-    let multi_db = conn.features().pull_n;
+    // A re-authentication (LOGOFF/LOGON) may be queued ahead of ROUTE: it leaves with it
+    // and its replies come first.
+    let deferred = conn.take_deferred_auth();
+    conn.send(&Request::Route {
+        context: req.context,
+        bookmarks: req.bookmarks,
+        db: req.database,
+        imp_user: req.imp_user,
+    })?;
+    let mut auth_failure = None;
+    for _ in 0..deferred {
+        if let Err(e) = conn.recv_summary()? {
+            auth_failure.get_or_insert(e);
+        }
+    }
+    if let Some(e) = auth_failure {
+        // The ROUTE after a refused LOGON is IGNORED; the connection is not used again.
+        let _ = conn.recv_summary();
+        conn.mark_broken("re-authentication failed");
+        return Ok(Err(e));
+    }
+    match conn.recv_summary()? {
+        Ok(meta) => Ok(match meta.get("rt") {
+            Some(Value::Map(rt)) => RoutingTable::from_route_reply(rt),
+            _ => Err(Error::new(ErrorKind::Protocol, "ROUTE reply without rt")),
+        }),
+        Err(e) => reset(conn).map(|()| Err(e)),
+    }
+}
+
+/// A routing procedure (3.x-4.2), `query` as [`Compat::routing_request`] says.
+///
+/// [`Compat::routing_request`]: crate::bolt::Compat::routing_request
+fn fetch_with_procedure(
+    conn: &mut BoltConnection,
+    req: &RouteRequest<'_>,
+    query: &str,
+    multi_db: bool,
+) -> Result<Result<RoutingTable>> {
     let mut params = Map::new();
     params.insert("context".into(), Value::Map(req.context.clone()));
-    let query = if multi_db {
+    if multi_db {
         params.insert(
             "database".into(),
             req.database
                 .map_or(Value::Null, |d| Value::String(d.to_owned())),
         );
-        "CALL dbms.routing.getRoutingTable($context, $database)"
-    } else {
-        "CALL dbms.cluster.routing.getRoutingTable($context)"
-    };
+    }
     let meta = TxMeta {
         bookmarks: if multi_db {
             req.bookmarks.to_vec()

@@ -549,7 +549,7 @@ impl RouterInner {
         let fetched = if interrupt.is_some_and(Interrupt::is_raised) {
             Err(interrupted_error())
         } else {
-            let cacheable = conn.features().home_db_echo;
+            let cacheable = conn.compat().echoes_home_database();
             fetch::fetch(&mut conn, req).map(|r| {
                 r.map(|mut t| {
                     t.home_cacheable = cacheable;
