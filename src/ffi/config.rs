@@ -19,6 +19,17 @@ pub const BOLTC_ACCESS_MODE_WRITE: i32 = 0;
 /// Access mode READ: work goes to a reader.
 pub const BOLTC_ACCESS_MODE_READ: i32 = 1;
 
+/// An access mode from C: `BOLTC_ACCESS_MODE_WRITE` or `BOLTC_ACCESS_MODE_READ`.
+pub(crate) fn access_mode_arg(mode: i32) -> Result<AccessMode, Failure> {
+    match mode {
+        BOLTC_ACCESS_MODE_WRITE => Ok(AccessMode::Write),
+        BOLTC_ACCESS_MODE_READ => Ok(AccessMode::Read),
+        _ => Err(Failure::invalid(format!(
+            "unknown access mode {mode} (0: write, 1: read)"
+        ))),
+    }
+}
+
 /// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
 /// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
 /// files named by the `SSL_CERT_FILE` / `SSL_CERT_DIR` environment variables; macOS: the
@@ -178,6 +189,55 @@ pub extern "C" fn boltc_config_set_trust(
             _ => return Err(Failure::invalid(format!("unknown trust strategy {trust}"))),
         };
         Ok(b.trust(t))
+    })
+}
+
+/// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
+/// (default 30000): once this time has passed since the first attempt began, a failure is
+/// returned instead of retried. 0 means no retry at all (one attempt).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_transaction_retry_time_ms(
+    config: *mut boltc_config,
+    time_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.max_transaction_retry_time(ms(time_ms)))
+    })
+}
+
+/// The backoff between attempts of transaction functions (`boltc_session_execute*`): the first
+/// retry waits `initial_delay_ms` (default 1000), each later one `multiplier` times longer
+/// (default 2.0, at least 1), each delay varied at random by up to `jitter` of itself either
+/// way (default 0.2, from 0 to 1; 0 makes the delays exact). Values out of these ranges (or not
+/// finite) fail with `BOLTC_STATUS_INVALID_ARGUMENT` and leave the config as it was.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_backoff(
+    config: *mut boltc_config,
+    initial_delay_ms: u64,
+    multiplier: f64,
+    jitter: f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        if !(multiplier.is_finite() && multiplier >= 1.0) {
+            return Err(Failure::invalid(format!(
+                "the retry delay multiplier must be a number >= 1, not {multiplier}"
+            )));
+        }
+        if !(jitter.is_finite() && (0.0..=1.0).contains(&jitter)) {
+            return Err(Failure::invalid(format!(
+                "the retry delay jitter must be a number from 0 to 1, not {jitter}"
+            )));
+        }
+        let policy = b
+            .ext
+            .retry
+            .clone()
+            .with_initial_delay(ms(initial_delay_ms))
+            .with_multiplier(multiplier)
+            .with_jitter(jitter);
+        Ok(b.retry_policy(policy))
     })
 }
 
@@ -490,11 +550,7 @@ pub extern "C" fn boltc_session_config_set_access_mode(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     update_session(config, error_out, |c| {
-        c.default_access_mode = match mode {
-            BOLTC_ACCESS_MODE_WRITE => AccessMode::Write,
-            BOLTC_ACCESS_MODE_READ => AccessMode::Read,
-            _ => return Err(Failure::invalid(format!("unknown access mode {mode}"))),
-        };
+        c.default_access_mode = access_mode_arg(mode)?;
         Ok(())
     })
 }
