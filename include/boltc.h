@@ -726,21 +726,31 @@ boltc_status boltc_config_set_trust(boltc_config *config,
 
 // How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
 // (default 30000): once this time has passed since the first attempt began, a failure is
-// returned instead of retried. 0 means no retry at all (one attempt).
+// returned instead of retried. 0 means no retry at all (one attempt). The delays between
+// attempts: `boltc_config_set_retry_initial_delay_ms` and the two settings after it.
 boltc_status boltc_config_set_max_transaction_retry_time_ms(boltc_config *config,
                                                             uint64_t time_ms,
                                                             boltc_error **error_out);
 
-// The backoff between attempts of transaction functions (`boltc_session_execute*`): the first
-// retry waits `initial_delay_ms` (default 1000), each later one `multiplier` times longer
-// (default 2.0, at least 1), each delay varied at random by up to `jitter` of itself either
-// way (default 0.2, from 0 to 1; 0 makes the delays exact). Values out of these ranges (or not
-// finite) fail with `BOLTC_STATUS_INVALID_ARGUMENT` and leave the config as it was.
-boltc_status boltc_config_set_retry_backoff(boltc_config *config,
-                                            uint64_t initial_delay_ms,
-                                            double multiplier,
-                                            double jitter,
-                                            boltc_error **error_out);
+// Transaction functions (`boltc_session_execute*`): the delay before the first retry, in
+// milliseconds (default 1000). Each later delay is `boltc_config_set_retry_delay_multiplier`
+// times longer, and each is varied by `boltc_config_set_retry_delay_jitter`.
+boltc_status boltc_config_set_retry_initial_delay_ms(boltc_config *config,
+                                                     uint64_t delay_ms,
+                                                     boltc_error **error_out);
+
+// Transaction functions: the factor between consecutive retry delays (default 2.0). A value
+// below 1 (or not finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_multiplier(boltc_config *config,
+                                                     double multiplier,
+                                                     boltc_error **error_out);
+
+// Transaction functions: how much each retry delay is varied at random, as a fraction of
+// itself either way (default 0.2: ±20%; 0: exact delays). A value outside 0 to 1 (or not
+// finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_jitter(boltc_config *config,
+                                                 double jitter,
+                                                 boltc_error **error_out);
 
 // The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
 // resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
@@ -1348,7 +1358,8 @@ boltc_status boltc_session_execute_write(boltc_session *session,
 // default) and the transaction's server-side timeout (`timeout_ms` < 0: the server's default)
 // and `metadata` (may be NULL; borrowed and copied before the first attempt), which every
 // attempt's BEGIN carries. Retries follow the driver's policy
-// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_backoff`).
+// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_initial_delay_ms`,
+// `boltc_config_set_retry_delay_multiplier`, `boltc_config_set_retry_delay_jitter`).
 //
 // Telemetry (Bolt 5.4+): the call is announced once as a transaction function, or as the API
 // a binding marked beforehand with `boltc_session_set_telemetry_api` (e.g. execute-query).

@@ -9,7 +9,7 @@ use super::handle::{
 use super::status::{boltc_status, Failure};
 use crate::bolt::message::NotificationFilter;
 use crate::bolt::AuthToken;
-use crate::driver::{AccessMode, Config, ConfigBuilder, SessionConfig};
+use crate::driver::{AccessMode, Config, ConfigBuilder, RetryPolicy, SessionConfig};
 use crate::net::TrustStrategy;
 use std::ffi::c_char;
 use std::time::Duration;
@@ -194,7 +194,8 @@ pub extern "C" fn boltc_config_set_trust(
 
 /// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
 /// (default 30000): once this time has passed since the first attempt began, a failure is
-/// returned instead of retried. 0 means no retry at all (one attempt).
+/// returned instead of retried. 0 means no retry at all (one attempt). The delays between
+/// attempts: `boltc_config_set_retry_initial_delay_ms` and the two settings after it.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_max_transaction_retry_time_ms(
     config: *mut boltc_config,
@@ -206,37 +207,67 @@ pub extern "C" fn boltc_config_set_max_transaction_retry_time_ms(
     })
 }
 
-/// The backoff between attempts of transaction functions (`boltc_session_execute*`): the first
-/// retry waits `initial_delay_ms` (default 1000), each later one `multiplier` times longer
-/// (default 2.0, at least 1), each delay varied at random by up to `jitter` of itself either
-/// way (default 0.2, from 0 to 1; 0 makes the delays exact). Values out of these ranges (or not
-/// finite) fail with `BOLTC_STATUS_INVALID_ARGUMENT` and leave the config as it was.
+/// Transaction functions (`boltc_session_execute*`): the delay before the first retry, in
+/// milliseconds (default 1000). Each later delay is `boltc_config_set_retry_delay_multiplier`
+/// times longer, and each is varied by `boltc_config_set_retry_delay_jitter`.
 #[no_mangle]
-pub extern "C" fn boltc_config_set_retry_backoff(
+pub extern "C" fn boltc_config_set_retry_initial_delay_ms(
     config: *mut boltc_config,
-    initial_delay_ms: u64,
-    multiplier: f64,
-    jitter: f64,
+    delay_ms: u64,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
-    update(config, error_out, |b| {
+    update_retry(
+        config,
+        error_out,
+        |p| Ok(p.with_initial_delay(ms(delay_ms))),
+    )
+}
+
+/// Transaction functions: the factor between consecutive retry delays (default 2.0). A value
+/// below 1 (or not finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_delay_multiplier(
+    config: *mut boltc_config,
+    multiplier: f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_retry(config, error_out, |p| {
         if !(multiplier.is_finite() && multiplier >= 1.0) {
             return Err(Failure::invalid(format!(
                 "the retry delay multiplier must be a number >= 1, not {multiplier}"
             )));
         }
+        Ok(p.with_multiplier(multiplier))
+    })
+}
+
+/// Transaction functions: how much each retry delay is varied at random, as a fraction of
+/// itself either way (default 0.2: ±20%; 0: exact delays). A value outside 0 to 1 (or not
+/// finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_delay_jitter(
+    config: *mut boltc_config,
+    jitter: f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_retry(config, error_out, |p| {
         if !(jitter.is_finite() && (0.0..=1.0).contains(&jitter)) {
             return Err(Failure::invalid(format!(
                 "the retry delay jitter must be a number from 0 to 1, not {jitter}"
             )));
         }
-        let policy = b
-            .ext
-            .retry
-            .clone()
-            .with_initial_delay(ms(initial_delay_ms))
-            .with_multiplier(multiplier)
-            .with_jitter(jitter);
+        Ok(p.with_jitter(jitter))
+    })
+}
+
+/// Changes the retry policy of a config through `f` (nothing changes when it fails).
+fn update_retry(
+    config: *mut boltc_config,
+    error_out: *mut *mut boltc_error,
+    f: impl FnOnce(RetryPolicy) -> Result<RetryPolicy, Failure>,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        let policy = f(b.ext.retry.clone())?;
         Ok(b.retry_policy(policy))
     })
 }

@@ -293,7 +293,8 @@ pub extern "C" fn boltc_session_execute_write(
 /// default) and the transaction's server-side timeout (`timeout_ms` < 0: the server's default)
 /// and `metadata` (may be NULL; borrowed and copied before the first attempt), which every
 /// attempt's BEGIN carries. Retries follow the driver's policy
-/// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_backoff`).
+/// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_initial_delay_ms`,
+/// `boltc_config_set_retry_delay_multiplier`, `boltc_config_set_retry_delay_jitter`).
 ///
 /// Telemetry (Bolt 5.4+): the call is announced once as a transaction function, or as the API
 /// a binding marked beforehand with `boltc_session_set_telemetry_api` (e.g. execute-query).

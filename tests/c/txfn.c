@@ -94,11 +94,13 @@ static boltc_driver *driver_for(const char *uri, int64_t max_retry_ms, uint64_t 
     if (max_retry_ms >= 0)
         OK(boltc_config_set_max_transaction_retry_time_ms(cfg, (uint64_t)max_retry_ms, &err));
     /* Out-of-range backoff settings are refused, and change nothing. */
-    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_backoff(cfg, 0, 0.5, 0.0, NULL));
-    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_backoff(cfg, 0, 2.0, 1.5, NULL));
-    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_backoff(cfg, 0, NAN, 0.0, NULL));
-    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_backoff(cfg, 0, 2.0, -0.1, NULL));
-    OK(boltc_config_set_retry_backoff(cfg, initial_ms, 1.0, 0.0, &err));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_delay_multiplier(cfg, 0.5, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_delay_multiplier(cfg, NAN, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_delay_jitter(cfg, 1.5, NULL));
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_config_set_retry_delay_jitter(cfg, -0.1, NULL));
+    OK(boltc_config_set_retry_initial_delay_ms(cfg, initial_ms, &err));
+    OK(boltc_config_set_retry_delay_multiplier(cfg, 1.0, &err));
+    OK(boltc_config_set_retry_delay_jitter(cfg, 0.0, &err));
     OK(boltc_driver_new(cfg, &drv, &err));
     boltc_config_free(cfg);
     return drv;
