@@ -486,9 +486,9 @@ typedef struct {
 // failure status (e.g. the one a boltc call returned) to roll back. The failure is retried
 // when the error handed over is retryable (`boltc_error_is_retryable`), or, without one, when
 // the status is (`BOLTC_STATUS_TRANSIENT_ERROR`, `_SERVICE_UNAVAILABLE`, `_SESSION_EXPIRED`),
-// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a
-// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
-// retried). It must not unwind (no C++ exception or `longjmp` out of it).
+// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a `boltc_status` rolls back and
+// fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not retried). It must not unwind (no
+// C++ exception or `longjmp` out of it).
 typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
                                                void *user_data,
                                                boltc_error **error_out);
@@ -1318,9 +1318,11 @@ void boltc_transaction_free(boltc_transaction *transaction);
 // Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
 // `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server
 // errors, unavailable server, expired session, lost connection, timeout), the transaction is
-// rolled back and `work` runs again in a new one, with exponential backoff and jitter, until
-// the driver's maximum transaction retry time (default 30 s) has passed. Client errors and
-// `BOLTC_STATUS_INTERRUPTED` are never retried.
+// rolled back and `work` runs again in a new one, after a wait growing exponentially with
+// jitter (default 1 s, ×2, ±20%: `boltc_config_set_retry_initial_delay_ms`,
+// `_retry_delay_multiplier`, `_retry_delay_jitter`), until the driver's maximum transaction
+// retry time (default 30 s, `boltc_config_set_max_transaction_retry_time_ms`; 0: no retry) has
+// passed. Client errors and `BOLTC_STATUS_INTERRUPTED` are never retried.
 //
 // **`work` may run more than once**, so it should have no effects outside the transaction, or
 // only idempotent ones, and should read the results it needs before returning.

@@ -1,11 +1,11 @@
-//! Transaction functions: `boltc_session_execute_read` / `boltc_session_execute_write`.
+//! Transaction functions: `boltc_session_execute_read` / `_write` / `boltc_session_execute`.
 //!
 //! The attempts (BEGIN, the callback, COMMIT) are made here, on the session's detached API,
 //! because the C callback calls back into boltc with the lent transaction handle: the session's
 //! mutex is held only for BEGIN, COMMIT and ROLLBACK, never while the callback runs. Whether and
-//! when to retry is [`RetryLoop`]'s decision, as for Rust's `execute_read`. The lent handle belongs to the session
-//! handle and has the serial `MANAGED_SERIAL`; it is usable only while `open_tx` says so, i.e.
-//! during the callback.
+//! when to retry is [`RetryLoop`]'s decision, as for Rust's `execute_read`. The lent handle
+//! belongs to the session handle and has the serial `MANAGED_SERIAL`; it is usable only while
+//! `open_tx` says so, i.e. during the callback.
 
 use super::config::access_mode_arg;
 use super::error::{boltc_error, finish, take_error};
@@ -26,9 +26,9 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// failure status (e.g. the one a boltc call returned) to roll back. The failure is retried
 /// when the error handed over is retryable (`boltc_error_is_retryable`), or, without one, when
 /// the status is (`BOLTC_STATUS_TRANSIENT_ERROR`, `_SERVICE_UNAVAILABLE`, `_SESSION_EXPIRED`),
-/// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a
-/// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
-/// retried). It must not unwind (no C++ exception or `longjmp` out of it).
+/// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a `boltc_status` rolls back and
+/// fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not retried). It must not unwind (no
+/// C++ exception or `longjmp` out of it).
 pub type boltc_transaction_work = Option<
     unsafe extern "C" fn(
         transaction: *mut boltc_transaction,
@@ -231,9 +231,11 @@ fn execute_report(
 /// Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
 /// `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server
 /// errors, unavailable server, expired session, lost connection, timeout), the transaction is
-/// rolled back and `work` runs again in a new one, with exponential backoff and jitter, until
-/// the driver's maximum transaction retry time (default 30 s) has passed. Client errors and
-/// `BOLTC_STATUS_INTERRUPTED` are never retried.
+/// rolled back and `work` runs again in a new one, after a wait growing exponentially with
+/// jitter (default 1 s, ×2, ±20%: `boltc_config_set_retry_initial_delay_ms`,
+/// `_retry_delay_multiplier`, `_retry_delay_jitter`), until the driver's maximum transaction
+/// retry time (default 30 s, `boltc_config_set_max_transaction_retry_time_ms`; 0: no retry) has
+/// passed. Client errors and `BOLTC_STATUS_INTERRUPTED` are never retried.
 ///
 /// **`work` may run more than once**, so it should have no effects outside the transaction, or
 /// only idempotent ones, and should read the results it needs before returning.
