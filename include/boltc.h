@@ -307,6 +307,15 @@ typedef enum {
   BOLTC_VALUE_TYPE_STRUCT = 23,
 } boltc_value_type;
 
+// An authentication token (opaque, immutable). Its credentials are never shown in error
+// messages or logs.
+//
+// Ownership: made by `boltc_auth_basic`, `boltc_auth_bearer`, `boltc_auth_kerberos`,
+// `boltc_auth_none` or `boltc_auth_custom`; freed with `boltc_auth_free`. The functions that
+// take a token borrow it and copy it, so it may be freed right after. Threads: immutable, so
+// it may be read by several threads at once (freeing it is one thread's job).
+typedef struct boltc_auth boltc_auth;
+
 // Up to `max` records of a result, as rows × columns of values.
 //
 // Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
@@ -646,6 +655,73 @@ boltc_status boltc_driver_pool_metrics(const boltc_driver *driver,
                                        boltc_pool_metrics *metrics_out,
                                        boltc_error **error_out);
 
+// A basic token: `user` and `password` (NUL-terminated, copied), and `realm` (NULL or
+// NUL-terminated; NULL or empty sends none).
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_basic(const char *user,
+                              const char *password,
+                              const char *realm,
+                              boltc_auth **auth_out,
+                              boltc_error **error_out);
+
+// A bearer token (`token` NUL-terminated, copied), e.g. from single sign-on.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_bearer(const char *token, boltc_auth **auth_out, boltc_error **error_out);
+
+// A Kerberos token: `base64_ticket` (NUL-terminated, copied) is the base64-encoded ticket.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_kerberos(const char *base64_ticket,
+                                 boltc_auth **auth_out,
+                                 boltc_error **error_out);
+
+// The "none" token (no authentication; for servers with authentication off).
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_none(boltc_auth **auth_out, boltc_error **error_out);
+
+// A token for a custom authentication plugin: `scheme` (NUL-terminated, required) and the
+// optional `principal`, `credentials`, `realm` (NULL or NUL-terminated) and `parameters`
+// (NULL or a map, e.g. from `boltc_map_new`); all are borrowed and copied.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_custom(const char *principal,
+                               const char *credentials,
+                               const char *realm,
+                               const char *scheme,
+                               const boltc_map *parameters,
+                               boltc_auth **auth_out,
+                               boltc_error **error_out);
+
+// Frees a token. NULL is ignored.
+void boltc_auth_free(boltc_auth *auth);
+
+// Sets the driver's authentication to `auth` (borrowed; copied). This replaces what
+// `boltc_config_set_basic_auth` / `boltc_config_set_bearer_auth` set, and the other way round.
+boltc_status boltc_config_set_auth(boltc_config *config,
+                                   const boltc_auth *auth,
+                                   boltc_error **error_out);
+
+// Makes sessions opened with this config run as `auth` (borrowed; copied) instead of the
+// driver's credentials (user switching). Needs Bolt 5.1 (Neo4j 5.5) or later: on an older
+// server, opening the connection for such a session fails with `BOLTC_STATUS_UNSUPPORTED`.
+// `auth` NULL goes back to the driver's credentials.
+boltc_status boltc_session_config_set_auth(boltc_session_config *config,
+                                           const boltc_auth *auth,
+                                           boltc_error **error_out);
+
+// Checks credentials against the server: `auth` (borrowed; NULL for the driver's own).
+// `*valid_out` receives true when the server accepts them and false when it rejects them
+// (unauthorized, expired, forbidden); other failures (no server, ...) are errors.
+// Credentials other than the driver's need Bolt 5.1 (Neo4j 5.5) or later, else
+// `BOLTC_STATUS_UNSUPPORTED`. Thread-safe.
+boltc_status boltc_driver_verify_authentication(const boltc_driver *driver,
+                                                const boltc_auth *auth,
+                                                bool *valid_out,
+                                                boltc_error **error_out);
+
 // Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
 // `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its
 // transaction started from by the new one. On success `*manager_out` receives a manager
@@ -720,6 +796,20 @@ boltc_status boltc_config_set_trust(boltc_config *config,
                                     int32_t trust,
                                     const char *ca_pem_path,
                                     boltc_error **error_out);
+
+// A client certificate for mutual TLS: `cert_chain_pem_path` (the certificate chain, leaf
+// first) and `key_pem_path` (its private key: PKCS#8, PKCS#1 or SEC1), both NUL-terminated
+// paths to PEM files, copied; the files are read by `boltc_driver_new` (`BOLTC_STATUS_CONFIG`
+// naming the file when one cannot be read or holds no certificate/key). Only takes effect
+// with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
+//
+// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
+// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+boltc_status boltc_config_set_client_certificate(boltc_config *config,
+                                                 const char *cert_chain_pem_path,
+                                                 const char *key_pem_path,
+                                                 const char *key_password,
+                                                 boltc_error **error_out);
 
 // The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
 // resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is

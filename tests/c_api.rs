@@ -566,6 +566,11 @@ fn c_tests_under_address_sanitizer() {
     let out = run_asan(&admin, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
     stub.finish();
+    let auth = compile_with(false, &["tests/c/auth.c"], "auth_asan", Link::Shared, &asan);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run_asan(&auth, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
+    stub.finish();
     let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
     let stub = StubServer::start(&script("txfn.script"));
     let out = run_asan(&txfn, &[&stub.uri()]);
@@ -593,6 +598,17 @@ fn c_connection_info_and_admin_against_stub_server() {
     stub.set_finish_timeout(std::time::Duration::from_secs(60));
     let out = run(&exe, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
+}
+
+/// Authentication tokens: a custom driver token, a session's own credentials (user switching),
+/// verify_authentication accepting and rejecting, and client-certificate refusals.
+#[test]
+fn c_auth_tokens_session_auth_and_verify_authentication_against_stub_server() {
+    let exe = compile(false, &["tests/c/auth.c"], "auth", Link::Shared);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
     stub.finish();
 }
 

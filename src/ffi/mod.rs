@@ -24,6 +24,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod admin;
+pub mod auth;
 mod batch_codec;
 pub mod bookmarks;
 pub mod config;
