@@ -75,6 +75,34 @@ class _StaticAuthManager(AuthManager):
         return self._auth
 
 
+class ClientCertificate:
+    """A client certificate for mutual TLS (as ``neo4j.auth_management.ClientCertificate``):
+    ``certfile`` (PEM: the chain, leaf first) and ``keyfile`` (PEM private key; None: the key
+    is in ``certfile``). ``password`` (an encrypted key) is refused with ``ConfigurationError``
+    when the driver is created: boltc reads unencrypted keys only."""
+
+    def __init__(self, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.password = password
+
+
+def _set_client_certificate(call: Callable[..., None], value: Any) -> None:
+    if not isinstance(value, ClientCertificate):
+        raise exceptions.ConfigurationError(
+            "boltc takes a ClientCertificate for client_certificate; certificate providers "
+            "(rotation) are not supported: the C API has no provider callback")
+    if value.password is not None:
+        raise exceptions.ConfigurationError(
+            "boltc does not support encrypted client keys (ClientCertificate password): decrypt the key first")
+
+    def path(p: Any) -> bytes:
+        return p if isinstance(p, bytes) else str(p).encode()
+
+    key = value.certfile if value.keyfile is None else value.keyfile
+    call(lib.boltc_config_set_client_certificate, path(value.certfile), path(key), None)
+
+
 class AuthManagers:
     """Factories of auth managers (as ``neo4j.auth_management.AuthManagers``)."""
 
@@ -203,7 +231,6 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 _UNSUPPORTED_OPTIONS = {
     "resolver": "the C API has no resolver callback yet",
     "ssl_context": "TLS is configured by the C library; use trusted_certificates",
-    "client_certificate": "the C API has no client certificate (mutual TLS) setting yet",
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
 
@@ -342,6 +369,9 @@ class Driver:
                 if float(value) < 0:
                     raise exceptions.ConfigurationError("busy_poll must be >= 0 seconds")
                 call(lib.boltc_config_set_busy_poll_us, round(float(value) * 1_000_000))
+            elif key == "client_certificate":
+                if value is not None:
+                    _set_client_certificate(call, value)
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":

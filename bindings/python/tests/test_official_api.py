@@ -32,7 +32,6 @@ def runs(server):
 # ---- options without a C API setting are refused, not ignored ---------------------------------
 
 @pytest.mark.parametrize("key,value", [
-    ("client_certificate", ("cert.pem", "key.pem")),
     ("ssl_context", object()),
     ("resolver", lambda address: [address]),
     ("warn_notification_severity", "WARNING"),
@@ -57,6 +56,19 @@ def test_auth_tokens_are_sent_as_given(auth, sent):
     with StubServer(echo) as server, driver_for(server, auth=auth) as d:
         d.verify_connectivity()
     assert [f[0] for tag, f in server.messages if tag == LOGON] == [sent]
+
+
+def test_client_certificate_is_loaded_or_refused_at_driver_creation(tmp_path):
+    from boltc.auth_management import ClientCertificate
+    missing = str(tmp_path / "missing.pem")
+    # The files are read when the driver is made: a missing one fails there, naming it.
+    with pytest.raises(ex.ConfigurationError, match="missing.pem"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=ClientCertificate(missing))
+    with pytest.raises(ex.ConfigurationError, match="encrypted client keys"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                             client_certificate=ClientCertificate(missing, missing, password="pw"))
+    with pytest.raises(ex.ConfigurationError, match="providers"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=("cert.pem", "key.pem"))
 
 
 def test_auth_managers():
