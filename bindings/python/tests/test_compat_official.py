@@ -284,3 +284,25 @@ def test_duration_arithmetic(drivers):
 def test_session_auth_and_verify_authentication(drivers):
     got = agree(drivers, c_session_auth)
     assert got[0] == "ok" and got[1][1] == COMPAT_USER, got
+
+
+@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED"])
+def test_mutual_tls(server, which):
+    """A client certificate from the server's CA is accepted; a self-signed one ends the
+    handshake (the test server asks for client certificates optionally)."""
+    def run(pkg):
+        cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
+                                                     server["BOLTC_NEO4J_TLS_%s_KEY" % which])
+        uri = "bolt://%s:%s" % (server["BOLTC_NEO4J_TLS_HOST"], server["BOLTC_NEO4J_PORT"])
+        with pkg.GraphDatabase.driver(
+                uri, auth=(server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]), encrypted=True,
+                trusted_certificates=pkg.TrustCustomCAs(server["BOLTC_NEO4J_TLS_CA"]),
+                client_certificate=cert, connection_timeout=10) as d:
+            with d.session() as s:  # not execute_query: it would retry the refusal for 30 s
+                return s.run("RETURN 5 AS n").single()["n"]
+
+    import neo4j.auth_management  # noqa: F401  (the official package's submodule)
+    import boltc.auth_management  # noqa: F401
+    got = {pkg.__name__: outcome(pkg, run) for pkg in (boltc, neo4j)}
+    assert got["boltc"] == got["neo4j"], got
+    assert (got["boltc"][0] == "ok") == (which == "CLIENT"), got
