@@ -402,6 +402,24 @@ fn c_program_against_neo4j() {
     }
 }
 
+/// Mutual TLS (trusted and untrusted client certificates), verify_authentication and a
+/// session's own token against every running Neo4j.
+#[test]
+fn c_mutual_tls_and_auth_against_neo4j() {
+    let test = compile(false, &["tests/c/neo4j_auth.c"], "neo4j_auth", Link::Shared);
+    for db in Neo4j::servers() {
+        let (cert, key) = db.tls_client_cert();
+        let (bad_cert, bad_key) = db.tls_untrusted_cert();
+        let paths = [db.tls_ca(), cert, key, bad_cert, bad_key];
+        let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        let uri = db.uri("bolt", db.tls_host());
+        let mut args = vec![uri.as_str(), db.user(), db.password()];
+        args.extend(paths);
+        let out = run(&test, &args);
+        assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
+    }
+}
+
 #[test]
 fn cpp_wrapper_against_falkordb() {
     let test = compile(
