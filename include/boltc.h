@@ -148,6 +148,15 @@
 // The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
 #define BOLTC_SUMMARY_CONNECTION_ID 5
 
+// Role selector of `boltc_routing_table_len` / `_address`: servers answering routing requests.
+#define BOLTC_ROUTING_ROUTERS 0
+
+// Role selector: servers for reads.
+#define BOLTC_ROUTING_READERS 1
+
+// Role selector: servers for writes.
+#define BOLTC_ROUTING_WRITERS 2
+
 // `boltc_server_info_string`: the server address `host:port` the connection was made to.
 #define BOLTC_SERVER_INFO_ADDRESS 0
 
@@ -395,6 +404,14 @@ typedef struct boltc_relationship boltc_relationship;
 // session (or this result) gets `BOLTC_STATUS_BUSY`; the column names, once known, are
 // answered to any thread.
 typedef struct boltc_result boltc_result;
+
+// A copy of one database's routing table at the time it was asked for (opaque, immutable;
+// later refreshes do not change it).
+//
+// Ownership: made by `boltc_driver_routing_table`, freed with `boltc_routing_table_free`;
+// the strings it returns are borrowed from it until then. Threads: immutable, so any thread
+// may read it.
+typedef struct boltc_routing_table boltc_routing_table;
 
 // What the server told about itself and one connection: address, agent, server-assigned
 // connection id and negotiated protocol version (a snapshot).
@@ -1201,6 +1218,42 @@ const boltc_map *boltc_summary_metadata(const boltc_summary *summary_);
 
 // Frees a summary. NULL is ignored.
 void boltc_summary_free(boltc_summary *summary_);
+
+// The routing table the driver holds for `database` (NUL-terminated; NULL: the home
+// database), for diagnostics. It does not contact the server: `*table_out` receives NULL
+// (with `BOLTC_STATUS_OK`) when the driver holds none, always for `bolt://` URIs and before
+// the first query of that database. Otherwise a table freed with `boltc_routing_table_free`.
+// Thread-safe.
+boltc_status boltc_driver_routing_table(const boltc_driver *driver,
+                                        const char *database,
+                                        boltc_routing_table **table_out,
+                                        boltc_error **error_out);
+
+// The number of servers with role `which` (`BOLTC_ROUTING_ROUTERS`, `_READERS`,
+// `_WRITERS`); 0 for NULL or another `which`.
+size_t boltc_routing_table_len(const boltc_routing_table *table_, int32_t which);
+
+// Server `index` of role `which` as `host:port` (UTF-8, not NUL-terminated, borrowed from the
+// table). `BOLTC_STATUS_INVALID_ARGUMENT` for another `which` or an index out of range.
+boltc_status boltc_routing_table_address(const boltc_routing_table *table_,
+                                         int32_t which,
+                                         size_t index,
+                                         const char **str_out,
+                                         size_t *len_out,
+                                         boltc_error **error_out);
+
+// The database the table is for, as the server named it (borrowed from the table, not
+// NUL-terminated); NULL with length 0 when the server did not say (Bolt before 4.0).
+boltc_status boltc_routing_table_database(const boltc_routing_table *table_,
+                                          const char **str_out,
+                                          size_t *len_out,
+                                          boltc_error **error_out);
+
+// The time to live the server gave, in milliseconds; 0 for NULL.
+uint64_t boltc_routing_table_ttl_ms(const boltc_routing_table *table_);
+
+// Frees a table. NULL is ignored.
+void boltc_routing_table_free(boltc_routing_table *table_);
 
 // A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
 // `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.

@@ -402,8 +402,8 @@ fn c_program_against_neo4j() {
     }
 }
 
-/// Mutual TLS (trusted and untrusted client certificates), verify_authentication and a
-/// session's own token against every running Neo4j.
+/// Mutual TLS (trusted and untrusted client certificates), verify_authentication, a
+/// session's own token and routing-table introspection against every running Neo4j.
 #[test]
 fn c_mutual_tls_and_auth_against_neo4j() {
     let test = compile(false, &["tests/c/neo4j_auth.c"], "neo4j_auth", Link::Shared);
@@ -413,8 +413,10 @@ fn c_mutual_tls_and_auth_against_neo4j() {
         let paths = [db.tls_ca(), cert, key, bad_cert, bad_key];
         let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
         let uri = db.uri("bolt", db.tls_host());
+        let routing = db.uri("neo4j", "127.0.0.1");
         let mut args = vec![uri.as_str(), db.user(), db.password()];
         args.extend(paths);
+        args.push(&routing);
         let out = run(&test, &args);
         assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
     }

@@ -34,6 +34,7 @@ mod guard;
 pub(crate) mod handle;
 pub mod log;
 pub mod result;
+pub mod routing;
 pub mod server_info;
 pub mod session;
 mod shared;
