@@ -402,6 +402,26 @@ fn c_program_against_neo4j() {
     }
 }
 
+/// Mutual TLS (trusted and untrusted client certificates), verify_authentication, a
+/// session's own token and routing-table introspection against every running Neo4j.
+#[test]
+fn c_mutual_tls_and_auth_against_neo4j() {
+    let test = compile(false, &["tests/c/neo4j_auth.c"], "neo4j_auth", Link::Shared);
+    for db in Neo4j::servers() {
+        let (cert, key) = db.tls_client_cert();
+        let (bad_cert, bad_key) = db.tls_untrusted_cert();
+        let paths = [db.tls_ca(), cert, key, bad_cert, bad_key];
+        let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        let uri = db.uri("bolt", db.tls_host());
+        let routing = db.uri("neo4j", "127.0.0.1");
+        let mut args = vec![uri.as_str(), db.user(), db.password()];
+        args.extend(paths);
+        args.push(&routing);
+        let out = run(&test, &args);
+        assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
+    }
+}
+
 #[test]
 fn cpp_wrapper_against_falkordb() {
     let test = compile(
@@ -566,6 +586,11 @@ fn c_tests_under_address_sanitizer() {
     let out = run_asan(&admin, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
     stub.finish();
+    let auth = compile_with(false, &["tests/c/auth.c"], "auth_asan", Link::Shared, &asan);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run_asan(&auth, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
+    stub.finish();
     let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
     let stubs = txfn_stubs();
     let uris: Vec<String> = stubs.iter().map(StubServer::uri).collect();
@@ -594,6 +619,17 @@ fn c_connection_info_and_admin_against_stub_server() {
     stub.set_finish_timeout(std::time::Duration::from_secs(60));
     let out = run(&exe, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
+    stub.finish();
+}
+
+/// Authentication tokens: a custom driver token, a session's own credentials (user switching),
+/// verify_authentication accepting and rejecting, and client-certificate refusals.
+#[test]
+fn c_auth_tokens_session_auth_and_verify_authentication_against_stub_server() {
+    let exe = compile(false, &["tests/c/auth.c"], "auth", Link::Shared);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
     stub.finish();
 }
 

@@ -192,6 +192,40 @@ pub extern "C" fn boltc_config_set_trust(
     })
 }
 
+/// A client certificate for mutual TLS: `cert_chain_pem_path` (the certificate chain, leaf
+/// first) and `key_pem_path` (its private key: PKCS#8, PKCS#1 or SEC1), both NUL-terminated
+/// paths to PEM files, copied; the files are read by `boltc_driver_new` (`BOLTC_STATUS_CONFIG`
+/// naming the file when one cannot be read or holds no certificate/key). Only takes effect
+/// with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
+///
+/// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
+/// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_client_certificate(
+    config: *mut boltc_config,
+    cert_chain_pem_path: *const c_char,
+    key_pem_path: *const c_char,
+    key_password: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or NUL-terminated strings (header contract).
+        let (cert, key) = unsafe {
+            (
+                cstr_arg(cert_chain_pem_path, "cert_chain_pem_path")?,
+                cstr_arg(key_pem_path, "key_pem_path")?,
+            )
+        };
+        if !key_password.is_null() {
+            return Err(Failure::with_status(
+                boltc_status::Unsupported,
+                "encrypted client keys are not supported: pass key_password NULL and an unencrypted key",
+            ));
+        }
+        Ok(b.client_certificate(cert.into(), key.into()))
+    })
+}
+
 /// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
 /// (default 30000): once this time has passed since the first attempt began, a failure is
 /// returned instead of retried. 0 means no retry at all (one attempt). The delays between
