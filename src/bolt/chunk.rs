@@ -19,6 +19,10 @@ pub fn write_message(out: &mut Vec<u8>, body: &[u8], max_chunk: usize) {
     out.extend_from_slice(&[0, 0]);
 }
 
+/// The read buffer's size before any growth: a handshake, HELLO/LOGON and a few short
+/// replies fit without it.
+const INITIAL_BUFFER: usize = 4096;
+
 /// Why a message could not be read.
 #[derive(Debug)]
 pub enum ReadError {
@@ -41,7 +45,10 @@ impl From<io::Error> for ReadError {
 ///
 /// A message that arrives in a single chunk already in the buffer is returned without copying.
 pub struct ChunkReader {
+    /// Grows on demand (doubling) up to `capacity`: a connection that only ever reads small
+    /// replies never pays for zeroing the full buffer.
     buf: Vec<u8>,
+    capacity: usize,
     start: usize,
     end: usize,
     message: Vec<u8>,
@@ -58,10 +65,13 @@ enum Loc {
 }
 
 impl ChunkReader {
-    /// A reader with a `capacity`-byte buffer that rejects messages above `max_message` bytes.
+    /// A reader with a buffer of up to `capacity` bytes (allocated as data arrives) that
+    /// rejects messages above `max_message` bytes.
     pub fn new(capacity: usize, max_message: usize) -> Self {
+        let capacity = capacity.max(64);
         ChunkReader {
-            buf: vec![0; capacity.max(64)],
+            buf: vec![0; capacity.min(INITIAL_BUFFER)],
+            capacity,
             start: 0,
             end: 0,
             message: Vec::new(),
@@ -97,6 +107,9 @@ impl ChunkReader {
             self.end -= self.start;
             self.start = 0;
         }
+        if n > self.buf.len() || self.end * 2 > self.buf.len() {
+            self.grow(n);
+        }
         while self.end - self.start < n {
             let read = src.read(&mut self.buf[self.end..])?;
             if read == 0 {
@@ -106,8 +119,21 @@ impl ChunkReader {
                 ));
             }
             self.end += read;
+            if self.end == self.buf.len() {
+                // The read filled the buffer: the peer is sending faster than it is read.
+                self.grow(n);
+            }
         }
         Ok(())
+    }
+
+    /// Doubles the buffer (at least to `n` bytes), up to its capacity: growing while the data
+    /// outruns the buffer lets a stream of records soon read in the largest blocks.
+    fn grow(&mut self, n: usize) {
+        let len = self.buf.len();
+        if len < self.capacity {
+            self.buf.resize((len * 2).max(n).min(self.capacity), 0);
+        }
     }
 
     fn read_chunk_header<R: Read>(&mut self, src: &mut R) -> io::Result<usize> {
@@ -334,6 +360,37 @@ mod tests {
         write_message(&mut wire, &vec![1; 65536], MAX_CHUNK_SIZE);
         assert_eq!(&wire[..2], &[0xFF, 0xFF]);
         assert_eq!(&wire[65537..65541], &[0x00, 0x01, 1, 0]);
+    }
+
+    #[test]
+    fn the_buffer_starts_small_and_grows_to_its_capacity_only_while_data_outruns_it() {
+        let mut wire = Vec::new();
+        for i in 0..2000u32 {
+            write_message(&mut wire, &i.to_be_bytes(), MAX_CHUNK_SIZE);
+        }
+        let mut r = ChunkReader::new(64 * 1024, 1 << 20);
+        assert_eq!(r.buf.len(), INITIAL_BUFFER);
+        // Short replies read one at a time never grow it.
+        let mut src = Trickle {
+            data: &wire[..80],
+            step: 8,
+        };
+        for i in 0..10u32 {
+            assert_eq!(r.read_message(&mut src).unwrap(), &i.to_be_bytes());
+        }
+        assert_eq!(r.buf.len(), INITIAL_BUFFER);
+        // A flood of records (reads filling the buffer) grows it, capped at the capacity.
+        let mut src = &wire[80..];
+        for i in 10..2000u32 {
+            assert_eq!(r.read_message(&mut src).unwrap(), &i.to_be_bytes());
+        }
+        assert_eq!(r.buf.len(), 16 * 1024);
+        let big = vec![7u8; 100_000];
+        let mut wire = Vec::new();
+        write_message(&mut wire, &big, MAX_CHUNK_SIZE);
+        let mut src = &wire[..];
+        assert_eq!(r.read_message(&mut src).unwrap(), &big[..]);
+        assert_eq!(r.buf.len(), 64 * 1024);
     }
 
     #[test]

@@ -589,8 +589,10 @@ impl Session {
         }
         // Next most common: the record is in the connection's read buffer, whole. It is
         // decoded straight from there (no I/O either, and no trip through `buffer`).
-        if let Some(r) = self.take_buffered_record(id) {
-            return Ok(Some(r));
+        if self.take_buffered_records(id) > 0 {
+            if let Some(r) = self.stream_mut(id).buffer.pop_front() {
+                return r.map(Some);
+            }
         }
         if self.needs_deadline() {
             return self.timed(|s| s.result_next(id));
@@ -1539,21 +1541,6 @@ impl Session {
             }
             _ => false,
         })
-    }
-
-    /// The next record of `id` if the connection has it buffered whole (and it decodes, with
-    /// as many values as columns): the fast path of [`Session::result_next`], without I/O.
-    #[inline]
-    fn take_buffered_record(&mut self, id: ResultId) -> Option<Record> {
-        let mut out = None;
-        self.take_buffered_into(id, 1, |s, d| match Record::decode(&s.keys, d) {
-            Ok(r) if d.is_at_end() && r.len() == s.keys.len() => {
-                out = Some(r);
-                true
-            }
-            _ => false,
-        });
-        out
     }
 
     /// Offers up to `max` RECORD messages of `id` that the connection has buffered whole to
