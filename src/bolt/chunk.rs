@@ -181,39 +181,39 @@ impl ChunkReader {
         }
     }
 
-    /// Offers the next message to `take` if it is already buffered whole, in a single chunk,
-    /// without any I/O; the message is consumed only when `take` returns `true`. Returns
-    /// `None` when no such message is buffered (NOOP chunks before it are skipped either way).
+    /// Offers the messages already buffered whole, each in a single chunk, to `take` one after
+    /// another, without any I/O, up to `max` of them; a message is consumed only when `take`
+    /// returns `true`, and the first one declined ends the run. NOOP chunks before a message
+    /// are skipped either way. Returns how many were taken.
     ///
     /// This lets a caller decode a run of buffered messages in one tight loop and leave the
     /// first one it does not want (or a multi-chunk one) to [`ChunkReader::read_message`].
-    pub fn take_buffered(&mut self, take: impl FnOnce(&[u8]) -> bool) -> Option<bool> {
-        loop {
-            if self.end - self.start < 2 {
-                return None;
-            }
-            let size = usize::from(u16::from_be_bytes([
-                self.buf[self.start],
-                self.buf[self.start + 1],
-            ]));
+    pub fn take_buffered(&mut self, max: usize, mut take: impl FnMut(&[u8]) -> bool) -> usize {
+        // The walk keeps its position in a local and reads only the filled part of the buffer.
+        let buf = &self.buf[..self.end];
+        let mut pos = self.start;
+        let mut taken = 0;
+        while taken < max {
+            let Some(&[hi, lo]) = buf.get(pos..pos + 2) else {
+                break;
+            };
+            let size = usize::from(u16::from_be_bytes([hi, lo]));
             if size == 0 {
-                self.start += 2;
+                pos += 2;
                 continue;
             }
-            let body_start = self.start + 2;
-            let body_end = body_start + size;
-            if body_end + 2 > self.end || size > self.max_message {
-                return None;
+            let body_end = pos + 2 + size;
+            if size > self.max_message || buf.get(body_end..body_end + 2) != Some(&[0, 0]) {
+                break;
             }
-            if self.buf[body_end] != 0 || self.buf[body_end + 1] != 0 {
-                return None;
+            if !take(&buf[pos + 2..body_end]) {
+                break;
             }
-            let taken = take(&self.buf[body_start..body_end]);
-            if taken {
-                self.start = body_end + 2;
-            }
-            return Some(taken);
+            pos = body_end + 2;
+            taken += 1;
         }
+        self.start = pos;
+        taken
     }
 
     /// Looks ahead, without consuming or reading anything, past the buffered messages that
@@ -426,28 +426,44 @@ mod tests {
         let wire = hex("00 00 00 02 A1 A2 00 00 00 01 B1 00 00 00 01 C1 00 01 C2 00 00 00 02 D1");
         let mut r = ChunkReader::new(64, 1 << 20);
         // Nothing buffered yet: nothing offered, no I/O.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         let mut src = &wire[..];
         r.fill_to(&mut src, wire.len()).unwrap();
         // Declined: stays for read_message.
         let mut seen = Vec::new();
-        assert_eq!(
-            r.take_buffered(|b| {
-                seen.extend_from_slice(b);
-                false
-            }),
-            Some(false)
-        );
+        let declined = r.take_buffered(8, |b| {
+            seen.extend_from_slice(b);
+            false
+        });
+        assert_eq!(declined, 0);
         assert_eq!(seen, hex("A1 A2"));
-        assert_eq!(r.take_buffered(|b| b == hex("A1 A2")), Some(true));
-        assert_eq!(r.take_buffered(|b| b == hex("B1")), Some(true));
+        // At most `max`, in order.
+        assert_eq!(r.take_buffered(1, |b| b == hex("A1 A2")), 1);
+        assert_eq!(r.take_buffered(8, |b| b == hex("B1")), 1);
         // A message in two chunks is left to read_message.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         let mut empty: &[u8] = &[];
         assert_eq!(r.read_message(&mut empty).unwrap(), &hex("C1 C2")[..]);
         // A message not buffered whole is not offered either.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         assert_eq!(r.buffered(), 3);
+    }
+
+    #[test]
+    fn take_buffered_takes_a_run_and_stops_at_the_first_declined() {
+        // Three one-byte messages with a NOOP between the first two, then "FF".
+        let wire = hex("00 01 01 00 00 00 00 00 01 02 00 00 00 01 03 00 00 00 01 FF 00 00");
+        let mut r = ChunkReader::new(64, 1 << 20);
+        let mut src = &wire[..];
+        r.fill_to(&mut src, wire.len()).unwrap();
+        let mut seen = Vec::new();
+        let taken = r.take_buffered(10, |b| {
+            seen.push(b[0]);
+            b[0] != 0xFF
+        });
+        assert_eq!((taken, seen), (3, vec![1, 2, 3, 0xFF]));
+        let mut empty: &[u8] = &[];
+        assert_eq!(r.read_message(&mut empty).unwrap(), &[0xFF]);
     }
 
     #[test]
@@ -456,7 +472,7 @@ mod tests {
         let mut r = ChunkReader::new(64, 2);
         let mut src = &wire[..];
         r.fill_to(&mut src, wire.len()).unwrap();
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         assert!(matches!(
             r.read_message(&mut src),
             Err(ReadError::TooLarge { limit: 2 })
