@@ -481,9 +481,12 @@ typedef struct {
 
 // The unit of work of a transaction function. It receives the transaction (borrowed: valid only
 // during this call; never free, commit or roll it back), the caller's `user_data`, and an
-// `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
-// It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
-// returned) to roll back; retryable failures run it again. A value that is not a
+// `error_out` it may fill with the `boltc_error` of a failed boltc call, or one made with
+// `boltc_error_new` (boltc takes it over). It returns `BOLTC_STATUS_OK` to commit, or the
+// failure status (e.g. the one a boltc call returned) to roll back. The failure is retried
+// when the error handed over is retryable (`boltc_error_is_retryable`), or, without one, when
+// the status is (`BOLTC_STATUS_TRANSIENT_ERROR`, `_SERVICE_UNAVAILABLE`, `_SESSION_EXPIRED`),
+// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a
 // `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
 // retried). It must not unwind (no C++ exception or `longjmp` out of it).
 typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
@@ -721,6 +724,34 @@ boltc_status boltc_config_set_trust(boltc_config *config,
                                     const char *ca_pem_path,
                                     boltc_error **error_out);
 
+// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
+// (default 30000): once this time has passed since the first attempt began, a failure is
+// returned instead of retried. 0 means no retry at all (one attempt). The delays between
+// attempts: `boltc_config_set_retry_initial_delay_ms` and the two settings after it.
+boltc_status boltc_config_set_max_transaction_retry_time_ms(boltc_config *config,
+                                                            uint64_t time_ms,
+                                                            boltc_error **error_out);
+
+// Transaction functions (`boltc_session_execute*`): the delay before the first retry, in
+// milliseconds (default 1000). Each later delay is `boltc_config_set_retry_delay_multiplier`
+// times longer, and each is varied by `boltc_config_set_retry_delay_jitter`.
+boltc_status boltc_config_set_retry_initial_delay_ms(boltc_config *config,
+                                                     uint64_t delay_ms,
+                                                     boltc_error **error_out);
+
+// Transaction functions: the factor between consecutive retry delays (default 2.0). A value
+// below 1 (or not finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_multiplier(boltc_config *config,
+                                                     double multiplier,
+                                                     boltc_error **error_out);
+
+// Transaction functions: how much each retry delay is varied at random, as a fraction of
+// itself either way (default 0.2: ±20%; 0: exact delays). A value outside 0 to 1 (or not
+// finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_jitter(boltc_config *config,
+                                                 double jitter,
+                                                 boltc_error **error_out);
+
 // The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
 // resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
 // `BOLTC_STATUS_TIMEOUT`.
@@ -944,6 +975,16 @@ const boltc_error *boltc_error_cause(const boltc_error *error);
 // (the cause is freed with the error it belongs to).
 void boltc_error_free(boltc_error *error);
 
+// A new error object, for a transaction function's `error_out` (see `boltc_transaction_work`):
+// a failure of the caller's own code with `status` (any failure status), `message`
+// (NUL-terminated UTF-8, copied; NULL: an empty message) and whether retrying the transaction
+// may succeed (`retryable`; the retry loop also retries `BOLTC_STATUS_TIMEOUT`). Bindings use
+// it to pass on the verdict of an error they turned into their own (e.g. a Python exception).
+//
+// Returns an error the caller owns (freed with `boltc_error_free`, or given up to boltc through
+// `error_out`), or NULL when `status` is `BOLTC_STATUS_OK` or not a status.
+boltc_error *boltc_error_new(boltc_status status, const char *message, bool retryable);
+
 // Registers a process-wide log callback receiving messages at `max_level` (`BOLTC_LOG_*`)
 // and above; `callback` NULL turns logging off. Replaces an earlier callback. Fails with
 // `BOLTC_STATUS_ILLEGAL_STATE` if the program already installed another Rust logger.
@@ -1152,8 +1193,8 @@ boltc_status boltc_session_run_cstr(boltc_session *session,
                                     boltc_result **result_out,
                                     boltc_error **error_out);
 
-// Begins an explicit transaction and waits for the server's reply. `timeout_ms` < 0 means
-// the server default; `metadata` may be NULL (borrowed, copied).
+// Begins an explicit transaction in the session's access mode and waits for the server's
+// reply. `timeout_ms` < 0 means the server default; `metadata` may be NULL (borrowed, copied).
 //
 // On success `*transaction_out` receives a transaction freed with `boltc_transaction_free`.
 // Fails with `BOLTC_STATUS_ILLEGAL_STATE` if one is already open.
@@ -1162,6 +1203,17 @@ boltc_status boltc_session_begin(boltc_session *session,
                                  const boltc_map *metadata,
                                  boltc_transaction **transaction_out,
                                  boltc_error **error_out);
+
+// As `boltc_session_begin`, in access mode `access_mode` (`BOLTC_ACCESS_MODE_READ`: routed to
+// a reader, BEGIN carries mode "r"; `BOLTC_ACCESS_MODE_WRITE`: to a writer) for this
+// transaction only, whatever the session's default; the session keeps its default and its
+// bookmarks. Another `access_mode` fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_session_begin_in_mode(boltc_session *session,
+                                         int32_t access_mode,
+                                         int64_t timeout_ms,
+                                         const boltc_map *metadata,
+                                         boltc_transaction **transaction_out,
+                                         boltc_error **error_out);
 
 // The bookmarks of the last committed transaction, as a new list value of strings the caller
 // frees with `boltc_value_free`.
@@ -1300,6 +1352,27 @@ boltc_status boltc_session_execute_write(boltc_session *session,
                                          boltc_transaction_work work,
                                          void *user_data,
                                          boltc_error **error_out);
+
+// As `boltc_session_execute_read` / `boltc_session_execute_write`, with the access mode
+// `access_mode` (`BOLTC_ACCESS_MODE_READ` or `BOLTC_ACCESS_MODE_WRITE`, whatever the session's
+// default) and the transaction's server-side timeout (`timeout_ms` < 0: the server's default)
+// and `metadata` (may be NULL; borrowed and copied before the first attempt), which every
+// attempt's BEGIN carries. Retries follow the driver's policy
+// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_initial_delay_ms`,
+// `boltc_config_set_retry_delay_multiplier`, `boltc_config_set_retry_delay_jitter`).
+//
+// Telemetry (Bolt 5.4+): the call is announced once as a transaction function, or as the API
+// a binding marked beforehand with `boltc_session_set_telemetry_api` (e.g. execute-query).
+//
+// Fails with `BOLTC_STATUS_INVALID_ARGUMENT` for another `access_mode` or a metadata value that
+// cannot be sent (nothing is sent then, `work` is not called).
+boltc_status boltc_session_execute(boltc_session *session,
+                                   int32_t access_mode,
+                                   int64_t timeout_ms,
+                                   const boltc_map *metadata,
+                                   boltc_transaction_work work,
+                                   void *user_data,
+                                   boltc_error **error_out);
 
 // The type of a value; `BOLTC_VALUE_TYPE_NULL` for a NULL pointer.
 boltc_value_type boltc_value_get_type(const boltc_value *value);

@@ -567,10 +567,11 @@ fn c_tests_under_address_sanitizer() {
     assert!(out.contains("admin: all ok"), "{out}");
     stub.finish();
     let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
-    let stub = StubServer::start(&script("txfn.script"));
-    let out = run_asan(&txfn, &[&stub.uri()]);
+    let stubs = txfn_stubs();
+    let uris: Vec<String> = stubs.iter().map(StubServer::uri).collect();
+    let out = run_asan(&txfn, &[&uris[0], &uris[1], &uris[2]]);
     assert!(out.contains("txfn: all ok"), "{out}");
-    stub.finish();
+    stubs.into_iter().for_each(StubServer::finish);
     if let Some(db) = FalkorDb::start() {
         let out = run_asan(&falkordb, &[&db.bolt_uri()]);
         assert!(out.contains("falkordb: all ok"), "{out}");
@@ -607,15 +608,24 @@ fn c_fork_child_leaves_the_parents_connection_alone() {
     stub.finish();
 }
 
+/// The stub servers of `tests/c/txfn.c`: retries, no retry (maximum retry time 0), access
+/// modes and `boltc_session_execute`.
+fn txfn_stubs() -> [StubServer; 3] {
+    ["txfn.script", "txfn_noretry.script", "txfn_mode.script"]
+        .map(|name| StubServer::start(&script(name)))
+}
+
 /// Transaction functions through the C ABI: a transient error is retried, a client error is
-/// not, the lent transaction handle is stale-safe afterwards.
+/// not, the lent transaction handle is stale-safe afterwards; the configured retry time and
+/// backoff are followed; an access mode per transaction; `boltc_error_new`'s verdict counts.
 #[test]
 fn c_transaction_functions_retry_against_stub_server() {
     let exe = compile(false, &["tests/c/txfn.c"], "txfn", Link::Shared);
-    let stub = StubServer::start(&script("txfn.script"));
-    let out = run(&exe, &[&stub.uri()]);
+    let stubs = txfn_stubs();
+    let uris: Vec<String> = stubs.iter().map(StubServer::uri).collect();
+    let out = run(&exe, &[&uris[0], &uris[1], &uris[2]]);
     assert!(out.contains("txfn: all ok"), "{out}");
-    stub.finish();
+    stubs.into_iter().for_each(StubServer::finish);
 }
 
 /// `Session::execute_write` / `execute_read` of boltc.hpp against the same stub script.

@@ -244,6 +244,11 @@ impl Session {
         self.api_announced = false;
     }
 
+    /// The API call marked with [`Session::set_telemetry_api`], if any.
+    pub(crate) fn telemetry_api(&self) -> Option<TelemetryApi> {
+        self.api
+    }
+
     /// Bounds each blocking call on this session (`None`: no bound, the default). The time
     /// covers everything the call waits for: routing (fetching a routing table, resolving the
     /// home database), pool acquisition, connecting and the handshake, sending, and each reply

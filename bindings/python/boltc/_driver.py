@@ -208,12 +208,31 @@ _UNSUPPORTED_OPTIONS = {
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
 
-# The official driver's retry backoff settings; boltc's retry loop honours them.
-_RETRY_OPTIONS = {"initial_retry_delay": 1.0, "retry_delay_multiplier": 2.0, "retry_delay_jitter_factor": 0.2}
-
-
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
 _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
+
+
+# The official driver's retry settings, as the C setter and its unit (seconds as ms, or as is).
+_RETRY_OPTIONS: Dict[str, Tuple[Callable[[], Any], Optional[int]]] = {
+    "max_transaction_retry_time": (lambda: lib.boltc_config_set_max_transaction_retry_time_ms, 1000),
+    "initial_retry_delay": (lambda: lib.boltc_config_set_retry_initial_delay_ms, 1000),
+    "retry_delay_multiplier": (lambda: lib.boltc_config_set_retry_delay_multiplier, None),
+    "retry_delay_jitter_factor": (lambda: lib.boltc_config_set_retry_delay_jitter, None),
+}
+
+
+def _retry_setting(key: str, value: Any, unit: Optional[int]) -> Any:
+    """A retry option for its C setter: seconds as whole milliseconds, or the number as is
+    (the library refuses what is out of range)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise exceptions.ConfigurationError("%s must be a number, not %r" % (key, value)) from None
+    if unit is None:
+        return number
+    if not number >= 0 or number == float("inf"):
+        raise exceptions.ConfigurationError("%s must be a finite number of seconds >= 0, not %r" % (key, value))
+    return round(number * unit)
 
 
 def _ms(seconds: float) -> int:
@@ -233,12 +252,6 @@ class Driver:
 
     def __init__(self, uri: str, auth: Any = None, **config: Any) -> None:
         self._handle: Optional[int] = None
-        self._max_retry_time = float(config.pop("max_transaction_retry_time", 30.0))
-        self._retry = {k: float(config.pop(k, v)) for k, v in _RETRY_OPTIONS.items()}
-        if self._retry["initial_retry_delay"] < 0 or self._retry["retry_delay_multiplier"] < 1 or \
-                not 0 <= self._retry["retry_delay_jitter_factor"] < 1:
-            raise exceptions.ConfigurationError(
-                "initial_retry_delay must be >= 0, retry_delay_multiplier >= 1, retry_delay_jitter_factor in [0, 1)")
         scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
         self._encrypted = scheme in _ENCRYPTED_SCHEMES or bool(config.get("encrypted", False))
         self._fetch_size = int(config.get("fetch_size", 1000))
@@ -300,6 +313,10 @@ class Driver:
                 call(lib.boltc_config_set_write_timeout_ms, 0 if value is None else _positive_ms(key, value))
             elif key == "keep_alive":
                 call(lib.boltc_config_set_keepalive, bool(value))
+            elif key in _RETRY_OPTIONS:
+                # The library's retry loop runs transaction functions: it takes these settings.
+                fn, unit = _RETRY_OPTIONS[key]
+                _check_config_error(lambda: call(fn(), _retry_setting(key, value, unit)))
             elif key == "liveness_check_timeout":
                 call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
             elif key == "max_connection_lifetime":
@@ -614,9 +631,6 @@ class Driver:
                 lib.boltc_driver_free(h)
             except Exception:
                 pass
-
-    def _log_retry(self, e: Exception, sleep: float) -> None:
-        log.warning("Transaction failed and will be retried in %.2fs (%s)", sleep, e)
 
 
 class ConnectionInfo(NamedTuple):
