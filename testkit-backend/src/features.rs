@@ -218,8 +218,8 @@ pub const SKIPPED: &[(&str, &str)] = &[
     (
         "neo4j.test_direct_driver.TestDirectDriver.test_custom_resolver",
         "boltc calls the resolver for the seed address of a neo4j:// driver only (as the Java \
-         and Go drivers, which TestKit skips here); a bolt:// driver connects to its URI's \
-         host, and `*` is not a host",
+         and Go drivers, which TestKit skips here) and refuses one for a bolt:// driver, which \
+         connects to its URI's host (`*` is not a host)",
     ),
     (
         "neo4j.test_tx_run.TestTxRun.test_broken_transaction_should_not_break_session",
