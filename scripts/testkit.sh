@@ -4,7 +4,8 @@
 #
 #   TESTKIT_DIR=/path/to/testkit-checkout scripts/testkit.sh
 #   TESTKIT_DIR=... TESTKIT_SUITE=neo4j TEST_NEO4J_HOST=127.0.0.1 TEST_NEO4J_PORT=7687 \
-#       TEST_NEO4J_PASS=... TEST_NEO4J_VERSION=5.26.0 scripts/testkit.sh
+#       TEST_NEO4J_PASS=... TEST_NEO4J_VERSION=5.26 scripts/testkit.sh
+#   TESTKIT_DIR=... TESTKIT_SUITE=neo4j TESTKIT_NEO4J_LINE=both scripts/testkit.sh
 #
 # Environment:
 #   TESTKIT_DIR        (required) a checkout of the TestKit repository
@@ -14,11 +15,19 @@
 #                      TEST_NEO4J_PORT (else BOLTC_NEO4J_PORT, else 7687),
 #                      TEST_NEO4J_USER (else BOLTC_NEO4J_USER, else neo4j),
 #                      TEST_NEO4J_PASS (else BOLTC_NEO4J_PASSWORD; required),
-#                      TEST_NEO4J_VERSION (else BOLTC_NEO4J_VERSION; required: the version the
-#                      server reports, e.g. 5.26.0, which TestKit compares with its agent string),
+#                      TEST_NEO4J_VERSION (else BOLTC_NEO4J_VERSION cut to major.minor; required:
+#                      TestKit wants `major.minor`, e.g. 5.26: it expects the agent string
+#                      `Neo4j/<version>` after cutting the agent's own version to two parts, and
+#                      looks the version up in its table of Bolt versions per server),
 #                      TEST_NEO4J_EDITION (else BOLTC_NEO4J_EDITION, else community),
 #                      TEST_NEO4J_SCHEME (default bolt); not with TESTKIT_SHARDS/TESTKIT_NETNS
 #                      (the server is on the host's loopback)
+#   TESTKIT_NEO4J_LINE (optional, with TESTKIT_SUITE=neo4j) `lts`, `latest` or `both`: the
+#                      server line(s) to run against, started with scripts/neo4j.sh (a line
+#                      already running is reused through target/neo4j/<line>.env; a line this
+#                      script started is stopped, by pid, when it ends). Its env file then
+#                      supplies the TEST_NEO4J_ values above. `both` runs lts, then latest, each
+#                      with its logs under $TESTKIT_SCRATCH/<line>, and fails if either fails.
 #   TESTKIT_FILTER     (optional) extended regex; only test modules whose name matches run,
 #                      e.g. 'versions|basic_query|session_run'
 #   TESTKIT_VENV       (optional) where to create the Python venv (default $TESTKIT_DIR/.venv)
@@ -167,6 +176,56 @@ PYEOF
 
 # --- Which suites --------------------------------------------------------------------------
 SUITE=${TESTKIT_SUITE:-stub}
+NEO4J_LINE=${TESTKIT_NEO4J_LINE:-}
+NEO4J_STARTED=""   # the line this run started, stopped again at exit
+BACKEND_PID=""
+cleanup() {
+    if [ -n "$BACKEND_PID" ] && kill -0 "$BACKEND_PID" 2>/dev/null; then
+        kill "$BACKEND_PID" 2>/dev/null || true
+        wait "$BACKEND_PID" 2>/dev/null || true
+    fi
+    if [ -n "$NEO4J_STARTED" ]; then
+        "$REPO/scripts/neo4j.sh" stop --line "$NEO4J_STARTED" || true
+    fi
+}
+trap cleanup EXIT
+if [ -n "$NEO4J_LINE" ] && [ "$SUITE" != neo4j ]; then
+    echo "testkit.sh: TESTKIT_NEO4J_LINE applies to TESTKIT_SUITE=neo4j only" >&2
+    exit 2
+fi
+case "$NEO4J_LINE" in
+    "") ;;
+    both)
+        # Each line is this script again, one after the other (the backend port is reused).
+        status=0
+        for line in lts latest; do
+            echo "testkit.sh: === Neo4j line $line"
+            TESTKIT_NEO4J_LINE=$line TESTKIT_SCRATCH="$SCRATCH/$line" "${BASH_SOURCE[0]}" ||
+                status=1
+        done
+        exit "$status"
+        ;;
+    lts | latest)
+        ENV_FILE=$REPO/target/neo4j/$NEO4J_LINE.env
+        if "$REPO/scripts/neo4j.sh" status --line "$NEO4J_LINE" >/dev/null 2>&1; then
+            echo "testkit.sh: using the running Neo4j ($NEO4J_LINE) of $ENV_FILE"
+        else
+            "$REPO/scripts/neo4j.sh" start --line "$NEO4J_LINE"
+            NEO4J_STARTED=$NEO4J_LINE
+        fi
+        # The line's own server, not whatever TEST_NEO4J_/BOLTC_NEO4J_ the caller had set.
+        unset TEST_NEO4J_HOST TEST_NEO4J_PORT TEST_NEO4J_USER TEST_NEO4J_PASS TEST_NEO4J_VERSION \
+            TEST_NEO4J_EDITION
+        set -a
+        # shellcheck disable=SC1090
+        . "$ENV_FILE"
+        set +a
+        ;;
+    *)
+        echo "testkit.sh: TESTKIT_NEO4J_LINE must be lts, latest or both, not '$NEO4J_LINE'" >&2
+        exit 2
+        ;;
+esac
 case "$SUITE" in
     stub) ;;
     neo4j)
@@ -179,7 +238,10 @@ case "$SUITE" in
         export TEST_NEO4J_PORT=${TEST_NEO4J_PORT:-${BOLTC_NEO4J_PORT:-7687}}
         export TEST_NEO4J_USER=${TEST_NEO4J_USER:-${BOLTC_NEO4J_USER:-neo4j}}
         export TEST_NEO4J_PASS=${TEST_NEO4J_PASS:-${BOLTC_NEO4J_PASSWORD:-}}
-        export TEST_NEO4J_VERSION=${TEST_NEO4J_VERSION:-${BOLTC_NEO4J_VERSION:-}}
+        if [ -z "${TEST_NEO4J_VERSION:-}" ] && [ -n "${BOLTC_NEO4J_VERSION:-}" ]; then
+            TEST_NEO4J_VERSION=$(cut -d. -f1,2 <<<"$BOLTC_NEO4J_VERSION")
+        fi
+        export TEST_NEO4J_VERSION=${TEST_NEO4J_VERSION:-}
         export TEST_NEO4J_EDITION=${TEST_NEO4J_EDITION:-${BOLTC_NEO4J_EDITION:-community}}
         export TEST_NEO4J_SCHEME=${TEST_NEO4J_SCHEME:-bolt}
         for v in TEST_NEO4J_HOST TEST_NEO4J_PASS TEST_NEO4J_VERSION; do
@@ -279,13 +341,6 @@ fi
 
 "$BACKEND_BIN" "$HOST:$PORT" >"$LOGS/backend.out" 2>&1 &
 BACKEND_PID=$!
-cleanup() {
-    if kill -0 "$BACKEND_PID" 2>/dev/null; then
-        kill "$BACKEND_PID" 2>/dev/null || true
-        wait "$BACKEND_PID" 2>/dev/null || true
-    fi
-}
-trap cleanup EXIT
 
 for _ in $(seq 1 100); do
     if "$PY" -c "import socket; socket.create_connection(('$HOST', $PORT), 0.2).close()" 2>/dev/null; then
@@ -336,8 +391,20 @@ def ids(kind):
 errors = ids("ERROR")
 failures = ids("FAIL") - errors
 # A test counts as skipped when the test itself was skipped (an unindented verbose line);
-# skipped subtests of a test that otherwise ran do not make the test a skip.
-skipped = len(set(re.findall(r"^(test\w* \([^)]*\)) \.\.\. skipped", text, re.M)) - errors - failures)
+# skipped subtests of a test that otherwise ran do not make the test a skip. TestKit prints the
+# driver's features during a module's first test, which puts that test's "skipped" on the
+# next line.
+lines = text.split("\n")
+skipped_ids = set()
+for i, line in enumerate(lines):
+    t = re.match(r"^(test\w* \([^)]*\)) \.\.\. (.*)$", line)
+    if not t:
+        continue
+    rest, after = t.group(2), lines[i + 1] if i + 1 < len(lines) else ""
+    if rest.startswith("skipped") or (rest.startswith("features ")
+                                      and after.startswith("skipped ")):
+        skipped_ids.add(t.group(1))
+skipped = len(skipped_ids - errors - failures)
 skipped = min(skipped, run - len(errors) - len(failures))
 print(run, run - len(errors) - len(failures) - skipped, len(failures), len(errors), skipped)
 PYEOF

@@ -154,6 +154,52 @@ fn an_unread_auto_commit_result_is_buffered_when_the_session_runs_again() {
     stub.finish();
 }
 
+/// Found by TestKit's `test_iteration_nested` against Neo4j: a result whose next record was
+/// already decoded into its buffer, buffered in full because the session runs again, kept the
+/// later records ahead of that one (3 came before 2).
+#[test]
+fn buffering_an_auto_commit_result_keeps_its_records_in_order() {
+    let stub = StubServer::start(&script(
+        "C: RUN \"UNWIND $xs AS x RETURN x\" {\"xs\": *} {}\n\
+         C: PULL {\"n\": 2}\n\
+         S: SUCCESS {\"fields\": [\"x\"]}\n\
+         S: RECORD [1]\n\
+         S: RECORD [2]\n\
+         S: <SLEEP 200ms>\n\
+         S: SUCCESS {\"has_more\": true}\n\
+         C: PULL {\"n\": -1}\n\
+         S: RECORD [3]\n\
+         S: RECORD [4]\n\
+         S: SUCCESS {\"type\": \"r\"}\n\
+         C: RUN \"UNWIND $xs AS x RETURN x\" {\"xs\": *} {}\n\
+         C: PULL {\"n\": 2}\n\
+         S: SUCCESS {\"fields\": [\"x\"]}\n\
+         S: RECORD [7]\n\
+         S: SUCCESS {\"type\": \"r\"}\n",
+    ));
+    let d = driver_with(&stub.uri(), |c| c.fetch_size(2));
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let tx = TransactionConfig::default();
+    let a = s
+        .run_detached("UNWIND $xs AS x RETURN x", xs(4), &tx)
+        .unwrap();
+    let next = |s: &mut boltc::Session, id| {
+        s.result_next(id)
+            .unwrap()
+            .map(|r| r.get::<i64, _>(0).unwrap())
+    };
+    assert_eq!(next(&mut s, a), Some(1));
+    let b = s
+        .run_detached("UNWIND $xs AS x RETURN x", xs(1), &tx)
+        .unwrap();
+    assert_eq!(next(&mut s, b), Some(7));
+    assert_eq!(next(&mut s, b), None);
+    let rest: Vec<_> = std::iter::from_fn(|| next(&mut s, a)).collect();
+    assert_eq!(rest, [2, 3, 4]);
+    drop(s);
+    stub.finish();
+}
+
 #[test]
 fn results_are_out_of_scope_after_commit_and_unread_records_are_discarded_first() {
     let stub = StubServer::start(&script(

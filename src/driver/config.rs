@@ -381,6 +381,17 @@ impl ConfigBuilder {
                 ),
             ));
         }
+        if self.ext.resolver.is_some() && !uri.scheme().is_routing() {
+            // A direct driver connects to its URI's address; the resolver would be ignored.
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "a custom address resolver applies to neo4j:// URIs (their seed address) \
+                     only, not to {}",
+                    uri.scheme().as_str()
+                ),
+            ));
+        }
         Ok(Config {
             uri,
             auth: self.auth,
@@ -536,6 +547,22 @@ mod tests {
         assert!(!format!("{e} {e:?}").contains("pa/ss"), "{e}");
         let plain = format!("{:?}", Config::builder("bolt://db.example:7687"));
         assert!(plain.contains("bolt://db.example:7687"), "{plain}");
+    }
+
+    #[test]
+    fn a_resolver_is_refused_for_a_direct_uri() {
+        let resolver: std::sync::Arc<crate::routing::AddressResolver> =
+            std::sync::Arc::new(|a: &net::Address| vec![a.clone()]);
+        let e = Config::builder("bolt://h")
+            .resolver(resolver.clone())
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.to_string().contains("neo4j://"), "{e}");
+        assert!(Config::builder("neo4j://h")
+            .resolver(resolver)
+            .build()
+            .is_ok());
     }
 
     #[test]

@@ -47,7 +47,8 @@ impl std::fmt::Debug for Extras {
 
 impl ConfigBuilder {
     /// A hook that turns the URI's address into the addresses to try as initial routers
-    /// (`neo4j://` only). Each address it returns is also resolved through DNS, and every IP is
+    /// (`neo4j://` only: [`ConfigBuilder::build`] refuses it for a direct URI, which connects to
+    /// its own address). Each address it returns is also resolved through DNS, and every IP is
     /// tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
     ///
     /// ```

@@ -1356,7 +1356,8 @@ impl Session {
                     }
                     Phase::Running | Phase::Streaming { .. } => {
                         if let Some(r) = self.receive_for(id)? {
-                            self.stream_mut(id).buffer.push_front(Ok(r));
+                            // After any record already decoded into the buffer.
+                            self.stream_mut(id).buffer.push_back(Ok(r));
                             self.buffer_rest(id)?;
                         }
                     }

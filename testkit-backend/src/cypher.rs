@@ -240,6 +240,38 @@ fn zoned_local(dt: &DateTimeZoneId) -> Option<(NaiveDateTime, i32)> {
     Some((zoned.naive_local(), offset))
 }
 
+/// Why boltc's zone database (chrono-tz, the IANA database) cannot echo TestKit's zoned
+/// `CypherDateTime` `dt` (TestKit's JSON form, `{"name": .., "data": {..}}`) unchanged, if it
+/// cannot: the zone is unknown to it, or the wall-clock time has no UTC offset there equal to
+/// the one TestKit computed (pytz rounds historic local-mean-time offsets to whole minutes:
+/// Africa/Abidjan in year 1 is -968 s in the database, -960 s for TestKit). `None` when it can,
+/// and for a value that is not a zoned date-time.
+pub fn zone_db_disagreement(dt: &Json) -> Option<String> {
+    let data = dt.get("data")?;
+    let zone = data.get("timezone_id").and_then(Json::as_str)?;
+    let Ok(tz) = zone.parse::<chrono_tz::Tz>() else {
+        return Some(format!(
+            "the IANA zone database boltc uses has no zone {zone}"
+        ));
+    };
+    let offset = opt_int_field(data, "utc_offset_s").ok()??;
+    let local = parse_naive(data).ok()?;
+    let known: Vec<i64> = match tz.offset_from_local_datetime(&local) {
+        chrono::LocalResult::Single(o) => vec![o.fix().local_minus_utc().into()],
+        chrono::LocalResult::Ambiguous(a, b) => vec![
+            a.fix().local_minus_utc().into(),
+            b.fix().local_minus_utc().into(),
+        ],
+        chrono::LocalResult::None => Vec::new(),
+    };
+    (!known.contains(&offset)).then(|| {
+        format!(
+            "TestKit expects UTC offset {offset} s for {local} in {zone}; the IANA zone database \
+             has {known:?} s"
+        )
+    })
+}
+
 fn field<'a>(data: &'a Json, key: &str) -> Result<&'a Json, String> {
     data.get(key)
         .ok_or_else(|| format!("missing field '{key}'"))

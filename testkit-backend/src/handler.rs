@@ -270,7 +270,7 @@ impl Handler {
                 arguments,
             } => Ok(
                 match features::skip_subtest_reason(&test_name, &arguments) {
-                    Some(reason) => responses::skip_test(reason),
+                    Some(reason) => responses::skip_test(&reason),
                     None => responses::run_test(),
                 },
             ),
