@@ -372,6 +372,17 @@ impl ConfigBuilder {
                 ));
             }
         }
+        if self.ext.resolver.is_some() && !uri.scheme().is_routing() {
+            // The resolver only picks the initial routers: with a direct URI it would be
+            // silently unused.
+            return Err(Error::new(
+                ErrorKind::Config,
+                format!(
+                    "a resolver applies to neo4j:// URIs only, not {}://",
+                    uri.scheme().as_str()
+                ),
+            ));
+        }
         if self.max_chunk_size == 0 || self.max_chunk_size > 0xFFFF {
             return Err(Error::new(
                 ErrorKind::Config,
@@ -536,6 +547,22 @@ mod tests {
         assert!(!format!("{e} {e:?}").contains("pa/ss"), "{e}");
         let plain = format!("{:?}", Config::builder("bolt://db.example:7687"));
         assert!(plain.contains("bolt://db.example:7687"), "{plain}");
+    }
+
+    #[test]
+    fn a_resolver_is_refused_with_a_direct_uri() {
+        let hook: std::sync::Arc<crate::routing::AddressResolver> =
+            std::sync::Arc::new(|a: &crate::net::Address| vec![a.clone()]);
+        let e = Config::builder("bolt://h")
+            .resolver(hook.clone())
+            .build()
+            .unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(e.message().contains("neo4j://"), "{e}");
+        Config::builder("neo4j+s://h")
+            .resolver(hook)
+            .build()
+            .unwrap();
     }
 
     #[test]
