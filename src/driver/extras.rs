@@ -47,8 +47,9 @@ impl std::fmt::Debug for Extras {
 
 impl ConfigBuilder {
     /// A hook that turns the URI's address into the addresses to try as initial routers
-    /// (`neo4j://` only). Each address it returns is also resolved through DNS, and every IP is
-    /// tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
+    /// (`neo4j://` only: with another scheme [`ConfigBuilder::build`] fails with
+    /// [`crate::ErrorKind::Config`]). Each address it returns is also resolved through DNS, and
+    /// every IP is tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
     ///
     /// ```
     /// use boltc::{net::Address, Config};

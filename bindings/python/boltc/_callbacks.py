@@ -55,9 +55,9 @@ class ExpiringAuth:
         return "ExpiringAuth(auth=<hidden>, expires_at=%r)" % (self.expires_at,)
 
 
-def _failed(error_out: Any, what: str, e: BaseException) -> int:
+def _failed(error_out: Any, e: BaseException) -> int:
     """Reports a user callback's exception to the library as an authentication failure."""
-    message = "%s raised %s: %s" % (what, type(e).__name__, e)
+    message = "%s: %s" % (type(e).__name__, e)  # the library names the callback
     error_out[0] = lib.boltc_error_new(_AUTHENTICATION, message.encode("utf-8", "replace"), False)
     return _AUTHENTICATION
 
@@ -112,7 +112,7 @@ def _get_auth(user_data: Optional[int], auth_out: Any, error_out: Any) -> int:
         auth_out[0] = state.token(state.manager.get_auth())
         return 0
     except BaseException as e:  # never into the library
-        return _failed(error_out, "the auth manager's get_auth()", e)
+        return _failed(error_out, e)
 
 
 def _handle_security_error(auth: Optional[int], error: Optional[int], user_data: Optional[int]) -> bool:
@@ -159,7 +159,7 @@ def _provide(user_data: Optional[int], auth_out: Any, expires_in_ms_out: Any, er
         auth_out[0] = handle
         return 0
     except BaseException as e:
-        return _failed(error_out, "the auth provider", e)
+        return _failed(error_out, e)
 
 
 def _release(user_data: Optional[int]) -> None:

@@ -193,8 +193,12 @@ def test_an_exception_in_get_auth_is_a_typed_error_naming_it():
         with pytest.raises(ex.AuthError, match="RuntimeError: vault is down"):
             with d.session() as s:
                 s.run("RETURN 1").consume()
-        # The driver is still usable.
-        assert not server.messages or all(tag != LOGON for tag, _ in server.messages)
+        assert all(tag != LOGON for tag, _ in server.messages)
+        # The same when the manager is asked for a router's connection (neo4j://).
+        with driver(boltc, "neo4j://cluster.invalid:9999", Broken(),
+                    resolver=lambda a: [("127.0.0.1", server.port)]) as routed:
+            with pytest.raises(ex.AuthError, match="RuntimeError: vault is down"):
+                routed.execute_query("RETURN 1 AS n")
 
 
 def test_an_exception_in_handle_security_exception_means_not_handled():
