@@ -146,7 +146,7 @@ def _provide(user_data: Optional[int], auth_out: Any, expires_in_ms_out: Any, er
     try:
         value = state.provider()
         if state.expiring:
-            if not isinstance(value, ExpiringAuth):
+            if not hasattr(value, "auth") or not hasattr(value, "expires_at"):
                 raise TypeError("the bearer provider must return an ExpiringAuth, not %s" % type(value).__name__)
             auth, expires_at = value.auth, value.expires_at
         else:
