@@ -395,6 +395,10 @@ typedef struct boltc_record boltc_record;
 // A relationship (opaque view, borrowed from its value).
 typedef struct boltc_relationship boltc_relationship;
 
+// The list a resolver callback fills with `boltc_resolver_add` (opaque; valid only during the
+// callback, owned by boltc).
+typedef struct boltc_resolver_sink boltc_resolver_sink;
+
 // The result of a query: column names, a stream of records, then a summary.
 //
 // Ownership: made by `boltc_session_run` / `boltc_transaction_run`, freed with
@@ -481,6 +485,46 @@ typedef void (*boltc_bookmarks_update_callback)(void *user_data,
 // Called once when the manager is dropped (the last session and handle using it are gone),
 // so the host can release `user_data`.
 typedef void (*boltc_bookmarks_release_callback)(void *user_data);
+
+// An auth manager's `get_auth`: the credentials to use now. On success it returns
+// `BOLTC_STATUS_OK` and stores in `*auth_out` a new token (from `boltc_auth_basic`, ...,
+// or `boltc_auth_clone`) that boltc takes over and frees. On failure it returns another status
+// and may store in `*error_out` an error (from `boltc_error_new`, or one a boltc call gave;
+// boltc takes it over): the connection acquisition that asked fails with that status and
+// message. `BOLTC_STATUS_OK` without a token fails the acquisition with
+// `BOLTC_STATUS_AUTHENTICATION`.
+typedef boltc_status (*boltc_auth_manager_get_auth)(void *user_data,
+                                                    boltc_auth **auth_out,
+                                                    boltc_error **error_out);
+
+// An auth manager's `handle_security_error`: the server rejected `auth` with `error` (a
+// security error: `boltc_error_server_code` gives e.g. `Neo.ClientError.Security.Unauthorized`
+// or `...TokenExpired`). Both are borrowed for the call only (compare `auth` with
+// `boltc_auth_equal`). Return true when the manager dealt with it (e.g. `get_auth` will answer
+// fresh credentials): the error is then retryable, so transaction functions retry it.
+typedef bool (*boltc_auth_manager_handle_security_error)(const boltc_auth *auth,
+                                                         const boltc_error *error,
+                                                         void *user_data);
+
+// Frees the `user_data` of a callback once boltc no longer needs it (NULL: nothing to free).
+typedef void (*boltc_free_callback)(void *user_data);
+
+// The provider of `boltc_config_set_basic_auth_manager` / `_bearer_auth_manager`: as
+// `boltc_auth_manager_get_auth`, and it may store in `*expires_in_ms_out` (preset to -1: no
+// expiry) after how many milliseconds the token expires, when boltc asks the provider again.
+typedef boltc_status (*boltc_auth_provider)(void *user_data,
+                                            boltc_auth **auth_out,
+                                            int64_t *expires_in_ms_out,
+                                            boltc_error **error_out);
+
+// A resolver: turns `host` (NUL-terminated, borrowed for the call) and `port` into the
+// addresses to try as initial routers, in order, each added with
+// `boltc_resolver_add(sink, ...)`. Adding none means the address cannot be reached (the
+// query fails with `BOLTC_STATUS_SERVICE_UNAVAILABLE`).
+typedef void (*boltc_resolver_callback)(const char *host,
+                                        uint16_t port,
+                                        boltc_resolver_sink *sink,
+                                        void *user_data);
 
 // A log callback: `level` is a `BOLTC_LOG_*` value, `message` a NUL-terminated UTF-8 line
 // valid only during the call, `user_data` what was registered. It may be called from any
@@ -778,6 +822,80 @@ void boltc_bookmark_manager_free(boltc_bookmark_manager *manager);
 boltc_status boltc_session_config_set_bookmark_manager(boltc_session_config *config,
                                                        const boltc_bookmark_manager *manager,
                                                        boltc_error **error_out);
+
+// Makes the driver ask `get_auth` for credentials whenever it opens a connection or acquires
+// a pooled one (which re-authenticates in place on Bolt 5.1+ when the token changed, and is
+// replaced on older servers), and tell `handle_security_error` (may be NULL) when the server
+// rejects them. This replaces `boltc_config_set_auth`; `get_auth` NULL removes the manager
+// (and frees nothing: `free_user_data` is then not called).
+//
+// Ownership: `user_data` is passed to the callbacks as is; `free_user_data` (may be NULL) is
+// called once with it when no config or driver uses the manager any more (after
+// `boltc_config_free` and `boltc_driver_free` of every driver made from the config, or when
+// another manager replaces it in the config), possibly on another thread. When this call
+// fails, `user_data` stays the caller's.
+//
+// Threads: the callbacks may be called from any thread, including the driver's background
+// `boltc-routing` thread, and concurrently; `get_auth` runs on every connection acquisition,
+// so it should answer from a cache. They must not call into the driver, its sessions or
+// results (only `boltc_auth_*` and `boltc_error_*` functions), and must not unwind.
+boltc_status boltc_config_set_auth_manager(boltc_config *config,
+                                           boltc_auth_manager_get_auth get_auth,
+                                           boltc_auth_manager_handle_security_error handle_security_error,
+                                           void *user_data,
+                                           boltc_free_callback free_user_data,
+                                           boltc_error **error_out);
+
+// Password rotation: the driver asks `provider` for credentials once, caches them, and asks
+// again when they expire (the provider's `*expires_in_ms_out`) or after the server answers
+// `Neo.ClientError.Security.Unauthorized` (that error is then retryable). This replaces
+// `boltc_config_set_auth`. `provider` NULL removes the manager. Ownership and threads as
+// `boltc_config_set_auth_manager` (`provider` runs on any thread, without boltc holding a
+// lock, so two threads may ask it at once).
+boltc_status boltc_config_set_basic_auth_manager(boltc_config *config,
+                                                 boltc_auth_provider provider,
+                                                 void *user_data,
+                                                 boltc_free_callback free_user_data,
+                                                 boltc_error **error_out);
+
+// Token rotation (single sign-on): as `boltc_config_set_basic_auth_manager`, and the provider
+// is also asked again after `Neo.ClientError.Security.TokenExpired`.
+boltc_status boltc_config_set_bearer_auth_manager(boltc_config *config,
+                                                  boltc_auth_provider provider,
+                                                  void *user_data,
+                                                  boltc_free_callback free_user_data,
+                                                  boltc_error **error_out);
+
+// A new token with the same credentials as `auth`, freed with `boltc_auth_free` (NULL for
+// NULL). Useful in `get_auth`, which hands its token over to boltc.
+boltc_auth *boltc_auth_clone(const boltc_auth *auth);
+
+// Whether two tokens hold the same scheme and credentials (false when either is NULL). In
+// `handle_security_error`, tells which of the caller's tokens the server rejected.
+bool boltc_auth_equal(const boltc_auth *a, const boltc_auth *b);
+
+// Makes a `neo4j://` driver ask `resolver` for the addresses of its initial routers instead
+// of using the URI's address (each answer is then looked up in DNS). Called when the driver
+// needs a routing table and knows no router that answers, e.g. for the first query.
+// `resolver` NULL removes it (and `free_user_data` is not called). A driver made from a config whose URI is not `neo4j://` (or
+// `neo4j+s://`, `neo4j+ssc://`) with a resolver fails with `BOLTC_STATUS_CONFIG`.
+//
+// Ownership and threads as `boltc_config_set_auth_manager`: `free_user_data` (may be NULL) is
+// called once when no config or driver uses the resolver any more; `resolver` may be called
+// from any thread (also `boltc-routing`), concurrently, and must not call into the driver
+// (only `boltc_resolver_add`) nor unwind.
+boltc_status boltc_config_set_resolver(boltc_config *config,
+                                       boltc_resolver_callback resolver,
+                                       void *user_data,
+                                       boltc_free_callback free_user_data,
+                                       boltc_error **error_out);
+
+// Adds an address (`host` NUL-terminated, copied; `port`) to a resolver's answer. Only
+// valid during the resolver callback that received `sink`.
+boltc_status boltc_resolver_add(boltc_resolver_sink *sink,
+                                const char *host,
+                                uint16_t port,
+                                boltc_error **error_out);
 
 // Creates a configuration for `uri` (NUL-terminated UTF-8: `bolt://host:port`, `bolt+s://`,
 // `bolt+ssc://`, `neo4j://`, ...). The URI is checked by `boltc_driver_new`.

@@ -673,3 +673,62 @@ fn cpp_transaction_functions_against_stub_server() {
     assert!(out.contains("cpp txfn: all ok"), "{out}");
     stub.finish();
 }
+
+/// The stub servers of tests/c/callbacks.c: the custom manager's, the bearer manager's, and a
+/// router (whose ROUTE names the data server) with its data server.
+fn callback_stubs() -> Vec<StubServer> {
+    let head = "!: BOLT 5.4\n!: AUTO RESET\n\n\
+                C: HELLO {\"user_agent\": \"*\", ..}\n\
+                S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"bolt-3\"}\n\
+                C: LOGON {..}\nS: SUCCESS {}\n";
+    let bye = "?{\nC: GOODBYE\n}\n";
+    let data = StubServer::start(&format!(
+        "{head}C: RUN \"RETURN 1 AS n\" * *\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n{bye}"
+    ));
+    let server = data.address();
+    let router = StubServer::start(&format!(
+        "{head}C: ROUTE * * *\n\
+         S: SUCCESS {{\"rt\": {{\"ttl\": 300, \"db\": \"neo4j\", \"servers\": [\
+         {{\"addresses\": [\"{server}\"], \"role\": \"ROUTE\"}}, \
+         {{\"addresses\": [\"{server}\"], \"role\": \"READ\"}}, \
+         {{\"addresses\": [\"{server}\"], \"role\": \"WRITE\"}}]}}}}\n{bye}"
+    ));
+    vec![
+        StubServer::start(&script("callbacks_manager.script")),
+        StubServer::start(&script("callbacks_bearer.script")),
+        router,
+        data,
+    ]
+}
+
+fn run_callbacks(exe: &Path, run_with: fn(&Path, &[&str]) -> String) {
+    let stubs = callback_stubs();
+    let router = stubs[2].address();
+    let out = run_with(exe, &[&stubs[0].uri(), &stubs[1].uri(), &router]);
+    assert!(out.contains("callbacks: all ok"), "{out}");
+    stubs.into_iter().for_each(StubServer::finish);
+}
+
+/// Auth-manager callbacks (custom, bearer, basic) and the resolver callback: called per
+/// acquisition and after expiry, security errors reach handle_security_error, NULL tokens and
+/// reported failures give typed errors, the resolver's address is used, user_data freed once.
+#[test]
+fn c_auth_manager_and_resolver_callbacks_against_stub_server() {
+    let exe = compile(false, &["tests/c/callbacks.c"], "callbacks", Link::Shared);
+    run_callbacks(&exe, run);
+}
+
+/// The same under AddressSanitizer.
+#[test]
+fn c_callbacks_under_address_sanitizer() {
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let exe = compile_with(
+        false,
+        &["tests/c/callbacks.c"],
+        "callbacks_asan",
+        Link::Shared,
+        &asan,
+    );
+    run_callbacks(&exe, run_asan);
+}

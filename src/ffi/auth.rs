@@ -30,11 +30,18 @@ pub struct boltc_auth {
 
 declare_handle!(Box, boltc_auth, 0xB017_0A07);
 
+impl boltc_auth {
+    /// A token object holding `token`.
+    pub(crate) fn new(token: AuthToken) -> boltc_auth {
+        boltc_auth {
+            magic: boltc_auth::MAGIC,
+            token,
+        }
+    }
+}
+
 fn give(out: *mut *mut boltc_auth, token: AuthToken) -> Result<(), super::status::Failure> {
-    Out::new(out, "auth_out")?.write(box_into_raw(boltc_auth {
-        magic: boltc_auth::MAGIC,
-        token,
-    }));
+    Out::new(out, "auth_out")?.write(box_into_raw(boltc_auth::new(token)));
     Ok(())
 }
 

@@ -27,6 +27,7 @@ pub mod admin;
 pub mod auth;
 mod batch_codec;
 pub mod bookmarks;
+pub mod callbacks;
 pub mod config;
 pub mod driver;
 pub mod error;

@@ -7,12 +7,12 @@ from ctypes import byref, c_bool, c_char_p, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
-from . import _bookmarks, _ffi, exceptions
+from . import _bookmarks, _callbacks, _ffi, exceptions
 from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
 from ._codec import to_map
 from ._ffi import lib
 from ._util import borrowed_str, check
-from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session, server_info_from
+from ._work import READ_ACCESS, WRITE_ACCESS, Address, Bookmarks, Result, ServerInfo, Session, server_info_from
 
 log = logging.getLogger("boltc")
 
@@ -56,9 +56,14 @@ def kerberos_auth(base64_encoded_ticket: str) -> Auth:
 
 
 class AuthManager:
-    """The official auth manager interface (``get_auth()``, ``handle_security_exception``).
-    boltc supports only ``AuthManagers.static``: a driver given any other manager raises
-    ``AuthConfigurationError`` (the C API has no auth-manager callbacks yet)."""
+    """The official auth manager interface: subclass it and implement ``get_auth()`` (the
+    credentials to use now: a ``(user, password)`` tuple or an ``Auth``; called on every
+    connection acquisition, so answer from a cache) and ``handle_security_exception(auth,
+    error)`` (the server rejected ``auth`` with ``error``, a ``Neo4jError``; return True when
+    handled, which makes the error retryable). Both may run on any thread, the library's
+    routing thread included, and must not use the driver. An exception from ``get_auth``
+    fails the query that needed a connection with ``AuthError`` naming it; one from
+    ``handle_security_exception`` counts as "not handled"."""
 
     def get_auth(self) -> Any:
         raise NotImplementedError
@@ -73,6 +78,29 @@ class _StaticAuthManager(AuthManager):
 
     def get_auth(self) -> Any:
         return self._auth
+
+
+class _ProvidedAuthManager(AuthManager):
+    """``AuthManagers.basic`` / ``.bearer``: the library's manager caches the provider's
+    credentials (per driver) and asks it again when they expire or the server rejects them.
+    Called directly, ``get_auth()`` asks the provider (no cache) and
+    ``handle_security_exception`` says whether the error's code is one the manager handles."""
+
+    def __init__(self, provider: Callable[[], Any], bearer: bool) -> None:
+        if not callable(provider):
+            raise TypeError("the auth provider must be callable")
+        self._provider = provider
+        self._bearer = bearer
+
+    def get_auth(self) -> Any:
+        value = self._provider()
+        return value.auth if self._bearer else value
+
+    def handle_security_exception(self, auth: Any, error: Exception) -> bool:
+        handled = ["Neo.ClientError.Security.Unauthorized"]
+        if self._bearer:
+            handled.append("Neo.ClientError.Security.TokenExpired")
+        return getattr(error, "code", None) in handled
 
 
 class ClientCertificate:
@@ -113,13 +141,17 @@ class AuthManagers:
 
     @staticmethod
     def basic(provider: Callable[[], Any]) -> AuthManager:
-        """Refused: boltc's C API has no auth-manager callbacks (token refresh) yet."""
-        raise NotImplementedError("boltc does not support AuthManagers.basic: the C API has no auth-manager callbacks yet")
+        """Password rotation: ``provider()`` (returning a ``(user, password)`` tuple or an
+        ``Auth``) is asked once, and again after the server answers
+        ``Neo.ClientError.Security.Unauthorized`` (that error is then retryable)."""
+        return _ProvidedAuthManager(provider, bearer=False)
 
     @staticmethod
     def bearer(provider: Callable[[], Any]) -> AuthManager:
-        """Refused: boltc's C API has no auth-manager callbacks (token refresh) yet."""
-        raise NotImplementedError("boltc does not support AuthManagers.bearer: the C API has no auth-manager callbacks yet")
+        """Token rotation (SSO): ``provider()`` returns an ``ExpiringAuth``; it is asked again
+        when the token expires, or after the server answers ``...Security.TokenExpired`` or
+        ``...Security.Unauthorized`` (those errors are then retryable)."""
+        return _ProvidedAuthManager(provider, bearer=True)
 
 
 _ENCRYPTED_SCHEMES = ("bolt+s", "bolt+ssc", "neo4j+s", "neo4j+ssc")
@@ -229,7 +261,6 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 # Options of the official driver that boltc has no setting for (yet): accepted only when None
 # (their default), refused otherwise -- never silently ignored.
 _UNSUPPORTED_OPTIONS = {
-    "resolver": "the C API has no resolver callback yet",
     "ssl_context": "TLS is configured by the C library; use trusted_certificates",
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
@@ -337,9 +368,12 @@ class Driver:
 
         if isinstance(auth, _StaticAuthManager):
             auth = auth.get_auth()
-        elif isinstance(auth, AuthManager):
-            raise exceptions.AuthConfigurationError(
-                "boltc supports AuthManagers.static only: the C API has no auth-manager callbacks yet")
+        elif isinstance(auth, _ProvidedAuthManager):
+            _callbacks.set_provider_manager(cfg, auth._provider, auth._bearer, _auth_handle)
+            auth = None
+        elif isinstance(auth, AuthManager) or _is_auth_manager(auth):
+            _callbacks.set_auth_manager(cfg, auth, _auth_handle)
+            auth = None
         token = _auth_handle(auth)
         if token is not None:
             try:
@@ -396,6 +430,9 @@ class Driver:
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
                 pass
+            elif key == "resolver":
+                if value is not None:
+                    _callbacks.set_resolver(cfg, value, Address)
             elif key in _UNSUPPORTED_OPTIONS:
                 if value is not None:
                     raise exceptions.ConfigurationError(
@@ -710,10 +747,16 @@ class KillResult(NamedTuple):
     found: bool
 
 
+def _is_auth_manager(auth: Any) -> bool:
+    """Whether ``auth`` has the auth manager shape (``get_auth``, ``handle_security_exception``)
+    without subclassing ``AuthManager``."""
+    return all(callable(getattr(auth, m, None)) for m in ("get_auth", "handle_security_exception"))
+
+
 def _refuse_auth_manager(auth: Any) -> None:
-    if isinstance(auth, AuthManager):
+    if isinstance(auth, AuthManager) or _is_auth_manager(auth):
         raise exceptions.ConfigurationError(
-            "boltc takes an auth token here, not an AuthManager (the C API has no auth-manager callbacks yet)")
+            "an auth token is expected here, not an AuthManager (auth managers are driver-wide)")
 
 
 # Session options of the official driver that are driver-wide in boltc.

@@ -25,6 +25,7 @@ from ctypes import (
     c_int64,
     c_size_t,
     c_uint8,
+    c_uint16,
     c_uint64,
     c_void_p,
 )
@@ -114,6 +115,16 @@ BOOKMARKS_UPDATE_CALLBACK = CFUNCTYPE(None, c_void_p, POINTER(c_char_p), c_size_
 BOOKMARKS_RELEASE_CALLBACK = CFUNCTYPE(None, c_void_p)
 # boltc_transaction_work(transaction, user_data, error_out) -> boltc_status.
 TRANSACTION_WORK = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
+# boltc_auth_manager_get_auth(user_data, auth_out, error_out) -> boltc_status.
+AUTH_MANAGER_GET_AUTH = CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), POINTER(c_void_p))
+# boltc_auth_manager_handle_security_error(auth, error, user_data) -> handled.
+AUTH_MANAGER_HANDLE_SECURITY_ERROR = CFUNCTYPE(c_bool, c_void_p, c_void_p, c_void_p)
+# boltc_auth_provider(user_data, auth_out, expires_in_ms_out, error_out) -> boltc_status.
+AUTH_PROVIDER = CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), POINTER(c_int64), POINTER(c_void_p))
+# boltc_free_callback(user_data).
+FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
+# boltc_resolver_callback(host, port, sink, user_data).
+RESOLVER_CALLBACK = CFUNCTYPE(None, c_char_p, c_uint16, c_void_p, c_void_p)
 
 # name: (restype, argtypes). Handles are c_void_p; `T **` out-params are POINTER(c_void_p);
 # boltc_status and boltc_value_type are c_int.
@@ -133,6 +144,14 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_auth_free": (None, [c_void_p]),
     "boltc_session_config_set_auth": (c_int, [c_void_p, c_void_p, _PP]),
     "boltc_driver_verify_authentication": (c_int, [c_void_p, c_void_p, POINTER(c_bool), _PP]),
+    "boltc_config_set_auth_manager": (
+        c_int, [c_void_p, AUTH_MANAGER_GET_AUTH, AUTH_MANAGER_HANDLE_SECURITY_ERROR, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_config_set_basic_auth_manager": (c_int, [c_void_p, AUTH_PROVIDER, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_config_set_bearer_auth_manager": (c_int, [c_void_p, AUTH_PROVIDER, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_auth_clone": (c_void_p, [c_void_p]),
+    "boltc_auth_equal": (c_bool, [c_void_p, c_void_p]),
+    "boltc_config_set_resolver": (c_int, [c_void_p, RESOLVER_CALLBACK, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_resolver_add": (c_int, [c_void_p, c_char_p, c_uint16, _PP]),
     "boltc_driver_routing_table": (c_int, [c_void_p, c_char_p, _PP, _PP]),
     "boltc_routing_table_len": (c_size_t, [c_void_p, c_int32]),
     "boltc_routing_table_address": (c_int, [c_void_p, c_int32, c_size_t, _PP, _P(c_size_t), _PP]),

@@ -22,29 +22,33 @@ def error_from(err: c_void_p, status: int, illegal_state: Optional[type] = None)
         name, cls = exceptions.STATUS.get(status, ("BOLTC_STATUS_%d" % status, exceptions.DriverError))
         return exceptions.make_error(status, name, illegal_state=illegal_state)
     try:
-        e = err.value
-        exc = exceptions.make_error(
-            status,
-            _opt(lib.boltc_error_message(e)) or "",
-            code=_opt(lib.boltc_error_server_code(e)),
-            retryable=bool(lib.boltc_error_is_retryable(e)),
-            gql_status=_opt(lib.boltc_error_gql_status(e)),
-            gql_description=_opt(lib.boltc_error_gql_description(e)),
-            classification=_opt(lib.boltc_error_classification(e)),
-            illegal_state=illegal_state,
-        )
-        cause = lib.boltc_error_cause(e)
-        if cause:
-            exc.__cause__ = exceptions.make_error(
-                status,
-                _opt(lib.boltc_error_message(cause)) or "",
-                code=_opt(lib.boltc_error_server_code(cause)),
-                gql_status=_opt(lib.boltc_error_gql_status(cause)),
-                gql_description=_opt(lib.boltc_error_gql_description(cause)),
-            )
-        return exc
+        return exception_of(err.value, status, illegal_state)
     finally:
         lib.boltc_error_free(err)
+
+
+def exception_of(e: int, status: int, illegal_state: Optional[type] = None) -> Exception:
+    """The exception for the ``boltc_error`` at ``e`` (borrowed: not freed)."""
+    exc = exceptions.make_error(
+        status,
+        _opt(lib.boltc_error_message(e)) or "",
+        code=_opt(lib.boltc_error_server_code(e)),
+        retryable=bool(lib.boltc_error_is_retryable(e)),
+        gql_status=_opt(lib.boltc_error_gql_status(e)),
+        gql_description=_opt(lib.boltc_error_gql_description(e)),
+        classification=_opt(lib.boltc_error_classification(e)),
+        illegal_state=illegal_state,
+    )
+    cause = lib.boltc_error_cause(e)
+    if cause:
+        exc.__cause__ = exceptions.make_error(
+            status,
+            _opt(lib.boltc_error_message(cause)) or "",
+            code=_opt(lib.boltc_error_server_code(cause)),
+            gql_status=_opt(lib.boltc_error_gql_status(cause)),
+            gql_description=_opt(lib.boltc_error_gql_description(cause)),
+        )
+    return exc
 
 
 def check(status: int, err: c_void_p, illegal_state: Optional[type] = None) -> None:

@@ -140,10 +140,13 @@ SUCCESS, RECORD, IGNORED, FAILURE = 0x70, 0x71, 0x7E, 0x7F
 
 
 class StubServer:
-    def __init__(self, handler: Callable[[str, dict], Reply], *, auth_failure: bool = False,
-                 telemetry: bool = False):
+    def __init__(self, handler: Callable[[str, dict], Reply], *, auth_failure: Any = False,
+                 telemetry: bool = False, routing: Optional[dict] = None):
         self.handler = handler
+        # True: every LOGON fails (Unauthorized); or a function of the LOGON token returning
+        # None (accept) or the (code, message) of the failure.
         self.auth_failure = auth_failure
+        self.routing = routing  # the ROUTE reply's routing table ("rt"); None: answer {}
         self.telemetry = telemetry  # the HELLO reply asks for TELEMETRY (hint)
         self.sock = socket.socket()
         self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -211,11 +214,19 @@ class StubServer:
                         meta["hints"] = {"telemetry.enabled": True}
                     _send(conn, SUCCESS, [meta])
                 elif tag == LOGON:
-                    if self.auth_failure:
-                        _send(conn, FAILURE, [{"code": "Neo.ClientError.Security.Unauthorized", "message": "bad credentials"}])
+                    failure = self.auth_failure
+                    if callable(failure):
+                        failure = failure(fields[0] if fields else {})
+                    elif failure:
+                        failure = ("Neo.ClientError.Security.Unauthorized", "bad credentials")
+                    if failure:
+                        # Bolt 5.7+ clients read the code from "neo4j_code", older ones "code".
+                        _send(conn, FAILURE, [{"code": failure[0], "neo4j_code": failure[0], "message": failure[1]}])
                         failed = True
                     else:
                         _send(conn, SUCCESS, [{}])
+                elif tag == ROUTE and self.routing is not None:
+                    _send(conn, SUCCESS, [{"rt": self.routing}])
                 elif tag in (BEGIN, ROLLBACK, LOGOFF, TELEMETRY):
                     _send(conn, SUCCESS, [{}])
                 elif tag == COMMIT:
@@ -228,7 +239,7 @@ class StubServer:
                         return
                     if reply.failure:
                         code, msg = reply.failure
-                        _send(conn, FAILURE, [{"code": code, "message": msg}])
+                        _send(conn, FAILURE, [{"code": code, "neo4j_code": code, "message": msg}])
                         failed = True
                     else:
                         pending, sent = reply, 0
