@@ -326,7 +326,8 @@ class Time:
     def __hash__(self) -> int:
         if self._ticks % 1000 == 0:
             return hash(self.to_native())
-        return hash(self._key())
+        key = self._key()
+        return hash((key[0], key[1] is None))
 
     def __str__(self) -> str:
         return self.iso_format()
@@ -514,7 +515,8 @@ class DateTime:
     def __hash__(self) -> int:
         if self._time._ticks % 1000 == 0:
             return hash(self.to_native())
-        return hash(self._key())
+        key = self._key()
+        return hash((key[0], key[1] is None))
 
     def _plus(self, d: "Duration") -> "DateTime":
         date = self._date._plus_months(d[0])
@@ -704,5 +706,23 @@ class Duration(Tuple[int, int, int, int]):
     def __hash__(self) -> int:
         return tuple.__hash__(self)
 
+    def iso_format(self, sep: str = "T") -> str:
+        """The ISO 8601 form, e.g. ``P1Y2M3DT4H5M6.000000007S`` (``PT0S`` when zero); each
+        part carries its own sign, as Cypher prints durations."""
+        y, mo, d = self.years_months_days
+        h, mi, sec, ns = self.hours_minutes_seconds_nanoseconds
+        date = "".join("%d%s" % (v, u) for v, u in ((y, "Y"), (mo, "M"), (d, "D")) if v)
+        time = "".join("%d%s" % (v, u) for v, u in ((h, "H"), (mi, "M")) if v)
+        if sec or ns:
+            sign = "-" if sec < 0 or ns < 0 else ""
+            frac = (".%09d" % abs(ns)).rstrip("0") if ns else ""
+            time += "%s%d%sS" % (sign, abs(sec), frac)
+        if not date and not time:
+            return "PT0S"
+        return "P" + date + (sep + time if time else "")
+
+    def __str__(self) -> str:
+        return self.iso_format()
+
     def __repr__(self) -> str:
-        return "Duration(months=%d, days=%d, seconds=%d, nanoseconds=%d)" % tuple(self)
+        return "neo4j.time.Duration(months=%d, days=%d, seconds=%d, nanoseconds=%d)" % tuple(self)
