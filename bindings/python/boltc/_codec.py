@@ -25,7 +25,11 @@ from ._ffi import CDate, CDateTime, CDuration, CPoint, CTime, lib
 from ._util import check
 from .graph import Node, Path, Relationship
 from .spatial import Point, point
-from .time import Duration
+from .time import Date, DateTime, Duration, Time
+
+_time_of = Time.from_ticks
+_date_of = Date.from_ordinal
+_combine = DateTime.combine
 
 _u32 = Struct("<I").unpack_from
 _u32u32 = Struct("<II").unpack_from
@@ -40,16 +44,19 @@ _qq = Struct("<qq").unpack_from
 
 _UTC = _dt.timezone.utc
 _EPOCH_UTC = _dt.datetime(1970, 1, 1, tzinfo=_UTC)
-_EPOCH_LOCAL = _dt.datetime(1970, 1, 1)
 _EPOCH_ORDINAL = _dt.date(1970, 1, 1).toordinal()
 _timedelta = _dt.timedelta
-_time = _dt.time
 _TZ_CACHE: Dict[int, _dt.timezone] = {}
 _VECTOR_FORMATS = "bhiqfd"
 _VECTOR_SIZES = (1, 2, 4, 8, 4, 8)
 
 Unsupported = namedtuple("Unsupported", "name min_protocol message")
 Unsupported.__doc__ = "A value the server could not send over this protocol version."
+BrokenHydrationObject = namedtuple("BrokenHydrationObject", "kind raw error")
+BrokenHydrationObject.__doc__ = (
+    "A temporal value from the server outside the range of the ``neo4j.time`` types (years 1 to "
+    "9999): ``raw`` holds the Bolt fields, ``error`` the reason."
+)
 Structure = namedtuple("Structure", "tag fields")
 Structure.__doc__ = "A Bolt structure boltc does not know."
 
@@ -59,13 +66,6 @@ def _tz(offset: int) -> _dt.timezone:
     if tz is None:
         tz = _TZ_CACHE[offset] = _dt.timezone(_timedelta(seconds=offset))
     return tz
-
-
-def _time_of(ns: int, tz: Any) -> _dt.time:
-    s, ns = divmod(ns, 1_000_000_000)
-    m, s = divmod(s, 60)
-    h, m = divmod(m, 60)
-    return _time(h, m, s, ns // 1000, tz)
 
 
 def _str(b: bytes, o: int) -> Tuple[str, int]:
@@ -197,35 +197,63 @@ def _bytes(b: bytes, o: int) -> Tuple[Any, int]:
     return b[o + 4 : o + 4 + n], o + 4 + n
 
 
+def _broken(kind: str, raw: Tuple[Any, ...], e: Exception) -> "BrokenHydrationObject":
+    return BrokenHydrationObject(kind, raw, "%s out of the supported range: %s" % (kind, e))
+
+
 def _date(b: bytes, o: int) -> Tuple[Any, int]:
-    return _dt.date.fromordinal(_EPOCH_ORDINAL + _i64(b, o)[0]), o + 8
+    days = _i64(b, o)[0]
+    try:
+        return _date_of(_EPOCH_ORDINAL + days), o + 8
+    except (ValueError, OverflowError) as e:
+        return _broken("Date", (days,), e), o + 8
 
 
 def _time_v(b: bytes, o: int) -> Tuple[Any, int]:
     ns, off = _qi(b, o)
-    return _time_of(ns, _tz(off)), o + 12
+    try:
+        return _time_of(ns, _tz(off)), o + 12
+    except (ValueError, OverflowError) as e:
+        return _broken("Time", (ns, off), e), o + 12
 
 
 def _local_time(b: bytes, o: int) -> Tuple[Any, int]:
-    return _time_of(_i64(b, o)[0], None), o + 8
+    ns = _i64(b, o)[0]
+    try:
+        return _time_of(ns, None), o + 8
+    except (ValueError, OverflowError) as e:
+        return _broken("LocalTime", (ns,), e), o + 8
+
+
+def _datetime_local_fields(secs: int, ns: int, tz: Any) -> DateTime:
+    days, sod = divmod(secs, 86400)
+    return _combine(_date_of(_EPOCH_ORDINAL + days), _time_of(sod * 1_000_000_000 + ns, tz))
 
 
 def _datetime(b: bytes, o: int) -> Tuple[Any, int]:
     s, ns, off = _qii(b, o)
-    d = _EPOCH_UTC + _timedelta(seconds=s, microseconds=ns // 1000)
-    return d.astimezone(_tz(off)), o + 16
+    try:
+        return _datetime_local_fields(s + off, ns, _tz(off)), o + 16
+    except (ValueError, OverflowError) as e:
+        return _broken("DateTime", (s, ns, off), e), o + 16
 
 
 def _datetime_zone(b: bytes, o: int) -> Tuple[Any, int]:
     s, ns = _qi(b, o)
     zone, o = _str(b, o + 12)
-    d = _EPOCH_UTC + _timedelta(seconds=s, microseconds=ns // 1000)
-    return d.astimezone(ZoneInfo(zone)), o
+    try:
+        local = (_EPOCH_UTC + _timedelta(seconds=s)).astimezone(ZoneInfo(zone))
+        return DateTime._from_native_ns(local, ns), o
+    except (ValueError, OverflowError, KeyError) as e:
+        return _broken("DateTime", (s, ns, zone), e), o
 
 
 def _local_datetime(b: bytes, o: int) -> Tuple[Any, int]:
     s, ns = _qi(b, o)
-    return _EPOCH_LOCAL + _timedelta(seconds=s, microseconds=ns // 1000), o + 12
+    try:
+        return _datetime_local_fields(s, ns, None), o + 12
+    except (ValueError, OverflowError) as e:
+        return _broken("LocalDateTime", (s, ns), e), o + 12
 
 
 def _duration(b: bytes, o: int) -> Tuple[Any, int]:
@@ -443,12 +471,6 @@ def _owned(fn, *args) -> int:
     return out.value  # type: ignore[return-value]
 
 
-def _seconds_ns(d: _dt.datetime) -> Tuple[int, int]:
-    delta = d - _EPOCH_UTC if d.tzinfo is not None else d - _EPOCH_LOCAL
-    secs = delta.days * 86400 + delta.seconds
-    return secs, delta.microseconds * 1000
-
-
 def to_value(x: Any) -> int:
     """A new owned ``boltc_value`` for ``x`` (the caller frees it with ``boltc_value_free``)."""
     if x is None:
@@ -501,26 +523,32 @@ def _to_value_other(x: Any) -> int:
         data = bytes(x)
         return _owned(lib.boltc_value_new_bytes, data, len(data))
     if isinstance(x, _dt.datetime):
-        secs, ns = _seconds_ns(x)
+        x = DateTime.from_native(x)
+    elif isinstance(x, _dt.date):
+        return lib.boltc_value_new_date(CDate(x.toordinal() - _EPOCH_ORDINAL))
+    elif isinstance(x, _dt.time):
+        x = Time.from_native(x)
+    if isinstance(x, DateTime):
+        local = (x._date._d.toordinal() - _EPOCH_ORDINAL) * 86400 * 1_000_000_000 + x._time._ticks
+        secs, ns = divmod(local, 1_000_000_000)
         tz = x.tzinfo
         if tz is None:
             return lib.boltc_value_new_local_datetime(CDateTime(secs, ns, 0, None, 0))
+        off = x.utcoffset()
+        off_s = int(off.total_seconds()) if off is not None else 0
         key = getattr(tz, "key", None) or getattr(tz, "zone", None)
         if key:
             zone = create_string_buffer(key.encode())  # alive until the copying call returns
-            c = CDateTime(secs, ns, 0, addressof(zone), len(zone.value))
+            c = CDateTime(secs - off_s, ns, 0, addressof(zone), len(zone.value))
             return _owned(lib.boltc_value_new_datetime, c)
-        off = x.utcoffset()
-        off_s = int(off.total_seconds()) if off is not None else 0
-        return _owned(lib.boltc_value_new_datetime, CDateTime(secs, ns, off_s, None, 0))
-    if isinstance(x, _dt.date):
-        return lib.boltc_value_new_date(CDate(x.toordinal() - _EPOCH_ORDINAL))
-    if isinstance(x, _dt.time):
-        ns = ((x.hour * 60 + x.minute) * 60 + x.second) * 1_000_000_000 + x.microsecond * 1000
+        return _owned(lib.boltc_value_new_datetime, CDateTime(secs - off_s, ns, off_s, None, 0))
+    if isinstance(x, Date):
+        return lib.boltc_value_new_date(CDate(x.to_ordinal() - _EPOCH_ORDINAL))
+    if isinstance(x, Time):
         if x.tzinfo is None:
-            return lib.boltc_value_new_local_time(CTime(ns, 0))
+            return lib.boltc_value_new_local_time(CTime(x.ticks, 0))
         off = x.utcoffset()
-        return lib.boltc_value_new_time(CTime(ns, int(off.total_seconds()) if off else 0))
+        return lib.boltc_value_new_time(CTime(x.ticks, int(off.total_seconds()) if off else 0))
     if isinstance(x, _dt.timedelta):
         x = Duration.from_timedelta(x)
     if isinstance(x, Duration):

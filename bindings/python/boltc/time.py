@@ -1,20 +1,562 @@
-"""Temporal values.
+"""Temporal values, as in the official driver's ``neo4j.time``.
 
-Dates, times and date-times come back as the standard ``datetime.date``, ``datetime.time`` and
-``datetime.datetime`` (microsecond precision: nanoseconds are truncated). Values with an offset
-carry a ``datetime.timezone``; values with a zone id carry a ``zoneinfo.ZoneInfo``; local values
-are naive. Durations come back as ``Duration`` (months, days, seconds, nanoseconds), which
-compares equal to a ``datetime.timedelta`` when it has no months; a ``timedelta`` may also be sent
-as a parameter.
+``Date``, ``Time`` and ``DateTime`` keep nanoseconds (the standard ``datetime`` types stop at
+microseconds); ``Duration`` is a Cypher duration (months, days, seconds, nanoseconds). Values from
+the server come back as these types: a date-time with an offset carries a ``datetime.timezone``,
+one with a zone id a ``zoneinfo.ZoneInfo``, local values are naive. ``to_native()`` and
+``from_native()`` convert to and from the ``datetime`` module (``to_native`` truncates to
+microseconds); the standard types are accepted as parameters too.
 """
 
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Tuple
+from typing import Any, Optional, Tuple
 
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
+_NS_PER_S = 1_000_000_000
+_NS_PER_DAY = 86400 * _NS_PER_S
+_US = _dt.timedelta(microseconds=1)
+
+
+def _offset_ns(off: Optional[_dt.timedelta]) -> Optional[int]:
+    return None if off is None else (off // _US) * 1000
+
+
+def _offset_text(off: Optional[_dt.timedelta]) -> str:
+    if off is None:
+        return ""
+    total = off // _dt.timedelta(seconds=1)
+    sign = "-" if total < 0 else "+"
+    h, rest = divmod(abs(total), 3600)
+    m, s = divmod(rest, 60)
+    return "%s%02d:%02d" % (sign, h, m) + (":%02d" % s if s else "")
+
+
+def _compare_key(a: Any, b: Any) -> Tuple[Any, Any]:
+    """The keys ordering ``a`` and ``b`` (both Time or both DateTime); ``TypeError`` when one
+    is naive and the other aware, as the standard types do."""
+    ka, kb = a._key(), b._key()
+    if (ka[1] is None) != (kb[1] is None):
+        raise TypeError("can't compare offset-naive and offset-aware values")
+    return ka, kb
+
+
+class Date:
+    """A calendar date (years 1 to 9999, as ``datetime.date``). Compares and hashes equal to
+    the same ``datetime.date``; ``Date + Duration`` adds months (clamping the day to the end of
+    the month) then days; ``Date - Date`` is a ``Duration`` of days."""
+
+    __slots__ = ("_d",)
+
+    min: "Date"
+    max: "Date"
+
+    def __init__(self, year: int, month: int, day: int) -> None:
+        self._d = _dt.date(year, month, day)
+
+    @classmethod
+    def _native(cls, d: _dt.date) -> "Date":
+        out = cls.__new__(cls)
+        out._d = d
+        return out
+
+    @classmethod
+    def from_native(cls, d: _dt.date) -> "Date":
+        """The ``Date`` of a ``datetime.date``."""
+        return cls._native(_dt.date(d.year, d.month, d.day))
+
+    @classmethod
+    def from_ordinal(cls, ordinal: int) -> "Date":
+        """The date with this proleptic Gregorian ordinal (0001-01-01 is 1)."""
+        return cls._native(_dt.date.fromordinal(ordinal))
+
+    @classmethod
+    def today(cls, tz: Optional[_dt.tzinfo] = None) -> "Date":
+        """Today's date (in ``tz`` when given)."""
+        return cls._native(_dt.datetime.now(tz).date())
+
+    @property
+    def year(self) -> int:
+        return self._d.year
+
+    @property
+    def month(self) -> int:
+        return self._d.month
+
+    @property
+    def day(self) -> int:
+        return self._d.day
+
+    @property
+    def year_month_day(self) -> Tuple[int, int, int]:
+        return self._d.year, self._d.month, self._d.day
+
+    def to_ordinal(self) -> int:
+        """The proleptic Gregorian ordinal (0001-01-01 is 1)."""
+        return self._d.toordinal()
+
+    def to_native(self) -> _dt.date:
+        """This date as a ``datetime.date``."""
+        return self._d
+
+    def weekday(self) -> int:
+        return self._d.weekday()
+
+    def iso_weekday(self) -> int:
+        return self._d.isoweekday()
+
+    def iso_format(self) -> str:
+        return self._d.isoformat()
+
+    def replace(self, **kw: int) -> "Date":
+        return Date._native(self._d.replace(**kw))
+
+    def _plus_months(self, months: int) -> _dt.date:
+        y, m = divmod(self._d.year * 12 + self._d.month - 1 + months, 12)
+        if not 1 <= y <= 9999:
+            raise OverflowError("date out of range")
+        day = self._d.day
+        while True:
+            try:
+                return _dt.date(y, m + 1, day)
+            except ValueError:
+                day -= 1
+
+    def _plus(self, d: "Duration") -> "Date":
+        if d[2] or d[3]:
+            raise ValueError("only whole days can be added to a Date, not %r" % (d,))
+        return Date._native(self._plus_months(d[0]) + _dt.timedelta(days=d[1]))
+
+    def __add__(self, other: object) -> "Date":
+        if isinstance(other, Duration):
+            return self._plus(other)
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> Any:
+        if isinstance(other, Duration):
+            return self._plus(-other)
+        if isinstance(other, Date):
+            return Duration(days=self._d.toordinal() - other._d.toordinal())
+        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
+            return Duration(days=self._d.toordinal() - other.toordinal())
+        return NotImplemented
+
+    @staticmethod
+    def _other(other: object) -> Optional[_dt.date]:
+        if isinstance(other, Date):
+            return other._d
+        if isinstance(other, _dt.date) and not isinstance(other, _dt.datetime):
+            return other
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        o = Date._other(other)
+        return o is not None and self._d == o
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        o = Date._other(other)
+        return NotImplemented if o is None else self._d < o  # type: ignore[return-value]
+
+    def __le__(self, other: object) -> bool:
+        o = Date._other(other)
+        return NotImplemented if o is None else self._d <= o  # type: ignore[return-value]
+
+    def __gt__(self, other: object) -> bool:
+        o = Date._other(other)
+        return NotImplemented if o is None else self._d > o  # type: ignore[return-value]
+
+    def __ge__(self, other: object) -> bool:
+        o = Date._other(other)
+        return NotImplemented if o is None else self._d >= o  # type: ignore[return-value]
+
+    def __hash__(self) -> int:
+        return hash(self._d)
+
+    def __str__(self) -> str:
+        return self.iso_format()
+
+    def __repr__(self) -> str:
+        return "neo4j.time.Date(%d, %d, %d)" % self.year_month_day
+
+
+Date.min = Date(1, 1, 1)
+Date.max = Date(9999, 12, 31)
+
+
+class Time:
+    """A time of day with nanoseconds and an optional ``tzinfo``. Equal to a ``datetime.time``
+    when the nanoseconds are whole microseconds; aware times order by their UTC time."""
+
+    __slots__ = ("_ticks", "_tz")
+
+    min: "Time"
+    max: "Time"
+
+    def __init__(
+        self,
+        hour: int = 0,
+        minute: int = 0,
+        second: int = 0,
+        nanosecond: int = 0,
+        tzinfo: Optional[_dt.tzinfo] = None,
+    ) -> None:
+        for name, v, top in (("hour", hour, 24), ("minute", minute, 60), ("second", second, 60),
+                             ("nanosecond", nanosecond, _NS_PER_S)):
+            if not 0 <= v < top:
+                raise ValueError("%s must be in 0..%d, not %r" % (name, top - 1, v))
+        self._ticks = ((int(hour) * 60 + int(minute)) * 60 + int(second)) * _NS_PER_S + int(nanosecond)
+        self._tz = tzinfo
+
+    @classmethod
+    def from_ticks(cls, ticks: int, tz: Optional[_dt.tzinfo] = None) -> "Time":
+        """The time ``ticks`` nanoseconds after midnight."""
+        if not 0 <= ticks < _NS_PER_DAY:
+            raise ValueError("ticks out of range: %d" % ticks)
+        out = cls.__new__(cls)
+        out._ticks = ticks
+        out._tz = tz
+        return out
+
+    @classmethod
+    def from_native(cls, t: _dt.time) -> "Time":
+        """The ``Time`` of a ``datetime.time``."""
+        return cls(t.hour, t.minute, t.second, t.microsecond * 1000, t.tzinfo)
+
+    @property
+    def ticks(self) -> int:
+        """Nanoseconds since midnight."""
+        return self._ticks
+
+    @property
+    def hour_minute_second_nanosecond(self) -> Tuple[int, int, int, int]:
+        s, ns = divmod(self._ticks, _NS_PER_S)
+        m, s = divmod(s, 60)
+        h, m = divmod(m, 60)
+        return h, m, s, ns
+
+    @property
+    def hour(self) -> int:
+        return self._ticks // (3600 * _NS_PER_S)
+
+    @property
+    def minute(self) -> int:
+        return self.hour_minute_second_nanosecond[1]
+
+    @property
+    def second(self) -> int:
+        return self.hour_minute_second_nanosecond[2]
+
+    @property
+    def nanosecond(self) -> int:
+        return self._ticks % _NS_PER_S
+
+    @property
+    def tzinfo(self) -> Optional[_dt.tzinfo]:
+        return self._tz
+
+    def utcoffset(self) -> Optional[_dt.timedelta]:
+        """The offset of the ``tzinfo`` (None for a naive time or a zone whose offset needs a
+        date)."""
+        return None if self._tz is None else self._tz.utcoffset(None)
+
+    def replace(self, **kw: Any) -> "Time":
+        h, m, s, ns = self.hour_minute_second_nanosecond
+        return Time(kw.get("hour", h), kw.get("minute", m), kw.get("second", s),
+                    kw.get("nanosecond", ns), kw.get("tzinfo", self._tz))
+
+    def to_native(self) -> _dt.time:
+        """This time as a ``datetime.time`` (nanoseconds truncated to microseconds)."""
+        h, m, s, ns = self.hour_minute_second_nanosecond
+        return _dt.time(h, m, s, ns // 1000, self._tz)
+
+    def iso_format(self) -> str:
+        return "%02d:%02d:%02d.%09d" % self.hour_minute_second_nanosecond + _offset_text(
+            self.utcoffset()
+        )
+
+    def _key(self) -> Tuple[int, Optional[int]]:
+        off = _offset_ns(self.utcoffset())
+        return (self._ticks if off is None else self._ticks - off), off
+
+    @staticmethod
+    def _other(other: object) -> Optional["Time"]:
+        if isinstance(other, Time):
+            return other
+        if isinstance(other, _dt.time):
+            return Time.from_native(other)
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        o = Time._other(other)
+        if o is None:
+            return False
+        a, b = self._key(), o._key()
+        return (a[1] is None) == (b[1] is None) and a[0] == b[0]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        o = Time._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] < b[0]
+
+    def __le__(self, other: object) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: object) -> bool:
+        o = Time._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] > b[0]
+
+    def __ge__(self, other: object) -> bool:
+        return self == other or self > other
+
+    def __hash__(self) -> int:
+        if self._ticks % 1000 == 0:
+            return hash(self.to_native())
+        key = self._key()
+        return hash((key[0], key[1] is None))
+
+    def __str__(self) -> str:
+        return self.iso_format()
+
+    def __repr__(self) -> str:
+        text = "neo4j.time.Time(%d, %d, %d, %d" % self.hour_minute_second_nanosecond
+        return text + (", tzinfo=%r)" % (self._tz,) if self._tz is not None else ")")
+
+
+Time.min = Time(0, 0, 0, 0)
+Time.max = Time(23, 59, 59, 999_999_999)
+
+
+class DateTime:
+    """A date and time of day with nanoseconds and an optional ``tzinfo``. Equal to a
+    ``datetime.datetime`` when the nanoseconds are whole microseconds; aware values compare by
+    their instant. ``+``/``-`` a ``Duration`` or ``timedelta`` add months (clamping the day),
+    days, then the time; ``DateTime - DateTime`` is the ``Duration`` between their local
+    fields (months, days, seconds, nanoseconds), as in the official driver."""
+
+    __slots__ = ("_date", "_time")
+
+    min: "DateTime"
+    max: "DateTime"
+
+    def __init__(
+        self,
+        year: int,
+        month: int,
+        day: int,
+        hour: int = 0,
+        minute: int = 0,
+        second: int = 0,
+        nanosecond: int = 0,
+        tzinfo: Optional[_dt.tzinfo] = None,
+    ) -> None:
+        self._date = Date(year, month, day)
+        self._time = Time(hour, minute, second, nanosecond, tzinfo)
+
+    @classmethod
+    def combine(cls, date: Date, time: Time) -> "DateTime":
+        """The date-time of ``date`` at ``time`` (with the time's ``tzinfo``)."""
+        out = cls.__new__(cls)
+        out._date = date if isinstance(date, Date) else Date.from_native(date)
+        out._time = time if isinstance(time, Time) else Time.from_native(time)
+        return out
+
+    @classmethod
+    def from_native(cls, d: _dt.datetime) -> "DateTime":
+        """The ``DateTime`` of a ``datetime.datetime``."""
+        return cls.combine(Date._native(d.date()), Time.from_native(d.timetz()))
+
+    @classmethod
+    def _from_native_ns(cls, d: _dt.datetime, ns: int) -> "DateTime":
+        t = d.timetz()
+        secs = (t.hour * 60 + t.minute) * 60 + t.second
+        return cls.combine(Date._native(d.date()), Time.from_ticks(secs * _NS_PER_S + ns, t.tzinfo))
+
+    @classmethod
+    def now(cls, tz: Optional[_dt.tzinfo] = None) -> "DateTime":
+        return cls.from_native(_dt.datetime.now(tz))
+
+    @property
+    def year(self) -> int:
+        return self._date.year
+
+    @property
+    def month(self) -> int:
+        return self._date.month
+
+    @property
+    def day(self) -> int:
+        return self._date.day
+
+    @property
+    def hour(self) -> int:
+        return self._time.hour
+
+    @property
+    def minute(self) -> int:
+        return self._time.minute
+
+    @property
+    def second(self) -> int:
+        return self._time.second
+
+    @property
+    def nanosecond(self) -> int:
+        return self._time.nanosecond
+
+    @property
+    def tzinfo(self) -> Optional[_dt.tzinfo]:
+        return self._time._tz
+
+    def date(self) -> Date:
+        return self._date
+
+    def time(self) -> Time:
+        """The time of day, naive."""
+        return Time.from_ticks(self._time._ticks)
+
+    def timetz(self) -> Time:
+        """The time of day with this value's ``tzinfo``."""
+        return self._time
+
+    def to_native(self) -> _dt.datetime:
+        """This value as a ``datetime.datetime`` (nanoseconds truncated to microseconds)."""
+        return _dt.datetime.combine(self._date._d, self._time.to_native())
+
+    def utcoffset(self) -> Optional[_dt.timedelta]:
+        tz = self._time._tz
+        return None if tz is None else tz.utcoffset(self.to_native())
+
+    def dst(self) -> Optional[_dt.timedelta]:
+        tz = self._time._tz
+        return None if tz is None else tz.dst(self.to_native())
+
+    def tzname(self) -> Optional[str]:
+        tz = self._time._tz
+        return None if tz is None else tz.tzname(self.to_native())
+
+    def replace(self, **kw: Any) -> "DateTime":
+        date = self._date.replace(**{k: kw[k] for k in ("year", "month", "day") if k in kw})
+        time = self._time.replace(
+            **{k: kw[k] for k in ("hour", "minute", "second", "nanosecond", "tzinfo") if k in kw}
+        )
+        return DateTime.combine(date, time)
+
+    def astimezone(self, tz: _dt.tzinfo) -> "DateTime":
+        """The same instant in ``tz`` (nanoseconds kept)."""
+        if self.utcoffset() is None:
+            raise ValueError("a naive DateTime has no instant to convert")
+        return DateTime._from_native_ns(
+            self.to_native().replace(microsecond=0).astimezone(tz), self.nanosecond
+        )
+
+    def iso_format(self, sep: str = "T") -> str:
+        return self._date.iso_format() + sep + self._time.replace(tzinfo=None).iso_format() + (
+            _offset_text(self.utcoffset())
+        )
+
+    def _key(self) -> Tuple[int, Optional[int]]:
+        local = (self._date._d.toordinal() * 86400) * _NS_PER_S + self._time._ticks
+        off = _offset_ns(self.utcoffset())
+        return (local if off is None else local - off), off
+
+    @staticmethod
+    def _other(other: object) -> Optional["DateTime"]:
+        if isinstance(other, DateTime):
+            return other
+        if isinstance(other, _dt.datetime):
+            return DateTime.from_native(other)
+        return None
+
+    def __eq__(self, other: object) -> bool:
+        o = DateTime._other(other)
+        if o is None:
+            return False
+        a, b = self._key(), o._key()
+        return (a[1] is None) == (b[1] is None) and a[0] == b[0]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        o = DateTime._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] < b[0]
+
+    def __le__(self, other: object) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: object) -> bool:
+        o = DateTime._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] > b[0]
+
+    def __ge__(self, other: object) -> bool:
+        return self == other or self > other
+
+    def __hash__(self) -> int:
+        if self._time._ticks % 1000 == 0:
+            return hash(self.to_native())
+        key = self._key()
+        return hash((key[0], key[1] is None))
+
+    def _plus(self, d: "Duration") -> "DateTime":
+        date = self._date._plus_months(d[0])
+        days, ticks = divmod(self._time._ticks + d[2] * _NS_PER_S + d[3], _NS_PER_DAY)
+        date = date + _dt.timedelta(days=d[1] + days)
+        return DateTime.combine(Date._native(date), Time.from_ticks(ticks, self._time._tz))
+
+    def __add__(self, other: object) -> "DateTime":
+        if isinstance(other, _dt.timedelta):
+            other = Duration.from_timedelta(other)
+        if isinstance(other, Duration):
+            return self._plus(other)
+        return NotImplemented
+
+    __radd__ = __add__
+
+    def __sub__(self, other: object) -> Any:
+        if isinstance(other, _dt.timedelta):
+            other = Duration.from_timedelta(other)
+        if isinstance(other, Duration):
+            return self._plus(-other)
+        if isinstance(other, DateTime):
+            months = (self.year - other.year) * 12 + self.month - other.month
+            return Duration._of(months, self.day - other.day, 0,
+                                self._time._ticks - other._time._ticks)
+        if isinstance(other, _dt.datetime):
+            return self.to_native() - other
+        return NotImplemented
+
+    def __str__(self) -> str:
+        return self.iso_format()
+
+    def __repr__(self) -> str:
+        text = "neo4j.time.DateTime(%d, %d, %d, %d, %d, %d, %d" % (
+            self.year, self.month, self.day, *self._time.hour_minute_second_nanosecond)
+        return text + (", tzinfo=%r)" % (self.tzinfo,) if self.tzinfo is not None else ")")
+
+
+DateTime.min = DateTime(1, 1, 1)
+DateTime.max = DateTime(9999, 12, 31, 23, 59, 59, 999_999_999)
 
 
 class Duration(Tuple[int, int, int, int]):
@@ -164,5 +706,23 @@ class Duration(Tuple[int, int, int, int]):
     def __hash__(self) -> int:
         return tuple.__hash__(self)
 
+    def iso_format(self, sep: str = "T") -> str:
+        """The ISO 8601 form, e.g. ``P1Y2M3DT4H5M6.000000007S`` (``PT0S`` when zero); each
+        part carries its own sign, as Cypher prints durations."""
+        y, mo, d = self.years_months_days
+        h, mi, sec, ns = self.hours_minutes_seconds_nanoseconds
+        date = "".join("%d%s" % (v, u) for v, u in ((y, "Y"), (mo, "M"), (d, "D")) if v)
+        time = "".join("%d%s" % (v, u) for v, u in ((h, "H"), (mi, "M")) if v)
+        if sec or ns:
+            sign = "-" if sec < 0 or ns < 0 else ""
+            frac = (".%09d" % abs(ns)).rstrip("0") if ns else ""
+            time += "%s%d%sS" % (sign, abs(sec), frac)
+        if not date and not time:
+            return "PT0S"
+        return "P" + date + (sep + time if time else "")
+
+    def __str__(self) -> str:
+        return self.iso_format()
+
     def __repr__(self) -> str:
-        return "Duration(months=%d, days=%d, seconds=%d, nanoseconds=%d)" % tuple(self)
+        return "neo4j.time.Duration(months=%d, days=%d, seconds=%d, nanoseconds=%d)" % tuple(self)

@@ -112,6 +112,33 @@ def test_temporal_spatial_and_large_values_round_trip(driver):
         assert rec["m"] == {"a": [1, {"b": None}], "c": -(2 ** 63)}
 
 
+def test_temporal_values_keep_nanoseconds_both_ways(driver):
+    from boltc.time import Date, DateTime, Time
+
+    paris = ZoneInfo("Europe/Paris")
+    cases = [
+        ("datetime('2024-03-31T02:30:00.123456789[Europe/Paris]')",
+         DateTime(2024, 3, 31, 3, 30, 0, 123456789, tzinfo=paris)),
+        ("datetime('1901-01-01T00:00:00.000000001-03:30')",
+         DateTime(1901, 1, 1, 0, 0, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=-3, minutes=-30)))),
+        ("localdatetime('2300-12-31T23:59:59.999999999')", DateTime(2300, 12, 31, 23, 59, 59, 999999999)),
+        ("time('12:00:00.000000001+01:00')", Time(12, 0, 0, 1, tzinfo=dt.timezone(dt.timedelta(hours=1)))),
+        ("localtime('23:59:59.999999999')", Time(23, 59, 59, 999999999)),
+        ("date('0001-01-01')", Date(1, 1, 1)),
+        ("date('9999-12-31')", Date(9999, 12, 31)),
+    ]
+    with driver.session() as s:
+        for expr, expected in cases:
+            rec = s.run(f"RETURN {expr} AS v, $p = {expr} AS same, toString($p) AS text", p=expected).single()
+            got = rec["v"]
+            assert type(got) is type(expected) and got == expected, expr
+            assert got.iso_format() == expected.iso_format(), expr
+            assert rec["same"] is True, expr
+        # Out of the types' range: the record still arrives, the value is marked broken.
+        rec = s.run("RETURN date('+20000-01-01') AS x, 1 AS y").single()
+        assert type(rec["x"]).__name__ == "BrokenHydrationObject" and rec["y"] == 1
+
+
 def test_graph_values_carry_element_ids(driver):
     with driver.session() as s:
         rec = s.run(f"CREATE p = (a:PyGraph{TAG} {{n: 1}})-[r:PY_REL]->(b:PyGraph{TAG} {{n: 2}}) "

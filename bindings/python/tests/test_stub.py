@@ -9,6 +9,8 @@ import pytest
 import boltc
 from boltc import CartesianPoint, Duration, GraphDatabase, Node, Path, Relationship, WGS84Point
 from boltc import exceptions as ex
+from boltc._codec import BrokenHydrationObject
+from boltc.time import Date, DateTime, Time
 
 from stub import Reply, Struct, StubServer
 
@@ -54,9 +56,13 @@ def roundtrip(session, value):
     ids=repr,
 )
 def test_temporal_roundtrip(echo_session, value):
+    # Standard-library values are sent as they are and come back as the neo4j.time type,
+    # equal to them and converting back to them.
     got = roundtrip(echo_session, value)
-    assert type(got) is type(value)
-    assert got == value
+    expected = {dt.date: Date, dt.time: Time, dt.datetime: DateTime}[type(value)]
+    assert type(got) is expected
+    assert got == value and value == got
+    assert type(got.to_native()) is type(value) and got.to_native() == value
     if isinstance(value, (dt.datetime, dt.time)):
         assert (got.tzinfo is None) == (value.tzinfo is None)
         if value.tzinfo is not None:
@@ -76,12 +82,61 @@ def test_duration_roundtrip(echo_session):
     assert got.to_timedelta() == td
 
 
-def test_server_nanoseconds_are_truncated_to_microseconds():
+def test_server_nanoseconds_are_kept():
     # 2024-01-01T00:00:00.123456789Z as sent by a server
     value = Struct(0x49, [1704067200, 123456789, 0])
     with StubServer(lambda q, p: Reply(["x"], [[value]])) as server, driver_for(server) as d:
         got = d.execute_query("RETURN x").records[0]["x"]
-    assert got == dt.datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=dt.timezone.utc)
+    assert got == DateTime(2024, 1, 1, 0, 0, 0, 123456789, tzinfo=dt.timezone.utc)
+    assert got.nanosecond == 123456789 and got.iso_format() == "2024-01-01T00:00:00.123456789+00:00"
+    assert got.to_native() == dt.datetime(2024, 1, 1, 0, 0, 0, 123456, tzinfo=dt.timezone.utc)
+
+
+@pytest.mark.parametrize(
+    "value",
+    [
+        DateTime(2024, 2, 29, 12, 30, 45, 123456789),
+        DateTime(1969, 12, 31, 23, 59, 59, 999999999),
+        DateTime(1, 1, 1, 0, 0, 0, 1),
+        DateTime(9999, 12, 31, 23, 59, 59, 999999999, tzinfo=dt.timezone.utc),
+        DateTime(1901, 6, 1, 8, 0, 1, 7, tzinfo=dt.timezone(dt.timedelta(hours=-5, minutes=-45))),
+        DateTime(2024, 6, 1, 8, 0, 0, 999, tzinfo=ZoneInfo("Europe/Stockholm")),
+        DateTime(2150, 12, 1, 8, 0, 0, 5, tzinfo=ZoneInfo("America/New_York")),
+        Time(13, 14, 15, 123456789),
+        Time(23, 59, 59, 999999999, tzinfo=dt.timezone(dt.timedelta(hours=2))),
+        Date(1492, 10, 12),
+    ],
+    ids=repr,
+)
+def test_neo4j_time_roundtrip_keeps_nanoseconds(echo_session, value):
+    got = roundtrip(echo_session, value)
+    assert type(got) is type(value) and got == value
+    assert got.iso_format() == value.iso_format()
+    if not isinstance(value, Date):
+        assert got.nanosecond == value.nanosecond and got.utcoffset() == value.utcoffset()
+    if isinstance(value, DateTime) and isinstance(value.tzinfo, ZoneInfo):
+        assert got.tzinfo == value.tzinfo
+
+
+@pytest.mark.parametrize(
+    "value, kind",
+    [
+        (Struct(0x44, [10**12]), "Date"),
+        (Struct(0x49, [2**62, 0, 0]), "DateTime"),
+        (Struct(0x69, [-(2**62), 0, "Europe/Paris"]), "DateTime"),
+        (Struct(0x64, [2**62, 0]), "LocalDateTime"),
+        (Struct(0x74, [-1]), "LocalTime"),
+        (Struct(0x54, [86400 * 10**9, 0]), "Time"),
+    ],
+    ids=repr,
+)
+def test_out_of_range_temporal_is_a_broken_value_not_a_crash(value, kind):
+    with StubServer(lambda q, p: Reply(["x", "y"], [[value, 1]])) as server, driver_for(server) as d:
+        rec = d.execute_query("RETURN x").records[0]
+    got = rec["x"]
+    assert isinstance(got, BrokenHydrationObject) and got.kind == kind
+    assert "out of the supported range" in got.error
+    assert rec["y"] == 1
 
 
 @pytest.mark.parametrize(
