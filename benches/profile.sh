@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Profiles boltc's Rust API on W1, W1b and W2 against the replay server with `perf record`
-# (user-space cycles, DWARF call graphs from the release profile's debug info) and prints the top
-# symbols of each, self time and with children.
+# (user-space cycles, DWARF call graphs from the `profiling` cargo profile: release plus the debug
+# info the release artefacts no longer carry) and prints the top symbols of each, self time and
+# with children.
 #
 #   benches/profile.sh [OUT_DIR]      (default target/bench/profile; needs `perf`)
 set -euo pipefail
@@ -9,8 +10,8 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 OUT="${1:-$ROOT/target/bench/profile}"
 mkdir -p "$OUT"
 cd "$ROOT"
-nice -n 10 cargo build --release --quiet -p boltc-bench --bins
-T="$ROOT/target/release"
+nice -n 10 cargo build --profile profiling --quiet -p boltc-bench --bins
+T="$ROOT/target/profiling"
 "$T/replay" --port 0 >"$OUT/replay.log" 2>&1 &
 REPLAY_PID=$!
 trap 'kill $REPLAY_PID 2>/dev/null || true' EXIT
