@@ -148,6 +148,15 @@
 // The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
 #define BOLTC_SUMMARY_CONNECTION_ID 5
 
+// Role selector of `boltc_routing_table_len` / `_address`: servers answering routing requests.
+#define BOLTC_ROUTING_ROUTERS 0
+
+// Role selector: servers for reads.
+#define BOLTC_ROUTING_READERS 1
+
+// Role selector: servers for writes.
+#define BOLTC_ROUTING_WRITERS 2
+
 // `boltc_server_info_string`: the server address `host:port` the connection was made to.
 #define BOLTC_SERVER_INFO_ADDRESS 0
 
@@ -307,6 +316,15 @@ typedef enum {
   BOLTC_VALUE_TYPE_STRUCT = 23,
 } boltc_value_type;
 
+// An authentication token (opaque, immutable). Its credentials are never shown in error
+// messages or logs.
+//
+// Ownership: made by `boltc_auth_basic`, `boltc_auth_bearer`, `boltc_auth_kerberos`,
+// `boltc_auth_none` or `boltc_auth_custom`; freed with `boltc_auth_free`. The functions that
+// take a token borrow it and copy it, so it may be freed right after. Threads: immutable, so
+// it may be read by several threads at once (freeing it is one thread's job).
+typedef struct boltc_auth boltc_auth;
+
 // Up to `max` records of a result, as rows × columns of values.
 //
 // Ownership: the caller's (from `boltc_result_next_batch`), freed with `boltc_batch_free`;
@@ -386,6 +404,14 @@ typedef struct boltc_relationship boltc_relationship;
 // session (or this result) gets `BOLTC_STATUS_BUSY`; the column names, once known, are
 // answered to any thread.
 typedef struct boltc_result boltc_result;
+
+// A copy of one database's routing table at the time it was asked for (opaque, immutable;
+// later refreshes do not change it).
+//
+// Ownership: made by `boltc_driver_routing_table`, freed with `boltc_routing_table_free`;
+// the strings it returns are borrowed from it until then. Threads: immutable, so any thread
+// may read it.
+typedef struct boltc_routing_table boltc_routing_table;
 
 // What the server told about itself and one connection: address, agent, server-assigned
 // connection id and negotiated protocol version (a snapshot).
@@ -481,11 +507,14 @@ typedef struct {
 
 // The unit of work of a transaction function. It receives the transaction (borrowed: valid only
 // during this call; never free, commit or roll it back), the caller's `user_data`, and an
-// `error_out` it may fill with the `boltc_error` of a failed boltc call (boltc takes it over).
-// It returns `BOLTC_STATUS_OK` to commit, or the failure status (e.g. the one a boltc call
-// returned) to roll back; retryable failures run it again. A value that is not a
-// `boltc_status` rolls back and fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not
-// retried). It must not unwind (no C++ exception or `longjmp` out of it).
+// `error_out` it may fill with the `boltc_error` of a failed boltc call, or one made with
+// `boltc_error_new` (boltc takes it over). It returns `BOLTC_STATUS_OK` to commit, or the
+// failure status (e.g. the one a boltc call returned) to roll back. The failure is retried
+// when the error handed over is retryable (`boltc_error_is_retryable`), or, without one, when
+// the status is (`BOLTC_STATUS_TRANSIENT_ERROR`, `_SERVICE_UNAVAILABLE`, `_SESSION_EXPIRED`),
+// and always for `BOLTC_STATUS_TIMEOUT`. A value that is not a `boltc_status` rolls back and
+// fails the call with `BOLTC_STATUS_INVALID_ARGUMENT` (not retried). It must not unwind (no
+// C++ exception or `longjmp` out of it).
 typedef boltc_status (*boltc_transaction_work)(boltc_transaction *transaction,
                                                void *user_data,
                                                boltc_error **error_out);
@@ -646,6 +675,73 @@ boltc_status boltc_driver_pool_metrics(const boltc_driver *driver,
                                        boltc_pool_metrics *metrics_out,
                                        boltc_error **error_out);
 
+// A basic token: `user` and `password` (NUL-terminated, copied), and `realm` (NULL or
+// NUL-terminated; NULL or empty sends none).
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_basic(const char *user,
+                              const char *password,
+                              const char *realm,
+                              boltc_auth **auth_out,
+                              boltc_error **error_out);
+
+// A bearer token (`token` NUL-terminated, copied), e.g. from single sign-on.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_bearer(const char *token, boltc_auth **auth_out, boltc_error **error_out);
+
+// A Kerberos token: `base64_ticket` (NUL-terminated, copied) is the base64-encoded ticket.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_kerberos(const char *base64_ticket,
+                                 boltc_auth **auth_out,
+                                 boltc_error **error_out);
+
+// The "none" token (no authentication; for servers with authentication off).
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_none(boltc_auth **auth_out, boltc_error **error_out);
+
+// A token for a custom authentication plugin: `scheme` (NUL-terminated, required) and the
+// optional `principal`, `credentials`, `realm` (NULL or NUL-terminated) and `parameters`
+// (NULL or a map, e.g. from `boltc_map_new`); all are borrowed and copied.
+//
+// On success `*auth_out` receives a token freed with `boltc_auth_free`.
+boltc_status boltc_auth_custom(const char *principal,
+                               const char *credentials,
+                               const char *realm,
+                               const char *scheme,
+                               const boltc_map *parameters,
+                               boltc_auth **auth_out,
+                               boltc_error **error_out);
+
+// Frees a token. NULL is ignored.
+void boltc_auth_free(boltc_auth *auth);
+
+// Sets the driver's authentication to `auth` (borrowed; copied). This replaces what
+// `boltc_config_set_basic_auth` / `boltc_config_set_bearer_auth` set, and the other way round.
+boltc_status boltc_config_set_auth(boltc_config *config,
+                                   const boltc_auth *auth,
+                                   boltc_error **error_out);
+
+// Makes sessions opened with this config run as `auth` (borrowed; copied) instead of the
+// driver's credentials (user switching). Needs Bolt 5.1 (Neo4j 5.5) or later: on an older
+// server, opening the connection for such a session fails with `BOLTC_STATUS_UNSUPPORTED`.
+// `auth` NULL goes back to the driver's credentials.
+boltc_status boltc_session_config_set_auth(boltc_session_config *config,
+                                           const boltc_auth *auth,
+                                           boltc_error **error_out);
+
+// Checks credentials against the server: `auth` (borrowed; NULL for the driver's own).
+// `*valid_out` receives true when the server accepts them and false when it rejects them
+// (unauthorized, expired, forbidden); other failures (no server, ...) are errors.
+// Credentials other than the driver's need Bolt 5.1 (Neo4j 5.5) or later, else
+// `BOLTC_STATUS_UNSUPPORTED`. Thread-safe.
+boltc_status boltc_driver_verify_authentication(const boltc_driver *driver,
+                                                const boltc_auth *auth,
+                                                bool *valid_out,
+                                                boltc_error **error_out);
+
 // Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
 // `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its
 // transaction started from by the new one. On success `*manager_out` receives a manager
@@ -720,6 +816,48 @@ boltc_status boltc_config_set_trust(boltc_config *config,
                                     int32_t trust,
                                     const char *ca_pem_path,
                                     boltc_error **error_out);
+
+// A client certificate for mutual TLS: `cert_chain_pem_path` (the certificate chain, leaf
+// first) and `key_pem_path` (its private key: PKCS#8, PKCS#1 or SEC1), both NUL-terminated
+// paths to PEM files, copied; the files are read by `boltc_driver_new` (`BOLTC_STATUS_CONFIG`
+// naming the file when one cannot be read or holds no certificate/key). Only takes effect
+// with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
+//
+// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
+// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+boltc_status boltc_config_set_client_certificate(boltc_config *config,
+                                                 const char *cert_chain_pem_path,
+                                                 const char *key_pem_path,
+                                                 const char *key_password,
+                                                 boltc_error **error_out);
+
+// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
+// (default 30000): once this time has passed since the first attempt began, a failure is
+// returned instead of retried. 0 means no retry at all (one attempt). The delays between
+// attempts: `boltc_config_set_retry_initial_delay_ms` and the two settings after it.
+boltc_status boltc_config_set_max_transaction_retry_time_ms(boltc_config *config,
+                                                            uint64_t time_ms,
+                                                            boltc_error **error_out);
+
+// Transaction functions (`boltc_session_execute*`): the delay before the first retry, in
+// milliseconds (default 1000). Each later delay is `boltc_config_set_retry_delay_multiplier`
+// times longer, and each is varied by `boltc_config_set_retry_delay_jitter`.
+boltc_status boltc_config_set_retry_initial_delay_ms(boltc_config *config,
+                                                     uint64_t delay_ms,
+                                                     boltc_error **error_out);
+
+// Transaction functions: the factor between consecutive retry delays (default 2.0). A value
+// below 1 (or not finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_multiplier(boltc_config *config,
+                                                     double multiplier,
+                                                     boltc_error **error_out);
+
+// Transaction functions: how much each retry delay is varied at random, as a fraction of
+// itself either way (default 0.2: ±20%; 0: exact delays). A value outside 0 to 1 (or not
+// finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_config_set_retry_delay_jitter(boltc_config *config,
+                                                 double jitter,
+                                                 boltc_error **error_out);
 
 // The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
 // resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
@@ -944,6 +1082,16 @@ const boltc_error *boltc_error_cause(const boltc_error *error);
 // (the cause is freed with the error it belongs to).
 void boltc_error_free(boltc_error *error);
 
+// A new error object, for a transaction function's `error_out` (see `boltc_transaction_work`):
+// a failure of the caller's own code with `status` (any failure status), `message`
+// (NUL-terminated UTF-8, copied; NULL: an empty message) and whether retrying the transaction
+// may succeed (`retryable`; the retry loop also retries `BOLTC_STATUS_TIMEOUT`). Bindings use
+// it to pass on the verdict of an error they turned into their own (e.g. a Python exception).
+//
+// Returns an error the caller owns (freed with `boltc_error_free`, or given up to boltc through
+// `error_out`), or NULL when `status` is `BOLTC_STATUS_OK` or not a status.
+boltc_error *boltc_error_new(boltc_status status, const char *message, bool retryable);
+
 // Registers a process-wide log callback receiving messages at `max_level` (`BOLTC_LOG_*`)
 // and above; `callback` NULL turns logging off. Replaces an earlier callback. Fails with
 // `BOLTC_STATUS_ILLEGAL_STATE` if the program already installed another Rust logger.
@@ -1112,6 +1260,42 @@ const boltc_map *boltc_summary_metadata(const boltc_summary *summary_);
 // Frees a summary. NULL is ignored.
 void boltc_summary_free(boltc_summary *summary_);
 
+// The routing table the driver holds for `database` (NUL-terminated; NULL: the home
+// database), for diagnostics. It does not contact the server: `*table_out` receives NULL
+// (with `BOLTC_STATUS_OK`) when the driver holds none, always for `bolt://` URIs and before
+// the first query of that database. Otherwise a table freed with `boltc_routing_table_free`.
+// Thread-safe.
+boltc_status boltc_driver_routing_table(const boltc_driver *driver,
+                                        const char *database,
+                                        boltc_routing_table **table_out,
+                                        boltc_error **error_out);
+
+// The number of servers with role `which` (`BOLTC_ROUTING_ROUTERS`, `_READERS`,
+// `_WRITERS`); 0 for NULL or another `which`.
+size_t boltc_routing_table_len(const boltc_routing_table *table_, int32_t which);
+
+// Server `index` of role `which` as `host:port` (UTF-8, not NUL-terminated, borrowed from the
+// table). `BOLTC_STATUS_INVALID_ARGUMENT` for another `which` or an index out of range.
+boltc_status boltc_routing_table_address(const boltc_routing_table *table_,
+                                         int32_t which,
+                                         size_t index,
+                                         const char **str_out,
+                                         size_t *len_out,
+                                         boltc_error **error_out);
+
+// The database the table is for, as the server named it (borrowed from the table, not
+// NUL-terminated); NULL with length 0 when the server did not say (Bolt before 4.0).
+boltc_status boltc_routing_table_database(const boltc_routing_table *table_,
+                                          const char **str_out,
+                                          size_t *len_out,
+                                          boltc_error **error_out);
+
+// The time to live the server gave, in milliseconds; 0 for NULL.
+uint64_t boltc_routing_table_ttl_ms(const boltc_routing_table *table_);
+
+// Frees a table. NULL is ignored.
+void boltc_routing_table_free(boltc_routing_table *table_);
+
 // A string of `info` selected by `which` (`BOLTC_SERVER_INFO_ADDRESS`, `..._AGENT`,
 // `..._CONNECTION_ID`) as UTF-8 bytes (not NUL-terminated), borrowed until `info` is freed.
 boltc_status boltc_server_info_string(const boltc_server_info *info,
@@ -1152,8 +1336,8 @@ boltc_status boltc_session_run_cstr(boltc_session *session,
                                     boltc_result **result_out,
                                     boltc_error **error_out);
 
-// Begins an explicit transaction and waits for the server's reply. `timeout_ms` < 0 means
-// the server default; `metadata` may be NULL (borrowed, copied).
+// Begins an explicit transaction in the session's access mode and waits for the server's
+// reply. `timeout_ms` < 0 means the server default; `metadata` may be NULL (borrowed, copied).
 //
 // On success `*transaction_out` receives a transaction freed with `boltc_transaction_free`.
 // Fails with `BOLTC_STATUS_ILLEGAL_STATE` if one is already open.
@@ -1162,6 +1346,17 @@ boltc_status boltc_session_begin(boltc_session *session,
                                  const boltc_map *metadata,
                                  boltc_transaction **transaction_out,
                                  boltc_error **error_out);
+
+// As `boltc_session_begin`, in access mode `access_mode` (`BOLTC_ACCESS_MODE_READ`: routed to
+// a reader, BEGIN carries mode "r"; `BOLTC_ACCESS_MODE_WRITE`: to a writer) for this
+// transaction only, whatever the session's default; the session keeps its default and its
+// bookmarks. Another `access_mode` fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_session_begin_in_mode(boltc_session *session,
+                                         int32_t access_mode,
+                                         int64_t timeout_ms,
+                                         const boltc_map *metadata,
+                                         boltc_transaction **transaction_out,
+                                         boltc_error **error_out);
 
 // The bookmarks of the last committed transaction, as a new list value of strings the caller
 // frees with `boltc_value_free`.
@@ -1266,9 +1461,11 @@ void boltc_transaction_free(boltc_transaction *transaction);
 // Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
 // `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server
 // errors, unavailable server, expired session, lost connection, timeout), the transaction is
-// rolled back and `work` runs again in a new one, with exponential backoff and jitter, until
-// the driver's maximum transaction retry time (default 30 s) has passed. Client errors and
-// `BOLTC_STATUS_INTERRUPTED` are never retried.
+// rolled back and `work` runs again in a new one, after a wait growing exponentially with
+// jitter (default 1 s, ×2, ±20%: `boltc_config_set_retry_initial_delay_ms`,
+// `_retry_delay_multiplier`, `_retry_delay_jitter`), until the driver's maximum transaction
+// retry time (default 30 s, `boltc_config_set_max_transaction_retry_time_ms`; 0: no retry) has
+// passed. Client errors and `BOLTC_STATUS_INTERRUPTED` are never retried.
 //
 // **`work` may run more than once**, so it should have no effects outside the transaction, or
 // only idempotent ones, and should read the results it needs before returning.
@@ -1300,6 +1497,27 @@ boltc_status boltc_session_execute_write(boltc_session *session,
                                          boltc_transaction_work work,
                                          void *user_data,
                                          boltc_error **error_out);
+
+// As `boltc_session_execute_read` / `boltc_session_execute_write`, with the access mode
+// `access_mode` (`BOLTC_ACCESS_MODE_READ` or `BOLTC_ACCESS_MODE_WRITE`, whatever the session's
+// default) and the transaction's server-side timeout (`timeout_ms` < 0: the server's default)
+// and `metadata` (may be NULL; borrowed and copied before the first attempt), which every
+// attempt's BEGIN carries. Retries follow the driver's policy
+// (`boltc_config_set_max_transaction_retry_time_ms`, `boltc_config_set_retry_initial_delay_ms`,
+// `boltc_config_set_retry_delay_multiplier`, `boltc_config_set_retry_delay_jitter`).
+//
+// Telemetry (Bolt 5.4+): the call is announced once as a transaction function, or as the API
+// a binding marked beforehand with `boltc_session_set_telemetry_api` (e.g. execute-query).
+//
+// Fails with `BOLTC_STATUS_INVALID_ARGUMENT` for another `access_mode` or a metadata value that
+// cannot be sent (nothing is sent then, `work` is not called).
+boltc_status boltc_session_execute(boltc_session *session,
+                                   int32_t access_mode,
+                                   int64_t timeout_ms,
+                                   const boltc_map *metadata,
+                                   boltc_transaction_work work,
+                                   void *user_data,
+                                   boltc_error **error_out);
 
 // The type of a value; `BOLTC_VALUE_TYPE_NULL` for a NULL pointer.
 boltc_value_type boltc_value_get_type(const boltc_value *value);

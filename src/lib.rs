@@ -56,7 +56,7 @@ pub use driver::{
     DEFAULT_BUSY_POLL, DEFAULT_USER_AGENT,
 };
 pub use driver::{
-    EagerResult, ManagedTransaction, QueryBookmarkManager, QueryConfig, RetryPolicy,
+    EagerResult, ManagedTransaction, QueryBookmarkManager, QueryConfig, RetryLoop, RetryPolicy,
     RoutingControl, Sleeper,
 };
 pub use driver::{DEFAULT_READ_TIMEOUT, DEFAULT_WRITE_TIMEOUT};

@@ -402,6 +402,26 @@ fn c_program_against_neo4j() {
     }
 }
 
+/// Mutual TLS (trusted and untrusted client certificates), verify_authentication, a
+/// session's own token and routing-table introspection against every running Neo4j.
+#[test]
+fn c_mutual_tls_and_auth_against_neo4j() {
+    let test = compile(false, &["tests/c/neo4j_auth.c"], "neo4j_auth", Link::Shared);
+    for db in Neo4j::servers() {
+        let (cert, key) = db.tls_client_cert();
+        let (bad_cert, bad_key) = db.tls_untrusted_cert();
+        let paths = [db.tls_ca(), cert, key, bad_cert, bad_key];
+        let paths: Vec<&str> = paths.iter().map(|p| p.to_str().unwrap()).collect();
+        let uri = db.uri("bolt", db.tls_host());
+        let routing = db.uri("neo4j", "127.0.0.1");
+        let mut args = vec![uri.as_str(), db.user(), db.password()];
+        args.extend(paths);
+        args.push(&routing);
+        let out = run(&test, &args);
+        assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
+    }
+}
+
 #[test]
 fn cpp_wrapper_against_falkordb() {
     let test = compile(
@@ -591,11 +611,17 @@ fn c_tests_under_address_sanitizer() {
     let out = run_asan(&admin, &[&stub.uri()]);
     assert!(out.contains("admin: all ok"), "{out}");
     stub.finish();
-    let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
-    let stub = StubServer::start(&script("txfn.script"));
-    let out = run_asan(&txfn, &[&stub.uri()]);
-    assert!(out.contains("txfn: all ok"), "{out}");
+    let auth = compile_with(false, &["tests/c/auth.c"], "auth_asan", Link::Shared, &asan);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run_asan(&auth, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
     stub.finish();
+    let txfn = compile_with(false, &["tests/c/txfn.c"], "txfn_asan", Link::Shared, &asan);
+    let stubs = txfn_stubs();
+    let uris: Vec<String> = stubs.iter().map(StubServer::uri).collect();
+    let out = run_asan(&txfn, &[&uris[0], &uris[1], &uris[2]]);
+    assert!(out.contains("txfn: all ok"), "{out}");
+    stubs.into_iter().for_each(StubServer::finish);
     if let Some(db) = FalkorDb::start() {
         let out = run_asan(&falkordb, &[&db.bolt_uri()]);
         assert!(out.contains("falkordb: all ok"), "{out}");
@@ -621,6 +647,17 @@ fn c_connection_info_and_admin_against_stub_server() {
     stub.finish();
 }
 
+/// Authentication tokens: a custom driver token, a session's own credentials (user switching),
+/// verify_authentication accepting and rejecting, and client-certificate refusals.
+#[test]
+fn c_auth_tokens_session_auth_and_verify_authentication_against_stub_server() {
+    let exe = compile(false, &["tests/c/auth.c"], "auth", Link::Shared);
+    let stub = StubServer::start(&script("auth.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("auth: all ok"), "{out}");
+    stub.finish();
+}
+
 /// fork(): a child closing and freeing inherited drivers, then exec'ing another program,
 /// leaves the parent's transaction (and its connection) working.
 #[test]
@@ -632,15 +669,24 @@ fn c_fork_child_leaves_the_parents_connection_alone() {
     stub.finish();
 }
 
+/// The stub servers of `tests/c/txfn.c`: retries, no retry (maximum retry time 0), access
+/// modes and `boltc_session_execute`.
+fn txfn_stubs() -> [StubServer; 3] {
+    ["txfn.script", "txfn_noretry.script", "txfn_mode.script"]
+        .map(|name| StubServer::start(&script(name)))
+}
+
 /// Transaction functions through the C ABI: a transient error is retried, a client error is
-/// not, the lent transaction handle is stale-safe afterwards.
+/// not, the lent transaction handle is stale-safe afterwards; the configured retry time and
+/// backoff are followed; an access mode per transaction; `boltc_error_new`'s verdict counts.
 #[test]
 fn c_transaction_functions_retry_against_stub_server() {
     let exe = compile(false, &["tests/c/txfn.c"], "txfn", Link::Shared);
-    let stub = StubServer::start(&script("txfn.script"));
-    let out = run(&exe, &[&stub.uri()]);
+    let stubs = txfn_stubs();
+    let uris: Vec<String> = stubs.iter().map(StubServer::uri).collect();
+    let out = run(&exe, &[&uris[0], &uris[1], &uris[2]]);
     assert!(out.contains("txfn: all ok"), "{out}");
-    stub.finish();
+    stubs.into_iter().for_each(StubServer::finish);
 }
 
 /// `Session::execute_write` / `execute_read` of boltc.hpp against the same stub script.

@@ -219,3 +219,35 @@ fn execute_query_chains_through_the_driver_bookmark_manager() {
     d.close();
     stub.finish();
 }
+
+/// `RetryLoop::for_config`, the loop the TestKit backend asks after each failure, takes the
+/// driver's policy and maximum retry time.
+#[test]
+fn a_retry_loop_from_the_config_follows_its_policy_and_retry_time() {
+    use boltc::{Error, RetryLoop};
+    let delays = Arc::new(Mutex::new(Vec::new()));
+    let d = delays.clone();
+    let policy = RetryPolicy::new()
+        .with_initial_delay(Duration::from_millis(30))
+        .with_multiplier(3.0)
+        .with_jitter(0.0)
+        .with_sleeper(Arc::new(move |t| d.lock().push(t)));
+    let config = |max| {
+        Config::builder("bolt://localhost:7687")
+            .retry_policy(policy.clone())
+            .max_transaction_retry_time(max)
+            .build()
+            .unwrap()
+    };
+    let transient = Error::new(ErrorKind::TransientError, "deadlock");
+    let mut retry = RetryLoop::for_config(&config(Duration::from_secs(5)));
+    assert!(retry.retry_after(&transient) && retry.retry_after(&transient));
+    assert!(!retry.retry_after(&Error::new(ErrorKind::ClientError, "syntax")));
+    assert_eq!(
+        *delays.lock(),
+        [Duration::from_millis(30), Duration::from_millis(90)]
+    );
+    let mut none = RetryLoop::for_config(&config(Duration::ZERO));
+    assert!(!none.retry_after(&transient));
+    assert_eq!(delays.lock().len(), 2);
+}

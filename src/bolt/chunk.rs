@@ -19,6 +19,10 @@ pub fn write_message(out: &mut Vec<u8>, body: &[u8], max_chunk: usize) {
     out.extend_from_slice(&[0, 0]);
 }
 
+/// The read buffer's size before any growth: a handshake, HELLO/LOGON and a few short
+/// replies fit without it.
+const INITIAL_BUFFER: usize = 4096;
+
 /// Why a message could not be read.
 #[derive(Debug)]
 pub enum ReadError {
@@ -41,7 +45,10 @@ impl From<io::Error> for ReadError {
 ///
 /// A message that arrives in a single chunk already in the buffer is returned without copying.
 pub struct ChunkReader {
+    /// Grows on demand (doubling) up to `capacity`: a connection that only ever reads small
+    /// replies never pays for zeroing the full buffer.
     buf: Vec<u8>,
+    capacity: usize,
     start: usize,
     end: usize,
     message: Vec<u8>,
@@ -58,10 +65,13 @@ enum Loc {
 }
 
 impl ChunkReader {
-    /// A reader with a `capacity`-byte buffer that rejects messages above `max_message` bytes.
+    /// A reader with a buffer of up to `capacity` bytes (allocated as data arrives) that
+    /// rejects messages above `max_message` bytes.
     pub fn new(capacity: usize, max_message: usize) -> Self {
+        let capacity = capacity.max(64);
         ChunkReader {
-            buf: vec![0; capacity.max(64)],
+            buf: vec![0; capacity.min(INITIAL_BUFFER)],
+            capacity,
             start: 0,
             end: 0,
             message: Vec::new(),
@@ -97,6 +107,9 @@ impl ChunkReader {
             self.end -= self.start;
             self.start = 0;
         }
+        if n > self.buf.len() || self.end * 2 > self.buf.len() {
+            self.grow(n);
+        }
         while self.end - self.start < n {
             let read = src.read(&mut self.buf[self.end..])?;
             if read == 0 {
@@ -106,8 +119,21 @@ impl ChunkReader {
                 ));
             }
             self.end += read;
+            if self.end == self.buf.len() {
+                // The read filled the buffer: the peer is sending faster than it is read.
+                self.grow(n);
+            }
         }
         Ok(())
+    }
+
+    /// Doubles the buffer (at least to `n` bytes), up to its capacity: growing while the data
+    /// outruns the buffer lets a stream of records soon read in the largest blocks.
+    fn grow(&mut self, n: usize) {
+        let len = self.buf.len();
+        if len < self.capacity {
+            self.buf.resize((len * 2).max(n).min(self.capacity), 0);
+        }
     }
 
     fn read_chunk_header<R: Read>(&mut self, src: &mut R) -> io::Result<usize> {
@@ -155,39 +181,39 @@ impl ChunkReader {
         }
     }
 
-    /// Offers the next message to `take` if it is already buffered whole, in a single chunk,
-    /// without any I/O; the message is consumed only when `take` returns `true`. Returns
-    /// `None` when no such message is buffered (NOOP chunks before it are skipped either way).
+    /// Offers the messages already buffered whole, each in a single chunk, to `take` one after
+    /// another, without any I/O, up to `max` of them; a message is consumed only when `take`
+    /// returns `true`, and the first one declined ends the run. NOOP chunks before a message
+    /// are skipped either way. Returns how many were taken.
     ///
     /// This lets a caller decode a run of buffered messages in one tight loop and leave the
     /// first one it does not want (or a multi-chunk one) to [`ChunkReader::read_message`].
-    pub fn take_buffered(&mut self, take: impl FnOnce(&[u8]) -> bool) -> Option<bool> {
-        loop {
-            if self.end - self.start < 2 {
-                return None;
-            }
-            let size = usize::from(u16::from_be_bytes([
-                self.buf[self.start],
-                self.buf[self.start + 1],
-            ]));
+    pub fn take_buffered(&mut self, max: usize, mut take: impl FnMut(&[u8]) -> bool) -> usize {
+        // The walk keeps its position in a local and reads only the filled part of the buffer.
+        let buf = &self.buf[..self.end];
+        let mut pos = self.start;
+        let mut taken = 0;
+        while taken < max {
+            let Some(&[hi, lo]) = buf.get(pos..pos + 2) else {
+                break;
+            };
+            let size = usize::from(u16::from_be_bytes([hi, lo]));
             if size == 0 {
-                self.start += 2;
+                pos += 2;
                 continue;
             }
-            let body_start = self.start + 2;
-            let body_end = body_start + size;
-            if body_end + 2 > self.end || size > self.max_message {
-                return None;
+            let body_end = pos + 2 + size;
+            if size > self.max_message || buf.get(body_end..body_end + 2) != Some(&[0, 0]) {
+                break;
             }
-            if self.buf[body_end] != 0 || self.buf[body_end + 1] != 0 {
-                return None;
+            if !take(&buf[pos + 2..body_end]) {
+                break;
             }
-            let taken = take(&self.buf[body_start..body_end]);
-            if taken {
-                self.start = body_end + 2;
-            }
-            return Some(taken);
+            pos = body_end + 2;
+            taken += 1;
         }
+        self.start = pos;
+        taken
     }
 
     /// Looks ahead, without consuming or reading anything, past the buffered messages that
@@ -337,6 +363,37 @@ mod tests {
     }
 
     #[test]
+    fn the_buffer_starts_small_and_grows_to_its_capacity_only_while_data_outruns_it() {
+        let mut wire = Vec::new();
+        for i in 0..2000u32 {
+            write_message(&mut wire, &i.to_be_bytes(), MAX_CHUNK_SIZE);
+        }
+        let mut r = ChunkReader::new(64 * 1024, 1 << 20);
+        assert_eq!(r.buf.len(), INITIAL_BUFFER);
+        // Short replies read one at a time never grow it.
+        let mut src = Trickle {
+            data: &wire[..80],
+            step: 8,
+        };
+        for i in 0..10u32 {
+            assert_eq!(r.read_message(&mut src).unwrap(), &i.to_be_bytes());
+        }
+        assert_eq!(r.buf.len(), INITIAL_BUFFER);
+        // A flood of records (reads filling the buffer) grows it, capped at the capacity.
+        let mut src = &wire[80..];
+        for i in 10..2000u32 {
+            assert_eq!(r.read_message(&mut src).unwrap(), &i.to_be_bytes());
+        }
+        assert_eq!(r.buf.len(), 16 * 1024);
+        let big = vec![7u8; 100_000];
+        let mut wire = Vec::new();
+        write_message(&mut wire, &big, MAX_CHUNK_SIZE);
+        let mut src = &wire[..];
+        assert_eq!(r.read_message(&mut src).unwrap(), &big[..]);
+        assert_eq!(r.buf.len(), 64 * 1024);
+    }
+
+    #[test]
     fn noop_chunks_are_skipped() {
         let wire = hex("00 00 00 00 00 02 B0 7E 00 00 00 00 00 02 B0 70 00 00");
         let mut r = ChunkReader::new(64, 1024);
@@ -369,28 +426,44 @@ mod tests {
         let wire = hex("00 00 00 02 A1 A2 00 00 00 01 B1 00 00 00 01 C1 00 01 C2 00 00 00 02 D1");
         let mut r = ChunkReader::new(64, 1 << 20);
         // Nothing buffered yet: nothing offered, no I/O.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         let mut src = &wire[..];
         r.fill_to(&mut src, wire.len()).unwrap();
         // Declined: stays for read_message.
         let mut seen = Vec::new();
-        assert_eq!(
-            r.take_buffered(|b| {
-                seen.extend_from_slice(b);
-                false
-            }),
-            Some(false)
-        );
+        let declined = r.take_buffered(8, |b| {
+            seen.extend_from_slice(b);
+            false
+        });
+        assert_eq!(declined, 0);
         assert_eq!(seen, hex("A1 A2"));
-        assert_eq!(r.take_buffered(|b| b == hex("A1 A2")), Some(true));
-        assert_eq!(r.take_buffered(|b| b == hex("B1")), Some(true));
+        // At most `max`, in order.
+        assert_eq!(r.take_buffered(1, |b| b == hex("A1 A2")), 1);
+        assert_eq!(r.take_buffered(8, |b| b == hex("B1")), 1);
         // A message in two chunks is left to read_message.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         let mut empty: &[u8] = &[];
         assert_eq!(r.read_message(&mut empty).unwrap(), &hex("C1 C2")[..]);
         // A message not buffered whole is not offered either.
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         assert_eq!(r.buffered(), 3);
+    }
+
+    #[test]
+    fn take_buffered_takes_a_run_and_stops_at_the_first_declined() {
+        // Three one-byte messages with a NOOP between the first two, then "FF".
+        let wire = hex("00 01 01 00 00 00 00 00 01 02 00 00 00 01 03 00 00 00 01 FF 00 00");
+        let mut r = ChunkReader::new(64, 1 << 20);
+        let mut src = &wire[..];
+        r.fill_to(&mut src, wire.len()).unwrap();
+        let mut seen = Vec::new();
+        let taken = r.take_buffered(10, |b| {
+            seen.push(b[0]);
+            b[0] != 0xFF
+        });
+        assert_eq!((taken, seen), (3, vec![1, 2, 3, 0xFF]));
+        let mut empty: &[u8] = &[];
+        assert_eq!(r.read_message(&mut empty).unwrap(), &[0xFF]);
     }
 
     #[test]
@@ -399,7 +472,7 @@ mod tests {
         let mut r = ChunkReader::new(64, 2);
         let mut src = &wire[..];
         r.fill_to(&mut src, wire.len()).unwrap();
-        assert_eq!(r.take_buffered(|_| true), None);
+        assert_eq!(r.take_buffered(8, |_| true), 0);
         assert!(matches!(
             r.read_message(&mut src),
             Err(ReadError::TooLarge { limit: 2 })

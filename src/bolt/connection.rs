@@ -640,14 +640,7 @@ impl<S: Transport> Connection<S> {
             return 0;
         }
         let opts = self.decode;
-        let mut n = 0;
-        while n < max {
-            match self.reader.take_buffered(|bytes| take(bytes, opts)) {
-                Some(true) => n += 1,
-                Some(false) | None => break,
-            }
-        }
-        n
+        self.reader.take_buffered(max, |bytes| take(bytes, opts))
     }
 
     /// Whether the reply that ends the records already buffered is a SUCCESS saying the

@@ -3,10 +3,10 @@
 
 use super::config::{AccessMode, TransactionConfig};
 use super::result::RecordStream;
-use super::retry::Backoff;
+use super::retry::RetryLoop;
 use super::session::{Session, TelemetryApi};
 use super::transaction::Transaction;
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::value::Map;
 
 /// The transaction a transaction function works in: it can run queries, while committing
@@ -94,34 +94,10 @@ impl Session {
         F: FnMut(&mut ManagedTransaction<'_>) -> Result<T>,
     {
         self.set_telemetry_api(Some(api));
-        let res = self.retry_loop(mode, config, &mut work);
+        let retry = RetryLoop::for_config(self.driver_config());
+        let res = retry.run(|| self.attempt(mode, config, &mut work));
         self.set_telemetry_api(None);
         res
-    }
-
-    fn retry_loop<T, F>(
-        &mut self,
-        mode: AccessMode,
-        config: &TransactionConfig,
-        work: &mut F,
-    ) -> Result<T>
-    where
-        F: FnMut(&mut ManagedTransaction<'_>) -> Result<T>,
-    {
-        let (policy, max) = {
-            let c = self.driver_config();
-            (c.ext.retry.clone(), c.max_retry_time)
-        };
-        let mut backoff = Backoff::new(policy, max);
-        loop {
-            match self.attempt(mode, config, work) {
-                Ok(v) => return Ok(v),
-                Err(e) if retry_worthy(&e) && backoff.wait() => {
-                    log::info!("transaction function failed, retrying: {e}");
-                }
-                Err(e) => return Err(e),
-            }
-        }
     }
 
     fn attempt<T, F>(
@@ -141,11 +117,4 @@ impl Session {
         tx.tx.commit()?;
         Ok(value)
     }
-}
-
-/// Whether a failed attempt of a transaction function is run again: retryable errors, and
-/// timeouts (connect, handshake, pool acquisition, a read before COMMIT). A timeout waiting for
-/// the COMMIT reply is `IncompleteCommit` by then and is never retried.
-pub(crate) fn retry_worthy(e: &Error) -> bool {
-    e.is_retryable() || e.kind() == ErrorKind::Timeout
 }

@@ -30,7 +30,7 @@ pub use managed::ManagedTransaction;
 pub use query::{EagerResult, QueryBookmarkManager, QueryConfig, RoutingControl};
 pub use record::{Record, RecordIndex};
 pub use result::RecordStream;
-pub use retry::{RetryPolicy, Sleeper};
+pub use retry::{RetryLoop, RetryPolicy, Sleeper};
 pub use rows::Rows;
 pub use session::{ResultId, Session, SessionInterrupt, TelemetryApi};
 pub use summary::{

@@ -9,7 +9,7 @@ use super::handle::{
 use super::status::{boltc_status, Failure};
 use crate::bolt::message::NotificationFilter;
 use crate::bolt::AuthToken;
-use crate::driver::{AccessMode, Config, ConfigBuilder, SessionConfig};
+use crate::driver::{AccessMode, Config, ConfigBuilder, RetryPolicy, SessionConfig};
 use crate::net::TrustStrategy;
 use std::ffi::c_char;
 use std::time::Duration;
@@ -18,6 +18,17 @@ use std::time::Duration;
 pub const BOLTC_ACCESS_MODE_WRITE: i32 = 0;
 /// Access mode READ: work goes to a reader.
 pub const BOLTC_ACCESS_MODE_READ: i32 = 1;
+
+/// An access mode from C: `BOLTC_ACCESS_MODE_WRITE` or `BOLTC_ACCESS_MODE_READ`.
+pub(crate) fn access_mode_arg(mode: i32) -> Result<AccessMode, Failure> {
+    match mode {
+        BOLTC_ACCESS_MODE_WRITE => Ok(AccessMode::Write),
+        BOLTC_ACCESS_MODE_READ => Ok(AccessMode::Read),
+        _ => Err(Failure::invalid(format!(
+            "unknown access mode {mode} (0: write, 1: read)"
+        ))),
+    }
+}
 
 /// Trust the operating system's trust store, with hostname verification (the `+s` schemes and
 /// the default when encryption is on). On Unix: the OpenSSL-style bundle and directory, or the
@@ -178,6 +189,120 @@ pub extern "C" fn boltc_config_set_trust(
             _ => return Err(Failure::invalid(format!("unknown trust strategy {trust}"))),
         };
         Ok(b.trust(t))
+    })
+}
+
+/// A client certificate for mutual TLS: `cert_chain_pem_path` (the certificate chain, leaf
+/// first) and `key_pem_path` (its private key: PKCS#8, PKCS#1 or SEC1), both NUL-terminated
+/// paths to PEM files, copied; the files are read by `boltc_driver_new` (`BOLTC_STATUS_CONFIG`
+/// naming the file when one cannot be read or holds no certificate/key). Only takes effect
+/// with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
+///
+/// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
+/// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_client_certificate(
+    config: *mut boltc_config,
+    cert_chain_pem_path: *const c_char,
+    key_pem_path: *const c_char,
+    key_password: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        // SAFETY: NULL or NUL-terminated strings (header contract).
+        let (cert, key) = unsafe {
+            (
+                cstr_arg(cert_chain_pem_path, "cert_chain_pem_path")?,
+                cstr_arg(key_pem_path, "key_pem_path")?,
+            )
+        };
+        if !key_password.is_null() {
+            return Err(Failure::with_status(
+                boltc_status::Unsupported,
+                "encrypted client keys are not supported: pass key_password NULL and an unencrypted key",
+            ));
+        }
+        Ok(b.client_certificate(cert.into(), key.into()))
+    })
+}
+
+/// How long transaction functions (`boltc_session_execute*`) keep retrying, in milliseconds
+/// (default 30000): once this time has passed since the first attempt began, a failure is
+/// returned instead of retried. 0 means no retry at all (one attempt). The delays between
+/// attempts: `boltc_config_set_retry_initial_delay_ms` and the two settings after it.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_transaction_retry_time_ms(
+    config: *mut boltc_config,
+    time_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.max_transaction_retry_time(ms(time_ms)))
+    })
+}
+
+/// Transaction functions (`boltc_session_execute*`): the delay before the first retry, in
+/// milliseconds (default 1000). Each later delay is `boltc_config_set_retry_delay_multiplier`
+/// times longer, and each is varied by `boltc_config_set_retry_delay_jitter`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_initial_delay_ms(
+    config: *mut boltc_config,
+    delay_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_retry(
+        config,
+        error_out,
+        |p| Ok(p.with_initial_delay(ms(delay_ms))),
+    )
+}
+
+/// Transaction functions: the factor between consecutive retry delays (default 2.0). A value
+/// below 1 (or not finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_delay_multiplier(
+    config: *mut boltc_config,
+    multiplier: f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_retry(config, error_out, |p| {
+        if !(multiplier.is_finite() && multiplier >= 1.0) {
+            return Err(Failure::invalid(format!(
+                "the retry delay multiplier must be a number >= 1, not {multiplier}"
+            )));
+        }
+        Ok(p.with_multiplier(multiplier))
+    })
+}
+
+/// Transaction functions: how much each retry delay is varied at random, as a fraction of
+/// itself either way (default 0.2: ±20%; 0: exact delays). A value outside 0 to 1 (or not
+/// finite) fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_retry_delay_jitter(
+    config: *mut boltc_config,
+    jitter: f64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update_retry(config, error_out, |p| {
+        if !(jitter.is_finite() && (0.0..=1.0).contains(&jitter)) {
+            return Err(Failure::invalid(format!(
+                "the retry delay jitter must be a number from 0 to 1, not {jitter}"
+            )));
+        }
+        Ok(p.with_jitter(jitter))
+    })
+}
+
+/// Changes the retry policy of a config through `f` (nothing changes when it fails).
+fn update_retry(
+    config: *mut boltc_config,
+    error_out: *mut *mut boltc_error,
+    f: impl FnOnce(RetryPolicy) -> Result<RetryPolicy, Failure>,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        let policy = f(b.ext.retry.clone())?;
+        Ok(b.retry_policy(policy))
     })
 }
 
@@ -490,11 +615,7 @@ pub extern "C" fn boltc_session_config_set_access_mode(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     update_session(config, error_out, |c| {
-        c.default_access_mode = match mode {
-            BOLTC_ACCESS_MODE_WRITE => AccessMode::Write,
-            BOLTC_ACCESS_MODE_READ => AccessMode::Read,
-            _ => return Err(Failure::invalid(format!("unknown access mode {mode}"))),
-        };
+        c.default_access_mode = access_mode_arg(mode)?;
         Ok(())
     })
 }

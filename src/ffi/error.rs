@@ -224,6 +224,39 @@ pub extern "C" fn boltc_error_free(error: *mut boltc_error) {
     })
 }
 
+/// A new error object, for a transaction function's `error_out` (see `boltc_transaction_work`):
+/// a failure of the caller's own code with `status` (any failure status), `message`
+/// (NUL-terminated UTF-8, copied; NULL: an empty message) and whether retrying the transaction
+/// may succeed (`retryable`; the retry loop also retries `BOLTC_STATUS_TIMEOUT`). Bindings use
+/// it to pass on the verdict of an error they turned into their own (e.g. a Python exception).
+///
+/// Returns an error the caller owns (freed with `boltc_error_free`, or given up to boltc through
+/// `error_out`), or NULL when `status` is `BOLTC_STATUS_OK` or not a status.
+#[no_mangle]
+pub extern "C" fn boltc_error_new(
+    status: super::status::boltc_status_raw,
+    message: *const c_char,
+    retryable: bool,
+) -> *mut boltc_error {
+    super::guard::ffi_value!(ptr::null_mut(), {
+        let status = match boltc_status::try_from(status) {
+            Ok(boltc_status::Ok) | Err(_) => return ptr::null_mut(),
+            Ok(s) => s,
+        };
+        let message = if message.is_null() {
+            String::new()
+        } else {
+            // SAFETY: non-NULL and NUL-terminated (header contract).
+            unsafe { std::ffi::CStr::from_ptr(message) }
+                .to_string_lossy()
+                .into_owned()
+        };
+        let mut f = Failure::with_status(status, message);
+        f.error = f.error.with_retryable(retryable);
+        box_into_raw(boltc_error::from_failure(&f))
+    })
+}
+
 /// The Rust error of an error object (for tests).
 #[cfg(test)]
 pub(crate) fn message_of(e: *const boltc_error) -> String {

@@ -24,6 +24,7 @@
 #![allow(clippy::not_unsafe_ptr_arg_deref)]
 
 pub mod admin;
+pub mod auth;
 mod batch_codec;
 pub mod bookmarks;
 pub mod config;
@@ -33,6 +34,7 @@ mod guard;
 pub(crate) mod handle;
 pub mod log;
 pub mod result;
+pub mod routing;
 pub mod server_info;
 pub mod session;
 mod shared;

@@ -6,6 +6,7 @@
 //! touching freed memory. Each call takes the session's mutex with a try-lock: a second thread
 //! gets `BOLTC_STATUS_BUSY`.
 
+use super::config::access_mode_arg;
 use super::error::boltc_error;
 use super::error::ffi_status;
 use super::guard::ffi_value;
@@ -16,7 +17,7 @@ use super::result::boltc_result;
 use super::shared::{SessState, SessionShared};
 use super::status::{boltc_status, Failure, FfiResult};
 use super::value::{boltc_map, boltc_value};
-use crate::driver::{Session, TelemetryApi, TransactionConfig};
+use crate::driver::{AccessMode, Session, TelemetryApi, TransactionConfig};
 use crate::error::{Error, ErrorKind};
 use crate::value::{Map, Value};
 use parking_lot::Mutex;
@@ -150,7 +151,10 @@ fn check_sendable(v: &Value) -> FfiResult<()> {
 ///
 /// # Safety
 /// `metadata` is NULL or a live `boltc_map`.
-unsafe fn tx_config(timeout_ms: i64, metadata: *const boltc_map) -> FfiResult<TransactionConfig> {
+pub(crate) unsafe fn tx_config(
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+) -> FfiResult<TransactionConfig> {
     // SAFETY: forwarded contract.
     let metadata = unsafe { params_arg(metadata) }?;
     Ok(TransactionConfig {
@@ -221,8 +225,39 @@ pub extern "C" fn boltc_session_run_cstr(
     })
 }
 
-/// Begins an explicit transaction and waits for the server's reply. `timeout_ms` < 0 means
-/// the server default; `metadata` may be NULL (borrowed, copied).
+/// Begins an explicit transaction in `mode` (`None`: the session's default).
+fn begin_impl(
+    session: *mut boltc_session,
+    mode: Option<AccessMode>,
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+    transaction_out: *mut *mut boltc_transaction,
+) -> FfiResult<()> {
+    let out = Out::new(transaction_out, "transaction_out")?;
+    // SAFETY: NULL or a live boltc_session (header contract).
+    let s = unsafe { box_ref(session) }?;
+    // SAFETY: metadata is NULL or live (header contract).
+    let c = unsafe { tx_config(timeout_ms, metadata) }?;
+    let serial = s.shared.with(|st| {
+        let sess = st.session()?;
+        match mode {
+            Some(mode) => sess.begin_detached_in_mode(&c, mode)?,
+            None => sess.begin_detached(&c)?,
+        }
+        st.tx_serial += 1;
+        st.open_tx = Some(st.tx_serial);
+        Ok(st.tx_serial)
+    })?;
+    out.write(box_into_raw(boltc_transaction {
+        magic: boltc_transaction::MAGIC,
+        shared: s.shared.clone(),
+        serial,
+    }));
+    Ok(())
+}
+
+/// Begins an explicit transaction in the session's access mode and waits for the server's
+/// reply. `timeout_ms` < 0 means the server default; `metadata` may be NULL (borrowed, copied).
 ///
 /// On success `*transaction_out` receives a transaction freed with `boltc_transaction_free`.
 /// Fails with `BOLTC_STATUS_ILLEGAL_STATE` if one is already open.
@@ -235,23 +270,26 @@ pub extern "C" fn boltc_session_begin(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let out = Out::new(transaction_out, "transaction_out")?;
-        // SAFETY: NULL or a live boltc_session (header contract).
-        let s = unsafe { box_ref(session) }?;
-        // SAFETY: metadata is NULL or live (header contract).
-        let c = unsafe { tx_config(timeout_ms, metadata) }?;
-        let serial = s.shared.with(|st| {
-            st.session()?.begin_detached(&c)?;
-            st.tx_serial += 1;
-            st.open_tx = Some(st.tx_serial);
-            Ok(st.tx_serial)
-        })?;
-        out.write(box_into_raw(boltc_transaction {
-            magic: boltc_transaction::MAGIC,
-            shared: s.shared.clone(),
-            serial,
-        }));
-        Ok(())
+        begin_impl(session, None, timeout_ms, metadata, transaction_out)
+    })
+}
+
+/// As `boltc_session_begin`, in access mode `access_mode` (`BOLTC_ACCESS_MODE_READ`: routed to
+/// a reader, BEGIN carries mode "r"; `BOLTC_ACCESS_MODE_WRITE`: to a writer) for this
+/// transaction only, whatever the session's default; the session keeps its default and its
+/// bookmarks. Another `access_mode` fails with `BOLTC_STATUS_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn boltc_session_begin_in_mode(
+    session: *mut boltc_session,
+    access_mode: i32,
+    timeout_ms: i64,
+    metadata: *const boltc_map,
+    transaction_out: *mut *mut boltc_transaction,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        let mode = access_mode_arg(access_mode)?;
+        begin_impl(session, Some(mode), timeout_ms, metadata, transaction_out)
     })
 }
 

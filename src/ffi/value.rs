@@ -625,7 +625,7 @@ pub extern "C" fn boltc_value_list_get(
 
 // ----- maps -----
 
-fn map_ref<'a>(m: *const boltc_map) -> FfiResult<&'a Map> {
+pub(crate) fn map_ref<'a>(m: *const boltc_map) -> FfiResult<&'a Map> {
     // SAFETY: the C side passes NULL or a live map view / owned map (header contract).
     unsafe { view_ref(m, "map") }
 }

@@ -7,9 +7,10 @@
 //! conversation: TestKit runs the function body itself and reports `RetryablePositive` (commit)
 //! or `RetryableNegative` (give up / failed). boltc's own transaction functions
 //! (`Session::execute_read`/`execute_write`) take a Rust closure, which cannot wait for TestKit
-//! between calls, so the backend keeps the retry loop as a small state machine per session (see
-//! [`Retry`]), using the driver's `max_transaction_retry_time` and `Error::is_retryable`, and
-//! begins each attempt with `Session::begin_detached_in_mode` in the function's access mode.
+//! between calls, so the backend drives the attempts itself (see [`Retry`]), beginning each with
+//! `Session::begin_detached_in_mode` in the function's access mode, and asks the library's
+//! retry loop ([`RetryLoop::retry_after`], with the driver's policy and maximum retry time)
+//! after each failure whether to run another: it has no retry rule or backoff of its own.
 
 mod api;
 
@@ -23,12 +24,12 @@ use crate::responses::{self, Counters, SummaryData};
 use crate::routing;
 use boltc::{
     AccessMode, AuthToken, Config, Driver, Error, ErrorKind, GqlStatusObject, Notification,
-    NotificationFilter, QueryType, ResultId, Session, SessionConfig, Summary, TelemetryApi,
-    TransactionConfig, TrustStrategy, Value,
+    NotificationFilter, QueryType, ResultId, RetryLoop, Session, SessionConfig, Summary,
+    TelemetryApi, TransactionConfig, TrustStrategy, Value,
 };
 use serde_json::{json, Value as Json};
 use std::path::PathBuf;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 /// What a failed request answers: a driver error (registered so TestKit can refer to it) or a
 /// backend problem.
@@ -60,9 +61,8 @@ struct DriverEntry {
 struct Retry {
     config: TransactionConfig,
     mode: AccessMode,
-    started: Instant,
-    max_time: Duration,
-    attempt: u32,
+    /// The library's retry loop: decides after each failure, and waits the backoff.
+    retry: RetryLoop,
 }
 
 struct SessionEntry {
@@ -224,12 +224,6 @@ fn summary_data(s: &Summary) -> SummaryData {
         result_available_after: s.result_available_after,
         result_consumed_after: s.result_consumed_after,
     }
-}
-
-/// The pause before retry number `attempt` (1-based): exponential from 200 ms, capped at 5 s.
-fn backoff(attempt: u32) -> Duration {
-    let ms = 200u64.saturating_mul(1u64 << attempt.saturating_sub(1).min(5));
-    Duration::from_millis(ms.min(5_000))
 }
 
 impl Handler {
@@ -681,12 +675,7 @@ impl Handler {
     fn start_retryable(&mut self, session_id: String, tx: &TxConfig, read: bool) -> Reply {
         let config = tx_config(tx)?;
         let entry = self.sessions.get(&session_id)?;
-        let max_time = self
-            .drivers
-            .get(&entry.driver_id)?
-            .driver
-            .config()
-            .max_transaction_retry_time();
+        let retry = RetryLoop::for_config(self.drivers.get(&entry.driver_id)?.driver.config());
         let entry = self.sessions.get_mut(&session_id)?;
         entry
             .session
@@ -698,9 +687,7 @@ impl Handler {
             } else {
                 AccessMode::Write
             },
-            started: Instant::now(),
-            max_time,
-            attempt: 0,
+            retry,
         });
         self.begin_attempt(&session_id)
     }
@@ -714,7 +701,6 @@ impl Handler {
                     "no retryable transaction in progress".into(),
                 ));
             };
-            retry.attempt += 1;
             let (config, mode) = (retry.config.clone(), retry.mode);
             match entry.session.begin_detached_in_mode(&config, mode) {
                 Ok(()) => {
@@ -738,21 +724,10 @@ impl Handler {
         }
     }
 
-    /// Whether to retry after `e`; sleeps the backoff when so.
+    /// Whether to retry after `e` (the library's retry loop decides, and waits the backoff).
     fn may_retry(&mut self, session_id: &str, e: &Error) -> Result<bool, Failure> {
         let entry = self.sessions.get_mut(session_id)?;
-        let Some(retry) = entry.retry.as_ref() else {
-            return Ok(false);
-        };
-        if !e.is_retryable() {
-            return Ok(false);
-        }
-        let pause = backoff(retry.attempt);
-        if retry.started.elapsed() + pause > retry.max_time {
-            return Ok(false);
-        }
-        std::thread::sleep(pause);
-        Ok(true)
+        Ok(entry.retry.as_mut().is_some_and(|r| r.retry.retry_after(e)))
     }
 
     /// Closes the transaction ids still open for `session_id`.
@@ -849,12 +824,5 @@ mod tests {
             tx_config(&tx).ok().unwrap().timeout,
             Some(Duration::from_millis(5))
         );
-    }
-
-    #[test]
-    fn backoff_grows_and_is_capped() {
-        assert_eq!(backoff(1), Duration::from_millis(200));
-        assert_eq!(backoff(2), Duration::from_millis(400));
-        assert_eq!(backoff(30), Duration::from_millis(5_000));
     }
 }

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import logging
-from ctypes import byref, c_char_p, c_void_p
+from ctypes import byref, c_bool, c_char_p, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
 
 from . import _bookmarks, _ffi, exceptions
 from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
+from ._codec import to_map
 from ._ffi import lib
 from ._util import borrowed_str, check
 from ._work import READ_ACCESS, WRITE_ACCESS, Bookmarks, Result, ServerInfo, Session, server_info_from
@@ -44,15 +45,13 @@ def bearer_auth(base64_encoded_token: str) -> Auth:
 
 
 def custom_auth(principal: Optional[str], credentials: Optional[str], realm: Optional[str], scheme: str, **parameters: Any) -> Auth:
-    """A token with any scheme. boltc's driver accepts only the basic (without realm or
-    parameters), bearer and none schemes; others are refused with ``AuthConfigurationError``
-    when the driver is created."""
+    """A token with any ``scheme``, optional principal, credentials and realm, and extra
+    ``parameters`` (sent as the token's ``parameters`` map)."""
     return Auth(scheme, principal, credentials, realm, **parameters)
 
 
 def kerberos_auth(base64_encoded_ticket: str) -> Auth:
-    """Kerberos authentication. The token can be built, but boltc's C API has no kerberos
-    setting yet: a driver given it raises ``AuthConfigurationError``."""
+    """Kerberos authentication (``base64_encoded_ticket``: the base64-encoded ticket)."""
     return Auth("kerberos", "", base64_encoded_ticket)
 
 
@@ -74,6 +73,34 @@ class _StaticAuthManager(AuthManager):
 
     def get_auth(self) -> Any:
         return self._auth
+
+
+class ClientCertificate:
+    """A client certificate for mutual TLS (as ``neo4j.auth_management.ClientCertificate``):
+    ``certfile`` (PEM: the chain, leaf first) and ``keyfile`` (PEM private key; None: the key
+    is in ``certfile``). ``password`` (an encrypted key) is refused with ``ConfigurationError``
+    when the driver is created: boltc reads unencrypted keys only."""
+
+    def __init__(self, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
+        self.certfile = certfile
+        self.keyfile = keyfile
+        self.password = password
+
+
+def _set_client_certificate(call: Callable[..., None], value: Any) -> None:
+    if not isinstance(value, ClientCertificate):
+        raise exceptions.ConfigurationError(
+            "boltc takes a ClientCertificate for client_certificate; certificate providers "
+            "(rotation) are not supported: the C API has no provider callback")
+    if value.password is not None:
+        raise exceptions.ConfigurationError(
+            "boltc does not support encrypted client keys (ClientCertificate password): decrypt the key first")
+
+    def path(p: Any) -> bytes:
+        return p if isinstance(p, bytes) else str(p).encode()
+
+    key = value.certfile if value.keyfile is None else value.keyfile
+    call(lib.boltc_config_set_client_certificate, path(value.certfile), path(key), None)
 
 
 class AuthManagers:
@@ -204,16 +231,34 @@ def _check_config_error(fn: Callable[[], None]) -> None:
 _UNSUPPORTED_OPTIONS = {
     "resolver": "the C API has no resolver callback yet",
     "ssl_context": "TLS is configured by the C library; use trusted_certificates",
-    "client_certificate": "the C API has no client certificate (mutual TLS) setting yet",
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
 
-# The official driver's retry backoff settings; boltc's retry loop honours them.
-_RETRY_OPTIONS = {"initial_retry_delay": 1.0, "retry_delay_multiplier": 2.0, "retry_delay_jitter_factor": 0.2}
-
-
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
 _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
+
+
+# The official driver's retry settings, as the C setter and its unit (seconds as ms, or as is).
+_RETRY_OPTIONS: Dict[str, Tuple[Callable[[], Any], Optional[int]]] = {
+    "max_transaction_retry_time": (lambda: lib.boltc_config_set_max_transaction_retry_time_ms, 1000),
+    "initial_retry_delay": (lambda: lib.boltc_config_set_retry_initial_delay_ms, 1000),
+    "retry_delay_multiplier": (lambda: lib.boltc_config_set_retry_delay_multiplier, None),
+    "retry_delay_jitter_factor": (lambda: lib.boltc_config_set_retry_delay_jitter, None),
+}
+
+
+def _retry_setting(key: str, value: Any, unit: Optional[int]) -> Any:
+    """A retry option for its C setter: seconds as whole milliseconds, or the number as is
+    (the library refuses what is out of range)."""
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise exceptions.ConfigurationError("%s must be a number, not %r" % (key, value)) from None
+    if unit is None:
+        return number
+    if not number >= 0 or number == float("inf"):
+        raise exceptions.ConfigurationError("%s must be a finite number of seconds >= 0, not %r" % (key, value))
+    return round(number * unit)
 
 
 def _ms(seconds: float) -> int:
@@ -228,17 +273,39 @@ def _positive_ms(key: str, seconds: float) -> int:
     return ms
 
 
+def _auth_handle(auth: Any) -> Optional[int]:
+    """A new ``boltc_auth`` for ``auth`` (a ``(user, password[, realm])`` tuple or an ``Auth``;
+    freed with ``boltc_auth_free``), or None for None."""
+    if auth is None:
+        return None
+    if isinstance(auth, (tuple, list)):
+        auth = basic_auth(*auth)
+    if not isinstance(auth, Auth):
+        raise exceptions.AuthConfigurationError("auth must be a (user, password) tuple or an Auth")
+
+    def opt(x: Optional[str]) -> Optional[bytes]:
+        return None if x is None else str(x).encode()
+
+    err = c_void_p()
+    out = c_void_p()
+    if auth.scheme is None or auth.scheme == "none" and not auth.parameters:
+        check(lib.boltc_auth_none(byref(out), byref(err)), err)
+        return out.value
+    params = to_map(auth.parameters) if auth.parameters else None
+    try:
+        check(lib.boltc_auth_custom(opt(auth.principal), opt(auth.credentials), opt(auth.realm),
+                                    str(auth.scheme).encode(), params, byref(out), byref(err)), err)
+    finally:
+        if params is not None:
+            lib.boltc_map_free(params)
+    return out.value
+
+
 class Driver:
     """A pool of connections to one server or cluster (as ``neo4j.Driver``)."""
 
     def __init__(self, uri: str, auth: Any = None, **config: Any) -> None:
         self._handle: Optional[int] = None
-        self._max_retry_time = float(config.pop("max_transaction_retry_time", 30.0))
-        self._retry = {k: float(config.pop(k, v)) for k, v in _RETRY_OPTIONS.items()}
-        if self._retry["initial_retry_delay"] < 0 or self._retry["retry_delay_multiplier"] < 1 or \
-                not 0 <= self._retry["retry_delay_jitter_factor"] < 1:
-            raise exceptions.ConfigurationError(
-                "initial_retry_delay must be >= 0, retry_delay_multiplier >= 1, retry_delay_jitter_factor in [0, 1)")
         scheme = uri.split("://", 1)[0].lower() if "://" in uri else ""
         self._encrypted = scheme in _ENCRYPTED_SCHEMES or bool(config.get("encrypted", False))
         self._fetch_size = int(config.get("fetch_size", 1000))
@@ -273,22 +340,12 @@ class Driver:
         elif isinstance(auth, AuthManager):
             raise exceptions.AuthConfigurationError(
                 "boltc supports AuthManagers.static only: the C API has no auth-manager callbacks yet")
-        if isinstance(auth, (tuple, list)):
-            auth = basic_auth(*auth)
-        if auth is not None:
-            if not isinstance(auth, Auth):
-                raise exceptions.AuthConfigurationError("auth must be a (user, password) tuple or an Auth")
-            if auth.scheme in ("basic", "bearer") and (auth.realm or auth.parameters):
-                raise exceptions.AuthConfigurationError(
-                    "boltc does not support a realm or extra parameters in an auth token: the C API has no such setting yet")
-            if auth.scheme == "basic":
-                call(lib.boltc_config_set_basic_auth, (auth.principal or "").encode(), (auth.credentials or "").encode())
-            elif auth.scheme == "bearer":
-                call(lib.boltc_config_set_bearer_auth, (auth.credentials or "").encode())
-            elif auth.scheme not in (None, "none"):
-                raise exceptions.AuthConfigurationError(
-                    "boltc supports the basic, bearer and none auth schemes only (not %r): "
-                    "the C API has no kerberos or custom auth setting yet" % auth.scheme)
+        token = _auth_handle(auth)
+        if token is not None:
+            try:
+                call(lib.boltc_config_set_auth, token)
+            finally:
+                lib.boltc_auth_free(token)
         for key, value in config.items():
             if key == "connection_timeout":
                 call(lib.boltc_config_set_connection_timeout_ms, _ms(value))
@@ -300,6 +357,10 @@ class Driver:
                 call(lib.boltc_config_set_write_timeout_ms, 0 if value is None else _positive_ms(key, value))
             elif key == "keep_alive":
                 call(lib.boltc_config_set_keepalive, bool(value))
+            elif key in _RETRY_OPTIONS:
+                # The library's retry loop runs transaction functions: it takes these settings.
+                fn, unit = _RETRY_OPTIONS[key]
+                _check_config_error(lambda: call(fn(), _retry_setting(key, value, unit)))
             elif key == "liveness_check_timeout":
                 call(lib.boltc_config_set_liveness_check_timeout_ms, -1 if value is None else _ms(value))
             elif key == "max_connection_lifetime":
@@ -325,6 +386,9 @@ class Driver:
                 if float(value) < 0:
                     raise exceptions.ConfigurationError("busy_poll must be >= 0 seconds")
                 call(lib.boltc_config_set_busy_poll_us, round(float(value) * 1_000_000))
+            elif key == "client_certificate":
+                if value is not None:
+                    _set_client_certificate(call, value)
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":
@@ -388,9 +452,11 @@ class Driver:
         runs out of time raises ``ServiceUnavailable`` with ``status == "BOLTC_STATUS_TIMEOUT"``;
         the connection it used is closed. None (the default): no bound.
 
-        ``auth`` (session-level auth, user switching) is refused with ``ConfigurationError``:
-        the C API has no session-level auth yet. So are options boltc has no setting for."""
-        _refuse_session_auth(auth, "session(auth=...)")
+        ``auth`` (a ``(user, password)`` tuple or an ``Auth``) runs the session's work as that
+        user instead of the driver's (user switching; Bolt 5.1+, Neo4j 5.5+: an older server
+        raises ``ConfigurationError`` on first use). Options boltc has no setting for are
+        refused with ``ConfigurationError``."""
+        _refuse_auth_manager(auth)
         _refuse_session_config(config)
         if bookmark_manager is None:
             bookmark_manager = self._session_bookmark_manager
@@ -402,6 +468,7 @@ class Driver:
             impersonated_user=impersonated_user,
             call_timeout=call_timeout,
             bookmark_manager=bookmark_manager,
+            auth=auth,
             notifications=_notification_filter(dict(
                 notifications_min_severity=notifications_min_severity,
                 notifications_disabled_categories=notifications_disabled_categories,
@@ -421,6 +488,7 @@ class Driver:
         bookmark_manager: Optional[BookmarkManager] = None,
         notifications: Tuple[Any, Optional[List[str]]] = (None, None),
         call_timeout: Optional[float] = None,
+        auth: Any = None,
     ) -> int:
         h = self._live()
         err = c_void_p()
@@ -448,6 +516,12 @@ class Driver:
                     check(lib.boltc_session_config_add_bookmark(sc, str(b).encode(), byref(err)), err)
             if bookmark_manager is not None:
                 _bookmarks.set_on_session_config(sc, bookmark_manager)
+            if auth is not None:
+                token = _auth_handle(auth)
+                try:
+                    check(lib.boltc_session_config_set_auth(sc, token, byref(err)), err)
+                finally:
+                    lib.boltc_auth_free(token)
             sev, cats = notifications
             _check_config_error(lambda: _set_notifications(
                 sc, {"notifications_min_severity": sev, "notifications_disabled_categories": cats},
@@ -483,7 +557,7 @@ class Driver:
         ending in ``_`` are parameters. By default the query starts from and updates
         ``execute_query_bookmark_manager``; ``bookmark_manager_=None`` turns that off.
         ``auth_`` is refused with ``ConfigurationError`` (no session-level auth in the C API yet)."""
-        _refuse_session_auth(auth_, "execute_query(auth_=...)")
+        _refuse_auth_manager(auth_)
         params = dict(parameters_ or {})
         params.update(kwargs)
         mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
@@ -491,7 +565,7 @@ class Driver:
         if manager is None:
             manager = _NO_MANAGER
         with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_,
-                          bookmark_manager=manager) as s:
+                          bookmark_manager=manager, auth=auth_) as s:
             def work(tx: Any) -> Any:
                 return result_transformer_(tx.run(query_, params))
 
@@ -560,26 +634,25 @@ class Driver:
         return _kill_results(lst)
 
     def verify_authentication(self, auth: Any = None, **config: Any) -> bool:
-        """True if the driver's own credentials are accepted, False if the server rejects
-        them (an authentication or authorization error); other failures raise. Another
-        ``auth`` is refused with ``ConfigurationError``: the C API has no session-level auth
-        (re-authentication) yet."""
-        _refuse_session_auth(auth, "verify_authentication(auth)")
+        """True if the server accepts ``auth`` (None: the driver's own credentials), False if
+        it rejects them (unauthorized, expired, forbidden); other failures raise. Credentials
+        other than the driver's need Bolt 5.1+ (Neo4j 5.5+)."""
+        _refuse_auth_manager(auth)
         _refuse_session_config(config)
+        token = _auth_handle(auth)
+        err = c_void_p()
+        valid = c_bool()
         try:
-            self.verify_connectivity()
-        except (exceptions.AuthError, exceptions.TokenExpired):
-            return False
-        except exceptions.ClientError as e:
-            if (getattr(e, "code", None) or "").startswith("Neo.ClientError.Security."):
-                return False
-            raise
-        return True
+            check(lib.boltc_driver_verify_authentication(self._live(), token, byref(valid), byref(err)), err)
+        finally:
+            lib.boltc_auth_free(token)
+        return bool(valid.value)
 
     def supports_session_auth(self) -> bool:
-        """False: boltc has no session-level auth (user switching) yet, whatever the server."""
-        self._live()
-        return False
+        """Whether the server supports session-level auth (Bolt 5.1 or newer); connects to find
+        out, as the official driver does."""
+        version = self.get_server_info().protocol_version
+        return tuple(version or (0, 0)) >= (5, 1)
 
     def supports_multi_db(self) -> bool:
         """Whether the server can select a database per session (Bolt 4.0 or newer); connects
@@ -615,9 +688,6 @@ class Driver:
             except Exception:
                 pass
 
-    def _log_retry(self, e: Exception, sleep: float) -> None:
-        log.warning("Transaction failed and will be retried in %.2fs (%s)", sleep, e)
-
 
 class ConnectionInfo(NamedTuple):
     """(boltc) One row of ``Driver.list_connections()``."""
@@ -640,11 +710,10 @@ class KillResult(NamedTuple):
     found: bool
 
 
-def _refuse_session_auth(auth: Any, where: str) -> None:
-    if auth is not None:
+def _refuse_auth_manager(auth: Any) -> None:
+    if isinstance(auth, AuthManager):
         raise exceptions.ConfigurationError(
-            "boltc does not support %s: session-level auth (user switching) is not in the C API yet; "
-            "use a driver with those credentials" % where)
+            "boltc takes an auth token here, not an AuthManager (the C API has no auth-manager callbacks yet)")
 
 
 # Session options of the official driver that are driver-wide in boltc.

@@ -5,9 +5,7 @@ from __future__ import annotations
 import gc as _gc
 import logging
 import os
-import random
 import threading
-import time as _time
 import warnings
 from collections import deque, namedtuple
 from itertools import chain as _chain_mod, repeat as _repeat
@@ -877,6 +875,15 @@ class ManagedTransaction:
         if h:
             lib.boltc_transaction_free(h)
 
+    def _lent_end(self) -> None:
+        """The transaction function returned: its results go out of scope and the transaction
+        handle, lent by the library for the call, is given back (never freed here)."""
+        self._closed = True
+        for r in self._results:
+            r._tx_end()
+        self._handle = None
+        self._session._transaction = None
+
     def __del__(self) -> None:
         try:
             self._free()
@@ -999,7 +1006,8 @@ class Session:
         out = c_void_p()
         err = c_void_p()
         try:
-            status = lib.boltc_session_begin(h, _timeout_ms(timeout), md, byref(out), byref(err))
+            status = lib.boltc_session_begin_in_mode(
+                h, _c_access_mode(self._access_mode), _timeout_ms(timeout), md, byref(out), byref(err))
         finally:
             if md:
                 lib.boltc_map_free(md)
@@ -1008,78 +1016,71 @@ class Session:
         self._transaction = tx
         return tx
 
-    def _switch_mode(self, mode: str) -> None:
-        """Reopens the underlying C session in access mode ``mode``, carrying the bookmarks over
-        (a C session has one access mode; the official API picks it per transaction)."""
-        if mode == self._access_mode:
-            return
-        bookmarks = self.last_bookmarks().raw_values
-        h = self._driver._session_handle(mode, bookmarks, **self._settings)
-        old, self._handle = self._handle, h
-        if self._auto_result is not None:
-            self._auto_result._settle()
-        self._auto_result = None
-        self._access_mode = mode
-        if old:
-            err = c_void_p()
-            lib.boltc_session_close(old, byref(err))
-            lib.boltc_error_free(err)
-            lib.boltc_session_free(old)
-
     def _run_transaction(self, mode: str, fn: Callable[..., T], args: Any, kwargs: Any,
                          api: int = _ffi.TELEMETRY_TRANSACTION_FUNCTION) -> T:
-        self._live()
+        """Runs ``fn(tx, *args, **kwargs)`` through the library's transaction function
+        (``boltc_session_execute``): the library begins each attempt in access mode ``mode``
+        (this session's default stays), commits, and decides whether and when to run ``fn``
+        again. An exception raised by ``fn`` rolls the attempt back; it is retried only if it
+        is a driver or server error that says so (``is_retryable()``, and timeouts, as the
+        library rules), and it is raised again, as it was, once retrying stops."""
+        h = self._live()
         if self._transaction is not None:
             raise exceptions.TransactionError("Explicit transaction already open.")
-        self._switch_mode(mode)
-        # One call for telemetry (Bolt 5.4+), however many times it is retried.
-        self._set_telemetry_api(api)
+        if self._auto_result is not None:
+            self._auto_result._buffer_all()
+        metadata = getattr(fn, "metadata", None)
+        timeout = getattr(fn, "timeout", None)
+        outcome: List[Any] = [None, None]  # the value and the exception of the last attempt
+
+        def work(handle: int, _user_data: Any, error_out: Any) -> int:
+            outcome[0] = outcome[1] = None
+            tx = ManagedTransaction(handle, self)
+            self._transaction = tx
+            try:
+                value = fn(tx, *args, **kwargs)
+                tx._raise_if_failed()  # a query failed and fn went on: nothing to commit
+                outcome[0] = value
+                return 0
+            except BaseException as e:  # anything: the C side must roll back, never commit
+                outcome[1] = e
+                status, retryable = _failure_status(e)
+                error_out[0] = lib.boltc_error_new(status, str(e).encode("utf-8", "replace"), retryable)
+                return status
+            finally:
+                tx._lent_end()
+
+        callback = _ffi.TRANSACTION_WORK(work)
+        md = to_map(metadata) if metadata else None
+        err = c_void_p()
         try:
-            return self._retry(fn, args, kwargs)
+            if api != _ffi.TELEMETRY_TRANSACTION_FUNCTION:
+                self._set_telemetry_api(api)  # the library keeps an API marked before the call
+            status = lib.boltc_session_execute(
+                h, _c_access_mode(mode), _timeout_ms(timeout), md, callback, None, byref(err))
         finally:
-            if self._handle:
+            if md:
+                lib.boltc_map_free(md)
+            if api != _ffi.TELEMETRY_TRANSACTION_FUNCTION and self._handle:
                 self._set_telemetry_api(-1)
+        value, failure = outcome
+        if status and failure is not None:
+            lib.boltc_error_free(err)  # the copy handed to the library; the original follows
+            raise failure
+        check(status, err, exceptions.TransactionError)
+        return value  # type: ignore[no-any-return]
 
     def _set_telemetry_api(self, api: int) -> None:
         err = c_void_p()
         check(lib.boltc_session_set_telemetry_api(self._live(), api, byref(err)), err)
 
-    def _retry(self, fn: Callable[..., T], args: Any, kwargs: Any) -> T:
-        metadata = getattr(fn, "metadata", None)
-        timeout = getattr(fn, "timeout", None)
-        max_time = self._driver._max_retry_time
-        deadline = _time.monotonic() + max_time
-        backoff = self._driver._retry
-        delay = backoff["initial_retry_delay"]
-        while True:
-            tx = None
-            try:
-                tx = self._begin(ManagedTransaction, metadata, timeout)
-                value = fn(tx, *args, **kwargs)
-                tx._end(lib.boltc_transaction_commit)
-                return value
-            except Exception as e:
-                if tx is not None and not tx._closed:
-                    try:
-                        tx._end(lib.boltc_transaction_rollback)
-                    except Exception:
-                        pass
-                retryable = getattr(e, "is_retryable", None)
-                if not (callable(retryable) and retryable()):
-                    raise
-                now = _time.monotonic()
-                if now >= deadline:
-                    raise
-                jitter = delay * backoff["retry_delay_jitter_factor"]
-                sleep = min(delay + random.uniform(-jitter, jitter), max(0.0, deadline - now))
-                self._driver._log_retry(e, sleep)
-                _time.sleep(sleep)
-                delay *= backoff["retry_delay_multiplier"]
-
     def execute_read(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction, retrying it with
-        exponential backoff on retryable errors for up to ``max_transaction_retry_time``.
-        The transaction runs in READ mode (on a reader in a cluster)."""
+        """Runs ``transaction_function(tx, *args, **kwargs)`` in a transaction and returns what
+        it returns, retrying it on retryable errors with the driver's backoff
+        (``initial_retry_delay``, ``retry_delay_multiplier``, ``retry_delay_jitter_factor``) for
+        up to ``max_transaction_retry_time``; ``tx`` is a ``ManagedTransaction``. The
+        transaction runs in READ mode (on a reader in a cluster), whatever the session's
+        default access mode."""
         return self._run_transaction(READ_ACCESS, transaction_function, args, kwargs)
 
     def execute_write(self, transaction_function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -1154,6 +1155,25 @@ class Session:
                 lib.boltc_session_free(h)
             except Exception:
                 pass
+
+
+# boltc_status numbers by name, for exceptions raised inside a transaction function.
+_STATUS_NUMBERS = {name: number for number, (name, _) in exceptions.STATUS.items()}
+_CLIENT_ERROR = _STATUS_NUMBERS["BOLTC_STATUS_CLIENT_ERROR"]
+
+
+def _failure_status(e: BaseException) -> Tuple[int, bool]:
+    """What the library's retry loop is told of an exception raised inside a transaction
+    function: the status of the failed call (a driver or server error), or a client error for
+    anything else, and the exception's own retryability verdict (for errors from the library,
+    the library's). The library decides from these whether to retry."""
+    if isinstance(e, (exceptions.Neo4jError, exceptions.DriverError)):
+        return _STATUS_NUMBERS.get(e.status or "", _CLIENT_ERROR), bool(e.is_retryable())
+    return _CLIENT_ERROR, False
+
+
+def _c_access_mode(mode: str) -> int:
+    return _ffi.ACCESS_MODE_READ if mode == READ_ACCESS else _ffi.ACCESS_MODE_WRITE
 
 
 def _timeout_ms(timeout: Optional[float]) -> int:

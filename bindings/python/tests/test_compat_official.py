@@ -193,6 +193,23 @@ def c_driver_facts(pkg, d):
     return d.encrypted, d.supports_multi_db(), d.verify_authentication()
 
 
+COMPAT_USER, COMPAT_PASSWORD = "boltc_compat_user", "compat-pass-1234"
+
+
+def c_session_auth(pkg, d):
+    d.execute_query("CREATE USER %s IF NOT EXISTS SET PASSWORD '%s' CHANGE NOT REQUIRED"
+                    % (COMPAT_USER, COMPAT_PASSWORD), database_="system")
+    other = pkg.basic_auth(COMPAT_USER, COMPAT_PASSWORD)
+    with d.session(auth=other) as s:
+        in_session = s.run("SHOW CURRENT USER YIELD user").single()["user"]
+    with d.session() as s:
+        back = s.run("SHOW CURRENT USER YIELD user").single()["user"]
+    via_query = d.execute_query("SHOW CURRENT USER YIELD user", auth_=(COMPAT_USER, COMPAT_PASSWORD),
+                                routing_="r").records[0]["user"]
+    return (d.supports_session_auth(), in_session, back, via_query, d.verify_authentication(other),
+            d.verify_authentication(pkg.basic_auth(COMPAT_USER, "wrong-password")))
+
+
 def c_duration(pkg, d):
     D = pkg.time.Duration
     a, b = D(days=2, hours=3), D(months=1, seconds=1, nanoseconds=999_999_999)
@@ -262,3 +279,30 @@ def test_driver_facts(drivers):
 
 def test_duration_arithmetic(drivers):
     agree(drivers, c_duration)
+
+
+def test_session_auth_and_verify_authentication(drivers):
+    got = agree(drivers, c_session_auth)
+    assert got[0] == "ok" and got[1][1] == COMPAT_USER, got
+
+
+@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED"])
+def test_mutual_tls(server, which):
+    """A client certificate from the server's CA is accepted; a self-signed one ends the
+    handshake (the test server asks for client certificates optionally)."""
+    def run(pkg):
+        cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
+                                                     server["BOLTC_NEO4J_TLS_%s_KEY" % which])
+        uri = "bolt://%s:%s" % (server["BOLTC_NEO4J_TLS_HOST"], server["BOLTC_NEO4J_PORT"])
+        with pkg.GraphDatabase.driver(
+                uri, auth=(server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]), encrypted=True,
+                trusted_certificates=pkg.TrustCustomCAs(server["BOLTC_NEO4J_TLS_CA"]),
+                client_certificate=cert, connection_timeout=10) as d:
+            with d.session() as s:  # not execute_query: it would retry the refusal for 30 s
+                return s.run("RETURN 5 AS n").single()["n"]
+
+    import neo4j.auth_management  # noqa: F401  (the official package's submodule)
+    import boltc.auth_management  # noqa: F401
+    got = {pkg.__name__: outcome(pkg, run) for pkg in (boltc, neo4j)}
+    assert got["boltc"] == got["neo4j"], got
+    assert (got["boltc"][0] == "ok") == (which == "CLIENT"), got

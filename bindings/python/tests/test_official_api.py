@@ -10,7 +10,7 @@ from boltc import Duration, GraphDatabase, Query
 from boltc import exceptions as ex
 from boltc.auth_management import AuthManager, AuthManagers
 
-from stub import Reply, StubServer
+from stub import LOGON, Reply, StubServer
 
 RUN = 0x10
 
@@ -32,7 +32,6 @@ def runs(server):
 # ---- options without a C API setting are refused, not ignored ---------------------------------
 
 @pytest.mark.parametrize("key,value", [
-    ("client_certificate", ("cert.pem", "key.pem")),
     ("ssl_context", object()),
     ("resolver", lambda address: [address]),
     ("warn_notification_severity", "WARNING"),
@@ -43,15 +42,33 @@ def test_unsupported_driver_options_are_refused(key, value):
     GraphDatabase.driver("bolt://127.0.0.1:1", **{key: None}).close()  # the default is fine
 
 
-@pytest.mark.parametrize("auth", [
-    boltc.kerberos_auth("dGlja2V0"),
-    boltc.custom_auth("user", "secret", None, "my-scheme"),
-    boltc.basic_auth("user", "secret", realm="native"),
-    boltc.custom_auth("user", "secret", None, "basic", extra=1),
+@pytest.mark.parametrize("auth,sent", [
+    (boltc.kerberos_auth("dGlja2V0"), {"scheme": "kerberos", "principal": "", "credentials": "dGlja2V0"}),
+    (boltc.custom_auth("user", "secret", None, "my-scheme"),
+     {"scheme": "my-scheme", "principal": "user", "credentials": "secret"}),
+    (boltc.basic_auth("user", "secret", realm="native"),
+     {"scheme": "basic", "principal": "user", "credentials": "secret", "realm": "native"}),
+    (boltc.custom_auth("user", "secret", None, "basic", extra=1),
+     {"scheme": "basic", "principal": "user", "credentials": "secret", "parameters": {"extra": 1}}),
+    (("user", "secret"), {"scheme": "basic", "principal": "user", "credentials": "secret"}),
 ])
-def test_unsupported_auth_tokens_are_refused(auth):
-    with pytest.raises(ex.AuthConfigurationError):
-        GraphDatabase.driver("bolt://127.0.0.1:1", auth=auth)
+def test_auth_tokens_are_sent_as_given(auth, sent):
+    with StubServer(echo) as server, driver_for(server, auth=auth) as d:
+        d.verify_connectivity()
+    assert [f[0] for tag, f in server.messages if tag == LOGON] == [sent]
+
+
+def test_client_certificate_is_loaded_or_refused_at_driver_creation(tmp_path):
+    from boltc.auth_management import ClientCertificate
+    missing = str(tmp_path / "missing.pem")
+    # The files are read when the driver is made: a missing one fails there, naming it.
+    with pytest.raises(ex.ConfigurationError, match="missing.pem"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=ClientCertificate(missing))
+    with pytest.raises(ex.ConfigurationError, match="encrypted client keys"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                             client_certificate=ClientCertificate(missing, missing, password="pw"))
+    with pytest.raises(ex.ConfigurationError, match="providers"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=("cert.pem", "key.pem"))
 
 
 def test_auth_managers():
@@ -75,22 +92,35 @@ def test_auth_managers():
                 d.verify_connectivity()
 
 
-def test_session_auth_is_refused_at_the_call():
+def test_session_auth_switches_the_user_for_that_work_only():
+    other = {"scheme": "basic", "principal": "other", "credentials": "pw"}
     with StubServer(echo) as server, driver_for(server) as d:
-        with pytest.raises(ex.ConfigurationError, match="session-level auth"):
-            d.session(auth=("other", "pw"))
-        with pytest.raises(ex.ConfigurationError, match="session-level auth"):
-            d.execute_query("RETURN 1", auth_=("other", "pw"))
-        with pytest.raises(ex.ConfigurationError, match="session-level auth"):
-            d.verify_authentication(("other", "pw"))
-        assert d.supports_session_auth() is False
+        assert d.supports_session_auth() is True
+        with d.session(auth=("other", "pw")) as s:
+            s.run("RETURN $x AS x", x=1).consume()
+        logons = [f[0] for tag, f in server.messages if tag == LOGON]
+        assert logons[-1] == other
+        # The next session without auth goes back to the driver's user.
+        with d.session() as s:
+            s.run("RETURN 1").consume()
+        assert [f[0] for tag, f in server.messages if tag == LOGON][-1]["principal"] == "neo4j"
+        d.execute_query("RETURN 1", auth_=("other", "pw"))
+        assert [f[0] for tag, f in server.messages if tag == LOGON][-1] == other
+        assert d.verify_authentication(("other", "pw")) is True
+        assert [f[0] for tag, f in server.messages if tag == LOGON][-1] == other
         with pytest.raises(ex.ConfigurationError, match="Unexpected config key"):
             d.session(no_such_option=1)
         with pytest.raises(ex.ConfigurationError, match="driver only"):
             d.session(max_transaction_retry_time=1)
         with pytest.raises(ex.ConfigurationError):
             d.verify_connectivity(database="x")
-    assert not runs(server)  # nothing was sent
+        with pytest.raises(ex.AuthConfigurationError):
+            d.session(auth=42)
+
+
+def test_verify_authentication_reports_a_rejection_as_false():
+    with StubServer(echo, auth_failure=True) as server, driver_for(server) as d:
+        assert d.verify_authentication(("other", "pw")) is False
 
 
 def test_verify_authentication_reports_the_drivers_credentials():

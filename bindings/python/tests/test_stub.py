@@ -383,6 +383,90 @@ def test_execute_read_and_write_choose_the_access_mode():
     assert begins[1].get("bookmarks") == ["bm:1"] and begins[2].get("bookmarks") == ["bm:2"]
 
 
+def test_access_mode_is_per_transaction_and_the_session_keeps_its_default():
+    # The library begins the transaction function in READ mode on the same session: the
+    # session's default (WRITE) still holds for what follows, and nothing reconnects.
+    with StubServer(echo) as server, driver_for(server) as d:
+        with d.session() as s:
+            s.execute_read(lambda tx: tx.run("RETURN 1").consume())
+            s.run("RETURN 2").consume()
+            with s.begin_transaction() as tx:
+                tx.run("RETURN 3").consume()
+        with d.session(default_access_mode="READ") as s:
+            s.execute_write(lambda tx: tx.run("RETURN 4").consume())
+            with s.begin_transaction() as tx:
+                tx.run("RETURN 5").consume()
+    begins = [f[0] for tag, f in server.messages if tag == 0x11]
+    assert [b.get("mode", "w") for b in begins] == ["r", "w", "w", "r"]
+    runs = {f[0]: f[2] for tag, f in server.messages if tag == 0x10}
+    assert runs["RETURN 2"].get("mode", "w") == "w"  # auto-commit: the session's default
+    assert runs["RETURN 2"].get("bookmarks") == ["bm:1"]  # causally after the read
+
+
+def test_an_exception_in_the_work_rolls_back_and_is_raised_as_it_was():
+    attempts = []
+
+    def work(tx):
+        attempts.append(1)
+        tx.run("RETURN 1").consume()
+        raise KeyError("mine")
+
+    with StubServer(echo) as server, driver_for(server, max_transaction_retry_time=30) as d:
+        with d.session() as s:
+            with pytest.raises(KeyError) as e:
+                s.execute_write(work)
+            assert s.execute_read(lambda tx: tx.run("RETURN $a", a=7).single()["a"]) == 7
+    assert len(attempts) == 1  # not a driver error: never retried
+    assert e.value.args == ("mine",)
+    assert any(frame.name == "work" for frame in __import__("traceback").extract_tb(e.value.__traceback__))
+    tags = [tag for tag, _ in server.messages if tag in (0x11, 0x12, 0x13)]
+    assert tags == [0x11, 0x13, 0x11, 0x12]  # BEGIN, ROLLBACK; BEGIN, COMMIT
+
+
+def test_a_retryable_driver_error_raised_by_the_work_is_retried_with_the_configured_backoff():
+    attempts = []
+
+    def work(tx, n):
+        attempts.append(time.monotonic())
+        if len(attempts) < 3:
+            raise ex.SessionExpired("try elsewhere")
+        return tx.run("RETURN $n", n=n).single()["n"]
+
+    with StubServer(echo) as server, driver_for(
+            server, initial_retry_delay=0.4, retry_delay_multiplier=1, retry_delay_jitter_factor=0) as d:
+        with d.session() as s:
+            assert s.execute_write(work, 5) == 5
+    assert len(attempts) == 3
+    gaps = [b - a for a, b in zip(attempts, attempts[1:])]
+    assert all(0.4 <= g < 0.9 for g in gaps), gaps  # 0.4 s each (multiplier 1), not 1 s then 2 s
+
+
+def test_the_backoff_is_waited_in_full_then_the_retry_time_ends_it():
+    # As the official driver: a delay is not cut short at the maximum retry time; once that
+    # time has passed, the next failure is final.
+    calls = []
+
+    def handler(q, p):
+        calls.append(time.monotonic())
+        return Reply(failure=("Neo.TransientError.Transaction.DeadlockDetected", "again"))
+
+    with StubServer(handler) as server, driver_for(
+            server, max_transaction_retry_time=0.2, initial_retry_delay=1, retry_delay_jitter_factor=0) as d:
+        with d.session() as s, pytest.raises(ex.TransientError):
+            s.execute_write(lambda tx: tx.run("RETURN 1").consume())
+    assert len(calls) == 2 and calls[1] - calls[0] >= 1.0
+
+
+@pytest.mark.parametrize("key,value", [
+    ("max_transaction_retry_time", -1), ("max_transaction_retry_time", "soon"),
+    ("initial_retry_delay", -0.5), ("retry_delay_multiplier", 0.5),
+    ("retry_delay_jitter_factor", 1.5), ("retry_delay_jitter_factor", float("nan")),
+])
+def test_bad_retry_settings_are_refused(key, value):
+    with pytest.raises(ex.ConfigurationError):
+        GraphDatabase.driver("bolt://127.0.0.1:1", **{key: value})
+
+
 def test_context_managers_free_handles():
     with StubServer(echo) as server:
         with driver_for(server) as d:
