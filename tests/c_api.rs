@@ -455,7 +455,12 @@ fn cpp_values_and_single() {
     );
     let out = run_asan(&asan, &[]);
     assert!(out.contains("cpp values: all ok"), "{out}");
-    let exe = compile(true, &["tests/cpp/values_test.cpp"], "cpp_values", Link::Shared);
+    let exe = compile(
+        true,
+        &["tests/cpp/values_test.cpp"],
+        "cpp_values",
+        Link::Shared,
+    );
     let Some(db) = FalkorDb::start() else {
         return;
     };
