@@ -440,6 +440,36 @@ fn cpp_wrapper_against_falkordb() {
     assert_eq!(out, "1\t1\n2\t4\n3\t9\n4\t16\n5\t25\n");
 }
 
+/// `tests/cpp/values_test.cpp`: parameters of every integer type (unsigned above INT64_MAX
+/// throws), lists, maps, null, temporal values, `Result::single`, typed nodes, relationships
+/// and paths, and error fields; first without a server under AddressSanitizer, then against
+/// FalkorDB (under valgrind when enabled).
+#[test]
+fn cpp_values_and_single() {
+    let asan = compile_with(
+        true,
+        &["tests/cpp/values_test.cpp"],
+        "cpp_values_asan",
+        Link::Shared,
+        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let out = run_asan(&asan, &[]);
+    assert!(out.contains("cpp values: all ok"), "{out}");
+    let exe = compile(
+        true,
+        &["tests/cpp/values_test.cpp"],
+        "cpp_values",
+        Link::Shared,
+    );
+    let Some(db) = FalkorDb::start() else {
+        return;
+    };
+    let out = run_asan(&asan, &[&db.bolt_uri()]);
+    assert!(out.contains("cpp values: all ok"), "{out}");
+    let out = run(&exe, &[&db.bolt_uri()]);
+    assert!(out.contains("cpp values: all ok"), "{out}");
+}
+
 /// The same C program through `ws://` (Bolt over WebSocket, seed 003): `boltc_driver_new`
 /// accepts the scheme, and the stub script plays out unchanged behind a WebSocket gateway that
 /// splits the server's bytes into 5-byte WebSocket messages. (Its own executable name: the

@@ -23,6 +23,9 @@
 #define BOLTC_HPP
 
 #include <chrono>
+#include <climits>
+#include <initializer_list>
+#include <new>
 #include <cstdint>
 #include <exception>
 #include <functional>
@@ -56,13 +59,24 @@ public:
                                                              : boltc_status_name(status)),
           status_(status), err_(err, boltc_error_free) {}
     boltc_status status() const noexcept { return status_; }
-    /// The server's code, if the error came from the server.
+    /// The server's code (e.g. "Neo.ClientError.Statement.SyntaxError"), if the error came
+    /// from the server.
     std::optional<std::string_view> server_code() const noexcept { return opt(boltc_error_server_code(err_.get())); }
+    /// The same as server_code(), under the official drivers' name.
+    std::optional<std::string_view> code() const noexcept { return server_code(); }
+    /// The GQLSTATUS (e.g. "42001"), if the server sent one (Bolt 5.7+) or boltc derived it.
     std::optional<std::string_view> gql_status() const noexcept { return opt(boltc_error_gql_status(err_.get())); }
+    /// Whether running the work again may succeed (transient errors, lost connections).
     bool retryable() const noexcept { return boltc_error_is_retryable(err_.get()); }
-    /// The server's classification (e.g. "CLIENT_ERROR"), if any.
+    /// The server's classification ("CLIENT_ERROR", "TRANSIENT_ERROR", "DATABASE_ERROR"), if any.
     std::optional<std::string_view> classification() const noexcept { return opt(boltc_error_classification(err_.get())); }
+    /// The GQL status description, if any.
     std::optional<std::string_view> gql_description() const noexcept { return opt(boltc_error_gql_description(err_.get())); }
+    /// The GQL status of the cause the server attached (the next link of the cause chain), if any.
+    std::optional<std::string_view> cause_gql_status() const noexcept {
+        const boltc_error *c = boltc_error_cause(err_.get());
+        return c ? opt(boltc_error_gql_status(c)) : std::nullopt;
+    }
     /// The underlying error object (owned by this exception).
     const boltc_error *raw() const noexcept { return err_.get(); }
 
@@ -85,7 +99,216 @@ inline void check(F f, A &&...args) {
     }
 }
 
-/// A borrowed value (valid while its record, batch or owner lives).
+// --- Temporal and spatial values ---------------------------------------------------------------
+
+/// A date: days since 1970-01-01 (proleptic Gregorian calendar).
+struct Date {
+    int64_t days = 0;
+    /// The date of year/month/day (month 1-12, day 1-31; not validated beyond the arithmetic).
+    static Date from_ymd(int64_t year, unsigned month, unsigned day) noexcept {
+        // Days from the civil date, counting years from March so that February is last.
+        const int64_t y = year - (month <= 2 ? 1 : 0);
+        const int64_t era = (y >= 0 ? y : y - 399) / 400;
+        const int64_t yoe = y - era * 400;
+        const int64_t mp = (static_cast<int64_t>(month) + 9) % 12;
+        const int64_t doy = (153 * mp + 2) / 5 + static_cast<int64_t>(day) - 1;
+        const int64_t doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+        return Date{era * 146097 + doe - 719468};
+    }
+    /// Year, month (1-12) and day (1-31), the inverse of from_ymd.
+    void ymd(int64_t &year, unsigned &month, unsigned &day) const noexcept {
+        const int64_t z = days + 719468;
+        const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+        const int64_t doe = z - era * 146097;
+        const int64_t yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+        const int64_t doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+        const int64_t mp = (5 * doy + 2) / 153;
+        day = static_cast<unsigned>(doy - (153 * mp + 2) / 5 + 1);
+        month = static_cast<unsigned>(mp < 10 ? mp + 3 : mp - 9);
+        year = yoe + era * 400 + (month <= 2 ? 1 : 0);
+    }
+    bool operator==(const Date &o) const noexcept { return days == o.days; }
+    bool operator!=(const Date &o) const noexcept { return !(*this == o); }
+};
+
+/// A time of day with a UTC offset (Cypher `time()`).
+struct Time {
+    /// Nanoseconds since midnight, local time.
+    int64_t nanoseconds = 0;
+    /// Offset from UTC in seconds.
+    int32_t utc_offset_seconds = 0;
+    bool operator==(const Time &o) const noexcept {
+        return nanoseconds == o.nanoseconds && utc_offset_seconds == o.utc_offset_seconds;
+    }
+    bool operator!=(const Time &o) const noexcept { return !(*this == o); }
+};
+
+/// A time of day without a zone (Cypher `localtime()`).
+struct LocalTime {
+    /// Nanoseconds since midnight.
+    int64_t nanoseconds = 0;
+    bool operator==(const LocalTime &o) const noexcept { return nanoseconds == o.nanoseconds; }
+    bool operator!=(const LocalTime &o) const noexcept { return !(*this == o); }
+};
+
+/// An instant with a UTC offset or a zone name (Cypher `datetime()`).
+struct DateTime {
+    /// Seconds since the Unix epoch, UTC.
+    int64_t seconds = 0;
+    /// Nanoseconds within the second (0-999999999).
+    int32_t nanoseconds = 0;
+    /// Offset from UTC in seconds (ignored when zone_id is set: the server derives it).
+    int32_t utc_offset_seconds = 0;
+    /// The IANA zone (e.g. "Europe/Paris"), or std::nullopt for a fixed offset.
+    std::optional<std::string> zone_id;
+    /// The instant as a system_clock time point in nanoseconds (std::overflow_error beyond
+    /// about +-292 years from 1970, where int64 nanoseconds end).
+    std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds> time_point() const {
+        constexpr int64_t limit = INT64_MAX / 1000000000 - 1;
+        if (seconds > limit || seconds < -limit) throw std::overflow_error("boltc: DateTime out of time_point range");
+        return std::chrono::time_point<std::chrono::system_clock, std::chrono::nanoseconds>(
+            std::chrono::nanoseconds(seconds * 1000000000 + nanoseconds));
+    }
+    bool operator==(const DateTime &o) const noexcept {
+        return seconds == o.seconds && nanoseconds == o.nanoseconds &&
+               (zone_id ? zone_id == o.zone_id : !o.zone_id && utc_offset_seconds == o.utc_offset_seconds);
+    }
+    bool operator!=(const DateTime &o) const noexcept { return !(*this == o); }
+};
+
+/// A wall-clock date and time without a zone (Cypher `localdatetime()`).
+struct LocalDateTime {
+    /// Seconds since 1970-01-01T00:00 on the wall clock.
+    int64_t seconds = 0;
+    /// Nanoseconds within the second (0-999999999).
+    int32_t nanoseconds = 0;
+    bool operator==(const LocalDateTime &o) const noexcept { return seconds == o.seconds && nanoseconds == o.nanoseconds; }
+    bool operator!=(const LocalDateTime &o) const noexcept { return !(*this == o); }
+};
+
+/// A temporal amount (Cypher `duration()`): months, days, seconds and nanoseconds are kept
+/// apart, as Bolt sends them.
+struct Duration {
+    int64_t months = 0;
+    int64_t days = 0;
+    int64_t seconds = 0;
+    int32_t nanoseconds = 0;
+    bool operator==(const Duration &o) const noexcept {
+        return months == o.months && days == o.days && seconds == o.seconds && nanoseconds == o.nanoseconds;
+    }
+    bool operator!=(const Duration &o) const noexcept { return !(*this == o); }
+};
+
+/// A 2D or 3D point (`boltc_point`: srid, dimensions, x, y, z).
+using Point = boltc_point;
+
+class Value;
+class Params;
+
+// --- Graph values (borrowed views) ---------------------------------------------------------------
+
+/// A map (borrowed view: valid while its record, batch or owner lives).
+class Map {
+public:
+    explicit Map(const boltc_map *m) noexcept : m_(m) {}
+    size_t size() const noexcept { return boltc_map_len(m_); }
+    /// The value of `key`, or std::nullopt.
+    inline std::optional<Value> get(std::string_view key) const;
+    /// Entry `i` (in key order; O(i)): its key and value.
+    inline std::pair<std::string_view, Value> entry(size_t i) const;
+    /// All entries in key order.
+    inline std::vector<std::pair<std::string_view, Value>> entries() const;
+    const boltc_map *raw() const noexcept { return m_; }
+
+private:
+    const boltc_map *m_;
+};
+
+/// A node (borrowed view).
+class Node {
+public:
+    explicit Node(const boltc_node *n) noexcept : n_(n) {}
+    /// The legacy numeric id (-1 if the server sent none).
+    int64_t id() const noexcept { return boltc_node_id(n_); }
+    std::string_view element_id() const {
+        const char *p; size_t n;
+        check(boltc_node_element_id, n_, &p, &n);
+        return {p, n};
+    }
+    std::vector<std::string_view> labels() const {
+        std::vector<std::string_view> out;
+        for (size_t i = 0, n = boltc_node_labels_len(n_); i < n; i++) {
+            const char *p; size_t l;
+            check(boltc_node_label, n_, i, &p, &l);
+            out.emplace_back(p, l);
+        }
+        return out;
+    }
+    Map properties() const noexcept { return Map(boltc_node_properties(n_)); }
+    /// Property `key`, or std::nullopt.
+    inline std::optional<Value> property(std::string_view key) const;
+    const boltc_node *raw() const noexcept { return n_; }
+
+private:
+    const boltc_node *n_;
+};
+
+/// A relationship (borrowed view).
+class Relationship {
+public:
+    explicit Relationship(const boltc_relationship *r) noexcept : r_(r) {}
+    /// Legacy numeric ids (-1 if the server sent none).
+    int64_t id() const noexcept { return boltc_relationship_id(r_, BOLTC_REL_ID); }
+    int64_t start_id() const noexcept { return boltc_relationship_id(r_, BOLTC_REL_START_ID); }
+    int64_t end_id() const noexcept { return boltc_relationship_id(r_, BOLTC_REL_END_ID); }
+    std::string_view element_id() const { return eid(BOLTC_REL_ID); }
+    std::string_view start_element_id() const { return eid(BOLTC_REL_START_ID); }
+    std::string_view end_element_id() const { return eid(BOLTC_REL_END_ID); }
+    std::string_view type() const {
+        const char *p; size_t n;
+        check(boltc_relationship_type, r_, &p, &n);
+        return {p, n};
+    }
+    Map properties() const noexcept { return Map(boltc_relationship_properties(r_)); }
+    /// Property `key`, or std::nullopt.
+    inline std::optional<Value> property(std::string_view key) const;
+    const boltc_relationship *raw() const noexcept { return r_; }
+
+private:
+    std::string_view eid(int32_t which) const {
+        const char *p; size_t n;
+        check(boltc_relationship_element_id, r_, which, &p, &n);
+        return {p, n};
+    }
+    const boltc_relationship *r_;
+};
+
+/// A path (borrowed view): size() relationships between size() + 1 nodes.
+class Path {
+public:
+    explicit Path(const boltc_path *p) noexcept : p_(p) {}
+    /// The number of relationships.
+    size_t size() const noexcept { return boltc_path_len(p_); }
+    /// Node `i` (0 ..= size()); std::out_of_range beyond.
+    Node node(size_t i) const {
+        const boltc_node *n = boltc_path_node(p_, i);
+        if (!n) throw std::out_of_range("boltc: path node out of range");
+        return Node(n);
+    }
+    /// Relationship `i` (0 .. size()), in its own direction; std::out_of_range beyond.
+    Relationship relationship(size_t i) const {
+        const boltc_relationship *r = boltc_path_relationship(p_, i);
+        if (!r) throw std::out_of_range("boltc: path relationship out of range");
+        return Relationship(r);
+    }
+    const boltc_path *raw() const noexcept { return p_; }
+
+private:
+    const boltc_path *p_;
+};
+
+/// A borrowed value (valid while its record, batch or owner lives). The as_* accessors throw
+/// boltc::Error with BOLTC_STATUS_CONVERSION for a value of another type.
 class Value {
 public:
     explicit Value(const boltc_value *v) : v_(v) {}
@@ -99,40 +322,220 @@ public:
         check(boltc_value_as_string, v_, &p, &n);
         return {p, n};
     }
+    std::vector<uint8_t> as_bytes() const {
+        const uint8_t *p; size_t n;
+        check(boltc_value_as_bytes, v_, &p, &n);
+        return std::vector<uint8_t>(p, p + n);
+    }
     std::optional<int64_t> try_int() const {
         int64_t x;
         return boltc_value_as_int(v_, &x, nullptr) == BOLTC_STATUS_OK ? std::optional<int64_t>(x) : std::nullopt;
     }
+    /// The number of elements of a list.
     size_t size() const { size_t n; check(boltc_value_list_len, v_, &n); return n; }
+    /// Element `i` of a list (BOLTC_STATUS_INVALID_ARGUMENT beyond the end).
     Value operator[](size_t i) const { const boltc_value *x; check(boltc_value_list_get, v_, i, &x); return Value(x); }
+    Map as_map() const { const boltc_map *m; check(boltc_value_as_map, v_, &m); return Map(m); }
     /// A map entry (for MAP values), or std::nullopt.
-    std::optional<Value> get(std::string_view key) const {
-        const boltc_map *m; const boltc_value *x;
-        check(boltc_value_as_map, v_, &m);
-        check(boltc_map_get, m, key.data(), key.size(), &x);
-        return x ? std::optional<Value>(Value(x)) : std::nullopt;
+    std::optional<Value> get(std::string_view key) const { return as_map().get(key); }
+    Node as_node() const { const boltc_node *n; check(boltc_value_as_node, v_, &n); return Node(n); }
+    Relationship as_relationship() const {
+        const boltc_relationship *r; check(boltc_value_as_relationship, v_, &r); return Relationship(r);
     }
-    const boltc_node *as_node() const { const boltc_node *n; check(boltc_value_as_node, v_, &n); return n; }
+    Path as_path() const { const boltc_path *p; check(boltc_value_as_path, v_, &p); return Path(p); }
+    Date as_date() const { boltc_date d; check(boltc_value_as_date, v_, &d); return Date{d.days}; }
+    /// A TIME (a LOCAL_TIME reads as offset 0).
+    Time as_time() const { boltc_time t; check(boltc_value_as_time, v_, &t); return Time{t.nanoseconds, t.tz_offset_seconds}; }
+    LocalTime as_local_time() const { boltc_time t; check(boltc_value_as_local_time, v_, &t); return LocalTime{t.nanoseconds}; }
+    /// A DATETIME or DATETIME_ZONE_ID.
+    DateTime as_datetime() const {
+        boltc_datetime d;
+        check(boltc_value_as_datetime, v_, &d);
+        DateTime out{d.seconds, d.nanoseconds, d.tz_offset_seconds, std::nullopt};
+        if (d.tz_id) out.zone_id.emplace(d.tz_id, d.tz_id_len);
+        return out;
+    }
+    LocalDateTime as_local_datetime() const {
+        boltc_datetime d; check(boltc_value_as_local_datetime, v_, &d); return LocalDateTime{d.seconds, d.nanoseconds};
+    }
+    Duration as_duration() const {
+        boltc_duration d; check(boltc_value_as_duration, v_, &d); return Duration{d.months, d.days, d.seconds, d.nanoseconds};
+    }
+    Point as_point() const { boltc_point p; check(boltc_value_as_point, v_, &p); return p; }
     const boltc_value *raw() const noexcept { return v_; }
 
 private:
     const boltc_value *v_;
 };
 
-/// Query parameters (a map builder).
+inline std::optional<Value> Map::get(std::string_view key) const {
+    const boltc_value *x;
+    check(boltc_map_get, m_, key.data(), key.size(), &x);
+    return x ? std::optional<Value>(Value(x)) : std::nullopt;
+}
+inline std::pair<std::string_view, Value> Map::entry(size_t i) const {
+    const char *k; size_t n; const boltc_value *x;
+    check(boltc_map_entry, m_, i, &k, &n, &x);
+    return {std::string_view(k, n), Value(x)};
+}
+inline std::vector<std::pair<std::string_view, Value>> Map::entries() const {
+    std::vector<std::pair<std::string_view, Value>> out;
+    for (size_t i = 0, n = size(); i < n; i++) out.push_back(entry(i));
+    return out;
+}
+inline std::optional<Value> Node::property(std::string_view key) const { return properties().get(key); }
+inline std::optional<Value> Relationship::property(std::string_view key) const { return properties().get(key); }
+
+// --- Parameters ---------------------------------------------------------------------------------
+
+namespace detail {
+/// An integer as the int64 Bolt sends; std::out_of_range for an unsigned value above INT64_MAX
+/// (never a silent wrap to a negative number).
+template <typename T>
+int64_t to_int64(T v) {
+    if constexpr (std::is_unsigned_v<T>) {
+        if (static_cast<uint64_t>(v) > static_cast<uint64_t>(INT64_MAX)) {
+            throw std::out_of_range("boltc: unsigned parameter above INT64_MAX");
+        }
+    }
+    return static_cast<int64_t>(v);
+}
+inline boltc_value *checked(boltc_value *v) {
+    if (!v) throw std::bad_alloc();
+    return v;
+}
+}  // namespace detail
+
+/// One parameter value (owned): null, bool, any integer type, float, string, bytes, list, map
+/// (Params), temporal or point. Built implicitly by Params::set and Param::list:
+///
+///   params.set("n", 5).set("big", size_t{7}).set("none", nullptr)
+///         .set("tags", std::vector<std::string>{"a", "b"})
+///         .set("mixed", boltc::Param::list({1, "two", nullptr}))
+///         .set("props", boltc::Params().set("k", 1.5));
+///
+/// Integers of every signed and unsigned type convert exactly; an unsigned value above
+/// INT64_MAX throws std::out_of_range. `char` is refused at compile time (ambiguous between a
+/// number and a one-letter string): pass a std::string or an int.
+class Param {
+public:
+    Param(std::nullptr_t) : v_(detail::checked(boltc_value_new_null())) {}
+    Param(bool b) : v_(detail::checked(boltc_value_new_bool(b))) {}
+    template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
+                                               !std::is_same_v<T, char>, int> = 0>
+    Param(T v) : v_(detail::checked(boltc_value_new_int(detail::to_int64(v)))) {}
+    Param(char) = delete;
+    template <typename T, std::enable_if_t<std::is_floating_point_v<T>, int> = 0>
+    Param(T v) : v_(detail::checked(boltc_value_new_float(static_cast<double>(v)))) {}
+    Param(std::string_view s) { boltc_value *v; check(boltc_value_new_string, s.data(), s.size(), &v); v_.reset(v); }
+    Param(const std::string &s) : Param(std::string_view(s)) {}
+    Param(const char *s) : Param(std::string_view(s)) {}
+    /// Bytes.
+    Param(const std::vector<uint8_t> &b) { boltc_value *v; check(boltc_value_new_bytes, b.data(), b.size(), &v); v_.reset(v); }
+    /// A list of values convertible to Param.
+    template <typename T, std::enable_if_t<!std::is_same_v<T, uint8_t>, int> = 0>
+    Param(const std::vector<T> &items) : v_(detail::checked(boltc_value_new_list())) {
+        for (const auto &x : items) push(Param(x));
+    }
+    /// Null when empty, else the value.
+    template <typename T>
+    Param(const std::optional<T> &o) : Param(o ? Param(*o) : Param(nullptr)) {}
+    /// A map (copied).
+    inline Param(const Params &map);
+    Param(const Date &d) : v_(detail::checked(boltc_value_new_date(boltc_date{d.days}))) {}
+    Param(const Time &t) : v_(detail::checked(boltc_value_new_time(boltc_time{t.nanoseconds, t.utc_offset_seconds}))) {}
+    Param(const LocalTime &t) : v_(detail::checked(boltc_value_new_local_time(boltc_time{t.nanoseconds, 0}))) {}
+    Param(const DateTime &d) {
+        boltc_datetime c{d.seconds, d.nanoseconds, d.utc_offset_seconds,
+                         d.zone_id ? d.zone_id->data() : nullptr, d.zone_id ? d.zone_id->size() : 0};
+        boltc_value *v;
+        check(boltc_value_new_datetime, c, &v);
+        v_.reset(v);
+    }
+    Param(const LocalDateTime &d)
+        : v_(detail::checked(boltc_value_new_local_datetime(boltc_datetime{d.seconds, d.nanoseconds, 0, nullptr, 0}))) {}
+    Param(const Duration &d)
+        : v_(detail::checked(boltc_value_new_duration(boltc_duration{d.months, d.days, d.seconds, d.nanoseconds}))) {}
+    Param(const Point &p) : v_(detail::checked(boltc_value_new_point(p))) {}
+
+    Param(const Param &o) : v_(detail::checked(boltc_value_clone(o.v_.get()))) {}
+    Param(Param &&) noexcept = default;
+    Param &operator=(const Param &o) { v_.reset(detail::checked(boltc_value_clone(o.v_.get()))); return *this; }
+    Param &operator=(Param &&) noexcept = default;
+
+    /// A list of mixed values: Param::list({1, "two", nullptr, Param::list({})}).
+    static Param list(std::initializer_list<Param> items) {
+        Param out(ListTag{});
+        for (const auto &x : items) out.push(x);
+        return out;
+    }
+    /// The value, as the other Value readers see it.
+    Value value() const noexcept { return Value(v_.get()); }
+    const boltc_value *raw() const noexcept { return v_.get(); }
+
+private:
+    struct ListTag {};
+    explicit Param(ListTag) : v_(detail::checked(boltc_value_new_list())) {}
+    void push(const Param &x) { check(boltc_value_list_push, v_.get(), x.raw()); }
+    detail::Handle<boltc_value, boltc_value_free> v_;
+};
+
+/// Query parameters: a map from names to Param values. Keys are any string (const char *,
+/// std::string, std::string_view); setting a key again replaces its value.
 class Params {
 public:
-    Params() : m_(boltc_map_new()) {}
-    Params &set(const char *key, int64_t v) { check(boltc_map_set_int, m_.get(), key, v); return *this; }
-    Params &set(const char *key, int v) { return set(key, static_cast<int64_t>(v)); }
-    Params &set(const char *key, double v) { check(boltc_map_set_float, m_.get(), key, v); return *this; }
-    Params &set(const char *key, bool v) { check(boltc_map_set_bool, m_.get(), key, v); return *this; }
-    Params &set(const char *key, const std::string &v) { check(boltc_map_set_string, m_.get(), key, v.c_str()); return *this; }
-    Params &set(const char *key, const char *v) { check(boltc_map_set_string, m_.get(), key, v); return *this; }
+    Params() : m_(boltc_map_new()) {
+        if (!m_) throw std::bad_alloc();
+    }
+    Params(const Params &) = delete;
+    Params &operator=(const Params &) = delete;
+    Params(Params &&) noexcept = default;
+    Params &operator=(Params &&) noexcept = default;
+    /// Sets `key` to `value` (see Param for what converts).
+    Params &set(std::string_view key, const Param &value) {
+        check(boltc_map_set, m_.get(), key.data(), key.size(), value.raw());
+        return *this;
+    }
+    Params &set_null(std::string_view key) { return set(key, nullptr); }
+    size_t size() const noexcept { return boltc_map_len(m_.get()); }
+    /// A view of the parameters as a map.
+    Map view() const noexcept { return Map(m_.get()); }
     const boltc_map *raw() const noexcept { return m_.get(); }
 
 private:
     detail::Handle<boltc_map, boltc_map_free> m_;
+};
+
+inline Param::Param(const Params &map) : v_(detail::checked(boltc_value_new_map(map.raw()))) {}
+
+/// A record read alone (Result::single); owns its values.
+class Record {
+public:
+    explicit Record(boltc_record *r) : r_(r) {}
+    size_t size() const noexcept { return boltc_record_len(r_.get()); }
+    /// Column `i`; std::out_of_range beyond the last.
+    Value operator[](size_t i) const {
+        const boltc_value *v = boltc_record_get(r_.get(), i);
+        if (!v) throw std::out_of_range("boltc: column out of range");
+        return Value(v);
+    }
+    /// Column `key`; std::out_of_range when there is no such column.
+    Value operator[](std::string_view key) const {
+        const boltc_value *v;
+        check(boltc_record_get_by_key, r_.get(), key.data(), key.size(), &v);
+        if (!v) throw std::out_of_range("boltc: no column " + std::string(key));
+        return Value(v);
+    }
+    /// Column `key`, or std::nullopt.
+    std::optional<Value> get(std::string_view key) const {
+        const boltc_value *v;
+        check(boltc_record_get_by_key, r_.get(), key.data(), key.size(), &v);
+        return v ? std::optional<Value>(Value(v)) : std::nullopt;
+    }
+    const boltc_record *raw() const noexcept { return r_.get(); }
+
+private:
+    detail::Handle<boltc_record, boltc_record_free> r_;
 };
 
 /// One row of a batch.
@@ -210,6 +613,16 @@ public:
 
     Summary consume() { boltc_summary *s; check(boltc_result_consume, r_.get(), &s); return Summary(s); }
 
+    /// The one record of the result. Throws boltc::Error with BOLTC_STATUS_RESULT_NOT_SINGLE
+    /// when there are none or several (the rest is then discarded), and std::logic_error once
+    /// iteration has started (rows already fetched in a batch would be skipped).
+    Record single() {
+        if (batch_) throw std::logic_error("boltc: Result::single after iterating");
+        boltc_record *r;
+        check(boltc_result_single, r_.get(), &r);
+        return Record(r);
+    }
+
 private:
     void fetch() {
         // Free the last batch first: the next one decodes into its memory.
@@ -229,15 +642,17 @@ private:
 class Transaction {
 public:
     explicit Transaction(boltc_transaction *t) : t_(t) {}
-    Result run(std::string_view query, const Params *params = nullptr) {
-        boltc_result *r;
-        check(boltc_transaction_run, t_.get(), query.data(), query.size(), params ? params->raw() : nullptr, &r);
-        return Result(r);
-    }
+    Result run(std::string_view query) { return run_raw(query, nullptr); }
+    Result run(std::string_view query, const Params &params) { return run_raw(query, params.raw()); }
     void commit() { check(boltc_transaction_commit, t_.get()); }
     void rollback() { check(boltc_transaction_rollback, t_.get()); }
 
 private:
+    Result run_raw(std::string_view q, const boltc_map *p) {
+        boltc_result *r;
+        check(boltc_transaction_run, t_.get(), q.data(), q.size(), p, &r);
+        return Result(r);
+    }
     detail::Handle<boltc_transaction, boltc_transaction_free> t_;
 };
 
@@ -248,14 +663,15 @@ private:
 class ManagedTransaction {
 public:
     explicit ManagedTransaction(boltc_transaction *t) noexcept : t_(t) {}
-    Result run(std::string_view query, const Params *params = nullptr) {
-        boltc_result *r;
-        check(boltc_transaction_run, t_, query.data(), query.size(), params ? params->raw() : nullptr, &r);
-        return Result(r);
-    }
-    Result run(std::string_view query, const Params &params) { return run(query, &params); }
+    Result run(std::string_view query) { return run_raw(query, nullptr); }
+    Result run(std::string_view query, const Params &params) { return run_raw(query, params.raw()); }
 
 private:
+    Result run_raw(std::string_view q, const boltc_map *p) {
+        boltc_result *r;
+        check(boltc_transaction_run, t_, q.data(), q.size(), p, &r);
+        return Result(r);
+    }
     boltc_transaction *t_;
 };
 
