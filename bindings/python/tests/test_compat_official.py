@@ -412,17 +412,12 @@ def test_mutual_tls(server, which):
     assert (got["boltc"][0] == "ok") == (which == "CLIENT"), got
 
 
-@pytest.mark.parametrize("seed", [
-    "localhost:PORT",
-    pytest.param("compat-cluster.invalid:PORT", marks=pytest.mark.xfail(strict=True, reason=(
-        "KNOWN GAP: Neo4j names the address the client asked for (the unresolvable seed) in its "
-        "routing table; the official driver passes routing-table members to the resolver too, "
-        "boltc only the initial router, so boltc cannot reach the server"))),
-])
+@pytest.mark.parametrize("seed", ["localhost:PORT", "compat-cluster.invalid:PORT"])
 def test_auth_managers_and_resolver(server, seed):
     """The basic manager (a provider), a custom AuthManager subclass and a resolver that maps
-    the seed to the server: the same outcome under both packages. (Neo4j names the seed in its
-    routing table, so only a seed DNS resolves to the server works for both.)"""
+    the seed to the server: the same outcome under both packages. A single Neo4j names the
+    address the client asked for in its routing table, so a seed only the resolver knows works
+    only because the routing table's members go through the resolver too."""
     user, password = server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]
     host, port = server["BOLTC_NEO4J_URI"].split("://", 1)[1].rsplit(":", 1)
     seed = seed.replace("PORT", port)
@@ -454,8 +449,6 @@ def test_auth_managers_and_resolver(server, seed):
                                           max_transaction_retry_time=2, connection_timeout=10) as d:
                 out.append(d.execute_query("RETURN 1 AS n").records[0]["n"])
                 out.append(d.execute_query("SHOW CURRENT USER YIELD user", routing_="r").records[0]["user"])
-        # The official driver also passes routing-table members to the resolver; boltc only
-        # the initial router (see the README).
         return out, len(provided), (seed_host, int(seed_port)) in asked
 
     import neo4j.auth_management  # noqa: F401  (the official package's submodule)
