@@ -27,7 +27,7 @@ neo4j = pytest.importorskip("neo4j")
 KINDS = ["CypherSyntaxError", "AuthError", "ClientError", "TransientError", "ResultConsumedError",
          "ResultNotSingleError", "TransactionError", "SessionError", "ConfigurationError",
          "ServiceUnavailable", "OverflowError", "NotImplementedError", "ValueError", "TypeError",
-         "Neo4jError", "DriverError"]
+         "Neo4jError", "BrokenRecordError", "DriverError"]
 
 
 def kind(pkg, e):
@@ -298,6 +298,16 @@ def c_date_out_of_range(pkg, d):
     return rec["y"]
 
 
+def c_read_broken_field(pkg, d, how):
+    rec = d.execute_query("RETURN date('+20000-01-01') AS x, 1 AS y, [date('+20000-01-01')] AS z"
+                          ).records[0]
+    read = {"key": lambda r: r["x"], "get": lambda r: r.get("x"), "data": lambda r: r.data(),
+            "iter": lambda r: list(r), "values": lambda r: r.values(), "repr": lambda r: repr(r)[:8],
+            # A broken value inside a list is not checked (only the record's fields are).
+            "nested": lambda r: type(r["z"][0]).__name__}
+    return read[how](rec)
+
+
 @pytest.mark.parametrize("expr", TEMPORAL_QUERIES)
 def test_temporal_values(drivers, expr):
     got = agree(drivers, c_temporal, expr)
@@ -318,6 +328,13 @@ def test_temporal_naive_vs_aware_order(drivers):
 
 def test_out_of_range_date_keeps_the_rest_of_the_record(drivers):
     assert agree(drivers, c_date_out_of_range)[:2] == ("ok", 1)
+
+
+@pytest.mark.parametrize("how", ["key", "get", "data", "iter", "values", "repr", "nested"])
+def test_reading_a_broken_field_raises_broken_record_error(drivers, how):
+    got = agree(drivers, c_read_broken_field, how)
+    expected = {"repr": ("ok", "<Record "), "nested": ("ok", "BrokenHydrationObject")}
+    assert got[:2] == expected.get(how, ("error", "BrokenRecordError")), got
 
 
 def test_values(drivers):
