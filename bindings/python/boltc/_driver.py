@@ -265,6 +265,10 @@ _UNSUPPORTED_OPTIONS = {
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
 
+# Session options the official driver also takes as driver-wide defaults; boltc refuses them
+# at the driver (bookmark_manager, fetch_size and the notification filters are driver options).
+_SESSION_ONLY_OPTIONS = ("database", "impersonated_user", "default_access_mode", "bookmarks")
+
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
 _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
 
@@ -426,6 +430,11 @@ class Driver:
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":
+                # The official driver's older spelling of trusted_certificates.
+                if value not in (TRUST_ALL_CERTIFICATES, TRUST_SYSTEM_CA_SIGNED_CERTIFICATES):
+                    raise exceptions.ConfigurationError(
+                        "trust must be TRUST_ALL_CERTIFICATES or TRUST_SYSTEM_CA_SIGNED_CERTIFICATES, "
+                        "not %r" % (value,))
                 t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
@@ -437,6 +446,10 @@ class Driver:
                 if value is not None:
                     raise exceptions.ConfigurationError(
                         "boltc does not support %s: %s" % (key, _UNSUPPORTED_OPTIONS[key]))
+            elif key in _SESSION_ONLY_OPTIONS:
+                raise exceptions.ConfigurationError(
+                    "boltc takes %s per session, not as a driver default: pass it to "
+                    "driver.session()" % key)
             else:
                 raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
         _check_config_error(lambda: _set_notifications(
@@ -760,7 +773,8 @@ def _refuse_auth_manager(auth: Any) -> None:
 
 
 # Session options of the official driver that are driver-wide in boltc.
-_DRIVER_WIDE = ("max_transaction_retry_time", "connection_acquisition_timeout")
+_DRIVER_WIDE = ("max_transaction_retry_time", "connection_acquisition_timeout", "initial_retry_delay",
+                "retry_delay_multiplier", "retry_delay_jitter_factor")
 
 
 def _refuse_session_config(config: Dict[str, Any]) -> None:

@@ -343,3 +343,56 @@ def test_protocol_violation_is_not_retried():
         assert time.monotonic() - t < 5
     assert len(calls) == 1 and not e.value.is_retryable()
     assert isinstance(e.value, ex.ServiceUnavailable) and e.value.status == "BOLTC_STATUS_PROTOCOL"
+
+
+# ---- options refused clearly, with what to do instead ----------------------------------------
+
+def test_legacy_trust_option_takes_its_two_values_only():
+    GraphDatabase.driver("bolt://127.0.0.1:1", trust=boltc.TRUST_ALL_CERTIFICATES).close()
+    GraphDatabase.driver("bolt://127.0.0.1:1", trust=boltc.TRUST_SYSTEM_CA_SIGNED_CERTIFICATES).close()
+    with pytest.raises(ex.ConfigurationError, match="trust must be"):
+        GraphDatabase.driver("bolt://127.0.0.1:1", trust="TRUST_CUSTOM_CA_SIGNED_CERTIFICATES")
+
+
+@pytest.mark.parametrize("key,value", [("database", "x"), ("impersonated_user", "u"),
+                                       ("default_access_mode", "READ"), ("bookmarks", [])])
+def test_session_options_as_driver_defaults_are_refused_naming_session(key, value):
+    """The official driver takes these as defaults for its sessions; boltc refuses them at the
+    driver (never a default silently dropped) and says where they go."""
+    with pytest.raises(ex.ConfigurationError, match="per session"):
+        GraphDatabase.driver("bolt://127.0.0.1:1", **{key: value})
+
+
+@pytest.mark.parametrize("key", ["initial_retry_delay", "retry_delay_multiplier",
+                                 "retry_delay_jitter_factor", "max_transaction_retry_time"])
+def test_retry_options_per_session_are_refused_naming_the_driver(key):
+    d = GraphDatabase.driver("bolt://127.0.0.1:1")
+    with pytest.raises(ex.ConfigurationError, match="driver only"):
+        d.session(**{key: 1})
+    d.close()
+
+
+def test_to_df_imports_pandas_when_called(monkeypatch):
+    """to_df builds a pandas DataFrame of the remaining records, one column per key; pandas is
+    imported by the call only (a stand-in module here: the venv has no pandas)."""
+    import sys
+    import types
+    made = []
+
+    class DataFrame:
+        def __init__(self, data, columns):
+            made.append((data, columns))
+
+    with StubServer(lambda q, p: Reply(["a", "b"], [[1, "x"], [2, "y"]])) as server, \
+            driver_for(server) as d, d.session() as s:
+        monkeypatch.setitem(sys.modules, "pandas", None)  # not installed: ImportError at the call
+        r = s.run("RETURN 1")
+        with pytest.raises(ImportError):
+            r.to_df()
+        monkeypatch.setitem(sys.modules, "pandas", types.SimpleNamespace(DataFrame=DataFrame))
+        assert isinstance(r.to_df(), DataFrame)
+        assert made == [([[1, "x"], [2, "y"]], ["a", "b"])]
+        with pytest.raises(NotImplementedError):
+            s.run("RETURN 1").to_df(expand=True)
+        with pytest.raises(NotImplementedError):
+            s.run("RETURN 1").to_df(parse_dates=True)
