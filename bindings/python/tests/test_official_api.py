@@ -396,3 +396,31 @@ def test_to_df_imports_pandas_when_called(monkeypatch):
             s.run("RETURN 1").to_df(expand=True)
         with pytest.raises(NotImplementedError):
             s.run("RETURN 1").to_df(parse_dates=True)
+
+
+try:
+    import neo4j
+except ImportError:  # the official half is skipped without the package
+    neo4j = None
+BOTH = [boltc] + ([neo4j] if neo4j is not None else [])
+BEGIN = 0x11
+
+
+@pytest.mark.parametrize("pkg", BOTH, ids=[p.__name__ for p in BOTH])
+def test_execute_query_takes_a_query_and_checks_its_options(pkg):
+    """Under both packages: a Query's metadata and timeout go with BEGIN; a keyword ending in a
+    single '_' (a misspelt option) and an unknown routing_ raise ValueError before anything is
+    sent, rather than becoming a parameter or a write."""
+    with StubServer(echo) as server, pkg.GraphDatabase.driver(
+            server.uri, auth=("neo4j", "pass"), connection_timeout=5) as d:
+        q = pkg.Query("RETURN $x AS x", metadata={"app": "t"}, timeout=2.5)
+        assert d.execute_query(q, x=1).records[0]["x"] == 1
+        begin = [f[0] for tag, f in server.messages if tag == BEGIN][-1]
+        assert begin["tx_metadata"] == {"app": "t"} and begin["tx_timeout"] == 2500
+        sent = len(runs(server))
+        with pytest.raises(ValueError):
+            d.execute_query("RETURN $x AS x", databse_="neo4j", x=1)
+        with pytest.raises(ValueError):
+            d.execute_query("RETURN 1", routing_="READ")
+        assert d.execute_query("RETURN $x__ AS x", x__=1, routing_="r").records[0]["x__"] == 1
+        assert len(runs(server)) == sent + 1
