@@ -424,3 +424,23 @@ def test_execute_query_takes_a_query_and_checks_its_options(pkg):
             d.execute_query("RETURN 1", routing_="READ")
         assert d.execute_query("RETURN $x__ AS x", x__=1, routing_="r").records[0]["x__"] == 1
         assert len(runs(server)) == sent + 1
+
+
+def test_documented_differences_hold():
+    """The README's 'Differences' list, where the stub can show it: record indexing as a tuple,
+    keys() a tuple, Query('') refused, an unknown structure as boltc.Structure, fetch_size=0
+    refused."""
+    from stub import Struct
+    with StubServer(lambda q, p: Reply(["a", "b"], [[1, Struct(0x7A, [5, "x"])]])) as server, \
+            driver_for(server) as d, d.session() as s:
+        r = s.run("RETURN 1")
+        assert r.keys() == ("a", "b")
+        rec = r.single()
+        assert rec[-2] == 1
+        with pytest.raises(IndexError):
+            rec[2]
+        assert rec["b"] == boltc.Structure(0x7A, [5, "x"])
+        with pytest.raises(ValueError):
+            s.run(Query(""))
+    with pytest.raises(ex.ConfigurationError):
+        GraphDatabase.driver("bolt://127.0.0.1:1", fetch_size=0)
