@@ -518,7 +518,7 @@ typedef boltc_status (*boltc_auth_provider)(void *user_data,
                                             boltc_error **error_out);
 
 // A resolver: turns `host` (NUL-terminated, borrowed for the call) and `port` into the
-// addresses to try as initial routers, in order, each added with
+// addresses to try for it, in order, each added with
 // `boltc_resolver_add(sink, ...)`. Adding none means the address cannot be reached (the
 // query fails with `BOLTC_STATUS_SERVICE_UNAVAILABLE`).
 typedef void (*boltc_resolver_callback)(const char *host,
@@ -875,8 +875,10 @@ boltc_auth *boltc_auth_clone(const boltc_auth *auth);
 bool boltc_auth_equal(const boltc_auth *a, const boltc_auth *b);
 
 // Makes a `neo4j://` driver ask `resolver` for the addresses of its initial routers instead
-// of using the URI's address (each answer is then looked up in DNS). Called when the driver
-// needs a routing table and knows no router that answers, e.g. for the first query.
+// of using the URI's address, and for the addresses of each server of a routing table it
+// fetches (each answer is then looked up in DNS when connecting; a server it gives no
+// address for is left out of the table). Called when the driver needs a routing table and
+// knows no router that answers, e.g. for the first query, and once per fetched table.
 // `resolver` NULL removes it (and `free_user_data` is not called). A driver made from a config whose URI is not `neo4j://` (or
 // `neo4j+s://`, `neo4j+ssc://`) with a resolver fails with `BOLTC_STATUS_CONFIG`.
 //

@@ -420,20 +420,82 @@ fn the_resolver_supplies_the_initial_routers() {
         rt(300, Some("neo4j"), &["x:1"], &[&r], &[])
     ));
     let target = Address::parse(&router.address(), 7687).unwrap();
-    let calls = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let calls = Arc::new(std::sync::Mutex::new(Vec::new()));
     let seen = calls.clone();
     let config = Config::builder("neo4j://cluster.invalid:7687")
         .resolver(Arc::new(move |a: &Address| {
-            assert_eq!(a.host(), "cluster.invalid");
-            seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
-            vec![Address::new("127.0.0.1", 1), target.clone()]
+            seen.lock().unwrap().push(a.to_string());
+            if a.host() == "cluster.invalid" {
+                vec![Address::new("127.0.0.1", 1), target.clone()]
+            } else {
+                vec![a.clone()]
+            }
         }))
         .connection_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
     let d = Driver::new(config).unwrap();
     assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
-    assert_eq!(calls.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // The seed once, then each member of the fetched table once.
+    let mut calls = calls.lock().unwrap().clone();
+    calls.sort();
+    let mut expected = vec![
+        "cluster.invalid:7687".to_owned(),
+        "x:1".to_owned(),
+        r.clone(),
+    ];
+    expected.sort();
+    assert_eq!(calls, expected);
+    d.close();
+    reader.finish();
+    router.finish();
+}
+
+/// The official drivers pass every routing-table member through the resolver, not only the
+/// seed: a cluster that names its members (or, like a single Neo4j, the seed it was asked
+/// for) by names only the resolver knows is reachable. Members the resolver returns nothing
+/// for are dropped from the table; DNS still resolves the names it returns at connect time.
+#[test]
+fn the_resolver_also_resolves_the_members_of_a_routing_table() {
+    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let r = Address::parse(&reader.address(), 7687).unwrap();
+    let router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"cluster.invalid:7687\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        rt(
+            300,
+            Some("neo4j"),
+            &["cluster.invalid:7687", "gone.invalid:1"],
+            &["reader.invalid:7687", "gone.invalid:1"],
+            &["writer.invalid:7687"]
+        )
+    ));
+    let seed = Address::parse(&router.address(), 7687).unwrap();
+    // "localhost" keeps DNS in the path: the resolver's answer is a name, not an IP.
+    let reader_by_name = Address::new("localhost", r.port());
+    let config = Config::builder("neo4j://cluster.invalid:7687")
+        .resolver(Arc::new(move |a: &Address| match a.host() {
+            "cluster.invalid" => vec![seed.clone()],
+            "reader.invalid" => vec![reader_by_name.clone(), reader_by_name.clone()],
+            "writer.invalid" => vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)],
+            _ => Vec::new(),
+        }))
+        .connection_timeout(Duration::from_secs(2))
+        .build()
+        .unwrap();
+    let d = Driver::new(config).unwrap();
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    let table = d.routing_table(Some("neo4j")).unwrap();
+    assert_eq!(
+        table.routers,
+        vec![Address::parse(&router.address(), 7687).unwrap()]
+    );
+    assert_eq!(table.readers, vec![Address::new("localhost", r.port())]);
+    assert_eq!(
+        table.writers,
+        vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)]
+    );
     d.close();
     reader.finish();
     router.finish();
@@ -536,8 +598,12 @@ fn authorization_expired_on_one_router_tries_the_next() {
     let first = Address::parse(&expired.address(), 7687).unwrap();
     let second = Address::parse(&good.address(), 7687).unwrap();
     let config = Config::builder("neo4j://cluster.invalid:7687")
-        .resolver(Arc::new(move |_a: &Address| {
-            vec![first.clone(), second.clone()]
+        .resolver(Arc::new(move |a: &Address| {
+            if a.host() == "cluster.invalid" {
+                vec![first.clone(), second.clone()]
+            } else {
+                vec![a.clone()]
+            }
         }))
         .connection_timeout(Duration::from_secs(2))
         .build()

@@ -49,7 +49,9 @@ impl ConfigBuilder {
     /// A hook that turns the URI's address into the addresses to try as initial routers
     /// (`neo4j://` only: [`ConfigBuilder::build`] refuses it for a direct URI, which connects to
     /// its own address). Each address it returns is also resolved through DNS, and every IP is
-    /// tried. It may run on the `boltc-routing` thread, so it must be thread-safe.
+    /// tried. Every server of a fetched routing table goes through it too, as in the official
+    /// drivers (return the address itself to keep it; an address it returns nothing for is left
+    /// out of the table). It may run on the `boltc-routing` thread, so it must be thread-safe.
     ///
     /// ```
     /// use boltc::{net::Address, Config};

@@ -1,5 +1,5 @@
 //! Callbacks the C program gives the driver: auth managers (credentials that change while the
-//! driver runs) and an address resolver (the initial routers of a `neo4j://` driver).
+//! driver runs) and an address resolver (the routers and servers of a `neo4j://` driver).
 //!
 //! Every callback may run on any driver thread, including the `boltc-routing` thread, and
 //! several at once; the glue here never lets a panic out (a panic in it becomes an error of the
@@ -74,7 +74,7 @@ pub struct boltc_resolver_sink {
 declare_handle!(Box, boltc_resolver_sink, 0xB017_0AD5);
 
 /// A resolver: turns `host` (NUL-terminated, borrowed for the call) and `port` into the
-/// addresses to try as initial routers, in order, each added with
+/// addresses to try for it, in order, each added with
 /// `boltc_resolver_add(sink, ...)`. Adding none means the address cannot be reached (the
 /// query fails with `BOLTC_STATUS_SERVICE_UNAVAILABLE`).
 pub type boltc_resolver_callback = Option<
@@ -338,8 +338,10 @@ pub extern "C" fn boltc_auth_equal(a: *const boltc_auth, b: *const boltc_auth) -
 }
 
 /// Makes a `neo4j://` driver ask `resolver` for the addresses of its initial routers instead
-/// of using the URI's address (each answer is then looked up in DNS). Called when the driver
-/// needs a routing table and knows no router that answers, e.g. for the first query.
+/// of using the URI's address, and for the addresses of each server of a routing table it
+/// fetches (each answer is then looked up in DNS when connecting; a server it gives no
+/// address for is left out of the table). Called when the driver needs a routing table and
+/// knows no router that answers, e.g. for the first query, and once per fetched table.
 /// `resolver` NULL removes it (and `free_user_data` is not called). A driver made from a config whose URI is not `neo4j://` (or
 /// `neo4j+s://`, `neo4j+ssc://`) with a resolver fails with `BOLTC_STATUS_CONFIG`.
 ///

@@ -3,7 +3,8 @@
 //!
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
-//! resolved through the custom resolver and DNS) for a new one; on failure remove the entry
+//! resolved through the custom resolver and DNS) for a new one, whose addresses go through the
+//! custom resolver too (`resolve_members`); on failure remove the entry
 //! and report `ServiceUnavailable`. One thread
 //! fetches at a time per table; others wait on the condvar until their deadline. The fetch
 //! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
@@ -36,7 +37,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A user hook that turns the initial address into the addresses to try.
+/// A user hook that turns an address (the seed or a routing-table member) into the addresses
+/// to try.
 pub type AddressResolver = dyn Fn(&Address) -> Vec<Address> + Send + Sync;
 
 /// Table key: the database name; `None` for the home database before the server named it (and
@@ -484,7 +486,10 @@ impl RouterInner {
                 break;
             }
             tried.push(router.clone());
-            match self.fetch_from(&router, req, deadline, interrupt) {
+            match self
+                .fetch_from(&router, req, deadline, interrupt)
+                .map(|t| self.resolve_members(t))
+            {
                 Ok(t) if !t.routers.is_empty() && !t.readers.is_empty() => return Ok(t),
                 Ok(_) => {
                     last = Some(Error::new(
@@ -623,6 +628,39 @@ impl RouterInner {
             }
         }
         out
+    }
+
+    /// Passes every address of a fetched table through the custom resolver, as the seed is
+    /// (and as the official drivers do), so that a cluster whose members are named by names
+    /// only the resolver knows is reachable. Each address becomes the addresses the resolver
+    /// returns for it, in order, duplicates once; an address it returns nothing for is dropped
+    /// (logged). Without a resolver the table is unchanged. Host names stay names: DNS (or
+    /// the domain name resolver) resolves them when a connection is opened, as before.
+    fn resolve_members(&self, mut table: RoutingTable) -> RoutingTable {
+        let Some(resolver) = &self.config.resolver else {
+            return table;
+        };
+        // A single instance lists itself in every role: ask the resolver once per address.
+        let mut resolved: HashMap<Address, Vec<Address>> = HashMap::new();
+        for role in [&mut table.routers, &mut table.readers, &mut table.writers] {
+            let mut out: Vec<Address> = Vec::with_capacity(role.len());
+            for addr in role.iter() {
+                let to = resolved.entry(addr.clone()).or_insert_with(|| {
+                    let to = resolver(addr);
+                    if to.is_empty() {
+                        log::info!("[#@{addr}] the resolver returned no address: server skipped");
+                    }
+                    to
+                });
+                for a in to.iter() {
+                    if out.len() < table::MAX_ADDRESSES_PER_ROLE && !out.contains(a) {
+                        out.push(a.clone());
+                    }
+                }
+            }
+            *role = out;
+        }
+        table
     }
 
     /// For the refresher: fetches the tables close to expiry that were used since their last

@@ -217,9 +217,9 @@ pub const SKIPPED: &[(&str, &str)] = &[
     ),
     (
         "neo4j.test_direct_driver.TestDirectDriver.test_custom_resolver",
-        "boltc calls the resolver for the seed address of a neo4j:// driver only (as the Java \
-         and Go drivers, which TestKit skips here) and refuses one for a bolt:// driver, which \
-         connects to its URI's host (`*` is not a host)",
+        "boltc calls the resolver for the addresses of a neo4j:// driver only (the seed and \
+         the routing tables' members) and refuses one for a bolt:// driver, which connects to \
+         its URI's host (`*` is not a host)",
     ),
     (
         "neo4j.test_tx_run.TestTxRun.test_broken_transaction_should_not_break_session",

@@ -10,8 +10,9 @@
  * 2. The bearer manager (callbacks_bearer.script): the provider's token is cached until it
  *    expires, then asked for again; TokenExpired is handled (retryable).
  * 3. The resolver: neo4j://cluster.invalid:9999 (a name that does not resolve) reaches the
- *    router the resolver names; a resolver with a bolt:// URI is refused; an empty answer fails
- *    the query as SERVICE_UNAVAILABLE. */
+ *    router the resolver names, and the routing table's members go through it too; a
+ *    resolver with a bolt:// URI is refused; an empty answer fails the query as
+ *    SERVICE_UNAVAILABLE. */
 #include "check.h"
 
 #include <time.h>
@@ -207,15 +208,22 @@ struct resolver {
     uint16_t asked_port;
     int calls;
     int frees;
+    int member_calls; /* calls for addresses other than the seed (routing-table members) */
 };
 
 static void resolve(const char *host, uint16_t port, boltc_resolver_sink *sink, void *user_data) {
     struct resolver *r = user_data;
     r->calls++;
-    snprintf(r->asked_host, sizeof r->asked_host, "%s", host);
-    r->asked_port = port;
     EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_resolver_add(sink, NULL, 1, NULL));
     EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_resolver_add(sink, "", 1, NULL));
+    if (strcmp(host, "cluster.invalid") != 0) {
+        /* A member of the routing table (they go through the resolver too): keep it. */
+        r->member_calls++;
+        OK(boltc_resolver_add(sink, host, port, &err));
+        return;
+    }
+    snprintf(r->asked_host, sizeof r->asked_host, "%s", host);
+    r->asked_port = port;
     if (r->host != NULL) {
         OK(boltc_resolver_add(sink, r->host, r->port, &err));
     }
@@ -232,7 +240,7 @@ static void resolver(const char *router) {
     CHECK(colon != NULL && (size_t)(colon - router) < sizeof host);
     memcpy(host, router, (size_t)(colon - router));
     host[colon - router] = '\0';
-    struct resolver r = {host, (uint16_t)atoi(colon + 1), "", 0, 0, 0};
+    struct resolver r = {host, (uint16_t)atoi(colon + 1), "", 0, 0, 0, 0};
 
     boltc_config *cfg = NULL;
     boltc_driver *drv = NULL;
@@ -243,13 +251,14 @@ static void resolver(const char *router) {
     CHECK(r.calls >= 1);
     CHECK(strcmp(r.asked_host, "cluster.invalid") == 0);
     CHECK(r.asked_port == 9999);
+    CHECK(r.member_calls >= 1);
     OK(boltc_driver_close(drv, &err));
     boltc_driver_free(drv);
     boltc_config_free(cfg);
     CHECK(r.frees == 1);
 
     /* An empty answer: the seed cannot be reached. */
-    struct resolver none = {NULL, 0, "", 0, 0, 0};
+    struct resolver none = {NULL, 0, "", 0, 0, 0, 0};
     OK(boltc_config_new("neo4j://cluster.invalid:9999", &cfg, &err));
     OK(boltc_config_set_acquisition_timeout_ms(cfg, 2000, &err));
     OK(boltc_config_set_resolver(cfg, resolve, &none, free_resolver, &err));
@@ -260,8 +269,8 @@ static void resolver(const char *router) {
     boltc_config_free(cfg);
     CHECK(none.frees == 1);
 
-    /* A resolver only picks initial routers: with bolt:// it is refused, not ignored. */
-    struct resolver direct = {host, 1, "", 0, 0, 0};
+    /* A resolver is for routing drivers: with bolt:// it is refused, not ignored. */
+    struct resolver direct = {host, 1, "", 0, 0, 0, 0};
     OK(boltc_config_new("bolt://cluster.invalid:9999", &cfg, &err));
     OK(boltc_config_set_resolver(cfg, resolve, &direct, free_resolver, &err));
     EXPECT_STATUS(BOLTC_STATUS_CONFIG, boltc_driver_new(cfg, &drv, NULL));

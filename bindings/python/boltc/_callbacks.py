@@ -241,7 +241,7 @@ _RESOLVE = _ffi.RESOLVER_CALLBACK(_resolve)
 
 def set_resolver(config: Any, resolver: Callable[[Any], Any], address_type: type) -> None:
     """Makes ``config`` ask ``resolver(Address)`` (an iterable of ``(host, port)`` back) for
-    the initial routers."""
+    the initial routers and for each server of a fetched routing table."""
     if not callable(resolver):
         raise exceptions.ConfigurationError("resolver must be callable")
     err = c_void_p()

@@ -52,11 +52,23 @@ _VECTOR_SIZES = (1, 2, 4, 8, 4, 8)
 
 Unsupported = namedtuple("Unsupported", "name min_protocol message")
 Unsupported.__doc__ = "A value the server could not send over this protocol version."
-BrokenHydrationObject = namedtuple("BrokenHydrationObject", "kind raw error")
-BrokenHydrationObject.__doc__ = (
-    "A temporal value from the server outside the range of the ``neo4j.time`` types (years 1 to "
-    "9999): ``raw`` holds the Bolt fields, ``error`` the reason."
-)
+
+
+class BrokenHydrationObject(namedtuple("BrokenHydrationObject", "kind raw error")):
+    """A value from the server the driver could not hydrate (e.g. a temporal value outside the
+    range of the ``neo4j.time`` types, years 1 to 9999, or a zone id unknown here): ``kind``
+    names the type, ``raw`` holds the Bolt fields, ``error`` is the exception. Reading a record
+    field that holds one raises ``BrokenRecordError`` with ``error`` as its cause, as in the
+    official driver (see ``_broken.py``); inside a list or map it stays as it is."""
+
+    __slots__ = ()
+
+    @property
+    def raw_data(self) -> Any:
+        """The raw data (``raw``), under the official driver's name."""
+        return self.raw
+
+
 Structure = namedtuple("Structure", "tag fields")
 Structure.__doc__ = "A Bolt structure boltc does not know."
 
@@ -89,6 +101,9 @@ def _map(b: bytes, o: int) -> Tuple[Dict[str, Any], int]:
 # How many graph values (nodes, relationships) were decoded so far: a result checks it
 # around a batch and takes the batch into its graph only when it changed.
 GRAPH_VALUES = [0]
+# How many broken values (BrokenHydrationObject) were decoded so far: a result checks it around
+# a batch and builds records that raise on broken fields only when it changed.
+BROKEN_VALUES = [0]
 
 
 def _node(b: bytes, o: int) -> Tuple[Node, int]:
@@ -198,7 +213,10 @@ def _bytes(b: bytes, o: int) -> Tuple[Any, int]:
 
 
 def _broken(kind: str, raw: Tuple[Any, ...], e: Exception) -> "BrokenHydrationObject":
-    return BrokenHydrationObject(kind, raw, "%s out of the supported range: %s" % (kind, e))
+    BROKEN_VALUES[0] += 1
+    error = ValueError("%s out of the supported range: %s" % (kind, e))
+    error.__cause__ = e
+    return BrokenHydrationObject(kind, raw, error)
 
 
 def _date(b: bytes, o: int) -> Tuple[Any, int]:

@@ -12,7 +12,8 @@ from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
 from ._codec import to_map
 from ._ffi import lib
 from ._util import borrowed_str, check
-from ._work import READ_ACCESS, WRITE_ACCESS, Address, Bookmarks, Result, ServerInfo, Session, server_info_from
+from ._work import (READ_ACCESS, WRITE_ACCESS, Address, Bookmarks, Query, Result, ServerInfo, Session,
+                    server_info_from, unit_of_work)
 
 log = logging.getLogger("boltc")
 
@@ -265,6 +266,10 @@ _UNSUPPORTED_OPTIONS = {
     "warn_notification_severity": "boltc logs the server's notifications through the library logger only",
 }
 
+# Session options the official driver also takes as driver-wide defaults; boltc refuses them
+# at the driver (bookmark_manager, fetch_size and the notification filters are driver options).
+_SESSION_ONLY_OPTIONS = ("database", "impersonated_user", "default_access_mode", "bookmarks")
+
 _DEFAULT: Any = object()  # execute_query's default: the driver's bookmark manager
 _NO_MANAGER: Any = object()  # a session without bookmark manager, whatever the driver's default
 
@@ -426,6 +431,11 @@ class Driver:
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":
+                # The official driver's older spelling of trusted_certificates.
+                if value not in (TRUST_ALL_CERTIFICATES, TRUST_SYSTEM_CA_SIGNED_CERTIFICATES):
+                    raise exceptions.ConfigurationError(
+                        "trust must be TRUST_ALL_CERTIFICATES or TRUST_SYSTEM_CA_SIGNED_CERTIFICATES, "
+                        "not %r" % (value,))
                 t = _ffi.TRUST_ALL if value == TRUST_ALL_CERTIFICATES else _ffi.TRUST_SYSTEM
                 call(lib.boltc_config_set_trust, t, None)
             elif key in _NOTIFICATION_KEYS:
@@ -437,6 +447,10 @@ class Driver:
                 if value is not None:
                     raise exceptions.ConfigurationError(
                         "boltc does not support %s: %s" % (key, _UNSUPPORTED_OPTIONS[key]))
+            elif key in _SESSION_ONLY_OPTIONS:
+                raise exceptions.ConfigurationError(
+                    "boltc takes %s per session, not as a driver default: pass it to "
+                    "driver.session()" % key)
             else:
                 raise exceptions.ConfigurationError("Unexpected config key: %r" % key)
         _check_config_error(lambda: _set_notifications(
@@ -593,19 +607,35 @@ class Driver:
         keys)`` (or what ``result_transformer_`` makes of the result). Keyword arguments not
         ending in ``_`` are parameters. By default the query starts from and updates
         ``execute_query_bookmark_manager``; ``bookmark_manager_=None`` turns that off.
-        ``auth_`` is refused with ``ConfigurationError`` (no session-level auth in the C API yet)."""
+        ``auth_`` runs the query as another user (session-level auth). A ``Query`` gives its
+        metadata and timeout to the transaction. As officially, a keyword ending in a single
+        ``_`` (a misspelt option such as ``databse_``) and an unknown ``routing_`` raise
+        ``ValueError`` rather than being taken as a parameter or as a write."""
         _refuse_auth_manager(auth_)
+        misspelt = [k for k in kwargs if k.endswith("_") and not k.endswith("__")]
+        if misspelt:
+            raise ValueError(
+                "keyword parameters must not end with a single '_' (execute_query's options "
+                "do; pass such a parameter in parameters_): %r" % misspelt)
+        if routing_ in (RoutingControl.READ, "r"):
+            mode = READ_ACCESS
+        elif routing_ in (RoutingControl.WRITE, "w"):
+            mode = WRITE_ACCESS
+        else:
+            raise ValueError("routing_ must be RoutingControl.READ or RoutingControl.WRITE, not %r" % (routing_,))
         params = dict(parameters_ or {})
         params.update(kwargs)
-        mode = READ_ACCESS if routing_ in (RoutingControl.READ, "r", "READ") else WRITE_ACCESS
+        text = query_.text if isinstance(query_, Query) else query_
         manager = self._query_bookmark_manager if bookmark_manager_ is _DEFAULT else bookmark_manager_
         if manager is None:
             manager = _NO_MANAGER
         with self.session(database=database_, default_access_mode=mode, impersonated_user=impersonated_user_,
                           bookmark_manager=manager, auth=auth_) as s:
             def work(tx: Any) -> Any:
-                return result_transformer_(tx.run(query_, params))
+                return result_transformer_(tx.run(text, params))
 
+            if isinstance(query_, Query):
+                work = unit_of_work(query_.metadata, query_.timeout)(work)
             return s._run_transaction(mode, work, (), {}, _ffi.TELEMETRY_EXECUTE_QUERY)
 
     def verify_connectivity(self, **config: Any) -> None:
@@ -760,7 +790,8 @@ def _refuse_auth_manager(auth: Any) -> None:
 
 
 # Session options of the official driver that are driver-wide in boltc.
-_DRIVER_WIDE = ("max_transaction_retry_time", "connection_acquisition_timeout")
+_DRIVER_WIDE = ("max_transaction_retry_time", "connection_acquisition_timeout", "initial_retry_delay",
+                "retry_delay_multiplier", "retry_delay_jitter_factor")
 
 
 def _refuse_session_config(config: Dict[str, Any]) -> None:

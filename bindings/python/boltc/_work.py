@@ -13,7 +13,8 @@ from ctypes import byref, c_bool, c_int64, c_size_t, c_uint8, c_void_p, string_a
 from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optional, Tuple, TypeVar
 
 from . import _ffi, exceptions
-from ._codec import GRAPH_VALUES, decode_columns, to_map
+from ._broken import records as broken_aware_records
+from ._codec import BROKEN_VALUES, GRAPH_VALUES, decode_columns, to_map
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
 from .graph import Graph
@@ -575,7 +576,7 @@ class Result:
         # scanning them again and again while they are built (it made this 4x slower).
         _gc_pause()
         try:
-            seen = GRAPH_VALUES[0]
+            seen, broken = GRAPH_VALUES[0], BROKEN_VALUES[0]
             keys, rows, cols = decode_columns(buf)
             if GRAPH_VALUES[0] != seen:
                 self._graph._absorb(cols)
@@ -585,7 +586,9 @@ class Result:
                 self._keys = tuple(keys)
                 self._record_cls = record_class(keys)
             if rows:
-                if cols:
+                if cols and BROKEN_VALUES[0] != broken:
+                    self._buffer.extend(broken_aware_records(self._record_cls, zip(*cols)))
+                elif cols:
                     self._buffer.extend(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
                 else:
                     self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)

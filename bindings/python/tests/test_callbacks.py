@@ -176,7 +176,32 @@ def test_the_resolver_maps_an_unknown_name_to_the_router(pkg):
 
         with driver(pkg, "neo4j://cluster.invalid:9999", ("u", "p"), resolver=resolver) as d:
             assert query(d) == 1
-    assert asked and set(asked) == {("cluster.invalid", 9999)}
+    # The official driver reuses the router's connection for the writer (same address), boltc
+    # passes the table's member through the resolver too: both ask for the seed first.
+    assert asked[0] == ("cluster.invalid", 9999)
+    assert set(asked) <= {("cluster.invalid", 9999), ("127.0.0.1", server.port)}
+
+
+@both
+def test_the_resolver_resolves_the_members_of_the_routing_table_too(pkg):
+    """A routing table naming its servers by names only the resolver knows: the members go
+    through the resolver as the seed does (official behaviour), so the query reaches them."""
+    asked = []
+    with StubServer(one) as server:
+        server.routing = {"ttl": 300, "db": "neo4j", "servers": [
+            {"addresses": ["router.invalid:7001"], "role": "ROUTE"},
+            {"addresses": ["reader.invalid:7002"], "role": "READ"},
+            {"addresses": ["writer.invalid:7003"], "role": "WRITE"}]}
+
+        def resolver(address):
+            asked.append((address.host, address.port))
+            return [("127.0.0.1", server.port)]
+
+        with driver(pkg, "neo4j://cluster.invalid:9999", ("u", "p"), resolver=resolver) as d:
+            assert query(d) == 1
+            assert d.execute_query("RETURN 1 AS n", routing_="r").records[0]["n"] == 1
+    assert asked[0] == ("cluster.invalid", 9999)
+    assert {("writer.invalid", 7003), ("reader.invalid", 7002)} <= set(asked)
 
 
 # ---- boltc only ----------------------------------------------------------------------------

@@ -343,3 +343,104 @@ def test_protocol_violation_is_not_retried():
         assert time.monotonic() - t < 5
     assert len(calls) == 1 and not e.value.is_retryable()
     assert isinstance(e.value, ex.ServiceUnavailable) and e.value.status == "BOLTC_STATUS_PROTOCOL"
+
+
+# ---- options refused clearly, with what to do instead ----------------------------------------
+
+def test_legacy_trust_option_takes_its_two_values_only():
+    GraphDatabase.driver("bolt://127.0.0.1:1", trust=boltc.TRUST_ALL_CERTIFICATES).close()
+    GraphDatabase.driver("bolt://127.0.0.1:1", trust=boltc.TRUST_SYSTEM_CA_SIGNED_CERTIFICATES).close()
+    with pytest.raises(ex.ConfigurationError, match="trust must be"):
+        GraphDatabase.driver("bolt://127.0.0.1:1", trust="TRUST_CUSTOM_CA_SIGNED_CERTIFICATES")
+
+
+@pytest.mark.parametrize("key,value", [("database", "x"), ("impersonated_user", "u"),
+                                       ("default_access_mode", "READ"), ("bookmarks", [])])
+def test_session_options_as_driver_defaults_are_refused_naming_session(key, value):
+    """The official driver takes these as defaults for its sessions; boltc refuses them at the
+    driver (never a default silently dropped) and says where they go."""
+    with pytest.raises(ex.ConfigurationError, match="per session"):
+        GraphDatabase.driver("bolt://127.0.0.1:1", **{key: value})
+
+
+@pytest.mark.parametrize("key", ["initial_retry_delay", "retry_delay_multiplier",
+                                 "retry_delay_jitter_factor", "max_transaction_retry_time"])
+def test_retry_options_per_session_are_refused_naming_the_driver(key):
+    d = GraphDatabase.driver("bolt://127.0.0.1:1")
+    with pytest.raises(ex.ConfigurationError, match="driver only"):
+        d.session(**{key: 1})
+    d.close()
+
+
+def test_to_df_imports_pandas_when_called(monkeypatch):
+    """to_df builds a pandas DataFrame of the remaining records, one column per key; pandas is
+    imported by the call only (a stand-in module here: the venv has no pandas)."""
+    import sys
+    import types
+    made = []
+
+    class DataFrame:
+        def __init__(self, data, columns):
+            made.append((data, columns))
+
+    with StubServer(lambda q, p: Reply(["a", "b"], [[1, "x"], [2, "y"]])) as server, \
+            driver_for(server) as d, d.session() as s:
+        monkeypatch.setitem(sys.modules, "pandas", None)  # not installed: ImportError at the call
+        r = s.run("RETURN 1")
+        with pytest.raises(ImportError):
+            r.to_df()
+        monkeypatch.setitem(sys.modules, "pandas", types.SimpleNamespace(DataFrame=DataFrame))
+        assert isinstance(r.to_df(), DataFrame)
+        assert made == [([[1, "x"], [2, "y"]], ["a", "b"])]
+        with pytest.raises(NotImplementedError):
+            s.run("RETURN 1").to_df(expand=True)
+        with pytest.raises(NotImplementedError):
+            s.run("RETURN 1").to_df(parse_dates=True)
+
+
+try:
+    import neo4j
+except ImportError:  # the official half is skipped without the package
+    neo4j = None
+BOTH = [boltc] + ([neo4j] if neo4j is not None else [])
+BEGIN = 0x11
+
+
+@pytest.mark.parametrize("pkg", BOTH, ids=[p.__name__ for p in BOTH])
+def test_execute_query_takes_a_query_and_checks_its_options(pkg):
+    """Under both packages: a Query's metadata and timeout go with BEGIN; a keyword ending in a
+    single '_' (a misspelt option) and an unknown routing_ raise ValueError before anything is
+    sent, rather than becoming a parameter or a write."""
+    with StubServer(echo) as server, pkg.GraphDatabase.driver(
+            server.uri, auth=("neo4j", "pass"), connection_timeout=5) as d:
+        q = pkg.Query("RETURN $x AS x", metadata={"app": "t"}, timeout=2.5)
+        assert d.execute_query(q, x=1).records[0]["x"] == 1
+        begin = [f[0] for tag, f in server.messages if tag == BEGIN][-1]
+        assert begin["tx_metadata"] == {"app": "t"} and begin["tx_timeout"] == 2500
+        sent = len(runs(server))
+        with pytest.raises(ValueError):
+            d.execute_query("RETURN $x AS x", databse_="neo4j", x=1)
+        with pytest.raises(ValueError):
+            d.execute_query("RETURN 1", routing_="READ")
+        assert d.execute_query("RETURN $x__ AS x", x__=1, routing_="r").records[0]["x__"] == 1
+        assert len(runs(server)) == sent + 1
+
+
+def test_documented_differences_hold():
+    """The README's 'Differences' list, where the stub can show it: record indexing as a tuple,
+    keys() a tuple, Query('') refused, an unknown structure as boltc.Structure, fetch_size=0
+    refused."""
+    from stub import Struct
+    with StubServer(lambda q, p: Reply(["a", "b"], [[1, Struct(0x7A, [5, "x"])]])) as server, \
+            driver_for(server) as d, d.session() as s:
+        r = s.run("RETURN 1")
+        assert r.keys() == ("a", "b")
+        rec = r.single()
+        assert rec[-2] == 1
+        with pytest.raises(IndexError):
+            rec[2]
+        assert rec["b"] == boltc.Structure(0x7A, [5, "x"])
+        with pytest.raises(ValueError):
+            s.run(Query(""))
+    with pytest.raises(ex.ConfigurationError):
+        GraphDatabase.driver("bolt://127.0.0.1:1", fetch_size=0)

@@ -133,10 +133,53 @@ def test_neo4j_time_roundtrip_keeps_nanoseconds(echo_session, value):
 def test_out_of_range_temporal_is_a_broken_value_not_a_crash(value, kind):
     with StubServer(lambda q, p: Reply(["x", "y"], [[value, 1]])) as server, driver_for(server) as d:
         rec = d.execute_query("RETURN x").records[0]
-    got = rec["x"]
+    got = tuple.__getitem__(rec, 0)  # the stored value, below the record's accessors
     assert isinstance(got, BrokenHydrationObject) and got.kind == kind
-    assert "out of the supported range" in got.error
-    assert rec["y"] == 1
+    assert "out of the supported range" in str(got.error) and got.raw_data == got.raw
+    # Reading the field raises BrokenRecordError (cause: the hydration error), as officially.
+    with pytest.raises(ex.BrokenRecordError, match="'x'") as info:
+        rec["x"]
+    assert info.value.__cause__ is got.error
+    assert rec["y"] == 1 and rec.get("y") == 1 and rec.values("y") == [1] and rec.data("y") == {"y": 1}
+
+
+BAD_DATE = Struct(0x44, [10**12])
+
+
+def test_every_way_of_reading_a_broken_field_raises_broken_record_error():
+    """As the official Record: indexing by name and position, get, value, values, items,
+    data, iteration, unpacking, equality. The other fields, len and repr stay usable; other
+    records are plain."""
+    rows = [[1, BAD_DATE], [2, "fine"]]
+    with StubServer(lambda q, p: Reply(["a", "b"], rows)) as server, driver_for(server) as d:
+        broken, fine = d.execute_query("RETURN x").records
+        with d.session() as s:
+            with pytest.raises(ex.BrokenRecordError):
+                s.run("RETURN x").data()
+    readers = [
+        lambda r: r["b"], lambda r: r[1], lambda r: r[-1], lambda r: r.get("b"),
+        lambda r: r.value("b"), lambda r: r.value(1), lambda r: r.values(), lambda r: r.values("b"),
+        lambda r: r.items(), lambda r: r.items("b"), lambda r: r.data(), lambda r: r.data("b"),
+        lambda r: list(r), lambda r: [v for v in r], lambda r: tuple(iter(r)),
+        lambda r: (lambda a, b: b)(*r), lambda r: r == [1, None], lambda r: r[1:]["b"],
+    ]
+    for read in readers:
+        with pytest.raises(ex.BrokenRecordError):
+            read(broken)
+    assert broken["a"] == 1 and broken.get("a") == 1 and broken.value() == 1 and broken[:1] == [1]
+    assert broken.items("a") == [("a", 1)] and broken.get("zz", 5) == 5 and len(broken) == 2
+    assert broken.keys() == ["a", "b"] and "BrokenHydrationObject" in repr(broken)
+    assert isinstance(broken, boltc.Record) and fine == [2, "fine"] and type(fine) is not type(broken)
+
+
+def test_a_broken_value_inside_a_list_or_map_stays_there():
+    """The official record checks its fields only: a list or map holding a broken value reads
+    normally (the compat suite checks the official driver agrees)."""
+    rows = [[[1, BAD_DATE], {"k": BAD_DATE}]]
+    with StubServer(lambda q, p: Reply(["a", "b"], rows)) as server, driver_for(server) as d:
+        rec = d.execute_query("RETURN x").records[0]
+    assert rec["a"][0] == 1 and isinstance(rec["a"][1], BrokenHydrationObject)
+    assert isinstance(rec.data()["b"]["k"], BrokenHydrationObject)
 
 
 @pytest.mark.parametrize(
