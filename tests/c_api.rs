@@ -762,3 +762,34 @@ fn c_callbacks_under_address_sanitizer() {
     );
     run_callbacks(&exe, run_asan);
 }
+
+/// GQL status objects (sent by a Bolt 5.6 server: parsed and raw severity/classification,
+/// position, diagnostic record with defaults) and typed EXPLAIN/PROFILE trees on C summaries,
+/// with out-of-range, bad-selector and NULL calls as typed errors; valgrind when enabled.
+#[test]
+fn c_summary_statuses_and_plans_against_stub_server() {
+    let exe = compile(false, &["tests/c/summary.c"], "summary", Link::Shared);
+    let mut stub = StubServer::start(&script("summary.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("summary: all ok"), "{out}");
+    stub.finish();
+}
+
+/// The same under AddressSanitizer.
+#[test]
+fn c_summary_under_address_sanitizer() {
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let exe = compile_with(
+        false,
+        &["tests/c/summary.c"],
+        "summary_asan",
+        Link::Shared,
+        &asan,
+    );
+    let mut stub = StubServer::start(&script("summary.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&exe, &[&stub.uri()]);
+    assert!(out.contains("summary: all ok"), "{out}");
+    stub.finish();
+}

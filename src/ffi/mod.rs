@@ -40,6 +40,7 @@ pub mod server_info;
 pub mod session;
 mod shared;
 pub mod status;
+pub mod summary;
 pub mod txfn;
 pub mod value;
 
