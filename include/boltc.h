@@ -383,6 +383,11 @@ typedef struct boltc_connection_list boltc_connection_list;
 // Threads: a driver may be shared between threads and used by several at once.
 typedef struct boltc_driver boltc_driver;
 
+// All the records of a query run by `boltc_driver_execute_query`, its column names and its
+// summary. Ownership: the caller's, freed with `boltc_eager_result_free`; keys and values read
+// from it are borrowed until then. Threads: immutable; may be read from any thread.
+typedef struct boltc_eager_result boltc_eager_result;
+
 // An error object: status, message, server code, classification, retryability, GQL status
 // and description, and the server's cause chain.
 //
@@ -409,6 +414,14 @@ typedef struct boltc_path boltc_path;
 // One operator of an `EXPLAIN` plan or a `PROFILE` profile with its inputs (opaque view,
 // borrowed from its summary until `boltc_summary_free`). Threads: immutable.
 typedef struct boltc_plan boltc_plan;
+
+// How `boltc_driver_execute_query` runs its query. Ownership: the caller's, from
+// `boltc_query_config_new`, freed with `boltc_query_config_free`; it is copied by each call, so
+// it may be changed or freed afterwards. The defaults: route to a writer, the home database,
+// no impersonation, the driver's own bookmark manager (shared by every `execute_query` call,
+// so each one sees the writes of the previous ones), no timeout or metadata, the driver's
+// credentials. Threads: one thread at a time.
+typedef struct boltc_query_config boltc_query_config;
 
 // One row. Ownership: the caller's (from `boltc_result_next` / `boltc_result_single`), freed
 // with `boltc_record_free`; values read from it are borrowed until then. Threads: immutable,
@@ -1263,6 +1276,92 @@ boltc_status boltc_set_log_callback(boltc_log_callback callback,
                                     int32_t max_level,
                                     void *user_data,
                                     boltc_error **error_out);
+
+// Creates a query config with the defaults; `*config_out` receives a config freed with
+// `boltc_query_config_free`.
+boltc_status boltc_query_config_new(boltc_query_config **config_out, boltc_error **error_out);
+
+// Where the query goes: `BOLTC_ACCESS_MODE_WRITE` (a writer, the default) or
+// `BOLTC_ACCESS_MODE_READ` (a reader); other values are `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_query_config_set_routing(boltc_query_config *config,
+                                            int32_t mode,
+                                            boltc_error **error_out);
+
+// The database (NUL-terminated, copied; NULL: the user's home database).
+boltc_status boltc_query_config_set_database(boltc_query_config *config,
+                                             const char *database,
+                                             boltc_error **error_out);
+
+// The user to impersonate (NUL-terminated, copied; NULL: none). Bolt 4.4+.
+boltc_status boltc_query_config_set_impersonated_user(boltc_query_config *config,
+                                                      const char *user,
+                                                      boltc_error **error_out);
+
+// The bookmark manager the query reads and updates: `manager` (borrowed; the config keeps its
+// own reference, so the handle may be freed afterwards), or NULL for none (no causal chaining
+// with earlier queries). Without this call, the driver's own manager is used.
+boltc_status boltc_query_config_set_bookmark_manager(boltc_query_config *config,
+                                                     const boltc_bookmark_manager *manager,
+                                                     boltc_error **error_out);
+
+// The transaction's timeout in milliseconds (negative: the server's default) and metadata
+// (NULL: none; borrowed and copied). Each retry of the query carries both.
+boltc_status boltc_query_config_set_transaction(boltc_query_config *config,
+                                                int64_t timeout_ms,
+                                                const boltc_map *metadata,
+                                                boltc_error **error_out);
+
+// Credentials for this query only (borrowed and copied; NULL: the driver's). Needs Bolt 5.1+
+// (the call fails with `BOLTC_STATUS_UNSUPPORTED` on older servers).
+boltc_status boltc_query_config_set_auth(boltc_query_config *config,
+                                         const boltc_auth *auth,
+                                         boltc_error **error_out);
+
+// Frees a query config. NULL is ignored.
+void boltc_query_config_free(boltc_query_config *config);
+
+// Runs `query` (`query_len` bytes of UTF-8) with `params` (NULL: none; borrowed) in a managed
+// transaction as `config` says (NULL: the defaults, see `boltc_query_config`), retried on
+// transient failures like `boltc_session_execute` (the driver's retry policy), and reads all
+// of its records. On success `*result_out` receives a `boltc_eager_result` freed with
+// `boltc_eager_result_free`. Thread-safe (the driver). Blocks up to the driver's bounds (pool
+// acquisition, connect, reads) for each attempt and the maximum retry time overall.
+boltc_status boltc_driver_execute_query(const boltc_driver *driver,
+                                        const char *query,
+                                        size_t query_len,
+                                        const boltc_map *params,
+                                        const boltc_query_config *config,
+                                        boltc_eager_result **result_out,
+                                        boltc_error **error_out);
+
+// The number of columns; 0 for NULL.
+size_t boltc_eager_result_keys_len(const boltc_eager_result *result);
+
+// Column `index`'s name as UTF-8 bytes (not NUL-terminated), borrowed until `result` is freed;
+// out of range is `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_eager_result_key(const boltc_eager_result *result,
+                                    size_t index,
+                                    const char **str_out,
+                                    size_t *len_out,
+                                    boltc_error **error_out);
+
+// The number of records; 0 for NULL.
+size_t boltc_eager_result_records_len(const boltc_eager_result *result);
+
+// The value in column `column` of record `row`, borrowed until `result` is freed; NULL when
+// either is out of range or for NULL.
+const boltc_value *boltc_eager_result_value(const boltc_eager_result *result,
+                                            size_t row,
+                                            size_t column);
+
+// A copy of the query's summary: `*summary_out` receives a summary freed with
+// `boltc_summary_free` (independent of `result`).
+boltc_status boltc_eager_result_summary(const boltc_eager_result *result,
+                                        boltc_summary **summary_out,
+                                        boltc_error **error_out);
+
+// Frees an eager result. NULL is ignored.
+void boltc_eager_result_free(boltc_eager_result *result);
 
 // The number of columns (waits for the RUN reply if needed).
 boltc_status boltc_result_keys_len(boltc_result *result, size_t *len_out, boltc_error **error_out);

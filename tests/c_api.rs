@@ -793,3 +793,34 @@ fn c_summary_under_address_sanitizer() {
     assert!(out.contains("summary: all ok"), "{out}");
     stub.finish();
 }
+
+/// `boltc_driver_execute_query` (tests/c/execute_query.c): query config (routing, database,
+/// timeout, metadata, bookmark manager off), retry after a transient failure, the driver's
+/// bookmark manager chaining calls, a non-retryable error, misuse; plain and under ASan.
+#[test]
+fn c_execute_query_against_stub_server() {
+    let plain = compile(
+        false,
+        &["tests/c/execute_query.c"],
+        "execute_query",
+        Link::Shared,
+    );
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let with_asan = compile_with(
+        false,
+        &["tests/c/execute_query.c"],
+        "execute_query_asan",
+        Link::Shared,
+        &asan,
+    );
+    for (exe, run_with) in [
+        (plain, run as fn(&Path, &[&str]) -> String),
+        (with_asan, run_asan),
+    ] {
+        let mut stub = StubServer::start(&script("execute_query.script"));
+        stub.set_finish_timeout(std::time::Duration::from_secs(60));
+        let out = run_with(&exe, &[&stub.uri()]);
+        assert!(out.contains("execute_query: all ok"), "{out}");
+        stub.finish();
+    }
+}

@@ -34,6 +34,7 @@ pub mod error;
 mod guard;
 pub(crate) mod handle;
 pub mod log;
+pub mod query;
 pub mod result;
 pub mod routing;
 pub mod server_info;

@@ -129,6 +129,45 @@ static void plans_and_statuses(boltc_session *s, const char *label) {
     boltc_summary_free(sum);
 }
 
+/* boltc_driver_execute_query: a write, then a read routed to a reader that sees it (the
+ * driver's bookmark manager chains the two), with metadata and a timeout. */
+static void execute_query(boltc_driver *drv, const char *label) {
+    char q[256];
+    boltc_eager_result *r = NULL;
+    snprintf(q, sizeof q, "CREATE (:%s {k: 'eq'}) RETURN 42 AS answer", label);
+    OK(boltc_driver_execute_query(drv, q, strlen(q), NULL, NULL, &r, &err));
+    int64_t v = 0;
+    CHECK(boltc_eager_result_records_len(r) == 1);
+    OK(boltc_value_as_int(boltc_eager_result_value(r, 0, 0), &v, &err));
+    CHECK(v == 42);
+    boltc_eager_result_free(r);
+
+    boltc_query_config *qc = NULL;
+    OK(boltc_query_config_new(&qc, &err));
+    OK(boltc_query_config_set_routing(qc, BOLTC_ACCESS_MODE_READ, &err));
+    boltc_map *meta = boltc_map_new();
+    OK(boltc_map_set_string(meta, "app", "boltc-c-test", &err));
+    OK(boltc_query_config_set_transaction(qc, 10000, meta, &err));
+    boltc_map_free(meta);
+    snprintf(q, sizeof q, "MATCH (n:%s {k: 'eq'}) RETURN count(n) AS c", label);
+    OK(boltc_driver_execute_query(drv, q, strlen(q), NULL, qc, &r, &err));
+    boltc_query_config_free(qc);
+    OK(boltc_value_as_int(boltc_eager_result_value(r, 0, 0), &v, &err));
+    CHECK(v == 1);
+    const char *key;
+    size_t key_len;
+    OK(boltc_eager_result_key(r, 0, &key, &key_len, &err));
+    CHECK(str_eq(key, key_len, "c"));
+    boltc_eager_result_free(r);
+
+    /* A server error comes back typed, not retried. */
+    boltc_error *e = NULL;
+    CHECK(boltc_driver_execute_query(drv, "RETURN oops", 11, NULL, NULL, &r, &e) ==
+          BOLTC_STATUS_CLIENT_ERROR);
+    CHECK(e != NULL && !boltc_error_is_retryable(e));
+    boltc_error_free(e);
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) {
         return 2;
@@ -235,6 +274,8 @@ int main(int argc, char **argv) {
 
     plans_and_statuses(s, label);
     printf("plans and statuses: ok\n");
+    execute_query(drv, label);
+    printf("execute_query: ok\n");
 
     OK(boltc_session_close(s, &err));
     boltc_session_free(s);
