@@ -824,3 +824,24 @@ fn c_execute_query_against_stub_server() {
         stub.finish();
     }
 }
+
+/// The C++ wrapper's `Driver::execute_query` (QueryConfig, EagerResult) and the summary's
+/// `gql_statuses()`, `plan()`, `profile()`, against the C tests' stub scripts; under ASan.
+#[test]
+fn cpp_execute_query_and_summaries_against_stub_servers() {
+    let exe = compile_with(
+        true,
+        &["tests/cpp/query_test.cpp"],
+        "cpp_query_asan",
+        Link::Shared,
+        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let mut eq = StubServer::start(&script("execute_query.script"));
+    let mut summary = StubServer::start(&script("summary.script"));
+    eq.set_finish_timeout(std::time::Duration::from_secs(60));
+    summary.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&exe, &[&eq.uri(), &summary.uri()]);
+    assert!(out.contains("cpp query: all ok"), "{out}");
+    eq.finish();
+    summary.finish();
+}
