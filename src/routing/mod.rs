@@ -3,8 +3,9 @@
 //!
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
-//! resolved through the custom resolver and DNS) for a new one, whose addresses go through the
-//! custom resolver too (`resolve_members`); on failure remove the entry
+//! resolved through the custom resolver and DNS) for a new one, whose readers and writers go
+//! through the custom resolver too (`resolve_members`; its routers when they are asked); on
+//! failure remove the entry
 //! and report `ServiceUnavailable`. One thread
 //! fetches at a time per table; others wait on the condvar until their deadline. The fetch
 //! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
@@ -466,8 +467,10 @@ impl RouterInner {
         let seed = &self.config.seed;
         let mut tried: Vec<Address> = Vec::new();
         let mut last: Option<Error> = None;
+        // The table's routers, each passed through the custom resolver when its turn comes
+        // (`false`: not yet), as the official drivers do; the seed's addresses are resolved.
         let known = routers.iter().filter(|r| *r != seed).cloned();
-        let mut candidates: Vec<Address> = known.collect();
+        let mut candidates: Vec<(Address, bool)> = known.map(|a| (a, false)).collect();
         let mut seeds_added = false;
         let mut i = 0;
         loop {
@@ -477,10 +480,23 @@ impl RouterInner {
                 }
                 seeds_added = true;
                 let more = self.resolve_seed(deadline);
-                candidates.extend(more.into_iter().filter(|a| !tried.contains(a)));
+                let fresh = more.into_iter().filter(|a| !tried.contains(a));
+                candidates.extend(fresh.map(|a| (a, true)));
                 continue;
             }
-            let router = candidates[i].clone();
+            let (router, resolved) = candidates[i].clone();
+            if !resolved {
+                if let Some(resolver) = &self.config.resolver {
+                    let to = resolver(&router);
+                    if to.is_empty() {
+                        log::info!("[#@{router}] the resolver returned no address for the router");
+                    }
+                    let fresh = to.into_iter().filter(|a| !tried.contains(a));
+                    let fresh: Vec<(Address, bool)> = fresh.map(|a| (a, true)).collect();
+                    candidates.splice(i..=i, fresh);
+                    continue;
+                }
+            }
             i += 1;
             if Instant::now() >= deadline {
                 break;
@@ -630,19 +646,21 @@ impl RouterInner {
         out
     }
 
-    /// Passes every address of a fetched table through the custom resolver, as the seed is
-    /// (and as the official drivers do), so that a cluster whose members are named by names
-    /// only the resolver knows is reachable. Each address becomes the addresses the resolver
-    /// returns for it, in order, duplicates once; an address it returns nothing for is dropped
-    /// (logged). Without a resolver the table is unchanged. Host names stay names: DNS (or
-    /// the domain name resolver) resolves them when a connection is opened, as before.
+    /// Passes the readers and writers of a fetched table through the custom resolver, as the
+    /// seed is (and as the official drivers do), so that a cluster whose members are named by
+    /// names only the resolver knows is reachable. Each address becomes the addresses the
+    /// resolver returns for it, in order, duplicates once; an address it returns nothing for
+    /// is dropped (logged). Routers stay as the server named them: `discover` resolves each
+    /// when it is asked (so a router is resolved only when needed, as officially). Without a
+    /// resolver the table is unchanged. Host names stay names: DNS (or the domain name
+    /// resolver) resolves them when a connection is opened, as before.
     fn resolve_members(&self, mut table: RoutingTable) -> RoutingTable {
         let Some(resolver) = &self.config.resolver else {
             return table;
         };
-        // A single instance lists itself in every role: ask the resolver once per address.
+        // A single instance lists itself in both roles: ask the resolver once per address.
         let mut resolved: HashMap<Address, Vec<Address>> = HashMap::new();
-        for role in [&mut table.routers, &mut table.readers, &mut table.writers] {
+        for role in [&mut table.readers, &mut table.writers] {
             let mut out: Vec<Address> = Vec::with_capacity(role.len());
             for addr in role.iter() {
                 let to = resolved.entry(addr.clone()).or_insert_with(|| {
