@@ -448,9 +448,10 @@ fn the_resolver_supplies_the_initial_routers() {
 
 /// The official drivers pass every routing-table member through the resolver, not only the
 /// seed: a cluster that names its members (or, like a single Neo4j, the seed it was asked
-/// for) by names only the resolver knows is reachable. Readers and writers are resolved when
-/// the table arrives (a member the resolver returns nothing for is dropped; DNS still
-/// resolves the names it returns at connect time); routers when they are asked for a table.
+/// for) by names only the resolver knows is reachable. Readers and writers are resolved each
+/// time a request is routed to them (a member the resolver returns nothing for is skipped;
+/// DNS still resolves the names it returns at connect time), routers when they are asked for
+/// a table; the table keeps the server's names.
 #[test]
 fn the_resolver_also_resolves_the_members_of_a_routing_table() {
     let reader = StubServer::start(&format!(
@@ -511,6 +512,7 @@ fn the_resolver_also_resolves_the_members_of_a_routing_table() {
     let d = Driver::new(config).unwrap();
     assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
     assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // The table keeps the names the server sent; the resolver's answers are used to connect.
     let table = d.routing_table(Some("neo4j")).unwrap();
     assert_eq!(
         table.routers,
@@ -519,11 +521,14 @@ fn the_resolver_also_resolves_the_members_of_a_routing_table() {
             Address::new("gone.invalid", 1)
         ]
     );
-    assert_eq!(table.readers, vec![Address::new("localhost", r.port())]);
     assert_eq!(
-        table.writers,
-        vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)]
+        table.readers,
+        vec![
+            Address::new("reader.invalid", 7687),
+            Address::new("gone.invalid", 1)
+        ]
     );
+    assert_eq!(table.writers, vec![Address::new("writer.invalid", 7687)]);
     let asked = asked.lock().unwrap().clone();
     assert_eq!(asked[0], "cluster.invalid");
     assert!(asked.contains(&"router.invalid".to_owned()), "{asked:?}");
