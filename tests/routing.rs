@@ -436,16 +436,11 @@ fn the_resolver_supplies_the_initial_routers() {
         .unwrap();
     let d = Driver::new(config).unwrap();
     assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
-    // The seed once, then each member of the fetched table once.
-    let mut calls = calls.lock().unwrap().clone();
-    calls.sort();
-    let mut expected = vec![
-        "cluster.invalid:7687".to_owned(),
-        "x:1".to_owned(),
-        r.clone(),
-    ];
-    expected.sort();
-    assert_eq!(calls, expected);
+    // The seed, then the reader of the fetched table (its router only when it is asked).
+    assert_eq!(
+        *calls.lock().unwrap(),
+        vec!["cluster.invalid:7687".to_owned(), r.clone()]
+    );
     d.close();
     reader.finish();
     router.finish();
@@ -453,52 +448,94 @@ fn the_resolver_supplies_the_initial_routers() {
 
 /// The official drivers pass every routing-table member through the resolver, not only the
 /// seed: a cluster that names its members (or, like a single Neo4j, the seed it was asked
-/// for) by names only the resolver knows is reachable. Members the resolver returns nothing
-/// for are dropped from the table; DNS still resolves the names it returns at connect time.
+/// for) by names only the resolver knows is reachable. Readers and writers are resolved each
+/// time a request is routed to them (a member the resolver returns nothing for is skipped;
+/// DNS still resolves the names it returns at connect time), routers when they are asked for
+/// a table; the table keeps the server's names.
 #[test]
 fn the_resolver_also_resolves_the_members_of_a_routing_table() {
-    let reader = query_server("5.0", r#"{"mode": "r", "db": "neo4j"}"#);
+    let reader = StubServer::start(&format!(
+        "{}C: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n\
+         C: RUN \"RETURN 1 AS n\" {{}} {{\"mode\": \"r\", \"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{\"type\": \"r\"}}\n{BYE}",
+        header("5.0")
+    ));
     let r = Address::parse(&reader.address(), 7687).unwrap();
-    let router = StubServer::start(&format!(
+    let members = |ttl: i64| {
+        rt(
+            ttl,
+            Some("neo4j"),
+            &["router.invalid:7687", "gone.invalid:1"],
+            &["reader.invalid:7687", "gone.invalid:1"],
+            &["writer.invalid:7687"],
+        )
+    };
+    // The seed's table expires at once: the next query asks its router, named
+    // router.invalid, which only the resolver knows.
+    let seed_router = StubServer::start(&format!(
         "{}C: ROUTE {{\"address\": \"cluster.invalid:7687\"}} [] {{\"db\": \"neo4j\"}}\n\
          S: SUCCESS {{\"rt\": {}}}\n{BYE}",
         header("5.0"),
-        rt(
-            300,
-            Some("neo4j"),
-            &["cluster.invalid:7687", "gone.invalid:1"],
-            &["reader.invalid:7687", "gone.invalid:1"],
-            &["writer.invalid:7687"]
-        )
+        members(0)
     ));
-    let seed = Address::parse(&router.address(), 7687).unwrap();
+    let second_router = StubServer::start(&format!(
+        "{}C: ROUTE {{\"address\": \"cluster.invalid:7687\"}} [] {{\"db\": \"neo4j\"}}\n\
+         S: SUCCESS {{\"rt\": {}}}\n{BYE}",
+        header("5.0"),
+        members(300)
+    ));
+    let seed = Address::parse(&seed_router.address(), 7687).unwrap();
+    let second = Address::parse(&second_router.address(), 7687).unwrap();
     // "localhost" keeps DNS in the path: the resolver's answer is a name, not an IP.
     let reader_by_name = Address::new("localhost", r.port());
+    let asked = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = asked.clone();
     let config = Config::builder("neo4j://cluster.invalid:7687")
-        .resolver(Arc::new(move |a: &Address| match a.host() {
-            "cluster.invalid" => vec![seed.clone()],
-            "reader.invalid" => vec![reader_by_name.clone(), reader_by_name.clone()],
-            "writer.invalid" => vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)],
-            _ => Vec::new(),
+        .resolver(Arc::new(move |a: &Address| {
+            log.lock().unwrap().push(a.host().to_owned());
+            match a.host() {
+                "cluster.invalid" => vec![seed.clone()],
+                "router.invalid" => vec![second.clone()],
+                "reader.invalid" => vec![reader_by_name.clone(), reader_by_name.clone()],
+                "writer.invalid" => {
+                    vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)]
+                }
+                _ => Vec::new(),
+            }
         }))
         .connection_timeout(Duration::from_secs(2))
         .build()
         .unwrap();
     let d = Driver::new(config).unwrap();
     assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    assert_eq!(run_one(&d, reads("neo4j")).unwrap(), 1);
+    // The table keeps the names the server sent; the resolver's answers are used to connect.
     let table = d.routing_table(Some("neo4j")).unwrap();
     assert_eq!(
         table.routers,
-        vec![Address::parse(&router.address(), 7687).unwrap()]
+        vec![
+            Address::new("router.invalid", 7687),
+            Address::new("gone.invalid", 1)
+        ]
     );
-    assert_eq!(table.readers, vec![Address::new("localhost", r.port())]);
     assert_eq!(
-        table.writers,
-        vec![Address::new("localhost", 1), Address::new("127.0.0.1", 1)]
+        table.readers,
+        vec![
+            Address::new("reader.invalid", 7687),
+            Address::new("gone.invalid", 1)
+        ]
     );
+    assert_eq!(table.writers, vec![Address::new("writer.invalid", 7687)]);
+    let asked = asked.lock().unwrap().clone();
+    assert_eq!(asked[0], "cluster.invalid");
+    assert!(asked.contains(&"router.invalid".to_owned()), "{asked:?}");
     d.close();
     reader.finish();
-    router.finish();
+    seed_router.finish();
+    second_router.finish();
 }
 
 #[test]

@@ -50,8 +50,10 @@ impl ConfigBuilder {
     /// (`neo4j://` only: [`ConfigBuilder::build`] refuses it for a direct URI, which connects to
     /// its own address). Each address it returns is also resolved through DNS, and every IP is
     /// tried. Every server of a fetched routing table goes through it too, as in the official
-    /// drivers (return the address itself to keep it; an address it returns nothing for is left
-    /// out of the table). It may run on the `boltc-routing` thread, so it must be thread-safe.
+    /// drivers: a router when it is asked for a table, a reader or writer each time work is
+    /// routed to it (return the address itself to keep it; one it returns nothing for is
+    /// skipped). The table keeps the server's names. It may run on the `boltc-routing` thread,
+    /// so it must be thread-safe.
     ///
     /// ```
     /// use boltc::{net::Address, Config};

@@ -339,9 +339,9 @@ pub extern "C" fn boltc_auth_equal(a: *const boltc_auth, b: *const boltc_auth) -
 
 /// Makes a `neo4j://` driver ask `resolver` for the addresses of its initial routers instead
 /// of using the URI's address, and for the addresses of each server of a routing table it
-/// fetches (each answer is then looked up in DNS when connecting; a server it gives no
-/// address for is left out of the table). Called when the driver needs a routing table and
-/// knows no router that answers, e.g. for the first query, and once per fetched table.
+/// fetches: a router when it is asked for a table, a reader or writer each time work is routed
+/// to it (each answer is then looked up in DNS when connecting; a server it gives no address
+/// for is skipped).
 /// `resolver` NULL removes it (and `free_user_data` is not called). A driver made from a config whose URI is not `neo4j://` (or
 /// `neo4j+s://`, `neo4j+ssc://`) with a resolver fails with `BOLTC_STATUS_CONFIG`.
 ///

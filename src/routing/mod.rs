@@ -3,9 +3,11 @@
 //!
 //! Workflow for a request on database `db` (seed 001): find the table; create an empty one with
 //! the seed router if there is none; if it is stale, ask its routers (then the seed address,
-//! resolved through the custom resolver and DNS) for a new one, whose addresses go through the
-//! custom resolver too (`resolve_members`); on failure remove the entry
-//! and report `ServiceUnavailable`. One thread
+//! resolved through the custom resolver and DNS) for a new one; on failure remove the entry
+//! and report `ServiceUnavailable`. A table's routers go through the custom resolver when they
+//! are asked (`discover`), its readers and writers each time a request is routed to them
+//! (`resolve_route`), as the official drivers resolve members when they connect; the table
+//! keeps the server's names. One thread
 //! fetches at a time per table; others wait on the condvar until their deadline. The fetch
 //! itself (pool acquisition, ROUTE and its reply) is bounded by the same deadline, and a
 //! caller's interrupt (`net::interrupt`) reaches the condvar wait, the pool wait and the
@@ -40,6 +42,10 @@ use std::time::{Duration, Instant};
 /// A user hook that turns an address (the seed or a routing-table member) into the addresses
 /// to try.
 pub type AddressResolver = dyn Fn(&Address) -> Vec<Address> + Send + Sync;
+
+/// The most resolver answers remembered (`RouterInner::resolved`); beyond it the map starts
+/// afresh (an entry is only needed until its server is forgotten or the route is used).
+const MAX_RESOLVED: usize = 4096;
 
 /// Table key: the database name; `None` for the home database before the server named it (and
 /// for servers that never name it, Bolt < 4).
@@ -86,6 +92,9 @@ pub(crate) struct RouterInner {
     changed: Condvar,
     /// Breaks ties between equally loaded servers.
     rotation: AtomicUsize,
+    /// For each address the custom resolver returned for a table's reader or writer, the
+    /// table entry it stands for (see `resolve_route`).
+    resolved: Mutex<HashMap<Address, Address>>,
     wake: crossbeam_channel::Sender<refresher::Command>,
 }
 
@@ -112,6 +121,7 @@ impl Router {
             state: Mutex::new(State::default()),
             changed: Condvar::new(),
             rotation: AtomicUsize::new(0),
+            resolved: Mutex::new(HashMap::new()),
             wake: tx,
         });
         let handle = refresher::spawn(Arc::downgrade(&inner), rx)?;
@@ -138,7 +148,8 @@ impl Router {
         let Some(int) = interrupt else {
             return self
                 .inner
-                .ensure(write, db, imp_user, bookmarks, auth, deadline, None);
+                .ensure(write, db, imp_user, bookmarks, auth, deadline, None)
+                .map(|r| self.inner.resolve_route(r));
         };
         let weak = Arc::downgrade(&self.inner);
         let previous = int.target(Target::Wait(Arc::new(move || {
@@ -151,7 +162,7 @@ impl Router {
             .inner
             .ensure(write, db, imp_user, bookmarks, auth, deadline, Some(int));
         int.target(previous);
-        res
+        res.map(|r| self.inner.resolve_route(r))
     }
 
     /// Fetches the table for `db` now, even if it is fresh. `None` asks the cluster for the
@@ -217,9 +228,12 @@ impl Router {
     /// `addr` could not be reached: remove it from every table and close its idle connections.
     pub(crate) fn forget(&self, addr: &Address) {
         log::info!("[#@{addr}] removing the server from the routing tables");
+        let names = self.inner.table_names(addr);
         let mut st = self.inner.state.lock();
         for e in st.tables.values_mut() {
-            e.table.forget(addr);
+            for name in &names {
+                e.table.forget(name);
+            }
         }
         drop(st);
         self.inner.pool.purge(addr);
@@ -228,10 +242,13 @@ impl Router {
     /// `addr` is no longer the writer of `db` (`None`: the home database of `imp_user`).
     pub(crate) fn forget_writer(&self, addr: &Address, db: Option<&str>, imp_user: Option<&str>) {
         log::info!("[#@{addr}] no longer a writer for {db:?}");
+        let names = self.inner.table_names(addr);
         let mut st = self.inner.state.lock();
         let key = st.key(db, imp_user);
         if let Some(e) = st.tables.get_mut(&key) {
-            e.table.forget_writer(addr);
+            for name in &names {
+                e.table.forget_writer(name);
+            }
         }
     }
 
@@ -466,8 +483,10 @@ impl RouterInner {
         let seed = &self.config.seed;
         let mut tried: Vec<Address> = Vec::new();
         let mut last: Option<Error> = None;
+        // The table's routers, each passed through the custom resolver when its turn comes
+        // (`false`: not yet), as the official drivers do; the seed's addresses are resolved.
         let known = routers.iter().filter(|r| *r != seed).cloned();
-        let mut candidates: Vec<Address> = known.collect();
+        let mut candidates: Vec<(Address, bool)> = known.map(|a| (a, false)).collect();
         let mut seeds_added = false;
         let mut i = 0;
         loop {
@@ -477,19 +496,29 @@ impl RouterInner {
                 }
                 seeds_added = true;
                 let more = self.resolve_seed(deadline);
-                candidates.extend(more.into_iter().filter(|a| !tried.contains(a)));
+                let fresh = more.into_iter().filter(|a| !tried.contains(a));
+                candidates.extend(fresh.map(|a| (a, true)));
                 continue;
             }
-            let router = candidates[i].clone();
+            let (router, resolved) = candidates[i].clone();
+            if !resolved {
+                if let Some(resolver) = &self.config.resolver {
+                    let to = resolver(&router);
+                    if to.is_empty() {
+                        log::info!("[#@{router}] the resolver returned no address for the router");
+                    }
+                    let fresh = to.into_iter().filter(|a| !tried.contains(a));
+                    let fresh: Vec<(Address, bool)> = fresh.map(|a| (a, true)).collect();
+                    candidates.splice(i..=i, fresh);
+                    continue;
+                }
+            }
             i += 1;
             if Instant::now() >= deadline {
                 break;
             }
             tried.push(router.clone());
-            match self
-                .fetch_from(&router, req, deadline, interrupt)
-                .map(|t| self.resolve_members(t))
-            {
+            match self.fetch_from(&router, req, deadline, interrupt) {
                 Ok(t) if !t.routers.is_empty() && !t.readers.is_empty() => return Ok(t),
                 Ok(_) => {
                     last = Some(Error::new(
@@ -630,37 +659,49 @@ impl RouterInner {
         out
     }
 
-    /// Passes every address of a fetched table through the custom resolver, as the seed is
-    /// (and as the official drivers do), so that a cluster whose members are named by names
-    /// only the resolver knows is reachable. Each address becomes the addresses the resolver
-    /// returns for it, in order, duplicates once; an address it returns nothing for is dropped
-    /// (logged). Without a resolver the table is unchanged. Host names stay names: DNS (or
-    /// the domain name resolver) resolves them when a connection is opened, as before.
-    fn resolve_members(&self, mut table: RoutingTable) -> RoutingTable {
+    /// The servers of `route` through the custom resolver, as the official drivers do when
+    /// they connect to a routing-table member: each becomes the addresses the resolver returns
+    /// for it, in order, duplicates once; one it returns nothing for is left out (logged). The
+    /// table keeps the names the server sent; `resolved` remembers which name each answer
+    /// stands for, so that forgetting an unreachable address forgets its table entry. Without
+    /// a resolver the route is unchanged. Host names stay names: DNS (or the domain name
+    /// resolver) resolves them when a connection is opened.
+    fn resolve_route(&self, mut route: Route) -> Route {
         let Some(resolver) = &self.config.resolver else {
-            return table;
+            return route;
         };
-        // A single instance lists itself in every role: ask the resolver once per address.
-        let mut resolved: HashMap<Address, Vec<Address>> = HashMap::new();
-        for role in [&mut table.routers, &mut table.readers, &mut table.writers] {
-            let mut out: Vec<Address> = Vec::with_capacity(role.len());
-            for addr in role.iter() {
-                let to = resolved.entry(addr.clone()).or_insert_with(|| {
-                    let to = resolver(addr);
-                    if to.is_empty() {
-                        log::info!("[#@{addr}] the resolver returned no address: server skipped");
-                    }
-                    to
-                });
-                for a in to.iter() {
-                    if out.len() < table::MAX_ADDRESSES_PER_ROLE && !out.contains(a) {
-                        out.push(a.clone());
-                    }
+        let mut out: Vec<Address> = Vec::with_capacity(route.servers.len());
+        let mut names: Vec<(Address, Address)> = Vec::new();
+        for server in &route.servers {
+            let to = resolver(server);
+            if to.is_empty() {
+                log::info!("[#@{server}] the resolver returned no address: server skipped");
+            }
+            for a in to {
+                if out.len() < table::MAX_ADDRESSES_PER_ROLE && !out.contains(&a) {
+                    names.push((a.clone(), server.clone()));
+                    out.push(a);
                 }
             }
-            *role = out;
         }
-        table
+        let mut resolved = self.resolved.lock();
+        if resolved.len() + names.len() > MAX_RESOLVED {
+            resolved.clear();
+        }
+        resolved.extend(names);
+        route.servers = out;
+        route
+    }
+
+    /// `addr` and, if it is a resolver's answer, the table entry it stands for.
+    fn table_names(&self, addr: &Address) -> Vec<Address> {
+        let mut names = vec![addr.clone()];
+        if let Some(name) = self.resolved.lock().get(addr) {
+            if name != addr {
+                names.push(name.clone());
+            }
+        }
+        names
     }
 
     /// For the refresher: fetches the tables close to expiry that were used since their last
