@@ -1,0 +1,472 @@
+//! The owned ("detached") API: results as [`ResultId`] handles kept in the session instead of
+//! borrowing wrappers. It exists for the bindings (the C API, and through it C++ and Python,
+//! and the TestKit backend), which cannot hold Rust lifetimes; Rust programs use
+//! [`Session::run`], [`RecordStream`] and [`Transaction`] instead. Each entry point applies the
+//! call deadline once (`Session::call`).
+
+use super::*;
+
+impl Session {
+    /// Runs an auto-commit query; returns a handle to its result.
+    ///
+    /// # Errors
+    /// As [`Session::run`].
+    pub fn run_detached(
+        &mut self,
+        query: &str,
+        params: Option<Map>,
+        config: &TransactionConfig,
+    ) -> Result<ResultId> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.run_detached(query, params, config));
+        }
+        self.check_open()?;
+        if self.tx.is_some() {
+            return Err(Error::new(
+                ErrorKind::IllegalState,
+                "a transaction is open in this session; run queries in it or close it first",
+            ));
+        }
+        self.settle_open_streams(false)?;
+        self.ensure_connection()?;
+        let meta = self.tx_meta(config, self.mode);
+        let id = self.new_stream(query, params, false);
+        let sent = self
+            .queue_telemetry(TelemetryApi::AutoCommit)
+            .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
+        match self.after_send(id, sent) {
+            Err(e) if self.take_idle_death(&e) => {
+                let params = self.streams[id.index as usize]
+                    .take()
+                    .and_then(|s| s.params);
+                self.ensure_connection()?;
+                let meta = self.tx_meta(config, self.mode);
+                let id = self.new_stream(query, params, false);
+                let sent = self
+                    .queue_telemetry(TelemetryApi::AutoCommit)
+                    .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
+                self.after_send(id, sent)
+            }
+            other => other,
+        }
+    }
+
+    /// Begins an explicit transaction and waits for the server's reply.
+    ///
+    /// # Errors
+    /// As [`Session::begin_transaction`], plus server errors for BEGIN.
+    pub fn begin_detached(&mut self, config: &TransactionConfig) -> Result<()> {
+        self.begin_inner(config, true)
+    }
+
+    /// As [`Session::begin_detached`], in access mode `mode` instead of the session's default:
+    /// for bindings that drive their own transaction functions (read or write) on top of it.
+    ///
+    /// # Errors
+    /// As [`Session::begin_detached`].
+    pub fn begin_detached_in_mode(
+        &mut self,
+        config: &TransactionConfig,
+        mode: AccessMode,
+    ) -> Result<()> {
+        let saved = std::mem::replace(&mut self.mode, mode);
+        let res = self.begin_inner(config, true);
+        self.mode = saved;
+        res
+    }
+
+    /// Runs a query in the open transaction; returns a handle to its result.
+    ///
+    /// # Errors
+    /// `IllegalState` without an open transaction or after it failed; server errors.
+    pub fn tx_run_detached(&mut self, query: &str, params: Option<Map>) -> Result<ResultId> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.tx_run_detached(query, params));
+        }
+        self.check_open()?;
+        self.check_tx_usable()?;
+        let multi = self
+            .conn
+            .as_ref()
+            .is_some_and(|c| c.compat().several_open_results());
+        if !multi {
+            self.settle_open_streams(true)?;
+        }
+        self.ensure_connection()?;
+        let first = self.tx.as_ref().is_some_and(|t| !t.begun);
+        let id = self.new_stream(query, params, true);
+        let sent = self.send_run_pull(id, query, None);
+        if let Some(tx) = &mut self.tx {
+            tx.begun = true;
+        }
+        match self.after_send(id, sent) {
+            // BEGIN left with this query and nothing was answered: begin again elsewhere.
+            Err(e) if first && self.take_idle_death(&e) => {
+                let params = self.streams[id.index as usize]
+                    .take()
+                    .and_then(|s| s.params);
+                let meta = self.tx.as_mut().and_then(|t| {
+                    t.failed = None;
+                    t.begin.clone()
+                });
+                let Some(meta) = meta else { return Err(e) };
+                self.ensure_connection()?;
+                self.queue_begin(&meta)?;
+                let id = self.new_stream(query, params, true);
+                let sent = self.send_run_pull(id, query, None);
+                self.after_send(id, sent)
+            }
+            other => other,
+        }
+    }
+
+    /// Commits the open transaction. Results not yet read are discarded.
+    ///
+    /// # Errors
+    /// Server errors; `IncompleteCommit` when the connection dropped before the reply.
+    pub fn commit_detached(&mut self) -> Result<()> {
+        self.end_tx(true)
+    }
+
+    /// Rolls the open transaction back. Results not yet read are discarded.
+    ///
+    /// # Errors
+    /// Server and connection errors.
+    pub fn rollback_detached(&mut self) -> Result<()> {
+        self.end_tx(false)
+    }
+
+    /// Whether a transaction is open.
+    pub fn in_transaction(&self) -> bool {
+        self.tx.is_some()
+    }
+
+    /// The column names of a result (waits for the RUN reply).
+    ///
+    /// # Errors
+    /// The RUN failure; `InvalidArgument` for a stale handle.
+    pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_keys(id));
+        }
+        while matches!(self.stream_checked(id)?.phase, Phase::Running) {
+            self.process_one()?;
+        }
+        let s = self.stream_checked(id)?;
+        match &s.phase {
+            Phase::Failed(e) if s.keys.is_empty() => Err(e.clone()),
+            _ => Ok(s.keys.clone()),
+        }
+    }
+
+    /// The next record of a result, or `None` at its end.
+    ///
+    /// # Errors
+    /// Server and connection errors (returned again on later calls); `ResultConsumed` after
+    /// consume or after its transaction ended.
+    pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
+        // The common case while streaming: a record decoded earlier is waiting (no I/O, so
+        // no call deadline either).
+        if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+            if s.generation == id.generation {
+                if let Some(r) = s.buffer.pop_front() {
+                    return r.map(Some);
+                }
+            }
+        }
+        // Next most common: the record is in the connection's read buffer, whole. It is
+        // decoded straight from there (no I/O either, and no trip through `buffer`).
+        if self.take_buffered_records(id) > 0 {
+            if let Some(r) = self.stream_mut(id).buffer.pop_front() {
+                return r.map(Some);
+            }
+        }
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next(id));
+        }
+        if !self.fill(id)? {
+            return Ok(None);
+        }
+        let s = self.stream_checked_mut(id)?;
+        s.buffer
+            .pop_front()
+            .expect("invariant: fill buffered a record")
+            .map(Some)
+    }
+
+    /// All the remaining records of a result. Records not yet requested from the server are
+    /// fetched in one go (`PULL n=-1`) rather than in batches of the fetch size.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`] (the records before an error are lost).
+    pub fn result_list(&mut self, id: ResultId) -> Result<Vec<Record>> {
+        let mut out = Vec::new();
+        while self.fill_with(id, -1)? {
+            let s = self.stream_checked_mut(id)?;
+            out.push(
+                s.buffer
+                    .pop_front()
+                    .expect("invariant: fill buffered a record")?,
+            );
+        }
+        Ok(out)
+    }
+
+    /// Makes sure the next record of `id` (or the error in its place) is buffered; `false` at
+    /// the end of the result.
+    fn fill(&mut self, id: ResultId) -> Result<bool> {
+        let n = self.fetch_size;
+        self.fill_with(id, n)
+    }
+
+    /// [`Session::fill`], asking for `n` more records when the server has more.
+    fn fill_with(&mut self, id: ResultId, n: i64) -> Result<bool> {
+        loop {
+            let s = self.stream_checked_mut(id)?;
+            if !s.buffer.is_empty() {
+                return Ok(true);
+            }
+            match &s.phase {
+                Phase::Done(_) => return Ok(false),
+                Phase::Failed(e) => return Err(e.clone()),
+                Phase::Consumed(_) => return Err(consumed_error()),
+                Phase::OutOfScope => return Err(out_of_scope_error()),
+                Phase::Streaming {
+                    has_more: true,
+                    pulling: false,
+                } => {
+                    let qid = s.qid;
+                    self.send_more(id, Request::Pull { n, qid })?;
+                }
+                Phase::Running | Phase::Streaming { .. } => {
+                    self.pull_ahead(id, n)?;
+                    if self.take_buffered_records(id) > 0 {
+                        return Ok(true);
+                    }
+                    if let Some(r) = self.receive_for(id)? {
+                        self.stream_mut(id).buffer.push_back(Ok(r));
+                        // That read may have brought the summary ending the batch: the
+                        // next PULL goes out now, not after the records read with it
+                        // (which `result_next` takes without coming here).
+                        self.pull_ahead(id, n)?;
+                        return Ok(true);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Up to `max` records into `out` (appended); returns `false` once the result is exhausted.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_next_batch(
+        &mut self,
+        id: ResultId,
+        max: usize,
+        out: &mut Vec<Record>,
+    ) -> Result<bool> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next_batch(id, max, out));
+        }
+        let mut n = 0;
+        while n < max {
+            // Move what is buffered in one go; anything else goes through result_next.
+            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+                if s.generation == id.generation {
+                    while n < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                        if let Some(Ok(r)) = s.buffer.pop_front() {
+                            out.push(r);
+                        }
+                        n += 1;
+                    }
+                }
+            }
+            if n == max {
+                break;
+            }
+            match self.result_next(id)? {
+                Some(r) => out.push(r),
+                None => return Ok(false),
+            }
+            n += 1;
+        }
+        Ok(true)
+    }
+
+    /// Up to `max` next rows into `rows` (emptied first); `false` once the result is
+    /// exhausted. Rows already buffered whole by the connection are decoded straight into the
+    /// block, without a [`Record`] each. An error is returned only if no row could be read;
+    /// otherwise the rows before it are returned and the error comes with the next call.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_next_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> Result<bool> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_next_rows(id, max, rows));
+        }
+        rows.reset(&self.stream_checked(id)?.keys);
+        while rows.len() < max {
+            // Records decoded earlier (by a peek, or a batch of the record path) come first.
+            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+                while rows.len() < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                    if let Some(Ok(r)) = s.buffer.pop_front() {
+                        rows.push_record(r);
+                    }
+                }
+            }
+            if rows.len() == max {
+                break;
+            }
+            if self.stream_checked(id)?.buffer.is_empty() {
+                let n = self.fetch_size;
+                self.pull_ahead(id, n)?;
+                if self.take_buffered_rows(id, max - rows.len(), rows) > 0 {
+                    continue;
+                }
+            }
+            // Anything else (I/O, a summary, an error, the next PULL) as for one record.
+            match self.result_next(id) {
+                Ok(Some(r)) => rows.push_record(r),
+                Ok(None) => return Ok(false),
+                Err(e) if !rows.is_empty() => {
+                    // The rows come first, the error with the next call: kept in front of
+                    // the stream's buffer (a record that did not decode is gone otherwise; a
+                    // failed stream would give its error again anyway).
+                    if let Ok(s) = self.stream_checked_mut(id) {
+                        s.buffer.push_front(Err(e));
+                    }
+                    return Ok(true);
+                }
+                Err(e) => return Err(e),
+            }
+        }
+        Ok(true)
+    }
+
+    /// As [`Session::take_buffered_records`], decoding into a block of rows.
+    fn take_buffered_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> usize {
+        self.take_buffered_into(id, max, |s, d| {
+            let columns = s.keys.len();
+            rows.push_row(|slots| {
+                let len = d.read_list_header().ok()?;
+                if len != columns {
+                    // Left for `receive_for` to refuse.
+                    return None;
+                }
+                for slot in slots.take(len) {
+                    d.refill_item(slot).ok()?;
+                }
+                d.is_at_end().then_some(())
+            })
+        })
+    }
+
+    /// The next record without consuming it.
+    ///
+    /// # Errors
+    /// As [`Session::result_next`].
+    pub fn result_peek(&mut self, id: ResultId) -> Result<Option<&Record>> {
+        if self.needs_deadline() {
+            // Fill under the deadline, then look without I/O.
+            self.timed(|s| s.result_peek(id).map(|_| ()))?;
+        }
+        if !self.fill(id)? {
+            return Ok(None);
+        }
+        match self.stream_checked(id)?.buffer.front() {
+            Some(Ok(r)) => Ok(Some(r)),
+            Some(Err(e)) => Err(e.clone()),
+            None => Ok(None),
+        }
+    }
+
+    /// The one record of a result; fails if there are zero or several (the rest is discarded).
+    ///
+    /// # Errors
+    /// `ResultNotSingle`, and as [`Session::result_next`].
+    pub fn result_single(&mut self, id: ResultId) -> Result<Record> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_single(id));
+        }
+        let first = self.result_next(id)?;
+        let more = self.result_peek(id)?.is_some();
+        match (first, more) {
+            (Some(r), false) => Ok(r),
+            (None, _) => Err(Error::new(
+                ErrorKind::ResultNotSingle,
+                "expected exactly one record, but the result is empty",
+            )),
+            (Some(_), true) => {
+                self.result_consume(id)?;
+                Err(Error::new(
+                    ErrorKind::ResultNotSingle,
+                    "expected exactly one record, but the result has more",
+                ))
+            }
+        }
+    }
+
+    /// Discards the rest of a result and returns its summary.
+    ///
+    /// # Errors
+    /// Server and connection errors; `ResultConsumed` after its transaction ended.
+    pub fn result_consume(&mut self, id: ResultId) -> Result<Summary> {
+        if self.needs_deadline() {
+            return self.timed(|s| s.result_consume(id));
+        }
+        loop {
+            let s = self.stream_checked_mut(id)?;
+            s.discarding = true;
+            s.buffer.clear();
+            match &mut s.phase {
+                Phase::Done(_) | Phase::Consumed(_) => {
+                    let phase = std::mem::replace(&mut s.phase, Phase::OutOfScope);
+                    let (Phase::Done(mut sum) | Phase::Consumed(mut sum)) = phase else {
+                        unreachable!("matched above")
+                    };
+                    let got = sum.get().cloned();
+                    s.phase = Phase::Consumed(sum);
+                    return got;
+                }
+                Phase::Failed(e) => return Err(e.clone()),
+                Phase::OutOfScope => return Err(out_of_scope_error()),
+                Phase::Streaming {
+                    has_more: true,
+                    pulling: false,
+                } => {
+                    let qid = s.qid;
+                    self.send_more(id, Request::Discard { n: -1, qid })?;
+                }
+                Phase::Running | Phase::Streaming { .. } => {
+                    self.receive_for(id)?;
+                }
+            }
+        }
+    }
+
+    /// Whether the result has been fully received or consumed (no records left on the server).
+    ///
+    /// # Errors
+    /// `InvalidArgument` for a stale handle.
+    pub fn result_is_finished(&self, id: ResultId) -> Result<bool> {
+        Ok(!matches!(
+            self.stream_checked(id)?.phase,
+            Phase::Running | Phase::Streaming { .. }
+        ))
+    }
+
+    /// Forgets a result. Records still on the server are discarded lazily.
+    pub fn result_free(&mut self, id: ResultId) {
+        let Some(idx) = self.valid_index(id) else {
+            return;
+        };
+        let s = self.streams[idx].as_mut().expect("invariant: valid index");
+        s.discarding = true;
+        s.buffer.clear();
+        let finished = !matches!(s.phase, Phase::Running | Phase::Streaming { .. });
+        if finished {
+            self.streams[idx] = None;
+        }
+    }
+}
