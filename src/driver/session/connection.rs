@@ -77,6 +77,22 @@ impl Session {
         Ok(())
     }
 
+    /// The one reconnect rule of the session: runs `attempt`, and when it failed because the
+    /// connection reused from the pool was dead before any reply (see
+    /// [`Session::take_idle_death`]) and `may_retry` holds, runs it once more on a new
+    /// connection. The first attempt gets `None`, the second the first one's error. Used by
+    /// auto-commit RUN, a transaction's first RUN (which carries BEGIN) and an eager BEGIN.
+    pub(super) fn with_reconnect<T>(
+        &mut self,
+        may_retry: bool,
+        mut attempt: impl FnMut(&mut Session, Option<Error>) -> Result<T>,
+    ) -> Result<T> {
+        match attempt(self, None) {
+            Err(e) if may_retry && self.take_idle_death(&e) => attempt(self, Some(e)),
+            other => other,
+        }
+    }
+
     /// Whether `e` ended the first exchange of a connection reused from the pool before any
     /// reply arrived: it died while idle (killed by an administrator, a server restart, a
     /// firewall), so the request can be sent again on a new connection. Idle connections to

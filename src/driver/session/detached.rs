@@ -17,38 +17,32 @@ impl Session {
         params: Option<Map>,
         config: &TransactionConfig,
     ) -> Result<ResultId> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.run_detached(query, params, config));
-        }
-        self.check_open()?;
-        if self.tx.is_some() {
-            return Err(Error::new(
-                ErrorKind::IllegalState,
-                "a transaction is open in this session; run queries in it or close it first",
-            ));
-        }
-        self.settle_open_streams(false)?;
-        self.ensure_connection()?;
-        let meta = self.tx_meta(config, self.mode);
-        let id = self.new_stream(query, params, false);
-        let sent = self
-            .queue_telemetry(TelemetryApi::AutoCommit)
-            .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
-        match self.after_send(id, sent) {
-            Err(e) if self.take_idle_death(&e) => {
-                let params = self.streams[id.index as usize]
-                    .take()
-                    .and_then(|s| s.params);
-                self.ensure_connection()?;
-                let meta = self.tx_meta(config, self.mode);
-                let id = self.new_stream(query, params, false);
-                let sent = self
-                    .queue_telemetry(TelemetryApi::AutoCommit)
-                    .and_then(|()| self.send_run_pull(id, query, Some(&meta)));
-                self.after_send(id, sent)
+        self.call(|s| {
+            s.check_open()?;
+            if s.tx.is_some() {
+                return Err(Error::new(
+                    ErrorKind::IllegalState,
+                    "a transaction is open in this session; run queries in it or close it first",
+                ));
             }
-            other => other,
-        }
+            s.settle_open_streams(false)?;
+            let mut params = params;
+            let mut sent_in: Option<ResultId> = None;
+            s.with_reconnect(true, |s, _| {
+                if let Some(id) = sent_in.take() {
+                    // Again: the parameters went with the first attempt's stream.
+                    params = s.streams[id.index as usize].take().and_then(|st| st.params);
+                }
+                s.ensure_connection()?;
+                let meta = s.tx_meta(config, s.mode);
+                let id = s.new_stream(query, params.take(), false);
+                sent_in = Some(id);
+                let sent = s
+                    .queue_telemetry(TelemetryApi::AutoCommit)
+                    .and_then(|()| s.send_run_pull(id, query, Some(&meta)));
+                s.after_send(id, sent)
+            })
+        })
     }
 
     /// Begins an explicit transaction and waits for the server's reply.
@@ -80,44 +74,44 @@ impl Session {
     /// # Errors
     /// `IllegalState` without an open transaction or after it failed; server errors.
     pub fn tx_run_detached(&mut self, query: &str, params: Option<Map>) -> Result<ResultId> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.tx_run_detached(query, params));
-        }
-        self.check_open()?;
-        self.check_tx_usable()?;
-        let multi = self
-            .conn
-            .as_ref()
-            .is_some_and(|c| c.compat().several_open_results());
-        if !multi {
-            self.settle_open_streams(true)?;
-        }
-        self.ensure_connection()?;
-        let first = self.tx.as_ref().is_some_and(|t| !t.begun);
-        let id = self.new_stream(query, params, true);
-        let sent = self.send_run_pull(id, query, None);
-        if let Some(tx) = &mut self.tx {
-            tx.begun = true;
-        }
-        match self.after_send(id, sent) {
-            // BEGIN left with this query and nothing was answered: begin again elsewhere.
-            Err(e) if first && self.take_idle_death(&e) => {
-                let params = self.streams[id.index as usize]
-                    .take()
-                    .and_then(|s| s.params);
-                let meta = self.tx.as_mut().and_then(|t| {
-                    t.failed = None;
-                    t.begin.clone()
-                });
-                let Some(meta) = meta else { return Err(e) };
-                self.ensure_connection()?;
-                self.queue_begin(&meta)?;
-                let id = self.new_stream(query, params, true);
-                let sent = self.send_run_pull(id, query, None);
-                self.after_send(id, sent)
+        self.call(|s| {
+            s.check_open()?;
+            s.check_tx_usable()?;
+            let multi = s
+                .conn
+                .as_ref()
+                .is_some_and(|c| c.compat().several_open_results());
+            if !multi {
+                s.settle_open_streams(true)?;
             }
-            other => other,
-        }
+            s.ensure_connection()?;
+            let first = s.tx.as_ref().is_some_and(|t| !t.begun);
+            let mut params = params;
+            let mut sent_in: Option<ResultId> = None;
+            // Only the first query can go again elsewhere: BEGIN left with it, so nothing of
+            // the transaction lives on the dead connection.
+            s.with_reconnect(first, |s, first_error| {
+                if let Some(e) = first_error {
+                    if let Some(id) = sent_in.take() {
+                        params = s.streams[id.index as usize].take().and_then(|st| st.params);
+                    }
+                    let meta = s.tx.as_mut().and_then(|t| {
+                        t.failed = None;
+                        t.begin.clone()
+                    });
+                    let Some(meta) = meta else { return Err(e) };
+                    s.ensure_connection()?;
+                    s.queue_begin(&meta)?;
+                }
+                let id = s.new_stream(query, params.take(), true);
+                sent_in = Some(id);
+                let sent = s.send_run_pull(id, query, None);
+                if let Some(tx) = &mut s.tx {
+                    tx.begun = true;
+                }
+                s.after_send(id, sent)
+            })
+        })
     }
 
     /// Commits the open transaction. Results not yet read are discarded.
@@ -146,17 +140,16 @@ impl Session {
     /// # Errors
     /// The RUN failure; `InvalidArgument` for a stale handle.
     pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_keys(id));
-        }
-        while matches!(self.stream_checked(id)?.phase, Phase::Running) {
-            self.process_one()?;
-        }
-        let s = self.stream_checked(id)?;
-        match &s.phase {
-            Phase::Failed(e) if s.keys.is_empty() => Err(e.clone()),
-            _ => Ok(s.keys.clone()),
-        }
+        self.call(|s| {
+            while matches!(s.stream_checked(id)?.phase, Phase::Running) {
+                s.process_one()?;
+            }
+            let s = s.stream_checked(id)?;
+            match &s.phase {
+                Phase::Failed(e) if s.keys.is_empty() => Err(e.clone()),
+                _ => Ok(s.keys.clone()),
+            }
+        })
     }
 
     /// The next record of a result, or `None` at its end.
@@ -181,17 +174,16 @@ impl Session {
                 return r.map(Some);
             }
         }
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_next(id));
-        }
-        if !self.fill(id)? {
-            return Ok(None);
-        }
-        let s = self.stream_checked_mut(id)?;
-        s.buffer
-            .pop_front()
-            .expect("invariant: fill buffered a record")
-            .map(Some)
+        self.call(|s| {
+            if !s.fill(id)? {
+                return Ok(None);
+            }
+            let s = s.stream_checked_mut(id)?;
+            s.buffer
+                .pop_front()
+                .expect("invariant: fill buffered a record")
+                .map(Some)
+        })
     }
 
     /// All the remaining records of a result. Records not yet requested from the server are
@@ -266,32 +258,31 @@ impl Session {
         max: usize,
         out: &mut Vec<Record>,
     ) -> Result<bool> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_next_batch(id, max, out));
-        }
-        let mut n = 0;
-        while n < max {
-            // Move what is buffered in one go; anything else goes through result_next.
-            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
-                if s.generation == id.generation {
-                    while n < max && matches!(s.buffer.front(), Some(Ok(_))) {
-                        if let Some(Ok(r)) = s.buffer.pop_front() {
-                            out.push(r);
+        self.call(|s| {
+            let mut n = 0;
+            while n < max {
+                // Move what is buffered in one go; anything else goes through result_next.
+                if let Some(Some(s)) = s.streams.get_mut(id.index as usize) {
+                    if s.generation == id.generation {
+                        while n < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                            if let Some(Ok(r)) = s.buffer.pop_front() {
+                                out.push(r);
+                            }
+                            n += 1;
                         }
-                        n += 1;
                     }
                 }
+                if n == max {
+                    break;
+                }
+                match s.result_next(id)? {
+                    Some(r) => out.push(r),
+                    None => return Ok(false),
+                }
+                n += 1;
             }
-            if n == max {
-                break;
-            }
-            match self.result_next(id)? {
-                Some(r) => out.push(r),
-                None => return Ok(false),
-            }
-            n += 1;
-        }
-        Ok(true)
+            Ok(true)
+        })
     }
 
     /// Up to `max` next rows into `rows` (emptied first); `false` once the result is
@@ -302,46 +293,45 @@ impl Session {
     /// # Errors
     /// As [`Session::result_next`].
     pub fn result_next_rows(&mut self, id: ResultId, max: usize, rows: &mut Rows) -> Result<bool> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_next_rows(id, max, rows));
-        }
-        rows.reset(&self.stream_checked(id)?.keys);
-        while rows.len() < max {
-            // Records decoded earlier (by a peek, or a batch of the record path) come first.
-            if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
-                while rows.len() < max && matches!(s.buffer.front(), Some(Ok(_))) {
-                    if let Some(Ok(r)) = s.buffer.pop_front() {
-                        rows.push_record(r);
+        self.call(|s| {
+            rows.reset(&s.stream_checked(id)?.keys);
+            while rows.len() < max {
+                // Records decoded earlier (by a peek, or a batch of the record path) come first.
+                if let Some(Some(s)) = s.streams.get_mut(id.index as usize) {
+                    while rows.len() < max && matches!(s.buffer.front(), Some(Ok(_))) {
+                        if let Some(Ok(r)) = s.buffer.pop_front() {
+                            rows.push_record(r);
+                        }
                     }
                 }
-            }
-            if rows.len() == max {
-                break;
-            }
-            if self.stream_checked(id)?.buffer.is_empty() {
-                let n = self.fetch_size;
-                self.pull_ahead(id, n)?;
-                if self.take_buffered_rows(id, max - rows.len(), rows) > 0 {
-                    continue;
+                if rows.len() == max {
+                    break;
                 }
-            }
-            // Anything else (I/O, a summary, an error, the next PULL) as for one record.
-            match self.result_next(id) {
-                Ok(Some(r)) => rows.push_record(r),
-                Ok(None) => return Ok(false),
-                Err(e) if !rows.is_empty() => {
-                    // The rows come first, the error with the next call: kept in front of
-                    // the stream's buffer (a record that did not decode is gone otherwise; a
-                    // failed stream would give its error again anyway).
-                    if let Ok(s) = self.stream_checked_mut(id) {
-                        s.buffer.push_front(Err(e));
+                if s.stream_checked(id)?.buffer.is_empty() {
+                    let n = s.fetch_size;
+                    s.pull_ahead(id, n)?;
+                    if s.take_buffered_rows(id, max - rows.len(), rows) > 0 {
+                        continue;
                     }
-                    return Ok(true);
                 }
-                Err(e) => return Err(e),
+                // Anything else (I/O, a summary, an error, the next PULL) as for one record.
+                match s.result_next(id) {
+                    Ok(Some(r)) => rows.push_record(r),
+                    Ok(None) => return Ok(false),
+                    Err(e) if !rows.is_empty() => {
+                        // The rows come first, the error with the next call: kept in front of
+                        // the stream's buffer (a record that did not decode is gone otherwise; a
+                        // failed stream would give its error again anyway).
+                        if let Ok(s) = s.stream_checked_mut(id) {
+                            s.buffer.push_front(Err(e));
+                        }
+                        return Ok(true);
+                    }
+                    Err(e) => return Err(e),
+                }
             }
-        }
-        Ok(true)
+            Ok(true)
+        })
     }
 
     /// As [`Session::take_buffered_records`], decoding into a block of rows.
@@ -386,25 +376,24 @@ impl Session {
     /// # Errors
     /// `ResultNotSingle`, and as [`Session::result_next`].
     pub fn result_single(&mut self, id: ResultId) -> Result<Record> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_single(id));
-        }
-        let first = self.result_next(id)?;
-        let more = self.result_peek(id)?.is_some();
-        match (first, more) {
-            (Some(r), false) => Ok(r),
-            (None, _) => Err(Error::new(
-                ErrorKind::ResultNotSingle,
-                "expected exactly one record, but the result is empty",
-            )),
-            (Some(_), true) => {
-                self.result_consume(id)?;
-                Err(Error::new(
+        self.call(|s| {
+            let first = s.result_next(id)?;
+            let more = s.result_peek(id)?.is_some();
+            match (first, more) {
+                (Some(r), false) => Ok(r),
+                (None, _) => Err(Error::new(
                     ErrorKind::ResultNotSingle,
-                    "expected exactly one record, but the result has more",
-                ))
+                    "expected exactly one record, but the result is empty",
+                )),
+                (Some(_), true) => {
+                    s.result_consume(id)?;
+                    Err(Error::new(
+                        ErrorKind::ResultNotSingle,
+                        "expected exactly one record, but the result has more",
+                    ))
+                }
             }
-        }
+        })
     }
 
     /// Discards the rest of a result and returns its summary.
@@ -412,21 +401,18 @@ impl Session {
     /// # Errors
     /// Server and connection errors; `ResultConsumed` after its transaction ended.
     pub fn result_consume(&mut self, id: ResultId) -> Result<Summary> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.result_consume(id));
-        }
-        loop {
-            let s = self.stream_checked_mut(id)?;
-            s.discarding = true;
-            s.buffer.clear();
-            match &mut s.phase {
+        self.call(|s| loop {
+            let st = s.stream_checked_mut(id)?;
+            st.discarding = true;
+            st.buffer.clear();
+            match &mut st.phase {
                 Phase::Done(_) | Phase::Consumed(_) => {
-                    let phase = std::mem::replace(&mut s.phase, Phase::OutOfScope);
+                    let phase = std::mem::replace(&mut st.phase, Phase::OutOfScope);
                     let (Phase::Done(mut sum) | Phase::Consumed(mut sum)) = phase else {
                         unreachable!("matched above")
                     };
                     let got = sum.get().cloned();
-                    s.phase = Phase::Consumed(sum);
+                    st.phase = Phase::Consumed(sum);
                     return got;
                 }
                 Phase::Failed(e) => return Err(e.clone()),
@@ -435,14 +421,14 @@ impl Session {
                     has_more: true,
                     pulling: false,
                 } => {
-                    let qid = s.qid;
-                    self.send_more(id, Request::Discard { n: -1, qid })?;
+                    let qid = st.qid;
+                    s.send_more(id, Request::Discard { n: -1, qid })?;
                 }
                 Phase::Running | Phase::Streaming { .. } => {
-                    self.receive_for(id)?;
+                    s.receive_for(id)?;
                 }
             }
-        }
+        })
     }
 
     /// Whether the result has been fully received or consumed (no records left on the server).

@@ -291,6 +291,17 @@ impl Session {
         self.call_timeout.is_some() && self.deadline.is_none()
     }
 
+    /// Runs an entry point (a call of the session's API that talks to the server) under the
+    /// call timeout: the deadline is set here unless an enclosing entry point set it already,
+    /// so nested calls share the outer call's deadline. Every entry point goes through this.
+    fn call<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
+        if self.needs_deadline() {
+            self.timed(f)
+        } else {
+            f(self)
+        }
+    }
+
     /// Runs one call under the call timeout.
     fn timed<T>(&mut self, f: impl FnOnce(&mut Session) -> Result<T>) -> Result<T> {
         let timeout = self.call_timeout.unwrap_or_default();
@@ -470,22 +481,21 @@ impl Session {
     }
 
     fn cleanup(&mut self) -> Result<()> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.cleanup());
-        }
-        if !self.pending.is_empty() && self.pending.iter().all(|p| *p == Pending::Reset) {
-            // Only the RESET after a failure is outstanding: that failure was reported
-            // already, and a connection that dies now loses nothing.
-            self.drain_quietly();
-        }
-        for s in self.streams.iter_mut().flatten() {
-            s.discarding = true;
-            s.buffer.clear();
-        }
-        if self.tx.is_some() {
-            self.end_tx(false)?;
-        }
-        self.settle_open_streams(false)
+        self.call(|s| {
+            if !s.pending.is_empty() && s.pending.iter().all(|p| *p == Pending::Reset) {
+                // Only the RESET after a failure is outstanding: that failure was reported
+                // already, and a connection that dies now loses nothing.
+                s.drain_quietly();
+            }
+            for s in s.streams.iter_mut().flatten() {
+                s.discarding = true;
+                s.buffer.clear();
+            }
+            if s.tx.is_some() {
+                s.end_tx(false)?;
+            }
+            s.settle_open_streams(false)
+        })
     }
 
     // ----- internals -----

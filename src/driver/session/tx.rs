@@ -5,48 +5,37 @@ use super::*;
 
 impl Session {
     pub(super) fn begin_inner(&mut self, config: &TransactionConfig, eager: bool) -> Result<()> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.begin_inner(config, eager));
-        }
-        self.check_open()?;
-        if self.conn.is_none() && self.tx.as_ref().is_some_and(|t| t.failed.is_some()) {
-            // The transaction died with its connection: there is nothing left to roll back,
-            // so a new one may begin without an explicit rollback (its results stay failed).
-            self.finish_tx_streams();
-            self.tx = None;
-        }
-        if self.tx.is_some() {
-            return Err(Error::new(
-                ErrorKind::IllegalState,
-                "a transaction is already open",
-            ));
-        }
-        self.settle_open_streams(false)?;
-        self.ensure_connection()?;
-        let meta = self.tx_meta(config, self.mode);
-        self.queue_begin(&meta)?;
-        self.tx = Some(TxState {
-            failed: None,
-            begun: false,
-            begin: Some(meta),
-        });
-        if !eager {
-            return Ok(());
-        }
-        match self.await_begin() {
-            Err(e) if self.take_idle_death(&e) => {
-                self.ensure_connection()?;
-                let meta = self.tx_meta(config, self.mode);
-                self.queue_begin(&meta)?;
-                self.tx = Some(TxState {
+        self.call(|s| {
+            s.check_open()?;
+            if s.conn.is_none() && s.tx.as_ref().is_some_and(|t| t.failed.is_some()) {
+                // The transaction died with its connection: there is nothing left to roll back,
+                // so a new one may begin without an explicit rollback (its results stay failed).
+                s.finish_tx_streams();
+                s.tx = None;
+            }
+            if s.tx.is_some() {
+                return Err(Error::new(
+                    ErrorKind::IllegalState,
+                    "a transaction is already open",
+                ));
+            }
+            s.settle_open_streams(false)?;
+            s.with_reconnect(eager, |s, _| {
+                s.ensure_connection()?;
+                let meta = s.tx_meta(config, s.mode);
+                s.queue_begin(&meta)?;
+                s.tx = Some(TxState {
                     failed: None,
                     begun: false,
                     begin: Some(meta),
                 });
-                self.await_begin()
-            }
-            other => other,
-        }
+                if eager {
+                    s.await_begin()
+                } else {
+                    Ok(())
+                }
+            })
+        })
     }
 
     /// Queues BEGIN (and on Bolt 1-2 its second message) on the current connection, after
@@ -99,75 +88,78 @@ impl Session {
     }
 
     pub(super) fn end_tx(&mut self, commit: bool) -> Result<()> {
-        if self.needs_deadline() {
-            return self.timed(|s| s.end_tx(commit));
-        }
-        self.check_open()?;
-        if self.tx.is_none() {
-            return Err(Error::new(
-                ErrorKind::IllegalState,
-                "no transaction is open",
-            ));
-        }
-        if let Err(e) = self.discard_tx_streams() {
-            self.finish_tx_streams();
-            self.tx = None;
-            self.release_if_idle();
-            return Err(e);
-        }
-        let tx = self.tx.as_ref().expect("invariant: checked above");
-        if let Some(e) = &tx.failed {
-            let e = e.clone();
-            self.finish_tx_streams();
-            self.drain_quietly();
-            self.tx = None;
-            self.release_if_idle();
-            return if commit {
-                Err(e.context("cannot commit a transaction that failed"))
-            } else {
-                Ok(())
-            };
-        }
-        let conn = self
-            .conn
-            .as_mut()
-            .expect("invariant: a transaction holds its connection");
-        let n = if commit {
-            conn.send_commit()?
-        } else {
-            conn.send_rollback()?
-        };
-        self.pending.push_back(if commit {
-            Pending::Commit
-        } else {
-            Pending::Rollback
-        });
-        for _ in 1..n {
-            self.pending.push_back(Pending::Aux);
-        }
-        let res = self.drain();
-        self.finish_tx_streams();
-        let failed = self.tx.take().and_then(|t| t.failed);
-        self.release_if_idle();
-        match (res, failed) {
-            // The server refused COMMIT/ROLLBACK (and may have hung up after that).
-            (_, Some(e)) if e.server_code().is_some() => Err(e),
-            // A read timeout leaves the outcome just as unknown as a lost connection.
-            (Err(e), _)
-                if commit
-                    && matches!(
-                        e.kind(),
-                        ErrorKind::ServiceUnavailable | ErrorKind::Timeout | ErrorKind::Interrupted
-                    ) =>
-            {
-                Err(Error::new(
-                    ErrorKind::IncompleteCommit,
-                    format!("the connection was lost during COMMIT; the outcome is unknown: {e}"),
-                ))
+        self.call(|s| {
+            s.check_open()?;
+            if s.tx.is_none() {
+                return Err(Error::new(
+                    ErrorKind::IllegalState,
+                    "no transaction is open",
+                ));
             }
-            (Err(e), _) | (Ok(()), Some(e)) => Err(e),
-            (Ok(()), None) => Ok(()),
-        }
+            if let Err(e) = s.discard_tx_streams() {
+                s.finish_tx_streams();
+                s.tx = None;
+                s.release_if_idle();
+                return Err(e);
+            }
+            let tx = s.tx.as_ref().expect("invariant: checked above");
+            if let Some(e) = &tx.failed {
+                let e = e.clone();
+                s.finish_tx_streams();
+                s.drain_quietly();
+                s.tx = None;
+                s.release_if_idle();
+                return if commit {
+                    Err(e.context("cannot commit a transaction that failed"))
+                } else {
+                    Ok(())
+                };
+            }
+            let conn = s
+                .conn
+                .as_mut()
+                .expect("invariant: a transaction holds its connection");
+            let n = if commit {
+                conn.send_commit()?
+            } else {
+                conn.send_rollback()?
+            };
+            s.pending.push_back(if commit {
+                Pending::Commit
+            } else {
+                Pending::Rollback
+            });
+            for _ in 1..n {
+                s.pending.push_back(Pending::Aux);
+            }
+            let res = s.drain();
+            s.finish_tx_streams();
+            let failed = s.tx.take().and_then(|t| t.failed);
+            s.release_if_idle();
+            match (res, failed) {
+                // The server refused COMMIT/ROLLBACK (and may have hung up after that).
+                (_, Some(e)) if e.server_code().is_some() => Err(e),
+                // A read timeout leaves the outcome just as unknown as a lost connection.
+                (Err(e), _)
+                    if commit
+                        && matches!(
+                            e.kind(),
+                            ErrorKind::ServiceUnavailable
+                                | ErrorKind::Timeout
+                                | ErrorKind::Interrupted
+                        ) =>
+                {
+                    Err(Error::new(
+                        ErrorKind::IncompleteCommit,
+                        format!(
+                            "the connection was lost during COMMIT; the outcome is unknown: {e}"
+                        ),
+                    ))
+                }
+                (Err(e), _) | (Ok(()), Some(e)) => Err(e),
+                (Ok(()), None) => Ok(()),
+            }
+        })
     }
 
     /// Before COMMIT/ROLLBACK: discard what the transaction's results still have on the
