@@ -115,6 +115,30 @@
 // are redacted at every level; the line syntax is described in docs/LOGGING.md.
 #define BOLTC_LOG_TRACE 5
 
+// Role selector of `boltc_routing_table_len` / `_address`: servers answering routing requests.
+#define BOLTC_ROUTING_ROUTERS 0
+
+// Role selector: servers for reads.
+#define BOLTC_ROUTING_READERS 1
+
+// Role selector: servers for writes.
+#define BOLTC_ROUTING_WRITERS 2
+
+// `boltc_server_info_string`: the server address `host:port` the connection was made to.
+#define BOLTC_SERVER_INFO_ADDRESS 0
+
+// The server agent, e.g. `Neo4j/5.13.0`.
+#define BOLTC_SERVER_INFO_AGENT 1
+
+// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
+#define BOLTC_SERVER_INFO_CONNECTION_ID 2
+
+// `boltc_session_set_telemetry_api`: a transaction function and its retries.
+#define BOLTC_TELEMETRY_TRANSACTION_FUNCTION 0
+
+// `boltc_session_set_telemetry_api`: a driver-level execute-query call.
+#define BOLTC_TELEMETRY_EXECUTE_QUERY 3
+
 // Query type unknown (the server did not say).
 #define BOLTC_QUERY_TYPE_UNKNOWN -1
 
@@ -148,29 +172,24 @@
 // The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
 #define BOLTC_SUMMARY_CONNECTION_ID 5
 
-// Role selector of `boltc_routing_table_len` / `_address`: servers answering routing requests.
-#define BOLTC_ROUTING_ROUTERS 0
+// Which string `boltc_summary_gql_status_string` returns: the GQLSTATUS code, e.g. `00000`.
+#define BOLTC_GQL_STATUS_CODE 0
 
-// Role selector: servers for reads.
-#define BOLTC_ROUTING_READERS 1
+// The status description.
+#define BOLTC_GQL_STATUS_DESCRIPTION 1
 
-// Role selector: servers for writes.
-#define BOLTC_ROUTING_WRITERS 2
+// The severity, parsed: `WARNING`, `INFORMATION` or `UNKNOWN` (missing or not known).
+#define BOLTC_GQL_STATUS_SEVERITY 2
 
-// `boltc_server_info_string`: the server address `host:port` the connection was made to.
-#define BOLTC_SERVER_INFO_ADDRESS 0
+// The classification, parsed: `HINT`, `UNRECOGNIZED`, `UNSUPPORTED`, `PERFORMANCE`,
+// `DEPRECATION`, `SECURITY`, `TOPOLOGY`, `GENERIC`, `SCHEMA` or `UNKNOWN`.
+#define BOLTC_GQL_STATUS_CLASSIFICATION 3
 
-// The server agent, e.g. `Neo4j/5.13.0`.
-#define BOLTC_SERVER_INFO_AGENT 1
+// The severity as the server sent it (`_severity`); NULL when it sent none.
+#define BOLTC_GQL_STATUS_RAW_SEVERITY 4
 
-// The server-assigned connection id, e.g. `bolt-123` (empty if the server sent none).
-#define BOLTC_SERVER_INFO_CONNECTION_ID 2
-
-// `boltc_session_set_telemetry_api`: a transaction function and its retries.
-#define BOLTC_TELEMETRY_TRANSACTION_FUNCTION 0
-
-// `boltc_session_set_telemetry_api`: a driver-level execute-query call.
-#define BOLTC_TELEMETRY_EXECUTE_QUERY 3
+// The classification as the server sent it (`_classification`); NULL when it sent none.
+#define BOLTC_GQL_STATUS_RAW_CLASSIFICATION 5
 
 // Vector element type: int8.
 #define BOLTC_VECTOR_I8 0
@@ -364,6 +383,11 @@ typedef struct boltc_connection_list boltc_connection_list;
 // Threads: a driver may be shared between threads and used by several at once.
 typedef struct boltc_driver boltc_driver;
 
+// All the records of a query run by `boltc_driver_execute_query`, its column names and its
+// summary. Ownership: the caller's, freed with `boltc_eager_result_free`; keys and values read
+// from it are borrowed until then. Threads: immutable; may be read from any thread.
+typedef struct boltc_eager_result boltc_eager_result;
+
 // An error object: status, message, server code, classification, retryability, GQL status
 // and description, and the server's cause chain.
 //
@@ -386,6 +410,18 @@ typedef struct boltc_node boltc_node;
 
 // A path (opaque view, borrowed from its value).
 typedef struct boltc_path boltc_path;
+
+// One operator of an `EXPLAIN` plan or a `PROFILE` profile with its inputs (opaque view,
+// borrowed from its summary until `boltc_summary_free`). Threads: immutable.
+typedef struct boltc_plan boltc_plan;
+
+// How `boltc_driver_execute_query` runs its query. Ownership: the caller's, from
+// `boltc_query_config_new`, freed with `boltc_query_config_free`; it is copied by each call, so
+// it may be changed or freed afterwards. The defaults: route to a writer, the home database,
+// no impersonation, the driver's own bookmark manager (shared by every `execute_query` call,
+// so each one sees the writes of the previous ones), no timeout or metadata, the driver's
+// credentials. Threads: one thread at a time.
+typedef struct boltc_query_config boltc_query_config;
 
 // One row. Ownership: the caller's (from `boltc_result_next` / `boltc_result_single`), freed
 // with `boltc_record_free`; values read from it are borrowed until then. Threads: immutable,
@@ -548,6 +584,25 @@ typedef struct {
   bool contains_updates;
   bool contains_system_updates;
 } boltc_counters;
+
+// What one operator of a `PROFILE` profile did (a plain C struct, filled by
+// `boltc_plan_stats`); figures the server left out are 0.
+typedef struct {
+  // False for an operator of an `EXPLAIN` plan (no figures; the others are then 0).
+  bool has_stats;
+  // Database hits.
+  int64_t db_hits;
+  // Rows produced.
+  int64_t rows;
+  // Page cache hits.
+  int64_t page_cache_hits;
+  // Page cache misses.
+  int64_t page_cache_misses;
+  // Page cache hit ratio (0 to 1).
+  double page_cache_hit_ratio;
+  // Time spent, in the server's unit (nanoseconds on Neo4j 5).
+  int64_t time;
+} boltc_profile_stats;
 
 // The unit of work of a transaction function. It receives the transaction (borrowed: valid only
 // during this call; never free, commit or roll it back), the caller's `user_data`, and an
@@ -1222,6 +1277,92 @@ boltc_status boltc_set_log_callback(boltc_log_callback callback,
                                     void *user_data,
                                     boltc_error **error_out);
 
+// Creates a query config with the defaults; `*config_out` receives a config freed with
+// `boltc_query_config_free`.
+boltc_status boltc_query_config_new(boltc_query_config **config_out, boltc_error **error_out);
+
+// Where the query goes: `BOLTC_ACCESS_MODE_WRITE` (a writer, the default) or
+// `BOLTC_ACCESS_MODE_READ` (a reader); other values are `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_query_config_set_routing(boltc_query_config *config,
+                                            int32_t mode,
+                                            boltc_error **error_out);
+
+// The database (NUL-terminated, copied; NULL: the user's home database).
+boltc_status boltc_query_config_set_database(boltc_query_config *config,
+                                             const char *database,
+                                             boltc_error **error_out);
+
+// The user to impersonate (NUL-terminated, copied; NULL: none). Bolt 4.4+.
+boltc_status boltc_query_config_set_impersonated_user(boltc_query_config *config,
+                                                      const char *user,
+                                                      boltc_error **error_out);
+
+// The bookmark manager the query reads and updates: `manager` (borrowed; the config keeps its
+// own reference, so the handle may be freed afterwards), or NULL for none (no causal chaining
+// with earlier queries). Without this call, the driver's own manager is used.
+boltc_status boltc_query_config_set_bookmark_manager(boltc_query_config *config,
+                                                     const boltc_bookmark_manager *manager,
+                                                     boltc_error **error_out);
+
+// The transaction's timeout in milliseconds (negative: the server's default) and metadata
+// (NULL: none; borrowed and copied). Each retry of the query carries both.
+boltc_status boltc_query_config_set_transaction(boltc_query_config *config,
+                                                int64_t timeout_ms,
+                                                const boltc_map *metadata,
+                                                boltc_error **error_out);
+
+// Credentials for this query only (borrowed and copied; NULL: the driver's). Needs Bolt 5.1+
+// (the call fails with `BOLTC_STATUS_UNSUPPORTED` on older servers).
+boltc_status boltc_query_config_set_auth(boltc_query_config *config,
+                                         const boltc_auth *auth,
+                                         boltc_error **error_out);
+
+// Frees a query config. NULL is ignored.
+void boltc_query_config_free(boltc_query_config *config);
+
+// Runs `query` (`query_len` bytes of UTF-8) with `params` (NULL: none; borrowed) in a managed
+// transaction as `config` says (NULL: the defaults, see `boltc_query_config`), retried on
+// transient failures like `boltc_session_execute` (the driver's retry policy), and reads all
+// of its records. On success `*result_out` receives a `boltc_eager_result` freed with
+// `boltc_eager_result_free`. Thread-safe (the driver). Blocks up to the driver's bounds (pool
+// acquisition, connect, reads) for each attempt and the maximum retry time overall.
+boltc_status boltc_driver_execute_query(const boltc_driver *driver,
+                                        const char *query,
+                                        size_t query_len,
+                                        const boltc_map *params,
+                                        const boltc_query_config *config,
+                                        boltc_eager_result **result_out,
+                                        boltc_error **error_out);
+
+// The number of columns; 0 for NULL.
+size_t boltc_eager_result_keys_len(const boltc_eager_result *result);
+
+// Column `index`'s name as UTF-8 bytes (not NUL-terminated), borrowed until `result` is freed;
+// out of range is `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_eager_result_key(const boltc_eager_result *result,
+                                    size_t index,
+                                    const char **str_out,
+                                    size_t *len_out,
+                                    boltc_error **error_out);
+
+// The number of records; 0 for NULL.
+size_t boltc_eager_result_records_len(const boltc_eager_result *result);
+
+// The value in column `column` of record `row`, borrowed until `result` is freed; NULL when
+// either is out of range or for NULL.
+const boltc_value *boltc_eager_result_value(const boltc_eager_result *result,
+                                            size_t row,
+                                            size_t column);
+
+// A copy of the query's summary: `*summary_out` receives a summary freed with
+// `boltc_summary_free` (independent of `result`).
+boltc_status boltc_eager_result_summary(const boltc_eager_result *result,
+                                        boltc_summary **summary_out,
+                                        boltc_error **error_out);
+
+// Frees an eager result. NULL is ignored.
+void boltc_eager_result_free(boltc_eager_result *result);
+
 // The number of columns (waits for the RUN reply if needed).
 boltc_status boltc_result_keys_len(boltc_result *result, size_t *len_out, boltc_error **error_out);
 
@@ -1335,50 +1476,6 @@ boltc_status boltc_batch_encode_columns(boltc_batch *batch,
 
 // Frees a batch. NULL is ignored.
 void boltc_batch_free(boltc_batch *batch);
-
-// Fills `*counters_out` with what the query changed.
-boltc_status boltc_summary_counters(const boltc_summary *summary_,
-                                    boltc_counters *counters_out,
-                                    boltc_error **error_out);
-
-// The query type: one of `BOLTC_QUERY_TYPE_*` (`UNKNOWN` also for NULL).
-int32_t boltc_summary_query_type(const boltc_summary *summary_);
-
-// Milliseconds until the first record was available; -1 if unknown (or NULL).
-int64_t boltc_summary_result_available_after_ms(const boltc_summary *summary_);
-
-// Milliseconds until the last record was consumed; -1 if unknown (or NULL).
-int64_t boltc_summary_result_consumed_after_ms(const boltc_summary *summary_);
-
-// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
-// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
-// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
-boltc_status boltc_summary_string(const boltc_summary *summary_,
-                                  int32_t which,
-                                  const char **str_out,
-                                  size_t *len_out,
-                                  boltc_error **error_out);
-
-// The negotiated Bolt version of the connection that ran the query.
-boltc_status boltc_summary_protocol_version(const boltc_summary *summary_,
-                                            uint8_t *major_out,
-                                            uint8_t *minor_out,
-                                            boltc_error **error_out);
-
-// The number of notifications; 0 for NULL.
-size_t boltc_summary_notifications_len(const boltc_summary *summary_);
-
-// Notification `index` as the map the server sent (`code`, `title`, `description`,
-// `severity`, `category`, `position`), borrowed until `summary` is freed; NULL when out of
-// range.
-const boltc_map *boltc_summary_notification(const boltc_summary *summary_, size_t index);
-
-// Everything the server sent in the RUN reply and the final reply, merged (plan, profile,
-// statuses, ...), borrowed until `summary` is freed; NULL for NULL.
-const boltc_map *boltc_summary_metadata(const boltc_summary *summary_);
-
-// Frees a summary. NULL is ignored.
-void boltc_summary_free(boltc_summary *summary_);
 
 // The routing table the driver holds for `database` (NUL-terminated; NULL: the home
 // database), for diagnostics. It does not contact the server: `*table_out` receives NULL
@@ -1577,6 +1674,125 @@ boltc_status boltc_transaction_rollback(boltc_transaction *transaction, boltc_er
 // Frees a transaction, rolling it back first if it is still open (errors ignored; waits if
 // another thread uses the session). NULL is ignored.
 void boltc_transaction_free(boltc_transaction *transaction);
+
+// Fills `*counters_out` with what the query changed.
+boltc_status boltc_summary_counters(const boltc_summary *summary_,
+                                    boltc_counters *counters_out,
+                                    boltc_error **error_out);
+
+// The query type: one of `BOLTC_QUERY_TYPE_*` (`UNKNOWN` also for NULL).
+int32_t boltc_summary_query_type(const boltc_summary *summary_);
+
+// Milliseconds until the first record was available; -1 if unknown (or NULL).
+int64_t boltc_summary_result_available_after_ms(const boltc_summary *summary_);
+
+// Milliseconds until the last record was consumed; -1 if unknown (or NULL).
+int64_t boltc_summary_result_consumed_after_ms(const boltc_summary *summary_);
+
+// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
+// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
+// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
+boltc_status boltc_summary_string(const boltc_summary *summary_,
+                                  int32_t which,
+                                  const char **str_out,
+                                  size_t *len_out,
+                                  boltc_error **error_out);
+
+// The negotiated Bolt version of the connection that ran the query.
+boltc_status boltc_summary_protocol_version(const boltc_summary *summary_,
+                                            uint8_t *major_out,
+                                            uint8_t *minor_out,
+                                            boltc_error **error_out);
+
+// The number of notifications; 0 for NULL.
+size_t boltc_summary_notifications_len(const boltc_summary *summary_);
+
+// Notification `index` as the map the server sent (`code`, `title`, `description`,
+// `severity`, `category`, `position`), borrowed until `summary` is freed; NULL when out of
+// range.
+const boltc_map *boltc_summary_notification(const boltc_summary *summary_, size_t index);
+
+// Everything the server sent in the RUN reply and the final reply, merged (plan, profile,
+// statuses, ...), borrowed until `summary` is freed; NULL for NULL.
+const boltc_map *boltc_summary_metadata(const boltc_summary *summary_);
+
+// Frees a summary. NULL is ignored.
+void boltc_summary_free(boltc_summary *summary_);
+
+// The number of GQL status objects; 0 for NULL. They are what a Bolt 5.6+ server sent, in its
+// order, or (older servers) derived from the outcome (`00000` records came back, `02000` no
+// data, `00001` no result columns) and the notifications (`01N42` warnings, `03N42` others).
+size_t boltc_summary_gql_statuses_len(const boltc_summary *summary_);
+
+// A string of GQL status object `index`, selected by `which` (`BOLTC_GQL_STATUS_CODE`,
+// `..._DESCRIPTION`, `..._SEVERITY`, `..._CLASSIFICATION`, `..._RAW_SEVERITY`,
+// `..._RAW_CLASSIFICATION`), as UTF-8 bytes (not NUL-terminated), borrowed until `summary` is
+// freed; `*str_out` is NULL (length 0) for a raw value the server did not send. An index out of
+// range or an unknown `which` is `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_summary_gql_status_string(const boltc_summary *summary_,
+                                             size_t index,
+                                             int32_t which,
+                                             const char **str_out,
+                                             size_t *len_out,
+                                             boltc_error **error_out);
+
+// Whether GQL status object `index` is also a notification (it carries a legacy
+// `neo4j_code`); false when out of range or for NULL.
+bool boltc_summary_gql_status_is_notification(const boltc_summary *summary_, size_t index);
+
+// The diagnostic record of GQL status object `index` as sent, with the defaults added where
+// missing (`OPERATION`, `OPERATION_CODE`, `CURRENT_SCHEMA`), borrowed until `summary` is
+// freed; NULL when out of range or for NULL.
+const boltc_map *boltc_summary_gql_status_diagnostic_record(const boltc_summary *summary_,
+                                                            size_t index);
+
+// The position in the query of GQL status object `index` (a map with `offset`, `line`,
+// `column`), borrowed until `summary` is freed; NULL when the server sent none, when out of
+// range or for NULL.
+const boltc_map *boltc_summary_gql_status_position(const boltc_summary *summary_, size_t index);
+
+// The root operator of the `EXPLAIN` plan, borrowed until `summary` is freed; NULL when the
+// query was not explained, or for NULL.
+const boltc_plan *boltc_summary_plan(const boltc_summary *summary_);
+
+// The root operator of the `PROFILE` profile (each operator with its figures, see
+// `boltc_plan_stats`), borrowed until `summary` is freed; NULL when the query was not
+// profiled, or for NULL.
+const boltc_plan *boltc_summary_profile(const boltc_summary *summary_);
+
+// The operator's name, e.g. `ProduceResults` (some servers append `@neo4j`: kept as sent),
+// as UTF-8 bytes (not NUL-terminated), borrowed until the summary is freed.
+boltc_status boltc_plan_operator_type(const boltc_plan *plan_,
+                                      const char **str_out,
+                                      size_t *len_out,
+                                      boltc_error **error_out);
+
+// The operator's arguments (estimated rows, planner, runtime, ...), borrowed until the
+// summary is freed; NULL for NULL.
+const boltc_map *boltc_plan_arguments(const boltc_plan *plan_);
+
+// The number of variables the operator produces; 0 for NULL.
+size_t boltc_plan_identifiers_len(const boltc_plan *plan_);
+
+// Variable `index` the operator produces, as UTF-8 bytes (not NUL-terminated), borrowed until
+// the summary is freed; out of range is `BOLTC_STATUS_INVALID_ARGUMENT`.
+boltc_status boltc_plan_identifier(const boltc_plan *plan_,
+                                   size_t index,
+                                   const char **str_out,
+                                   size_t *len_out,
+                                   boltc_error **error_out);
+
+// The number of operators feeding this one; 0 for NULL.
+size_t boltc_plan_children_len(const boltc_plan *plan_);
+
+// Input operator `index`, borrowed until the summary is freed; NULL when out of range or for
+// NULL.
+const boltc_plan *boltc_plan_child(const boltc_plan *plan_, size_t index);
+
+// Fills `*stats_out` with what the operator did (`has_stats` false for a plan operator).
+boltc_status boltc_plan_stats(const boltc_plan *plan_,
+                              boltc_profile_stats *stats_out,
+                              boltc_error **error_out);
 
 // Runs `work` in a read transaction (routed to a reader) and commits it when `work` returns
 // `BOLTC_STATUS_OK`. When `work` or COMMIT fails with a retryable error (transient server

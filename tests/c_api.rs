@@ -762,3 +762,86 @@ fn c_callbacks_under_address_sanitizer() {
     );
     run_callbacks(&exe, run_asan);
 }
+
+/// GQL status objects (sent by a Bolt 5.6 server: parsed and raw severity/classification,
+/// position, diagnostic record with defaults) and typed EXPLAIN/PROFILE trees on C summaries,
+/// with out-of-range, bad-selector and NULL calls as typed errors; valgrind when enabled.
+#[test]
+fn c_summary_statuses_and_plans_against_stub_server() {
+    let exe = compile(false, &["tests/c/summary.c"], "summary", Link::Shared);
+    let mut stub = StubServer::start(&script("summary.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("summary: all ok"), "{out}");
+    stub.finish();
+}
+
+/// The same under AddressSanitizer.
+#[test]
+fn c_summary_under_address_sanitizer() {
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let exe = compile_with(
+        false,
+        &["tests/c/summary.c"],
+        "summary_asan",
+        Link::Shared,
+        &asan,
+    );
+    let mut stub = StubServer::start(&script("summary.script"));
+    stub.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&exe, &[&stub.uri()]);
+    assert!(out.contains("summary: all ok"), "{out}");
+    stub.finish();
+}
+
+/// `boltc_driver_execute_query` (tests/c/execute_query.c): query config (routing, database,
+/// timeout, metadata, bookmark manager off), retry after a transient failure, the driver's
+/// bookmark manager chaining calls, a non-retryable error, misuse; plain and under ASan.
+#[test]
+fn c_execute_query_against_stub_server() {
+    let plain = compile(
+        false,
+        &["tests/c/execute_query.c"],
+        "execute_query",
+        Link::Shared,
+    );
+    let asan = ["-fsanitize=address", "-fno-omit-frame-pointer"];
+    let with_asan = compile_with(
+        false,
+        &["tests/c/execute_query.c"],
+        "execute_query_asan",
+        Link::Shared,
+        &asan,
+    );
+    for (exe, run_with) in [
+        (plain, run as fn(&Path, &[&str]) -> String),
+        (with_asan, run_asan),
+    ] {
+        let mut stub = StubServer::start(&script("execute_query.script"));
+        stub.set_finish_timeout(std::time::Duration::from_secs(60));
+        let out = run_with(&exe, &[&stub.uri()]);
+        assert!(out.contains("execute_query: all ok"), "{out}");
+        stub.finish();
+    }
+}
+
+/// The C++ wrapper's `Driver::execute_query` (QueryConfig, EagerResult) and the summary's
+/// `gql_statuses()`, `plan()`, `profile()`, against the C tests' stub scripts; under ASan.
+#[test]
+fn cpp_execute_query_and_summaries_against_stub_servers() {
+    let exe = compile_with(
+        true,
+        &["tests/cpp/query_test.cpp"],
+        "cpp_query_asan",
+        Link::Shared,
+        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let mut eq = StubServer::start(&script("execute_query.script"));
+    let mut summary = StubServer::start(&script("summary.script"));
+    eq.set_finish_timeout(std::time::Duration::from_secs(60));
+    summary.set_finish_timeout(std::time::Duration::from_secs(60));
+    let out = run_asan(&exe, &[&eq.uri(), &summary.uri()]);
+    assert!(out.contains("cpp query: all ok"), "{out}");
+    eq.finish();
+    summary.finish();
+}

@@ -22,7 +22,7 @@ use std::sync::Arc;
 /// their own reference). Threads: may be shared between threads.
 pub struct boltc_bookmark_manager {
     magic: u32,
-    manager: Arc<dyn BookmarkManager>,
+    pub(crate) manager: Arc<dyn BookmarkManager>,
 }
 
 declare_handle!(Box, boltc_bookmark_manager, 0xB017_0B0A);

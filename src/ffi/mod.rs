@@ -34,12 +34,14 @@ pub mod error;
 mod guard;
 pub(crate) mod handle;
 pub mod log;
+pub mod query;
 pub mod result;
 pub mod routing;
 pub mod server_info;
 pub mod session;
 mod shared;
 pub mod status;
+pub mod summary;
 pub mod txfn;
 pub mod value;
 

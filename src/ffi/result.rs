@@ -1,16 +1,16 @@
-//! `boltc_result`, `boltc_record`, `boltc_batch` and `boltc_summary`.
+//! `boltc_result`, `boltc_record` and `boltc_batch` (`boltc_summary` is in `summary.rs`).
 
 use super::error::boltc_error;
 use super::error::ffi_status;
 use super::guard::ffi_value;
 use super::handle::{
-    box_free, box_into_raw, box_ref, declare_handle, str_arg, view, write_opt_str, write_str,
-    Handle, Out,
+    box_free, box_into_raw, box_ref, declare_handle, str_arg, view, write_str, Handle, Out,
 };
 use super::shared::SessionShared;
 use super::status::{boltc_status, Failure, FfiResult};
-use super::value::{boltc_map, boltc_value};
-use crate::driver::{Record, ResultId, Rows, Summary};
+use super::summary::boltc_summary;
+use super::value::boltc_value;
+use crate::driver::{Record, ResultId, Rows};
 use crate::value::Value;
 use parking_lot::Mutex;
 use std::ffi::c_char;
@@ -108,15 +108,6 @@ impl Drop for boltc_batch {
 }
 
 declare_handle!(Box, boltc_batch, 0xB017_0BA7);
-
-/// The summary of a consumed result. Ownership: the caller's (from `boltc_result_consume`),
-/// freed with `boltc_summary_free`; strings and maps read from it are borrowed until then.
-pub struct boltc_summary {
-    magic: u32,
-    summary: Summary,
-}
-
-declare_handle!(Box, boltc_summary, 0xB017_05A1);
 
 /// The number of columns (waits for the RUN reply if needed).
 #[no_mangle]
@@ -253,10 +244,7 @@ pub extern "C" fn boltc_result_consume(
         let r = unsafe { box_ref(result) }?;
         let id = r.id;
         let summary = r.shared.with(|st| Ok(st.session()?.result_consume(id)?))?;
-        out.write(box_into_raw(boltc_summary {
-            magic: boltc_summary::MAGIC,
-            summary,
-        }));
+        out.write(boltc_summary::into_raw(summary));
         Ok(())
     })
 }
@@ -547,212 +535,5 @@ pub extern "C" fn boltc_batch_free(batch: *mut boltc_batch) {
     ffi_value!((), {
         // SAFETY: NULL or an owned boltc_batch freed once (header contract).
         unsafe { box_free(batch) }
-    })
-}
-
-// ----- summaries -----
-
-/// What a query changed (a plain C struct, filled by `boltc_summary_counters`).
-#[repr(C)]
-#[derive(Debug, Clone, Copy, Default)]
-#[allow(missing_docs)] // the field names are the server's statistic names
-pub struct boltc_counters {
-    pub nodes_created: i64,
-    pub nodes_deleted: i64,
-    pub relationships_created: i64,
-    pub relationships_deleted: i64,
-    pub properties_set: i64,
-    pub labels_added: i64,
-    pub labels_removed: i64,
-    pub indexes_added: i64,
-    pub indexes_removed: i64,
-    pub constraints_added: i64,
-    pub constraints_removed: i64,
-    pub system_updates: i64,
-    pub contains_updates: bool,
-    pub contains_system_updates: bool,
-}
-
-/// Query type unknown (the server did not say).
-pub const BOLTC_QUERY_TYPE_UNKNOWN: i32 = -1;
-/// Read only.
-pub const BOLTC_QUERY_TYPE_READ: i32 = 0;
-/// Read and write.
-pub const BOLTC_QUERY_TYPE_READ_WRITE: i32 = 1;
-/// Write only.
-pub const BOLTC_QUERY_TYPE_WRITE: i32 = 2;
-/// Schema changes.
-pub const BOLTC_QUERY_TYPE_SCHEMA: i32 = 3;
-
-fn summary<'a>(s: *const boltc_summary) -> FfiResult<&'a Summary> {
-    // SAFETY: NULL or a live boltc_summary (header contract of every caller).
-    unsafe { box_ref(s) }.map(|s| &s.summary)
-}
-
-/// Fills `*counters_out` with what the query changed.
-#[no_mangle]
-pub extern "C" fn boltc_summary_counters(
-    summary_: *const boltc_summary,
-    counters_out: *mut boltc_counters,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let out = Out::new(counters_out, "counters_out")?;
-        let c = &summary(summary_)?.counters;
-        out.write(boltc_counters {
-            nodes_created: c.nodes_created,
-            nodes_deleted: c.nodes_deleted,
-            relationships_created: c.relationships_created,
-            relationships_deleted: c.relationships_deleted,
-            properties_set: c.properties_set,
-            labels_added: c.labels_added,
-            labels_removed: c.labels_removed,
-            indexes_added: c.indexes_added,
-            indexes_removed: c.indexes_removed,
-            constraints_added: c.constraints_added,
-            constraints_removed: c.constraints_removed,
-            system_updates: c.system_updates,
-            contains_updates: c.contains_updates,
-            contains_system_updates: c.contains_system_updates,
-        });
-        Ok(())
-    })
-}
-
-/// The query type: one of `BOLTC_QUERY_TYPE_*` (`UNKNOWN` also for NULL).
-#[no_mangle]
-pub extern "C" fn boltc_summary_query_type(summary_: *const boltc_summary) -> i32 {
-    use crate::driver::QueryType;
-    ffi_value!(BOLTC_QUERY_TYPE_UNKNOWN, {
-        match summary(summary_).ok().and_then(|s| s.query_type) {
-            Some(QueryType::Read) => BOLTC_QUERY_TYPE_READ,
-            Some(QueryType::ReadWrite) => BOLTC_QUERY_TYPE_READ_WRITE,
-            Some(QueryType::Write) => BOLTC_QUERY_TYPE_WRITE,
-            Some(QueryType::Schema) => BOLTC_QUERY_TYPE_SCHEMA,
-            None => BOLTC_QUERY_TYPE_UNKNOWN,
-        }
-    })
-}
-
-/// Milliseconds until the first record was available; -1 if unknown (or NULL).
-#[no_mangle]
-pub extern "C" fn boltc_summary_result_available_after_ms(summary_: *const boltc_summary) -> i64 {
-    ffi_value!(-1, {
-        summary(summary_)
-            .ok()
-            .and_then(|s| s.result_available_after)
-            .unwrap_or(-1)
-    })
-}
-
-/// Milliseconds until the last record was consumed; -1 if unknown (or NULL).
-#[no_mangle]
-pub extern "C" fn boltc_summary_result_consumed_after_ms(summary_: *const boltc_summary) -> i64 {
-    ffi_value!(-1, {
-        summary(summary_)
-            .ok()
-            .and_then(|s| s.result_consumed_after)
-            .unwrap_or(-1)
-    })
-}
-
-/// Which string `boltc_summary_string` returns.
-pub const BOLTC_SUMMARY_DATABASE: i32 = 0;
-/// The server agent, e.g. `Neo4j/5.13.0`.
-pub const BOLTC_SUMMARY_SERVER_AGENT: i32 = 1;
-/// The server address `host:port`.
-pub const BOLTC_SUMMARY_SERVER_ADDRESS: i32 = 2;
-/// The bookmark (auto-commit queries).
-pub const BOLTC_SUMMARY_BOOKMARK: i32 = 3;
-/// The query text.
-pub const BOLTC_SUMMARY_QUERY: i32 = 4;
-/// The server-assigned id of the connection that ran the query, e.g. `bolt-123`.
-pub const BOLTC_SUMMARY_CONNECTION_ID: i32 = 5;
-
-/// A string of the summary selected by `which` (`BOLTC_SUMMARY_DATABASE`, `..._SERVER_AGENT`,
-/// `..._SERVER_ADDRESS`, `..._BOOKMARK`, `..._QUERY`, `..._CONNECTION_ID`), as UTF-8 bytes (not NUL-terminated),
-/// borrowed until `summary` is freed. `*str_out` is NULL (length 0) when the server sent none.
-#[no_mangle]
-pub extern "C" fn boltc_summary_string(
-    summary_: *const boltc_summary,
-    which: i32,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let s = summary(summary_)?;
-        let v: Option<&str> = match which {
-            BOLTC_SUMMARY_DATABASE => s.database.as_deref(),
-            BOLTC_SUMMARY_SERVER_AGENT => Some(&s.server.agent),
-            BOLTC_SUMMARY_SERVER_ADDRESS => Some(&s.server.address),
-            BOLTC_SUMMARY_BOOKMARK => s.bookmark.as_deref(),
-            BOLTC_SUMMARY_QUERY => Some(&s.query),
-            BOLTC_SUMMARY_CONNECTION_ID => Some(&s.server.connection_id),
-            _ => return Err(Failure::invalid(format!("unknown summary string {which}"))),
-        };
-        write_opt_str(v, str_out, len_out)
-    })
-}
-
-/// The negotiated Bolt version of the connection that ran the query.
-#[no_mangle]
-pub extern "C" fn boltc_summary_protocol_version(
-    summary_: *const boltc_summary,
-    major_out: *mut u8,
-    minor_out: *mut u8,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let (ma, mi) = (
-            Out::new(major_out, "major_out")?,
-            Out::new(minor_out, "minor_out")?,
-        );
-        let v = summary(summary_)?.server.protocol_version;
-        ma.write(v.0);
-        mi.write(v.1);
-        Ok(())
-    })
-}
-
-/// The number of notifications; 0 for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_summary_notifications_len(summary_: *const boltc_summary) -> usize {
-    ffi_value!(0, {
-        summary(summary_).map_or(0, |s| s.notifications.len())
-    })
-}
-
-/// Notification `index` as the map the server sent (`code`, `title`, `description`,
-/// `severity`, `category`, `position`), borrowed until `summary` is freed; NULL when out of
-/// range.
-#[no_mangle]
-pub extern "C" fn boltc_summary_notification(
-    summary_: *const boltc_summary,
-    index: usize,
-) -> *const boltc_map {
-    ffi_value!(ptr::null(), {
-        summary(summary_)
-            .ok()
-            .and_then(|s| s.notifications.get(index))
-            .map_or(ptr::null(), |n| view(&n.raw))
-    })
-}
-
-/// Everything the server sent in the RUN reply and the final reply, merged (plan, profile,
-/// statuses, ...), borrowed until `summary` is freed; NULL for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_summary_metadata(summary_: *const boltc_summary) -> *const boltc_map {
-    ffi_value!(ptr::null(), {
-        summary(summary_).map_or(ptr::null(), |s| view(&s.metadata))
-    })
-}
-
-/// Frees a summary. NULL is ignored.
-#[no_mangle]
-pub extern "C" fn boltc_summary_free(summary_: *mut boltc_summary) {
-    ffi_value!((), {
-        // SAFETY: NULL or an owned boltc_summary freed once (header contract).
-        unsafe { box_free(summary_) }
     })
 }

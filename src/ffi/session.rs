@@ -117,7 +117,7 @@ declare_handle!(Box, boltc_transaction, 0xB017_0701);
 ///
 /// # Safety
 /// `params` is NULL or a live `boltc_map`.
-unsafe fn params_arg(params: *const boltc_map) -> FfiResult<Option<Map>> {
+pub(crate) unsafe fn params_arg(params: *const boltc_map) -> FfiResult<Option<Map>> {
     if params.is_null() {
         return Ok(None);
     }

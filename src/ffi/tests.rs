@@ -8,6 +8,7 @@ use super::error::*;
 use super::result::*;
 use super::session::*;
 use super::status::{boltc_status, Failure};
+use super::summary::*;
 use super::value::*;
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};

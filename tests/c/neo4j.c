@@ -71,6 +71,103 @@ static int bool_field(const boltc_record *rec, const char *name) {
     return v;
 }
 
+/* The summary of `query` (run in `s`); the caller frees it. */
+static boltc_summary *summary_of(boltc_session *s, const char *query) {
+    boltc_result *r = NULL;
+    boltc_summary *sum = NULL;
+    OK(boltc_session_run_cstr(s, query, NULL, &r, &err));
+    OK(boltc_result_consume(r, &sum, &err));
+    boltc_result_free(r);
+    return sum;
+}
+
+/* Database hits of `plan` and every operator below it. */
+static int64_t total_db_hits(const boltc_plan *plan) {
+    boltc_profile_stats st;
+    OK(boltc_plan_stats(plan, &st, &err));
+    CHECK(st.has_stats);
+    int64_t hits = st.db_hits;
+    for (size_t i = 0; i < boltc_plan_children_len(plan); i++)
+        hits += total_db_hits(boltc_plan_child(plan, i));
+    return hits;
+}
+
+/* Typed EXPLAIN and PROFILE trees, and a GQL status object the server sends for a cartesian
+ * product (a PERFORMANCE notification). */
+static void plans_and_statuses(boltc_session *s, const char *label) {
+    char q[256];
+    const char *str;
+    size_t len;
+    snprintf(q, sizeof q, "PROFILE MATCH (n:%s) RETURN n.name", label);
+    boltc_summary *sum = summary_of(s, q);
+    const boltc_plan *root = boltc_summary_profile(sum);
+    CHECK(root != NULL && boltc_summary_plan(sum) == NULL);
+    OK(boltc_plan_operator_type(root, &str, &len, &err));
+    CHECK(len >= 14 && memcmp(str, "ProduceResults", 14) == 0);
+    CHECK(boltc_plan_children_len(root) >= 1);
+    CHECK(total_db_hits(root) > 0);
+    boltc_summary_free(sum);
+
+    snprintf(q, sizeof q, "EXPLAIN MATCH (a:%s), (b:%s) RETURN count(*)", label, label);
+    sum = summary_of(s, q);
+    root = boltc_summary_plan(sum);
+    CHECK(root != NULL && boltc_summary_profile(sum) == NULL);
+    boltc_profile_stats st;
+    OK(boltc_plan_stats(root, &st, &err));
+    CHECK(!st.has_stats);
+    int found = 0;
+    for (size_t i = 0; i < boltc_summary_gql_statuses_len(sum); i++) {
+        OK(boltc_summary_gql_status_string(sum, i, BOLTC_GQL_STATUS_CLASSIFICATION, &str, &len, &err));
+        if (str_eq(str, len, "PERFORMANCE") && boltc_summary_gql_status_is_notification(sum, i)) {
+            OK(boltc_summary_gql_status_string(sum, i, BOLTC_GQL_STATUS_CODE, &str, &len, &err));
+            CHECK(len == 5);
+            CHECK(boltc_summary_gql_status_position(sum, i) != NULL);
+            found = 1;
+        }
+    }
+    CHECK(found);
+    boltc_summary_free(sum);
+}
+
+/* boltc_driver_execute_query: a write, then a read routed to a reader that sees it (the
+ * driver's bookmark manager chains the two), with metadata and a timeout. */
+static void execute_query(boltc_driver *drv, const char *label) {
+    char q[256];
+    boltc_eager_result *r = NULL;
+    snprintf(q, sizeof q, "CREATE (:%s {k: 'eq'}) RETURN 42 AS answer", label);
+    OK(boltc_driver_execute_query(drv, q, strlen(q), NULL, NULL, &r, &err));
+    int64_t v = 0;
+    CHECK(boltc_eager_result_records_len(r) == 1);
+    OK(boltc_value_as_int(boltc_eager_result_value(r, 0, 0), &v, &err));
+    CHECK(v == 42);
+    boltc_eager_result_free(r);
+
+    boltc_query_config *qc = NULL;
+    OK(boltc_query_config_new(&qc, &err));
+    OK(boltc_query_config_set_routing(qc, BOLTC_ACCESS_MODE_READ, &err));
+    boltc_map *meta = boltc_map_new();
+    OK(boltc_map_set_string(meta, "app", "boltc-c-test", &err));
+    OK(boltc_query_config_set_transaction(qc, 10000, meta, &err));
+    boltc_map_free(meta);
+    snprintf(q, sizeof q, "MATCH (n:%s {k: 'eq'}) RETURN count(n) AS c", label);
+    OK(boltc_driver_execute_query(drv, q, strlen(q), NULL, qc, &r, &err));
+    boltc_query_config_free(qc);
+    OK(boltc_value_as_int(boltc_eager_result_value(r, 0, 0), &v, &err));
+    CHECK(v == 1);
+    const char *key;
+    size_t key_len;
+    OK(boltc_eager_result_key(r, 0, &key, &key_len, &err));
+    CHECK(str_eq(key, key_len, "c"));
+    boltc_eager_result_free(r);
+
+    /* A server error comes back typed, not retried. */
+    boltc_error *e = NULL;
+    CHECK(boltc_driver_execute_query(drv, "RETURN oops", 11, NULL, NULL, &r, &e) ==
+          BOLTC_STATUS_CLIENT_ERROR);
+    CHECK(e != NULL && !boltc_error_is_retryable(e));
+    boltc_error_free(e);
+}
+
 int main(int argc, char **argv) {
     if (argc < 5) {
         return 2;
@@ -174,6 +271,11 @@ int main(int argc, char **argv) {
     boltc_record_free(rec);
     boltc_result_free(r);
     printf("temporal and spatial: ok\n");
+
+    plans_and_statuses(s, label);
+    printf("plans and statuses: ok\n");
+    execute_query(drv, label);
+    printf("execute_query: ok\n");
 
     OK(boltc_session_close(s, &err));
     boltc_session_free(s);

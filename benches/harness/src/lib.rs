@@ -223,9 +223,18 @@ impl RawConn {
         let logon = version >= (5, 1);
         let (user, password) = credentials();
         let (user, password) = (user.as_str(), password.as_str());
+        // Bolt 5.3+ servers refuse a HELLO without `bolt_agent` (a map with at least `product`).
+        let agent = version >= (5, 3);
         message(&mut out, 1, tag::HELLO, |e| {
             if logon {
-                write_str_map(e, &[("user_agent", "boltc-raw/0")]);
+                e.write_map_header(1 + usize::from(agent))
+                    .expect("invariant: small map");
+                e.write_str("user_agent").expect("invariant: short string");
+                e.write_str("boltc-raw/0").expect("invariant: short string");
+                if agent {
+                    e.write_str("bolt_agent").expect("invariant: short string");
+                    write_str_map(e, &[("product", "boltc-raw/0")]);
+                }
             } else {
                 write_str_map(
                     e,

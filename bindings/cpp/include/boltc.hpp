@@ -19,6 +19,8 @@
 // contents, the admin calls (boltc_driver_list/kill_connection(s), server_info,
 // pool_metrics, session/transaction connection_info), boltc_set_log_callback,
 // boltc_error_cause, boltc_summary_metadata/protocol_version and boltc_version.
+// Wrapped since: Driver::execute_query (QueryConfig, EagerResult), Summary::gql_statuses(),
+// Summary::plan()/profile() (Plan: operator type, arguments, identifiers, children, stats).
 #ifndef BOLTC_HPP
 #define BOLTC_HPP
 
@@ -554,6 +556,54 @@ private:
     size_t row_;
 };
 
+/// One GQL status object of a summary (strings borrowed from the summary: valid while it lives).
+struct GqlStatus {
+    std::string_view code;            ///< e.g. "00000", "03N90"
+    std::string_view description;
+    std::string_view severity;        ///< parsed: "WARNING", "INFORMATION" or "UNKNOWN"
+    std::string_view classification;  ///< parsed: "PERFORMANCE", "HINT", ... or "UNKNOWN"
+    std::optional<std::string_view> raw_severity;
+    std::optional<std::string_view> raw_classification;
+    bool is_notification;
+    /// `offset`/`line`/`column` in the query, if the server sent a position.
+    std::optional<Map> position;
+    /// The diagnostic record (with the defaults added).
+    Map diagnostic_record;
+};
+
+/// One operator of an EXPLAIN plan or a PROFILE profile (a view into its summary: valid while
+/// the summary lives).
+class Plan {
+public:
+    explicit Plan(const boltc_plan *p) : p_(p) {}
+    std::string_view operator_type() const {
+        const char *s; size_t n;
+        check(boltc_plan_operator_type, p_, &s, &n);
+        return std::string_view(s, n);
+    }
+    Map arguments() const noexcept { return Map(boltc_plan_arguments(p_)); }
+    std::vector<std::string_view> identifiers() const {
+        std::vector<std::string_view> out;
+        for (size_t i = 0; i < boltc_plan_identifiers_len(p_); i++) {
+            const char *s; size_t n;
+            check(boltc_plan_identifier, p_, i, &s, &n);
+            out.emplace_back(s, n);
+        }
+        return out;
+    }
+    std::vector<Plan> children() const {
+        std::vector<Plan> out;
+        for (size_t i = 0; i < boltc_plan_children_len(p_); i++) out.emplace_back(boltc_plan_child(p_, i));
+        return out;
+    }
+    /// What the operator did (PROFILE only; `has_stats` is false in an EXPLAIN plan).
+    boltc_profile_stats stats() const { boltc_profile_stats st; check(boltc_plan_stats, p_, &st); return st; }
+    const boltc_plan *raw() const noexcept { return p_; }
+
+private:
+    const boltc_plan *p_;
+};
+
 /// Counters and metadata of a consumed result.
 class Summary {
 public:
@@ -565,8 +615,38 @@ public:
     size_t notifications_size() const noexcept { return boltc_summary_notifications_len(s_.get()); }
     /// Notification `i` as a borrowed map (valid while this summary lives), or nullptr.
     const boltc_map *notification(size_t i) const noexcept { return boltc_summary_notification(s_.get(), i); }
+    /// The GQL status objects (sent by Bolt 5.6+ servers, derived for older ones).
+    std::vector<GqlStatus> gql_statuses() const {
+        std::vector<GqlStatus> out;
+        for (size_t i = 0; i < boltc_summary_gql_statuses_len(s_.get()); i++) {
+            const boltc_map *pos = boltc_summary_gql_status_position(s_.get(), i);
+            out.push_back(GqlStatus{
+                *gql(i, BOLTC_GQL_STATUS_CODE), *gql(i, BOLTC_GQL_STATUS_DESCRIPTION),
+                *gql(i, BOLTC_GQL_STATUS_SEVERITY), *gql(i, BOLTC_GQL_STATUS_CLASSIFICATION),
+                gql(i, BOLTC_GQL_STATUS_RAW_SEVERITY), gql(i, BOLTC_GQL_STATUS_RAW_CLASSIFICATION),
+                boltc_summary_gql_status_is_notification(s_.get(), i),
+                pos ? std::optional<Map>(Map(pos)) : std::nullopt,
+                Map(boltc_summary_gql_status_diagnostic_record(s_.get(), i))});
+        }
+        return out;
+    }
+    /// The EXPLAIN plan's root operator, if the query was explained.
+    std::optional<Plan> plan() const {
+        const boltc_plan *p = boltc_summary_plan(s_.get());
+        return p ? std::optional<Plan>(Plan(p)) : std::nullopt;
+    }
+    /// The PROFILE profile's root operator, if the query was profiled.
+    std::optional<Plan> profile() const {
+        const boltc_plan *p = boltc_summary_profile(s_.get());
+        return p ? std::optional<Plan>(Plan(p)) : std::nullopt;
+    }
 
 private:
+    std::optional<std::string_view> gql(size_t i, int32_t which) const {
+        const char *p; size_t n;
+        check(boltc_summary_gql_status_string, s_.get(), i, which, &p, &n);
+        return p ? std::optional<std::string_view>(std::string_view(p, n)) : std::nullopt;
+    }
     std::optional<std::string_view> str(int32_t which) const {
         const char *p; size_t n;
         check(boltc_summary_string, s_.get(), which, &p, &n);
@@ -966,6 +1046,64 @@ private:
     detail::Handle<boltc_config, boltc_config_free> c_;
 };
 
+/// How Driver::execute_query runs its query (copied by each call). Defaults: a writer, the
+/// home database, the driver's own bookmark manager, no timeout or metadata.
+class QueryConfig {
+public:
+    QueryConfig() { boltc_query_config *c; check(boltc_query_config_new, &c); c_.reset(c); }
+    /// BOLTC_ACCESS_MODE_READ or BOLTC_ACCESS_MODE_WRITE.
+    QueryConfig &routing(int32_t mode) { check(boltc_query_config_set_routing, c_.get(), mode); return *this; }
+    QueryConfig &database(const std::optional<std::string> &db) {
+        check(boltc_query_config_set_database, c_.get(), db ? db->c_str() : nullptr); return *this;
+    }
+    QueryConfig &impersonated_user(const std::optional<std::string> &user) {
+        check(boltc_query_config_set_impersonated_user, c_.get(), user ? user->c_str() : nullptr); return *this;
+    }
+    QueryConfig &bookmark_manager(const BookmarkManager &manager) {
+        check(boltc_query_config_set_bookmark_manager, c_.get(), manager.raw()); return *this;
+    }
+    /// No bookmark manager: no causal chaining with earlier queries.
+    QueryConfig &no_bookmark_manager() { check(boltc_query_config_set_bookmark_manager, c_.get(), nullptr); return *this; }
+    /// The transaction timeout (nullopt: the server's default) and metadata.
+    QueryConfig &transaction(std::optional<std::chrono::milliseconds> timeout, const Params *metadata = nullptr) {
+        check(boltc_query_config_set_transaction, c_.get(), timeout ? int64_t(timeout->count()) : int64_t(-1),
+              metadata ? metadata->raw() : nullptr);
+        return *this;
+    }
+    const boltc_query_config *raw() const noexcept { return c_.get(); }
+
+private:
+    detail::Handle<boltc_query_config, boltc_query_config_free> c_;
+};
+
+/// All the records of Driver::execute_query, its keys and its summary.
+class EagerResult {
+public:
+    explicit EagerResult(boltc_eager_result *r) : r_(r) {}
+    std::vector<std::string_view> keys() const {
+        std::vector<std::string_view> out;
+        for (size_t i = 0; i < boltc_eager_result_keys_len(r_.get()); i++) {
+            const char *s; size_t n;
+            check(boltc_eager_result_key, r_.get(), i, &s, &n);
+            out.emplace_back(s, n);
+        }
+        return out;
+    }
+    /// The number of records.
+    size_t size() const noexcept { return boltc_eager_result_records_len(r_.get()); }
+    /// The value in `column` of record `row` (valid while this result lives).
+    Value at(size_t row, size_t column) const {
+        const boltc_value *v = boltc_eager_result_value(r_.get(), row, column);
+        if (!v) throw std::out_of_range("boltc: EagerResult::at out of range");
+        return Value(v);
+    }
+    /// The summary (a copy, independent of this result).
+    Summary summary() const { boltc_summary *s; check(boltc_eager_result_summary, r_.get(), &s); return Summary(s); }
+
+private:
+    detail::Handle<boltc_eager_result, boltc_eager_result_free> r_;
+};
+
 /// A driver (thread-safe; share it).
 class Driver {
 public:
@@ -975,6 +1113,17 @@ public:
         boltc_session *s; check(boltc_driver_session, d_.get(), config.raw(), &s); return Session(s);
     }
     void verify_connectivity() { check(boltc_driver_verify_connectivity, d_.get()); }
+    /// Runs one query in a retried managed transaction and returns all of its records.
+    EagerResult execute_query(std::string_view query, const Params *params = nullptr,
+                              const QueryConfig *config = nullptr) {
+        boltc_eager_result *r;
+        check(boltc_driver_execute_query, d_.get(), query.data(), query.size(), params ? params->raw() : nullptr,
+              config ? config->raw() : nullptr, &r);
+        return EagerResult(r);
+    }
+    EagerResult execute_query(std::string_view query, const Params &params, const QueryConfig &config = QueryConfig()) {
+        return execute_query(query, &params, &config);
+    }
     /// Closes the pool (see boltc_driver_close).
     void close() { check(boltc_driver_close, d_.get()); }
     /// The underlying handle, for C calls this wrapper does not cover.
