@@ -845,3 +845,53 @@ fn cpp_execute_query_and_summaries_against_stub_servers() {
     eq.finish();
     summary.finish();
 }
+
+/// Every C++ example in `examples/cpp/` (one per feature) builds, and each runs against every
+/// running Neo4j line and prints what it demonstrates.
+#[test]
+fn cpp_examples_against_neo4j() {
+    let examples: [(&str, &[&str]); 5] = [
+        (
+            "transactions",
+            &["created and found: 1", "still there after rollback: yes"],
+        ),
+        (
+            "causal",
+            &["writer bookmarks: 1", "reader sees the write: yes"],
+        ),
+        ("execute_query", &["i\tsquare", "3\t9", "database: neo4j"]),
+        (
+            "plans",
+            &["ProduceResults", "db hits > 0: yes", "PERFORMANCE"],
+        ),
+        (
+            "errors",
+            &[
+                "status: BOLTC_STATUS_CLIENT_ERROR",
+                "code: Neo.ClientError.Statement.SyntaxError",
+                "retryable: no",
+            ],
+        ),
+    ];
+    let built: Vec<_> = examples
+        .iter()
+        .map(|(name, _)| {
+            let src = format!("examples/cpp/{name}.cpp");
+            compile(true, &[&src], &format!("example_{name}"), Link::Shared)
+        })
+        .collect();
+    for db in Neo4j::servers() {
+        for ((name, expected), exe) in examples.iter().zip(&built) {
+            let out = run(exe, &[&db.bolt_uri(), db.user(), db.password()]);
+            for line in *expected {
+                assert!(out.contains(line), "{db}: {name}: no {line:?} in\n{out}");
+            }
+            if *name == "errors" {
+                assert!(
+                    out.contains(&format!("session user: {}", db.user())),
+                    "{out}"
+                );
+            }
+        }
+    }
+}

@@ -19,8 +19,11 @@
 // contents, the admin calls (boltc_driver_list/kill_connection(s), server_info,
 // pool_metrics, session/transaction connection_info), boltc_set_log_callback,
 // boltc_error_cause, boltc_summary_metadata/protocol_version and boltc_version.
-// Wrapped since: Driver::execute_query (QueryConfig, EagerResult), Summary::gql_statuses(),
-// Summary::plan()/profile() (Plan: operator type, arguments, identifiers, children, stats).
+// Also wrapped: Driver::execute_query (QueryConfig, EagerResult), Summary::gql_statuses(),
+// Summary::plan()/profile() (Plan: operator type, arguments, identifiers, children, stats),
+// Auth (basic/bearer/kerberos/none) for Config, SessionConfig (user switching) and QueryConfig,
+// Session::begin(mode, timeout, metadata) and Session::execute(mode, f, timeout, metadata).
+// Examples, one per feature, in examples/cpp/ (built and run against Neo4j by tests/c_api.rs).
 #ifndef BOLTC_HPP
 #define BOLTC_HPP
 
@@ -70,7 +73,8 @@ public:
     std::optional<std::string_view> gql_status() const noexcept { return opt(boltc_error_gql_status(err_.get())); }
     /// Whether running the work again may succeed (transient errors, lost connections).
     bool retryable() const noexcept { return boltc_error_is_retryable(err_.get()); }
-    /// The server's classification ("CLIENT_ERROR", "TRANSIENT_ERROR", "DATABASE_ERROR"), if any.
+    /// The classification: GQL's ("CLIENT_ERROR", "TRANSIENT_ERROR", "DATABASE_ERROR") when the
+    /// server sent one, else the code's ("ClientError", ...); nullopt for client-side errors.
     std::optional<std::string_view> classification() const noexcept { return opt(boltc_error_classification(err_.get())); }
     /// The GQL status description, if any.
     std::optional<std::string_view> gql_description() const noexcept { return opt(boltc_error_gql_description(err_.get())); }
@@ -790,9 +794,12 @@ struct TxWork {
     }
 
     R execute(boltc_session *s, bool write) {
+        return execute(s, write ? BOLTC_ACCESS_MODE_WRITE : BOLTC_ACCESS_MODE_READ, -1, nullptr);
+    }
+
+    R execute(boltc_session *s, int32_t mode, int64_t timeout_ms, const boltc_map *metadata) {
         boltc_error *err = nullptr;
-        boltc_status st = write ? boltc_session_execute_write(s, &TxWork::call, this, &err)
-                                : boltc_session_execute_read(s, &TxWork::call, this, &err);
+        boltc_status st = boltc_session_execute(s, mode, timeout_ms, metadata, &TxWork::call, this, &err);
         if (st != BOLTC_STATUS_OK) {
             if (error) {  // the last attempt failed in f: rethrow f's own exception
                 boltc_error_free(err);
@@ -814,6 +821,15 @@ public:
     Result run(std::string_view query, const Params &params) { return run_raw(query, params.raw()); }
     Result run(std::string_view query) { return run_raw(query, nullptr); }
     Transaction begin() { boltc_transaction *t; check(boltc_session_begin, s_.get(), int64_t{-1}, nullptr, &t); return Transaction(t); }
+    /// A transaction in access mode `mode` (BOLTC_ACCESS_MODE_READ / _WRITE) instead of the
+    /// session's, with a timeout (nullopt: the server's default) and metadata.
+    Transaction begin(int32_t mode, std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                      const Params *metadata = nullptr) {
+        boltc_transaction *t;
+        check(boltc_session_begin_in_mode, s_.get(), mode, timeout ? int64_t(timeout->count()) : int64_t{-1},
+              metadata ? metadata->raw() : nullptr, &t);
+        return Transaction(t);
+    }
     void close() { check(boltc_session_close, s_.get()); }
     /// The bookmarks of the last committed transaction.
     std::vector<std::string> last_bookmarks() {
@@ -846,6 +862,14 @@ public:
     auto execute_read(F &&f) { return detail::TxWork<F>{f}.execute(s_.get(), false); }
     template <typename F>
     auto execute_write(F &&f) { return detail::TxWork<F>{f}.execute(s_.get(), true); }
+    /// As execute_read/execute_write with the access mode given (BOLTC_ACCESS_MODE_*), and each
+    /// attempt's transaction carrying `timeout` (nullopt: the server's default) and `metadata`.
+    template <typename F>
+    auto execute(int32_t mode, F &&f, std::optional<std::chrono::milliseconds> timeout = std::nullopt,
+                 const Params *metadata = nullptr) {
+        return detail::TxWork<F>{f}.execute(s_.get(), mode, timeout ? int64_t(timeout->count()) : int64_t{-1},
+                                            metadata ? metadata->raw() : nullptr);
+    }
 
 private:
     Result run_raw(std::string_view q, const boltc_map *p) {
@@ -936,6 +960,28 @@ private:
     detail::Handle<boltc_bookmark_manager, boltc_bookmark_manager_free> m_;
 };
 
+/// Credentials (basic, bearer, Kerberos, none or custom), for the driver, a session (user
+/// switching, Bolt 5.1+) or one execute_query.
+class Auth {
+public:
+    static Auth basic(const std::string &user, const std::string &password,
+                      const std::optional<std::string> &realm = std::nullopt) {
+        boltc_auth *a;
+        check(boltc_auth_basic, user.c_str(), password.c_str(), realm ? realm->c_str() : nullptr, &a);
+        return Auth(a);
+    }
+    static Auth bearer(const std::string &token) { boltc_auth *a; check(boltc_auth_bearer, token.c_str(), &a); return Auth(a); }
+    static Auth kerberos(const std::string &base64_ticket) {
+        boltc_auth *a; check(boltc_auth_kerberos, base64_ticket.c_str(), &a); return Auth(a);
+    }
+    static Auth none() { boltc_auth *a; check(boltc_auth_none, &a); return Auth(a); }
+    const boltc_auth *raw() const noexcept { return a_.get(); }
+
+private:
+    explicit Auth(boltc_auth *a) : a_(a) {}
+    detail::Handle<boltc_auth, boltc_auth_free> a_;
+};
+
 /// Per-session settings for Driver::session.
 class SessionConfig {
 public:
@@ -968,6 +1014,8 @@ public:
     SessionConfig &no_bookmark_manager() {
         check(boltc_session_config_set_bookmark_manager, c_.get(), nullptr); return *this;
     }
+    /// Runs the session's work as another user (Bolt 5.1+: LOGOFF/LOGON on a pooled connection).
+    SessionConfig &auth(const Auth &auth) { check(boltc_session_config_set_auth, c_.get(), auth.raw()); return *this; }
     /// The minimum notification severity ("OFF", "WARNING", "INFORMATION"), overriding the
     /// driver's; std::nullopt: the driver's. Invalid values throw (BOLTC_STATUS_INVALID_ARGUMENT).
     SessionConfig &notifications_min_severity(const std::optional<std::string> &severity) {
@@ -998,6 +1046,7 @@ public:
         check(boltc_config_set_basic_auth, c_.get(), user.c_str(), password.c_str()); return *this;
     }
     Config &bearer_auth(const std::string &token) { check(boltc_config_set_bearer_auth, c_.get(), token.c_str()); return *this; }
+    Config &auth(const Auth &auth) { check(boltc_config_set_auth, c_.get(), auth.raw()); return *this; }
     Config &user_agent(const std::string &agent) { check(boltc_config_set_user_agent, c_.get(), agent.c_str()); return *this; }
     /// TLS on or off (bolt:// and neo4j:// only).
     Config &encrypted(bool on) { check(boltc_config_set_encrypted, c_.get(), on); return *this; }
@@ -1064,6 +1113,8 @@ public:
     }
     /// No bookmark manager: no causal chaining with earlier queries.
     QueryConfig &no_bookmark_manager() { check(boltc_query_config_set_bookmark_manager, c_.get(), nullptr); return *this; }
+    /// Credentials for this query only (Bolt 5.1+).
+    QueryConfig &auth(const Auth &auth) { check(boltc_query_config_set_auth, c_.get(), auth.raw()); return *this; }
     /// The transaction timeout (nullopt: the server's default) and metadata.
     QueryConfig &transaction(std::optional<std::chrono::milliseconds> timeout, const Params *metadata = nullptr) {
         check(boltc_query_config_set_transaction, c_.get(), timeout ? int64_t(timeout->count()) : int64_t(-1),
