@@ -99,6 +99,15 @@
 // verification.
 #define BOLTC_TRUST_MOZILLA_BUNDLED 3
 
+// Which id `boltc_relationship_id` returns.
+#define BOLTC_REL_ID 0
+
+// The start node's id.
+#define BOLTC_REL_START_ID 1
+
+// The end node's id.
+#define BOLTC_REL_END_ID 2
+
 // Log level ERROR.
 #define BOLTC_LOG_ERROR 1
 
@@ -208,15 +217,6 @@
 
 // Vector element type: double.
 #define BOLTC_VECTOR_F64 5
-
-// Which id `boltc_relationship_id` returns.
-#define BOLTC_REL_ID 0
-
-// The start node's id.
-#define BOLTC_REL_START_ID 1
-
-// The end node's id.
-#define BOLTC_REL_END_ID 2
 
 // The result of a fallible boltc call. `BOLTC_STATUS_OK` (0) is success; every other value
 // is a failure, and the call's `boltc_error **error_out` (if not NULL) receives the details.
@@ -1267,6 +1267,59 @@ void boltc_error_free(boltc_error *error);
 // `error_out`), or NULL when `status` is `BOLTC_STATUS_OK` or not a status.
 boltc_error *boltc_error_new(boltc_status status, const char *message, bool retryable);
 
+// The legacy numeric id (-1 if the server sent none, or for NULL).
+int64_t boltc_node_id(const boltc_node *n);
+
+// The element id (UTF-8, not NUL-terminated), borrowed from the node.
+boltc_status boltc_node_element_id(const boltc_node *n,
+                                   const char **str_out,
+                                   size_t *len_out,
+                                   boltc_error **error_out);
+
+// The number of labels; 0 for NULL.
+size_t boltc_node_labels_len(const boltc_node *n);
+
+// Label `index` (UTF-8, not NUL-terminated), borrowed from the node.
+boltc_status boltc_node_label(const boltc_node *n,
+                              size_t index,
+                              const char **str_out,
+                              size_t *len_out,
+                              boltc_error **error_out);
+
+// The properties, borrowed from the node; NULL for NULL.
+const boltc_map *boltc_node_properties(const boltc_node *n);
+
+// A legacy numeric id of the relationship (`BOLTC_REL_ID`) or of its start or end node
+// (`BOLTC_REL_START_ID`, `BOLTC_REL_END_ID`); -1 for NULL or another `which`.
+int64_t boltc_relationship_id(const boltc_relationship *r, int32_t which);
+
+// An element id (UTF-8, not NUL-terminated) of the relationship or of its start/end node
+// (`which` as for `boltc_relationship_id`), borrowed from the relationship.
+boltc_status boltc_relationship_element_id(const boltc_relationship *r,
+                                           int32_t which,
+                                           const char **str_out,
+                                           size_t *len_out,
+                                           boltc_error **error_out);
+
+// The relationship type (UTF-8, not NUL-terminated), borrowed from the relationship.
+boltc_status boltc_relationship_type(const boltc_relationship *r,
+                                     const char **str_out,
+                                     size_t *len_out,
+                                     boltc_error **error_out);
+
+// The properties, borrowed from the relationship; NULL for NULL.
+const boltc_map *boltc_relationship_properties(const boltc_relationship *r);
+
+// The number of relationships (segments) of the path; it has one node more. 0 for NULL.
+size_t boltc_path_len(const boltc_path *p);
+
+// Node `index` (0 ..= len) of the path, borrowed from it; NULL when out of range.
+const boltc_node *boltc_path_node(const boltc_path *p, size_t index);
+
+// Relationship `index` (0 .. len) of the path, borrowed from it; NULL when out of range.
+// Each keeps its own direction: compare its start/end ids with the neighbouring nodes.
+const boltc_relationship *boltc_path_relationship(const boltc_path *p, size_t index);
+
 // Registers a process-wide log callback receiving messages at `max_level` (`BOLTC_LOG_*`)
 // and above; `callback` NULL turns logging off. Replaces an earlier callback. Fails with
 // `BOLTC_STATUS_ILLEGAL_STATE` if the program already installed another Rust logger.
@@ -1276,6 +1329,74 @@ boltc_status boltc_set_log_callback(boltc_log_callback callback,
                                     int32_t max_level,
                                     void *user_data,
                                     boltc_error **error_out);
+
+// The number of entries; 0 for NULL.
+size_t boltc_map_len(const boltc_map *map);
+
+// Entry `index` in key order (this walks the map: O(index)): the key as UTF-8 bytes (not
+// NUL-terminated) with its length, and the value, all borrowed from the map.
+// `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
+boltc_status boltc_map_entry(const boltc_map *map,
+                             size_t index,
+                             const char **key_out,
+                             size_t *key_len_out,
+                             const boltc_value **value_out,
+                             boltc_error **error_out);
+
+// The value for `key` (`key_len` bytes of UTF-8), borrowed from the map, or NULL if absent.
+boltc_status boltc_map_get(const boltc_map *map,
+                           const char *key,
+                           size_t key_len,
+                           const boltc_value **value_out,
+                           boltc_error **error_out);
+
+// Creates an empty map to build parameters; freed with `boltc_map_free`. NULL only if out of
+// memory handling panicked.
+boltc_map *boltc_map_new(void);
+
+// Sets `key` (`key_len` bytes of UTF-8) to a copy of `value`. `map` must come from
+// `boltc_map_new` (not a view).
+boltc_status boltc_map_set(boltc_map *map,
+                           const char *key,
+                           size_t key_len,
+                           const boltc_value *value,
+                           boltc_error **error_out);
+
+// As `boltc_map_set` with a NUL-terminated key.
+boltc_status boltc_map_set_cstr(boltc_map *map,
+                                const char *key,
+                                const boltc_value *value,
+                                boltc_error **error_out);
+
+// Sets `key` (NUL-terminated) to an integer.
+boltc_status boltc_map_set_int(boltc_map *map,
+                               const char *key,
+                               int64_t value,
+                               boltc_error **error_out);
+
+// Sets `key` (NUL-terminated) to a float.
+boltc_status boltc_map_set_float(boltc_map *map,
+                                 const char *key,
+                                 double value,
+                                 boltc_error **error_out);
+
+// Sets `key` (NUL-terminated) to a boolean.
+boltc_status boltc_map_set_bool(boltc_map *map,
+                                const char *key,
+                                bool value,
+                                boltc_error **error_out);
+
+// Sets `key` (NUL-terminated) to a string (NUL-terminated UTF-8, copied).
+boltc_status boltc_map_set_string(boltc_map *map,
+                                  const char *key,
+                                  const char *value,
+                                  boltc_error **error_out);
+
+// Sets `key` (NUL-terminated) to null.
+boltc_status boltc_map_set_null(boltc_map *map, const char *key, boltc_error **error_out);
+
+// Frees a map from `boltc_map_new` (never a view). NULL is ignored.
+void boltc_map_free(boltc_map *map);
 
 // Creates a query config with the defaults; `*config_out` receives a config freed with
 // `boltc_query_config_free`.
@@ -1952,127 +2073,6 @@ boltc_status boltc_value_list_get(const boltc_value *value,
                                   size_t index,
                                   const boltc_value **item_out,
                                   boltc_error **error_out);
-
-// The number of entries; 0 for NULL.
-size_t boltc_map_len(const boltc_map *map);
-
-// Entry `index` in key order (this walks the map: O(index)): the key as UTF-8 bytes (not
-// NUL-terminated) with its length, and the value, all borrowed from the map.
-// `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
-boltc_status boltc_map_entry(const boltc_map *map,
-                             size_t index,
-                             const char **key_out,
-                             size_t *key_len_out,
-                             const boltc_value **value_out,
-                             boltc_error **error_out);
-
-// The value for `key` (`key_len` bytes of UTF-8), borrowed from the map, or NULL if absent.
-boltc_status boltc_map_get(const boltc_map *map,
-                           const char *key,
-                           size_t key_len,
-                           const boltc_value **value_out,
-                           boltc_error **error_out);
-
-// Creates an empty map to build parameters; freed with `boltc_map_free`. NULL only if out of
-// memory handling panicked.
-boltc_map *boltc_map_new(void);
-
-// Sets `key` (`key_len` bytes of UTF-8) to a copy of `value`. `map` must come from
-// `boltc_map_new` (not a view).
-boltc_status boltc_map_set(boltc_map *map,
-                           const char *key,
-                           size_t key_len,
-                           const boltc_value *value,
-                           boltc_error **error_out);
-
-// As `boltc_map_set` with a NUL-terminated key.
-boltc_status boltc_map_set_cstr(boltc_map *map,
-                                const char *key,
-                                const boltc_value *value,
-                                boltc_error **error_out);
-
-// Sets `key` (NUL-terminated) to an integer.
-boltc_status boltc_map_set_int(boltc_map *map,
-                               const char *key,
-                               int64_t value,
-                               boltc_error **error_out);
-
-// Sets `key` (NUL-terminated) to a float.
-boltc_status boltc_map_set_float(boltc_map *map,
-                                 const char *key,
-                                 double value,
-                                 boltc_error **error_out);
-
-// Sets `key` (NUL-terminated) to a boolean.
-boltc_status boltc_map_set_bool(boltc_map *map,
-                                const char *key,
-                                bool value,
-                                boltc_error **error_out);
-
-// Sets `key` (NUL-terminated) to a string (NUL-terminated UTF-8, copied).
-boltc_status boltc_map_set_string(boltc_map *map,
-                                  const char *key,
-                                  const char *value,
-                                  boltc_error **error_out);
-
-// Sets `key` (NUL-terminated) to null.
-boltc_status boltc_map_set_null(boltc_map *map, const char *key, boltc_error **error_out);
-
-// Frees a map from `boltc_map_new` (never a view). NULL is ignored.
-void boltc_map_free(boltc_map *map);
-
-// The legacy numeric id (-1 if the server sent none, or for NULL).
-int64_t boltc_node_id(const boltc_node *n);
-
-// The element id (UTF-8, not NUL-terminated), borrowed from the node.
-boltc_status boltc_node_element_id(const boltc_node *n,
-                                   const char **str_out,
-                                   size_t *len_out,
-                                   boltc_error **error_out);
-
-// The number of labels; 0 for NULL.
-size_t boltc_node_labels_len(const boltc_node *n);
-
-// Label `index` (UTF-8, not NUL-terminated), borrowed from the node.
-boltc_status boltc_node_label(const boltc_node *n,
-                              size_t index,
-                              const char **str_out,
-                              size_t *len_out,
-                              boltc_error **error_out);
-
-// The properties, borrowed from the node; NULL for NULL.
-const boltc_map *boltc_node_properties(const boltc_node *n);
-
-// A legacy numeric id of the relationship (`BOLTC_REL_ID`) or of its start or end node
-// (`BOLTC_REL_START_ID`, `BOLTC_REL_END_ID`); -1 for NULL or another `which`.
-int64_t boltc_relationship_id(const boltc_relationship *r, int32_t which);
-
-// An element id (UTF-8, not NUL-terminated) of the relationship or of its start/end node
-// (`which` as for `boltc_relationship_id`), borrowed from the relationship.
-boltc_status boltc_relationship_element_id(const boltc_relationship *r,
-                                           int32_t which,
-                                           const char **str_out,
-                                           size_t *len_out,
-                                           boltc_error **error_out);
-
-// The relationship type (UTF-8, not NUL-terminated), borrowed from the relationship.
-boltc_status boltc_relationship_type(const boltc_relationship *r,
-                                     const char **str_out,
-                                     size_t *len_out,
-                                     boltc_error **error_out);
-
-// The properties, borrowed from the relationship; NULL for NULL.
-const boltc_map *boltc_relationship_properties(const boltc_relationship *r);
-
-// The number of relationships (segments) of the path; it has one node more. 0 for NULL.
-size_t boltc_path_len(const boltc_path *p);
-
-// Node `index` (0 ..= len) of the path, borrowed from it; NULL when out of range.
-const boltc_node *boltc_path_node(const boltc_path *p, size_t index);
-
-// Relationship `index` (0 .. len) of the path, borrowed from it; NULL when out of range.
-// Each keeps its own direction: compare its start/end ids with the neighbouring nodes.
-const boltc_relationship *boltc_path_relationship(const boltc_path *p, size_t index);
 
 // A new null value (caller frees with `boltc_value_free`).
 boltc_value *boltc_value_new_null(void);

@@ -11,8 +11,9 @@ use super::handle::{
     arc_ref, box_free, box_into_raw, box_mut, box_ref, cstr_arg, declare_handle, opt_cstr_arg,
     Handle, Out,
 };
+use super::map::map_ref;
 use super::status::boltc_status;
-use super::value::{boltc_map, map_ref};
+use super::value::boltc_map;
 use crate::bolt::AuthToken;
 use std::ffi::c_char;
 

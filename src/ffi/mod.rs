@@ -31,9 +31,11 @@ pub mod callbacks;
 pub mod config;
 pub mod driver;
 pub mod error;
+pub mod graph;
 mod guard;
 pub(crate) mod handle;
 pub mod log;
+pub mod map;
 pub mod query;
 pub mod result;
 pub mod routing;
@@ -44,6 +46,7 @@ pub mod status;
 pub mod summary;
 pub mod txfn;
 pub mod value;
+pub mod value_new;
 
 use std::ffi::c_char;
 

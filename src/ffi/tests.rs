@@ -5,11 +5,13 @@ use super::config::*;
 use super::driver::*;
 use super::error::ffi_status;
 use super::error::*;
+use super::map::*;
 use super::result::*;
 use super::session::*;
 use super::status::{boltc_status, Failure};
 use super::summary::*;
 use super::value::*;
+use super::value_new::*;
 use std::ffi::{c_char, CStr};
 use std::ptr::{null, null_mut};
 

@@ -1,5 +1,6 @@
 //! `boltc_value` and the borrowed views into it (`boltc_map`, `boltc_node`,
-//! `boltc_relationship`, `boltc_path`), value constructors and the map builder.
+//! `boltc_relationship`, `boltc_path`): the types, and reading values. Maps are read and built
+//! in `map.rs`, graph views read in `graph.rs`, owned values made in `value_new.rs`.
 //!
 //! Views are pointers straight into the Rust data of a record, batch, summary or owned value:
 //! no copies, and they are valid exactly as long as that owner. Owned values (from the
@@ -9,15 +10,9 @@
 use super::error::boltc_error;
 use super::error::ffi_status;
 use super::guard::ffi_value;
-use super::handle::{
-    bytes_arg, cstr_arg, opaque_box, opaque_free, slice_arg, str_arg, view, view_mut, view_ref,
-    write_str, Opaque, Out,
-};
+use super::handle::{view, view_ref, write_str, Opaque, Out};
 use super::status::{boltc_status, Failure, FfiResult};
-use crate::value::{
-    Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
-    Point3D, Relationship, Time, Value, Vector,
-};
+use crate::value::{Map, Node, Path, Relationship, Value, Vector};
 use std::ffi::c_char;
 use std::ptr;
 
@@ -240,13 +235,13 @@ pub struct boltc_vector {
 }
 
 /// Borrows the value behind a pointer.
-fn val<'a>(v: *const boltc_value) -> FfiResult<&'a Value> {
+pub(super) fn val<'a>(v: *const boltc_value) -> FfiResult<&'a Value> {
     // SAFETY: every caller passes a pointer from the C side, which the header requires to be
     // NULL or a live value (view or owned).
     unsafe { view_ref(v, "value") }
 }
 
-fn mismatch(want: &str, v: &Value) -> Failure {
+pub(super) fn mismatch(want: &str, v: &Value) -> Failure {
     Failure::conversion(want, v.type_name())
 }
 
@@ -259,7 +254,7 @@ pub extern "C" fn boltc_value_get_type(value: *const boltc_value) -> boltc_value
 }
 
 /// Reads a value through `f`, or fails with `BOLTC_STATUS_CONVERSION` naming `want`.
-fn get<T>(
+pub(super) fn get<T>(
     value: *const boltc_value,
     out: *mut T,
     error_out: *mut *mut boltc_error,
@@ -501,7 +496,7 @@ pub extern "C" fn boltc_value_list_len(
     })
 }
 
-fn datetime_of(v: &Value) -> boltc_datetime {
+pub(super) fn datetime_of(v: &Value) -> boltc_datetime {
     match v {
         Value::DateTime(d) => boltc_datetime {
             seconds: d.seconds,
@@ -521,7 +516,7 @@ fn datetime_of(v: &Value) -> boltc_datetime {
     }
 }
 
-fn point_of(v: &Value) -> boltc_point {
+pub(super) fn point_of(v: &Value) -> boltc_point {
     match v {
         Value::Point2D(p) => boltc_point {
             srid: p.srid,
@@ -541,7 +536,7 @@ fn point_of(v: &Value) -> boltc_point {
     }
 }
 
-fn vector_of(v: &Vector) -> boltc_vector {
+pub(super) fn vector_of(v: &Vector) -> boltc_vector {
     let (element_type, data, len) = match v {
         Vector::I8(x) => (BOLTC_VECTOR_I8, x.as_ptr().cast(), x.len()),
         Vector::I16(x) => (BOLTC_VECTOR_I16, x.as_ptr().cast(), x.len()),
@@ -620,611 +615,5 @@ pub extern "C" fn boltc_value_list_get(
             }
             other => Err(mismatch("List", other)),
         }
-    })
-}
-
-// ----- maps -----
-
-pub(crate) fn map_ref<'a>(m: *const boltc_map) -> FfiResult<&'a Map> {
-    // SAFETY: the C side passes NULL or a live map view / owned map (header contract).
-    unsafe { view_ref(m, "map") }
-}
-
-/// The number of entries; 0 for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_map_len(map: *const boltc_map) -> usize {
-    ffi_value!(0, { map_ref(map).map_or(0, Map::len) })
-}
-
-/// Entry `index` in key order (this walks the map: O(index)): the key as UTF-8 bytes (not
-/// NUL-terminated) with its length, and the value, all borrowed from the map.
-/// `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
-#[no_mangle]
-pub extern "C" fn boltc_map_entry(
-    map: *const boltc_map,
-    index: usize,
-    key_out: *mut *const c_char,
-    key_len_out: *mut usize,
-    value_out: *mut *const boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let vo = Out::new(value_out, "value_out")?;
-        let (k, v) = map_ref(map)?
-            .iter()
-            .nth(index)
-            .ok_or_else(|| Failure::invalid(format!("index {index} out of range")))?;
-        write_str(k, key_out, key_len_out)?;
-        vo.write(view(v));
-        Ok(())
-    })
-}
-
-/// The value for `key` (`key_len` bytes of UTF-8), borrowed from the map, or NULL if absent.
-#[no_mangle]
-pub extern "C" fn boltc_map_get(
-    map: *const boltc_map,
-    key: *const c_char,
-    key_len: usize,
-    value_out: *mut *const boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: key points at key_len bytes (header contract).
-        let k = unsafe { str_arg(key, key_len, "key") }?;
-        o.write(map_ref(map)?.get(k).map_or(ptr::null(), view));
-        Ok(())
-    })
-}
-
-/// Creates an empty map to build parameters; freed with `boltc_map_free`. NULL only if out of
-/// memory handling panicked.
-#[no_mangle]
-pub extern "C" fn boltc_map_new() -> *mut boltc_map {
-    ffi_value!(ptr::null_mut(), { opaque_box::<boltc_map>(Map::new()) })
-}
-
-fn map_set(map: *mut boltc_map, key: &str, v: Value) -> FfiResult<()> {
-    // SAFETY: the C side passes NULL or an owned map from boltc_map_new (header contract).
-    let m = unsafe { view_mut(map, "map") }?;
-    m.insert(key.to_owned(), v);
-    Ok(())
-}
-
-/// Sets `key` (`key_len` bytes of UTF-8) to a copy of `value`. `map` must come from
-/// `boltc_map_new` (not a view).
-#[no_mangle]
-pub extern "C" fn boltc_map_set(
-    map: *mut boltc_map,
-    key: *const c_char,
-    key_len: usize,
-    value: *const boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: key points at key_len bytes (header contract).
-        let k = unsafe { str_arg(key, key_len, "key") }?;
-        map_set(map, k, val(value)?.clone())
-    })
-}
-
-/// As `boltc_map_set` with a NUL-terminated key.
-#[no_mangle]
-pub extern "C" fn boltc_map_set_cstr(
-    map: *mut boltc_map,
-    key: *const c_char,
-    value: *const boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated (header contract).
-        let k = unsafe { cstr_arg(key, "key") }?;
-        map_set(map, k, val(value)?.clone())
-    })
-}
-
-/// Sets `key` (NUL-terminated) to an integer.
-#[no_mangle]
-pub extern "C" fn boltc_map_set_int(
-    map: *mut boltc_map,
-    key: *const c_char,
-    value: i64,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated (header contract).
-        map_set(map, unsafe { cstr_arg(key, "key") }?, Value::Int(value))
-    })
-}
-
-/// Sets `key` (NUL-terminated) to a float.
-#[no_mangle]
-pub extern "C" fn boltc_map_set_float(
-    map: *mut boltc_map,
-    key: *const c_char,
-    value: f64,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated (header contract).
-        map_set(map, unsafe { cstr_arg(key, "key") }?, Value::Float(value))
-    })
-}
-
-/// Sets `key` (NUL-terminated) to a boolean.
-#[no_mangle]
-pub extern "C" fn boltc_map_set_bool(
-    map: *mut boltc_map,
-    key: *const c_char,
-    value: bool,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated (header contract).
-        map_set(map, unsafe { cstr_arg(key, "key") }?, Value::Bool(value))
-    })
-}
-
-/// Sets `key` (NUL-terminated) to a string (NUL-terminated UTF-8, copied).
-#[no_mangle]
-pub extern "C" fn boltc_map_set_string(
-    map: *mut boltc_map,
-    key: *const c_char,
-    value: *const c_char,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated strings (header contract).
-        let (k, v) = unsafe { (cstr_arg(key, "key")?, cstr_arg(value, "value")?) };
-        map_set(map, k, Value::String(v.to_owned()))
-    })
-}
-
-/// Sets `key` (NUL-terminated) to null.
-#[no_mangle]
-pub extern "C" fn boltc_map_set_null(
-    map: *mut boltc_map,
-    key: *const c_char,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or NUL-terminated (header contract).
-        map_set(map, unsafe { cstr_arg(key, "key") }?, Value::Null)
-    })
-}
-
-/// Frees a map from `boltc_map_new` (never a view). NULL is ignored.
-#[no_mangle]
-pub extern "C" fn boltc_map_free(map: *mut boltc_map) {
-    ffi_value!((), {
-        // SAFETY: NULL or an owned map freed once (header contract).
-        unsafe { opaque_free(map) }
-    })
-}
-
-// ----- graph views -----
-
-fn node<'a>(n: *const boltc_node) -> FfiResult<&'a Node> {
-    // SAFETY: NULL or a live node view (header contract).
-    unsafe { view_ref(n, "node") }
-}
-
-fn rel<'a>(r: *const boltc_relationship) -> FfiResult<&'a Relationship> {
-    // SAFETY: NULL or a live relationship view (header contract).
-    unsafe { view_ref(r, "relationship") }
-}
-
-fn path<'a>(p: *const boltc_path) -> FfiResult<&'a Path> {
-    // SAFETY: NULL or a live path view (header contract).
-    unsafe { view_ref(p, "path") }
-}
-
-/// The legacy numeric id (-1 if the server sent none, or for NULL).
-#[no_mangle]
-pub extern "C" fn boltc_node_id(n: *const boltc_node) -> i64 {
-    ffi_value!(-1, { node(n).map_or(-1, |n| n.id) })
-}
-
-/// The element id (UTF-8, not NUL-terminated), borrowed from the node.
-#[no_mangle]
-pub extern "C" fn boltc_node_element_id(
-    n: *const boltc_node,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        write_str(&node(n)?.element_id, str_out, len_out)
-    })
-}
-
-/// The number of labels; 0 for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_node_labels_len(n: *const boltc_node) -> usize {
-    ffi_value!(0, { node(n).map_or(0, |n| n.labels.len()) })
-}
-
-/// Label `index` (UTF-8, not NUL-terminated), borrowed from the node.
-#[no_mangle]
-pub extern "C" fn boltc_node_label(
-    n: *const boltc_node,
-    index: usize,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let l = node(n)?
-            .labels
-            .get(index)
-            .ok_or_else(|| Failure::invalid(format!("label {index} out of range")))?;
-        write_str(l, str_out, len_out)
-    })
-}
-
-/// The properties, borrowed from the node; NULL for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_node_properties(n: *const boltc_node) -> *const boltc_map {
-    ffi_value!(ptr::null(), {
-        node(n).map_or(ptr::null(), |n| view(&n.properties))
-    })
-}
-
-/// Which id `boltc_relationship_id` returns.
-pub const BOLTC_REL_ID: i32 = 0;
-/// The start node's id.
-pub const BOLTC_REL_START_ID: i32 = 1;
-/// The end node's id.
-pub const BOLTC_REL_END_ID: i32 = 2;
-
-/// A legacy numeric id of the relationship (`BOLTC_REL_ID`) or of its start or end node
-/// (`BOLTC_REL_START_ID`, `BOLTC_REL_END_ID`); -1 for NULL or another `which`.
-#[no_mangle]
-pub extern "C" fn boltc_relationship_id(r: *const boltc_relationship, which: i32) -> i64 {
-    ffi_value!(-1, {
-        rel(r).map_or(-1, |r| match which {
-            BOLTC_REL_ID => r.id,
-            BOLTC_REL_START_ID => r.start_node_id,
-            BOLTC_REL_END_ID => r.end_node_id,
-            _ => -1,
-        })
-    })
-}
-
-/// An element id (UTF-8, not NUL-terminated) of the relationship or of its start/end node
-/// (`which` as for `boltc_relationship_id`), borrowed from the relationship.
-#[no_mangle]
-pub extern "C" fn boltc_relationship_element_id(
-    r: *const boltc_relationship,
-    which: i32,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let r = rel(r)?;
-        let s = match which {
-            BOLTC_REL_ID => &r.element_id,
-            BOLTC_REL_START_ID => &r.start_node_element_id,
-            BOLTC_REL_END_ID => &r.end_node_element_id,
-            _ => return Err(Failure::invalid(format!("unknown id selector {which}"))),
-        };
-        write_str(s, str_out, len_out)
-    })
-}
-
-/// The relationship type (UTF-8, not NUL-terminated), borrowed from the relationship.
-#[no_mangle]
-pub extern "C" fn boltc_relationship_type(
-    r: *const boltc_relationship,
-    str_out: *mut *const c_char,
-    len_out: *mut usize,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        write_str(&rel(r)?.rel_type, str_out, len_out)
-    })
-}
-
-/// The properties, borrowed from the relationship; NULL for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_relationship_properties(r: *const boltc_relationship) -> *const boltc_map {
-    ffi_value!(ptr::null(), {
-        rel(r).map_or(ptr::null(), |r| view(&r.properties))
-    })
-}
-
-/// The number of relationships (segments) of the path; it has one node more. 0 for NULL.
-#[no_mangle]
-pub extern "C" fn boltc_path_len(p: *const boltc_path) -> usize {
-    ffi_value!(0, { path(p).map_or(0, Path::len) })
-}
-
-/// Node `index` (0 ..= len) of the path, borrowed from it; NULL when out of range.
-#[no_mangle]
-pub extern "C" fn boltc_path_node(p: *const boltc_path, index: usize) -> *const boltc_node {
-    ffi_value!(ptr::null(), {
-        path(p)
-            .ok()
-            .and_then(|p| p.nodes.get(index))
-            .map_or(ptr::null(), |n| view(&**n))
-    })
-}
-
-/// Relationship `index` (0 .. len) of the path, borrowed from it; NULL when out of range.
-/// Each keeps its own direction: compare its start/end ids with the neighbouring nodes.
-#[no_mangle]
-pub extern "C" fn boltc_path_relationship(
-    p: *const boltc_path,
-    index: usize,
-) -> *const boltc_relationship {
-    ffi_value!(ptr::null(), {
-        path(p)
-            .ok()
-            .and_then(|p| p.relationships.get(index))
-            .map_or(ptr::null(), |r| view(&**r))
-    })
-}
-
-// ----- constructors -----
-
-fn owned(v: Value) -> *mut boltc_value {
-    opaque_box::<boltc_value>(v)
-}
-
-/// A new null value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_null() -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), { owned(Value::Null) })
-}
-
-/// A new boolean value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_bool(v: bool) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), { owned(Value::Bool(v)) })
-}
-
-/// A new integer value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_int(v: i64) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), { owned(Value::Int(v)) })
-}
-
-/// A new float value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_float(v: f64) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), { owned(Value::Float(v)) })
-}
-
-/// A new date value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_date(v: boltc_date) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(Value::Date(Date { days: v.days }))
-    })
-}
-
-/// A new `TIME` value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_time(v: boltc_time) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(Value::Time(Time {
-            nanoseconds: v.nanoseconds,
-            tz_offset_seconds: v.tz_offset_seconds,
-        }))
-    })
-}
-
-/// A new `LOCAL_TIME` value (`tz_offset_seconds` is ignored; caller frees it).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_local_time(v: boltc_time) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(Value::LocalTime(LocalTime {
-            nanoseconds: v.nanoseconds,
-        }))
-    })
-}
-
-/// A new `DATETIME` (when `v.tz_id` is NULL) or `DATETIME_ZONE_ID` value (`tz_id` of
-/// `tz_id_len` UTF-8 bytes, copied). On success `*value_out` receives a value freed with
-/// `boltc_value_free`.
-#[no_mangle]
-pub extern "C" fn boltc_value_new_datetime(
-    v: boltc_datetime,
-    value_out: *mut *mut boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        let value = if v.tz_id.is_null() {
-            Value::DateTime(DateTime {
-                seconds: v.seconds,
-                nanoseconds: v.nanoseconds,
-                tz_offset_seconds: v.tz_offset_seconds,
-            })
-        } else {
-            // SAFETY: tz_id points at tz_id_len bytes (header contract).
-            let tz = unsafe { str_arg(v.tz_id, v.tz_id_len, "tz_id") }?;
-            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
-                seconds: v.seconds,
-                nanoseconds: v.nanoseconds,
-                tz_id: tz.to_owned(),
-            }))
-        };
-        o.write(owned(value));
-        Ok(())
-    })
-}
-
-/// A new `LOCAL_DATETIME` value (offset and zone ignored; caller frees it).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_local_datetime(v: boltc_datetime) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(Value::LocalDateTime(LocalDateTime {
-            seconds: v.seconds,
-            nanoseconds: v.nanoseconds,
-        }))
-    })
-}
-
-/// A new duration value (caller frees with `boltc_value_free`).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_duration(v: boltc_duration) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(Value::Duration(Duration {
-            months: v.months,
-            days: v.days,
-            seconds: v.seconds,
-            nanoseconds: v.nanoseconds,
-        }))
-    })
-}
-
-/// A new point value: 3D when `v.dimensions == 3`, else 2D (caller frees it).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_point(v: boltc_point) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        owned(if v.dimensions == 3 {
-            Value::Point3D(Point3D {
-                srid: v.srid,
-                x: v.x,
-                y: v.y,
-                z: v.z,
-            })
-        } else {
-            Value::Point2D(Point2D {
-                srid: v.srid,
-                x: v.x,
-                y: v.y,
-            })
-        })
-    })
-}
-
-/// A new string value from `len` bytes of UTF-8 (copied; need not be NUL-terminated).
-/// `BOLTC_STATUS_INVALID_ARGUMENT` for invalid UTF-8. `*value_out` is freed with
-/// `boltc_value_free`.
-#[no_mangle]
-pub extern "C" fn boltc_value_new_string(
-    s: *const c_char,
-    len: usize,
-    value_out: *mut *mut boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: s points at len bytes (header contract).
-        let s = unsafe { str_arg(s, len, "string") }?;
-        o.write(owned(Value::String(s.to_owned())));
-        Ok(())
-    })
-}
-
-/// As `boltc_value_new_string` with a NUL-terminated string.
-#[no_mangle]
-pub extern "C" fn boltc_value_new_string_cstr(
-    s: *const c_char,
-    value_out: *mut *mut boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: NULL or NUL-terminated (header contract).
-        let s = unsafe { cstr_arg(s, "string") }?;
-        o.write(owned(Value::String(s.to_owned())));
-        Ok(())
-    })
-}
-
-/// A new bytes value (copied). `*value_out` is freed with `boltc_value_free`.
-#[no_mangle]
-pub extern "C" fn boltc_value_new_bytes(
-    data: *const u8,
-    len: usize,
-    value_out: *mut *mut boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: data points at len bytes (header contract).
-        let b = unsafe { bytes_arg(data, len, "data") }?;
-        o.write(owned(Value::Bytes(b.to_vec())));
-        Ok(())
-    })
-}
-
-/// A new float vector (`len` doubles, copied; needs a Bolt 6 server).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_vector_f64(
-    data: *const f64,
-    len: usize,
-    value_out: *mut *mut boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: data points at len doubles (header contract).
-        let d = unsafe { slice_arg(data, len, "data") }?;
-        o.write(owned(Value::Vector(Vector::F64(d.to_vec()))));
-        Ok(())
-    })
-}
-
-/// A new empty list value, filled with `boltc_value_list_push` (caller frees it).
-#[no_mangle]
-pub extern "C" fn boltc_value_new_list() -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), { owned(Value::List(Vec::new())) })
-}
-
-/// Appends a copy of `item` to `list`, an owned list value from `boltc_value_new_list`
-/// (never a view). `BOLTC_STATUS_CONVERSION` if `list` is not a list.
-#[no_mangle]
-pub extern "C" fn boltc_value_list_push(
-    list: *mut boltc_value,
-    item: *const boltc_value,
-    error_out: *mut *mut boltc_error,
-) -> boltc_status {
-    ffi_status!(error_out, {
-        let item = val(item)?.clone();
-        // SAFETY: NULL or an owned value (header contract).
-        match unsafe { view_mut(list, "list") }? {
-            Value::List(l) => {
-                l.push(item);
-                Ok(())
-            }
-            other => Err(mismatch("List", other)),
-        }
-    })
-}
-
-/// A new map value holding a copy of `map` (NULL: empty). Caller frees it.
-#[no_mangle]
-pub extern "C" fn boltc_value_new_map(map: *const boltc_map) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        if map.is_null() {
-            owned(Value::Map(Map::new()))
-        } else {
-            map_ref(map).map_or(ptr::null_mut(), |m| owned(Value::Map(m.clone())))
-        }
-    })
-}
-
-/// A deep copy of any value (view or owned), owned by the caller (`boltc_value_free`); NULL
-/// for NULL. Use it to keep a value beyond its record or batch.
-#[no_mangle]
-pub extern "C" fn boltc_value_clone(value: *const boltc_value) -> *mut boltc_value {
-    ffi_value!(ptr::null_mut(), {
-        val(value).map_or(ptr::null_mut(), |v| owned(v.clone()))
-    })
-}
-
-/// Frees an owned value (from a constructor, `boltc_value_clone` or
-/// `boltc_session_last_bookmarks`); never a view. NULL is ignored.
-#[no_mangle]
-pub extern "C" fn boltc_value_free(value: *mut boltc_value) {
-    ffi_value!((), {
-        // SAFETY: NULL or an owned value freed once (header contract).
-        unsafe { opaque_free(value) }
     })
 }
