@@ -1135,60 +1135,6 @@ boltc_status boltc_config_set_notifications_disabled_categories(boltc_config *co
 // Frees a configuration. NULL is ignored.
 void boltc_config_free(boltc_config *config);
 
-// Creates session settings with the defaults (home database, WRITE, the driver's fetch size).
-// `*config_out` receives a config freed with `boltc_session_config_free`.
-boltc_status boltc_session_config_new(boltc_session_config **config_out, boltc_error **error_out);
-
-// The database (NUL-terminated, copied); NULL means the user's home database.
-boltc_status boltc_session_config_set_database(boltc_session_config *config,
-                                               const char *database,
-                                               boltc_error **error_out);
-
-// The access mode: `BOLTC_ACCESS_MODE_WRITE` or `BOLTC_ACCESS_MODE_READ` (others give
-// `BOLTC_STATUS_INVALID_ARGUMENT`).
-boltc_status boltc_session_config_set_access_mode(boltc_session_config *config,
-                                                  int32_t mode,
-                                                  boltc_error **error_out);
-
-// Records per PULL for this session (-1: all at once; 0: the driver's default).
-boltc_status boltc_session_config_set_fetch_size(boltc_session_config *config,
-                                                 int64_t fetch_size,
-                                                 boltc_error **error_out);
-
-// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
-// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
-boltc_status boltc_session_config_set_call_timeout_ms(boltc_session_config *config,
-                                                      int64_t timeout_ms,
-                                                      boltc_error **error_out);
-
-// Adds a bookmark to start from (NUL-terminated, copied).
-boltc_status boltc_session_config_add_bookmark(boltc_session_config *config,
-                                               const char *bookmark,
-                                               boltc_error **error_out);
-
-// The user to impersonate (NUL-terminated, copied; NULL: none). Needs Bolt 4.4+.
-boltc_status boltc_session_config_set_impersonated_user(boltc_session_config *config,
-                                                        const char *user,
-                                                        boltc_error **error_out);
-
-// The minimum notification severity for this session's transactions, overriding the
-// driver's (as `boltc_config_set_notifications_min_severity`; NULL: the driver's). With a
-// filter set, a server older than Bolt 5.2 gives `BOLTC_STATUS_UNSUPPORTED`.
-boltc_status boltc_session_config_set_notifications_min_severity(boltc_session_config *config,
-                                                                 const char *severity,
-                                                                 boltc_error **error_out);
-
-// The notification categories this session's transactions should not receive, overriding
-// the driver's (as `boltc_config_set_notifications_disabled_categories`; NULL: the
-// driver's).
-boltc_status boltc_session_config_set_notifications_disabled_categories(boltc_session_config *config,
-                                                                        const char *const *categories,
-                                                                        size_t len,
-                                                                        boltc_error **error_out);
-
-// Frees session settings. NULL is ignored.
-void boltc_session_config_free(boltc_session_config *config);
-
 // Creates a driver from a configuration (borrowed; copied). No connection is made yet.
 //
 // On success `*driver_out` receives a driver freed with `boltc_driver_free`.
@@ -1795,6 +1741,60 @@ boltc_status boltc_transaction_rollback(boltc_transaction *transaction, boltc_er
 // Frees a transaction, rolling it back first if it is still open (errors ignored; waits if
 // another thread uses the session). NULL is ignored.
 void boltc_transaction_free(boltc_transaction *transaction);
+
+// Creates session settings with the defaults (home database, WRITE, the driver's fetch size).
+// `*config_out` receives a config freed with `boltc_session_config_free`.
+boltc_status boltc_session_config_new(boltc_session_config **config_out, boltc_error **error_out);
+
+// The database (NUL-terminated, copied); NULL means the user's home database.
+boltc_status boltc_session_config_set_database(boltc_session_config *config,
+                                               const char *database,
+                                               boltc_error **error_out);
+
+// The access mode: `BOLTC_ACCESS_MODE_WRITE` or `BOLTC_ACCESS_MODE_READ` (others give
+// `BOLTC_STATUS_INVALID_ARGUMENT`).
+boltc_status boltc_session_config_set_access_mode(boltc_session_config *config,
+                                                  int32_t mode,
+                                                  boltc_error **error_out);
+
+// Records per PULL for this session (-1: all at once; 0: the driver's default).
+boltc_status boltc_session_config_set_fetch_size(boltc_session_config *config,
+                                                 int64_t fetch_size,
+                                                 boltc_error **error_out);
+
+// Bounds each blocking call of sessions made with this config to `timeout_ms` milliseconds
+// (< 0: no bound, the default); see `boltc_session_set_call_timeout_ms`.
+boltc_status boltc_session_config_set_call_timeout_ms(boltc_session_config *config,
+                                                      int64_t timeout_ms,
+                                                      boltc_error **error_out);
+
+// Adds a bookmark to start from (NUL-terminated, copied).
+boltc_status boltc_session_config_add_bookmark(boltc_session_config *config,
+                                               const char *bookmark,
+                                               boltc_error **error_out);
+
+// The user to impersonate (NUL-terminated, copied; NULL: none). Needs Bolt 4.4+.
+boltc_status boltc_session_config_set_impersonated_user(boltc_session_config *config,
+                                                        const char *user,
+                                                        boltc_error **error_out);
+
+// The minimum notification severity for this session's transactions, overriding the
+// driver's (as `boltc_config_set_notifications_min_severity`; NULL: the driver's). With a
+// filter set, a server older than Bolt 5.2 gives `BOLTC_STATUS_UNSUPPORTED`.
+boltc_status boltc_session_config_set_notifications_min_severity(boltc_session_config *config,
+                                                                 const char *severity,
+                                                                 boltc_error **error_out);
+
+// The notification categories this session's transactions should not receive, overriding
+// the driver's (as `boltc_config_set_notifications_disabled_categories`; NULL: the
+// driver's).
+boltc_status boltc_session_config_set_notifications_disabled_categories(boltc_session_config *config,
+                                                                        const char *const *categories,
+                                                                        size_t len,
+                                                                        boltc_error **error_out);
+
+// Frees session settings. NULL is ignored.
+void boltc_session_config_free(boltc_session_config *config);
 
 // Fills `*counters_out` with what the query changed.
 boltc_status boltc_summary_counters(const boltc_summary *summary_,

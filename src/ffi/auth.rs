@@ -2,7 +2,7 @@
 //! (`boltc_config_set_auth`), for one session (`boltc_session_config_set_auth`, user switching)
 //! and for `boltc_driver_verify_authentication`.
 
-use super::config::{boltc_config, boltc_session_config};
+use super::config::boltc_config;
 use super::driver::boltc_driver;
 use super::error::boltc_error;
 use super::error::ffi_status;
@@ -12,6 +12,7 @@ use super::handle::{
     Handle, Out,
 };
 use super::map::map_ref;
+use super::session_config::boltc_session_config;
 use super::status::boltc_status;
 use super::value::boltc_map;
 use crate::bolt::AuthToken;

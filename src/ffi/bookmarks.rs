@@ -1,13 +1,13 @@
 //! `boltc_bookmark_manager`: bookmarks shared between sessions for causal consistency, either
 //! the library's default manager or one the host implements with two callbacks.
 
-use super::config::boltc_session_config;
 use super::error::boltc_error;
 use super::error::ffi_status;
 use super::guard::ffi_value;
 use super::handle::{
     box_free, box_into_raw, box_mut, box_ref, cstr_arg, declare_handle, slice_arg, Handle, Out,
 };
+use super::session_config::boltc_session_config;
 use super::status::{boltc_status, Failure};
 use crate::driver::{BookmarkManager, DefaultBookmarkManager};
 use std::ffi::{c_char, c_void, CString};
@@ -237,8 +237,11 @@ mod tests {
     use super::*;
     use crate::ffi::config::{
         boltc_config_free, boltc_config_new, boltc_config_set_notifications_disabled_categories,
-        boltc_config_set_notifications_min_severity, boltc_session_config_free,
-        boltc_session_config_new, boltc_session_config_set_notifications_min_severity,
+        boltc_config_set_notifications_min_severity,
+    };
+    use crate::ffi::session_config::{
+        boltc_session_config_free, boltc_session_config_new,
+        boltc_session_config_set_notifications_min_severity,
     };
     use std::ffi::CStr;
     use std::ptr::{null, null_mut};

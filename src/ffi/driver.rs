@@ -1,6 +1,6 @@
 //! `boltc_driver`: the shared, thread-safe entry point.
 
-use super::config::{boltc_config, boltc_session_config};
+use super::config::boltc_config;
 use super::error::boltc_error;
 use super::error::ffi_status;
 use super::guard::ffi_value;
@@ -8,6 +8,7 @@ use super::handle::{
     arc_free, arc_into_raw, arc_ref, box_into_raw, box_ref, declare_handle, Handle, Out,
 };
 use super::session::boltc_session;
+use super::session_config::boltc_session_config;
 use super::shared::SessionShared;
 use super::status::boltc_status;
 use crate::driver::{Driver, SessionConfig};

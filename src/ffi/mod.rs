@@ -41,6 +41,7 @@ pub mod result;
 pub mod routing;
 pub mod server_info;
 pub mod session;
+pub mod session_config;
 mod shared;
 pub mod status;
 pub mod summary;

@@ -8,6 +8,7 @@ use super::error::*;
 use super::map::*;
 use super::result::*;
 use super::session::*;
+use super::session_config::*;
 use super::status::{boltc_status, Failure};
 use super::summary::*;
 use super::value::*;
