@@ -10,6 +10,8 @@
 //! Which responses belong to which request is the caller's business: requests are queued with
 //! [`Connection::send`], leave in one write on [`Connection::flush`] (or the next `recv`), and
 //! responses come back in order from [`Connection::recv`].
+//!
+//! File length: NOT YET SPLIT (issue 17): requests and typed responses are to move to bolt/request.rs and bolt/response.rs, see docs/ARCHITECTURE.md; 800 lines of code, the rest unit tests.
 
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};

@@ -1,4 +1,6 @@
 //! The driver: configuration, the pool, and how connections are opened.
+//!
+//! File length: NOT YET SPLIT (issue 17): the Connector (TCP/TLS, handshake, HELLO/LOGON) is to move to connect/, see docs/ARCHITECTURE.md.
 
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};

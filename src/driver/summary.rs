@@ -1,4 +1,6 @@
 //! Result summaries: counters, query type, plan/profile, notifications, timings, server.
+//!
+//! File length: over 600 lines only with its unit tests.
 
 use crate::bolt::connection::fill_diagnostic_defaults;
 use crate::bolt::ServerInfo;

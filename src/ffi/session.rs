@@ -5,6 +5,8 @@
 //! calls on the session or its results fail with `BOLTC_STATUS_ILLEGAL_STATE` instead of
 //! touching freed memory. Each call takes the session's mutex with a try-lock: a second thread
 //! gets `BOLTC_STATUS_BUSY`.
+//!
+//! File length: one C type family (session and transaction, 17 entry points), each with its ownership and threading contract spelled out; about 600 lines.
 
 use super::config::access_mode_arg;
 use super::error::boltc_error;

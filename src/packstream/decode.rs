@@ -1,4 +1,6 @@
 //! Decoding PackStream bytes to values, with bounds on size and depth.
+//!
+//! File length: kept whole: the size, depth and memory bounds are checked in the same loop that decodes, one function per marker family; splitting it would scatter the bound checks.
 
 use super::marker;
 use super::Dialect;

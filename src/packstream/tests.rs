@@ -1,5 +1,7 @@
 //! Byte-exact tables (every example of the Bolt v1 PackStream spec), boundaries, round trips and
 //! hostile inputs for the codec.
+//!
+//! File length: long because it is a table: every example of the PackStream spec and the hostile inputs.
 
 use super::*;
 use crate::value::{

@@ -13,6 +13,8 @@
 //! lost. The condvar is shared by every address, so a freed slot wakes all waiters
 //! (`notify_all`): waking one could pick a waiter for another address and leave the right one
 //! asleep until its deadline.
+//!
+//! File length: kept whole: one state machine (the slot table above) behind one mutex and condvar, whose invariants are easier to check in one file.
 
 use crate::bolt::message::{Request, Response};
 use crate::bolt::{AuthToken, Connection};

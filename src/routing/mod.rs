@@ -18,6 +18,8 @@
 //! | absent      | never asked for, purged, or fetch failed | seeded on the next request         |
 //! | idle        | a table (maybe stale) and nobody fetching| fetched by a request or the refresher |
 //! | refreshing  | one thread is fetching                   | idle (success) or absent (failure) |
+//!
+//! File length: kept whole: the routing tables and the locking around them (one mutex per database table, their invariants stated once); fetching is in fetch.rs, the background thread in refresher.rs.
 
 mod fetch;
 pub(crate) mod refresher;
