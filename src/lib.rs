@@ -31,16 +31,27 @@
 #![deny(missing_docs)]
 #![deny(unsafe_code)]
 
+// Public modules. The API is the crate root's re-exports, plus `net` (addresses, URIs, trust,
+// the resolver's input) and `routing` (the resolver type and routing-table introspection).
+// `bolt`, `clock`, `ffi`, `packstream` and `pool` are public only so that boltc's own tests,
+// benchmarks and TestKit backend can reach the layers below the driver: they are hidden from
+// the documentation and carry no stability promise.
 mod auth;
+#[doc(hidden)]
 pub mod bolt;
+#[doc(hidden)]
 pub mod clock;
+pub(crate) mod convert;
 mod driver;
 mod error;
 // The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
 #[allow(unsafe_code)]
+#[doc(hidden)]
 pub mod ffi;
 pub mod net;
+#[doc(hidden)]
 pub mod packstream;
+#[doc(hidden)]
 pub mod pool;
 pub mod routing;
 mod value;
@@ -48,6 +59,7 @@ mod value;
 pub use auth::{AuthManager, AuthManagers, AuthProvider, ExpiringAuth};
 pub use bolt::message::NotificationFilter;
 pub use bolt::{AuthToken, ServerInfo};
+pub use convert::{FromValue, IntoValue};
 pub use driver::{
     AccessMode, BookmarkManager, Classification, Config, ConfigBuilder, ConnectionInfo, Counters,
     DefaultBookmarkManager, Driver, GqlStatusObject, KillResult, Notification, Plan, PlanStats,
@@ -63,7 +75,6 @@ pub use driver::{DEFAULT_READ_TIMEOUT, DEFAULT_WRITE_TIMEOUT};
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;
 pub use value::{
-    Date, DateTime, DateTimeZoneId, Duration, FromValue, IntoValue, LocalDateTime, LocalTime, Map,
-    Node, Path, Point2D, Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported,
-    Value, Vector,
+    Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
+    Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,
 };

@@ -1,8 +1,9 @@
 //! Records: one row of a result, with access by index and by key.
 
+use crate::convert::FromValue;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packstream::{DecodeError, Decoder};
-use crate::value::{FromValue, Value};
+use crate::value::Value;
 use std::fmt;
 use std::sync::Arc;
 

@@ -1,10 +1,8 @@
 //! Values exchanged with the server: scalars, collections, graph, temporal and spatial types.
 
-mod convert;
 mod graph;
 mod temporal;
 
-pub use convert::{FromValue, IntoValue};
 pub use graph::{Node, Path, Relationship, UnboundRelationship};
 pub use temporal::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Point2D, Point3D, Time,

@@ -1,10 +1,13 @@
-//! Conversions between [`Value`] and Rust types.
+//! Conversions between [`Value`] and Rust types ([`FromValue`], [`IntoValue`]).
+//!
+//! A module of its own above `value` and `error`, so that neither of those depends on the
+//! other's user: `error` carries values (GQL diagnostic records), conversions fail with errors.
 
-use super::{
+use crate::error::{Error, ErrorKind, Result};
+use crate::value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
     Point3D, Relationship, Time, Value,
 };
-use crate::error::{Error, ErrorKind, Result};
 use std::collections::HashMap;
 
 /// Conversion from a received [`Value`] into a Rust type.

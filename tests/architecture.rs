@@ -1,0 +1,168 @@
+//! The layering rules of docs/ARCHITECTURE.md, checked on the source: no import cycle between
+//! the top-level modules of `src/` (unit-test code excluded), and the lower layers (`routing`,
+//! `pool`, `bolt`, `auth`, `net`, `packstream`, `value`) never reach up into `driver` or `ffi`.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+fn rs_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap() {
+        let p = e.unwrap().path();
+        if p.is_dir() {
+            rs_files(&p, out);
+        } else if p.extension().is_some_and(|x| x == "rs") {
+            out.push(p);
+        }
+    }
+}
+
+/// The code of a file without its unit tests (`tests.rs` files, and everything from a
+/// `#[cfg(test)]` at the start of a line on).
+fn code(p: &Path) -> String {
+    if p.file_name().is_some_and(|n| n == "tests.rs") {
+        return String::new();
+    }
+    let text = std::fs::read_to_string(p).unwrap();
+    match text.find("\n#[cfg(test)]") {
+        Some(i) => text[..i].to_owned(),
+        None => text,
+    }
+}
+
+/// Top-level module -> the top-level modules its code names through `crate::`.
+fn graph() -> BTreeMap<String, BTreeSet<String>> {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let lib = std::fs::read_to_string(src.join("lib.rs")).unwrap();
+    // Items the crate root re-exports (`pub use error::{Error, ...};`), named as `crate::Error`.
+    let mut root_items: BTreeMap<String, String> = BTreeMap::new();
+    for stmt in lib.split(';') {
+        let stmt = stmt.trim();
+        if let Some(rest) = stmt.strip_prefix("pub use ") {
+            let module = rest.split("::").next().unwrap().trim().to_owned();
+            let items = rest.split_once("::").map_or("", |(_, i)| i);
+            for item in items.split(|c: char| !(c.is_alphanumeric() || c == '_')) {
+                if !item.is_empty() {
+                    root_items.insert(item.to_owned(), module.clone());
+                }
+            }
+        }
+    }
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    let mut g: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
+    let modules: BTreeSet<String> = files
+        .iter()
+        .filter_map(|f| {
+            let rel = f.strip_prefix(&src).unwrap();
+            let first = rel.components().next()?.as_os_str().to_str()?.to_owned();
+            Some(first.trim_end_matches(".rs").to_owned())
+        })
+        .filter(|m| m != "lib")
+        .collect();
+    for f in &files {
+        let rel = f.strip_prefix(&src).unwrap();
+        let top = rel
+            .components()
+            .next()
+            .unwrap()
+            .as_os_str()
+            .to_str()
+            .unwrap();
+        let top = top.trim_end_matches(".rs").to_owned();
+        if top == "lib" {
+            continue;
+        }
+        let text = code(f);
+        let mut rest = text.as_str();
+        while let Some(i) = rest.find("crate::") {
+            rest = &rest[i + "crate::".len()..];
+            let names: Vec<&str> = if let Some(group) = rest.strip_prefix('{') {
+                let end = group.find('}').unwrap_or(group.len());
+                group[..end].split(',').map(str::trim).collect()
+            } else {
+                vec![rest]
+            };
+            for name in names {
+                let word: String = name
+                    .chars()
+                    .take_while(|c| c.is_alphanumeric() || *c == '_')
+                    .collect();
+                let target = if modules.contains(&word) {
+                    Some(word)
+                } else {
+                    root_items.get(&word).cloned()
+                };
+                if let Some(t) = target {
+                    if t != top {
+                        g.entry(top.clone()).or_default().insert(t);
+                    }
+                }
+            }
+        }
+        g.entry(top).or_default();
+    }
+    g
+}
+
+#[test]
+fn the_top_level_modules_import_each_other_without_a_cycle() {
+    let g = graph();
+    // Depth-first search for a back edge, reporting the cycle.
+    fn visit(
+        n: &str,
+        g: &BTreeMap<String, BTreeSet<String>>,
+        stack: &mut Vec<String>,
+        done: &mut BTreeSet<String>,
+    ) -> Option<Vec<String>> {
+        if let Some(i) = stack.iter().position(|s| s == n) {
+            let mut cycle = stack[i..].to_vec();
+            cycle.push(n.to_owned());
+            return Some(cycle);
+        }
+        if done.contains(n) {
+            return None;
+        }
+        stack.push(n.to_owned());
+        for m in g.get(n).into_iter().flatten() {
+            if let Some(c) = visit(m, g, stack, done) {
+                return Some(c);
+            }
+        }
+        stack.pop();
+        done.insert(n.to_owned());
+        None
+    }
+    let mut done = BTreeSet::new();
+    for n in g.keys() {
+        if let Some(cycle) = visit(n, &g, &mut Vec::new(), &mut done) {
+            panic!("import cycle: {}\ngraph: {g:#?}", cycle.join(" -> "));
+        }
+    }
+    // The check sees the edges it should: a few known ones.
+    assert!(
+        g["driver"].contains("pool") && g["pool"].contains("bolt"),
+        "{g:#?}"
+    );
+    assert!(g["error"].contains("value"), "{g:#?}");
+}
+
+#[test]
+fn lower_layers_do_not_reach_into_the_driver_or_the_c_api() {
+    let g = graph();
+    for low in [
+        "routing",
+        "pool",
+        "bolt",
+        "auth",
+        "net",
+        "packstream",
+        "value",
+        "error",
+    ] {
+        let deps = &g[low];
+        assert!(
+            !deps.contains("driver") && !deps.contains("ffi"),
+            "{low} imports {deps:?}"
+        );
+    }
+}
