@@ -1034,9 +1034,9 @@ boltc_status boltc_config_set_retry_delay_jitter(boltc_config *config,
                                                  double jitter,
                                                  boltc_error **error_out);
 
-// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
-// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
-// `BOLTC_STATUS_TIMEOUT`.
+// The connect timeout in milliseconds (default 30000): the socket's, one bound for name
+// resolution, TCP and TLS together (the Bolt handshake and HELLO that follow are bounded by
+// the acquisition timeout); running out of it is `BOLTC_STATUS_TIMEOUT`.
 boltc_status boltc_config_set_connection_timeout_ms(boltc_config *config,
                                                     uint64_t timeout_ms,
                                                     boltc_error **error_out);

@@ -351,8 +351,10 @@ fn a_server_answering_the_handshake_after_2_5_s_is_reached_with_a_30_s_connectio
     assert_eq!(info.protocol_version, (4, 4));
 }
 
+/// The connection timeout is the socket's (TCP, TLS): a server that accepts but never answers
+/// the handshake is given the acquisition timeout, not cut off after the connection timeout.
 #[test]
-fn a_silent_server_fails_after_the_connection_timeout_with_a_timeout_error() {
+fn a_silent_server_fails_after_the_acquisition_timeout_with_a_timeout_error() {
     let listener = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = listener.local_addr().unwrap();
     let keep = Arc::new(Mutex::new(Vec::new()));
@@ -363,8 +365,8 @@ fn a_silent_server_fails_after_the_connection_timeout_with_a_timeout_error() {
         }
     });
     let d = driver_with(&format!("bolt://{addr}"), |c| {
-        c.connection_timeout(Duration::from_secs(1))
-            .connection_acquisition_timeout(Duration::from_secs(30))
+        c.connection_timeout(Duration::from_millis(500))
+            .connection_acquisition_timeout(Duration::from_millis(1500))
     });
     let start = Instant::now();
     let e = d.verify_connectivity().unwrap_err();
@@ -373,9 +375,21 @@ fn a_silent_server_fails_after_the_connection_timeout_with_a_timeout_error() {
     assert!(e.message().contains("timed out"), "{e}");
     assert!(!e.message().contains("os error"), "{e}");
     assert!(
-        took >= Duration::from_millis(900) && took < Duration::from_millis(1800),
+        took >= Duration::from_millis(1400) && took < Duration::from_millis(2500),
         "{took:?}"
     );
+}
+
+/// TestKit's `test_should_encompass_the_version_handshake_in_time`: a handshake answered after
+/// 1.5 s succeeds with a 1 s connection timeout and a 3 s acquisition timeout.
+#[test]
+fn a_handshake_slower_than_the_connection_timeout_succeeds_within_the_acquisition_timeout() {
+    let addr = slow_handshake_server(Duration::from_millis(1500));
+    let d = driver_with(&format!("bolt://{addr}"), |c| {
+        c.connection_timeout(Duration::from_secs(1))
+            .connection_acquisition_timeout(Duration::from_secs(3))
+    });
+    d.verify_connectivity().unwrap();
 }
 
 #[test]

@@ -190,9 +190,10 @@ impl ConfigBuilder {
         });
         self
     }
-    /// Connect timeout (default 30 s): one bound for the whole connect, name resolution, TCP,
-    /// TLS, the Bolt handshake and HELLO (+LOGON) together. A connect that runs out of it fails
-    /// with [`ErrorKind::Timeout`].
+    /// Connect timeout (default 30 s): the socket's, one bound for name resolution, TCP and
+    /// TLS together. The Bolt handshake and HELLO (+LOGON) that follow are bounded by the
+    /// connection acquisition timeout (the whole acquisition), as in the official drivers. A
+    /// connect that runs out of either fails with [`ErrorKind::Timeout`].
     pub fn connection_timeout(mut self, t: Duration) -> Self {
         self.connection_timeout = t;
         self

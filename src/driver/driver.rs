@@ -542,17 +542,21 @@ impl Connector {
         })
     }
 
-    /// Opens a connection: TCP, TLS, the Bolt handshake and HELLO (+LOGON) all end by the
-    /// connection timeout, or by `deadline` if that comes first.
+    /// Opens a connection. Name resolution, TCP and TLS end by the connection timeout (or by
+    /// `deadline` if that comes first); the Bolt handshake and HELLO (+LOGON) by `deadline`,
+    /// the acquisition's (as the official drivers and TestKit have it: the connection timeout
+    /// is the socket's, the acquisition timeout bounds everything).
     fn connect(
         &self,
         addr: &Address,
         deadline: Instant,
         auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let deadline = deadline.min(deadline_within(self.options.connect_timeout, None));
-        let half = deadline.saturating_duration_since(Instant::now()) / 2;
-        let first = Instant::now() + half.min(FIRST_HANDSHAKE_ATTEMPT);
+        // A first handshake that stays unanswered is tried again once on a new connection
+        // (FalkorDB leaves a handshake after a closed connection unanswered); it gets up to
+        // two thirds of the time, at most FIRST_HANDSHAKE_ATTEMPT.
+        let first_share = deadline.saturating_duration_since(Instant::now()) * 2 / 3;
+        let first = Instant::now() + first_share.min(FIRST_HANDSHAKE_ATTEMPT);
         match self.connect_once(addr, first, deadline, auth) {
             Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => {
                 log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
@@ -562,8 +566,8 @@ impl Connector {
         }
     }
 
-    /// One connection attempt: the handshake reply must come by `handshake_by`, everything
-    /// else by `deadline`.
+    /// One connection attempt: TCP and TLS by the connection timeout (or `deadline`), the
+    /// handshake reply by `handshake_by`, HELLO by `deadline`.
     fn connect_once(
         &self,
         addr: &Address,
@@ -571,7 +575,8 @@ impl Connector {
         deadline: Instant,
         session_auth: Option<&AuthToken>,
     ) -> Result<BoltConnection> {
-        let connect_timeout = deadline.saturating_duration_since(Instant::now());
+        let socket_by = deadline.min(deadline_within(self.options.connect_timeout, None));
+        let connect_timeout = socket_by.saturating_duration_since(Instant::now());
         if connect_timeout.is_zero() {
             return Err(Error::new(
                 ErrorKind::Timeout,

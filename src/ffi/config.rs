@@ -306,9 +306,9 @@ fn update_retry(
     })
 }
 
-/// The connect timeout in milliseconds (default 30000): one bound for the whole connect, name
-/// resolution, TCP, TLS, the Bolt handshake and HELLO together; running out of it is
-/// `BOLTC_STATUS_TIMEOUT`.
+/// The connect timeout in milliseconds (default 30000): the socket's, one bound for name
+/// resolution, TCP and TLS together (the Bolt handshake and HELLO that follow are bounded by
+/// the acquisition timeout); running out of it is `BOLTC_STATUS_TIMEOUT`.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_connection_timeout_ms(
     config: *mut boltc_config,
