@@ -211,10 +211,26 @@ fn serve<C: Read + Write>(
             .read_struct_header()
             .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e.to_string()))?;
         match t {
-            tag::HELLO => success(
-                &mut out,
-                &[("server", "Neo4j/5.13.0"), ("connection_id", &conn_id)],
-            ),
+            tag::HELLO => {
+                // As Neo4j does: a Bolt 5.3+ HELLO must carry `bolt_agent` (a map).
+                let has_agent = match d.read_value() {
+                    Ok(Value::Map(m)) => matches!(m.get("bolt_agent"), Some(Value::Map(_))),
+                    _ => false,
+                };
+                if (major, minor) >= (5, 3) && !has_agent {
+                    failure(
+                        &mut out,
+                        "Neo.ClientError.Request.Invalid",
+                        "HELLO on Bolt 5.3+ needs a bolt_agent map",
+                    );
+                    conn.write_all(&out)?;
+                    return Ok(());
+                }
+                success(
+                    &mut out,
+                    &[("server", "Neo4j/5.13.0"), ("connection_id", &conn_id)],
+                )
+            }
             tag::GOODBYE => {
                 conn.write_all(&out)?;
                 return Ok(());
