@@ -1064,7 +1064,9 @@ boltc_status boltc_config_set_write_timeout_ms(boltc_config *config,
                                                uint64_t timeout_ms,
                                                boltc_error **error_out);
 
-// How long acquiring a pooled connection may take, in milliseconds (default 60000).
+// How long acquiring a pooled connection may take, in milliseconds (default 60000): waiting
+// for a free one, or opening one (the Bolt handshake and HELLO count here; the connection
+// timeout bounds only the socket).
 boltc_status boltc_config_set_acquisition_timeout_ms(boltc_config *config,
                                                      uint64_t timeout_ms,
                                                      boltc_error **error_out);

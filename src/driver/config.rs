@@ -227,7 +227,8 @@ impl ConfigBuilder {
         self.max_pool_size = n;
         self
     }
-    /// Pool acquisition timeout (default 60 s).
+    /// Pool acquisition timeout (default 60 s): waiting for a free connection, or opening one
+    /// (the connection timeout bounds its socket; the Bolt handshake and HELLO count here).
     pub fn connection_acquisition_timeout(mut self, t: Duration) -> Self {
         self.acquisition_timeout = t;
         self

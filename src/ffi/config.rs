@@ -364,7 +364,9 @@ pub extern "C" fn boltc_config_set_write_timeout_ms(
     })
 }
 
-/// How long acquiring a pooled connection may take, in milliseconds (default 60000).
+/// How long acquiring a pooled connection may take, in milliseconds (default 60000): waiting
+/// for a free one, or opening one (the Bolt handshake and HELLO count here; the connection
+/// timeout bounds only the socket).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_acquisition_timeout_ms(
     config: *mut boltc_config,
