@@ -140,7 +140,10 @@ static void out_of_range(void) {
 /* ----- servers that refuse or stay silent ----- */
 
 /* A loopback port with nothing listening (bound, then closed). */
-static int closed_port(void) {
+/* A loopback port that refuses connections: bound but not listening, and kept bound (in
+ * `*fd_out`, closed by the caller) so that no other test's server can take it meanwhile (the
+ * tests run in parallel; a port closed at once was once reused by another test's stub). */
+static int closed_port(int *fd_out) {
     int fd = socket(AF_INET, SOCK_STREAM, 0);
     CHECK(fd >= 0);
     struct sockaddr_in a;
@@ -150,7 +153,7 @@ static int closed_port(void) {
     CHECK(bind(fd, (struct sockaddr *)&a, sizeof a) == 0);
     socklen_t len = sizeof a;
     CHECK(getsockname(fd, (struct sockaddr *)&a, &len) == 0);
-    close(fd);
+    *fd_out = fd;
     return ntohs(a.sin_port);
 }
 
@@ -172,7 +175,8 @@ static int silent_listener(int *port) {
 
 static void unreachable_servers(void) {
     char uri[64];
-    snprintf(uri, sizeof uri, "bolt://127.0.0.1:%d", closed_port());
+    int refusing_fd = -1;
+    snprintf(uri, sizeof uri, "bolt://127.0.0.1:%d", closed_port(&refusing_fd));
     boltc_driver *drv = driver_for(uri, 2000);
     double t0 = now();
     EXPECT_ERROR(BOLTC_STATUS_SERVICE_UNAVAILABLE, boltc_driver_verify_connectivity(drv, &e));
@@ -184,6 +188,7 @@ static void unreachable_servers(void) {
     boltc_session_free(sess);
     boltc_driver_free(drv);
     double refused = now() - t0;
+    close(refusing_fd);
     CHECK(refused < 10.0);
 
     int port = 0;
