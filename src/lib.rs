@@ -34,6 +34,7 @@
 mod auth;
 pub mod bolt;
 pub mod clock;
+mod connect;
 mod driver;
 mod error;
 // The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
