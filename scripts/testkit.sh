@@ -76,6 +76,8 @@ HOST=127.0.0.1
 FILTER=${TESTKIT_FILTER:-}
 MODULE_TIMEOUT=${TESTKIT_MODULE_TIMEOUT:-900}
 SCRATCH=${TESTKIT_SCRATCH:-$VENV/boltc-testkit}
+# Absolute: the shards and the test modules run in other directories.
+VENV=$(realpath -m "$VENV") SCRATCH=$(realpath -m "$SCRATCH")
 LOGS=$SCRATCH/logs
 
 # --- Python environment ------------------------------------------------------------------

@@ -41,6 +41,7 @@ mod auth;
 pub mod bolt;
 #[doc(hidden)]
 pub mod clock;
+mod connect;
 pub(crate) mod convert;
 mod driver;
 mod error;

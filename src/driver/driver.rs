@@ -1,27 +1,24 @@
 //! The driver: configuration, the pool, and how connections are opened.
-//!
-//! File length: NOT YET SPLIT (issue 17): the Connector (TCP/TLS, handshake, HELLO/LOGON) is to move to connect/, see docs/ARCHITECTURE.md.
 
 use super::bookmarks::{BookmarkManager, DefaultBookmarkManager};
 use super::config::{AccessMode, Config, SessionConfig};
-use super::proposals::ProposalMemory;
 use super::session::Session;
 use crate::auth::{authenticate, on_security_error, AuthManager, AuthManagers, AuthMode};
-use crate::bolt::handshake::HandshakeError;
 use crate::bolt::message::HelloParams;
 use crate::bolt::AuthToken;
-use crate::bolt::{Connection, Limits, ServerInfo};
+use crate::bolt::{Limits, ServerInfo};
+use crate::connect::{Connector, Settings};
 use crate::error::{Error, ErrorKind, Result, AUTHORIZATION_EXPIRED};
 use crate::net::deadline::deadline_within;
 /// Sessions reach it here (`super::driver::far_future`).
 pub(crate) use crate::net::deadline::far_future;
-use crate::net::{self, Address, ConnectOptions, Stream};
-use crate::pool::{BoltConnection, Pool, PoolConfig, PoolMetrics, PooledConnection};
+use crate::net::{self, Address, ConnectOptions};
+use crate::pool::{Pool, PoolConfig, PoolMetrics, PooledConnection};
 use crate::routing::{Router, RouterConfig};
 use crate::value::{Map, Value};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 pub(crate) struct DriverInner {
     pub(crate) config: Config,
@@ -60,7 +57,7 @@ impl Driver {
             Some(m) => m.clone(),
             None => AuthManagers::static_auth(config.auth.clone()),
         };
-        let connector = Connector::new(&config, auth.clone())?;
+        let connector = Connector::new(connect_settings(&config)?, auth.clone());
         let pool = Pool::new(
             PoolConfig {
                 max_size: config.max_pool_size,
@@ -481,206 +478,42 @@ fn routing_context(config: &Config) -> Map {
     ctx
 }
 
-/// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
-/// sets, see [`super::proposals`]), HELLO/LOGON.
-struct Connector {
-    tls: Option<Arc<rustls::ClientConfig>>,
-    host: String,
-    options: ConnectOptions,
-    hello: HelloParams,
-    auth: Arc<dyn AuthManager>,
-    read_timeout: Option<Duration>,
-    write_timeout: Option<Duration>,
-    limits: Limits,
-    /// The addresses whose server needs another first proposal (the manifest, or 4.0).
-    proposals: ProposalMemory,
-}
-
-/// How long the first handshake attempt may wait for the server's reply (at most half the
-/// connection timeout) before the connection is retried once with all the time left: after a
-/// connection closes, some servers (FalkorDB) leave the next handshake unanswered until it
-/// times out.
-const FIRST_HANDSHAKE_ATTEMPT: Duration = Duration::from_secs(2);
-
-impl Connector {
-    fn new(config: &Config, auth: Arc<dyn AuthManager>) -> Result<Connector> {
-        let tls = config.tls.as_ref().map(net::client_config).transpose()?;
-        let routing = config
-            .uri
-            .scheme()
-            .is_routing()
-            .then(|| routing_context(config));
-        Ok(Connector {
-            tls,
-            host: config.uri.address().host().to_owned(),
-            options: ConnectOptions {
-                connect_timeout: config.connection_timeout,
-                read_timeout: None,
-                write_timeout: None,
-                keepalive: config.keepalive,
-                busy_poll: config.busy_poll,
-                tls: None,
-                domain_name_resolver: config.ext.domain_name_resolver.clone(),
-                websocket: config.uri.scheme().is_websocket(),
-            },
-            hello: HelloParams {
-                user_agent: config.user_agent.clone(),
-                routing,
-                bolt_agent: Some(bolt_agent()),
-                notifications: config.notifications.clone(),
-            },
-            auth,
-            read_timeout: config.read_timeout,
-            write_timeout: config.write_timeout,
-            limits: Limits {
-                max_message: config.max_message_size,
-                max_decoded: config.max_decoded_size,
-                max_chunk: config.max_chunk_size,
-                ..Limits::default()
-            },
-            proposals: ProposalMemory::default(),
-        })
-    }
-
-    /// Opens a connection. Name resolution, TCP and TLS end by the connection timeout (or by
-    /// `deadline` if that comes first); the Bolt handshake and HELLO (+LOGON) by `deadline`,
-    /// the acquisition's (as the official drivers and TestKit have it: the connection timeout
-    /// is the socket's, the acquisition timeout bounds everything).
-    fn connect(
-        &self,
-        addr: &Address,
-        deadline: Instant,
-        auth: Option<&AuthToken>,
-    ) -> Result<BoltConnection> {
-        // A first handshake that stays unanswered is tried again once on a new connection
-        // (FalkorDB leaves a handshake after a closed connection unanswered); it gets up to
-        // two thirds of the time, at most FIRST_HANDSHAKE_ATTEMPT.
-        let first_share = deadline.saturating_duration_since(Instant::now()) * 2 / 3;
-        let first = Instant::now() + first_share.min(FIRST_HANDSHAKE_ATTEMPT);
-        match self.connect_once(addr, first, deadline, auth) {
-            Err(e) if e.kind() == ErrorKind::Timeout && Instant::now() < deadline => {
-                log::debug!("[#@{addr}] handshake timed out, reconnecting: {e}");
-                self.connect_once(addr, deadline, deadline, auth)
-            }
-            other => other,
-        }
-    }
-
-    /// One connection attempt: TCP and TLS by the connection timeout (or `deadline`), the
-    /// handshake reply by `handshake_by`, HELLO by `deadline`.
-    fn connect_once(
-        &self,
-        addr: &Address,
-        handshake_by: Instant,
-        deadline: Instant,
-        session_auth: Option<&AuthToken>,
-    ) -> Result<BoltConnection> {
-        let socket_by = deadline.min(deadline_within(self.options.connect_timeout, None));
-        let connect_timeout = socket_by.saturating_duration_since(Instant::now());
-        if connect_timeout.is_zero() {
-            return Err(Error::new(
-                ErrorKind::Timeout,
-                format!("timed out: no time left to connect to {addr}"),
-            ));
-        }
-        let mut last = None;
-        for proposals in self.proposals.plan(addr) {
-            let mut opts = self.options.clone();
-            opts.connect_timeout = connect_timeout;
-            // Cluster members are verified by their own names; IPs (e.g. the resolved seed)
-            // by the URI's host name.
-            let name = if addr.host().parse::<std::net::IpAddr>().is_ok() {
-                self.host.clone()
-            } else {
-                addr.host().to_owned()
-            };
-            opts.tls = self.tls.clone().map(|c| (c, name));
-            let stream = net::connect(addr, &opts)?;
-            let wait = handshake_by
-                .saturating_duration_since(Instant::now())
-                .max(Duration::from_millis(1));
-            stream
-                .set_read_timeout(Some(wait))
-                .and_then(|()| stream.set_write_timeout(Some(wait)))
-                .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, format!("{addr}: {e}")))?;
-            let addr_s = addr.to_string();
-            match Connection::open(stream, &addr_s, proposals, self.limits) {
-                Ok(mut conn) => {
-                    self.proposals.record(addr, conn.version());
-                    // HELLO (and LOGON) must be answered by the deadline, however the server
-                    // trickles its reply (NOOP chunks do not buy time).
-                    conn.set_deadline(Some(deadline));
-                    if let Some(token) = session_auth {
-                        conn.compat().check_session_auth()?;
-                        conn.hello(&self.hello, token)?;
-                    } else {
-                        let token = self.auth.get_auth()?;
-                        if let Err(e) = conn.hello(&self.hello, &token) {
-                            return Err(on_security_error(&*self.auth, &token, e));
-                        }
-                    }
-                    conn.set_deadline(None);
-                    let agent = &conn.info().agent;
-                    if self.proposals.record_agent(addr, conn.version(), agent) {
-                        // A Neo4j 4.0 that the first proposal set left on Bolt 3.0: once per
-                        // address, open a connection that proposes 4.0 first instead.
-                        conn.goodbye();
-                        drop(conn);
-                        return self.connect_once(addr, deadline, deadline, session_auth);
-                    }
-                    // The server's `connection.recv_timeout_seconds` hint wins over the
-                    // configured read timeout.
-                    let timeout = conn.recv_timeout().or(self.read_timeout);
-                    set_timeouts(&mut conn, timeout, self.write_timeout)?;
-                    return Ok(conn);
-                }
-                Err(HandshakeError::NoCommonVersion) => {
-                    last = Some(HandshakeError::NoCommonVersion)
-                }
-                Err(e) => return Err(handshake_error(addr, e)),
-            }
-        }
-        Err(handshake_error(
-            addr,
-            last.unwrap_or(HandshakeError::NoCommonVersion),
-        ))
-    }
-}
-
-fn set_timeouts(
-    conn: &mut BoltConnection,
-    read: Option<Duration>,
-    write: Option<Duration>,
-) -> Result<()> {
-    conn.set_read_timeout(read)
-        .and_then(|()| conn.set_write_timeout(write))
-        .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
-}
-
-impl crate::bolt::Transport for Stream {
-    fn set_read_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
-        Stream::set_read_timeout(self, timeout)
-    }
-
-    fn set_write_timeout(&mut self, timeout: Option<Duration>) -> std::io::Result<()> {
-        Stream::set_write_timeout(self, timeout)
-    }
-}
-
-fn handshake_error(addr: &Address, e: HandshakeError) -> Error {
-    let kind = match &e {
-        HandshakeError::Io(io) if net::is_timeout(io) => {
-            // Not the OS's words ("Resource temporarily unavailable"): say what happened.
-            return Error::new(
-                ErrorKind::Timeout,
-                format!("{addr}: timed out waiting for the Bolt handshake reply"),
-            );
-        }
-        HandshakeError::Io(io) if net::is_tls_error(io) => ErrorKind::Tls,
-        HandshakeError::NotBolt(_) | HandshakeError::BadManifest(_) => ErrorKind::Protocol,
-        _ => ErrorKind::ServiceUnavailable,
-    };
-    Error::new(kind, format!("{addr}: {e}"))
+/// What the connector needs from the configuration.
+fn connect_settings(config: &Config) -> Result<Settings> {
+    let tls = config.tls.as_ref().map(net::client_config).transpose()?;
+    let routing = config
+        .uri
+        .scheme()
+        .is_routing()
+        .then(|| routing_context(config));
+    Ok(Settings {
+        tls,
+        host: config.uri.address().host().to_owned(),
+        options: ConnectOptions {
+            connect_timeout: config.connection_timeout,
+            read_timeout: None,
+            write_timeout: None,
+            keepalive: config.keepalive,
+            busy_poll: config.busy_poll,
+            tls: None,
+            domain_name_resolver: config.ext.domain_name_resolver.clone(),
+            websocket: config.uri.scheme().is_websocket(),
+        },
+        hello: HelloParams {
+            user_agent: config.user_agent.clone(),
+            routing,
+            bolt_agent: Some(bolt_agent()),
+            notifications: config.notifications.clone(),
+        },
+        read_timeout: config.read_timeout,
+        write_timeout: config.write_timeout,
+        limits: Limits {
+            max_message: config.max_message_size,
+            max_decoded: config.max_decoded_size,
+            max_chunk: config.max_chunk_size,
+            ..Limits::default()
+        },
+    })
 }
 
 /// The `bolt_agent` map sent on Bolt 5.3+.

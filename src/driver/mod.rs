@@ -8,7 +8,6 @@ mod config;
 mod driver;
 mod extras;
 pub(crate) mod managed;
-mod proposals;
 mod query;
 mod record;
 mod result;
