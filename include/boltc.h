@@ -998,8 +998,12 @@ boltc_status boltc_config_set_trust(boltc_config *config,
 // naming the file when one cannot be read or holds no certificate/key). Only takes effect
 // with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
 //
-// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
-// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+// `key_password` (NUL-terminated, copied; NULL: none) decrypts an encrypted PKCS#8 key
+// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with PBKDF2 or scrypt and AES-CBC, as
+// `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it); an unencrypted key is used as it is. A
+// wrong password, a missing one, or a key in the legacy OpenSSL encryption format
+// (`Proc-Type: 4,ENCRYPTED`) fail `boltc_driver_new` with `BOLTC_STATUS_CONFIG` naming the
+// file; the password is never logged or put in an error.
 boltc_status boltc_config_set_client_certificate(boltc_config *config,
                                                  const char *cert_chain_pem_path,
                                                  const char *key_pem_path,

@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use boltc::{Driver, ErrorKind, SessionConfig, TrustStrategy};
+use boltc::{Config, Driver, ErrorKind, SessionConfig, TrustStrategy};
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -98,6 +98,26 @@ impl Pki {
         std::fs::write(&c, cert.pem()).unwrap();
         std::fs::write(&k, key.serialize_pem()).unwrap();
         (c, k)
+    }
+
+    /// As [`Pki::client_files`], the key encrypted (PKCS#8, PBES2: PBKDF2-SHA256 + AES-256-CBC)
+    /// with `password`.
+    fn client_files_encrypted(&self, password: &str) -> (PathBuf, PathBuf) {
+        use pkcs8::pkcs5::pbes2::Parameters;
+        use pkcs8::{LineEnding, PrivateKeyInfo};
+        let (cert, plain) = self.client_files();
+        let key = KeyPair::from_pem(&std::fs::read_to_string(&plain).unwrap()).unwrap();
+        let der = key.serialize_der();
+        let params =
+            Parameters::pbkdf2_sha256_aes256cbc(2048, b"boltc-test-salt!", &[7; 16]).unwrap();
+        let doc = PrivateKeyInfo::try_from(der.as_slice())
+            .unwrap()
+            .encrypt_with_params(params, password)
+            .unwrap();
+        let pem = doc.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).unwrap();
+        let k = self.dir.join("client.enc.key");
+        std::fs::write(&k, pem.as_bytes()).unwrap();
+        (cert, k)
     }
 
     fn ca_path(&self) -> PathBuf {
@@ -316,4 +336,49 @@ fn mutual_tls_with_and_without_a_client_certificate() {
         "TLS | mutual TLS without a client certificate   | rejected in {:>4} ms: {e}",
         took.as_millis()
     );
+}
+
+#[test]
+fn mutual_tls_with_an_encrypted_client_key() {
+    let pki = Pki::new("mtls-enc");
+    let cert = pki.server(&["localhost", "127.0.0.1"], true, false);
+    let (client_pem, client_key) = pki.client_files_encrypted("k3y-pass");
+    assert!(std::fs::read_to_string(&client_key)
+        .unwrap()
+        .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let ca = pki.ca_path();
+    let (r, stub, _) = through_proxy(&cert, Some(&pki.ca.0), "bolt", "localhost", |c| {
+        c.encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca.clone()]))
+            .client_certificate_with_password(client_pem.clone(), client_key.clone(), "k3y-pass")
+    });
+    assert_eq!(r.unwrap(), 1);
+    stub.finish();
+    // A wrong or missing password fails when the driver is made, naming the file, never the
+    // password.
+    for (password, says) in [
+        (Some("wrong-pass"), "cannot decrypt"),
+        (None, "no key password"),
+    ] {
+        let mut b = Config::builder("bolt://localhost:7687")
+            .encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca.clone()]));
+        b = match password {
+            Some(p) => {
+                b.client_certificate_with_password(client_pem.clone(), client_key.clone(), p)
+            }
+            None => b.client_certificate(client_pem.clone(), client_key.clone()),
+        };
+        let e = Driver::new(b.build().unwrap()).expect_err("a bad key password");
+        assert_eq!(e.kind(), ErrorKind::Config, "{e:?}");
+        let msg = format!("{e} {e:?}");
+        assert!(
+            msg.contains(says) && msg.contains("client.enc.key"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("wrong-pass") && !msg.contains("k3y-pass"),
+            "{msg}"
+        );
+    }
 }

@@ -33,15 +33,36 @@ pub enum TrustStrategy {
     TrustAll,
 }
 
-/// A client certificate for mutual TLS: PEM files with the chain and its private key.
+/// A client certificate for mutual TLS: PEM files with the chain and its private key, and the
+/// key's password when it is encrypted.
 ///
-/// Only the paths are kept (and printed by `Debug`); the key is read by [`client_config`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Only the paths are kept (and printed by `Debug`; the password never is); the key is read by
+/// [`client_config`].
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientCert {
     /// PEM file with the client certificate, followed by any intermediates.
     pub cert_chain_pem: PathBuf,
-    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    /// PEM file with the private key: PKCS#8, PKCS#1 or SEC1, or an encrypted PKCS#8 key
+    /// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2: PBKDF2 or scrypt with AES-CBC, as
+    /// `openssl pkcs8 -topk8 -v2 aes-256-cbc` and `openssl genpkey -aes256` write it), which
+    /// needs `key_password`.
     pub key_pem: PathBuf,
+    /// The password of an encrypted key. An unencrypted key is used as it is whatever this
+    /// says (as OpenSSL's `SSL_CTX_use_PrivateKey_file` and Python's `load_cert_chain` do).
+    pub key_password: Option<String>,
+}
+
+impl std::fmt::Debug for ClientCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCert")
+            .field("cert_chain_pem", &self.cert_chain_pem)
+            .field("key_pem", &self.key_pem)
+            .field(
+                "key_password",
+                &self.key_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
 }
 
 /// TLS settings for a connection.
@@ -99,8 +120,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         None => builder.with_no_client_auth(),
         Some(cc) => {
             let chain = load_certs(&cc.cert_chain_pem, "client certificate file")?;
-            let key = PrivateKeyDer::from_pem_file(&cc.key_pem)
-                .map_err(|e| config_err(&cc.key_pem, "cannot load private key from", e))?;
+            let key = load_key(&cc.key_pem, cc.key_password.as_deref())?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| tls_err(e).context(cc.cert_chain_pem.display()))?
@@ -154,6 +174,46 @@ fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, E
         return Err(config_err(path, what, "contains no certificate"));
     }
     Ok(certs)
+}
+
+/// Reads the private key in `path`; an encrypted PKCS#8 key is decrypted with `password`.
+/// Errors never contain the password or key material.
+fn load_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, Error> {
+    const ENCRYPTED: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
+    const LEGACY: &str = "Proc-Type: 4,ENCRYPTED";
+    let pem = std::fs::read_to_string(path)
+        .map_err(|e| config_err(path, "cannot load private key from", e))?;
+    if pem.contains(LEGACY) {
+        return Err(config_err(
+            path,
+            "unsupported key encryption in",
+            "legacy OpenSSL PEM encryption (Proc-Type/DEK-Info); convert the key to encrypted \
+             PKCS#8 with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
+        ));
+    }
+    let Some(start) = pem.find(ENCRYPTED) else {
+        return PrivateKeyDer::from_pem_slice(pem.as_bytes())
+            .map_err(|e| config_err(path, "cannot load private key from", e));
+    };
+    let Some(password) = password else {
+        return Err(config_err(
+            path,
+            "cannot load private key from",
+            "the key is encrypted and no key password was given",
+        ));
+    };
+    let (_, doc) = pkcs8::SecretDocument::from_pem(&pem[start..])
+        .map_err(|e| config_err(path, "invalid encrypted private key in", e))?;
+    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
+        .map_err(|e| config_err(path, "invalid encrypted private key in", e))?;
+    let plain = info.decrypt(password).map_err(|e| {
+        config_err(
+            path,
+            "cannot decrypt private key",
+            format_args!("wrong password or unsupported encryption ({e})"),
+        )
+    })?;
+    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 fn load_roots(paths: &[PathBuf]) -> Result<RootCertStore, Error> {
@@ -283,15 +343,43 @@ mod tests {
     }
 
     #[test]
+    fn encrypted_keys_refused_clearly_when_they_cannot_be_read() {
+        let legacy = tmp(
+            "legacy.key",
+            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
+        );
+        let e = load_key(&legacy, Some("pw-123")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(
+            e.to_string().contains("legacy OpenSSL PEM encryption"),
+            "{e}"
+        );
+        let garbage = tmp(
+            "garbage.key",
+            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
+        );
+        let e = load_key(&garbage, Some("pw-123")).unwrap_err();
+        assert_eq!(e.kind(), ErrorKind::Config);
+        assert!(
+            e.to_string().contains("garbage.key") && !e.to_string().contains("pw-123"),
+            "{e}"
+        );
+        let e = load_key(&garbage, None).unwrap_err();
+        assert!(e.to_string().contains("no key password"), "{e}");
+    }
+
+    #[test]
     fn debug_shows_paths_only() {
         let opts = TlsOptions {
             trust: TrustStrategy::TrustAll,
             client_cert: Some(ClientCert {
                 cert_chain_pem: "c.pem".into(),
                 key_pem: "k.pem".into(),
+                key_password: Some("s3cret-pass".into()),
             }),
         };
         let s = format!("{opts:?}");
         assert!(s.contains("k.pem") && !s.contains("PRIVATE"), "{s}");
+        assert!(s.contains("<redacted>") && !s.contains("s3cret"), "{s}");
     }
 }

@@ -107,8 +107,11 @@ class _ProvidedAuthManager(AuthManager):
 class ClientCertificate:
     """A client certificate for mutual TLS (as ``neo4j.auth_management.ClientCertificate``):
     ``certfile`` (PEM: the chain, leaf first) and ``keyfile`` (PEM private key; None: the key
-    is in ``certfile``). ``password`` (an encrypted key) is refused with ``ConfigurationError``
-    when the driver is created: boltc reads unencrypted keys only."""
+    is in ``certfile``). ``password`` (``str``, ``bytes`` or a callable returning one, called
+    once when the driver is created) decrypts an encrypted PKCS#8 key
+    (``-----BEGIN ENCRYPTED PRIVATE KEY-----``); a key in the legacy OpenSSL encryption format
+    (``Proc-Type: 4,ENCRYPTED``) or a wrong password raise ``ConfigurationError`` when the
+    driver is created."""
 
     def __init__(self, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
         self.certfile = certfile
@@ -121,15 +124,20 @@ def _set_client_certificate(call: Callable[..., None], value: Any) -> None:
         raise exceptions.ConfigurationError(
             "boltc takes a ClientCertificate for client_certificate; certificate providers "
             "(rotation) are not supported: the C API has no provider callback")
-    if value.password is not None:
+    password = value.password() if callable(value.password) else value.password
+    if password is not None and not isinstance(password, (str, bytes)):
         raise exceptions.ConfigurationError(
-            "boltc does not support encrypted client keys (ClientCertificate password): decrypt the key first")
+            "ClientCertificate password must be str or bytes (or a callable returning one)")
+    if isinstance(password, str):
+        password = password.encode()
+    if password is not None and b"\0" in password:
+        raise exceptions.ConfigurationError("ClientCertificate password contains a NUL character")
 
     def path(p: Any) -> bytes:
         return p if isinstance(p, bytes) else str(p).encode()
 
     key = value.certfile if value.keyfile is None else value.keyfile
-    call(lib.boltc_config_set_client_certificate, path(value.certfile), path(key), None)
+    call(lib.boltc_config_set_client_certificate, path(value.certfile), path(key), password)
 
 
 class AuthManagers:

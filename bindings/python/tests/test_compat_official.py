@@ -407,13 +407,19 @@ def test_session_auth_and_verify_authentication(drivers):
     assert got[0] == "ok" and got[1][1] == COMPAT_USER, got
 
 
-@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED"])
+@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED", "ENCRYPTED"])
 def test_mutual_tls(server, which):
-    """A client certificate from the server's CA is accepted; a self-signed one ends the
-    handshake (the test server asks for client certificates optionally)."""
+    """A client certificate from the server's CA is accepted, also with its key encrypted and
+    the password given; a self-signed one ends the handshake (the test server asks for client
+    certificates optionally)."""
     def run(pkg):
-        cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
-                                                     server["BOLTC_NEO4J_TLS_%s_KEY" % which])
+        if which == "ENCRYPTED":
+            cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_CLIENT_CERT"],
+                                                         server["BOLTC_NEO4J_TLS_CLIENT_ENC_KEY"],
+                                                         server["BOLTC_NEO4J_TLS_CLIENT_KEY_PASSWORD"])
+        else:
+            cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
+                                                         server["BOLTC_NEO4J_TLS_%s_KEY" % which])
         uri = "bolt://%s:%s" % (server["BOLTC_NEO4J_TLS_HOST"], server["BOLTC_NEO4J_PORT"])
         with pkg.GraphDatabase.driver(
                 uri, auth=(server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]), encrypted=True,
@@ -426,7 +432,7 @@ def test_mutual_tls(server, which):
     import boltc.auth_management  # noqa: F401
     got = {pkg.__name__: outcome(pkg, run) for pkg in (boltc, neo4j)}
     assert got["boltc"] == got["neo4j"], got
-    assert (got["boltc"][0] == "ok") == (which == "CLIENT"), got
+    assert (got["boltc"][0] == "ok") == (which != "UNTRUSTED"), got
 
 
 @pytest.mark.parametrize("seed", ["localhost:PORT", "compat-cluster.invalid:PORT"])

@@ -63,11 +63,37 @@ def test_client_certificate_is_loaded_or_refused_at_driver_creation(tmp_path):
     # The files are read when the driver is made: a missing one fails there, naming it.
     with pytest.raises(ex.ConfigurationError, match="missing.pem"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=ClientCertificate(missing))
-    with pytest.raises(ex.ConfigurationError, match="encrypted client keys"):
+    with pytest.raises(ex.ConfigurationError, match="missing.pem") as e:
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
-                             client_certificate=ClientCertificate(missing, missing, password="pw"))
+                             client_certificate=ClientCertificate(missing, missing, password="s3cr3t-kp"))
+    assert "s3cr3t-kp" not in str(e.value)
+    with pytest.raises(ex.ConfigurationError, match="str or bytes"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                             client_certificate=ClientCertificate(missing, missing, password=42))
     with pytest.raises(ex.ConfigurationError, match="providers"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=("cert.pem", "key.pem"))
+
+
+def test_encrypted_client_key_is_decrypted_with_its_password(tmp_path):
+    """An encrypted PKCS#8 key (as openssl writes it) is read with its password (str, bytes or
+    a callable); a wrong or missing one fails when the driver is made, without echoing it."""
+    import subprocess
+    from boltc.auth_management import ClientCertificate
+    cert, plain, key = (str(tmp_path / n) for n in ("c.pem", "k.pem", "k.enc.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=client", "-keyout", plain, "-out", cert],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:k-pass-1",
+                    "-in", plain, "-out", key], check=True, capture_output=True)
+    assert open(key).read().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    for password in ("k-pass-1", b"k-pass-1", lambda: "k-pass-1"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                             client_certificate=ClientCertificate(cert, key, password)).close()
+    for password, says in (("wrong-kp-9", "cannot decrypt"), (None, "no key password")):
+        with pytest.raises(ex.ConfigurationError, match=says) as e:
+            GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                                 client_certificate=ClientCertificate(cert, key, password))
+        assert "wrong-kp-9" not in str(e.value)
 
 
 def test_auth_managers():
