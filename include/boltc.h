@@ -998,12 +998,12 @@ boltc_status boltc_config_set_trust(boltc_config *config,
 // naming the file when one cannot be read or holds no certificate/key). Only takes effect
 // with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
 //
-// `key_password` (NUL-terminated, copied; NULL: none) decrypts an encrypted PKCS#8 key
+// `key_password` (NUL-terminated, copied; NULL: none) decrypts an encrypted key: PKCS#8
 // (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with PBKDF2 or scrypt and AES-CBC, as
-// `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it); an unencrypted key is used as it is. A
-// wrong password, a missing one, or a key in the legacy OpenSSL encryption format
-// (`Proc-Type: 4,ENCRYPTED`) fail `boltc_driver_new` with `BOLTC_STATUS_CONFIG` naming the
-// file; the password is never logged or put in an error.
+// `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it) or the legacy OpenSSL encryption
+// (`Proc-Type: 4,ENCRYPTED`, AES-CBC or DES-EDE3-CBC); an unencrypted key is used as it is.
+// A wrong or missing password, or another cipher, fail `boltc_driver_new` with
+// `BOLTC_STATUS_CONFIG` naming the file; the password is never logged or put in an error.
 boltc_status boltc_config_set_client_certificate(boltc_config *config,
                                                  const char *cert_chain_pem_path,
                                                  const char *key_pem_path,

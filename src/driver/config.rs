@@ -192,11 +192,11 @@ impl ConfigBuilder {
         });
         self
     }
-    /// A client certificate for mutual TLS whose private key is encrypted PKCS#8
-    /// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with PBKDF2 or scrypt and AES-CBC), with
-    /// its password. The password is kept in memory for the driver's life and never logged or
-    /// shown by `Debug`. A wrong password, or a key in the legacy OpenSSL encryption format,
-    /// fails `Driver::new` with [`ErrorKind::Config`](crate::ErrorKind::Config).
+    /// A client certificate for mutual TLS whose private key is encrypted (PKCS#8 with PBES2,
+    /// or the legacy OpenSSL `Proc-Type: 4,ENCRYPTED` PEM with AES-CBC or DES-EDE3-CBC; see
+    /// [`ClientCert::key_pem`](crate::net::ClientCert::key_pem)), with its password. The
+    /// password is kept in memory for the driver's life and never logged or shown by `Debug`.
+    /// A wrong password fails `Driver::new` with [`ErrorKind::Config`](crate::ErrorKind::Config).
     pub fn client_certificate_with_password(
         mut self,
         cert_chain_pem: PathBuf,

@@ -10,6 +10,7 @@ mod resolve;
 mod stream;
 mod tcp;
 mod tls;
+mod tls_key;
 mod uri;
 mod ws;
 

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::{Error, ErrorKind};
@@ -42,10 +42,11 @@ pub enum TrustStrategy {
 pub struct ClientCert {
     /// PEM file with the client certificate, followed by any intermediates.
     pub cert_chain_pem: PathBuf,
-    /// PEM file with the private key: PKCS#8, PKCS#1 or SEC1, or an encrypted PKCS#8 key
-    /// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2: PBKDF2 or scrypt with AES-CBC, as
-    /// `openssl pkcs8 -topk8 -v2 aes-256-cbc` and `openssl genpkey -aes256` write it), which
-    /// needs `key_password`.
+    /// PEM file with the private key: PKCS#8, PKCS#1 or SEC1; or an encrypted one, which needs
+    /// `key_password`: encrypted PKCS#8 (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with
+    /// PBKDF2 or scrypt and AES-CBC, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` and
+    /// `openssl genpkey -aes256` write it), or PKCS#1/SEC1 in the legacy OpenSSL encryption
+    /// (`Proc-Type: 4,ENCRYPTED` with AES-128/192/256-CBC or DES-EDE3-CBC).
     pub key_pem: PathBuf,
     /// The password of an encrypted key. An unencrypted key is used as it is whatever this
     /// says (as OpenSSL's `SSL_CTX_use_PrivateKey_file` and Python's `load_cert_chain` do).
@@ -84,7 +85,7 @@ impl TlsOptions {
     }
 }
 
-fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+pub(super) fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Config, format!("{what} {}: {e}", path.display()))
 }
 
@@ -120,7 +121,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         None => builder.with_no_client_auth(),
         Some(cc) => {
             let chain = load_certs(&cc.cert_chain_pem, "client certificate file")?;
-            let key = load_key(&cc.key_pem, cc.key_password.as_deref())?;
+            let key = super::tls_key::load_key(&cc.key_pem, cc.key_password.as_deref())?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| tls_err(e).context(cc.cert_chain_pem.display()))?
@@ -174,46 +175,6 @@ fn load_certs(path: &Path, what: &str) -> Result<Vec<CertificateDer<'static>>, E
         return Err(config_err(path, what, "contains no certificate"));
     }
     Ok(certs)
-}
-
-/// Reads the private key in `path`; an encrypted PKCS#8 key is decrypted with `password`.
-/// Errors never contain the password or key material.
-fn load_key(path: &Path, password: Option<&str>) -> Result<PrivateKeyDer<'static>, Error> {
-    const ENCRYPTED: &str = "-----BEGIN ENCRYPTED PRIVATE KEY-----";
-    const LEGACY: &str = "Proc-Type: 4,ENCRYPTED";
-    let pem = std::fs::read_to_string(path)
-        .map_err(|e| config_err(path, "cannot load private key from", e))?;
-    if pem.contains(LEGACY) {
-        return Err(config_err(
-            path,
-            "unsupported key encryption in",
-            "legacy OpenSSL PEM encryption (Proc-Type/DEK-Info); convert the key to encrypted \
-             PKCS#8 with `openssl pkcs8 -topk8 -v2 aes-256-cbc`",
-        ));
-    }
-    let Some(start) = pem.find(ENCRYPTED) else {
-        return PrivateKeyDer::from_pem_slice(pem.as_bytes())
-            .map_err(|e| config_err(path, "cannot load private key from", e));
-    };
-    let Some(password) = password else {
-        return Err(config_err(
-            path,
-            "cannot load private key from",
-            "the key is encrypted and no key password was given",
-        ));
-    };
-    let (_, doc) = pkcs8::SecretDocument::from_pem(&pem[start..])
-        .map_err(|e| config_err(path, "invalid encrypted private key in", e))?;
-    let info = pkcs8::EncryptedPrivateKeyInfo::try_from(doc.as_bytes())
-        .map_err(|e| config_err(path, "invalid encrypted private key in", e))?;
-    let plain = info.decrypt(password).map_err(|e| {
-        config_err(
-            path,
-            "cannot decrypt private key",
-            format_args!("wrong password or unsupported encryption ({e})"),
-        )
-    })?;
-    Ok(PrivateKeyDer::Pkcs8(plain.as_bytes().to_vec().into()))
 }
 
 fn load_roots(paths: &[PathBuf]) -> Result<RootCertStore, Error> {
@@ -340,32 +301,6 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Config, "{e}");
         let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![]))).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
-    }
-
-    #[test]
-    fn encrypted_keys_refused_clearly_when_they_cannot_be_read() {
-        let legacy = tmp(
-            "legacy.key",
-            "-----BEGIN RSA PRIVATE KEY-----\nProc-Type: 4,ENCRYPTED\nDEK-Info: AES-128-CBC,00\n\nAAAA\n-----END RSA PRIVATE KEY-----\n",
-        );
-        let e = load_key(&legacy, Some("pw-123")).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Config);
-        assert!(
-            e.to_string().contains("legacy OpenSSL PEM encryption"),
-            "{e}"
-        );
-        let garbage = tmp(
-            "garbage.key",
-            "-----BEGIN ENCRYPTED PRIVATE KEY-----\nAAAA\n-----END ENCRYPTED PRIVATE KEY-----\n",
-        );
-        let e = load_key(&garbage, Some("pw-123")).unwrap_err();
-        assert_eq!(e.kind(), ErrorKind::Config);
-        assert!(
-            e.to_string().contains("garbage.key") && !e.to_string().contains("pw-123"),
-            "{e}"
-        );
-        let e = load_key(&garbage, None).unwrap_err();
-        assert!(e.to_string().contains("no key password"), "{e}");
     }
 
     #[test]

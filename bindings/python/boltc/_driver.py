@@ -108,10 +108,10 @@ class ClientCertificate:
     """A client certificate for mutual TLS (as ``neo4j.auth_management.ClientCertificate``):
     ``certfile`` (PEM: the chain, leaf first) and ``keyfile`` (PEM private key; None: the key
     is in ``certfile``). ``password`` (``str``, ``bytes`` or a callable returning one, called
-    once when the driver is created) decrypts an encrypted PKCS#8 key
-    (``-----BEGIN ENCRYPTED PRIVATE KEY-----``); a key in the legacy OpenSSL encryption format
-    (``Proc-Type: 4,ENCRYPTED``) or a wrong password raise ``ConfigurationError`` when the
-    driver is created."""
+    once when the driver is created) decrypts an encrypted key: PKCS#8
+    (``-----BEGIN ENCRYPTED PRIVATE KEY-----``) or the legacy OpenSSL format
+    (``Proc-Type: 4,ENCRYPTED``, AES-CBC or DES-EDE3-CBC); a wrong password or another cipher
+    raise ``ConfigurationError`` when the driver is created."""
 
     def __init__(self, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
         self.certfile = certfile

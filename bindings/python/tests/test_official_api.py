@@ -86,14 +86,19 @@ def test_encrypted_client_key_is_decrypted_with_its_password(tmp_path):
     subprocess.run(["openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:k-pass-1",
                     "-in", plain, "-out", key], check=True, capture_output=True)
     assert open(key).read().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
-    for password in ("k-pass-1", b"k-pass-1", lambda: "k-pass-1"):
-        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
-                             client_certificate=ClientCertificate(cert, key, password)).close()
-    for password, says in (("wrong-kp-9", "cannot decrypt"), (None, "no key password")):
-        with pytest.raises(ex.ConfigurationError, match=says) as e:
+    legacy = str(tmp_path / "k.legacy.pem")  # the OpenSSL 1.x format Python's ssl reads too
+    subprocess.run(["openssl", "rsa", "-in", plain, "-des3", "-traditional", "-passout", "pass:k-pass-1",
+                    "-out", legacy], check=True, capture_output=True)
+    assert "Proc-Type: 4,ENCRYPTED" in open(legacy).read()
+    for k in (key, legacy):
+        for password in ("k-pass-1", b"k-pass-1", lambda: "k-pass-1"):
             GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
-                                 client_certificate=ClientCertificate(cert, key, password))
-        assert "wrong-kp-9" not in str(e.value)
+                                 client_certificate=ClientCertificate(cert, k, password)).close()
+        for password, says in (("wrong-kp-9", "cannot decrypt"), (None, "no key password")):
+            with pytest.raises(ex.ConfigurationError, match=says) as e:
+                GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                                     client_certificate=ClientCertificate(cert, k, password))
+            assert "wrong-kp-9" not in str(e.value)
 
 
 def test_auth_managers():
