@@ -523,10 +523,22 @@ impl Handler {
     }
 
     fn new_driver(&mut self, d: &NewDriver) -> Reply {
-        if d.has_client_certificate {
-            return Err(unsupported("client certificates through TestKit"));
+        if d.has_client_certificate_provider {
+            return Err(unsupported("client certificate providers (rotation)"));
         }
         let mut b = Config::builder(&d.uri);
+        if let Some(c) = &d.client_certificate {
+            let (cert, key) = (PathBuf::from(&c.certfile), PathBuf::from(&c.keyfile));
+            b = match &c.password {
+                Some(p) => b.client_certificate_with_password(cert, key, p.clone()),
+                None => b.client_certificate(cert, key),
+            };
+        }
+        if !d.domain_name_resolver_registered {
+            if let Some(hosts) = crate::tls_env::hosts() {
+                b = b.domain_name_resolver(hosts);
+            }
+        }
         b = b.auth(
             d.auth
                 .as_ref()
@@ -575,7 +587,7 @@ impl Handler {
             Some(Some(paths)) if paths.is_empty() => b = b.trust(TrustStrategy::TrustAll),
             Some(Some(paths)) => {
                 b = b.trust(TrustStrategy::CustomCa(
-                    paths.iter().map(PathBuf::from).collect(),
+                    paths.iter().map(|p| crate::tls_env::ca_file(p)).collect(),
                 ))
             }
         }

@@ -46,7 +46,18 @@ pub struct NewDriver {
     pub trusted_certificates: Option<Option<Vec<String>>>,
     pub notifications: NotificationFilter,
     pub telemetry_disabled: Option<bool>,
-    pub has_client_certificate: bool,
+    /// A static client certificate (`clientCertificate`).
+    pub client_certificate: Option<ClientCertificate>,
+    /// A client certificate provider was asked for (`clientCertificateProviderId`).
+    pub has_client_certificate_provider: bool,
+}
+
+/// TestKit's `ClientCertificate`: PEM file paths and the key's password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCertificate {
+    pub certfile: String,
+    pub keyfile: String,
+    pub password: Option<String>,
 }
 
 /// Notification filter settings of a driver or session.
@@ -404,6 +415,30 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// TestKit's `ClientCertificate` (encoded as `{"name": "ClientCertificate", "data": {...}}`).
+    fn client_certificate(&self, key: &str) -> Result<Option<ClientCertificate>, ParseError> {
+        if self.get(key).is_none() {
+            return Ok(None);
+        }
+        let c = self.sub(key);
+        let c = match c.data.get("data") {
+            Some(inner) => Data {
+                name: self.name,
+                data: inner,
+            },
+            None => c,
+        };
+        let required = |k: &str| {
+            c.opt_string(k)?
+                .ok_or_else(|| self.err(format_args!("'{key}' without '{k}'")))
+        };
+        Ok(Some(ClientCertificate {
+            certfile: required("certfile")?,
+            keyfile: required("keyfile")?,
+            password: c.opt_string("password")?,
+        }))
+    }
+
     fn notifications(&self) -> Result<NotificationFilter, ParseError> {
         Ok(NotificationFilter {
             min_severity: self.opt_string("notificationsMinSeverity")?,
@@ -522,8 +557,8 @@ impl Request {
                     trusted_certificates,
                     notifications: d.notifications()?,
                     telemetry_disabled: d.opt_bool("telemetryDisabled")?,
-                    has_client_certificate: d.get("clientCertificate").is_some()
-                        || d.get("clientCertificateProviderId").is_some(),
+                    client_certificate: d.client_certificate("clientCertificate")?,
+                    has_client_certificate_provider: d.get("clientCertificateProviderId").is_some(),
                 }))
             }
             "VerifyConnectivity" => R::VerifyConnectivity {
@@ -722,7 +757,7 @@ mod tests {
         );
         assert_eq!(d.connection_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(d.trusted_certificates, Some(Some(vec![])));
-        assert!(!d.has_client_certificate);
+        assert!(d.client_certificate.is_none() && !d.has_client_certificate_provider);
     }
 
     #[test]
