@@ -339,6 +339,56 @@ fn mutual_tls_with_and_without_a_client_certificate() {
 }
 
 #[test]
+fn a_rotated_client_certificate_is_used_for_new_connections() {
+    use boltc::net::{ClientCert, RotatingClientCertificate};
+    let pki = Pki::new("mtls-rotate");
+    let cert = pki.server(&["localhost", "127.0.0.1"], true, false);
+    let (good_pem, good_key) = pki.client_files();
+    // A self-signed client certificate: not from the CA the server trusts.
+    let other = Pki::new("mtls-rotate-other");
+    let (bad_pem, bad_key) = other.client_files();
+    let good = ClientCert {
+        cert_chain_pem: good_pem,
+        key_pem: good_key,
+        key_password: None,
+    };
+    let provider = RotatingClientCertificate::new(good.clone());
+    let stub = StubServer::start(&format!("!: CONNECTIONS 0..1\n{SCRIPT}"));
+    let proxy = tls_proxy(
+        server_config(&cert, Some(&pki.ca.0)),
+        stub.address().parse().unwrap(),
+    );
+    let ca = pki.ca_path();
+    let d = common::driver_with(&format!("bolt://localhost:{}", proxy.port()), |c| {
+        c.encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca]))
+            .client_certificate_provider(provider.clone())
+            // Every acquisition opens a new connection, which asks the provider again.
+            .max_connection_lifetime(Some(Duration::ZERO))
+    });
+    assert_eq!(run_one(&d).unwrap(), 1);
+    // The next connection shows the server the new certificate, which it refuses.
+    provider.update_certificate(ClientCert {
+        cert_chain_pem: bad_pem,
+        key_pem: bad_key,
+        key_password: None,
+    });
+    let e = d
+        .verify_connectivity()
+        .expect_err("an untrusted client certificate");
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
+    d.close();
+    stub.finish();
+    // Both a certificate and a provider: refused when the configuration is built.
+    let e = Config::builder("bolt://localhost:7687")
+        .client_certificate(good.cert_chain_pem.clone(), good.key_pem.clone())
+        .client_certificate_provider(RotatingClientCertificate::new(good))
+        .build()
+        .expect_err("both");
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+}
+
+#[test]
 fn mutual_tls_with_an_encrypted_client_key() {
     let pki = Pki::new("mtls-enc");
     let cert = pki.server(&["localhost", "127.0.0.1"], true, false);

@@ -357,6 +357,13 @@ impl ConfigBuilder {
             }
             None => None,
         };
+        if self.client_cert.is_some() && self.ext.client_cert_provider.is_some() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "a client certificate and a client certificate provider were both given; \
+                 choose one",
+            ));
+        }
         let tls = trust.map(|t| {
             let mut o = net::TlsOptions::new(t);
             o.client_cert = self.client_cert.clone();

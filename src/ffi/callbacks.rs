@@ -88,9 +88,9 @@ pub type boltc_resolver_callback = Option<
 
 /// The caller's `user_data` and how to free it: freed when the last driver and config using
 /// it are gone.
-struct UserData {
-    ptr: *mut c_void,
-    free: boltc_free_callback,
+pub(super) struct UserData {
+    pub(super) ptr: *mut c_void,
+    pub(super) free: boltc_free_callback,
 }
 
 // SAFETY: the header requires callbacks and their user_data to be usable from any thread.
@@ -138,7 +138,7 @@ unsafe fn taken(
 }
 
 /// Runs glue code that calls into C: a panic in it becomes an error.
-fn guarded<T>(who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(super) fn guarded<T>(who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(Error::new(
             ErrorKind::ClientError,

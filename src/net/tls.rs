@@ -1,7 +1,7 @@
 //! TLS client configuration with rustls (ring provider, no global state).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
@@ -63,6 +63,137 @@ impl std::fmt::Debug for ClientCert {
                 &self.key_password.as_ref().map(|_| "<redacted>"),
             )
             .finish()
+    }
+}
+
+/// Supplies the client certificate for mutual TLS and, when it changes, the new one
+/// (certificate rotation; as the official drivers' `ClientCertificateProvider`).
+///
+/// The driver asks before every new connection; connections already open keep the certificate
+/// they were opened with. The first call must return a certificate. The files are read, and a
+/// key decrypted, when a new certificate is returned. It may run on any driver thread (also
+/// the routing thread), so it must be thread-safe, and should return quickly.
+pub trait ClientCertificateProvider: Send + Sync {
+    /// `Some(certificate)` when the certificate changed since the last call (and on the first
+    /// call), `None` to keep using the last one.
+    ///
+    /// # Errors
+    /// An error fails the connection attempt that asked, with that error.
+    fn get_certificate(&self) -> Result<Option<ClientCert>, Error>;
+}
+
+/// A [`ClientCertificateProvider`] whose certificate the application replaces with
+/// [`RotatingClientCertificate::update_certificate`] (as the official drivers'
+/// `ClientCertificateProviders.rotating`): new connections use the new certificate.
+///
+/// ```
+/// use boltc::net::{ClientCert, RotatingClientCertificate};
+///
+/// let cert = |n: u32| ClientCert {
+///     cert_chain_pem: format!("client{n}.pem").into(),
+///     key_pem: format!("client{n}.key").into(),
+///     key_password: None,
+/// };
+/// let provider = RotatingClientCertificate::new(cert(1));
+/// // ... Config::builder(uri).client_certificate_provider(provider.clone()) ...
+/// provider.update_certificate(cert(2));
+/// ```
+pub struct RotatingClientCertificate {
+    /// The certificate not yet handed to the driver, if any.
+    pending: Mutex<Option<ClientCert>>,
+}
+
+impl RotatingClientCertificate {
+    /// A provider that starts with `initial`.
+    pub fn new(initial: ClientCert) -> Arc<RotatingClientCertificate> {
+        Arc::new(RotatingClientCertificate {
+            pending: Mutex::new(Some(initial)),
+        })
+    }
+
+    /// Replaces the certificate: connections opened from now on use `cert`.
+    pub fn update_certificate(&self, cert: ClientCert) {
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(cert);
+    }
+}
+
+impl ClientCertificateProvider for RotatingClientCertificate {
+    fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+        Ok(self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take())
+    }
+}
+
+impl std::fmt::Debug for RotatingClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatingClientCertificate")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a driver's connections get their TLS configuration: built once, or rebuilt each time
+/// a [`ClientCertificateProvider`] hands out a new certificate.
+pub(crate) enum TlsSource {
+    /// The same configuration for every connection.
+    Fixed(Arc<ClientConfig>),
+    /// The configuration of the provider's latest certificate.
+    Rotating {
+        /// The options without the client certificate.
+        base: TlsOptions,
+        provider: Arc<dyn ClientCertificateProvider>,
+        current: Mutex<Option<Arc<ClientConfig>>>,
+    },
+}
+
+impl TlsSource {
+    /// Builds the configuration now (files are read now: errors at driver creation), or, with a
+    /// provider, at the first connection.
+    pub(crate) fn new(
+        opts: &TlsOptions,
+        provider: Option<Arc<dyn ClientCertificateProvider>>,
+    ) -> Result<TlsSource, Error> {
+        Ok(match provider {
+            None => TlsSource::Fixed(client_config(opts)?),
+            Some(provider) => TlsSource::Rotating {
+                base: TlsOptions {
+                    client_cert: None,
+                    ..opts.clone()
+                },
+                provider,
+                current: Mutex::new(None),
+            },
+        })
+    }
+
+    /// The configuration for a new connection.
+    pub(crate) fn config(&self) -> Result<Arc<ClientConfig>, Error> {
+        let (base, provider, current) = match self {
+            TlsSource::Fixed(c) => return Ok(Arc::clone(c)),
+            TlsSource::Rotating {
+                base,
+                provider,
+                current,
+            } => (base, provider, current),
+        };
+        // Asked outside the lock: the provider is the application's code.
+        let new = provider.get_certificate()?;
+        let mut current = current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cert) = new {
+            let opts = TlsOptions {
+                client_cert: Some(cert),
+                ..base.clone()
+            };
+            *current = Some(client_config(&opts)?);
+        }
+        current.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "the client certificate provider gave no certificate on its first call",
+            )
+        })
     }
 }
 
@@ -301,6 +432,46 @@ mod tests {
         assert_eq!(e.kind(), ErrorKind::Config, "{e}");
         let e = client_config(&TlsOptions::new(TrustStrategy::CustomCa(vec![]))).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::Config);
+    }
+
+    #[test]
+    fn a_provider_must_give_a_certificate_first_and_its_errors_pass_through() {
+        struct Never;
+        impl ClientCertificateProvider for Never {
+            fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+                Ok(None)
+            }
+        }
+        struct Failing;
+        impl ClientCertificateProvider for Failing {
+            fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+                Err(Error::new(ErrorKind::Config, "vault unreachable"))
+            }
+        }
+        let opts = TlsOptions::new(TrustStrategy::TrustAll);
+        let e = TlsSource::new(&opts, Some(Arc::new(Never)))
+            .unwrap()
+            .config()
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("first call"), "{e}");
+        let e = TlsSource::new(&opts, Some(Arc::new(Failing)))
+            .unwrap()
+            .config()
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("vault unreachable"), "{e}");
+        // A rotating provider hands each certificate out once.
+        let cert = ClientCert {
+            cert_chain_pem: "c.pem".into(),
+            key_pem: "k.pem".into(),
+            key_password: None,
+        };
+        let p = RotatingClientCertificate::new(cert.clone());
+        assert_eq!(p.get_certificate().unwrap(), Some(cert.clone()));
+        assert_eq!(p.get_certificate().unwrap(), None);
+        p.update_certificate(cert.clone());
+        assert_eq!(p.get_certificate().unwrap(), Some(cert));
     }
 
     #[test]

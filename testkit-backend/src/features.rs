@@ -157,7 +157,7 @@ pub const DECLARED: &[&str] = &[
     "Optimization:EagerTransactionBegin",
     // TLS (tests/tls, run by scripts/testkit.sh with TESTKIT_SUITE=tls): the +s/+ssc schemes,
     // `encrypted` and `trustedCertificates` (Config::encrypted/trust), a static client
-    // certificate with or without a key password (providers are refused), Driver.IsEncrypted
+    // certificate with or without a key password, or a provider (rotation), Driver.IsEncrypted
     // also after close. rustls speaks TLS 1.2 and 1.3, never 1.1.
     "Feature:API:SSLSchemes",
     "Feature:API:SSLConfig",
@@ -219,11 +219,6 @@ pub fn declared() -> Vec<&'static str> {
 /// `stub.versions.test_versions.TestProtocolVersions.test_supports_bolt_4x0`). An entry ending
 /// in `.` matches every test under that prefix.
 pub const SKIPPED: &[(&str, &str)] = &[
-    (
-        "tls.test_client_certificate.TestClientCertificateRotation.",
-        "boltc takes a client certificate when the driver is made; it has no certificate \
-         provider (rotation) yet",
-    ),
     // Integration suites (tests/neo4j), found against Neo4j 5.26 and 2026.08.
     (
         "neo4j.test_summary.TestSummary.test_protocol_version_information",

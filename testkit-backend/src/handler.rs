@@ -28,7 +28,6 @@ use boltc::{
     TelemetryApi, TransactionConfig, TrustStrategy, Value,
 };
 use serde_json::{json, Value as Json};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a failed request answers: a driver error (registered so TestKit can refer to it) or a
@@ -492,8 +491,12 @@ impl Handler {
             R::NewBasicAuthTokenManager => self.new_auth_manager(AuthKind::Basic),
             R::NewBearerAuthTokenManager => self.new_auth_manager(AuthKind::Bearer),
             R::AuthTokenManagerClose { id } => self.close_auth_manager(&id),
-            R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
-                Err(unsupported("client certificate providers"))
+            R::NewClientCertificateProvider => {
+                let id = self.ids.next();
+                Ok(self.managers.new_certificate_provider(id))
+            }
+            R::ClientCertificateProviderClose { id } => {
+                Ok(self.managers.close_certificate_provider(&id)?)
             }
             R::ForcedRoutingTableUpdate {
                 driver_id,
@@ -523,16 +526,16 @@ impl Handler {
     }
 
     fn new_driver(&mut self, d: &NewDriver) -> Reply {
-        if d.has_client_certificate_provider {
-            return Err(unsupported("client certificate providers (rotation)"));
-        }
         let mut b = Config::builder(&d.uri);
         if let Some(c) = &d.client_certificate {
-            let (cert, key) = (PathBuf::from(&c.certfile), PathBuf::from(&c.keyfile));
-            b = match &c.password {
-                Some(p) => b.client_certificate_with_password(cert, key, p.clone()),
-                None => b.client_certificate(cert, key),
+            let c = c.to_boltc();
+            b = match c.key_password {
+                Some(p) => b.client_certificate_with_password(c.cert_chain_pem, c.key_pem, p),
+                None => b.client_certificate(c.cert_chain_pem, c.key_pem),
             };
+        }
+        if let Some(id) = &d.client_certificate_provider_id {
+            b = b.client_certificate_provider(self.managers.certificate_provider(id)?);
         }
         if !d.domain_name_resolver_registered {
             if let Some(hosts) = crate::tls_env::hosts() {

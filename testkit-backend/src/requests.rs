@@ -48,8 +48,9 @@ pub struct NewDriver {
     pub telemetry_disabled: Option<bool>,
     /// A static client certificate (`clientCertificate`).
     pub client_certificate: Option<ClientCertificate>,
-    /// A client certificate provider was asked for (`clientCertificateProviderId`).
-    pub has_client_certificate_provider: bool,
+    /// A client certificate provider made by `NewClientCertificateProvider`
+    /// (`clientCertificateProviderId`).
+    pub client_certificate_provider_id: Option<String>,
 }
 
 /// TestKit's `ClientCertificate`: PEM file paths and the key's password.
@@ -58,6 +59,17 @@ pub struct ClientCertificate {
     pub certfile: String,
     pub keyfile: String,
     pub password: Option<String>,
+}
+
+impl ClientCertificate {
+    /// The driver's form of it.
+    pub fn to_boltc(&self) -> boltc::net::ClientCert {
+        boltc::net::ClientCert {
+            cert_chain_pem: self.certfile.clone().into(),
+            key_pem: self.keyfile.clone().into(),
+            key_password: self.password.clone(),
+        }
+    }
 }
 
 /// Notification filter settings of a driver or session.
@@ -417,26 +429,12 @@ impl<'a> Data<'a> {
 
     /// TestKit's `ClientCertificate` (encoded as `{"name": "ClientCertificate", "data": {...}}`).
     fn client_certificate(&self, key: &str) -> Result<Option<ClientCertificate>, ParseError> {
-        if self.get(key).is_none() {
-            return Ok(None);
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_client_certificate(v)
+                .map(Some)
+                .map_err(|e| self.err(e)),
         }
-        let c = self.sub(key);
-        let c = match c.data.get("data") {
-            Some(inner) => Data {
-                name: self.name,
-                data: inner,
-            },
-            None => c,
-        };
-        let required = |k: &str| {
-            c.opt_string(k)?
-                .ok_or_else(|| self.err(format_args!("'{key}' without '{k}'")))
-        };
-        Ok(Some(ClientCertificate {
-            certfile: required("certfile")?,
-            keyfile: required("keyfile")?,
-            password: c.opt_string("password")?,
-        }))
     }
 
     fn notifications(&self) -> Result<NotificationFilter, ParseError> {
@@ -453,6 +451,17 @@ impl<'a> Data<'a> {
             data: self.get(key).unwrap_or(&EMPTY),
         }
     }
+}
+
+/// Parses TestKit's `ClientCertificate` (`{"name": "ClientCertificate", "data": {...}}`).
+pub fn parse_client_certificate(v: &Json) -> Result<ClientCertificate, String> {
+    let data = v.get("data").unwrap_or(v);
+    let s = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+    Ok(ClientCertificate {
+        certfile: s("certfile").ok_or("client certificate without certfile")?,
+        keyfile: s("keyfile").ok_or("client certificate without keyfile")?,
+        password: s("password"),
+    })
 }
 
 /// Parses TestKit's `AuthorizationToken` (itself encoded as `{"name": "AuthorizationToken",
@@ -558,7 +567,7 @@ impl Request {
                     notifications: d.notifications()?,
                     telemetry_disabled: d.opt_bool("telemetryDisabled")?,
                     client_certificate: d.client_certificate("clientCertificate")?,
-                    has_client_certificate_provider: d.get("clientCertificateProviderId").is_some(),
+                    client_certificate_provider_id: d.opt_id("clientCertificateProviderId"),
                 }))
             }
             "VerifyConnectivity" => R::VerifyConnectivity {
@@ -757,7 +766,7 @@ mod tests {
         );
         assert_eq!(d.connection_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(d.trusted_certificates, Some(Some(vec![])));
-        assert!(d.client_certificate.is_none() && !d.has_client_certificate_provider);
+        assert!(d.client_certificate.is_none() && d.client_certificate_provider_id.is_none());
     }
 
     #[test]

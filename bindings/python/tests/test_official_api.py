@@ -70,8 +70,36 @@ def test_client_certificate_is_loaded_or_refused_at_driver_creation(tmp_path):
     with pytest.raises(ex.ConfigurationError, match="str or bytes"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
                              client_certificate=ClientCertificate(missing, missing, password=42))
-    with pytest.raises(ex.ConfigurationError, match="providers"):
+    with pytest.raises(ex.ConfigurationError, match="ClientCertificateProvider"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=("cert.pem", "key.pem"))
+
+
+def test_client_certificate_provider_is_asked_before_each_new_connection():
+    """A provider's get_certificate runs before the connection is opened: its exception, or a
+    file it names that is missing, fails the connection with ConfigurationError; returning
+    None on the first call too (there is no certificate to use)."""
+    from boltc.auth_management import ClientCertificate, ClientCertificateProvider
+
+    class Provider(ClientCertificateProvider):
+        def __init__(self, answers):
+            self.answers, self.calls = list(answers), 0
+
+        def get_certificate(self):
+            self.calls += 1
+            a = self.answers.pop(0)
+            if isinstance(a, Exception):
+                raise a
+            return a
+
+    cases = [(RuntimeError("vault sealed"), "vault sealed"),
+             (ClientCertificate("/nonexistent/c.pem"), "/nonexistent/c.pem"),
+             (None, "first call")]
+    for answer, says in cases:
+        p = Provider([answer])
+        with GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=p, connection_timeout=2) as d:
+            with pytest.raises(ex.ConfigurationError, match=says):
+                d.verify_connectivity()
+        assert p.calls == 1
 
 
 def test_encrypted_client_key_is_decrypted_with_its_password(tmp_path):
