@@ -119,22 +119,40 @@ unsafe fn taken(
     err: *mut boltc_error,
 ) -> Result<AuthToken> {
     // SAFETY: forwarded contract; boltc owns both from here.
-    let (auth, err) = unsafe { (box_take(auth), take_error(err)) };
-    let status = boltc_status::try_from(raw).unwrap_or(boltc_status::InvalidArgument);
-    if status != boltc_status::Ok {
-        let kind = status.kind().unwrap_or(ErrorKind::ClientError);
-        let what = err.map_or_else(
-            || format!("status {status:?}"),
-            |e| e.message().into_owned(),
-        );
-        return Err(Error::new(kind, format!("{who} failed: {what}")));
-    }
+    let auth = unsafe { box_take(auth) };
+    // SAFETY: forwarded contract.
+    unsafe { callback_status(who, raw, err) }?;
     auth.map(|a| a.token.clone()).ok_or_else(|| {
         Error::new(
             ErrorKind::Authentication,
             format!("{who} returned BOLTC_STATUS_OK but no token"),
         )
     })
+}
+
+/// What a callback's status (and the error it may have stored) says: `Ok` for
+/// `BOLTC_STATUS_OK`, else an error of the status's kind naming `who` and the callback's
+/// message. The stored error is freed either way.
+///
+/// # Safety
+/// `err` is NULL or an error object the callback handed over.
+pub(super) unsafe fn callback_status(
+    who: &str,
+    raw: boltc_status_raw,
+    err: *mut boltc_error,
+) -> Result<()> {
+    // SAFETY: forwarded contract; boltc owns it from here.
+    let err = unsafe { take_error(err) };
+    let status = boltc_status::try_from(raw).unwrap_or(boltc_status::InvalidArgument);
+    if status == boltc_status::Ok {
+        return Ok(());
+    }
+    let kind = status.kind().unwrap_or(ErrorKind::ClientError);
+    let what = err.map_or_else(
+        || format!("status {status:?}"),
+        |e| e.message().into_owned(),
+    );
+    Err(Error::new(kind, format!("{who} failed: {what}")))
 }
 
 /// Runs glue code that calls into C: a panic in it becomes an error.

@@ -1,13 +1,13 @@
 //! Client certificates that change while the driver runs (certificate rotation): a C callback
 //! the driver asks before every new connection.
 
-use super::callbacks::{boltc_free_callback, guarded, UserData};
+use super::callbacks::{boltc_free_callback, callback_status, guarded, UserData};
 use super::config::boltc_config;
+use super::error::boltc_error;
 use super::error::ffi_status;
-use super::error::{boltc_error, take_error};
 use super::handle::{box_mut, cstr_arg, declare_handle, opt_cstr_arg, Handle};
 use super::status::{boltc_status, boltc_status_raw};
-use crate::error::{Error, ErrorKind, Result};
+use crate::error::Result;
 use crate::net::{ClientCert, ClientCertificateProvider};
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
@@ -89,21 +89,10 @@ impl ClientCertificateProvider for CProvider {
             // SAFETY: a C function with this signature (header contract); `sink` and `err`
             // are locals that live for the call.
             let raw = unsafe { (self.provider)(self.data.ptr, &mut sink, &mut err) };
-            sink.magic = 0; // a sink kept past the callback is caught (best effort)
-                            // SAFETY: what the callback stored is NULL or handed over (header contract).
-            let err = unsafe { take_error(err) };
-            let status = boltc_status::try_from(raw).unwrap_or(boltc_status::InvalidArgument);
-            if status != boltc_status::Ok {
-                let kind = status.kind().unwrap_or(ErrorKind::ClientError);
-                let what = err.map_or_else(
-                    || format!("status {status:?}"),
-                    |e| e.message().into_owned(),
-                );
-                return Err(Error::new(
-                    kind,
-                    format!("the client certificate provider failed: {what}"),
-                ));
-            }
+            // A sink kept past the callback is caught (best effort).
+            sink.magic = 0;
+            // SAFETY: what the callback stored is NULL or handed over (header contract).
+            unsafe { callback_status("the client certificate provider", raw, err) }?;
             Ok(sink.cert)
         })
     }
