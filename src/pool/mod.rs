@@ -14,26 +14,65 @@
 //! (`notify_all`): waking one could pick a waiter for another address and leave the right one
 //! asleep until its deadline.
 //!
+//! The pool does not know what it pools: a [`Manage`] implementation opens, checks and closes
+//! connections (r2d2's `ManageConnection` is the model). [`BoltManager`] (in `bolt.rs`) is the
+//! driver's, over Bolt connections; the unit tests (`tests.rs`) use a fake one, with no sockets.
+//!
 //! File length: kept whole: one state machine (the slot table above) behind one mutex and condvar, whose invariants are easier to check in one file.
 
-use crate::bolt::message::{Request, Response};
-use crate::bolt::{AuthToken, Connection};
+mod bolt;
+#[cfg(test)]
+mod tests;
+
+pub use bolt::{BoltConnection, BoltManager, Connector};
+
+use crate::bolt::AuthToken;
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::interrupt::{Interrupt, Target};
-use crate::net::{Address, ShutdownHandle, Stream};
+use crate::net::Address;
 use parking_lot::{Condvar, Mutex};
 use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-/// A connection over the network transport.
-pub type BoltConnection = Connection<Stream>;
+/// What a [`Pool`] needs from the connections it keeps: how to open, check and close one.
+/// Every method but [`Manage::connect`] is quick and called with no lock held.
+pub trait Manage: Send + Sync + 'static {
+    /// A connection.
+    type Conn: Send + 'static;
+    /// Shuts a connection's socket down from another thread (to interrupt a blocked call).
+    type Shutdown: Clone + Send + 'static;
 
-/// Opens a new, authenticated connection to an address before a deadline, with the given
-/// credentials (`None`: the driver's).
-pub type Connector =
-    dyn Fn(&Address, Instant, Option<&AuthToken>) -> Result<BoltConnection> + Send + Sync;
+    /// Opens a new connection to `address` by `deadline`, with `auth` (`None`: the default
+    /// credentials).
+    fn connect(
+        &self,
+        address: &Address,
+        deadline: Instant,
+        auth: Option<&AuthToken>,
+    ) -> Result<Self::Conn>;
+    /// When `conn` was opened (for the maximum lifetime).
+    fn created(&self, conn: &Self::Conn) -> Instant;
+    /// Checks an idle connection with a round trip finished by `deadline`.
+    fn is_alive(&self, conn: &mut Self::Conn, deadline: Instant) -> bool;
+    /// Whether a returned connection may be kept for reuse (not broken, nothing left unsent,
+    /// not inherited from a parent process).
+    fn is_reusable(&self, conn: &Self::Conn) -> bool;
+    /// Whether `conn` can take new credentials in place, so it survives
+    /// [`Pool::expire`] (Bolt 5.1+: LOGOFF/LOGON).
+    fn can_reauthenticate(&self, conn: &Self::Conn) -> bool;
+    /// Resets what a checkout set on `conn` (its deadline) when it comes back.
+    fn on_release(&self, conn: &mut Self::Conn);
+    /// Says goodbye, giving up at `by` (the connection is dropped afterwards either way).
+    fn close(&self, conn: &mut Self::Conn, by: Instant);
+    /// A handle that shuts `conn` down from another thread, if it can be made.
+    fn shutdown_handle(&self, conn: &Self::Conn) -> Option<Self::Shutdown>;
+    /// Shuts a connection down through its handle.
+    fn shutdown(&self, handle: &Self::Shutdown);
+    /// The prefix of log lines about `conn`.
+    fn log_id(&self, conn: &Self::Conn) -> String;
+}
 
 /// Pool limits.
 #[derive(Debug, Clone, Copy)]
@@ -61,59 +100,83 @@ pub struct PoolMetrics {
     pub closed: u64,
 }
 
-struct Idle {
-    conn: BoltConnection,
+struct Idle<M: Manage> {
+    conn: M::Conn,
     /// Made once per connection (it duplicates the socket) and kept with it.
-    handle: Option<ShutdownHandle>,
+    handle: Option<M::Shutdown>,
     since: Instant,
     /// The server's generation when the connection was opened.
     generation: u64,
 }
 
-#[derive(Default)]
-struct Server {
-    idle: Vec<Idle>,
+struct Server<M: Manage> {
+    idle: Vec<Idle<M>>,
     metrics: PoolMetrics,
     /// Raised by [`Pool::expire`]: connections of an older generation are not reused as they
     /// are (Bolt 5.1+ ones log on again first, older ones are closed).
     generation: u64,
 }
 
-struct State {
-    servers: HashMap<Address, Server>,
+impl<M: Manage> Default for Server<M> {
+    fn default() -> Self {
+        Server {
+            idle: Vec::new(),
+            metrics: PoolMetrics::default(),
+            generation: 0,
+        }
+    }
+}
+
+struct State<M: Manage> {
+    servers: HashMap<Address, Server<M>>,
     closed: bool,
     pid: u32,
     /// Sockets of connections in use, so `close` can interrupt calls blocked on them.
-    in_use: HashMap<u64, ShutdownHandle>,
+    in_use: HashMap<u64, M::Shutdown>,
     next_ticket: u64,
 }
 
-struct Inner {
+struct Inner<M: Manage> {
     config: PoolConfig,
-    connector: Box<Connector>,
-    state: Mutex<State>,
+    manager: M,
+    state: Mutex<State<M>>,
     available: Condvar,
 }
 
-/// A thread-safe pool of connections to any number of servers.
-#[derive(Clone)]
-pub struct Pool {
-    inner: Arc<Inner>,
+/// A thread-safe pool of connections to any number of servers (of Bolt connections unless
+/// said otherwise).
+pub struct Pool<M: Manage = BoltManager> {
+    inner: Arc<Inner<M>>,
 }
 
-enum Next {
-    Reuse(Box<Idle>),
+impl<M: Manage> Clone for Pool<M> {
+    fn clone(&self) -> Self {
+        Pool {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+enum Next<M: Manage> {
+    Reuse(Box<Idle<M>>),
     Open,
-    Discard(Vec<Idle>),
+    Discard(Vec<Idle<M>>),
 }
 
-impl Pool {
-    /// A pool that opens connections with `connector`.
-    pub fn new(config: PoolConfig, connector: Box<Connector>) -> Pool {
+impl Pool<BoltManager> {
+    /// A pool of Bolt connections opened with `connector`.
+    pub fn new(config: PoolConfig, connector: Box<Connector>) -> Pool<BoltManager> {
+        Pool::with_manager(config, BoltManager::new(connector))
+    }
+}
+
+impl<M: Manage> Pool<M> {
+    /// A pool whose connections `manager` opens, checks and closes.
+    pub fn with_manager(config: PoolConfig, manager: M) -> Pool<M> {
         Pool {
             inner: Arc::new(Inner {
                 config,
-                connector,
+                manager,
                 state: Mutex::new(State {
                     servers: HashMap::new(),
                     closed: false,
@@ -131,7 +194,7 @@ impl Pool {
     ///
     /// # Errors
     /// `Timeout` when no slot frees up in time; connect errors; `IllegalState` after `close`.
-    pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection> {
+    pub fn acquire(&self, address: &Address, deadline: Instant) -> Result<PooledConnection<M>> {
         self.acquire_as(address, deadline, None)
     }
 
@@ -145,7 +208,7 @@ impl Pool {
         address: &Address,
         deadline: Instant,
         auth: Option<&AuthToken>,
-    ) -> Result<PooledConnection> {
+    ) -> Result<PooledConnection<M>> {
         self.acquire_interruptible(address, deadline, None, auth)
     }
 
@@ -157,7 +220,7 @@ impl Pool {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
         auth: Option<&AuthToken>,
-    ) -> Result<PooledConnection> {
+    ) -> Result<PooledConnection<M>> {
         let Some(int) = interrupt else {
             return self.acquire_loop(address, deadline, None, auth);
         };
@@ -179,7 +242,7 @@ impl Pool {
         deadline: Instant,
         interrupt: Option<&Interrupt>,
         auth: Option<&AuthToken>,
-    ) -> Result<PooledConnection> {
+    ) -> Result<PooledConnection<M>> {
         loop {
             match self.next_step(address, deadline, interrupt)? {
                 Next::Discard(old) => drop(old),
@@ -187,7 +250,10 @@ impl Pool {
                 Next::Reuse(idle) => {
                     let (handle, generation) = (idle.handle.clone(), idle.generation);
                     if let Some(conn) = self.check_idle(*idle, deadline) {
-                        log::trace!("[{}] pool: reusing an idle connection", log_id(&conn));
+                        log::trace!(
+                            "[{}] pool: reusing an idle connection",
+                            self.inner.manager.log_id(&conn)
+                        );
                         return Ok(self.wrap(conn, handle, address, generation, true));
                     }
                     self.finish_close(address);
@@ -202,7 +268,7 @@ impl Pool {
         address: &Address,
         deadline: Instant,
         interrupt: Option<&Interrupt>,
-    ) -> Result<Next> {
+    ) -> Result<Next<M>> {
         let mut st = self.inner.state.lock();
         if let Some(stale) = forget_inherited(&mut st) {
             return Ok(Next::Discard(stale));
@@ -257,8 +323,9 @@ impl Pool {
         address: &Address,
         deadline: Instant,
         auth: Option<&AuthToken>,
-    ) -> Result<PooledConnection> {
-        match (self.inner.connector)(address, deadline, auth) {
+    ) -> Result<PooledConnection<M>> {
+        let manager = &self.inner.manager;
+        match manager.connect(address, deadline, auth) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
                 let server = st.servers.entry(address.clone()).or_default();
@@ -266,11 +333,10 @@ impl Pool {
                 let (in_use, generation) = (server.metrics.in_use, server.generation);
                 drop(st);
                 log::debug!(
-                    "[{}] pool: opened a new connection (Bolt {}, {in_use} in use)",
-                    log_id(&conn),
-                    conn.version()
+                    "[{}] pool: opened a new connection ({in_use} in use)",
+                    manager.log_id(&conn)
                 );
-                let handle = conn.stream().shutdown_handle().ok();
+                let handle = manager.shutdown_handle(&conn);
                 Ok(self.wrap(conn, handle, address, generation, false))
             }
             Err(e) => {
@@ -289,14 +355,18 @@ impl Pool {
     }
 
     /// Checks an idle connection outside the lock; `None` if it must be closed.
-    fn check_idle(&self, idle: Idle, deadline: Instant) -> Option<BoltConnection> {
+    fn check_idle(&self, idle: Idle<M>, deadline: Instant) -> Option<M::Conn> {
+        let manager = &self.inner.manager;
         let Idle {
             mut conn, since, ..
         } = idle;
         if let Some(max) = self.inner.config.max_lifetime {
-            if crate::clock::now().saturating_duration_since(conn.created()) > max {
-                log::debug!("[{}] pool: closing, older than {max:?}", log_id(&conn));
-                goodbye(&mut conn, close_deadline().min(deadline));
+            if crate::clock::now().saturating_duration_since(manager.created(&conn)) > max {
+                log::debug!(
+                    "[{}] pool: closing, older than {max:?}",
+                    manager.log_id(&conn)
+                );
+                manager.close(&mut conn, close_deadline().min(deadline));
                 return None;
             }
         }
@@ -306,18 +376,14 @@ impl Pool {
             .liveness_check
             .is_some_and(|t| crate::clock::now().saturating_duration_since(since) > t);
         if needs_check {
-            conn.set_deadline(Some(deadline));
-            let alive = conn.send(&Request::Reset).is_ok()
-                && matches!(conn.recv(), Ok(Response::Success(_)));
-            conn.set_deadline(None);
-            if !alive {
+            if !manager.is_alive(&mut conn, deadline) {
                 log::info!(
                     "[{}] pool: liveness check failed, closing the idle connection",
-                    log_id(&conn)
+                    manager.log_id(&conn)
                 );
                 return None;
             }
-            log::trace!("[{}] pool: liveness check passed", log_id(&conn));
+            log::trace!("[{}] pool: liveness check passed", manager.log_id(&conn));
         }
         Some(conn)
     }
@@ -334,12 +400,12 @@ impl Pool {
 
     fn wrap(
         &self,
-        conn: BoltConnection,
-        handle: Option<ShutdownHandle>,
+        conn: M::Conn,
+        handle: Option<M::Shutdown>,
         address: &Address,
         generation: u64,
         reused: bool,
-    ) -> PooledConnection {
+    ) -> PooledConnection<M> {
         let mut st = self.inner.state.lock();
         st.next_ticket += 1;
         let ticket = st.next_ticket;
@@ -364,25 +430,24 @@ impl Pool {
 
     fn release(
         &self,
-        mut conn: BoltConnection,
-        handle: Option<ShutdownHandle>,
+        mut conn: M::Conn,
+        handle: Option<M::Shutdown>,
         address: &Address,
         ticket: u64,
         generation: u64,
     ) {
-        conn.set_deadline(None);
+        let manager = &self.inner.manager;
+        manager.on_release(&mut conn);
+        let reusable = manager.is_reusable(&conn);
         let mut st = self.inner.state.lock();
         st.in_use.remove(&ticket);
-        let keep = conn.broken().is_none()
-            && !conn.has_unsent()
-            && !st.closed
-            && !conn.stream().inherited();
+        let keep = reusable && !st.closed;
         let server = st.servers.entry(address.clone()).or_default();
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
         let expired = generation != server.generation;
         // A Bolt 5.1+ connection of an expired authorization can log on again: it is kept and
         // handed out marked (see `PooledConnection::authorization_expired`).
-        let to_close = if keep && (!expired || conn.compat().can_reauthenticate()) {
+        let to_close = if keep && (!expired || manager.can_reauthenticate(&conn)) {
             server.idle.push(Idle {
                 conn,
                 handle,
@@ -393,12 +458,17 @@ impl Pool {
             None
         } else {
             server.metrics.closed += 1;
-            let why = match conn.broken() {
-                Some(why) => why,
-                None if expired => "its server expired the authorization of older connections",
-                None => "the pool is closed",
+            let why = if !reusable {
+                "it is broken or not this process's"
+            } else if expired {
+                "its server expired the authorization of older connections"
+            } else {
+                "the pool is closed"
             };
-            log::debug!("[{}] pool: closing the connection ({why})", log_id(&conn));
+            log::debug!(
+                "[{}] pool: closing the connection ({why})",
+                manager.log_id(&conn)
+            );
             Some(conn)
         };
         drop(st);
@@ -448,9 +518,10 @@ impl Pool {
             st.servers.entry(address.clone()).or_default().generation += 1;
         }
         let idle = st.servers.get_mut(address).map(|s| {
-            let (kept, closed): (Vec<Idle>, Vec<Idle>) = std::mem::take(&mut s.idle)
+            let manager = &self.inner.manager;
+            let (kept, closed): (Vec<Idle<M>>, Vec<Idle<M>>) = std::mem::take(&mut s.idle)
                 .into_iter()
-                .partition(|i| expire && i.conn.compat().can_reauthenticate());
+                .partition(|i| expire && manager.can_reauthenticate(&i.conn));
             s.idle = kept;
             s.metrics.closed += closed.len() as u64;
             s.metrics.idle = s.idle.len();
@@ -466,7 +537,7 @@ impl Pool {
         }
         let by = close_deadline();
         for mut i in idle {
-            goodbye(&mut i.conn, by);
+            self.inner.manager.close(&mut i.conn, by);
         }
     }
 
@@ -487,8 +558,8 @@ impl Pool {
             drop(stale);
             return;
         }
-        let in_use: Vec<ShutdownHandle> = st.in_use.drain().map(|(_, h)| h).collect();
-        let idle: Vec<Idle> = st
+        let in_use: Vec<M::Shutdown> = st.in_use.drain().map(|(_, h)| h).collect();
+        let idle: Vec<Idle<M>> = st
             .servers
             .values_mut()
             .flat_map(|s| {
@@ -504,12 +575,13 @@ impl Pool {
             in_use.len()
         );
         self.inner.available.notify_all();
+        let manager = &self.inner.manager;
         for h in in_use {
-            let _ = h.shutdown();
+            manager.shutdown(&h);
         }
         let by = close_deadline();
         for mut i in idle {
-            goodbye(&mut i.conn, by);
+            manager.close(&mut i.conn, by);
         }
     }
 }
@@ -521,7 +593,7 @@ impl Pool {
 /// connection open for the parent. Handles of connections the parent had in use are
 /// forgotten too (a shutdown through them would break the parent's work), and a connection
 /// the child releases later is never kept (see `Stream::inherited`).
-fn forget_inherited(st: &mut State) -> Option<Vec<Idle>> {
+fn forget_inherited<M: Manage>(st: &mut State<M>) -> Option<Vec<Idle<M>>> {
     let pid = std::process::id();
     if st.pid == pid {
         return None;
@@ -544,30 +616,12 @@ fn close_deadline() -> Instant {
     Instant::now() + CLOSE_WAIT
 }
 
-/// Sends GOODBYE as a courtesy, giving up at `by`: a server that reads nothing cannot hold up
-/// a close (the socket closes when the connection drops, whatever happened).
-fn goodbye(conn: &mut BoltConnection, by: Instant) {
-    conn.set_deadline(Some(by));
-    conn.goodbye();
-}
-
-/// `bolt-123@host:port` (or `#@host:port` before the server named the connection), the
-/// prefix of every log line about a connection.
-fn log_id(conn: &BoltConnection) -> String {
-    let info = conn.info();
-    if info.connection_id.is_empty() {
-        format!("#@{}", info.address)
-    } else {
-        format!("{}@{}", info.connection_id, info.address)
-    }
-}
-
 /// A connection checked out of the pool; it returns itself on drop.
-pub struct PooledConnection {
-    conn: Option<BoltConnection>,
-    handle: Option<ShutdownHandle>,
+pub struct PooledConnection<M: Manage = BoltManager> {
+    conn: Option<M::Conn>,
+    handle: Option<M::Shutdown>,
     address: Address,
-    pool: Pool,
+    pool: Pool<M>,
     ticket: u64,
     /// The server's generation when the connection was opened (see [`Pool::expire`]).
     generation: u64,
@@ -576,7 +630,7 @@ pub struct PooledConnection {
     reused: bool,
 }
 
-impl PooledConnection {
+impl<M: Manage> PooledConnection<M> {
     /// Whether the connection came from the idle set (it served earlier work) rather than
     /// being opened for this acquisition. A reused connection may have died while idle
     /// without anyone noticing; a new one has just answered HELLO.
@@ -597,12 +651,12 @@ impl PooledConnection {
     }
 
     /// A handle that shuts the socket down from another thread (interrupting a blocked call).
-    pub fn shutdown_handle(&self) -> Option<ShutdownHandle> {
+    pub fn shutdown_handle(&self) -> Option<M::Shutdown> {
         self.handle.clone()
     }
 }
 
-impl crate::auth::Checkout for PooledConnection {
+impl crate::auth::Checkout for PooledConnection<BoltManager> {
     fn is_reused(&self) -> bool {
         PooledConnection::is_reused(self)
     }
@@ -616,24 +670,24 @@ impl crate::auth::Checkout for PooledConnection {
     }
 }
 
-impl Deref for PooledConnection {
-    type Target = BoltConnection;
-    fn deref(&self) -> &BoltConnection {
+impl<M: Manage> Deref for PooledConnection<M> {
+    type Target = M::Conn;
+    fn deref(&self) -> &M::Conn {
         self.conn
             .as_ref()
             .expect("invariant: connection present until drop")
     }
 }
 
-impl DerefMut for PooledConnection {
-    fn deref_mut(&mut self) -> &mut BoltConnection {
+impl<M: Manage> DerefMut for PooledConnection<M> {
+    fn deref_mut(&mut self) -> &mut M::Conn {
         self.conn
             .as_mut()
             .expect("invariant: connection present until drop")
     }
 }
 
-impl Drop for PooledConnection {
+impl<M: Manage> Drop for PooledConnection<M> {
     fn drop(&mut self) {
         if let Some(conn) = self.conn.take() {
             self.pool.release(
