@@ -325,7 +325,8 @@ fn as_list<'a>(v: &&'a Value) -> Option<&'a [Value]> {
     }
 }
 
-/// Whether all values are maps with the keys of the first.
+/// Whether all values are maps with the keys of the first, in its order (kind 7 keeps one key
+/// order for the whole column).
 fn same_keys(values: &[&Value]) -> bool {
     let Some(first) = values.first().and_then(as_map) else {
         return false;
