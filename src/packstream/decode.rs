@@ -296,6 +296,7 @@ impl<'a> Decoder<'a> {
     /// # Errors
     /// `Unexpected` when the next value is not a list; `SizeTooLarge` when the input cannot
     /// hold that many items; `DecodedTooLarge` when their slots exceed the budget.
+    #[inline]
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
         let Some(len) = self.list_len(m)? else {
@@ -654,12 +655,13 @@ impl<'a> Decoder<'a> {
             self.budget.charge(key.len() + ENTRY_SIZE)?;
             // Seed 002, Maps: "if duplicate keys are sent, this is a violation of the bolt
             // protocol and an error will occur".
-            if map.contains_key(key) {
-                return Err(DecodeError::DuplicateKey(key.to_owned()));
-            }
+            let vacant = map
+                .lookup(key)
+                .err()
+                .ok_or_else(|| DecodeError::DuplicateKey(key.to_owned()))?;
             let key = key.to_owned();
             let value = self.value(depth)?;
-            map.push_new(key, value);
+            map.push_vacant(vacant, key, value);
         }
         Ok(map)
     }

@@ -1,9 +1,9 @@
 //! [`Map`](crate::Map): string keys to values, in the order the server sent them or the caller inserted them.
 
 use super::Value;
-use hashbrown::HashTable;
+use hashbrown::{DefaultHashBuilder, HashTable};
 use std::fmt;
-use std::hash::{BuildHasher, RandomState};
+use std::hash::BuildHasher;
 use std::iter::FusedIterator;
 
 /// Maps with more entries than this get a hash index; smaller ones are searched linearly,
@@ -35,39 +35,43 @@ pub struct Map {
     index: Option<Box<Index>>,
 }
 
-/// The hash index of a large map: positions into `Map::entries`.
+/// The hash index of a large map: positions into `Map::entries`, hashed with foldhash (fast on
+/// short keys, randomly seeded per index).
 #[derive(Clone)]
 struct Index {
     table: HashTable<usize>,
-    hasher: RandomState,
+    hasher: DefaultHashBuilder,
 }
+
+/// Where a key absent from a map goes, from [`Map::lookup`]: its hash when the map is indexed.
+pub(crate) struct Vacant(Option<u64>);
 
 impl Index {
     /// An index of `entries`, with room for `capacity` of them.
     fn build(entries: &[(String, Value)], capacity: usize) -> Index {
         let mut index = Index {
             table: HashTable::with_capacity(capacity.max(entries.len())),
-            hasher: RandomState::new(),
+            hasher: DefaultHashBuilder::default(),
         };
-        for pos in 0..entries.len() {
-            index.insert(pos, entries);
+        for (pos, (key, _)) in entries.iter().enumerate() {
+            index.insert(index.hash(key), pos, entries);
         }
         index
     }
 
+    #[inline]
     fn hash(&self, key: &str) -> u64 {
         self.hasher.hash_one(key)
     }
 
-    fn find(&self, key: &str, entries: &[(String, Value)]) -> Option<usize> {
-        self.table
-            .find(self.hash(key), |&i| entries[i].0 == key)
-            .copied()
+    #[inline]
+    fn find(&self, hash: u64, key: &str, entries: &[(String, Value)]) -> Option<usize> {
+        self.table.find(hash, |&i| entries[i].0 == key).copied()
     }
 
-    /// Records that `entries[pos]` holds its key (not already indexed).
-    fn insert(&mut self, pos: usize, entries: &[(String, Value)]) {
-        let hash = self.hash(&entries[pos].0);
+    /// Records that `entries[pos]` (not already indexed) holds the key hashed to `hash`.
+    #[inline]
+    fn insert(&mut self, hash: u64, pos: usize, entries: &[(String, Value)]) {
         let Index { table, hasher } = self;
         table.insert_unique(hash, pos, |&i| hasher.hash_one(entries[i].0.as_str()));
     }
@@ -75,8 +79,7 @@ impl Index {
     /// Forgets the entry at `pos` (keyed `key`) and moves the positions after it down by one,
     /// as `Vec::remove(pos)` does to the entries.
     fn remove(&mut self, pos: usize, key: &str) {
-        let hash = self.hash(key);
-        if let Ok(e) = self.table.find_entry(hash, |&i| i == pos) {
+        if let Ok(e) = self.table.find_entry(self.hash(key), |&i| i == pos) {
             e.remove();
         }
         for i in self.table.iter_mut() {
@@ -125,9 +128,25 @@ impl Map {
 
     /// The position of `key`'s entry.
     pub fn get_index_of(&self, key: &str) -> Option<usize> {
+        self.lookup(key).ok()
+    }
+
+    /// The position of `key`'s entry, or where it would go: hashing `key` once for both the
+    /// search and the [`Map::push_vacant`] after it.
+    #[inline]
+    pub(crate) fn lookup(&self, key: &str) -> Result<usize, Vacant> {
         match &self.index {
-            Some(index) => index.find(key, &self.entries),
-            None => self.entries.iter().position(|(k, _)| k == key),
+            Some(index) => {
+                let hash = index.hash(key);
+                index
+                    .find(hash, key, &self.entries)
+                    .ok_or(Vacant(Some(hash)))
+            }
+            None => self
+                .entries
+                .iter()
+                .position(|(k, _)| k == key)
+                .ok_or(Vacant(None)),
         }
     }
 
@@ -162,29 +181,34 @@ impl Map {
     /// Sets `key` to `value`. A new key goes last; an existing one keeps its position and the
     /// old value is returned.
     pub fn insert(&mut self, key: String, value: Value) -> Option<Value> {
-        match self.get_index_of(&key) {
-            Some(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
-            None => {
-                self.push_new(key, value);
+        match self.lookup(&key) {
+            Ok(i) => Some(std::mem::replace(&mut self.entries[i].1, value)),
+            Err(vacant) => {
+                self.push_vacant(vacant, key, value);
                 None
             }
         }
     }
 
-    /// Appends an entry whose key the map does not have (the caller checked).
-    pub(crate) fn push_new(&mut self, key: String, value: Value) {
-        debug_assert!(!self.contains_key(&key), "push_new of a present key");
+    /// Appends an entry for `key`, which [`Map::lookup`] found absent (`vacant`), the map
+    /// unchanged since.
+    #[inline]
+    pub(crate) fn push_vacant(&mut self, vacant: Vacant, key: String, value: Value) {
+        debug_assert!(!self.contains_key(&key), "push_vacant of a present key");
         let pos = self.entries.len();
         self.entries.push((key, value));
-        match &mut self.index {
-            Some(index) => index.insert(pos, &self.entries),
-            None if self.entries.len() > INDEX_MIN => {
+        match (&mut self.index, vacant.0) {
+            (Some(index), Some(hash)) => index.insert(hash, pos, &self.entries),
+            (Some(index), None) => {
+                index.insert(index.hash(&self.entries[pos].0), pos, &self.entries)
+            }
+            (None, _) if self.entries.len() > INDEX_MIN => {
                 self.index = Some(Box::new(Index::build(
                     &self.entries,
                     self.entries.capacity(),
                 )));
             }
-            None => {}
+            (None, _) => {}
         }
     }
 
@@ -223,7 +247,7 @@ impl Map {
 
     /// The entry for `key`, to read, insert or update in place.
     pub fn entry(&mut self, key: String) -> Entry<'_> {
-        let pos = self.get_index_of(&key);
+        let pos = self.lookup(&key);
         Entry {
             map: self,
             key,
@@ -371,7 +395,7 @@ impl<'a> IntoIterator for &'a mut Map {
 pub struct Entry<'a> {
     map: &'a mut Map,
     key: String,
-    pos: Option<usize>,
+    pos: Result<usize, Vacant>,
 }
 
 impl<'a> Entry<'a> {
@@ -388,9 +412,9 @@ impl<'a> Entry<'a> {
     /// The value, inserting `make()` last if the key was absent.
     pub fn or_insert_with(self, make: impl FnOnce() -> Value) -> &'a mut Value {
         let pos = match self.pos {
-            Some(pos) => pos,
-            None => {
-                self.map.push_new(self.key, make());
+            Ok(pos) => pos,
+            Err(vacant) => {
+                self.map.push_vacant(vacant, self.key, make());
                 self.map.entries.len() - 1
             }
         };
@@ -404,7 +428,7 @@ impl<'a> Entry<'a> {
 
     /// Applies `f` to the value if the key is present.
     pub fn and_modify(self, f: impl FnOnce(&mut Value)) -> Entry<'a> {
-        if let Some(pos) = self.pos {
+        if let Ok(pos) = self.pos {
             f(&mut self.map.entries[pos].1);
         }
         self
