@@ -1,4 +1,4 @@
-//! [`Map`](crate::Map): string keys to values, in the order the server sent them or the caller inserted them.
+//! [`Map`](crate::Map): string keys to values, in the order sent or inserted.
 
 use super::Value;
 use hashbrown::{DefaultHashBuilder, HashTable};
@@ -25,9 +25,8 @@ const INDEX_MIN: usize = 16;
 /// Lookups in maps of up to 16 entries compare keys one by one; larger maps keep a hash index
 /// beside the entries, so lookups stay O(1) however large the map.
 ///
-/// Decoding refuses a map in which the server repeats a key
-/// ([`DecodeError::DuplicateKey`](crate::packstream::DecodeError::DuplicateKey)), as the
-/// PackStream specification calls it a protocol violation.
+/// Decoding refuses a map in which the server repeats a key (`DecodeError::DuplicateKey`, an
+/// error of kind `Protocol`), as the PackStream specification calls it a protocol violation.
 #[derive(Clone, Default)]
 pub struct Map {
     entries: Vec<(String, Value)>,
