@@ -364,6 +364,11 @@ typedef struct boltc_bookmark_list boltc_bookmark_list;
 // their own reference). Threads: may be shared between threads.
 typedef struct boltc_bookmark_manager boltc_bookmark_manager;
 
+// Where a client certificate provider puts a new certificate, with
+// `boltc_client_certificate_sink_set` (opaque; valid only during the callback, owned by
+// boltc).
+typedef struct boltc_client_certificate_sink boltc_client_certificate_sink;
+
 // A mutable driver configuration: a URI plus settings, turned into a driver by
 // `boltc_driver_new` (which validates it and copies it).
 //
@@ -561,6 +566,15 @@ typedef void (*boltc_resolver_callback)(const char *host,
                                         uint16_t port,
                                         boltc_resolver_sink *sink,
                                         void *user_data);
+
+// A client certificate provider: called before every new connection. When the certificate
+// changed since the last call (and on the first call, which must give one), it calls
+// `boltc_client_certificate_sink_set(sink, ...)`; when it did not, it leaves `sink` alone. It
+// returns `BOLTC_STATUS_OK`, or another status (and may store in `*error_out` an error from
+// `boltc_error_new`, which boltc takes over) to fail the connection attempt with it.
+typedef boltc_status (*boltc_client_certificate_provider)(void *user_data,
+                                                          boltc_client_certificate_sink *sink,
+                                                          boltc_error **error_out);
 
 // A log callback: `level` is a `BOLTC_LOG_*` value, `message` a NUL-terminated UTF-8 line
 // valid only during the call, `user_data` what was registered. It may be called from any
@@ -954,6 +968,34 @@ boltc_status boltc_resolver_add(boltc_resolver_sink *sink,
                                 uint16_t port,
                                 boltc_error **error_out);
 
+// Gives the new certificate: PEM files with the chain (leaf first) and the private key, and
+// the key's password (NULL when not encrypted), as `boltc_config_set_client_certificate`
+// takes them (all copied; the files are read right after the callback returns, and a file
+// that cannot be read fails that connection with `BOLTC_STATUS_CONFIG`). Only valid during the
+// provider callback that received `sink`.
+boltc_status boltc_client_certificate_sink_set(boltc_client_certificate_sink *sink,
+                                               const char *cert_chain_pem_path,
+                                               const char *key_pem_path,
+                                               const char *key_password,
+                                               boltc_error **error_out);
+
+// Mutual TLS with a certificate that can change while the driver runs: `provider` is called
+// before every new connection (connections already open keep theirs) and gives a new
+// certificate when it changed (see `boltc_client_certificate_provider`). Only takes effect
+// with encryption on; `boltc_driver_new` refuses it together with
+// `boltc_config_set_client_certificate` (`BOLTC_STATUS_CONFIG`). `provider` NULL removes it
+// (and `free_user_data` is not called).
+//
+// Ownership and threads as `boltc_config_set_auth_manager`: `free_user_data` (may be NULL) is
+// called once with `user_data` when no config or driver uses the provider any more; `provider`
+// may be called from any thread (also `boltc-routing`), concurrently, and must not call into
+// the driver (only `boltc_client_certificate_sink_set` and `boltc_error_*`) nor unwind.
+boltc_status boltc_config_set_client_certificate_provider(boltc_config *config,
+                                                          boltc_client_certificate_provider provider,
+                                                          void *user_data,
+                                                          boltc_free_callback free_user_data,
+                                                          boltc_error **error_out);
+
 // Creates a configuration for `uri` (NUL-terminated UTF-8: `bolt://host:port`, `bolt+s://`,
 // `bolt+ssc://`, `neo4j://`, ...). The URI is checked by `boltc_driver_new`.
 //
@@ -998,8 +1040,12 @@ boltc_status boltc_config_set_trust(boltc_config *config,
 // naming the file when one cannot be read or holds no certificate/key). Only takes effect
 // with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
 //
-// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
-// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+// `key_password` (NUL-terminated, copied; NULL: none) decrypts an encrypted key: PKCS#8
+// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with PBKDF2 or scrypt and AES-CBC, as
+// `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it) or the legacy OpenSSL encryption
+// (`Proc-Type: 4,ENCRYPTED`, AES-CBC or DES-EDE3-CBC); an unencrypted key is used as it is.
+// A wrong or missing password, or another cipher, fail `boltc_driver_new` with
+// `BOLTC_STATUS_CONFIG` naming the file; the password is never logged or put in an error.
 boltc_status boltc_config_set_client_certificate(boltc_config *config,
                                                  const char *cert_chain_pem_path,
                                                  const char *key_pem_path,

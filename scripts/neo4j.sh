@@ -109,7 +109,7 @@ build() {
 # self-signed client certificate the server does not trust (generated once per checkout).
 certs() {
     local dir="$STATE/certs"
-    [ -f "$dir/server.key" ] && [ -f "$dir/untrusted.key" ] && return 0
+    [ -f "$dir/server.key" ] && [ -f "$dir/untrusted.key" ] && { encrypted_client_key; return 0; }
     mkdir -p "$dir"
     (
         cd "$dir"
@@ -133,6 +133,17 @@ certs() {
             -keyout untrusted.key -out untrusted.pem 2>/dev/null
         rm -f server.key.tmp server.csr server.ext client.csr client.ext ca.srl
     )
+    encrypted_client_key
+}
+
+# The client key again, encrypted (PKCS#8, PBES2 with PBKDF2-SHA256 and AES-256-CBC) with a
+# test password, for the mutual TLS tests with a key password.
+encrypted_client_key() {
+    local dir="$STATE/certs"
+    [ -f "$dir/client.enc.key" ] && return 0
+    openssl pkcs8 -topk8 -v2 aes-256-cbc -passout pass:boltc-test-key-pass \
+        -in "$dir/client.key" -out "$dir/client.enc.key.tmp"
+    mv "$dir/client.enc.key.tmp" "$dir/client.enc.key"
 }
 
 running_pid() {
@@ -220,6 +231,8 @@ BOLTC_NEO4J_TLS_HOST=localhost
 BOLTC_NEO4J_ROUTING_TTL=$routing_ttl
 BOLTC_NEO4J_TLS_CLIENT_CERT=$STATE/certs/client.pem
 BOLTC_NEO4J_TLS_CLIENT_KEY=$STATE/certs/client.key
+BOLTC_NEO4J_TLS_CLIENT_ENC_KEY=$STATE/certs/client.enc.key
+BOLTC_NEO4J_TLS_CLIENT_KEY_PASSWORD=boltc-test-key-pass
 BOLTC_NEO4J_TLS_UNTRUSTED_CERT=$STATE/certs/untrusted.pem
 BOLTC_NEO4J_TLS_UNTRUSTED_KEY=$STATE/certs/untrusted.key
 EOF

@@ -22,6 +22,16 @@
 #                      TEST_NEO4J_EDITION (else BOLTC_NEO4J_EDITION, else community),
 #                      TEST_NEO4J_SCHEME (default bolt); not with TESTKIT_SHARDS/TESTKIT_NETNS
 #                      (the server is on the host's loopback)
+#                      `tls`: tests/tls, TestKit's TLS suites, against its own TLS server
+#                      (tlsserver, built here with Go from a scratch copy of the checkout, as
+#                      the suites expect it inside the checkout). What TestKit's Docker image
+#                      provides is given to the backend instead: the names `thehost` and
+#                      `thehostbutwrong` resolve to 127.0.0.1 (BOLTC_TESTKIT_HOSTS, through the
+#                      driver's resolver hook: certificates are still checked against the name),
+#                      the system trust store is TestKit's trusted root (SSL_CERT_FILE), and
+#                      relative CA file names are looked up in its custom CA folder
+#                      (BOLTC_TESTKIT_CA_DIR); see testkit-backend/src/tls_env.rs. Not with
+#                      TESTKIT_SHARDS/TESTKIT_NETNS (one fixed port, 6666).
 #   TESTKIT_NEO4J_LINE (optional, with TESTKIT_SUITE=neo4j) `lts`, `latest` or `both`: the
 #                      server line(s) to run against, started with scripts/neo4j.sh (a line
 #                      already running is reused through target/neo4j/<line>.env; a line this
@@ -93,12 +103,19 @@ mkdir -p "$SCRATCH/site" "$SCRATCH/tmp" "$LOGS"
 rm -f "$LOGS"/*.log
 
 # --- Scratch copy without the error-name tables' failure (TESTKIT_NO_ERROR_TABLE=1) ----------
-if [ "${TESTKIT_NO_ERROR_TABLE:-0}" = 1 ]; then
-    COPY=$SCRATCH/testkit-no-error-table
-    "$PY" - "$TESTKIT_DIR" "$COPY" "$VENV" "$SCRATCH" <<'PYEOF'
+# (TESTKIT_SUITE=tls copies the checkout too, without changing it, unless this copy is made.)
+if [ "${TESTKIT_NO_ERROR_TABLE:-0}" = 1 ] ||
+    { [ "${TESTKIT_SUITE:-stub}" = tls ] && [ "${TESTKIT_NO_ERROR_TABLE:-0}" != applied ]; }; then
+    if [ "${TESTKIT_NO_ERROR_TABLE:-0}" = 1 ]; then
+        COPY=$SCRATCH/testkit-no-error-table
+    else
+        COPY=$SCRATCH/testkit-copy
+    fi
+    "$PY" - "$TESTKIT_DIR" "$COPY" "$VENV" "$SCRATCH" "${TESTKIT_NO_ERROR_TABLE:-0}" <<'PYEOF'
 import os, re, shutil, sys
 
-src, dst = sys.argv[1], sys.argv[2]
+src, dst, replace = sys.argv[1], sys.argv[2], sys.argv[5] == "1"
+sys.argv = sys.argv[:5]
 leave_out = {os.path.realpath(p) for p in sys.argv[2:]}  # the copy, the venv, the scratch dir
 if os.path.exists(dst):
     shutil.rmtree(dst)
@@ -110,6 +127,9 @@ def ignore(folder, names):
 
 
 shutil.copytree(src, dst, symlinks=True, ignore=ignore)
+if not replace:
+    print("testkit.sh: copied %s to %s" % (src, dst))
+    sys.exit(0)
 FAIL = re.compile(r'^([ \t]*)self\.fail\("no error mapping is defined for %s driver" % driver\)[ \t]*$')
 replaced, files, odd = 0, 0, []
 for folder, _, names in os.walk(os.path.join(dst, "tests")):
@@ -159,11 +179,14 @@ def _loopback_args(args):
     # and a veth pair): the wildcard stays, so tests that use the "real" IPs reach the stubs.
     if os.environ.get("BOLTC_TESTKIT_IN_NETNS"):
         return args
-    if not _HOST or not isinstance(args, (list, tuple)) or "boltstub" not in args:
+    if not _HOST or not isinstance(args, (list, tuple)):
+        return args
+    tls = bool(args) and str(args[0]).endswith("/tlsserver")  # TestKit's TLS server: -bind
+    if "boltstub" not in args and not tls:
         return args
     args = list(args)
     for i, arg in enumerate(args[:-1]):
-        if arg in ("-l", "--listen-addr") and args[i + 1].startswith("0.0.0.0:"):
+        if arg in ("-l", "--listen-addr", "-bind") and args[i + 1].startswith("0.0.0.0:"):
             args[i + 1] = _HOST + args[i + 1][len("0.0.0.0"):]
     return args
 
@@ -260,8 +283,22 @@ case "$SUITE" in
         echo "testkit.sh: integration suites against $TEST_NEO4J_SCHEME://$TEST_NEO4J_HOST:$TEST_NEO4J_PORT" \
             "(Neo4j $TEST_NEO4J_VERSION $TEST_NEO4J_EDITION, user $TEST_NEO4J_USER)"
         ;;
+    tls)
+        if [ "${TESTKIT_SHARDS:-1}" -gt 1 ] || [ "${TESTKIT_NETNS:-0}" = 1 ]; then
+            echo "testkit.sh: TESTKIT_SUITE=tls uses one fixed port: TESTKIT_SHARDS and" \
+                "TESTKIT_NETNS do not apply" >&2
+            exit 2
+        fi
+        command -v go >/dev/null || { echo "testkit.sh: TESTKIT_SUITE=tls needs Go" >&2; exit 2; }
+        echo "testkit.sh: building TestKit's tlsserver in $TESTKIT_DIR/tlsserver"
+        (cd "$TESTKIT_DIR/tlsserver" && GO111MODULE=off go build -o tlsserver main.go)
+        CERTS=$TESTKIT_DIR/tests/tls/certs/driver
+        export SSL_CERT_FILE=$CERTS/trusted/trustedRoot.crt
+        export BOLTC_TESTKIT_CA_DIR=$CERTS/custom
+        export BOLTC_TESTKIT_HOSTS=thehost=127.0.0.1,thehostbutwrong=127.0.0.1
+        ;;
     *)
-        echo "testkit.sh: TESTKIT_SUITE must be stub or neo4j, not '$SUITE'" >&2
+        echo "testkit.sh: TESTKIT_SUITE must be stub, neo4j or tls, not '$SUITE'" >&2
         exit 2
         ;;
 esac

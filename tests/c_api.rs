@@ -440,6 +440,10 @@ fn c_mutual_tls_and_auth_against_neo4j() {
         let mut args = vec![uri.as_str(), db.user(), db.password()];
         args.extend(paths);
         args.push(&routing);
+        let (_, enc_key, key_password) = db.tls_client_cert_encrypted();
+        let enc_key = enc_key.to_str().unwrap().to_owned();
+        args.push(&enc_key);
+        args.push(&key_password);
         let out = run(&test, &args);
         assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
     }

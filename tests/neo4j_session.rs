@@ -828,6 +828,27 @@ fn mutual_tls_a_trusted_client_certificate_works_an_untrusted_one_is_refused() {
             .get("n")
             .unwrap();
         assert_eq!(n, 5, "{db}");
+        // The same certificate with its key encrypted, and the key's password.
+        let (cert, key, password) = db.tls_client_cert_encrypted();
+        let d = Driver::new(
+            db.config(&db.uri("bolt", db.tls_host()))
+                .encrypted(true)
+                .trust(TrustStrategy::CustomCa(vec![db.tls_ca()]))
+                .client_certificate_with_password(cert, key, password)
+                .build()
+                .unwrap(),
+        )
+        .unwrap();
+        let n: i64 = d
+            .session(SessionConfig::default())
+            .unwrap()
+            .run("RETURN 6 AS n", None)
+            .unwrap()
+            .single()
+            .unwrap()
+            .get("n")
+            .unwrap();
+        assert_eq!(n, 6, "{db}");
         // The server checks what it is shown: a certificate not from its CA ends the handshake.
         let d = tls(db.tls_untrusted_cert());
         let err = d.verify_connectivity().unwrap_err();

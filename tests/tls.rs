@@ -91,6 +91,7 @@ impl Pki {
         ClientCert {
             cert_chain_pem: self.path("client.pem"),
             key_pem: self.path("client.key"),
+            key_password: None,
         }
     }
 }
@@ -246,6 +247,7 @@ fn bad_client_key_file_is_config_error() {
     tls.client_cert = Some(ClientCert {
         cert_chain_pem: pki.path("client.pem"),
         key_pem: pki.path("ca.pem"), // a certificate, not a key
+        key_password: None,
     });
     let e = client_config(&tls).unwrap_err();
     assert_eq!(e.kind(), ErrorKind::Config, "{e}");

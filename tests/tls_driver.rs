@@ -7,7 +7,7 @@
 mod common;
 mod support;
 
-use boltc::{Driver, ErrorKind, SessionConfig, TrustStrategy};
+use boltc::{Config, Driver, ErrorKind, SessionConfig, TrustStrategy};
 use rcgen::{
     BasicConstraints, Certificate, CertificateParams, DnType, ExtendedKeyUsagePurpose, IsCa,
     KeyPair, KeyUsagePurpose,
@@ -98,6 +98,26 @@ impl Pki {
         std::fs::write(&c, cert.pem()).unwrap();
         std::fs::write(&k, key.serialize_pem()).unwrap();
         (c, k)
+    }
+
+    /// As [`Pki::client_files`], the key encrypted (PKCS#8, PBES2: PBKDF2-SHA256 + AES-256-CBC)
+    /// with `password`.
+    fn client_files_encrypted(&self, password: &str) -> (PathBuf, PathBuf) {
+        use pkcs8::pkcs5::pbes2::Parameters;
+        use pkcs8::{LineEnding, PrivateKeyInfo};
+        let (cert, plain) = self.client_files();
+        let key = KeyPair::from_pem(&std::fs::read_to_string(&plain).unwrap()).unwrap();
+        let der = key.serialize_der();
+        let params =
+            Parameters::pbkdf2_sha256_aes256cbc(2048, b"boltc-test-salt!", &[7; 16]).unwrap();
+        let doc = PrivateKeyInfo::try_from(der.as_slice())
+            .unwrap()
+            .encrypt_with_params(params, password)
+            .unwrap();
+        let pem = doc.to_pem("ENCRYPTED PRIVATE KEY", LineEnding::LF).unwrap();
+        let k = self.dir.join("client.enc.key");
+        std::fs::write(&k, pem.as_bytes()).unwrap();
+        (cert, k)
     }
 
     fn ca_path(&self) -> PathBuf {
@@ -316,4 +336,99 @@ fn mutual_tls_with_and_without_a_client_certificate() {
         "TLS | mutual TLS without a client certificate   | rejected in {:>4} ms: {e}",
         took.as_millis()
     );
+}
+
+#[test]
+fn a_rotated_client_certificate_is_used_for_new_connections() {
+    use boltc::net::{ClientCert, RotatingClientCertificate};
+    let pki = Pki::new("mtls-rotate");
+    let cert = pki.server(&["localhost", "127.0.0.1"], true, false);
+    let (good_pem, good_key) = pki.client_files();
+    // A self-signed client certificate: not from the CA the server trusts.
+    let other = Pki::new("mtls-rotate-other");
+    let (bad_pem, bad_key) = other.client_files();
+    let good = ClientCert {
+        cert_chain_pem: good_pem,
+        key_pem: good_key,
+        key_password: None,
+    };
+    let provider = RotatingClientCertificate::new(good.clone());
+    let stub = StubServer::start(&format!("!: CONNECTIONS 0..1\n{SCRIPT}"));
+    let proxy = tls_proxy(
+        server_config(&cert, Some(&pki.ca.0)),
+        stub.address().parse().unwrap(),
+    );
+    let ca = pki.ca_path();
+    let d = common::driver_with(&format!("bolt://localhost:{}", proxy.port()), |c| {
+        c.encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca]))
+            .client_certificate_provider(provider.clone())
+            // Every acquisition opens a new connection, which asks the provider again.
+            .max_connection_lifetime(Some(Duration::ZERO))
+    });
+    assert_eq!(run_one(&d).unwrap(), 1);
+    // The next connection shows the server the new certificate, which it refuses.
+    provider.update_certificate(ClientCert {
+        cert_chain_pem: bad_pem,
+        key_pem: bad_key,
+        key_password: None,
+    });
+    let e = d
+        .verify_connectivity()
+        .expect_err("an untrusted client certificate");
+    assert_eq!(e.kind(), ErrorKind::Tls, "{e:?}");
+    d.close();
+    stub.finish();
+    // Both a certificate and a provider: refused when the configuration is built.
+    let e = Config::builder("bolt://localhost:7687")
+        .client_certificate(good.cert_chain_pem.clone(), good.key_pem.clone())
+        .client_certificate_provider(RotatingClientCertificate::new(good))
+        .build()
+        .expect_err("both");
+    assert_eq!(e.kind(), ErrorKind::Config, "{e}");
+}
+
+#[test]
+fn mutual_tls_with_an_encrypted_client_key() {
+    let pki = Pki::new("mtls-enc");
+    let cert = pki.server(&["localhost", "127.0.0.1"], true, false);
+    let (client_pem, client_key) = pki.client_files_encrypted("k3y-pass");
+    assert!(std::fs::read_to_string(&client_key)
+        .unwrap()
+        .starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"));
+    let ca = pki.ca_path();
+    let (r, stub, _) = through_proxy(&cert, Some(&pki.ca.0), "bolt", "localhost", |c| {
+        c.encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca.clone()]))
+            .client_certificate_with_password(client_pem.clone(), client_key.clone(), "k3y-pass")
+    });
+    assert_eq!(r.unwrap(), 1);
+    stub.finish();
+    // A wrong or missing password fails when the driver is made, naming the file, never the
+    // password.
+    for (password, says) in [
+        (Some("wrong-pass"), "cannot decrypt"),
+        (None, "no key password"),
+    ] {
+        let mut b = Config::builder("bolt://localhost:7687")
+            .encrypted(true)
+            .trust(TrustStrategy::CustomCa(vec![ca.clone()]));
+        b = match password {
+            Some(p) => {
+                b.client_certificate_with_password(client_pem.clone(), client_key.clone(), p)
+            }
+            None => b.client_certificate(client_pem.clone(), client_key.clone()),
+        };
+        let e = Driver::new(b.build().unwrap()).expect_err("a bad key password");
+        assert_eq!(e.kind(), ErrorKind::Config, "{e:?}");
+        let msg = format!("{e} {e:?}");
+        assert!(
+            msg.contains(says) && msg.contains("client.enc.key"),
+            "{msg}"
+        );
+        assert!(
+            !msg.contains("wrong-pass") && !msg.contains("k3y-pass"),
+            "{msg}"
+        );
+    }
 }

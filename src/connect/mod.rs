@@ -11,7 +11,7 @@ use crate::bolt::message::HelloParams;
 use crate::bolt::{AuthToken, Connection, Limits};
 use crate::error::{Error, ErrorKind, Result};
 use crate::net::deadline::deadline_within;
-use crate::net::{self, Address, ConnectOptions, Stream};
+use crate::net::{self, Address, ConnectOptions, Stream, TlsSource};
 use proposals::ProposalMemory;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -22,7 +22,7 @@ type BoltConnection = Connection<Stream>;
 /// Opens authenticated connections: TCP/TLS, handshake (falling back through the proposal
 /// sets, see [`proposals`]), HELLO/LOGON.
 pub(crate) struct Connector {
-    tls: Option<Arc<rustls::ClientConfig>>,
+    tls: Option<TlsSource>,
     host: String,
     options: ConnectOptions,
     hello: HelloParams,
@@ -37,7 +37,7 @@ pub(crate) struct Connector {
 /// What a [`Connector`] needs to know, built by the driver from its configuration.
 pub(crate) struct Settings {
     /// The TLS configuration, when the URI asks for TLS.
-    pub(crate) tls: Option<Arc<rustls::ClientConfig>>,
+    pub(crate) tls: Option<TlsSource>,
     /// The URI's host name: TLS verifies a server reached by IP address by this name.
     pub(crate) host: String,
     /// Socket options; `connect_timeout` bounds name resolution, TCP and TLS (the handshake
@@ -126,6 +126,8 @@ impl Connector {
                 format!("timed out: no time left to connect to {addr}"),
             ));
         }
+        // With a certificate provider: asked once per attempt, before any socket is opened.
+        let tls = self.tls.as_ref().map(TlsSource::config).transpose()?;
         let mut last = None;
         for proposals in self.proposals.plan(addr) {
             let mut opts = self.options.clone();
@@ -137,7 +139,7 @@ impl Connector {
             } else {
                 addr.host().to_owned()
             };
-            opts.tls = self.tls.clone().map(|c| (c, name));
+            opts.tls = tls.clone().map(|c| (c, name));
             let stream = net::connect(addr, &opts)?;
             let wait = handshake_by
                 .saturating_duration_since(Instant::now())

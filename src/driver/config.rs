@@ -182,11 +182,31 @@ impl ConfigBuilder {
         self.trust = Some(trust);
         self
     }
-    /// A client certificate for mutual TLS.
+    /// A client certificate for mutual TLS: PEM files with the chain (leaf first) and its
+    /// unencrypted private key (PKCS#8, PKCS#1 or SEC1). Read when the driver is made.
     pub fn client_certificate(mut self, cert_chain_pem: PathBuf, key_pem: PathBuf) -> Self {
         self.client_cert = Some(ClientCert {
             cert_chain_pem,
             key_pem,
+            key_password: None,
+        });
+        self
+    }
+    /// A client certificate for mutual TLS whose private key is encrypted (PKCS#8 with PBES2,
+    /// or the legacy OpenSSL `Proc-Type: 4,ENCRYPTED` PEM with AES-CBC or DES-EDE3-CBC; see
+    /// [`ClientCert::key_pem`](crate::net::ClientCert::key_pem)), with its password. The
+    /// password is kept in memory for the driver's life and never logged or shown by `Debug`.
+    /// A wrong password fails `Driver::new` with [`ErrorKind::Config`](crate::ErrorKind::Config).
+    pub fn client_certificate_with_password(
+        mut self,
+        cert_chain_pem: PathBuf,
+        key_pem: PathBuf,
+        key_password: impl Into<String>,
+    ) -> Self {
+        self.client_cert = Some(ClientCert {
+            cert_chain_pem,
+            key_pem,
+            key_password: Some(key_password.into()),
         });
         self
     }
@@ -337,6 +357,13 @@ impl ConfigBuilder {
             }
             None => None,
         };
+        if self.client_cert.is_some() && self.ext.client_cert_provider.is_some() {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "a client certificate and a client certificate provider were both given; \
+                 choose one",
+            ));
+        }
         let tls = trust.map(|t| {
             let mut o = net::TlsOptions::new(t);
             o.client_cert = self.client_cert.clone();

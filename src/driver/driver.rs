@@ -12,7 +12,7 @@ use crate::error::{Error, ErrorKind, Result, AUTHORIZATION_EXPIRED};
 use crate::net::deadline::deadline_within;
 /// Sessions reach it here (`super::driver::far_future`).
 pub(crate) use crate::net::deadline::far_future;
-use crate::net::{self, Address, ConnectOptions};
+use crate::net::{Address, ConnectOptions, TlsSource};
 use crate::pool::{Pool, PoolConfig, PoolMetrics, PooledConnection};
 use crate::routing::{Router, RouterConfig};
 use crate::value::{Map, Value};
@@ -480,7 +480,11 @@ fn routing_context(config: &Config) -> Map {
 
 /// What the connector needs from the configuration.
 fn connect_settings(config: &Config) -> Result<Settings> {
-    let tls = config.tls.as_ref().map(net::client_config).transpose()?;
+    let tls = config
+        .tls
+        .as_ref()
+        .map(|o| TlsSource::new(o, config.ext.client_cert_provider.clone()))
+        .transpose()?;
     let routing = config
         .uri
         .scheme()

@@ -3,7 +3,7 @@
 use super::config::ConfigBuilder;
 use super::retry::RetryPolicy;
 use crate::auth::AuthManager;
-use crate::net::DomainNameResolver;
+use crate::net::{ClientCertificateProvider, DomainNameResolver};
 use crate::routing::AddressResolver;
 use std::sync::Arc;
 use std::time::Duration;
@@ -16,6 +16,7 @@ pub(crate) struct Extras {
     pub(crate) purge_delay: Duration,
     pub(crate) retry: RetryPolicy,
     pub(crate) auth_manager: Option<Arc<dyn AuthManager>>,
+    pub(crate) client_cert_provider: Option<Arc<dyn ClientCertificateProvider>>,
 }
 
 impl Default for Extras {
@@ -26,6 +27,7 @@ impl Default for Extras {
             purge_delay: Duration::from_secs(30),
             retry: RetryPolicy::default(),
             auth_manager: None,
+            client_cert_provider: None,
         }
     }
 }
@@ -41,11 +43,28 @@ impl std::fmt::Debug for Extras {
             .field("purge_delay", &self.purge_delay)
             .field("retry", &self.retry)
             .field("auth_manager", &self.auth_manager)
+            .field(
+                "client_cert_provider",
+                &self.client_cert_provider.as_ref().map(|_| "<provider>"),
+            )
             .finish_non_exhaustive()
     }
 }
 
 impl ConfigBuilder {
+    /// Mutual TLS with a certificate that can change while the driver runs: `provider` is asked
+    /// before every new connection (see [`ClientCertificateProvider`];
+    /// [`RotatingClientCertificate`](crate::net::RotatingClientCertificate) is one you update).
+    /// Only takes effect with encryption on; [`ConfigBuilder::build`] refuses it together with
+    /// [`ConfigBuilder::client_certificate`].
+    pub fn client_certificate_provider(
+        mut self,
+        provider: Arc<dyn ClientCertificateProvider>,
+    ) -> Self {
+        self.ext.client_cert_provider = Some(provider);
+        self
+    }
+
     /// A hook that turns the URI's address into the addresses to try as initial routers
     /// (`neo4j://` only: [`ConfigBuilder::build`] refuses it for a direct URI, which connects to
     /// its own address). Each address it returns is also resolved through DNS, and every IP is

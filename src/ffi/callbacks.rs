@@ -88,9 +88,9 @@ pub type boltc_resolver_callback = Option<
 
 /// The caller's `user_data` and how to free it: freed when the last driver and config using
 /// it are gone.
-struct UserData {
-    ptr: *mut c_void,
-    free: boltc_free_callback,
+pub(super) struct UserData {
+    pub(super) ptr: *mut c_void,
+    pub(super) free: boltc_free_callback,
 }
 
 // SAFETY: the header requires callbacks and their user_data to be usable from any thread.
@@ -119,16 +119,9 @@ unsafe fn taken(
     err: *mut boltc_error,
 ) -> Result<AuthToken> {
     // SAFETY: forwarded contract; boltc owns both from here.
-    let (auth, err) = unsafe { (box_take(auth), take_error(err)) };
-    let status = boltc_status::try_from(raw).unwrap_or(boltc_status::InvalidArgument);
-    if status != boltc_status::Ok {
-        let kind = status.kind().unwrap_or(ErrorKind::ClientError);
-        let what = err.map_or_else(
-            || format!("status {status:?}"),
-            |e| e.message().into_owned(),
-        );
-        return Err(Error::new(kind, format!("{who} failed: {what}")));
-    }
+    let auth = unsafe { box_take(auth) };
+    // SAFETY: forwarded contract.
+    unsafe { callback_status(who, raw, err) }?;
     auth.map(|a| a.token.clone()).ok_or_else(|| {
         Error::new(
             ErrorKind::Authentication,
@@ -137,8 +130,33 @@ unsafe fn taken(
     })
 }
 
+/// What a callback's status (and the error it may have stored) says: `Ok` for
+/// `BOLTC_STATUS_OK`, else an error of the status's kind naming `who` and the callback's
+/// message. The stored error is freed either way.
+///
+/// # Safety
+/// `err` is NULL or an error object the callback handed over.
+pub(super) unsafe fn callback_status(
+    who: &str,
+    raw: boltc_status_raw,
+    err: *mut boltc_error,
+) -> Result<()> {
+    // SAFETY: forwarded contract; boltc owns it from here.
+    let err = unsafe { take_error(err) };
+    let status = boltc_status::try_from(raw).unwrap_or(boltc_status::InvalidArgument);
+    if status == boltc_status::Ok {
+        return Ok(());
+    }
+    let kind = status.kind().unwrap_or(ErrorKind::ClientError);
+    let what = err.map_or_else(
+        || format!("status {status:?}"),
+        |e| e.message().into_owned(),
+    );
+    Err(Error::new(kind, format!("{who} failed: {what}")))
+}
+
 /// Runs glue code that calls into C: a panic in it becomes an error.
-fn guarded<T>(who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
+pub(super) fn guarded<T>(who: &str, f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(Error::new(
             ErrorKind::ClientError,

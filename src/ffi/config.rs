@@ -198,8 +198,12 @@ pub extern "C" fn boltc_config_set_trust(
 /// naming the file when one cannot be read or holds no certificate/key). Only takes effect
 /// with encryption on (a `+s`/`+ssc` scheme or `boltc_config_set_encrypted`).
 ///
-/// Encrypted private keys are not supported: `key_password` must be NULL, anything else gives
-/// `BOLTC_STATUS_UNSUPPORTED` (decrypt the key first, e.g. `openssl pkey -in k.pem -out k2.pem`).
+/// `key_password` (NUL-terminated, copied; NULL: none) decrypts an encrypted key: PKCS#8
+/// (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with PBKDF2 or scrypt and AES-CBC, as
+/// `openssl pkcs8 -topk8 -v2 aes-256-cbc` writes it) or the legacy OpenSSL encryption
+/// (`Proc-Type: 4,ENCRYPTED`, AES-CBC or DES-EDE3-CBC); an unencrypted key is used as it is.
+/// A wrong or missing password, or another cipher, fail `boltc_driver_new` with
+/// `BOLTC_STATUS_CONFIG` naming the file; the password is never logged or put in an error.
 #[no_mangle]
 pub extern "C" fn boltc_config_set_client_certificate(
     config: *mut boltc_config,
@@ -210,19 +214,17 @@ pub extern "C" fn boltc_config_set_client_certificate(
 ) -> boltc_status {
     update(config, error_out, |b| {
         // SAFETY: NULL or NUL-terminated strings (header contract).
-        let (cert, key) = unsafe {
+        let (cert, key, password) = unsafe {
             (
                 cstr_arg(cert_chain_pem_path, "cert_chain_pem_path")?,
                 cstr_arg(key_pem_path, "key_pem_path")?,
+                opt_cstr_arg(key_password, "key_password")?,
             )
         };
-        if !key_password.is_null() {
-            return Err(Failure::with_status(
-                boltc_status::Unsupported,
-                "encrypted client keys are not supported: pass key_password NULL and an unencrypted key",
-            ));
-        }
-        Ok(b.client_certificate(cert.into(), key.into()))
+        Ok(match password {
+            None => b.client_certificate(cert.into(), key.into()),
+            Some(p) => b.client_certificate_with_password(cert.into(), key.into(), p),
+        })
     })
 }
 

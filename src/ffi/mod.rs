@@ -28,6 +28,7 @@ pub mod auth;
 mod batch_codec;
 pub mod bookmarks;
 pub mod callbacks;
+pub mod client_cert;
 pub mod config;
 pub mod driver;
 pub mod error;

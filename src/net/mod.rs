@@ -10,6 +10,7 @@ mod resolve;
 mod stream;
 mod tcp;
 mod tls;
+mod tls_key;
 mod uri;
 mod ws;
 
@@ -19,6 +20,10 @@ pub use resolve::{
 };
 pub use stream::{is_timeout, is_tls_error, ShutdownHandle, Stream};
 pub use tcp::{connect, ConnectOptions};
-pub use tls::{client_config, ClientCert, TlsOptions, TrustStrategy};
+pub(crate) use tls::TlsSource;
+pub use tls::{
+    client_config, ClientCert, ClientCertificateProvider, RotatingClientCertificate, TlsOptions,
+    TrustStrategy,
+};
 pub(crate) use uri::printable as printable_uri;
 pub use uri::{parse as parse_uri, Scheme, Uri};

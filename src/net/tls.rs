@@ -1,12 +1,12 @@
 //! TLS client configuration with rustls (ring provider, no global state).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{verify_tls12_signature, verify_tls13_signature, CryptoProvider};
 use rustls::pki_types::pem::PemObject;
-use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, RootCertStore, SignatureScheme};
 
 use crate::{Error, ErrorKind};
@@ -33,15 +33,168 @@ pub enum TrustStrategy {
     TrustAll,
 }
 
-/// A client certificate for mutual TLS: PEM files with the chain and its private key.
+/// A client certificate for mutual TLS: PEM files with the chain and its private key, and the
+/// key's password when it is encrypted.
 ///
-/// Only the paths are kept (and printed by `Debug`); the key is read by [`client_config`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+/// Only the paths are kept (and printed by `Debug`; the password never is); the key is read by
+/// [`client_config`].
+#[derive(Clone, PartialEq, Eq, Hash)]
 pub struct ClientCert {
     /// PEM file with the client certificate, followed by any intermediates.
     pub cert_chain_pem: PathBuf,
-    /// PEM file with the private key (PKCS#8, PKCS#1 or SEC1).
+    /// PEM file with the private key: PKCS#8, PKCS#1 or SEC1; or an encrypted one, which needs
+    /// `key_password`: encrypted PKCS#8 (`-----BEGIN ENCRYPTED PRIVATE KEY-----`, PBES2 with
+    /// PBKDF2 or scrypt and AES-CBC, as `openssl pkcs8 -topk8 -v2 aes-256-cbc` and
+    /// `openssl genpkey -aes256` write it), or PKCS#1/SEC1 in the legacy OpenSSL encryption
+    /// (`Proc-Type: 4,ENCRYPTED` with AES-128/192/256-CBC or DES-EDE3-CBC).
     pub key_pem: PathBuf,
+    /// The password of an encrypted key. An unencrypted key is used as it is whatever this
+    /// says (as OpenSSL's `SSL_CTX_use_PrivateKey_file` and Python's `load_cert_chain` do).
+    pub key_password: Option<String>,
+}
+
+impl std::fmt::Debug for ClientCert {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientCert")
+            .field("cert_chain_pem", &self.cert_chain_pem)
+            .field("key_pem", &self.key_pem)
+            .field(
+                "key_password",
+                &self.key_password.as_ref().map(|_| "<redacted>"),
+            )
+            .finish()
+    }
+}
+
+/// Supplies the client certificate for mutual TLS and, when it changes, the new one
+/// (certificate rotation; as the official drivers' `ClientCertificateProvider`).
+///
+/// The driver asks before every new connection; connections already open keep the certificate
+/// they were opened with. The first call must return a certificate. The files are read, and a
+/// key decrypted, when a new certificate is returned. It may run on any driver thread (also
+/// the routing thread), so it must be thread-safe, and should return quickly.
+pub trait ClientCertificateProvider: Send + Sync {
+    /// `Some(certificate)` when the certificate changed since the last call (and on the first
+    /// call), `None` to keep using the last one.
+    ///
+    /// # Errors
+    /// An error fails the connection attempt that asked, with that error.
+    fn get_certificate(&self) -> Result<Option<ClientCert>, Error>;
+}
+
+/// A [`ClientCertificateProvider`] whose certificate the application replaces with
+/// [`RotatingClientCertificate::update_certificate`] (as the official drivers'
+/// `ClientCertificateProviders.rotating`): new connections use the new certificate.
+///
+/// ```
+/// use boltc::net::{ClientCert, RotatingClientCertificate};
+///
+/// let cert = |n: u32| ClientCert {
+///     cert_chain_pem: format!("client{n}.pem").into(),
+///     key_pem: format!("client{n}.key").into(),
+///     key_password: None,
+/// };
+/// let provider = RotatingClientCertificate::new(cert(1));
+/// // ... Config::builder(uri).client_certificate_provider(provider.clone()) ...
+/// provider.update_certificate(cert(2));
+/// ```
+pub struct RotatingClientCertificate {
+    /// The certificate not yet handed to the driver, if any.
+    pending: Mutex<Option<ClientCert>>,
+}
+
+impl RotatingClientCertificate {
+    /// A provider that starts with `initial`.
+    pub fn new(initial: ClientCert) -> Arc<RotatingClientCertificate> {
+        Arc::new(RotatingClientCertificate {
+            pending: Mutex::new(Some(initial)),
+        })
+    }
+
+    /// Replaces the certificate: connections opened from now on use `cert`.
+    pub fn update_certificate(&self, cert: ClientCert) {
+        *self.pending.lock().unwrap_or_else(|p| p.into_inner()) = Some(cert);
+    }
+}
+
+impl ClientCertificateProvider for RotatingClientCertificate {
+    fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+        Ok(self
+            .pending
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .take())
+    }
+}
+
+impl std::fmt::Debug for RotatingClientCertificate {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RotatingClientCertificate")
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a driver's connections get their TLS configuration: built once, or rebuilt each time
+/// a [`ClientCertificateProvider`] hands out a new certificate.
+pub(crate) enum TlsSource {
+    /// The same configuration for every connection.
+    Fixed(Arc<ClientConfig>),
+    /// The configuration of the provider's latest certificate.
+    Rotating {
+        /// The options without the client certificate.
+        base: TlsOptions,
+        provider: Arc<dyn ClientCertificateProvider>,
+        current: Mutex<Option<Arc<ClientConfig>>>,
+    },
+}
+
+impl TlsSource {
+    /// Builds the configuration now (files are read now: errors at driver creation), or, with a
+    /// provider, at the first connection.
+    pub(crate) fn new(
+        opts: &TlsOptions,
+        provider: Option<Arc<dyn ClientCertificateProvider>>,
+    ) -> Result<TlsSource, Error> {
+        Ok(match provider {
+            None => TlsSource::Fixed(client_config(opts)?),
+            Some(provider) => TlsSource::Rotating {
+                base: TlsOptions {
+                    client_cert: None,
+                    ..opts.clone()
+                },
+                provider,
+                current: Mutex::new(None),
+            },
+        })
+    }
+
+    /// The configuration for a new connection.
+    pub(crate) fn config(&self) -> Result<Arc<ClientConfig>, Error> {
+        let (base, provider, current) = match self {
+            TlsSource::Fixed(c) => return Ok(Arc::clone(c)),
+            TlsSource::Rotating {
+                base,
+                provider,
+                current,
+            } => (base, provider, current),
+        };
+        // Asked outside the lock: the provider is the application's code.
+        let new = provider.get_certificate()?;
+        let mut current = current.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(cert) = new {
+            let opts = TlsOptions {
+                client_cert: Some(cert),
+                ..base.clone()
+            };
+            *current = Some(client_config(&opts)?);
+        }
+        current.clone().ok_or_else(|| {
+            Error::new(
+                ErrorKind::Config,
+                "the client certificate provider gave no certificate on its first call",
+            )
+        })
+    }
 }
 
 /// TLS settings for a connection.
@@ -63,7 +216,7 @@ impl TlsOptions {
     }
 }
 
-fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
+pub(super) fn config_err(path: &Path, what: &str, e: impl std::fmt::Display) -> Error {
     Error::new(ErrorKind::Config, format!("{what} {}: {e}", path.display()))
 }
 
@@ -99,8 +252,7 @@ pub fn client_config(opts: &TlsOptions) -> Result<Arc<ClientConfig>, Error> {
         None => builder.with_no_client_auth(),
         Some(cc) => {
             let chain = load_certs(&cc.cert_chain_pem, "client certificate file")?;
-            let key = PrivateKeyDer::from_pem_file(&cc.key_pem)
-                .map_err(|e| config_err(&cc.key_pem, "cannot load private key from", e))?;
+            let key = super::tls_key::load_key(&cc.key_pem, cc.key_password.as_deref())?;
             builder
                 .with_client_auth_cert(chain, key)
                 .map_err(|e| tls_err(e).context(cc.cert_chain_pem.display()))?
@@ -283,15 +435,57 @@ mod tests {
     }
 
     #[test]
+    fn a_provider_must_give_a_certificate_first_and_its_errors_pass_through() {
+        struct Never;
+        impl ClientCertificateProvider for Never {
+            fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+                Ok(None)
+            }
+        }
+        struct Failing;
+        impl ClientCertificateProvider for Failing {
+            fn get_certificate(&self) -> Result<Option<ClientCert>, Error> {
+                Err(Error::new(ErrorKind::Config, "vault unreachable"))
+            }
+        }
+        let opts = TlsOptions::new(TrustStrategy::TrustAll);
+        let e = TlsSource::new(&opts, Some(Arc::new(Never)))
+            .unwrap()
+            .config()
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("first call"), "{e}");
+        let e = TlsSource::new(&opts, Some(Arc::new(Failing)))
+            .unwrap()
+            .config()
+            .err()
+            .unwrap();
+        assert!(e.to_string().contains("vault unreachable"), "{e}");
+        // A rotating provider hands each certificate out once.
+        let cert = ClientCert {
+            cert_chain_pem: "c.pem".into(),
+            key_pem: "k.pem".into(),
+            key_password: None,
+        };
+        let p = RotatingClientCertificate::new(cert.clone());
+        assert_eq!(p.get_certificate().unwrap(), Some(cert.clone()));
+        assert_eq!(p.get_certificate().unwrap(), None);
+        p.update_certificate(cert.clone());
+        assert_eq!(p.get_certificate().unwrap(), Some(cert));
+    }
+
+    #[test]
     fn debug_shows_paths_only() {
         let opts = TlsOptions {
             trust: TrustStrategy::TrustAll,
             client_cert: Some(ClientCert {
                 cert_chain_pem: "c.pem".into(),
                 key_pem: "k.pem".into(),
+                key_password: Some("s3cret-pass".into()),
             }),
         };
         let s = format!("{opts:?}");
         assert!(s.contains("k.pem") && !s.contains("PRIVATE"), "{s}");
+        assert!(s.contains("<redacted>") && !s.contains("s3cret"), "{s}");
     }
 }

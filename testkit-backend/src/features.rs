@@ -155,6 +155,17 @@ pub const DECLARED: &[&str] = &[
     // The backend begins transactions with Session::begin_detached, which waits for the
     // BEGIN reply, so a failing BEGIN fails SessionBeginTransaction itself.
     "Optimization:EagerTransactionBegin",
+    // TLS (tests/tls, run by scripts/testkit.sh with TESTKIT_SUITE=tls): the +s/+ssc schemes,
+    // `encrypted` and `trustedCertificates` (Config::encrypted/trust), a static client
+    // certificate with or without a key password, or a provider (rotation), Driver.IsEncrypted
+    // also after close. rustls speaks TLS 1.2 and 1.3, never 1.1.
+    "Feature:API:SSLSchemes",
+    "Feature:API:SSLConfig",
+    "Feature:API:SSLClientCertificate",
+    "Feature:API:Driver.IsEncrypted",
+    "Detail:ClosedDriverIsEncrypted",
+    "Feature:TLS:1.2",
+    "Feature:TLS:1.3",
 ];
 
 /// The TestKit feature string for a Bolt version, if TestKit has one.

@@ -28,7 +28,6 @@ use boltc::{
     TelemetryApi, TransactionConfig, TrustStrategy, Value,
 };
 use serde_json::{json, Value as Json};
-use std::path::PathBuf;
 use std::time::Duration;
 
 /// What a failed request answers: a driver error (registered so TestKit can refer to it) or a
@@ -492,8 +491,12 @@ impl Handler {
             R::NewBasicAuthTokenManager => self.new_auth_manager(AuthKind::Basic),
             R::NewBearerAuthTokenManager => self.new_auth_manager(AuthKind::Bearer),
             R::AuthTokenManagerClose { id } => self.close_auth_manager(&id),
-            R::NewClientCertificateProvider | R::ClientCertificateProviderClose { .. } => {
-                Err(unsupported("client certificate providers"))
+            R::NewClientCertificateProvider => {
+                let id = self.ids.next();
+                Ok(self.managers.new_certificate_provider(id))
+            }
+            R::ClientCertificateProviderClose { id } => {
+                Ok(self.managers.close_certificate_provider(&id)?)
             }
             R::ForcedRoutingTableUpdate {
                 driver_id,
@@ -523,10 +526,22 @@ impl Handler {
     }
 
     fn new_driver(&mut self, d: &NewDriver) -> Reply {
-        if d.has_client_certificate {
-            return Err(unsupported("client certificates through TestKit"));
-        }
         let mut b = Config::builder(&d.uri);
+        if let Some(c) = &d.client_certificate {
+            let c = c.to_boltc();
+            b = match c.key_password {
+                Some(p) => b.client_certificate_with_password(c.cert_chain_pem, c.key_pem, p),
+                None => b.client_certificate(c.cert_chain_pem, c.key_pem),
+            };
+        }
+        if let Some(id) = &d.client_certificate_provider_id {
+            b = b.client_certificate_provider(self.managers.certificate_provider(id)?);
+        }
+        if !d.domain_name_resolver_registered {
+            if let Some(hosts) = crate::tls_env::hosts() {
+                b = b.domain_name_resolver(hosts);
+            }
+        }
         b = b.auth(
             d.auth
                 .as_ref()
@@ -575,7 +590,7 @@ impl Handler {
             Some(Some(paths)) if paths.is_empty() => b = b.trust(TrustStrategy::TrustAll),
             Some(Some(paths)) => {
                 b = b.trust(TrustStrategy::CustomCa(
-                    paths.iter().map(PathBuf::from).collect(),
+                    paths.iter().map(|p| crate::tls_env::ca_file(p)).collect(),
                 ))
             }
         }

@@ -18,6 +18,7 @@ mod registry;
 mod requests;
 mod responses;
 mod routing;
+mod tls_env;
 
 use std::net::TcpListener;
 

@@ -15,8 +15,9 @@
 
 use crate::connection::Responder;
 use crate::registry::Table;
-use crate::requests::{parse_auth, AuthSpec};
+use crate::requests::{parse_auth, parse_client_certificate, AuthSpec};
 use crate::responses;
+use boltc::net::{ClientCert, ClientCertificateProvider};
 use boltc::{
     AuthManager, AuthManagers, AuthToken, BookmarkManager, DefaultBookmarkManager, Error,
     ErrorKind, ExpiringAuth,
@@ -99,6 +100,7 @@ pub struct Managers {
     tokens: TokenMemory,
     bookmarks: Table<Arc<dyn BookmarkManager>>,
     auth: Table<Arc<dyn AuthManager>>,
+    certificates: Table<Arc<dyn ClientCertificateProvider>>,
 }
 
 fn gone() -> Error {
@@ -115,6 +117,7 @@ impl Managers {
             tokens: TokenMemory::default(),
             bookmarks: Table::new("bookmark manager"),
             auth: Table::new("auth token manager"),
+            certificates: Table::new("client certificate provider"),
         }
     }
 
@@ -211,6 +214,29 @@ impl Managers {
         self.auth.remove(id)?;
         Ok(responses::with_id("AuthTokenManager", id))
     }
+
+    /// `NewClientCertificateProvider`: a provider that asks TestKit
+    /// (`ClientCertificateProviderRequest`) before every new connection.
+    pub fn new_certificate_provider(&mut self, id: String) -> Json {
+        let provider = TestkitCertificates {
+            id: id.clone(),
+            responder: self.responder.clone(),
+        };
+        self.certificates.insert(id.clone(), Arc::new(provider));
+        responses::with_id("ClientCertificateProvider", &id)
+    }
+
+    pub fn certificate_provider(
+        &self,
+        id: &str,
+    ) -> Result<Arc<dyn ClientCertificateProvider>, String> {
+        self.certificates.get(id).cloned()
+    }
+
+    pub fn close_certificate_provider(&mut self, id: &str) -> Result<Json, String> {
+        self.certificates.remove(id)?;
+        Ok(responses::with_id("ClientCertificateProvider", id))
+    }
 }
 
 /// The token in a `...Completed` answer.
@@ -275,6 +301,36 @@ impl BookmarkManager for TestkitBookmarks {
 }
 
 /// An auth manager whose two methods TestKit implements.
+/// A client certificate provider whose answers come from TestKit.
+struct TestkitCertificates {
+    id: String,
+    responder: Responder,
+}
+
+impl ClientCertificateProvider for TestkitCertificates {
+    fn get_certificate(&self) -> boltc::Result<Option<ClientCert>> {
+        let (_, data) = self
+            .responder
+            .call_back(|cb| {
+                responses::response(
+                    "ClientCertificateProviderRequest",
+                    json!({"id": cb, "clientCertificateProviderId": self.id}),
+                )
+            })
+            .ok_or_else(gone)?;
+        if data["hasUpdate"].as_bool() != Some(true) {
+            return Ok(None);
+        }
+        let cert = parse_client_certificate(&data["clientCertificate"]).map_err(|e| {
+            Error::new(
+                ErrorKind::InvalidArgument,
+                format!("TestKit sent a bad client certificate: {e}"),
+            )
+        })?;
+        Ok(Some(cert.to_boltc()))
+    }
+}
+
 struct TestkitAuth {
     id: String,
     responder: Responder,

@@ -46,7 +46,30 @@ pub struct NewDriver {
     pub trusted_certificates: Option<Option<Vec<String>>>,
     pub notifications: NotificationFilter,
     pub telemetry_disabled: Option<bool>,
-    pub has_client_certificate: bool,
+    /// A static client certificate (`clientCertificate`).
+    pub client_certificate: Option<ClientCertificate>,
+    /// A client certificate provider made by `NewClientCertificateProvider`
+    /// (`clientCertificateProviderId`).
+    pub client_certificate_provider_id: Option<String>,
+}
+
+/// TestKit's `ClientCertificate`: PEM file paths and the key's password.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ClientCertificate {
+    pub certfile: String,
+    pub keyfile: String,
+    pub password: Option<String>,
+}
+
+impl ClientCertificate {
+    /// The driver's form of it.
+    pub fn to_boltc(&self) -> boltc::net::ClientCert {
+        boltc::net::ClientCert {
+            cert_chain_pem: self.certfile.clone().into(),
+            key_pem: self.keyfile.clone().into(),
+            key_password: self.password.clone(),
+        }
+    }
 }
 
 /// Notification filter settings of a driver or session.
@@ -404,6 +427,16 @@ impl<'a> Data<'a> {
         }
     }
 
+    /// TestKit's `ClientCertificate` (encoded as `{"name": "ClientCertificate", "data": {...}}`).
+    fn client_certificate(&self, key: &str) -> Result<Option<ClientCertificate>, ParseError> {
+        match self.get(key) {
+            None => Ok(None),
+            Some(v) => parse_client_certificate(v)
+                .map(Some)
+                .map_err(|e| self.err(e)),
+        }
+    }
+
     fn notifications(&self) -> Result<NotificationFilter, ParseError> {
         Ok(NotificationFilter {
             min_severity: self.opt_string("notificationsMinSeverity")?,
@@ -418,6 +451,17 @@ impl<'a> Data<'a> {
             data: self.get(key).unwrap_or(&EMPTY),
         }
     }
+}
+
+/// Parses TestKit's `ClientCertificate` (`{"name": "ClientCertificate", "data": {...}}`).
+pub fn parse_client_certificate(v: &Json) -> Result<ClientCertificate, String> {
+    let data = v.get("data").unwrap_or(v);
+    let s = |k: &str| data.get(k).and_then(Json::as_str).map(str::to_owned);
+    Ok(ClientCertificate {
+        certfile: s("certfile").ok_or("client certificate without certfile")?,
+        keyfile: s("keyfile").ok_or("client certificate without keyfile")?,
+        password: s("password"),
+    })
 }
 
 /// Parses TestKit's `AuthorizationToken` (itself encoded as `{"name": "AuthorizationToken",
@@ -522,8 +566,8 @@ impl Request {
                     trusted_certificates,
                     notifications: d.notifications()?,
                     telemetry_disabled: d.opt_bool("telemetryDisabled")?,
-                    has_client_certificate: d.get("clientCertificate").is_some()
-                        || d.get("clientCertificateProviderId").is_some(),
+                    client_certificate: d.client_certificate("clientCertificate")?,
+                    client_certificate_provider_id: d.opt_id("clientCertificateProviderId"),
                 }))
             }
             "VerifyConnectivity" => R::VerifyConnectivity {
@@ -722,7 +766,7 @@ mod tests {
         );
         assert_eq!(d.connection_timeout, Some(Duration::from_millis(1500)));
         assert_eq!(d.trusted_certificates, Some(Some(vec![])));
-        assert!(!d.has_client_certificate);
+        assert!(d.client_certificate.is_none() && d.client_certificate_provider_id.is_none());
     }
 
     #[test]

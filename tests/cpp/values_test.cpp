@@ -197,12 +197,31 @@ static void against_server(const char *uri) {
     }
 }
 
+/// A client certificate's files are read when the Driver is made: missing ones (with or without
+/// a key password) throw an Error with BOLTC_STATUS_CONFIG naming the file, never the password.
+static void client_certificate() {
+    for (auto password : {std::optional<std::string>(), std::optional<std::string>("pw-x7")}) {
+        bool threw = false;
+        try {
+            boltc::Driver d(boltc::Config("bolt+ssc://127.0.0.1:1")
+                                .client_certificate("/nonexistent/c.pem", "/nonexistent/k.pem", password));
+        } catch (const boltc::Error &e) {
+            threw = true;
+            CHECK(e.status() == BOLTC_STATUS_CONFIG);
+            CHECK(std::string(e.what()).find("/nonexistent/") != std::string::npos);
+            CHECK(std::string(e.what()).find("pw-x7") == std::string::npos);
+        }
+        CHECK(threw);
+    }
+}
+
 int main(int argc, char **argv) {
     boltc::Params p;
     integers(p);
     nested(p);
     map_order();
     temporal();
+    client_certificate();
     if (argc >= 2) against_server(argv[1]);
     std::cout << "cpp values: all ok" << std::endl;
     return 0;

@@ -176,6 +176,16 @@ impl Neo4j {
         )
     }
 
+    /// `(certificate, encrypted key, key password)`: the client certificate of
+    /// [`Neo4j::tls_client_cert`] with its key as encrypted PKCS#8.
+    pub fn tls_client_cert_encrypted(&self) -> (PathBuf, PathBuf, String) {
+        (
+            PathBuf::from(self.var("TLS_CLIENT_CERT")),
+            PathBuf::from(self.var("TLS_CLIENT_ENC_KEY")),
+            self.var("TLS_CLIENT_KEY_PASSWORD").to_owned(),
+        )
+    }
+
     /// `(certificate, key)` PEM files of a self-signed client certificate the server does not
     /// trust.
     pub fn tls_untrusted_cert(&self) -> (PathBuf, PathBuf) {

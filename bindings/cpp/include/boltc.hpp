@@ -1060,6 +1060,15 @@ public:
     Config &trust(int32_t trust, const std::optional<std::string> &ca_pem_path = std::nullopt) {
         check(boltc_config_set_trust, c_.get(), trust, ca_pem_path ? ca_pem_path->c_str() : nullptr); return *this;
     }
+    /// Mutual TLS: PEM files with the client certificate chain (leaf first) and its private key,
+    /// read when the Driver is made (an Error with status BOLTC_STATUS_CONFIG names a file that
+    /// cannot be read). `key_password` decrypts an encrypted PKCS#8 key.
+    Config &client_certificate(const std::string &cert_chain_pem_path, const std::string &key_pem_path,
+                               const std::optional<std::string> &key_password = std::nullopt) {
+        check(boltc_config_set_client_certificate, c_.get(), cert_chain_pem_path.c_str(), key_pem_path.c_str(),
+              key_password ? key_password->c_str() : nullptr);
+        return *this;
+    }
     Config &connection_timeout_ms(uint64_t ms) { check(boltc_config_set_connection_timeout_ms, c_.get(), ms); return *this; }
     /// How long a read may wait without a byte from the server (default 300000); 0: no bound.
     Config &read_timeout_ms(uint64_t ms) { check(boltc_config_set_read_timeout_ms, c_.get(), ms); return *this; }

@@ -1,6 +1,6 @@
-"""Auth managers and the resolver, over the C library's callbacks
-(``boltc_config_set_auth_manager``, ``_basic_auth_manager``, ``_bearer_auth_manager``,
-``boltc_config_set_resolver``).
+"""Auth managers, the resolver and client certificate providers, over the C library's
+callbacks (``boltc_config_set_auth_manager``, ``_basic_auth_manager``, ``_bearer_auth_manager``,
+``boltc_config_set_resolver``, ``boltc_config_set_client_certificate_provider``).
 
 The ctypes callbacks are module-level objects (alive for ever); each registration is an entry
 of ``_LIVE`` keyed by the ``user_data`` number the library passes back, removed when the
@@ -8,7 +8,8 @@ library frees that ``user_data`` (once no config or driver uses it). The callbac
 any thread, the library's routing thread included. An exception raised by user code never
 crosses into the library: ``get_auth`` / a provider failing fails the query that needed a
 connection with ``AuthError`` (naming the exception), a failing ``handle_security_exception``
-counts as "not handled", and a failing resolver as "no address".
+counts as "not handled", a failing resolver as "no address", and a failing certificate
+provider fails the connection with ``ConfigurationError``.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ._util import check, exception_of
 log = logging.getLogger("boltc")
 
 _AUTHENTICATION = 4  # BOLTC_STATUS_AUTHENTICATION
+_CONFIG = 10  # BOLTC_STATUS_CONFIG
 _ids = itertools.count(1)
 _LIVE: Dict[int, Any] = {}
 
@@ -55,11 +57,12 @@ class ExpiringAuth:
         return "ExpiringAuth(auth=<hidden>, expires_at=%r)" % (self.expires_at,)
 
 
-def _failed(error_out: Any, e: BaseException) -> int:
-    """Reports a user callback's exception to the library as an authentication failure."""
+def _failed(error_out: Any, e: BaseException, status: int = _AUTHENTICATION) -> int:
+    """Reports a user callback's exception to the library as a failure with ``status`` (an
+    authentication failure unless said otherwise)."""
     message = "%s: %s" % (type(e).__name__, e)  # the library names the callback
-    error_out[0] = lib.boltc_error_new(_AUTHENTICATION, message.encode("utf-8", "replace"), False)
-    return _AUTHENTICATION
+    error_out[0] = lib.boltc_error_new(status, message.encode("utf-8", "replace"), False)
+    return status
 
 
 class _Custom:
@@ -247,3 +250,43 @@ def set_resolver(config: Any, resolver: Callable[[Any], Any], address_type: type
     err = c_void_p()
     _register(_Resolver(resolver, address_type), lambda key: (
         lib.boltc_config_set_resolver(config, _RESOLVE, key, _RELEASE, byref(err)), err))
+
+
+class _CertificateProvider:
+    def __init__(self, provider: Any, to_args: Callable[[Any], Tuple[bytes, bytes, Optional[bytes]]]) -> None:
+        self.provider = provider
+        self.to_args = to_args
+
+    def release(self) -> None:
+        pass
+
+
+def _provide_certificate(user_data: Optional[int], sink: Optional[int], error_out: Any) -> int:
+    state = _LIVE.get(user_data or 0)
+    if state is None:
+        return _CONFIG
+    try:
+        cert = state.provider.get_certificate()
+        if cert is None:
+            return 0  # unchanged
+        err = c_void_p()
+        status = lib.boltc_client_certificate_sink_set(sink, *state.to_args(cert), byref(err))
+        if status:
+            error_out[0] = err.value  # handed over to the library
+        return int(status)
+    except BaseException as e:
+        return _failed(error_out, e, _CONFIG)
+
+
+_PROVIDE_CERTIFICATE = _ffi.CLIENT_CERTIFICATE_PROVIDER(_provide_certificate)
+
+
+def set_client_certificate_provider(config: Any, provider: Any,
+                                    to_args: Callable[[Any], Tuple[bytes, bytes, Optional[bytes]]]) -> None:
+    """Makes ``config`` ask ``provider.get_certificate()`` (a ``ClientCertificate`` when it
+    changed, else None) before every new connection; ``to_args`` turns a certificate into the
+    C call's arguments."""
+    err = c_void_p()
+    _register(_CertificateProvider(provider, to_args), lambda key: (
+        lib.boltc_config_set_client_certificate_provider(config, _PROVIDE_CERTIFICATE, key, _RELEASE,
+                                                         byref(err)), err))

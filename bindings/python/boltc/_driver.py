@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import threading
 from ctypes import byref, c_bool, c_char_p, c_void_p
 from enum import Enum
 from typing import Any, Callable, Dict, Iterable, List, NamedTuple, Optional, Tuple, Union
@@ -107,8 +108,11 @@ class _ProvidedAuthManager(AuthManager):
 class ClientCertificate:
     """A client certificate for mutual TLS (as ``neo4j.auth_management.ClientCertificate``):
     ``certfile`` (PEM: the chain, leaf first) and ``keyfile`` (PEM private key; None: the key
-    is in ``certfile``). ``password`` (an encrypted key) is refused with ``ConfigurationError``
-    when the driver is created: boltc reads unencrypted keys only."""
+    is in ``certfile``). ``password`` (``str``, ``bytes`` or a callable returning one, called
+    once when the driver is created) decrypts an encrypted key: PKCS#8
+    (``-----BEGIN ENCRYPTED PRIVATE KEY-----``) or the legacy OpenSSL format
+    (``Proc-Type: 4,ENCRYPTED``, AES-CBC or DES-EDE3-CBC); a wrong password or another cipher
+    raise ``ConfigurationError`` when the driver is created."""
 
     def __init__(self, certfile: Any, keyfile: Any = None, password: Any = None) -> None:
         self.certfile = certfile
@@ -116,20 +120,90 @@ class ClientCertificate:
         self.password = password
 
 
-def _set_client_certificate(call: Callable[..., None], value: Any) -> None:
+class ClientCertificateProvider:
+    """Gives the client certificate for mutual TLS, and a new one when it changes (as
+    ``neo4j.auth_management.ClientCertificateProvider``): the driver calls
+    ``get_certificate()`` before every new connection; it returns a ``ClientCertificate`` when
+    the certificate changed since the last call (always on the first call), None otherwise.
+    It may run on any thread (the library's routing thread too) and must not use the driver;
+    an exception it raises fails that connection with ``ConfigurationError``."""
+
+    def get_certificate(self) -> Optional["ClientCertificate"]:
+        raise NotImplementedError
+
+
+class RotatingClientCertificateProvider(ClientCertificateProvider):
+    """A provider whose certificate is replaced with ``update_certificate(cert)`` (as
+    ``neo4j.auth_management.RotatingClientCertificateProvider``): new connections use it."""
+
+    def update_certificate(self, cert: "ClientCertificate") -> None:
+        raise NotImplementedError
+
+
+class _StaticCertificateProvider(ClientCertificateProvider):
+    def __init__(self, cert: "ClientCertificate") -> None:
+        self._cert: Optional[ClientCertificate] = cert
+        self._lock = threading.Lock()
+
+    def get_certificate(self) -> Optional["ClientCertificate"]:
+        with self._lock:
+            cert, self._cert = self._cert, None
+            return cert
+
+
+class _RotatingCertificateProvider(RotatingClientCertificateProvider, _StaticCertificateProvider):
+    def update_certificate(self, cert: "ClientCertificate") -> None:
+        with self._lock:
+            self._cert = cert
+
+
+class ClientCertificateProviders:
+    """Factories of client certificate providers (as
+    ``neo4j.auth_management.ClientCertificateProviders``)."""
+
+    @staticmethod
+    def static(cert: "ClientCertificate") -> ClientCertificateProvider:
+        """Always ``cert``."""
+        return _StaticCertificateProvider(cert)
+
+    @staticmethod
+    def rotating(initial_cert: "ClientCertificate") -> RotatingClientCertificateProvider:
+        """Starts with ``initial_cert``; ``update_certificate`` replaces it."""
+        return _RotatingCertificateProvider(initial_cert)
+
+
+def _client_certificate_args(value: Any) -> Tuple[bytes, bytes, Optional[bytes]]:
+    """The C arguments for a ``ClientCertificate``: certificate and key paths, key password."""
     if not isinstance(value, ClientCertificate):
         raise exceptions.ConfigurationError(
-            "boltc takes a ClientCertificate for client_certificate; certificate providers "
-            "(rotation) are not supported: the C API has no provider callback")
-    if value.password is not None:
+            "a client certificate must be a ClientCertificate, not %s" % type(value).__name__)
+    password = value.password() if callable(value.password) else value.password
+    if password is not None and not isinstance(password, (str, bytes)):
         raise exceptions.ConfigurationError(
-            "boltc does not support encrypted client keys (ClientCertificate password): decrypt the key first")
+            "ClientCertificate password must be str or bytes (or a callable returning one)")
+    if isinstance(password, str):
+        password = password.encode()
+    if password is not None and b"\0" in password:
+        raise exceptions.ConfigurationError("ClientCertificate password contains a NUL character")
 
     def path(p: Any) -> bytes:
         return p if isinstance(p, bytes) else str(p).encode()
 
     key = value.certfile if value.keyfile is None else value.keyfile
-    call(lib.boltc_config_set_client_certificate, path(value.certfile), path(key), None)
+    return path(value.certfile), path(key), password
+
+
+def _set_client_certificate(call: Callable[..., None], config: Any, value: Any) -> None:
+    """``client_certificate=``: a ``ClientCertificate``, or a ``ClientCertificateProvider``
+    (anything with ``get_certificate()``) asked before every new connection."""
+    if isinstance(value, ClientCertificate):
+        call(lib.boltc_config_set_client_certificate, *_client_certificate_args(value))
+    elif callable(getattr(value, "get_certificate", None)):
+        _callbacks.set_client_certificate_provider(config, value, _client_certificate_args)
+    else:
+        raise exceptions.ConfigurationError(
+            "client_certificate must be a ClientCertificate or a ClientCertificateProvider, not %s"
+            % type(value).__name__)
 
 
 class AuthManagers:
@@ -427,7 +501,7 @@ class Driver:
                 call(lib.boltc_config_set_busy_poll_us, round(float(value) * 1_000_000))
             elif key == "client_certificate":
                 if value is not None:
-                    _set_client_certificate(call, value)
+                    _set_client_certificate(call, cfg, value)
             elif key == "trusted_certificates":
                 self._set_trust(call, value)
             elif key == "trust":

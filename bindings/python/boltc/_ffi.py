@@ -125,6 +125,8 @@ AUTH_PROVIDER = CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), POINTER(c_int64), 
 FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
 # boltc_resolver_callback(host, port, sink, user_data).
 RESOLVER_CALLBACK = CFUNCTYPE(None, c_char_p, c_uint16, c_void_p, c_void_p)
+# boltc_client_certificate_provider(user_data, sink, error_out) -> boltc_status.
+CLIENT_CERTIFICATE_PROVIDER = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
 
 # name: (restype, argtypes). Handles are c_void_p; `T **` out-params are POINTER(c_void_p);
 # boltc_status and boltc_value_type are c_int.
@@ -152,6 +154,9 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_auth_equal": (c_bool, [c_void_p, c_void_p]),
     "boltc_config_set_resolver": (c_int, [c_void_p, RESOLVER_CALLBACK, c_void_p, FREE_CALLBACK, _PP]),
     "boltc_resolver_add": (c_int, [c_void_p, c_char_p, c_uint16, _PP]),
+    "boltc_config_set_client_certificate_provider": (
+        c_int, [c_void_p, CLIENT_CERTIFICATE_PROVIDER, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_client_certificate_sink_set": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, _PP]),
     "boltc_driver_routing_table": (c_int, [c_void_p, c_char_p, _PP, _PP]),
     "boltc_routing_table_len": (c_size_t, [c_void_p, c_int32]),
     "boltc_routing_table_address": (c_int, [c_void_p, c_int32, c_size_t, _PP, _P(c_size_t), _PP]),

@@ -405,13 +405,19 @@ def test_session_auth_and_verify_authentication(drivers):
     assert got[0] == "ok" and got[1][1] == COMPAT_USER, got
 
 
-@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED"])
+@pytest.mark.parametrize("which", ["CLIENT", "UNTRUSTED", "ENCRYPTED"])
 def test_mutual_tls(server, which):
-    """A client certificate from the server's CA is accepted; a self-signed one ends the
-    handshake (the test server asks for client certificates optionally)."""
+    """A client certificate from the server's CA is accepted, also with its key encrypted and
+    the password given; a self-signed one ends the handshake (the test server asks for client
+    certificates optionally)."""
     def run(pkg):
-        cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
-                                                     server["BOLTC_NEO4J_TLS_%s_KEY" % which])
+        if which == "ENCRYPTED":
+            cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_CLIENT_CERT"],
+                                                         server["BOLTC_NEO4J_TLS_CLIENT_ENC_KEY"],
+                                                         server["BOLTC_NEO4J_TLS_CLIENT_KEY_PASSWORD"])
+        else:
+            cert = pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
+                                                         server["BOLTC_NEO4J_TLS_%s_KEY" % which])
         uri = "bolt://%s:%s" % (server["BOLTC_NEO4J_TLS_HOST"], server["BOLTC_NEO4J_PORT"])
         with pkg.GraphDatabase.driver(
                 uri, auth=(server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]), encrypted=True,
@@ -424,7 +430,40 @@ def test_mutual_tls(server, which):
     import boltc.auth_management  # noqa: F401
     got = {pkg.__name__: outcome(pkg, run) for pkg in (boltc, neo4j)}
     assert got["boltc"] == got["neo4j"], got
-    assert (got["boltc"][0] == "ok") == (which == "CLIENT"), got
+    assert (got["boltc"][0] == "ok") == (which != "UNTRUSTED"), got
+
+
+def test_rotating_client_certificate(server):
+    """ClientCertificateProviders.rotating: a connection opened after update_certificate shows
+    the server the new certificate (here one it does not trust), while the connection opened
+    before keeps working."""
+    def cert(pkg, which):
+        return pkg.auth_management.ClientCertificate(server["BOLTC_NEO4J_TLS_%s_CERT" % which],
+                                                     server["BOLTC_NEO4J_TLS_%s_KEY" % which])
+
+    def run(pkg):
+        provider = pkg.auth_management.ClientCertificateProviders.rotating(cert(pkg, "CLIENT"))
+        uri = "bolt://%s:%s" % (server["BOLTC_NEO4J_TLS_HOST"], server["BOLTC_NEO4J_PORT"])
+        with pkg.GraphDatabase.driver(
+                uri, auth=(server["BOLTC_NEO4J_USER"], server["BOLTC_NEO4J_PASSWORD"]), encrypted=True,
+                trusted_certificates=pkg.TrustCustomCAs(server["BOLTC_NEO4J_TLS_CA"]),
+                client_certificate=provider, connection_timeout=10) as d:
+            with d.session() as s:
+                first = s.run("RETURN 1 AS n").single()["n"]
+            provider.update_certificate(cert(pkg, "UNTRUSTED"))
+            with d.session() as s1:
+                tx = s1.begin_transaction()  # the pooled connection, opened with the first one
+                held = tx.run("RETURN 2 AS n").single()["n"]
+                with d.session() as s2:  # needs a new connection
+                    second = outcome(pkg, lambda p: s2.run("RETURN 3 AS n").single()["n"])
+                tx.rollback()
+            return first, held, second[:2]
+
+    import neo4j.auth_management  # noqa: F401  (the official package's submodule)
+    import boltc.auth_management  # noqa: F401
+    got = {pkg.__name__: outcome(pkg, run) for pkg in (boltc, neo4j)}
+    assert got["boltc"] == got["neo4j"], got
+    assert got["boltc"][:2] == ("ok", [1, 2, ["error", "ServiceUnavailable"]]), got
 
 
 @pytest.mark.parametrize("seed", ["localhost:PORT", "compat-cluster.invalid:PORT"])

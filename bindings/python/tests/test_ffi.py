@@ -41,6 +41,7 @@ SCALARS = {
     "boltc_auth_provider": {_ffi.AUTH_PROVIDER},
     "boltc_free_callback": {_ffi.FREE_CALLBACK},
     "boltc_resolver_callback": {_ffi.RESOLVER_CALLBACK},
+    "boltc_client_certificate_provider": {_ffi.CLIENT_CERTIFICATE_PROVIDER},
     "uint16_t": {ctypes.c_uint16},
     "char*": {ctypes.c_char_p},
     "char**": {ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p)},

@@ -63,11 +63,70 @@ def test_client_certificate_is_loaded_or_refused_at_driver_creation(tmp_path):
     # The files are read when the driver is made: a missing one fails there, naming it.
     with pytest.raises(ex.ConfigurationError, match="missing.pem"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=ClientCertificate(missing))
-    with pytest.raises(ex.ConfigurationError, match="encrypted client keys"):
+    with pytest.raises(ex.ConfigurationError, match="missing.pem") as e:
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
-                             client_certificate=ClientCertificate(missing, missing, password="pw"))
-    with pytest.raises(ex.ConfigurationError, match="providers"):
+                             client_certificate=ClientCertificate(missing, missing, password="s3cr3t-kp"))
+    assert "s3cr3t-kp" not in str(e.value)
+    with pytest.raises(ex.ConfigurationError, match="str or bytes"):
+        GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                             client_certificate=ClientCertificate(missing, missing, password=42))
+    with pytest.raises(ex.ConfigurationError, match="ClientCertificateProvider"):
         GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=("cert.pem", "key.pem"))
+
+
+def test_client_certificate_provider_is_asked_before_each_new_connection():
+    """A provider's get_certificate runs before the connection is opened: its exception, or a
+    file it names that is missing, fails the connection with ConfigurationError; returning
+    None on the first call too (there is no certificate to use)."""
+    from boltc.auth_management import ClientCertificate, ClientCertificateProvider
+
+    class Provider(ClientCertificateProvider):
+        def __init__(self, answers):
+            self.answers, self.calls = list(answers), 0
+
+        def get_certificate(self):
+            self.calls += 1
+            a = self.answers.pop(0)
+            if isinstance(a, Exception):
+                raise a
+            return a
+
+    cases = [(RuntimeError("vault sealed"), "vault sealed"),
+             (ClientCertificate("/nonexistent/c.pem"), "/nonexistent/c.pem"),
+             (None, "first call")]
+    for answer, says in cases:
+        p = Provider([answer])
+        with GraphDatabase.driver("bolt+ssc://127.0.0.1:1", client_certificate=p, connection_timeout=2) as d:
+            with pytest.raises(ex.ConfigurationError, match=says):
+                d.verify_connectivity()
+        assert p.calls == 1
+
+
+def test_encrypted_client_key_is_decrypted_with_its_password(tmp_path):
+    """An encrypted PKCS#8 key (as openssl writes it) is read with its password (str, bytes or
+    a callable); a wrong or missing one fails when the driver is made, without echoing it."""
+    import subprocess
+    from boltc.auth_management import ClientCertificate
+    cert, plain, key = (str(tmp_path / n) for n in ("c.pem", "k.pem", "k.enc.pem"))
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                    "-subj", "/CN=client", "-keyout", plain, "-out", cert],
+                   check=True, capture_output=True)
+    subprocess.run(["openssl", "pkcs8", "-topk8", "-v2", "aes-256-cbc", "-passout", "pass:k-pass-1",
+                    "-in", plain, "-out", key], check=True, capture_output=True)
+    assert open(key).read().startswith("-----BEGIN ENCRYPTED PRIVATE KEY-----")
+    legacy = str(tmp_path / "k.legacy.pem")  # the OpenSSL 1.x format Python's ssl reads too
+    subprocess.run(["openssl", "rsa", "-in", plain, "-des3", "-traditional", "-passout", "pass:k-pass-1",
+                    "-out", legacy], check=True, capture_output=True)
+    assert "Proc-Type: 4,ENCRYPTED" in open(legacy).read()
+    for k in (key, legacy):
+        for password in ("k-pass-1", b"k-pass-1", lambda: "k-pass-1"):
+            GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                                 client_certificate=ClientCertificate(cert, k, password)).close()
+        for password, says in (("wrong-kp-9", "cannot decrypt"), (None, "no key password")):
+            with pytest.raises(ex.ConfigurationError, match=says) as e:
+                GraphDatabase.driver("bolt+ssc://127.0.0.1:1",
+                                     client_certificate=ClientCertificate(cert, k, password))
+            assert "wrong-kp-9" not in str(e.value)
 
 
 def test_auth_managers():
