@@ -31,7 +31,7 @@ pub enum Value {
     String(String),
     /// An ordered list.
     List(Vec<Value>),
-    /// A string-keyed map.
+    /// A string-keyed map, its entries in the order the server sent them (see [`Map`]).
     Map(Map),
     /// A node.
     Node(Box<Node>),
