@@ -1327,9 +1327,11 @@ boltc_status boltc_set_log_callback(boltc_log_callback callback,
 // The number of entries; 0 for NULL.
 size_t boltc_map_len(const boltc_map *map);
 
-// Entry `index` in key order (this walks the map: O(index)): the key as UTF-8 bytes (not
-// NUL-terminated) with its length, and the value, all borrowed from the map.
-// `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
+// Entry `index` (0 ≤ index < `boltc_map_len`), in the map's order: the order the server sent
+// (node and relationship properties, map values, metadata) or, for a map from
+// `boltc_map_new`, the order of first insertion (setting a key again keeps its place). O(1).
+// Writes the key as UTF-8 bytes (not NUL-terminated) with its length, and the value, all
+// borrowed from the map. `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
 boltc_status boltc_map_entry(const boltc_map *map,
                              size_t index,
                              const char **key_out,
@@ -1349,7 +1351,7 @@ boltc_status boltc_map_get(const boltc_map *map,
 boltc_map *boltc_map_new(void);
 
 // Sets `key` (`key_len` bytes of UTF-8) to a copy of `value`. `map` must come from
-// `boltc_map_new` (not a view).
+// `boltc_map_new` (not a view). A new key goes last; an existing one keeps its place.
 boltc_status boltc_map_set(boltc_map *map,
                            const char *key,
                            size_t key_len,

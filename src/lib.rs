@@ -75,6 +75,7 @@ pub use driver::{
 pub use driver::{DEFAULT_READ_TIMEOUT, DEFAULT_WRITE_TIMEOUT};
 pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;
+pub use value::map;
 pub use value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
     Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,

@@ -377,6 +377,29 @@ fn c_basic_against_stub_server() {
     stub.finish();
 }
 
+/// Map entries in the server's order (node and relationship properties, map values, rows
+/// whose key order changes) and in insertion order for `boltc_map_new`, plain (under valgrind
+/// when enabled) and under AddressSanitizer.
+#[test]
+fn c_map_order_against_stub_server() {
+    let exe = compile(false, &["tests/c/map_order.c"], "map_order", Link::Shared);
+    let stub = StubServer::start(&script("map_order.script"));
+    let out = run(&exe, &[&stub.uri()]);
+    assert!(out.contains("map_order: all ok"), "{out}");
+    stub.finish();
+    let asan = compile_with(
+        false,
+        &["tests/c/map_order.c"],
+        "map_order_asan",
+        Link::Shared,
+        &["-fsanitize=address", "-fno-omit-frame-pointer"],
+    );
+    let stub = StubServer::start(&script("map_order.script"));
+    let out = run_asan(&asan, &[&stub.uri()]);
+    assert!(out.contains("map_order: all ok"), "{out}");
+    stub.finish();
+}
+
 #[test]
 fn c_programs_against_falkordb() {
     let test = compile(false, &["tests/c/falkordb.c"], "falkordb", Link::Shared);

@@ -1,7 +1,7 @@
 //! The batch encoding: one buffer per batch, decoded by bindings in their own language.
 //!
 //! Little-endian throughout. `str` is `u32 length` + UTF-8 bytes; `map` is `u32 count` +
-//! (`str key`, `value`) pairs in key order.
+//! (`str key`, `value`) pairs in the map's order (the order the server sent).
 //!
 //! ```text
 //! batch  := "BCB1" u32 columns, columns × str, u32 rows, rows × columns × value
@@ -37,7 +37,8 @@
 //!              null, bool, int, float, string, list or map; floats always carry a `.` or an
 //!              exponent, non-finite ones are `NaN`, `Infinity`, `-Infinity`)
 //!   7 maps     u32 k, k × str key, k × column (each of `rows` values): every value is a map
-//!              with exactly these keys (in key order); column i holds the values of key i
+//!              with exactly these keys in this order (other orders fall back to kinds 6
+//!              or 0, so each map keeps its own); column i holds the values of key i
 //!   8 lists    u32 n, rows × u32 end offset of each list in elements, then one column of the
 //!              n elements of all lists (every value is a list)
 //! ```
@@ -325,7 +326,8 @@ fn as_list<'a>(v: &&'a Value) -> Option<&'a [Value]> {
     }
 }
 
-/// Whether all values are maps with the keys of the first.
+/// Whether all values are maps with the keys of the first, in its order (kind 7 keeps one key
+/// order for the whole column).
 fn same_keys(values: &[&Value]) -> bool {
     let Some(first) = values.first().and_then(as_map) else {
         return false;

@@ -24,9 +24,11 @@ pub extern "C" fn boltc_map_len(map: *const boltc_map) -> usize {
     ffi_value!(0, { map_ref(map).map_or(0, Map::len) })
 }
 
-/// Entry `index` in key order (this walks the map: O(index)): the key as UTF-8 bytes (not
-/// NUL-terminated) with its length, and the value, all borrowed from the map.
-/// `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
+/// Entry `index` (0 ≤ index < `boltc_map_len`), in the map's order: the order the server sent
+/// (node and relationship properties, map values, metadata) or, for a map from
+/// `boltc_map_new`, the order of first insertion (setting a key again keeps its place). O(1).
+/// Writes the key as UTF-8 bytes (not NUL-terminated) with its length, and the value, all
+/// borrowed from the map. `BOLTC_STATUS_INVALID_ARGUMENT` if out of range.
 #[no_mangle]
 pub extern "C" fn boltc_map_entry(
     map: *const boltc_map,
@@ -39,8 +41,7 @@ pub extern "C" fn boltc_map_entry(
     ffi_status!(error_out, {
         let vo = Out::new(value_out, "value_out")?;
         let (k, v) = map_ref(map)?
-            .iter()
-            .nth(index)
+            .get_index(index)
             .ok_or_else(|| Failure::invalid(format!("index {index} out of range")))?;
         write_str(k, key_out, key_len_out)?;
         vo.write(view(v));
@@ -81,7 +82,7 @@ fn map_set(map: *mut boltc_map, key: &str, v: Value) -> FfiResult<()> {
 }
 
 /// Sets `key` (`key_len` bytes of UTF-8) to a copy of `value`. `map` must come from
-/// `boltc_map_new` (not a view).
+/// `boltc_map_new` (not a view). A new key goes last; an existing one keeps its place.
 #[no_mangle]
 pub extern "C" fn boltc_map_set(
     map: *mut boltc_map,

@@ -231,11 +231,15 @@ fn values_and_maps_round_trip() {
         boltc_status::Conversion
     );
     assert!(take_error(e).1.contains("Integer"));
+    // Entries come in insertion order: n, s, l.
     let (mut k, mut kl) = (null(), 0);
     assert_eq!(
-        boltc_map_entry(m, 2, &mut k, &mut kl, &mut v, null_mut()),
+        boltc_map_entry(m, 1, &mut k, &mut kl, &mut v, null_mut()),
         boltc_status::Ok
     );
+    // SAFETY: k/kl describe the key inside the live map.
+    let key = unsafe { std::slice::from_raw_parts(k.cast::<u8>(), kl) };
+    assert_eq!(key, b"s");
     assert_eq!(boltc_value_get_type(v), boltc_value_type::String);
     let (mut p, mut n) = (null(), 0);
     assert_eq!(

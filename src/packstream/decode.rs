@@ -4,7 +4,7 @@
 
 use super::marker;
 use super::Dialect;
-use crate::value::{Map, Value};
+use crate::value::{index_size, Map, Value};
 use std::fmt;
 
 /// Why bytes could not be decoded.
@@ -127,14 +127,16 @@ impl Default for DecodeOptions {
 pub(crate) const VALUE_SIZE: usize = std::mem::size_of::<Value>();
 /// What one map entry costs besides its key's bytes and its value (a key and a value slot).
 const ENTRY_SIZE: usize = std::mem::size_of::<String>() + VALUE_SIZE;
-/// What a non-empty map costs besides its entries: its first tree node (room for 11 entries,
-/// allocated whole even for one).
-const MAP_NODE_SIZE: usize = 11 * ENTRY_SIZE + 16;
+/// What a non-empty map costs besides its entries and its hash index
+/// ([`crate::value::index_size`]): a fixed allowance for its allocation, kept at the size of
+/// the B-tree node maps took before they kept the server's order (11 entries and a header), so
+/// the limits documented with [`DECODED_PER_BYTE`] stay as they were.
+const MAP_BASE_SIZE: usize = 11 * ENTRY_SIZE + 16;
 
 /// However large `max_decoded_size`, one message's values may take at most this many bytes per
 /// byte of the message (plus [`DECODED_FLOOR`]): the most that well-formed data needs is about
 /// 275 (a list of one-entry maps such as `{"": 1}`: 3 bytes on the wire, a value slot and a
-/// whole tree node in memory), strings and byte arrays about 1.
+/// map's whole allowance in memory), strings and byte arrays about 1.
 pub const DECODED_PER_BYTE: usize = 320;
 /// The budget a message has whatever its size (below `max_decoded_size`).
 pub const DECODED_FLOOR: usize = 64 << 10;
@@ -176,9 +178,6 @@ impl Budget {
     }
 }
 
-/// The most entries a map may have for [`Decoder::refill_item`] to reuse its memory.
-const REFILL_MAP_MAX: usize = 16;
-
 /// What `v`'s contents cost against [`DecodeOptions::max_decoded_size`] when copied (its own
 /// slot excluded): the same charges as decoding it, for hydration that copies values.
 pub(crate) fn decoded_size(v: &Value) -> usize {
@@ -204,7 +203,11 @@ pub(crate) fn decoded_size(v: &Value) -> usize {
 
 /// [`decoded_size`] of a map's entries.
 pub(crate) fn map_size(m: &Map) -> usize {
-    let node = if m.is_empty() { 0 } else { MAP_NODE_SIZE };
+    let node = if m.is_empty() {
+        0
+    } else {
+        MAP_BASE_SIZE.saturating_add(index_size(m.len()))
+    };
     m.iter().fold(node, |n, (k, v)| {
         n.saturating_add(k.len() + ENTRY_SIZE)
             .saturating_add(decoded_size(v))
@@ -293,6 +296,7 @@ impl<'a> Decoder<'a> {
     /// # Errors
     /// `Unexpected` when the next value is not a list; `SizeTooLarge` when the input cannot
     /// hold that many items; `DecodedTooLarge` when their slots exceed the budget.
+    #[inline]
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
         let Some(len) = self.list_len(m)? else {
@@ -509,7 +513,7 @@ impl<'a> Decoder<'a> {
 
     /// Reads into `slot` one item of a list whose header was read, reusing the memory `slot`
     /// owns when it holds a value of the same shape: a string's buffer, a list's items, a
-    /// small map's entries when the keys are the same. Decoding a stream's rows into the slots
+    /// map's entries when its keys come again in the same order. Decoding a stream's rows into the slots
     /// of the previous block this way allocates nothing once the rows keep their shape.
     ///
     /// # Errors
@@ -570,25 +574,19 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// Refills the values of `map` from `len` entries when they have exactly `map`'s keys (each
-    /// once; at most [`REFILL_MAP_MAX`] of them). `Ok(false)` as soon as they do not, with
-    /// the decoder somewhere inside the entries.
+    /// Refills the values of `map` from `len` entries when they have `map`'s keys in `map`'s
+    /// order (so the order kept is the one sent, and the keys stay unique). `Ok(false)` as
+    /// soon as they do not, with the decoder somewhere inside the entries.
     fn refill_map(&mut self, map: &mut Map, len: usize, depth: usize) -> Result<bool, DecodeError> {
-        if len != map.len() || len > REFILL_MAP_MAX {
+        if len != map.len() {
             return Ok(false);
         }
-        let mut seen: [&'a str; REFILL_MAP_MAX] = [""; REFILL_MAP_MAX];
-        for i in 0..len {
+        for (k, value) in map.iter_mut() {
             let key = self.key_str()?;
             self.budget.charge(key.len() + ENTRY_SIZE)?;
-            // A repeated key would leave another of `map`'s keys stale.
-            if seen[..i].contains(&key) {
+            if key != k {
                 return Ok(false);
             }
-            seen[i] = key;
-            let Some(value) = map.get_mut(key) else {
-                return Ok(false);
-            };
             self.refill_value(value, depth)?;
         }
         Ok(true)
@@ -646,27 +644,24 @@ impl<'a> Decoder<'a> {
         Ok(Some(len))
     }
 
-    /// Reads `len` key/value pairs, the values nested at `depth`.
+    /// Reads `len` key/value pairs, the values nested at `depth`, keeping the order sent.
     fn map_entries(&mut self, len: usize, depth: usize) -> Result<Map, DecodeError> {
         // Each entry needs at least a one-byte key and a one-byte value.
         self.check_items(len, 2)?;
         self.charge_map(len)?;
-        let mut map = Map::new();
+        let mut map = Map::with_capacity(len);
         for _ in 0..len {
             let key = self.key_str()?;
             self.budget.charge(key.len() + ENTRY_SIZE)?;
-            let key = key.to_owned();
-            let value = self.value(depth)?;
             // Seed 002, Maps: "if duplicate keys are sent, this is a violation of the bolt
             // protocol and an error will occur".
-            match map.entry(key) {
-                std::collections::btree_map::Entry::Vacant(e) => {
-                    e.insert(value);
-                }
-                std::collections::btree_map::Entry::Occupied(e) => {
-                    return Err(DecodeError::DuplicateKey(e.key().clone()))
-                }
-            }
+            let vacant = map
+                .lookup(key)
+                .err()
+                .ok_or_else(|| DecodeError::DuplicateKey(key.to_owned()))?;
+            let key = key.to_owned();
+            let value = self.value(depth)?;
+            map.push_vacant(vacant, key, value);
         }
         Ok(map)
     }
@@ -683,13 +678,14 @@ impl<'a> Decoder<'a> {
         }
     }
 
-    /// Charges the tree node of a map of `len` entries (none for an empty map).
+    /// Charges what a map of `len` entries takes besides its entries (none for an empty map).
     #[inline]
     fn charge_map(&mut self, len: usize) -> Result<(), DecodeError> {
         if len == 0 {
             Ok(())
         } else {
-            self.budget.charge(MAP_NODE_SIZE)
+            self.budget
+                .charge(MAP_BASE_SIZE.saturating_add(index_size(len)))
         }
     }
 

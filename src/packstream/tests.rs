@@ -39,11 +39,19 @@ fn dec(b: &[u8]) -> Result<Value, DecodeError> {
     dec_with(b, DecodeOptions::default())
 }
 
+/// Asserts `got == want` and, as map equality ignores order, that their maps (at any depth)
+/// list their entries in the same order.
+#[track_caller]
+fn same(got: &Value, want: &Value) {
+    assert_eq!(got, want);
+    assert_eq!(format!("{got:?}"), format!("{want:?}"), "entry order");
+}
+
 /// Checks both directions: `v` encodes to exactly `hex` and `hex` decodes to `v`.
 fn both(v: Value, hex: &str) {
     let bytes = h(hex);
     assert_eq!(enc(&v), bytes, "encoding {v:?}");
-    assert_eq!(dec(&bytes).unwrap(), v, "decoding {hex}");
+    same(&dec(&bytes).unwrap(), &v);
 }
 
 fn s(x: &str) -> Value {
@@ -175,7 +183,7 @@ fn message(tag: u8, fields: Vec<F>, hex: &str) {
     assert_eq!((n, t), (expected.len(), tag));
     let got: Vec<Value> = (0..n).map(|_| d.read_value().unwrap()).collect();
     assert!(d.is_at_end());
-    assert_eq!(got, expected);
+    same(&Value::List(got), &Value::List(expected.clone()));
     // Read as a value, a message is a structure with an unknown tag, except where its tag is
     // also a value tag (PULL_ALL 0x3F is Unsupported '?'): messages are read by header.
     if tag == b'?' {
@@ -1401,6 +1409,8 @@ fn refill_corpus() -> Vec<(Vec<u8>, Value)> {
         map(&[("k", Value::Int(1))]),
         map(&[("k", s("x")), ("j", Value::List(vec![Value::Null]))]),
         map(&[("j", s("y")), ("k", Value::Int(2))]),
+        // The keys of the one before in the other order: a refill must not keep the old order.
+        map(&[("k", Value::Int(3)), ("j", s("z"))]),
         map(&[("k", map(&[("z", Value::Int(1))]))]),
         // Deeper than the failure test's limit of 3.
         Value::List(vec![Value::List(vec![Value::List(vec![Value::List(
@@ -1432,10 +1442,10 @@ fn refilling_a_slot_gives_what_a_fresh_decode_gives() {
         for (bytes, after) in &corpus {
             let mut slot = before.clone();
             refill(bytes, &mut slot, DecodeOptions::default()).unwrap();
-            assert_eq!(&slot, after, "{after:?} decoded over {before:?}");
+            same(&slot, after);
             // And back again, over what the first refill left.
             refill(before_bytes, &mut slot, DecodeOptions::default()).unwrap();
-            assert_eq!(&slot, before, "{before:?} decoded over {after:?}");
+            same(&slot, before);
         }
     }
 }
@@ -1482,6 +1492,77 @@ fn seed_002_duplicate_map_keys_are_a_protocol_violation() {
     let e: crate::Error = DecodeError::DuplicateKey("a".into()).into();
     assert_eq!(e.kind(), crate::ErrorKind::Protocol);
     assert!(e.to_string().contains("\"a\" appears twice"), "{e}");
+}
+
+/// Maps keep the order the server sent, at any size (small maps and indexed large ones), in
+/// map values, node and relationship properties, and through a refill of the slot; encoding
+/// writes them in the same order.
+#[test]
+fn maps_keep_the_order_sent() {
+    let keys = |v: &Value| -> Vec<String> {
+        match v {
+            Value::Map(m) => m.keys().cloned().collect(),
+            Value::Node(n) => n.properties.keys().cloned().collect(),
+            Value::Relationship(r) => r.properties.keys().cloned().collect(),
+            other => panic!("not a map: {other:?}"),
+        }
+    };
+    // {zeta: 1, alpha: 2, mid: 3}
+    let bytes = h("A3 84 7A 65 74 61 01 85 61 6C 70 68 61 02 83 6D 69 64 03");
+    let v = dec(&bytes).unwrap();
+    assert_eq!(keys(&v), ["zeta", "alpha", "mid"]);
+    assert_eq!(enc(&v), bytes, "re-encoded in the same order");
+    // A node whose properties arrive unsorted, as Neo4j sends them.
+    let sent = [
+        "name", "age", "city", "zip", "born", "email", "id", "active", "score", "tags",
+    ];
+    let props: Map = sent
+        .iter()
+        .zip(0..)
+        .map(|(k, i)| ((*k).to_owned(), Value::Int(i)))
+        .collect();
+    let node = raw_struct(b'N', 4, |e| {
+        e.write_int(1);
+        e.write_value(&Value::List(vec![s("Person")])).unwrap();
+        e.write_map_header(sent.len()).unwrap();
+        for (i, k) in (0..).zip(sent) {
+            e.write_str(k).unwrap();
+            e.write_int(i);
+        }
+        e.write_str("4:x:1").unwrap();
+    });
+    assert_eq!(keys(&dec(&node).unwrap()), sent);
+    let rel = raw_struct(b'R', 8, |e| {
+        e.write_int(9);
+        e.write_int(1);
+        e.write_int(2);
+        e.write_str("KNOWS").unwrap();
+        e.write_map(&props).unwrap();
+        e.write_str("r9").unwrap();
+        e.write_str("n1").unwrap();
+        e.write_str("n2").unwrap();
+    });
+    assert_eq!(keys(&dec(&rel).unwrap()), sent);
+    // Past the size where lookups go through a hash index: 40 keys in descending order.
+    let wide: Map = (0..40)
+        .rev()
+        .map(|i| (format!("k{i:02}"), Value::Int(i)))
+        .collect();
+    let wide_keys: Vec<String> = wide.keys().cloned().collect();
+    let bytes = enc(&Value::Map(wide));
+    let v = dec(&bytes).unwrap();
+    assert_eq!(keys(&v), wide_keys);
+    assert_eq!(v.as_map().unwrap().get("k07"), Some(&Value::Int(7)));
+    // Refilling a row's slot with the same keys in another order takes the new order.
+    let mut slot = dec(&h("A2 81 61 01 81 62 02")).unwrap();
+    refill(
+        &h("A2 81 62 03 81 61 04"),
+        &mut slot,
+        DecodeOptions::default(),
+    )
+    .unwrap();
+    assert_eq!(keys(&slot), ["b", "a"]);
+    assert_eq!(slot, map(&[("a", Value::Int(4)), ("b", Value::Int(3))]));
 }
 
 /// Seed 002's marker table lists STRUCT_8 (0xDC, "fewer than 2^8 fields") and STRUCT_16 (0xDD,

@@ -1,17 +1,15 @@
 //! Values exchanged with the server: scalars, collections, graph, temporal and spatial types.
 
 mod graph;
+pub mod map;
 mod temporal;
 
 pub use graph::{Node, Path, Relationship, UnboundRelationship};
+pub(crate) use map::index_size;
+pub use map::Map;
 pub use temporal::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Point2D, Point3D, Time,
 };
-
-use std::collections::BTreeMap;
-
-/// A map of string keys to values (deterministic order, so encodings are reproducible).
-pub type Map = BTreeMap<String, Value>;
 
 /// A Bolt value.
 ///
@@ -33,7 +31,7 @@ pub enum Value {
     String(String),
     /// An ordered list.
     List(Vec<Value>),
-    /// A string-keyed map.
+    /// A string-keyed map, its entries in the order the server sent them (see [`Map`]).
     Map(Map),
     /// A node.
     Node(Box<Node>),

@@ -82,6 +82,20 @@ static void nested(boltc::Params &p) {
     CHECK((v.get("bytes")->as_bytes() == std::vector<uint8_t>{0, 255}));
 }
 
+/* Params and maps keep the order keys were first set in (setting one again replaces its
+ * value in place), nested maps included. */
+static void map_order() {
+    boltc::Params p;
+    boltc::Params inner;
+    inner.set("y", 1).set("b", 2);
+    p.set("z", 1).set("a", "first").set("m", inner).set("a", 2);
+    auto entries = p.view().entries();
+    CHECK(entries.size() == 3 && entries[0].first == "z" && entries[1].first == "a" && entries[2].first == "m");
+    CHECK(entries[1].second.as_int() == 2 && p.view().entry(0).second.as_int() == 1);
+    auto nested = entries[2].second.as_map();
+    CHECK(nested.size() == 2 && nested.entry(0).first == "y" && nested.entry(1).first == "b");
+}
+
 static void temporal() {
     auto d = boltc::Date::from_ymd(2024, 2, 29);
     CHECK(d.days == 19782);
@@ -205,6 +219,7 @@ int main(int argc, char **argv) {
     boltc::Params p;
     integers(p);
     nested(p);
+    map_order();
     temporal();
     client_certificate();
     if (argc >= 2) against_server(argv[1]);

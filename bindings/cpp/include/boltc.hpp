@@ -213,16 +213,18 @@ class Params;
 
 // --- Graph values (borrowed views) ---------------------------------------------------------------
 
-/// A map (borrowed view: valid while its record, batch or owner lives).
+/// A map (borrowed view: valid while its record, batch or owner lives). Its entries are in the
+/// order the server sent them (node properties as the server holds them) or, for Params, the
+/// order of first set.
 class Map {
 public:
     explicit Map(const boltc_map *m) noexcept : m_(m) {}
     size_t size() const noexcept { return boltc_map_len(m_); }
     /// The value of `key`, or std::nullopt.
     inline std::optional<Value> get(std::string_view key) const;
-    /// Entry `i` (in key order; O(i)): its key and value.
+    /// Entry `i` in the map's order (O(1)): its key and value.
     inline std::pair<std::string_view, Value> entry(size_t i) const;
-    /// All entries in key order.
+    /// All entries in the map's order.
     inline std::vector<std::pair<std::string_view, Value>> entries() const;
     const boltc_map *raw() const noexcept { return m_; }
 
@@ -487,7 +489,8 @@ private:
 };
 
 /// Query parameters: a map from names to Param values. Keys are any string (const char *,
-/// std::string, std::string_view); setting a key again replaces its value.
+/// std::string, std::string_view); they are sent in the order first set, and setting a key again
+/// replaces its value in place.
 class Params {
 public:
     Params() : m_(boltc_map_new()) {

@@ -87,10 +87,28 @@ def test_map_and_list_kinds():
 
 def test_map_kind_with_odd_and_many_keys():
     odd = {"it's \"q\"\n": 1, "a b": 2.5, "": None, "é✓": "x"}
-    many = {"k%03d" % i: i for i in range(100)}
+    many = {"k%03d" % i: i for i in reversed(range(100))}
     date = Struct(0x44, [19000])
     rows = [[odd, many, {"d": date}], [dict(odd), dict(many), {"d": None}]]
     got = fetch(rows)
     assert got[0][0] == odd and got[1][1] == many
     assert str(got[0][2]["d"]) == "2022-01-08" and got[1][2] == {"d": None}
-    assert list(got[0][1]) == sorted(many)
+    # Keys in the order sent (descending here), not sorted.
+    assert list(got[0][1]) == list(many) and list(got[1][0]) == list(odd)
+
+
+def test_maps_and_node_properties_keep_the_order_sent():
+    props = {"name": "Ann", "age": 42, "city": "Oslo", "zip": "0150", "born": 1980}
+    node = Struct(0x4E, [1, ["Person"], props, "n1"])
+    rel = Struct(0x52, [7, 1, 2, "KNOWS", {"since": 1999, "by": "x"}, "r7", "n1", "n2"])
+    # Column 0: maps with the same keys in the same order (the columnar map kind); column 1:
+    # the same keys in another order in the second row (each row keeps its own).
+    rows = [[{"z": 1, "a": 2}, {"b": 1, "a": 2}, node, rel],
+            [{"z": 3, "a": 4}, {"a": 3, "b": 4}, node, rel]]
+    got = fetch(rows)
+    assert [list(r[0]) for r in got] == [["z", "a"], ["z", "a"]]
+    assert [list(r[1]) for r in got] == [["b", "a"], ["a", "b"]]
+    for r in got:
+        assert list(r[2].keys()) == list(props)
+        assert list(r[2].items()) == list(props.items())
+        assert list(r[3].keys()) == ["since", "by"]

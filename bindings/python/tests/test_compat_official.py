@@ -382,8 +382,6 @@ def test_graph_hydration(drivers):
     assert agree(drivers, c_graph, label(), False)[0] == "ok"
 
 
-@pytest.mark.xfail(strict=True, reason="KNOWN GAP: boltc gives node properties in sorted order, "
-                   "not in the order the server sent them (the order is lost below the Python package)")
 def test_node_property_order(drivers):
     agree(drivers, c_graph, label(), True)
 
