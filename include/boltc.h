@@ -381,6 +381,10 @@ typedef struct boltc_config boltc_config;
 // Ownership: freed with `boltc_connection_list_free`. Threads: immutable.
 typedef struct boltc_connection_list boltc_connection_list;
 
+// The IP addresses a domain name resolver callback adds with `boltc_domain_name_sink_add`
+// (opaque; valid only during the callback, owned by boltc).
+typedef struct boltc_domain_name_sink boltc_domain_name_sink;
+
 // A driver: a connection pool for one server (or cluster) and the configuration.
 //
 // Ownership: made by `boltc_driver_new`; each pointer is released with `boltc_driver_free`.
@@ -566,6 +570,14 @@ typedef void (*boltc_resolver_callback)(const char *host,
                                         uint16_t port,
                                         boltc_resolver_sink *sink,
                                         void *user_data);
+
+// A domain name resolver: turns the host name `name` (NUL-terminated, borrowed for the call)
+// into IP addresses, each added with `boltc_domain_name_sink_add(sink, ...)`. Adding none
+// means the name cannot be resolved (connecting fails with
+// `BOLTC_STATUS_SERVICE_UNAVAILABLE`).
+typedef void (*boltc_domain_name_resolver_callback)(const char *name,
+                                                    boltc_domain_name_sink *sink,
+                                                    void *user_data);
 
 // A client certificate provider: called before every new connection. When the certificate
 // changed since the last call (and on the first call, which must give one), it calls
@@ -968,6 +980,28 @@ boltc_status boltc_resolver_add(boltc_resolver_sink *sink,
                                 uint16_t port,
                                 boltc_error **error_out);
 
+// Replaces the system's DNS lookup: every host name the driver connects to (the URI's, the
+// address resolver's answers, routing table members) is turned into IP addresses by
+// `resolver`; IP literals are not passed to it. `resolver` NULL goes back to the system's
+// lookup (and `free_user_data` is not called).
+//
+// Ownership and threads as `boltc_config_set_resolver`: `free_user_data` (may be NULL) is
+// called once when no config or driver uses it any more; `resolver` may be called from any
+// thread, concurrently, and must not call into the driver (only
+// `boltc_domain_name_sink_add`) nor unwind.
+boltc_status boltc_config_set_domain_name_resolver(boltc_config *config,
+                                                   boltc_domain_name_resolver_callback resolver,
+                                                   void *user_data,
+                                                   boltc_free_callback free_user_data,
+                                                   boltc_error **error_out);
+
+// Adds an IP address (`ip`: NUL-terminated IPv4 or IPv6 text, e.g. `"10.0.0.1"` or `"::1"`)
+// to a domain name resolver's answer; anything else is `BOLTC_STATUS_INVALID_ARGUMENT`. Only
+// valid during the callback that received `sink`.
+boltc_status boltc_domain_name_sink_add(boltc_domain_name_sink *sink,
+                                        const char *ip,
+                                        boltc_error **error_out);
+
 // Gives the new certificate: PEM files with the chain (leaf first) and the private key, and
 // the key's password (NULL when not encrypted), as `boltc_config_set_client_certificate`
 // takes them (all copied; the files are read right after the callback returns, and a file
@@ -1142,6 +1176,25 @@ boltc_status boltc_config_set_max_pool_size(boltc_config *config,
 boltc_status boltc_config_set_max_decoded_size(boltc_config *config,
                                                size_t bytes,
                                                boltc_error **error_out);
+
+// The largest server message accepted, in bytes (default 64 MiB; 0 fails in
+// `boltc_driver_new`). A larger message fails the call that reads it with
+// `BOLTC_STATUS_PROTOCOL` and closes its connection.
+boltc_status boltc_config_set_max_message_size(boltc_config *config,
+                                               size_t bytes,
+                                               boltc_error **error_out);
+
+// The largest chunk written to the server, in bytes (default and maximum 65,535; 0 or more
+// than 65,535 fail in `boltc_driver_new`).
+boltc_status boltc_config_set_max_chunk_size(boltc_config *config,
+                                             size_t bytes,
+                                             boltc_error **error_out);
+
+// How long an expired routing table of a `neo4j://` driver is kept before it is dropped, in
+// milliseconds (default 30000).
+boltc_status boltc_config_set_routing_table_purge_delay_ms(boltc_config *config,
+                                                           uint64_t delay_ms,
+                                                           boltc_error **error_out);
 
 // Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
 // (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,

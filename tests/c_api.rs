@@ -751,25 +751,34 @@ fn callback_stubs() -> Vec<StubServer> {
          {{\"addresses\": [\"{server}\"], \"role\": \"READ\"}}, \
          {{\"addresses\": [\"{server}\"], \"role\": \"WRITE\"}}]}}}}\n{bye}"
     ));
+    let dns = StubServer::start(&format!(
+        "{head}C: RUN \"RETURN 1 AS n\" * *\nS: SUCCESS {{\"fields\": [\"n\"]}}\n\
+         C: PULL {{\"n\": 1000}}\nS: RECORD [1]\nS: SUCCESS {{}}\n{bye}"
+    ));
     vec![
         StubServer::start(&script("callbacks_manager.script")),
         StubServer::start(&script("callbacks_bearer.script")),
         router,
         data,
+        dns,
     ]
 }
 
 fn run_callbacks(exe: &Path, run_with: fn(&Path, &[&str]) -> String) {
     let stubs = callback_stubs();
     let router = stubs[2].address();
-    let out = run_with(exe, &[&stubs[0].uri(), &stubs[1].uri(), &router]);
+    // The last stub, named by a host name only the C domain name resolver knows.
+    let dns_port = stubs[4].address().rsplit(':').next().unwrap().to_owned();
+    let dns_uri = format!("bolt://dns-test.invalid:{dns_port}");
+    let out = run_with(exe, &[&stubs[0].uri(), &stubs[1].uri(), &router, &dns_uri]);
     assert!(out.contains("callbacks: all ok"), "{out}");
     stubs.into_iter().for_each(StubServer::finish);
 }
 
 /// Auth-manager callbacks (custom, bearer, basic) and the resolver callback: called per
 /// acquisition and after expiry, security errors reach handle_security_error, NULL tokens and
-/// reported failures give typed errors, the resolver's address is used, user_data freed once.
+/// reported failures give typed errors, the resolver's address is used, user_data freed once;
+/// the domain name resolver callback answers for a name DNS does not know.
 #[test]
 fn c_auth_manager_and_resolver_callbacks_against_stub_server() {
     let exe = compile(false, &["tests/c/callbacks.c"], "callbacks", Link::Shared);

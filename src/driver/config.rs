@@ -310,7 +310,7 @@ impl ConfigBuilder {
         self.notifications = f;
         self
     }
-    /// Largest server message accepted (default 64 MiB).
+    /// Largest server message accepted (default 64 MiB; [`ConfigBuilder::build`] refuses 0).
     pub fn max_message_size(mut self, bytes: usize) -> Self {
         self.max_message_size = bytes;
         self
@@ -382,6 +382,12 @@ impl ConfigBuilder {
                     "fetch_size must be positive or -1 (all), not {}",
                     self.fetch_size
                 ),
+            ));
+        }
+        if self.max_message_size == 0 {
+            return Err(Error::new(
+                ErrorKind::Config,
+                "max_message_size must be at least 1 byte",
             ));
         }
         if self.max_decoded_size == 0 {

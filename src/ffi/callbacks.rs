@@ -439,3 +439,108 @@ pub extern "C" fn boltc_resolver_add(
         Ok(())
     })
 }
+
+/// The IP addresses a domain name resolver callback adds with `boltc_domain_name_sink_add`
+/// (opaque; valid only during the callback, owned by boltc).
+pub struct boltc_domain_name_sink {
+    magic: u32,
+    ips: Vec<std::net::IpAddr>,
+}
+
+declare_handle!(Box, boltc_domain_name_sink, 0xB017_0D45);
+
+/// A domain name resolver: turns the host name `name` (NUL-terminated, borrowed for the call)
+/// into IP addresses, each added with `boltc_domain_name_sink_add(sink, ...)`. Adding none
+/// means the name cannot be resolved (connecting fails with
+/// `BOLTC_STATUS_SERVICE_UNAVAILABLE`).
+pub type boltc_domain_name_resolver_callback = Option<
+    unsafe extern "C" fn(
+        name: *const c_char,
+        sink: *mut boltc_domain_name_sink,
+        user_data: *mut c_void,
+    ),
+>;
+
+/// Replaces the system's DNS lookup: every host name the driver connects to (the URI's, the
+/// address resolver's answers, routing table members) is turned into IP addresses by
+/// `resolver`; IP literals are not passed to it. `resolver` NULL goes back to the system's
+/// lookup (and `free_user_data` is not called).
+///
+/// Ownership and threads as `boltc_config_set_resolver`: `free_user_data` (may be NULL) is
+/// called once when no config or driver uses it any more; `resolver` may be called from any
+/// thread, concurrently, and must not call into the driver (only
+/// `boltc_domain_name_sink_add`) nor unwind.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_domain_name_resolver(
+    config: *mut boltc_config,
+    resolver: boltc_domain_name_resolver_callback,
+    user_data: *mut c_void,
+    free_user_data: boltc_free_callback,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_config used by this thread (header contract).
+        let c = unsafe { box_mut(config) }?;
+        let hook = resolver.map(|cb| {
+            let data = UserData {
+                ptr: user_data,
+                free: free_user_data,
+            };
+            let f: Arc<crate::net::DomainNameResolver> =
+                Arc::new(move |name: &str| resolve_name(cb, &data, name));
+            f
+        });
+        c.builder.ext.domain_name_resolver = hook;
+        Ok(())
+    })
+}
+
+/// Asks the C domain name resolver about `name`; a name with a NUL byte or a panic gives no
+/// address.
+fn resolve_name(
+    cb: unsafe extern "C" fn(*const c_char, *mut boltc_domain_name_sink, *mut c_void),
+    data: &UserData,
+    name: &str,
+) -> Vec<std::net::IpAddr> {
+    catch_unwind(AssertUnwindSafe(|| {
+        let Ok(name) = CString::new(name) else {
+            return Vec::new();
+        };
+        let mut sink = boltc_domain_name_sink {
+            magic: boltc_domain_name_sink::MAGIC,
+            ips: Vec::new(),
+        };
+        // SAFETY: a C function with this signature (header contract); `name` and `sink` live
+        // for the call.
+        unsafe { cb(name.as_ptr(), &mut sink, data.ptr) };
+        // A sink kept past the callback is caught (best effort).
+        sink.magic = 0;
+        sink.ips
+    }))
+    .unwrap_or_else(|_| {
+        log::warn!("boltc panicked while calling the domain name resolver; it found no address");
+        Vec::new()
+    })
+}
+
+/// Adds an IP address (`ip`: NUL-terminated IPv4 or IPv6 text, e.g. `"10.0.0.1"` or `"::1"`)
+/// to a domain name resolver's answer; anything else is `BOLTC_STATUS_INVALID_ARGUMENT`. Only
+/// valid during the callback that received `sink`.
+#[no_mangle]
+pub extern "C" fn boltc_domain_name_sink_add(
+    sink: *mut boltc_domain_name_sink,
+    ip: *const c_char,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or the sink of a running resolver callback (header contract).
+        let s = unsafe { box_mut(sink) }?;
+        // SAFETY: NULL or a NUL-terminated string (header contract).
+        let text = unsafe { cstr_arg(ip, "ip") }?;
+        let ip = text
+            .parse()
+            .map_err(|_| Failure::invalid(format!("{text:?} is not an IP address")))?;
+        s.ips.push(ip);
+        Ok(())
+    })
+}

@@ -430,6 +430,42 @@ pub extern "C" fn boltc_config_set_max_decoded_size(
     update(config, error_out, |b| Ok(b.max_decoded_size(bytes)))
 }
 
+/// The largest server message accepted, in bytes (default 64 MiB; 0 fails in
+/// `boltc_driver_new`). A larger message fails the call that reads it with
+/// `BOLTC_STATUS_PROTOCOL` and closes its connection.
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_message_size(
+    config: *mut boltc_config,
+    bytes: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.max_message_size(bytes)))
+}
+
+/// The largest chunk written to the server, in bytes (default and maximum 65,535; 0 or more
+/// than 65,535 fail in `boltc_driver_new`).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_max_chunk_size(
+    config: *mut boltc_config,
+    bytes: usize,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| Ok(b.max_chunk_size(bytes)))
+}
+
+/// How long an expired routing table of a `neo4j://` driver is kept before it is dropped, in
+/// milliseconds (default 30000).
+#[no_mangle]
+pub extern "C" fn boltc_config_set_routing_table_purge_delay_ms(
+    config: *mut boltc_config,
+    delay_ms: u64,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
+    update(config, error_out, |b| {
+        Ok(b.routing_table_purge_delay(ms(delay_ms)))
+    })
+}
+
 /// Turns telemetry off (`true`) or on (`false`, the default): where the server asks for it
 /// (Bolt 5.4+), each API call names its kind (transaction function, explicit transaction,
 /// auto-commit query, execute-query) in a TELEMETRY message; nothing else is sent.

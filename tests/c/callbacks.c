@@ -1,6 +1,6 @@
 /* Against stub servers (see tests/c_api.rs): the callbacks a C program gives the driver.
  *
- * usage: callbacks MANAGER_URI BEARER_URI ROUTER_HOST:PORT
+ * usage: callbacks MANAGER_URI BEARER_URI ROUTER_HOST:PORT DNS_URI
  *
  * 1. A custom auth manager (tests/c/scripts/callbacks_manager.script): get_auth is asked on
  *    every acquisition; its token logs on; a NULL token and a failure it reports fail the query
@@ -12,7 +12,11 @@
  * 3. The resolver: neo4j://cluster.invalid:9999 (a name that does not resolve) reaches the
  *    router the resolver names, and the routing table's members go through it too; a
  *    resolver with a bolt:// URI is refused; an empty answer fails the query as
- *    SERVICE_UNAVAILABLE. */
+ *    SERVICE_UNAVAILABLE.
+ * 4. The domain name resolver: bolt://dns-test.invalid:PORT connects where the callback says
+ *    (127.0.0.1); bad IP text is refused by boltc_domain_name_sink_add; no address fails the
+ *    query as SERVICE_UNAVAILABLE; user_data is freed once. Also: the size limits are checked
+ *    when the driver is made. */
 #include "check.h"
 
 #include <time.h>
@@ -281,14 +285,67 @@ static void resolver(const char *router) {
     CHECK(direct.calls == 0);
 }
 
+struct dns {
+    const char *ip; /* NULL: no answer */
+    int calls, frees;
+};
+
+static void lookup(const char *name, boltc_domain_name_sink *sink, void *user_data) {
+    struct dns *d = user_data;
+    d->calls++;
+    CHECK(strcmp(name, "dns-test.invalid") == 0);
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_domain_name_sink_add(sink, "not-an-ip", NULL));
+    EXPECT_STATUS(BOLTC_STATUS_NULL_ARGUMENT, boltc_domain_name_sink_add(sink, NULL, NULL));
+    if (d->ip != NULL)
+        OK(boltc_domain_name_sink_add(sink, d->ip, &err));
+}
+
+static void free_dns(void *user_data) { ((struct dns *)user_data)->frees++; }
+
+static void domain_name_resolver(const char *uri) {
+    struct dns none = {NULL, 0, 0}, local = {"127.0.0.1", 0, 0};
+    boltc_config *cfg = NULL;
+    boltc_driver *drv = NULL;
+    OK(boltc_config_new(uri, &cfg, &err));
+    OK(boltc_config_set_basic_auth(cfg, "neo4j", "pass", &err));
+    OK(boltc_config_set_domain_name_resolver(cfg, lookup, &none, free_dns, &err));
+    OK(boltc_driver_new(cfg, &drv, &err));
+    boltc_config_free(cfg);
+    boltc_error *e = NULL;
+    EXPECT_STATUS(BOLTC_STATUS_SERVICE_UNAVAILABLE, run_one(drv, &e));
+    boltc_error_free(e);
+    boltc_driver_free(drv);
+    CHECK(none.calls >= 1 && none.frees == 1);
+    OK(boltc_config_new(uri, &cfg, &err));
+    OK(boltc_config_set_basic_auth(cfg, "neo4j", "pass", &err));
+    OK(boltc_config_set_domain_name_resolver(cfg, lookup, &local, free_dns, &err));
+    OK(boltc_config_set_routing_table_purge_delay_ms(cfg, 1000, &err));
+    OK(boltc_driver_new(cfg, &drv, &err));
+    boltc_config_free(cfg);
+    OK(run_one(drv, &err));
+    OK(boltc_driver_close(drv, &err));
+    boltc_driver_free(drv);
+    CHECK(local.calls >= 1 && local.frees == 1);
+    /* Size limits: checked when the driver is made. */
+    size_t bad[][2] = {{0, 1000}, {1 << 20, 0}, {1 << 20, 70000}};
+    for (size_t i = 0; i < sizeof bad / sizeof bad[0]; i++) {
+        OK(boltc_config_new(uri, &cfg, &err));
+        OK(boltc_config_set_max_message_size(cfg, bad[i][0], &err));
+        OK(boltc_config_set_max_chunk_size(cfg, bad[i][1], &err));
+        EXPECT_STATUS(BOLTC_STATUS_CONFIG, boltc_driver_new(cfg, &drv, NULL));
+        boltc_config_free(cfg);
+    }
+}
+
 int main(int argc, char **argv) {
-    if (argc != 4) {
-        fprintf(stderr, "usage: callbacks MANAGER_URI BEARER_URI ROUTER_HOST:PORT\n");
+    if (argc != 5) {
+        fprintf(stderr, "usage: callbacks MANAGER_URI BEARER_URI ROUTER_HOST:PORT DNS_URI\n");
         return 2;
     }
     custom_manager(argv[1]);
     bearer_manager(argv[2]);
     resolver(argv[3]);
+    domain_name_resolver(argv[4]);
     printf("callbacks: all ok\n");
     return 0;
 }

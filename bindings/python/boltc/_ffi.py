@@ -125,6 +125,8 @@ AUTH_PROVIDER = CFUNCTYPE(c_int, c_void_p, POINTER(c_void_p), POINTER(c_int64), 
 FREE_CALLBACK = CFUNCTYPE(None, c_void_p)
 # boltc_resolver_callback(host, port, sink, user_data).
 RESOLVER_CALLBACK = CFUNCTYPE(None, c_char_p, c_uint16, c_void_p, c_void_p)
+# boltc_domain_name_resolver_callback(name, sink, user_data).
+DOMAIN_NAME_RESOLVER_CALLBACK = CFUNCTYPE(None, c_char_p, c_void_p, c_void_p)
 # boltc_client_certificate_provider(user_data, sink, error_out) -> boltc_status.
 CLIENT_CERTIFICATE_PROVIDER = CFUNCTYPE(c_int, c_void_p, c_void_p, POINTER(c_void_p))
 
@@ -157,6 +159,12 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_config_set_client_certificate_provider": (
         c_int, [c_void_p, CLIENT_CERTIFICATE_PROVIDER, c_void_p, FREE_CALLBACK, _PP]),
     "boltc_client_certificate_sink_set": (c_int, [c_void_p, c_char_p, c_char_p, c_char_p, _PP]),
+    "boltc_config_set_domain_name_resolver": (
+        c_int, [c_void_p, DOMAIN_NAME_RESOLVER_CALLBACK, c_void_p, FREE_CALLBACK, _PP]),
+    "boltc_domain_name_sink_add": (c_int, [c_void_p, c_char_p, _PP]),
+    "boltc_config_set_max_message_size": (c_int, [c_void_p, c_size_t, _PP]),
+    "boltc_config_set_max_chunk_size": (c_int, [c_void_p, c_size_t, _PP]),
+    "boltc_config_set_routing_table_purge_delay_ms": (c_int, [c_void_p, c_uint64, _PP]),
     "boltc_driver_routing_table": (c_int, [c_void_p, c_char_p, _PP, _PP]),
     "boltc_routing_table_len": (c_size_t, [c_void_p, c_int32]),
     "boltc_routing_table_address": (c_int, [c_void_p, c_int32, c_size_t, _PP, _P(c_size_t), _PP]),

@@ -42,6 +42,7 @@ SCALARS = {
     "boltc_free_callback": {_ffi.FREE_CALLBACK},
     "boltc_resolver_callback": {_ffi.RESOLVER_CALLBACK},
     "boltc_client_certificate_provider": {_ffi.CLIENT_CERTIFICATE_PROVIDER},
+    "boltc_domain_name_resolver_callback": {_ffi.DOMAIN_NAME_RESOLVER_CALLBACK},
     "uint16_t": {ctypes.c_uint16},
     "char*": {ctypes.c_char_p},
     "char**": {ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p)},
