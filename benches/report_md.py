@@ -7,6 +7,7 @@ from orchestrate import TARGET_LABELS, WORKLOADS
 CLIENTS = [
     ("boltc-rust", "boltc (Rust)"),
     ("boltc-rust-rows", "boltc (Rust, `next_rows`)"),
+    ("boltc-rust-nopoll", "boltc (Rust, busy polling off)"),
     ("boltc-c", "boltc (C API)"),
     ("boltc-python", "boltc (Python)"),
     ("rust-neo4j", "Rust `neo4j` 0.2"),
