@@ -220,6 +220,9 @@ def write(report, md_path, png_path):
         for line in others:
             add(line)
         add("")
+    for note in notes(png_path):
+        add(note.rstrip("\n"))
+        add("")
     add("## README snippet")
     add("")
     add("```markdown")
@@ -260,6 +263,17 @@ def other_runs(md_path, png_path):
         lines.append(f"- [{name}]({md}): {r['date']}, {r['reps']} reps, scale {r.get('scale', 1)}, "
                      f"{servers}; {load}; `{r.get('command') or 'benches/run.sh'}`")
     return lines
+
+
+def notes(png_path):
+    """Hand-written measurement notes (benches/results/notes/*.md, each under its own `##` heading,
+    oldest first by name), copied into the report so a rerun keeps them."""
+    if not png_path:
+        return []
+    folder = os.path.join(os.path.dirname(os.path.abspath(png_path)), "notes")
+    if not os.path.isdir(folder):
+        return []
+    return [open(os.path.join(folder, n)).read() for n in sorted(os.listdir(folder)) if n.endswith(".md")]
 
 
 def med(report, w, c):
