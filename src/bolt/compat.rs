@@ -17,7 +17,7 @@
 //! | ACK_FAILURE outside transactions          | connection (`clear_failure`)   | before 3  |
 //! | GQL statuses derived from notifications   | summary ([`status_polyfill`])  | before 5.6|
 
-use super::connection::fill_diagnostic_defaults;
+use super::response::fill_diagnostic_defaults;
 use super::version::{Features, Version};
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Map, Value};

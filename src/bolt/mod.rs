@@ -4,9 +4,13 @@ mod auth;
 pub mod chunk;
 pub mod compat;
 pub mod connection;
+pub mod exchange;
 pub mod handshake;
 mod logline;
 pub mod message;
+mod request;
+pub mod response;
+mod transport;
 pub mod version;
 
 pub use auth::AuthToken;

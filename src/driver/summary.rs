@@ -2,7 +2,7 @@
 //!
 //! File length: over 600 lines only with its unit tests.
 
-use crate::bolt::connection::fill_diagnostic_defaults;
+use crate::bolt::response::fill_diagnostic_defaults;
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Map, Value};

@@ -129,7 +129,7 @@ fn fetch_with_procedure(
             Response::InvalidRecord(e) => table = Some(Err(Error::from(e))),
             Response::Success(_) => break,
             Response::Failure(m) => {
-                let e = crate::bolt::connection::failure_error(&m);
+                let e = crate::bolt::response::failure_error(&m);
                 return reset(conn).map(|()| Err(e));
             }
             Response::Ignored => break,
