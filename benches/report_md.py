@@ -373,6 +373,11 @@ def targets_issue19(report, summary_all, targets):
                 if x:
                     check(t, f"Python {w.upper()} ≤ {limit} s", f"{x:.3f} s", x <= limit)
         if t == "neo4j":
+            for c in ("boltc-rust", "boltc-c"):
+                kb = m(sm, "w1", c, "max_rss_kb")
+                if kb:
+                    check(t, f"W1 peak RSS of {LABEL[c]} ≤ 10 MB", f"{kb / 1024:.1f} MB (largest of the runs)",
+                          kb <= 10 * 1024)
             for p in ("java-neo4j-driver", "go-neo4j-driver"):
                 ahead = [(w, m(sm, w, p) / m(sm, w, "boltc-rust")) for w in WORKLOADS
                          if m(sm, w, p) and m(sm, w, "boltc-rust")]
