@@ -108,6 +108,32 @@ impl Drop for UserData {
     }
 }
 
+/// Installs (or, for a NULL callback, removes) a callback-backed hook in a config: `install`
+/// gets the builder and the callback with its user data. When the call fails, `user_data`
+/// stays the caller's.
+pub(super) fn set_callback<C>(
+    config: *mut boltc_config,
+    error_out: *mut *mut boltc_error,
+    callback: Option<C>,
+    user_data: *mut c_void,
+    free_user_data: boltc_free_callback,
+    install: impl FnOnce(&mut crate::driver::ConfigBuilder, Option<(C, UserData)>),
+) -> boltc_status {
+    ffi_status!(error_out, {
+        // SAFETY: NULL or a live boltc_config used by this thread (header contract).
+        let c = unsafe { box_mut(config) }?;
+        let hook = callback.map(|cb| {
+            let data = UserData {
+                ptr: user_data,
+                free: free_user_data,
+            };
+            (cb, data)
+        });
+        install(&mut c.builder, hook);
+        Ok(())
+    })
+}
+
 /// Turns what a token-returning callback gave into a token or the error it reported.
 ///
 /// # Safety
@@ -375,21 +401,20 @@ pub extern "C" fn boltc_config_set_resolver(
     free_user_data: boltc_free_callback,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or a live boltc_config used by this thread (header contract).
-        let c = unsafe { box_mut(config) }?;
-        let hook = resolver.map(|cb| {
-            let data = UserData {
-                ptr: user_data,
-                free: free_user_data,
-            };
-            let f: Arc<crate::routing::AddressResolver> =
-                Arc::new(move |a: &Address| resolve(cb, &data, a));
-            f
-        });
-        c.builder.ext.resolver = hook;
-        Ok(())
-    })
+    set_callback(
+        config,
+        error_out,
+        resolver,
+        user_data,
+        free_user_data,
+        |b, hook| {
+            b.ext.resolver = hook.map(|(cb, data)| {
+                let f: Arc<crate::routing::AddressResolver> =
+                    Arc::new(move |a: &Address| resolve(cb, &data, a));
+                f
+            });
+        },
+    )
 }
 
 /// Asks the C resolver about `a`; a host with a NUL byte or a panic gives no address.
@@ -398,23 +423,37 @@ fn resolve(
     data: &UserData,
     a: &Address,
 ) -> Vec<Address> {
+    let sink = boltc_resolver_sink {
+        magic: boltc_resolver_sink::MAGIC,
+        addresses: Vec::new(),
+    };
+    // SAFETY: a C function with this signature (header contract); `host` and `sink` live for
+    // the call.
+    ask("the resolver", a.host(), sink, |host, sink| unsafe {
+        cb(host, a.port(), sink, data.ptr)
+    })
+    .map(|s| s.addresses)
+    .unwrap_or_default()
+}
+
+/// Calls a C callback that answers about `name` into `sink` (a NUL in `name` or a panic: `None`).
+/// The sink's magic is cleared afterwards, so a sink kept past the callback is caught (best
+/// effort).
+fn ask<S: Handle>(
+    who: &str,
+    name: &str,
+    mut sink: S,
+    call: impl FnOnce(*const c_char, &mut S),
+) -> Option<S> {
     catch_unwind(AssertUnwindSafe(|| {
-        let Ok(host) = CString::new(a.host()) else {
-            return Vec::new();
-        };
-        let mut sink = boltc_resolver_sink {
-            magic: boltc_resolver_sink::MAGIC,
-            addresses: Vec::new(),
-        };
-        // SAFETY: a C function with this signature (header contract); `host` and `sink` live
-        // for the call.
-        unsafe { cb(host.as_ptr(), a.port(), &mut sink, data.ptr) };
-        sink.magic = 0; // a sink kept past the callback is caught (best effort)
-        sink.addresses
+        let name = CString::new(name).ok()?;
+        call(name.as_ptr(), &mut sink);
+        sink.clear_magic();
+        Some(sink)
     }))
     .unwrap_or_else(|_| {
-        log::warn!("boltc panicked while calling the resolver; it found no address");
-        Vec::new()
+        log::warn!("boltc panicked while calling {who}; it found no address");
+        None
     })
 }
 
@@ -478,21 +517,20 @@ pub extern "C" fn boltc_config_set_domain_name_resolver(
     free_user_data: boltc_free_callback,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or a live boltc_config used by this thread (header contract).
-        let c = unsafe { box_mut(config) }?;
-        let hook = resolver.map(|cb| {
-            let data = UserData {
-                ptr: user_data,
-                free: free_user_data,
-            };
-            let f: Arc<crate::net::DomainNameResolver> =
-                Arc::new(move |name: &str| resolve_name(cb, &data, name));
-            f
-        });
-        c.builder.ext.domain_name_resolver = hook;
-        Ok(())
-    })
+    set_callback(
+        config,
+        error_out,
+        resolver,
+        user_data,
+        free_user_data,
+        |b, hook| {
+            b.ext.domain_name_resolver = hook.map(|(cb, data)| {
+                let f: Arc<crate::net::DomainNameResolver> =
+                    Arc::new(move |name: &str| resolve_name(cb, &data, name));
+                f
+            });
+        },
+    )
 }
 
 /// Asks the C domain name resolver about `name`; a name with a NUL byte or a panic gives no
@@ -502,25 +540,20 @@ fn resolve_name(
     data: &UserData,
     name: &str,
 ) -> Vec<std::net::IpAddr> {
-    catch_unwind(AssertUnwindSafe(|| {
-        let Ok(name) = CString::new(name) else {
-            return Vec::new();
-        };
-        let mut sink = boltc_domain_name_sink {
-            magic: boltc_domain_name_sink::MAGIC,
-            ips: Vec::new(),
-        };
-        // SAFETY: a C function with this signature (header contract); `name` and `sink` live
-        // for the call.
-        unsafe { cb(name.as_ptr(), &mut sink, data.ptr) };
-        // A sink kept past the callback is caught (best effort).
-        sink.magic = 0;
-        sink.ips
-    }))
-    .unwrap_or_else(|_| {
-        log::warn!("boltc panicked while calling the domain name resolver; it found no address");
-        Vec::new()
-    })
+    let sink = boltc_domain_name_sink {
+        magic: boltc_domain_name_sink::MAGIC,
+        ips: Vec::new(),
+    };
+    // SAFETY: a C function with this signature (header contract); `name` and `sink` live for
+    // the call.
+    ask(
+        "the domain name resolver",
+        name,
+        sink,
+        |name, sink| unsafe { cb(name, sink, data.ptr) },
+    )
+    .map(|s| s.ips)
+    .unwrap_or_default()
 }
 
 /// Adds an IP address (`ip`: NUL-terminated IPv4 or IPv6 text, e.g. `"10.0.0.1"` or `"::1"`)

@@ -1,7 +1,7 @@
 //! Client certificates that change while the driver runs (certificate rotation): a C callback
 //! the driver asks before every new connection.
 
-use super::callbacks::{boltc_free_callback, callback_status, guarded, UserData};
+use super::callbacks::{boltc_free_callback, callback_status, guarded, set_callback, UserData};
 use super::config::boltc_config;
 use super::error::boltc_error;
 use super::error::ffi_status;
@@ -89,8 +89,7 @@ impl ClientCertificateProvider for CProvider {
             // SAFETY: a C function with this signature (header contract); `sink` and `err`
             // are locals that live for the call.
             let raw = unsafe { (self.provider)(self.data.ptr, &mut sink, &mut err) };
-            // A sink kept past the callback is caught (best effort).
-            sink.magic = 0;
+            sink.clear_magic();
             // SAFETY: what the callback stored is NULL or handed over (header contract).
             unsafe { callback_status("the client certificate provider", raw, err) }?;
             Ok(sink.cert)
@@ -117,19 +116,17 @@ pub extern "C" fn boltc_config_set_client_certificate_provider(
     free_user_data: boltc_free_callback,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
-    ffi_status!(error_out, {
-        // SAFETY: NULL or a live boltc_config used by this thread (header contract).
-        let c = unsafe { box_mut(config) }?;
-        c.builder.ext.client_cert_provider = provider.map(|provider| {
-            let p: Arc<dyn ClientCertificateProvider> = Arc::new(CProvider {
-                provider,
-                data: UserData {
-                    ptr: user_data,
-                    free: free_user_data,
-                },
+    set_callback(
+        config,
+        error_out,
+        provider,
+        user_data,
+        free_user_data,
+        |b, hook| {
+            b.ext.client_cert_provider = hook.map(|(provider, data)| {
+                let p: Arc<dyn ClientCertificateProvider> = Arc::new(CProvider { provider, data });
+                p
             });
-            p
-        });
-        Ok(())
-    })
+        },
+    )
 }

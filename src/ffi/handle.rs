@@ -22,6 +22,9 @@ pub(crate) trait Handle {
     const MAGIC: u32;
     /// The magic number of this handle.
     fn magic(&self) -> u32;
+    /// Marks the value as no longer a live handle (a callback's sink once the callback
+    /// returned: a pointer kept past it is then refused, as far as the memory still says so).
+    fn clear_magic(&mut self);
 }
 
 /// A handle made with `Box::into_raw` and released with `Box::from_raw`.
@@ -341,6 +344,9 @@ macro_rules! declare_handle {
             const MAGIC: u32 = $magic;
             fn magic(&self) -> u32 {
                 self.magic
+            }
+            fn clear_magic(&mut self) {
+                self.magic = 0;
             }
         }
     };
