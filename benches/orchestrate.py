@@ -133,6 +133,7 @@ def summarize(runs):
     values = [r[WORKLOADS[r["workload"]][1]] for r in runs]
     cpu = [c for c in (cpu_in_unit(r) for r in runs) if c is not None]
     proc = [r["proc_cpu_s"] for r in runs if r.get("proc_cpu_s") is not None]
+    rss = [r["max_rss_kb"] for r in runs if r.get("max_rss_kb")]
     return {
         "median": statistics.median(values),
         "min": min(values),
@@ -140,6 +141,7 @@ def summarize(runs):
         "n": len(values),
         "cpu": statistics.median(cpu) if cpu else None,
         "proc_cpu_s": statistics.median(proc) if proc else None,
+        "max_rss_kb": max(rss) if rss else None,
     }
 
 
@@ -169,6 +171,12 @@ def main():
     if args.report_only:
         with open(args.report_only) as f:
             report = json.load(f)
+        # Results written before the summary kept the peak RSS: take it from the runs.
+        for run in report.get("runs", []):
+            cell = report.get("summary", {}).get(run.get("target"), {}).get(run["workload"], {})
+            s = cell.get(run["client"])
+            if s is not None and run.get("max_rss_kb"):
+                s["max_rss_kb"] = max(s.get("max_rss_kb") or 0, run["max_rss_kb"])
         import report_md
         report_md.write(report, args.out_md, args.out_png)
         return

@@ -7,6 +7,7 @@ from orchestrate import TARGET_LABELS, WORKLOADS
 CLIENTS = [
     ("boltc-rust", "boltc (Rust)"),
     ("boltc-rust-rows", "boltc (Rust, `next_rows`)"),
+    ("boltc-rust-nopoll", "boltc (Rust, busy polling off)"),
     ("boltc-c", "boltc (C API)"),
     ("boltc-python", "boltc (Python)"),
     ("rust-neo4j", "Rust `neo4j` 0.2"),
@@ -219,6 +220,9 @@ def write(report, md_path, png_path):
         for line in others:
             add(line)
         add("")
+    for note in notes(png_path):
+        add(note.rstrip("\n"))
+        add("")
     add("## README snippet")
     add("")
     add("```markdown")
@@ -259,6 +263,17 @@ def other_runs(md_path, png_path):
         lines.append(f"- [{name}]({md}): {r['date']}, {r['reps']} reps, scale {r.get('scale', 1)}, "
                      f"{servers}; {load}; `{r.get('command') or 'benches/run.sh'}`")
     return lines
+
+
+def notes(png_path):
+    """Hand-written measurement notes (benches/results/notes/*.md, each under its own `##` heading,
+    oldest first by name), copied into the report so a rerun keeps them."""
+    if not png_path:
+        return []
+    folder = os.path.join(os.path.dirname(os.path.abspath(png_path)), "notes")
+    if not os.path.isdir(folder):
+        return []
+    return [open(os.path.join(folder, n)).read() for n in sorted(os.listdir(folder)) if n.endswith(".md")]
 
 
 def med(report, w, c):
@@ -358,6 +373,11 @@ def targets_issue19(report, summary_all, targets):
                 if x:
                     check(t, f"Python {w.upper()} ≤ {limit} s", f"{x:.3f} s", x <= limit)
         if t == "neo4j":
+            for c in ("boltc-rust", "boltc-c"):
+                kb = m(sm, "w1", c, "max_rss_kb")
+                if kb:
+                    check(t, f"W1 peak RSS of {LABEL[c]} ≤ 10 MB", f"{kb / 1024:.1f} MB (largest of the runs)",
+                          kb <= 10 * 1024)
             for p in ("java-neo4j-driver", "go-neo4j-driver"):
                 ahead = [(w, m(sm, w, p) / m(sm, w, "boltc-rust")) for w in WORKLOADS
                          if m(sm, w, p) and m(sm, w, "boltc-rust")]
@@ -394,7 +414,8 @@ def readme_snippet(report, summary_all, targets, present):
 
 def chart(report, png_path):
     """One panel per workload (rows) and server (columns): each client's speed relative to the
-    fastest peer, as labelled bars (boltc's clients first), with the raw limits as lines."""
+    fastest peer, as labelled bars (boltc's clients first; each peer's bar also says how far boltc (Rust)
+    is ahead of it), with the raw limits as lines."""
     try:
         import matplotlib
         matplotlib.use("Agg")
@@ -434,16 +455,24 @@ def chart(report, png_path):
             limits = [(c, lbl) for c, lw, lbl in LIMIT_ROWS if lw == w and c in cells]
             lim_vals = [ref_v / cells[c]["median"] for c, _ in limits]
             lo = min(vals + lim_vals) / 1.6
-            hi = max(vals + lim_vals) * 3.2  # room for the labels right of the bars
+            hi = max(vals + lim_vals) * 25  # room for the labels right of the bars
             ax.set_xlim(lo, hi)
             ticks = [v for v in (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1, 3, 10, 30, 100, 300) if lo <= v <= hi]
             ax.xaxis.set_major_locator(FixedLocator(ticks))
             ax.xaxis.set_minor_locator(NullLocator())
             ax.set_xticklabels([f"{v:g}×" for v in ticks], fontsize=7)
+            lead = next((c for c in names if c.startswith("boltc")), None)
             for yi, (c, v) in enumerate(zip(names, vals)):
                 ratio = f"{v:.1f}×" if v >= 1 else f"{v:.2g}×"
-                ax.text(v * 1.06, yi, f"{ratio}  ({fmt(cells[c]['median'], unit)} {unit.split(' ')[0]})",
-                        va="center", fontsize=7)
+                text = f"{ratio}  ({fmt(cells[c]['median'], unit)} {unit.split(' ')[0]})"
+                if lead and c in PEERS:
+                    # What the reader wants from a peer's bar: how far boltc is ahead of it.
+                    r = cells[c]["median"] / cells[lead]["median"]
+                    ahead = ("even" if 0.95 <= r < 1.05 else f"{r:.1f}× faster" if r >= 1
+                             else f"{1 / r:.1f}× slower")
+                    text += f" — {LABEL[lead].replace('`', '')} {ahead}"
+                ax.text(v * 1.06, yi, text, va="center", fontsize=7, zorder=5,
+                        bbox=dict(facecolor="white", edgecolor="none", alpha=0.85, pad=0.5))
             ax.axvline(1, color="#444444", linewidth=0.8)
             keys = []
             for (c, _lbl), v in zip(limits, lim_vals):

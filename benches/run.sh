@@ -144,6 +144,10 @@ write_clients() {
         echo "{"
         echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
         echo "  \"boltc-rust-rows\": \"env BOLTC_BENCH_API=rows $T/boltc {uri} {workload} {n} {threads}\","
+        # Busy polling off (an A/B client for issue 19's "polling never loses by more than 5%").
+        case ",$CLIENTS," in *,boltc-rust-nopoll,*)
+            echo "  \"boltc-rust-nopoll\": \"env BOLTC_BENCH_BUSY_POLL_US=0 $T/boltc {uri} {workload} {n} {threads}\"," ;;
+        esac
         [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
         [ "$HAVE_PY" = 0 ] || echo "  \"boltc-python\": \"env BENCH_PY_MODULE=boltc BOLTC_LIBRARY=$T/libboltc.so PYTHONPATH=$ROOT/bindings/python python3 $ROOT/benches/peers/bench_python.py boltc-python {uri} {workload} {n} {threads}\","
         echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","

@@ -290,7 +290,9 @@ impl ConfigBuilder {
     /// machine's cores poll at once (at least one); other waiting threads sleep at once. And
     /// none polls while the machine has more threads ready to run than cores (Linux: the run
     /// queue in `/proc/loadavg`, sampled every 10 ms), so polling never takes a core from a
-    /// thread with work, such as the other threads of a busy client or a local server.
+    /// thread with work, such as the other threads of a busy client or a local server; each
+    /// such wait also halves the connection's window (down to a sixteenth), which doubles back
+    /// with each poll that sees data, or whose data came within `window` after all.
     pub fn busy_poll(mut self, window: Duration) -> Self {
         self.busy_poll = window;
         self

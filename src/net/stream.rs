@@ -41,14 +41,27 @@ enum Io {
     Ws(Box<WsIo>),
 }
 
-/// Busy polling: a read that would wait for the server first polls the socket for up to
-/// `window` before it sleeps, which saves it the time the operating system takes to wake a
+/// Busy polling: a read that would wait for the server first polls the socket for up to a
+/// window before it sleeps, which saves it the time the operating system takes to wake a
 /// sleeping thread (tens of microseconds on many virtual machines, more than a whole round
-/// trip on loopback). It adapts: a poll that ends without data makes the next waits skip
-/// polling, twice as many after each such miss (up to [`BusyPoll::MAX_SKIP`]), so a server
-/// that takes longer than the window to answer costs almost no CPU.
+/// trip on loopback).
+///
+/// The decision is this pure state machine, fed what happened ([`take_turn`](Self::take_turn)
+/// with the machine's crowding, then [`hit`](Self::hit), or [`miss`](Self::miss) with how long
+/// the data took after all), so it is tested without clocks. It adapts in two ways:
+/// - while the machine is crowded (more runnable threads than cores) no wait polls, and each
+///   halves the window (down to the configured one divided by [`BusyPoll::MIN_SHARE`]): a
+///   spinning thread would take a core from a thread with work. Each hit doubles the window
+///   back, and so does a miss whose data came within the configured window (the shrunk window
+///   was too short, the full one would have hit);
+/// - a miss whose data came later than the configured window (a slow server) makes the next
+///   waits skip polling, twice as many after each such miss (up to [`BusyPoll::MAX_SKIP`]), so
+///   such a server costs almost no CPU.
 #[derive(Debug, Clone, Copy, Default)]
 struct BusyPoll {
+    /// The configured window (zero: never poll).
+    max: Duration,
+    /// The window the next poll uses, between `max / MIN_SHARE` and `max`.
     window: Duration,
     /// Waits left that sleep without polling.
     skip: u32,
@@ -59,32 +72,62 @@ struct BusyPoll {
 impl BusyPoll {
     /// The most waits a miss makes skip.
     const MAX_SKIP: u32 = 255;
+    /// The smallest window is the configured one divided by this.
+    const MIN_SHARE: u32 = 16;
 
-    /// Whether this wait should poll (counting a skipped one).
-    fn take_turn(&mut self) -> bool {
-        if self.window.is_zero() {
-            return false;
+    /// Polling for up to `max` (zero: never).
+    fn new(max: Duration) -> BusyPoll {
+        BusyPoll {
+            max,
+            window: max,
+            ..BusyPoll::default()
+        }
+    }
+
+    /// How long this wait should poll, or `None` to sleep at once (counting a skipped wait).
+    /// `crowded`: the machine has more runnable threads than cores.
+    fn take_turn(&mut self, crowded: bool) -> Option<Duration> {
+        if self.max.is_zero() {
+            return None;
+        }
+        if crowded {
+            self.shrink();
+            return None;
         }
         if self.skip > 0 {
             self.skip -= 1;
-            return false;
+            return None;
         }
-        true
+        Some(self.window)
     }
 
     /// Data came while polling.
     fn hit(&mut self) {
         self.backoff = 0;
+        self.grow();
     }
 
-    /// The window passed without data.
-    fn miss(&mut self) {
+    /// The window passed without data, which came `waited` after polling started.
+    fn miss(&mut self, waited: Duration) {
+        if waited <= self.max {
+            // Only the shrunk window was too short.
+            self.grow();
+            return;
+        }
         self.skip = self
             .backoff
             .saturating_mul(2)
             .saturating_add(1)
             .min(Self::MAX_SKIP);
         self.backoff = self.skip;
+    }
+
+    fn grow(&mut self) {
+        self.window = self.window.saturating_mul(2).min(self.max);
+    }
+
+    fn shrink(&mut self) {
+        self.window = (self.window / 2).max(self.max / Self::MIN_SHARE);
     }
 }
 
@@ -262,30 +305,26 @@ impl Stream {
             // The WebSocket reads through the stream under it, which polls.
             return ws.inner_mut().set_busy_poll(window);
         }
-        self.poll = BusyPoll {
-            window,
-            ..BusyPoll::default()
-        };
+        self.poll = BusyPoll::new(window);
     }
 
     /// Polls the socket until data (or end-of-file, or an error) is there to read, for up to
     /// the busy-poll window, when a read would otherwise wait. Only looks (a non-blocking
-    /// peek): the read that follows reads, and reports any error.
+    /// peek): the read that follows reads, and reports any error. Returns when a poll that
+    /// found nothing started: the read then tells [`BusyPoll::miss`] how long the data took.
     #[cfg(unix)]
-    fn poll_readable(&mut self) {
+    fn poll_readable(&mut self) -> Option<Instant> {
         match &self.io {
             // Decrypted data (or the peer's close) is already there.
-            Io::Tls(s) if !s.conn.wants_read() => return,
+            Io::Tls(s) if !s.conn.wants_read() => return None,
             // The stream under the WebSocket polls when it reads.
-            Io::Ws(_) => return,
+            Io::Ws(_) => return None,
             _ => {}
         }
-        if !self.poll.take_turn() || machine_crowded() {
-            return;
-        }
-        let Some(_polling) = Poller::enter() else {
-            return;
-        };
+        // The crowding sample is only read when polling is on.
+        let crowded = !self.poll.max.is_zero() && machine_crowded();
+        let window = self.poll.take_turn(crowded)?;
+        let _polling = Poller::enter()?;
         let sock = SockRef::from(self.tcp());
         let mut probe = [MaybeUninit::<u8>::uninit(); 1];
         let mut ready =
@@ -296,25 +335,26 @@ impl Stream {
             };
         if ready() {
             // No wait: neither a hit nor a miss.
-            return;
+            return None;
         }
         let started = Instant::now();
         loop {
             std::hint::spin_loop();
             if ready() {
                 self.poll.hit();
-                return;
+                return None;
             }
-            if started.elapsed() >= self.poll.window {
-                self.poll.miss();
-                return;
+            if started.elapsed() >= window {
+                return Some(started);
             }
         }
     }
 
     /// Busy polling needs a non-blocking peek, written here for Unix only.
     #[cfg(not(unix))]
-    fn poll_readable(&mut self) {}
+    fn poll_readable(&mut self) -> Option<Instant> {
+        None
+    }
 
     /// Whether the stream is encrypted.
     pub fn is_encrypted(&self) -> bool {
@@ -444,12 +484,16 @@ impl fmt::Debug for Stream {
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.check_owner()?;
-        self.poll_readable();
-        match &mut self.io {
+        let missed = self.poll_readable();
+        let read = match &mut self.io {
             Io::Tcp(s) => s.read(buf),
             Io::Tls(s) => s.read(buf),
             Io::Ws(ws) => ws.read(buf),
+        };
+        if let Some(started) = missed {
+            self.poll.miss(started.elapsed());
         }
+        read
     }
 }
 
@@ -591,29 +635,76 @@ mod tests {
         assert_eq!(s.local_addr().unwrap(), peer.peer_addr().unwrap());
     }
 
+    const US: Duration = Duration::from_micros(1);
+
     #[test]
-    fn busy_poll_backs_off_after_each_miss_and_resets_on_a_hit() {
-        let mut p = BusyPoll {
-            window: Duration::from_micros(100),
-            ..BusyPoll::default()
-        };
-        assert!(p.take_turn());
+    fn busy_poll_backs_off_after_each_slow_miss_and_resets_on_a_hit() {
+        let mut p = BusyPoll::new(100 * US);
+        assert_eq!(p.take_turn(false), Some(100 * US));
         let mut skips = Vec::new();
         for _ in 0..10 {
-            p.miss();
+            // The data came only after the configured window: a slow server.
+            p.miss(150 * US);
             let mut skipped = 0;
-            while !p.take_turn() {
+            while p.take_turn(false).is_none() {
                 skipped += 1;
             }
             skips.push(skipped);
         }
         assert_eq!(skips, [1, 3, 7, 15, 31, 63, 127, 255, 255, 255]);
+        assert_eq!(
+            p.window,
+            100 * US,
+            "a slow server skips, it does not shrink"
+        );
         p.hit();
-        p.miss();
-        assert!(!p.take_turn(), "one wait skipped after a hit and a miss");
-        assert!(p.take_turn());
-        let mut off = BusyPoll::default();
-        assert!(!off.take_turn(), "a zero window never polls");
+        p.miss(10 * US * 1000);
+        assert_eq!(
+            p.take_turn(false),
+            None,
+            "one wait skipped after a hit and a miss"
+        );
+        assert_eq!(p.take_turn(false), Some(100 * US));
+        let mut off = BusyPoll::new(Duration::ZERO);
+        assert_eq!(off.take_turn(false), None, "a zero window never polls");
+        assert_eq!(off.take_turn(true), None);
+    }
+
+    #[test]
+    fn busy_poll_shrinks_while_crowded_and_grows_back_as_polls_succeed() {
+        let mut p = BusyPoll::new(160 * US);
+        // Crowded: no wait polls, each halves the window, down to a sixteenth.
+        let windows: Vec<_> = (0..6)
+            .map(|_| {
+                assert_eq!(p.take_turn(true), None);
+                p.window
+            })
+            .collect();
+        assert_eq!(
+            windows,
+            [80 * US, 40 * US, 20 * US, 10 * US, 10 * US, 10 * US]
+        );
+        // Not crowded any more: it polls the shrunk window and doubles it on each hit.
+        assert_eq!(p.take_turn(false), Some(10 * US));
+        p.hit();
+        assert_eq!(p.take_turn(false), Some(20 * US));
+        // A miss whose data came within the configured window: the full window would have
+        // hit, so it grows, and the next wait polls (no skip).
+        p.miss(30 * US);
+        assert_eq!(p.take_turn(false), Some(40 * US));
+        p.hit();
+        p.hit();
+        p.hit();
+        assert_eq!(
+            p.take_turn(false),
+            Some(160 * US),
+            "never past the configured window"
+        );
+        // A slow miss while shrunk skips without growing.
+        assert_eq!(p.take_turn(true), None);
+        p.miss(500 * US);
+        assert_eq!(p.take_turn(false), None);
+        assert_eq!(p.take_turn(false), Some(80 * US));
     }
 
     #[cfg(unix)]
