@@ -289,3 +289,38 @@ fn concurrent_acquisitions_never_exceed_the_maximum() {
     let m = metrics(&p);
     assert_eq!((m.in_use, m.waiting), (0, 0));
 }
+
+#[test]
+fn a_connection_idle_less_than_the_threshold_is_not_checked() {
+    let (p, log) = pool_with(PoolConfig {
+        max_size: 2,
+        liveness_check: Some(Duration::from_secs(3600)),
+        max_lifetime: None,
+    });
+    let mut c = p.acquire(&addr(), soon()).unwrap();
+    c.alive = false; // would fail a check
+    drop(c);
+    let c = p.acquire(&addr(), soon()).unwrap();
+    assert_eq!((c.id, c.is_reused()), (1, true), "checked too early");
+    assert_eq!(log.opened.load(Ordering::SeqCst), 1);
+}
+
+#[test]
+fn metrics_count_every_transition() {
+    let (p, _) = pool(2);
+    assert_eq!(metrics(&p), PoolMetrics::default());
+    let a = p.acquire(&addr(), soon()).unwrap();
+    let mut b = p.acquire(&addr(), soon()).unwrap();
+    let m = metrics(&p);
+    assert_eq!((m.in_use, m.idle, m.created, m.closed), (2, 0, 2, 0));
+    drop(a);
+    b.broken = true;
+    drop(b);
+    let m = metrics(&p);
+    assert_eq!((m.in_use, m.idle, m.created, m.closed), (0, 1, 2, 1));
+    let _c = p.acquire(&addr(), soon()).unwrap();
+    let m = metrics(&p);
+    assert_eq!((m.in_use, m.idle, m.created, m.closed), (1, 0, 2, 1));
+    p.purge(&addr());
+    assert_eq!(metrics(&p).closed, 1, "nothing idle to purge");
+}

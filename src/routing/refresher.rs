@@ -11,12 +11,13 @@
 //! | sleeping     | maintaining (timeout or `Wake`), exited (`Shutdown`, sender gone)  |
 //! | maintaining  | sleeping; exited when the router is gone                           |
 
-use super::RouterInner;
+use super::fetch::RouteRequest;
+use super::{RouterInner, State};
 use crate::error::{Error, ErrorKind, Result};
 use crossbeam_channel::{Receiver, RecvTimeoutError};
 use std::sync::Weak;
 use std::thread::JoinHandle;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// The thread's name.
 pub(crate) const THREAD_NAME: &str = "boltc-routing";
@@ -104,5 +105,62 @@ impl Handle {
         if self.thread.join().is_err() {
             log::warn!("the routing refresher panicked");
         }
+    }
+}
+
+impl RouterInner {
+    /// For the refresher: fetches the tables close to expiry that were used since their last
+    /// fetch, and drops tables expired longer than the purge delay. Returns when to look again.
+    pub(crate) fn maintain(&self) -> Instant {
+        let now = crate::clock::now();
+        let mut due = Vec::new();
+        let mut next = now + MAX_SLEEP;
+        let mut st = self.state.lock();
+        if st.closed {
+            return next;
+        }
+        let purge = self.config.purge_delay;
+        st.tables.retain(|k, e| {
+            let keep = e.refreshing || now < e.table.expires() + purge;
+            if !keep {
+                log::info!("purging the unused routing table of {k:?}");
+            }
+            keep
+        });
+        // The home database cache lives as long as the table it points to, so it stays
+        // bounded and a changed home database is noticed once the old table is gone.
+        let State { tables, home, .. } = &mut *st;
+        home.retain(|_, (db, _)| tables.contains_key(&Some(db.clone())));
+        for (k, e) in &mut st.tables {
+            let fetched_ok = !e.table.ttl.is_zero() && !e.refreshing;
+            let at = e.table.fetched + e.table.ttl.mul_f64(REFRESH_AT);
+            let used = e.last_used >= e.table.fetched;
+            if fetched_ok && used && now >= at && now < e.table.expires() {
+                e.refreshing = true;
+                due.push((k.clone(), e.table.routers.clone(), e.imp_user.clone()));
+            } else if fetched_ok && used && now < at {
+                next = next.min(at);
+            }
+            if fetched_ok {
+                next = next.min(e.table.expires() + purge);
+            }
+        }
+        drop(st);
+        for (key, routers, imp_user) in due {
+            let req = RouteRequest {
+                context: &self.config.context,
+                bookmarks: &[],
+                database: key.as_deref(),
+                imp_user: imp_user.as_deref(),
+                auth: None,
+            };
+            let deadline = Instant::now() + FETCH_TIMEOUT;
+            let fetched = self.discover(&routers, &req, deadline, None);
+            if let Err(e) = self.store(&key, imp_user.as_deref(), fetched, false) {
+                log::info!("background refresh of the routing table for {key:?} failed: {e}");
+            }
+            next = Instant::now();
+        }
+        next
     }
 }
