@@ -21,6 +21,7 @@ pub fn at_fields(d: &mut Decoder<'_>) -> bool {
 /// Whether the reply after the RECORDs `reader` has buffered is a SUCCESS saying the server
 /// has more (`has_more`), without consuming anything: `None` until that reply is buffered
 /// whole, when it is another reply, or when its `has_more` is missing or not a boolean.
+#[inline]
 pub fn batch_has_more(reader: &mut ChunkReader, opts: DecodeOptions) -> Option<bool> {
     // A one-field structure (0xB1) with the message's tag.
     const RECORD: [u8; 2] = [0xB1, tag::RECORD];
