@@ -25,6 +25,7 @@ use super::exchange::{self, Exchange, Pending, Reply};
 use super::handshake::{self, HandshakeError, Proposal};
 use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response};
+use super::records;
 use super::response::failure_error;
 use super::transport::DeadlineReader;
 pub use super::transport::Transport;
@@ -553,8 +554,9 @@ impl<S: Transport> Connection<S> {
 
     /// The fast path for streaming: offers up to `max` responses that are already buffered
     /// whole to `take` (message bytes and decode options) one after another, without I/O and
-    /// without going through [`Response`]. Stops at the first one `take` declines (returns
-    /// `false`), which stays unread for [`Connection::recv`]. Returns how many were taken.
+    /// without going through [`Response`]; [`records::at_fields`] tells a RECORD. Stops at
+    /// the first one `take` declines (returns `false`), which stays unread for
+    /// [`Connection::recv`]. Returns how many were taken.
     ///
     /// Does nothing (returns 0) while requests are queued, when the connection is broken, when
     /// the next reply does not answer a PULL (the exchange checks RECORDs in `recv`), or when
@@ -577,23 +579,14 @@ impl<S: Transport> Connection<S> {
 
     /// Whether the reply that ends the records already buffered is a SUCCESS saying the
     /// server has more (`has_more`), looking ahead without consuming anything: `None` until
-    /// that reply has arrived whole (or when it is something else). Lets a stream ask for its
-    /// next batch while it is still decoding the current one.
+    /// that reply has arrived whole (or when it is something else; see
+    /// [`records::batch_has_more`]). Lets a stream ask for its next batch while it is still
+    /// decoding the current one.
     pub fn buffered_batch_has_more(&mut self) -> Option<bool> {
-        // A one-field structure (0xB1) with the message's tag.
-        const RECORD: [u8; 2] = [0xB1, message::tag::RECORD];
-        const SUCCESS: [u8; 2] = [0xB1, message::tag::SUCCESS];
         if self.broken.is_some() {
             return None;
         }
-        let opts = self.decode;
-        let summary = self.reader.peek_after(|m| m.starts_with(&RECORD))?;
-        if !summary.starts_with(&SUCCESS) {
-            return None;
-        }
-        let mut d = crate::packstream::Decoder::new(&summary[2..], opts);
-        let meta = d.read_map().ok()?;
-        meta.get("has_more").and_then(Value::as_bool)
+        records::batch_has_more(&mut self.reader, self.decode)
     }
 
     /// Reads a summary (skipping nothing): `Ok(Ok(meta))` for SUCCESS, `Ok(Err(e))` for

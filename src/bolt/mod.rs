@@ -8,6 +8,7 @@ pub mod exchange;
 pub mod handshake;
 mod logline;
 pub mod message;
+pub mod records;
 mod request;
 pub mod response;
 mod transport;

@@ -183,7 +183,7 @@ impl Session {
         }
         let taken = conn.take_buffered(max, |bytes, opts| {
             let mut d = Decoder::new(bytes, opts);
-            d.read_struct_header() == Ok((1, tag::RECORD)) && take(s, &mut d)
+            records::at_fields(&mut d) && take(s, &mut d)
         });
         if taken > 0 {
             s.had_record = true;
