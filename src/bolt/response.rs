@@ -63,3 +63,90 @@ pub fn fill_diagnostic_defaults(record: &mut Map) {
             .or_insert_with(|| Value::String(default.to_owned()));
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn map(entries: &[(&str, Value)]) -> Map {
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+
+    fn s(v: &str) -> Value {
+        Value::String(v.to_owned())
+    }
+
+    #[test]
+    fn pre_gql_failures_get_the_gql_defaults() {
+        let e = failure_error(&map(&[
+            ("code", s("Neo.ClientError.User.Uncool")),
+            ("message", s("not cool")),
+        ]));
+        let g = e.gql().unwrap();
+        assert_eq!(g.gql_status, "50N42");
+        assert_eq!(
+            g.description,
+            "error: general processing exception - unexpected error. not cool"
+        );
+        assert_eq!(g.classification, None);
+        assert!(g.cause.is_none());
+        let d = g.diagnostic_record.as_ref().unwrap();
+        assert_eq!(
+            d,
+            &map(&[
+                ("OPERATION", s("")),
+                ("OPERATION_CODE", s("0")),
+                ("CURRENT_SCHEMA", s("/")),
+            ])
+        );
+    }
+
+    #[test]
+    fn gql_failures_keep_what_was_sent_and_fill_missing_entries() {
+        let cause = map(&[
+            ("gql_status", s("22N00")),
+            ("description", s("inner")),
+            ("message", s("inner msg")),
+            (
+                "diagnostic_record",
+                Value::Map(map(&[
+                    ("OPERATION", Value::Null),
+                    ("_classification", s("X")),
+                ])),
+            ),
+        ]);
+        let e = failure_error(&map(&[
+            ("gql_status", s("01N00")),
+            ("description", s("outer")),
+            ("message", s("outer msg")),
+            ("neo4j_code", s("Neo.ClientError.User.Uncool")),
+            (
+                "diagnostic_record",
+                Value::Map(map(&[
+                    ("CURRENT_SCHEMA", s("/x")),
+                    ("_classification", s("CLIENT_ERROR")),
+                ])),
+            ),
+            ("cause", Value::Map(cause)),
+        ]));
+        assert_eq!(e.server_code(), Some("Neo.ClientError.User.Uncool"));
+        let g = e.gql().unwrap();
+        assert_eq!(
+            (g.gql_status.as_str(), g.description.as_str()),
+            ("01N00", "outer")
+        );
+        assert_eq!(g.classification.as_deref(), Some("CLIENT_ERROR"));
+        let d = g.diagnostic_record.as_ref().unwrap();
+        assert_eq!(d.get("CURRENT_SCHEMA"), Some(&s("/x")));
+        assert_eq!(d.get("OPERATION_CODE"), Some(&s("0")));
+        let c = g.cause.as_deref().unwrap();
+        assert_eq!(c.gql_status, "22N00");
+        let cd = c.diagnostic_record.as_ref().unwrap();
+        // A sent entry is kept even when it has the wrong type.
+        assert_eq!(cd.get("OPERATION"), Some(&Value::Null));
+        assert_eq!(cd.get("CURRENT_SCHEMA"), Some(&s("/")));
+    }
+}
