@@ -1,8 +1,68 @@
-//! Typed views of server replies: the error a FAILURE stands for, with its GQL status object
-//! and cause chain.
+//! Typed views of server replies: what a RUN and a PULL/DISCARD SUCCESS say, and the error a
+//! FAILURE stands for, with its GQL status object and cause chain.
 
 use crate::error::{Error, GqlError};
 use crate::value::{Map, Value};
+use std::sync::Arc;
+
+/// What a RUN's SUCCESS says about its result.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RunSuccess {
+    /// The column names (`fields`), when the server sent them.
+    pub fields: Option<Arc<[String]>>,
+    /// The query id (`qid`, 4.0+ explicit transactions), when sent.
+    pub qid: Option<i64>,
+}
+
+impl RunSuccess {
+    /// Reads a RUN SUCCESS's metadata.
+    ///
+    /// # Errors
+    /// What is wrong with it (the server "sent a RUN reply whose fields ..."), when `fields` is
+    /// not a list of strings.
+    #[inline(never)]
+    pub fn parse(meta: &Map) -> Result<RunSuccess, &'static str> {
+        let fields = match meta.get("fields") {
+            None => None,
+            Some(Value::List(fields)) => Some(
+                fields
+                    .iter()
+                    .map(|f| f.as_str().map(str::to_owned))
+                    .collect::<Option<Arc<[String]>>>()
+                    .ok_or("sent a RUN reply whose fields are not all strings")?,
+            ),
+            Some(_) => return Err("sent a RUN reply whose fields are not a list"),
+        };
+        let qid = match meta.get("qid") {
+            Some(Value::Int(q)) => Some(*q),
+            _ => None,
+        };
+        Ok(RunSuccess { fields, qid })
+    }
+}
+
+/// What a PULL's or DISCARD's SUCCESS says.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PullSuccess<'m> {
+    /// More records wait on the server (`has_more`; absent: false).
+    pub has_more: bool,
+    /// The bookmark of an auto-commit query that ended (`bookmark`), when sent.
+    pub bookmark: Option<&'m str>,
+}
+
+impl<'m> PullSuccess<'m> {
+    /// Reads a PULL/DISCARD SUCCESS's metadata.
+    #[inline]
+    pub fn parse(meta: &'m Map) -> PullSuccess<'m> {
+        PullSuccess {
+            has_more: meta
+                .get("has_more")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            bookmark: meta.get("bookmark").and_then(Value::as_str),
+        }
+    }
+}
 
 /// Builds the error for a FAILURE's metadata: code and message, and its GQL status object with
 /// the cause chain. Servers before 5.7 send no GQL fields; their errors get the GQL defaults
@@ -77,6 +137,37 @@ mod tests {
 
     fn s(v: &str) -> Value {
         Value::String(v.to_owned())
+    }
+
+    #[test]
+    fn run_and_pull_successes_read_as_typed_views() {
+        let run = RunSuccess::parse(&map(&[
+            ("fields", Value::List(vec![s("a"), s("b")])),
+            ("qid", Value::Int(3)),
+        ]))
+        .unwrap();
+        assert_eq!(
+            run.fields.as_deref(),
+            Some(&["a".to_owned(), "b".to_owned()][..])
+        );
+        assert_eq!(run.qid, Some(3));
+        assert_eq!(
+            RunSuccess::parse(&Map::new()).unwrap(),
+            RunSuccess {
+                fields: None,
+                qid: None
+            }
+        );
+        let e = RunSuccess::parse(&map(&[("fields", Value::List(vec![Value::Int(1)]))]));
+        assert!(e.unwrap_err().contains("not all strings"));
+        let e = RunSuccess::parse(&map(&[("fields", s("a"))]));
+        assert!(e.unwrap_err().contains("not a list"));
+        let meta = map(&[("has_more", Value::Bool(true)), ("bookmark", s("bm:1"))]);
+        let pull = PullSuccess::parse(&meta);
+        assert_eq!((pull.has_more, pull.bookmark), (true, Some("bm:1")));
+        let empty = Map::new();
+        let pull = PullSuccess::parse(&empty);
+        assert_eq!((pull.has_more, pull.bookmark), (false, None));
     }
 
     #[test]

@@ -3,6 +3,7 @@
 //! connection state.
 
 use super::*;
+use crate::bolt::response::{PullSuccess, RunSuccess};
 
 impl Session {
     pub(super) fn recv(&mut self) -> Result<Response> {
@@ -143,37 +144,19 @@ impl Session {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
-                if let Some(Value::Int(q)) = meta.get("qid") {
-                    self.last_qid = Some(*q);
-                }
-                let keys = match meta.get("fields") {
-                    None => None,
-                    Some(Value::List(fields)) => {
-                        let keys: Option<Vec<String>> = fields
-                            .iter()
-                            .map(|f| f.as_str().map(str::to_owned))
-                            .collect();
-                        match keys {
-                            Some(keys) => Some(Arc::<[String]>::from(keys)),
-                            None => {
-                                return Err(self.protocol_violation(
-                                    "sent a RUN reply whose fields are not all strings",
-                                ))
-                            }
-                        }
-                    }
-                    Some(_) => {
-                        return Err(
-                            self.protocol_violation("sent a RUN reply whose fields are not a list")
-                        )
-                    }
+                let run = match RunSuccess::parse(&meta) {
+                    Ok(run) => run,
+                    Err(why) => return Err(self.protocol_violation(why)),
                 };
+                if let Some(q) = run.qid {
+                    self.last_qid = Some(q);
+                }
                 if let Some(s) = self.stream_opt_mut(id) {
-                    if let Some(keys) = keys {
+                    if let Some(keys) = run.fields {
                         s.keys = keys;
                     }
-                    if let Some(Value::Int(q)) = meta.get("qid") {
-                        s.qid = *q;
+                    if let Some(q) = run.qid {
+                        s.qid = q;
                     }
                     s.run_meta = meta;
                     s.phase = Phase::Streaming {
@@ -183,15 +166,10 @@ impl Session {
                 }
             }
             Pending::Pull(id) | Pending::Discard(id) => {
-                let has_more = meta
-                    .get("has_more")
-                    .and_then(Value::as_bool)
-                    .unwrap_or(false);
+                let PullSuccess { has_more, bookmark } = PullSuccess::parse(&meta);
                 if !has_more {
-                    if let (false, Some(Value::String(b))) =
-                        (self.stream_in_tx(id), meta.get("bookmark"))
-                    {
-                        self.set_bookmark(b.clone());
+                    if let (false, Some(b)) = (self.stream_in_tx(id), bookmark) {
+                        self.set_bookmark(b.to_owned());
                     }
                 }
                 let server = match &self.conn {
