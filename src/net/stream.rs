@@ -139,50 +139,18 @@ struct Poller(&'static AtomicUsize);
 /// How many threads are polling now.
 static POLLERS: AtomicUsize = AtomicUsize::new(0);
 
-/// How many of this process's threads are in a read of a polling stream now (polling or
-/// asleep): while more than half the cores' worth wait at once, none polls. Their replies come
-/// from a server that needs the cores too, and threads that sleep leave it the CPU a poller
-/// would take.
-static WAITING: AtomicUsize = AtomicUsize::new(0);
-
-/// Counts a read in [`WAITING`] while it lasts.
-struct Waiting;
-
-impl Waiting {
-    fn enter() -> Waiting {
-        WAITING.fetch_add(1, Ordering::Relaxed);
-        Waiting
-    }
-}
-
-impl Drop for Waiting {
-    fn drop(&mut self) {
-        WAITING.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// The most threads that may poll at once: half the cores, at least one (no limit in this
-/// crate's unit tests, which run in parallel and test polling itself).
-fn max_pollers() -> usize {
-    static MAX: OnceLock<usize> = OnceLock::new();
-    *MAX.get_or_init(|| {
-        if cfg!(test) {
-            usize::MAX
-        } else {
-            std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
-        }
-    })
-}
-
 impl Poller {
-    /// Counts this thread in, unless half the cores (at least one) are polling already, or more
-    /// than that many threads of this process are waiting for replies ([`WAITING`]). Not
+    /// Counts this thread in, unless half the cores (at least one) are polling already. Not
     /// limited in this crate's unit tests, which run in parallel and test polling itself.
     fn enter() -> Option<Poller> {
-        let max = max_pollers();
-        if WAITING.load(Ordering::Relaxed) > max {
-            return None;
-        }
+        static MAX: OnceLock<usize> = OnceLock::new();
+        let max = *MAX.get_or_init(|| {
+            if cfg!(test) {
+                usize::MAX
+            } else {
+                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
+            }
+        });
         Poller::enter_on(&POLLERS, max)
     }
 
@@ -516,8 +484,6 @@ impl fmt::Debug for Stream {
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.check_owner()?;
-        // Only reads that may poll count as waiting.
-        let _waiting = (!self.poll.max.is_zero()).then(Waiting::enter);
         let missed = self.poll_readable();
         let read = match &mut self.io {
             Io::Tcp(s) => s.read(buf),
