@@ -319,18 +319,10 @@ fn run_fields_that_are_not_all_strings() {
 
 #[test]
 fn a_record_before_the_reply_to_run_is_a_protocol_violation() {
-    // RECORD [1] arrives as the reply to RUN, before its SUCCESS: no server may send that.
-    let stub = StubServer::start(
-        "!: BOLT 5.4\n\
-         C: HELLO {\"user_agent\": \"MyClient/1.0\", ..}\n\
-         S: SUCCESS {\"server\": \"Neo4j/5.4.0\", \"connection_id\": \"bolt-7\"}\n\
-         C: LOGON {\"scheme\": \"basic\", \"principal\": \"neo4j\", \"credentials\": \"secret\"}\n\
-         S: SUCCESS {}\n\
-         C: RUN \"RETURN 1 AS n\" {} {}\n\
-         C: PULL {\"n\": 1000}\n\
-         S: RECORD [1]\n\
-         S: <SLEEP 500ms>\n",
-    );
+    // RECORD [1] arrives as the reply to RUN, in place of its SUCCESS: no server may send that.
+    let script = HELLO.replace("S: SUCCESS {\"fields\": [\"n\"]}\n", "S: RECORD [1]\n");
+    assert_ne!(script, HELLO);
+    let stub = StubServer::start(&format!("{script}S: <SLEEP 500ms>\n"));
     let d = driver_with(&stub.uri(), |c| {
         c.read_timeout(Some(Duration::from_secs(2)))
     });

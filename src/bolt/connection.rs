@@ -24,7 +24,7 @@
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};
 use super::compat::Compat;
-use super::exchange::{self, Exchange, Pending, Reply};
+use super::exchange::{Exchange, Pending, Reply};
 use super::handshake::{self, HandshakeError, Proposal};
 use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response};
@@ -224,16 +224,6 @@ impl<S: Transport> Connection<S> {
             self.broken = Some(why.to_owned());
             self.exchange.defunct();
         }
-    }
-
-    /// The server's state after the replies read so far (see [`exchange`]).
-    pub fn state(&self) -> exchange::State {
-        self.exchange.state()
-    }
-
-    /// The requests whose replies have not been read yet, oldest first.
-    pub fn pending(&self) -> impl Iterator<Item = Pending> + '_ {
-        self.exchange.pending()
     }
 
     /// Sets the socket's read timeout outside calls with a deadline (`None`: block).

@@ -380,10 +380,11 @@ impl ServerCertVerifier for AcceptAnyCert {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn tmp(name: &str, contents: &str) -> PathBuf {
+    /// Writes `contents` to a file `name` in this process's scratch folder; returns its path.
+    pub(in crate::net) fn tmp(name: &str, contents: &str) -> PathBuf {
         let dir = std::env::temp_dir().join(format!("boltc-tls-unit-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let p = dir.join(name);

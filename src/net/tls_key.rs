@@ -207,15 +207,8 @@ fn is_der_sequence(b: &[u8]) -> bool {
 mod tests {
     use super::*;
     use crate::ErrorKind;
-    use std::path::PathBuf;
 
-    fn tmp(name: &str, contents: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("boltc-tls-key-unit-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let p = dir.join(name);
-        std::fs::write(&p, contents).unwrap();
-        p
-    }
+    use crate::net::tls::tests::tmp;
 
     /// A P-256 key written by `openssl ecparam -genkey -name prime256v1 -noout`, then by
     /// `openssl ec -aes256` / `-des3` / `-aes128` with the password `legacy-pw`.
