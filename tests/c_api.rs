@@ -426,10 +426,12 @@ fn c_program_against_neo4j() {
 }
 
 /// Mutual TLS (trusted and untrusted client certificates), verify_authentication, a
-/// session's own token and routing-table introspection against every running Neo4j.
+/// session's own token and routing-table introspection against every running Neo4j; the
+/// `examples/c/mtls.c` example with the encrypted client key and its password.
 #[test]
 fn c_mutual_tls_and_auth_against_neo4j() {
     let test = compile(false, &["tests/c/neo4j_auth.c"], "neo4j_auth", Link::Shared);
+    let example = compile(false, &["examples/c/mtls.c"], "mtls_c", Link::Shared);
     for db in Neo4j::servers() {
         let (cert, key) = db.tls_client_cert();
         let (bad_cert, bad_key) = db.tls_untrusted_cert();
@@ -446,6 +448,17 @@ fn c_mutual_tls_and_auth_against_neo4j() {
         args.push(&key_password);
         let out = run(&test, &args);
         assert!(out.contains("neo4j_auth: all ok"), "{db}: {out}");
+        let example_args = [
+            args[0],
+            args[1],
+            args[2],
+            args[3],
+            args[4],
+            &enc_key,
+            &key_password,
+        ];
+        let out = run(&example, &example_args);
+        assert_eq!(out.trim(), "1", "{db}: {out}");
     }
 }
 
