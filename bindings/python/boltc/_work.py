@@ -555,12 +555,20 @@ class Result:
 
     def _fetch(self) -> bool:
         """Moves the next batch into the buffer; False when there is nothing more."""
+        records = self._next_records()
+        if records is None:
+            return False
+        self._buffer.extend(records)
+        return bool(records) or not self._exhausted
+
+    def _next_records(self) -> Optional[List[Record]]:
+        """The records of the next batch (possibly none); None when there is nothing more."""
         if self._out_of_scope:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended."
             )
         if self._exhausted:
-            return False
+            return None
         if not self._handle:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended or it was consumed."
@@ -583,12 +591,9 @@ class Result:
             _gc_pause()
             try:
                 records = build_rows(batch, self._record_cls)
-                if records is not None:
-                    rows = len(records)
-                    self._buffer.extend(records)
-                else:
-                    rows = self._decode(_columns(batch))
-                if rows:
+                if records is None:
+                    records = self._decode(_columns(batch))
+                if records:
                     self._had_record = True
             finally:
                 _gc_resume()
@@ -596,23 +601,21 @@ class Result:
             lib.boltc_batch_free(batch)
         if not more:
             self._finish()
-        return rows > 0 or not self._exhausted
+        return records
 
-    def _decode(self, buf: bytes) -> int:
-        """Buffers the records of a columnar batch (values ``build_rows`` does not build);
-        returns how many."""
+    def _decode(self, buf: bytes) -> List[Record]:
+        """The records of a columnar batch (values ``build_rows`` does not build)."""
         seen, broken = GRAPH_VALUES[0], BROKEN_VALUES[0]
         keys, rows, cols = decode_columns(buf)
         if GRAPH_VALUES[0] != seen:
             self._graph._absorb(cols)
-        if rows:
-            if cols and BROKEN_VALUES[0] != broken:
-                self._buffer.extend(broken_aware_records(self._record_cls, zip(*cols)))
-            elif cols:
-                self._buffer.extend(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
-            else:
-                self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)
-        return rows
+        if not rows:
+            return []
+        if cols and BROKEN_VALUES[0] != broken:
+            return broken_aware_records(self._record_cls, zip(*cols))
+        if cols:
+            return list(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
+        return [_tuple_new(self._record_cls, ())] * rows
 
     def _buffer_all(self) -> None:
         while self._fetch():
@@ -670,11 +673,17 @@ class Result:
             if self._buffer:
                 it = self._cur = iter(self._buffer)
                 self._buffer = deque()
-                yield it
-                if self._cur is it:
-                    self._cur = None
-            elif not self._fetch():
-                return
+            else:
+                # Straight from the batch's list (iterating a list is cheaper than a deque).
+                records = self._next_records()
+                if records is None:
+                    return
+                if not records:
+                    continue
+                it = self._cur = iter(records)
+            yield it
+            if self._cur is it:
+                self._cur = None
 
     def _take_cur(self) -> None:
         """Puts the records an iteration left in its current batch back in front of the buffer."""
