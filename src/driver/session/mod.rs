@@ -6,7 +6,9 @@
 //! (in a transaction on Bolt 4+) and the bindings can hold them without Rust lifetimes;
 //! [`RecordStream`] and [`Transaction`] are the borrowing wrappers for Rust users.
 //!
-//! Responses arrive in request order; `pending` says which request each belongs to.
+//! Responses arrive in request order. The connection's exchange (`bolt/exchange.rs`) keeps the
+//! queue of requests waiting for them, each with the tag the session gave it ([`Pending::tag`]):
+//! the session reads which of its results or statements a reply answers from that one queue.
 //!
 //! | stream phase | meaning                                              |
 //! |--------------|------------------------------------------------------|
@@ -26,6 +28,7 @@ use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::compat::Needs;
+use crate::bolt::exchange::{Pending as Wire, Tag};
 use crate::bolt::message::{Request, Response, TxMeta};
 use crate::bolt::records;
 use crate::bolt::response::failure_error;
@@ -78,6 +81,8 @@ pub struct ResultId {
     generation: u32,
 }
 
+/// What a reply answers, as the session sees it: the exchange's request read together with
+/// the tag the session sent it with ([`Pending::of`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Pending {
     Run(ResultId),
@@ -94,6 +99,54 @@ enum Pending {
     Auth,
     /// The reply to TELEMETRY (5.4+), sent ahead of BEGIN or an auto-commit RUN.
     Telemetry,
+    /// A request the session did not send (none reaches it in practice); its reply changes
+    /// nothing.
+    Other,
+}
+
+impl Pending {
+    /// The tag of BEGIN (both messages of the Bolt 1-2 statement).
+    const BEGIN: Tag = 1;
+    /// The tag of COMMIT (likewise).
+    const COMMIT: Tag = 2;
+    /// The tag of ROLLBACK (likewise).
+    const ROLLBACK: Tag = 3;
+
+    /// The tag of the RUN, PULL and DISCARD requests of a result: above `u32::MAX`, so it
+    /// never meets the statement tags.
+    #[inline]
+    fn tag(id: ResultId) -> Tag {
+        ((u64::from(id.index) + 1) << 32) | u64::from(id.generation)
+    }
+
+    /// Reads a request of the exchange and its tag back as what the session sent it for.
+    #[inline]
+    fn of((request, tag): (Wire, Tag)) -> Pending {
+        if tag > u64::from(u32::MAX) {
+            // The slab never holds more than u32::MAX results at once (see `Pending::tag`).
+            #[allow(clippy::cast_possible_truncation)]
+            let id = ResultId {
+                index: ((tag >> 32) - 1) as u32,
+                generation: tag as u32,
+            };
+            return match request {
+                Wire::Run => Pending::Run(id),
+                Wire::Pull => Pending::Pull(id),
+                Wire::Discard => Pending::Discard(id),
+                _ => Pending::Other,
+            };
+        }
+        match (request, tag) {
+            (Wire::Begin | Wire::Run, Pending::BEGIN) => Pending::Begin,
+            (Wire::Commit | Wire::Run, Pending::COMMIT) => Pending::Commit,
+            (Wire::Rollback | Wire::Run, Pending::ROLLBACK) => Pending::Rollback,
+            (Wire::Pull, Pending::BEGIN | Pending::COMMIT | Pending::ROLLBACK) => Pending::Aux,
+            (Wire::Reset | Wire::AckFailure, _) => Pending::Reset,
+            (Wire::Logon | Wire::Logoff, _) => Pending::Auth,
+            (Wire::Telemetry, _) => Pending::Telemetry,
+            _ => Pending::Other,
+        }
+    }
 }
 
 /// The driver API a piece of work comes from, as Bolt 5.4+ telemetry reports it (the
@@ -168,7 +221,6 @@ pub struct Session {
     /// The bookmarks the current transaction started from (for the bookmark manager).
     sent_bookmarks: Vec<String>,
     conn: Option<PooledConnection>,
-    pending: VecDeque<Pending>,
     streams: Vec<Option<Stream>>,
     generation: u32,
     tx: Option<TxState>,
@@ -218,7 +270,6 @@ impl Session {
             config,
             fetch_size,
             conn: None,
-            pending: VecDeque::new(),
             streams: Vec::new(),
             generation: 0,
             tx: None,
@@ -347,7 +398,7 @@ impl Session {
         }
         match self.deadline {
             Some(d) if e.kind() == ErrorKind::Timeout && Instant::now() >= d => {
-                let what = match self.pending.front() {
+                let what = match self.front() {
                     Some(Pending::Run(_)) => "the reply to RUN",
                     Some(Pending::Pull(_)) => "records (the reply to PULL)",
                     Some(Pending::Discard(_)) => "the reply to DISCARD",
@@ -357,7 +408,7 @@ impl Session {
                     Some(Pending::Reset) => "the reply to RESET",
                     Some(Pending::Auth) => "the reply to LOGOFF/LOGON",
                     Some(Pending::Telemetry) => "the reply to TELEMETRY",
-                    None => "the server",
+                    Some(Pending::Other) | None => "the server",
                 };
                 e.context(format_args!(
                     "the call timeout of {:?} ran out waiting for {what}",
@@ -472,18 +523,20 @@ impl Session {
         self.streams.clear();
         self.withdraw_interrupt();
         if let Some(mut conn) = self.conn.take() {
-            if res.is_err() || !self.pending.is_empty() {
+            if res.is_err() || conn.is_waiting() {
                 // Its state on the server is unknown: never hand it out again.
                 conn.mark_broken("session closed in the middle of an exchange");
             }
         }
-        self.pending.clear();
         res
     }
 
     fn cleanup(&mut self) -> Result<()> {
         self.call(|s| {
-            if !s.pending.is_empty() && s.pending.iter().all(|p| *p == Pending::Reset) {
+            let only_reset = s.conn.as_ref().is_some_and(|c| {
+                c.is_waiting() && c.waiting().all(|p| Pending::of(p) == Pending::Reset)
+            });
+            if only_reset {
                 // Only the RESET after a failure is outstanding: that failure was reported
                 // already, and a connection that dies now loses nothing.
                 s.drain_quietly();
