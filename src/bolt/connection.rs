@@ -16,7 +16,7 @@
 //! `request.rs`, typed replies in `response.rs`, the transport and deadline reads in
 //! `transport.rs`.
 //!
-//! File length: about 660 lines, kept whole: one type whose every method touches the same
+//! File length: about 700 lines, kept whole: one type whose every method touches the same
 //! private state (the socket and its timeouts, the read buffer, the exchange, the broken flag):
 //! opening, HELLO/LOGON and applying its reply, send/flush/recv with deadlines, the streaming
 //! fast path and the error paths that mark the connection broken.

@@ -29,6 +29,8 @@
 //! meaning of each reply from it instead of keeping a second queue.
 //!
 //! The unit tests below drive it by state with byte scripts (encoded messages), no socket.
+//!
+//! File length: over 600 lines only with its unit tests (the code is about 300).
 
 use super::message::tag;
 use std::collections::VecDeque;

@@ -28,7 +28,7 @@ use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::compat::Needs;
-use crate::bolt::exchange::{Pending as Wire, Tag};
+use crate::bolt::exchange::Pending as Wire;
 use crate::bolt::message::{Request, Response, TxMeta};
 use crate::bolt::records;
 use crate::bolt::response::failure_error;
@@ -79,74 +79,6 @@ impl SessionInterrupt {
 pub struct ResultId {
     index: u32,
     generation: u32,
-}
-
-/// What a reply answers, as the session sees it: the exchange's request read together with
-/// the tag the session sent it with ([`Pending::of`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    Run(ResultId),
-    Pull(ResultId),
-    Discard(ResultId),
-    Begin,
-    Commit,
-    Rollback,
-    /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
-    Aux,
-    Reset,
-    /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
-    /// connection whose credentials had to change.
-    Auth,
-    /// The reply to TELEMETRY (5.4+), sent ahead of BEGIN or an auto-commit RUN.
-    Telemetry,
-    /// A request the session did not send (none reaches it in practice); its reply changes
-    /// nothing.
-    Other,
-}
-
-impl Pending {
-    /// The tag of BEGIN (both messages of the Bolt 1-2 statement).
-    const BEGIN: Tag = 1;
-    /// The tag of COMMIT (likewise).
-    const COMMIT: Tag = 2;
-    /// The tag of ROLLBACK (likewise).
-    const ROLLBACK: Tag = 3;
-
-    /// The tag of the RUN, PULL and DISCARD requests of a result: above `u32::MAX`, so it
-    /// never meets the statement tags.
-    #[inline]
-    fn tag(id: ResultId) -> Tag {
-        ((u64::from(id.index) + 1) << 32) | u64::from(id.generation)
-    }
-
-    /// Reads a request of the exchange and its tag back as what the session sent it for.
-    #[inline]
-    fn of((request, tag): (Wire, Tag)) -> Pending {
-        if tag > u64::from(u32::MAX) {
-            // The slab never holds more than u32::MAX results at once (see `Pending::tag`).
-            #[allow(clippy::cast_possible_truncation)]
-            let id = ResultId {
-                index: ((tag >> 32) - 1) as u32,
-                generation: tag as u32,
-            };
-            return match request {
-                Wire::Run => Pending::Run(id),
-                Wire::Pull => Pending::Pull(id),
-                Wire::Discard => Pending::Discard(id),
-                _ => Pending::Other,
-            };
-        }
-        match (request, tag) {
-            (Wire::Begin | Wire::Run, Pending::BEGIN) => Pending::Begin,
-            (Wire::Commit | Wire::Run, Pending::COMMIT) => Pending::Commit,
-            (Wire::Rollback | Wire::Run, Pending::ROLLBACK) => Pending::Rollback,
-            (Wire::Pull, Pending::BEGIN | Pending::COMMIT | Pending::ROLLBACK) => Pending::Aux,
-            (Wire::Reset | Wire::AckFailure, _) => Pending::Reset,
-            (Wire::Logon | Wire::Logoff, _) => Pending::Auth,
-            (Wire::Telemetry, _) => Pending::Telemetry,
-            _ => Pending::Other,
-        }
-    }
 }
 
 /// The driver API a piece of work comes from, as Bolt 5.4+ telemetry reports it (the
@@ -494,9 +426,11 @@ impl Session {
 // The rest of `Session` lives in the submodules below, one concern each.
 mod connection;
 mod detached;
+mod pending;
 mod replies;
 mod slab;
 mod tx;
+use pending::Pending;
 
 impl Session {
     /// Ends the session: discards open results, rolls back an open transaction and returns
