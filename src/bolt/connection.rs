@@ -87,7 +87,8 @@ pub struct Connection<S> {
     features: Features,
     decode: DecodeOptions,
     limits: Limits,
-    info: ServerInfo,
+    /// Shared with the summaries of the results it served (set by HELLO, then read only).
+    info: std::sync::Arc<ServerInfo>,
     recv_timeout: Option<Duration>,
     /// The read timeout the socket has outside calls with a deadline.
     read_timeout: Option<Duration>,
@@ -140,11 +141,11 @@ impl<S: Transport> Connection<S> {
                 max_decoded_size: limits.max_decoded,
             },
             limits,
-            info: ServerInfo {
+            info: std::sync::Arc::new(ServerInfo {
                 address: address.to_owned(),
                 protocol_version: (version.major, version.minor),
                 ..ServerInfo::default()
-            },
+            }),
             recv_timeout: None,
             read_timeout: None,
             write_timeout: None,
@@ -189,6 +190,11 @@ impl<S: Transport> Connection<S> {
     /// Server agent, connection id, address and version.
     pub fn info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// As [`Connection::info`], shared (no copy of its strings).
+    pub fn info_shared(&self) -> std::sync::Arc<ServerInfo> {
+        std::sync::Arc::clone(&self.info)
     }
 
     /// Whether the server asked for TELEMETRY messages (Bolt 5.4+ and the `telemetry.enabled`
@@ -329,7 +335,9 @@ impl<S: Transport> Connection<S> {
         // be Neo4j's (`Neo4j/...`), as in the official drivers and TestKit's versions suite
         // (which expects `FooBar/4.3.0` or `neo4j/4.1.0` to be refused as untrusted).
         match meta.get("server") {
-            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
+            Some(Value::String(s)) if s.starts_with("Neo4j/") => {
+                std::sync::Arc::make_mut(&mut self.info).agent.clone_from(s)
+            }
             None => {
                 log::warn!(
                     "[{}] the server's {} reply names no agent (no \"server\"); going on \
@@ -337,7 +345,7 @@ impl<S: Transport> Connection<S> {
                     self.log_id,
                     if self.features.hello { "HELLO" } else { "INIT" }
                 );
-                self.info.agent.clear();
+                std::sync::Arc::make_mut(&mut self.info).agent.clear();
             }
             Some(other) => {
                 self.mark_broken("unexpected server agent");
@@ -362,7 +370,9 @@ impl<S: Transport> Connection<S> {
             }
         }
         if let Some(Value::String(s)) = meta.get("connection_id") {
-            self.info.connection_id.clone_from(s);
+            std::sync::Arc::make_mut(&mut self.info)
+                .connection_id
+                .clone_from(s);
             self.log_id = format!("{s}@{}", self.info.address);
         }
         if let Some(Value::Map(h)) = meta.get("hints") {

@@ -70,8 +70,8 @@ pub struct NotificationFilter {
 /// Transaction metadata for BEGIN and auto-commit RUN.
 #[derive(Debug, Clone, Default)]
 pub struct TxMeta {
-    /// Bookmarks to wait for.
-    pub bookmarks: Vec<String>,
+    /// Bookmarks to wait for (shared with the session that sends them).
+    pub bookmarks: std::sync::Arc<[String]>,
     /// Transaction timeout in milliseconds (`None`: server default).
     pub timeout_ms: Option<i64>,
     /// Transaction metadata.

@@ -123,10 +123,10 @@ impl Session {
     }
 
     /// The session's bookmarks plus the bookmark manager's.
-    pub(super) fn current_bookmarks(&self) -> Vec<String> {
+    pub(super) fn current_bookmarks(&self) -> Arc<[String]> {
         match &self.config.bookmark_manager {
-            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()),
-            None => self.bookmarks.clone(),
+            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()).into(),
+            None => Arc::clone(&self.bookmarks),
         }
     }
 
@@ -135,7 +135,7 @@ impl Session {
         if let Some(m) = &self.config.bookmark_manager {
             m.update_bookmarks(&self.sent_bookmarks, std::slice::from_ref(&b));
         }
-        self.bookmarks = vec![b];
+        self.bookmarks = Arc::from([b]);
     }
 
     /// Tells the driver about a failure on the current connection (routing reacts to it).

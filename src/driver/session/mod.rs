@@ -145,13 +145,14 @@ pub struct Session {
     driver: Arc<DriverInner>,
     config: SessionConfig,
     fetch_size: i64,
-    bookmarks: Vec<String>,
+    /// Shared with each transaction's BEGIN/RUN metadata instead of copied into it.
+    bookmarks: Arc<[String]>,
     /// The access mode of the next transaction (the default, or the transaction function's).
     mode: AccessMode,
     /// The home database the routing driver resolved (when the config names none).
     resolved_db: Option<String>,
     /// The bookmarks the current transaction started from (for the bookmark manager).
-    sent_bookmarks: Vec<String>,
+    sent_bookmarks: Arc<[String]>,
     conn: Option<PooledConnection>,
     streams: Vec<Option<Stream>>,
     generation: u32,
@@ -169,6 +170,8 @@ pub struct Session {
     /// The `qid` of the latest RUN in the transaction: PULL/DISCARD for it leave `qid` out
     /// (the server's default, "the last query").
     last_qid: Option<i64>,
+    /// The columns of the latest result: a RUN reply with the same ones shares them.
+    last_keys: Option<Arc<[String]>>,
     /// How long each call may take (see [`Session::set_call_timeout`]).
     call_timeout: Option<Duration>,
     /// The deadline of the call in progress, when there is a call timeout.
@@ -194,10 +197,10 @@ impl Session {
         let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
         let call_timeout = config.call_timeout;
         Session {
-            bookmarks: config.bookmarks.clone(),
+            bookmarks: config.bookmarks.as_slice().into(),
             mode: config.default_access_mode,
             resolved_db: None,
-            sent_bookmarks: Vec::new(),
+            sent_bookmarks: Arc::default(),
             driver,
             config,
             fetch_size,
@@ -211,6 +214,7 @@ impl Session {
             unproven: false,
             idle_death: None,
             last_qid: None,
+            last_keys: None,
             call_timeout,
             deadline: None,
             api: None,
@@ -403,7 +407,7 @@ impl Session {
 
     /// The bookmarks of the last committed transaction (or those the session started with).
     pub fn last_bookmarks(&self) -> Vec<String> {
-        self.bookmarks.clone()
+        self.bookmarks.to_vec()
     }
 
     /// The session's configuration.
@@ -517,7 +521,7 @@ impl Session {
     fn tx_meta(&mut self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
         self.sent_bookmarks = self.current_bookmarks();
         TxMeta {
-            bookmarks: self.sent_bookmarks.clone(),
+            bookmarks: Arc::clone(&self.sent_bookmarks),
             timeout_ms: config.timeout_ms(),
             metadata: config.metadata.clone(),
             read: mode == AccessMode::Read,

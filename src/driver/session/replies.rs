@@ -162,12 +162,15 @@ impl Session {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
-                let run = match RunSuccess::parse(&meta) {
+                let run = match RunSuccess::parse(&meta, self.last_keys.as_ref()) {
                     Ok(run) => run,
                     Err(why) => return Err(self.protocol_violation(why)),
                 };
                 if let Some(q) = run.qid {
                     self.last_qid = Some(q);
+                }
+                if let Some(keys) = &run.fields {
+                    self.last_keys = Some(Arc::clone(keys));
                 }
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(keys) = run.fields {
@@ -191,8 +194,8 @@ impl Session {
                     }
                 }
                 let server = match &self.conn {
-                    Some(c) if !has_more => c.info().clone(),
-                    _ => ServerInfo::default(),
+                    Some(c) if !has_more => c.info_shared(),
+                    _ => Arc::default(),
                 };
                 // A PULL sent ahead (see `pull_ahead`) is next in line: its records come next.
                 let pulled_ahead = self.front() == Some(Pending::Pull(id));
