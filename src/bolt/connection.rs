@@ -250,6 +250,25 @@ impl<S: Transport> Connection<S> {
         self.stream.set_write_timeout(timeout)
     }
 
+    /// Sets both socket timeouts outside calls with a deadline (as the two setters). With no
+    /// deadline set, the socket then has its configured timeouts: nothing is left for the next
+    /// I/O to put back (two system calls fewer per new connection).
+    ///
+    /// # Errors
+    /// When the transport rejects a timeout.
+    pub fn set_timeouts(
+        &mut self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> io::Result<()> {
+        self.set_read_timeout(read)?;
+        self.set_write_timeout(write)?;
+        if self.deadline.is_none() {
+            self.timeouts_changed = false;
+        }
+        Ok(())
+    }
+
     /// Bounds every read and write until `deadline` (`None`: only the read timeout applies).
     /// A read that runs out of time fails with `Timeout` and breaks the connection, as its
     /// reply may still arrive later.
