@@ -184,10 +184,16 @@ pub enum Response {
     Failure(Map),
 }
 
-/// Writes map entries, skipping `None`s, so the header count matches.
+/// Writes map entries as they are put, skipping `None`s, and the header with their count at
+/// the end ([`Encoder::begin_map`]): no list of entries is built first.
 struct Entries<'e, 'o> {
     enc: Encoder<'o>,
-    items: Vec<(&'e str, Item<'e>)>,
+    /// Where the map's header goes.
+    at: usize,
+    len: usize,
+    /// The first entry that could not be written (returned by `finish`).
+    error: Option<EncodeError>,
+    _values: std::marker::PhantomData<&'e ()>,
 }
 
 /// A metadata entry's value: built, or borrowed from the request (strings, bookmark lists
@@ -205,45 +211,51 @@ fn list_of_strings(items: &[String]) -> Value {
 }
 
 impl<'e, 'o> Entries<'e, 'o> {
-    fn new(enc: Encoder<'o>) -> Self {
+    fn new(mut enc: Encoder<'o>) -> Self {
+        let at = enc.begin_map();
         Entries {
             enc,
-            items: Vec::new(),
+            at,
+            len: 0,
+            error: None,
+            _values: std::marker::PhantomData,
         }
     }
     fn put(&mut self, k: &'e str, v: Value) -> &mut Self {
-        self.items.push((k, Item::Value(v)));
-        self
+        self.put_item(k, Some(Item::Value(v)))
     }
     fn put_opt(&mut self, k: &'e str, v: Option<Value>) -> &mut Self {
-        if let Some(v) = v {
-            self.items.push((k, Item::Value(v)));
-        }
-        self
+        self.put_item(k, v.map(Item::Value))
     }
     fn put_item(&mut self, k: &'e str, v: Option<Item<'e>>) -> &mut Self {
-        if let Some(v) = v {
-            self.items.push((k, v));
+        if let (Some(v), None) = (v, &self.error) {
+            match self.write(k, &v) {
+                Ok(()) => self.len += 1,
+                Err(e) => self.error = Some(e),
+            }
         }
         self
     }
-    fn finish(&mut self) -> Result<(), EncodeError> {
-        self.enc.write_map_header(self.items.len())?;
-        for (k, v) in &self.items {
-            self.enc.write_str(k)?;
-            match v {
-                Item::Value(v) => self.enc.write_value(v)?,
-                Item::Str(s) => self.enc.write_str(s)?,
-                Item::Strs(items) => {
-                    self.enc.write_list_header(items.len())?;
-                    for s in *items {
-                        self.enc.write_str(s)?;
-                    }
+    fn write(&mut self, k: &str, v: &Item<'_>) -> Result<(), EncodeError> {
+        self.enc.write_str(k)?;
+        match v {
+            Item::Value(v) => self.enc.write_value(v),
+            Item::Str(s) => self.enc.write_str(s),
+            Item::Strs(items) => {
+                self.enc.write_list_header(items.len())?;
+                for s in *items {
+                    self.enc.write_str(s)?;
                 }
-                Item::Map(m) => self.enc.write_map(m)?,
+                Ok(())
             }
+            Item::Map(m) => self.enc.write_map(m),
         }
-        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), EncodeError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.enc.end_map(self.at, self.len)
     }
 }
 
@@ -305,8 +317,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
             let mut e = Entries::new(enc);
             e.put("user_agent", Value::String(p.user_agent.clone()));
             if !f.logon {
-                e.items
-                    .extend(auth.entries().into_iter().map(|(k, v)| (k, Item::Value(v))));
+                for (k, v) in auth.entries() {
+                    e.put(k, v);
+                }
             }
             if f.hello_routing {
                 e.put_opt("routing", p.routing.clone().map(Value::Map));
@@ -404,8 +417,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
 }
 
 fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &AuthToken) -> Entries<'e, 'o> {
-    e.items
-        .extend(auth.entries().into_iter().map(|(k, v)| (k, Item::Value(v))));
+    for (k, v) in auth.entries() {
+        e.put(k, v);
+    }
     e
 }
 
