@@ -512,19 +512,12 @@ impl<'a> Decoder<'a> {
     /// Any [`DecodeError`]; `slot` then holds some value, not necessarily a meaningful one.
     #[inline(always)]
     pub fn refill_item(&mut self, slot: &mut Value) -> Result<(), DecodeError> {
-        // As `refill_value` (which, being recursive, is not inlined into the row loops).
-        match self.scalar() {
-            Some(v) => {
-                put(slot, v);
-                Ok(())
-            }
-            None => self.refill_other(slot, 1),
-        }
+        self.refill_value(slot, 1)
     }
 
     /// [`Decoder::refill_item`] for a value nested `depth` containers deep: a common scalar
     /// inline, anything else in [`Decoder::refill_other`].
-    #[inline]
+    #[inline(always)]
     fn refill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
         match self.scalar() {
             Some(v) => {
@@ -562,7 +555,9 @@ impl<'a> Decoder<'a> {
                 self.enter(depth)?;
                 self.check_items(len, 1)?;
                 self.budget.charge_n(len, VALUE_SIZE)?;
-                items.resize_with(len, || Value::Null);
+                if items.len() != len {
+                    items.resize_with(len, || Value::Null);
+                }
                 for item in items {
                     self.refill_value(item, depth + 1)?;
                 }
@@ -598,9 +593,11 @@ impl<'a> Decoder<'a> {
             return Ok(false);
         }
         for (k, value) in map.iter_mut() {
-            let key = self.key_str()?;
+            // Compared as bytes: equal to a `String`'s, they are UTF-8 (and a key that is not
+            // fails in the fresh decode that follows a mismatch).
+            let key = self.key_bytes()?;
             self.budget.charge(key.len() + ENTRY_SIZE)?;
-            if key != k {
+            if key != k.as_bytes() {
                 return Ok(false);
             }
             self.refill_value(value, depth)?;
@@ -684,11 +681,17 @@ impl<'a> Decoder<'a> {
 
     /// A map key, borrowed from the input.
     fn key_str(&mut self) -> Result<&'a str, DecodeError> {
+        std::str::from_utf8(self.key_bytes()?).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// The bytes of a map key (not checked to be UTF-8), borrowed from the input.
+    #[inline]
+    fn key_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let m = self.u8()?;
         match m {
             0x80..=0x8F | marker::STRING_8 | marker::STRING_16 | marker::STRING_32 => {
                 let n = self.string_len(m)?;
-                self.str(n)
+                self.take(n)
             }
             _ => Err(DecodeError::NonStringKey),
         }
