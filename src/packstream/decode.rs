@@ -497,8 +497,13 @@ impl<'a> Decoder<'a> {
     fn items_charged(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
         self.check_items(len, 1)?;
         let mut items = Vec::with_capacity(len);
-        for _ in 0..len {
-            items.push(self.value(depth)?);
+        // Decoded into place: pushing each item copied it through the stack several times.
+        items.resize_with(len, || Value::Null);
+        for slot in &mut items {
+            match self.scalar() {
+                Some(v) => put(slot, v),
+                None => put(slot, self.value_slow(depth)?),
+            }
         }
         Ok(items)
     }

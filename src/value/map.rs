@@ -108,6 +108,7 @@ impl Map {
     }
 
     /// An empty map with room for `capacity` entries.
+    #[inline]
     pub fn with_capacity(capacity: usize) -> Map {
         Map {
             entries: Vec::with_capacity(capacity),
