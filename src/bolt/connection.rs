@@ -16,7 +16,7 @@
 //! `request.rs`, typed replies in `response.rs`, the transport and deadline reads in
 //! `transport.rs`.
 //!
-//! File length: about 660 lines, kept whole: one type whose every method touches the same
+//! File length: about 700 lines, kept whole: one type whose every method touches the same
 //! private state (the socket and its timeouts, the read buffer, the exchange, the broken flag):
 //! opening, HELLO/LOGON and applying its reply, send/flush/recv with deadlines, the streaming
 //! fast path and the error paths that mark the connection broken.
@@ -24,7 +24,7 @@
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};
 use super::compat::Compat;
-use super::exchange::{Exchange, Pending, Reply};
+use super::exchange::{Exchange, Pending, Reply, Tag};
 use super::handshake::{self, HandshakeError, Proposal};
 use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response};
@@ -424,7 +424,17 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// `InvalidArgument` when a parameter cannot be encoded (nothing is queued then);
     /// `Unsupported` when the message does not exist in the negotiated version.
+    #[inline]
     pub fn send(&mut self, req: &Request<'_>) -> Result<()> {
+        self.send_tagged(req, 0)
+    }
+
+    /// As [`Connection::send`], naming the request `tag`: [`Connection::recv_answer`] hands
+    /// the tag back with each reply to it (see [`Exchange`]).
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_tagged(&mut self, req: &Request<'_>, tag: Tag) -> Result<()> {
         self.scratch.clear();
         let written = message::encode(&mut self.scratch, &self.features, req)?;
         if written && log::log_enabled!(log::Level::Debug) {
@@ -441,7 +451,7 @@ impl<S: Transport> Connection<S> {
             ));
         }
         chunk::write_message(&mut self.out, &self.scratch, self.limits.max_chunk);
-        self.exchange.request(&self.scratch);
+        self.exchange.request(&self.scratch, tag);
         Ok(())
     }
 
@@ -480,7 +490,41 @@ impl<S: Transport> Connection<S> {
     ///
     /// # Errors
     /// Transport errors, timeouts, malformed bytes; the connection is then broken.
+    #[inline]
     pub fn recv(&mut self) -> Result<Response> {
+        self.recv_answer().map(|(r, _)| r)
+    }
+
+    /// The request the next reply answers and its tag, if any (once the connection is broken,
+    /// the first of those that will never be answered).
+    #[inline]
+    pub fn next_reply(&self) -> Option<(Pending, Tag)> {
+        self.exchange.next_tagged()
+    }
+
+    /// Whether any request sent waits for its reply.
+    #[inline]
+    pub fn is_waiting(&self) -> bool {
+        self.exchange.is_waiting()
+    }
+
+    /// The requests waiting for their replies, oldest first, with their tags.
+    pub fn waiting(&self) -> impl Iterator<Item = (Pending, Tag)> + '_ {
+        self.exchange.tagged()
+    }
+
+    /// Takes the requests still waiting for a reply; once the connection is broken, those
+    /// will never get one and their senders fail them.
+    pub fn take_unanswered(&mut self) -> std::collections::VecDeque<(Pending, Tag)> {
+        self.exchange.take_unanswered()
+    }
+
+    /// As [`Connection::recv`], with the request the reply answers and its tag (for a
+    /// RECORD, the PULL it belongs to, which stays waiting).
+    ///
+    /// # Errors
+    /// As [`Connection::recv`].
+    pub fn recv_answer(&mut self) -> Result<(Response, (Pending, Tag))> {
         self.flush()?;
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
@@ -521,10 +565,13 @@ impl<S: Transport> Connection<S> {
                     Response::Failure(_) => Reply::Failure,
                     Response::Ignored => Reply::Ignored,
                 };
-                if let Err(v) = self.exchange.reply(reply) {
-                    let e = Error::new(ErrorKind::Protocol, format!("protocol violation: {v}"));
-                    return Err(self.fail(e));
-                }
+                let answered = match self.exchange.reply(reply) {
+                    Ok(a) => a,
+                    Err(v) => {
+                        let e = Error::new(ErrorKind::Protocol, format!("protocol violation: {v}"));
+                        return Err(self.fail(e));
+                    }
+                };
                 let level = match resp {
                     Response::Record(_) => log::Level::Trace,
                     _ => log::Level::Debug,
@@ -536,7 +583,7 @@ impl<S: Transport> Connection<S> {
                     };
                     log::log!(level, "[{}] S: {text}", self.log_id);
                 }
-                Ok(resp)
+                Ok((resp, answered))
             }
             Err(e) => {
                 let e = Error::from(e);

@@ -23,8 +23,13 @@ impl Session {
     }
 
     pub(super) fn ensure_connection(&mut self) -> Result<()> {
-        if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
-            self.drop_connection();
+        if let Some(why) = self.conn.as_ref().and_then(|c| c.broken()) {
+            // Whatever still waited on it fails (normally nothing does).
+            let e = Error::new(
+                ErrorKind::ServiceUnavailable,
+                format!("the connection is no longer usable: {why}"),
+            );
+            self.connection_lost(&e);
         }
         if self.conn.is_none() {
             self.interrupt.inner.clear();
@@ -63,10 +68,9 @@ impl Session {
                 }
                 return Err(e);
             }
-            // A re-authentication goes out with our first request; its replies come first.
-            for _ in 0..conn.take_deferred_auth() {
-                self.pending.push_back(Pending::Auth);
-            }
+            // A re-authentication goes out with our first request; its replies come first
+            // (the exchange lists LOGOFF and LOGON, which the session reads as `Auth`).
+            conn.take_deferred_auth();
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
             }

@@ -6,7 +6,9 @@
 //! (in a transaction on Bolt 4+) and the bindings can hold them without Rust lifetimes;
 //! [`RecordStream`] and [`Transaction`] are the borrowing wrappers for Rust users.
 //!
-//! Responses arrive in request order; `pending` says which request each belongs to.
+//! Responses arrive in request order. The connection's exchange (`bolt/exchange.rs`) keeps the
+//! queue of requests waiting for them, each with the tag the session gave it ([`Pending::tag`]):
+//! the session reads which of its results or statements a reply answers from that one queue.
 //!
 //! | stream phase | meaning                                              |
 //! |--------------|------------------------------------------------------|
@@ -26,6 +28,7 @@ use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::compat::Needs;
+use crate::bolt::exchange::Pending as Wire;
 use crate::bolt::message::{Request, Response, TxMeta};
 use crate::bolt::records;
 use crate::bolt::response::failure_error;
@@ -76,24 +79,6 @@ impl SessionInterrupt {
 pub struct ResultId {
     index: u32,
     generation: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    Run(ResultId),
-    Pull(ResultId),
-    Discard(ResultId),
-    Begin,
-    Commit,
-    Rollback,
-    /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
-    Aux,
-    Reset,
-    /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
-    /// connection whose credentials had to change.
-    Auth,
-    /// The reply to TELEMETRY (5.4+), sent ahead of BEGIN or an auto-commit RUN.
-    Telemetry,
 }
 
 /// The driver API a piece of work comes from, as Bolt 5.4+ telemetry reports it (the
@@ -168,7 +153,6 @@ pub struct Session {
     /// The bookmarks the current transaction started from (for the bookmark manager).
     sent_bookmarks: Vec<String>,
     conn: Option<PooledConnection>,
-    pending: VecDeque<Pending>,
     streams: Vec<Option<Stream>>,
     generation: u32,
     tx: Option<TxState>,
@@ -218,7 +202,6 @@ impl Session {
             config,
             fetch_size,
             conn: None,
-            pending: VecDeque::new(),
             streams: Vec::new(),
             generation: 0,
             tx: None,
@@ -347,7 +330,7 @@ impl Session {
         }
         match self.deadline {
             Some(d) if e.kind() == ErrorKind::Timeout && Instant::now() >= d => {
-                let what = match self.pending.front() {
+                let what = match self.front() {
                     Some(Pending::Run(_)) => "the reply to RUN",
                     Some(Pending::Pull(_)) => "records (the reply to PULL)",
                     Some(Pending::Discard(_)) => "the reply to DISCARD",
@@ -357,7 +340,7 @@ impl Session {
                     Some(Pending::Reset) => "the reply to RESET",
                     Some(Pending::Auth) => "the reply to LOGOFF/LOGON",
                     Some(Pending::Telemetry) => "the reply to TELEMETRY",
-                    None => "the server",
+                    Some(Pending::Other) | None => "the server",
                 };
                 e.context(format_args!(
                     "the call timeout of {:?} ran out waiting for {what}",
@@ -443,9 +426,11 @@ impl Session {
 // The rest of `Session` lives in the submodules below, one concern each.
 mod connection;
 mod detached;
+mod pending;
 mod replies;
 mod slab;
 mod tx;
+use pending::Pending;
 
 impl Session {
     /// Ends the session: discards open results, rolls back an open transaction and returns
@@ -472,18 +457,20 @@ impl Session {
         self.streams.clear();
         self.withdraw_interrupt();
         if let Some(mut conn) = self.conn.take() {
-            if res.is_err() || !self.pending.is_empty() {
+            if res.is_err() || conn.is_waiting() {
                 // Its state on the server is unknown: never hand it out again.
                 conn.mark_broken("session closed in the middle of an exchange");
             }
         }
-        self.pending.clear();
         res
     }
 
     fn cleanup(&mut self) -> Result<()> {
         self.call(|s| {
-            if !s.pending.is_empty() && s.pending.iter().all(|p| *p == Pending::Reset) {
+            let only_reset = s.conn.as_ref().is_some_and(|c| {
+                c.is_waiting() && c.waiting().all(|p| Pending::of(p) == Pending::Reset)
+            });
+            if only_reset {
                 // Only the RESET after a failure is outstanding: that failure was reported
                 // already, and a connection that dies now loses nothing.
                 s.drain_quietly();
