@@ -11,11 +11,14 @@ use super::message::tag;
 use crate::packstream::{DecodeOptions, Decoder};
 use crate::value::Value;
 
+/// How every RECORD message starts: a one-field structure (0xB1) with the RECORD tag.
+const RECORD_START: [u8; 2] = [0xB1, tag::RECORD];
+
 /// Reads the start of a message: `true` when it is a RECORD, `d` then being at its field
 /// list; `false` (with `d` anywhere) for any other message.
 #[inline]
 pub fn at_fields(d: &mut Decoder<'_>) -> bool {
-    d.read_struct_header() == Ok((1, tag::RECORD))
+    d.skip_prefix(&RECORD_START)
 }
 
 /// Whether the reply after the RECORDs `reader` has buffered is a SUCCESS saying the server
@@ -29,11 +32,10 @@ pub fn at_fields(d: &mut Decoder<'_>) -> bool {
 #[inline]
 pub fn batch_has_more(reader: &mut ChunkReader, opts: DecodeOptions) -> Option<bool> {
     // A one-field structure (0xB1) with the message's tag.
-    const RECORD: [u8; 2] = [0xB1, tag::RECORD];
     const SUCCESS: [u8; 2] = [0xB1, tag::SUCCESS];
     /// The most entries a SUCCESS saying `has_more` is looked into with.
     const MAX_ENTRIES: u8 = 2;
-    let summary = reader.peek_after(|m| m.starts_with(&RECORD))?;
+    let summary = reader.peek_after(|m| m.starts_with(&RECORD_START))?;
     if !summary.starts_with(&SUCCESS) {
         return None;
     }
