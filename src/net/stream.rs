@@ -131,41 +131,76 @@ impl BusyPoll {
     }
 }
 
-/// A thread busy polling a socket, counted so that polling threads never take more than half
-/// the machine's cores: with more threads waiting than that, the others sleep at once and
-/// leave the cores to the threads (or the local server) with work to do.
-struct Poller(&'static AtomicUsize);
-
-/// How many threads are polling now.
+/// How many of this process's threads are polling a socket now.
 static POLLERS: AtomicUsize = AtomicUsize::new(0);
 
-impl Poller {
-    /// Counts this thread in, unless half the cores (at least one) are polling already. Not
-    /// limited in this crate's unit tests, which run in parallel and test polling itself.
-    fn enter() -> Option<Poller> {
-        static MAX: OnceLock<usize> = OnceLock::new();
-        let max = *MAX.get_or_init(|| {
-            if cfg!(test) {
-                usize::MAX
-            } else {
-                std::thread::available_parallelism().map_or(1, |n| (n.get() / 2).max(1))
-            }
-        });
-        Poller::enter_on(&POLLERS, max)
+/// How many of this process's threads are in a read of a polling stream now (polling or
+/// asleep). Their replies come from servers that need the cores too; see [`may_poll`].
+static WAITING: AtomicUsize = AtomicUsize::new(0);
+
+/// The most threads that may poll at once: half the cores, at least one. Not limited in this
+/// crate's unit tests, which run in parallel and test polling itself.
+fn max_pollers() -> usize {
+    static MAX: OnceLock<usize> = OnceLock::new();
+    *MAX.get_or_init(|| {
+        if cfg!(test) {
+            usize::MAX
+        } else {
+            poll_limit(std::thread::available_parallelism().map_or(1, |n| n.get()))
+        }
+    })
+}
+
+/// [`max_pollers`] on a machine with `cores` cores: half of them, at least one.
+fn poll_limit(cores: usize) -> usize {
+    (cores / 2).max(1)
+}
+
+/// Whether a thread about to wait for a reply may busy poll, given the limit `max`
+/// ([`max_pollers`]), how many of this process's threads are `waiting` in reads of polling
+/// streams (this one included) and how many are `polling` already:
+/// - at most `max` poll at once; the others sleep, leaving the remaining cores to the threads
+///   (or the local server) with work to do;
+/// - none polls while more than `max` threads wait: each of their replies needs a server thread
+///   to run, and threads that sleep leave it the CPU a poller would take (four client threads on
+///   two cores, with the server on the same machine, do better asleep). One thread, or a few on
+///   a machine with cores to spare, still polls.
+///
+/// A pure function of the counts, so the rule is tested without threads or clocks.
+fn may_poll(max: usize, waiting: usize, polling: usize) -> bool {
+    waiting <= max && polling < max
+}
+
+/// One thread counted in a process-wide count ([`POLLERS`], [`WAITING`]) while it lives.
+struct Counted(&'static AtomicUsize);
+
+impl Counted {
+    /// Counts this thread in `count`.
+    fn enter(count: &'static AtomicUsize) -> Counted {
+        count.fetch_add(1, Ordering::AcqRel);
+        Counted(count)
     }
 
-    /// Counts this thread in `count` unless `max` are there already.
-    fn enter_on(count: &'static AtomicUsize, max: usize) -> Option<Poller> {
+    /// Counts this thread in `count` if `admit` accepts the count before it (checked and
+    /// counted in one atomic step).
+    fn enter_if(count: &'static AtomicUsize, admit: impl Fn(usize) -> bool) -> Option<Counted> {
         count
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n < max).then_some(n + 1)
+                admit(n).then_some(n + 1)
             })
             .ok()
-            .map(|_| Poller(count))
+            .map(|_| Counted(count))
+    }
+
+    /// Counts this thread in [`POLLERS`] if [`may_poll`] lets it poll now.
+    fn start_polling() -> Option<Counted> {
+        let max = max_pollers();
+        let waiting = WAITING.load(Ordering::Relaxed);
+        Counted::enter_if(&POLLERS, |polling| may_poll(max, waiting, polling))
     }
 }
 
-impl Drop for Poller {
+impl Drop for Counted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
@@ -324,7 +359,7 @@ impl Stream {
         // The crowding sample is only read when polling is on.
         let crowded = !self.poll.max.is_zero() && machine_crowded();
         let window = self.poll.take_turn(crowded)?;
-        let _polling = Poller::enter()?;
+        let _polling = Counted::start_polling()?;
         let sock = SockRef::from(self.tcp());
         let mut probe = [MaybeUninit::<u8>::uninit(); 1];
         let mut ready =
@@ -484,6 +519,8 @@ impl fmt::Debug for Stream {
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.check_owner()?;
+        // Only reads that may poll count as waiting.
+        let _waiting = (!self.poll.max.is_zero()).then(|| Counted::enter(&WAITING));
         let missed = self.poll_readable();
         let read = match &mut self.io {
             Io::Tcp(s) => s.read(buf),
@@ -508,7 +545,11 @@ impl Write for Stream {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.check_owner()?;
+        // A plain socket's flush does nothing (no system call): nothing to guard, and one
+        // `getpid` less per request. TLS and WebSocket flushes write.
+        if !matches!(self.io, Io::Tcp(_)) {
+            self.check_owner()?;
+        }
         match &mut self.io {
             Io::Tcp(s) => s.flush(),
             Io::Tls(s) => s.flush(),
@@ -760,15 +801,45 @@ mod tests {
     #[test]
     fn no_more_pollers_than_allowed_at_once() {
         static COUNT: AtomicUsize = AtomicUsize::new(0);
-        let a = Poller::enter_on(&COUNT, 2).expect("first");
-        let b = Poller::enter_on(&COUNT, 2).expect("second");
+        let below_two = |n| n < 2;
+        let a = Counted::enter_if(&COUNT, below_two).expect("first");
+        let b = Counted::enter_if(&COUNT, below_two).expect("second");
         assert!(
-            Poller::enter_on(&COUNT, 2).is_none(),
+            Counted::enter_if(&COUNT, below_two).is_none(),
             "a third waits asleep"
         );
         drop(a);
-        let c = Poller::enter_on(&COUNT, 2).expect("room again");
-        drop((b, c));
+        let c = Counted::enter_if(&COUNT, below_two).expect("room again");
+        let d = Counted::enter(&COUNT);
+        assert_eq!(
+            COUNT.load(Ordering::Acquire),
+            3,
+            "enter counts unconditionally"
+        );
+        drop((b, c, d));
         assert_eq!(COUNT.load(Ordering::Acquire), 0);
+    }
+
+    #[test]
+    fn polling_stops_while_more_threads_wait_than_half_the_cores() {
+        // Two cores: one thread may poll.
+        let max = poll_limit(2);
+        assert_eq!(max, 1);
+        assert!(may_poll(max, 1, 0), "one thread alone polls (W2)");
+        assert!(!may_poll(max, 1, 1), "not beside another poller");
+        assert!(
+            !may_poll(max, 2, 0),
+            "two waiting threads on two cores sleep"
+        );
+        assert!(!may_poll(max, 4, 0), "four threads on two cores sleep (W3)");
+        // One core: still one poller (the limit is at least one).
+        assert_eq!(poll_limit(1), 1);
+        assert!(may_poll(poll_limit(1), 1, 0));
+        // Eight cores: up to four threads wait and poll, a fifth waiting stops them all.
+        let max = poll_limit(8);
+        assert_eq!(max, 4);
+        assert!(may_poll(max, 4, 3));
+        assert!(!may_poll(max, 4, 4));
+        assert!(!may_poll(max, 5, 0));
     }
 }

@@ -157,9 +157,10 @@ impl Session {
     /// # Errors
     /// Server and connection errors (returned again on later calls); `ResultConsumed` after
     /// consume or after its transaction ended.
+    #[inline]
     pub fn result_next(&mut self, id: ResultId) -> Result<Option<Record>> {
         // The common case while streaming: a record decoded earlier is waiting (no I/O, so
-        // no call deadline either).
+        // no call deadline either). Inline, so it merges into the caller's loop.
         if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
             if s.generation == id.generation {
                 if let Some(r) = s.buffer.pop_front() {
@@ -167,6 +168,12 @@ impl Session {
                 }
             }
         }
+        self.result_next_unbuffered(id)
+    }
+
+    /// [`Session::result_next`] when no record of `id` is buffered.
+    #[inline(never)]
+    fn result_next_unbuffered(&mut self, id: ResultId) -> Result<Option<Record>> {
         // Next most common: the record is in the connection's read buffer, whole. It is
         // decoded straight from there (no I/O either, and no trip through `buffer`).
         if self.take_buffered_records(id) > 0 {
