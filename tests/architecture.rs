@@ -166,3 +166,107 @@ fn lower_layers_do_not_reach_into_the_driver_or_the_c_api() {
         );
     }
 }
+
+fn src_files() -> (PathBuf, Vec<PathBuf>) {
+    let src = Path::new(env!("CARGO_MANIFEST_DIR")).join("src");
+    let mut files = Vec::new();
+    rs_files(&src, &mut files);
+    files.sort();
+    (src, files)
+}
+
+/// A file of `src/` longer than about 600 lines says why at its top (a `//! File length:` line
+/// in its module documentation).
+#[test]
+fn long_files_say_why_at_their_top() {
+    let (src, files) = src_files();
+    let mut silent = Vec::new();
+    for f in files {
+        let text = std::fs::read_to_string(&f).unwrap();
+        let lines = text.lines().count();
+        let doc: Vec<&str> = text.lines().take_while(|l| l.starts_with("//!")).collect();
+        if lines > 610 && !doc.iter().any(|l| l.starts_with("//! File length:")) {
+            silent.push(format!(
+                "{} ({lines})",
+                f.strip_prefix(&src).unwrap().display()
+            ));
+        }
+    }
+    assert!(silent.is_empty(), "long files without a reason: {silent:?}");
+}
+
+/// Version-dependent rules live in `bolt/` (its `compat.rs`, `version.rs`, the request shapes):
+/// outside it, no code (unit tests aside) asks for a version's feature set or compares
+/// versions.
+#[test]
+fn version_rules_live_in_bolt() {
+    let (src, files) = src_files();
+    let mut found = Vec::new();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap();
+        if rel.starts_with("bolt") {
+            continue;
+        }
+        for (n, line) in code(&f).lines().enumerate() {
+            let l = line.trim_start();
+            if l.starts_with("//") {
+                continue;
+            }
+            let hit = [
+                ".features()",
+                "Version::new(",
+                ".version() <",
+                ".version() >",
+                ".version() ==",
+            ]
+            .iter()
+            .any(|p| l.contains(p));
+            if hit {
+                found.push(format!("{}:{}: {l}", rel.display(), n + 1));
+            }
+        }
+    }
+    assert!(found.is_empty(), "version rules outside bolt/: {found:#?}");
+}
+
+/// One retry loop: `driver/retry.rs` decides whether a transaction function runs again and how
+/// long to wait. The Python package calls it through the C API (no loop, backoff or sleep of
+/// its own, no closing and reopening a session to change access mode), and the TestKit
+/// backend drives `RetryLoop` rather than waiting by itself.
+#[test]
+fn one_retry_loop() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let py = root.join("bindings/python/boltc");
+    for e in std::fs::read_dir(&py).unwrap() {
+        let p = e.unwrap().path();
+        if p.extension().is_some_and(|x| x == "py") {
+            let text = std::fs::read_to_string(&p).unwrap();
+            for banned in [
+                "_switch_mode",
+                "time.sleep(",
+                "random.",
+                "BACKOFF",
+                "backoff =",
+            ] {
+                assert!(!text.contains(banned), "{} has {banned:?}", p.display());
+            }
+        }
+    }
+    let backend = std::fs::read_to_string(root.join("testkit-backend/src/handler.rs")).unwrap();
+    assert!(
+        backend.contains("RetryLoop"),
+        "the TestKit backend's retries"
+    );
+    assert!(
+        !backend.contains("thread::sleep"),
+        "the TestKit backend waits by itself"
+    );
+    // Only retry.rs sleeps between attempts in the driver.
+    let (src, files) = src_files();
+    for f in files {
+        let rel = f.strip_prefix(&src).unwrap();
+        if rel.starts_with("driver") && !rel.ends_with("retry.rs") {
+            assert!(!code(&f).contains("sleep("), "{} sleeps", rel.display());
+        }
+    }
+}

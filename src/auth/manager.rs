@@ -24,6 +24,15 @@ pub trait AuthManager: Send + Sync {
     /// manager dealt with it (e.g. will return fresh credentials), which makes the error
     /// retryable for transaction functions.
     fn handle_security_error(&self, auth: &AuthToken, error: &Error) -> bool;
+
+    /// Whether `auth` is what [`AuthManager::get_auth`] would return now, when the manager
+    /// can tell without making a token: the pool asks it on every reuse of a connection, so
+    /// a manager of fixed credentials saves a copy of them per acquisition. `None` (the
+    /// default): it cannot tell, and `get_auth` is asked.
+    fn is_current(&self, auth: &AuthToken) -> Option<bool> {
+        let _ = auth;
+        None
+    }
 }
 
 impl fmt::Debug for dyn AuthManager {
@@ -117,6 +126,9 @@ impl AuthManager for StaticAuth {
     fn handle_security_error(&self, _auth: &AuthToken, _error: &Error) -> bool {
         false
     }
+    fn is_current(&self, auth: &AuthToken) -> Option<bool> {
+        Some(*auth == self.0)
+    }
 }
 
 /// Caches the provider's answer until it expires or the server rejects it.
@@ -163,5 +175,25 @@ impl AuthManager for Expiring {
             *cached = None;
         }
         true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fixed_credentials_tell_whether_a_token_is_current_and_providers_do_not() {
+        let m = AuthManagers::static_auth(AuthToken::basic("u", "p"));
+        assert_eq!(m.is_current(&AuthToken::basic("u", "p")), Some(true));
+        assert_eq!(m.is_current(&AuthToken::basic("u", "other")), Some(false));
+        assert_eq!(m.is_current(&AuthToken::bearer("t")), Some(false));
+        let provider = AuthManagers::bearer(|| {
+            Ok(ExpiringAuth {
+                token: AuthToken::bearer("t"),
+                expires_at: None,
+            })
+        });
+        assert_eq!(provider.is_current(&AuthToken::bearer("t")), None);
     }
 }

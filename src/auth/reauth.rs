@@ -50,6 +50,13 @@ pub(crate) fn authenticate<C: Checkout>(
     // After `AuthorizationExpired` the same credentials are sent again (Bolt 5.1+; the pool
     // closes older connections of an expired authorization instead of handing them out).
     let force = how.force || conn.authorization_expired();
+    // The common case, without copying the credentials: the manager's are those the
+    // connection already uses.
+    if session_auth.is_none() && !force {
+        if let Some(true) = conn.auth().and_then(|a| manager.is_current(a)) {
+            return Ok(conn);
+        }
+    }
     for _ in 0..MAX_ROUTED_ATTEMPTS {
         let wanted = match session_auth {
             Some(a) => a.clone(),

@@ -16,7 +16,7 @@
 //! `request.rs`, typed replies in `response.rs`, the transport and deadline reads in
 //! `transport.rs`.
 //!
-//! File length: about 660 lines, kept whole: one type whose every method touches the same
+//! File length: about 700 lines, kept whole: one type whose every method touches the same
 //! private state (the socket and its timeouts, the read buffer, the exchange, the broken flag):
 //! opening, HELLO/LOGON and applying its reply, send/flush/recv with deadlines, the streaming
 //! fast path and the error paths that mark the connection broken.
@@ -24,7 +24,7 @@
 use super::auth::AuthToken;
 use super::chunk::{self, ChunkReader, ReadError};
 use super::compat::Compat;
-use super::exchange::{Exchange, Pending, Reply};
+use super::exchange::{Exchange, Pending, Reply, Tag};
 use super::handshake::{self, HandshakeError, Proposal};
 use super::logline::{self, Side};
 use super::message::{self, HelloParams, Request, Response};
@@ -87,7 +87,8 @@ pub struct Connection<S> {
     features: Features,
     decode: DecodeOptions,
     limits: Limits,
-    info: ServerInfo,
+    /// Shared with the summaries of the results it served (set by HELLO, then read only).
+    info: std::sync::Arc<ServerInfo>,
     recv_timeout: Option<Duration>,
     /// The read timeout the socket has outside calls with a deadline.
     read_timeout: Option<Duration>,
@@ -140,11 +141,11 @@ impl<S: Transport> Connection<S> {
                 max_decoded_size: limits.max_decoded,
             },
             limits,
-            info: ServerInfo {
+            info: std::sync::Arc::new(ServerInfo {
                 address: address.to_owned(),
                 protocol_version: (version.major, version.minor),
                 ..ServerInfo::default()
-            },
+            }),
             recv_timeout: None,
             read_timeout: None,
             write_timeout: None,
@@ -189,6 +190,11 @@ impl<S: Transport> Connection<S> {
     /// Server agent, connection id, address and version.
     pub fn info(&self) -> &ServerInfo {
         &self.info
+    }
+
+    /// As [`Connection::info`], shared (no copy of its strings).
+    pub fn info_shared(&self) -> std::sync::Arc<ServerInfo> {
+        std::sync::Arc::clone(&self.info)
     }
 
     /// Whether the server asked for TELEMETRY messages (Bolt 5.4+ and the `telemetry.enabled`
@@ -242,6 +248,25 @@ impl<S: Transport> Connection<S> {
     pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
         self.write_timeout = timeout;
         self.stream.set_write_timeout(timeout)
+    }
+
+    /// Sets both socket timeouts outside calls with a deadline (as the two setters). With no
+    /// deadline set, the socket then has its configured timeouts: nothing is left for the next
+    /// I/O to put back (two system calls fewer per new connection).
+    ///
+    /// # Errors
+    /// When the transport rejects a timeout.
+    pub fn set_timeouts(
+        &mut self,
+        read: Option<Duration>,
+        write: Option<Duration>,
+    ) -> io::Result<()> {
+        self.set_read_timeout(read)?;
+        self.set_write_timeout(write)?;
+        if self.deadline.is_none() {
+            self.timeouts_changed = false;
+        }
+        Ok(())
     }
 
     /// Bounds every read and write until `deadline` (`None`: only the read timeout applies).
@@ -329,7 +354,9 @@ impl<S: Transport> Connection<S> {
         // be Neo4j's (`Neo4j/...`), as in the official drivers and TestKit's versions suite
         // (which expects `FooBar/4.3.0` or `neo4j/4.1.0` to be refused as untrusted).
         match meta.get("server") {
-            Some(Value::String(s)) if s.starts_with("Neo4j/") => self.info.agent.clone_from(s),
+            Some(Value::String(s)) if s.starts_with("Neo4j/") => {
+                std::sync::Arc::make_mut(&mut self.info).agent.clone_from(s)
+            }
             None => {
                 log::warn!(
                     "[{}] the server's {} reply names no agent (no \"server\"); going on \
@@ -337,7 +364,7 @@ impl<S: Transport> Connection<S> {
                     self.log_id,
                     if self.features.hello { "HELLO" } else { "INIT" }
                 );
-                self.info.agent.clear();
+                std::sync::Arc::make_mut(&mut self.info).agent.clear();
             }
             Some(other) => {
                 self.mark_broken("unexpected server agent");
@@ -362,7 +389,9 @@ impl<S: Transport> Connection<S> {
             }
         }
         if let Some(Value::String(s)) = meta.get("connection_id") {
-            self.info.connection_id.clone_from(s);
+            std::sync::Arc::make_mut(&mut self.info)
+                .connection_id
+                .clone_from(s);
             self.log_id = format!("{s}@{}", self.info.address);
         }
         if let Some(Value::Map(h)) = meta.get("hints") {
@@ -424,7 +453,17 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// `InvalidArgument` when a parameter cannot be encoded (nothing is queued then);
     /// `Unsupported` when the message does not exist in the negotiated version.
+    #[inline]
     pub fn send(&mut self, req: &Request<'_>) -> Result<()> {
+        self.send_tagged(req, 0)
+    }
+
+    /// As [`Connection::send`], naming the request `tag`: [`Connection::recv_answer`] hands
+    /// the tag back with each reply to it (see [`Exchange`]).
+    ///
+    /// # Errors
+    /// As [`Connection::send`].
+    pub fn send_tagged(&mut self, req: &Request<'_>, tag: Tag) -> Result<()> {
         self.scratch.clear();
         let written = message::encode(&mut self.scratch, &self.features, req)?;
         if written && log::log_enabled!(log::Level::Debug) {
@@ -441,7 +480,7 @@ impl<S: Transport> Connection<S> {
             ));
         }
         chunk::write_message(&mut self.out, &self.scratch, self.limits.max_chunk);
-        self.exchange.request(&self.scratch);
+        self.exchange.request(&self.scratch, tag);
         Ok(())
     }
 
@@ -480,7 +519,41 @@ impl<S: Transport> Connection<S> {
     ///
     /// # Errors
     /// Transport errors, timeouts, malformed bytes; the connection is then broken.
+    #[inline]
     pub fn recv(&mut self) -> Result<Response> {
+        self.recv_answer().map(|(r, _)| r)
+    }
+
+    /// The request the next reply answers and its tag, if any (once the connection is broken,
+    /// the first of those that will never be answered).
+    #[inline]
+    pub fn next_reply(&self) -> Option<(Pending, Tag)> {
+        self.exchange.next_tagged()
+    }
+
+    /// Whether any request sent waits for its reply.
+    #[inline]
+    pub fn is_waiting(&self) -> bool {
+        self.exchange.is_waiting()
+    }
+
+    /// The requests waiting for their replies, oldest first, with their tags.
+    pub fn waiting(&self) -> impl Iterator<Item = (Pending, Tag)> + '_ {
+        self.exchange.tagged()
+    }
+
+    /// Takes the requests still waiting for a reply; once the connection is broken, those
+    /// will never get one and their senders fail them.
+    pub fn take_unanswered(&mut self) -> std::collections::VecDeque<(Pending, Tag)> {
+        self.exchange.take_unanswered()
+    }
+
+    /// As [`Connection::recv`], with the request the reply answers and its tag (for a
+    /// RECORD, the PULL it belongs to, which stays waiting).
+    ///
+    /// # Errors
+    /// As [`Connection::recv`].
+    pub fn recv_answer(&mut self) -> Result<(Response, (Pending, Tag))> {
         self.flush()?;
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
@@ -521,10 +594,13 @@ impl<S: Transport> Connection<S> {
                     Response::Failure(_) => Reply::Failure,
                     Response::Ignored => Reply::Ignored,
                 };
-                if let Err(v) = self.exchange.reply(reply) {
-                    let e = Error::new(ErrorKind::Protocol, format!("protocol violation: {v}"));
-                    return Err(self.fail(e));
-                }
+                let answered = match self.exchange.reply(reply) {
+                    Ok(a) => a,
+                    Err(v) => {
+                        let e = Error::new(ErrorKind::Protocol, format!("protocol violation: {v}"));
+                        return Err(self.fail(e));
+                    }
+                };
                 let level = match resp {
                     Response::Record(_) => log::Level::Trace,
                     _ => log::Level::Debug,
@@ -536,7 +612,7 @@ impl<S: Transport> Connection<S> {
                     };
                     log::log!(level, "[{}] S: {text}", self.log_id);
                 }
-                Ok(resp)
+                Ok((resp, answered))
             }
             Err(e) => {
                 let e = Error::from(e);

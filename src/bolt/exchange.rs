@@ -23,11 +23,22 @@
 //! behind the request). On Bolt 1-2 an explicit transaction is sent as the statements
 //! `BEGIN`/`COMMIT`/`ROLLBACK` (RUN + PULL_ALL), so there it looks like auto-commit queries.
 //!
+//! Every request carries a [`Tag`], the name its sender gives it (the session: which result
+//! or transaction statement it is for), which comes back with the reply that answers it: the
+//! exchange's queue is the only record of what is in flight, and the session reads its own
+//! meaning of each reply from it instead of keeping a second queue.
+//!
 //! The unit tests below drive it by state with byte scripts (encoded messages), no socket.
+//!
+//! File length: over 600 lines only with its unit tests (the code is about 300).
 
 use super::message::tag;
 use std::collections::VecDeque;
 use std::fmt;
+
+/// The name the sender of a request gives it, handed back with the reply that answers it
+/// (0: untagged). The exchange never looks at it.
+pub type Tag = u64;
 
 /// The request a reply answers (a message that gets one; GOODBYE gets none).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -144,7 +155,7 @@ impl fmt::Display for Violation {
 #[derive(Debug, Clone)]
 pub struct Exchange {
     state: State,
-    pending: VecDeque<Pending>,
+    pending: VecDeque<(Pending, Tag)>,
     /// The version authenticates with LOGON (5.1+): HELLO leads to `Authentication`.
     logon: bool,
 }
@@ -167,46 +178,72 @@ impl Exchange {
 
     /// The requests whose replies have not been read yet, oldest first.
     pub fn pending(&self) -> impl Iterator<Item = Pending> + '_ {
+        self.pending.iter().map(|&(p, _)| p)
+    }
+
+    /// As [`Exchange::pending`], with their tags.
+    pub fn tagged(&self) -> impl Iterator<Item = (Pending, Tag)> + '_ {
         self.pending.iter().copied()
     }
 
+    /// Whether any request waits for its reply.
+    #[inline]
+    pub fn is_waiting(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
     /// The request the next summary answers, if any.
+    #[inline]
     pub fn next(&self) -> Option<Pending> {
+        self.pending.front().map(|&(p, _)| p)
+    }
+
+    /// As [`Exchange::next`], with its tag.
+    #[inline]
+    pub fn next_tagged(&self) -> Option<(Pending, Tag)> {
         self.pending.front().copied()
     }
 
-    /// Notes an encoded request that was queued; GOODBYE makes the connection defunct.
+    /// Notes an encoded request that was queued, named `tag`; GOODBYE makes the connection
+    /// defunct.
     #[inline]
-    pub fn request(&mut self, message: &[u8]) {
+    pub fn request(&mut self, message: &[u8], tag: Tag) {
         match Pending::of_message(message) {
-            Some(p) => self.pending.push_back(p),
+            Some(p) => self.pending.push_back((p, tag)),
             None if message.get(1) == Some(&tag::GOODBYE) => self.state = State::Defunct,
             None => {}
         }
     }
 
-    /// The connection is no longer usable (I/O error, timeout, bad bytes).
+    /// The connection is no longer usable (I/O error, timeout, bad bytes). The requests still
+    /// waiting will never be answered; they stay listed for their senders to fail
+    /// ([`Exchange::take_unanswered`]).
     pub fn defunct(&mut self) {
         self.state = State::Defunct;
-        self.pending.clear();
     }
 
-    /// Takes a reply: the request it answers (`None` for a RECORD, which answers the PULL at
-    /// the front without ending it), and the new state.
+    /// Takes the requests still waiting for a reply (after [`Exchange::defunct`]: those that
+    /// will never get one), oldest first.
+    pub fn take_unanswered(&mut self) -> VecDeque<(Pending, Tag)> {
+        std::mem::take(&mut self.pending)
+    }
+
+    /// Takes a reply: the request it answers (for a RECORD, the PULL at the front, which it
+    /// does not end) with that request's tag, and the new state.
     ///
     /// # Errors
     /// A reply with no request waiting, or a RECORD whose request is not a PULL; the exchange
     /// is then defunct.
     #[inline]
-    pub fn reply(&mut self, reply: Reply) -> Result<Option<Pending>, Violation> {
-        let Some(&front) = self.pending.front() else {
+    pub fn reply(&mut self, reply: Reply) -> Result<(Pending, Tag), Violation> {
+        let Some(&(front, tag)) = self.pending.front() else {
             return Err(self.violation(format!("a {reply:?} reply with no request waiting")));
         };
         if reply == Reply::Record {
             if !front.streams() {
                 return Err(self.violation(format!("a RECORD in reply to {front:?}")));
             }
-            return Ok(None);
+            return Ok((front, tag));
         }
         self.pending.pop_front();
         self.state = match reply {
@@ -218,7 +255,7 @@ impl Exchange {
             },
             Reply::Success { has_more } => self.after_success(front, has_more),
         };
-        Ok(Some(front))
+        Ok((front, tag))
     }
 
     #[inline]
@@ -335,13 +372,17 @@ mod tests {
     }
 
     /// Feeds a script: `C` lines are requests, `S` lines replies. Returns what each reply
-    /// answered.
+    /// ended (`None` for a RECORD).
     fn script(x: &mut Exchange, lines: &[(char, Vec<u8>)]) -> Vec<Option<Pending>> {
         let mut answered = Vec::new();
         for (side, bytes) in lines {
             match side {
-                'C' => x.request(bytes),
-                'S' => answered.push(x.reply(reply_of(bytes)).unwrap()),
+                'C' => x.request(bytes, 0),
+                'S' => {
+                    let reply = reply_of(bytes);
+                    let (p, _) = x.reply(reply).unwrap();
+                    answered.push((reply != Reply::Record).then_some(p));
+                }
                 _ => unreachable!(),
             }
         }
@@ -390,15 +431,15 @@ mod tests {
         let mut x = Exchange::new(f.logon);
         assert_eq!(x.state(), State::Connected);
         let auth = AuthToken::basic("u", "p");
-        x.request(&req(&f, &Request::Hello(&HelloParams::default(), &auth)));
-        x.request(&req(&f, &Request::Logon(&auth)));
+        x.request(&req(&f, &Request::Hello(&HelloParams::default(), &auth)), 0);
+        x.request(&req(&f, &Request::Logon(&auth)), 0);
         assert_eq!(
             x.pending().collect::<Vec<_>>(),
             [Pending::Hello, Pending::Logon]
         );
-        assert_eq!(x.reply(reply_of(&success(&[]))), Ok(Some(Pending::Hello)));
+        assert_eq!(x.reply(reply_of(&success(&[]))), Ok((Pending::Hello, 0)));
         assert_eq!(x.state(), State::Authentication);
-        assert_eq!(x.reply(reply_of(&success(&[]))), Ok(Some(Pending::Logon)));
+        assert_eq!(x.reply(reply_of(&success(&[]))), Ok((Pending::Logon, 0)));
         assert_eq!(x.state(), State::Ready);
         ready(&features(4, 4));
         ready(&features(3, 0));
@@ -578,17 +619,51 @@ mod tests {
         assert!(e.to_string().contains("no request waiting"), "{e}");
         assert_eq!(x.state(), State::Defunct);
         let mut x = ready(&f);
-        x.request(&run(&f));
+        x.request(&run(&f), 7);
         let e = x.reply(reply_of(&record(1))).unwrap_err();
         assert!(e.to_string().contains("RECORD in reply to Run"), "{e}");
-        assert_eq!((x.state(), x.next()), (State::Defunct, None));
+        assert_eq!(x.state(), State::Defunct);
+        // The RUN will never be answered: its sender learns so and fails it.
+        assert_eq!(x.take_unanswered(), [(Pending::Run, 7)]);
+        assert_eq!(x.next(), None);
     }
 
     #[test]
     fn goodbye_is_defunct_and_gets_no_reply() {
         let f = features(5, 4);
         let mut x = ready(&f);
-        x.request(&req(&f, &Request::Goodbye));
+        x.request(&req(&f, &Request::Goodbye), 0);
         assert_eq!((x.state(), x.next()), (State::Defunct, None));
+    }
+
+    #[test]
+    fn tags_come_back_with_the_replies_that_answer_them() {
+        // The session's use: a result's RUN and PULL carry its name, a FAILURE ends the one
+        // it answers, the IGNORED after it the next, and the RESET that clears the failure is
+        // untagged; RECORDs name the PULL they belong to without ending it.
+        let f = features(5, 4);
+        let mut x = ready(&f);
+        x.request(&run(&f), 11);
+        x.request(&pull(&f, 2), 11);
+        assert_eq!(x.next_tagged(), Some((Pending::Run, 11)));
+        assert_eq!(x.reply(reply_of(&success(&[]))), Ok((Pending::Run, 11)));
+        assert_eq!(x.reply(reply_of(&record(1))), Ok((Pending::Pull, 11)));
+        assert_eq!(x.next_tagged(), Some((Pending::Pull, 11)));
+        let more = success(&[("has_more", Value::Bool(true))]);
+        assert_eq!(x.reply(reply_of(&more)), Ok((Pending::Pull, 11)));
+        assert_eq!(x.state(), State::Streaming);
+        x.request(&pull(&f, 2), 11);
+        x.request(&run(&f), 12);
+        x.request(&pull(&f, 2), 12);
+        assert_eq!(
+            x.tagged().collect::<Vec<_>>(),
+            [(Pending::Pull, 11), (Pending::Run, 12), (Pending::Pull, 12)]
+        );
+        assert_eq!(x.reply(reply_of(&failure())), Ok((Pending::Pull, 11)));
+        assert_eq!(x.reply(reply_of(&ignored())), Ok((Pending::Run, 12)));
+        x.request(&req(&f, &Request::Reset), 0);
+        assert_eq!(x.reply(reply_of(&ignored())), Ok((Pending::Pull, 12)));
+        assert_eq!(x.reply(reply_of(&success(&[]))), Ok((Pending::Reset, 0)));
+        assert_eq!((x.state(), x.is_waiting()), (State::Ready, false));
     }
 }

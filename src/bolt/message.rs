@@ -70,8 +70,8 @@ pub struct NotificationFilter {
 /// Transaction metadata for BEGIN and auto-commit RUN.
 #[derive(Debug, Clone, Default)]
 pub struct TxMeta {
-    /// Bookmarks to wait for.
-    pub bookmarks: Vec<String>,
+    /// Bookmarks to wait for (shared with the session that sends them).
+    pub bookmarks: std::sync::Arc<[String]>,
     /// Transaction timeout in milliseconds (`None`: server default).
     pub timeout_ms: Option<i64>,
     /// Transaction metadata.
@@ -184,10 +184,26 @@ pub enum Response {
     Failure(Map),
 }
 
-/// Writes map entries, skipping `None`s, so the header count matches.
+/// Writes map entries as they are put, skipping `None`s, and the header with their count at
+/// the end ([`Encoder::begin_map`]): no list of entries is built first.
 struct Entries<'e, 'o> {
     enc: Encoder<'o>,
-    items: Vec<(&'e str, Value)>,
+    /// Where the map's header goes.
+    at: usize,
+    len: usize,
+    /// The first entry that could not be written (returned by `finish`).
+    error: Option<EncodeError>,
+    _values: std::marker::PhantomData<&'e ()>,
+}
+
+/// A metadata entry's value: built, or borrowed from the request (strings, bookmark lists
+/// and maps are written from where they are, not copied into a `Value` first: RUN and BEGIN
+/// carry them on every query).
+enum Item<'e> {
+    Value(Value),
+    Str(&'e str),
+    Strs(&'e [String]),
+    Map(&'e Map),
 }
 
 fn list_of_strings(items: &[String]) -> Value {
@@ -195,66 +211,88 @@ fn list_of_strings(items: &[String]) -> Value {
 }
 
 impl<'e, 'o> Entries<'e, 'o> {
-    fn new(enc: Encoder<'o>) -> Self {
+    fn new(mut enc: Encoder<'o>) -> Self {
+        let at = enc.begin_map();
         Entries {
             enc,
-            items: Vec::new(),
+            at,
+            len: 0,
+            error: None,
+            _values: std::marker::PhantomData,
         }
     }
     fn put(&mut self, k: &'e str, v: Value) -> &mut Self {
-        self.items.push((k, v));
-        self
+        self.put_item(k, Some(Item::Value(v)))
     }
     fn put_opt(&mut self, k: &'e str, v: Option<Value>) -> &mut Self {
-        if let Some(v) = v {
-            self.items.push((k, v));
+        self.put_item(k, v.map(Item::Value))
+    }
+    fn put_item(&mut self, k: &'e str, v: Option<Item<'e>>) -> &mut Self {
+        if let (Some(v), None) = (v, &self.error) {
+            match self.write(k, &v) {
+                Ok(()) => self.len += 1,
+                Err(e) => self.error = Some(e),
+            }
         }
         self
     }
-    fn finish(&mut self) -> Result<(), EncodeError> {
-        self.enc.write_map_header(self.items.len())?;
-        for (k, v) in &self.items {
-            self.enc.write_str(k)?;
-            self.enc.write_value(v)?;
+    fn write(&mut self, k: &str, v: &Item<'_>) -> Result<(), EncodeError> {
+        self.enc.write_str(k)?;
+        match v {
+            Item::Value(v) => self.enc.write_value(v),
+            Item::Str(s) => self.enc.write_str(s),
+            Item::Strs(items) => {
+                self.enc.write_list_header(items.len())?;
+                for s in *items {
+                    self.enc.write_str(s)?;
+                }
+                Ok(())
+            }
+            Item::Map(m) => self.enc.write_map(m),
         }
-        Ok(())
+    }
+    fn finish(&mut self) -> Result<(), EncodeError> {
+        if let Some(e) = self.error.take() {
+            return Err(e);
+        }
+        self.enc.end_map(self.at, self.len)
     }
 }
 
-fn notification_entries(e: &mut Entries<'_, '_>, f: &Features, n: &NotificationFilter) {
+fn notification_entries<'e>(e: &mut Entries<'e, '_>, f: &Features, n: &'e NotificationFilter) {
     if !f.notification_filters {
         return;
     }
-    e.put_opt(
+    e.put_item(
         "notifications_minimum_severity",
-        n.minimum_severity.clone().map(Value::String),
+        n.minimum_severity.as_deref().map(Item::Str),
     );
     let key = if f.disabled_classifications {
         "notifications_disabled_classifications"
     } else {
         "notifications_disabled_categories"
     };
-    e.put_opt(key, n.disabled_categories.as_deref().map(list_of_strings));
+    e.put_item(key, n.disabled_categories.as_deref().map(Item::Strs));
 }
 
 fn tx_meta_entries(enc: Encoder<'_>, f: &Features, m: &TxMeta) -> Result<(), EncodeError> {
     let mut e = Entries::new(enc);
     if !m.bookmarks.is_empty() {
-        e.put("bookmarks", list_of_strings(&m.bookmarks));
+        e.put_item("bookmarks", Some(Item::Strs(&m.bookmarks)));
     }
     e.put_opt("tx_timeout", m.timeout_ms.map(Value::Int));
-    e.put_opt(
+    e.put_item(
         "tx_metadata",
-        m.metadata.clone().filter(|m| !m.is_empty()).map(Value::Map),
+        m.metadata.as_ref().filter(|m| !m.is_empty()).map(Item::Map),
     );
     if m.read {
-        e.put("mode", Value::String("r".into()));
+        e.put_item("mode", Some(Item::Str("r")));
     }
     if f.pull_n {
-        e.put_opt("db", m.db.clone().map(Value::String));
+        e.put_item("db", m.db.as_deref().map(Item::Str));
     }
     if f.imp_user {
-        e.put_opt("imp_user", m.imp_user.clone().map(Value::String));
+        e.put_item("imp_user", m.imp_user.as_deref().map(Item::Str));
     }
     notification_entries(&mut e, f, &m.notifications);
     e.finish()
@@ -279,7 +317,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
             let mut e = Entries::new(enc);
             e.put("user_agent", Value::String(p.user_agent.clone()));
             if !f.logon {
-                e.items.extend(auth.entries());
+                for (k, v) in auth.entries() {
+                    e.put(k, v);
+                }
             }
             if f.hello_routing {
                 e.put_opt("routing", p.routing.clone().map(Value::Map));
@@ -377,7 +417,9 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
 }
 
 fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &AuthToken) -> Entries<'e, 'o> {
-    e.items.extend(auth.entries());
+    for (k, v) in auth.entries() {
+        e.put(k, v);
+    }
     e
 }
 

@@ -11,24 +11,38 @@ use super::message::tag;
 use crate::packstream::{DecodeOptions, Decoder};
 use crate::value::Value;
 
+/// How every RECORD message starts: a one-field structure (0xB1) with the RECORD tag.
+const RECORD_START: [u8; 2] = [0xB1, tag::RECORD];
+
 /// Reads the start of a message: `true` when it is a RECORD, `d` then being at its field
 /// list; `false` (with `d` anywhere) for any other message.
 #[inline]
 pub fn at_fields(d: &mut Decoder<'_>) -> bool {
-    d.read_struct_header() == Ok((1, tag::RECORD))
+    d.skip_prefix(&RECORD_START)
 }
 
 /// Whether the reply after the RECORDs `reader` has buffered is a SUCCESS saying the server
 /// has more (`has_more`), without consuming anything: `None` until that reply is buffered
 /// whole, when it is another reply, or when its `has_more` is missing or not a boolean.
+///
+/// Only a short SUCCESS is decoded: one that says `has_more` has that entry and at most one
+/// other (the specification and the servers send `{has_more: true}`), while the one ending a
+/// result carries its bookmark, type, database and (Neo4j) timings, and `None` is said of it without building its map
+/// (which the reply's own read does next anyway: W2 decoded every final summary twice).
 #[inline]
 pub fn batch_has_more(reader: &mut ChunkReader, opts: DecodeOptions) -> Option<bool> {
     // A one-field structure (0xB1) with the message's tag.
-    const RECORD: [u8; 2] = [0xB1, tag::RECORD];
     const SUCCESS: [u8; 2] = [0xB1, tag::SUCCESS];
-    let summary = reader.peek_after(|m| m.starts_with(&RECORD))?;
+    /// The most entries a SUCCESS saying `has_more` is looked into with.
+    const MAX_ENTRIES: u8 = 2;
+    let summary = reader.peek_after(|m| m.starts_with(&RECORD_START))?;
     if !summary.starts_with(&SUCCESS) {
         return None;
+    }
+    // A tiny map (0xA0 + its size) of more entries, or any longer map, ends the result.
+    match summary.get(2) {
+        Some(&m) if m & 0xF0 == 0xA0 && m & 0x0F <= MAX_ENTRIES => {}
+        _ => return None,
     }
     let mut d = Decoder::new(&summary[2..], opts);
     let meta = d.read_map().ok()?;
@@ -119,6 +133,11 @@ mod tests {
         let mut none: &[u8] = &[];
         assert_eq!(r.read_message(&mut none).unwrap(), &record(2)[..]);
 
+        // has_more with one other entry (a qid, say) is still read.
+        let with_qid = success(&[("qid", Value::Int(3)), ("has_more", Value::Bool(true))]);
+        let mut r = reader_after_first(&[record(1), with_qid], None);
+        assert_eq!(batch_has_more(&mut r, opts), Some(true));
+
         let done = success(&[("has_more", Value::Bool(false))]);
         let mut r = reader_after_first(&[record(1), done], None);
         assert_eq!(batch_has_more(&mut r, opts), Some(false));
@@ -132,8 +151,15 @@ mod tests {
         let mut r = reader_after_first(&[record(1), record(2), more], Some(5));
         assert_eq!(batch_has_more(&mut r, opts), None);
         // A SUCCESS without has_more, or with another type, a FAILURE, an IGNORED.
+        let long = [
+            ("bookmark", Value::from("bm")),
+            ("type", Value::from("r")),
+            ("has_more", Value::Bool(true)),
+        ];
         for end in [
             success(&[("bookmark", Value::from("bm"))]),
+            // Not looked into: a SUCCESS of more than two entries ends a result.
+            success(&long),
             success(&[("has_more", Value::Int(1))]),
             message(tag::FAILURE, Some(Value::Map(Map::new()))),
             message(tag::IGNORED, None),

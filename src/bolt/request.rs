@@ -4,19 +4,21 @@
 
 use super::compat::TxStatement;
 use super::connection::{Connection, Transport};
+use super::exchange::Tag;
 use super::message::{Request, TxMeta};
 use crate::error::Result;
 use crate::value::{Map, Value};
 
 impl<S: Transport> Connection<S> {
-    /// Queues BEGIN (RUN "BEGIN" + PULL_ALL on Bolt 1-2). Returns how many summaries to expect.
+    /// Queues BEGIN (RUN "BEGIN" + PULL_ALL on Bolt 1-2). Every message sent is named `tag`
+    /// (see [`Connection::send_tagged`]). Returns how many summaries to expect.
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_begin(&mut self, meta: &TxMeta) -> Result<usize> {
+    pub fn send_begin(&mut self, meta: &TxMeta, tag: Tag) -> Result<usize> {
         let shape = self.compat().tx_statement();
         if shape == TxStatement::Message {
-            self.send(&Request::Begin(meta))?;
+            self.send_tagged(&Request::Begin(meta), tag)?;
             return Ok(shape.replies());
         }
         let mut params = Map::new();
@@ -27,20 +29,21 @@ impl<S: Transport> Connection<S> {
                 Value::List(meta.bookmarks.iter().cloned().map(Value::String).collect()),
             );
         }
-        self.send_legacy_tx_statement("BEGIN", Some(&params))
+        self.send_legacy_tx_statement("BEGIN", Some(&params), tag)
     }
 
-    /// Queues COMMIT (RUN "COMMIT" + PULL_ALL on Bolt 1-2). Returns how many summaries to expect.
+    /// Queues COMMIT (RUN "COMMIT" + PULL_ALL on Bolt 1-2). Every message sent is named `tag`
+    /// (see [`Connection::send_tagged`]). Returns how many summaries to expect.
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_commit(&mut self) -> Result<usize> {
+    pub fn send_commit(&mut self, tag: Tag) -> Result<usize> {
         let shape = self.compat().tx_statement();
         if shape == TxStatement::Message {
-            self.send(&Request::Commit)?;
+            self.send_tagged(&Request::Commit, tag)?;
             return Ok(shape.replies());
         }
-        self.send_legacy_tx_statement("COMMIT", None)
+        self.send_legacy_tx_statement("COMMIT", None, tag)
     }
 
     /// Queues ROLLBACK (RUN "ROLLBACK" + PULL_ALL on Bolt 1-2). Returns how many summaries to
@@ -48,22 +51,30 @@ impl<S: Transport> Connection<S> {
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_rollback(&mut self) -> Result<usize> {
+    pub fn send_rollback(&mut self, tag: Tag) -> Result<usize> {
         let shape = self.compat().tx_statement();
         if shape == TxStatement::Message {
-            self.send(&Request::Rollback)?;
+            self.send_tagged(&Request::Rollback, tag)?;
             return Ok(shape.replies());
         }
-        self.send_legacy_tx_statement("ROLLBACK", None)
+        self.send_legacy_tx_statement("ROLLBACK", None, tag)
     }
 
-    fn send_legacy_tx_statement(&mut self, query: &str, params: Option<&Map>) -> Result<usize> {
-        self.send(&Request::Run {
-            query,
-            params,
-            meta: None,
-        })?;
-        self.send(&Request::Pull { n: -1, qid: -1 })?;
+    fn send_legacy_tx_statement(
+        &mut self,
+        query: &str,
+        params: Option<&Map>,
+        tag: Tag,
+    ) -> Result<usize> {
+        self.send_tagged(
+            &Request::Run {
+                query,
+                params,
+                meta: None,
+            },
+            tag,
+        )?;
+        self.send_tagged(&Request::Pull { n: -1, qid: -1 }, tag)?;
         Ok(TxStatement::RunPullAll.replies())
     }
 

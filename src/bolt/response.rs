@@ -15,7 +15,9 @@ pub struct RunSuccess {
 }
 
 impl RunSuccess {
-    /// Reads a RUN SUCCESS's metadata.
+    /// Reads a RUN SUCCESS's metadata. When its `fields` are those of `same` (the previous
+    /// result's columns, typically: an application runs the same queries again), they are
+    /// shared with it rather than allocated again.
     ///
     /// # Errors
     /// What is wrong with it (the server "sent a RUN reply whose fields ..."), when `fields` is
@@ -23,9 +25,17 @@ impl RunSuccess {
     // Kept out of line: inlined into the session's reply dispatch, it shifted how the W1 record
     // loop was compiled (+8 instructions a record, callgrind) though it runs once per query.
     #[inline(never)]
-    pub fn parse(meta: &Map) -> Result<RunSuccess, &'static str> {
+    pub fn parse(meta: &Map, same: Option<&Arc<[String]>>) -> Result<RunSuccess, &'static str> {
         let fields = match meta.get("fields") {
             None => None,
+            Some(Value::List(fields))
+                if same.is_some_and(|k| {
+                    k.len() == fields.len()
+                        && k.iter().zip(fields).all(|(k, f)| f.as_str() == Some(k))
+                }) =>
+            {
+                same.cloned()
+            }
             Some(Value::List(fields)) => Some(
                 fields
                     .iter()
@@ -143,26 +153,46 @@ mod tests {
 
     #[test]
     fn run_and_pull_successes_read_as_typed_views() {
-        let run = RunSuccess::parse(&map(&[
+        let meta = map(&[
             ("fields", Value::List(vec![s("a"), s("b")])),
             ("qid", Value::Int(3)),
-        ]))
-        .unwrap();
+        ]);
+        let run = RunSuccess::parse(&meta, None).unwrap();
         assert_eq!(
             run.fields.as_deref(),
             Some(&["a".to_owned(), "b".to_owned()][..])
         );
         assert_eq!(run.qid, Some(3));
+        // The same columns again share the previous result's keys; others do not.
+        let keys = run.fields.unwrap();
+        let again = RunSuccess::parse(&meta, Some(&keys))
+            .unwrap()
+            .fields
+            .unwrap();
+        assert!(Arc::ptr_eq(&again, &keys));
+        let other: Arc<[String]> = Arc::from(["a".to_owned()]);
+        let fresh = RunSuccess::parse(&meta, Some(&other))
+            .unwrap()
+            .fields
+            .unwrap();
+        assert!(!Arc::ptr_eq(&fresh, &other));
+        assert_eq!(fresh, keys);
+        let swapped: Arc<[String]> = Arc::from(["b".to_owned(), "a".to_owned()]);
+        let fresh = RunSuccess::parse(&meta, Some(&swapped))
+            .unwrap()
+            .fields
+            .unwrap();
+        assert_eq!(fresh, keys);
         assert_eq!(
-            RunSuccess::parse(&Map::new()).unwrap(),
+            RunSuccess::parse(&Map::new(), Some(&keys)).unwrap(),
             RunSuccess {
                 fields: None,
                 qid: None
             }
         );
-        let e = RunSuccess::parse(&map(&[("fields", Value::List(vec![Value::Int(1)]))]));
+        let e = RunSuccess::parse(&map(&[("fields", Value::List(vec![Value::Int(1)]))]), None);
         assert!(e.unwrap_err().contains("not all strings"));
-        let e = RunSuccess::parse(&map(&[("fields", s("a"))]));
+        let e = RunSuccess::parse(&map(&[("fields", s("a"))]), None);
         assert!(e.unwrap_err().contains("not a list"));
         let meta = map(&[("has_more", Value::Bool(true)), ("bookmark", s("bm:1"))]);
         let pull = PullSuccess::parse(&meta);

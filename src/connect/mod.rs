@@ -197,8 +197,7 @@ fn set_timeouts(
     read: Option<Duration>,
     write: Option<Duration>,
 ) -> Result<()> {
-    conn.set_read_timeout(read)
-        .and_then(|()| conn.set_write_timeout(write))
+    conn.set_timeouts(read, write)
         .map_err(|e| Error::new(ErrorKind::ServiceUnavailable, e.to_string()))
 }
 

@@ -5,13 +5,25 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::packstream::{DecodeError, Decoder};
 use crate::value::Value;
 use std::fmt;
+use std::mem::ManuallyDrop;
 use std::sync::Arc;
 
 /// One row of a result.
 #[derive(Clone)]
 pub struct Record {
     keys: Arc<[String]>,
-    values: Values,
+    /// Dropped by `Record`'s `Drop`, which skips the out-of-line drop glue when there is
+    /// nothing to free.
+    values: ManuallyDrop<Values>,
+}
+
+impl Drop for Record {
+    #[inline]
+    fn drop(&mut self) {
+        if !self.values.owns_nothing() {
+            self.values.drop_values();
+        }
+    }
 }
 
 /// A record's values. A single column (the common shape of a streamed result) is kept inline,
@@ -29,6 +41,29 @@ impl Values {
             Values::One(v) => std::slice::from_ref(v),
             Values::Many(v) => v,
         }
+    }
+
+    /// Whether dropping it frees nothing: a single scalar, the common single-column row.
+    #[inline]
+    fn owns_nothing(&self) -> bool {
+        matches!(
+            self,
+            Values::One(Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_))
+        )
+    }
+
+    /// Takes the values, leaving none (and no allocation).
+    #[inline]
+    fn take(&mut self) -> Values {
+        std::mem::replace(self, Values::Many(Vec::new()))
+    }
+
+    /// Drops the values, out of line (so that dropping a record that owns nothing stays a
+    /// compare and a reference count).
+    #[inline(never)]
+    fn drop_values(&mut self) {
+        // The empty `Many` left behind owns nothing.
+        drop(self.take());
     }
 
     fn into_vec(self) -> Vec<Value> {
@@ -101,7 +136,7 @@ impl Record {
     pub fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
         Record {
             keys,
-            values: Values::Many(values),
+            values: ManuallyDrop::new(Values::Many(values)),
         }
     }
 
@@ -120,7 +155,7 @@ impl Record {
         };
         Ok(Record {
             keys: keys.clone(),
-            values,
+            values: ManuallyDrop::new(values),
         })
     }
 
@@ -140,8 +175,8 @@ impl Record {
     }
 
     /// Takes the values.
-    pub fn into_values(self) -> Vec<Value> {
-        self.values.into_vec()
+    pub fn into_values(mut self) -> Vec<Value> {
+        self.values.take().into_vec()
     }
 
     /// The number of columns.

@@ -123,13 +123,19 @@ impl<'s> RecordStream<'s> {
 impl Iterator for RecordStream<'_> {
     type Item = Result<Record>;
 
+    #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if self.iter_failed {
             return None;
         }
-        let item = self.session.result_next(self.id).transpose();
-        self.iter_failed = matches!(&item, Some(Err(e)) if e.kind() != ErrorKind::Conversion);
-        item
+        match self.session.result_next(self.id) {
+            Ok(Some(record)) => Some(Ok(record)),
+            Ok(None) => None,
+            Err(e) => {
+                self.iter_failed = e.kind() != ErrorKind::Conversion;
+                Some(Err(e))
+            }
+        }
     }
 }
 

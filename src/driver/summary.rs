@@ -6,6 +6,7 @@ use crate::bolt::response::fill_diagnostic_defaults;
 use crate::bolt::ServerInfo;
 use crate::error::{Error, ErrorKind, Result};
 use crate::value::{Map, Value};
+use std::sync::Arc;
 
 /// What a query changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -519,7 +520,7 @@ fn query_type(v: Option<&Value>, server: &ServerInfo) -> Result<Option<QueryType
 
 /// What a summary is built from: query, parameters, RUN reply, final reply, server, and
 /// whether any record came back.
-type Parts = (String, Option<Map>, Map, Map, ServerInfo, bool);
+type Parts = (String, Option<Map>, Map, Map, Arc<ServerInfo>, bool);
 
 /// A result's summary kept as received (query, parameters, the RUN and final replies) and
 /// built on first request: most results are read and dropped without anyone asking for it.
@@ -539,7 +540,7 @@ impl LazySummary {
         parameters: Option<Map>,
         run_meta: Map,
         end_meta: Map,
-        server: ServerInfo,
+        server: Arc<ServerInfo>,
         had_record: bool,
     ) -> Result<LazySummary> {
         // The final reply's entries win when the two replies are merged.
@@ -562,6 +563,7 @@ impl LazySummary {
     pub(crate) fn get(&mut self) -> Result<&Summary> {
         if let Some(parts) = self.parts.take() {
             let (query, parameters, run_meta, end_meta, server, had_record) = *parts;
+            let server = Arc::unwrap_or_clone(server);
             self.built = Some(Box::new(Summary::build(
                 query, parameters, run_meta, end_meta, server, had_record,
             )?));
@@ -606,7 +608,7 @@ mod tests {
             None,
             Map::new(),
             end("zz"),
-            ServerInfo::default(),
+            Arc::default(),
             false,
         );
         assert_eq!(bad.unwrap_err().kind(), ErrorKind::Protocol);
@@ -616,7 +618,7 @@ mod tests {
             None,
             end("zz"),
             end("r"),
-            ServerInfo::default(),
+            Arc::default(),
             true,
         )
         .unwrap();

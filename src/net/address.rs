@@ -3,6 +3,7 @@
 use std::fmt;
 use std::net::Ipv6Addr;
 use std::str::FromStr;
+use std::sync::Arc;
 
 use crate::{Error, ErrorKind};
 
@@ -24,17 +25,20 @@ pub const DEFAULT_PORT: u16 = 7687;
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Address {
-    host: String,
+    /// Shared: addresses are cloned on every pool acquisition and in routing tables.
+    host: Arc<str>,
     port: u16,
 }
 
 impl Address {
     /// Creates an address from a host (without brackets) and a port.
     pub fn new(host: impl Into<String>, port: u16) -> Address {
-        let mut host = host.into();
-        if host.starts_with('[') && host.ends_with(']') && host.len() >= 2 {
-            host = host[1..host.len() - 1].to_string();
-        }
+        let host = host.into();
+        let host: Arc<str> = if host.starts_with('[') && host.ends_with(']') && host.len() >= 2 {
+            Arc::from(&host[1..host.len() - 1])
+        } else {
+            Arc::from(host)
+        };
         Address { host, port }
     }
 

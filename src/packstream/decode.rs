@@ -299,11 +299,14 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn read_list_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
-        let Some(len) = self.list_len(m)? else {
-            return Err(DecodeError::Unexpected {
+        // A tiny list (up to 15 items, a row of up to 15 columns) without the general match.
+        let len = if m & 0xF0 == 0x90 {
+            usize::from(m & 0x0F)
+        } else {
+            self.list_len(m)?.ok_or(DecodeError::Unexpected {
                 expected: "a list",
                 marker: m,
-            });
+            })?
         };
         self.check_items(len, 1)?;
         self.budget.charge_n(len, VALUE_SIZE)?;
@@ -325,6 +328,20 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Moves past `prefix` when the input goes on with it, and says so; reads nothing
+    /// otherwise.
+    #[inline]
+    pub fn skip_prefix(&mut self, prefix: &[u8]) -> bool {
+        let found = self
+            .buf
+            .get(self.pos..)
+            .is_some_and(|rest| rest.starts_with(prefix));
+        if found {
+            self.pos += prefix.len();
+        }
+        found
+    }
+
     /// Whether all input was read.
     pub fn is_at_end(&self) -> bool {
         self.pos >= self.buf.len()
@@ -337,47 +354,77 @@ impl<'a> Decoder<'a> {
 
     /// Reads one value nested `depth` containers deep.
     ///
-    /// The most common markers (ints, floats, tiny strings, booleans, null) are handled here,
-    /// inline in the callers' loops; everything else goes through [`Decoder::value_slow`].
-    #[inline]
+    /// The common scalars (ints of every size, floats, booleans, null) are read by
+    /// [`Decoder::scalar`], inline in the callers' loops; everything else goes through
+    /// [`Decoder::value_slow`].
+    #[inline(always)]
     pub(crate) fn value(&mut self, depth: usize) -> Result<Value, DecodeError> {
-        let m = self.u8()?;
-        match m {
-            0x00..=0x7F => Ok(Value::Int(i64::from(m))),
-            0xF0..=0xFF => Ok(Value::Int(i64::from(i8::from_be_bytes([m])))),
-            0x80..=0x8F => Ok(Value::String(self.string(usize::from(m & 0x0F))?)),
-            marker::NULL => Ok(Value::Null),
-            marker::FALSE => Ok(Value::Bool(false)),
-            marker::TRUE => Ok(Value::Bool(true)),
-            marker::INT_8 => Ok(Value::Int(i64::from(i8::from_be_bytes(self.array()?)))),
-            marker::INT_16 => Ok(Value::Int(i64::from(i16::from_be_bytes(self.array()?)))),
-            marker::INT_32 => Ok(Value::Int(i64::from(i32::from_be_bytes(self.array()?)))),
-            marker::INT_64 => Ok(Value::Int(i64::from_be_bytes(self.array()?))),
-            marker::FLOAT_64 => Ok(Value::Float(f64::from_bits(u64::from_be_bytes(
-                self.array()?,
-            )))),
-            _ => self.value_slow(m, depth),
+        match self.scalar() {
+            Some(v) => Ok(v),
+            None => self.value_slow(depth),
         }
     }
 
-    /// Reads the rest of a value whose marker `m` was already read.
-    #[inline(never)]
-    fn value_slow(&mut self, m: u8, depth: usize) -> Result<Value, DecodeError> {
-        Ok(match m {
+    /// The value at the current position if it is one of the common scalars (an int of any
+    /// size, a float, a boolean, null), read past; `None`, with nothing read, for any other
+    /// value and for a scalar cut short, which [`Decoder::value_slow`] then reads or refuses.
+    ///
+    /// Kept small and branchy on purpose: it is inlined into every loop that decodes values.
+    #[inline(always)]
+    fn scalar(&mut self) -> Option<Value> {
+        let m = *self.buf.get(self.pos)?;
+        let v = match m {
             0x00..=0x7F => Value::Int(i64::from(m)),
             0xF0..=0xFF => Value::Int(i64::from(i8::from_be_bytes([m]))),
+            marker::NULL => Value::Null,
+            marker::FALSE => Value::Bool(false),
+            marker::TRUE => Value::Bool(true),
+            marker::INT_8 => Value::Int(i64::from(i8::from_be_bytes(self.after_marker()?))),
+            marker::INT_16 => Value::Int(i64::from(i16::from_be_bytes(self.after_marker()?))),
+            marker::INT_32 => Value::Int(i64::from(i32::from_be_bytes(self.after_marker()?))),
+            marker::INT_64 => Value::Int(i64::from_be_bytes(self.after_marker()?)),
+            marker::FLOAT_64 => {
+                Value::Float(f64::from_bits(u64::from_be_bytes(self.after_marker()?)))
+            }
+            _ => return None,
+        };
+        // The marker, and the bytes `after_marker` read (it moved past them).
+        self.pos += 1;
+        Some(v)
+    }
+
+    /// The `N` bytes after the marker at the current position, moving past them (not past the
+    /// marker); `None` when the input ends first.
+    #[inline(always)]
+    fn after_marker<const N: usize>(&mut self) -> Option<[u8; N]> {
+        let bytes = *self.buf.get(self.pos + 1..)?.first_chunk::<N>()?;
+        self.pos += N;
+        Some(bytes)
+    }
+
+    /// Reads one value nested `depth` containers deep, whatever its marker.
+    #[inline(never)]
+    fn value_slow(&mut self, depth: usize) -> Result<Value, DecodeError> {
+        let m = self.u8()?;
+        Ok(match m {
+            // The common scalars: `scalar` reads them (whole; cut short, they end the input).
+            0x00..=0x7F
+            | 0xF0..=0xFF
+            | marker::NULL
+            | marker::FALSE
+            | marker::TRUE
+            | marker::INT_8
+            | marker::INT_16
+            | marker::INT_32
+            | marker::INT_64
+            | marker::FLOAT_64 => {
+                self.pos -= 1;
+                return self.scalar().ok_or(DecodeError::UnexpectedEnd);
+            }
             0x80..=0x8F => Value::String(self.string(usize::from(m & 0x0F))?),
             0x90..=0x9F => self.list(usize::from(m & 0x0F), depth)?,
             0xA0..=0xAF => Value::Map(self.map(usize::from(m & 0x0F), depth)?),
             0xB0..=0xBF => self.structure(usize::from(m & 0x0F), depth)?,
-            marker::NULL => Value::Null,
-            marker::FLOAT_64 => Value::Float(f64::from_bits(u64::from_be_bytes(self.array()?))),
-            marker::FALSE => Value::Bool(false),
-            marker::TRUE => Value::Bool(true),
-            marker::INT_8 => Value::Int(i64::from(i8::from_be_bytes(self.array()?))),
-            marker::INT_16 => Value::Int(i64::from(i16::from_be_bytes(self.array()?))),
-            marker::INT_32 => Value::Int(i64::from(i32::from_be_bytes(self.array()?))),
-            marker::INT_64 => Value::Int(i64::from_be_bytes(self.array()?)),
             marker::BYTES_8 => {
                 let n = usize::from(self.u8()?);
                 Value::Bytes(self.bytes(n)?)
@@ -450,65 +497,15 @@ impl<'a> Decoder<'a> {
     fn items_charged(&mut self, len: usize, depth: usize) -> Result<Vec<Value>, DecodeError> {
         self.check_items(len, 1)?;
         let mut items = Vec::with_capacity(len);
+        // Decoded into place: pushing each item copied it through the stack several times.
         items.resize_with(len, || Value::Null);
         for slot in &mut items {
-            self.fill_value(slot, depth)?;
+            match self.scalar() {
+                Some(v) => put(slot, v),
+                None => put(slot, self.value_slow(depth)?),
+            }
         }
         Ok(items)
-    }
-
-    /// Reads one value into `slot`. Common scalars are written in place, which avoids copying a
-    /// whole `Value` through a `Result` (the hot path of record decoding).
-    #[inline]
-    fn fill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
-        let m = *self.buf.get(self.pos).ok_or(DecodeError::UnexpectedEnd)?;
-        match m {
-            0x00..=0x7F => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from(m));
-            }
-            0xF0..=0xFF => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from(i8::from_be_bytes([m])));
-            }
-            0x80..=0x8F => {
-                self.pos += 1;
-                let s = self.string(usize::from(m & 0x0F))?;
-                *slot = Value::String(s);
-            }
-            marker::NULL => {
-                self.pos += 1;
-                *slot = Value::Null;
-            }
-            marker::FALSE | marker::TRUE => {
-                self.pos += 1;
-                *slot = Value::Bool(m == marker::TRUE);
-            }
-            // Sized ints and floats: ids, counters and measurements beyond the tiny range are
-            // most of the values in real rows, so they stay out of `value_slow` too.
-            marker::INT_8 => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from(i8::from_be_bytes(self.array()?)));
-            }
-            marker::INT_16 => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from(i16::from_be_bytes(self.array()?)));
-            }
-            marker::INT_32 => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from(i32::from_be_bytes(self.array()?)));
-            }
-            marker::INT_64 => {
-                self.pos += 1;
-                *slot = Value::Int(i64::from_be_bytes(self.array()?));
-            }
-            marker::FLOAT_64 => {
-                self.pos += 1;
-                *slot = Value::Float(f64::from_bits(u64::from_be_bytes(self.array()?)));
-            }
-            _ => *slot = self.value(depth)?,
-        }
-        Ok(())
     }
 
     /// Reads into `slot` one item of a list whose header was read, reusing the memory `slot`
@@ -518,13 +515,27 @@ impl<'a> Decoder<'a> {
     ///
     /// # Errors
     /// Any [`DecodeError`]; `slot` then holds some value, not necessarily a meaningful one.
-    #[inline]
+    #[inline(always)]
     pub fn refill_item(&mut self, slot: &mut Value) -> Result<(), DecodeError> {
         self.refill_value(slot, 1)
     }
 
-    /// [`Decoder::refill_item`] for a value nested `depth` containers deep.
+    /// [`Decoder::refill_item`] for a value nested `depth` containers deep: a common scalar
+    /// inline, anything else in [`Decoder::refill_other`].
+    #[inline(always)]
     fn refill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
+        match self.scalar() {
+            Some(v) => {
+                put(slot, v);
+                Ok(())
+            }
+            None => self.refill_other(slot, depth),
+        }
+    }
+
+    /// [`Decoder::refill_value`] for what is not a common scalar.
+    #[inline(never)]
+    fn refill_other(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
         let m = *self.buf.get(self.pos).ok_or(DecodeError::UnexpectedEnd)?;
         match (m, &mut *slot) {
             (
@@ -549,7 +560,9 @@ impl<'a> Decoder<'a> {
                 self.enter(depth)?;
                 self.check_items(len, 1)?;
                 self.budget.charge_n(len, VALUE_SIZE)?;
-                items.resize_with(len, || Value::Null);
+                if items.len() != len {
+                    items.resize_with(len, || Value::Null);
+                }
                 for item in items {
                     self.refill_value(item, depth + 1)?;
                 }
@@ -570,7 +583,10 @@ impl<'a> Decoder<'a> {
                 }
                 Ok(())
             }
-            _ => self.fill_value(slot, depth),
+            _ => {
+                *slot = self.value_slow(depth)?;
+                Ok(())
+            }
         }
     }
 
@@ -582,9 +598,11 @@ impl<'a> Decoder<'a> {
             return Ok(false);
         }
         for (k, value) in map.iter_mut() {
-            let key = self.key_str()?;
+            // Compared as bytes: equal to a `String`'s, they are UTF-8 (and a key that is not
+            // fails in the fresh decode that follows a mismatch).
+            let key = self.key_bytes()?;
             self.budget.charge(key.len() + ENTRY_SIZE)?;
-            if key != k {
+            if key != k.as_bytes() {
                 return Ok(false);
             }
             self.refill_value(value, depth)?;
@@ -668,11 +686,17 @@ impl<'a> Decoder<'a> {
 
     /// A map key, borrowed from the input.
     fn key_str(&mut self) -> Result<&'a str, DecodeError> {
+        std::str::from_utf8(self.key_bytes()?).map_err(|_| DecodeError::InvalidUtf8)
+    }
+
+    /// The bytes of a map key (not checked to be UTF-8), borrowed from the input.
+    #[inline]
+    fn key_bytes(&mut self) -> Result<&'a [u8], DecodeError> {
         let m = self.u8()?;
         match m {
             0x80..=0x8F | marker::STRING_8 | marker::STRING_16 | marker::STRING_32 => {
                 let n = self.string_len(m)?;
-                self.str(n)
+                self.take(n)
             }
             _ => Err(DecodeError::NonStringKey),
         }
@@ -777,5 +801,21 @@ impl<'a> Decoder<'a> {
     #[inline]
     fn str(&mut self, n: usize) -> Result<&'a str, DecodeError> {
         std::str::from_utf8(self.take(n)?).map_err(|_| DecodeError::InvalidUtf8)
+    }
+}
+
+/// Stores `v` in `slot`. When `slot` holds a value that owns nothing (the common case when
+/// rows of the same shape are decoded into the slots of earlier ones), it is overwritten
+/// without going through the drop glue of [`Value`], which is out of line.
+#[inline(always)]
+fn put(slot: &mut Value, v: Value) {
+    if matches!(
+        slot,
+        Value::Null | Value::Bool(_) | Value::Int(_) | Value::Float(_)
+    ) {
+        // Forgetting a value that owns no memory leaks nothing.
+        std::mem::forget(std::mem::replace(slot, v));
+    } else {
+        *slot = v;
     }
 }

@@ -187,6 +187,34 @@ impl<'a> Encoder<'a> {
         )
     }
 
+    /// Starts a map whose size is known only once its entries are written: a one-byte
+    /// placeholder header, at the position returned, which [`Encoder::end_map`] fills in.
+    pub(crate) fn begin_map(&mut self) -> usize {
+        let at = self.out.len();
+        self.out.push(marker::TINY_MAP);
+        at
+    }
+
+    /// Completes the map begun at `at` with [`Encoder::begin_map`], now that its `len` entries
+    /// follow: the placeholder becomes the header (a tiny one in place; a larger header moves
+    /// the entries along, which no Bolt request's metadata needs).
+    ///
+    /// # Errors
+    /// As [`Encoder::write_map_header`].
+    pub(crate) fn end_map(&mut self, at: usize, len: usize) -> Result<(), EncodeError> {
+        if len < 16 {
+            // Fits the low nibble of the tiny-map marker.
+            #[allow(clippy::cast_possible_truncation)]
+            let n = len as u8;
+            self.out[at] = marker::TINY_MAP | n;
+            return Ok(());
+        }
+        let mut header = Vec::new();
+        Encoder::new(&mut header, self.dialect).write_map_header(len)?;
+        self.out.splice(at..=at, header);
+        Ok(())
+    }
+
     /// Writes a structure header (`fields` < 16) with `tag`; the caller writes the fields.
     ///
     /// # Panics
@@ -389,4 +417,31 @@ fn be_bytes<T: Copy, const N: usize>(items: &[T], f: impl Fn(T) -> [u8; N]) -> V
         out.extend_from_slice(&f(item));
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A map whose size is patched in at its end encodes as one whose header came first, for
+    /// every header size (tiny, 8-, 16- and 32-bit counts).
+    #[test]
+    fn a_map_sized_at_its_end_matches_one_sized_first() {
+        for len in [0usize, 1, 15, 16, 255, 256, 65_535, 65_536] {
+            let mut first = vec![0x42];
+            let mut e = Encoder::new(&mut first, Dialect::LATEST);
+            e.write_map_header(len).unwrap();
+            for i in 0..len {
+                e.write_int(i as i64);
+            }
+            let mut last = vec![0x42];
+            let mut e = Encoder::new(&mut last, Dialect::LATEST);
+            let at = e.begin_map();
+            for i in 0..len {
+                e.write_int(i as i64);
+            }
+            e.end_map(at, len).unwrap();
+            assert_eq!(first, last, "{len} entries");
+        }
+    }
 }

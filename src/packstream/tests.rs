@@ -1391,9 +1391,16 @@ fn refill_corpus() -> Vec<(Vec<u8>, Value)> {
     let mut corpus: Vec<(Vec<u8>, Value)> = [
         Value::Null,
         Value::Int(1),
+        // Every size of int (tiny negative, INT_8, INT_16, INT_32, INT_64): `Decoder::scalar`
+        // reads them whole and leaves them cut short to the general path.
+        Value::Int(-5),
+        Value::Int(-100),
         Value::Int(-300),
+        Value::Int(100_000),
+        Value::Int(1 << 40),
         Value::Float(1.5),
         Value::Bool(true),
+        Value::Bool(false),
         Value::Bytes(vec![1, 2]),
         s(""),
         s("name-1"),

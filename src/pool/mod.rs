@@ -31,7 +31,6 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::net::interrupt::{Interrupt, Target};
 use crate::net::Address;
 use parking_lot::{Condvar, Mutex};
-use std::collections::HashMap;
 use std::ops::{Deref, DerefMut};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -101,7 +100,9 @@ pub struct PoolMetrics {
 }
 
 struct Idle<M: Manage> {
-    conn: M::Conn,
+    /// Boxed: a connection moves between the idle set, the acquisition and the caller's
+    /// `PooledConnection` several times a query; a Bolt connection is several hundred bytes.
+    conn: Box<M::Conn>,
     /// Made once per connection (it duplicates the socket) and kept with it.
     handle: Option<M::Shutdown>,
     since: Instant,
@@ -127,12 +128,28 @@ impl<M: Manage> Default for Server<M> {
     }
 }
 
+/// The pool's maps are read several times a query; hashbrown's default hasher (foldhash)
+/// costs a fraction of std's SipHash on these short keys. Their keys are the pool's own
+/// tickets and the addresses of the servers it connects to.
+type Map<K, V> = hashbrown::HashMap<K, V>;
+
+/// `address`'s entry, created (and the address cloned) only the first time.
+fn server_mut<'a, M: Manage>(
+    servers: &'a mut Map<Address, Server<M>>,
+    address: &Address,
+) -> &'a mut Server<M> {
+    if !servers.contains_key(address) {
+        servers.insert(address.clone(), Server::default());
+    }
+    servers.get_mut(address).expect("invariant: inserted above")
+}
+
 struct State<M: Manage> {
-    servers: HashMap<Address, Server<M>>,
+    servers: Map<Address, Server<M>>,
     closed: bool,
     pid: u32,
     /// Sockets of connections in use, so `close` can interrupt calls blocked on them.
-    in_use: HashMap<u64, M::Shutdown>,
+    in_use: Map<u64, M::Shutdown>,
     next_ticket: u64,
 }
 
@@ -158,7 +175,7 @@ impl<M: Manage> Clone for Pool<M> {
 }
 
 enum Next<M: Manage> {
-    Reuse(Box<Idle<M>>),
+    Reuse(Idle<M>),
     Open,
     Discard(Vec<Idle<M>>),
 }
@@ -178,10 +195,10 @@ impl<M: Manage> Pool<M> {
                 config,
                 manager,
                 state: Mutex::new(State {
-                    servers: HashMap::new(),
+                    servers: Map::default(),
                     closed: false,
                     pid: std::process::id(),
-                    in_use: HashMap::new(),
+                    in_use: Map::default(),
                     next_ticket: 0,
                 }),
                 available: Condvar::new(),
@@ -249,7 +266,7 @@ impl<M: Manage> Pool<M> {
                 Next::Open => return self.open(address, deadline, auth),
                 Next::Reuse(idle) => {
                     let (handle, generation) = (idle.handle.clone(), idle.generation);
-                    if let Some(conn) = self.check_idle(*idle, deadline) {
+                    if let Some(conn) = self.check_idle(idle, deadline) {
                         log::trace!(
                             "[{}] pool: reusing an idle connection",
                             self.inner.manager.log_id(&conn)
@@ -289,11 +306,11 @@ impl<M: Manage> Pool<M> {
                 ));
             }
             let max = self.inner.config.max_size;
-            let server = st.servers.entry(address.clone()).or_default();
+            let server = server_mut(&mut st.servers, address);
             if let Some(idle) = server.idle.pop() {
                 server.metrics.idle -= 1;
                 server.metrics.in_use += 1;
-                return Ok(Next::Reuse(Box::new(idle)));
+                return Ok(Next::Reuse(idle));
             }
             if server.metrics.in_use < max {
                 server.metrics.in_use += 1;
@@ -305,7 +322,7 @@ impl<M: Manage> Pool<M> {
                 .available
                 .wait_until(&mut st, deadline)
                 .timed_out();
-            let server = st.servers.entry(address.clone()).or_default();
+            let server = server_mut(&mut st.servers, address);
             server.metrics.waiting -= 1;
             if timed_out && Instant::now() >= deadline {
                 return Err(Error::new(
@@ -328,7 +345,7 @@ impl<M: Manage> Pool<M> {
         match manager.connect(address, deadline, auth) {
             Ok(conn) => {
                 let mut st = self.inner.state.lock();
-                let server = st.servers.entry(address.clone()).or_default();
+                let server = server_mut(&mut st.servers, address);
                 server.metrics.created += 1;
                 let (in_use, generation) = (server.metrics.in_use, server.generation);
                 drop(st);
@@ -337,16 +354,12 @@ impl<M: Manage> Pool<M> {
                     manager.log_id(&conn)
                 );
                 let handle = manager.shutdown_handle(&conn);
-                Ok(self.wrap(conn, handle, address, generation, false))
+                Ok(self.wrap(Box::new(conn), handle, address, generation, false))
             }
             Err(e) => {
                 log::debug!("[#@{address}] pool: opening a connection failed: {e}");
                 let mut st = self.inner.state.lock();
-                st.servers
-                    .entry(address.clone())
-                    .or_default()
-                    .metrics
-                    .in_use -= 1;
+                server_mut(&mut st.servers, address).metrics.in_use -= 1;
                 drop(st);
                 self.inner.available.notify_all();
                 Err(e)
@@ -355,7 +368,7 @@ impl<M: Manage> Pool<M> {
     }
 
     /// Checks an idle connection outside the lock; `None` if it must be closed.
-    fn check_idle(&self, idle: Idle<M>, deadline: Instant) -> Option<M::Conn> {
+    fn check_idle(&self, idle: Idle<M>, deadline: Instant) -> Option<Box<M::Conn>> {
         let manager = &self.inner.manager;
         let Idle {
             mut conn, since, ..
@@ -400,7 +413,7 @@ impl<M: Manage> Pool<M> {
 
     fn wrap(
         &self,
-        conn: M::Conn,
+        conn: Box<M::Conn>,
         handle: Option<M::Shutdown>,
         address: &Address,
         generation: u64,
@@ -430,7 +443,7 @@ impl<M: Manage> Pool<M> {
 
     fn release(
         &self,
-        mut conn: M::Conn,
+        mut conn: Box<M::Conn>,
         handle: Option<M::Shutdown>,
         address: &Address,
         ticket: u64,
@@ -442,7 +455,7 @@ impl<M: Manage> Pool<M> {
         let mut st = self.inner.state.lock();
         st.in_use.remove(&ticket);
         let keep = reusable && !st.closed;
-        let server = st.servers.entry(address.clone()).or_default();
+        let server = server_mut(&mut st.servers, address);
         server.metrics.in_use = server.metrics.in_use.saturating_sub(1);
         let expired = generation != server.generation;
         // A Bolt 5.1+ connection of an expired authorization can log on again: it is kept and
@@ -515,7 +528,7 @@ impl<M: Manage> Pool<M> {
             return;
         }
         if expire {
-            st.servers.entry(address.clone()).or_default().generation += 1;
+            server_mut(&mut st.servers, address).generation += 1;
         }
         let idle = st.servers.get_mut(address).map(|s| {
             let manager = &self.inner.manager;
@@ -618,7 +631,7 @@ fn close_deadline() -> Instant {
 
 /// A connection checked out of the pool; it returns itself on drop.
 pub struct PooledConnection<M: Manage = BoltManager> {
-    conn: Option<M::Conn>,
+    conn: Option<Box<M::Conn>>,
     handle: Option<M::Shutdown>,
     address: Address,
     pool: Pool<M>,

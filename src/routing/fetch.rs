@@ -94,9 +94,9 @@ fn fetch_with_procedure(
     }
     let meta = TxMeta {
         bookmarks: if multi_db {
-            req.bookmarks.to_vec()
+            req.bookmarks.into()
         } else {
-            Vec::new()
+            std::sync::Arc::default()
         },
         read: true,
         db: multi_db.then(|| "system".to_owned()),

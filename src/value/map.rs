@@ -108,6 +108,7 @@ impl Map {
     }
 
     /// An empty map with room for `capacity` entries.
+    #[inline(always)]
     pub fn with_capacity(capacity: usize) -> Map {
         Map {
             entries: Vec::with_capacity(capacity),
@@ -132,7 +133,7 @@ impl Map {
 
     /// The position of `key`'s entry, or where it would go: hashing `key` once for both the
     /// search and the [`Map::push_vacant`] after it.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn lookup(&self, key: &str) -> Result<usize, Vacant> {
         match &self.index {
             Some(index) => {
@@ -191,7 +192,7 @@ impl Map {
 
     /// Appends an entry for `key`, which [`Map::lookup`] found absent (`vacant`), the map
     /// unchanged since.
-    #[inline]
+    #[inline(always)]
     pub(crate) fn push_vacant(&mut self, vacant: Vacant, key: String, value: Value) {
         debug_assert!(!self.contains_key(&key), "push_vacant of a present key");
         let pos = self.entries.len();

@@ -23,8 +23,13 @@ impl Session {
     }
 
     pub(super) fn ensure_connection(&mut self) -> Result<()> {
-        if self.conn.as_ref().is_some_and(|c| c.broken().is_some()) {
-            self.drop_connection();
+        if let Some(why) = self.conn.as_ref().and_then(|c| c.broken()) {
+            // Whatever still waited on it fails (normally nothing does).
+            let e = Error::new(
+                ErrorKind::ServiceUnavailable,
+                format!("the connection is no longer usable: {why}"),
+            );
+            self.connection_lost(&e);
         }
         if self.conn.is_none() {
             self.interrupt.inner.clear();
@@ -63,10 +68,9 @@ impl Session {
                 }
                 return Err(e);
             }
-            // A re-authentication goes out with our first request; its replies come first.
-            for _ in 0..conn.take_deferred_auth() {
-                self.pending.push_back(Pending::Auth);
-            }
+            // A re-authentication goes out with our first request; its replies come first
+            // (the exchange lists LOGOFF and LOGON, which the session reads as `Auth`).
+            conn.take_deferred_auth();
             if self.config.database.is_none() && db.is_some() {
                 self.resolved_db = db;
             }
@@ -119,10 +123,10 @@ impl Session {
     }
 
     /// The session's bookmarks plus the bookmark manager's.
-    pub(super) fn current_bookmarks(&self) -> Vec<String> {
+    pub(super) fn current_bookmarks(&self) -> Arc<[String]> {
         match &self.config.bookmark_manager {
-            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()),
-            None => self.bookmarks.clone(),
+            Some(m) => bookmarks::merge(&self.bookmarks, m.get_bookmarks()).into(),
+            None => Arc::clone(&self.bookmarks),
         }
     }
 
@@ -131,7 +135,7 @@ impl Session {
         if let Some(m) = &self.config.bookmark_manager {
             m.update_bookmarks(&self.sent_bookmarks, std::slice::from_ref(&b));
         }
-        self.bookmarks = vec![b];
+        self.bookmarks = Arc::from([b]);
     }
 
     /// Tells the driver about a failure on the current connection (routing reacts to it).

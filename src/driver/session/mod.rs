@@ -6,7 +6,9 @@
 //! (in a transaction on Bolt 4+) and the bindings can hold them without Rust lifetimes;
 //! [`RecordStream`] and [`Transaction`] are the borrowing wrappers for Rust users.
 //!
-//! Responses arrive in request order; `pending` says which request each belongs to.
+//! Responses arrive in request order. The connection's exchange (`bolt/exchange.rs`) keeps the
+//! queue of requests waiting for them, each with the tag the session gave it ([`Pending::tag`]):
+//! the session reads which of its results or statements a reply answers from that one queue.
 //!
 //! | stream phase | meaning                                              |
 //! |--------------|------------------------------------------------------|
@@ -26,6 +28,7 @@ use super::rows::Rows;
 use super::summary::{LazySummary, Summary};
 use super::transaction::Transaction;
 use crate::bolt::compat::Needs;
+use crate::bolt::exchange::Pending as Wire;
 use crate::bolt::message::{Request, Response, TxMeta};
 use crate::bolt::records;
 use crate::bolt::response::failure_error;
@@ -76,24 +79,6 @@ impl SessionInterrupt {
 pub struct ResultId {
     index: u32,
     generation: u32,
-}
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Pending {
-    Run(ResultId),
-    Pull(ResultId),
-    Discard(ResultId),
-    Begin,
-    Commit,
-    Rollback,
-    /// The second reply of a Bolt 1-2 transaction statement (RUN "BEGIN" + PULL_ALL).
-    Aux,
-    Reset,
-    /// The reply to a LOGOFF or LOGON sent ahead of the session's first request on a pooled
-    /// connection whose credentials had to change.
-    Auth,
-    /// The reply to TELEMETRY (5.4+), sent ahead of BEGIN or an auto-commit RUN.
-    Telemetry,
 }
 
 /// The driver API a piece of work comes from, as Bolt 5.4+ telemetry reports it (the
@@ -160,15 +145,15 @@ pub struct Session {
     driver: Arc<DriverInner>,
     config: SessionConfig,
     fetch_size: i64,
-    bookmarks: Vec<String>,
+    /// Shared with each transaction's BEGIN/RUN metadata instead of copied into it.
+    bookmarks: Arc<[String]>,
     /// The access mode of the next transaction (the default, or the transaction function's).
     mode: AccessMode,
     /// The home database the routing driver resolved (when the config names none).
     resolved_db: Option<String>,
     /// The bookmarks the current transaction started from (for the bookmark manager).
-    sent_bookmarks: Vec<String>,
+    sent_bookmarks: Arc<[String]>,
     conn: Option<PooledConnection>,
-    pending: VecDeque<Pending>,
     streams: Vec<Option<Stream>>,
     generation: u32,
     tx: Option<TxState>,
@@ -185,6 +170,8 @@ pub struct Session {
     /// The `qid` of the latest RUN in the transaction: PULL/DISCARD for it leave `qid` out
     /// (the server's default, "the last query").
     last_qid: Option<i64>,
+    /// The columns of the latest result: a RUN reply with the same ones shares them.
+    last_keys: Option<Arc<[String]>>,
     /// How long each call may take (see [`Session::set_call_timeout`]).
     call_timeout: Option<Duration>,
     /// The deadline of the call in progress, when there is a call timeout.
@@ -210,15 +197,14 @@ impl Session {
         let fetch_size = config.fetch_size.unwrap_or(driver.config.fetch_size);
         let call_timeout = config.call_timeout;
         Session {
-            bookmarks: config.bookmarks.clone(),
+            bookmarks: config.bookmarks.as_slice().into(),
             mode: config.default_access_mode,
             resolved_db: None,
-            sent_bookmarks: Vec::new(),
+            sent_bookmarks: Arc::default(),
             driver,
             config,
             fetch_size,
             conn: None,
-            pending: VecDeque::new(),
             streams: Vec::new(),
             generation: 0,
             tx: None,
@@ -228,6 +214,7 @@ impl Session {
             unproven: false,
             idle_death: None,
             last_qid: None,
+            last_keys: None,
             call_timeout,
             deadline: None,
             api: None,
@@ -347,7 +334,7 @@ impl Session {
         }
         match self.deadline {
             Some(d) if e.kind() == ErrorKind::Timeout && Instant::now() >= d => {
-                let what = match self.pending.front() {
+                let what = match self.front() {
                     Some(Pending::Run(_)) => "the reply to RUN",
                     Some(Pending::Pull(_)) => "records (the reply to PULL)",
                     Some(Pending::Discard(_)) => "the reply to DISCARD",
@@ -357,7 +344,7 @@ impl Session {
                     Some(Pending::Reset) => "the reply to RESET",
                     Some(Pending::Auth) => "the reply to LOGOFF/LOGON",
                     Some(Pending::Telemetry) => "the reply to TELEMETRY",
-                    None => "the server",
+                    Some(Pending::Other) | None => "the server",
                 };
                 e.context(format_args!(
                     "the call timeout of {:?} ran out waiting for {what}",
@@ -420,7 +407,7 @@ impl Session {
 
     /// The bookmarks of the last committed transaction (or those the session started with).
     pub fn last_bookmarks(&self) -> Vec<String> {
-        self.bookmarks.clone()
+        self.bookmarks.to_vec()
     }
 
     /// The session's configuration.
@@ -443,9 +430,11 @@ impl Session {
 // The rest of `Session` lives in the submodules below, one concern each.
 mod connection;
 mod detached;
+mod pending;
 mod replies;
 mod slab;
 mod tx;
+use pending::Pending;
 
 impl Session {
     /// Ends the session: discards open results, rolls back an open transaction and returns
@@ -472,18 +461,20 @@ impl Session {
         self.streams.clear();
         self.withdraw_interrupt();
         if let Some(mut conn) = self.conn.take() {
-            if res.is_err() || !self.pending.is_empty() {
+            if res.is_err() || conn.is_waiting() {
                 // Its state on the server is unknown: never hand it out again.
                 conn.mark_broken("session closed in the middle of an exchange");
             }
         }
-        self.pending.clear();
         res
     }
 
     fn cleanup(&mut self) -> Result<()> {
         self.call(|s| {
-            if !s.pending.is_empty() && s.pending.iter().all(|p| *p == Pending::Reset) {
+            let only_reset = s.conn.as_ref().is_some_and(|c| {
+                c.is_waiting() && c.waiting().all(|p| Pending::of(p) == Pending::Reset)
+            });
+            if only_reset {
                 // Only the RESET after a failure is outstanding: that failure was reported
                 // already, and a connection that dies now loses nothing.
                 s.drain_quietly();
@@ -530,7 +521,7 @@ impl Session {
     fn tx_meta(&mut self, config: &TransactionConfig, mode: AccessMode) -> TxMeta {
         self.sent_bookmarks = self.current_bookmarks();
         TxMeta {
-            bookmarks: self.sent_bookmarks.clone(),
+            bookmarks: Arc::clone(&self.sent_bookmarks),
             timeout_ms: config.timeout_ms(),
             metadata: config.metadata.clone(),
             read: mode == AccessMode::Read,

@@ -1,19 +1,32 @@
-//! Reply dispatch: reading the connection's replies in request order (`pending`), handing
-//! records to their result and turning SUCCESS/FAILURE/IGNORED into stream, transaction and
-//! connection state.
+//! Reply dispatch: reading the connection's replies in request order (the exchange says which
+//! request of the session's each answers, by its tag), handing records to their result and
+//! turning SUCCESS/FAILURE/IGNORED into stream, transaction and connection state.
 
 use super::*;
 use crate::bolt::response::{PullSuccess, RunSuccess};
 
 impl Session {
-    pub(super) fn recv(&mut self) -> Result<Response> {
+    /// What the next reply answers, if any request waits.
+    #[inline]
+    pub(super) fn front(&self) -> Option<Pending> {
+        self.conn.as_ref()?.next_reply().map(Pending::of)
+    }
+
+    /// Whether a request sent on the session's connection waits for its reply.
+    #[inline]
+    pub(super) fn waiting(&self) -> bool {
+        self.conn.as_ref().is_some_and(|c| c.is_waiting())
+    }
+
+    /// Reads the next reply and what it answers.
+    pub(super) fn recv(&mut self) -> Result<(Response, Pending)> {
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ServiceUnavailable, "no connection"));
         };
-        match conn.recv() {
-            Ok(r) => {
+        match conn.recv_answer() {
+            Ok((r, answered)) => {
                 self.unproven = false;
-                Ok(r)
+                Ok((r, Pending::of(answered)))
             }
             Err(e) => {
                 let e = self.explain(e);
@@ -42,28 +55,35 @@ impl Session {
 
     /// Reads and dispatches one response.
     pub(super) fn process_one(&mut self) -> Result<()> {
-        if self.pending.is_empty() {
+        if !self.waiting() {
             return Err(Error::new(ErrorKind::IllegalState, "no reply is pending"));
         }
-        let resp = self.recv()?;
-        self.handle(resp)
+        let (resp, front) = self.recv()?;
+        self.handle(front, resp)
     }
 
     pub(super) fn drain(&mut self) -> Result<()> {
-        while !self.pending.is_empty() {
+        while self.waiting() {
             self.process_one()?;
         }
         Ok(())
     }
 
+    /// As [`Session::drain`]; on an error that left replies unread (the connection is then
+    /// closed), everything still waiting fails with it.
     pub(super) fn drain_quietly(&mut self) {
-        if self.drain().is_err() {
-            self.pending.clear();
+        if let Err(e) = self.drain() {
+            if self.waiting() {
+                if let Some(c) = self.conn.as_mut() {
+                    c.mark_broken("replies left unread");
+                }
+                self.connection_lost(&e);
+            }
         }
     }
 
-    pub(super) fn handle(&mut self, resp: Response) -> Result<()> {
-        let front = *self.pending.front().expect("invariant: checked non-empty");
+    /// Handles a reply to `front`.
+    pub(super) fn handle(&mut self, front: Pending, resp: Response) -> Result<()> {
         let values = match resp {
             Response::Record(values) => Ok(values),
             Response::InvalidRecord(e) => Err(e),
@@ -89,9 +109,8 @@ impl Session {
         Ok(())
     }
 
-    /// Handles a SUCCESS, FAILURE or IGNORED reply to the request at the front of `pending`.
+    /// Handles a SUCCESS, FAILURE or IGNORED reply to `front`.
     pub(super) fn handle_summary(&mut self, front: Pending, resp: Response) -> Result<()> {
-        self.pending.pop_front();
         match resp {
             Response::Success(meta) => self.on_success(front, meta)?,
             Response::Failure(meta) if front == Pending::Auth => {
@@ -120,7 +139,6 @@ impl Session {
                     .as_mut()
                     .expect("invariant: replies need a connection");
                 conn.send_clear_failure(in_tx)?;
-                self.pending.push_back(Pending::Reset);
             }
             Response::Ignored => {
                 let e = self.failure.clone().unwrap_or_else(|| {
@@ -135,7 +153,7 @@ impl Session {
         Ok(())
     }
 
-    /// Handles a SUCCESS to the request at the front of `pending`.
+    /// Handles a SUCCESS to `front`.
     ///
     /// # Errors
     /// `Protocol` (the connection is closed) for a RUN reply whose `fields` is not a list of
@@ -144,12 +162,15 @@ impl Session {
         match front {
             Pending::Run(id) => {
                 self.note_database(&meta);
-                let run = match RunSuccess::parse(&meta) {
+                let run = match RunSuccess::parse(&meta, self.last_keys.as_ref()) {
                     Ok(run) => run,
                     Err(why) => return Err(self.protocol_violation(why)),
                 };
                 if let Some(q) = run.qid {
                     self.last_qid = Some(q);
+                }
+                if let Some(keys) = &run.fields {
+                    self.last_keys = Some(Arc::clone(keys));
                 }
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(keys) = run.fields {
@@ -173,11 +194,11 @@ impl Session {
                     }
                 }
                 let server = match &self.conn {
-                    Some(c) if !has_more => c.info().clone(),
-                    _ => ServerInfo::default(),
+                    Some(c) if !has_more => c.info_shared(),
+                    _ => Arc::default(),
                 };
                 // A PULL sent ahead (see `pull_ahead`) is next in line: its records come next.
-                let pulled_ahead = self.pending.front() == Some(&Pending::Pull(id));
+                let pulled_ahead = self.front() == Some(Pending::Pull(id));
                 let mut done = false;
                 if let Some(s) = self.stream_opt_mut(id) {
                     if has_more {
@@ -220,6 +241,7 @@ impl Session {
             Pending::Begin => self.note_database(&meta),
             Pending::Rollback => {}
             Pending::Telemetry => self.api_announced = self.api.is_some(),
+            Pending::Other => {}
         }
         Ok(())
     }
@@ -274,6 +296,7 @@ impl Session {
                     c.mark_broken("re-authentication failed");
                 }
             }
+            Pending::Other => {}
         }
     }
 
@@ -301,8 +324,13 @@ impl Session {
 
     /// As [`Session::connection_failed`], without telling routing.
     pub(super) fn connection_lost(&mut self, e: &Error) {
-        for p in std::mem::take(&mut self.pending) {
-            self.on_failure(p, e.clone());
+        let unanswered = self
+            .conn
+            .as_mut()
+            .map(|c| c.take_unanswered())
+            .unwrap_or_default();
+        for p in unanswered {
+            self.on_failure(Pending::of(p), e.clone());
         }
         for s in self.streams.iter_mut().flatten() {
             if matches!(s.phase, Phase::Running | Phase::Streaming { .. }) {
@@ -318,7 +346,7 @@ impl Session {
 
     /// Gives the connection back when nothing needs it.
     pub(super) fn release_if_idle(&mut self) {
-        if self.conn.is_none() || self.tx.is_some() || !self.pending.is_empty() {
+        if self.conn.is_none() || self.tx.is_some() || self.waiting() {
             return;
         }
         let busy = self

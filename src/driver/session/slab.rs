@@ -45,8 +45,6 @@ impl Session {
             self.release_if_idle();
             return Err(e);
         }
-        self.pending.push_back(Pending::Run(id));
-        self.pending.push_back(Pending::Pull(id));
         // The RUN reply is read now, so errors surface here and the keys are known.
         self.stream_mut(id).phase = Phase::Running;
         while matches!(self.stream_mut(id).phase, Phase::Running) {
@@ -79,13 +77,7 @@ impl Session {
                 "the connection of this result was lost",
             )
         })?;
-        let discard = matches!(req, Request::Discard { .. });
-        conn.send(&req)?;
-        self.pending.push_back(if discard {
-            Pending::Discard(id)
-        } else {
-            Pending::Pull(id)
-        });
+        conn.send_tagged(&req, Pending::tag(id))?;
         if let Phase::Streaming { pulling, .. } = &mut self.stream_mut(id).phase {
             *pulling = true;
         }
@@ -103,14 +95,11 @@ impl Session {
     /// server to do no more than asked. A pull of everything (`n` = -1), a discarded stream or
     /// anything else in flight is left alone too.
     ///
-    /// The PULL sent ahead is the second `Pull(id)` in `pending` (nothing else is in flight
+    /// The PULL sent ahead is the second `Pull(id)` waiting (nothing else is in flight
     /// when it leaves, and none goes out while it waits); the current batch's summary finds it
     /// there and keeps the stream pulling.
     pub(super) fn pull_ahead(&mut self, id: ResultId, n: i64) -> Result<()> {
-        if n < PULL_AHEAD_MIN
-            || self.pending.len() != 1
-            || self.pending.front() != Some(&Pending::Pull(id))
-        {
+        if n < PULL_AHEAD_MIN {
             return Ok(());
         }
         let (Some(conn), Some(Some(s))) =
@@ -118,7 +107,9 @@ impl Session {
         else {
             return Ok(());
         };
-        if s.generation != id.generation
+        if conn.next_reply() != Some((Wire::Pull, Pending::tag(id)))
+            || conn.waiting().nth(1).is_some()
+            || s.generation != id.generation
             || s.discarding
             || !matches!(s.phase, Phase::Streaming { pulling: true, .. })
             || conn.buffered_batch_has_more() != Some(true)
@@ -170,15 +161,15 @@ impl Session {
         max: usize,
         mut take: impl FnMut(&mut Stream, &mut Decoder<'_>) -> bool,
     ) -> usize {
-        if self.pending.front() != Some(&Pending::Pull(id)) {
-            return 0;
-        }
         let (Some(conn), Some(Some(s))) =
             (self.conn.as_mut(), self.streams.get_mut(id.index as usize))
         else {
             return 0;
         };
-        if s.generation != id.generation || s.discarding {
+        if conn.next_reply() != Some((Wire::Pull, Pending::tag(id)))
+            || s.generation != id.generation
+            || s.discarding
+        {
             return 0;
         }
         let taken = conn.take_buffered(max, |bytes, opts| {
@@ -194,9 +185,9 @@ impl Session {
     /// Reads one response; if it is a record of `id`'s (and `id` keeps its records) returns it
     /// directly instead of buffering.
     pub(super) fn receive_for(&mut self, id: ResultId) -> Result<Option<Record>> {
-        if let Some(Pending::Pull(front)) = self.pending.front() {
-            if *front == id {
-                let resp = self.recv()?;
+        if let Some(Pending::Pull(front)) = self.front() {
+            if front == id {
+                let (resp, answered) = self.recv()?;
                 if let Response::Record(values) = resp {
                     let columns = self.stream_mut(id).keys.len();
                     self.check_record_len(values.len(), columns)?;
@@ -207,7 +198,7 @@ impl Session {
                     }
                     return Ok(Some(Record::new(s.keys.clone(), values)));
                 }
-                self.handle(resp)?;
+                self.handle(answered, resp)?;
                 return Ok(None);
             }
         }
@@ -266,15 +257,22 @@ impl Session {
             .conn
             .as_mut()
             .expect("invariant: connected before running");
-        conn.send(&Request::Run {
-            query,
-            params,
-            meta,
-        })?;
-        conn.send(&Request::Pull {
-            n: self.fetch_size,
-            qid: -1,
-        })
+        let tag = Pending::tag(id);
+        conn.send_tagged(
+            &Request::Run {
+                query,
+                params,
+                meta,
+            },
+            tag,
+        )?;
+        conn.send_tagged(
+            &Request::Pull {
+                n: self.fetch_size,
+                qid: -1,
+            },
+            tag,
+        )
     }
 
     pub(super) fn stream_mut(&mut self, id: ResultId) -> &mut Stream {

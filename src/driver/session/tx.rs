@@ -47,11 +47,7 @@ impl Session {
             .conn
             .as_mut()
             .expect("invariant: connected before BEGIN");
-        let n = conn.send_begin(meta)?;
-        self.pending.push_back(Pending::Begin);
-        for _ in 1..n {
-            self.pending.push_back(Pending::Aux);
-        }
+        conn.send_begin(meta, Pending::BEGIN)?;
         Ok(())
     }
 
@@ -67,7 +63,6 @@ impl Session {
             return Ok(());
         }
         conn.send(&Request::Telemetry(api as i64))?;
-        self.pending.push_back(Pending::Telemetry);
         Ok(())
     }
 
@@ -119,18 +114,10 @@ impl Session {
                 .conn
                 .as_mut()
                 .expect("invariant: a transaction holds its connection");
-            let n = if commit {
-                conn.send_commit()?
+            if commit {
+                conn.send_commit(Pending::COMMIT)?;
             } else {
-                conn.send_rollback()?
-            };
-            s.pending.push_back(if commit {
-                Pending::Commit
-            } else {
-                Pending::Rollback
-            });
-            for _ in 1..n {
-                s.pending.push_back(Pending::Aux);
+                conn.send_rollback(Pending::ROLLBACK)?;
             }
             let res = s.drain();
             s.finish_tx_streams();
