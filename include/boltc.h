@@ -514,6 +514,76 @@ typedef struct {
   uint64_t closed;
 } boltc_pool_metrics;
 
+// Takes or drops one reference to a host object.
+typedef void (*boltc_builder_ref)(void *object);
+
+// A new host boolean from 0 or 1 (NULL on failure).
+typedef void *(*boltc_builder_bool)(long value);
+
+// A new host object from a 64-bit integer (NULL on failure).
+typedef void *(*boltc_builder_int)(int64_t value);
+
+// A new host object from a float (NULL on failure).
+typedef void *(*boltc_builder_float)(double value);
+
+// A new host string or byte string from `len` bytes (UTF-8 for strings; NULL on failure).
+typedef void *(*boltc_builder_bytes)(const char *data, ptrdiff_t len);
+
+// A new host list of `len` empty slots (NULL on failure).
+typedef void *(*boltc_builder_list_new)(ptrdiff_t len);
+
+// Stores `item` in slot `index` of a list or row, taking over `item` whether it succeeds or
+// not; 0 on success.
+typedef int (*boltc_builder_set)(void *container, ptrdiff_t index, void *item);
+
+// A new, empty host map (NULL on failure).
+typedef void *(*boltc_builder_map_new)(void);
+
+// Sets `key` to `value` in a map, borrowing both; 0 on success.
+typedef int (*boltc_builder_map_set)(void *map, void *key, void *value);
+
+// A new host row of `len` empty slots, of the host's `row_type` (NULL on failure).
+typedef void *(*boltc_builder_row_new)(void *row_type, ptrdiff_t len);
+
+// The host's constructors for `boltc_batch_build`. Every field is required. Objects are
+// reference counted: a constructor returns an object the caller owns one reference to,
+// `retain` adds one, `release` drops one. boltc calls these functions on the calling thread,
+// during `boltc_batch_build` only, and never after one of them failed.
+typedef struct {
+  // The host's null object (e.g. Python's `None`); each use takes a reference with `retain`.
+  void *null_object;
+  // Adds a reference to an object.
+  boltc_builder_ref retain;
+  // Drops a reference to an object.
+  boltc_builder_ref release;
+  // Booleans.
+  boltc_builder_bool new_bool;
+  // Integers.
+  boltc_builder_int new_int;
+  // Floats.
+  boltc_builder_float new_float;
+  // Strings (valid UTF-8, not NUL-terminated).
+  boltc_builder_bytes new_string;
+  // Byte arrays.
+  boltc_builder_bytes new_bytes;
+  // Lists, filled with `list_set`.
+  boltc_builder_list_new new_list;
+  // Stores an item in a list (the result list `rows_out` too).
+  boltc_builder_set list_set;
+  // Maps, filled with `map_set` (keys are made with `new_string`).
+  boltc_builder_map_new new_map;
+  // Sets a key in a map.
+  boltc_builder_map_set map_set;
+  // Rows, filled with `row_set`.
+  boltc_builder_row_new new_row;
+  // Stores a value in a row.
+  boltc_builder_set row_set;
+  // Optional (may be NULL): called on each filled row whose values are all scalars (no
+  // list or map), which therefore can be part of no reference cycle; a host with a cycle
+  // collector may stop tracking it (CPython: `PyObject_GC_UnTrack`).
+  boltc_builder_ref scalar_row;
+} boltc_builder;
+
 // Asked for the bookmarks a transaction should start from: the callback adds each one to
 // `list` with `boltc_bookmark_list_add` (`list` is valid only during the call).
 typedef void (*boltc_bookmarks_get_callback)(void *user_data, boltc_bookmark_list *list);
@@ -866,6 +936,29 @@ boltc_status boltc_driver_verify_authentication(const boltc_driver *driver,
                                                 const boltc_auth *auth,
                                                 bool *valid_out,
                                                 boltc_error **error_out);
+
+// Builds the rows of `batch` as host objects with the constructors of `builder`: row `i`
+// (made with `new_row(row_type, columns)`) is stored with `list_set(rows_out, i, row)`, so
+// `rows_out` is a host list with at least `boltc_batch_rows(batch)` slots. Nulls, booleans,
+// integers, floats, strings, bytes, lists and maps become the host's objects (a map keeps the
+// server's key order).
+//
+// Only those plain values are built: a batch holding any other value (a node, a date, ...)
+// fails with `BOLTC_STATUS_UNSUPPORTED` before any builder function is called (decode it with
+// `boltc_batch_encode_columns` instead). When a builder function fails, the build stops,
+// releases what it made and fails with `BOLTC_STATUS_CONVERSION`; rows already stored in
+// `rows_out` stay there, and the host's own error (e.g. a Python exception) tells why.
+//
+// Threads: the builder's functions run on the calling thread during this call (from Python,
+// call this with the GIL held: through `ctypes.PyDLL`).
+//
+// `builder`'s functions must behave as `boltc_builder` documents, and `rows_out` and
+// `row_type` be what those functions expect.
+boltc_status boltc_batch_build(const boltc_batch *batch,
+                               const boltc_builder *builder,
+                               void *row_type,
+                               void *rows_out,
+                               boltc_error **error_out);
 
 // Creates the library's bookmark manager, starting from the `len` NUL-terminated bookmarks
 // `initial` (copied; NULL when `len` is 0). Each commit replaces the bookmarks its

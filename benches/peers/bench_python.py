@@ -7,6 +7,13 @@ CLIENT is only the label printed (the venv decides whether the Rust extension is
 Credentials come from BENCH_USER / BENCH_PASSWORD (default neo4j / password).
 BENCH_PY_MODULE=boltc runs the same code on boltc's Python package, whose API follows the
 official driver's (with BOLTC_LIBRARY and PYTHONPATH pointing at the build).
+
+The floor of W1/W1b (issue 19): BENCH_PY_FLOOR=tuples times the same loop over the same rows
+built beforehand as plain tuples, no driver and no server (URI is ignored); BENCH_PY_FLOOR=records
+over boltc Records (with PYTHONPATH/BOLTC_LIBRARY as above), so ``record[0]`` costs what it costs
+on a Record:
+
+    BENCH_PY_FLOOR=tuples python3 bench_python.py python-floor - w1
 """
 import json
 import os
@@ -15,7 +22,8 @@ import importlib
 import threading
 import time
 
-neo4j = importlib.import_module(os.environ.get("BENCH_PY_MODULE", "neo4j"))
+neo4j = None if os.environ.get("BENCH_PY_FLOOR") else importlib.import_module(
+    os.environ.get("BENCH_PY_MODULE", "neo4j"))
 
 AUTH = (os.environ.get("BENCH_USER", "neo4j"), os.environ.get("BENCH_PASSWORD", "password"))
 RETURN_1 = "RETURN 1 AS n"
@@ -50,6 +58,30 @@ def report(client, workload, ops, started, **extra):
     print(json.dumps(out), flush=True)
 
 
+def floor_rows(workload, n):
+    """The rows W1/W1b return, built in this process (as the server's would be decoded)."""
+    if workload == "w1":
+        return [(i,) for i in range(1, (n or 1000000) + 1)]
+    return [(i, "name-%d" % i, [i, i + 1], {"k": i}) for i in range(1, (n or 200000) + 1)]
+
+
+def floor(client, workload, n, kind):
+    rows = floor_rows(workload, n)
+    if kind == "records":
+        from boltc import Record
+        keys = ["i"] if workload == "w1" else ["i", "s", "l", "m"]
+        cls = type(Record(dict.fromkeys(keys)))
+        rows = [tuple.__new__(cls, r) for r in rows]
+    elif kind != "tuples":
+        raise SystemExit(f"BENCH_PY_FLOOR={kind}: tuples or records")
+    started = start_timer()
+    count = total = 0
+    for record in rows:
+        total += record[0]
+        count += 1
+    report(client, workload, count, started, rows=count, check=total, floor=kind)
+
+
 def return_1(session):
     assert session.run(RETURN_1).single()[0] == 1
 
@@ -58,7 +90,9 @@ def main():
     client, uri, workload = sys.argv[1:4]
     n = int(sys.argv[4]) if len(sys.argv) > 4 else None
     threads = int(sys.argv[5]) if len(sys.argv) > 5 else 4
-    if workload in ("w1", "w1b"):
+    if os.environ.get("BENCH_PY_FLOOR"):
+        floor(client, workload, n, os.environ["BENCH_PY_FLOOR"])
+    elif workload in ("w1", "w1b"):
         with neo4j.GraphDatabase.driver(uri, auth=AUTH) as driver:
             driver.verify_connectivity()
             with driver.session(fetch_size=1000) as session:

@@ -25,6 +25,7 @@
 
 pub mod admin;
 pub mod auth;
+pub mod batch_build;
 mod batch_codec;
 pub mod bookmarks;
 pub mod callbacks;

@@ -109,6 +109,26 @@ impl Drop for boltc_batch {
 
 declare_handle!(Box, boltc_batch, 0xB017_0BA7);
 
+impl boltc_batch {
+    /// The rows of the batch.
+    pub(super) fn rows(&self) -> &Rows {
+        &self.rows
+    }
+
+    /// A batch of `rows`, for tests of the functions that read batches.
+    #[cfg(test)]
+    pub(super) fn of_rows(rows: Rows) -> boltc_batch {
+        boltc_batch {
+            magic: Self::MAGIC,
+            rows,
+            more: false,
+            encoded: OnceLock::new(),
+            columns: OnceLock::new(),
+            spare: Weak::new(),
+        }
+    }
+}
+
 /// The number of columns (waits for the RUN reply if needed).
 #[no_mangle]
 pub extern "C" fn boltc_result_keys_len(

@@ -28,6 +28,7 @@ from ctypes import (
     c_uint16,
     c_uint64,
     c_void_p,
+    py_object,
 )
 from pathlib import Path
 from typing import Any, Dict, List, Optional, Tuple
@@ -104,6 +105,32 @@ class CCounters(Structure):
         ("system_updates", c_int64),
         ("contains_updates", c_bool),
         ("contains_system_updates", c_bool),
+    ]
+
+
+class CBuilder(Structure):
+    """``boltc_builder``: the host's constructors for ``boltc_batch_build`` (function
+    addresses; see ``_codec.py`` for the CPython ones)."""
+
+    _fields_ = [
+        (name, c_void_p)
+        for name in (
+            "null_object",
+            "retain",
+            "release",
+            "new_bool",
+            "new_int",
+            "new_float",
+            "new_string",
+            "new_bytes",
+            "new_list",
+            "list_set",
+            "new_map",
+            "map_set",
+            "new_row",
+            "row_set",
+            "scalar_row",
+        )
     ]
 
 
@@ -263,6 +290,8 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_batch_encode": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
     "boltc_batch_encode_columns": (c_int, [c_void_p, _PP, _P(c_size_t), _PP]),
     "boltc_batch_free": (None, [c_void_p]),
+    # Called through `pylib` (the GIL held: the builder's functions are the Python C API's).
+    "boltc_batch_build": (c_int, [c_void_p, _P(CBuilder), py_object, py_object, _PP]),
     "boltc_summary_counters": (c_int, [c_void_p, _P(CCounters), _PP]),
     "boltc_summary_query_type": (c_int32, [c_void_p]),
     "boltc_summary_result_available_after_ms": (c_int64, [c_void_p]),
@@ -449,9 +478,12 @@ def find_library() -> Path:
     )
 
 
-def load(path: Optional[os.PathLike] = None) -> ctypes.CDLL:
-    """Loads the library and declares every function of ``SIGNATURES`` on it."""
-    lib = ctypes.CDLL(str(path or find_library()))
+def load(path: Optional[os.PathLike] = None, keep_gil: bool = False) -> ctypes.CDLL:
+    """Loads the library and declares every function of ``SIGNATURES`` on it. Its functions
+    release the GIL during the call; with ``keep_gil`` (a ``ctypes.PyDLL``) they keep it, and
+    a Python exception they leave set is raised when they return."""
+    loader = ctypes.PyDLL if keep_gil else ctypes.CDLL
+    lib = loader(str(path or find_library()))
     for name, (restype, argtypes) in SIGNATURES.items():
         fn = getattr(lib, name)
         fn.restype = restype
@@ -460,3 +492,5 @@ def load(path: Optional[os.PathLike] = None) -> ctypes.CDLL:
 
 
 lib = load()
+# The same library for the calls that run Python code (boltc_batch_build).
+pylib = load(lib._name, keep_gil=True)

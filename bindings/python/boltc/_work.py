@@ -14,7 +14,7 @@ from typing import Any, Callable, Deque, Dict, Iterable, Iterator, List, Optiona
 
 from . import _ffi, exceptions
 from ._broken import records as broken_aware_records
-from ._codec import BROKEN_VALUES, GRAPH_VALUES, decode_columns, to_map
+from ._codec import BROKEN_VALUES, GRAPH_VALUES, build_rows, decode_columns, to_map
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
 from .graph import Graph
@@ -42,24 +42,24 @@ BATCH_SIZE = 1_000
 # consumer does much per record.
 PREFETCH = os.environ.get("BOLTC_PREFETCH") == "1"
 
-_RawBatch = Tuple[int, c_void_p, bytes, bool]  # (status, error, columnar bytes, more)
+_RawBatch = Tuple[int, c_void_p, Optional[int]]  # (status, error, boltc_batch or None)
 
 
 def _raw_batch(handle: int) -> _RawBatch:
-    """The C half of a batch: fetch, encode as columns, copy out, free."""
+    """The C half of a batch: the next records, in a ``boltc_batch`` the caller frees."""
     batch = c_void_p()
     err = c_void_p()
     status = lib.boltc_result_next_batch(handle, BATCH_SIZE, byref(batch), byref(err))
     if status:
-        return status, err, b"", False
-    try:
-        data, n = c_void_p(), c_size_t()
-        status = lib.boltc_batch_encode_columns(batch, byref(data), byref(n), byref(err))
-        if status:
-            return status, err, b"", False
-        return 0, err, string_at(data.value, n.value), bool(lib.boltc_batch_has_more(batch))
-    finally:
-        lib.boltc_batch_free(batch)
+        return status, err, None
+    return 0, err, batch.value
+
+
+def _columns(batch: int) -> bytes:
+    """The columnar encoding of a batch (docs/C.md), copied out."""
+    data, n, err = c_void_p(), c_size_t(), c_void_p()
+    check(lib.boltc_batch_encode_columns(batch, byref(data), byref(n), byref(err)), err)
+    return string_at(data.value, n.value)
 
 
 class _Prefetch(threading.Thread):
@@ -499,8 +499,10 @@ class Result:
     def _drop_ready(self) -> None:
         self._settle()
         ready, self._ready = self._ready, None
-        if ready is not None and ready[1].value:
-            lib.boltc_error_free(ready[1])
+        if ready is not None:
+            if ready[1].value:
+                lib.boltc_error_free(ready[1])
+            lib.boltc_batch_free(ready[2])
 
     def _free(self) -> None:
         self._drop_ready()
@@ -553,50 +555,67 @@ class Result:
 
     def _fetch(self) -> bool:
         """Moves the next batch into the buffer; False when there is nothing more."""
+        records = self._next_records()
+        if records is None:
+            return False
+        self._buffer.extend(records)
+        return bool(records) or not self._exhausted
+
+    def _next_records(self) -> Optional[List[Record]]:
+        """The records of the next batch (possibly none); None when there is nothing more."""
         if self._out_of_scope:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended."
             )
         if self._exhausted:
-            return False
+            return None
         if not self._handle:
             raise exceptions.ResultConsumedError(
                 "The result is out of scope: its transaction ended or it was consumed."
             )
         self._settle()
         ready, self._ready = self._ready, None
-        status, err, buf, more = ready if ready is not None else _raw_batch(self._handle)
+        status, err, batch = ready if ready is not None else _raw_batch(self._handle)
         if status:
             self._exhausted = True
             self._free()
             self._check(status, err, exceptions.ResultConsumedError)
-        if more and PREFETCH:
-            self._pending = _Prefetch(self._handle)
-        # The batch allocates many objects that all stay alive: keep the cyclic GC from
-        # scanning them again and again while they are built (it made this 4x slower).
-        _gc_pause()
         try:
-            seen, broken = GRAPH_VALUES[0], BROKEN_VALUES[0]
-            keys, rows, cols = decode_columns(buf)
-            if GRAPH_VALUES[0] != seen:
-                self._graph._absorb(cols)
-            if rows:
-                self._had_record = True
+            more = lib.boltc_batch_has_more(batch)
             if self._record_cls is None:
-                self._keys = tuple(keys)
-                self._record_cls = record_class(keys)
-            if rows:
-                if cols and BROKEN_VALUES[0] != broken:
-                    self._buffer.extend(broken_aware_records(self._record_cls, zip(*cols)))
-                elif cols:
-                    self._buffer.extend(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
-                else:
-                    self._buffer.extend([_tuple_new(self._record_cls, ())] * rows)
+                self.keys()  # known once a batch came (before a worker may use the handle)
+            if more and PREFETCH:
+                self._pending = _Prefetch(self._handle)
+            # The batch allocates many objects that all stay alive: keep the cyclic GC from
+            # scanning them again and again while they are built (it made this 4x slower).
+            _gc_pause()
+            try:
+                records = build_rows(batch, self._record_cls)
+                if records is None:
+                    records = self._decode(_columns(batch))
+                if records:
+                    self._had_record = True
+            finally:
+                _gc_resume()
         finally:
-            _gc_resume()
+            lib.boltc_batch_free(batch)
         if not more:
             self._finish()
-        return rows > 0 or not self._exhausted
+        return records
+
+    def _decode(self, buf: bytes) -> List[Record]:
+        """The records of a columnar batch (values ``build_rows`` does not build)."""
+        seen, broken = GRAPH_VALUES[0], BROKEN_VALUES[0]
+        keys, rows, cols = decode_columns(buf)
+        if GRAPH_VALUES[0] != seen:
+            self._graph._absorb(cols)
+        if not rows:
+            return []
+        if cols and BROKEN_VALUES[0] != broken:
+            return broken_aware_records(self._record_cls, zip(*cols))
+        if cols:
+            return list(map(_tuple_new, _repeat(self._record_cls), zip(*cols)))
+        return [_tuple_new(self._record_cls, ())] * rows
 
     def _buffer_all(self) -> None:
         while self._fetch():
@@ -654,11 +673,17 @@ class Result:
             if self._buffer:
                 it = self._cur = iter(self._buffer)
                 self._buffer = deque()
-                yield it
-                if self._cur is it:
-                    self._cur = None
-            elif not self._fetch():
-                return
+            else:
+                # Straight from the batch's list (iterating a list is cheaper than a deque).
+                records = self._next_records()
+                if records is None:
+                    return
+                if not records:
+                    continue
+                it = self._cur = iter(records)
+            yield it
+            if self._cur is it:
+                self._cur = None
 
     def _take_cur(self) -> None:
         """Puts the records an iteration left in its current batch back in front of the buffer."""

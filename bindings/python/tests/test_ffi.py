@@ -20,6 +20,7 @@ STRUCTS = {
     "boltc_vector": _ffi.CVector,
     "boltc_counters": _ffi.CCounters,
     "boltc_pool_metrics": _ffi.CPoolMetrics,
+    "boltc_builder": _ffi.CBuilder,
 }
 SCALARS = {
     "void": {None},
@@ -48,7 +49,8 @@ SCALARS = {
     "char**": {ctypes.POINTER(ctypes.c_void_p), ctypes.POINTER(ctypes.c_char_p)},
     "uint8_t*": {ctypes.POINTER(ctypes.c_uint8), ctypes.c_char_p, ctypes.c_void_p},
     "double*": {ctypes.POINTER(ctypes.c_double), ctypes.c_void_p},
-    "void*": {ctypes.c_void_p},
+    # py_object: boltc_batch_build's host objects (a Python object's address, borrowed).
+    "void*": {ctypes.c_void_p, ctypes.py_object},
     "size_t*": {ctypes.POINTER(ctypes.c_size_t)},
     "int64_t*": {ctypes.POINTER(ctypes.c_int64)},
     "bool*": {ctypes.POINTER(ctypes.c_bool)},
@@ -104,6 +106,15 @@ def test_declaration_matches_header(name):
     assert len(argtypes) == len(params), (params, argtypes)
     for c, py in zip(params, argtypes):
         assert py in allowed(c), (name, c, py)
+
+
+def test_builder_fields_match_the_header():
+    # CBuilder holds every field as an address: the names and their order must be the header's.
+    text = HEADER.read_text()
+    body = re.search(r"typedef struct \{([^}]*)\} boltc_builder;", text).group(1)
+    body = re.sub(r"//[^\n]*", "", body)
+    fields = re.findall(r"(\w+);", body)
+    assert [name for name, _ in _ffi.CBuilder._fields_] == fields
 
 
 def test_declared_on_the_loaded_library():

@@ -344,6 +344,23 @@ def test_record_compares_and_fills_missing_keys():
         r.data(5)
 
 
+def test_record_indexing_by_position_name_and_slice():
+    r = boltc.Record({"a": 1, "b": "x", "c": None})
+    assert (r[0], r[1], r[2], r[-3], r[-1]) == (1, "x", None, 1, None)
+    assert (r["a"], r["c"], r[True], r[False]) == (1, None, "x", 1)
+    assert r[1:] == ["x", None] and r[1:].keys() == ["b", "c"]
+    for bad in (3, -4):
+        with pytest.raises(IndexError):
+            r[bad]
+    with pytest.raises(KeyError):
+        r["nope"]
+    empty = boltc.Record({})
+    with pytest.raises(IndexError):  # the first-column fast path falls through to IndexError
+        empty[0]
+    one = boltc.Record({"z": [1]})
+    assert one[0] is one["z"] and one[0] == [1]
+
+
 def node(i, labels, props):
     from stub import Struct
     return Struct(0x4E, [i, labels, props, "n%d" % i])
