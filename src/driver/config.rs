@@ -290,13 +290,14 @@ impl ConfigBuilder {
     /// data makes more of the following waits sleep at once (up to 255), so a server that
     /// answers slower than the window, or a remote one, costs almost no CPU. At most half the
     /// machine's cores poll at once (at least one); other waiting threads sleep at once, and
-    /// while more of this process's threads than that wait for replies, none polls (their
-    /// servers need the cores too: four client threads on two cores do better asleep). And
-    /// none polls while the machine has more threads ready to run than cores (Linux: the run
-    /// queue in `/proc/loadavg`, sampled every 10 ms), so polling never takes a core from a
-    /// thread with work, such as the other threads of a busy client or a local server; each
-    /// such wait also halves the connection's window (down to a sixteenth), which doubles back
-    /// with each poll that sees data, or whose data came within `window` after all.
+    /// while more of this process's threads than that wait for replies, and for 1 ms after,
+    /// none polls (their servers need the cores too: four client threads on two cores do
+    /// better asleep). And none polls while the machine has more threads ready to run than
+    /// cores (Linux: the run queue in `/proc/loadavg`, sampled every 10 ms), so polling never
+    /// takes a core from a thread with work, such as the other threads of a busy client or a
+    /// local server; each such wait also halves the connection's window (down to a
+    /// sixteenth), which doubles back with each poll that sees data, or whose data came
+    /// within `window` after all.
     pub fn busy_poll(mut self, window: Duration) -> Self {
         self.busy_poll = window;
         self

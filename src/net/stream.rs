@@ -156,19 +156,37 @@ fn poll_limit(cores: usize) -> usize {
     (cores / 2).max(1)
 }
 
+/// When a thread last saw more threads waiting than may poll ([`may_poll`]), as [`now_us`]
+/// (0: never).
+static CONTENDED_AT: AtomicU64 = AtomicU64::new(0);
+
+/// How long after a thread saw more threads waiting than may poll none polls.
+const CONTENTION_HOLD: Duration = Duration::from_millis(1);
+
 /// Whether a thread about to wait for a reply may busy poll, given the limit `max`
 /// ([`max_pollers`]), how many of this process's threads are `waiting` in reads of polling
-/// streams (this one included) and how many are `polling` already:
+/// streams (this one included), how many are `polling` already, and how long ago a thread last
+/// saw more than `max` waiting (`since_contended`):
 /// - at most `max` poll at once; the others sleep, leaving the remaining cores to the threads
 ///   (or the local server) with work to do;
-/// - none polls while more than `max` threads wait: each of their replies needs a server thread
-///   to run, and threads that sleep leave it the CPU a poller would take (four client threads on
-///   two cores, with the server on the same machine, do better asleep). One thread, or a few on
-///   a machine with cores to spare, still polls.
+/// - none polls while more than `max` threads wait, nor for [`CONTENTION_HOLD`] after: each of
+///   their replies needs a server thread to run, and threads that sleep leave it the CPU a poller
+///   would take (four client threads on two cores, with the server on the same machine, do
+///   better asleep). The hold keeps such a process from polling in the moments when most of its
+///   threads are busy between replies, which is when a poller hurts most. One thread, or a few
+///   on a machine with cores to spare, still polls.
 ///
-/// A pure function of the counts, so the rule is tested without threads or clocks.
-fn may_poll(max: usize, waiting: usize, polling: usize) -> bool {
-    waiting <= max && polling < max
+/// A pure function of counts and an age, so the rule is tested without threads or clocks.
+fn may_poll(max: usize, waiting: usize, polling: usize, since_contended: Duration) -> bool {
+    waiting <= max && since_contended >= CONTENTION_HOLD && polling < max
+}
+
+/// Microseconds since this process first asked, plus one (so that 0 can stand for never).
+fn now_us() -> u64 {
+    static EPOCH: OnceLock<Instant> = OnceLock::new();
+    u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_micros())
+        .unwrap_or(u64::MAX)
+        .saturating_add(1)
 }
 
 /// One thread counted in a process-wide count ([`POLLERS`], [`WAITING`]) while it lives.
@@ -192,11 +210,22 @@ impl Counted {
             .map(|_| Counted(count))
     }
 
-    /// Counts this thread in [`POLLERS`] if [`may_poll`] lets it poll now.
+    /// Counts this thread in [`POLLERS`] if [`may_poll`] lets it poll now; notes in
+    /// [`CONTENDED_AT`] when more threads wait than may poll.
     fn start_polling() -> Option<Counted> {
         let max = max_pollers();
         let waiting = WAITING.load(Ordering::Relaxed);
-        Counted::enter_if(&POLLERS, |polling| may_poll(max, waiting, polling))
+        let now = now_us();
+        if waiting > max {
+            CONTENDED_AT.store(now, Ordering::Relaxed);
+        }
+        let since_contended = match CONTENDED_AT.load(Ordering::Relaxed) {
+            0 => Duration::MAX,
+            at => Duration::from_micros(now.saturating_sub(at)),
+        };
+        Counted::enter_if(&POLLERS, |polling| {
+            may_poll(max, waiting, polling, since_contended)
+        })
     }
 }
 
@@ -222,9 +251,8 @@ const LOAD_SAMPLE: Duration = Duration::from_millis(10);
 
 /// The cached verdict of [`machine_crowded`].
 struct LoadSampler {
-    epoch: Instant,
     cores: usize,
-    /// When the verdict was taken, in microseconds since `epoch`, plus one (0: never).
+    /// When the verdict was taken, as [`now_us`] (0: never).
     sampled_at: AtomicU64,
     crowded: AtomicBool,
 }
@@ -232,7 +260,6 @@ struct LoadSampler {
 impl LoadSampler {
     fn new() -> LoadSampler {
         LoadSampler {
-            epoch: Instant::now(),
             cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
             sampled_at: AtomicU64::new(0),
             crowded: AtomicBool::new(false),
@@ -244,9 +271,7 @@ impl LoadSampler {
             // This crate's unit tests run in parallel and test polling itself.
             return false;
         }
-        let now = u64::try_from(self.epoch.elapsed().as_micros())
-            .unwrap_or(u64::MAX)
-            .saturating_add(1);
+        let now = now_us();
         let at = self.sampled_at.load(Ordering::Relaxed);
         let period = u64::try_from(LOAD_SAMPLE.as_micros()).unwrap_or(u64::MAX);
         if at != 0 && now.saturating_sub(at) < period {
@@ -822,24 +847,49 @@ mod tests {
 
     #[test]
     fn polling_stops_while_more_threads_wait_than_half_the_cores() {
+        let never = Duration::MAX;
         // Two cores: one thread may poll.
         let max = poll_limit(2);
         assert_eq!(max, 1);
-        assert!(may_poll(max, 1, 0), "one thread alone polls (W2)");
-        assert!(!may_poll(max, 1, 1), "not beside another poller");
+        assert!(may_poll(max, 1, 0, never), "one thread alone polls (W2)");
+        assert!(!may_poll(max, 1, 1, never), "not beside another poller");
         assert!(
-            !may_poll(max, 2, 0),
+            !may_poll(max, 2, 0, never),
             "two waiting threads on two cores sleep"
         );
-        assert!(!may_poll(max, 4, 0), "four threads on two cores sleep (W3)");
+        assert!(
+            !may_poll(max, 4, 0, never),
+            "four threads on two cores sleep (W3)"
+        );
         // One core: still one poller (the limit is at least one).
         assert_eq!(poll_limit(1), 1);
-        assert!(may_poll(poll_limit(1), 1, 0));
+        assert!(may_poll(poll_limit(1), 1, 0, never));
         // Eight cores: up to four threads wait and poll, a fifth waiting stops them all.
         let max = poll_limit(8);
         assert_eq!(max, 4);
-        assert!(may_poll(max, 4, 3));
-        assert!(!may_poll(max, 4, 4));
-        assert!(!may_poll(max, 5, 0));
+        assert!(may_poll(max, 4, 3, never));
+        assert!(!may_poll(max, 4, 4, never));
+        assert!(!may_poll(max, 5, 0, never));
+    }
+
+    #[test]
+    fn polling_stays_off_for_a_while_after_too_many_threads_waited() {
+        let max = poll_limit(2);
+        // W3's moments with one thread waiting and three busy between replies: a thread saw
+        // four waiting a few microseconds ago, so this one sleeps too.
+        assert!(!may_poll(max, 1, 0, Duration::ZERO));
+        assert!(!may_poll(max, 1, 0, Duration::from_micros(20)));
+        assert!(!may_poll(
+            max,
+            1,
+            0,
+            CONTENTION_HOLD - Duration::from_micros(1)
+        ));
+        // Alone for the hold: polling again.
+        assert!(may_poll(max, 1, 0, CONTENTION_HOLD));
+        assert!(may_poll(max, 1, 0, Duration::from_secs(1)));
+        // The hold never lets in more than the limit.
+        assert!(!may_poll(max, 2, 0, Duration::from_secs(1)));
+        assert!(!may_poll(max, 1, 1, Duration::from_secs(1)));
     }
 }
