@@ -3,7 +3,7 @@
 //!
 //! [`now`] is `Instant::now()`. With the `mock-clock` cargo feature (for conformance test
 //! backends only; off by default), a test can freeze it and move it forward by hand with
-//! [`freeze`], [`advance`] and [`unfreeze`], so that "an hour later" takes no time. Timeouts of
+//! `freeze`, `advance` and `unfreeze`, so that "an hour later" takes no time. Timeouts of
 //! blocking I/O (connect, reads, pool waits) always use the real clock.
 
 use std::time::Instant;
