@@ -297,8 +297,9 @@ mod tests {
 
     use super::*;
     use crate::bolt::message::{self, decode_response, HelloParams, Request, Response, TxMeta};
+    use crate::bolt::test_messages::{ignored, record, success};
     use crate::bolt::{AuthToken, Features, Version};
-    use crate::packstream::{DecodeOptions, Dialect, Encoder};
+    use crate::packstream::DecodeOptions;
     use crate::value::{Map, Value};
 
     fn features(major: u8, minor: u8) -> Features {
@@ -312,51 +313,8 @@ mod tests {
         out
     }
 
-    /// The bytes of a reply as the server would send them.
-    fn success(meta: &[(&str, Value)]) -> Vec<u8> {
-        let map: Map = meta
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        summary(message::tag::SUCCESS, Some(map))
-    }
-
     fn failure() -> Vec<u8> {
-        let map: Map = [
-            (
-                "code".to_owned(),
-                Value::from("Neo.ClientError.Statement.SyntaxError"),
-            ),
-            ("message".to_owned(), Value::from("bad")),
-        ]
-        .into_iter()
-        .collect();
-        summary(message::tag::FAILURE, Some(map))
-    }
-
-    fn ignored() -> Vec<u8> {
-        summary(message::tag::IGNORED, None)
-    }
-
-    fn record(n: i64) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut e = Encoder::new(&mut out, Dialect::LATEST);
-        e.write_struct_header(1, message::tag::RECORD);
-        e.write_value(&Value::List(vec![Value::Int(n)])).unwrap();
-        out
-    }
-
-    fn summary(t: u8, meta: Option<Map>) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut e = Encoder::new(&mut out, Dialect::LATEST);
-        match meta {
-            Some(m) => {
-                e.write_struct_header(1, t);
-                e.write_value(&Value::Map(m)).unwrap();
-            }
-            None => e.write_struct_header(0, t),
-        }
-        out
+        crate::bolt::test_messages::failure("Neo.ClientError.Statement.SyntaxError", "bad")
     }
 
     /// What the connection hands the exchange for reply bytes.

@@ -11,6 +11,8 @@ pub mod message;
 pub mod records;
 mod request;
 pub mod response;
+#[cfg(test)]
+mod test_messages;
 mod transport;
 pub mod version;
 

@@ -53,33 +53,8 @@ pub fn batch_has_more(reader: &mut ChunkReader, opts: DecodeOptions) -> Option<b
 mod tests {
     use super::*;
     use crate::bolt::chunk;
-    use crate::packstream::{Dialect, Encoder};
+    use crate::bolt::test_messages::{message, record, success};
     use crate::value::Map;
-
-    fn message(t: u8, field: Option<Value>) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut e = Encoder::new(&mut out, Dialect::LATEST);
-        match field {
-            Some(v) => {
-                e.write_struct_header(1, t);
-                e.write_value(&v).unwrap();
-            }
-            None => e.write_struct_header(0, t),
-        }
-        out
-    }
-
-    fn record(n: i64) -> Vec<u8> {
-        message(tag::RECORD, Some(Value::List(vec![Value::Int(n)])))
-    }
-
-    fn success(entries: &[(&str, Value)]) -> Vec<u8> {
-        let meta: Map = entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect();
-        message(tag::SUCCESS, Some(Value::Map(meta)))
-    }
 
     /// A reader that has read the first message of `script` and buffered the rest (the last
     /// one cut to `last_len` bytes of its chunked form when given).

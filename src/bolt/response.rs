@@ -140,20 +140,13 @@ pub fn fill_diagnostic_defaults(record: &mut Map) {
 mod tests {
     use super::*;
 
-    fn map(entries: &[(&str, Value)]) -> Map {
-        entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
     fn s(v: &str) -> Value {
         Value::String(v.to_owned())
     }
 
     #[test]
     fn run_and_pull_successes_read_as_typed_views() {
-        let meta = map(&[
+        let meta = Map::of(&[
             ("fields", Value::List(vec![s("a"), s("b")])),
             ("qid", Value::Int(3)),
         ]);
@@ -190,11 +183,14 @@ mod tests {
                 qid: None
             }
         );
-        let e = RunSuccess::parse(&map(&[("fields", Value::List(vec![Value::Int(1)]))]), None);
+        let e = RunSuccess::parse(
+            &Map::of(&[("fields", Value::List(vec![Value::Int(1)]))]),
+            None,
+        );
         assert!(e.unwrap_err().contains("not all strings"));
-        let e = RunSuccess::parse(&map(&[("fields", s("a"))]), None);
+        let e = RunSuccess::parse(&Map::of(&[("fields", s("a"))]), None);
         assert!(e.unwrap_err().contains("not a list"));
-        let meta = map(&[("has_more", Value::Bool(true)), ("bookmark", s("bm:1"))]);
+        let meta = Map::of(&[("has_more", Value::Bool(true)), ("bookmark", s("bm:1"))]);
         let pull = PullSuccess::parse(&meta);
         assert_eq!((pull.has_more, pull.bookmark), (true, Some("bm:1")));
         let empty = Map::new();
@@ -204,7 +200,7 @@ mod tests {
 
     #[test]
     fn pre_gql_failures_get_the_gql_defaults() {
-        let e = failure_error(&map(&[
+        let e = failure_error(&Map::of(&[
             ("code", s("Neo.ClientError.User.Uncool")),
             ("message", s("not cool")),
         ]));
@@ -219,7 +215,7 @@ mod tests {
         let d = g.diagnostic_record.as_ref().unwrap();
         assert_eq!(
             d,
-            &map(&[
+            &Map::of(&[
                 ("OPERATION", s("")),
                 ("OPERATION_CODE", s("0")),
                 ("CURRENT_SCHEMA", s("/")),
@@ -229,26 +225,26 @@ mod tests {
 
     #[test]
     fn gql_failures_keep_what_was_sent_and_fill_missing_entries() {
-        let cause = map(&[
+        let cause = Map::of(&[
             ("gql_status", s("22N00")),
             ("description", s("inner")),
             ("message", s("inner msg")),
             (
                 "diagnostic_record",
-                Value::Map(map(&[
+                Value::Map(Map::of(&[
                     ("OPERATION", Value::Null),
                     ("_classification", s("X")),
                 ])),
             ),
         ]);
-        let e = failure_error(&map(&[
+        let e = failure_error(&Map::of(&[
             ("gql_status", s("01N00")),
             ("description", s("outer")),
             ("message", s("outer msg")),
             ("neo4j_code", s("Neo.ClientError.User.Uncool")),
             (
                 "diagnostic_record",
-                Value::Map(map(&[
+                Value::Map(Map::of(&[
                     ("CURRENT_SCHEMA", s("/x")),
                     ("_classification", s("CLIENT_ERROR")),
                 ])),

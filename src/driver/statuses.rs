@@ -22,26 +22,19 @@ mod tests {
     use crate::driver::summary::{Classification, Severity};
     use crate::value::Value;
 
-    fn map(entries: &[(&str, Value)]) -> Map {
-        entries
-            .iter()
-            .map(|(k, v)| ((*k).to_owned(), v.clone()))
-            .collect()
-    }
-
     fn s(v: &str) -> Value {
         Value::String(v.to_owned())
     }
 
     fn notification(severity: Option<&str>, description: Option<&str>) -> Value {
-        let mut n = map(&[
+        let mut n = Map::of(&[
             (
                 "code",
                 s("Neo.ClientNotification.Statement.CartesianProduct"),
             ),
             ("title", s("title")),
             ("category", s("PERFORMANCE")),
-            ("position", Value::Map(map(&[("line", Value::Int(1))]))),
+            ("position", Value::Map(Map::of(&[("line", Value::Int(1))]))),
         ]);
         if let Some(sev) = severity {
             n.insert("severity".into(), s(sev));
@@ -58,7 +51,7 @@ mod tests {
 
     #[test]
     fn the_outcome_status_follows_records_and_columns() {
-        let with_columns = map(&[("fields", Value::List(vec![s("n")]))]);
+        let with_columns = Map::of(&[("fields", Value::List(vec![s("n")]))]);
         let success = derive(&with_columns, true);
         assert_eq!(codes(&success), ["00000"]);
         assert_eq!(success[0].status_description, "note: successful completion");
@@ -66,21 +59,21 @@ mod tests {
         assert_eq!(success[0].severity(), Severity::Unknown);
         assert_eq!(
             success[0].diagnostic_record,
-            map(&[
+            Map::of(&[
                 ("OPERATION", s("")),
                 ("OPERATION_CODE", s("0")),
                 ("CURRENT_SCHEMA", s("/"))
             ])
         );
         assert_eq!(codes(&derive(&with_columns, false)), ["02000"]);
-        let no_columns = map(&[("fields", Value::List(vec![]))]);
+        let no_columns = Map::of(&[("fields", Value::List(vec![]))]);
         assert_eq!(codes(&derive(&no_columns, false)), ["00001"]);
         assert_eq!(codes(&derive(&Map::new(), false)), ["00001"]);
     }
 
     #[test]
     fn notifications_become_statuses_in_gql_order() {
-        let meta = map(&[
+        let meta = Map::of(&[
             ("fields", Value::List(vec![s("n")])),
             (
                 "notifications",
@@ -115,11 +108,11 @@ mod tests {
         assert_eq!(w.severity(), Severity::Warning);
         assert_eq!(w.classification(), Classification::Performance);
         assert_eq!(w.raw_classification.as_deref(), Some("PERFORMANCE"));
-        let position = map(&[("line", Value::Int(1))]);
+        let position = Map::of(&[("line", Value::Int(1))]);
         assert_eq!(w.position, Some(position.clone()));
         assert_eq!(
             w.diagnostic_record,
-            map(&[
+            Map::of(&[
                 ("OPERATION", s("")),
                 ("OPERATION_CODE", s("0")),
                 ("CURRENT_SCHEMA", s("/")),
@@ -133,7 +126,7 @@ mod tests {
         assert_eq!(last.raw_severity, None);
         assert!(!last.diagnostic_record.contains_key("_severity"));
         // No data goes first, before the warnings.
-        let meta_no_data = map(&[
+        let meta_no_data = Map::of(&[
             ("fields", Value::List(vec![s("n")])),
             (
                 "notifications",

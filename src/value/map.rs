@@ -339,6 +339,17 @@ impl std::ops::Index<&str> for Map {
     }
 }
 
+#[cfg(test)]
+impl Map {
+    /// A map of `entries` (unit tests' shorthand).
+    pub(crate) fn of(entries: &[(&str, Value)]) -> Map {
+        entries
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect()
+    }
+}
+
 /// Later pairs with a key seen before replace its value and keep its first position.
 impl FromIterator<(String, Value)> for Map {
     fn from_iter<I: IntoIterator<Item = (String, Value)>>(iter: I) -> Map {
