@@ -65,16 +65,6 @@ pub enum TxStatement {
     RunPullAll,
 }
 
-impl TxStatement {
-    /// How many replies (summaries) the statement gets.
-    pub fn replies(self) -> usize {
-        match self {
-            TxStatement::Message => 1,
-            TxStatement::RunPullAll => 2,
-        }
-    }
-}
-
 impl Compat {
     /// The rules of `version`.
     pub fn new(version: Version) -> Compat {
@@ -330,8 +320,8 @@ mod tests {
 
     #[test]
     fn transaction_statements_and_failure_clearing_before_bolt_3() {
-        assert_eq!(compat(2, 0).tx_statement().replies(), 2);
-        assert_eq!(compat(3, 0).tx_statement().replies(), 1);
+        assert_eq!(compat(2, 0).tx_statement(), TxStatement::RunPullAll);
+        assert_eq!(compat(3, 0).tx_statement(), TxStatement::Message);
         assert!(!compat(2, 0).clears_failure_with_reset(false));
         assert!(compat(2, 0).clears_failure_with_reset(true));
         assert!(compat(3, 0).clears_failure_with_reset(false));

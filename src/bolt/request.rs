@@ -10,62 +10,56 @@ use crate::error::Result;
 use crate::value::{Map, Value};
 
 impl<S: Transport> Connection<S> {
-    /// Queues BEGIN (RUN "BEGIN" + PULL_ALL on Bolt 1-2). Every message sent is named `tag`
-    /// (see [`Connection::send_tagged`]). Returns how many summaries to expect.
+    /// Queues BEGIN (RUN "BEGIN" + PULL_ALL on Bolt 1-2, with the last bookmark as the
+    /// statement's parameters). Every message sent is named `tag` (see
+    /// [`Connection::send_tagged`]); the exchange knows how many replies follow.
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_begin(&mut self, meta: &TxMeta, tag: Tag) -> Result<usize> {
-        let shape = self.compat().tx_statement();
-        if shape == TxStatement::Message {
-            self.send_tagged(&Request::Begin(meta), tag)?;
-            return Ok(shape.replies());
-        }
-        let mut params = Map::new();
-        if let Some(last) = meta.bookmarks.last() {
-            params.insert("bookmark".into(), Value::String(last.clone()));
-            params.insert(
-                "bookmarks".into(),
-                Value::List(meta.bookmarks.iter().cloned().map(Value::String).collect()),
-            );
-        }
-        self.send_legacy_tx_statement("BEGIN", Some(&params), tag)
+    pub fn send_begin(&mut self, meta: &TxMeta, tag: Tag) -> Result<()> {
+        // The statement's parameters exist only for the RUN form.
+        let params = (self.compat().tx_statement() == TxStatement::RunPullAll).then(|| {
+            let mut params = Map::new();
+            if let Some(last) = meta.bookmarks.last() {
+                params.insert("bookmark".into(), Value::String(last.clone()));
+                params.insert(
+                    "bookmarks".into(),
+                    Value::List(meta.bookmarks.iter().cloned().map(Value::String).collect()),
+                );
+            }
+            params
+        });
+        self.send_tx_statement(&Request::Begin(meta), "BEGIN", params.as_ref(), tag)
     }
 
-    /// Queues COMMIT (RUN "COMMIT" + PULL_ALL on Bolt 1-2). Every message sent is named `tag`
-    /// (see [`Connection::send_tagged`]). Returns how many summaries to expect.
+    /// Queues COMMIT (RUN "COMMIT" + PULL_ALL on Bolt 1-2), named `tag`.
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_commit(&mut self, tag: Tag) -> Result<usize> {
-        let shape = self.compat().tx_statement();
-        if shape == TxStatement::Message {
-            self.send_tagged(&Request::Commit, tag)?;
-            return Ok(shape.replies());
-        }
-        self.send_legacy_tx_statement("COMMIT", None, tag)
+    pub fn send_commit(&mut self, tag: Tag) -> Result<()> {
+        self.send_tx_statement(&Request::Commit, "COMMIT", None, tag)
     }
 
-    /// Queues ROLLBACK (RUN "ROLLBACK" + PULL_ALL on Bolt 1-2). Returns how many summaries to
-    /// expect.
+    /// Queues ROLLBACK (RUN "ROLLBACK" + PULL_ALL on Bolt 1-2), named `tag`.
     ///
     /// # Errors
     /// As [`Connection::send`].
-    pub fn send_rollback(&mut self, tag: Tag) -> Result<usize> {
-        let shape = self.compat().tx_statement();
-        if shape == TxStatement::Message {
-            self.send_tagged(&Request::Rollback, tag)?;
-            return Ok(shape.replies());
-        }
-        self.send_legacy_tx_statement("ROLLBACK", None, tag)
+    pub fn send_rollback(&mut self, tag: Tag) -> Result<()> {
+        self.send_tx_statement(&Request::Rollback, "ROLLBACK", None, tag)
     }
 
-    fn send_legacy_tx_statement(
+    /// A transaction statement as this version sends it: `message` on 3+, else the
+    /// statement `query` (with `params`) as RUN + PULL_ALL; every message named `tag`.
+    fn send_tx_statement(
         &mut self,
+        message: &Request<'_>,
         query: &str,
         params: Option<&Map>,
         tag: Tag,
-    ) -> Result<usize> {
+    ) -> Result<()> {
+        if self.compat().tx_statement() == TxStatement::Message {
+            return self.send_tagged(message, tag);
+        }
         self.send_tagged(
             &Request::Run {
                 query,
@@ -74,8 +68,7 @@ impl<S: Transport> Connection<S> {
             },
             tag,
         )?;
-        self.send_tagged(&Request::Pull { n: -1, qid: -1 }, tag)?;
-        Ok(TxStatement::RunPullAll.replies())
+        self.send_tagged(&Request::Pull { n: -1, qid: -1 }, tag)
     }
 
     /// Queues the message that clears a FAILURE: RESET, or on Bolt 1-2 ACK_FAILURE outside a
