@@ -176,12 +176,7 @@ impl Exchange {
         self.state
     }
 
-    /// The requests whose replies have not been read yet, oldest first.
-    pub fn pending(&self) -> impl Iterator<Item = Pending> + '_ {
-        self.pending.iter().map(|&(p, _)| p)
-    }
-
-    /// As [`Exchange::pending`], with their tags.
+    /// The requests whose replies have not been read yet, oldest first, with their tags.
     pub fn tagged(&self) -> impl Iterator<Item = (Pending, Tag)> + '_ {
         self.pending.iter().copied()
     }
@@ -392,8 +387,8 @@ mod tests {
         x.request(&req(&f, &Request::Hello(&HelloParams::default(), &auth)), 0);
         x.request(&req(&f, &Request::Logon(&auth)), 0);
         assert_eq!(
-            x.pending().collect::<Vec<_>>(),
-            [Pending::Hello, Pending::Logon]
+            x.tagged().collect::<Vec<_>>(),
+            [(Pending::Hello, 0), (Pending::Logon, 0)]
         );
         assert_eq!(x.reply(reply_of(&success(&[]))), Ok((Pending::Hello, 0)));
         assert_eq!(x.state(), State::Authentication);
