@@ -224,29 +224,24 @@ impl ChunkReader {
     /// This lets a caller see the summary that ends a batch of records as soon as it arrives,
     /// before the records ahead of it are decoded.
     pub fn peek_after(&mut self, skip: impl Fn(&[u8]) -> bool) -> Option<&[u8]> {
-        // As in `take_buffered`: a local position over the filled part of the buffer, each
-        // read a checked `get` (indexing `self.buf` checked every access against its length,
-        // ~38 instructions a message in W1 instead of ~20).
-        let buf = &self.buf[..self.end];
-        let mut pos = self.scanned.max(self.start);
-        while let Some(&[hi, lo]) = buf.get(pos..pos + 2) {
-            let size = usize::from(u16::from_be_bytes([hi, lo]));
+        // As in `take_buffered`: a slice narrowed message by message.
+        let from = self.scanned.max(self.start);
+        let mut rest = self.buf.get(from..self.end).unwrap_or_default();
+        while let Some((size, after)) = chunk_header(rest) {
             if size == 0 {
-                pos += 2;
+                rest = after;
                 continue;
             }
-            let body_end = pos + 2 + size;
-            if buf.get(body_end..body_end + 2) != Some(&[0, 0]) {
+            let Some((body, next)) = single_chunk_body(after, size) else {
                 break;
-            }
-            let body = &buf[pos + 2..body_end];
+            };
             if !skip(body) {
-                self.scanned = pos;
+                self.scanned = self.end - rest.len();
                 return Some(body);
             }
-            pos = body_end + 2;
+            rest = next;
         }
-        self.scanned = pos;
+        self.scanned = self.end - rest.len();
         None
     }
 
@@ -272,6 +267,27 @@ impl ChunkReader {
             size -= take;
         }
         Ok(())
+    }
+}
+
+/// The size in the chunk header at the start of `bytes`, and what follows the header; `None`
+/// when fewer than two bytes are there.
+#[inline(always)]
+fn chunk_header(bytes: &[u8]) -> Option<(usize, &[u8])> {
+    let (&header, after) = bytes.split_first_chunk::<2>()?;
+    Some((usize::from(u16::from_be_bytes(header)), after))
+}
+
+/// The `size` bytes of a chunk (its header read, `after` what follows the header) when they
+/// are all there and the end marker (`00 00`) follows them: the chunk is a whole message. Then
+/// its bytes and what follows the end marker; `None` otherwise (not all buffered yet, or the
+/// message goes on in another chunk).
+#[inline(always)]
+fn single_chunk_body(after: &[u8], size: usize) -> Option<(&[u8], &[u8])> {
+    let (body, tail) = after.split_at_checked(size)?;
+    match tail.split_first_chunk::<2>()? {
+        (&[0, 0], next) => Some((body, next)),
+        _ => None,
     }
 }
 
