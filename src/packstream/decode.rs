@@ -372,17 +372,20 @@ impl<'a> Decoder<'a> {
     /// Kept small and branchy on purpose: it is inlined into every loop that decodes values.
     #[inline(always)]
     fn scalar(&mut self) -> Option<Value> {
+        match self.int() {
+            Some(i) => Some(Value::Int(i)),
+            None => self.other_scalar(),
+        }
+    }
+
+    /// [`Decoder::scalar`] for what is not an integer (null, a boolean, a float).
+    #[inline(always)]
+    fn other_scalar(&mut self) -> Option<Value> {
         let m = *self.buf.get(self.pos)?;
         let v = match m {
-            0x00..=0x7F => Value::Int(i64::from(m)),
-            0xF0..=0xFF => Value::Int(i64::from(i8::from_be_bytes([m]))),
             marker::NULL => Value::Null,
             marker::FALSE => Value::Bool(false),
             marker::TRUE => Value::Bool(true),
-            marker::INT_8 => Value::Int(i64::from(i8::from_be_bytes(self.after_marker()?))),
-            marker::INT_16 => Value::Int(i64::from(i16::from_be_bytes(self.after_marker()?))),
-            marker::INT_32 => Value::Int(i64::from(i32::from_be_bytes(self.after_marker()?))),
-            marker::INT_64 => Value::Int(i64::from_be_bytes(self.after_marker()?)),
             marker::FLOAT_64 => {
                 Value::Float(f64::from_bits(u64::from_be_bytes(self.after_marker()?)))
             }
@@ -391,6 +394,26 @@ impl<'a> Decoder<'a> {
         // The marker, and the bytes `after_marker` read (it moved past them).
         self.pos += 1;
         Some(v)
+    }
+
+    /// The integer (of any size) at the current position, read past; `None`, with nothing
+    /// read, for any other value and for an integer cut short. Apart from the other scalars,
+    /// so that its arms meet in one `i64` rather than in a whole [`Value`] built from the
+    /// pieces of each variant.
+    #[inline(always)]
+    fn int(&mut self) -> Option<i64> {
+        let m = *self.buf.get(self.pos)?;
+        let i = match m {
+            0x00..=0x7F => i64::from(m),
+            0xF0..=0xFF => i64::from(i8::from_be_bytes([m])),
+            marker::INT_8 => i64::from(i8::from_be_bytes(self.after_marker()?)),
+            marker::INT_16 => i64::from(i16::from_be_bytes(self.after_marker()?)),
+            marker::INT_32 => i64::from(i32::from_be_bytes(self.after_marker()?)),
+            marker::INT_64 => i64::from_be_bytes(self.after_marker()?),
+            _ => return None,
+        };
+        self.pos += 1;
+        Some(i)
     }
 
     /// The `N` bytes after the marker at the current position, moving past them (not past the
@@ -524,7 +547,11 @@ impl<'a> Decoder<'a> {
     /// inline, anything else in [`Decoder::refill_other`].
     #[inline(always)]
     fn refill_value(&mut self, slot: &mut Value, depth: usize) -> Result<(), DecodeError> {
-        match self.scalar() {
+        if let Some(i) = self.int() {
+            put(slot, Value::Int(i));
+            return Ok(());
+        }
+        match self.other_scalar() {
             Some(v) => {
                 put(slot, v);
                 Ok(())
