@@ -523,7 +523,11 @@ impl<'a> Decoder<'a> {
         // Decoded into place: pushing each item copied it through the stack several times.
         items.resize_with(len, || Value::Null);
         for slot in &mut items {
-            match self.scalar() {
+            if let Some(i) = self.int() {
+                put(slot, Value::Int(i));
+                continue;
+            }
+            match self.other_scalar() {
                 Some(v) => put(slot, v),
                 None => put(slot, self.value_slow(depth)?),
             }
