@@ -5,7 +5,7 @@ use super::rows::Rows;
 use super::session::{ResultId, Session};
 use super::summary::Summary;
 use crate::error::{ErrorKind, Result};
-use std::sync::Arc;
+use crate::value::Keys;
 
 /// The records of a query, pulled from the server in batches of the fetch size as the
 /// iteration advances (never buffered in full unless the session needs the connection for
@@ -37,7 +37,7 @@ impl<'s> RecordStream<'s> {
     ///
     /// # Errors
     /// The RUN failure, if any.
-    pub fn keys(&mut self) -> Result<Arc<[String]>> {
+    pub fn keys(&mut self) -> Result<Keys> {
         self.session.result_keys(self.id)
     }
 

@@ -139,7 +139,7 @@ impl Session {
     ///
     /// # Errors
     /// The RUN failure; `InvalidArgument` for a stale handle.
-    pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
+    pub fn result_keys(&mut self, id: ResultId) -> Result<Keys> {
         self.call(|s| {
             while matches!(s.stream_checked(id)?.phase, Phase::Running) {
                 s.process_one()?;
