@@ -77,6 +77,7 @@ pub use error::{Error, ErrorKind, GqlError, Result};
 pub use net::TrustStrategy;
 pub use value::map;
 pub use value::{
-    Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Node, Path, Point2D,
-    Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value, Vector,
+    Date, DateTime, DateTimeZoneId, Duration, Keys, LocalDateTime, LocalTime, Map, Node, Path,
+    Point2D, Point3D, Relationship, Structure, Time, UnboundRelationship, Unsupported, Value,
+    Vector,
 };

@@ -129,6 +129,8 @@ fn run(exe: &Path, args: &[&str]) -> String {
             "--errors-for-leak-kinds=all",
             "--error-exitcode=1",
             "--quiet",
+            // Deep enough for a suppression to see the boltc frame that allocated.
+            "--num-callers=50",
         ])
         .arg(format!(
             "--suppressions={}",

@@ -36,6 +36,37 @@ fn xs(n: i64) -> Option<boltc::Map> {
     params([("xs", Value::List((1..=n).map(Value::Int).collect()))])
 }
 
+/// The iterator takes the records that are ready in one go and hands them out itself; every
+/// other call on the stream must see the ones it has not handed out yet, in order.
+#[test]
+fn the_iterator_and_the_other_calls_read_one_sequence() {
+    let stub = StubServer::start(&script(&format!("{}{}", unwind(8, 1000), unwind(3, 1000))));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    let x = |r: boltc::Record| r.get::<i64, _>("x").unwrap();
+    {
+        let mut r = s.run("UNWIND $xs AS x RETURN x", xs(8)).unwrap();
+        assert_eq!(x(r.next().unwrap().unwrap()), 1);
+        assert_eq!(x(r.next().unwrap().unwrap()), 2);
+        assert_eq!(r.peek().unwrap().unwrap().get::<i64, _>("x").unwrap(), 3);
+        assert_eq!(x(r.next().unwrap().unwrap()), 3);
+        let mut rows = boltc::Rows::new();
+        assert!(r.next_rows(2, &mut rows).unwrap());
+        let got: Vec<_> = rows.iter().map(|row| row[0].clone()).collect();
+        assert_eq!(got, [Value::Int(4), Value::Int(5)]);
+        assert_eq!(x(r.next().unwrap().unwrap()), 6);
+        let mut batch = Vec::new();
+        assert!(r.next_batch(1, &mut batch).unwrap());
+        assert_eq!(batch.into_iter().map(x).collect::<Vec<_>>(), [7]);
+        assert_eq!(x(r.next().unwrap().unwrap()), 8);
+        assert!(r.next().is_none());
+    }
+    let mut r = s.run("UNWIND $xs AS x RETURN x", xs(3)).unwrap();
+    assert_eq!(x(r.next().unwrap().unwrap()), 1);
+    let rest = r.collect_records().unwrap();
+    assert_eq!(rest.into_iter().map(x).collect::<Vec<_>>(), [2, 3]);
+}
+
 #[test]
 fn keys_peek_next_consume_and_single() {
     let stub = StubServer::start(&script(&format!(

@@ -2,14 +2,13 @@
 //! FAILURE stands for, with its GQL status object and cause chain.
 
 use crate::error::{Error, GqlError};
-use crate::value::{Map, Value};
-use std::sync::Arc;
+use crate::value::{Keys, Map, Value};
 
 /// What a RUN's SUCCESS says about its result.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RunSuccess {
     /// The column names (`fields`), when the server sent them.
-    pub fields: Option<Arc<[String]>>,
+    pub fields: Option<Keys>,
     /// The query id (`qid`, 4.0+ explicit transactions), when sent.
     pub qid: Option<i64>,
 }
@@ -17,7 +16,7 @@ pub struct RunSuccess {
 impl RunSuccess {
     /// Reads a RUN SUCCESS's metadata. When its `fields` are those of `same` (the previous
     /// result's columns, typically: an application runs the same queries again), they are
-    /// shared with it rather than allocated again.
+    /// shared with it without a look-up; other names are interned (see [`Keys`]).
     ///
     /// # Errors
     /// What is wrong with it (the server "sent a RUN reply whose fields ..."), when `fields` is
@@ -25,7 +24,7 @@ impl RunSuccess {
     // Kept out of line: inlined into the session's reply dispatch, it shifted how the W1 record
     // loop was compiled (+8 instructions a record, callgrind) though it runs once per query.
     #[inline(never)]
-    pub fn parse(meta: &Map, same: Option<&Arc<[String]>>) -> Result<RunSuccess, &'static str> {
+    pub fn parse(meta: &Map, same: Option<&Keys>) -> Result<RunSuccess, &'static str> {
         let fields = match meta.get("fields") {
             None => None,
             Some(Value::List(fields))
@@ -36,13 +35,13 @@ impl RunSuccess {
             {
                 same.cloned()
             }
-            Some(Value::List(fields)) => Some(
-                fields
-                    .iter()
-                    .map(|f| f.as_str().map(str::to_owned))
-                    .collect::<Option<Arc<[String]>>>()
-                    .ok_or("sent a RUN reply whose fields are not all strings")?,
-            ),
+            Some(Value::List(fields)) => {
+                if !fields.iter().all(|f| f.as_str().is_some()) {
+                    return Err("sent a RUN reply whose fields are not all strings");
+                }
+                let names = fields.iter().map(|f| f.as_str().unwrap_or_default());
+                Some(Keys::from_strs(fields.len(), names))
+            }
             Some(_) => return Err("sent a RUN reply whose fields are not a list"),
         };
         let qid = match meta.get("qid") {
@@ -162,15 +161,15 @@ mod tests {
             .unwrap()
             .fields
             .unwrap();
-        assert!(Arc::ptr_eq(&again, &keys));
-        let other: Arc<[String]> = Arc::from(["a".to_owned()]);
+        assert!(Keys::ptr_eq(&again, &keys));
+        let other = Keys::from(std::sync::Arc::<[String]>::from(["a".to_owned()]));
         let fresh = RunSuccess::parse(&meta, Some(&other))
             .unwrap()
             .fields
             .unwrap();
-        assert!(!Arc::ptr_eq(&fresh, &other));
+        assert!(!Keys::ptr_eq(&fresh, &other));
         assert_eq!(fresh, keys);
-        let swapped: Arc<[String]> = Arc::from(["b".to_owned(), "a".to_owned()]);
+        let swapped = Keys::new(&["b", "a"]);
         let fresh = RunSuccess::parse(&meta, Some(&swapped))
             .unwrap()
             .fields

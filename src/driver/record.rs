@@ -3,15 +3,14 @@
 use crate::convert::FromValue;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packstream::{DecodeError, Decoder};
-use crate::value::Value;
+use crate::value::{Keys, Value};
 use std::fmt;
 use std::mem::ManuallyDrop;
-use std::sync::Arc;
 
 /// One row of a result.
 #[derive(Clone)]
 pub struct Record {
-    keys: Arc<[String]>,
+    keys: Keys,
     /// Dropped by `Record`'s `Drop`, which skips the out-of-line drop glue when there is
     /// nothing to free.
     values: ManuallyDrop<Values>,
@@ -133,9 +132,9 @@ impl RecordIndex for &String {
 
 impl Record {
     /// A record from its keys and values.
-    pub fn new(keys: Arc<[String]>, values: Vec<Value>) -> Record {
+    pub fn new(keys: impl Into<Keys>, values: Vec<Value>) -> Record {
         Record {
-            keys,
+            keys: keys.into(),
             values: ManuallyDrop::new(Values::Many(values)),
         }
     }
@@ -144,7 +143,7 @@ impl Record {
     /// header); a single value is decoded straight into the record.
     #[inline]
     pub(crate) fn decode(
-        keys: &Arc<[String]>,
+        keys: &Keys,
         d: &mut Decoder<'_>,
     ) -> std::result::Result<Record, DecodeError> {
         let len = d.read_list_header()?;
@@ -165,7 +164,7 @@ impl Record {
     }
 
     /// The shared column names.
-    pub fn keys_arc(&self) -> &Arc<[String]> {
+    pub fn shared_keys(&self) -> &Keys {
         &self.keys
     }
 
@@ -232,11 +231,12 @@ impl<I: RecordIndex> sealed::Sealed for &I {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::sync::Arc;
 
     #[test]
     fn decoded_records_equal_built_ones_whatever_their_storage() {
         use crate::packstream::DecodeOptions;
-        let keys: Arc<[String]> = Arc::from(vec!["n".to_owned()]);
+        let keys = Keys::new(&["n"]);
         // [1000] (one INT_16 column, stored inline) and [1, "x"] (two columns).
         let one = [0x91, 0xC9, 0x03, 0xE8];
         let two = [0x92, 0x01, 0x81, b'x'];

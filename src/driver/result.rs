@@ -5,7 +5,8 @@ use super::rows::Rows;
 use super::session::{ResultId, Session};
 use super::summary::Summary;
 use crate::error::{ErrorKind, Result};
-use std::sync::Arc;
+use crate::value::Keys;
+use std::collections::VecDeque;
 
 /// The records of a query, pulled from the server in batches of the fetch size as the
 /// iteration advances (never buffered in full unless the session needs the connection for
@@ -22,6 +23,11 @@ pub struct RecordStream<'s> {
     /// error fails its own record only (e.g. a zone the driver does not know), and the
     /// records after it still come.
     iter_failed: bool,
+    /// Records the iterator took from the session in one go (the session's buffer, swapped)
+    /// and hands out one by one, which skips the session's per-record look-up of the result.
+    /// Every other method first gives them back ([`Self::give_back`]), so the iterator and
+    /// the other calls see one sequence of records.
+    ahead: VecDeque<Result<Record>>,
 }
 
 impl<'s> RecordStream<'s> {
@@ -30,6 +36,46 @@ impl<'s> RecordStream<'s> {
             session,
             id,
             iter_failed: false,
+            ahead: VecDeque::new(),
+        }
+    }
+
+    /// Gives the records the iterator took but did not hand out back to the session, in
+    /// front of the ones it still holds.
+    fn give_back(&mut self) {
+        if !self.ahead.is_empty() {
+            self.session.result_unread(self.id, &mut self.ahead);
+        }
+    }
+
+    /// What the iterator yields for a buffered record or error.
+    #[inline(always)]
+    fn yielded(&mut self, r: Result<Record>) -> Option<Result<Record>> {
+        if let Err(e) = &r {
+            self.iter_failed = e.kind() != ErrorKind::Conversion;
+        }
+        Some(r)
+    }
+
+    /// [`Iterator::next`] once the records taken ahead are handed out: takes the next ones
+    /// that are ready, or reads through the session.
+    #[inline(never)]
+    fn next_slow(&mut self) -> Option<Result<Record>> {
+        if self.iter_failed {
+            return None;
+        }
+        if self.session.result_take_ready(self.id, &mut self.ahead) {
+            if let Some(r) = self.ahead.pop_front() {
+                return self.yielded(r);
+            }
+        }
+        match self.session.result_next(self.id) {
+            Ok(Some(record)) => Some(Ok(record)),
+            Ok(None) => None,
+            Err(e) => {
+                self.iter_failed = e.kind() != ErrorKind::Conversion;
+                Some(Err(e))
+            }
         }
     }
 
@@ -37,7 +83,7 @@ impl<'s> RecordStream<'s> {
     ///
     /// # Errors
     /// The RUN failure, if any.
-    pub fn keys(&mut self) -> Result<Arc<[String]>> {
+    pub fn keys(&mut self) -> Result<Keys> {
         self.session.result_keys(self.id)
     }
 
@@ -46,6 +92,7 @@ impl<'s> RecordStream<'s> {
     /// # Errors
     /// Server and connection errors.
     pub fn peek(&mut self) -> Result<Option<&Record>> {
+        self.give_back();
         self.session.result_peek(self.id)
     }
 
@@ -53,7 +100,8 @@ impl<'s> RecordStream<'s> {
     ///
     /// # Errors
     /// `ResultNotSingle` for zero or several records; server and connection errors.
-    pub fn single(self) -> Result<Record> {
+    pub fn single(mut self) -> Result<Record> {
+        self.give_back();
         self.session.result_single(self.id)
     }
 
@@ -61,7 +109,8 @@ impl<'s> RecordStream<'s> {
     ///
     /// # Errors
     /// Server and connection errors.
-    pub fn consume(self) -> Result<Summary> {
+    pub fn consume(mut self) -> Result<Summary> {
+        self.give_back();
         self.session.result_consume(self.id)
     }
 
@@ -70,7 +119,8 @@ impl<'s> RecordStream<'s> {
     ///
     /// # Errors
     /// The first error met.
-    pub fn collect_records(self) -> Result<Vec<Record>> {
+    pub fn collect_records(mut self) -> Result<Vec<Record>> {
+        self.give_back();
         self.session.result_list(self.id)
     }
 
@@ -79,6 +129,7 @@ impl<'s> RecordStream<'s> {
     /// # Errors
     /// Server and connection errors.
     pub fn next_batch(&mut self, max: usize, out: &mut Vec<Record>) -> Result<bool> {
+        self.give_back();
         self.session.result_next_batch(self.id, max, out)
     }
 
@@ -111,6 +162,7 @@ impl<'s> RecordStream<'s> {
     /// Server and connection errors; if some rows were read before one, they are returned and
     /// the error comes with the next call.
     pub fn next_rows(&mut self, max: usize, rows: &mut Rows) -> Result<bool> {
+        self.give_back();
         self.session.result_next_rows(self.id, max, rows)
     }
 
@@ -125,17 +177,12 @@ impl Iterator for RecordStream<'_> {
 
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
-        if self.iter_failed {
-            return None;
-        }
-        match self.session.result_next(self.id) {
-            Ok(Some(record)) => Some(Ok(record)),
-            Ok(None) => None,
-            Err(e) => {
-                self.iter_failed = e.kind() != ErrorKind::Conversion;
-                Some(Err(e))
+        if !self.iter_failed {
+            if let Some(r) = self.ahead.pop_front() {
+                return self.yielded(r);
             }
         }
+        self.next_slow()
     }
 }
 

@@ -2,9 +2,8 @@
 //! allocation or reference count.
 
 use super::record::Record;
-use crate::value::Value;
+use crate::value::{Keys, Value};
 use std::fmt;
-use std::sync::Arc;
 
 /// Rows of a result, filled by [`RecordStream::next_rows`](super::RecordStream::next_rows):
 /// the values of all rows in one buffer, reused from one call to the next.
@@ -16,7 +15,7 @@ use std::sync::Arc;
 /// valid until the next fill. A block holds on to the memory of its largest fill until it is
 /// dropped.
 pub struct Rows {
-    keys: Arc<[String]>,
+    keys: Keys,
     /// The values of the rows (the first `used`), then values of earlier fills kept for
     /// their memory.
     values: Vec<Value>,
@@ -83,7 +82,7 @@ impl Rows {
     /// An empty block, to pass to `next_rows`.
     pub fn new() -> Rows {
         Rows {
-            keys: Arc::from(Vec::new()),
+            keys: Keys::default(),
             values: Vec::new(),
             used: 0,
             ends: Vec::new(),
@@ -125,8 +124,8 @@ impl Rows {
     }
 
     /// Empties the block (keeping its memory) for the result with columns `keys`.
-    pub(crate) fn reset(&mut self, keys: &Arc<[String]>) {
-        if !Arc::ptr_eq(&self.keys, keys) {
+    pub(crate) fn reset(&mut self, keys: &Keys) {
+        if !Keys::ptr_eq(&self.keys, keys) {
             self.keys = keys.clone();
         }
         self.used = 0;
@@ -168,7 +167,7 @@ mod tests {
 
     #[test]
     fn rows_keep_their_boundaries_and_convert_to_records() {
-        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned(), "b".to_owned()]);
+        let keys = Keys::new(&["a", "b"]);
         let mut rows = Rows::new();
         rows.reset(&keys);
         rows.push_record(Record::new(keys.clone(), vec![Value::Int(1), Value::Null]));
@@ -200,7 +199,7 @@ mod tests {
 
     #[test]
     fn a_refill_shows_only_its_own_rows() {
-        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned()]);
+        let keys = Keys::new(&["a"]);
         let mut rows = Rows::new();
         rows.reset(&keys);
         for i in 0..3 {

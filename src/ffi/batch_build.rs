@@ -342,10 +342,9 @@ mod tests {
     //! A test host whose objects are reference-counted boxes, counting the live ones.
     use super::*;
     use crate::driver::{Record, Rows};
-    use crate::value::{Date, Map};
+    use crate::value::{Date, Keys, Map};
     use std::cell::Cell;
     use std::ptr;
-    use std::sync::Arc;
 
     #[derive(Debug, Clone, PartialEq)]
     enum T {
@@ -530,7 +529,7 @@ mod tests {
     }
 
     fn batch(rows: Vec<Vec<Value>>) -> boltc_batch {
-        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned(), "b".to_owned()]);
+        let keys = Keys::new(&["a", "b"]);
         let mut block = Rows::new();
         block.reset(&keys);
         for r in rows {

@@ -536,10 +536,10 @@ pub(crate) fn encode_columns(rows: &Rows) -> FfiResult<Vec<u8>> {
 mod tests {
     use super::*;
     use crate::driver::Record;
-    use std::sync::Arc;
+    use crate::value::Keys;
 
     /// `records` as one block of rows.
-    fn block(keys: &Arc<[String]>, records: &[Record]) -> Rows {
+    fn block(keys: &Keys, records: &[Record]) -> Rows {
         let mut rows = Rows::new();
         rows.reset(keys);
         for r in records {
@@ -550,7 +550,7 @@ mod tests {
 
     #[test]
     fn encodes_header_and_scalars() {
-        let keys: Arc<[String]> = Arc::from(vec!["a".to_owned()]);
+        let keys = Keys::new(&["a"]);
         let rows = vec![
             Record::new(keys.clone(), vec![Value::Int(1)]),
             Record::new(keys.clone(), vec![Value::String("xy".into())]),
@@ -566,7 +566,7 @@ mod tests {
 
     #[test]
     fn encodes_columns() {
-        let keys: Arc<[String]> = Arc::from(vec!["i".to_owned(), "s".to_owned(), "m".to_owned()]);
+        let keys = Keys::new(&["i", "s", "m"]);
         let row = |i: i64, s: &str, m: Value| {
             Record::new(
                 keys.clone(),
@@ -614,7 +614,7 @@ mod tests {
 
     #[test]
     fn json_columns() {
-        let keys: Arc<[String]> = Arc::from(vec!["v".to_owned()]);
+        let keys = Keys::new(&["v"]);
         let mut m = Map::new();
         m.insert("k\"\\\n".to_owned(), Value::Float(1.0));
         let vals = vec![
@@ -645,7 +645,7 @@ mod tests {
     }
     #[test]
     fn map_and_list_columns() {
-        let keys: Arc<[String]> = Arc::from(vec!["m".to_owned(), "l".to_owned()]);
+        let keys = Keys::new(&["m", "l"]);
         let map = |a: i64, b: &str| {
             let mut m = Map::new();
             m.insert("a".into(), Value::Int(a));

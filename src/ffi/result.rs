@@ -11,7 +11,7 @@ use super::status::{boltc_status, Failure, FfiResult};
 use super::summary::boltc_summary;
 use super::value::boltc_value;
 use crate::driver::{Record, ResultId, Rows};
-use crate::value::Value;
+use crate::value::{Keys, Value};
 use parking_lot::Mutex;
 use std::ffi::c_char;
 use std::ptr;
@@ -33,7 +33,7 @@ pub struct boltc_result {
     id: ResultId,
     /// The column names, fetched once under the session's lock; never replaced afterwards, so
     /// the key pointers handed out stay valid until the result is freed.
-    keys: OnceLock<Arc<[String]>>,
+    keys: OnceLock<Keys>,
     /// The rows of the last batch freed, for the next batch to decode into (see [`Rows`]).
     spare: Arc<Mutex<Option<Rows>>>,
 }
@@ -51,7 +51,7 @@ impl boltc_result {
         }
     }
 
-    fn keys(&self) -> FfiResult<&Arc<[String]>> {
+    fn keys(&self) -> FfiResult<&Keys> {
         if let Some(k) = self.keys.get() {
             return Ok(k);
         }

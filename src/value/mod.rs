@@ -1,10 +1,12 @@
 //! Values exchanged with the server: scalars, collections, graph, temporal and spatial types.
 
 mod graph;
+mod keys;
 pub mod map;
 mod temporal;
 
 pub use graph::{Node, Path, Relationship, UnboundRelationship};
+pub use keys::Keys;
 pub(crate) use map::index_size;
 pub use map::Map;
 pub use temporal::{

@@ -139,7 +139,7 @@ impl Session {
     ///
     /// # Errors
     /// The RUN failure; `InvalidArgument` for a stale handle.
-    pub fn result_keys(&mut self, id: ResultId) -> Result<Arc<[String]>> {
+    pub fn result_keys(&mut self, id: ResultId) -> Result<Keys> {
         self.call(|s| {
             while matches!(s.stream_checked(id)?.phase, Phase::Running) {
                 s.process_one()?;
@@ -191,6 +191,52 @@ impl Session {
                 .expect("invariant: fill buffered a record")
                 .map(Some)
         })
+    }
+
+    /// Hands the records of `id` that are ready without I/O (and any error buffered among
+    /// them) to `out`, which must be empty: those decoded earlier, or else those the connection
+    /// has buffered whole. The two buffers are swapped, so nothing is copied. Returns whether
+    /// there were any; when not, the next thing to read is not a record of `id` (a summary, an
+    /// error, bytes still to come), and [`Session::result_next`] handles it. For the iterator
+    /// of [`RecordStream`](crate::RecordStream), which hands the records out itself and gives
+    /// back what it did not ([`Session::result_unread`]).
+    pub(crate) fn result_take_ready(
+        &mut self,
+        id: ResultId,
+        out: &mut VecDeque<Result<Record>>,
+    ) -> bool {
+        debug_assert!(out.is_empty());
+        let buffered = match self.streams.get(id.index as usize) {
+            Some(Some(s)) if s.generation == id.generation => !s.buffer.is_empty(),
+            _ => return false,
+        };
+        if !buffered && self.take_buffered_records(id) == 0 {
+            return false;
+        }
+        match self.streams.get_mut(id.index as usize) {
+            Some(Some(s)) => {
+                std::mem::swap(&mut s.buffer, out);
+                true
+            }
+            _ => false,
+        }
+    }
+
+    /// Puts `records` (taken by [`Session::result_take_ready`] and not handed out) back in
+    /// front of what `id` still holds, in their order, leaving `records` empty.
+    pub(crate) fn result_unread(&mut self, id: ResultId, records: &mut VecDeque<Result<Record>>) {
+        if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
+            if s.generation == id.generation {
+                if s.buffer.is_empty() {
+                    std::mem::swap(&mut s.buffer, records);
+                } else {
+                    while let Some(r) = records.pop_back() {
+                        s.buffer.push_front(r);
+                    }
+                }
+            }
+        }
+        records.clear();
     }
 
     /// All the remaining records of a result. Records not yet requested from the server are

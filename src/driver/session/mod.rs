@@ -37,7 +37,7 @@ use crate::error::{Error, ErrorKind, Result};
 use crate::net::interrupt::{Interrupt, Target};
 use crate::packstream::Decoder;
 use crate::pool::PooledConnection;
-use crate::value::{Map, Value};
+use crate::value::{Keys, Map, Value};
 use std::collections::VecDeque;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -113,7 +113,7 @@ enum Phase {
 
 struct Stream {
     generation: u32,
-    keys: Arc<[String]>,
+    keys: Keys,
     qid: i64,
     /// Records received and not read yet; an `Err` is a record that could not be decoded
     /// (it fails on its own, the stream goes on).
@@ -171,7 +171,7 @@ pub struct Session {
     /// (the server's default, "the last query").
     last_qid: Option<i64>,
     /// The columns of the latest result: a RUN reply with the same ones shares them.
-    last_keys: Option<Arc<[String]>>,
+    last_keys: Option<Keys>,
     /// How long each call may take (see [`Session::set_call_timeout`]).
     call_timeout: Option<Duration>,
     /// The deadline of the call in progress, when there is a call timeout.

@@ -170,7 +170,7 @@ impl Session {
                     self.last_qid = Some(q);
                 }
                 if let Some(keys) = &run.fields {
-                    self.last_keys = Some(Arc::clone(keys));
+                    self.last_keys = Some(keys.clone());
                 }
                 if let Some(s) = self.stream_opt_mut(id) {
                     if let Some(keys) = run.fields {

@@ -9,7 +9,7 @@ impl Session {
         self.generation = self.generation.wrapping_add(1);
         let stream = Stream {
             generation: self.generation,
-            keys: Arc::from(Vec::new()),
+            keys: Keys::default(),
             qid: -1,
             buffer: VecDeque::new(),
             phase: Phase::Running,
