@@ -289,10 +289,9 @@ fn chunk_size(rest: &[u8]) -> Option<usize> {
 fn single_chunk_message(rest: &[u8], size: usize) -> Option<(&[u8], &[u8])> {
     // One length check for the header, the bytes and the end marker (`size` <= 0xFFFF).
     let (framed, next) = rest.split_at_checked(size + 4)?;
-    match framed.split_last_chunk::<2>()? {
-        (framed, &[0, 0]) => Some((&framed[2..], next)),
-        _ => None,
-    }
+    let (framed, &end) = framed.split_last_chunk::<2>()?;
+    // Both bytes in one compare.
+    (u16::from_ne_bytes(end) == 0).then(|| (&framed[2..], next))
 }
 
 #[cfg(test)]
