@@ -48,7 +48,8 @@ impl<'s> RecordStream<'s> {
         }
     }
 
-    /// What the iterator yields for a buffered record or error.
+    /// What the iterator yields for a record or an error: an error other than `Conversion`
+    /// ends the iteration (see `iter_failed`).
     #[inline(always)]
     fn yielded(&mut self, r: Result<Record>) -> Option<Result<Record>> {
         if let Err(e) = &r {
@@ -69,14 +70,8 @@ impl<'s> RecordStream<'s> {
                 return self.yielded(r);
             }
         }
-        match self.session.result_next(self.id) {
-            Ok(Some(record)) => Some(Ok(record)),
-            Ok(None) => None,
-            Err(e) => {
-                self.iter_failed = e.kind() != ErrorKind::Conversion;
-                Some(Err(e))
-            }
-        }
+        let next = self.session.result_next(self.id).transpose()?;
+        self.yielded(next)
     }
 
     /// The column names.

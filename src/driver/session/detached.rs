@@ -206,33 +206,30 @@ impl Session {
         out: &mut VecDeque<Result<Record>>,
     ) -> bool {
         debug_assert!(out.is_empty());
-        let buffered = match self.streams.get(id.index as usize) {
-            Some(Some(s)) if s.generation == id.generation => !s.buffer.is_empty(),
-            _ => return false,
+        let Some(s) = self.stream_opt_mut(id) else {
+            return false;
         };
-        if !buffered && self.take_buffered_records(id) == 0 {
+        if s.buffer.is_empty() && self.take_buffered_records(id) == 0 {
             return false;
         }
-        match self.streams.get_mut(id.index as usize) {
-            Some(Some(s)) => {
+        match self.stream_opt_mut(id) {
+            Some(s) => {
                 std::mem::swap(&mut s.buffer, out);
                 true
             }
-            _ => false,
+            None => false,
         }
     }
 
     /// Puts `records` (taken by [`Session::result_take_ready`] and not handed out) back in
     /// front of what `id` still holds, in their order, leaving `records` empty.
     pub(crate) fn result_unread(&mut self, id: ResultId, records: &mut VecDeque<Result<Record>>) {
-        if let Some(Some(s)) = self.streams.get_mut(id.index as usize) {
-            if s.generation == id.generation {
-                if s.buffer.is_empty() {
-                    std::mem::swap(&mut s.buffer, records);
-                } else {
-                    while let Some(r) = records.pop_back() {
-                        s.buffer.push_front(r);
-                    }
+        if let Some(s) = self.stream_opt_mut(id) {
+            if s.buffer.is_empty() {
+                std::mem::swap(&mut s.buffer, records);
+            } else {
+                while let Some(r) = records.pop_back() {
+                    s.buffer.push_front(r);
                 }
             }
         }
