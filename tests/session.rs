@@ -978,3 +978,99 @@ fn deeply_nested_parameters_are_refused() {
         .unwrap();
     stub.finish();
 }
+
+/// A session decodes each RUN and final reply into the maps of the last result it finished
+/// unread (in place when the keys come again in the same order). Every summary and bookmark
+/// must still be that of its own query: nothing of an earlier reply may show through, whether
+/// the next reply has the same keys (refilled), other keys, more or fewer of them.
+#[test]
+fn each_summary_is_its_own_when_replies_are_decoded_into_the_last_ones() {
+    use boltc::QueryType::{ReadWrite, Schema, Write};
+    // (run reply, final reply, what the summary must say when it is read: query type,
+    // nodes created, database; `None`: the result is read and dropped, leaving its maps)
+    type Check = Option<(boltc::QueryType, i64, Option<&'static str>)>;
+    let queries: [(&str, &str, Check); 6] = [
+        (
+            r#"{"fields": ["n"], "t_first": 11}"#,
+            r#"{"bookmark": "bm:1", "type": "r", "t_last": 21, "db": "neo4j"}"#,
+            None,
+        ),
+        // The same keys in the same order as the one before: refilled.
+        (
+            r#"{"fields": ["n"], "t_first": 12}"#,
+            r#"{"bookmark": "bm:2", "type": "w", "t_last": 22, "db": "system"}"#,
+            Some((Write, 0, Some("system"))),
+        ),
+        (
+            r#"{"fields": ["n"], "t_first": 13}"#,
+            r#"{"bookmark": "bm:3", "stats": {"nodes-created": 2}, "type": "rw", "t_last": 23, "db": "other"}"#,
+            None,
+        ),
+        // Refilled, a nested map included; the bookmark the session already holds.
+        (
+            r#"{"fields": ["n"], "t_first": 14}"#,
+            r#"{"bookmark": "bm:3", "stats": {"nodes-created": 5}, "type": "rw", "t_last": 24, "db": "neo4j"}"#,
+            Some((ReadWrite, 5, Some("neo4j"))),
+        ),
+        (
+            r#"{"fields": ["n"], "t_first": 15}"#,
+            r#"{"bookmark": "bm:5", "stats": {"nodes-created": 7}, "type": "r", "t_last": 25, "db": "x"}"#,
+            None,
+        ),
+        // Other keys, in another order, and fewer: decoded afresh.
+        (
+            r#"{"t_first": 16, "fields": ["n"]}"#,
+            r#"{"type": "s", "bookmark": "bm:6"}"#,
+            Some((Schema, 0, None)),
+        ),
+    ];
+    let script_text: String = queries
+        .iter()
+        .enumerate()
+        .map(|(i, (run, end, _))| {
+            format!(
+                "C: RUN \"RETURN {}\" {{}} {{..}}\n\
+                 C: PULL {{\"n\": 1000}}\n\
+                 S: SUCCESS {run}\n\
+                 S: RECORD [{}]\n\
+                 S: SUCCESS {end}\n",
+                i + 1,
+                i + 1
+            )
+        })
+        .collect();
+    let stub = StubServer::start(&script(&script_text));
+    let d = driver(&stub.uri());
+    let mut s = d.session(SessionConfig::default()).unwrap();
+    for (i, (_, end, check)) in queries.iter().enumerate() {
+        let n = i as i64 + 1;
+        let query = format!("RETURN {n}");
+        let mut r = s.run(&query, None).unwrap();
+        assert_eq!(r.next().unwrap().unwrap().get::<i64, _>("n").unwrap(), n);
+        let bookmark = end
+            .split("\"bm:")
+            .nth(1)
+            .unwrap()
+            .split('"')
+            .next()
+            .unwrap();
+        match check {
+            None => {
+                assert!(r.next().is_none());
+                drop(r);
+            }
+            Some((query_type, created, db)) => {
+                let sum = r.consume().unwrap();
+                assert_eq!(sum.query, query);
+                assert_eq!(sum.result_available_after, Some(10 + n), "query {n}");
+                let consumed = (n < 6).then_some(20 + n);
+                assert_eq!(sum.result_consumed_after, consumed, "query {n}");
+                assert_eq!(sum.query_type, Some(*query_type), "query {n}");
+                assert_eq!(sum.counters.nodes_created, *created, "query {n}");
+                assert_eq!(sum.database.as_deref(), *db, "query {n}");
+                assert_eq!(sum.bookmark, Some(format!("bm:{bookmark}")), "query {n}");
+            }
+        }
+        assert_eq!(s.last_bookmarks(), [format!("bm:{bookmark}")]);
+    }
+}

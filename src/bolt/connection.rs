@@ -554,6 +554,18 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// As [`Connection::recv`].
     pub fn recv_answer(&mut self) -> Result<(Response, (Pending, Tag))> {
+        self.recv_answer_reusing(&mut None)
+    }
+
+    /// As [`Connection::recv_answer`], decoding a SUCCESS's metadata into the map `spare`
+    /// holds, if any (see [`message::decode_response_reusing`]).
+    ///
+    /// # Errors
+    /// As [`Connection::recv`].
+    pub fn recv_answer_reusing(
+        &mut self,
+        spare: &mut Option<Map>,
+    ) -> Result<(Response, (Pending, Tag))> {
         self.flush()?;
         if let Some(why) = &self.broken {
             return Err(self.broken_error(why));
@@ -580,7 +592,7 @@ impl<S: Transport> Connection<S> {
                 return Err(self.fail(e));
             }
         };
-        match message::decode_response(bytes, self.decode) {
+        match message::decode_response_reusing(bytes, self.decode, spare) {
             Ok(resp) => {
                 let reply = match &resp {
                     // `has_more` only matters for PULL/DISCARD (one lookup per batch).

@@ -428,6 +428,21 @@ fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &AuthToken) -> Entries<'e,
 /// # Errors
 /// On malformed bytes or an unknown message tag.
 pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, DecodeError> {
+    decode_response_reusing(bytes, opts, &mut None)
+}
+
+/// As [`decode_response`], decoding a SUCCESS's metadata into the map `spare` holds, if any
+/// (taken from it; see [`Decoder::read_map_into`]): a caller that keeps the metadata of
+/// one reply to decode the next of its kind into allocates nothing for it once the two
+/// have the same keys. `spare` is left as it is for any other reply.
+///
+/// # Errors
+/// As [`decode_response`].
+pub fn decode_response_reusing(
+    bytes: &[u8],
+    opts: DecodeOptions,
+    spare: &mut Option<Map>,
+) -> Result<Response, DecodeError> {
     let mut d = Decoder::new(bytes, opts);
     let (fields, t) = d.read_struct_header()?;
     let resp = match (t, fields) {
@@ -436,7 +451,13 @@ pub fn decode_response(bytes: &[u8], opts: DecodeOptions) -> Result<Response, De
             Err(e @ DecodeError::UnknownTimeZone(_)) => return Ok(Response::InvalidRecord(e)),
             Err(e) => return Err(e),
         },
-        (tag::SUCCESS, 1) => Response::Success(d.read_map()?),
+        (tag::SUCCESS, 1) => Response::Success(match spare.take() {
+            Some(mut meta) => {
+                d.read_map_into(&mut meta)?;
+                meta
+            }
+            None => d.read_map()?,
+        }),
         (tag::FAILURE, 1) => Response::Failure(d.read_map()?),
         (tag::IGNORED, 0) => Response::Ignored,
         _ => {

@@ -556,6 +556,13 @@ impl LazySummary {
         })
     }
 
+    /// What it was kept from, when the summary was never built: the query text, the RUN reply
+    /// and the final reply, for the session to decode the next result's into
+    /// ([`crate::packstream::Decoder::read_map_into`]).
+    pub(crate) fn into_unbuilt(self) -> Option<(String, Map, Map)> {
+        self.parts.map(|parts| (parts.0, parts.2, parts.3))
+    }
+
     /// The summary, built on the first call.
     ///
     /// # Errors

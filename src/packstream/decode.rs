@@ -328,6 +328,24 @@ impl<'a> Decoder<'a> {
         }
     }
 
+    /// Reads a map into `map`, as [`Decoder::read_map`] does, but reusing what `map` holds
+    /// when the map read has the same keys in the same order (its keys, strings and lists
+    /// refilled in place): a server's replies of one kind keep their shape, so decoding each
+    /// into the map of the one before allocates nothing.
+    ///
+    /// # Errors
+    /// As [`Decoder::read_map`]; `map` then holds some map, not necessarily a meaningful one.
+    pub fn read_map_into(&mut self, map: &mut Map) -> Result<(), DecodeError> {
+        let m = self.u8()?;
+        match self.map_len(m)? {
+            Some(len) => self.map_into(map, len, 1),
+            None => Err(DecodeError::Unexpected {
+                expected: "a map",
+                marker: m,
+            }),
+        }
+    }
+
     /// Moves past `prefix` when the input goes on with it, and says so; reads nothing
     /// otherwise.
     #[inline]
@@ -603,22 +621,29 @@ impl<'a> Decoder<'a> {
                 self.pos += 1;
                 let len = self.map_len(m)?.unwrap_or(0);
                 self.enter(depth)?;
-                self.check_items(len, 2)?;
-                let (start, budget) = (self.pos, self.budget);
-                self.charge_map(len)?;
-                if !self.refill_map(map, len, depth + 1)? {
-                    // Other keys: decode afresh.
-                    self.pos = start;
-                    self.budget = budget;
-                    *map = self.map_entries(len, depth + 1)?;
-                }
-                Ok(())
+                self.map_into(map, len, depth + 1)
             }
             _ => {
                 *slot = self.value_slow(depth)?;
                 Ok(())
             }
         }
+    }
+
+    /// Reads `len` entries (after a map's header) into `map`, their values nested at `depth`:
+    /// refilled in place when they come with `map`'s keys in `map`'s order, decoded afresh
+    /// otherwise, with the checks and errors of a fresh decode either way.
+    fn map_into(&mut self, map: &mut Map, len: usize, depth: usize) -> Result<(), DecodeError> {
+        self.check_items(len, 2)?;
+        let (start, budget) = (self.pos, self.budget);
+        self.charge_map(len)?;
+        if !self.refill_map(map, len, depth)? {
+            // Other keys: decode afresh.
+            self.pos = start;
+            self.budget = budget;
+            *map = self.map_entries(len, depth)?;
+        }
+        Ok(())
     }
 
     /// Refills the values of `map` from `len` entries when they have `map`'s keys in `map`'s

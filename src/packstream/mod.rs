@@ -13,6 +13,7 @@ mod marker;
 mod tests;
 mod zone;
 
+pub(crate) use decode::map_size;
 pub use decode::{
     DecodeError, DecodeOptions, Decoder, DECODED_FLOOR, DECODED_PER_BYTE, DEFAULT_MAX_DECODED_SIZE,
 };

@@ -1479,6 +1479,66 @@ fn refilling_a_map_with_a_repeated_key_fails_like_a_fresh_decode() {
     assert_eq!(slot, map(&[("k", Value::Int(5)), ("b", Value::Int(6))]));
 }
 
+/// `read_map_into` (a reply's metadata decoded into the last reply's map) gives what
+/// `read_map` gives, over any map it starts from, and fails as it does.
+#[test]
+fn reading_a_map_into_another_gives_what_read_map_gives() {
+    let maps: Vec<_> = refill_corpus()
+        .into_iter()
+        .filter_map(|(bytes, v)| match v {
+            Value::Map(m) => Some((bytes, m)),
+            _ => None,
+        })
+        .collect();
+    let read = |bytes: &[u8], into: &mut Map| {
+        let mut d = Decoder::new(bytes, DecodeOptions::default());
+        let r = d.read_map_into(into);
+        assert!(r.is_err() || d.is_at_end(), "trailing bytes after {into:?}");
+        r
+    };
+    for (_, before) in &maps {
+        for (bytes, after) in &maps {
+            let mut into = before.clone();
+            read(bytes, &mut into).unwrap();
+            same(&Value::Map(into.clone()), &Value::Map(after.clone()));
+            assert_eq!(
+                into.keys().collect::<Vec<_>>(),
+                after.keys().collect::<Vec<_>>()
+            );
+        }
+    }
+    let fresh = |bytes: &[u8]| Decoder::new(bytes, DecodeOptions::default()).read_map();
+    let failing = [
+        // Not a map.
+        h("91 01"),
+        // The spare's key with a value that is not UTF-8.
+        h("A1 81 6B 81 FF"),
+        // A key that is not UTF-8, and one that is not a string.
+        h("A1 81 FF 01"),
+        h("A1 01 01"),
+        // A key sent twice, the spare's keys or others.
+        h("A2 81 6B 01 81 6B 03"),
+        // Cut short.
+        h("A2 81 6B 01 81"),
+    ];
+    for bytes in failing {
+        let want = fresh(&bytes).unwrap_err();
+        for spare in [
+            Map::new(),
+            [("k".to_owned(), s("x"))].into_iter().collect(),
+            [
+                ("k".to_owned(), Value::Int(1)),
+                ("j".to_owned(), Value::Null),
+            ]
+            .into_iter()
+            .collect(),
+        ] {
+            let mut into = spare;
+            assert_eq!(read(&bytes, &mut into), Err(want.clone()), "{bytes:02X?}");
+        }
+    }
+}
+
 /// Seed 002, Maps: "Keys are unique within a map ... if duplicate keys are sent, this is a
 /// violation of the bolt protocol and an error will occur."
 #[test]

@@ -131,11 +131,14 @@ impl Session {
     }
 
     /// A transaction committed with bookmark `b`.
-    pub(super) fn set_bookmark(&mut self, b: String) {
-        if let Some(m) = &self.config.bookmark_manager {
-            m.update_bookmarks(&self.sent_bookmarks, std::slice::from_ref(&b));
+    pub(super) fn set_bookmark(&mut self, b: &str) {
+        // A server that sends the bookmark the session holds (reads often do) changes nothing.
+        if !matches!(&*self.bookmarks, [held] if held == b) {
+            self.bookmarks = Arc::from([b.to_owned()]);
         }
-        self.bookmarks = Arc::from([b]);
+        if let Some(m) = &self.config.bookmark_manager {
+            m.update_bookmarks(&self.sent_bookmarks, &self.bookmarks);
+        }
     }
 
     /// Tells the driver about a failure on the current connection (routing reacts to it).

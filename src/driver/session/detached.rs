@@ -502,7 +502,9 @@ impl Session {
         s.buffer.clear();
         let finished = !matches!(s.phase, Phase::Running | Phase::Streaming { .. });
         if finished {
-            self.streams[idx] = None;
+            if let Some(s) = self.streams[idx].take() {
+                self.spares.salvage(s);
+            }
         }
     }
 }

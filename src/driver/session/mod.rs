@@ -180,6 +180,8 @@ pub struct Session {
     api: Option<TelemetryApi>,
     /// The server acknowledged TELEMETRY for `api`: retries do not send it again.
     api_announced: bool,
+    /// What the last finished result left for the next one.
+    spares: spares::Spares,
 }
 
 impl std::fmt::Debug for Session {
@@ -219,6 +221,7 @@ impl Session {
             deadline: None,
             api: None,
             api_announced: false,
+            spares: spares::Spares::default(),
         }
     }
 
@@ -433,6 +436,7 @@ mod detached;
 mod pending;
 mod replies;
 mod slab;
+mod spares;
 mod tx;
 use pending::Pending;
 

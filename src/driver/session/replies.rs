@@ -23,7 +23,11 @@ impl Session {
         let Some(conn) = self.conn.as_mut() else {
             return Err(Error::new(ErrorKind::ServiceUnavailable, "no connection"));
         };
-        match conn.recv_answer() {
+        let answer = match self.spares.meta_for(conn.next_reply().map(Pending::of)) {
+            Some(spare) => conn.recv_answer_reusing(spare),
+            None => conn.recv_answer(),
+        };
+        match answer {
             Ok((r, answered)) => {
                 self.unproven = false;
                 Ok((r, Pending::of(answered)))
@@ -190,7 +194,7 @@ impl Session {
                 let PullSuccess { has_more, bookmark } = PullSuccess::parse(&meta);
                 if !has_more {
                     if let (false, Some(b)) = (self.stream_in_tx(id), bookmark) {
-                        self.set_bookmark(b.to_owned());
+                        self.set_bookmark(b);
                     }
                 }
                 let server = match &self.conn {
@@ -200,31 +204,32 @@ impl Session {
                 // A PULL sent ahead (see `pull_ahead`) is next in line: its records come next.
                 let pulled_ahead = self.front() == Some(Pending::Pull(id));
                 let mut done = false;
-                if let Some(s) = self.stream_opt_mut(id) {
-                    if has_more {
+                if has_more {
+                    self.spares.keep_end_meta(meta);
+                    if let Some(s) = self.stream_opt_mut(id) {
                         s.phase = Phase::Streaming {
                             has_more: true,
                             pulling: pulled_ahead,
                         };
-                    } else {
-                        let summary = LazySummary::new(
-                            std::mem::take(&mut s.query),
-                            s.params.take(),
-                            std::mem::take(&mut s.run_meta),
-                            meta,
-                            server,
-                            s.had_record,
-                        );
-                        s.phase = match summary {
-                            Err(e) => {
-                                s.buffer.clear();
-                                Phase::Failed(e)
-                            }
-                            Ok(summary) if s.discarding => Phase::Consumed(summary),
-                            Ok(summary) => Phase::Done(summary),
-                        };
-                        done = true;
                     }
+                } else if let Some(s) = self.stream_opt_mut(id) {
+                    let summary = LazySummary::new(
+                        std::mem::take(&mut s.query),
+                        s.params.take(),
+                        std::mem::take(&mut s.run_meta),
+                        meta,
+                        server,
+                        s.had_record,
+                    );
+                    s.phase = match summary {
+                        Err(e) => {
+                            s.buffer.clear();
+                            Phase::Failed(e)
+                        }
+                        Ok(summary) if s.discarding => Phase::Consumed(summary),
+                        Ok(summary) => Phase::Done(summary),
+                    };
+                    done = true;
                 }
                 if done {
                     self.release_if_idle();
@@ -233,7 +238,7 @@ impl Session {
             // On Bolt 1-2 the COMMIT bookmark arrives with the PULL_ALL reply (`Aux`).
             Pending::Commit | Pending::Aux => {
                 if let Some(Value::String(b)) = meta.get("bookmark") {
-                    self.set_bookmark(b.clone());
+                    self.set_bookmark(b);
                 }
             }
             Pending::Reset => self.failure = None,
