@@ -30,6 +30,14 @@ pub struct Address {
     port: u16,
 }
 
+/// A copy (the host is shared, not copied): lets maps keyed by address take a borrowed one
+/// and copy it only when they add an entry.
+impl From<&Address> for Address {
+    fn from(a: &Address) -> Address {
+        a.clone()
+    }
+}
+
 impl Address {
     /// Creates an address from a host (without brackets) and a port.
     pub fn new(host: impl Into<String>, port: u16) -> Address {

@@ -28,7 +28,7 @@ pub use bolt::{BoltConnection, BoltManager, Connector};
 
 use crate::bolt::AuthToken;
 use crate::error::{Error, ErrorKind, Result};
-use crate::net::interrupt::{Interrupt, Target};
+use crate::net::interrupt::{Interrupt, Target, Waker};
 use crate::net::Address;
 use parking_lot::{Condvar, Mutex};
 use std::ops::{Deref, DerefMut};
@@ -138,10 +138,7 @@ fn server_mut<'a, M: Manage>(
     servers: &'a mut Map<Address, Server<M>>,
     address: &Address,
 ) -> &'a mut Server<M> {
-    if !servers.contains_key(address) {
-        servers.insert(address.clone(), Server::default());
-    }
-    servers.get_mut(address).expect("invariant: inserted above")
+    servers.entry_ref(address).or_default()
 }
 
 struct State<M: Manage> {
@@ -158,6 +155,9 @@ struct Inner<M: Manage> {
     manager: M,
     state: Mutex<State<M>>,
     available: Condvar,
+    /// Wakes the threads waiting for a free slot, for an [`Interrupt`] to call: made once
+    /// (it holds the pool weakly), so an acquisition only clones it.
+    wake_waiters: Waker,
 }
 
 /// A thread-safe pool of connections to any number of servers (of Bolt connections unless
@@ -191,17 +191,26 @@ impl<M: Manage> Pool<M> {
     /// A pool whose connections `manager` opens, checks and closes.
     pub fn with_manager(config: PoolConfig, manager: M) -> Pool<M> {
         Pool {
-            inner: Arc::new(Inner {
-                config,
-                manager,
-                state: Mutex::new(State {
-                    servers: Map::default(),
-                    closed: false,
-                    pid: std::process::id(),
-                    in_use: Map::default(),
-                    next_ticket: 0,
-                }),
-                available: Condvar::new(),
+            inner: Arc::new_cyclic(|weak: &std::sync::Weak<Inner<M>>| {
+                let weak = weak.clone();
+                Inner {
+                    config,
+                    manager,
+                    state: Mutex::new(State {
+                        servers: Map::default(),
+                        closed: false,
+                        pid: std::process::id(),
+                        in_use: Map::default(),
+                        next_ticket: 0,
+                    }),
+                    available: Condvar::new(),
+                    wake_waiters: Arc::new(move || {
+                        if let Some(inner) = weak.upgrade() {
+                            let _st = inner.state.lock();
+                            inner.available.notify_all();
+                        }
+                    }),
+                }
             }),
         }
     }
@@ -241,13 +250,7 @@ impl<M: Manage> Pool<M> {
         let Some(int) = interrupt else {
             return self.acquire_loop(address, deadline, None, auth);
         };
-        let weak = Arc::downgrade(&self.inner);
-        let previous = int.target(Target::Wait(Arc::new(move || {
-            if let Some(inner) = weak.upgrade() {
-                let _st = inner.state.lock();
-                inner.available.notify_all();
-            }
-        })));
+        let previous = int.target(Target::Wait(Arc::clone(&self.inner.wake_waiters)));
         let res = self.acquire_loop(address, deadline, Some(int), auth);
         int.target(previous);
         res
