@@ -10,6 +10,8 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
+#[cfg(unix)]
+use rustix::net::RecvFlags;
 use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
@@ -378,51 +380,73 @@ impl Stream {
     }
 
     /// Polls the socket until data (or end-of-file, or an error) is there to read, for up to
-    /// the busy-poll window, when a read would otherwise wait. Only looks (a non-blocking
-    /// peek): the read that follows reads, and reports any error. Returns when a poll that
-    /// found nothing started: the read then tells [`BusyPoll::miss`] how long the data took.
+    /// the busy-poll window, when a read would otherwise wait. On a plain TCP socket each
+    /// look is a non-blocking read into `buf` itself, so data found (at once or while
+    /// polling) is read by the same system call ([`Polled::Read`]); under TLS it is a
+    /// non-blocking peek, and the read that follows reads and reports any error. Returns
+    /// [`Polled::Missed`] with when a poll that found nothing started: the read then tells
+    /// [`BusyPoll::miss`] how long the data took.
     #[cfg(unix)]
-    fn poll_readable(&mut self) -> Option<Instant> {
-        match &self.io {
+    fn poll_readable(&mut self, buf: &mut [u8]) -> Polled {
+        let sock = match &self.io {
+            Io::Tcp(s) => Probe::Read(s),
             // Decrypted data (or the peer's close) is already there.
-            Io::Tls(s) if !s.conn.wants_read() => return None,
+            Io::Tls(s) if !s.conn.wants_read() => return Polled::ReadNext,
+            Io::Tls(s) => Probe::Peek(&s.sock),
             // The stream under the WebSocket polls when it reads.
-            Io::Ws(_) => return None,
-            _ => {}
-        }
+            Io::Ws(_) => return Polled::ReadNext,
+        };
         // The crowding sample is only read when polling is on.
         let crowded = !self.poll.max.is_zero() && machine_crowded();
-        let window = self.poll.take_turn(crowded)?;
-        let _polling = Counted::start_polling()?;
-        let sock = SockRef::from(self.tcp());
-        let mut probe = [MaybeUninit::<u8>::uninit(); 1];
-        let mut ready =
-            || match sock.recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT) {
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => false,
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => false,
-                _ => true,
+        let Some(window) = self.poll.take_turn(crowded) else {
+            return Polled::ReadNext;
+        };
+        let Some(_polling) = Counted::start_polling() else {
+            return Polled::ReadNext;
+        };
+        // Found: the read's result (plain TCP), or `Ok(0)` for "there is something to read".
+        let mut look = || -> Option<io::Result<usize>> {
+            let found = match sock {
+                Probe::Read(s) => rustix::net::recv(s, &mut *buf, RecvFlags::DONTWAIT)
+                    .map(|(n, _)| n)
+                    .map_err(io::Error::from),
+                Probe::Peek(s) => {
+                    let mut probe = [MaybeUninit::<u8>::uninit(); 1];
+                    SockRef::from(s)
+                        .recv_with_flags(&mut probe, libc::MSG_PEEK | libc::MSG_DONTWAIT)
+                }
             };
-        if ready() {
+            match found {
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => None,
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => None,
+                found => Some(found),
+            }
+        };
+        let read = |found: io::Result<usize>| match sock {
+            Probe::Read(_) => Polled::Read(found),
+            Probe::Peek(_) => Polled::ReadNext,
+        };
+        if let Some(found) = look() {
             // No wait: neither a hit nor a miss.
-            return None;
+            return read(found);
         }
         let started = Instant::now();
         loop {
             std::hint::spin_loop();
-            if ready() {
+            if let Some(found) = look() {
                 self.poll.hit(started.elapsed());
-                return None;
+                return read(found);
             }
             if started.elapsed() >= window {
-                return Some(started);
+                return Polled::Missed(started);
             }
         }
     }
 
-    /// Busy polling needs a non-blocking peek, written here for Unix only.
+    /// Busy polling needs non-blocking reads and peeks, written here for Unix only.
     #[cfg(not(unix))]
-    fn poll_readable(&mut self) -> Option<Instant> {
-        None
+    fn poll_readable(&mut self, _buf: &mut [u8]) -> Polled {
+        Polled::ReadNext
     }
 
     /// Whether the stream is encrypted.
@@ -550,12 +574,36 @@ impl fmt::Debug for Stream {
     }
 }
 
+/// What [`Stream::poll_readable`] did before a read.
+enum Polled {
+    /// It read (a plain TCP socket had data, at once or while polling): the read's result.
+    Read(io::Result<usize>),
+    /// It polled for the whole window without data, from the instant given.
+    Missed(Instant),
+    /// It did not poll, or found data (under TLS) that the read takes next.
+    ReadNext,
+}
+
+/// How [`Stream::poll_readable`] looks at a socket.
+#[cfg(unix)]
+#[derive(Clone, Copy)]
+enum Probe<'a> {
+    /// A plain socket: a non-blocking read.
+    Read(&'a TcpStream),
+    /// Under TLS: a non-blocking peek (the TLS layer does the read).
+    Peek(&'a TcpStream),
+}
+
 impl Read for Stream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.check_owner()?;
         // Only reads that may poll count as waiting.
         let _waiting = (!self.poll.max.is_zero()).then(|| Counted::enter(&WAITING));
-        let missed = self.poll_readable();
+        let missed = match self.poll_readable(buf) {
+            Polled::Read(read) => return read,
+            Polled::Missed(started) => Some(started),
+            Polled::ReadNext => None,
+        };
         let read = match &mut self.io {
             Io::Tcp(s) => s.read(buf),
             Io::Tls(s) => s.read(buf),
@@ -842,6 +890,44 @@ mod tests {
         let started = Instant::now();
         assert_eq!(s.read(&mut buf).unwrap(), 0);
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    /// A polling read of a plain socket reads with its look (no peek, then read): what is
+    /// there already comes whole and in order, a read smaller than what is there leaves the
+    /// rest for the next, and a reset found while polling is that read's error.
+    #[cfg(unix)]
+    #[test]
+    fn a_polling_read_returns_what_its_look_found_and_the_errors() {
+        let (mut s, mut peer) = pair();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        s.set_busy_poll(Duration::from_secs(1));
+        peer.write_all(b"abcdef").unwrap();
+        // Wait until the bytes are there, so the first look finds them.
+        let mut probe = [0u8; 6];
+        while s.tcp().peek(&mut probe).unwrap() < 6 {}
+        let mut two = [0u8; 2];
+        assert_eq!(s.read(&mut two).unwrap(), 2);
+        assert_eq!(&two, b"ab");
+        let mut rest = [0u8; 16];
+        assert_eq!(s.read(&mut rest).unwrap(), 4);
+        assert_eq!(&rest[..4], b"cdef");
+        // Found while polling: a reset (the peer closes with unread data and no linger).
+        let sender = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(5));
+            let mut buf = [0u8; 1];
+            peer.read_exact(&mut buf).unwrap();
+            SockRef::from(&peer)
+                .set_linger(Some(Duration::ZERO))
+                .unwrap();
+            drop(peer);
+        });
+        s.write_all(b"x").unwrap();
+        s.write_all(b"unread by the peer").unwrap();
+        let started = Instant::now();
+        let e = s.read(&mut rest).unwrap_err();
+        assert_eq!(e.kind(), io::ErrorKind::ConnectionReset, "{e:?}");
+        assert!(started.elapsed() < Duration::from_secs(1));
+        sender.join().unwrap();
     }
 
     #[test]
