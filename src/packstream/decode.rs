@@ -593,11 +593,7 @@ impl<'a> Decoder<'a> {
             ) => {
                 self.pos += 1;
                 let n = self.string_len(m)?;
-                let text = self.str(n)?;
-                self.budget.charge(n)?;
-                s.clear();
-                s.push_str(text);
-                Ok(())
+                self.refill_string(s, n)
             }
             (
                 0x90..=0x9F | marker::LIST_8 | marker::LIST_16 | marker::LIST_32,
@@ -633,6 +629,7 @@ impl<'a> Decoder<'a> {
     /// Reads `len` entries (after a map's header) into `map`, their values nested at `depth`:
     /// refilled in place when they come with `map`'s keys in `map`'s order, decoded afresh
     /// otherwise, with the checks and errors of a fresh decode either way.
+    #[inline(always)]
     fn map_into(&mut self, map: &mut Map, len: usize, depth: usize) -> Result<(), DecodeError> {
         self.check_items(len, 2)?;
         let (start, budget) = (self.pos, self.budget);
@@ -646,9 +643,17 @@ impl<'a> Decoder<'a> {
         Ok(())
     }
 
+    /// Refills `s` with the next `n` bytes, a string (see [`refill_utf8`]).
+    #[inline(never)]
+    fn refill_string(&mut self, s: &mut String, n: usize) -> Result<(), DecodeError> {
+        refill_utf8(s, self.take(n)?)?;
+        self.budget.charge(n)
+    }
+
     /// Refills the values of `map` from `len` entries when they have `map`'s keys in `map`'s
     /// order (so the order kept is the one sent, and the keys stay unique). `Ok(false)` as
     /// soon as they do not, with the decoder somewhere inside the entries.
+    #[inline(always)]
     fn refill_map(&mut self, map: &mut Map, len: usize, depth: usize) -> Result<bool, DecodeError> {
         if len != map.len() {
             return Ok(false);
@@ -707,6 +712,7 @@ impl<'a> Decoder<'a> {
     }
 
     /// The size of a map after marker `m`, or `None` if `m` is not a map marker.
+    #[inline]
     fn map_len(&mut self, m: u8) -> Result<Option<usize>, DecodeError> {
         let len = match m {
             0xA0..=0xAF => usize::from(m & 0x0F),
@@ -858,6 +864,62 @@ impl<'a> Decoder<'a> {
     fn str(&mut self, n: usize) -> Result<&'a str, DecodeError> {
         std::str::from_utf8(self.take(n)?).map_err(|_| DecodeError::InvalidUtf8)
     }
+}
+
+/// Makes `s` hold `bytes`, in the memory it has, if they are UTF-8; fails with `InvalidUtf8`
+/// if they are not (`s` then holds some prefix of them).
+///
+/// Only the bytes after the prefix `s` already holds are checked and copied: that prefix,
+/// cut back to a character boundary of `s`, is whole characters, so `bytes` are UTF-8 exactly
+/// when the rest is. A short ASCII rest is pushed byte by byte, cheaper than `from_utf8`
+/// (which walks a short string byte by byte through its multi-byte cases) and a call to copy.
+#[inline(always)]
+fn refill_utf8(s: &mut String, bytes: &[u8]) -> Result<(), DecodeError> {
+    let mut same = common_prefix(s.as_bytes(), bytes);
+    while !s.is_char_boundary(same) {
+        same -= 1;
+    }
+    let rest = bytes.get(same..).unwrap_or_default();
+    s.truncate(same);
+    if rest.len() > SHORT_STRING {
+        s.push_str(std::str::from_utf8(rest).map_err(|_| DecodeError::InvalidUtf8)?);
+        return Ok(());
+    }
+    for (i, &b) in rest.iter().enumerate() {
+        if b.is_ascii() {
+            s.push(char::from(b));
+        } else {
+            // ASCII up to here (whole characters): what follows must be UTF-8 on its own.
+            let tail = rest.get(i..).unwrap_or_default();
+            s.push_str(std::str::from_utf8(tail).map_err(|_| DecodeError::InvalidUtf8)?);
+            break;
+        }
+    }
+    Ok(())
+}
+
+/// Up to this many bytes, [`refill_utf8`] pushes ASCII one byte at a time; a longer rest goes
+/// to `from_utf8`, which checks aligned words at a time, and one copy.
+const SHORT_STRING: usize = 16;
+
+/// How many bytes `a` and `b` have in common at their start: eight at a time, then one.
+#[inline]
+fn common_prefix(a: &[u8], b: &[u8]) -> usize {
+    let mut n = 0;
+    for (x, y) in a.chunks_exact(8).zip(b.chunks_exact(8)) {
+        let x = u64::from_le_bytes(x.try_into().unwrap_or_default());
+        let y = u64::from_le_bytes(y.try_into().unwrap_or_default());
+        if x != y {
+            // Little-endian: the first differing byte holds the lowest set bit.
+            return n + (x ^ y).trailing_zeros() as usize / 8;
+        }
+        n += 8;
+    }
+    let (a, b) = (
+        a.get(n..).unwrap_or_default(),
+        b.get(n..).unwrap_or_default(),
+    );
+    n + a.iter().zip(b).take_while(|(x, y)| x == y).count()
 }
 
 /// Stores `v` in `slot`. When `slot` holds a value that owns nothing (the common case when

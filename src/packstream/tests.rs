@@ -1457,6 +1457,81 @@ fn refilling_a_slot_gives_what_a_fresh_decode_gives() {
     }
 }
 
+/// A string of any bytes (not necessarily UTF-8) on the wire.
+fn raw_string(bytes: &[u8]) -> Vec<u8> {
+    let mut out = match u8::try_from(bytes.len()) {
+        Ok(n) if n < 16 => vec![0x80 | n],
+        Ok(n) => vec![0xD0, n],
+        Err(_) => panic!("test strings are short"),
+    };
+    out.extend_from_slice(bytes);
+    out
+}
+
+/// Refilling a string slot checks and copies only what follows the prefix the slot already
+/// holds (cut back to a character boundary of the old string): the result, or the refusal,
+/// must be what `from_utf8` says of the whole new string, whatever the slot held.
+#[test]
+fn refilling_a_string_accepts_exactly_what_a_fresh_decode_accepts() {
+    let olds = [
+        "",
+        "name-122456",
+        "aé",
+        "a€",
+        "a𝄞",
+        "éé",
+        "k",
+        "é",
+        "long ascii string, 20+ bytes",
+        "long string ending in é, over 16",
+    ];
+    let mut news: Vec<Vec<u8>> = [
+        &b"name-123456"[..],
+        b"name-122456",
+        b"name-12245",
+        b"name-1224567",
+        b"a\xC3\xA8",         // "aè": shares half of "é" with "aé"
+        b"a\xC3A",            // half of "é", then ASCII: invalid
+        b"a\xC3",             // cut inside a character
+        b"a\xE2\x82",         // half of "€"
+        b"a\xE2\x82\xAD",     // "₭", two bytes in common with "€"
+        b"a\xF0\x9D\x84\x9F", // the code point after "𝄞"
+        b"a\xF0\x9D\x84",     // cut
+        b"\xC3\xA9\xC3",      // "é" and half of one
+        b"\xED\xA0\x80",      // a surrogate
+        b"\xC0\xAF",          // overlong
+        b"\xF4\x90\x80\x80",  // past U+10FFFF
+        b"abc\xFF",
+        b"\xA9", // a lone continuation byte
+        b"k",
+        b"",
+        b"long ascii string, 20+ bytez",
+        b"long ascii string, 20+ bytes\xFF",
+        b"long string ending in \xC3\xA8, over 16",
+        b"long string ending in \xC3, over 16!",
+    ]
+    .iter()
+    .map(|b| b.to_vec())
+    .collect();
+    // Every string of one and two bytes, and of three after "a".
+    news.extend((0..=255u8).map(|b| vec![b]));
+    news.extend((0..=0xFFFFu16).map(|b| b.to_be_bytes().to_vec()));
+    news.extend((0..=0xFFFFu16).map(|b| [b"a".as_slice(), &b.to_be_bytes()].concat()));
+    for old in olds {
+        for new in &news {
+            let want = std::str::from_utf8(new).map(str::to_owned);
+            let mut slot = s(old);
+            match refill(&raw_string(new), &mut slot, DecodeOptions::default()) {
+                Ok(()) => assert_eq!(Ok(slot), want.map(Value::String), "{new:02X?} over {old:?}"),
+                Err(e) => {
+                    assert_eq!(e, DecodeError::InvalidUtf8, "{new:02X?} over {old:?}");
+                    assert!(want.is_err(), "{new:02X?} over {old:?} refused");
+                }
+            }
+        }
+    }
+}
+
 #[test]
 fn refilling_a_map_with_a_repeated_key_fails_like_a_fresh_decode() {
     // {k: 1, k: 3} on the wire over {j: 1, k: 2}: same length, keys found, but "k" twice.
