@@ -318,14 +318,8 @@ impl<'a> Decoder<'a> {
     /// # Errors
     /// `Unexpected` when the next value is not a map, and any error of its entries.
     pub fn read_map(&mut self) -> Result<Map, DecodeError> {
-        let m = self.u8()?;
-        match self.map_len(m)? {
-            Some(len) => self.map_entries(len, 1),
-            None => Err(DecodeError::Unexpected {
-                expected: "a map",
-                marker: m,
-            }),
-        }
+        let len = self.map_header()?;
+        self.map_entries(len, 1)
     }
 
     /// Reads a map into `map`, as [`Decoder::read_map`] does, but reusing what `map` holds
@@ -336,14 +330,18 @@ impl<'a> Decoder<'a> {
     /// # Errors
     /// As [`Decoder::read_map`]; `map` then holds some map, not necessarily a meaningful one.
     pub fn read_map_into(&mut self, map: &mut Map) -> Result<(), DecodeError> {
+        let len = self.map_header()?;
+        self.map_into(map, len, 1)
+    }
+
+    /// Reads the header of a map that [`Decoder::read_map`] or [`Decoder::read_map_into`]
+    /// reads: its number of entries, or `Unexpected` when the next value is not a map.
+    fn map_header(&mut self) -> Result<usize, DecodeError> {
         let m = self.u8()?;
-        match self.map_len(m)? {
-            Some(len) => self.map_into(map, len, 1),
-            None => Err(DecodeError::Unexpected {
-                expected: "a map",
-                marker: m,
-            }),
-        }
+        self.map_len(m)?.ok_or(DecodeError::Unexpected {
+            expected: "a map",
+            marker: m,
+        })
     }
 
     /// Moves past `prefix` when the input goes on with it, and says so; reads nothing
