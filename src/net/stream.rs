@@ -404,7 +404,8 @@ impl Stream {
         let Some(_polling) = Counted::start_polling() else {
             return Polled::ReadNext;
         };
-        // Found: the read's result (plain TCP), or `Ok(0)` for "there is something to read".
+        // `Some` when the look found something: on a plain socket the read's result, under
+        // TLS the peek's (which only says that the read will not wait).
         let mut look = || -> Option<io::Result<usize>> {
             let found = match sock {
                 Probe::Read(s) => rustix::net::recv(s, &mut *buf, RecvFlags::DONTWAIT)
