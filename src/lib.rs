@@ -45,7 +45,8 @@ mod connect;
 pub(crate) mod convert;
 mod driver;
 mod error;
-// The C ABI: the only module allowed to use `unsafe` (raw pointers from C).
+// The C ABI: the only module allowed to use `unsafe` (raw pointers from C; also the fork hook
+// of `process`, in `ffi::fork`).
 #[allow(unsafe_code)]
 #[doc(hidden)]
 pub mod ffi;
@@ -54,6 +55,7 @@ pub mod net;
 pub mod packstream;
 #[doc(hidden)]
 pub mod pool;
+mod process;
 pub mod routing;
 mod value;
 

@@ -33,6 +33,7 @@ pub mod client_cert;
 pub mod config;
 pub mod driver;
 pub mod error;
+pub(crate) mod fork;
 pub mod graph;
 mod guard;
 pub(crate) mod handle;

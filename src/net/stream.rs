@@ -320,7 +320,7 @@ impl Stream {
         Stream {
             io: Io::Tcp(tcp),
             poll: BusyPoll::default(),
-            pid: std::process::id(),
+            pid: crate::process::id(),
         }
     }
 
@@ -328,7 +328,7 @@ impl Stream {
         Stream {
             io: Io::Tls(Box::new(tls)),
             poll: BusyPoll::default(),
-            pid: std::process::id(),
+            pid: crate::process::id(),
         }
     }
 
@@ -338,11 +338,11 @@ impl Stream {
     /// exchange) and [`Stream::shutdown`] does nothing; dropping the stream closes this
     /// process's descriptor only, which leaves the parent's connection open.
     pub fn inherited(&self) -> bool {
-        self.pid != std::process::id()
+        self.pid != crate::process::id()
     }
 
-    /// Fails in a process that inherited the stream. It costs a `getpid` system call (about
-    /// 0.2 µs), made once per read, write or flush call, not per byte.
+    /// Fails in a process that inherited the stream. The process id comes from
+    /// [`crate::process::id`]'s cache: no system call.
     fn check_owner(&self) -> io::Result<()> {
         if self.inherited() {
             Err(inherited_error())
@@ -355,7 +355,7 @@ impl Stream {
         Stream {
             io: Io::Ws(Box::new(ws)),
             poll: BusyPoll::default(),
-            pid: std::process::id(),
+            pid: crate::process::id(),
         }
     }
 
@@ -628,8 +628,8 @@ impl Write for Stream {
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        // A plain socket's flush does nothing (no system call): nothing to guard, and one
-        // `getpid` less per request. TLS and WebSocket flushes write.
+        // A plain socket's flush does nothing (no system call): nothing to guard. TLS and
+        // WebSocket flushes write.
         if !matches!(self.io, Io::Tcp(_)) {
             self.check_owner()?;
         }
@@ -662,7 +662,7 @@ impl ShutdownHandle {
     ///
     /// If the operating system rejects the shutdown.
     pub fn shutdown(&self) -> io::Result<()> {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::id() {
             return Ok(());
         }
         ignore_not_connected(self.sock.shutdown(Shutdown::Both))

@@ -199,7 +199,7 @@ impl<M: Manage> Pool<M> {
                     state: Mutex::new(State {
                         servers: Map::default(),
                         closed: false,
-                        pid: std::process::id(),
+                        pid: crate::process::id(),
                         in_use: Map::default(),
                         next_ticket: 0,
                     }),
@@ -610,7 +610,7 @@ impl<M: Manage> Pool<M> {
 /// forgotten too (a shutdown through them would break the parent's work), and a connection
 /// the child releases later is never kept (see `Stream::inherited`).
 fn forget_inherited<M: Manage>(st: &mut State<M>) -> Option<Vec<Idle<M>>> {
-    let pid = std::process::id();
+    let pid = crate::process::id();
     if st.pid == pid {
         return None;
     }

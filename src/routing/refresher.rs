@@ -65,7 +65,7 @@ pub(crate) fn spawn(router: Weak<RouterInner>, rx: Receiver<Command>) -> Result<
     Ok(Handle {
         tx,
         thread,
-        pid: std::process::id(),
+        pid: crate::process::id(),
     })
 }
 
@@ -93,7 +93,7 @@ impl Handle {
     /// fail) nor detached, and nothing is sent (the channel's state was copied mid-use, maybe).
     /// The child's requests still fetch routing tables when they need them.
     pub(crate) fn stop(self) {
-        if self.pid != std::process::id() {
+        if self.pid != crate::process::id() {
             log::debug!("routing refresher: forked child, the thread stays with the parent");
             std::mem::forget(self);
             return;
