@@ -4,6 +4,7 @@ use crate::convert::FromValue;
 use crate::error::{Error, ErrorKind, Result};
 use crate::packstream::{DecodeError, Decoder};
 use crate::value::{Keys, Value};
+use std::cell::RefCell;
 use std::fmt;
 use std::mem::ManuallyDrop;
 
@@ -25,12 +26,45 @@ impl Drop for Record {
     }
 }
 
+thread_local! {
+    /// The values of records dropped on this thread, which [`Record::decode`] decodes the next
+    /// records into (see [`Values::drop_values`]): a loop that reads each record and drops it (the
+    /// common use of an iterator over a result) then allocates nothing per record once the rows
+    /// keep their shape, as [`Rows`](crate::Rows) blocks do. At most [`MAX_SPARES`] of them, of
+    /// records whose decoding was charged at most [`MAX_SPARE_SIZE`] bytes.
+    static SPARES: RefCell<Vec<Values>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The most spare values a thread keeps: more than a batch of records decoded ahead (six rows
+/// of several columns, or 32 of one; see `Session::take_buffered_records`).
+const MAX_SPARES: usize = 32;
+
+/// The most a record's decoding may have been charged ([`Decoder::charged`]: its value slots,
+/// string bytes, a fixed allowance of about 700 bytes per map) for its values to be kept as
+/// spares ([`Values::Spare`]), and the most bytes a single string column may hold. What the
+/// values hold is at most about this much, or twice it for a string or list refilled with more
+/// than it had room for (its buffer grew); a record decoded with more is dropped, not kept.
+/// So a thread keeps at most about 128 KiB, and a few kilobytes for rows of a few columns.
+const MAX_SPARE_SIZE: usize = 2 << 10;
+
+/// Takes the values of a dropped record, if this thread has one.
+#[inline]
+fn take_spare() -> Option<Values> {
+    SPARES
+        .try_with(|s| s.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+}
+
 /// A record's values. A single column (the common shape of a streamed result) is kept inline,
 /// so such records need no allocation; wider rows use a `Vec`.
 #[derive(Clone)]
 enum Values {
     One(Value),
     Many(Vec<Value>),
+    /// Many values of a decoded record small enough ([`MAX_SPARE_SIZE`]) to be kept as spares
+    /// when the record is dropped (a variant rather than a flag: the record stays as small).
+    Spare(Vec<Value>),
 }
 
 impl Values {
@@ -38,7 +72,7 @@ impl Values {
     fn as_slice(&self) -> &[Value] {
         match self {
             Values::One(v) => std::slice::from_ref(v),
-            Values::Many(v) => v,
+            Values::Many(v) | Values::Spare(v) => v,
         }
     }
 
@@ -57,18 +91,68 @@ impl Values {
         std::mem::replace(self, Values::Many(Vec::new()))
     }
 
-    /// Drops the values, out of line (so that dropping a record that owns nothing stays a
-    /// compare and a reference count).
+    /// Drops the values, or keeps them for [`Record::decode`] to decode the next record into
+    /// when they are small ([`Values::Spare`], or a single string column of at most
+    /// [`MAX_SPARE_SIZE`] bytes) and this thread has room for them. Out of line, so that
+    /// dropping a record that owns nothing stays a compare.
     #[inline(never)]
     fn drop_values(&mut self) {
         // The empty `Many` left behind owns nothing.
-        drop(self.take());
+        let values = self.take();
+        let keep = match &values {
+            Values::Spare(_) => true,
+            Values::One(Value::String(s)) => s.capacity() <= MAX_SPARE_SIZE,
+            _ => false,
+        };
+        if !keep {
+            return;
+        }
+        let mut values = Some(values);
+        // A thread being torn down, or a drop during a take (never), just drops them.
+        let _ = SPARES.try_with(|s| {
+            if let Ok(mut s) = s.try_borrow_mut() {
+                if s.len() < MAX_SPARES {
+                    if s.capacity() == 0 {
+                        s.reserve_exact(MAX_SPARES);
+                    }
+                    s.extend(values.take());
+                }
+            }
+        });
+    }
+
+    /// The `len` values of a record (anything but a single scalar), decoded into a spare
+    /// when this thread has one of that shape (see [`Values::drop_values`]).
+    #[inline(never)]
+    fn decode(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
+        Ok(match (take_spare(), len) {
+            (Some(Values::One(mut v)), 1) => {
+                d.refill_item(&mut v)?;
+                Values::One(v)
+            }
+            (_, 1) => Values::One(d.read_item()?),
+            (spare, _) => {
+                let items = match spare {
+                    Some(Values::Spare(mut items)) => {
+                        d.refill_items(&mut items, len)?;
+                        items
+                    }
+                    _ => d.read_items(len)?,
+                };
+                // All this message's values: the decoder is this message's.
+                if d.charged() <= MAX_SPARE_SIZE {
+                    Values::Spare(items)
+                } else {
+                    Values::Many(items)
+                }
+            }
+        })
     }
 
     fn into_vec(self) -> Vec<Value> {
         match self {
             Values::One(v) => vec![v],
-            Values::Many(v) => v,
+            Values::Many(v) | Values::Spare(v) => v,
         }
     }
 }
@@ -139,8 +223,10 @@ impl Record {
         }
     }
 
-    /// Decodes the field list of a RECORD message (the decoder is positioned at the list
-    /// header); a single value is decoded straight into the record.
+    /// Decodes the field list of a RECORD message (the decoder, made for this message, is
+    /// positioned at the list header); a single value is decoded straight into the record.
+    /// Anything but a single scalar is decoded into the values of a record dropped earlier on
+    /// this thread when there are some (see [`Values::drop_values`]).
     #[inline]
     pub(crate) fn decode(
         keys: &Keys,
@@ -148,9 +234,13 @@ impl Record {
     ) -> std::result::Result<Record, DecodeError> {
         let len = d.read_list_header()?;
         let values = if len == 1 {
-            Values::One(d.read_item()?)
+            match d.scalar() {
+                // The common single column: nothing to reuse, nothing to keep.
+                Some(v) => Values::One(v),
+                None => Values::decode(d, 1)?,
+            }
         } else {
-            Values::Many(d.read_items(len)?)
+            Values::decode(d, len)?
         };
         Ok(Record {
             keys: keys.clone(),
@@ -231,6 +321,7 @@ impl<I: RecordIndex> sealed::Sealed for &I {}
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::value::Map;
     use std::sync::Arc;
 
     #[test]
@@ -258,6 +349,109 @@ mod tests {
         // Truncated input is an error, not a panic.
         let mut d = Decoder::new(&one[..3], DecodeOptions::default());
         assert!(Record::decode(&keys, &mut d).is_err());
+    }
+
+    /// How many spare values this thread holds.
+    fn spares() -> usize {
+        SPARES.with(|s| s.borrow().len())
+    }
+
+    #[test]
+    fn records_are_decoded_into_the_values_of_dropped_ones_and_equal_fresh_decodes() {
+        use crate::packstream::{DecodeOptions, Dialect, Encoder};
+        let keys = Keys::new(&["i", "s", "l", "m"]);
+        let encode = |fields: Vec<Value>| {
+            let mut out = Vec::new();
+            Encoder::new(&mut out, Dialect::LATEST)
+                .write_value(&Value::List(fields))
+                .unwrap();
+            out
+        };
+        let row = |i: i64| {
+            vec![
+                Value::Int(i),
+                Value::String(format!("name-{i}")),
+                Value::List(vec![Value::Int(i), Value::Int(i + 1)]),
+                Value::Map([("k".to_owned(), Value::Int(i))].into_iter().collect()),
+            ]
+        };
+        let decode = |bytes: &[u8]| {
+            let mut d = Decoder::new(bytes, DecodeOptions::default());
+            let r = Record::decode(&keys, &mut d);
+            (r, d.is_at_end())
+        };
+        let fresh = |bytes: &[u8]| {
+            let mut d = Decoder::new(bytes, DecodeOptions::default());
+            let len = d.read_list_header().unwrap();
+            d.read_items(len).unwrap()
+        };
+        // Spares left by other tests on this thread do not matter: they are values of some
+        // shape, and every record below must equal a fresh decode whatever it was filled into.
+        let first = encode(row(1));
+        let (r, at_end) = decode(&first);
+        assert!(at_end);
+        let r = r.unwrap();
+        assert_eq!(r.values(), &fresh(&first)[..]);
+        let before = spares();
+        drop(r);
+        assert_eq!(spares(), (before + 1).min(MAX_SPARES));
+        // Other shapes, one column, longer and shorter rows, kept records beside dropped ones.
+        let shapes = [
+            encode(row(22)),
+            encode(vec![Value::Int(7), Value::Null]),
+            encode(row(-5)),
+            encode(vec![Value::String("solo".into())]),
+            encode(vec![Value::String("x".into())]),
+            encode(vec![Value::Int(3)]),
+            encode(row(333_333)),
+            encode(vec![
+                Value::List(vec![]),
+                Value::Map(Map::default()),
+                Value::Bool(true),
+            ]),
+            encode(row(4)),
+            encode(vec![]),
+            encode(row(5)),
+        ];
+        let mut kept = Vec::new();
+        for (n, bytes) in shapes.iter().enumerate() {
+            let (r, at_end) = decode(bytes);
+            assert!(at_end, "{n}");
+            let r = r.unwrap();
+            assert_eq!(r.values(), &fresh(bytes)[..], "{n}");
+            if n % 3 == 0 {
+                kept.push((r, fresh(bytes)));
+            }
+        }
+        for (r, values) in &kept {
+            assert_eq!(r.values(), &values[..]);
+        }
+        // A record that fails to decode takes its spare with it and leaves no record.
+        drop(kept);
+        let before = spares();
+        assert!(before > 0);
+        let bad = [0x94, 0x01, 0x85, b'n', b'a'];
+        assert!(decode(&bad).0.is_err());
+        assert_eq!(spares(), before - 1);
+        // Values past the size bound are not kept.
+        let big = encode(vec![
+            Value::String("x".repeat(MAX_SPARE_SIZE + 1)),
+            Value::Null,
+        ]);
+        let (r, _) = decode(&big);
+        let r = r.unwrap();
+        let before = spares();
+        drop(r);
+        assert_eq!(spares(), before);
+        // Nor those of records built rather than decoded.
+        drop(Record::new(keys.clone(), row(9)));
+        assert_eq!(spares(), before);
+        // Nor more than `MAX_SPARES`.
+        let many: Vec<Record> = (0..MAX_SPARES + 3)
+            .map(|i| decode(&encode(row(i as i64))).0.unwrap())
+            .collect();
+        drop(many);
+        assert_eq!(spares(), MAX_SPARES);
     }
 
     #[test]

@@ -272,6 +272,25 @@ impl<'a> Decoder<'a> {
         self.items_charged(len, 1)
     }
 
+    /// [`Decoder::read_items`] into `items`, reusing the memory of the values it holds as
+    /// [`Decoder::refill_item`] does (a record's values decoded into those of a dropped one),
+    /// with the checks and errors of [`Decoder::read_items`].
+    ///
+    /// # Errors
+    /// Any [`DecodeError`] when the bytes are not well-formed values; `items` then holds some
+    /// values, not necessarily meaningful ones.
+    #[inline]
+    pub fn refill_items(&mut self, items: &mut Vec<Value>, len: usize) -> Result<(), DecodeError> {
+        self.check_items(len, 1)?;
+        if items.len() != len {
+            items.resize_with(len, || Value::Null);
+        }
+        for slot in items {
+            self.refill_value(slot, 1)?;
+        }
+        Ok(())
+    }
+
     /// Reads a structure header: (number of fields, tag).
     ///
     /// # Errors
@@ -363,6 +382,12 @@ impl<'a> Decoder<'a> {
         self.pos >= self.buf.len()
     }
 
+    /// What the values read so far were charged against [`DecodeOptions::max_decoded_size`]
+    /// (about the memory they hold: their slots, string bytes, a fixed allowance per map).
+    pub fn charged(&self) -> usize {
+        self.budget.limit - self.budget.left
+    }
+
     /// Bytes read so far.
     pub fn position(&self) -> usize {
         self.pos
@@ -387,7 +412,7 @@ impl<'a> Decoder<'a> {
     ///
     /// Kept small and branchy on purpose: it is inlined into every loop that decodes values.
     #[inline(always)]
-    fn scalar(&mut self) -> Option<Value> {
+    pub(crate) fn scalar(&mut self) -> Option<Value> {
         match self.int() {
             Some(i) => Some(Value::Int(i)),
             None => self.other_scalar(),
