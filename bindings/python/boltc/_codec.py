@@ -484,9 +484,10 @@ def _maps_builder(keys: Tuple[str, ...]) -> Callable[..., List[Dict[str, Any]]]:
 _STATUS_UNSUPPORTED = 19  # BOLTC_STATUS_UNSUPPORTED: a value the builder does not build
 
 
-def _python_builder() -> Any:
+def _python_builder(direct: bool = True) -> Any:
     """The ``boltc_builder`` of the Python C API (the running interpreter's own functions), or
-    None where there is none (not CPython)."""
+    None where there is none (not CPython). ``direct=False`` (for tests) gives the builder
+    used where records cannot be filled in place."""
     if sys.implementation.name != "cpython":
         return None
     try:
@@ -509,7 +510,11 @@ def _python_builder() -> Any:
             new_map=fn("PyDict_New"),
             map_set=fn("PyDict_SetItem"),
         )
-        try:
+        # Records are filled in place only where a tuple is the variable-size object header
+        # followed by its items, so that storing the items initializes the whole record
+        # (CPython 3.14 adds a cached hash between them).
+        header_only = tuple.__basicsize__ == object.__basicsize__ + ctypes.sizeof(ctypes.c_ssize_t)
+        if direct and header_only and hasattr(api, "_PyObject_GC_NewVar"):
             # A record is a tuple subclass with the layout of a tuple (``__slots__ = ()``).
             # Allocated by the collector's allocator as PyObject_GC_NewVar does (the function
             # behind that macro, so part of the stable ABI): not tracked yet, slots not
@@ -525,8 +530,6 @@ def _python_builder() -> Any:
                 container_row=fn("PyObject_GC_Track"),
                 **common,
             )
-        except AttributeError:
-            pass
         return CBuilder(
             # As tuple.__new__ allocates a subclass (its tp_alloc, PyType_GenericAlloc, for these
             # classes), filled by PyTuple_SetItem; a record of scalars is then untracked.

@@ -2,6 +2,7 @@
 Python C API (``build_rows``, plain values) and decoded from the columnar encoding (every column
 kind); each test runs both ways."""
 
+import ctypes
 import gc
 import math
 
@@ -13,10 +14,16 @@ from boltc._codec import decode_columns
 from stub import Reply, Struct, StubServer
 
 
-@pytest.fixture(autouse=True, params=[True, False], ids=["built", "decoded"])
+@pytest.fixture(autouse=True, params=["built", "built-set", "decoded"])
 def build(request, monkeypatch):
-    monkeypatch.setattr(_codec, "BUILD", request.param)
-    return request.param
+    """Records built by the library (values stored straight into them, or through
+    PyTuple_SetItem as where they cannot be), or decoded from the columnar encoding."""
+    monkeypatch.setattr(_codec, "BUILD", request.param != "decoded")
+    if request.param == "built-set":
+        builder = _codec._python_builder(direct=False)
+        assert builder.row_items_offset == 0
+        monkeypatch.setattr(_codec, "_BUILDER_REF", ctypes.byref(builder))
+    return request.param != "decoded"
 
 
 def fetch(rows, fields=None):
