@@ -545,7 +545,8 @@ typedef int (*boltc_builder_map_set)(void *map, void *key, void *value);
 // A new host row of `len` empty slots, of the host's `row_type` (NULL on failure).
 typedef void *(*boltc_builder_row_new)(void *row_type, ptrdiff_t len);
 
-// The host's constructors for `boltc_batch_build`. Every field is required. Objects are
+// The host's constructors for `boltc_batch_build`. Every field is required unless its
+// comment says otherwise. Objects are
 // reference counted: a constructor returns an object the caller owns one reference to,
 // `retain` adds one, `release` drops one. boltc calls these functions on the calling thread,
 // during `boltc_batch_build` only, and never after one of them failed.
@@ -576,12 +577,24 @@ typedef struct {
   boltc_builder_map_set map_set;
   // Rows, filled with `row_set`.
   boltc_builder_row_new new_row;
-  // Stores a value in a row.
+  // Stores a value in a row (not called, and may be NULL, with `row_items_offset`).
   boltc_builder_set row_set;
   // Optional (may be NULL): called on each filled row whose values are all scalars (no
   // list or map), which therefore can be part of no reference cycle; a host with a cycle
   // collector may stop tracking it (CPython: `PyObject_GC_UnTrack`).
   boltc_builder_ref scalar_row;
+  // Optional (0 for none): for a host whose rows are arrays of object references at a fixed
+  // byte offset in the row object (CPython tuples: `tuple.__basicsize__`), that offset.
+  // boltc then stores each value of a row straight into its slot, taking over the reference,
+  // and never calls `row_set`; `new_row` need not initialize the slots, as boltc fills all of
+  // them before it stores or releases the row (a row whose build fails is filled with
+  // `null_object` first).
+  ptrdiff_t row_items_offset;
+  // Optional (may be NULL): called on each filled row holding a list or map (which may be
+  // part of a reference cycle), before it is stored; for a host with a cycle collector whose
+  // `new_row` returns rows it does not track yet (CPython: `_PyObject_GC_NewVar`, then
+  // `PyObject_GC_Track`).
+  boltc_builder_ref container_row;
 } boltc_builder;
 
 // Asked for the bookmarks a transaction should start from: the callback adds each one to

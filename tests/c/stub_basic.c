@@ -1,6 +1,7 @@
 /* Against the scripted stub server (see tests/c_api.rs): parameters, keys, batches, every
  * value family the script sends, summaries, a transaction, a server error, and misuse:
  * NULL handles, a session used after close, a result read after its session closed. */
+#include <stddef.h>
 #include "check.h"
 
 static boltc_driver *connect_driver(const char *uri) {
@@ -12,6 +13,100 @@ static boltc_driver *connect_driver(const char *uri) {
     OK(boltc_driver_new(cfg, &drv, &err));
     boltc_config_free(cfg);
     return drv;
+}
+
+
+/* A small host for boltc_batch_build: objects are counted boxes; a row or list keeps its
+ * items in `items`, which boltc fills directly when the builder gives their offset. */
+typedef struct hobj {
+    int refs;
+    char kind;
+    int64_t i;
+    size_t len;
+    struct hobj *items[4];
+    char s[16];
+} hobj;
+static int h_live, h_scalar_rows, h_container_rows;
+static hobj *h_make(char kind) {
+    hobj *o = calloc(1, sizeof *o);
+    o->refs = 1;
+    o->kind = kind;
+    h_live++;
+    return o;
+}
+static void h_retain(void *o) { ((hobj *)o)->refs++; }
+static void h_release(void *p) {
+    hobj *o = p;
+    if (--o->refs > 0) return;
+    for (size_t i = 0; (o->kind == 'r' || o->kind == 'l') && i < o->len; i++)
+        if (o->items[i]) h_release(o->items[i]);
+    h_live--;
+    free(o);
+}
+static void *h_bool(long v) { hobj *o = h_make('b'); o->i = v; return o; }
+static void *h_int(int64_t v) { hobj *o = h_make('i'); o->i = v; return o; }
+static void *h_float(double v) { hobj *o = h_make('f'); o->i = (int64_t)v; return o; }
+static void *h_str(const char *d, ptrdiff_t n) {
+    hobj *o = h_make('s');
+    memcpy(o->s, d, n < 15 ? (size_t)n : 15);
+    o->i = n;
+    return o;
+}
+static void *h_list(ptrdiff_t n) {
+    if (n > 4) return NULL;
+    hobj *o = h_make('l');
+    o->len = (size_t)n;
+    return o;
+}
+static int h_set(void *c, ptrdiff_t i, void *item) {
+    hobj *o = c;
+    if (i < 0 || (size_t)i >= o->len) { h_release(item); return -1; }
+    if (o->items[i]) h_release(o->items[i]);
+    o->items[i] = item;
+    return 0;
+}
+static void *h_map(void) { return NULL; }
+static int h_map_set(void *m, void *k, void *v) { (void)m; (void)k; (void)v; return -1; }
+/* Rows with NULL slots (for row_set), or with garbage boltc must overwrite (direct stores). */
+static void *h_row(void *type, ptrdiff_t n) {
+    hobj *o = h_make('r');
+    o->len = (size_t)n;
+    if (type != NULL) memset(o->items, 0xAB, sizeof o->items);
+    return o;
+}
+static void h_scalar_row(void *o) { (void)o; h_scalar_rows++; }
+static void h_container_row(void *o) { (void)o; h_container_rows++; }
+
+/* Builds the rows (x, "bob") of `b` both ways: through row_set, and stored straight into the
+ * slots at row_items_offset (then container_row, not scalar_row, marks rows). */
+static void build_batch(const boltc_batch *b, int64_t first_x) {
+    hobj *null_obj = h_make('n');
+    boltc_builder builder = {
+        null_obj, h_retain, h_release, h_bool, h_int, h_float, h_str, h_str, h_list, h_set,
+        h_map, h_map_set, h_row, h_set, h_scalar_row, 0, h_container_row,
+    };
+    for (int direct = 0; direct < 2; direct++) {
+        int before = h_live;
+        h_scalar_rows = h_container_rows = 0;
+        builder.row_items_offset = direct ? (ptrdiff_t)offsetof(hobj, items) : 0;
+        builder.scalar_row = direct ? NULL : h_scalar_row;
+        hobj *rows = h_list((ptrdiff_t)boltc_batch_rows(b));
+        OK(boltc_batch_build(b, &builder, direct ? (void *)&builder : NULL, rows, &err));
+        for (size_t r = 0; r < boltc_batch_rows(b); r++) {
+            hobj *row = rows->items[r];
+            CHECK(row->kind == 'r' && row->len == 2);
+            CHECK(row->items[0]->kind == 'i' && row->items[0]->i == first_x + (int64_t)r);
+            CHECK(row->items[1]->kind == 's' && strcmp(row->items[1]->s, "bob") == 0);
+        }
+        CHECK(h_scalar_rows == (direct ? 0 : (int)boltc_batch_rows(b)));
+        CHECK(h_container_rows == 0);
+        h_release(rows);
+        CHECK(h_live == before);
+    }
+    builder.row_items_offset = -8;
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_batch_build(b, &builder, NULL, NULL, NULL));
+    h_release(null_obj);
+    CHECK(h_live == 0);
 }
 
 static void params_and_batches(boltc_session *s) {
@@ -52,6 +147,7 @@ static void params_and_batches(boltc_session *s) {
         CHECK(str_eq(name, name_len, "bob"));
     }
     CHECK(boltc_batch_value(b, 5, 0) == NULL);
+    build_batch(b, 1);
     /* A column of ints in one call; nothing written unless every value converts. */
     int64_t xs_out[3] = {-1, -1, -1};
     OK(boltc_batch_column_int(b, 0, xs_out, 3, &err));

@@ -24,6 +24,7 @@ from ctypes import (
     c_int32,
     c_int64,
     c_size_t,
+    c_ssize_t,
     c_uint8,
     c_uint16,
     c_uint64,
@@ -131,7 +132,7 @@ class CBuilder(Structure):
             "row_set",
             "scalar_row",
         )
-    ]
+    ] + [("row_items_offset", c_ssize_t), ("container_row", c_void_p)]
 
 
 LOG_CALLBACK = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)

@@ -2,6 +2,7 @@
 Python C API (``build_rows``, plain values) and decoded from the columnar encoding (every column
 kind); each test runs both ways."""
 
+import ctypes
 import gc
 import math
 
@@ -13,10 +14,16 @@ from boltc._codec import decode_columns
 from stub import Reply, Struct, StubServer
 
 
-@pytest.fixture(autouse=True, params=[True, False], ids=["built", "decoded"])
+@pytest.fixture(autouse=True, params=["built", "built-set", "decoded"])
 def build(request, monkeypatch):
-    monkeypatch.setattr(_codec, "BUILD", request.param)
-    return request.param
+    """Records built by the library (values stored straight into them, or through
+    PyTuple_SetItem as where they cannot be), or decoded from the columnar encoding."""
+    monkeypatch.setattr(_codec, "BUILD", request.param != "decoded")
+    if request.param == "built-set":
+        builder = _codec._python_builder(direct=False)
+        assert builder.row_items_offset == 0
+        monkeypatch.setattr(_codec, "_BUILDER_REF", ctypes.byref(builder))
+    return request.param != "decoded"
 
 
 def fetch(rows, fields=None):
@@ -182,3 +189,36 @@ def test_batches_with_other_values_are_decoded():
     assert [r["i"] for r in got] == list(range(1005))
     assert str(got[1001]["d"]) == "2022-01-08" and got[1000]["d"] is None
     assert type(got[0]) is type(got[1004])
+
+
+def test_a_cycle_through_a_records_list_is_collected():
+    # The library stores values straight into a new record's slots and has it tracked only if
+    # it holds a list or map: a cycle through that list must still be found and freed.
+    import weakref
+
+    class Marker:
+        pass
+
+    recs = fetch_records([[[1], "a"], [2, "b"]], ["x", "y"])
+    marker = Marker()
+    alive = weakref.ref(marker)
+    recs[0][0].extend([recs[0], marker])
+    del marker, recs
+    gc.collect()
+    assert alive() is None
+
+
+def test_records_kept_while_iterating_stay_intact():
+    # Records of earlier batches (1000 rows each) kept while later ones are built and freed.
+    rows = [[i, "s%d" % i, [i] if i % 7 == 0 else None] for i in range(3500)]
+    with StubServer(lambda q, p: Reply(["i", "s", "l"], rows)) as server:
+        with GraphDatabase.driver(server.uri, auth=("u", "p"), connection_timeout=5) as d:
+            with d.session() as s:
+                kept = []
+                for n, r in enumerate(s.run("x")):
+                    if n % 999 == 0:
+                        kept.append(r)
+                    if n == 3000:
+                        gc.collect()
+    assert [list(r) for r in kept] == [rows[i] for i in range(0, 3500, 999)]
+    assert [r["s"] for r in kept] == ["s0", "s999", "s1998", "s2997"]
