@@ -1,4 +1,4 @@
-//! The `fork` hook of [`crate::process`]: the one `unsafe` call it needs.
+//! The `fork` hook of the `process` module: the one `unsafe` call it needs.
 
 /// Registers `child` to run in every child process `fork` makes (before `fork` returns there).
 /// Returns whether it is registered; always `false` where there is no `fork` (not Unix) and under Miri.
