@@ -35,8 +35,9 @@ thread_local! {
     static SPARES: RefCell<Vec<Values>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The most spare values a thread keeps: more than a batch of records decoded ahead (six rows
-/// of several columns, or 32 of one; see `Session::take_buffered_records`).
+/// The most spare values a thread keeps: more than a batch of wide records decoded ahead (six;
+/// see `Session::take_buffered_records`). Of a batch of single-column records (128), the first
+/// 32 reuse spares.
 const MAX_SPARES: usize = 32;
 
 /// The most a record's decoding may have been charged ([`Decoder::charged`]: its value slots,

@@ -127,12 +127,13 @@ impl Session {
     /// allocator keeps in its per-thread cache per size, so they are freed and reused from that
     /// cache); single-column records are held inline, so they come in larger batches (fewer
     /// calls per record; 6 -> 32 took W1's iterator from 428 to 404 instructions a record,
-    /// while 32 wide rows cost W1b 16% more). Stops at anything else (a summary, a record that
+    /// while 32 wide rows cost W1b 16% more; 32 -> 128 took it from 284 to 279, and 256 would
+    /// save 1 more). Stops at anything else (a summary, a record that
     /// does not decode), which is left for [`Session::receive_for`] to read and handle.
     /// Returns how many were decoded.
     pub(super) fn take_buffered_records(&mut self, id: ResultId) -> usize {
         let batch = match self.streams.get(id.index as usize) {
-            Some(Some(s)) if s.keys.len() == 1 => 32,
+            Some(Some(s)) if s.keys.len() == 1 => 128,
             _ => 6,
         };
         // A record of another length than the columns is left for `receive_for` to refuse.
