@@ -108,15 +108,15 @@ impl Values {
         if !keep {
             return;
         }
-        let mut values = Some(values);
-        // A thread being torn down, or a drop during a take (never), just drops them.
-        let _ = SPARES.try_with(|s| {
+        // The closure owns the values: not kept (the list full or borrowed, or the thread
+        // being torn down so that the closure never runs), they are dropped with it.
+        let _ = SPARES.try_with(move |s| {
             if let Ok(mut s) = s.try_borrow_mut() {
                 if s.len() < MAX_SPARES {
                     if s.capacity() == 0 {
                         s.reserve_exact(MAX_SPARES);
                     }
-                    s.extend(values.take());
+                    s.push(values);
                 }
             }
         });

@@ -253,28 +253,31 @@ impl<'a> Builder<'a> {
         // `new_row` has `row.len()` pointer slots from that offset (the builder's contract).
         unsafe {
             let obj = made((self.host.new_row)(row_type, ssize(row.len())))?;
-            if let RowFill::Slots(offset) = self.host.fill {
-                let slots = obj.cast::<u8>().add(offset).cast::<*mut c_void>();
-                for (c, v) in row.iter().enumerate() {
-                    match self.value(v) {
-                        Ok(item) => slots.add(c).write_unaligned(item),
-                        Err(e) => {
-                            // Every slot filled before the row is released.
-                            for rest in c..row.len() {
-                                (self.host.retain)(self.host.null_object);
-                                slots.add(rest).write_unaligned(self.host.null_object);
+            match self.host.fill {
+                RowFill::Slots(offset) => {
+                    let slots = obj.cast::<u8>().add(offset).cast::<*mut c_void>();
+                    for (c, v) in row.iter().enumerate() {
+                        match self.value(v) {
+                            Ok(item) => slots.add(c).write_unaligned(item),
+                            Err(e) => {
+                                // Every slot filled before the row is released.
+                                for rest in c..row.len() {
+                                    (self.host.retain)(self.host.null_object);
+                                    slots.add(rest).write_unaligned(self.host.null_object);
+                                }
+                                (self.host.release)(obj);
+                                return Err(e);
                             }
-                            (self.host.release)(obj);
-                            return Err(e);
                         }
                     }
                 }
-            } else if let RowFill::Set(row_set) = self.host.fill {
-                for (c, v) in row.iter().enumerate() {
-                    let item = self.value(v).inspect_err(|_| (self.host.release)(obj))?;
-                    if row_set(obj, ssize(c), item) != 0 {
-                        (self.host.release)(obj);
-                        return Err(HostFailed);
+                RowFill::Set(row_set) => {
+                    for (c, v) in row.iter().enumerate() {
+                        let item = self.value(v).inspect_err(|_| (self.host.release)(obj))?;
+                        if row_set(obj, ssize(c), item) != 0 {
+                            (self.host.release)(obj);
+                            return Err(HostFailed);
+                        }
                     }
                 }
             }

@@ -282,11 +282,23 @@ impl<'a> Decoder<'a> {
     #[inline]
     pub fn refill_items(&mut self, items: &mut Vec<Value>, len: usize) -> Result<(), DecodeError> {
         self.check_items(len, 1)?;
+        self.refill_slots(items, len, 1)
+    }
+
+    /// Refills `items`, made `len` long, with the next `len` values, nested `depth` containers
+    /// deep (each as [`Decoder::refill_item`]); the caller made the checks of their header.
+    #[inline(always)]
+    fn refill_slots(
+        &mut self,
+        items: &mut Vec<Value>,
+        len: usize,
+        depth: usize,
+    ) -> Result<(), DecodeError> {
         if items.len() != len {
             items.resize_with(len, || Value::Null);
         }
         for slot in items {
-            self.refill_value(slot, 1)?;
+            self.refill_value(slot, depth)?;
         }
         Ok(())
     }
@@ -628,13 +640,7 @@ impl<'a> Decoder<'a> {
                 self.enter(depth)?;
                 self.check_items(len, 1)?;
                 self.budget.charge_n(len, VALUE_SIZE)?;
-                if items.len() != len {
-                    items.resize_with(len, || Value::Null);
-                }
-                for item in items {
-                    self.refill_value(item, depth + 1)?;
-                }
-                Ok(())
+                self.refill_slots(items, len, depth + 1)
             }
             (0xA0..=0xAF | marker::MAP_8 | marker::MAP_16 | marker::MAP_32, Value::Map(map)) => {
                 self.pos += 1;
