@@ -35,7 +35,7 @@ thread_local! {
     static SPARES: RefCell<Vec<Values>> = const { RefCell::new(Vec::new()) };
 }
 
-/// The most spare values a thread keeps: more than a batch of wide records decoded ahead (six;
+/// The most spare values a thread keeps: more than a batch of wide records decoded ahead (24;
 /// see `Session::take_buffered_records`). Of a batch of single-column records (128), the first
 /// 32 reuse spares.
 const MAX_SPARES: usize = 32;

@@ -6,7 +6,6 @@ use super::session::{ResultId, Session};
 use super::summary::Summary;
 use crate::error::{ErrorKind, Result};
 use crate::value::Keys;
-use std::collections::VecDeque;
 
 /// The records of a query, pulled from the server in batches of the fetch size as the
 /// iteration advances (never buffered in full unless the session needs the connection for
@@ -23,11 +22,13 @@ pub struct RecordStream<'s> {
     /// error fails its own record only (e.g. a zone the driver does not know), and the
     /// records after it still come.
     iter_failed: bool,
-    /// Records the iterator took from the session in one go (the session's buffer, swapped)
-    /// and hands out one by one, which skips the session's per-record look-up of the result.
-    /// Every other method first gives them back ([`Self::give_back`]), so the iterator and
-    /// the other calls see one sequence of records.
-    ahead: VecDeque<Result<Record>>,
+    /// Records the iterator took from the session in one go (the session's buffer, traded for
+    /// the allocation of the previous ones) and hands out one by one, which skips the
+    /// session's per-record look-up of the result; a vector's iterator rather than a queue,
+    /// whose every pop pays the wrap-around of its ring (W1 through the iterator: 279.0M ->
+    /// 268.9M instructions, 10 a record). Every other method first gives them back
+    /// ([`Self::give_back`]), so the iterator and the other calls see one sequence of records.
+    ahead: std::vec::IntoIter<Result<Record>>,
 }
 
 impl<'s> RecordStream<'s> {
@@ -36,15 +37,16 @@ impl<'s> RecordStream<'s> {
             session,
             id,
             iter_failed: false,
-            ahead: VecDeque::new(),
+            ahead: Vec::new().into_iter(),
         }
     }
 
     /// Gives the records the iterator took but did not hand out back to the session, in
     /// front of the ones it still holds.
     fn give_back(&mut self) {
-        if !self.ahead.is_empty() {
-            self.session.result_unread(self.id, &mut self.ahead);
+        if self.ahead.len() > 0 {
+            let rest = std::mem::take(&mut self.ahead).collect();
+            self.session.result_unread(self.id, rest);
         }
     }
 
@@ -65,10 +67,14 @@ impl<'s> RecordStream<'s> {
         if self.iter_failed {
             return None;
         }
-        if self.session.result_take_ready(self.id, &mut self.ahead) {
-            if let Some(r) = self.ahead.pop_front() {
-                return self.yielded(r);
-            }
+        // The records handed out, dropped: what is left is their allocation, which the
+        // session fills with the next ones. (The standard library collects a filtered
+        // `vec::IntoIter` in place, keeping its allocation: an optimization it does not
+        // promise; without it, this allocates once a batch.)
+        let spare: Vec<_> = std::mem::take(&mut self.ahead).filter(|_| false).collect();
+        self.ahead = self.session.result_take_ready(self.id, spare).into_iter();
+        if let Some(r) = self.ahead.next() {
+            return self.yielded(r);
         }
         let next = self.session.result_next(self.id).transpose()?;
         self.yielded(next)
@@ -173,7 +179,7 @@ impl Iterator for RecordStream<'_> {
     #[inline]
     fn next(&mut self) -> Option<Self::Item> {
         if !self.iter_failed {
-            if let Some(r) = self.ahead.pop_front() {
+            if let Some(r) = self.ahead.next() {
                 return self.yielded(r);
             }
         }

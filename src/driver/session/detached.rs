@@ -193,47 +193,53 @@ impl Session {
         })
     }
 
-    /// Hands the records of `id` that are ready without I/O (and any error buffered among
-    /// them) to `out`, which must be empty: those decoded earlier, or else those the connection
-    /// has buffered whole. The two buffers are swapped, so nothing is copied. Returns whether
-    /// there were any; when not, the next thing to read is not a record of `id` (a summary, an
-    /// error, bytes still to come), and [`Session::result_next`] handles it. For the iterator
-    /// of [`RecordStream`](crate::RecordStream), which hands the records out itself and gives
+    /// The records of `id` that are ready without I/O (and any error buffered among them):
+    /// those decoded earlier, or else those the connection has buffered whole. Empty when there
+    /// are none: the next thing to read is not a record of `id` (a summary, an error, bytes
+    /// still to come), and [`Session::result_next`] handles it. For the iterator of
+    /// [`RecordStream`](crate::RecordStream), which hands the records out itself and gives
     /// back what it did not ([`Session::result_unread`]).
+    ///
+    /// `spare` is an empty vector whose allocation the stream's buffer takes when it has none,
+    /// and the records come in the buffer's own allocation: the two trade places, so a stream
+    /// read to the end through the iterator allocates nothing per batch. (Each conversion
+    /// between `Vec` and `VecDeque` here moves no record: the buffer, filled from empty, starts
+    /// at the front of its allocation.)
     pub(crate) fn result_take_ready(
         &mut self,
         id: ResultId,
-        out: &mut VecDeque<Result<Record>>,
-    ) -> bool {
-        debug_assert!(out.is_empty());
+        spare: Vec<Result<Record>>,
+    ) -> Vec<Result<Record>> {
+        debug_assert!(spare.is_empty());
         let Some(s) = self.stream_opt_mut(id) else {
-            return false;
+            return spare;
         };
-        if s.buffer.is_empty() && self.take_buffered_records(id) == 0 {
-            return false;
+        if s.buffer.is_empty() {
+            if s.buffer.capacity() < spare.capacity() {
+                s.buffer = VecDeque::from(spare);
+            }
+            if self.take_buffered_records(id) == 0 {
+                return Vec::new();
+            }
         }
         match self.stream_opt_mut(id) {
-            Some(s) => {
-                std::mem::swap(&mut s.buffer, out);
-                true
-            }
-            None => false,
+            Some(s) => Vec::from(std::mem::take(&mut s.buffer)),
+            None => Vec::new(),
         }
     }
 
     /// Puts `records` (taken by [`Session::result_take_ready`] and not handed out) back in
-    /// front of what `id` still holds, in their order, leaving `records` empty.
-    pub(crate) fn result_unread(&mut self, id: ResultId, records: &mut VecDeque<Result<Record>>) {
+    /// front of what `id` still holds, in their order.
+    pub(crate) fn result_unread(&mut self, id: ResultId, records: Vec<Result<Record>>) {
         if let Some(s) = self.stream_opt_mut(id) {
             if s.buffer.is_empty() {
-                std::mem::swap(&mut s.buffer, records);
+                s.buffer = VecDeque::from(records);
             } else {
-                while let Some(r) = records.pop_back() {
+                for r in records.into_iter().rev() {
                     s.buffer.push_front(r);
                 }
             }
         }
-        records.clear();
     }
 
     /// All the remaining records of a result. Records not yet requested from the server are

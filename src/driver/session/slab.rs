@@ -123,18 +123,20 @@ impl Session {
     }
 
     /// Decodes the records of `id` that the connection has already buffered whole, in one tight
-    /// loop, into the stream's buffer. A batch of wide rows is small (fewer records than the
-    /// allocator keeps in its per-thread cache per size, so they are freed and reused from that
-    /// cache); single-column records are held inline, so they come in larger batches (fewer
-    /// calls per record; 6 -> 32 took W1's iterator from 428 to 404 instructions a record,
-    /// while 32 wide rows cost W1b 16% more; 32 -> 128 took it from 284 to 279, and 256 would
-    /// save 1 more). Stops at anything else (a summary, a record that
-    /// does not decode), which is left for [`Session::receive_for`] to read and handle.
-    /// Returns how many were decoded.
+    /// loop, into the stream's buffer. A batch of wide rows stays within the values a thread
+    /// keeps from dropped records (`MAX_SPARES` in record.rs), so that a loop that drops each
+    /// record decodes the next batch into them; single-column records are held inline, so they
+    /// come in larger batches (fewer calls per record; 6 -> 32 took W1's iterator from 428 to
+    /// 404 instructions a record; 32 -> 128 took it from 284 to 279, and 256 would save 1
+    /// more). Wide rows went from 6 to 24 a batch when records were first decoded into spares
+    /// and the iterator traded allocations with the stream (W1b through the iterator: 232.7M
+    /// -> 223.3M instructions; 16: 224.9M, 32: 222.6M). Stops at anything else (a summary, a
+    /// record that does not decode), which is left for [`Session::receive_for`] to read and
+    /// handle. Returns how many were decoded.
     pub(super) fn take_buffered_records(&mut self, id: ResultId) -> usize {
         let batch = match self.streams.get(id.index as usize) {
             Some(Some(s)) if s.keys.len() == 1 => 128,
-            _ => 6,
+            _ => 24,
         };
         // A record of another length than the columns is left for `receive_for` to refuse.
         // Early returns rather than `match .. if` guard: with the guard, LLVM copied each
