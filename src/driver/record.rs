@@ -228,12 +228,35 @@ impl Record {
     /// positioned at the list header); a single value is decoded straight into the record.
     /// Anything but a single scalar is decoded into the values of a record dropped earlier on
     /// this thread when there are some (see [`Values::drop_values`]).
-    #[inline]
+    #[cfg(test)]
     pub(crate) fn decode(
         keys: &Keys,
         d: &mut Decoder<'_>,
     ) -> std::result::Result<Record, DecodeError> {
         let len = d.read_list_header()?;
+        Self::decode_values(keys, d, len)
+    }
+
+    /// [`Record::decode`] for a row of `keys`: `None` when the field list does not hold one
+    /// value per key, does not decode or does not end the message. The length is checked from
+    /// the list header, before anything is decoded.
+    #[inline]
+    pub(crate) fn decode_row(keys: &Keys, d: &mut Decoder<'_>) -> Option<Record> {
+        let len = d.read_list_header().ok()?;
+        if len != keys.len() {
+            return None;
+        }
+        let r = Self::decode_values(keys, d, len).ok()?;
+        d.is_at_end().then_some(r)
+    }
+
+    /// The `len` values after a list header, as a record of `keys`.
+    #[inline(always)]
+    fn decode_values(
+        keys: &Keys,
+        d: &mut Decoder<'_>,
+        len: usize,
+    ) -> std::result::Result<Record, DecodeError> {
         let values = if len == 1 {
             match d.scalar() {
                 // The common single column: nothing to reuse, nothing to keep.
