@@ -109,6 +109,50 @@ static void build_batch(const boltc_batch *b, int64_t first_x) {
     CHECK(h_live == 0);
 }
 
+/* boltc_pyhost_subscript against a host laid out as CPython's objects: a header (reference
+ * count, type), then a tuple's length and item pointers, or an int's value. */
+typedef struct pyobj {
+    ptrdiff_t refs;
+    const void *type;
+    ptrdiff_t size;
+    struct pyobj *items[3];
+    long value;
+} pyobj;
+static const char py_int_type, py_str_type;
+static pyobj py_fallback_result;
+static int py_fallbacks;
+static long py_as_long(void *o, int *overflow) { (void)overflow; return ((pyobj *)o)->value; }
+static void py_incref(void *o) { ((pyobj *)o)->refs++; }
+static void *py_call(void *f, void *const *args, size_t n, void *kw) {
+    CHECK(f == (void *)&py_fallbacks && n == 2 && kw == NULL && args[0] != args[1]);
+    py_fallbacks++;
+    return &py_fallback_result;
+}
+
+static void python_host(void) {
+    pyobj a = {1, &py_int_type, 0, {0}, 10}, b = {1, &py_int_type, 0, {0}, 20};
+    pyobj t = {1, NULL, 2, {&a, &b}, 0};
+    pyobj key = {1, &py_int_type, 0, {0}, -1}, name = {1, &py_str_type, 0, {0}, 0};
+    boltc_pyhost host = {
+        (void *)&py_int_type, offsetof(pyobj, type), offsetof(pyobj, size),
+        offsetof(pyobj, items), py_as_long, py_incref, py_call, &py_fallbacks,
+    };
+    CHECK(boltc_pyhost_subscript(&t, &key) == NULL); /* not initialized yet */
+    boltc_pyhost bad = host;
+    bad.items_offset = 3;
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_pyhost_init(&bad, NULL));
+    OK(boltc_pyhost_init(&host, &err));
+    bad = host;
+    bad.fallback = &py_fallback_result;
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_pyhost_init(&bad, NULL));
+    CHECK(boltc_pyhost_subscript(&t, &key) == &b && b.refs == 2); /* t[-1] */
+    key.value = 0;
+    CHECK(boltc_pyhost_subscript(&t, &key) == &a && a.refs == 2);
+    key.value = 2; /* out of range, and a name: the fallback answers */
+    CHECK(boltc_pyhost_subscript(&t, &key) == &py_fallback_result);
+    CHECK(boltc_pyhost_subscript(&t, &name) == &py_fallback_result && py_fallbacks == 2);
+}
+
 static void params_and_batches(boltc_session *s) {
     boltc_map *params = boltc_map_new();
     boltc_value *xs = boltc_value_new_list();
@@ -364,6 +408,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s URI\n", argv[0]);
         return 2;
     }
+    python_host();
     boltc_driver *drv = connect_driver(argv[1]);
     boltc_session *s = NULL;
     OK(boltc_driver_session(drv, NULL, &s, &err));
