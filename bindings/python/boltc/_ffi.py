@@ -148,6 +148,12 @@ class CPyHost(Structure):
         ("incref", c_void_p),
         ("call", c_void_p),
         ("fallback", c_void_p),
+        ("str_type", c_void_p),
+        ("dict_type", c_void_p),
+        ("index_name", c_void_p),
+        ("get_attr", c_void_p),
+        ("dict_get", c_void_p),
+        ("decref", c_void_p),
     ]
 
 

@@ -179,29 +179,20 @@ def record_class(keys: Iterable[str]) -> type:
     return cls
 
 
-# ---- record[i] in native code (CPython) ---------------------------------------------------
+# ---- record[key] in native code (CPython) -------------------------------------------------
 #
 # On CPython, ``Record.__getitem__`` is the library's ``boltc_pyhost_subscript``: it answers an
-# exact int index in range itself and hands every other key to ``_fallback`` (then the Python
-# method above, kept as ``_py_getitem``), so results and errors stay that method's. It is
-# installed as a slot wrapper, as tuple's own ``__getitem__`` is, so that CPython calls it
-# straight from ``record[i]`` (the type's mp_subscript slot; subclasses from record_class
-# inherit it), or, where that descriptor's layout is not the expected one, as a METH_O method.
-# W1's loop over 1M prebuilt records (``total += record[0]``, BENCH_PY_FLOOR=records): 0.108 s
-# with the Python method, 0.065 s as a method, 0.05 s as a slot wrapper; tuples take 0.044 s.
+# exact int index in range, and an exact str naming a column (through the class's ``_index``),
+# itself and hands every other key to the Python method above (kept as ``_py_getitem``), so
+# results and errors stay that method's. It is installed as a slot wrapper, as tuple's own
+# ``__getitem__`` is, so that CPython calls it straight from ``record[i]`` (the type's
+# mp_subscript slot; subclasses from record_class inherit it), or, where that descriptor's
+# layout is not the expected one, as a METH_O method. A loop over 1M prebuilt records
+# (``total += record[0]``, BENCH_PY_FLOOR=records): 0.108 s with the Python method, 0.065 s as a
+# method, 0.051 s as a slot wrapper; plain tuples take 0.044 s.
 
 _py_getitem = Record.__dict__["__getitem__"]
-
-
-def _fallback(self: Record, key: Any) -> Any:
-    """``record[key]`` for every key the library hands back (names first: the common case)."""
-    if type(key) is str:
-        try:
-            i = self._index[key]
-        except KeyError:
-            raise KeyError(key) from None
-        return self[i]  # an int in range: answered by the library
-    return _py_getitem(self, key)
+_INDEX_NAME = sys.intern("_index")  # boltc_pyhost.index_name (kept alive here)
 
 
 class _MethodDef(ctypes.Structure):
@@ -228,7 +219,8 @@ def _at(obj: object, offset: int, ctype: Any = c_void_p) -> Any:
 
 def _pyhost() -> Optional[CPyHost]:
     """The ``boltc_pyhost`` of this interpreter, or None where objects are not laid out as the
-    library reads them (not CPython, a free-threaded build, another header)."""
+    library reads them (not CPython, a free-threaded build, another header). Records read
+    their ``_index`` from their class: the library looks it up there too."""
     if sys.implementation.name != "cpython" or sysconfig.get_config_var("Py_GIL_DISABLED"):
         return None
     type_offset = object.__basicsize__ - _WORD  # the header: ..., ob_type
@@ -252,7 +244,13 @@ def _pyhost() -> Optional[CPyHost]:
         as_long=ctypes.cast(api.PyLong_AsLongAndOverflow, c_void_p),
         incref=ctypes.cast(api.Py_IncRef, c_void_p),
         call=ctypes.cast(api.PyObject_VectorcallDict, c_void_p),
-        fallback=id(_fallback),
+        fallback=id(_py_getitem),
+        str_type=id(str),
+        dict_type=id(dict),
+        index_name=id(_INDEX_NAME),
+        get_attr=ctypes.cast(api.PyObject_GetAttr, c_void_p),
+        dict_get=ctypes.cast(api.PyDict_GetItem, c_void_p),
+        decref=ctypes.cast(api.Py_DecRef, c_void_p),
     )
 
 

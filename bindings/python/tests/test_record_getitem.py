@@ -144,3 +144,37 @@ def test_record_class_made_after_install_uses_native():
     cls = record_class(("fresh-after-install", "b"))
     assert type(cls).__getattribute__(cls, "__getitem__") is _record._NATIVE
     assert cls((5, 6))[1] == 6 and cls((5, 6))["fresh-after-install"] == 5
+
+
+class CountingIndex(dict):
+    """An ``_index`` of another type than dict: the library leaves it to the Python method."""
+
+    lookups = 0
+
+    def __getitem__(self, key):
+        CountingIndex.lookups += 1
+        return dict.__getitem__(self, key)
+
+
+def test_unusual_index_maps(getitem):
+    class Custom(Record):
+        __slots__ = ()
+        _keys = ("a", "b")
+        _index = CountingIndex(a=0, b=1)
+
+    class Odd(Record):
+        __slots__ = ()
+        _keys = ("a", "b", "c", "d")
+        _index = {"a": True, "b": 7, "c": 2**70, "d": -1}
+
+    r = tuple.__new__(Custom, (1, 2))
+    before = CountingIndex.lookups
+    assert getitem(r, "b") == 2 and CountingIndex.lookups == before + 1
+    o = tuple.__new__(Odd, (1, 2, 3, 4))
+    for key in ("a", "b", "c", "d", "e"):
+        assert outcome(getitem, o, key) == outcome(_record._py_getitem, o, key)
+
+
+def test_duplicate_names_take_the_first_column(getitem):
+    r = record_class(("x", "x", "y"))((1, 2, 3))
+    assert getitem(r, "x") == 1 and getitem(r, "y") == 3
