@@ -207,8 +207,9 @@ class _MethodDef(ctypes.Structure):
 
 
 _METH_O = 0x0008
-# The PyMethodDef behind a METH_O method, which points at it for as long as it exists.
-_GETITEM_DEF: Optional[_MethodDef] = None
+# The PyMethodDefs behind METH_O methods made here, which point at them for as long as they
+# exist (kept forever: few are ever made).
+_GETITEM_DEFS: List[_MethodDef] = []
 _WORD = ctypes.sizeof(c_void_p)
 
 
@@ -272,11 +273,10 @@ def _slot_wrapper(fn: int) -> Any:
 
 def _method(fn: int) -> Any:
     """A METH_O method ``__getitem__`` of Record calling ``fn``."""
-    global _GETITEM_DEF
     doc = b"__getitem__($self, key, /)\n--\n\nThe value at an index or of a column name."
-    _GETITEM_DEF = _MethodDef(b"__getitem__", fn, _METH_O, doc)
+    _GETITEM_DEFS.append(_MethodDef(b"__getitem__", fn, _METH_O, doc))
     new = ctypes.PYFUNCTYPE(ctypes.py_object, ctypes.py_object, c_void_p)
-    return new(("PyDescr_NewMethod", ctypes.pythonapi))(Record, ctypes.addressof(_GETITEM_DEF))
+    return new(("PyDescr_NewMethod", ctypes.pythonapi))(Record, ctypes.addressof(_GETITEM_DEFS[-1]))
 
 
 def _native_getitem(slot: bool = True) -> Any:
@@ -296,7 +296,7 @@ def _native_getitem(slot: bool = True) -> Any:
         return None
 
 
-# Whether record[i] is native (tests compare it with ``_py_getitem``).
+# The native ``Record.__getitem__`` installed, or None (tests compare it with ``_py_getitem``).
 _NATIVE = _native_getitem()
 if _NATIVE is not None:
     Record.__getitem__ = _NATIVE  # type: ignore[method-assign]
