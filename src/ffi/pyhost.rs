@@ -11,6 +11,9 @@
 //! exactly that method's.
 //!
 //! This exists only for the Python binding and is not part of the stable C API.
+//!
+//! File length: over 600 lines only with its unit tests and their fake host (the code itself
+//! is about 330).
 
 use super::error::{boltc_error, ffi_status};
 use super::guard::ffi_value;
