@@ -676,6 +676,60 @@ typedef boltc_status (*boltc_client_certificate_provider)(void *user_data,
 // thread, concurrently: it must be thread-safe and must not call back into boltc.
 typedef void (*boltc_log_callback)(int32_t level, const char *message, void *user_data);
 
+// The host's integer value of an exact integer object (CPython: `PyLong_AsLongAndOverflow`):
+// sets `*overflow` to a non-zero value when it does not fit in a `long`.
+typedef long (*boltc_pyhost_as_long)(void *object, int *overflow);
+
+// Adds or drops one reference to an object (CPython: `Py_IncRef`, `Py_DecRef`).
+typedef void (*boltc_pyhost_incref)(void *object);
+
+// Calls `callable` with `nargs` positional arguments and no keywords, returning a new
+// reference or NULL with the host's error set (CPython: `PyObject_VectorcallDict`).
+typedef void *(*boltc_pyhost_call)(void *callable, void *const *args, size_t nargs, void *keywords);
+
+// Looks up something in an object, returning a new reference (`get_attr`) or a borrowed one
+// (`dict_get`), or NULL (CPython: `PyObject_GetAttr`, with the host's error set on NULL;
+// `PyDict_GetItem`, NULL when missing and no error set).
+typedef void *(*boltc_pyhost_get)(void *object, void *key);
+
+// What `boltc_pyhost_subscript` needs from the Python interpreter, given once to
+// `boltc_pyhost_init`. Every field is required. Offsets are in bytes from an object's
+// address and are aligned to a pointer.
+typedef struct {
+  // The address of the exact integer type (`id(int)`).
+  void *int_type;
+  // Where an object's type pointer sits in its header (CPython: after the reference count).
+  ptrdiff_t type_offset;
+  // Where a tuple's item count sits (CPython: `object.__basicsize__`, `ob_size`).
+  ptrdiff_t size_offset;
+  // Where a tuple's item pointers start (CPython: `tuple.__basicsize__`).
+  ptrdiff_t items_offset;
+  // An exact integer's value.
+  boltc_pyhost_as_long as_long;
+  // Takes a reference to the item returned.
+  boltc_pyhost_incref incref;
+  // Calls `fallback`.
+  boltc_pyhost_call call;
+  // The callable that answers every other key, called as `fallback(record, key)`: the
+  // binding's own `__getitem__`. boltc keeps the pointer, not a reference: the host keeps
+  // the callable alive for as long as the subscript function may be called (as it keeps
+  // `index_name`).
+  void *fallback;
+  // The address of the exact string type (`id(str)`).
+  void *str_type;
+  // The address of the exact dict type (`id(dict)`).
+  void *dict_type;
+  // The name of the record type's attribute that maps column names to indexes
+  // (`"_index"`).
+  void *index_name;
+  // An attribute of an object (the record type's `index_name`).
+  boltc_pyhost_get get_attr;
+  // The value of a key in a dict, borrowed.
+  boltc_pyhost_get dict_get;
+  // Drops the reference `get_attr` returned.
+  boltc_pyhost_incref decref;
+} boltc_pyhost;
+
 // What a query changed (a plain C struct, filled by `boltc_summary_counters`).
 typedef struct {
   int64_t nodes_created;
@@ -1552,6 +1606,26 @@ boltc_status boltc_map_set_null(boltc_map *map, const char *key, boltc_error **e
 
 // Frees a map from `boltc_map_new` (never a view). NULL is ignored.
 void boltc_map_free(boltc_map *map);
+
+// Gives boltc what `boltc_pyhost_subscript` needs. Called once per process; a second call
+// with the same values succeeds and changes nothing.
+//
+// Errors: `BOLTC_STATUS_NULL_ARGUMENT` for a NULL `host` or a NULL field,
+// `BOLTC_STATUS_INVALID_ARGUMENT` for a negative or misaligned offset or when an earlier call
+// gave different values.
+//
+// Threads: any thread; the first successful call wins.
+boltc_status boltc_pyhost_init(const boltc_pyhost *host, boltc_error **error_out);
+
+// `record[key]` for a Python tuple (subclass) `record`, with the signature of a `METH_O`
+// method: an exact `int` key in range (negative ones counting from the end), or an exact
+// `str` key that the record type's `index_name` dict maps to an exact `int` in range, returns
+// a new reference to that item; any other key returns `fallback(record, key)` (the host's result,
+// NULL with an exception set on error). Returns NULL, with no exception set, for a NULL
+// argument or when `boltc_pyhost_init` has not succeeded (install it only after it has).
+//
+// Threads: called with the interpreter's lock held; boltc keeps no state of its own.
+void *boltc_pyhost_subscript(void *record, void *key);
 
 // Creates a query config with the defaults; `*config_out` receives a config freed with
 // `boltc_query_config_free`.

@@ -39,6 +39,7 @@ mod guard;
 pub(crate) mod handle;
 pub mod log;
 pub mod map;
+pub mod pyhost;
 pub mod query;
 pub mod result;
 pub mod routing;

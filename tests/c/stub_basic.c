@@ -109,6 +109,83 @@ static void build_batch(const boltc_batch *b, int64_t first_x) {
     CHECK(h_live == 0);
 }
 
+/* boltc_pyhost_subscript against a host laid out as CPython's objects: a header (reference
+ * count, type), then a tuple's length and item pointers, or an int's value. */
+typedef struct pyobj {
+    ptrdiff_t refs;
+    const void *type;
+    ptrdiff_t size;
+    struct pyobj *items[3];
+    long value;
+} pyobj;
+static const char py_int_type, py_str_type, py_dict_type, py_index_name;
+static pyobj py_fallback_result;
+static int py_fallbacks;
+static long py_as_long(void *o, int *overflow) { (void)overflow; return ((pyobj *)o)->value; }
+static void py_incref(void *o) { ((pyobj *)o)->refs++; }
+static void py_decref(void *o) { ((pyobj *)o)->refs--; }
+/* A record's type is a pyobj whose items[0] is its index: a "dict" whose items are (name,
+ * index) pairs of pyobjs, a name being a "str" with an id in `value`. */
+static void *py_get_attr(void *o, void *name) {
+    CHECK(name == &py_index_name);
+    pyobj *index = ((pyobj *)o)->items[0];
+    index->refs++;
+    return index;
+}
+static void *py_dict_get(void *d, void *key) {
+    pyobj *dict = d;
+    for (ptrdiff_t i = 0; i + 1 < dict->size; i += 2)
+        if (dict->items[i]->value == ((pyobj *)key)->value) return dict->items[i + 1];
+    return NULL;
+}
+static void *py_call(void *f, void *const *args, size_t n, void *kw) {
+    CHECK(f == (void *)&py_fallbacks && n == 2 && kw == NULL && args[0] != args[1]);
+    py_fallbacks++;
+    return &py_fallback_result;
+}
+
+static void python_host(void) {
+    pyobj a = {1, &py_int_type, 0, {0}, 10}, b = {1, &py_int_type, 0, {0}, 20};
+    pyobj b_name = {1, &py_str_type, 0, {0}, 'b'}, one = {1, &py_int_type, 0, {0}, 1};
+    pyobj index = {1, &py_dict_type, 2, {&b_name, &one}, 0};
+    pyobj type = {1, NULL, 0, {&index}, 0};
+    pyobj t = {1, &type, 2, {&a, &b}, 0};
+    pyobj key = {1, &py_int_type, 0, {0}, -1}, name = {1, &py_str_type, 0, {0}, 'z'};
+    boltc_pyhost host = {
+        .int_type = (void *)&py_int_type,
+        .type_offset = offsetof(pyobj, type),
+        .size_offset = offsetof(pyobj, size),
+        .items_offset = offsetof(pyobj, items),
+        .as_long = py_as_long,
+        .incref = py_incref,
+        .call = py_call,
+        .fallback = &py_fallbacks,
+        .str_type = (void *)&py_str_type,
+        .dict_type = (void *)&py_dict_type,
+        .index_name = (void *)&py_index_name,
+        .get_attr = py_get_attr,
+        .dict_get = py_dict_get,
+        .decref = py_decref,
+    };
+    CHECK(boltc_pyhost_subscript(&t, &key) == NULL); /* not initialized yet */
+    boltc_pyhost bad = host;
+    bad.items_offset = 3;
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_pyhost_init(&bad, NULL));
+    OK(boltc_pyhost_init(&host, &err));
+    bad = host;
+    bad.fallback = &py_fallback_result;
+    EXPECT_STATUS(BOLTC_STATUS_INVALID_ARGUMENT, boltc_pyhost_init(&bad, NULL));
+    CHECK(boltc_pyhost_subscript(&t, &key) == &b && b.refs == 2); /* t[-1] */
+    key.value = 0;
+    CHECK(boltc_pyhost_subscript(&t, &key) == &a && a.refs == 2);
+    name.value = 'b'; /* a column name: t["b"] */
+    CHECK(boltc_pyhost_subscript(&t, &name) == &b && b.refs == 3 && index.refs == 1);
+    key.value = 2; /* out of range, and a missing name: the fallback answers */
+    CHECK(boltc_pyhost_subscript(&t, &key) == &py_fallback_result);
+    name.value = 'z';
+    CHECK(boltc_pyhost_subscript(&t, &name) == &py_fallback_result && py_fallbacks == 2);
+}
+
 static void params_and_batches(boltc_session *s) {
     boltc_map *params = boltc_map_new();
     boltc_value *xs = boltc_value_new_list();
@@ -364,6 +441,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "usage: %s URI\n", argv[0]);
         return 2;
     }
+    python_host();
     boltc_driver *drv = connect_driver(argv[1]);
     boltc_session *s = NULL;
     OK(boltc_driver_session(drv, NULL, &s, &err));

@@ -135,6 +135,28 @@ class CBuilder(Structure):
     ] + [("row_items_offset", c_ssize_t), ("container_row", c_void_p)]
 
 
+class CPyHost(Structure):
+    """``boltc_pyhost``: what ``boltc_pyhost_subscript`` reads CPython objects with (see
+    ``_record.py``)."""
+
+    _fields_ = [
+        ("int_type", c_void_p),
+        ("type_offset", c_ssize_t),
+        ("size_offset", c_ssize_t),
+        ("items_offset", c_ssize_t),
+        ("as_long", c_void_p),
+        ("incref", c_void_p),
+        ("call", c_void_p),
+        ("fallback", c_void_p),
+        ("str_type", c_void_p),
+        ("dict_type", c_void_p),
+        ("index_name", c_void_p),
+        ("get_attr", c_void_p),
+        ("dict_get", c_void_p),
+        ("decref", c_void_p),
+    ]
+
+
 LOG_CALLBACK = CFUNCTYPE(None, c_int32, c_char_p, c_void_p)
 # boltc_bookmarks_get_callback(user_data, list), _update_callback(user_data, previous,
 # previous_len, new, new_len), _release_callback(user_data).
@@ -293,6 +315,9 @@ SIGNATURES: Dict[str, Tuple[Any, List[Any]]] = {
     "boltc_batch_free": (None, [c_void_p]),
     # Called through `pylib` (the GIL held: the builder's functions are the Python C API's).
     "boltc_batch_build": (c_int, [c_void_p, _P(CBuilder), py_object, py_object, _PP]),
+    "boltc_pyhost_init": (c_int, [_P(CPyHost), _PP]),
+    # Never called through ctypes: its address becomes Record.__getitem__ (a METH_O method).
+    "boltc_pyhost_subscript": (c_void_p, [c_void_p, c_void_p]),
     "boltc_summary_counters": (c_int, [c_void_p, _P(CCounters), _PP]),
     "boltc_summary_query_type": (c_int32, [c_void_p]),
     "boltc_summary_result_available_after_ms": (c_int64, [c_void_p]),

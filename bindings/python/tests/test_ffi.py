@@ -21,6 +21,7 @@ STRUCTS = {
     "boltc_counters": _ffi.CCounters,
     "boltc_pool_metrics": _ffi.CPoolMetrics,
     "boltc_builder": _ffi.CBuilder,
+    "boltc_pyhost": _ffi.CPyHost,
 }
 SCALARS = {
     "void": {None},
@@ -115,6 +116,14 @@ def test_builder_fields_match_the_header():
     body = re.sub(r"//[^\n]*", "", body)
     fields = re.findall(r"(\w+);", body)
     assert [name for name, _ in _ffi.CBuilder._fields_] == fields
+
+
+def test_pyhost_fields_match_the_header():
+    text = HEADER.read_text()
+    body = re.search(r"typedef struct \{([^}]*)\} boltc_pyhost;", text).group(1)
+    body = re.sub(r"//[^\n]*", "", body)
+    fields = re.findall(r"(\w+);", body)
+    assert [name for name, _ in _ffi.CPyHost._fields_] == fields
 
 
 def test_declared_on_the_loaded_library():
