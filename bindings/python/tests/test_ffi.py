@@ -109,21 +109,15 @@ def test_declaration_matches_header(name):
         assert py in allowed(c), (name, c, py)
 
 
-def test_builder_fields_match_the_header():
-    # CBuilder holds every field as an address: the names and their order must be the header's.
+@pytest.mark.parametrize("struct, cls", [("boltc_builder", "CBuilder"), ("boltc_pyhost", "CPyHost")])
+def test_struct_fields_match_the_header(struct, cls):
+    # The ctypes structures hold every field (an address or an offset): the names and their
+    # order must be the header's.
     text = HEADER.read_text()
-    body = re.search(r"typedef struct \{([^}]*)\} boltc_builder;", text).group(1)
+    body = re.search(r"typedef struct \{([^}]*)\} %s;" % struct, text).group(1)
     body = re.sub(r"//[^\n]*", "", body)
     fields = re.findall(r"(\w+);", body)
-    assert [name for name, _ in _ffi.CBuilder._fields_] == fields
-
-
-def test_pyhost_fields_match_the_header():
-    text = HEADER.read_text()
-    body = re.search(r"typedef struct \{([^}]*)\} boltc_pyhost;", text).group(1)
-    body = re.sub(r"//[^\n]*", "", body)
-    fields = re.findall(r"(\w+);", body)
-    assert [name for name, _ in _ffi.CPyHost._fields_] == fields
+    assert [name for name, _ in getattr(_ffi, cls)._fields_] == fields
 
 
 def test_declared_on_the_loaded_library():
