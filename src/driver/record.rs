@@ -150,18 +150,6 @@ impl Values {
         })
     }
 
-    /// The `len` values after a record's list header; a single scalar (the common single
-    /// column) straight, with nothing to reuse and nothing to keep.
-    #[inline(always)]
-    fn decode_fields(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
-        if len == 1 {
-            if let Some(v) = d.scalar() {
-                return Ok(Values::One(v));
-            }
-        }
-        Values::decode(d, len)
-    }
-
     fn into_vec(self) -> Vec<Value> {
         match self {
             Values::One(v) => vec![v],
@@ -240,39 +228,25 @@ impl Record {
     /// positioned at the list header); a single value is decoded straight into the record.
     /// Anything but a single scalar is decoded into the values of a record dropped earlier on
     /// this thread when there are some (see [`Values::drop_values`]).
-    #[cfg(test)]
+    #[inline]
     pub(crate) fn decode(
         keys: &Keys,
         d: &mut Decoder<'_>,
     ) -> std::result::Result<Record, DecodeError> {
         let len = d.read_list_header()?;
-        let values = Values::decode_fields(d, len)?;
-        Ok(Record::with_values(keys, values))
-    }
-
-    /// [`Record::decode`] for a row of `keys`: `None` when the field list does not hold one
-    /// value per key, does not decode or does not end the message. The length is checked from
-    /// the list header, before anything is decoded, and the record is made once all checks
-    /// passed (made earlier, LLVM copied it through the stack on its way out).
-    #[inline]
-    pub(crate) fn decode_row(keys: &Keys, d: &mut Decoder<'_>) -> Option<Record> {
-        let len = d.read_list_header().ok()?;
-        if len != keys.len() {
-            return None;
-        }
-        let values = Values::decode_fields(d, len).ok()?;
-        if !d.is_at_end() {
-            return None;
-        }
-        Some(Record::with_values(keys, values))
-    }
-
-    #[inline(always)]
-    fn with_values(keys: &Keys, values: Values) -> Record {
-        Record {
+        let values = if len == 1 {
+            match d.scalar() {
+                // The common single column: nothing to reuse, nothing to keep.
+                Some(v) => Values::One(v),
+                None => Values::decode(d, 1)?,
+            }
+        } else {
+            Values::decode(d, len)?
+        };
+        Ok(Record {
             keys: keys.clone(),
             values: ManuallyDrop::new(values),
-        }
+        })
     }
 
     /// The column names.

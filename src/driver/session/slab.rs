@@ -143,9 +143,12 @@ impl Session {
         // decoded record through the stack several times (W1 +15 instructions a record,
         // depending only on how the crate fell into codegen units).
         self.take_buffered_into(id, batch, |s, d| {
-            let Some(r) = Record::decode_row(&s.keys, d) else {
+            let Ok(r) = Record::decode(&s.keys, d) else {
                 return false;
             };
+            if !d.is_at_end() || r.len() != s.keys.len() {
+                return false;
+            }
             s.buffer.push_back(Ok(r));
             true
         })
