@@ -202,9 +202,10 @@ impl Session {
     ///
     /// `spare` is an empty vector whose allocation the stream's buffer takes when it has none,
     /// and the records come in the buffer's own allocation: the two trade places, so a stream
-    /// read to the end through the iterator allocates nothing per batch. (Each conversion
-    /// between `Vec` and `VecDeque` here moves no record: the buffer, filled from empty, starts
-    /// at the front of its allocation.)
+    /// read to the end through the iterator allocates nothing per batch. (A buffer filled from
+    /// the spare holds its records from the front of its allocation, so turning it into a `Vec`
+    /// moves none; a buffer that held records before this call, from the session's other
+    /// paths, may have them moved to the front once.)
     pub(crate) fn result_take_ready(
         &mut self,
         id: ResultId,
