@@ -153,6 +153,7 @@ write_clients() {
         echo "  \"raw-drain-w1\": \"$T/raw drain {addr} '{q_w1}' 1000\","
         echo "  \"raw-drain-w1b\": \"$T/raw drain {addr} '{q_w1b}' 1000\","
         echo "  \"raw-rtt\": \"$T/raw rtt {addr} {n}\","
+        echo "  \"raw-connect\": \"$T/raw connect {addr} {n}\","
         if [ "$SMOKE" = 0 ]; then
             echo "  \"raw-pingpong\": \"$T/raw pingpong 20000\","
             echo "  \"rust-neo4j\": \"$BENCH_DIR/peers-rust/target/release/peers-rust neo4j {uri} {workload} {n} {threads}\","

@@ -196,6 +196,15 @@ impl RawConn {
     /// # Errors
     /// Transport errors, or `InvalidData` when the server refuses.
     pub fn connect(addr: &str) -> io::Result<RawConn> {
+        RawConn::connect_with_buffer(addr, 256 * 1024)
+    }
+
+    /// [`RawConn::connect`] with a read buffer of `size` bytes (a connect-only floor needs
+    /// little; a drain wants a large one).
+    ///
+    /// # Errors
+    /// As [`RawConn::connect`].
+    pub fn connect_with_buffer(addr: &str, size: usize) -> io::Result<RawConn> {
         let tcp = std::net::TcpStream::connect(addr)?;
         tcp.set_nodelay(true)?;
         let mut stream = boltc::net::Stream::from_tcp(tcp);
@@ -215,7 +224,7 @@ impl RawConn {
         let mut conn = RawConn {
             stream,
             version,
-            buf: vec![0; 256 * 1024],
+            buf: vec![0; size],
             start: 0,
             end: 0,
         };

@@ -4,10 +4,12 @@
 //!   framing to each message's tag without decoding anything: the floor for W1/W1b.
 //! - `raw rtt ADDR N`: N sequential `RETURN 1 AS n` exchanges (RUN + PULL in one write, read to
 //!   the final SUCCESS) without decoding: the floor for W2.
+//! - `raw connect ADDR N`: N × connect, handshake, HELLO (+ LOGON) in one write, GOODBYE, close,
+//!   with a 4 KiB read buffer: the floor for W4.
 //! - `raw pingpong N`: N 16-byte TCP ping-pongs over loopback between two threads of this
 //!   process: the floor of any request/response.
 
-use boltc_bench::{pull, report, run_pull, start_timer, tag, RawConn, RETURN_1};
+use boltc_bench::{message, pull, report, run_pull, start_timer, tag, RawConn, RETURN_1};
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
 
@@ -21,6 +23,7 @@ fn main() {
     match arg(0) {
         "drain" => drain(arg(1), arg(2), arg(3).parse().expect("FETCH")),
         "rtt" => rtt(arg(1), arg(2).parse().expect("N")),
+        "connect" => connect(arg(1), arg(2).parse().expect("N")),
         "pingpong" => pingpong(arg(1).parse().expect("N")),
         other => panic!("unknown mode {other}"),
     }
@@ -74,6 +77,17 @@ fn rtt(addr: &str, n: u64) {
         once(&mut c);
     }
     report("raw", "rtt", n, started, "");
+}
+
+fn connect(addr: &str, n: u64) {
+    let mut goodbye = Vec::new();
+    message(&mut goodbye, 0, tag::GOODBYE, |_| {});
+    let started = start_timer();
+    for _ in 0..n {
+        let mut c = RawConn::connect_with_buffer(addr, 4096).expect("connect");
+        c.stream.write_all(&goodbye).expect("write");
+    }
+    report("raw", "connect", n, started, "");
 }
 
 fn pingpong(n: u64) {

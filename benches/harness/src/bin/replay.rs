@@ -4,7 +4,8 @@
 //! `listening on 127.0.0.1:<port>` once ready. It negotiates Bolt 5.0–5.7 (the highest the client
 //! offers, capped at 5.M) or 4.4, accepts any HELLO/LOGON, and answers RUN with the workload the
 //! query names (see `boltc_bench::Workload`), honouring PULL n / has_more and DISCARD. BEGIN,
-//! COMMIT, ROLLBACK, RESET, TELEMETRY, LOGOFF succeed; GOODBYE closes. One thread per connection;
+//! COMMIT, ROLLBACK, RESET, TELEMETRY, LOGOFF succeed; GOODBYE closes. One thread per connection
+//! at a time (idle threads are reused for new connections);
 //! replies are written when the client has nothing more buffered (so pipelined requests get their
 //! replies in one write). `--latency-us` holds each write of replies back by L microseconds, a
 //! stand-in for the round trip of a real network (loopback has almost none).
@@ -20,6 +21,7 @@ use boltc_bench::{message, tag, write_str_map, Encoded, Workload};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
+use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 
 type Cache = Arc<Mutex<HashMap<Workload, Arc<Encoded>>>>;
@@ -54,16 +56,32 @@ fn main() {
         listener.local_addr().expect("local address")
     );
     io::stdout().flush().ok();
+    // Connections go to idle worker threads; a new thread is started only when none is idle, so
+    // a reconnecting client (W4) does not pay for a thread start per connection on the server.
+    let (hand_off, queue) = std::sync::mpsc::channel::<(usize, TcpStream)>();
+    let queue = Arc::new(Mutex::new(queue));
+    let idle = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     for (id, conn) in listener.incoming().enumerate() {
         let Ok(conn) = conn else { continue };
-        let cache = cache.clone();
-        std::thread::spawn(move || {
-            if let Err(e) = serve_any(conn, id, max_minor, latency, &cache) {
-                if e.kind() != io::ErrorKind::UnexpectedEof {
-                    eprintln!("replay: connection {id}: {e}");
+        if idle
+            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
+            .is_err()
+        {
+            let (queue, idle, cache) = (queue.clone(), idle.clone(), cache.clone());
+            std::thread::spawn(move || loop {
+                let next = queue.lock().expect("queue lock").recv();
+                let Ok((id, conn)) = next else { return };
+                if let Err(e) = serve_any(conn, id, max_minor, latency, &cache) {
+                    if e.kind() != io::ErrorKind::UnexpectedEof {
+                        eprintln!("replay: connection {id}: {e}");
+                    }
                 }
-            }
-        });
+                idle.fetch_add(1, SeqCst);
+            });
+        }
+        hand_off
+            .send((id, conn))
+            .expect("workers outlive the listener");
     }
 }
 
