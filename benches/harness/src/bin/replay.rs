@@ -21,7 +21,6 @@ use boltc_bench::{message, tag, write_str_map, Encoded, Workload};
 use std::collections::HashMap;
 use std::io::{self, Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::sync::atomic::Ordering::SeqCst;
 use std::sync::{Arc, Mutex};
 
 type Cache = Arc<Mutex<HashMap<Workload, Arc<Encoded>>>>;
@@ -56,32 +55,33 @@ fn main() {
         listener.local_addr().expect("local address")
     );
     io::stdout().flush().ok();
-    // Connections go to idle worker threads; a new thread is started only when none is idle, so
-    // a reconnecting client (W4) does not pay for a thread start per connection on the server.
-    let (hand_off, queue) = std::sync::mpsc::channel::<(usize, TcpStream)>();
-    let queue = Arc::new(Mutex::new(queue));
-    let idle = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    // Connections go to idle worker threads, the one idle the shortest first, each woken
+    // through its own channel; a new thread is started only when none is idle. So a
+    // reconnecting client (W4) pays for neither a thread start nor more than one wake-up per
+    // connection on the server.
+    type Work = (usize, TcpStream);
+    let idle: Arc<Mutex<Vec<std::sync::mpsc::Sender<Work>>>> = Arc::default();
     for (id, conn) in listener.incoming().enumerate() {
         let Ok(conn) = conn else { continue };
-        if idle
-            .fetch_update(SeqCst, SeqCst, |n| n.checked_sub(1))
-            .is_err()
-        {
-            let (queue, idle, cache) = (queue.clone(), idle.clone(), cache.clone());
-            std::thread::spawn(move || loop {
-                let next = queue.lock().expect("queue lock").recv();
-                let Ok((id, conn)) = next else { return };
-                if let Err(e) = serve_any(conn, id, max_minor, latency, &cache) {
-                    if e.kind() != io::ErrorKind::UnexpectedEof {
-                        eprintln!("replay: connection {id}: {e}");
+        let worker = idle.lock().expect("idle lock").pop();
+        let worker = worker.unwrap_or_else(|| {
+            let (to_worker, inbox) = std::sync::mpsc::channel::<Work>();
+            let (me, idle, cache) = (to_worker.clone(), idle.clone(), cache.clone());
+            std::thread::spawn(move || {
+                while let Ok((id, conn)) = inbox.recv() {
+                    if let Err(e) = serve_any(conn, id, max_minor, latency, &cache) {
+                        if e.kind() != io::ErrorKind::UnexpectedEof {
+                            eprintln!("replay: connection {id}: {e}");
+                        }
                     }
+                    idle.lock().expect("idle lock").push(me.clone());
                 }
-                idle.fetch_add(1, SeqCst);
             });
-        }
-        hand_off
+            to_worker
+        });
+        worker
             .send((id, conn))
-            .expect("workers outlive the listener");
+            .expect("a worker waits on its channel");
     }
 }
 
