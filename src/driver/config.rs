@@ -288,7 +288,9 @@ impl ConfigBuilder {
     /// makes short replies (a small query, the next batch of a stream) arrive sooner, at the
     /// cost of CPU time while polling. It adapts per connection: each poll that ends without
     /// data makes more of the following waits sleep at once (up to 255), so a server that
-    /// answers slower than the window, or a remote one, costs almost no CPU. At most half the
+    /// answers slower than the window, or a remote one, costs almost no CPU; so do polls whose
+    /// data came only in the second half of the window, once they outweigh the quick ones
+    /// (Neo4j's reply to a PULL often does). At most half the
     /// machine's cores poll at once (at least one); other waiting threads sleep at once, and
     /// while more of this process's threads than that wait for replies, and for 1 ms after,
     /// none polls (their servers need the cores too: four client threads on two cores do
