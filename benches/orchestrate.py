@@ -243,8 +243,8 @@ def main():
                 for name in names[k:] + names[:k]:
                     argv = expand(clients[name], uri=uri, workload=w, n=size_of(w, target, name),
                                   addr=uri.split("://")[-1], threads=4,
-                                  q_w1=f"UNWIND range(1, {size['w1']}) AS i RETURN i",
-                                  q_w1b=(f"UNWIND range(1, {size['w1b']}) AS i RETURN i, 'name-' + "
+                                  q_w1=f"UNWIND range(1, {size_of('w1', target, name)}) AS i RETURN i",
+                                  q_w1b=(f"UNWIND range(1, {size_of('w1b', target, name)}) AS i RETURN i, 'name-' + "
                                          "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
                     result, err = run_once(argv, args.timeout, env)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
