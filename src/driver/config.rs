@@ -290,7 +290,10 @@ impl ConfigBuilder {
     /// data makes more of the following waits sleep at once (up to 255), so a server that
     /// answers slower than the window, or a remote one, costs almost no CPU; so do polls whose
     /// data came only in the second half of the window, once they outweigh the quick ones
-    /// (Neo4j's reply to a PULL often does). At most half the
+    /// (Neo4j's reply to a PULL often does). A new connection carries on from what the
+    /// process's last connection to the same server (socket address) with the same window
+    /// learned, so connecting to a server that is slow to greet and authenticate (Neo4j takes
+    /// a millisecond or more) does not poll in vain on every new connection. At most half the
     /// machine's cores poll at once (at least one); other waiting threads sleep at once, and
     /// while more of this process's threads than that wait for replies, and for 1 ms after,
     /// none polls (their servers need the cores too: four client threads on two cores do

@@ -6,6 +6,7 @@
 mod address;
 pub(crate) mod deadline;
 pub(crate) mod interrupt;
+mod poll_memory;
 mod resolve;
 mod stream;
 mod tcp;

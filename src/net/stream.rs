@@ -15,6 +15,7 @@ use rustix::net::RecvFlags;
 use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
+use super::poll_memory::{Lesson, Memo};
 use super::ws::WsIo;
 
 /// A connected byte stream to a server, plain TCP or TLS, and for the `ws*` schemes a
@@ -31,6 +32,12 @@ use super::ws::WsIo;
 pub struct Stream {
     io: Io,
     poll: BusyPoll,
+    /// Where this stream shares what polling learned about its server with the process's
+    /// other connections to it (see `net::poll_memory`); `None` until
+    /// [`share_polling`](Stream::share_polling).
+    memo: Option<Memo>,
+    /// The lesson last written to (or read from) `memo`.
+    taught: Lesson,
     /// The process that connected; see [`Stream::inherited`].
     pid: u32,
 }
@@ -162,6 +169,25 @@ impl BusyPoll {
 
     fn shrink(&mut self) {
         self.window = (self.window / 2).max(self.max / Self::MIN_SHARE);
+    }
+
+    /// The state a new connection to the same server continues from: the waits left to
+    /// skip, the back-off and the unpaid late hits, a byte each (all at most
+    /// [`BusyPoll::MAX_SKIP`]). Zero when it polls freely.
+    fn lesson(&self) -> Lesson {
+        let byte = |n: u32| Lesson::try_from(n.min(Self::MAX_SKIP)).unwrap_or(0xFF);
+        byte(self.skip) << 16 | byte(self.backoff) << 8 | Lesson::from(self.late)
+    }
+
+    /// Continues from the [`lesson`](Self::lesson) of an earlier connection to the same
+    /// server, as if this one took over its waits: the skipping it was in goes on (so a
+    /// back-off ends, and a poll tests the server again, as it would have on one long
+    /// connection), and its late hits stay unpaid. Only the window starts afresh.
+    fn learn(&mut self, lesson: Lesson) {
+        let byte = |shift: u32| (lesson >> shift) & 0xFF;
+        self.skip = byte(16);
+        self.backoff = byte(8);
+        self.late = u8::try_from(byte(0)).unwrap_or(0).min(2 * Self::LATE_LIMIT);
     }
 }
 
@@ -343,6 +369,8 @@ impl Stream {
         Stream {
             io: Io::Tcp(tcp),
             poll: BusyPoll::default(),
+            memo: None,
+            taught: 0,
             pid: crate::process::id(),
         }
     }
@@ -351,6 +379,8 @@ impl Stream {
         Stream {
             io: Io::Tls(Box::new(tls)),
             poll: BusyPoll::default(),
+            memo: None,
+            taught: 0,
             pid: crate::process::id(),
         }
     }
@@ -378,6 +408,8 @@ impl Stream {
         Stream {
             io: Io::Ws(Box::new(ws)),
             poll: BusyPoll::default(),
+            memo: None,
+            taught: 0,
             pid: crate::process::id(),
         }
     }
@@ -400,6 +432,38 @@ impl Stream {
             return ws.inner_mut().set_busy_poll(window);
         }
         self.poll = BusyPoll::new(window);
+        self.memo = None;
+    }
+
+    /// Shares what busy polling learns about `server` (the socket address this stream is
+    /// connected to) with the process's other streams to it that poll with the same window:
+    /// this stream starts from what the last of them learned (for instance that the server
+    /// answers too slowly for polling to pay), and what it learns serves the next ones. Call
+    /// it after [`set_busy_poll`](Stream::set_busy_poll), which forgets it.
+    pub(crate) fn share_polling(&mut self, server: SocketAddr) {
+        if let Io::Ws(ws) = &mut self.io {
+            return ws.inner_mut().share_polling(server);
+        }
+        if self.poll.max.is_zero() {
+            return;
+        }
+        let memo = Memo::of(server, self.poll.max);
+        if let Some(lesson) = memo.recall() {
+            self.poll.learn(lesson);
+            self.taught = lesson;
+        }
+        self.memo = Some(memo);
+    }
+
+    /// Writes what polling learned to the shared memory, if it changed.
+    fn teach(&mut self) {
+        if let Some(memo) = self.memo {
+            let lesson = self.poll.lesson();
+            if lesson != self.taught {
+                memo.write(lesson);
+                self.taught = lesson;
+            }
+        }
     }
 
     /// Polls the socket until data (or end-of-file, or an error) is there to read, for up to
@@ -623,7 +687,9 @@ impl Read for Stream {
         self.check_owner()?;
         // Only reads that may poll count as waiting.
         let _waiting = (!self.poll.max.is_zero()).then(|| Counted::enter(&WAITING));
-        let missed = match self.poll_readable(buf) {
+        let polled = self.poll_readable(buf);
+        self.teach();
+        let missed = match polled {
             Polled::Read(read) => return read,
             Polled::Missed(started) => Some(started),
             Polled::ReadNext => None,
@@ -635,6 +701,7 @@ impl Read for Stream {
         };
         if let Some(started) = missed {
             self.poll.miss(started.elapsed());
+            self.teach();
         }
         read
     }
@@ -842,6 +909,89 @@ mod tests {
         p.miss(150 * US);
         assert_eq!(p.take_turn(false), None);
         assert_eq!(p.take_turn(false), Some(100 * US));
+    }
+
+    #[test]
+    fn a_new_connection_takes_over_the_back_off_of_the_last_one() {
+        let mut old = BusyPoll::new(100 * US);
+        // Two slow misses: the first skips one wait, the second three.
+        assert_eq!(old.take_turn(false), Some(100 * US));
+        old.miss(5_000 * US);
+        assert_eq!(old.take_turn(false), None);
+        assert_eq!(old.take_turn(false), Some(100 * US));
+        old.miss(5_000 * US);
+        assert_eq!(old.take_turn(false), None, "one of three skipped");
+        let mut new = BusyPoll::new(100 * US);
+        new.learn(old.lesson());
+        assert_eq!(new.take_turn(false), None, "two of three left");
+        assert_eq!(new.take_turn(false), None);
+        assert_eq!(
+            new.take_turn(false),
+            Some(100 * US),
+            "the back-off ends: the server is tested again"
+        );
+        // Another slow miss doubles the back-off taken over, as on one connection.
+        new.miss(5_000 * US);
+        assert_eq!((new.skip, new.backoff), (7, 7));
+        // A quick hit clears it, and then there is nothing to pass on.
+        let mut next = BusyPoll::new(100 * US);
+        next.learn(new.lesson());
+        for _ in 0..7 {
+            assert_eq!(next.take_turn(false), None);
+        }
+        assert_eq!(next.take_turn(false), Some(100 * US));
+        next.hit(US);
+        assert_eq!(next.lesson(), 0);
+        // Late hits not yet paid back carry over too.
+        let mut late = BusyPoll::new(100 * US);
+        late.hit(80 * US);
+        let mut heir = BusyPoll::new(100 * US);
+        heir.learn(late.lesson());
+        assert_eq!(heir.late, 2);
+        heir.hit(80 * US);
+        assert_eq!(heir.skip, 1, "the second late hit backs off");
+        // Out-of-range bytes are clamped.
+        heir.learn(Lesson::MAX);
+        assert_eq!(
+            (heir.skip, heir.backoff, heir.late),
+            (255, 255, 2 * BusyPoll::LATE_LIMIT)
+        );
+    }
+
+    /// Streams to one server share what polling learned: a stream that backed off because
+    /// the server was slow leaves a new stream to it skipping polls, unless that one polls
+    /// with another window.
+    #[cfg(unix)]
+    #[test]
+    fn streams_to_one_server_share_what_polling_learned() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = l.local_addr().unwrap();
+        let connect = |window: Duration| {
+            let mut s = Stream::from_tcp(TcpStream::connect(server).unwrap());
+            let (peer, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.set_busy_poll(window);
+            s.share_polling(server);
+            (s, peer)
+        };
+        let (mut first, mut peer) = connect(Duration::from_millis(1));
+        assert_eq!(first.poll.lesson(), 0, "nothing learned yet");
+        let slow = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(20));
+            peer.write_all(b"late").unwrap();
+            peer
+        });
+        let mut buf = [0u8; 4];
+        first.read_exact(&mut buf).unwrap();
+        let _peer = slow.join().unwrap();
+        assert_eq!((first.poll.skip, first.poll.backoff), (1, 1));
+        let (second, _peer2) = connect(Duration::from_millis(1));
+        assert_eq!((second.poll.skip, second.poll.backoff), (1, 1));
+        let (other_window, _peer3) = connect(Duration::from_millis(2));
+        assert_eq!(other_window.poll.lesson(), 0);
+        // Polling off: nothing shared.
+        let (off, _peer4) = connect(Duration::ZERO);
+        assert!(off.memo.is_none());
     }
 
     #[test]

@@ -112,7 +112,7 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
         None => None,
     };
     let addrs = resolve_with(addr, deadline, opts.domain_name_resolver.as_deref())?;
-    let tcp = connect_any(addr, &addrs, deadline)?;
+    let (tcp, server) = connect_any(addr, &addrs, deadline)?;
     let io_err = |what: &str, e: io::Error| {
         // InvalidInput comes from bad options, e.g. a zero read timeout.
         let kind = match e.kind() {
@@ -161,6 +161,7 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
             .map_err(|e| io_err("set write timeout", e))?;
     }
     stream.set_busy_poll(opts.busy_poll);
+    stream.share_polling(server);
     log::debug!(
         "connected to {addr} (tls: {}, websocket: {})",
         stream.is_encrypted(),
@@ -184,19 +185,20 @@ fn remaining(deadline: Instant) -> Option<Duration> {
     (!left.is_zero()).then_some(left)
 }
 
-/// Tries each address in order until one connects or the deadline passes.
+/// Tries each address in order until one connects or the deadline passes; returns the socket
+/// and the address it connected to.
 pub(crate) fn connect_any(
     addr: &Address,
     addrs: &[SocketAddr],
     deadline: Instant,
-) -> Result<TcpStream, Error> {
+) -> Result<(TcpStream, SocketAddr), Error> {
     let mut last: Option<(SocketAddr, io::Error)> = None;
     for sa in addrs {
         let Some(left) = remaining(deadline) else {
             break;
         };
         match TcpStream::connect_timeout(sa, left) {
-            Ok(s) => return Ok(s),
+            Ok(s) => return Ok((s, *sa)),
             Err(e) => {
                 log::debug!("connect to {addr} ({sa}) failed: {e}");
                 last = Some((*sa, e));
@@ -347,8 +349,9 @@ mod tests {
         let bad: SocketAddr = format!("127.0.0.1:{}", closed_port()).parse().unwrap();
         let addr = Address::new("multi", good.port());
         let deadline = Instant::now() + Duration::from_secs(5);
-        let s = connect_any(&addr, &[bad, good], deadline).unwrap();
+        let (s, connected) = connect_any(&addr, &[bad, good], deadline).unwrap();
         assert_eq!(s.peer_addr().unwrap(), good);
+        assert_eq!(connected, good);
         let e = connect_any(&addr, &[bad, bad], deadline).unwrap_err();
         assert_eq!(e.kind(), ErrorKind::ServiceUnavailable);
         assert!(e.message().contains("multi:"), "{e}");
