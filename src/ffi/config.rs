@@ -480,8 +480,9 @@ pub extern "C" fn boltc_config_set_telemetry_disabled(
 
 /// How long, in microseconds, a read that waits for the server first polls the socket before
 /// the thread sleeps (default 100; 0 turns polling off). Saves the time it takes to wake a
-/// sleeping thread on quick replies, at the cost of CPU while polling; it adapts per
-/// connection, polling less while replies take longer than the window.
+/// sleeping thread on quick replies, at the cost of CPU while polling; it adapts, polling less
+/// while replies take longer than the window, and a new connection carries on from what the
+/// process's last connection to the same server learned (see `ConfigBuilder::busy_poll`).
 #[no_mangle]
 pub extern "C" fn boltc_config_set_busy_poll_us(
     config: *mut boltc_config,

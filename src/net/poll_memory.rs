@@ -4,16 +4,16 @@
 //! `BusyPoll` in `net::stream`): a server slower than the polling window makes it stop polling
 //! for a while, a quick answer makes it poll again. Without a memory every new connection
 //! starts from scratch and pays for the lesson again. Against Neo4j, whose handshake and
-//! authentication replies take a millisecond or more, that was two fruitless windows of
-//! polling per connection: about 140 µs of CPU out of 310 for a new driver that connects,
-//! verifies and closes.
+//! authentication replies take from half a millisecond to several, that was two fruitless
+//! windows of polling per connection: about half of the 360 µs of CPU that a new driver took
+//! to connect, verify and close (181 µs with the memory, 172 with polling off).
 //!
 //! So each stream writes what it learned (where it is in a back-off, and its count of late
-//! hits, as a [`Lesson`]) whenever that changes, to a slot of a small process-wide table chosen by its
-//! server's socket address and its polling window, and a new stream to the same server with
-//! the same window starts from it. Two servers that share a slot overwrite each other's
-//! lesson; a stream only takes a lesson written for its own key (the slot keeps a 32-bit tag
-//! of it), so the worst a collision does is forget.
+//! hits, as a [`Lesson`]) whenever that changes, to a slot of a small process-wide table
+//! chosen by its server's socket address and its polling window, and a new stream to the same
+//! server with the same window starts from it. Two servers that share a slot overwrite each
+//! other's lesson; a stream only takes a lesson written for its own key (the slot keeps a
+//! 32-bit tag of it), so the worst a collision does is forget.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -97,13 +97,7 @@ mod tests {
         memo.write(0x0301);
         assert_eq!(Memo::of(server, W).recall(), Some(0x0301));
         // Another window is another key.
-        let other_window = Memo::of(server, W * 2);
-        if !std::ptr::eq(other_window.slot, memo.slot) {
-            assert_eq!(other_window.recall(), None);
-        } else {
-            assert_ne!(other_window.tag, memo.tag);
-            assert_eq!(other_window.recall(), None);
-        }
+        assert_eq!(Memo::of(server, W * 2).recall(), None);
         // A later lesson replaces the earlier one, down to nothing to avoid.
         memo.write(0);
         assert_eq!(Memo::of(server, W).recall(), Some(0));
