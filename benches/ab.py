@@ -39,7 +39,7 @@ def main():
         wall = [w for w, _ in results[c]]
         cpu = [u for _, u in results[c]]
         q = st.quantiles(wall, n=4) if len(wall) > 1 else [wall[0]] * 3
-        print(f"{st.median(wall):10.2f} (q1 {q[0]:.2f} q3 {q[2]:.2f})  cpu {st.median(cpu):8.2f}   {c}")
+        print(f"{st.median(wall):10.4g} (q1 {q[0]:.4g} q3 {q[2]:.4g})  cpu {st.median(cpu):8.4g}   {c}")
 
 
 if __name__ == "__main__":
