@@ -122,8 +122,14 @@ fn serve_any(
 ) -> io::Result<()> {
     conn.set_nodelay(true)?;
     let mut first = [0u8; 4];
-    while conn.peek(&mut first)? < 4 {
-        std::thread::sleep(std::time::Duration::from_micros(100));
+    loop {
+        match conn.peek(&mut first)? {
+            // Closed before saying anything (a port probe): nothing to serve. Peeking on
+            // at end of stream would return 0 forever, and the worker would never be idle.
+            0 => return Err(io::ErrorKind::UnexpectedEof.into()),
+            n if n < 4 => std::thread::sleep(std::time::Duration::from_micros(100)),
+            _ => break,
+        }
     }
     if &first != b"GET " {
         return serve(conn, id, max_minor, latency, cache);
