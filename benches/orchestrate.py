@@ -4,7 +4,8 @@ Called by benches/run.sh (which builds everything and starts the servers); see `
 Every client is a separate process that prints one JSON line (see
 benches/harness/src/lib.rs `report`), including its own peak RSS (VmHWM).
 Runs alternate between clients (the order rotates each repetition) so drifting machine load
-hits every client alike, and the 1-minute load average is recorded before each run.
+hits every client alike, and the 1-minute load average is recorded before each run. A real
+server (any target but `replay`) first gets untimed runs of each workload (`--server-warmup`).
 
 Targets: every workload runs against each `--target NAME=URI` (the replay server, and Neo4j
 when run.sh is given `--target neo4j`). A target's credentials come from the environment,
@@ -166,6 +167,11 @@ def main():
     ap.add_argument("--workloads", default="w1,w1b,w2,w3,w4")
     ap.add_argument("--scale", type=float, default=1.0, help="multiply workload sizes (smoke: small)")
     ap.add_argument("--timeout", type=int, default=600)
+    ap.add_argument("--server-warmup", type=int, default=8, metavar="N",
+                    help="untimed runs of each workload against each real server (every target but "
+                         "the replay server) before the timed ones, so that the client that comes "
+                         "first in the first repetition does not pay for the server's query "
+                         "planning and JIT warm-up (default 8; 0: none)")
     ap.add_argument("--memory-timeout", type=int, default=180,
                     help="seconds per memory-check run (the slowest client needs about 30 s; "
                          "the Go driver has hung against FalkorDB at 0%% CPU, see BENCHMARKS.md)")
@@ -229,6 +235,31 @@ def main():
     started = time.time()
     loads = [os.getloadavg()]
     drivers = [c for c in clients if not c.startswith("raw")]
+
+    def argv_of(name, w, target, uri):
+        return expand(clients[name], uri=uri, workload=w, n=size_of(w, target, name),
+                      addr=uri.split("://")[-1], threads=4,
+                      q_w1=f"UNWIND range(1, {size_of('w1', target, name)}) AS i RETURN i",
+                      q_w1b=(f"UNWIND range(1, {size_of('w1b', target, name)}) AS i RETURN i, 'name-' + "
+                             "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
+
+    # A real server plans each workload's query on its first run and compiles its hot paths
+    # over the first few: untimed, that warm-up would fall on whichever client comes first in
+    # the first repetition (boltc's, as the order starts with it), on every workload.
+    warmer = next((c for c in drivers if c.startswith("boltc")), drivers[0] if drivers else None)
+    for target, uri in targets:
+        if target == "replay" or warmer is None or args.server_warmup <= 0 or not args.reps:
+            continue
+        env = target_env(target)
+        for w in workloads:
+            if w not in ONLY.get(warmer, (w,)):
+                continue
+            for _ in range(args.server_warmup):
+                result, err = run_once(argv_of(warmer, w, target, uri), args.timeout, env)
+                if result is None:
+                    print(f"[warm-up] {target} {w} {warmer} FAILED: {' | '.join(err)}", flush=True)
+                    break
+            print(f"[warm-up] {target:6} {w:4} {warmer}: {args.server_warmup} untimed runs", flush=True)
     for rep in range(args.reps):
         for ti, (target, uri) in enumerate(targets):
             env = target_env(target)
@@ -241,12 +272,7 @@ def main():
                     names.append("raw-pingpong")
                 k = rep % len(names)
                 for name in names[k:] + names[:k]:
-                    argv = expand(clients[name], uri=uri, workload=w, n=size_of(w, target, name),
-                                  addr=uri.split("://")[-1], threads=4,
-                                  q_w1=f"UNWIND range(1, {size_of('w1', target, name)}) AS i RETURN i",
-                                  q_w1b=(f"UNWIND range(1, {size_of('w1b', target, name)}) AS i RETURN i, 'name-' + "
-                                         "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
-                    result, err = run_once(argv, args.timeout, env)
+                    result, err = run_once(argv_of(name, w, target, uri), args.timeout, env)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
                     if result is None:
                         failures.append({"client": name, "workload": w, "target": target, "stderr": err})
@@ -303,6 +329,9 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
+        "server_warmup": (earlier or {}).get("server_warmup") if earlier else (
+            {"runs": args.server_warmup, "client": warmer}
+            if warmer and args.server_warmup > 0 and any(t != "replay" for t, _ in targets) else None),
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},
         "size_caps": SIZE_CAPS,
         "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),

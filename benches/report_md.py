@@ -96,6 +96,15 @@ def write(report, md_path, png_path):
         info = (report.get("targets") or {}).get(t)
         label = info["label"] if isinstance(info, dict) else TARGET_LABELS.get(t, t)
         add(f"- Server `{t}`: {label}; fetch size 1000 for every client, direct `bolt://` connections.")
+    sw = report.get("server_warmup")
+    if sw:
+        add(f"- Before the first repetition, each workload ran {sw['runs']} times untimed against every "
+            f"server but `replay` (client `{sw['client']}`), so that no client's first run pays for the "
+            "server's query planning and JIT warm-up.")
+    elif any(t != "replay" for t in targets):
+        add("- This run had no untimed warm-up of the servers (it predates `--server-warmup`): the first "
+            "client of the first repetition (boltc's) paid for the server's query planning and JIT "
+            "warm-up on each workload.")
     sizes = report.get("sizes") or {}
     if sizes and all(isinstance(v, dict) for v in sizes.values()):
         w4 = ", ".join(f"{v['w4']:,} against `{t}`" for t, v in sizes.items() if "w4" in v)

@@ -23,6 +23,9 @@
 # (java + mvn, go) is missing is left out with a message. The Java peer's timed run follows two
 # untimed rounds of the same work (JIT-warm); `--clients java-neo4j-driver-cold` adds a cold run.
 #
+# Before the timed runs, each workload runs 8 times untimed against every server but the replay
+# server (benches/orchestrate.py --server-warmup), so that the first client of the first repetition
+# does not pay for the server's query planning and JIT warm-up.
 # Heavy steps run under `nice -n 10`. The load average is recorded with every run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -43,7 +46,7 @@ while [ $# -gt 0 ]; do
         --report-only) REPORT_ONLY=1 ;;
         --no-memory) MEMORY=0 ;;
         --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;  # with --out: that dir's
-        -h|--help) sed -n '2,28p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift
