@@ -247,10 +247,12 @@ def main():
     # over the first few: untimed, that warm-up would fall on whichever client comes first in
     # the first repetition (boltc's, as the order starts with it), on every workload.
     warmer = next((c for c in drivers if c.startswith("boltc")), drivers[0] if drivers else None)
+    warmed = []  # the targets whose every workload had its untimed runs, for the report
     for target, uri in targets:
         if target == "replay" or warmer is None or args.server_warmup <= 0 or not args.reps:
             continue
         env = target_env(target)
+        complete = True
         for w in workloads:
             if w not in ONLY.get(warmer, (w,)):
                 continue
@@ -258,8 +260,12 @@ def main():
                 result, err = run_once(argv_of(warmer, w, target, uri), args.timeout, env)
                 if result is None:
                     print(f"[warm-up] {target} {w} {warmer} FAILED: {' | '.join(err)}", flush=True)
+                    complete = False
                     break
-            print(f"[warm-up] {target:6} {w:4} {warmer}: {args.server_warmup} untimed runs", flush=True)
+            else:
+                print(f"[warm-up] {target:6} {w:4} {warmer}: {args.server_warmup} untimed runs", flush=True)
+        if complete:
+            warmed.append(target)
     for rep in range(args.reps):
         for ti, (target, uri) in enumerate(targets):
             env = target_env(target)
@@ -330,8 +336,7 @@ def main():
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
         "server_warmup": (earlier or {}).get("server_warmup") if earlier else (
-            {"runs": args.server_warmup, "client": warmer}
-            if warmer and args.server_warmup > 0 and any(t != "replay" for t, _ in targets) else None),
+            {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},
         "size_caps": SIZE_CAPS,
         "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),

@@ -98,8 +98,9 @@ def write(report, md_path, png_path):
         add(f"- Server `{t}`: {label}; fetch size 1000 for every client, direct `bolt://` connections.")
     sw = report.get("server_warmup")
     if sw:
-        add(f"- Before the first repetition, each workload ran {sw['runs']} times untimed against every "
-            f"server but `replay` (client `{sw['client']}`), so that no client's first run pays for the "
+        servers = ", ".join(f"`{t}`" for t in sw.get("targets", [])) or "every server but `replay`"
+        add(f"- Before the first repetition, each workload ran {sw['runs']} times untimed against "
+            f"{servers} (client `{sw['client']}`), so that no client's first run pays for the "
             "server's query planning and JIT warm-up.")
     elif any(t != "replay" for t in targets):
         add("- This run had no untimed warm-up of the servers (it predates `--server-warmup`): the first "
