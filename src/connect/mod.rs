@@ -140,7 +140,7 @@ impl Connector {
                 addr.host().to_owned()
             };
             opts.tls = tls.clone().map(|c| (c, name));
-            let stream = net::connect(addr, &opts)?;
+            let mut stream = net::connect(addr, &opts)?;
             let wait = handshake_by
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(1));

@@ -12,6 +12,8 @@ use std::time::{Duration, Instant};
 
 #[cfg(unix)]
 use rustix::net::RecvFlags;
+#[cfg(any(target_os = "linux", target_os = "android"))]
+use rustix::net::SendFlags;
 use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
@@ -40,14 +42,76 @@ pub struct Stream {
     taught: Lesson,
     /// The process that connected; see [`Stream::inherited`].
     pid: u32,
+    /// The read and write timeouts (unused over a WebSocket, whose stream keeps its own).
+    read_timeout: Timeout,
+    write_timeout: Timeout,
 }
 
-/// The transport under a [`Stream`].
+/// The transport under a [`Stream`]. The socket is shared (an `Arc`, not a duplicated
+/// descriptor) with the stream's [`ShutdownHandle`]s.
 enum Io {
-    Tcp(TcpStream),
-    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+    Tcp(Arc<TcpStream>),
+    Tls(Box<StreamOwned<ClientConnection, SharedTcp>>),
     /// Binary WebSocket messages over a plain or TLS stream (see `net::ws`).
     Ws(Box<WsIo>),
+}
+
+/// The socket of a TLS stream, shared with the stream's [`ShutdownHandle`]s.
+struct SharedTcp(Arc<TcpStream>);
+
+impl Read for SharedTcp {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        (&*self.0).read(buf)
+    }
+}
+
+impl Write for SharedTcp {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        (&*self.0).write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// One socket timeout (read or write), set lazily: [`Stream::set_read_timeout`] and
+/// [`Stream::set_write_timeout`] only note what is wanted, and the socket option is changed
+/// (one system call) just before a system call that may block, and only when the socket
+/// does not have that value already. So every blocking read and write is bounded by the
+/// timeout asked for last, exactly as if it had been set at once, while a timeout that no
+/// blocking call needs costs nothing: a new connection sets up to seven timeouts (the
+/// handshake's, HELLO's deadline, the configured ones, GOODBYE's) and its plain-socket reads
+/// and writes rarely block (writes go out at once, busy polling finds the replies).
+///
+/// | `want`      | `set`       | before a blocking call                           |
+/// |-------------|-------------|--------------------------------------------------|
+/// | `None`      | any         | nothing: the socket keeps the timeout it has     |
+/// | `Some(t)`   | `Some(t)`   | nothing: the socket has `t`                      |
+/// | `Some(t)`   | other       | set `t` on the socket, then `set = Some(t)`      |
+///
+/// Deadline-derived timeouts (the time left until a deadline, a little less at each call)
+/// differ on every call, so they are set each time a call would block; keeping a longer one
+/// would let a call wait past its deadline.
+#[derive(Debug, Clone, Copy, Default)]
+struct Timeout {
+    /// What the stream's user asked for last (`None`: nothing; `Some(None)`: block forever).
+    want: Option<Option<Duration>>,
+    /// What the socket has (`None`: not known, e.g. a socket the caller made).
+    set: Option<Option<Duration>>,
+}
+
+impl Timeout {
+    /// A socket this crate just created: it has no timeout.
+    const FRESH: Timeout = Timeout {
+        want: None,
+        set: Some(None),
+    };
+
+    /// The value to give the socket before a call that may block, if it does not have it.
+    fn pending(&self) -> Option<Option<Duration>> {
+        self.want.filter(|want| self.set != Some(*want))
+    }
 }
 
 /// Busy polling: a read that would wait for the server first polls the socket for up to a
@@ -364,24 +428,36 @@ fn crowded_by(loadavg: &str, cores: usize) -> Option<bool> {
 
 impl Stream {
     /// A plain stream over a connected socket (no busy polling until
-    /// [`set_busy_poll`](Stream::set_busy_poll)).
+    /// [`set_busy_poll`](Stream::set_busy_poll)). The socket keeps the timeouts it has until
+    /// [`set_read_timeout`](Stream::set_read_timeout) or
+    /// [`set_write_timeout`](Stream::set_write_timeout).
     pub fn from_tcp(tcp: TcpStream) -> Stream {
-        Stream {
-            io: Io::Tcp(tcp),
-            poll: BusyPoll::default(),
-            memo: None,
-            taught: 0,
-            pid: crate::process::id(),
-        }
+        Stream::new(Io::Tcp(Arc::new(tcp)), Timeout::default())
     }
 
-    pub(crate) fn tls(tls: StreamOwned<ClientConnection, TcpStream>) -> Stream {
+    /// A plain stream over a socket that `net::connect` just made, which has no read timeout
+    /// and the send timeout `write_timeout` (`None`: none).
+    pub(crate) fn from_new_tcp(tcp: TcpStream, write_timeout: Option<Duration>) -> Stream {
+        let mut s = Stream::new(Io::Tcp(Arc::new(tcp)), Timeout::FRESH);
+        s.write_timeout.set = Some(write_timeout);
+        s
+    }
+
+    /// A TLS stream over `tcp` (timeouts not known: the TLS handshake set some).
+    pub(crate) fn tls(conn: ClientConnection, tcp: TcpStream) -> Stream {
+        let tls = StreamOwned::new(conn, SharedTcp(Arc::new(tcp)));
+        Stream::new(Io::Tls(Box::new(tls)), Timeout::default())
+    }
+
+    fn new(io: Io, timeouts: Timeout) -> Stream {
         Stream {
-            io: Io::Tls(Box::new(tls)),
+            io,
             poll: BusyPoll::default(),
             memo: None,
             taught: 0,
             pid: crate::process::id(),
+            read_timeout: timeouts,
+            write_timeout: timeouts,
         }
     }
 
@@ -405,22 +481,40 @@ impl Stream {
     }
 
     pub(crate) fn websocket(ws: WsIo) -> Stream {
-        Stream {
-            io: Io::Ws(Box::new(ws)),
-            poll: BusyPoll::default(),
-            memo: None,
-            taught: 0,
-            pid: crate::process::id(),
-        }
+        Stream::new(Io::Ws(Box::new(ws)), Timeout::default())
     }
 
     /// The TCP socket under the stream.
     pub(crate) fn tcp(&self) -> &TcpStream {
+        self.shared_tcp()
+    }
+
+    /// The TCP socket under the stream, as shared with its [`ShutdownHandle`]s.
+    fn shared_tcp(&self) -> &Arc<TcpStream> {
         match &self.io {
             Io::Tcp(s) => s,
-            Io::Tls(s) => &s.sock,
-            Io::Ws(ws) => ws.inner().tcp(),
+            Io::Tls(s) => &s.sock.0,
+            Io::Ws(ws) => ws.inner().shared_tcp(),
         }
+    }
+
+    /// Gives the socket the read timeout last asked for, if it does not have it (before a
+    /// system call that may block; see [`Timeout`]).
+    fn sync_read_timeout(&mut self) -> io::Result<()> {
+        if let Some(t) = self.read_timeout.pending() {
+            self.tcp().set_read_timeout(t)?;
+            self.read_timeout.set = Some(t);
+        }
+        Ok(())
+    }
+
+    /// As [`sync_read_timeout`](Self::sync_read_timeout), for writes.
+    fn sync_write_timeout(&mut self) -> io::Result<()> {
+        if let Some(t) = self.write_timeout.pending() {
+            self.tcp().set_write_timeout(t)?;
+            self.write_timeout.set = Some(t);
+        }
+        Ok(())
     }
 
     /// Sets how long a read that would wait for the server polls the socket before it sleeps
@@ -479,7 +573,7 @@ impl Stream {
             Io::Tcp(s) => Probe::Read(s),
             // Decrypted data (or the peer's close) is already there.
             Io::Tls(s) if !s.conn.wants_read() => return Polled::ReadNext,
-            Io::Tls(s) => Probe::Peek(&s.sock),
+            Io::Tls(s) => Probe::Peek(&s.sock.0),
             // The stream under the WebSocket polls when it reads.
             Io::Ws(_) => return Polled::ReadNext,
         };
@@ -551,32 +645,66 @@ impl Stream {
         matches!(self.io, Io::Ws(_))
     }
 
-    /// Sets the read timeout; `None` blocks forever.
+    /// Sets the read timeout; `None` blocks forever. It bounds every read from now on; the
+    /// socket option is set when a read would wait, and only if it changed (see [`Timeout`]).
     ///
     /// # Errors
     ///
-    /// Fails for `Some(Duration::ZERO)` ([`io::ErrorKind::InvalidInput`]) or if the socket
-    /// option cannot be set.
-    pub fn set_read_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.tcp().set_read_timeout(timeout)
+    /// Fails for `Some(Duration::ZERO)` ([`io::ErrorKind::InvalidInput`]). A socket option
+    /// that cannot be set fails the read that needs it.
+    pub fn set_read_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        match &mut self.io {
+            Io::Ws(ws) => ws.inner_mut().set_read_timeout(timeout),
+            _ => {
+                self.read_timeout.want = Some(timeout);
+                Ok(())
+            }
+        }
     }
 
-    /// Sets the write timeout; `None` blocks forever.
+    /// Sets the write timeout; `None` blocks forever. As for
+    /// [`set_read_timeout`](Stream::set_read_timeout), the socket option is set when a write
+    /// would wait.
     ///
     /// # Errors
     ///
     /// As for [`set_read_timeout`](Stream::set_read_timeout).
-    pub fn set_write_timeout(&self, timeout: Option<Duration>) -> io::Result<()> {
-        self.tcp().set_write_timeout(timeout)
+    pub fn set_write_timeout(&mut self, timeout: Option<Duration>) -> io::Result<()> {
+        check_timeout(timeout)?;
+        match &mut self.io {
+            Io::Ws(ws) => ws.inner_mut().set_write_timeout(timeout),
+            _ => {
+                self.write_timeout.want = Some(timeout);
+                Ok(())
+            }
+        }
     }
 
-    /// The current read timeout.
+    /// The read timeout that bounds reads: the one set last, or the socket's own.
     ///
     /// # Errors
     ///
     /// If the socket option cannot be read.
     pub fn read_timeout(&self) -> io::Result<Option<Duration>> {
-        self.tcp().read_timeout()
+        match (&self.io, self.read_timeout.want) {
+            (Io::Ws(ws), _) => ws.inner().read_timeout(),
+            (_, Some(t)) => Ok(t),
+            (_, None) => self.tcp().read_timeout(),
+        }
+    }
+
+    /// The write timeout that bounds writes: the one set last, or the socket's own.
+    ///
+    /// # Errors
+    ///
+    /// If the socket option cannot be read.
+    pub fn write_timeout(&self) -> io::Result<Option<Duration>> {
+        match (&self.io, self.write_timeout.want) {
+            (Io::Ws(ws), _) => ws.inner().write_timeout(),
+            (_, Some(t)) => Ok(t),
+            (_, None) => self.tcp().write_timeout(),
+        }
     }
 
     /// The server's socket address.
@@ -607,6 +735,10 @@ impl Stream {
         if self.inherited() {
             return Ok(());
         }
+        if matches!(self.io, Io::Tls(_)) {
+            // The close_notify write below may block.
+            self.sync_write_timeout()?;
+        }
         match &mut self.io {
             Io::Tcp(_) => {}
             Io::Tls(s) => {
@@ -624,16 +756,30 @@ impl Stream {
 
     /// A handle that can shut this stream's socket down from another thread, which makes a
     /// read or write blocked on it return at once (used to interrupt or close a connection).
+    /// It shares the stream's socket (no system call): the descriptor stays open, and its
+    /// number taken, while the stream or any handle lives, so a handle never shuts down
+    /// another socket that reused the number.
     ///
     /// # Errors
     ///
-    /// If the socket cannot be duplicated.
+    /// None at present; the `Result` leaves room for transports that need a system call.
     pub fn shutdown_handle(&self) -> io::Result<ShutdownHandle> {
         Ok(ShutdownHandle {
-            sock: Arc::new(self.tcp().try_clone()?),
+            sock: Arc::clone(self.shared_tcp()),
             pid: self.pid,
         })
     }
+}
+
+/// Refuses a zero timeout as the socket would (`Some(ZERO)` is not "no timeout").
+fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
+    if timeout == Some(Duration::ZERO) {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "cannot set a 0 duration timeout",
+        ));
+    }
+    Ok(())
 }
 
 /// The error of I/O on a stream this process inherited through `fork` (see
@@ -694,11 +840,20 @@ impl Read for Stream {
             Polled::Missed(started) => Some(started),
             Polled::ReadNext => None,
         };
-        let read = match &mut self.io {
-            Io::Tcp(s) => s.read(buf),
+        let read = match self.io {
+            // The stream under the WebSocket sets its own timeouts.
+            Io::Ws(_) => Ok(()),
+            // A TLS read may write (pending handshake or alert records).
+            Io::Tls(_) => self
+                .sync_read_timeout()
+                .and_then(|()| self.sync_write_timeout()),
+            Io::Tcp(_) => self.sync_read_timeout(),
+        };
+        let read = read.and_then(|()| match &mut self.io {
+            Io::Tcp(s) => (&**s).read(buf),
             Io::Tls(s) => s.read(buf),
             Io::Ws(ws) => ws.read(buf),
-        };
+        });
         if let Some(started) = missed {
             self.poll.miss(started.elapsed());
             self.teach();
@@ -710,8 +865,26 @@ impl Read for Stream {
 impl Write for Stream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.check_owner()?;
+        match &self.io {
+            Io::Tcp(s) => {
+                // What the socket buffer takes at once needs no timeout: only a write that
+                // would wait sets one (see `Timeout`).
+                #[cfg(any(target_os = "linux", target_os = "android"))]
+                match rustix::net::send(&**s, buf, SendFlags::DONTWAIT | SendFlags::NOSIGNAL) {
+                    Err(rustix::io::Errno::AGAIN | rustix::io::Errno::INTR) => {}
+                    sent => return sent.map_err(io::Error::from),
+                }
+                self.sync_write_timeout()?;
+            }
+            Io::Tls(_) => {
+                // A TLS write may read (a pending handshake).
+                self.sync_write_timeout()?;
+                self.sync_read_timeout()?;
+            }
+            Io::Ws(_) => {}
+        }
         match &mut self.io {
-            Io::Tcp(s) => s.write(buf),
+            Io::Tcp(s) => (&**s).write(buf),
             Io::Tls(s) => s.write(buf),
             Io::Ws(ws) => ws.write(buf),
         }
@@ -723,8 +896,12 @@ impl Write for Stream {
         if !matches!(self.io, Io::Tcp(_)) {
             self.check_owner()?;
         }
+        if matches!(self.io, Io::Tls(_)) {
+            self.sync_write_timeout()?;
+            self.sync_read_timeout()?;
+        }
         match &mut self.io {
-            Io::Tcp(s) => s.flush(),
+            Io::Tcp(s) => (&**s).flush(),
             Io::Tls(s) => s.flush(),
             Io::Ws(ws) => ws.flush(),
         }
@@ -734,7 +911,8 @@ impl Write for Stream {
 /// Shuts down the socket of a [`Stream`] from any thread; see [`Stream::shutdown_handle`].
 ///
 /// It only allows a shutdown, never reads or writes, so it cannot corrupt a TLS session.
-/// Clones share one duplicate of the socket, so handing out another handle costs no system call.
+/// It shares the stream's socket (no duplicated descriptor), so making or cloning one costs no
+/// system call.
 #[derive(Debug, Clone)]
 pub struct ShutdownHandle {
     sock: Arc<TcpStream>,
@@ -833,6 +1011,106 @@ mod tests {
         assert!(start.elapsed() < Duration::from_secs(5));
         t.join().unwrap();
         s.shutdown().unwrap();
+    }
+
+    /// A timeout is noted, and set on the socket only before a call that would wait: a write
+    /// the socket takes at once and a read that busy polling serves set nothing, and a read or
+    /// write that waits is bounded by the timeout set last all the same.
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[test]
+    fn a_timeout_reaches_the_socket_only_when_a_call_waits_and_bounds_that_call() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let c = TcpStream::connect(l.local_addr().unwrap()).unwrap();
+        let (mut peer, _) = l.accept().unwrap();
+        let mut s = Stream::from_new_tcp(c, None);
+        let long = Some(Duration::from_secs(30));
+        s.set_read_timeout(long).unwrap();
+        s.set_write_timeout(long).unwrap();
+        s.set_busy_poll(Duration::from_secs(1));
+        s.write_all(b"ping").unwrap();
+        let mut buf = [0u8; 4];
+        peer.read_exact(&mut buf).unwrap();
+        peer.write_all(b"pong").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"pong");
+        assert_eq!(
+            (s.read_timeout().unwrap(), s.write_timeout().unwrap()),
+            (long, long)
+        );
+        let sock = s.tcp();
+        assert_eq!(sock.read_timeout().unwrap(), None, "the read did not wait");
+        assert_eq!(
+            sock.write_timeout().unwrap(),
+            None,
+            "the write did not wait"
+        );
+
+        // A read that waits: bounded by the short timeout set last, never the long one.
+        let short = Duration::from_millis(50);
+        s.set_read_timeout(Some(short)).unwrap();
+        s.set_busy_poll(Duration::from_millis(1));
+        let started = Instant::now();
+        let e = s.read(&mut buf).unwrap_err();
+        assert!(is_timeout(&e), "{e:?}");
+        let took = started.elapsed();
+        assert!(took >= short && took < Duration::from_secs(5), "{took:?}");
+        let set = s
+            .tcp()
+            .read_timeout()
+            .unwrap()
+            .expect("set before the read waited");
+        assert!(set.abs_diff(short) < Duration::from_millis(20), "{set:?}");
+
+        // A write that waits (the peer reads nothing): bounded the same way.
+        s.set_write_timeout(Some(short)).unwrap();
+        let block = vec![0u8; 1 << 20];
+        let started = Instant::now();
+        let e = loop {
+            if let Err(e) = s.write_all(&block) {
+                break e;
+            }
+            assert!(started.elapsed() < Duration::from_secs(10), "never blocked");
+        };
+        assert!(is_timeout(&e), "{e:?}");
+        let set = s
+            .tcp()
+            .write_timeout()
+            .unwrap()
+            .expect("set before the write waited");
+        assert!(set.abs_diff(short) < Duration::from_millis(20), "{set:?}");
+        assert_eq!(
+            s.set_write_timeout(Some(Duration::ZERO))
+                .unwrap_err()
+                .kind(),
+            io::ErrorKind::InvalidInput
+        );
+    }
+
+    /// A handle shares the stream's socket instead of duplicating it: a handle that outlives
+    /// its stream keeps the socket's number, so shutting it down never reaches a socket opened
+    /// later.
+    #[cfg(unix)]
+    #[test]
+    fn a_handle_outliving_its_stream_never_shuts_down_a_later_socket() {
+        let (s, _peer) = pair();
+        let h = s.shutdown_handle().unwrap();
+        let number = {
+            use std::os::fd::AsRawFd;
+            s.tcp().as_raw_fd()
+        };
+        drop(s);
+        let (mut later, mut later_peer) = pair();
+        {
+            use std::os::fd::AsRawFd;
+            assert_ne!(later.tcp().as_raw_fd(), number, "the number is still taken");
+        }
+        h.shutdown().unwrap();
+        later.write_all(b"ping").unwrap();
+        let mut buf = [0u8; 4];
+        later_peer.read_exact(&mut buf).unwrap();
+        later_peer.write_all(&buf).unwrap();
+        later.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"ping");
     }
 
     #[test]

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use rustls::pki_types::ServerName;
-use rustls::{ClientConfig, ClientConnection, StreamOwned};
+use rustls::{ClientConfig, ClientConnection};
 use socket2::SockRef;
 
 use super::address::Address;
@@ -112,7 +112,7 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
         None => None,
     };
     let addrs = resolve_with(addr, deadline, opts.domain_name_resolver.as_deref())?;
-    let (tcp, server) = connect_any(addr, &addrs, deadline)?;
+    let (tcp, server, send_timeout) = connect_any(addr, &addrs, deadline)?;
     let io_err = |what: &str, e: io::Error| {
         // InvalidInput comes from bad options, e.g. a zero read timeout.
         let kind = match e.kind() {
@@ -130,9 +130,10 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
     }
     let mut stream = match (&opts.tls, server_name) {
         (Some((config, _)), Some(name)) => {
-            Stream::tls(handshake(addr, tcp, config, name, deadline)?)
+            let (conn, tcp) = handshake(addr, tcp, config, name, deadline)?;
+            Stream::tls(conn, tcp)
         }
-        _ => Stream::from_tcp(tcp),
+        _ => Stream::from_new_tcp(tcp, send_timeout),
     };
     if opts.websocket {
         let left = remaining(deadline).ok_or_else(|| {
@@ -147,19 +148,14 @@ pub fn connect(addr: &Address, opts: &ConnectOptions) -> Result<Stream, Error> {
             .map_err(|e| io_err("set timeouts", e))?;
         stream = super::ws::upgrade(addr, stream)?;
     }
-    // A new socket has no timeouts, and only the TLS handshake and the WebSocket upgrade set
-    // some: set only what differs (two system calls fewer for a plain connection).
-    let touched = opts.websocket || stream.is_encrypted();
-    if touched || opts.read_timeout.is_some() {
-        stream
-            .set_read_timeout(opts.read_timeout)
-            .map_err(|e| io_err("set read timeout", e))?;
-    }
-    if touched || opts.write_timeout.is_some() {
-        stream
-            .set_write_timeout(opts.write_timeout)
-            .map_err(|e| io_err("set write timeout", e))?;
-    }
+    // The stream sets a timeout on the socket only when a read or write would wait with it,
+    // and only if the socket does not have it already (see `Stream::set_read_timeout`).
+    stream
+        .set_read_timeout(opts.read_timeout)
+        .map_err(|e| io_err("set read timeout", e))?;
+    stream
+        .set_write_timeout(opts.write_timeout)
+        .map_err(|e| io_err("set write timeout", e))?;
     stream.set_busy_poll(opts.busy_poll);
     stream.share_polling(server);
     log::debug!(
@@ -185,20 +181,20 @@ fn remaining(deadline: Instant) -> Option<Duration> {
     (!left.is_zero()).then_some(left)
 }
 
-/// Tries each address in order until one connects or the deadline passes; returns the socket
-/// and the address it connected to.
+/// Tries each address in order until one connects or the deadline passes. Returns the socket,
+/// the address it connected to and the send timeout the socket has (see `connect_one`).
 pub(crate) fn connect_any(
     addr: &Address,
     addrs: &[SocketAddr],
     deadline: Instant,
-) -> Result<(TcpStream, SocketAddr), Error> {
+) -> Result<(TcpStream, SocketAddr, Option<Duration>), Error> {
     let mut last: Option<(SocketAddr, io::Error)> = None;
     for sa in addrs {
         let Some(left) = remaining(deadline) else {
             break;
         };
-        match TcpStream::connect_timeout(sa, left) {
-            Ok(s) => return Ok((s, *sa)),
+        match connect_one(sa, left) {
+            Ok((s, send_timeout)) => return Ok((s, *sa, send_timeout)),
             Err(e) => {
                 log::debug!("connect to {addr} ({sa}) failed: {e}");
                 last = Some((*sa, e));
@@ -219,13 +215,54 @@ pub(crate) fn connect_any(
     }
 }
 
+/// One TCP connect to `sa` that waits at most `timeout`.
+///
+/// On Linux a blocking `connect` is bounded by the socket's send timeout (`SO_SNDTIMEO`, see
+/// socket(7); it fails with `EINPROGRESS` when the timeout expires), so this sets that and
+/// connects: three system calls (`socket`, `setsockopt`, `connect`) where the portable way
+/// (non-blocking `connect`, `poll`, blocking again) takes five. The send timeout stays on the
+/// socket; [`Stream`] knows it (`Stream::from_new_tcp`) and changes it before a write that
+/// would wait. Interrupted by a signal, the connect goes on in the kernel: a second `connect`
+/// waits for it, with what is left of `timeout`.
+#[cfg(target_os = "linux")]
+fn connect_one(sa: &SocketAddr, timeout: Duration) -> io::Result<(TcpStream, Option<Duration>)> {
+    use socket2::{Domain, Protocol, Socket, Type};
+    let deadline = Instant::now() + timeout;
+    let sock = Socket::new(Domain::for_address(*sa), Type::STREAM, Some(Protocol::TCP))?;
+    let target = socket2::SockAddr::from(*sa);
+    let mut left = timeout;
+    loop {
+        sock.set_write_timeout(Some(left))?;
+        match sock.connect(&target) {
+            Ok(()) => return Ok((sock.into(), Some(left))),
+            Err(e) => match e.raw_os_error() {
+                Some(libc::EINPROGRESS) => return Err(io::ErrorKind::TimedOut.into()),
+                // The kernel finished the interrupted connect meanwhile.
+                Some(libc::EISCONN) => return Ok((sock.into(), Some(left))),
+                Some(libc::EINTR | libc::EALREADY) => match remaining(deadline) {
+                    Some(rest) => left = rest,
+                    None => return Err(io::ErrorKind::TimedOut.into()),
+                },
+                _ => return Err(e),
+            },
+        }
+    }
+}
+
+/// One TCP connect to `sa` that waits at most `timeout` (the standard library's: a
+/// non-blocking connect and a poll), and the socket's send timeout (none).
+#[cfg(not(target_os = "linux"))]
+fn connect_one(sa: &SocketAddr, timeout: Duration) -> io::Result<(TcpStream, Option<Duration>)> {
+    TcpStream::connect_timeout(sa, timeout).map(|s| (s, None))
+}
+
 fn handshake(
     addr: &Address,
     mut tcp: TcpStream,
     config: &Arc<ClientConfig>,
     name: ServerName<'static>,
     deadline: Instant,
-) -> Result<StreamOwned<ClientConnection, TcpStream>, Error> {
+) -> Result<(ClientConnection, TcpStream), Error> {
     let mut conn = ClientConnection::new(config.clone(), name).map_err(|e| {
         Error::new(ErrorKind::Tls, format!("{addr}: cannot start TLS: {e}")).with_source(e)
     })?;
@@ -255,7 +292,7 @@ fn handshake(
             break;
         }
     }
-    Ok(StreamOwned::new(conn, tcp))
+    Ok((conn, tcp))
 }
 
 fn handshake_error(addr: &Address, e: io::Error) -> Error {
@@ -313,7 +350,8 @@ mod tests {
         let t = s.tcp();
         assert!(t.nodelay().unwrap());
         assert!(SockRef::from(t).keepalive().unwrap());
-        near(t.write_timeout().unwrap(), 700);
+        // Noted on the stream; set on the socket before a write that would wait.
+        near(s.write_timeout().unwrap(), 700);
         s.write_all(b"hi").unwrap();
         let mut buf = [0u8; 2];
         peer.read_exact(&mut buf).unwrap();
@@ -349,7 +387,7 @@ mod tests {
         let bad: SocketAddr = format!("127.0.0.1:{}", closed_port()).parse().unwrap();
         let addr = Address::new("multi", good.port());
         let deadline = Instant::now() + Duration::from_secs(5);
-        let (s, connected) = connect_any(&addr, &[bad, good], deadline).unwrap();
+        let (s, connected, _) = connect_any(&addr, &[bad, good], deadline).unwrap();
         assert_eq!(s.peer_addr().unwrap(), good);
         assert_eq!(connected, good);
         let e = connect_any(&addr, &[bad, bad], deadline).unwrap_err();
