@@ -90,9 +90,10 @@ impl Write for SharedTcp {
 /// | `Some(t)`   | `Some(t)`   | nothing: the socket has `t`                      |
 /// | `Some(t)`   | other       | set `t` on the socket, then `set = Some(t)`      |
 ///
-/// Deadline-derived timeouts (the time left until a deadline, a little less at each call)
-/// differ on every call, so they are set each time a call would block; keeping a longer one
-/// would let a call wait past its deadline.
+/// A plain socket's reads relax the table: a shorter timeout than wanted is kept, and the
+/// read goes on after it expires (see `Stream::read_tcp`), so the timeouts derived from a
+/// deadline (the time left, a little less at each read) are not set before every read. A
+/// longer one is never kept: a call never waits past its timeout or deadline.
 #[derive(Debug, Clone, Copy, Default)]
 struct Timeout {
     /// What the stream's user asked for last (`None`: nothing; `Some(None)`: block forever).
@@ -508,6 +509,46 @@ impl Stream {
         Ok(())
     }
 
+    /// A blocking read of a plain socket, bounded by the read timeout asked for last (`want`)
+    /// although the socket may have a shorter one (`set`):
+    ///
+    /// - the socket's timeout is kept when `set <= want`: the read can never wait longer than
+    ///   asked. If it expires before `want` has passed, the read sets what is left of `want`
+    ///   and waits once more, so it fails only when `want` has passed, as if `want` had been
+    ///   set (at most one extra wake-up and system call, for a read that waits that long);
+    /// - otherwise it sets `want` less a sixteenth (exactly `want` below 16 ms), so that the
+    ///   timeouts derived from a deadline, a little shorter at each read, keep it until a
+    ///   sixteenth of it has passed instead of setting the socket option before every read;
+    ///   and blocking forever (`None`) is only ever set as such.
+    ///
+    /// A connection's HELLO reply is read this way under the handshake's shorter timeout: one
+    /// system call fewer per connection. The clock is read only when `set < want`.
+    fn read_tcp(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let full = match (self.read_timeout.want, self.read_timeout.set) {
+            (None, _) => None,
+            (Some(want), Some(set)) if set == want => None,
+            (Some(Some(want)), Some(Some(set))) if set < want => Some(want),
+            (Some(want), _) => {
+                let set = want.map(|w| if w >= SHADE_FROM { w - w / 16 } else { w });
+                self.tcp().set_read_timeout(set)?;
+                self.read_timeout.set = Some(set);
+                want.filter(|w| set != Some(*w))
+            }
+        };
+        let started = full.map(|_| Instant::now());
+        let read = (&**self.shared_tcp()).read(buf);
+        let (Some(want), Some(started), Err(e)) = (full, started, &read) else {
+            return read;
+        };
+        let rest = want.saturating_sub(started.elapsed());
+        if !is_timeout(e) || rest.is_zero() {
+            return read;
+        }
+        self.tcp().set_read_timeout(Some(rest))?;
+        self.read_timeout.set = Some(Some(rest));
+        (&**self.shared_tcp()).read(buf)
+    }
+
     /// As [`sync_read_timeout`](Self::sync_read_timeout), for writes.
     fn sync_write_timeout(&mut self) -> io::Result<()> {
         if let Some(t) = self.write_timeout.pending() {
@@ -771,6 +812,9 @@ impl Stream {
     }
 }
 
+/// Read timeouts from this length up are set a sixteenth shorter (see `Stream::read_tcp`).
+const SHADE_FROM: Duration = Duration::from_millis(16);
+
 /// Refuses a zero timeout as the socket would (`Some(ZERO)` is not "no timeout").
 fn check_timeout(timeout: Option<Duration>) -> io::Result<()> {
     if timeout == Some(Duration::ZERO) {
@@ -847,10 +891,10 @@ impl Read for Stream {
             Io::Tls(_) => self
                 .sync_read_timeout()
                 .and_then(|()| self.sync_write_timeout()),
-            Io::Tcp(_) => self.sync_read_timeout(),
+            Io::Tcp(_) => Ok(()),
         };
         let read = read.and_then(|()| match &mut self.io {
-            Io::Tcp(s) => (&**s).read(buf),
+            Io::Tcp(_) => self.read_tcp(buf),
             Io::Tls(s) => s.read(buf),
             Io::Ws(ws) => ws.read(buf),
         });
@@ -1059,7 +1103,7 @@ mod tests {
             .read_timeout()
             .unwrap()
             .expect("set before the read waited");
-        assert!(set.abs_diff(short) < Duration::from_millis(20), "{set:?}");
+        assert!(set <= short, "{set:?}");
 
         // A write that waits (the peer reads nothing): bounded the same way.
         s.set_write_timeout(Some(short)).unwrap();
@@ -1111,6 +1155,69 @@ mod tests {
         later_peer.write_all(&buf).unwrap();
         later.read_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"ping");
+    }
+
+    /// A plain socket's read keeps a shorter timeout than the one asked for (no system call),
+    /// and still waits for everything asked: data that comes after the kept timeout is read,
+    /// and with none the read fails only once the timeout asked for has passed.
+    #[test]
+    fn a_read_keeps_a_shorter_socket_timeout_and_still_waits_as_long_as_asked() {
+        let (mut s, mut peer) = pair();
+        let short = Duration::from_millis(40);
+        s.set_read_timeout(Some(short)).unwrap();
+        let e = s.read(&mut [0u8; 4]).unwrap_err();
+        assert!(is_timeout(&e), "{e:?}");
+        let kept = s.tcp().read_timeout().unwrap().expect("a timeout");
+        assert!(kept <= short, "{kept:?}");
+        // Asked for longer: the socket keeps its timeout; data after it comes through.
+        let long = Duration::from_millis(400);
+        s.set_read_timeout(Some(long)).unwrap();
+        let writer = std::thread::spawn(move || {
+            std::thread::sleep(Duration::from_millis(150));
+            peer.write_all(b"late").unwrap();
+            peer
+        });
+        let mut buf = [0u8; 4];
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"late");
+        let _peer = writer.join().unwrap();
+        // Nothing comes: it fails once the long timeout has passed, not the kept one.
+        let started = Instant::now();
+        let e = s.read(&mut buf).unwrap_err();
+        assert!(is_timeout(&e), "{e:?}");
+        let took = started.elapsed();
+        assert!(took >= long && took < Duration::from_secs(5), "{took:?}");
+    }
+
+    /// The timeouts derived from a deadline (a little shorter at each read) are set a
+    /// sixteenth short, and kept until that sixteenth has passed.
+    #[test]
+    fn a_deadline_s_shrinking_timeouts_set_the_socket_option_once_per_sixteenth() {
+        let (mut s, mut peer) = pair();
+        let on_socket = |s: &Stream| s.tcp().read_timeout().unwrap().expect("a timeout");
+        let near = |t: Duration, ms: u64| {
+            assert!(
+                t.abs_diff(Duration::from_millis(ms)) < Duration::from_millis(20),
+                "{t:?}"
+            );
+        };
+        // The byte is there before each read, which sets the timeout as one that waits would.
+        let mut read_with = |s: &mut Stream, ms: u64| {
+            s.set_read_timeout(Some(Duration::from_millis(ms))).unwrap();
+            peer.write_all(b"x").unwrap();
+            assert_eq!(s.read(&mut [0u8; 1]).unwrap(), 1);
+        };
+        read_with(&mut s, 10_000);
+        near(on_socket(&s), 9_375);
+        for ms in [9_990, 9_800, 9_500, 9_380] {
+            read_with(&mut s, ms);
+            near(on_socket(&s), 9_375);
+        }
+        // Shorter than what the socket has: set again, never kept.
+        read_with(&mut s, 9_000);
+        near(on_socket(&s), 8_438);
+        read_with(&mut s, 10);
+        near(on_socket(&s), 10);
     }
 
     #[test]
