@@ -1,6 +1,7 @@
 //! Chunked framing: messages split into chunks of at most 65,535 bytes, each message ended by
 //! an empty chunk (`00 00`). Empty chunks between messages are NOOPs (keep-alives, Bolt 4.1+).
 
+use std::cell::RefCell;
 use std::io::{self, Read};
 
 /// The largest chunk the framing can express.
@@ -22,6 +23,27 @@ pub fn write_message(out: &mut Vec<u8>, body: &[u8], max_chunk: usize) {
 /// The read buffer's size before any growth: a handshake, HELLO/LOGON and a few short
 /// replies fit without it.
 const INITIAL_BUFFER: usize = 4096;
+
+/// The most read buffers ([`INITIAL_BUFFER`] bytes, never grown) a thread keeps from the
+/// readers dropped on it, for the next readers made there.
+const MAX_SPARE_BUFFERS: usize = 4;
+
+thread_local! {
+    /// Read buffers of dropped readers (see [`MAX_SPARE_BUFFERS`]). A connection opened after
+    /// another closed on the same thread (a short-lived driver, a pool replacing a connection)
+    /// takes one instead of allocating and zeroing a new one. The stale bytes in it are never
+    /// read: a reader reads only what it received since (`start..end`).
+    static SPARE_BUFFERS: RefCell<Vec<Vec<u8>>> = const { RefCell::new(Vec::new()) };
+}
+
+/// A read buffer of [`INITIAL_BUFFER`] bytes: a spare one of this thread's if there is one.
+fn initial_buffer() -> Vec<u8> {
+    SPARE_BUFFERS
+        .try_with(|spares| spares.try_borrow_mut().ok()?.pop())
+        .ok()
+        .flatten()
+        .unwrap_or_else(|| vec![0; INITIAL_BUFFER])
+}
 
 /// Why a message could not be read.
 #[derive(Debug)]
@@ -58,6 +80,24 @@ pub struct ChunkReader {
     scanned: usize,
 }
 
+impl Drop for ChunkReader {
+    /// Keeps a buffer that never grew for the thread's next reader (at most
+    /// [`MAX_SPARE_BUFFERS`]); a grown one is freed.
+    fn drop(&mut self) {
+        if self.buf.len() != INITIAL_BUFFER {
+            return;
+        }
+        let buf = std::mem::take(&mut self.buf);
+        let _ = SPARE_BUFFERS.try_with(|spares| {
+            if let Ok(mut spares) = spares.try_borrow_mut() {
+                if spares.len() < MAX_SPARE_BUFFERS {
+                    spares.push(buf);
+                }
+            }
+        });
+    }
+}
+
 /// Where the last message read lives.
 enum Loc {
     Buf(usize, usize),
@@ -69,8 +109,13 @@ impl ChunkReader {
     /// rejects messages above `max_message` bytes.
     pub fn new(capacity: usize, max_message: usize) -> Self {
         let capacity = capacity.max(64);
+        let buf = if capacity >= INITIAL_BUFFER {
+            initial_buffer()
+        } else {
+            vec![0; capacity]
+        };
         ChunkReader {
-            buf: vec![0; capacity.min(INITIAL_BUFFER)],
+            buf,
             capacity,
             start: 0,
             end: 0,
@@ -381,6 +426,45 @@ mod tests {
         write_message(&mut wire, &vec![1; 65536], MAX_CHUNK_SIZE);
         assert_eq!(&wire[..2], &[0xFF, 0xFF]);
         assert_eq!(&wire[65537..65541], &[0x00, 0x01, 1, 0]);
+    }
+
+    /// A reader dropped with its first buffer leaves it to the next reader made on the same
+    /// thread, which never reads the bytes left in it; a grown buffer is freed.
+    #[test]
+    fn a_dropped_reader_s_buffer_serves_the_next_and_its_old_bytes_are_never_read() {
+        // Each test runs on a thread of its own: the list starts empty.
+        let mut wire = Vec::new();
+        write_message(&mut wire, b"first reader's reply", MAX_CHUNK_SIZE);
+        write_message(&mut wire, b"left unread", MAX_CHUNK_SIZE);
+        let mut r = ChunkReader::new(64 * 1024, 1 << 20);
+        let mut src = &wire[..];
+        assert_eq!(r.read_message(&mut src).unwrap(), b"first reader's reply");
+        assert!(r.buffered() > 0, "the second message is buffered");
+        let first = r.buf.as_ptr();
+        drop(r);
+        let mut r = ChunkReader::new(64 * 1024, 1 << 20);
+        assert_eq!(r.buf.as_ptr(), first, "the spare buffer");
+        assert_eq!(r.buffered(), 0);
+        // Nothing received: end of file, not the stale message.
+        let e = r.read_message(&mut &[][..]).unwrap_err();
+        assert!(matches!(e, ReadError::Io(ref e) if e.kind() == io::ErrorKind::UnexpectedEof));
+        let mut two = Vec::new();
+        write_message(&mut two, b"x", MAX_CHUNK_SIZE);
+        assert_eq!(r.read_message(&mut &two[..]).unwrap(), b"x");
+        // Grown: freed, so the next reader allocates.
+        let big = vec![9u8; 20_000];
+        let mut wire = Vec::new();
+        write_message(&mut wire, &big, MAX_CHUNK_SIZE);
+        assert_eq!(r.read_message(&mut &wire[..]).unwrap(), &big[..]);
+        assert!(r.buf.len() > INITIAL_BUFFER);
+        drop(r);
+        assert!(SPARE_BUFFERS.with(|s| s.borrow().is_empty()));
+        // At most MAX_SPARE_BUFFERS are kept.
+        let readers: Vec<_> = (0..MAX_SPARE_BUFFERS + 2)
+            .map(|_| ChunkReader::new(64 * 1024, 1 << 20))
+            .collect();
+        drop(readers);
+        assert_eq!(SPARE_BUFFERS.with(|s| s.borrow().len()), MAX_SPARE_BUFFERS);
     }
 
     #[test]
