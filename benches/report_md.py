@@ -382,6 +382,12 @@ def targets_issue19(report, summary_all, targets):
                 best, who = min(pc)
                 check(t, f"{w.upper()} CPU per query ≤ the best peer's",
                       f"{bc:.1f} vs {best:.1f} µs ({LABEL[who]})", bc <= best)
+        # Busy polling must back off by itself: in no workload may turning it off gain > 5%.
+        on_off = [(w, m(sm, w, "boltc-rust") / m(sm, w, "boltc-rust-nopoll")) for w in WORKLOADS
+                  if m(sm, w, "boltc-rust") and m(sm, w, "boltc-rust-nopoll")]
+        if on_off:
+            check(t, "no workload where busy polling off is > 5% faster (wall, on ÷ off)",
+                  ", ".join(f"{w.upper()} {r:.2f}" for w, r in on_off), all(r <= 1.05 for _, r in on_off))
         b4, r4 = m(sm, "w4", "boltc-rust"), m(sm, "w4", "raw-connect")
         if b4:
             check(t, "W4 ≤ 120 µs", f"{b4:.0f} µs" + (f" (raw connect {r4:.0f} µs)" if r4 else ""), b4 <= 120)
