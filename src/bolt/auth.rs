@@ -1,6 +1,6 @@
 //! Authentication tokens.
 
-use crate::value::{Map, Value};
+use crate::value::Map;
 use std::fmt;
 
 /// Credentials sent to the server in INIT/HELLO (Bolt 1-5.0) or LOGON (5.1+).
@@ -105,25 +105,41 @@ impl AuthToken {
     /// empty parameters are left out (as the official drivers do; some servers refuse an
     /// explicit empty credential). Kerberos and custom schemes keep an empty principal, which
     /// servers before Neo4j 4.4 require.
-    pub(crate) fn entries(&self) -> Vec<(&'static str, Value)> {
-        let mut out = vec![("scheme", Value::String(self.scheme.clone()))];
-        if let Some(p) = &self.principal {
+    ///
+    /// The entries borrow the token's strings: encoding a HELLO or LOGON copies no
+    /// credential into a value of its own.
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&'static str, AuthEntry<'_>)> {
+        let principal = self.principal.as_deref().filter(|p| {
             let optional = matches!(self.scheme.as_str(), "basic" | "bearer" | "none");
-            if !p.is_empty() || !optional {
-                out.push(("principal", Value::String(p.clone())));
-            }
-        }
-        if let Some(c) = self.credentials.as_ref().filter(|c| !c.is_empty()) {
-            out.push(("credentials", Value::String(c.clone())));
-        }
-        if let Some(r) = self.realm.as_ref().filter(|r| !r.is_empty()) {
-            out.push(("realm", Value::String(r.clone())));
-        }
-        if let Some(p) = self.parameters.as_ref().filter(|p| !p.is_empty()) {
-            out.push(("parameters", Value::Map(p.clone())));
-        }
-        out
+            !p.is_empty() || !optional
+        });
+        [
+            Some(("scheme", AuthEntry::Str(&self.scheme))),
+            principal.map(|p| ("principal", AuthEntry::Str(p))),
+            non_empty(&self.credentials).map(|c| ("credentials", AuthEntry::Str(c))),
+            non_empty(&self.realm).map(|r| ("realm", AuthEntry::Str(r))),
+            self.parameters
+                .as_ref()
+                .filter(|p| !p.is_empty())
+                .map(|p| ("parameters", AuthEntry::Map(p))),
+        ]
+        .into_iter()
+        .flatten()
     }
+}
+
+/// `s` if it is there and not empty.
+fn non_empty(s: &Option<String>) -> Option<&str> {
+    s.as_deref().filter(|s| !s.is_empty())
+}
+
+/// The value of one of [`AuthToken::entries`], borrowed from the token.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum AuthEntry<'a> {
+    /// A string: the scheme, principal, credentials or realm.
+    Str(&'a str),
+    /// The parameters of a custom scheme.
+    Map(&'a Map),
 }
 
 impl fmt::Debug for AuthToken {
@@ -160,14 +176,16 @@ mod tests {
             "minimal-scheme",
             Some(Map::new()),
         );
-        let keys: Vec<_> = t.entries().iter().map(|(k, _)| *k).collect();
+        let keys: Vec<_> = t.entries().map(|(k, _)| k).collect();
         assert_eq!(keys, ["scheme", "principal"]);
     }
 
     #[test]
     fn empty_credentials_are_left_out() {
-        let e = AuthToken::basic("falkordb", "").entries();
-        let keys: Vec<_> = e.iter().map(|(k, _)| *k).collect();
+        let keys: Vec<_> = AuthToken::basic("falkordb", "")
+            .entries()
+            .map(|(k, _)| k)
+            .collect();
         assert_eq!(keys, ["scheme", "principal"]);
     }
 }

@@ -1,6 +1,6 @@
 //! Bolt messages: request encoding for every version and response decoding.
 
-use super::auth::AuthToken;
+use super::auth::{AuthEntry, AuthToken};
 use super::version::Features;
 use crate::packstream::{DecodeError, DecodeOptions, Decoder, EncodeError, Encoder};
 use crate::value::{Map, Value};
@@ -315,21 +315,19 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
         Request::Hello(p, auth) => {
             enc.write_struct_header(1, tag::HELLO);
             let mut e = Entries::new(enc);
-            e.put("user_agent", Value::String(p.user_agent.clone()));
+            e.put_item("user_agent", Some(Item::Str(&p.user_agent)));
             if !f.logon {
-                for (k, v) in auth.entries() {
-                    e.put(k, v);
-                }
+                e = auth_entries(e, auth);
             }
             if f.hello_routing {
-                e.put_opt("routing", p.routing.clone().map(Value::Map));
+                e.put_item("routing", p.routing.as_ref().map(Item::Map));
             }
             if f.utc_patch {
                 e.put("patch_bolt", list_of_strings(&["utc".to_owned()]));
             }
             notification_entries(&mut e, f, &p.notifications);
             if f.bolt_agent {
-                e.put_opt("bolt_agent", p.bolt_agent.clone().map(Value::Map));
+                e.put_item("bolt_agent", p.bolt_agent.as_ref().map(Item::Map));
             }
             e.finish()?;
         }
@@ -416,9 +414,13 @@ pub fn encode(out: &mut Vec<u8>, f: &Features, req: &Request<'_>) -> Result<bool
     Ok(true)
 }
 
-fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &AuthToken) -> Entries<'e, 'o> {
+fn auth_entries<'e, 'o>(mut e: Entries<'e, 'o>, auth: &'e AuthToken) -> Entries<'e, 'o> {
     for (k, v) in auth.entries() {
-        e.put(k, v);
+        let item = match v {
+            AuthEntry::Str(s) => Item::Str(s),
+            AuthEntry::Map(m) => Item::Map(m),
+        };
+        e.put_item(k, Some(item));
     }
     e
 }
