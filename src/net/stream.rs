@@ -687,7 +687,8 @@ impl Stream {
     }
 
     /// Sets the read timeout; `None` blocks forever. It bounds every read from now on; the
-    /// socket option is set when a read would wait, and only if it changed (see [`Timeout`]).
+    /// socket option is set when a read would wait, and only if it changed (see `Timeout` in
+    /// `net/stream.rs`).
     ///
     /// # Errors
     ///
