@@ -70,6 +70,12 @@ impl Write for SharedTcp {
         (&*self.0).write(buf)
     }
 
+    /// One `writev` for all the TLS records rustls has queued, as the socket itself would
+    /// (the default would send only the first record per call).
+    fn write_vectored(&mut self, bufs: &[io::IoSlice<'_>]) -> io::Result<usize> {
+        (&*self.0).write_vectored(bufs)
+    }
+
     fn flush(&mut self) -> io::Result<()> {
         Ok(())
     }
