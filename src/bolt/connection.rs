@@ -124,15 +124,25 @@ impl<S: Transport> Connection<S> {
         proposals: &[Option<Proposal>; 4],
         limits: Limits,
     ) -> std::result::Result<Connection<S>, HandshakeError> {
+        handshake::send(&mut stream, proposals)?;
+        // Everything that does not depend on the version is made while the server's answer
+        // is on its way, so that the HELLO follows the answer sooner: a server thread that
+        // waits for it may still be awake, which can save its wake-up (on a VM, tens of
+        // microseconds of a new connection's time).
         let mut reader = ChunkReader::new(64 * 1024, limits.max_message);
-        let version = handshake::perform(&mut stream, &mut reader, proposals)?;
+        let out = Vec::with_capacity(4096);
+        let scratch = Vec::with_capacity(1024);
+        let log_id = format!("#@{address}");
+        let address = address.to_owned();
+        let hints = Map::new();
+        let version = handshake::agree(&mut stream, &mut reader, proposals)?;
         let features = version.features();
-        log::debug!("[#@{address}] negotiated Bolt {version}");
+        log::debug!("[{log_id}] negotiated Bolt {version}");
         Ok(Connection {
             stream,
             reader,
-            out: Vec::with_capacity(4096),
-            scratch: Vec::with_capacity(1024),
+            out,
+            scratch,
             version,
             features,
             decode: DecodeOptions {
@@ -142,7 +152,7 @@ impl<S: Transport> Connection<S> {
             },
             limits,
             info: std::sync::Arc::new(ServerInfo {
-                address: address.to_owned(),
+                address,
                 protocol_version: (version.major, version.minor),
                 ..ServerInfo::default()
             }),
@@ -151,13 +161,13 @@ impl<S: Transport> Connection<S> {
             write_timeout: None,
             deadline: None,
             timeouts_changed: false,
-            hints: Map::new(),
+            hints,
             telemetry: false,
             broken: None,
             auth: None,
             deferred_auth: 0,
             created: crate::clock::now(),
-            log_id: format!("#@{address}"),
+            log_id,
             exchange: Exchange::new(features.logon),
         })
     }
@@ -319,11 +329,13 @@ impl<S: Transport> Connection<S> {
     /// # Errors
     /// Auth failures and other server errors; transport errors.
     pub fn hello(&mut self, params: &HelloParams, auth: &AuthToken) -> Result<()> {
-        self.auth = Some(auth.clone());
         self.send(&Request::Hello(params, auth))?;
         if self.features.logon {
             self.send(&Request::Logon(auth))?;
         }
+        self.flush()?;
+        // Kept while the server answers (nothing of it is needed to send).
+        self.auth = Some(auth.clone());
         let hello = self.recv_summary();
         let logon = if self.features.logon {
             Some(self.recv_summary())

@@ -239,8 +239,33 @@ pub fn perform<S: Read + Write>(
     reader: &mut ChunkReader,
     proposals: &[Option<Proposal>; 4],
 ) -> Result<Version, HandshakeError> {
+    send(stream, proposals)?;
+    agree(stream, reader, proposals)
+}
+
+/// The first half of [`perform`]: sends the magic preamble and `proposals`.
+///
+/// # Errors
+/// [`HandshakeError::Io`] when the write fails.
+pub fn send<S: Write>(
+    stream: &mut S,
+    proposals: &[Option<Proposal>; 4],
+) -> Result<(), HandshakeError> {
     stream.write_all(&request(proposals))?;
     stream.flush()?;
+    Ok(())
+}
+
+/// The second half of [`perform`]: reads the server's answer to [`send`] (and, for the
+/// manifest, completes the exchange); returns the agreed version.
+///
+/// # Errors
+/// See [`HandshakeError`].
+pub fn agree<S: Read + Write>(
+    stream: &mut S,
+    reader: &mut ChunkReader,
+    proposals: &[Option<Proposal>; 4],
+) -> Result<Version, HandshakeError> {
     let reply = reader.read_raw(stream, 4)?;
     let reply = [reply[0], reply[1], reply[2], reply[3]];
     match reply {

@@ -151,19 +151,23 @@ impl Connector {
             let addr_s = addr.to_string();
             match Connection::open(stream, &addr_s, proposals, self.limits) {
                 Ok(mut conn) => {
-                    self.proposals.record(addr, conn.version());
                     // HELLO (and LOGON) must be answered by the deadline, however the server
                     // trickles its reply (NOOP chunks do not buy time).
                     conn.set_deadline(Some(deadline));
-                    if let Some(token) = session_auth {
-                        conn.compat().check_session_auth()?;
-                        conn.hello(&self.hello, token)?;
+                    let hello = if let Some(token) = session_auth {
+                        conn.compat()
+                            .check_session_auth()
+                            .and_then(|()| conn.hello(&self.hello, token))
                     } else {
-                        let token = self.auth.get_auth()?;
-                        if let Err(e) = conn.hello(&self.hello, &token) {
-                            return Err(on_security_error(&*self.auth, &token, e));
-                        }
-                    }
+                        self.auth.get_auth().and_then(|token| {
+                            conn.hello(&self.hello, &token)
+                                .map_err(|e| on_security_error(&*self.auth, &token, e))
+                        })
+                    };
+                    // Noted after the HELLO went out (nothing between the server's handshake
+                    // reply and the HELLO but encoding it; see `Connection::open`).
+                    self.proposals.record(addr, conn.version());
+                    hello?;
                     conn.set_deadline(None);
                     let agent = &conn.info().agent;
                     if self.proposals.record_agent(addr, conn.version(), agent) {
