@@ -564,6 +564,13 @@ impl Stream {
         Ok(())
     }
 
+    /// Both timeouts, before a TLS read, write or flush: each of them may read and write
+    /// records (a pending handshake, alerts).
+    fn sync_tls_timeouts(&mut self) -> io::Result<()> {
+        self.sync_read_timeout()?;
+        self.sync_write_timeout()
+    }
+
     /// Sets how long a read that would wait for the server polls the socket before it sleeps
     /// (zero: never). Polling trades CPU for latency; it adapts, polling less while the
     /// server takes longer than `window` to answer.
@@ -894,10 +901,7 @@ impl Read for Stream {
         let read = match self.io {
             // The stream under the WebSocket sets its own timeouts.
             Io::Ws(_) => Ok(()),
-            // A TLS read may write (pending handshake or alert records).
-            Io::Tls(_) => self
-                .sync_read_timeout()
-                .and_then(|()| self.sync_write_timeout()),
+            Io::Tls(_) => self.sync_tls_timeouts(),
             Io::Tcp(_) => Ok(()),
         };
         let read = read.and_then(|()| match &mut self.io {
@@ -927,11 +931,7 @@ impl Write for Stream {
                 }
                 self.sync_write_timeout()?;
             }
-            Io::Tls(_) => {
-                // A TLS write may read (a pending handshake).
-                self.sync_write_timeout()?;
-                self.sync_read_timeout()?;
-            }
+            Io::Tls(_) => self.sync_tls_timeouts()?,
             Io::Ws(_) => {}
         }
         match &mut self.io {
@@ -948,8 +948,7 @@ impl Write for Stream {
             self.check_owner()?;
         }
         if matches!(self.io, Io::Tls(_)) {
-            self.sync_write_timeout()?;
-            self.sync_read_timeout()?;
+            self.sync_tls_timeouts()?;
         }
         match &mut self.io {
             Io::Tcp(s) => (&**s).flush(),
