@@ -335,7 +335,7 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
-        "server_warmup": (earlier or {}).get("server_warmup") if earlier else (
+        "server_warmup": earlier.get("server_warmup") if earlier else (
             {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},
         "size_caps": SIZE_CAPS,
