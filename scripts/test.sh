@@ -83,6 +83,8 @@ wait_neo4j
 echo "== cargo test"
 LOGS="$(mktemp -d)"
 cargo test --workspace 2>&1 | tee "$LOGS/cargo.log"
+echo "== cargo test, poll-stats feature (its counting test)"
+cargo test --lib --features poll-stats poll_stats 2>&1 | tee -a "$LOGS/cargo.log"
 echo "== python tests"
 cargo build --release --lib
 BOLTC_LIBRARY="$ROOT/target/release/libboltc.so" PYTHONPATH="$ROOT/bindings/python" \

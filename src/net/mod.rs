@@ -7,6 +7,7 @@ mod address;
 pub(crate) mod deadline;
 pub(crate) mod interrupt;
 mod poll_memory;
+mod poll_stats;
 mod resolve;
 mod stream;
 mod tcp;
@@ -16,6 +17,8 @@ mod uri;
 mod ws;
 
 pub use address::{Address, DEFAULT_PORT};
+#[cfg(feature = "poll-stats")]
+pub use poll_stats::{poll_stats, PollStats};
 pub use resolve::{
     resolve, resolve_seed_with, resolve_with, DomainNameResolver, MAX_LOOKUP_THREADS,
 };

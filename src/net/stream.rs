@@ -18,6 +18,7 @@ use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
 use super::poll_memory::{Lesson, Memo};
+use super::poll_stats::{self, Event};
 use super::ws::WsIo;
 
 /// A connected byte stream to a server, plain TCP or TLS, and for the `ws*` schemes a
@@ -201,7 +202,7 @@ impl BusyPoll {
     /// built, and polling cost 13-17 µs of CPU per query more than sleeping, for little or no
     /// gain in wall time. Only a quick hit resets the back-off and grows the window.
     fn hit(&mut self, spun: Duration) {
-        if spun > self.max / 2 {
+        if self.is_late(spun) {
             self.late = self.late.saturating_add(2).min(2 * Self::LATE_LIMIT);
             if self.late >= Self::LATE_LIMIT {
                 self.back_off();
@@ -211,6 +212,11 @@ impl BusyPoll {
         self.late = self.late.saturating_sub(1);
         self.backoff = 0;
         self.grow();
+    }
+
+    /// Whether a hit `spun` after polling started is late: past half the configured window.
+    fn is_late(&self, spun: Duration) -> bool {
+        spun > self.max / 2
     }
 
     /// The window passed without data, which came `waited` after polling started.
@@ -634,9 +640,17 @@ impl Stream {
         // The crowding sample is only read when polling is on.
         let crowded = !self.poll.max.is_zero() && machine_crowded();
         let Some(window) = self.poll.take_turn(crowded) else {
+            if !self.poll.max.is_zero() {
+                poll_stats::note(if crowded {
+                    Event::Crowded
+                } else {
+                    Event::Skipped
+                });
+            }
             return Polled::ReadNext;
         };
         let Some(_polling) = Counted::start_polling() else {
+            poll_stats::note(Event::Refused);
             return Polled::ReadNext;
         };
         // `Some` when the look found something: on a plain socket the read's result, under
@@ -664,16 +678,25 @@ impl Stream {
         };
         if let Some(found) = look() {
             // No wait: neither a hit nor a miss.
+            poll_stats::note(Event::Ready);
             return read(found);
         }
         let started = Instant::now();
         loop {
             std::hint::spin_loop();
             if let Some(found) = look() {
-                self.poll.hit(started.elapsed());
+                let spun = started.elapsed();
+                poll_stats::note(if self.poll.is_late(spun) {
+                    Event::LateHit(spun)
+                } else {
+                    Event::QuickHit(spun)
+                });
+                self.poll.hit(spun);
                 return read(found);
             }
-            if started.elapsed() >= window {
+            let spun = started.elapsed();
+            if spun >= window {
+                poll_stats::note(Event::Miss(spun));
                 return Polled::Missed(started);
             }
         }
@@ -1484,6 +1507,55 @@ mod tests {
         let started = Instant::now();
         assert_eq!(s.read(&mut buf).unwrap(), 0);
         assert!(started.elapsed() < Duration::from_secs(5));
+    }
+
+    /// With the `poll-stats` feature, each wait's outcome is counted: data already there, a
+    /// quick hit, a miss (and its window's spinning), then a wait skipped while backing off.
+    /// Other tests poll at the same time, so the counts are checked as at least these.
+    #[cfg(all(unix, feature = "poll-stats"))]
+    #[test]
+    fn poll_stats_count_each_outcome_of_a_wait() {
+        use crate::net::poll_stats;
+        let (mut s, mut peer) = pair();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let before = poll_stats();
+        let mut buf = [0u8; 4];
+        // Ready: the bytes are there before the read.
+        s.set_busy_poll(Duration::from_secs(1));
+        peer.write_all(b"now!").unwrap();
+        while s.tcp().peek(&mut buf).unwrap() < 4 {}
+        s.read_exact(&mut buf).unwrap();
+        let replies = std::thread::spawn(move || {
+            for delay_ms in [5, 50, 0] {
+                let mut buf = [0u8; 4];
+                peer.read_exact(&mut buf).unwrap();
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                peer.write_all(&buf).unwrap();
+            }
+            peer
+        });
+        // A quick hit after about 5 ms of a 1 s window.
+        s.write_all(b"one!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        // A miss: 2 ms of spinning, then a sleep until the data comes.
+        s.set_busy_poll(Duration::from_millis(2));
+        s.write_all(b"two!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        // Skipped: the miss backs off the next wait.
+        s.write_all(b"tri!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        drop(replies.join().unwrap());
+        let after = poll_stats();
+        let grew = |f: fn(&crate::net::PollStats) -> u64| f(&after) - f(&before);
+        assert!(grew(|p| p.ready) >= 1, "{before:?} {after:?}");
+        assert!(grew(|p| p.quick_hits) >= 1, "{before:?} {after:?}");
+        assert!(grew(|p| p.misses) >= 1, "{before:?} {after:?}");
+        assert!(grew(|p| p.skipped) >= 1, "{before:?} {after:?}");
+        assert!(grew(|p| p.waits) >= 4, "{before:?} {after:?}");
+        assert!(
+            after.spun - before.spun >= Duration::from_millis(6),
+            "{before:?} {after:?}"
+        );
     }
 
     /// A polling read of a plain socket reads with its look (no peek, then read): what is

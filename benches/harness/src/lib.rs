@@ -403,6 +403,8 @@ static CPU_AT_START: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64
 /// Starts the timed part of a workload: returns the wall-clock start for [`report`] and
 /// remembers the process CPU time, so the report can give the CPU spent since (`cpu_s`).
 pub fn start_timer() -> Instant {
+    #[cfg(feature = "poll-stats")]
+    poll_stats::start();
     let cpu = u64::try_from(process_cpu().as_nanos()).unwrap_or(u64::MAX);
     CPU_AT_START.store(cpu, std::sync::atomic::Ordering::Relaxed);
     Instant::now()
@@ -424,6 +426,44 @@ pub fn report(client: &str, workload: &str, ops: u64, started: Instant, extra: &
         "{{\"client\": \"{client}\", \"workload\": \"{workload}\", \"ops\": {ops}, \"seconds\": {secs:.6}, \"per_op_us\": {per_op_us:.3}, \"max_rss_kb\": {}, \"cpu_s\": {cpu:.6}{extra}}}",
         max_rss_kb()
     );
+    #[cfg(feature = "poll-stats")]
+    poll_stats::report();
+}
+
+/// With the `poll-stats` feature: what boltc's busy polling did in the timed part (between
+/// [`start_timer`] and [`report`]), printed to stderr as one line.
+#[cfg(feature = "poll-stats")]
+mod poll_stats {
+    use boltc::net::{poll_stats, PollStats};
+    use std::sync::Mutex;
+
+    static AT_START: Mutex<Option<PollStats>> = Mutex::new(None);
+
+    pub(crate) fn start() {
+        *AT_START
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(poll_stats());
+    }
+
+    pub(crate) fn report() {
+        let end = poll_stats();
+        let start = AT_START
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_default();
+        eprintln!(
+            "poll-stats: waits {} crowded {} skipped {} refused {} ready {} quick_hits {} late_hits {} misses {} spun_ms {:.3}",
+            end.waits - start.waits,
+            end.crowded - start.crowded,
+            end.skipped - start.skipped,
+            end.refused - start.refused,
+            end.ready - start.ready,
+            end.quick_hits - start.quick_hits,
+            end.late_hits - start.late_hits,
+            end.misses - start.misses,
+            (end.spun - start.spun).as_secs_f64() * 1e3,
+        );
+    }
 }
 
 /// This process's peak resident set size (`VmHWM`), in KiB; 0 when unknown.

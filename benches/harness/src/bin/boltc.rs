@@ -12,6 +12,9 @@
 //! client `boltc-rust-rows`).
 //!
 //! `BOLTC_BENCH_BUSY_POLL_US` sets the busy-poll window (for A/B runs; default otherwise).
+//! Built with `--features poll-stats`, the client also prints to stderr what busy polling did
+//! in the timed part (`boltc::net::poll_stats`): how many waits polled, hit, missed or slept
+//! at once, and how long it spun.
 //!
 //! Fetch size 1000 throughout; the timer starts after the driver has connected (except W4).
 //! Credentials come from `BENCH_USER` / `BENCH_PASSWORD` (default `neo4j` / `password`).
