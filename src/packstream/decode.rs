@@ -454,7 +454,7 @@ impl<'a> Decoder<'a> {
     /// so that its arms meet in one `i64` rather than in a whole [`Value`] built from the
     /// pieces of each variant.
     #[inline(always)]
-    fn int(&mut self) -> Option<i64> {
+    pub(crate) fn int(&mut self) -> Option<i64> {
         let m = *self.buf.get(self.pos)?;
         let i = match m {
             0x00..=0x7F => i64::from(m),

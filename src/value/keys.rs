@@ -158,6 +158,16 @@ impl Keys {
     pub fn is_interned(&self) -> bool {
         matches!(self.0, Repr::Interned(_))
     }
+
+    /// A copy of the keys when they are interned (a plain copy, known to be one: no branch on
+    /// how they are shared); `None` when they are reference counted.
+    #[inline(always)]
+    pub(crate) fn copy_interned(&self) -> Option<Keys> {
+        match self.0 {
+            Repr::Interned(s) => Some(Keys(Repr::Interned(s))),
+            Repr::Shared(_) => None,
+        }
+    }
 }
 
 impl Deref for Keys {

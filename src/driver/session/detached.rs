@@ -193,52 +193,40 @@ impl Session {
         })
     }
 
-    /// The records of `id` that are ready without I/O (and any error buffered among them):
-    /// those decoded earlier, or else those the connection has buffered whole. Empty when there
-    /// are none: the next thing to read is not a record of `id` (a summary, an error, bytes
-    /// still to come), and [`Session::result_next`] handles it. For the iterator of
-    /// [`RecordStream`](crate::RecordStream), which hands the records out itself and gives
-    /// back what it did not ([`Session::result_unread`]).
-    ///
-    /// `spare` is an empty vector whose allocation the stream's buffer takes when it has none,
-    /// and the records come in the buffer's own allocation: the two trade places, so a stream
-    /// read to the end through the iterator allocates nothing per batch. (A buffer filled from
-    /// the spare holds its records from the front of its allocation, so turning it into a `Vec`
-    /// moves none; a buffer that held records before this call, from the session's other
-    /// paths, may have them moved to the front once.)
-    pub(crate) fn result_take_ready(
-        &mut self,
-        id: ResultId,
-        spare: Vec<Result<Record>>,
-    ) -> Vec<Result<Record>> {
-        debug_assert!(spare.is_empty());
+    /// Appends to `out` the records of `id` that are ready without I/O: those decoded earlier
+    /// (up to the first error buffered among them), or else those the connection has buffered
+    /// whole, decoded straight into `out`. Returns how many; none when the next thing to read
+    /// is not a record of `id` (a summary, an error, bytes still to come), which
+    /// [`Session::result_next`] handles. For the iterator of
+    /// [`RecordStream`](crate::RecordStream), which hands the records out itself and gives back
+    /// what it did not ([`Session::result_unread`]), and refills the same vector batch after
+    /// batch.
+    pub(crate) fn result_take_ready(&mut self, id: ResultId, out: &mut Vec<Record>) -> usize {
         let Some(s) = self.stream_opt_mut(id) else {
-            return spare;
+            return 0;
         };
         if s.buffer.is_empty() {
-            if s.buffer.capacity() < spare.capacity() {
-                s.buffer = VecDeque::from(spare);
-            }
-            if self.take_buffered_records(id) == 0 {
-                return Vec::new();
+            return self.take_buffered_records_into(id, out);
+        }
+        let before = out.len();
+        while let Some(Ok(_)) = s.buffer.front() {
+            if let Some(Ok(r)) = s.buffer.pop_front() {
+                out.push(r);
             }
         }
-        match self.stream_opt_mut(id) {
-            Some(s) => Vec::from(std::mem::take(&mut s.buffer)),
-            None => Vec::new(),
-        }
+        out.len() - before
     }
 
     /// Puts `records` (taken by [`Session::result_take_ready`] and not handed out) back in
     /// front of what `id` still holds, in their order.
-    pub(crate) fn result_unread(&mut self, id: ResultId, records: Vec<Result<Record>>) {
+    pub(crate) fn result_unread(
+        &mut self,
+        id: ResultId,
+        records: impl DoubleEndedIterator<Item = Record>,
+    ) {
         if let Some(s) = self.stream_opt_mut(id) {
-            if s.buffer.is_empty() {
-                s.buffer = VecDeque::from(records);
-            } else {
-                for r in records.into_iter().rev() {
-                    s.buffer.push_front(r);
-                }
+            for r in records.rev() {
+                s.buffer.push_front(Ok(r));
             }
         }
     }

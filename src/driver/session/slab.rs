@@ -134,10 +134,7 @@ impl Session {
     /// record that does not decode), which is left for [`Session::receive_for`] to read and
     /// handle. Returns how many were decoded.
     pub(super) fn take_buffered_records(&mut self, id: ResultId) -> usize {
-        let batch = match self.streams.get(id.index as usize) {
-            Some(Some(s)) if s.keys.len() == 1 => 128,
-            _ => 24,
-        };
+        let batch = self.record_batch(id);
         // A record of another length than the columns is left for `receive_for` to refuse.
         // Early returns rather than `match .. if` guard: with the guard, LLVM copied each
         // decoded record through the stack several times (W1 +15 instructions a record,
@@ -152,6 +149,30 @@ impl Session {
             s.buffer.push_back(Ok(r));
             true
         })
+    }
+
+    /// How many buffered records of `id` are decoded in one go (see
+    /// [`Session::take_buffered_records`]).
+    fn record_batch(&self, id: ResultId) -> usize {
+        match self.streams.get(id.index as usize) {
+            Some(Some(s)) if s.keys.len() == 1 => 128,
+            _ => 24,
+        }
+    }
+
+    /// [`Session::take_buffered_records`] for the iterator: the records go straight into
+    /// `out` (see [`Record::decode_into`]) rather than through the stream's buffer, in batches
+    /// of the same size. Returns how many. (W1 through the iterator: 269M -> 230M instructions,
+    /// and W1b's 223M stay: the queue's push and the move out of it, and a stall of the
+    /// processor on every record, are gone.)
+    pub(super) fn take_buffered_records_into(
+        &mut self,
+        id: ResultId,
+        out: &mut Vec<Record>,
+    ) -> usize {
+        let batch = self.record_batch(id);
+        out.reserve(batch);
+        self.take_buffered_into(id, batch, |s, d| Record::decode_into(&s.keys, d, out))
     }
 
     /// Offers up to `max` RECORD messages of `id` that the connection has buffered whole to
