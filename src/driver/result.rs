@@ -30,6 +30,9 @@ pub struct RecordStream<'s> {
     /// read to the end allocates nothing per batch. Every other method first gives them back
     /// ([`Self::give_back`]), so the iterator and the other calls see one sequence of records.
     ahead: std::vec::IntoIter<Record>,
+    /// `ahead` has an allocation (the iterator was used), which the drop gives back to the
+    /// session for the next iterator.
+    ahead_allocated: bool,
 }
 
 impl<'s> RecordStream<'s> {
@@ -39,6 +42,7 @@ impl<'s> RecordStream<'s> {
             id,
             iter_failed: false,
             ahead: Vec::new().into_iter(),
+            ahead_allocated: false,
         }
     }
 
@@ -73,6 +77,11 @@ impl<'s> RecordStream<'s> {
         // `vec::IntoIter` in place, keeping its allocation: an optimization it does not
         // promise; without it, this allocates once a batch.)
         let mut spare: Vec<_> = std::mem::take(&mut self.ahead).filter(|_| false).collect();
+        if !self.ahead_allocated {
+            // The first batch: into the vector of an earlier iterator of this session.
+            spare = self.session.result_spare_vec();
+            self.ahead_allocated = true;
+        }
         self.session.result_take_ready(self.id, &mut spare);
         self.ahead = spare.into_iter();
         if let Some(r) = self.ahead.next() {
@@ -191,6 +200,12 @@ impl Iterator for RecordStream<'_> {
 
 impl Drop for RecordStream<'_> {
     fn drop(&mut self) {
+        // The records not handed out go with the rest of the result; their vector's
+        // allocation is kept for the next iterator (see `next_slow` for the in-place collect).
+        if self.ahead_allocated {
+            let spare: Vec<_> = std::mem::take(&mut self.ahead).filter(|_| false).collect();
+            self.session.result_keep_vec(spare);
+        }
         self.session.result_free(self.id);
     }
 }

@@ -217,6 +217,18 @@ impl Session {
         out.len() - before
     }
 
+    /// An empty vector for [`Session::result_take_ready`] to fill: the one an earlier
+    /// iterator gave back ([`Session::result_keep_vec`]) when there is one, so a query read
+    /// through the iterator allocates none.
+    pub(crate) fn result_spare_vec(&mut self) -> Vec<Record> {
+        self.spares.records()
+    }
+
+    /// Takes back the vector of an iterator that is done (emptied here), for the next one.
+    pub(crate) fn result_keep_vec(&mut self, records: Vec<Record>) {
+        self.spares.keep_records(records);
+    }
+
     /// Puts `records` (taken by [`Session::result_take_ready`] and not handed out) back in
     /// front of what `id` still holds, in their order.
     pub(crate) fn result_unread(

@@ -1,5 +1,5 @@
 //! What a finished result leaves for the next one: the metadata maps of its RUN reply and of
-//! its final reply, its query text's buffer and its record buffer. A session's queries
+//! its final reply, its query text's buffer, its record buffer and its iterator's. A session's queries
 //! mostly look alike, and a server's replies of one kind keep their keys in the same order,
 //! so the next replies are decoded into the last ones in place
 //! ([`crate::packstream::Decoder::read_map_into`]) and the next result's buffers are the last
@@ -30,6 +30,9 @@ pub(super) struct Spares {
     end_meta: Option<Map>,
     query: String,
     buffer: VecDeque<Result<Record>>,
+    /// The vector an iterator over a result took its records ahead in
+    /// ([`crate::RecordStream`]), for the next iterator.
+    records: Vec<Record>,
 }
 
 impl Spares {
@@ -60,6 +63,19 @@ impl Spares {
     /// An empty record buffer, the kept one when there is one.
     pub(super) fn buffer(&mut self) -> VecDeque<Result<Record>> {
         std::mem::take(&mut self.buffer)
+    }
+
+    /// An empty vector for an iterator's records, the kept one when there is one.
+    pub(super) fn records(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.records)
+    }
+
+    /// Keeps the (emptied) vector of an iterator that is done, when small.
+    pub(super) fn keep_records(&mut self, mut records: Vec<Record>) {
+        if records.capacity() <= MAX_BUFFER && self.records.capacity() == 0 {
+            records.clear();
+            self.records = records;
+        }
     }
 
     /// Keeps what `s`, a result that is over and forgotten, leaves.
@@ -97,5 +113,29 @@ impl Spares {
 fn keep_meta(slot: &mut Option<Map>, meta: Map) {
     if slot.is_none() && !meta.is_empty() && map_size(&meta) <= MAX_META {
         *slot = Some(meta);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_iterators_vector_is_kept_for_the_next_only_when_small_and_once() {
+        let mut spares = Spares::default();
+        assert_eq!(spares.records().capacity(), 0);
+        let mut v = Vec::with_capacity(128);
+        v.push(Record::new(["n"], vec![]));
+        let ptr = v.as_ptr();
+        spares.keep_records(v);
+        // A second one while one is kept is dropped, not kept beside it.
+        spares.keep_records(Vec::with_capacity(16));
+        let kept = spares.records();
+        assert_eq!((kept.as_ptr(), kept.len()), (ptr, 0));
+        assert!(kept.capacity() >= 128);
+        assert_eq!(spares.records().capacity(), 0);
+        // Too large to keep.
+        spares.keep_records(Vec::with_capacity(MAX_BUFFER + 1));
+        assert_eq!(spares.records().capacity(), 0);
     }
 }
