@@ -122,6 +122,21 @@ impl Values {
         });
     }
 
+    /// The `len` values of a record (after its list header): a single scalar straight into
+    /// the record (the common single column: nothing to reuse, nothing to keep), anything else
+    /// through [`Values::decode`].
+    #[inline(always)]
+    fn read(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
+        if len == 1 {
+            match d.scalar() {
+                Some(v) => Ok(Values::One(v)),
+                None => Values::decode(d, 1),
+            }
+        } else {
+            Values::decode(d, len)
+        }
+    }
+
     /// The `len` values of a record (anything but a single scalar), decoded into a spare
     /// when this thread has one of that shape (see [`Values::drop_values`]).
     #[inline(never)]
@@ -234,15 +249,7 @@ impl Record {
         d: &mut Decoder<'_>,
     ) -> std::result::Result<Record, DecodeError> {
         let len = d.read_list_header()?;
-        let values = if len == 1 {
-            match d.scalar() {
-                // The common single column: nothing to reuse, nothing to keep.
-                Some(v) => Values::One(v),
-                None => Values::decode(d, 1)?,
-            }
-        } else {
-            Values::decode(d, len)?
-        };
+        let values = Values::read(d, len)?;
         Ok(Record {
             keys: keys.clone(),
             values: ManuallyDrop::new(values),
@@ -292,14 +299,8 @@ impl Record {
         len: usize,
         out: &mut Vec<Record>,
     ) -> bool {
-        let scalar = if len == 1 { d.scalar() } else { None };
-        let values = match scalar {
-            // Another single scalar: nothing to reuse, nothing to keep.
-            Some(v) => Values::One(v),
-            None => match Values::decode(d, len) {
-                Ok(v) => v,
-                Err(_) => return false,
-            },
+        let Ok(values) = Values::read(d, len) else {
+            return false;
         };
         if !d.is_at_end() {
             return false;
