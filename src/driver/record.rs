@@ -415,16 +415,19 @@ mod tests {
         assert!(Record::decode(&keys, &mut d).is_err());
     }
 
+    /// A RECORD's field list of `fields`, as the server sends it.
+    fn encode(fields: Vec<Value>) -> Vec<u8> {
+        use crate::packstream::{Dialect, Encoder};
+        let mut out = Vec::new();
+        Encoder::new(&mut out, Dialect::LATEST)
+            .write_value(&Value::List(fields))
+            .unwrap();
+        out
+    }
+
     #[test]
     fn records_decoded_into_a_vector_equal_decoded_ones_and_bad_ones_leave_it_alone() {
-        use crate::packstream::{DecodeOptions, Dialect, Encoder};
-        let encode = |fields: Vec<Value>| {
-            let mut out = Vec::new();
-            Encoder::new(&mut out, Dialect::LATEST)
-                .write_value(&Value::List(fields))
-                .unwrap();
-            out
-        };
+        use crate::packstream::DecodeOptions;
         let one = Keys::new(&["n"]);
         // Over the interning limits: reference counted, the other path of `decode_into`.
         let shared = Keys::from(Arc::<[String]>::from(vec!["n".to_owned()]));
@@ -494,15 +497,8 @@ mod tests {
 
     #[test]
     fn records_are_decoded_into_the_values_of_dropped_ones_and_equal_fresh_decodes() {
-        use crate::packstream::{DecodeOptions, Dialect, Encoder};
+        use crate::packstream::DecodeOptions;
         let keys = Keys::new(&["i", "s", "l", "m"]);
-        let encode = |fields: Vec<Value>| {
-            let mut out = Vec::new();
-            Encoder::new(&mut out, Dialect::LATEST)
-                .write_value(&Value::List(fields))
-                .unwrap();
-            out
-        };
         let row = |i: i64| {
             vec![
                 Value::Int(i),
