@@ -65,6 +65,14 @@ impl<'s> RecordStream<'s> {
         Some(r)
     }
 
+    /// `ahead`'s vector, emptied: the records not handed out are dropped, and what is left is
+    /// their allocation. (The standard library collects a filtered `vec::IntoIter` in place,
+    /// keeping its allocation: an optimization it does not promise; without it, this
+    /// allocates once a batch.)
+    fn take_ahead_vec(&mut self) -> Vec<Record> {
+        std::mem::take(&mut self.ahead).filter(|_| false).collect()
+    }
+
     /// [`Iterator::next`] once the records taken ahead are handed out: takes the next ones
     /// that are ready, or reads through the session.
     #[inline(never)]
@@ -72,16 +80,13 @@ impl<'s> RecordStream<'s> {
         if self.iter_failed {
             return None;
         }
-        // The records handed out, dropped: what is left is their allocation, which the
-        // session fills with the next ones. (The standard library collects a filtered
-        // `vec::IntoIter` in place, keeping its allocation: an optimization it does not
-        // promise; without it, this allocates once a batch.)
-        let mut spare: Vec<_> = std::mem::take(&mut self.ahead).filter(|_| false).collect();
-        if !self.ahead_allocated {
+        let mut spare = if self.ahead_allocated {
+            self.take_ahead_vec()
+        } else {
             // The first batch: into the vector of an earlier iterator of this session.
-            spare = self.session.result_spare_vec();
             self.ahead_allocated = true;
-        }
+            self.session.result_spare_vec()
+        };
         self.session.result_take_ready(self.id, &mut spare);
         self.ahead = spare.into_iter();
         if let Some(r) = self.ahead.next() {
@@ -200,10 +205,10 @@ impl Iterator for RecordStream<'_> {
 
 impl Drop for RecordStream<'_> {
     fn drop(&mut self) {
-        // The records not handed out go with the rest of the result; their vector's
-        // allocation is kept for the next iterator (see `next_slow` for the in-place collect).
+        // The records not handed out go with the rest of the result; their vector is kept
+        // for the next iterator.
         if self.ahead_allocated {
-            let spare: Vec<_> = std::mem::take(&mut self.ahead).filter(|_| false).collect();
+            let spare = self.take_ahead_vec();
             self.session.result_keep_vec(spare);
         }
         self.session.result_free(self.id);

@@ -1,7 +1,7 @@
 //! What a finished result leaves for the next one: the metadata maps of its RUN reply and of
-//! its final reply, its query text's buffer, its record buffer and its iterator's. A session's queries
-//! mostly look alike, and a server's replies of one kind keep their keys in the same order,
-//! so the next replies are decoded into the last ones in place
+//! its final reply, its query text's buffer, its record buffer and its iterator's. A session's
+//! queries mostly look alike, and a server's replies of one kind keep their keys in the same
+//! order, so the next replies are decoded into the last ones in place
 //! ([`crate::packstream::Decoder::read_map_into`]) and the next result's buffers are the last
 //! one's: a short query then allocates (and frees) almost nothing for its bookkeeping.
 //!
