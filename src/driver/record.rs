@@ -32,7 +32,24 @@ thread_local! {
     /// common use of an iterator over a result) then allocates nothing per record once the rows
     /// keep their shape, as [`Rows`](crate::Rows) blocks do. At most [`MAX_SPARES`] of them, of
     /// records whose decoding was charged at most [`MAX_SPARE_SIZE`] bytes.
-    static SPARES: RefCell<Vec<Values>> = const { RefCell::new(Vec::new()) };
+    static SPARES: RefCell<Spares> = const {
+        RefCell::new(Spares {
+            rows: Vec::new(),
+            ones: Vec::new(),
+        })
+    };
+}
+
+/// A thread's spare values, by the shape of the records they came from, so that a record takes
+/// one of its own shape or none (one list of both made a single-column record drop the value
+/// list of a wide one, and the other way round). The lists hold plain `Vec`s and values rather
+/// than [`Values`], which are taken out of a dropped record and put into a decoded one in place
+/// (see [`Values::drop_values`] and [`Values::decode_to`]).
+struct Spares {
+    /// The value lists of dropped records of several columns ([`Values::Spare`]).
+    rows: Vec<Vec<Value>>,
+    /// The single strings of dropped one-column records.
+    ones: Vec<Value>,
 }
 
 /// The most spare values a thread keeps: more than a batch of wide records decoded ahead (24;
@@ -48,13 +65,31 @@ const MAX_SPARES: usize = 32;
 /// So a thread keeps at most about 128 KiB, and a few kilobytes for rows of a few columns.
 const MAX_SPARE_SIZE: usize = 2 << 10;
 
-/// Takes the values of a dropped record, if this thread has one.
-#[inline]
-fn take_spare() -> Option<Values> {
+/// Takes a spare from the list `list` picks, if this thread has one.
+#[inline(always)]
+fn take_spare<T>(list: impl FnOnce(&mut Spares) -> &mut Vec<T>) -> Option<T> {
     SPARES
-        .try_with(|s| s.try_borrow_mut().ok()?.pop())
+        .try_with(|s| list(&mut *s.try_borrow_mut().ok()?).pop())
         .ok()
         .flatten()
+}
+
+/// Keeps `spare` in the list `list` picks, unless this thread holds [`MAX_SPARES`] already (or
+/// its spares are borrowed, or it is being torn down): then `spare` is dropped.
+#[inline(always)]
+fn keep_spare<T>(list: impl FnOnce(&mut Spares) -> &mut Vec<T>, spare: T) {
+    // The closure owns the spare: when it does not run, the spare is dropped with it.
+    let _ = SPARES.try_with(move |s| {
+        if let Ok(mut s) = s.try_borrow_mut() {
+            if s.rows.len() + s.ones.len() < MAX_SPARES {
+                let list = list(&mut s);
+                if list.capacity() == 0 {
+                    list.reserve_exact(MAX_SPARES);
+                }
+                list.push(spare);
+            }
+        }
+    });
 }
 
 /// A record's values. A single column (the common shape of a streamed result) is kept inline,
@@ -98,71 +133,89 @@ impl Values {
     /// dropping a record that owns nothing stays a compare.
     #[inline(never)]
     fn drop_values(&mut self) {
-        // The empty `Many` left behind owns nothing.
-        let values = self.take();
-        let keep = match &values {
-            Values::Spare(_) => true,
-            Values::One(Value::String(s)) => s.capacity() <= MAX_SPARE_SIZE,
-            _ => false,
-        };
-        if !keep {
-            return;
-        }
-        // The closure owns the values: not kept (the list full or borrowed, or the thread
-        // being torn down so that the closure never runs), they are dropped with it.
-        let _ = SPARES.try_with(move |s| {
-            if let Ok(mut s) = s.try_borrow_mut() {
-                if s.len() < MAX_SPARES {
-                    if s.capacity() == 0 {
-                        s.reserve_exact(MAX_SPARES);
-                    }
-                    s.push(values);
-                }
+        // What is kept is taken out of its place, leaving an empty list or string that owns
+        // nothing; anything else is dropped, leaving an empty `Many`. (Taking the whole
+        // `Values` first copied it to the stack and read the list back from the middle of two
+        // stores: a stall on every record.)
+        match self {
+            Values::Spare(items) => keep_spare(|s| &mut s.rows, std::mem::take(items)),
+            Values::One(Value::String(text)) if text.capacity() <= MAX_SPARE_SIZE => {
+                keep_spare(|s| &mut s.ones, Value::String(std::mem::take(text)));
             }
-        });
+            _ => drop(self.take()),
+        }
     }
 
     /// The `len` values of a record (after its list header): a single scalar straight into
     /// the record (the common single column: nothing to reuse, nothing to keep), anything else
-    /// through [`Values::decode`].
+    /// through [`Values::decode_to`].
     #[inline(always)]
     fn read(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
+        let mut values = ManuallyDrop::new(Values::Many(Vec::new()));
+        Values::read_to(d, len, &mut values)?;
+        Ok(ManuallyDrop::into_inner(values))
+    }
+
+    /// [`Values::read`] into `dest`, which owns nothing (it is overwritten, not dropped), and
+    /// is left as it was on an error.
+    #[inline(always)]
+    fn read_to(
+        d: &mut Decoder<'_>,
+        len: usize,
+        dest: &mut ManuallyDrop<Values>,
+    ) -> std::result::Result<(), DecodeError> {
         if len == 1 {
-            match d.scalar() {
-                Some(v) => Ok(Values::One(v)),
-                None => Values::decode(d, 1),
+            if let Some(v) = d.scalar() {
+                *dest = ManuallyDrop::new(Values::One(v));
+                return Ok(());
             }
-        } else {
-            Values::decode(d, len)
         }
+        Values::decode_to(d, len, dest)
     }
 
     /// The `len` values of a record (anything but a single scalar), decoded into a spare
-    /// when this thread has one of that shape (see [`Values::drop_values`]).
+    /// when this thread has one of that shape (see [`Values::drop_values`]), written into
+    /// `dest` as [`Values::read_to`] says. Out of line, it writes them into their place itself:
+    /// returned by value, they went through a temporary that the caller read back in wide
+    /// loads right after this function's narrow stores (a stall on every record).
     #[inline(never)]
-    fn decode(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
-        Ok(match (take_spare(), len) {
-            (Some(Values::One(mut v)), 1) => {
-                d.refill_item(&mut v)?;
-                Values::One(v)
-            }
-            (_, 1) => Values::One(d.read_item()?),
-            (spare, _) => {
-                let items = match spare {
-                    Some(Values::Spare(mut items)) => {
-                        d.refill_items(&mut items, len)?;
-                        items
-                    }
-                    _ => d.read_items(len)?,
-                };
-                // All this message's values: the decoder is this message's.
-                if d.charged() <= MAX_SPARE_SIZE {
-                    Values::Spare(items)
-                } else {
-                    Values::Many(items)
+    fn decode_to(
+        d: &mut Decoder<'_>,
+        len: usize,
+        dest: &mut ManuallyDrop<Values>,
+    ) -> std::result::Result<(), DecodeError> {
+        // Each shape written where it is made: merged into one write first, the values went
+        // through the stack again.
+        if len == 1 {
+            let value = match take_spare(|s| &mut s.ones) {
+                Some(mut v) => {
+                    d.refill_item(&mut v)?;
+                    v
                 }
+                None => d.read_item()?,
+            };
+            *dest = ManuallyDrop::new(Values::One(value));
+            return Ok(());
+        }
+        let items = match take_spare(|s| &mut s.rows) {
+            Some(mut items) => {
+                d.refill_items(&mut items, len)?;
+                items
             }
-        })
+            None => d.read_items(len)?,
+        };
+        // All this message's values: the decoder is this message's. The variant first, then
+        // the list into it: written as one enum, it was assembled on the stack and copied
+        // whole, padding included, in loads that spanned the stores just made.
+        *dest = ManuallyDrop::new(if d.charged() <= MAX_SPARE_SIZE {
+            Values::Spare(Vec::new())
+        } else {
+            Values::Many(Vec::new())
+        });
+        if let Values::Spare(slot) | Values::Many(slot) = &mut **dest {
+            *slot = items;
+        }
+        Ok(())
     }
 
     fn into_vec(self) -> Vec<Value> {
@@ -291,7 +344,9 @@ impl Record {
         Self::decode_other_into(keys, d, len, out)
     }
 
-    /// [`Record::decode_into`] for anything but a single integer, after the list header.
+    /// [`Record::decode_into`] for anything but a single integer, after the list header. The
+    /// record goes into its slot first, with no values, and they are decoded into it in place
+    /// (see [`Values::decode_to`]); a record that does not decode is taken out again.
     #[inline(never)]
     fn decode_other_into(
         keys: &Keys,
@@ -299,17 +354,31 @@ impl Record {
         len: usize,
         out: &mut Vec<Record>,
     ) -> bool {
-        let Ok(values) = Values::read(d, len) else {
-            return false;
-        };
-        if !d.is_at_end() {
+        // Known here (the caller checked), so that the push has no growing path.
+        if out.len() == out.capacity() {
             return false;
         }
-        out.push(Record {
-            keys: keys.clone(),
-            values: ManuallyDrop::new(values),
-        });
-        true
+        // One push for each way of sharing the keys: merged before one push, the keys went
+        // through the stack and were read back in a wide load (the stall described above).
+        let no_values = || ManuallyDrop::new(Values::Many(Vec::new()));
+        match keys.copy_interned() {
+            Some(keys) => out.push(Record {
+                keys,
+                values: no_values(),
+            }),
+            None => out.push(Record {
+                keys: keys.clone(),
+                values: no_values(),
+            }),
+        }
+        let Some(record) = out.last_mut() else {
+            return false;
+        };
+        if Values::read_to(d, len, &mut record.values).is_ok() && d.is_at_end() {
+            return true;
+        }
+        out.pop();
+        false
     }
 
     /// The column names.
@@ -492,7 +561,59 @@ mod tests {
 
     /// How many spare values this thread holds.
     fn spares() -> usize {
-        SPARES.with(|s| s.borrow().len())
+        SPARES.with(|s| {
+            let s = s.borrow();
+            s.rows.len() + s.ones.len()
+        })
+    }
+
+    /// How many spares of each shape (rows of several values, single strings) this thread
+    /// holds.
+    fn spares_by_shape() -> (usize, usize) {
+        SPARES.with(|s| {
+            let s = s.borrow();
+            (s.rows.len(), s.ones.len())
+        })
+    }
+
+    #[test]
+    fn a_record_takes_a_spare_of_its_own_shape_only() {
+        use crate::packstream::DecodeOptions;
+        let decode = |keys: &Keys, bytes: &[u8]| {
+            let mut d = Decoder::new(bytes, DecodeOptions::default());
+            Record::decode(keys, &mut d).unwrap()
+        };
+        // Whatever earlier tests on this thread left is dropped.
+        SPARES.with(|s| {
+            let mut s = s.borrow_mut();
+            s.rows.clear();
+            s.ones.clear();
+        });
+        let wide = Keys::new(&["a", "b"]);
+        let one = Keys::new(&["s"]);
+        let row = encode(vec![Value::Int(1), Value::String("two".into())]);
+        let text = encode(vec![Value::String("solo".into())]);
+        drop(decode(&wide, &row));
+        assert_eq!(spares_by_shape(), (1, 0));
+        // A single string column does not take (and waste) a row's list ...
+        let s = decode(&one, &text);
+        assert_eq!(spares_by_shape(), (1, 0));
+        // ... and its string is kept among the single values when it is dropped.
+        drop(s);
+        assert_eq!(spares_by_shape(), (1, 1));
+        // Each shape takes its own, and gives it back, the values right.
+        let w = decode(&wide, &row);
+        assert_eq!(spares_by_shape(), (0, 1));
+        let s = decode(&one, &text);
+        assert_eq!(spares_by_shape(), (0, 0));
+        assert_eq!(w.values(), &[Value::Int(1), Value::String("two".into())]);
+        assert_eq!(s.values(), &[Value::String("solo".into())]);
+        drop((w, s));
+        assert_eq!(spares_by_shape(), (1, 1));
+        // The bound is on both lists together.
+        let rows: Vec<Record> = (0..MAX_SPARES).map(|_| decode(&wide, &row)).collect();
+        drop(rows);
+        assert_eq!(spares_by_shape(), (MAX_SPARES - 1, 1));
     }
 
     #[test]
