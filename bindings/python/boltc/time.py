@@ -11,7 +11,7 @@ microseconds); the standard types are accepted as parameters too.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any, Optional, Tuple
+from typing import Any, Callable, Optional, Tuple
 
 
 _I64_MIN, _I64_MAX = -(2**63), 2**63 - 1
@@ -41,6 +41,60 @@ def _compare_key(a: Any, b: Any) -> Tuple[Any, Any]:
     if (ka[1] is None) != (kb[1] is None):
         raise TypeError("can't compare offset-naive and offset-aware values")
     return ka, kb
+
+
+class _OffsetOrdered:
+    """The comparisons and hash of ``Time`` and ``DateTime``, from each class's ``_other``
+    (the other operand as this class, None when it is neither this class nor its standard
+    type) and ``_key`` (nanoseconds, moved to UTC when aware, and the offset or None): equal
+    when both are naive or both aware with the same key (False for other types); ordered by
+    key (NotImplemented for other types, ``TypeError`` between naive and aware); hashed as the
+    standard value when the nanoseconds are whole microseconds (``_whole_us``), where the two
+    compare equal."""
+
+    __slots__ = ()
+
+    # Provided by each class.
+    _other: Callable[[object], Any]
+    _key: Callable[[], Tuple[int, Optional[int]]]
+    _whole_us: Callable[[], bool]
+    to_native: Callable[[], Any]
+
+    def __eq__(self, other: object) -> bool:
+        o = self._other(other)
+        if o is None:
+            return False
+        a, b = self._key(), o._key()
+        return (a[1] is None) == (b[1] is None) and a[0] == b[0]
+
+    def __ne__(self, other: object) -> bool:
+        return not self.__eq__(other)
+
+    def __lt__(self, other: object) -> bool:
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] < b[0]
+
+    def __le__(self, other: object) -> bool:
+        return self == other or self < other
+
+    def __gt__(self, other: object) -> bool:
+        o = self._other(other)
+        if o is None:
+            return NotImplemented
+        a, b = _compare_key(self, o)
+        return a[0] > b[0]
+
+    def __ge__(self, other: object) -> bool:
+        return self == other or self > other
+
+    def __hash__(self) -> int:
+        if self._whole_us():
+            return hash(self.to_native())
+        key = self._key()
+        return hash((key[0], key[1] is None))
 
 
 class Date:
@@ -190,7 +244,7 @@ Date.min = Date(1, 1, 1)
 Date.max = Date(9999, 12, 31)
 
 
-class Time:
+class Time(_OffsetOrdered):
     """A time of day with nanoseconds and an optional ``tzinfo``. Equal to a ``datetime.time``
     when the nanoseconds are whole microseconds; aware times order by their UTC time."""
 
@@ -293,41 +347,8 @@ class Time:
             return Time.from_native(other)
         return None
 
-    def __eq__(self, other: object) -> bool:
-        o = Time._other(other)
-        if o is None:
-            return False
-        a, b = self._key(), o._key()
-        return (a[1] is None) == (b[1] is None) and a[0] == b[0]
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __lt__(self, other: object) -> bool:
-        o = Time._other(other)
-        if o is None:
-            return NotImplemented
-        a, b = _compare_key(self, o)
-        return a[0] < b[0]
-
-    def __le__(self, other: object) -> bool:
-        return self == other or self < other
-
-    def __gt__(self, other: object) -> bool:
-        o = Time._other(other)
-        if o is None:
-            return NotImplemented
-        a, b = _compare_key(self, o)
-        return a[0] > b[0]
-
-    def __ge__(self, other: object) -> bool:
-        return self == other or self > other
-
-    def __hash__(self) -> int:
-        if self._ticks % 1000 == 0:
-            return hash(self.to_native())
-        key = self._key()
-        return hash((key[0], key[1] is None))
+    def _whole_us(self) -> bool:
+        return self._ticks % 1000 == 0
 
     def __str__(self) -> str:
         return self.iso_format()
@@ -341,7 +362,7 @@ Time.min = Time(0, 0, 0, 0)
 Time.max = Time(23, 59, 59, 999_999_999)
 
 
-class DateTime:
+class DateTime(_OffsetOrdered):
     """A date and time of day with nanoseconds and an optional ``tzinfo``. Equal to a
     ``datetime.datetime`` when the nanoseconds are whole microseconds; aware values compare by
     their instant. ``+``/``-`` a ``Duration`` or ``timedelta`` add months (clamping the day),
@@ -482,41 +503,8 @@ class DateTime:
             return DateTime.from_native(other)
         return None
 
-    def __eq__(self, other: object) -> bool:
-        o = DateTime._other(other)
-        if o is None:
-            return False
-        a, b = self._key(), o._key()
-        return (a[1] is None) == (b[1] is None) and a[0] == b[0]
-
-    def __ne__(self, other: object) -> bool:
-        return not self.__eq__(other)
-
-    def __lt__(self, other: object) -> bool:
-        o = DateTime._other(other)
-        if o is None:
-            return NotImplemented
-        a, b = _compare_key(self, o)
-        return a[0] < b[0]
-
-    def __le__(self, other: object) -> bool:
-        return self == other or self < other
-
-    def __gt__(self, other: object) -> bool:
-        o = DateTime._other(other)
-        if o is None:
-            return NotImplemented
-        a, b = _compare_key(self, o)
-        return a[0] > b[0]
-
-    def __ge__(self, other: object) -> bool:
-        return self == other or self > other
-
-    def __hash__(self) -> int:
-        if self._time._ticks % 1000 == 0:
-            return hash(self.to_native())
-        key = self._key()
-        return hash((key[0], key[1] is None))
+    def _whole_us(self) -> bool:
+        return self._time._ticks % 1000 == 0
 
     def _plus(self, d: "Duration") -> "DateTime":
         date = self._date._plus_months(d[0])
