@@ -12,7 +12,7 @@ from . import _bookmarks, _callbacks, _ffi, exceptions
 from ._bookmarks import BookmarkManager, Neo4jBookmarkManager
 from ._codec import to_map
 from ._ffi import lib
-from ._util import borrowed_str, check
+from ._util import HandleOwner, borrowed_str, check
 from ._work import (READ_ACCESS, WRITE_ACCESS, Address, Bookmarks, Query, Result, ServerInfo, Session,
                     server_info_from, unit_of_work)
 
@@ -411,8 +411,10 @@ def _auth_handle(auth: Any) -> Optional[int]:
     return out.value
 
 
-class Driver:
+class Driver(HandleOwner):
     """A pool of connections to one server or cluster (as ``neo4j.Driver``)."""
+
+    _FREE = "boltc_driver_free"
 
     def __init__(self, uri: str, auth: Any = None, **config: Any) -> None:
         self._handle: Optional[int] = None
@@ -815,19 +817,6 @@ class Driver:
             lib.boltc_driver_free(h)
             check(status, err)
 
-    def __enter__(self) -> "Driver":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.boltc_driver_free(h)
-            except Exception:
-                pass
 
 
 class ConnectionInfo(NamedTuple):

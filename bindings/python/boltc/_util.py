@@ -1,10 +1,10 @@
-"""Error checking and string helpers shared by the wrappers."""
+"""Error checking, string helpers and the handle-owning base shared by the wrappers."""
 
 from __future__ import annotations
 
 import ctypes
 from ctypes import byref, c_size_t, c_void_p
-from typing import Optional
+from typing import Any, Callable, Optional, TypeVar
 
 from . import exceptions
 from ._ffi import lib
@@ -66,3 +66,31 @@ def borrowed_str(fn, *args) -> Optional[str]:
     if not p.value:
         return None
     return _string_at(p.value, n.value).decode("utf-8")
+
+
+_Owner = TypeVar("_Owner", bound="HandleOwner")
+
+
+class HandleOwner:
+    """Base of a wrapper owning a library handle in ``_handle`` (``Driver``, ``Session``): a
+    context manager whose exit calls ``close()``; collected while still holding the handle, it
+    frees it (without closing) with the ``lib`` function named by ``_FREE``, ignoring errors
+    (as at interpreter exit)."""
+
+    _FREE = ""
+    _handle: Optional[int]
+    close: Callable[[], None]
+
+    def __enter__(self: _Owner) -> _Owner:
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        h, self._handle = getattr(self, "_handle", None), None
+        if h:
+            try:
+                getattr(lib, self._FREE)(h)
+            except Exception:
+                pass

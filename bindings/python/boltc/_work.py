@@ -18,7 +18,7 @@ from ._codec import BROKEN_VALUES, GRAPH_VALUES, build_rows, decode_columns, to_
 from ._ffi import CCounters, lib
 from ._record import Record, record_class
 from .graph import Graph
-from ._util import borrowed_str, check
+from ._util import HandleOwner, borrowed_str, check
 
 log = logging.getLogger("boltc")
 
@@ -967,9 +967,11 @@ def _merge(parameters: Optional[Dict[str, Any]], kw: Dict[str, Any]) -> Dict[str
 # ---- sessions -----------------------------------------------------------------------------
 
 
-class Session:
+class Session(HandleOwner):
     """A session (as ``neo4j.Session``): ``run``, ``begin_transaction``, ``execute_read``,
     ``execute_write``, ``last_bookmarks``, ``close``; a context manager."""
+
+    _FREE = "boltc_session_free"
 
     def __init__(self, handle: int, driver: Any, access_mode: str, settings: Dict[str, Any]) -> None:
         self._handle: Optional[int] = handle
@@ -1170,19 +1172,6 @@ class Session:
     def closed(self) -> bool:
         return not self._handle
 
-    def __enter__(self) -> "Session":
-        return self
-
-    def __exit__(self, *exc: Any) -> None:
-        self.close()
-
-    def __del__(self) -> None:
-        h, self._handle = getattr(self, "_handle", None), None
-        if h:
-            try:
-                lib.boltc_session_free(h)
-            except Exception:
-                pass
 
 
 # boltc_status numbers by name, for exceptions raised inside a transaction function.
