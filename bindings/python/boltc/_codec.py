@@ -363,22 +363,35 @@ def _array(fmt: str, n: int) -> Struct:
     return s
 
 
+def _strs(b: bytes, o: int, n: int) -> Tuple[List[str], int]:
+    """The ``n`` strings at ``o`` (the keys of a batch or of a column of maps); returns them and
+    the offset after them. (``_node`` keeps this loop inline for its labels: a call more per
+    node would slow down decoding.)"""
+    out = []
+    for _ in range(n):
+        v, o = _str(b, o)
+        out.append(v)
+    return out, o
+
+
+def _columns(b: bytes, o: int, n: int, rows: int) -> Tuple[List[Any], int]:
+    """The ``n`` columns of ``rows`` values at ``o`` (of a batch or of a column of maps);
+    returns them and the offset after them."""
+    out = []
+    for _ in range(n):
+        v, o = _column(b, o, rows)
+        out.append(v)
+    return out, o
+
+
 def decode_columns(b: bytes) -> Tuple[List[str], int, List[Any]]:
     """Decodes a "BCC1" buffer into (keys, row count, one sequence of values per column)."""
     if b[:4] != b"BCC1":
         raise exceptions.DriverError("boltc: not a columnar batch")
     ncols = _u32(b, 4)[0]
-    o = 8
-    keys = []
-    for _ in range(ncols):
-        k, o = _str(b, o)
-        keys.append(k)
+    keys, o = _strs(b, 8, ncols)
     rows = _u32(b, o)[0]
-    o += 4
-    cols: List[Any] = []
-    for _ in range(ncols):
-        col, o = _column(b, o, rows)
-        cols.append(col)
+    cols, o = _columns(b, o + 4, ncols, rows)
     return keys, rows, cols
 
 
@@ -424,15 +437,8 @@ def _column(b: bytes, o: int, rows: int) -> Tuple[Any, int]:
 def _maps(b: bytes, o: int, rows: int) -> Tuple[List[Dict[str, Any]], int]:
     """Kind 7: maps with the same keys, one inner column per key."""
     k = _u32(b, o)[0]
-    o += 4
-    keys = []
-    for _ in range(k):
-        key, o = _str(b, o)
-        keys.append(key)
-    inner = []
-    for _ in range(k):
-        col, o = _column(b, o, rows)
-        inner.append(col)
+    keys, o = _strs(b, o + 4, k)
+    inner, o = _columns(b, o, k, rows)
     if not k:
         return [{} for _ in range(rows)], o
     return _maps_builder(tuple(keys))(*inner), o
