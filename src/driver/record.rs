@@ -1,4 +1,6 @@
 //! Records: one row of a result, with access by index and by key.
+//!
+//! File length: over 600 lines only with its unit tests (the code is about 450).
 
 use crate::convert::FromValue;
 use crate::error::{Error, ErrorKind, Result};
