@@ -500,21 +500,7 @@ pub extern "C" fn boltc_batch_encode(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let d = Out::new(data_out, "data_out")?;
-        let l = Out::new(len_out, "len_out")?;
-        // SAFETY: NULL or a live boltc_batch (header contract); borrowed shared only.
-        let b = unsafe { box_ref(batch) }?;
-        let buf = match b.encoded.get() {
-            Some(buf) => buf,
-            None => {
-                // Two threads may both encode; the first stored wins and both return it.
-                let buf = super::batch_codec::encode_batch(&b.rows)?;
-                b.encoded.get_or_init(|| buf)
-            }
-        };
-        d.write(buf.as_ptr());
-        l.write(buf.len());
-        Ok(())
+        write_encoding(batch, Encoding::Rows, data_out, len_out)
     })
 }
 
@@ -531,22 +517,51 @@ pub extern "C" fn boltc_batch_encode_columns(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let d = Out::new(data_out, "data_out")?;
-        let l = Out::new(len_out, "len_out")?;
-        // SAFETY: NULL or a live boltc_batch (header contract); borrowed shared only.
-        let b = unsafe { box_ref(batch) }?;
-        let buf = match b.columns.get() {
-            Some(buf) => buf,
-            None => {
-                // Two threads may both encode; the first stored wins and both return it.
-                let buf = super::batch_codec::encode_columns(&b.rows)?;
-                b.columns.get_or_init(|| buf)
-            }
-        };
-        d.write(buf.as_ptr());
-        l.write(buf.len());
-        Ok(())
+        write_encoding(batch, Encoding::Columns, data_out, len_out)
     })
+}
+
+/// Which of the batch's encodings `write_encoding` hands out.
+#[derive(Clone, Copy)]
+enum Encoding {
+    /// Row by row (`boltc_batch_encode`).
+    Rows,
+    /// Column by column (`boltc_batch_encode_columns`).
+    Columns,
+}
+
+/// The body of `boltc_batch_encode` and `boltc_batch_encode_columns`: writes the encoding
+/// `which`, made on first use and then kept in the batch, as a buffer borrowed until the batch
+/// is freed.
+fn write_encoding(
+    batch: *mut boltc_batch,
+    which: Encoding,
+    data_out: *mut *const u8,
+    len_out: *mut usize,
+) -> FfiResult<()> {
+    let d = Out::new(data_out, "data_out")?;
+    let l = Out::new(len_out, "len_out")?;
+    // SAFETY: NULL or a live boltc_batch (header contract of both callers); borrowed shared
+    // only.
+    let b = unsafe { box_ref(batch) }?;
+    let slot = match which {
+        Encoding::Rows => &b.encoded,
+        Encoding::Columns => &b.columns,
+    };
+    let buf = match slot.get() {
+        Some(buf) => buf,
+        None => {
+            // Two threads may both encode; the first stored wins and both return it.
+            let buf = match which {
+                Encoding::Rows => super::batch_codec::encode_batch(&b.rows),
+                Encoding::Columns => super::batch_codec::encode_columns(&b.rows),
+            }?;
+            slot.get_or_init(|| buf)
+        }
+    };
+    d.write(buf.as_ptr());
+    l.write(buf.len());
+    Ok(())
 }
 
 /// Frees a batch. NULL is ignored.
