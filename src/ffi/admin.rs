@@ -24,10 +24,11 @@ pub extern "C" fn boltc_driver_server_info(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        Out::new(info_out, "info_out")?;
-        // SAFETY: NULL or a live boltc_driver (header contract).
-        let d = unsafe { arc_ref(driver) }?;
-        write_server_info(Some(d.driver.server_info()?), info_out)
+        write_server_info(info_out, || {
+            // SAFETY: NULL or a live boltc_driver (header contract).
+            let d = unsafe { arc_ref(driver) }?;
+            Ok(Some(d.driver.server_info()?))
+        })
     })
 }
 

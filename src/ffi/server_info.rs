@@ -21,13 +21,14 @@ pub struct boltc_server_info {
 
 declare_handle!(Box, boltc_server_info, 0xB017_0A11);
 
-/// Writes `info` (or NULL for `None`) to an out-param.
+/// The body of the `*_connection_info` / `*_server_info` calls: checks `info_out` before any
+/// work, then writes the info `get` finds as a new server info (NULL for `None`).
 pub(crate) fn write_server_info(
-    info: Option<ServerInfo>,
-    out: *mut *mut boltc_server_info,
+    info_out: *mut *mut boltc_server_info,
+    get: impl FnOnce() -> FfiResult<Option<ServerInfo>>,
 ) -> FfiResult<()> {
-    let out = Out::new(out, "info_out")?;
-    out.write(info.map_or(ptr::null_mut(), |info| {
+    let out = Out::new(info_out, "info_out")?;
+    out.write(get()?.map_or(ptr::null_mut(), |info| {
         box_into_raw(boltc_server_info {
             magic: boltc_server_info::MAGIC,
             info,

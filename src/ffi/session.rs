@@ -414,11 +414,11 @@ pub extern "C" fn boltc_session_connection_info(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        Out::new(info_out, "info_out")?;
-        // SAFETY: NULL or a live boltc_session (header contract).
-        let s = unsafe { box_ref(session) }?;
-        let info = s.shared.with(|st| Ok(st.session()?.connection_info()))?;
-        super::server_info::write_server_info(info, info_out)
+        super::server_info::write_server_info(info_out, || {
+            // SAFETY: NULL or a live boltc_session (header contract).
+            let s = unsafe { box_ref(session) }?;
+            s.shared.with(|st| Ok(st.session()?.connection_info()))
+        })
     })
 }
 
@@ -564,9 +564,9 @@ pub extern "C" fn boltc_transaction_connection_info(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        Out::new(info_out, "info_out")?;
-        let (info, _) = with_tx(transaction, |s, _| Ok(s.connection_info()))?;
-        super::server_info::write_server_info(info, info_out)
+        super::server_info::write_server_info(info_out, || {
+            with_tx(transaction, |s, _| Ok(s.connection_info())).map(|(info, _)| info)
+        })
     })
 }
 
