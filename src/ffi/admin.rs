@@ -57,6 +57,12 @@ pub const BOLTC_CONNECTION_SERVER_ADDRESS: i32 = 5;
 /// The client address of the connection.
 pub const BOLTC_CONNECTION_CLIENT_ADDRESS: i32 = 6;
 
+/// Row `index` of a connection or kill list; out of range is `BOLTC_STATUS_INVALID_ARGUMENT`.
+fn row<T>(rows: &[T], index: usize) -> FfiResult<&T> {
+    rows.get(index)
+        .ok_or_else(|| Failure::invalid(format!("row {index} of {}", rows.len())))
+}
+
 /// Lists the server's network connections (`CALL dbms.listConnections()`). On success
 /// `*list_out` receives a list freed with `boltc_connection_list_free`.
 /// `BOLTC_STATUS_UNSUPPORTED` when the server has no such procedure (e.g. FalkorDB).
@@ -105,11 +111,7 @@ pub extern "C" fn boltc_connection_list_string(
 ) -> boltc_status {
     ffi_status!(error_out, {
         // SAFETY: NULL or a live boltc_connection_list (header contract).
-        let l = unsafe { box_ref(list) }?;
-        let r = l
-            .rows
-            .get(index)
-            .ok_or_else(|| Failure::invalid(format!("row {index} of {}", l.rows.len())))?;
+        let r = row(&unsafe { box_ref(list) }?.rows, index)?;
         let s = match which {
             BOLTC_CONNECTION_ID => Some(&r.connection_id),
             BOLTC_CONNECTION_CONNECT_TIME => Some(&r.connect_time),
@@ -246,11 +248,7 @@ pub extern "C" fn boltc_kill_list_string(
 ) -> boltc_status {
     ffi_status!(error_out, {
         // SAFETY: NULL or a live boltc_kill_list (header contract).
-        let l = unsafe { box_ref(list) }?;
-        let r = l
-            .rows
-            .get(index)
-            .ok_or_else(|| Failure::invalid(format!("row {index} of {}", l.rows.len())))?;
+        let r = row(&unsafe { box_ref(list) }?.rows, index)?;
         let s = match which {
             BOLTC_KILL_CONNECTION_ID => &r.connection_id,
             BOLTC_KILL_USERNAME => &r.username,
