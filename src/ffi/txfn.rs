@@ -264,13 +264,7 @@ pub extern "C" fn boltc_session_execute_read(
     user_data: *mut c_void,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
-    let call = Call {
-        mode: AccessMode::Read,
-        config: TransactionConfig::default(),
-        work,
-        user_data,
-    };
-    execute_status(session, &call, error_out)
+    execute_default(session, AccessMode::Read, work, user_data, error_out)
 }
 
 /// As `boltc_session_execute_read`, in a write transaction (routed to a writer).
@@ -281,8 +275,20 @@ pub extern "C" fn boltc_session_execute_write(
     user_data: *mut c_void,
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
+    execute_default(session, AccessMode::Write, work, user_data, error_out)
+}
+
+/// The body of `boltc_session_execute_read` / `_write`: `work` in transactions of `mode` with
+/// the default transaction config.
+fn execute_default(
+    session: *mut boltc_session,
+    mode: AccessMode,
+    work: boltc_transaction_work,
+    user_data: *mut c_void,
+    error_out: *mut *mut boltc_error,
+) -> boltc_status {
     let call = Call {
-        mode: AccessMode::Write,
+        mode,
         config: TransactionConfig::default(),
         work,
         user_data,
