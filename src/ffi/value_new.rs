@@ -8,7 +8,7 @@ use super::handle::{
     bytes_arg, cstr_arg, opaque_box, opaque_free, slice_arg, str_arg, view_mut, Out,
 };
 use super::map::map_ref;
-use super::status::boltc_status;
+use super::status::{boltc_status, FfiResult};
 use super::value::*;
 use crate::value::{
     Date, DateTime, DateTimeZoneId, Duration, LocalDateTime, LocalTime, Map, Point2D, Point3D,
@@ -19,6 +19,18 @@ use std::ptr;
 
 fn owned(v: Value) -> *mut boltc_value {
     opaque_box::<boltc_value>(v)
+}
+
+/// The body of the fallible constructors: checks `value_out` before any work, then makes the
+/// value (which may fail on the arguments it reads) and hands it to the caller as an owned
+/// value.
+fn write_owned(
+    value_out: *mut *mut boltc_value,
+    make: impl FnOnce() -> FfiResult<Value>,
+) -> FfiResult<()> {
+    let o = Out::new(value_out, "value_out")?;
+    o.write(owned(make()?));
+    Ok(())
 }
 
 /// A new null value (caller frees with `boltc_value_free`).
@@ -84,24 +96,22 @@ pub extern "C" fn boltc_value_new_datetime(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        let value = if v.tz_id.is_null() {
-            Value::DateTime(DateTime {
-                seconds: v.seconds,
-                nanoseconds: v.nanoseconds,
-                tz_offset_seconds: v.tz_offset_seconds,
-            })
-        } else {
+        write_owned(value_out, || {
+            if v.tz_id.is_null() {
+                return Ok(Value::DateTime(DateTime {
+                    seconds: v.seconds,
+                    nanoseconds: v.nanoseconds,
+                    tz_offset_seconds: v.tz_offset_seconds,
+                }));
+            }
             // SAFETY: tz_id points at tz_id_len bytes (header contract).
             let tz = unsafe { str_arg(v.tz_id, v.tz_id_len, "tz_id") }?;
-            Value::DateTimeZoneId(Box::new(DateTimeZoneId {
+            Ok(Value::DateTimeZoneId(Box::new(DateTimeZoneId {
                 seconds: v.seconds,
                 nanoseconds: v.nanoseconds,
                 tz_id: tz.to_owned(),
-            }))
-        };
-        o.write(owned(value));
-        Ok(())
+            })))
+        })
     })
 }
 
@@ -161,11 +171,11 @@ pub extern "C" fn boltc_value_new_string(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: s points at len bytes (header contract).
-        let s = unsafe { str_arg(s, len, "string") }?;
-        o.write(owned(Value::String(s.to_owned())));
-        Ok(())
+        write_owned(value_out, || {
+            // SAFETY: s points at len bytes (header contract).
+            let s = unsafe { str_arg(s, len, "string") }?;
+            Ok(Value::String(s.to_owned()))
+        })
     })
 }
 
@@ -177,11 +187,11 @@ pub extern "C" fn boltc_value_new_string_cstr(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: NULL or NUL-terminated (header contract).
-        let s = unsafe { cstr_arg(s, "string") }?;
-        o.write(owned(Value::String(s.to_owned())));
-        Ok(())
+        write_owned(value_out, || {
+            // SAFETY: NULL or NUL-terminated (header contract).
+            let s = unsafe { cstr_arg(s, "string") }?;
+            Ok(Value::String(s.to_owned()))
+        })
     })
 }
 
@@ -194,11 +204,11 @@ pub extern "C" fn boltc_value_new_bytes(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: data points at len bytes (header contract).
-        let b = unsafe { bytes_arg(data, len, "data") }?;
-        o.write(owned(Value::Bytes(b.to_vec())));
-        Ok(())
+        write_owned(value_out, || {
+            // SAFETY: data points at len bytes (header contract).
+            let b = unsafe { bytes_arg(data, len, "data") }?;
+            Ok(Value::Bytes(b.to_vec()))
+        })
     })
 }
 
@@ -211,11 +221,11 @@ pub extern "C" fn boltc_value_new_vector_f64(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let o = Out::new(value_out, "value_out")?;
-        // SAFETY: data points at len doubles (header contract).
-        let d = unsafe { slice_arg(data, len, "data") }?;
-        o.write(owned(Value::Vector(Vector::F64(d.to_vec()))));
-        Ok(())
+        write_owned(value_out, || {
+            // SAFETY: data points at len doubles (header contract).
+            let d = unsafe { slice_arg(data, len, "data") }?;
+            Ok(Value::Vector(Vector::F64(d.to_vec())))
+        })
     })
 }
 
