@@ -10,7 +10,8 @@ use super::shared::SessionShared;
 use super::status::{boltc_status, Failure, FfiResult};
 use super::summary::boltc_summary;
 use super::value::boltc_value;
-use crate::driver::{Record, ResultId, Rows};
+use crate::driver::{Record, ResultId, Rows, Session};
+use crate::error::Result;
 use crate::value::{Keys, Value};
 use parking_lot::Mutex;
 use std::ffi::c_char;
@@ -71,6 +72,13 @@ impl boltc_result {
             .get()
             .expect("invariant: set above under the lock"))
     }
+
+    /// Runs `f` on the session with this result's id, under the session's lock (another
+    /// thread gets BUSY; a closed session ILLEGAL_STATE).
+    fn with_session<R>(&self, f: impl FnOnce(&mut Session, ResultId) -> Result<R>) -> FfiResult<R> {
+        let id = self.id;
+        self.shared.with(|st| Ok(f(st.session()?, id)?))
+    }
 }
 
 /// One row. Ownership: the caller's (from `boltc_result_next` / `boltc_result_single`), freed
@@ -82,6 +90,16 @@ pub struct boltc_record {
 }
 
 declare_handle!(Box, boltc_record, 0xB017_0EC0);
+
+impl boltc_record {
+    /// A new record handle (the caller's, freed with `boltc_record_free`).
+    fn into_raw(record: Record) -> *mut boltc_record {
+        box_into_raw(boltc_record {
+            magic: Self::MAGIC,
+            record,
+        })
+    }
+}
 
 /// Up to `max` records of a result, as rows × columns of values.
 ///
@@ -178,14 +196,8 @@ pub extern "C" fn boltc_result_next(
         let out = Out::new(record_out, "record_out")?;
         // SAFETY: NULL or a live boltc_result used by this thread (header contract).
         let r = unsafe { box_ref(result) }?;
-        let id = r.id;
-        let rec = r.shared.with(|st| Ok(st.session()?.result_next(id)?))?;
-        out.write(rec.map_or(ptr::null_mut(), |record| {
-            box_into_raw(boltc_record {
-                magic: boltc_record::MAGIC,
-                record,
-            })
-        }));
+        let rec = r.with_session(|s, id| s.result_next(id))?;
+        out.write(rec.map_or(ptr::null_mut(), boltc_record::into_raw));
         Ok(())
     })
 }
@@ -208,13 +220,10 @@ pub extern "C" fn boltc_result_next_batch(
         }
         // SAFETY: NULL or a live boltc_result (header contract); borrowed shared only.
         let r = unsafe { box_ref(result) }?;
-        let id = r.id;
         // Decode into the memory of the batch freed last (the usual loop frees each batch
         // before it asks for the next).
         let mut rows = r.spare.lock().take().unwrap_or_default();
-        let more = r
-            .shared
-            .with(|st| Ok(st.session()?.result_next_rows(id, max, &mut rows)?))?;
+        let more = r.with_session(|s, id| s.result_next_rows(id, max, &mut rows))?;
         out.write(box_into_raw(boltc_batch {
             magic: boltc_batch::MAGIC,
             rows,
@@ -240,12 +249,9 @@ pub extern "C" fn boltc_result_single(
         let out = Out::new(record_out, "record_out")?;
         // SAFETY: NULL or a live boltc_result used by this thread (header contract).
         let r = unsafe { box_ref(result) }?;
-        let id = r.id;
-        let record = r.shared.with(|st| Ok(st.session()?.result_single(id)?))?;
-        out.write(box_into_raw(boltc_record {
-            magic: boltc_record::MAGIC,
-            record,
-        }));
+        out.write(boltc_record::into_raw(
+            r.with_session(|s, id| s.result_single(id))?,
+        ));
         Ok(())
     })
 }
@@ -262,9 +268,9 @@ pub extern "C" fn boltc_result_consume(
         let out = Out::new(summary_out, "summary_out")?;
         // SAFETY: NULL or a live boltc_result used by this thread (header contract).
         let r = unsafe { box_ref(result) }?;
-        let id = r.id;
-        let summary = r.shared.with(|st| Ok(st.session()?.result_consume(id)?))?;
-        out.write(boltc_summary::into_raw(summary));
+        out.write(boltc_summary::into_raw(
+            r.with_session(|s, id| s.result_consume(id))?,
+        ));
         Ok(())
     })
 }
