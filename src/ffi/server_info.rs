@@ -37,6 +37,23 @@ pub(crate) fn write_server_info(
     Ok(())
 }
 
+/// The body of the `*_protocol_version` calls: checks both out-params before any work, then
+/// writes the negotiated Bolt version of the info `get` finds.
+pub(crate) fn write_protocol_version<'a>(
+    major_out: *mut u8,
+    minor_out: *mut u8,
+    get: impl FnOnce() -> FfiResult<&'a ServerInfo>,
+) -> FfiResult<()> {
+    let (ma, mi) = (
+        Out::new(major_out, "major_out")?,
+        Out::new(minor_out, "minor_out")?,
+    );
+    let (major, minor) = get()?.protocol_version;
+    ma.write(major);
+    mi.write(minor);
+    Ok(())
+}
+
 /// `boltc_server_info_string`: the server address `host:port` the connection was made to.
 pub const BOLTC_SERVER_INFO_ADDRESS: i32 = 0;
 /// The server agent, e.g. `Neo4j/5.13.0`.
@@ -80,15 +97,10 @@ pub extern "C" fn boltc_server_info_protocol_version(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let (ma, mi) = (
-            Out::new(major_out, "major_out")?,
-            Out::new(minor_out, "minor_out")?,
-        );
-        // SAFETY: NULL or a live boltc_server_info (header contract).
-        let v = unsafe { box_ref(info) }?.info.protocol_version;
-        ma.write(v.0);
-        mi.write(v.1);
-        Ok(())
+        write_protocol_version(major_out, minor_out, || {
+            // SAFETY: NULL or a live boltc_server_info (header contract).
+            Ok(&unsafe { box_ref(info) }?.info)
+        })
     })
 }
 

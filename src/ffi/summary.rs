@@ -8,6 +8,7 @@ use super::handle::{
     box_free, box_into_raw, box_ref, declare_handle, view, view_ref, write_opt_str, write_str,
     Handle, Opaque, Out,
 };
+use super::server_info::write_protocol_version;
 use super::status::{boltc_status, Failure, FfiResult};
 use super::value::boltc_map;
 use crate::driver::{GqlStatusObject, Plan, Summary};
@@ -191,14 +192,7 @@ pub extern "C" fn boltc_summary_protocol_version(
     error_out: *mut *mut boltc_error,
 ) -> boltc_status {
     ffi_status!(error_out, {
-        let (ma, mi) = (
-            Out::new(major_out, "major_out")?,
-            Out::new(minor_out, "minor_out")?,
-        );
-        let v = summary(summary_)?.server.protocol_version;
-        ma.write(v.0);
-        mi.write(v.1);
-        Ok(())
+        write_protocol_version(major_out, minor_out, || Ok(&summary(summary_)?.server))
     })
 }
 
