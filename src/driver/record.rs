@@ -123,10 +123,17 @@ impl Values {
         )
     }
 
+    /// No values, owning nothing: a record's values before they are decoded into it in place,
+    /// and after they are taken.
+    #[inline(always)]
+    fn none() -> Values {
+        Values::Many(Vec::new())
+    }
+
     /// Takes the values, leaving none (and no allocation).
     #[inline]
     fn take(&mut self) -> Values {
-        std::mem::replace(self, Values::Many(Vec::new()))
+        std::mem::replace(self, Values::none())
     }
 
     /// Drops the values, or keeps them for [`Record::decode`] to decode the next record into
@@ -153,7 +160,7 @@ impl Values {
     /// through [`Values::decode_to`].
     #[inline(always)]
     fn read(d: &mut Decoder<'_>, len: usize) -> std::result::Result<Values, DecodeError> {
-        let mut values = ManuallyDrop::new(Values::Many(Vec::new()));
+        let mut values = ManuallyDrop::new(Values::none());
         Values::read_to(d, len, &mut values)?;
         Ok(ManuallyDrop::into_inner(values))
     }
@@ -362,15 +369,14 @@ impl Record {
         }
         // One push for each way of sharing the keys: merged before one push, the keys went
         // through the stack and were read back in a wide load (the stall described above).
-        let no_values = || ManuallyDrop::new(Values::Many(Vec::new()));
         match keys.copy_interned() {
             Some(keys) => out.push(Record {
                 keys,
-                values: no_values(),
+                values: ManuallyDrop::new(Values::none()),
             }),
             None => out.push(Record {
                 keys: keys.clone(),
-                values: no_values(),
+                values: ManuallyDrop::new(Values::none()),
             }),
         }
         let Some(record) = out.last_mut() else {
@@ -563,10 +569,8 @@ mod tests {
 
     /// How many spare values this thread holds.
     fn spares() -> usize {
-        SPARES.with(|s| {
-            let s = s.borrow();
-            s.rows.len() + s.ones.len()
-        })
+        let (rows, ones) = spares_by_shape();
+        rows + ones
     }
 
     /// How many spares of each shape (rows of several values, single strings) this thread
