@@ -297,10 +297,12 @@ impl ConfigBuilder {
     /// machine's cores poll at once (at least one); other waiting threads sleep at once, and
     /// while more of this process's threads than that wait for replies, and for 1 ms after,
     /// none polls (their servers need the cores too: four client threads on two cores do
-    /// better asleep). And none polls while the machine has more threads ready to run than
-    /// cores (Linux: the run queue in `/proc/loadavg`, sampled every 10 ms), so polling never
-    /// takes a core from a thread with work, such as the other threads of a busy client or a
-    /// local server; each such wait also halves the connection's window (down to a
+    /// better asleep). And none polls while the machine is crowded: over the last 10 ms, some
+    /// thread was ready to run but had no CPU more than a quarter of the time (Linux: the CPU
+    /// pressure in `/proc/pressure/cpu`; where the kernel does not report it, more threads in
+    /// the run queue of `/proc/loadavg` than cores), so polling never takes a core from a
+    /// thread with work, such as the other threads of a busy client or a local server, while a
+    /// kernel thread that runs for a moment does not stop it; each such wait also halves the connection's window (down to a
     /// sixteenth), which doubles back with each poll that sees data, or whose data came
     /// within `window` after all.
     ///

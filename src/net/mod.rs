@@ -4,6 +4,7 @@
 //! and an address into a connected [`Stream`].
 
 mod address;
+mod crowding;
 pub(crate) mod deadline;
 pub(crate) mod interrupt;
 mod poll_memory;

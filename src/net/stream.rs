@@ -6,7 +6,7 @@ use std::fmt;
 use std::io::{self, Read, Write};
 use std::mem::MaybeUninit;
 use std::net::{Shutdown, SocketAddr, TcpStream};
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
@@ -17,6 +17,7 @@ use rustix::net::SendFlags;
 use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
+use super::crowding::machine_crowded;
 use super::poll_memory::{Lesson, Memo};
 use super::poll_stats::{self, Event};
 use super::ws::WsIo;
@@ -319,7 +320,7 @@ fn may_poll(max: usize, waiting: usize, polling: usize, since_contended: Duratio
 }
 
 /// Microseconds since this process first asked, plus one (so that 0 can stand for never).
-fn now_us() -> u64 {
+pub(super) fn now_us() -> u64 {
     static EPOCH: OnceLock<Instant> = OnceLock::new();
     u64::try_from(EPOCH.get_or_init(Instant::now).elapsed().as_micros())
         .unwrap_or(u64::MAX)
@@ -370,73 +371,6 @@ impl Drop for Counted {
     fn drop(&mut self) {
         self.0.fetch_sub(1, Ordering::AcqRel);
     }
-}
-
-/// Whether the machine has no core to spare for polling: more threads ready to run than
-/// cores (the `runnable` count of `/proc/loadavg`, which includes the thread asking), so a
-/// thread spinning on a socket would take CPU from one with work (another client thread, or a
-/// local server producing the answer). Then reads sleep at once. Sampled at most every
-/// [`LOAD_SAMPLE`] for the whole process (a file read costs a few microseconds); `false` where
-/// the count cannot be read (not Linux).
-fn machine_crowded() -> bool {
-    static STATE: OnceLock<LoadSampler> = OnceLock::new();
-    STATE.get_or_init(LoadSampler::new).crowded()
-}
-
-/// How long a sample of the run queue holds.
-const LOAD_SAMPLE: Duration = Duration::from_millis(10);
-
-/// The cached verdict of [`machine_crowded`].
-struct LoadSampler {
-    cores: usize,
-    /// When the verdict was taken, as [`now_us`] (0: never).
-    sampled_at: AtomicU64,
-    crowded: AtomicBool,
-}
-
-impl LoadSampler {
-    fn new() -> LoadSampler {
-        LoadSampler {
-            cores: std::thread::available_parallelism().map_or(1, |n| n.get()),
-            sampled_at: AtomicU64::new(0),
-            crowded: AtomicBool::new(false),
-        }
-    }
-
-    fn crowded(&self) -> bool {
-        if cfg!(test) {
-            // This crate's unit tests run in parallel and test polling itself.
-            return false;
-        }
-        let now = now_us();
-        let at = self.sampled_at.load(Ordering::Relaxed);
-        let period = u64::try_from(LOAD_SAMPLE.as_micros()).unwrap_or(u64::MAX);
-        if at != 0 && now.saturating_sub(at) < period {
-            return self.crowded.load(Ordering::Relaxed);
-        }
-        // One thread samples; the others keep the previous verdict meanwhile.
-        if self
-            .sampled_at
-            .compare_exchange(at, now, Ordering::Relaxed, Ordering::Relaxed)
-            .is_err()
-        {
-            return self.crowded.load(Ordering::Relaxed);
-        }
-        let verdict = std::fs::read_to_string("/proc/loadavg")
-            .ok()
-            .and_then(|text| crowded_by(&text, self.cores))
-            .unwrap_or(false);
-        self.crowded.store(verdict, Ordering::Relaxed);
-        verdict
-    }
-}
-
-/// Whether `/proc/loadavg` text (`0.52 0.58 0.59 3/467 12345`) shows more runnable threads
-/// than `cores`; `None` if the text does not have that form.
-fn crowded_by(loadavg: &str, cores: usize) -> Option<bool> {
-    let runnable = loadavg.split_whitespace().nth(3)?.split_once('/')?.0;
-    let runnable: usize = runnable.parse().ok()?;
-    Some(runnable > cores)
 }
 
 impl Stream {
@@ -1028,20 +962,6 @@ pub fn is_tls_error(e: &io::Error) -> bool {
 
 #[cfg(test)]
 mod tests {
-    #[test]
-    fn polling_backs_off_when_more_threads_are_runnable_than_cores() {
-        use super::crowded_by;
-        // The asking thread and one more (say, the local server) fit on two cores.
-        assert_eq!(crowded_by("0.10 0.20 0.30 2/249 1234\n", 2), Some(false));
-        assert_eq!(crowded_by("9.87 10.07 11.80 3/249 534\n", 2), Some(true));
-        assert_eq!(crowded_by("1.00 1.00 1.00 5/300 1", 8), Some(false));
-        assert_eq!(crowded_by("1.00 1.00 1.00 9/300 1", 8), Some(true));
-        // Not that form: no verdict (the caller keeps polling as configured).
-        assert_eq!(crowded_by("", 2), None);
-        assert_eq!(crowded_by("1 2 3 x/5 6", 2), None);
-        assert_eq!(crowded_by("1 2 3", 2), None);
-    }
-
     use super::*;
     use std::net::TcpListener;
     use std::time::Instant;
