@@ -304,7 +304,10 @@ impl ConfigBuilder {
     /// thread with work, such as the other threads of a busy client or a local server, while a
     /// kernel thread that runs for a moment does not stop it; each such wait also halves the connection's window (down to a
     /// sixteenth), which doubles back with each poll that sees data, or whose data came
-    /// within `window` after all.
+    /// within `window` after all. A stream that pulls its next batch ahead waits once a batch:
+    /// each connection times its streams' batches polling and asleep, and keeps the faster
+    /// (trying the other now and then): sleeping wins where the scheduler can then run the
+    /// client on a local server's core, polling where the two stay on different cores.
     ///
     /// Built with the `poll-stats` feature, `boltc::net::poll_stats()` tells what polling
     /// did in the process so far (how many waits polled, hit, missed or slept at once, and

@@ -7,6 +7,7 @@ mod address;
 mod crowding;
 pub(crate) mod deadline;
 pub(crate) mod interrupt;
+mod pace;
 mod poll_memory;
 mod poll_stats;
 mod resolve;

@@ -4,7 +4,8 @@
 //!
 //! Counted in `Stream::poll_readable` (see `net/stream.rs`): every read that would wait for
 //! the server with polling on is one [`PollStats::waits`], and ends in exactly one of the
-//! outcomes `crowded`, `skipped`, `refused`, `ready`, `quick_hits`, `late_hits`, `misses`.
+//! outcomes `asked`, `crowded`, `skipped`, `refused`, `ready`, `quick_hits`, `late_hits`,
+//! `misses`.
 
 use std::time::Duration;
 
@@ -12,6 +13,8 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(feature = "poll-stats"), allow(dead_code))]
 pub(crate) enum Event {
+    /// Slept at once: a stream found its batches come faster that way (`Stream::sleep_next_read`).
+    Asked,
     /// Slept at once: the machine had more runnable threads than cores.
     Crowded,
     /// Slept at once: polling was backing off from a slow server.
@@ -35,6 +38,7 @@ mod counts {
     use std::time::Duration;
 
     static WAITS: AtomicU64 = AtomicU64::new(0);
+    static ASKED: AtomicU64 = AtomicU64::new(0);
     static CROWDED: AtomicU64 = AtomicU64::new(0);
     static SKIPPED: AtomicU64 = AtomicU64::new(0);
     static REFUSED: AtomicU64 = AtomicU64::new(0);
@@ -48,6 +52,7 @@ mod counts {
     pub(crate) fn note(event: Event) {
         WAITS.fetch_add(1, Relaxed);
         let (outcome, spun) = match event {
+            Event::Asked => (&ASKED, None),
             Event::Crowded => (&CROWDED, None),
             Event::Skipped => (&SKIPPED, None),
             Event::Refused => (&REFUSED, None),
@@ -65,6 +70,7 @@ mod counts {
     pub(crate) fn snapshot() -> PollStats {
         PollStats {
             waits: WAITS.load(Relaxed),
+            asked: ASKED.load(Relaxed),
             crowded: CROWDED.load(Relaxed),
             skipped: SKIPPED.load(Relaxed),
             refused: REFUSED.load(Relaxed),
@@ -98,7 +104,10 @@ pub(crate) fn note(_event: Event) {}
 pub struct PollStats {
     /// Reads that would have waited for the server with polling on.
     pub waits: u64,
-    /// Waits that slept at once because the machine had more runnable threads than cores.
+    /// Waits that slept at once because the stream asked: its batches came faster when it
+    /// slept (see `ConfigBuilder::busy_poll`).
+    pub asked: u64,
+    /// Waits that slept at once because the machine was crowded (threads waited for a CPU).
     pub crowded: u64,
     /// Waits that slept at once because polling was backing off (the server answered
     /// later than the window).

@@ -18,6 +18,7 @@ use rustls::{ClientConnection, StreamOwned};
 use socket2::SockRef;
 
 use super::crowding::machine_crowded;
+use super::pace::Pace;
 use super::poll_memory::{Lesson, Memo};
 use super::poll_stats::{self, Event};
 use super::ws::WsIo;
@@ -47,6 +48,10 @@ pub struct Stream {
     /// The read and write timeouts (unused over a WebSocket, whose stream keeps its own).
     read_timeout: Timeout,
     write_timeout: Timeout,
+    /// Whether its streams wait for a batch by polling or asleep (see `net/pace.rs`).
+    pace: Pace,
+    /// The next read sleeps at once instead of polling (see [`Stream::wait_for_batch`]).
+    sleep_next: bool,
 }
 
 /// The transport under a [`Stream`]. The socket is shared (an `Arc`, not a duplicated
@@ -405,6 +410,8 @@ impl Stream {
             pid: crate::process::id(),
             read_timeout: timeouts,
             write_timeout: timeouts,
+            pace: Pace::default(),
+            sleep_next: false,
         }
     }
 
@@ -523,6 +530,28 @@ impl Stream {
         self.memo = None;
     }
 
+    /// Notes that a stream's batch went by in `took`, from one PULL sent ahead to the next
+    /// (see `net/pace.rs`). Nothing is timed while polling is off.
+    pub(crate) fn batch_took(&mut self, took: Duration) {
+        if let Io::Ws(ws) = &mut self.io {
+            // The stream under the WebSocket is the one that polls.
+            return ws.inner_mut().batch_took(took);
+        }
+        if !self.poll.max.is_zero() {
+            self.pace.took(took);
+        }
+    }
+
+    /// Says that the next read waits for a batch a stream pulled ahead: it sleeps at once
+    /// instead of polling if the connection's streams found their batches came faster that
+    /// way (see `net/pace.rs`). It neither counts as a miss nor changes what polling learned.
+    pub(crate) fn wait_for_batch(&mut self) {
+        if let Io::Ws(ws) = &mut self.io {
+            return ws.inner_mut().wait_for_batch();
+        }
+        self.sleep_next = self.pace.sleeps();
+    }
+
     /// Shares what busy polling learns about `server` (the socket address this stream is
     /// connected to) with the process's other streams to it that poll with the same window:
     /// this stream starts from what the last of them learned (for instance that the server
@@ -563,6 +592,10 @@ impl Stream {
     /// [`BusyPoll::miss`] how long the data took.
     #[cfg(unix)]
     fn poll_readable(&mut self, buf: &mut [u8]) -> Polled {
+        if std::mem::take(&mut self.sleep_next) && !self.poll.max.is_zero() {
+            poll_stats::note(Event::Asked);
+            return Polled::ReadNext;
+        }
         let sock = match &self.io {
             Io::Tcp(s) => Probe::Read(s),
             // Decrypted data (or the peer's close) is already there.

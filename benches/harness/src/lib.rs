@@ -452,8 +452,9 @@ mod poll_stats {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .unwrap_or_default();
         eprintln!(
-            "poll-stats: waits {} crowded {} skipped {} refused {} ready {} quick_hits {} late_hits {} misses {} spun_ms {:.3}",
+            "poll-stats: waits {} asked {} crowded {} skipped {} refused {} ready {} quick_hits {} late_hits {} misses {} spun_ms {:.3}",
             end.waits - start.waits,
+            end.asked - start.asked,
             end.crowded - start.crowded,
             end.skipped - start.skipped,
             end.refused - start.refused,

@@ -287,10 +287,18 @@ impl Session {
                     let qid = s.qid;
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
-                Phase::Running | Phase::Streaming { .. } => {
+                phase @ (Phase::Running | Phase::Streaming { .. }) => {
+                    // Past the first batch, the next read from the socket waits for a batch
+                    // pulled ahead (a PULL is in flight whenever the server has more).
+                    let later_batch = matches!(phase, Phase::Streaming { .. });
                     self.pull_ahead(id, n)?;
                     if self.take_buffered_records(id) > 0 {
                         return Ok(true);
+                    }
+                    if later_batch {
+                        if let Some(conn) = self.conn.as_mut() {
+                            conn.stream_mut().wait_for_batch();
+                        }
                     }
                     if let Some(r) = self.receive_for(id)? {
                         self.stream_mut(id).buffer.push_back(Ok(r));

@@ -19,6 +19,7 @@ impl Session {
             in_tx,
             discarding: false,
             had_record: false,
+            pulled_ahead_at: None,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -119,6 +120,12 @@ impl Session {
         // Queued only: the connection takes no buffered record while a request waits, so the
         // next read (right after this) sends it first, with that read's error handling.
         let qid = s.qid;
+        // The time since the last PULL sent ahead is what one batch took.
+        let now = Instant::now();
+        if let Some(at) = s.pulled_ahead_at.replace(now) {
+            conn.stream_mut()
+                .batch_took(now.saturating_duration_since(at));
+        }
         self.send_more(id, Request::Pull { n, qid })
     }
 
