@@ -304,10 +304,11 @@ impl ConfigBuilder {
     /// thread with work, such as the other threads of a busy client or a local server, while a
     /// kernel thread that runs for a moment does not stop it; each such wait also halves the connection's window (down to a
     /// sixteenth), which doubles back with each poll that sees data, or whose data came
-    /// within `window` after all. A stream that pulls its next batch ahead waits once a batch:
-    /// each connection times its streams' batches polling and asleep, and keeps the faster
-    /// (trying the other now and then): sleeping wins where the scheduler can then run the
-    /// client on a local server's core, polling where the two stay on different cores.
+    /// within `window` after all. A stream waits once a batch: each connection times its
+    /// streams' batches pulled ahead and polled for, pulled ahead and slept on, and pulled after
+    /// the batch and polled for, and keeps the fastest way (trying the others now and then):
+    /// polling ahead wins where the client and a local server stay on different cores, the
+    /// others where the scheduler can run the two on one core.
     ///
     /// Built with the `poll-stats` feature, `boltc::net::poll_stats()` tells what polling
     /// did in the process so far (how many waits polled, hit, missed or slept at once, and

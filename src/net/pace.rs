@@ -1,22 +1,28 @@
-//! [`Pace`]: whether a connection's streams wait for their next batch by polling the socket or
-//! asleep, chosen by measuring both.
+//! [`Pace`]: how a connection's streams get and wait for their next batch (pull it ahead and
+//! poll, pull it ahead and sleep, or pull it after the batch and poll), chosen by measuring.
 //!
 //! A stream pulls its next batch while it reads the current one (see `Session::pull_ahead`),
-//! so it waits for a batch once per batch, not once per query. Whether that wait should poll
-//! depends on where the threads run, which no rule can see: when the client and a local server
-//! sit on different cores, polling saves a wake-up a batch (on a 2-core VM, W1 took 0.039 s
-//! polling against 0.070 s asleep); when the scheduler can put a client that sleeps on the
-//! server's core, waking there costs nothing and the two stop paying for wake-ups across cores
-//! (0.022–0.023 s either way on one core), but a client that polls never sleeps, so it is
-//! never moved there. So a connection times both: its streams poll for their first batches,
-//! sleep for the next few, then keep whichever gave the shorter time per batch, trying the
-//! other again now and then (less often each time the trial confirms the choice). The time
-//! per batch is the time between two PULLs a stream sends ahead, which covers reading a batch
-//! and waiting for the next; the session measures it and tells the connection's
-//! [`Stream`](super::Stream), which keeps the `Pace` across results (the threads' placement is
-//! not a property of one result, and a short result would not pay for a trial of its own).
+//! so it waits for a batch once per batch, not once per query. What that wait should be
+//! depends on where the threads run, which no rule can see:
+//! - when the client and a local server sit on different cores, polling saves a wake-up a
+//!   batch (on a 2-core VM, W1 took 0.039 s pulling ahead and polling, 0.070 s asleep, about
+//!   0.06 s pulling after each batch);
+//! - a client that sleeps can be woken on the server's core, where no batch pays a wake-up
+//!   across cores, but a client that polls never sleeps, so it is never moved there;
+//! - a client that pulls ahead keeps itself and the server busy at once, so the scheduler
+//!   spreads them over two cores; one that pulls after each batch never runs at the same time
+//!   as the server, so the two can share a core (0.018–0.020 s against 0.020–0.024 pulling
+//!   ahead, unpinned on an idle machine).
 //!
-//! Pure: it is told how long batches took, and answers whether the next wait sleeps.
+//! So a connection times each way for a few batches, keeps the one that gave the shorter time
+//! per batch, and tries the others again now and then (less often each time a trial confirms
+//! the choice). The time per batch is the time between two PULLs of a stream, which covers
+//! reading a batch and waiting for the next; the session measures it and tells the
+//! connection's [`Stream`](super::Stream), which keeps the `Pace` across results (the threads'
+//! placement is not a property of one result, and a short result would not pay for trials of
+//! its own).
+//!
+//! Pure: it is told how long batches took, and answers how to get the next.
 
 use std::time::Duration;
 
@@ -34,29 +40,30 @@ const FIRST_KEEP: u32 = 32;
 /// The most batches between two trials.
 const MAX_KEEP: u32 = 1024;
 
-/// A way of waiting for a batch, and what it was last measured to take.
+/// A way of getting a batch.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Way {
-    Poll,
-    Sleep,
+    /// Pull the next batch ahead; poll while waiting for it.
+    Poll = 0,
+    /// Pull the next batch ahead; sleep while waiting for it.
+    Sleep = 1,
+    /// Pull the next batch only after the current one; poll while waiting for it.
+    After = 2,
 }
 
 impl Way {
-    fn other(self) -> Way {
-        match self {
-            Way::Poll => Way::Sleep,
-            Way::Sleep => Way::Poll,
-        }
-    }
+    const ALL: [Way; 3] = [Way::Poll, Way::Sleep, Way::After];
 }
 
-/// One stream's choice of how to wait for its batches (see the module).
+/// A connection's choice of how its streams get their batches (see the module).
 #[derive(Debug)]
 pub(crate) struct Pace {
     /// The way in use now.
     way: Way,
-    /// The way chosen, which a trial of the other interrupts.
+    /// The way chosen, which trials of the others interrupt.
     chosen: Way,
+    /// The way the next trial tries (the ways other than the chosen one take turns).
+    next_trial: Way,
     /// Batches left in the current stretch (a trial, or the chosen way between trials).
     left: u32,
     /// Whether the current stretch is a trial.
@@ -66,8 +73,8 @@ pub(crate) struct Pace {
     /// The timed batches of the current stretch: how many, and their total time.
     timed: u32,
     spent: Duration,
-    /// Time per batch last measured for each way (polling, sleeping).
-    measured: [Option<Duration>; 2],
+    /// Time per batch last measured for each way (in the order of [`Way::ALL`]).
+    measured: [Option<Duration>; 3],
     /// Whether a way was chosen after trying both (the first choice confirms nothing).
     decided: bool,
 }
@@ -77,21 +84,27 @@ impl Default for Pace {
         Pace {
             way: Way::Poll,
             chosen: Way::Poll,
+            next_trial: Way::Sleep,
             left: TRIAL,
             trial: true,
             keep: FIRST_KEEP,
             timed: 0,
             spent: Duration::ZERO,
-            measured: [None, None],
+            measured: [None; 3],
             decided: false,
         }
     }
 }
 
 impl Pace {
-    /// Whether the stream's next wait for a batch should sleep rather than poll.
+    /// Whether the next wait for a batch should sleep rather than poll.
     pub(super) fn sleeps(&self) -> bool {
         self.way == Way::Sleep
+    }
+
+    /// Whether streams should pull their next batch before they have read the current one.
+    pub(super) fn pulls_ahead(&self) -> bool {
+        self.way != Way::After
     }
 
     /// Notes that a batch of a stream went by in `took` (from one PULL sent ahead to the next).
@@ -116,18 +129,22 @@ impl Pace {
         }
         self.timed = 0;
         self.spent = Duration::ZERO;
-        let untried = self.way.other();
-        if self.measured[untried as usize].is_none() {
-            // The first trials: each way once.
+        if let Some(&untried) = Way::ALL
+            .iter()
+            .find(|w| self.measured[**w as usize].is_none())
+        {
+            // The first trials: each way once, in order.
             return self.start(untried, true, TRIAL);
         }
         if self.trial {
-            // A trial just ended: keep the faster way (polling on a tie), for longer if the
-            // choice did not change.
-            let best = match self.measured {
-                [Some(poll), Some(sleep)] if sleep < poll => Way::Sleep,
-                _ => Way::Poll,
-            };
+            // A trial just ended: keep the fastest way (the earlier in `Way::ALL` on a tie),
+            // for longer if the choice did not change.
+            let mut best = Way::Poll;
+            for way in Way::ALL {
+                if self.measured[way as usize] < self.measured[best as usize] {
+                    best = way;
+                }
+            }
             self.keep = if best == self.chosen && self.decided {
                 (self.keep * 2).min(MAX_KEEP)
             } else {
@@ -137,8 +154,13 @@ impl Pace {
             self.decided = true;
             self.start(best, false, self.keep)
         } else {
-            // The chosen way ran its course: try the other.
-            self.start(self.chosen.other(), true, TRIAL)
+            // The chosen way ran its course: try the next of the others.
+            let mut trial = self.next_trial;
+            if trial == self.chosen {
+                trial = Way::ALL[(trial as usize + 1) % Way::ALL.len()];
+            }
+            self.next_trial = Way::ALL[(trial as usize + 1) % Way::ALL.len()];
+            self.start(trial, true, TRIAL)
         }
     }
 
@@ -153,64 +175,68 @@ impl Pace {
 mod tests {
     use super::*;
 
-    /// Feeds `pace` `n` batches that take `poll` µs when it polls and `sleep` when it sleeps;
-    /// returns how many of them slept.
-    fn run(pace: &mut Pace, n: u32, poll: u64, sleep: u64) -> u32 {
-        let mut slept = 0;
+    /// Feeds `pace` `n` batches that take `us[way]` µs by each way (in the order of
+    /// [`Way::ALL`]); returns how many batches went each way.
+    fn run(pace: &mut Pace, n: u32, us: [u64; 3]) -> [u32; 3] {
+        let mut went = [0; 3];
         for _ in 0..n {
-            let us = if pace.sleeps() {
-                slept += 1;
-                sleep
-            } else {
-                poll
+            let way = match (pace.pulls_ahead(), pace.sleeps()) {
+                (true, false) => Way::Poll,
+                (true, true) => Way::Sleep,
+                (false, _) => Way::After,
             };
-            pace.took(Duration::from_micros(us));
+            went[way as usize] += 1;
+            pace.took(Duration::from_micros(us[way as usize]));
         }
-        slept
+        went
     }
 
     #[test]
-    fn polls_first_then_tries_sleeping_then_keeps_the_faster() {
+    fn tries_each_way_in_turn_then_keeps_the_fastest() {
         let mut pace = Pace::default();
-        assert!(!pace.sleeps());
-        assert_eq!(run(&mut pace, TRIAL, 40, 25), 0);
-        // The sleeping trial.
-        assert_eq!(run(&mut pace, TRIAL, 40, 25), TRIAL);
-        // Sleeping was faster: it is kept until the next trial of polling.
-        assert_eq!(run(&mut pace, FIRST_KEEP, 40, 25), FIRST_KEEP);
-        assert_eq!(run(&mut pace, TRIAL, 40, 25), 0);
-        // Confirmed: kept twice as long.
-        assert_eq!(run(&mut pace, 2 * FIRST_KEEP, 40, 25), 2 * FIRST_KEEP);
-        assert_eq!(run(&mut pace, TRIAL, 40, 25), 0);
+        assert!(pace.pulls_ahead() && !pace.sleeps());
+        let us = [40, 25, 30];
+        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, TRIAL, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL]);
+        // Sleeping was the fastest: it is kept until the next trial, of pulling after.
+        assert_eq!(run(&mut pace, FIRST_KEEP, us), [0, FIRST_KEEP, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL]);
+        // Confirmed: kept twice as long; then polling's turn.
+        assert_eq!(run(&mut pace, 2 * FIRST_KEEP, us), [0, 2 * FIRST_KEEP, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0]);
+        assert_eq!(run(&mut pace, 4 * FIRST_KEEP, us), [0, 4 * FIRST_KEEP, 0]);
     }
 
     #[test]
-    fn where_polling_is_faster_sleeping_is_tried_less_and_less() {
+    fn where_polling_ahead_is_fastest_the_others_are_tried_less_and_less() {
         let mut pace = Pace::default();
-        // 1,000 batches (W1 at fetch size 1000): the trials of sleeping, after the first,
-        // come after 32, 64, 128 and 256 batches of polling.
-        assert_eq!(run(&mut pace, 1000, 39, 70), 5 * TRIAL);
-        let more = run(&mut pace, 10 * MAX_KEEP, 39, 70);
-        assert!(more <= 10 * TRIAL, "{more}");
+        // 1,000 batches (W1 at fetch size 1000): after the first three trials, the others
+        // are tried after 32, 64, 128 and 256 batches of polling.
+        let went = run(&mut pace, 1000, [39, 70, 60]);
+        assert_eq!(went, [1000 - 6 * TRIAL, 3 * TRIAL, 3 * TRIAL]);
+        let more = run(&mut pace, 10 * MAX_KEEP, [39, 70, 60]);
+        assert!(more[1] + more[2] <= 10 * TRIAL, "{more:?}");
     }
 
     #[test]
     fn a_change_of_machine_changes_the_choice() {
         let mut pace = Pace::default();
-        assert_eq!(run(&mut pace, 200, 39, 70), 3 * TRIAL);
+        run(&mut pace, 200, [39, 70, 60]);
         assert_eq!(pace.chosen, Way::Poll);
-        // Sleeping becomes the faster way (say the client can now share the server's core):
-        // the next trial of it finds out and keeps it, and polling is tried less and less.
-        run(&mut pace, MAX_KEEP, 39, 22);
-        assert_eq!(pace.chosen, Way::Sleep);
-        let slept = run(&mut pace, 2 * MAX_KEEP, 39, 22);
-        assert!(slept >= 2 * MAX_KEEP - 3 * TRIAL, "{slept}");
+        // Pulling after each batch becomes the fastest (say the client can now share the
+        // server's core): its next trial finds out and keeps it, and the others are tried less
+        // and less.
+        run(&mut pace, MAX_KEEP, [39, 70, 22]);
+        assert_eq!(pace.chosen, Way::After);
+        let went = run(&mut pace, 4 * MAX_KEEP, [39, 70, 22]);
+        assert!(went[2] >= 4 * MAX_KEEP - 6 * TRIAL, "{went:?}");
     }
 
     #[test]
     fn batches_settling_after_a_change_are_not_timed() {
         let mut pace = Pace::default();
-        run(&mut pace, TRIAL, 30, 30);
+        run(&mut pace, TRIAL, [30, 30, 30]);
         // Sleeping: two slow batches while the thread moves, then fast ones.
         for us in [500, 500, 20, 20, 20, 20, 20, 20] {
             assert!(pace.sleeps());
@@ -220,6 +246,7 @@ mod tests {
             pace.measured[Way::Sleep as usize],
             Some(Duration::from_micros(20))
         );
-        assert!(pace.sleeps());
+        // Then the trial of pulling after each batch.
+        assert!(!pace.pulls_ahead() && !pace.sleeps());
     }
 }

@@ -48,7 +48,7 @@ pub struct Stream {
     /// The read and write timeouts (unused over a WebSocket, whose stream keeps its own).
     read_timeout: Timeout,
     write_timeout: Timeout,
-    /// Whether its streams wait for a batch by polling or asleep (see `net/pace.rs`).
+    /// How its streams get and wait for their batches (see `net/pace.rs`).
     pace: Pace,
     /// The next read sleeps at once instead of polling (see [`Stream::wait_for_batch`]).
     sleep_next: bool,
@@ -530,7 +530,7 @@ impl Stream {
         self.memo = None;
     }
 
-    /// Notes that a stream's batch went by in `took`, from one PULL sent ahead to the next
+    /// Notes that a stream's batch went by in `took`, from one PULL of the stream to the next
     /// (see `net/pace.rs`). Nothing is timed while polling is off.
     pub(crate) fn batch_took(&mut self, took: Duration) {
         if let Io::Ws(ws) = &mut self.io {
@@ -542,7 +542,16 @@ impl Stream {
         }
     }
 
-    /// Says that the next read waits for a batch a stream pulled ahead: it sleeps at once
+    /// Whether a stream should pull its next batch before it has read the current one (see
+    /// `net/pace.rs`): always over a connection that does not poll.
+    pub(crate) fn pulls_ahead(&self) -> bool {
+        match &self.io {
+            Io::Ws(ws) => ws.inner().pulls_ahead(),
+            _ => self.poll.max.is_zero() || self.pace.pulls_ahead(),
+        }
+    }
+
+    /// Says that the next read waits for a stream's next batch: it sleeps at once
     /// instead of polling if the connection's streams found their batches came faster that
     /// way (see `net/pace.rs`). It neither counts as a miss nor changes what polling learned.
     pub(crate) fn wait_for_batch(&mut self) {

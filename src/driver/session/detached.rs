@@ -288,8 +288,8 @@ impl Session {
                     self.send_more(id, Request::Pull { n, qid })?;
                 }
                 phase @ (Phase::Running | Phase::Streaming { .. }) => {
-                    // Past the first batch, the next read from the socket waits for a batch
-                    // pulled ahead (a PULL is in flight whenever the server has more).
+                    // Past the first batch, the next read from the socket waits for the
+                    // stream's next batch (a PULL is in flight whenever the server has more).
                     let later_batch = matches!(phase, Phase::Streaming { .. });
                     self.pull_ahead(id, n)?;
                     if self.take_buffered_records(id) > 0 {

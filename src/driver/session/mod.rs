@@ -127,8 +127,8 @@ struct Stream {
     discarding: bool,
     /// Whether any record arrived (kept or dropped): the summary's outcome status before 5.6.
     had_record: bool,
-    /// When its last PULL was sent ahead (see `net/pace.rs`).
-    pulled_ahead_at: Option<Instant>,
+    /// When it last sent a PULL for a batch (see `net/pace.rs`).
+    pulled_at: Option<Instant>,
 }
 
 #[derive(Debug)]

@@ -19,7 +19,7 @@ impl Session {
             in_tx,
             discarding: false,
             had_record: false,
-            pulled_ahead_at: None,
+            pulled_at: None,
         };
         let index = match self.streams.iter().position(Option::is_none) {
             Some(i) => {
@@ -79,8 +79,18 @@ impl Session {
             )
         })?;
         conn.send_tagged(&req, Pending::tag(id))?;
-        if let Phase::Streaming { pulling, .. } = &mut self.stream_mut(id).phase {
+        let s = self.stream_mut(id);
+        if let Phase::Streaming { pulling, .. } = &mut s.phase {
             *pulling = true;
+        }
+        // The time since the stream's last PULL of a batch is what one batch took: the
+        // connection times its ways of getting batches with it (see `net/pace.rs`).
+        if matches!(req, Request::Pull { n, .. } if n > 0) {
+            let now = Instant::now();
+            if let (Some(at), Some(conn)) = (s.pulled_at.replace(now), self.conn.as_mut()) {
+                conn.stream_mut()
+                    .batch_took(now.saturating_duration_since(at));
+            }
         }
         Ok(())
     }
@@ -94,7 +104,8 @@ impl Session {
     /// Only for batches of [`PULL_AHEAD_MIN`] records or more: decoding a smaller one takes
     /// less than the round trip it would hide, and a user who asks for tiny batches wants the
     /// server to do no more than asked. A pull of everything (`n` = -1), a discarded stream or
-    /// anything else in flight is left alone too.
+    /// anything else in flight is left alone too, and so is a connection whose streams found
+    /// that pulling after each batch gets them faster (see `net/pace.rs`).
     ///
     /// The PULL sent ahead is the second `Pull(id)` waiting (nothing else is in flight
     /// when it leaves, and none goes out while it waits); the current batch's summary finds it
@@ -113,6 +124,7 @@ impl Session {
             || s.generation != id.generation
             || s.discarding
             || !matches!(s.phase, Phase::Streaming { pulling: true, .. })
+            || !conn.stream().pulls_ahead()
             || conn.buffered_batch_has_more() != Some(true)
         {
             return Ok(());
@@ -120,12 +132,6 @@ impl Session {
         // Queued only: the connection takes no buffered record while a request waits, so the
         // next read (right after this) sends it first, with that read's error handling.
         let qid = s.qid;
-        // The time since the last PULL sent ahead is what one batch took.
-        let now = Instant::now();
-        if let Some(at) = s.pulled_ahead_at.replace(now) {
-            conn.stream_mut()
-                .batch_took(now.saturating_duration_since(at));
-        }
         self.send_more(id, Request::Pull { n, qid })
     }
 
