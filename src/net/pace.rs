@@ -26,7 +26,7 @@
 
 use std::time::Duration;
 
-/// Batches a trial of one way of waiting lasts.
+/// Batches a trial of one way of getting batches lasts.
 const TRIAL: u32 = 8;
 
 /// The first batches of a trial that are not timed: the change of way takes effect over them
@@ -75,7 +75,7 @@ pub(crate) struct Pace {
     spent: Duration,
     /// Time per batch last measured for each way (in the order of [`Way::ALL`]).
     measured: [Option<Duration>; 3],
-    /// Whether a way was chosen after trying both (the first choice confirms nothing).
+    /// Whether a way was chosen after trying each (the first choice confirms nothing).
     decided: bool,
 }
 
@@ -107,7 +107,7 @@ impl Pace {
         self.way != Way::After
     }
 
-    /// Notes that a batch of a stream went by in `took` (from one PULL sent ahead to the next).
+    /// Notes that a batch of a stream went by in `took` (from one PULL of the stream to the next).
     pub(super) fn took(&mut self, took: Duration) {
         let stretch = if self.trial { TRIAL } else { self.keep };
         // Batches of this stretch already gone by, this one included.

@@ -13,9 +13,10 @@ use std::time::Duration;
 #[derive(Debug, Clone, Copy)]
 #[cfg_attr(not(feature = "poll-stats"), allow(dead_code))]
 pub(crate) enum Event {
-    /// Slept at once: a stream found its batches come faster that way (`Stream::sleep_next_read`).
+    /// Slept at once: the connection's streams get their batches faster that way
+    /// (`Stream::wait_for_batch`, `net/pace.rs`).
     Asked,
-    /// Slept at once: the machine had more runnable threads than cores.
+    /// Slept at once: the machine was crowded (threads waited for a CPU; `net/crowding.rs`).
     Crowded,
     /// Slept at once: polling was backing off from a slow server.
     Skipped,
