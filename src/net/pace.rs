@@ -1,5 +1,5 @@
-//! [`Pace`]: how a connection's streams get and wait for their next batch (pull it ahead and
-//! poll, pull it ahead and sleep, or pull it after the batch and poll), chosen by measuring.
+//! [`Pace`]: how a connection's streams get and wait for their next batch (pull it ahead or
+//! after the batch, and poll or sleep while waiting for it), chosen by measuring.
 //!
 //! A stream pulls its next batch while it reads the current one (see `Session::pull_ahead`),
 //! so it waits for a batch once per batch, not once per query. What that wait should be
@@ -12,7 +12,11 @@
 //! - a client that pulls ahead keeps itself and the server busy at once, so the scheduler
 //!   spreads them over two cores; one that pulls after each batch never runs at the same time
 //!   as the server, so the two can share a core (0.018–0.020 s against 0.020–0.024 pulling
-//!   ahead, unpinned on an idle machine).
+//!   ahead, unpinned on an idle machine);
+//! - but only a client that sleeps is moved: one that pulls after each batch and polls spins
+//!   on its own core while the server works, so the two stay apart and each batch pays a
+//!   wake-up across cores. Pulling after the batch and sleeping, which is what a plain
+//!   blocking client does, is the way that most often ends up sharing the server's core.
 //!
 //! So a connection times each way for a few batches, keeps the one that gave the shorter time
 //! per batch, and tries the others again now and then (less often each time a trial confirms
@@ -49,10 +53,12 @@ enum Way {
     Sleep = 1,
     /// Pull the next batch only after the current one; poll while waiting for it.
     After = 2,
+    /// Pull the next batch only after the current one; sleep while waiting for it.
+    AfterSleep = 3,
 }
 
 impl Way {
-    const ALL: [Way; 3] = [Way::Poll, Way::Sleep, Way::After];
+    const ALL: [Way; 4] = [Way::Poll, Way::Sleep, Way::After, Way::AfterSleep];
 }
 
 /// A connection's choice of how its streams get their batches (see the module).
@@ -74,7 +80,7 @@ pub(crate) struct Pace {
     timed: u32,
     spent: Duration,
     /// Time per batch last measured for each way (in the order of [`Way::ALL`]).
-    measured: [Option<Duration>; 3],
+    measured: [Option<Duration>; 4],
     /// Whether a way was chosen after trying each (the first choice confirms nothing).
     decided: bool,
 }
@@ -90,7 +96,7 @@ impl Default for Pace {
             keep: FIRST_KEEP,
             timed: 0,
             spent: Duration::ZERO,
-            measured: [None; 3],
+            measured: [None; 4],
             decided: false,
         }
     }
@@ -99,12 +105,12 @@ impl Default for Pace {
 impl Pace {
     /// Whether the next wait for a batch should sleep rather than poll.
     pub(super) fn sleeps(&self) -> bool {
-        self.way == Way::Sleep
+        matches!(self.way, Way::Sleep | Way::AfterSleep)
     }
 
     /// Whether streams should pull their next batch before they have read the current one.
     pub(super) fn pulls_ahead(&self) -> bool {
-        self.way != Way::After
+        matches!(self.way, Way::Poll | Way::Sleep)
     }
 
     /// Notes that a batch of a stream went by in `took` (from one PULL of the stream to the next).
@@ -177,13 +183,14 @@ mod tests {
 
     /// Feeds `pace` `n` batches that take `us[way]` µs by each way (in the order of
     /// [`Way::ALL`]); returns how many batches went each way.
-    fn run(pace: &mut Pace, n: u32, us: [u64; 3]) -> [u32; 3] {
-        let mut went = [0; 3];
+    fn run(pace: &mut Pace, n: u32, us: [u64; 4]) -> [u32; 4] {
+        let mut went = [0; 4];
         for _ in 0..n {
             let way = match (pace.pulls_ahead(), pace.sleeps()) {
                 (true, false) => Way::Poll,
                 (true, true) => Way::Sleep,
-                (false, _) => Way::After,
+                (false, false) => Way::After,
+                (false, true) => Way::AfterSleep,
             };
             went[way as usize] += 1;
             pace.took(Duration::from_micros(us[way as usize]));
@@ -195,48 +202,61 @@ mod tests {
     fn tries_each_way_in_turn_then_keeps_the_fastest() {
         let mut pace = Pace::default();
         assert!(pace.pulls_ahead() && !pace.sleeps());
-        let us = [40, 25, 30];
-        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0]);
-        assert_eq!(run(&mut pace, TRIAL, us), [0, TRIAL, 0]);
-        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL]);
+        let us = [40, 25, 30, 35];
+        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, TRIAL, 0, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, 0, TRIAL]);
         // Sleeping was the fastest: it is kept until the next trial, of pulling after.
-        assert_eq!(run(&mut pace, FIRST_KEEP, us), [0, FIRST_KEEP, 0]);
-        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL]);
-        // Confirmed: kept twice as long; then polling's turn.
-        assert_eq!(run(&mut pace, 2 * FIRST_KEEP, us), [0, 2 * FIRST_KEEP, 0]);
-        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0]);
-        assert_eq!(run(&mut pace, 4 * FIRST_KEEP, us), [0, 4 * FIRST_KEEP, 0]);
+        assert_eq!(run(&mut pace, FIRST_KEEP, us), [0, FIRST_KEEP, 0, 0]);
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL, 0]);
+        // Confirmed: kept twice as long; then the others take their turns.
+        assert_eq!(
+            run(&mut pace, 2 * FIRST_KEEP, us),
+            [0, 2 * FIRST_KEEP, 0, 0]
+        );
+        assert_eq!(run(&mut pace, TRIAL, us), [0, 0, 0, TRIAL]);
+        assert_eq!(
+            run(&mut pace, 4 * FIRST_KEEP, us),
+            [0, 4 * FIRST_KEEP, 0, 0]
+        );
+        assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0, 0]);
+        assert_eq!(
+            run(&mut pace, 8 * FIRST_KEEP, us),
+            [0, 8 * FIRST_KEEP, 0, 0]
+        );
     }
 
     #[test]
     fn where_polling_ahead_is_fastest_the_others_are_tried_less_and_less() {
         let mut pace = Pace::default();
-        // 1,000 batches (W1 at fetch size 1000): after the first three trials, the others
-        // are tried after 32, 64, 128 and 256 batches of polling.
-        let went = run(&mut pace, 1000, [39, 70, 60]);
-        assert_eq!(went, [1000 - 6 * TRIAL, 3 * TRIAL, 3 * TRIAL]);
-        let more = run(&mut pace, 10 * MAX_KEEP, [39, 70, 60]);
-        assert!(more[1] + more[2] <= 10 * TRIAL, "{more:?}");
+        // 1,000 batches (W1 at fetch size 1000): after the first four trials, the others
+        // take turns after 32, 64, 128 and 256 batches of polling.
+        let us = [39, 70, 60, 65];
+        let went = run(&mut pace, 1000, us);
+        assert_eq!(went, [1000 - 7 * TRIAL, 3 * TRIAL, 2 * TRIAL, 2 * TRIAL]);
+        let more = run(&mut pace, 10 * MAX_KEEP, us);
+        assert!(more[1] + more[2] + more[3] <= 10 * TRIAL, "{more:?}");
     }
 
     #[test]
     fn a_change_of_machine_changes_the_choice() {
         let mut pace = Pace::default();
-        run(&mut pace, 200, [39, 70, 60]);
+        run(&mut pace, 200, [39, 70, 60, 65]);
         assert_eq!(pace.chosen, Way::Poll);
-        // Pulling after each batch becomes the fastest (say the client can now share the
-        // server's core): its next trial finds out and keeps it, and the others are tried less
-        // and less.
-        run(&mut pace, MAX_KEEP, [39, 70, 22]);
-        assert_eq!(pace.chosen, Way::After);
-        let went = run(&mut pace, 4 * MAX_KEEP, [39, 70, 22]);
-        assert!(went[2] >= 4 * MAX_KEEP - 6 * TRIAL, "{went:?}");
+        // Pulling after each batch and sleeping becomes the fastest (say the client can now
+        // share the server's core): its next trial finds out and keeps it, and the others are
+        // tried less and less.
+        run(&mut pace, 2 * MAX_KEEP, [39, 70, 60, 22]);
+        assert_eq!(pace.chosen, Way::AfterSleep);
+        let went = run(&mut pace, 4 * MAX_KEEP, [39, 70, 60, 22]);
+        assert!(went[3] >= 4 * MAX_KEEP - 9 * TRIAL, "{went:?}");
     }
 
     #[test]
     fn batches_settling_after_a_change_are_not_timed() {
         let mut pace = Pace::default();
-        run(&mut pace, TRIAL, [30, 30, 30]);
+        run(&mut pace, TRIAL, [30, 30, 30, 30]);
         // Sleeping: two slow batches while the thread moves, then fast ones.
         for us in [500, 500, 20, 20, 20, 20, 20, 20] {
             assert!(pace.sleeps());
