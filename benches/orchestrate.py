@@ -87,8 +87,11 @@ def target_info(name):
     return {"short": short, "label": f"{label} {version}" if version else label}
 
 
-def run_once(argv, timeout, env=None):
-    """Runs one client; returns (its JSON line, with the load average added, or None; stderr tail)."""
+def run_once(argv, timeout, env=None, pause=0.0):
+    """Runs one client after `pause` seconds of quiet; returns (its JSON line, with the load
+    average added, or None; stderr tail)."""
+    if pause > 0:
+        time.sleep(pause)
     load = os.getloadavg()[0]
     cpu_before = children_cpu()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -172,6 +175,13 @@ def main():
                          "the replay server) before the timed ones, so that the client that comes "
                          "first in the first repetition does not pay for the server's query "
                          "planning and JIT warm-up (default 8; 0: none)")
+    ap.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
+                    help="quiet time before each timed run (default 0.3). The kernel keeps a decaying "
+                         "average of each CPU's recent use (half-life about 32 ms) and places threads "
+                         "by it, so a run that follows another at once inherits the previous client's "
+                         "CPU use: back to back on the 2-vCPU bench machine, a boltc W1 run right after "
+                         "another read 15-52 ms, and 15-18 ms after 0.3 s of quiet (see BENCHMARKS.md, "
+                         "session 24)")
     ap.add_argument("--memory-timeout", type=int, default=180,
                     help="seconds per memory-check run (the slowest client needs about 30 s; "
                          "the Go driver has hung against FalkorDB at 0%% CPU, see BENCHMARKS.md)")
@@ -278,7 +288,7 @@ def main():
                     names.append("raw-pingpong")
                 k = rep % len(names)
                 for name in names[k:] + names[:k]:
-                    result, err = run_once(argv_of(name, w, target, uri), args.timeout, env)
+                    result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
                     if result is None:
                         failures.append({"client": name, "workload": w, "target": target, "stderr": err})
@@ -335,6 +345,7 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
+        "pause_s": earlier.get("pause_s") if earlier else args.pause,
         "server_warmup": earlier.get("server_warmup") if earlier else (
             {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},

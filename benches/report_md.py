@@ -96,6 +96,14 @@ def write(report, md_path, png_path):
         info = (report.get("targets") or {}).get(t)
         label = info["label"] if isinstance(info, dict) else TARGET_LABELS.get(t, t)
         add(f"- Server `{t}`: {label}; fetch size 1000 for every client, direct `bolt://` connections.")
+    pause = report.get("pause_s")
+    if pause:
+        add(f"- Each timed run started after {pause:g} s of quiet, so that it does not inherit the CPU "
+            "use of the run before it (the kernel places threads by a decaying average of each CPU's "
+            "recent use).")
+    elif pause is None:
+        add("- Runs followed each other at once (this run predates `--pause`): a run could inherit the "
+            "CPU use of the one before it.")
     sw = report.get("server_warmup")
     if sw:
         servers = ", ".join(f"`{t}`" for t in sw.get("targets", [])) or "every server but `replay`"

@@ -25,7 +25,8 @@
 #
 # Before the timed runs, each workload runs 8 times untimed against every server but the replay
 # server (benches/orchestrate.py --server-warmup), so that the first client of the first repetition
-# does not pay for the server's query planning and JIT warm-up.
+# does not pay for the server's query planning and JIT warm-up. Each timed run starts after 0.3 s
+# of quiet (orchestrate.py --pause), so that it does not inherit the previous client's CPU use.
 # Heavy steps run under `nice -n 10`. The load average is recorded with every run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -276,7 +277,7 @@ if [ "$SMOKE" = 1 ]; then
     write_clients
     echo "== smoke: one tiny run of each workload (boltc + raw limits)"
     python3 "$ROOT/benches/orchestrate.py" --clients "$CLIENTS_FILE" --replay "$REPLAY_URI" \
-        --reps 1 --scale 0.001 --timeout 60 --workloads "$WORKLOADS" --out-json "$BENCH_DIR/smoke.json"
+        --reps 1 --scale 0.001 --timeout 60 --pause 0 --workloads "$WORKLOADS" --out-json "$BENCH_DIR/smoke.json"
     python3 - "$BENCH_DIR/smoke.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
