@@ -305,10 +305,10 @@ impl ConfigBuilder {
     /// kernel thread that runs for a moment does not stop it; each such wait also halves the
     /// connection's window (down to a sixteenth), which doubles back with each poll that sees
     /// data, or whose data came within `window` after all. A stream waits once a batch: each
-    /// connection times its streams' batches pulled ahead and polled for, pulled ahead and
-    /// slept on, and pulled after the batch and polled for, and keeps the fastest way (trying
-    /// the others now and then): polling ahead wins where the client and a local server stay
-    /// on different cores, the others where the scheduler can run the two on one core.
+    /// connection times its streams' batches pulled ahead or after the batch, and polled or
+    /// slept for (four ways), and keeps the fastest way (trying the others now and then):
+    /// polling ahead wins where the client and a local server stay on different cores, the
+    /// others where the scheduler can run the two on one core.
     ///
     /// Built with the `poll-stats` feature, `boltc::net::poll_stats()` tells what polling
     /// did in the process so far (how many waits polled, hit, missed or slept at once, and

@@ -16,7 +16,7 @@
 //! - but only a client that sleeps is moved: one that pulls after each batch and polls spins
 //!   on its own core while the server works, so the two stay apart and each batch pays a
 //!   wake-up across cores. Pulling after the batch and sleeping, which is what a plain
-//!   blocking client does, is the way that most often ends up sharing the server's core.
+//!   blocking client does, is the one way that lets the scheduler move the client there.
 //!
 //! So a connection times each way for a few batches, keeps the one that gave the shorter time
 //! per batch, and tries the others again now and then (less often each time a trial confirms
@@ -59,6 +59,11 @@ enum Way {
 
 impl Way {
     const ALL: [Way; 4] = [Way::Poll, Way::Sleep, Way::After, Way::AfterSleep];
+
+    /// The way after this one in [`Way::ALL`], round the end.
+    fn next(self) -> Way {
+        Way::ALL[(self as usize + 1) % Way::ALL.len()]
+    }
 }
 
 /// A connection's choice of how its streams get their batches (see the module).
@@ -80,7 +85,7 @@ pub(crate) struct Pace {
     timed: u32,
     spent: Duration,
     /// Time per batch last measured for each way (in the order of [`Way::ALL`]).
-    measured: [Option<Duration>; 4],
+    measured: [Option<Duration>; Way::ALL.len()],
     /// Whether a way was chosen after trying each (the first choice confirms nothing).
     decided: bool,
 }
@@ -96,7 +101,7 @@ impl Default for Pace {
             keep: FIRST_KEEP,
             timed: 0,
             spent: Duration::ZERO,
-            measured: [None; 4],
+            measured: [None; Way::ALL.len()],
             decided: false,
         }
     }
@@ -163,9 +168,9 @@ impl Pace {
             // The chosen way ran its course: try the next of the others.
             let mut trial = self.next_trial;
             if trial == self.chosen {
-                trial = Way::ALL[(trial as usize + 1) % Way::ALL.len()];
+                trial = trial.next();
             }
-            self.next_trial = Way::ALL[(trial as usize + 1) % Way::ALL.len()];
+            self.next_trial = trial.next();
             self.start(trial, true, TRIAL)
         }
     }
