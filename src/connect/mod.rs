@@ -141,6 +141,9 @@ impl Connector {
             };
             opts.tls = tls.clone().map(|c| (c, name));
             let mut stream = net::connect(addr, &opts)?;
+            // No busy polling until HELLO (and LOGON) are answered (see
+            // `Stream::set_setting_up`).
+            stream.set_setting_up(true);
             let wait = handshake_by
                 .saturating_duration_since(Instant::now())
                 .max(Duration::from_millis(1));
@@ -169,6 +172,7 @@ impl Connector {
                     self.proposals.record(addr, conn.version());
                     hello?;
                     conn.set_deadline(None);
+                    conn.stream_mut().set_setting_up(false);
                     let agent = &conn.info().agent;
                     if self.proposals.record_agent(addr, conn.version(), agent) {
                         // A Neo4j 4.0 that the first proposal set left on Bolt 3.0: once per
