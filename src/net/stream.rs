@@ -1040,6 +1040,23 @@ mod tests {
         (Stream::from_tcp(c), s)
     }
 
+    /// A thread on `peer` that echoes one 4-byte request per delay, each after sleeping that
+    /// many milliseconds; it hands `peer` back when done.
+    fn echo_after(
+        mut peer: TcpStream,
+        delays_ms: &'static [u64],
+    ) -> std::thread::JoinHandle<TcpStream> {
+        std::thread::spawn(move || {
+            for &delay_ms in delays_ms {
+                let mut buf = [0u8; 4];
+                peer.read_exact(&mut buf).unwrap();
+                std::thread::sleep(Duration::from_millis(delay_ms));
+                peer.write_all(&buf).unwrap();
+            }
+            peer
+        })
+    }
+
     #[test]
     fn read_timeout_is_timeout() {
         let (mut s, _peer) = pair();
@@ -1464,17 +1481,9 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn busy_polling_reads_what_arrives_within_and_after_the_window() {
-        let (mut s, mut peer) = pair();
+        let (mut s, peer) = pair();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let replies = std::thread::spawn(move || {
-            for delay_ms in [5, 50] {
-                let mut buf = [0u8; 4];
-                peer.read_exact(&mut buf).unwrap();
-                std::thread::sleep(Duration::from_millis(delay_ms));
-                peer.write_all(&buf).unwrap();
-            }
-            peer
-        });
+        let replies = echo_after(peer, &[5, 50]);
         // Within a 1 s window: a hit, so the next wait polls too.
         s.set_busy_poll(Duration::from_secs(1));
         s.write_all(b"one!").unwrap();
@@ -1512,15 +1521,7 @@ mod tests {
         peer.write_all(b"now!").unwrap();
         while s.tcp().peek(&mut buf).unwrap() < 4 {}
         s.read_exact(&mut buf).unwrap();
-        let replies = std::thread::spawn(move || {
-            for delay_ms in [5, 50, 0] {
-                let mut buf = [0u8; 4];
-                peer.read_exact(&mut buf).unwrap();
-                std::thread::sleep(Duration::from_millis(delay_ms));
-                peer.write_all(&buf).unwrap();
-            }
-            peer
-        });
+        let replies = echo_after(peer, &[5, 50, 0]);
         // A quick hit after about 5 ms of a 1 s window.
         s.write_all(b"one!").unwrap();
         s.read_exact(&mut buf).unwrap();
@@ -1550,17 +1551,9 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn reads_sleep_while_the_connection_is_set_up() {
-        let (mut s, mut peer) = pair();
+        let (mut s, peer) = pair();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let replies = std::thread::spawn(move || {
-            for _ in 0..3 {
-                let mut buf = [0u8; 4];
-                peer.read_exact(&mut buf).unwrap();
-                std::thread::sleep(Duration::from_millis(20));
-                peer.write_all(&buf).unwrap();
-            }
-            peer
-        });
+        let replies = echo_after(peer, &[20, 20, 20]);
         s.set_busy_poll(Duration::from_millis(1));
         s.set_setting_up(true);
         let mut buf = [0u8; 4];
