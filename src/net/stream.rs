@@ -50,7 +50,8 @@ pub struct Stream {
     write_timeout: Timeout,
     /// How its streams get and wait for their batches (see `net/pace.rs`).
     pace: Pace,
-    /// The next read sleeps at once instead of polling (see [`Stream::wait_for_batch`]).
+    /// The next read sleeps at once instead of polling (see [`Stream::wait_for_batch`] and
+    /// [`Stream::batch_came`]).
     sleep_next: bool,
     /// Reads sleep at once while the connection is set up (see [`Stream::set_setting_up`]).
     setting_up: bool,
@@ -562,6 +563,17 @@ impl Stream {
             return ws.inner_mut().wait_for_batch();
         }
         self.sleep_next = self.pace.sleeps();
+    }
+
+    /// Says that the wait [`wait_for_batch`](Stream::wait_for_batch) announced is over: the
+    /// batch's next message came, by a read or from what the connection had buffered already.
+    /// In the second case no read took the "sleep at once", and it must not fall on a later
+    /// read that waits for something else (the reply to the next query, say).
+    pub(crate) fn batch_came(&mut self) {
+        if let Io::Ws(ws) = &mut self.io {
+            return ws.inner_mut().batch_came();
+        }
+        self.sleep_next = false;
     }
 
     /// Says whether the connection is being set up (from the Bolt handshake to the server's
@@ -1568,6 +1580,32 @@ mod tests {
         s.write_all(b"tri!").unwrap();
         s.read_exact(&mut buf).unwrap();
         assert_eq!(&buf, b"tri!");
+        assert_eq!(s.poll.skip, 1, "{:?}", s.poll);
+        drop(replies.join().unwrap());
+    }
+
+    /// A read told to sleep for a batch ([`Stream::wait_for_batch`]) sleeps without polling;
+    /// once the batch came without it ([`Stream::batch_came`]: from the connection's buffer),
+    /// the next read polls again (and here misses, so it backs off).
+    #[cfg(unix)]
+    #[test]
+    fn a_batch_wait_ends_when_the_batch_came() {
+        let (mut s, peer) = pair();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let replies = echo_after(peer, &[20, 20]);
+        s.set_busy_poll(Duration::from_millis(1));
+        let mut buf = [0u8; 4];
+        // As `wait_for_batch` does when the pace sleeps.
+        s.sleep_next = true;
+        s.write_all(b"one!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"one!");
+        assert_eq!((s.poll.skip, s.poll.backoff), (0, 0), "{:?}", s.poll);
+        s.sleep_next = true;
+        s.batch_came();
+        s.write_all(b"two!").unwrap();
+        s.read_exact(&mut buf).unwrap();
+        assert_eq!(&buf, b"two!");
         assert_eq!(s.poll.skip, 1, "{:?}", s.poll);
         drop(replies.join().unwrap());
     }

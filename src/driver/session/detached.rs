@@ -300,7 +300,13 @@ impl Session {
                             conn.stream_mut().wait_for_batch();
                         }
                     }
-                    if let Some(r) = self.receive_for(id)? {
+                    let received = self.receive_for(id);
+                    if later_batch {
+                        if let Some(conn) = self.conn.as_mut() {
+                            conn.stream_mut().batch_came();
+                        }
+                    }
+                    if let Some(r) = received? {
                         self.stream_mut(id).buffer.push_back(Ok(r));
                         // That read may have brought the summary ending the batch: the
                         // next PULL goes out now, not after the records read with it
