@@ -20,7 +20,11 @@
 //!
 //! So a connection times each way for a few batches, keeps the one that gave the shorter time
 //! per batch, and tries the others again now and then (less often each time a trial confirms
-//! the choice). The time per batch is the time between two PULLs of a stream, which covers
+//! the choice). A trial whose first timed batches are clearly slower than the fastest way ends
+//! there: where the client's own work is the bound (W1b, 200 batches of wide rows), pulling
+//! after each batch makes it wait for every batch, and whole trials of those ways made the
+//! stream 8% slower than with polling off, which never tries them (0.124 against 0.114 µs a
+//! row, medians of 41 alternating rounds of `benches/ab.py`; 0.114 with trials ended early). The time per batch is the time between two PULLs of a stream, which covers
 //! reading a batch and waiting for the next; the session measures it and tells the
 //! connection's [`Stream`](super::Stream), which keeps the `Pace` across results (the threads'
 //! placement is not a property of one result, and a short result would not pay for trials of
@@ -36,6 +40,13 @@ const TRIAL: u32 = 8;
 /// The first batches of a trial that are not timed: the change of way takes effect over them
 /// (a thread that starts sleeping is moved to another core only when it is woken).
 const SETTLE: u32 = 2;
+
+/// The timed batches after which a trial that is losing clearly ends early (see
+/// `Pace::losing`).
+const EARLY: u32 = 2;
+
+/// How much slower than the fastest way a trial's batches must be to end it early: 5/4.
+const LOSING: (u128, u128) = (5, 4);
 
 /// Batches between trials at first; each trial that confirms the choice doubles it, up to
 /// [`MAX_KEEP`].
@@ -128,9 +139,28 @@ impl Pace {
             self.spent += took;
         }
         self.left -= 1;
-        if self.left == 0 {
+        if self.left == 0 || self.losing() {
             self.end_stretch();
         }
+    }
+
+    /// Whether the trial under way has timed enough batches ([`EARLY`]) to show that its way
+    /// is slower than the fastest measured by more than [`LOSING`]: it ends there, so a way
+    /// that loses costs a few batches, not a whole trial.
+    fn losing(&self) -> bool {
+        if !self.trial || self.timed < EARLY {
+            return false;
+        }
+        let Some(best) = Way::ALL
+            .iter()
+            .filter(|w| **w != self.way)
+            .filter_map(|w| self.measured[*w as usize])
+            .min()
+        else {
+            return false;
+        };
+        let mean = self.spent / self.timed;
+        mean.as_nanos() * LOSING.1 > best.as_nanos() * LOSING.0
     }
 
     /// Records what the stretch measured and starts the next one.
@@ -207,7 +237,8 @@ mod tests {
     fn tries_each_way_in_turn_then_keeps_the_fastest() {
         let mut pace = Pace::default();
         assert!(pace.pulls_ahead() && !pace.sleeps());
-        let us = [40, 25, 30, 35];
+        // Each within 5/4 of the fastest, so no trial ends early.
+        let us = [30, 25, 30, 31];
         assert_eq!(run(&mut pace, TRIAL, us), [TRIAL, 0, 0, 0]);
         assert_eq!(run(&mut pace, TRIAL, us), [0, TRIAL, 0, 0]);
         assert_eq!(run(&mut pace, TRIAL, us), [0, 0, TRIAL, 0]);
@@ -236,12 +267,37 @@ mod tests {
     fn where_polling_ahead_is_fastest_the_others_are_tried_less_and_less() {
         let mut pace = Pace::default();
         // 1,000 batches (W1 at fetch size 1000): after the first four trials, the others
-        // take turns after 32, 64, 128 and 256 batches of polling.
+        // take turns after 32, 64, 128 and 256 batches of polling, and each of their trials
+        // ends early, losing.
         let us = [39, 70, 60, 65];
+        let short = SETTLE + EARLY;
         let went = run(&mut pace, 1000, us);
-        assert_eq!(went, [1000 - 7 * TRIAL, 3 * TRIAL, 2 * TRIAL, 2 * TRIAL]);
+        assert_eq!(went, [1000 - 7 * short, 3 * short, 2 * short, 2 * short]);
         let more = run(&mut pace, 10 * MAX_KEEP, us);
-        assert!(more[1] + more[2] + more[3] <= 10 * TRIAL, "{more:?}");
+        assert!(more[1] + more[2] + more[3] <= 10 * short, "{more:?}");
+    }
+
+    #[test]
+    fn a_trial_that_loses_clearly_ends_early_and_one_that_loses_a_little_does_not() {
+        let mut pace = Pace::default();
+        run(&mut pace, TRIAL, [40, 40, 40, 40]);
+        // Sleeping is slower than polling by more than 5/4: its trial ends after its
+        // settling batches and EARLY timed ones, and what they took is what it measured.
+        let went = run(&mut pace, SETTLE + EARLY, [40, 51, 40, 40]);
+        assert_eq!(went, [0, SETTLE + EARLY, 0, 0]);
+        assert_eq!(
+            pace.measured[Way::Sleep as usize],
+            Some(Duration::from_micros(51))
+        );
+        assert!(!pace.pulls_ahead() && !pace.sleeps());
+        // Pulling after each batch is slower by less than that: its trial runs its length.
+        assert_eq!(run(&mut pace, TRIAL, [40, 51, 49, 40]), [0, 0, TRIAL, 0]);
+        // The slow batches of a trial that settle are not held against it.
+        for us in [900, 900, 40, 40] {
+            assert!(!pace.pulls_ahead() && pace.sleeps());
+            pace.took(Duration::from_micros(us));
+        }
+        assert!(pace.sleeps(), "the trial goes on");
     }
 
     #[test]
