@@ -87,11 +87,56 @@ def target_info(name):
     return {"short": short, "label": f"{label} {version}" if version else label}
 
 
+def cpu_ticks():
+    """(busy, total) CPU ticks of the whole machine so far, from /proc/stat (None elsewhere)."""
+    try:
+        with open("/proc/stat") as f:
+            fields = [int(x) for x in f.readline().split()[1:]]
+    except (OSError, ValueError):
+        return None
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+# A timed run starts only once the machine has been this idle for QUIET_WINDOW seconds (the
+# busy share of all CPUs), waiting at most QUIET_MAX seconds beyond the pause.
+QUIET_BUSY = 0.10
+QUIET_WINDOW = 0.1
+QUIET_MAX = 10.0
+
+
+def wait_quiet(pause):
+    """Sleeps `pause` seconds, then until the machine was idle (at most QUIET_BUSY of all CPUs
+    busy) over the last QUIET_WINDOW seconds, for at most QUIET_MAX seconds more. Returns (the
+    extra wait, the busy share of the last window), or (0, None) where /proc/stat is missing.
+
+    A fixed pause is not always quiet: a real server can go on working after a client has gone.
+    In the full runs of sessions 24-26 the first boltc run of each workload in a repetition
+    (on the replay server, after Neo4j's W4 or the previous workload's last client) often ran
+    1.2-3.6x its median; in a 3-repetition check (`s26-quiet`) the first run after Neo4j's W4
+    found the machine busy through its pause and waited 0.1 s more."""
+    start = time.monotonic()
+    before = cpu_ticks()
+    time.sleep(pause)
+    if before is None:
+        return 0.0, None
+    waited_from = time.monotonic()
+    busy = None
+    while True:
+        if pause <= 0 or busy is not None:
+            before = cpu_ticks()
+            time.sleep(QUIET_WINDOW)
+        after = cpu_ticks()
+        window = after[1] - before[1]
+        busy = (after[0] - before[0]) / window if window > 0 else 0.0
+        if busy <= QUIET_BUSY or time.monotonic() - waited_from >= QUIET_MAX:
+            return round(time.monotonic() - max(waited_from, start + pause), 3), round(busy, 3)
+
+
 def run_once(argv, timeout, env=None, pause=0.0):
-    """Runs one client after `pause` seconds of quiet; returns (its JSON line, with the load
-    average added, or None; stderr tail)."""
-    if pause > 0:
-        time.sleep(pause)
+    """Runs one client after `pause` seconds and then quiet (see `wait_quiet`); returns (its
+    JSON line, with the load average and the quiet wait added, or None; stderr tail)."""
+    quiet_wait, busy_before = wait_quiet(pause) if pause > 0 else (0.0, None)
     load = os.getloadavg()[0]
     cpu_before = children_cpu()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -115,6 +160,8 @@ def run_once(argv, timeout, env=None, pause=0.0):
         result = None
     if result is not None:
         result["load1"] = load
+        result["quiet_wait_s"] = quiet_wait
+        result["busy_before"] = busy_before
         result["proc_cpu_s"] = proc_cpu
     lines = err.strip().splitlines()
     # The lines that say what went wrong (a panic message, an exception), else the tail.
@@ -181,7 +228,8 @@ def main():
                          "by it, so a run that follows another at once inherits the previous client's "
                          "CPU use: back to back on the 2-vCPU bench machine, a boltc W1 run right after "
                          "another read 15-52 ms, and 15-18 ms after 0.3 s of quiet (see BENCHMARKS.md, "
-                         "session 24)")
+                         "session 24); then, up to 10 s more, until the machine has been idle for 0.1 s "
+                         "(see wait_quiet)")
     ap.add_argument("--memory-timeout", type=int, default=180,
                     help="seconds per memory-check run (the slowest client needs about 30 s; "
                          "the Go driver has hung against FalkorDB at 0%% CPU, see BENCHMARKS.md)")
