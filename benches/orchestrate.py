@@ -98,45 +98,29 @@ def cpu_ticks():
     return sum(fields) - idle, sum(fields)
 
 
-# A timed run starts only once the machine has been this idle for QUIET_WINDOW seconds (the
-# busy share of all CPUs), waiting at most QUIET_MAX seconds beyond the pause.
-QUIET_BUSY = 0.10
-QUIET_WINDOW = 0.1
-QUIET_MAX = 10.0
+def quiet_pause(pause):
+    """Sleeps `pause` seconds; returns the busy share of all CPUs over that pause (None where
+    /proc/stat is missing), recorded with the run as `busy_before`.
 
-
-def wait_quiet(pause):
-    """Sleeps `pause` seconds, then until the machine was idle (at most QUIET_BUSY of all CPUs
-    busy) over the last QUIET_WINDOW seconds, for at most QUIET_MAX seconds more. Returns (the
-    extra wait, the busy share of the last window), or (0, None) where /proc/stat is missing.
-
-    A fixed pause is not always quiet: a real server can go on working after a client has gone.
-    In the full runs of sessions 24-26 the first boltc run of each workload in a repetition
-    (on the replay server, after Neo4j's W4 or the previous workload's last client) often ran
-    1.2-3.6x its median; in a 3-repetition check (`s26-quiet`) the first run after Neo4j's W4
-    found the machine busy through its pause and waited 0.1 s more."""
-    start = time.monotonic()
+    It tells whether a slow run followed leftover work. In the full runs of sessions 24-26 the
+    first boltc run of each replay workload in a repetition often ran 1.2-3.6x its median; in
+    session 26's check run (`s26-check`) those runs found the machine idle through their pause
+    (0.0-0.03 of the CPUs busy) and were still slow (1.51x and 2.64x on W1), so leftover work
+    of the server or the previous client is not the cause. (Waiting for an idle machine after
+    the pause, tried in that run, changed nothing and is gone.)"""
     before = cpu_ticks()
     time.sleep(pause)
-    if before is None:
-        return 0.0, None
-    waited_from = time.monotonic()
-    busy = None
-    while True:
-        if pause <= 0 or busy is not None:
-            before = cpu_ticks()
-            time.sleep(QUIET_WINDOW)
-        after = cpu_ticks()
-        window = after[1] - before[1]
-        busy = (after[0] - before[0]) / window if window > 0 else 0.0
-        if busy <= QUIET_BUSY or time.monotonic() - waited_from >= QUIET_MAX:
-            return round(time.monotonic() - max(waited_from, start + pause), 3), round(busy, 3)
+    after = cpu_ticks()
+    if before is None or after is None or after[1] == before[1]:
+        return None
+    return round((after[0] - before[0]) / (after[1] - before[1]), 3)
 
 
 def run_once(argv, timeout, env=None, pause=0.0):
-    """Runs one client after `pause` seconds and then quiet (see `wait_quiet`); returns (its
-    JSON line, with the load average and the quiet wait added, or None; stderr tail)."""
-    quiet_wait, busy_before = wait_quiet(pause) if pause > 0 else (0.0, None)
+    """Runs one client after `pause` seconds of quiet (see `quiet_pause`); returns (its JSON
+    line, with the load average and the busy share during the pause added, or None; stderr
+    tail)."""
+    busy_before = quiet_pause(pause) if pause > 0 else None
     load = os.getloadavg()[0]
     cpu_before = children_cpu()
     proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -160,7 +144,6 @@ def run_once(argv, timeout, env=None, pause=0.0):
         result = None
     if result is not None:
         result["load1"] = load
-        result["quiet_wait_s"] = quiet_wait
         result["busy_before"] = busy_before
         result["proc_cpu_s"] = proc_cpu
     lines = err.strip().splitlines()
@@ -228,8 +211,7 @@ def main():
                          "by it, so a run that follows another at once inherits the previous client's "
                          "CPU use: back to back on the 2-vCPU bench machine, a boltc W1 run right after "
                          "another read 15-52 ms, and 15-18 ms after 0.3 s of quiet (see BENCHMARKS.md, "
-                         "session 24); then, up to 10 s more, until the machine has been idle for 0.1 s "
-                         "(see wait_quiet)")
+                         "session 24)")
     ap.add_argument("--memory-timeout", type=int, default=180,
                     help="seconds per memory-check run (the slowest client needs about 30 s; "
                          "the Go driver has hung against FalkorDB at 0%% CPU, see BENCHMARKS.md)")

@@ -101,15 +101,10 @@ def write(report, md_path, png_path):
         add(f"- Each timed run started after {pause:g} s of quiet, so that it does not inherit the CPU "
             "use of the run before it (the kernel places threads by a decaying average of each CPU's "
             "recent use).")
-        waits = [r["quiet_wait_s"] for r in report.get("runs", []) if r.get("quiet_wait_s") is not None]
-        if waits:
-            longer = [w for w in waits if w >= 0.05]
-            add(f"- After that pause each run also waited until the machine had been idle (at most 10% of "
-                "its CPUs busy) for 0.1 s, at most 10 s more (a real server goes on working after a "
-                "client has gone): "
-                + (f"{len(longer)} of {len(waits)} runs waited longer than 0.05 s, "
-                   f"median {sorted(longer)[len(longer) // 2]:.2f} s, max {max(longer):.2f} s."
-                   if longer else f"none of the {len(waits)} runs had to."))
+        busy = sorted(r["busy_before"] for r in report.get("runs", []) if r.get("busy_before") is not None)
+        if busy:
+            add(f"- Busy share of the machine's CPUs during those pauses (`busy_before`): median "
+                f"{busy[len(busy) // 2]:.2f}, max {busy[-1]:.2f} over {len(busy)} runs.")
     elif pause is None:
         add("- Runs followed each other at once (this run predates `--pause`): a run could inherit the "
             "CPU use of the one before it.")
