@@ -1052,6 +1052,14 @@ mod tests {
         (Stream::from_tcp(c), s)
     }
 
+    /// A stream (reads bounded by 5 s) to a peer thread that echoes each 4-byte request after
+    /// the given delays (see [`echo_after`]).
+    fn echoing(delays_ms: &'static [u64]) -> (Stream, std::thread::JoinHandle<TcpStream>) {
+        let (mut s, peer) = pair();
+        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        (s, echo_after(peer, delays_ms))
+    }
+
     /// A thread on `peer` that echoes one 4-byte request per delay, each after sleeping that
     /// many milliseconds; it hands `peer` back when done.
     fn echo_after(
@@ -1493,9 +1501,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn busy_polling_reads_what_arrives_within_and_after_the_window() {
-        let (mut s, peer) = pair();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let replies = echo_after(peer, &[5, 50]);
+        let (mut s, replies) = echoing(&[5, 50]);
         // Within a 1 s window: a hit, so the next wait polls too.
         s.set_busy_poll(Duration::from_secs(1));
         s.write_all(b"one!").unwrap();
@@ -1563,9 +1569,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn reads_sleep_while_the_connection_is_set_up() {
-        let (mut s, peer) = pair();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let replies = echo_after(peer, &[20, 20, 20]);
+        let (mut s, replies) = echoing(&[20, 20, 20]);
         s.set_busy_poll(Duration::from_millis(1));
         s.set_setting_up(true);
         let mut buf = [0u8; 4];
@@ -1590,9 +1594,7 @@ mod tests {
     #[cfg(unix)]
     #[test]
     fn a_batch_wait_ends_when_the_batch_came() {
-        let (mut s, peer) = pair();
-        s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-        let replies = echo_after(peer, &[20, 20]);
+        let (mut s, replies) = echoing(&[20, 20]);
         s.set_busy_poll(Duration::from_millis(1));
         let mut buf = [0u8; 4];
         // As `wait_for_batch` does when the pace sleeps.
