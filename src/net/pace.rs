@@ -24,11 +24,12 @@
 //! there: where the client's own work is the bound (W1b, 200 batches of wide rows), pulling
 //! after each batch makes it wait for every batch, and whole trials of those ways made the
 //! stream 8% slower than with polling off, which never tries them (0.124 against 0.114 µs a
-//! row, medians of 41 alternating rounds of `benches/ab.py`; 0.114 with trials ended early). The time per batch is the time between two PULLs of a stream, which covers
-//! reading a batch and waiting for the next; the session measures it and tells the
-//! connection's [`Stream`](super::Stream), which keeps the `Pace` across results (the threads'
-//! placement is not a property of one result, and a short result would not pay for trials of
-//! its own).
+//! row, medians of 41 alternating rounds of `benches/ab.py`; 0.114 with trials ended early).
+//!
+//! The time per batch is the time between two PULLs of a stream, which covers reading a batch
+//! and waiting for the next; the session measures it and tells the connection's
+//! [`Stream`](super::Stream), which keeps the `Pace` across results (the threads' placement is
+//! not a property of one result, and a short result would not pay for trials of its own).
 //!
 //! Pure: it is told how long batches took, and answers how to get the next.
 
