@@ -1,5 +1,6 @@
 """Writes BENCHMARKS.md (and a PNG chart) from orchestrate.py's report."""
 import os
+import statistics
 
 from orchestrate import TARGET_LABELS, WORKLOADS
 
@@ -101,10 +102,10 @@ def write(report, md_path, png_path):
         add(f"- Each timed run started after {pause:g} s of quiet, so that it does not inherit the CPU "
             "use of the run before it (the kernel places threads by a decaying average of each CPU's "
             "recent use).")
-        busy = sorted(r["busy_before"] for r in report.get("runs", []) if r.get("busy_before") is not None)
+        busy = [r["busy_before"] for r in report.get("runs", []) if r.get("busy_before") is not None]
         if busy:
             add(f"- Busy share of the machine's CPUs during those pauses (`busy_before`): median "
-                f"{busy[len(busy) // 2]:.2f}, max {busy[-1]:.2f} over {len(busy)} runs.")
+                f"{statistics.median(busy):.2f}, max {max(busy):.2f} over {len(busy)} runs.")
     elif pause is None:
         add("- Runs followed each other at once (this run predates `--pause`): a run could inherit the "
             "CPU use of the one before it.")
