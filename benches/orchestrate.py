@@ -5,7 +5,8 @@ Every client is a separate process that prints one JSON line (see
 benches/harness/src/lib.rs `report`), including its own peak RSS (VmHWM).
 Runs alternate between clients (the order rotates each repetition) so drifting machine load
 hits every client alike, and the 1-minute load average is recorded before each run. A real
-server (any target but `replay`) first gets untimed runs of each workload (`--server-warmup`).
+server (any target but `replay`) first gets untimed runs of each workload (`--server-warmup`), and
+in every repetition each workload's timed runs follow an untimed lead-in run (`--lead-in`).
 
 Targets: every workload runs against each `--target NAME=URI` (the replay server, and Neo4j
 when run.sh is given `--target neo4j`). A target's credentials come from the environment,
@@ -205,6 +206,13 @@ def main():
                          "the replay server) before the timed ones, so that the client that comes "
                          "first in the first repetition does not pay for the server's query "
                          "planning and JIT warm-up (default 8; 0: none)")
+    ap.add_argument("--lead-in", type=int, default=1, metavar="N",
+                    help="untimed runs of each workload, in every repetition and against every "
+                         "server, before its timed runs (default 1; 0: none), by the workload's raw "
+                         "limit client (else the first boltc client). In the full runs of sessions "
+                         "24-26 the first run of each replay W1/W1b in a repetition, whoever made "
+                         "it, ran 1.36-1.49x its client's median (median over 7 repetitions): the "
+                         "rotation gave that slot to boltc's clients in five of seven repetitions")
     ap.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
                     help="quiet time before each timed run (default 0.3). The kernel keeps a decaying "
                          "average of each CPU's recent use (half-life about 32 ms) and places threads "
@@ -288,6 +296,16 @@ def main():
     # the first repetition (boltc's, as the order starts with it), on every workload.
     warmer = next((c for c in drivers if c.startswith("boltc")), drivers[0] if drivers else None)
     warmed = []  # the targets whose every workload had its untimed runs, for the report
+
+    def lead_in_client(w, names):
+        """The client of a workload's untimed lead-in runs: its raw limit, else the first boltc
+        client (W3 has no limit), else the first client."""
+        limit = LIMITS.get(w)
+        if limit and f"raw-{limit}" in names:
+            return f"raw-{limit}"
+        return next((c for c in names if c.startswith("boltc")), names[0] if names else None)
+
+    lead_ins = []  # the untimed lead-in runs, kept apart from `runs` for the report
     for target, uri in targets:
         if target == "replay" or warmer is None or args.server_warmup <= 0 or not args.reps:
             continue
@@ -317,6 +335,16 @@ def main():
                 if w == "w2" and "raw-pingpong" in clients and ti == 0:
                     names.append("raw-pingpong")
                 k = rep % len(names)
+                lead = lead_in_client(w, names)
+                for _ in range(args.lead_in if lead else 0):
+                    result, err = run_once(argv_of(lead, w, target, uri), args.timeout, env, args.pause)
+                    metric = WORKLOADS[w][1]
+                    took = f"{result[metric]:12.4f}" if result else "FAILED: " + " | ".join(err)
+                    print(f"[{rep + 1}/{args.reps}] {target:6} {w:4} {lead:18} {took} (lead-in, untimed)",
+                          flush=True)
+                    if result is not None:
+                        result.update(client=lead, workload=w, rep=rep, target=target)
+                        lead_ins.append(result)
                 for name in names[k:] + names[:k]:
                     result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
@@ -378,6 +406,7 @@ def main():
         "pause_s": earlier.get("pause_s") if earlier else args.pause,
         "server_warmup": earlier.get("server_warmup") if earlier else (
             {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),
+        "lead_in": earlier.get("lead_in") if earlier else {"runs": args.lead_in, "results": lead_ins},
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},
         "size_caps": SIZE_CAPS,
         "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),

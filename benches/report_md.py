@@ -32,6 +32,17 @@ LIMIT_ROWS = [
 LABEL = dict(CLIENTS)
 
 
+
+def lead_in_ratios(report):
+    """{(target, workload): median of lead-in run ÷ its client's timed median}."""
+    out = {}
+    for r in (report.get("lead_in") or {}).get("results", []):
+        cell = report.get("summary", {}).get(r["target"], {}).get(r["workload"], {}).get(r["client"])
+        metric = "seconds" if r["workload"] in ("w1", "w1b") else "per_op_us"
+        if cell and cell.get("median"):
+            out.setdefault((r["target"], r["workload"]), []).append(r[metric] / cell["median"])
+    return {k: statistics.median(v) for k, v in out.items()}
+
 def fmt(v, unit):
     if unit == "s":
         return f"{v:.3f}" if v < 10 else f"{v:.1f}"
@@ -109,6 +120,20 @@ def write(report, md_path, png_path):
     elif pause is None:
         add("- Runs followed each other at once (this run predates `--pause`): a run could inherit the "
             "CPU use of the one before it.")
+    lead = report.get("lead_in")
+    if lead and lead.get("runs"):
+        runs = "1 untimed lead-in run" if lead["runs"] == 1 else f"{lead['runs']} untimed lead-in runs"
+        add(f"- In every repetition, each workload's timed runs followed {runs} "
+            "of the same workload against the same server, by its raw limit client (W3: "
+            "boltc's Rust client). Without them the first run of each replay W1/W1b in a "
+            "repetition, whoever made it, ran 1.36-1.49x its client's median (sessions 24-26).")
+        ratios = lead_in_ratios(report)
+        if ratios:
+            add("- Lead-in runs ÷ the same client's timed median (median over the repetitions): "
+                + ", ".join(f"`{t}` {w.upper()} {r:.2f}" for (t, w), r in ratios.items()) + ".")
+    elif lead is None:
+        add("- No untimed lead-in run before each workload (this run predates `--lead-in`): the first "
+            "run of each replay W1/W1b in a repetition ran slower than the rest, whoever made it.")
     sw = report.get("server_warmup")
     if sw:
         servers = ", ".join(f"`{t}`" for t in sw.get("targets", [])) or "every server but `replay`"

@@ -26,7 +26,9 @@
 # Before the timed runs, each workload runs 8 times untimed against every server but the replay
 # server (benches/orchestrate.py --server-warmup), so that the first client of the first repetition
 # does not pay for the server's query planning and JIT warm-up. Each timed run starts after 0.3 s
-# of quiet (orchestrate.py --pause), so that it does not inherit the previous client's CPU use.
+# of quiet (orchestrate.py --pause), so that it does not inherit the previous client's CPU use,
+# and in every repetition each workload's timed runs follow one untimed lead-in run of it
+# (orchestrate.py --lead-in), so that no client's run pays for being the first of its workload.
 # Heavy steps run under `nice -n 10`. The load average is recorded with every run.
 set -euo pipefail
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
