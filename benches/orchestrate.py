@@ -209,9 +209,9 @@ def main():
     ap.add_argument("--lead-in", type=int, default=1, metavar="N",
                     help="untimed runs of each workload, in every repetition and against every "
                          "server, before its timed runs (default 1; 0: none), by the workload's raw "
-                         "limit client (else the first boltc client). In the full runs of sessions "
-                         "24-26 the first run of each replay W1/W1b in a repetition, whoever made "
-                         "it, ran 1.36-1.49x its client's median (median over 7 repetitions): the "
+                         "limit client (else the first boltc client). In session 26's full run the "
+                         "first run of each replay W1/W1b in a repetition, whoever made it, ran "
+                         "1.49x/1.36x its client's median (median over 7 repetitions), and the "
                          "rotation gave that slot to boltc's clients in five of seven repetitions")
     ap.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
                     help="quiet time before each timed run (default 0.3). The kernel keeps a decaying "
