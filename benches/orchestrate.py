@@ -406,7 +406,7 @@ def main():
         "pause_s": earlier.get("pause_s") if earlier else args.pause,
         "server_warmup": earlier.get("server_warmup") if earlier else (
             {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),
-        "lead_in": earlier.get("lead_in") if earlier else {"runs": args.lead_in, "results": lead_ins},
+        "lead_in": lead_in_report(earlier, args.lead_in, lead_ins),
         "sizes": {t: {w: size_of(w, t, "") for w in SIZES} for t, _ in targets},
         "size_caps": SIZE_CAPS,
         "versions": json.loads(args.versions) or (earlier or {}).get("versions", {}),
@@ -428,6 +428,18 @@ def main():
     if failures:
         print(f"{len(failures)} run(s) failed", file=sys.stderr)
         sys.exit(1)
+
+
+def lead_in_report(earlier, runs, lead_ins):
+    """The report's `lead_in`: this run's lead-in runs, after an earlier run's when its timed
+    runs are kept (`--reuse`); None for an earlier run from before `--lead-in` that this one
+    added no repetitions to."""
+    if earlier is None:
+        return {"runs": runs, "results": lead_ins}
+    before = earlier.get("lead_in")
+    if not lead_ins:
+        return before
+    return {"runs": runs, "results": (before or {}).get("results", []) + lead_ins}
 
 
 def machine():
