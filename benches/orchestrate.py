@@ -250,6 +250,8 @@ def main():
 
     if not args.clients:
         ap.error("--clients is required")
+    if args.lead_in < 0:
+        ap.error(f"--lead-in {args.lead_in}: expected 0 or more runs")
     with open(args.clients) as f:
         clients = json.load(f)
     targets = []
@@ -294,16 +296,12 @@ def main():
     # A real server plans each workload's query on its first run and compiles its hot paths
     # over the first few: untimed, that warm-up would fall on whichever client comes first in
     # the first repetition (boltc's, as the order starts with it), on every workload.
-    warmer = next((c for c in drivers if c.startswith("boltc")), drivers[0] if drivers else None)
-    warmed = []  # the targets whose every workload had its untimed runs, for the report
-
-    def lead_in_client(w, names):
-        """The client of a workload's untimed lead-in runs: its raw limit, else the first boltc
-        client (W3 has no limit), else the first client."""
-        limit = LIMITS.get(w)
-        if limit and f"raw-{limit}" in names:
-            return f"raw-{limit}"
+    def first_boltc(names):
+        """The first boltc client of `names`, else the first client (None if there is none)."""
         return next((c for c in names if c.startswith("boltc")), names[0] if names else None)
+
+    warmer = first_boltc(drivers)
+    warmed = []  # the targets whose every workload had its untimed runs, for the report
 
     lead_ins = []  # the untimed lead-in runs, kept apart from `runs` for the report
     for target, uri in targets:
@@ -330,12 +328,14 @@ def main():
             for w in workloads:
                 names = [c for c in drivers if w in ONLY.get(c, (w,))]
                 limit = LIMITS.get(w)
-                if limit and f"raw-{limit}" in clients:
-                    names.append(f"raw-{limit}")
+                limit = f"raw-{limit}" if limit and f"raw-{limit}" in clients else None
+                if limit:
+                    names.append(limit)
                 if w == "w2" and "raw-pingpong" in clients and ti == 0:
                     names.append("raw-pingpong")
                 k = rep % len(names)
-                lead = lead_in_client(w, names)
+                # The untimed lead-in runs: by the workload's raw limit, else (W3) boltc's.
+                lead = limit or first_boltc(names)
                 for _ in range(args.lead_in if lead else 0):
                     result, err = run_once(argv_of(lead, w, target, uri), args.timeout, env, args.pause)
                     metric = WORKLOADS[w][1]

@@ -32,16 +32,16 @@ LIMIT_ROWS = [
 LABEL = dict(CLIENTS)
 
 
-
 def lead_in_ratios(report):
     """{(target, workload): median of lead-in run ÷ its client's timed median}."""
     out = {}
     for r in (report.get("lead_in") or {}).get("results", []):
         cell = report.get("summary", {}).get(r["target"], {}).get(r["workload"], {}).get(r["client"])
-        metric = "seconds" if r["workload"] in ("w1", "w1b") else "per_op_us"
+        metric = WORKLOADS[r["workload"]][1]
         if cell and cell.get("median"):
             out.setdefault((r["target"], r["workload"]), []).append(r[metric] / cell["median"])
     return {k: statistics.median(v) for k, v in out.items()}
+
 
 def fmt(v, unit):
     if unit == "s":
