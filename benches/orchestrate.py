@@ -213,6 +213,14 @@ def main():
                          "first run of each replay W1/W1b in a repetition, whoever made it, ran "
                          "1.49x/1.36x its client's median (median over 7 repetitions), and the "
                          "rotation gave that slot to boltc's clients in five of seven repetitions")
+    ap.add_argument("--passes", action="append", default=[], metavar="[TARGET:]WORKLOAD=N",
+                    help="alternating passes over the clients of a workload in each repetition "
+                         "(default 1; TARGET: only against that server; may be repeated). Every "
+                         "client runs N times a repetition, the rotation going on from pass to pass, "
+                         "so a cheap but noisy cell gets N times the runs for every client alike. "
+                         "Why: boltc's replay W1b runs take about 0.015 s and spread 0.013-0.022 s "
+                         "within one full run (session 28), so a median of 7 cannot judge the issue's "
+                         "5%% polling on / off check")
     ap.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
                     help="quiet time before each timed run (default 0.3). The kernel keeps a decaying "
                          "average of each CPU's recent use (half-life about 32 ms) and places threads "
@@ -265,6 +273,18 @@ def main():
     if not targets:
         ap.error("no server: give --replay URI or --target NAME=URI")
     workloads = args.workloads.split(",")
+    passes = {}  # (target or None, workload) -> passes a repetition
+    for spec in args.passes:
+        where, _, count = spec.partition("=")
+        target, _, w = where.rpartition(":")
+        if w not in workloads or not count.isdigit() or int(count) < 1 or (
+                target and target not in dict(targets)):
+            ap.error(f"--passes {spec!r}: expected [TARGET:]WORKLOAD=N with a workload of this run, "
+                     f"a target of this run and N of 1 or more")
+        passes[(target or None, w)] = int(count)
+
+    def passes_of(target, w):
+        return passes.get((target, w), passes.get((None, w), 1))
     def size_of(w, target, client):
         n = TARGET_SIZES.get(target, {}).get(w, SIZES[w])
         n = min(n, SIZE_CAPS.get(client, {}).get(w, n))
@@ -333,7 +353,7 @@ def main():
                     names.append(limit)
                 if w == "w2" and "raw-pingpong" in clients and ti == 0:
                     names.append("raw-pingpong")
-                k = rep % len(names)
+                npass = passes_of(target, w)
                 # The untimed lead-in runs: by the workload's raw limit, else (W3) boltc's.
                 lead = limit or first_boltc(names)
                 for _ in range(args.lead_in if lead else 0):
@@ -345,7 +365,11 @@ def main():
                     if result is not None:
                         result.update(client=lead, workload=w, rep=rep, target=target)
                         lead_ins.append(result)
-                for name in names[k:] + names[:k]:
+                order = []
+                for p in range(npass):
+                    k = (rep * npass + p) % len(names)
+                    order += names[k:] + names[:k]
+                for name in order:
                     result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
                     if result is None:
@@ -403,6 +427,8 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
+        "passes": {**(earlier.get("passes") or {} if earlier else {}),
+                   **{f"{t or 'any'}:{w}": n for (t, w), n in passes.items()}},
         "pause_s": earlier.get("pause_s") if earlier else args.pause,
         "server_warmup": earlier.get("server_warmup") if earlier else (
             {"runs": args.server_warmup, "client": warmer, "targets": warmed} if warmed else None),

@@ -95,6 +95,11 @@ def write(report, md_path, png_path):
         f"cells are **median (min–max)** of wall time, and under it the median **cpu**: the "
         f"client process's CPU time (user + sys, all its threads) during the same timed part, "
         f"in the same unit.")
+    if report.get("passes"):
+        each = ", ".join(f"{w.upper()} {n} passes" + ("" if t == "any" else f" against {t}")
+                         for t, w, n in ((*k.split(":"), n) for k, n in report["passes"].items()))
+        add(f"- More runs where a cell is cheap and noisy: {each} over the clients in each "
+            f"repetition (`--passes`), for every client alike, the order rotating from pass to pass.")
     if report.get("command"):
         nice = f" (at niceness {report['niceness']})" if report.get("niceness") else ""
         add(f"- Command: `{report['command']}`{nice}.")

@@ -9,6 +9,7 @@
 #   benches/run.sh --reps N --clients a,b --workloads w1,w2 --no-memory --scale 0.1
 #   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
 #   benches/run.sh --target replay,neo4j   run every workload against the replay server and Neo4j
+#   benches/run.sh --passes replay:w1b=3 ...  3 alternating passes over the clients of replay W1b a repetition
 #   benches/run.sh --out NAME ...       write benches/results/NAME/{BENCHMARKS.md,results.json,chart.png}
 #                                       instead of BENCHMARKS.md (a partial run; BENCHMARKS.md links it)
 #   benches/run.sh --report-only        rewrite BENCHMARKS.md and the chart from results.json, no runs
@@ -35,12 +36,13 @@ ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 cd "$ROOT"
 BENCH_DIR="${BENCH_DIR:-$ROOT/target/bench}"
 SMOKE=0 REPS=5 CLIENTS="" WORKLOADS="w1,w1b,w2,w3,w4" MEMORY=1 SCALE=1 REUSE=()
-TARGETS="${BOLTC_BENCH_TARGETS:-replay}" OUT="" REPORT_ONLY=0
+TARGETS="${BOLTC_BENCH_TARGETS:-replay}" OUT="" REPORT_ONLY=0 PASSES=()
 COMMAND="benches/run.sh $*"
 while [ $# -gt 0 ]; do
     case "$1" in
         --smoke) SMOKE=1 ;;
         --reps) REPS="$2"; shift ;;
+        --passes) PASSES+=(--passes "$2"); shift ;;
         --clients) CLIENTS="$2"; shift ;;
         --workloads) WORKLOADS="$2"; shift ;;
         --scale) SCALE="$2"; shift ;;
@@ -49,7 +51,7 @@ while [ $# -gt 0 ]; do
         --report-only) REPORT_ONLY=1 ;;
         --no-memory) MEMORY=0 ;;
         --memory-only) REPS=0 REUSE=(--reuse "$ROOT/benches/results/results.json") ;;  # with --out: that dir's
-        -h|--help) sed -n '2,29p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,/^set -euo pipefail/{/^#/p}' "$0"; exit 0 ;;
         *) echo "unknown argument $1" >&2; exit 2 ;;
     esac
     shift
@@ -319,6 +321,6 @@ mkdir -p "$RESULTS"
 echo "== running: reps $REPS, targets $TARGETS, workloads $WORKLOADS; load: $(cut -d' ' -f1-3 /proc/loadavg)"
 cd "$ROOT/benches"
 "$BENCH_DIR/venv-ext/bin/python" orchestrate.py --clients "$CLIENTS_FILE" "${TARGET_ARGS[@]}" \
-    "${FALKOR_ARG[@]}" "${REUSE[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
+    "${FALKOR_ARG[@]}" "${REUSE[@]}" "${PASSES[@]}" --reps "$REPS" --scale "$SCALE" --workloads "$WORKLOADS" --versions "${VERSIONS:-{\}}" \
     --command "$COMMAND" --out-json "$RESULTS/results.json" --out-md "$MD" --out-png "$RESULTS/chart.png"
 echo "== wrote ${MD#"$ROOT"/}, ${RESULTS#"$ROOT"/}/{results.json,chart.png}"
