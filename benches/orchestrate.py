@@ -273,6 +273,8 @@ def main():
     if not targets:
         ap.error("no server: give --replay URI or --target NAME=URI")
     workloads = args.workloads.split(",")
+    if args.passes and not args.reps:
+        ap.error("--passes: no repetitions to run them in (--reps 0)")
     passes = {}  # (target or None, workload) -> passes a repetition
     for spec in args.passes:
         where, _, count = spec.partition("=")

@@ -56,6 +56,9 @@ while [ $# -gt 0 ]; do
     esac
     shift
 done
+if [ "${#PASSES[@]}" != 0 ] && { [ "$SMOKE" = 1 ] || [ "$REPORT_ONLY" = 1 ]; }; then
+    echo "--passes: only for timed runs (not with --smoke or --report-only)" >&2; exit 2
+fi
 mkdir -p "$BENCH_DIR"
 NICE="nice -n 10"
 RESULTS="$ROOT/benches/results" MD="$ROOT/BENCHMARKS.md"
