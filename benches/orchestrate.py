@@ -3,8 +3,11 @@
 Called by benches/run.sh (which builds everything and starts the servers); see `--help`.
 Every client is a separate process that prints one JSON line (see
 benches/harness/src/lib.rs `report`), including its own peak RSS (VmHWM).
-Runs alternate between clients (the order rotates each repetition) so drifting machine load
-hits every client alike, and the 1-minute load average is recorded before each run. A real
+Runs alternate between clients so drifting machine load hits every client alike, and the
+1-minute load average is recorded before each run. The order of a pass over a workload's clients
+is a row of a Williams design (`pass_order`): over as many passes as there are clients, each
+client runs once in every slot and right after every other client once, so no client always
+follows the same one (a plain rotation put each client after the same neighbour every time). A real
 server (any target but `replay`) first gets untimed runs of each workload (`--server-warmup`), and
 in every repetition each workload's timed runs follow an untimed lead-in run (`--lead-in`).
 
@@ -171,6 +174,29 @@ def cpu_in_unit(run):
     return run["cpu_s"] * 1e6 / max(run["ops"], 1)
 
 
+def pass_order(names, q):
+    """The order of pass `q` (counted over the repetitions and their passes) over `names`: row
+    `q mod 2n` of a Williams design. Row 0 is 0, 1, n-1, 2, n-2, ...; row r adds r (mod n) to it,
+    and rows n to 2n-1 are rows 0 to n-1 reversed. Over rows 0..n-1 each client takes every slot
+    once and, for an even n, follows every other client exactly once; the reversed rows do the
+    same for an odd n over all 2n rows. Why: with a rotation each client always ran right after
+    the same one. In session 29's run boltc-rust's replay W4 always followed raw-connect's 1,000
+    connects and boltc-rust-nopoll always followed boltc-rust, so the polling on / off check
+    compared two predecessors as much as two clients."""
+    n = len(names)
+    if n == 0:
+        return []
+    first, low, high = [0], 1, n - 1
+    while low <= high:
+        first.append(low)
+        low += 1
+        if low <= high:
+            first.append(high)
+            high -= 1
+    row = [names[(i + q) % n] for i in first]
+    return row[::-1] if (q // n) % 2 else row
+
+
 def summarize(runs):
     """Median/min/max of a cell's metric, and the median CPU (same unit) of its runs."""
     values = [r[WORKLOADS[r["workload"]][1]] for r in runs]
@@ -216,7 +242,7 @@ def main():
     ap.add_argument("--passes", action="append", default=[], metavar="[TARGET:]WORKLOAD=N",
                     help="alternating passes over the clients of a workload in each repetition "
                          "(default 1; TARGET: only against that server; may be repeated). Every "
-                         "client runs N times a repetition, the rotation going on from pass to pass, "
+                         "client runs N times a repetition, the design's rows going on from pass to pass, "
                          "so a cheap but noisy cell gets N times the runs for every client alike. "
                          "Why: boltc's replay W1b runs take about 0.015 s and spread 0.013-0.022 s "
                          "within one full run (session 28), so a median of 7 cannot judge the issue's "
@@ -369,8 +395,7 @@ def main():
                         lead_ins.append(result)
                 order = []
                 for p in range(npass):
-                    k = (rep * npass + p) % len(names)
-                    order += names[k:] + names[:k]
+                    order += pass_order(names, rep * npass + p)
                 for name in order:
                     result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
@@ -429,6 +454,7 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
+        "order": earlier.get("order", "rotation") if earlier else "williams",
         "passes": {**(earlier.get("passes") or {} if earlier else {}),
                    **{f"{t or 'any'}:{w}": n for (t, w), n in passes.items()}},
         "pause_s": earlier.get("pause_s") if earlier else args.pause,
