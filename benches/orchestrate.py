@@ -454,7 +454,7 @@ def main():
         "duration_s": (earlier["duration_s"] if earlier else 0) + time.time() - started,
         "reps": earlier["reps"] if earlier else args.reps,
         "scale": args.scale,
-        "order": earlier.get("order", "rotation") if earlier else "williams",
+        "order": order_of(earlier, timed=args.reps > 0),
         "passes": {**(earlier.get("passes") or {} if earlier else {}),
                    **{f"{t or 'any'}:{w}": n for (t, w), n in passes.items()}},
         "pause_s": earlier.get("pause_s") if earlier else args.pause,
@@ -482,6 +482,14 @@ def main():
     if failures:
         print(f"{len(failures)} run(s) failed", file=sys.stderr)
         sys.exit(1)
+
+
+def order_of(earlier, timed):
+    """The report's `order`: how the passes of its runs were ordered. "williams" (`pass_order`);
+    "rotation" for runs from before it; "rotation+williams" when this run added Williams-ordered
+    runs (`timed`) to rotated ones it kept (`--reuse`)."""
+    before = earlier.get("order", "rotation") if earlier and earlier["runs"] else "williams"
+    return before if not timed or before.endswith("williams") else before + "+williams"
 
 
 def lead_in_report(earlier, runs, lead_ins):
