@@ -141,8 +141,8 @@ impl Connector {
             };
             opts.tls = tls.clone().map(|c| (c, name));
             let mut stream = net::connect(addr, &opts)?;
-            // No busy polling until HELLO (and LOGON) are answered (see
-            // `Stream::set_setting_up`).
+            // Until HELLO (and LOGON) are answered, reads poll only if the last setup to this
+            // server was quick (see `Stream::set_setting_up`).
             stream.set_setting_up(true);
             let wait = handshake_by
                 .saturating_duration_since(Instant::now())

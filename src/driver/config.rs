@@ -308,7 +308,10 @@ impl ConfigBuilder {
     /// connection times its streams' batches pulled ahead or after the batch, and polled or
     /// slept for (four ways), and keeps the fastest way (trying the others now and then):
     /// polling ahead wins where the client and a local server stay on different cores, the
-    /// others where the scheduler can run the two on one core.
+    /// others where the scheduler can run the two on one core. A new connection's setup (the
+    /// handshake's, HELLO's and LOGON's replies) polls only if the last setup to the same
+    /// server had every reply within `window` (a server that authenticates takes longer), and
+    /// teaches the queries' polling nothing.
     ///
     /// Built with the `poll-stats` feature, `boltc::net::poll_stats()` tells what polling
     /// did in the process so far (how many waits polled, hit, missed or slept at once, and

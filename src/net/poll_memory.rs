@@ -14,6 +14,13 @@
 //! server with the same window starts from it. Two servers that share a slot overwrite each
 //! other's lesson; a stream only takes a lesson written for its own key (the slot keeps a
 //! 32-bit tag of it), so the worst a collision does is forget.
+//!
+//! Beside the lesson the slot keeps one bit about the server's setup: whether the replies that
+//! set up the last connection to it (the handshake's, HELLO's and LOGON's) all came within the
+//! polling window. A connection's setup polls for them only if so (see
+//! `Stream::set_setting_up`): against the replay server, which answers at once, polling for
+//! them saved two wake-ups a connection, while a real server's authentication takes
+//! milliseconds, past any window.
 
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
@@ -50,12 +57,36 @@ impl Memo {
 
     /// The lesson last written for this key, if the slot holds one.
     pub(super) fn recall(self) -> Option<Lesson> {
-        unpack(self.slot.load(Ordering::Relaxed), self.tag)
+        unpack(self.slot.load(Ordering::Relaxed), self.tag).map(|(lesson, _)| lesson)
     }
 
-    /// Writes `lesson` for this key (replacing whatever the slot held).
+    /// Writes `lesson` for this key (replacing whatever the slot held, but the key's setup
+    /// bit).
     pub(super) fn write(self, lesson: Lesson) {
-        self.slot.store(pack(self.tag, lesson), Ordering::Relaxed);
+        self.update(|_, quick| (lesson, quick));
+    }
+
+    /// Whether the last setup written for this key ([`Memo::write_setup`]) had all its
+    /// replies within the window; `false` when none was.
+    pub(super) fn setup_quick(self) -> bool {
+        unpack(self.slot.load(Ordering::Relaxed), self.tag).is_some_and(|(_, quick)| quick)
+    }
+
+    /// Notes whether a connection's setup had all its replies within the window.
+    pub(super) fn write_setup(self, quick: bool) {
+        self.update(|lesson, _| (lesson, quick));
+    }
+
+    /// Replaces the slot's word by `f` of this key's lesson and setup bit (nothing learned
+    /// and `false` if the slot holds another key's), in one atomic step.
+    fn update(self, f: impl Fn(Lesson, bool) -> (Lesson, bool)) {
+        let _ = self
+            .slot
+            .fetch_update(Ordering::Relaxed, Ordering::Relaxed, |word| {
+                let (lesson, quick) = unpack(word, self.tag).unwrap_or((0, false));
+                let (lesson, quick) = f(lesson, quick);
+                Some(pack(self.tag, lesson, quick))
+            });
     }
 }
 
@@ -70,13 +101,27 @@ fn slot_and_tag(server: SocketAddr, window: Duration) -> (usize, u32) {
     (slot, tag)
 }
 
-fn pack(tag: u32, lesson: Lesson) -> u64 {
-    u64::from(tag) << 32 | u64::from(lesson)
+/// The bit of a slot's word that says the key's last setup was quick (above the lesson's 24
+/// bits).
+const SETUP_QUICK: u64 = 1 << 24;
+
+/// The lesson's bits of a slot's word.
+const LESSON_BITS: u64 = SETUP_QUICK - 1;
+
+fn pack(tag: u32, lesson: Lesson, setup_quick: bool) -> u64 {
+    let quick = if setup_quick { SETUP_QUICK } else { 0 };
+    u64::from(tag) << 32 | quick | (u64::from(lesson) & LESSON_BITS)
 }
 
-fn unpack(word: u64, tag: u32) -> Option<Lesson> {
+/// The lesson and the setup bit of `word` if it holds the key tagged `tag`.
+fn unpack(word: u64, tag: u32) -> Option<(Lesson, bool)> {
     let stored = u32::try_from(word >> 32).unwrap_or(0);
-    (stored == tag).then(|| Lesson::try_from(word & 0xFFFF_FFFF).unwrap_or(0))
+    (stored == tag).then(|| {
+        (
+            Lesson::try_from(word & LESSON_BITS).unwrap_or(0),
+            word & SETUP_QUICK != 0,
+        )
+    })
 }
 
 #[cfg(test)]
@@ -122,11 +167,38 @@ mod tests {
     }
 
     #[test]
-    fn packing_keeps_the_tag_and_the_lesson_apart() {
-        for (tag, lesson) in [(1, 0), (u32::MAX, u32::MAX), (0xDEAD_BEEF, 0x0001_0203)] {
-            assert_eq!(unpack(pack(tag, lesson), tag), Some(lesson));
-            assert_eq!(unpack(pack(tag, lesson), tag ^ 1), None);
+    fn packing_keeps_the_tag_the_lesson_and_the_setup_bit_apart() {
+        for (tag, lesson, quick) in [
+            (1, 0, false),
+            (u32::MAX, 0xFF_FFFF, true),
+            (0xDEAD_BEEF, 0x01_0203, false),
+            (7, 0x01_0203, true),
+        ] {
+            assert_eq!(unpack(pack(tag, lesson, quick), tag), Some((lesson, quick)));
+            assert_eq!(unpack(pack(tag, lesson, quick), tag ^ 1), None);
         }
         assert_eq!(unpack(0, 1), None, "an empty slot matches no key");
+    }
+
+    #[test]
+    fn the_setup_bit_and_the_lesson_are_written_apart() {
+        let server = addr(61_004);
+        let memo = Memo::of(server, W);
+        assert!(!memo.setup_quick(), "no setup noted yet");
+        memo.write_setup(true);
+        assert!(memo.setup_quick());
+        assert_eq!(memo.recall(), Some(0), "nothing learned by the setup");
+        memo.write(0x0102);
+        assert!(memo.setup_quick(), "a lesson keeps the setup bit");
+        memo.write_setup(false);
+        assert_eq!(
+            memo.recall(),
+            Some(0x0102),
+            "the setup bit keeps the lesson"
+        );
+        assert!(!memo.setup_quick());
+        // Another window is another key.
+        memo.write_setup(true);
+        assert!(!Memo::of(server, W * 2).setup_quick());
     }
 }

@@ -14,8 +14,8 @@ use std::time::Duration;
 #[cfg_attr(not(feature = "poll-stats"), allow(dead_code))]
 pub(crate) enum Event {
     /// Slept at once: the connection's streams get their batches faster that way
-    /// (`Stream::wait_for_batch`, `net/pace.rs`), or the connection is being set up
-    /// (`Stream::set_setting_up`).
+    /// (`Stream::wait_for_batch`, `net/pace.rs`), or the connection is being set up and its
+    /// last setup was not quick (`Stream::set_setting_up`).
     Asked,
     /// Slept at once: the machine was crowded (threads waited for a CPU; `net/crowding.rs`).
     Crowded,

@@ -53,8 +53,12 @@ pub struct Stream {
     /// The next read sleeps at once instead of polling (see [`Stream::wait_for_batch`] and
     /// [`Stream::batch_came`]).
     sleep_next: bool,
-    /// Reads sleep at once while the connection is set up (see [`Stream::set_setting_up`]).
+    /// The connection is being set up (see [`Stream::set_setting_up`]).
     setting_up: bool,
+    /// Whether the setup's reads poll: the last setup to this server was quick.
+    setup_polls: bool,
+    /// The longest a read of the setup waited for its data so far.
+    setup_waited: Duration,
 }
 
 /// The transport under a [`Stream`]. The socket is shared (an `Arc`, not a duplicated
@@ -416,6 +420,8 @@ impl Stream {
             pace: Pace::default(),
             sleep_next: false,
             setting_up: false,
+            setup_polls: false,
+            setup_waited: Duration::ZERO,
         }
     }
 
@@ -577,22 +583,37 @@ impl Stream {
     }
 
     /// Says whether the connection is being set up (from the Bolt handshake to the server's
-    /// reply to HELLO, and LOGON): meanwhile reads sleep at once instead of polling, and
-    /// neither count as misses nor change what polling learned.
+    /// reply to HELLO, and LOGON). Meanwhile reads neither count as misses nor change what
+    /// polling learned, and they poll only if the last connection's setup to this server (see
+    /// [`share_polling`](Stream::share_polling)) had each of its replies within the polling
+    /// window; otherwise they sleep at once. When the setup ends, whether this one's replies
+    /// all came within the window is noted for the next connection.
     ///
-    /// Polling pays for the short waits of queries on a connection in use. Its setup is
-    /// another matter: the server has just taken the connection up (accepted the socket and
-    /// handed it to a thread: a new one per connection on some servers, another event loop on
-    /// Netty's), work that needs the CPU a poll would spin on, and then authenticates, which
-    /// takes a real server milliseconds (Neo4j: about 4 ms a connection here), past any
-    /// window. A pooled connection is set up once. Against the replay server (a thread per
-    /// connection, no authentication), W4 (new driver, verify, close) took 108.4 µs and 65.3
-    /// µs of CPU a connection when the setup's replies were polled for, 103.9 µs and 50.2 µs
-    /// when they were slept for, and 106.0 µs and 49.7 µs with polling off (medians of 41
-    /// alternating rounds of `benches/ab.py`).
+    /// Polling pays for the short waits of queries on a connection in use. A setup is another
+    /// matter: a real server authenticates, which takes milliseconds (Neo4j: about 4 ms a
+    /// connection here), past any window, so polling for its replies would spin a window of
+    /// CPU a connection for nothing. But a server that answers the setup at once (the replay
+    /// server: a thread per connection, no authentication) saves the client two wake-ups a
+    /// connection when it polls. On a 2-core VM where waking a sleeping thread was slow, W4
+    /// (new driver, verify, close) against the replay server took 166.1 µs and 90.2 µs of CPU
+    /// a connection when the setup's replies were slept for, and 120.0 µs and 106.0 µs when
+    /// they were polled for (the raw connect client 112.1, polling; medians of 15 alternating
+    /// rounds of `benches/ab.py`). When wake-ups were cheap, sleeping was a little faster:
+    /// 103.9 against 108.4 µs (41 rounds).
     pub(crate) fn set_setting_up(&mut self, on: bool) {
         if let Io::Ws(ws) = &mut self.io {
             return ws.inner_mut().set_setting_up(on);
+        }
+        if on {
+            self.setup_polls = self.memo.is_some_and(Memo::setup_quick);
+            self.setup_waited = Duration::ZERO;
+        } else if self.setting_up {
+            if let Some(memo) = self.memo {
+                let quick = self.setup_waited <= self.poll.max;
+                if quick != self.setup_polls {
+                    memo.write_setup(quick);
+                }
+            }
         }
         self.setting_up = on;
     }
@@ -637,7 +658,7 @@ impl Stream {
     /// [`BusyPoll::miss`] how long the data took.
     #[cfg(unix)]
     fn poll_readable(&mut self, buf: &mut [u8]) -> Polled {
-        let asked = std::mem::take(&mut self.sleep_next) || self.setting_up;
+        let asked = std::mem::take(&mut self.sleep_next) || (self.setting_up && !self.setup_polls);
         if asked && !self.poll.max.is_zero() {
             poll_stats::note(Event::Asked);
             return Polled::ReadNext;
@@ -652,7 +673,13 @@ impl Stream {
         };
         // The crowding sample is only read when polling is on.
         let crowded = !self.poll.max.is_zero() && machine_crowded();
-        let Some(window) = self.poll.take_turn(crowded) else {
+        // A setup that polls uses the whole window, whatever the queries' waits learned.
+        let turn = if self.setting_up && !crowded {
+            Some(self.poll.max).filter(|max| !max.is_zero())
+        } else {
+            self.poll.take_turn(crowded)
+        };
+        let Some(window) = turn else {
             if !self.poll.max.is_zero() {
                 poll_stats::note(if crowded {
                     Event::Crowded
@@ -704,7 +731,9 @@ impl Stream {
                 } else {
                     Event::QuickHit(spun)
                 });
-                self.poll.hit(spun);
+                if !self.setting_up {
+                    self.poll.hit(spun);
+                }
                 return read(found);
             }
             let spun = started.elapsed();
@@ -927,11 +956,26 @@ impl Read for Stream {
         self.check_owner()?;
         // Only reads that may poll count as waiting.
         let _waiting = (!self.poll.max.is_zero()).then(|| Counted::enter(&WAITING));
+        if self.setting_up {
+            let started = Instant::now();
+            let read = self.read_waiting(buf);
+            self.setup_waited = self.setup_waited.max(started.elapsed());
+            return read;
+        }
+        self.read_waiting(buf)
+    }
+}
+
+impl Stream {
+    /// [`Read::read`] once the read is counted as waiting: polls (see
+    /// [`poll_readable`](Stream::poll_readable)), then reads, and tells polling what happened
+    /// (except while the connection is set up).
+    fn read_waiting(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let polled = self.poll_readable(buf);
         self.teach();
         let missed = match polled {
             Polled::Read(read) => return read,
-            Polled::Missed(started) => Some(started),
+            Polled::Missed(started) => Some(started).filter(|_| !self.setting_up),
             Polled::ReadNext => None,
         };
         let read = match self.io {
@@ -1586,6 +1630,49 @@ mod tests {
         assert_eq!(&buf, b"tri!");
         assert_eq!(s.poll.skip, 1, "{:?}", s.poll);
         drop(replies.join().unwrap());
+    }
+
+    /// A setup polls for its replies only if the last setup to the same server had them all
+    /// within the window; a setup whose reply came later makes the next one sleep, and neither
+    /// changes what the queries' polling learned.
+    #[cfg(unix)]
+    #[test]
+    fn a_setup_polls_only_after_a_quick_setup_to_the_same_server() {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        let server = l.local_addr().unwrap();
+        let window = Duration::from_millis(50);
+        // One setup: a request and its reply, echoed after `delay_ms`.
+        let setup = |delay_ms: &'static [u64]| {
+            let mut s = Stream::from_tcp(TcpStream::connect(server).unwrap());
+            let (peer, _) = l.accept().unwrap();
+            s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+            s.set_busy_poll(window);
+            s.share_polling(server);
+            let replies = echo_after(peer, delay_ms);
+            s.set_setting_up(true);
+            let polls = s.setup_polls;
+            s.write_all(b"helo").unwrap();
+            let mut buf = [0u8; 4];
+            s.read_exact(&mut buf).unwrap();
+            assert_eq!(&buf, b"helo");
+            s.set_setting_up(false);
+            assert_eq!(s.poll.lesson(), 0, "the setup taught the queries nothing");
+            drop(replies.join().unwrap());
+            (polls, Memo::of(server, window).setup_quick())
+        };
+        // Nothing known: the first setup sleeps; its reply came at once, so the next polls.
+        assert_eq!(setup(&[0]), (false, true));
+        assert_eq!(setup(&[0]), (true, true));
+        // A reply later than the window (missed while polling): the next setup sleeps.
+        assert_eq!(setup(&[120]), (true, false));
+        assert_eq!(setup(&[120]), (false, false));
+        assert_eq!(setup(&[0]), (false, true));
+        // Polling off: nothing polls, nothing noted.
+        let mut off = Stream::from_tcp(TcpStream::connect(server).unwrap());
+        let _peer = l.accept().unwrap();
+        off.share_polling(server);
+        off.set_setting_up(true);
+        assert!(!off.setup_polls);
     }
 
     /// A read told to sleep for a batch ([`Stream::wait_for_batch`]) sleeps without polling;
