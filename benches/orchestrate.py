@@ -247,6 +247,16 @@ def main():
                          "Why: boltc's replay W1b runs take about 0.015 s and spread 0.013-0.022 s "
                          "within one full run (session 28), so a median of 7 cannot judge the issue's "
                          "5%% polling on / off check")
+    ap.add_argument("--polling-pairs", type=int, metavar="N",
+                    help="after the repetitions, N adjacent pairs of runs of boltc's Rust client with "
+                         "busy polling on and off (boltc-rust, boltc-rust-nopoll), for every workload "
+                         "and server, alternating which runs first; the report judges the polling "
+                         "on / off check by the median of the pairs' ratios (default 15; 0: none). "
+                         "Why: on this 2-vCPU VM single runs are bimodal (replay W1b: about 0.018 or "
+                         "0.030 s, CPU time moving with wall time, for both clients), so the ratio of "
+                         "two medians of 15 runs read 1.32 in one run (session 29) on which 7 of one "
+                         "client's runs and 5 of the other's fell slow; two runs side by side share "
+                         "the machine's state, and the median of their ratios does not flip on one run")
     ap.add_argument("--pause", type=float, default=0.3, metavar="SECONDS",
                     help="quiet time before each timed run (default 0.3). The kernel keeps a decaying "
                          "average of each CPU's recent use (half-life about 32 ms) and places threads "
@@ -286,6 +296,10 @@ def main():
         ap.error("--clients is required")
     if args.lead_in < 0:
         ap.error(f"--lead-in {args.lead_in}: expected 0 or more runs")
+    if args.polling_pairs is not None and (args.polling_pairs < 0 or not args.reps):
+        ap.error(f"--polling-pairs {args.polling_pairs}: expected 0 or more pairs, with repetitions to follow")
+    if args.polling_pairs is None:
+        args.polling_pairs = 15
     with open(args.clients) as f:
         clients = json.load(f)
     targets = []
@@ -412,6 +426,37 @@ def main():
                           f"load {result['load1']:.2f}", flush=True)
             loads.append(os.getloadavg())
 
+    # The polling on / off check, in adjacent pairs (see --polling-pairs).
+    pairs = dict(earlier.get("polling_pairs") or {}) if earlier else {}
+    pair = ("boltc-rust", "boltc-rust-nopoll")
+    if args.reps and args.polling_pairs and all(c in clients for c in pair):
+        pairs = {}
+        for target, uri in targets:
+            env = target_env(target)
+            for w in workloads:
+                metric = WORKLOADS[w][1]
+                ratios, pair_runs = [], []
+                for i in range(args.polling_pairs):
+                    got = {}
+                    for name in (pair if i % 2 == 0 else pair[::-1]):
+                        result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
+                        if result is None:
+                            failures.append({"client": name, "workload": w, "target": target, "stderr": err})
+                            print(f"[pairs] {target:6} {w:4} {name:18} FAILED: {' | '.join(err)}", flush=True)
+                            break
+                        got[name] = result
+                    if len(got) == 2:
+                        ratio = got[pair[0]][metric] / got[pair[1]][metric]
+                        ratios.append(ratio)
+                        pair_runs.append({name: {"value": r[metric], "cpu": cpu_in_unit(r), "load1": r["load1"]}
+                                          for name, r in got.items()})
+                        print(f"[pairs {i + 1}/{args.polling_pairs}] {target:6} {w:4} on {got[pair[0]][metric]:12.4f} "
+                              f"off {got[pair[1]][metric]:12.4f} on/off {ratio:.3f}", flush=True)
+                if ratios:
+                    q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
+                    pairs.setdefault(target, {})[w] = {"n": len(ratios), "median": statistics.median(ratios),
+                                                      "q1": q[0], "q3": q[2], "pairs": pair_runs}
+
     # A rerun without FalkorDB keeps the earlier memory check.
     memory = dict(earlier.get("memory", {})) if earlier and not args.falkordb else {}
     if args.falkordb:
@@ -468,6 +513,7 @@ def main():
         "niceness": (earlier or {}).get("niceness", os.nice(0)),
         "targets": {t: (earlier or {}).get("targets", {}).get(t) or target_info(t) for t in target_names},
         "summary": summary,
+        "polling_pairs": pairs,
         "memory": {c: m if "skipped" in m else {"max_rss_kb": m["max_rss_kb"], "seconds": m["seconds"],
                                                 "load1": m["load1"]}
                    for c, m in memory.items()},

@@ -10,6 +10,8 @@
 #   benches/run.sh --memory-only        redo only the FalkorDB memory check, keep the timed runs
 #   benches/run.sh --target replay,neo4j   run every workload against the replay server and Neo4j
 #   benches/run.sh --passes replay:w1b=3 ...  3 alternating passes over the clients of replay W1b a repetition
+#   benches/run.sh --polling-pairs N ...  N adjacent polling on/off pairs per workload and server after
+#                                       the repetitions (default 15; 0: none), which judge the on/off check
 #   benches/run.sh --out NAME ...       write benches/results/NAME/{BENCHMARKS.md,results.json,chart.png}
 #                                       instead of BENCHMARKS.md (a partial run; BENCHMARKS.md links it)
 #   benches/run.sh --report-only        rewrite BENCHMARKS.md and the chart from results.json, no runs
@@ -43,6 +45,7 @@ while [ $# -gt 0 ]; do
         --smoke) SMOKE=1 ;;
         --reps) REPS="$2"; shift ;;
         --passes) PASSES+=(--passes "$2"); shift ;;
+        --polling-pairs) PASSES+=(--polling-pairs "$2"); shift ;;
         --clients) CLIENTS="$2"; shift ;;
         --workloads) WORKLOADS="$2"; shift ;;
         --scale) SCALE="$2"; shift ;;
@@ -57,7 +60,7 @@ while [ $# -gt 0 ]; do
     shift
 done
 if [ "${#PASSES[@]}" != 0 ] && { [ "$SMOKE" = 1 ] || [ "$REPORT_ONLY" = 1 ]; }; then
-    echo "--passes: only for timed runs (not with --smoke or --report-only)" >&2; exit 2
+    echo "--passes, --polling-pairs: only for timed runs (not with --smoke or --report-only)" >&2; exit 2
 fi
 mkdir -p "$BENCH_DIR"
 NICE="nice -n 10"
@@ -284,7 +287,8 @@ if [ "$SMOKE" = 1 ]; then
     write_clients
     echo "== smoke: one tiny run of each workload (boltc + raw limits)"
     python3 "$ROOT/benches/orchestrate.py" --clients "$CLIENTS_FILE" --replay "$REPLAY_URI" \
-        --reps 1 --scale 0.001 --timeout 60 --pause 0 --workloads "$WORKLOADS" --out-json "$BENCH_DIR/smoke.json"
+        --reps 1 --scale 0.001 --timeout 60 --pause 0 --polling-pairs 1 --workloads "$WORKLOADS" \
+        --out-json "$BENCH_DIR/smoke.json"
     python3 - "$BENCH_DIR/smoke.json" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
