@@ -673,9 +673,10 @@ impl Stream {
         };
         // The crowding sample is only read when polling is on.
         let crowded = !self.poll.max.is_zero() && machine_crowded();
-        // A setup that polls uses the whole window, whatever the queries' waits learned.
-        let turn = if self.setting_up && !crowded {
-            Some(self.poll.max).filter(|max| !max.is_zero())
+        // A setup that polls uses the whole window, whatever the queries' waits learned, and
+        // changes nothing they learned (a crowded machine does not shrink the window then).
+        let turn = if self.setting_up {
+            Some(self.poll.max).filter(|max| !crowded && !max.is_zero())
         } else {
             self.poll.take_turn(crowded)
         };
