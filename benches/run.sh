@@ -158,8 +158,9 @@ write_clients() {
         echo "{"
         echo "  \"boltc-rust\": \"$T/boltc {uri} {workload} {n} {threads}\","
         echo "  \"boltc-rust-rows\": \"env BOLTC_BENCH_API=rows $T/boltc {uri} {workload} {n} {threads}\","
-        # Busy polling off (an A/B client for issue 19's "polling never loses by more than 5%").
-        case ",$CLIENTS," in *,boltc-rust-nopoll,*)
+        # Busy polling off (an A/B client for issue 19's "polling never loses by more than 5%"; the
+        # smoke run makes one on/off pair with it).
+        case "$SMOKE,$CLIENTS," in 1,*|*,boltc-rust-nopoll,*)
             echo "  \"boltc-rust-nopoll\": \"env BOLTC_BENCH_BUSY_POLL_US=0 $T/boltc {uri} {workload} {n} {threads}\"," ;;
         esac
         [ "$HAVE_C" = 0 ] || echo "  \"boltc-c\": \"$T/bench-c {uri} {workload} {n} {threads}\","
