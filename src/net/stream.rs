@@ -957,13 +957,12 @@ impl Read for Stream {
         self.check_owner()?;
         // Only reads that may poll count as waiting.
         let _waiting = (!self.poll.max.is_zero()).then(|| Counted::enter(&WAITING));
-        if self.setting_up {
-            let started = Instant::now();
-            let read = self.read_waiting(buf);
+        let setup_started = self.setting_up.then(Instant::now);
+        let read = self.read_waiting(buf);
+        if let Some(started) = setup_started {
             self.setup_waited = self.setup_waited.max(started.elapsed());
-            return read;
         }
-        self.read_waiting(buf)
+        read
     }
 }
 
