@@ -54,6 +54,8 @@ TARGET_SIZES = {"replay": {"w4": 1000}}
 # Clients whose runs of a workload are capped at a size: the Java driver's W4 is mostly
 # Driver.close() waiting about 0.2 s for its event loops, so 1,000 would take minutes a run.
 SIZE_CAPS = {"java-neo4j-driver": {"w4": 200}, "java-neo4j-driver-cold": {"w4": 200}}
+# The polling on / off check's two clients (see --polling-pairs): polling on, polling off.
+POLLING_PAIR = ("boltc-rust", "boltc-rust-nopoll")
 # Clients that measure the machine, not a server: run against the first target only.
 TARGET_FREE = {"raw-pingpong"}
 # What each target is, for the report (a target given as NAME=URI with another name is
@@ -303,7 +305,7 @@ def main():
         args.polling_pairs = 15
     with open(args.clients) as f:
         clients = json.load(f)
-    missing = [c for c in ("boltc-rust", "boltc-rust-nopoll") if c not in clients]
+    missing = [c for c in POLLING_PAIR if c not in clients]
     if args.reps and args.polling_pairs and missing:
         if explicit_pairs:
             ap.error(f"--polling-pairs {args.polling_pairs}: the clients lack {', '.join(missing)}")
@@ -362,6 +364,15 @@ def main():
                       q_w1b=(f"UNWIND range(1, {size_of('w1b', target, name)}) AS i RETURN i, 'name-' + "
                              "toString(i) AS s, [i, i + 1] AS l, {k: i} AS m"))
 
+    def timed_run(name, w, target, uri, env, tag):
+        """One timed run of client `name`: its result, or None after recording and printing its
+        failure (`tag` leads the line)."""
+        result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
+        if result is None:
+            failures.append({"client": name, "workload": w, "target": target, "stderr": err})
+            print(f"{tag} FAILED: {' | '.join(err)}", flush=True)
+        return result
+
     # A real server plans each workload's query on its first run and compiles its hot paths
     # over the first few: untimed, that warm-up would fall on whichever client comes first in
     # the first repetition (boltc's, as the order starts with it), on every workload.
@@ -418,11 +429,9 @@ def main():
                 for p in range(npass):
                     order += pass_order(names, rep * npass + p)
                 for name in order:
-                    result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
                     tag = f"[{rep + 1}/{args.reps}] {target:6} {w:4} {name:18}"
+                    result = timed_run(name, w, target, uri, env, tag)
                     if result is None:
-                        failures.append({"client": name, "workload": w, "target": target, "stderr": err})
-                        print(f"{tag} FAILED: {' | '.join(err)}", flush=True)
                         continue
                     result.update(client=name, workload=w, rep=rep, target=target)
                     runs.append(result)
@@ -435,7 +444,6 @@ def main():
 
     # The polling on / off check, in adjacent pairs (see --polling-pairs).
     pairs = dict(earlier.get("polling_pairs") or {}) if earlier else {}
-    pair = ("boltc-rust", "boltc-rust-nopoll")
     if args.reps and args.polling_pairs and not missing:
         pairs = {}
         for target, uri in targets:
@@ -445,20 +453,19 @@ def main():
                 ratios, pair_runs = [], []
                 for i in range(args.polling_pairs):
                     got = {}
-                    for name in (pair if i % 2 == 0 else pair[::-1]):
-                        result, err = run_once(argv_of(name, w, target, uri), args.timeout, env, args.pause)
+                    for name in (POLLING_PAIR if i % 2 == 0 else POLLING_PAIR[::-1]):
+                        result = timed_run(name, w, target, uri, env, f"[pairs] {target:6} {w:4} {name:18}")
                         if result is None:
-                            failures.append({"client": name, "workload": w, "target": target, "stderr": err})
-                            print(f"[pairs] {target:6} {w:4} {name:18} FAILED: {' | '.join(err)}", flush=True)
                             break
                         got[name] = result
                     if len(got) == 2:
-                        ratio = got[pair[0]][metric] / got[pair[1]][metric]
+                        on, off = (got[c][metric] for c in POLLING_PAIR)
+                        ratio = on / off
                         ratios.append(ratio)
                         pair_runs.append({name: {"value": r[metric], "cpu": cpu_in_unit(r), "load1": r["load1"]}
                                           for name, r in got.items()})
-                        print(f"[pairs {i + 1}/{args.polling_pairs}] {target:6} {w:4} on {got[pair[0]][metric]:12.4f} "
-                              f"off {got[pair[1]][metric]:12.4f} on/off {ratio:.3f}", flush=True)
+                        print(f"[pairs {i + 1}/{args.polling_pairs}] {target:6} {w:4} on {on:12.4f} "
+                              f"off {off:12.4f} on/off {ratio:.3f}", flush=True)
                 if ratios:
                     q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else [ratios[0]] * 3
                     pairs.setdefault(target, {})[w] = {"n": len(ratios), "median": statistics.median(ratios),

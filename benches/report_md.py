@@ -454,12 +454,13 @@ def targets_issue19(report, summary_all, targets):
                   if m(sm, w, "boltc-rust") and m(sm, w, "boltc-rust-nopoll")]
         paired = (report.get("polling_pairs") or {}).get(t, {})
         if paired:
+            of_medians = dict(on_off)
             n = min(p["n"] for p in paired.values())
             check(t, f"no workload where busy polling off is > 5% faster (wall, on ÷ off: median of "
                      f"{n}+ adjacent pairs; ratio of the medians in brackets)",
                   ", ".join(f"{w.upper()} {paired[w]['median']:.2f}"
-                            + (f" ({r:.2f})" if r is not None else "")
-                            for w, r in [(w, dict(on_off).get(w)) for w in WORKLOADS if w in paired]),
+                            + (f" ({of_medians[w]:.2f})" if w in of_medians else "")
+                            for w in WORKLOADS if w in paired),
                   all(p["median"] <= 1.05 for p in paired.values()))
         elif on_off:
             check(t, "no workload where busy polling off is > 5% faster (wall, on ÷ off)",
